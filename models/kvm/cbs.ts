@@ -1,0 +1,335 @@
+// The hard Constant Bandwidth Server: one budget-enforced reservation (Q, D, P) with a remaining
+// budget c and an absolute scheduling deadline d. Shared by IRMOS's per-(group, CPU) servers
+// (linux-irmos.md §2.4), SCHED_DEADLINE entities (§4.2) and the deferred fair_server (§4.6).
+// The owner keeps its runqueues; this file keeps only the budget rules and the two timers
+// (replenishment / 0-laxity, and exact exhaustion enforcement) and tells the owner through hooks.
+//
+//   idle ──activate──▶ ready ──c ≤ 0──▶ throttled ──timer at d − D + P──▶ ready
+//     ▲                  │                 │ work blocks            (c += Q, d += P while c ≤ 0)
+//     └───deactivate─────┘                 ▼
+//                               throttledIdle ──timer──▶ idle (replenished, (c, d) kept)
+//
+// A deferred server (§4.6) adds `deferred`: it has work but waits, throttled, until its 0-laxity
+// instant d − c while its client runs in the background and is charged to it.
+//
+// Hard, not soft CBS (§2.4 last paragraph, §10.1): an exhausted server sleeps until its
+// replenishment instant; it is never recharged early with a postponed deadline, and it never keeps
+// running at background priority.
+
+import type { Ns } from '../../src/scenario/types.js';
+import { EventPhase, type Timer } from '../../src/engine/event-queue.js';
+import type { PolicyContext } from '../../src/engine/policy.js';
+
+export const CbsState = {
+  /** No work; (c, d) are kept for the next wake-up test (§2.4.5). */
+  idle: 0,
+  /** Has work and budget: eligible for EDF. */
+  ready: 1,
+  /** Has work, budget exhausted: waits for its replenishment instant (§2.4.3, §4.2). */
+  throttled: 2,
+  /** Throttled and its work blocked: the timer still fires and only replenishes (§2.4.5). */
+  throttledIdle: 3,
+  /** Deferred dl_server with work, waiting for its 0-laxity instant d − c (§4.6 step 1). */
+  deferred: 4,
+} as const;
+export type CbsState = (typeof CbsState)[keyof typeof CbsState];
+
+export interface CbsParams {
+  /** Q: budget per period (ns); 0 makes a server that never runs. */
+  runtimeNs: Ns;
+  /** D: relative deadline (ns), Q ≤ D ≤ P. IRMOS servers use D = P. */
+  deadlineNs: Ns;
+  /** P: period (ns). */
+  periodNs: Ns;
+  /** Deferred dl_server mode (§4.6). */
+  defer?: boolean;
+}
+
+/** What the owner hears. Hooks run inside engine callbacks: they may resched and move entities, not settle. */
+export interface CbsHooks {
+  /** Budget exhausted while ready: now throttled (the owner drops it from EDF). */
+  throttled(server: CbsServer): void;
+  /** A replenishment or a deferred server's 0-laxity activation: `state` says whether it is ready. */
+  replenished(server: CbsServer): void;
+  /** The exhaustion timer fired: the owner brings accounting on `server.cpu` up to date (ctx.settle). */
+  enforce(server: CbsServer): void;
+  /** Deferred servers: charge the client's background service so far (ctx.settle) before the 0-laxity decision. */
+  sync?(server: CbsServer): void;
+}
+
+/** Kernel's DL_SCALE: the overflow test works at ~1 µs resolution (linux-irmos.md §0 row 17). */
+const DL_SCALE_DIV = 1024;
+
+export class CbsServer {
+  readonly runtimeNs: Ns;
+  readonly deadlineNs: Ns;
+  readonly periodNs: Ns;
+  readonly defer: boolean;
+  /** c: remaining budget (ns); negative after an overrun (tick enforcement), repaid at replenishment. */
+  budgetNs: Ns = 0;
+  /** d: absolute scheduling deadline (meaningless before the first activation, which starts a period). */
+  deadline: Ns = 0;
+  state: CbsState = CbsState.idle;
+  /** dl_defer_running (§4.6): the client was starved and the server now runs it in the DL band. */
+  deferRunning = false;
+  /** CPU whose accounting the enforcement hook settles; the owner sets it when the server starts running. */
+  cpu = -1;
+
+  // Counters (summed by the owners' stats()).
+  throttles = 0;
+  replenishments = 0;
+  /** Wake-up test failed: fresh (Q, now + D). */
+  wakeResets = 0;
+  /** Replenishment found d still in the past ("replenish lagged too much", §4.2). */
+  lagResets = 0;
+  /** Deferred server reached 0-laxity and entered the DL band (§4.6 step 3). */
+  deferActivations = 0;
+
+  private readonly timer: Timer;
+  private readonly enforcement: Timer;
+  /** Never activated: the first activation starts a period (setup_new_dl_entity), whatever the rules say. */
+  private fresh = true;
+
+  constructor(
+    private readonly ctx: PolicyContext,
+    params: CbsParams,
+    private readonly hooks: CbsHooks,
+  ) {
+    const { runtimeNs: q, deadlineNs: dl, periodNs: p } = params;
+    if (!(Number.isInteger(q) && Number.isInteger(dl) && Number.isInteger(p) && q >= 0 && q <= dl && dl > 0 && dl <= p)) {
+      throw new RangeError(`CBS parameters must be integers with 0 ≤ runtime ≤ deadline ≤ period, deadline > 0, got (${q}, ${dl}, ${p})`);
+    }
+    this.runtimeNs = q;
+    this.deadlineNs = dl;
+    this.periodNs = p;
+    this.defer = params.defer === true;
+    this.timer = ctx.timer(EventPhase.budget, (now) => this.onTimer(now));
+    this.enforcement = ctx.timer(EventPhase.budget, () => this.hooks.enforce(this));
+  }
+
+  get eligible(): boolean {
+    return this.state === CbsState.ready;
+  }
+
+  get throttledNow(): boolean {
+    return this.state === CbsState.throttled || this.state === CbsState.throttledIdle;
+  }
+
+  /** Start of the next period, d − D + P: where an exhausted server is replenished (§4.2; = d when D = P, §2.4.3). */
+  get replenishAt(): Ns {
+    return this.deadline - this.deadlineNs + this.periodNs;
+  }
+
+  /** Bandwidth Q/P. */
+  get bandwidth(): number {
+    return this.runtimeNs / this.periodNs;
+  }
+
+  /**
+   * Overflow test of the CBS wake-up rule (§2.4.1, §4.2): would the residual budget over the
+   * residual time exceed the density Q/D? Cross-multiplied at DL_SCALE resolution as the kernel does.
+   */
+  overflows(now: Ns): boolean {
+    const left = Math.floor(this.deadlineNs / DL_SCALE_DIV) * Math.floor(this.budgetNs / DL_SCALE_DIV);
+    const right = Math.floor((this.deadline - now) / DL_SCALE_DIV) * Math.floor(this.runtimeNs / DL_SCALE_DIV);
+    return right < left;
+  }
+
+  /** Whether activating at `now` would start a fresh period (for push/pull heuristics; no side effects). */
+  wouldReset(now: Ns): boolean {
+    return this.deadline <= now || this.overflows(now);
+  }
+
+  /**
+   * Work arrived for an idle server (§2.4.1, §4.2 wake-up). Returns true when it is ready (eligible
+   * for EDF) afterwards, false when it must wait for a timer.
+   */
+  activate(now: Ns): boolean {
+    switch (this.state) {
+      case CbsState.ready:
+        return true;
+      case CbsState.throttled:
+      case CbsState.deferred:
+        return false;
+      case CbsState.throttledIdle:
+        // §2.4.1: a throttled server that gets work back just waits for its timer.
+        this.state = CbsState.throttled;
+        return false;
+    }
+    if (this.runtimeNs === 0) {
+      // A reservation of 0 never runs (a cgroup with rt_runtime_us = 0, §0 row 5): throttled for good.
+      this.state = CbsState.throttled;
+      return false;
+    }
+    if (this.fresh) {
+      this.fresh = false;
+      this.newPeriod(now);
+    }
+    const constrained = this.deadlineNs < this.periodNs;
+    // §4.2: a constrained entity activated after d but before its next period start is throttled
+    // (runtime clipped to 0) until that period start, so it cannot run Q/D instead of Q/P.
+    if (constrained && this.deadline <= now && now < this.replenishAt) {
+      if (this.budgetNs > 0) this.budgetNs = 0;
+      this.throttleUntilTimer(now);
+      return false;
+    }
+    if (this.wouldReset(now)) {
+      if (constrained && this.deadline > now) {
+        // §4.2 revised CBS: keep d, clip the budget to the density times the time left.
+        this.budgetNs = Math.floor((this.runtimeNs * (this.deadline - now)) / this.deadlineNs);
+      } else {
+        this.newPeriod(now);
+      }
+    }
+    if (this.budgetNs <= 0) {
+      // [M] Debt left by tick-accounted overrun (or a 0 revised budget): sleep to the next period.
+      this.throttleUntilTimer(now);
+      return false;
+    }
+    if (this.defer && !this.deferRunning) return this.deferToZeroLaxity(now);
+    this.state = CbsState.ready;
+    return true;
+  }
+
+  /** The server's last work blocked (§2.4.5). A deferred dl_server stops outright (dl_server_stop, §4.6). */
+  deactivate(): void {
+    this.enforcement.cancel();
+    if (this.defer) {
+      this.timer.cancel();
+      this.state = CbsState.idle;
+      return;
+    }
+    if (this.state === CbsState.ready) this.state = CbsState.idle;
+    else if (this.state === CbsState.throttled) this.state = CbsState.throttledIdle;
+  }
+
+  /**
+   * Charge `deltaNs` of execution (§2.4.2). A deferred server is also charged while its client runs
+   * in the background (not in the DL band): that is how it learns the client was not starved (§4.6 step 2).
+   */
+  consume(deltaNs: Ns, now: Ns): void {
+    const st = this.state;
+    if (this.defer) {
+      if (st === CbsState.idle || st === CbsState.throttledIdle) return;
+      this.budgetNs -= deltaNs;
+      if (st === CbsState.ready) {
+        if (this.budgetNs <= 0) this.exhaust(now);
+        return;
+      }
+      // Background service used up the whole budget: this period needs no protection; start a new
+      // one and defer again (update_curr_dl_se's dl_defer && dl_throttled path).
+      if (this.budgetNs <= 0) {
+        this.deferRunning = false;
+        this.timer.cancel();
+        this.newPeriod(now);
+        this.deferToZeroLaxity(now);
+        if (this.state === CbsState.ready) this.hooks.replenished(this);
+      }
+      return;
+    }
+    this.budgetNs -= deltaNs;
+    if (st === CbsState.ready && this.budgetNs <= 0) this.exhaust(now);
+  }
+
+  /** Exact enforcement (§1.3 'exact'): fire the enforce hook when the budget would run out. */
+  armEnforcement(now: Ns): void {
+    if (this.state === CbsState.ready) this.enforcement.arm(now + Math.max(0, this.budgetNs));
+  }
+
+  cancelEnforcement(): void {
+    this.enforcement.cancel();
+  }
+
+  // ---- rules ------------------------------------------------------------------------------
+
+  private newPeriod(now: Ns): void {
+    this.budgetNs = this.runtimeNs;
+    this.deadline = now + this.deadlineNs;
+    this.wakeResets++;
+  }
+
+  /** §2.4.3 / §4.2 exhaustion: throttle until the next period start, or replenish at once if it passed. */
+  private exhaust(now: Ns): void {
+    this.throttles++;
+    this.enforcement.cancel();
+    this.state = CbsState.throttled;
+    this.hooks.throttled(this);
+    const at = this.replenishAt;
+    if (at <= now) this.replenish(now);
+    else this.timer.arm(at);
+  }
+
+  private throttleUntilTimer(now: Ns): void {
+    this.throttles++;
+    this.state = CbsState.throttled;
+    const at = this.replenishAt;
+    if (at <= now) this.replenish(now);
+    else this.timer.arm(at);
+  }
+
+  /** §4.6 step 1: wait throttled until d − c; if that instant has passed, run at once. */
+  private deferToZeroLaxity(now: Ns): boolean {
+    const zeroLaxity = this.deadline - this.budgetNs;
+    if (zeroLaxity <= now) {
+      // start_dl_timer cannot arm in the past: the server is enqueued at once (still not defer-running).
+      this.state = CbsState.ready;
+      return true;
+    }
+    this.state = CbsState.deferred;
+    this.timer.arm(zeroLaxity);
+    return false;
+  }
+
+  private onTimer(now: Ns): void {
+    if (this.state === CbsState.deferred) {
+      // Charge what the client ran in the background so far (the kernel has seen it at ticks);
+      // that may already have started a new period and re-armed this timer.
+      this.hooks.sync?.(this);
+      if (this.state !== CbsState.deferred) return;
+      // Background service since arming moved the 0-laxity instant later (dl_server_timer forwards).
+      const zeroLaxity = this.deadline - this.budgetNs;
+      if (now < zeroLaxity) {
+        this.timer.arm(zeroLaxity);
+        return;
+      }
+      // §4.6 step 3: the client was starved. At 0-laxity c/(d − now) = 1 > Q/D, so the overflow
+      // test gives a fresh (Q, now + D); the server enters the DL band as a hard CBS.
+      this.deferRunning = true;
+      this.deferActivations++;
+      if (this.overflows(now)) this.newPeriod(now);
+      this.refill(now);
+      this.state = CbsState.ready;
+      this.hooks.replenished(this);
+      return;
+    }
+    if (this.state === CbsState.throttled || this.state === CbsState.throttledIdle) this.replenish(now);
+  }
+
+  /** §2.4.4 / §4.2 replenishment. */
+  private replenish(now: Ns): void {
+    this.refill(now);
+    if (this.state === CbsState.throttledIdle) {
+      this.state = CbsState.idle;
+    } else if (this.defer && !this.deferRunning && now < this.deadline - this.budgetNs) {
+      this.state = CbsState.deferred;
+      this.timer.arm(this.deadline - this.budgetNs);
+    } else {
+      this.state = CbsState.ready;
+    }
+    this.hooks.replenished(this);
+  }
+
+  /** c += Q, d += P while c ≤ 0 (overrun debt is kept); reset if d is still in the past. */
+  private refill(now: Ns): void {
+    this.replenishments++;
+    while (this.budgetNs <= 0) {
+      this.deadline += this.periodNs;
+      this.budgetNs += this.runtimeNs;
+    }
+    if (this.deadline < now) {
+      this.lagResets++;
+      this.budgetNs = this.runtimeNs;
+      this.deadline = now + this.deadlineNs;
+    }
+  }
+}

@@ -1,0 +1,93 @@
+// The per-CPU fair_server (Linux 6.12+; linux-irmos.md §4.6): a deferred dl_server that protects
+// the fair class from RT starvation. Its CBS rules (defer, 0-laxity activation, background
+// charging) live in cbs.ts; this file wires them to the served class and to DeadlineClass.
+//
+//   fair work appears ─▶ start: (Q, now + P), deferred, timer at the 0-laxity instant d − c
+//   fair runs on its own (no RT pressure) ─▶ charged to c; c ≤ 0 → new period, deferred again
+//   timer fires with c left (fair was starved) ─▶ fresh (Q, now + P), EDF entity in the DL band:
+//       when EDF picks it, pickNext returns the served class's pick, which pre-empts RT
+//   exhausted in the band ─▶ throttled until d, then back in the band (dl_defer_running stays set
+//       until fair work again runs unprotected or the server stops)
+//   no fair work left ─▶ stop (timer cancelled, (c, d) kept)
+//
+// Modelling choices ([M]):
+// - The server stops as soon as the served class has no runnable work on the CPU (6.12's
+//   dl_server_stop on the last dequeue); later kernels wait for a whole idle period first.
+// - Every delta the served class reports is charged the same way, whether it is fair execution or
+//   idle time (dl_server_update_idle_time clamps idle charging at 0 instead of starting a new
+//   period); with runnable fair work a CPU is rarely idle, so the difference is small.
+// - Exact enforcement in the band: while ready, a timer at now + c settles the CPU (the fair class
+//   charges the server through the run listener) and re-arms until the budget is gone.
+// - No 1 ms minimum forward of the defer timer (dl_server_min_res): it is re-armed to the exact
+//   new 0-laxity instant.
+// - Its time is not charged to RT bandwidth (§4.6 last point).
+
+import type { PolicyContext, ServedClass } from '../../src/engine/policy.js';
+import type { Ns } from '../../src/scenario/types.js';
+import { CbsServer, CbsState, type CbsHooks } from './cbs.js';
+import type { DeadlineClass, DlTask } from './deadline.js';
+
+export class FairServer implements CbsHooks {
+  readonly cbs: CbsServer;
+  /** When it last entered the DL band: EDF tie-break against DL tasks. */
+  readySeq = 0;
+
+  constructor(
+    private readonly owner: DeadlineClass,
+    private readonly ctx: PolicyContext,
+    readonly cpu: number,
+    readonly served: ServedClass,
+    runtimeNs: Ns,
+    periodNs: Ns,
+  ) {
+    this.cbs = new CbsServer(ctx, { runtimeNs, deadlineNs: periodNs, periodNs, defer: true }, this);
+    this.cbs.cpu = cpu;
+  }
+
+  /** In the DL band and earlier than DL task `t` (null: no DL task queued here). */
+  beats(t: DlTask | null): boolean {
+    const cbs = this.cbs;
+    if (cbs.state !== CbsState.ready) return false;
+    if (t === null) return true;
+    return cbs.deadline < t.cbs.deadline || (cbs.deadline === t.cbs.deadline && this.readySeq < t.seq);
+  }
+
+  /** The served class gained its first (true) or lost its last (false) runnable entity here: dl_server_start / stop. */
+  setActive(active: boolean): void {
+    if (active) {
+      if (this.cbs.activate(this.ctx.now)) this.enterBand();
+      return;
+    }
+    const wasInBand = this.cbs.state === CbsState.ready;
+    this.cbs.deactivate();
+    if (wasInBand) this.owner.fairServerLeft(this.cpu);
+  }
+
+  /** Served-class execution on this CPU (dl_server_update from update_curr_fair). */
+  consume(deltaNs: Ns): void {
+    this.cbs.consume(deltaNs, this.ctx.now);
+  }
+
+  throttled(): void {
+    this.owner.fairServerLeft(this.cpu);
+  }
+
+  replenished(): void {
+    if (this.cbs.state === CbsState.ready) this.enterBand();
+  }
+
+  enforce(): void {
+    this.ctx.settle(this.cpu);
+    if (this.cbs.state === CbsState.ready) this.cbs.armEnforcement(this.ctx.now);
+  }
+
+  sync(): void {
+    this.ctx.settle(this.cpu);
+  }
+
+  private enterBand(): void {
+    this.readySeq = this.owner.nextSeq();
+    this.cbs.armEnforcement(this.ctx.now);
+    this.owner.fairServerReady(this.cpu);
+  }
+}

@@ -1,0 +1,394 @@
+// SCHED_DEADLINE (mainline since 3.14; linux-irmos.md §4): every task is a hard CBS (runtime,
+// deadline, period) (§4.2, rules in cbs.ts), tasks are ordered by absolute deadline on per-CPU
+// runqueues, and push/pull between those runqueues approximates global EDF (§4.4). Optionally a
+// per-CPU fair_server (§4.6, deadline-fair-server.ts) lets the fair class run in the DL band when
+// RT starves it.
+//
+// Modelling choices ([M]):
+// - Enforcement is exact by default (HRTICK_DL-like: an exhaustion timer while a task runs);
+//   'tick' charges at ticks and switches only, as the stock kernel does (§1.3), and overruns are
+//   repaid by postponing deadlines at replenishment.
+// - No GRUB reclaiming (§4.3), no capacity/frequency scaling, no PI boosting, no sched_yield.
+// - "Free CPU" and "latest deadline" (cpudl, §4.4) are read from the per-CPU queues: a CPU's
+//   deadline is the earliest one queued there (running task included; a ready fair_server counts).
+// - Push moves the earliest-deadline task that is neither running nor its CPU's EDF choice; pull
+//   takes, from any other CPU, the earliest such task that beats the local earliest deadline.
+//   Pull runs at the next re-pick of a CPU whose DL work blocked, throttled or left the band.
+// - Wake-up placement (select_task_rq_dl): stay on the last runqueue unless its earliest deadline is
+//   not later than ours; then go to a free CPU (the last CPU first) or the one with the latest
+//   deadline later than ours.
+// - Affinity is honoured even though Linux requires a DL task's mask to span its root domain.
+// - Admission control (§4.5) is the model's (src/analysis); bandwidthPerCpu() sums what is admitted.
+
+import type { Ns } from '../../src/scenario/types.js';
+import type { HostEntity } from '../../src/engine/entities.js';
+import type { PolicyContext, SchedClass, ServedClass } from '../../src/engine/policy.js';
+import { CbsServer, CbsState, type CbsHooks } from './cbs.js';
+import { FairServer } from './deadline-fair-server.js';
+
+export interface DeadlineAdmitConfig {
+  /** sched_runtime (ns), ≥ 1024 (§4.1). */
+  runtimeNs: Ns;
+  /** sched_deadline (ns), runtime ≤ deadline ≤ period. */
+  deadlineNs: Ns;
+  /** sched_period (ns); 0 means equal to the deadline (§4.1). */
+  periodNs: Ns;
+}
+
+export interface DeadlineOptions {
+  /** Per-CPU deferred fair_server (§4.6): kernel defaults 50 ms / 1 s. runtimeNs 0 disables it. */
+  fairServer?: { served: ServedClass; runtimeNs: Ns; periodNs: Ns };
+  /** Budget enforcement (§1.3). Default 'exact'. */
+  enforcement?: 'exact' | 'tick';
+}
+
+/** Minimum runtime: 2^DL_SCALE ns (§0 row 17, §4.1). */
+export const DL_MIN_RUNTIME_NS = 1024;
+
+class DlTask implements CbsHooks {
+  readonly cbs: CbsServer;
+  /** Queued in its CPU's runqueue (ready and runnable). */
+  queued = false;
+  /** When it was queued: FIFO among equal deadlines. */
+  seq = 0;
+
+  constructor(
+    readonly owner: DeadlineClass,
+    readonly entity: HostEntity,
+    ctx: PolicyContext,
+    cfg: DeadlineAdmitConfig,
+  ) {
+    this.cbs = new CbsServer(ctx, { runtimeNs: cfg.runtimeNs, deadlineNs: cfg.deadlineNs, periodNs: cfg.periodNs }, this);
+  }
+
+  throttled(): void {
+    this.owner.onThrottled(this);
+  }
+
+  replenished(): void {
+    this.owner.onReplenished(this);
+  }
+
+  enforce(): void {
+    this.owner.onEnforce(this);
+  }
+}
+
+export class DeadlineClass implements SchedClass {
+  readonly name = 'deadline';
+  /** Defined only with tick enforcement: the engine settles (and so charges) before each tick. */
+  tick?: (cpu: number, curr: HostEntity | null) => void;
+
+  /** Per-CPU runqueue of ready DL tasks (unordered; picks scan by deadline). */
+  private readonly rq: HostEntity[][];
+  private readonly needPull: Uint8Array;
+  private readonly fair: FairServer[] | null;
+  private readonly exact: boolean;
+  private readonly tasks: DlTask[] = [];
+  private seq = 0;
+  private pushes = 0;
+  private pulls = 0;
+
+  constructor(
+    private readonly ctx: PolicyContext,
+    opts: DeadlineOptions = {},
+  ) {
+    this.exact = (opts.enforcement ?? 'exact') === 'exact';
+    if (!this.exact) this.tick = () => {};
+    this.rq = Array.from({ length: ctx.cpuCount }, () => []);
+    this.needPull = new Uint8Array(ctx.cpuCount);
+    const fs = opts.fairServer;
+    if (fs !== undefined && fs.runtimeNs > 0) {
+      this.fair = Array.from({ length: ctx.cpuCount }, (_, cpu) => new FairServer(this, ctx, cpu, fs.served, fs.runtimeNs, fs.periodNs));
+      fs.served.setRunListener((cpu, delta) => this.fair![cpu].consume(delta));
+      fs.served.setActivityListener((cpu, active) => this.fair![cpu].setActive(active));
+    } else {
+      this.fair = null;
+    }
+  }
+
+  /** Make `e` a SCHED_DEADLINE task (and this class its policy). Call inside the model's build(). */
+  admit(e: HostEntity, cfg: DeadlineAdmitConfig): void {
+    const periodNs = cfg.periodNs === 0 ? cfg.deadlineNs : cfg.periodNs;
+    if (!(cfg.runtimeNs >= DL_MIN_RUNTIME_NS && cfg.runtimeNs <= cfg.deadlineNs && cfg.deadlineNs <= periodNs)) {
+      throw new RangeError(
+        `${e.id}: SCHED_DEADLINE needs ${DL_MIN_RUNTIME_NS} ns ≤ runtime ≤ deadline ≤ period, got (${cfg.runtimeNs}, ${cfg.deadlineNs}, ${cfg.periodNs})`,
+      );
+    }
+    const t = new DlTask(this, e, this.ctx, { ...cfg, periodNs });
+    this.tasks.push(t);
+    e.slot = t;
+    e.policy = this;
+  }
+
+  // ---- SchedClass ------------------------------------------------------------------------
+
+  enqueue(e: HostEntity): void {
+    const t = taskOf(e);
+    let cpu = e.cpu >= 0 && e.allows(e.cpu) ? e.cpu : e.affinity[0];
+    e.cpu = cpu;
+    // §4.2 wake-up rule (overflow test, revised CBS, constrained throttle) in CbsServer.activate.
+    if (!t.cbs.activate(this.ctx.now)) return; // throttled: the replenishment timer enqueues it
+    // select_task_rq_dl (§4.4): not earlier than the local deadline → a free or later CPU.
+    if (this.earliestDeadline(cpu) <= t.cbs.deadline && e.affinity.length > 1) {
+      const j = this.laterCpu(t, cpu);
+      if (j >= 0) {
+        cpu = j;
+        this.pushes++;
+      }
+    }
+    this.queue(t, cpu);
+    // Blocked and woken at the same instant while still current: no started() if re-picked.
+    if (e.runningOn === cpu && this.exact) {
+      t.cbs.cpu = cpu;
+      t.cbs.armEnforcement(this.ctx.now);
+    }
+    this.pushFrom(cpu);
+  }
+
+  dequeue(e: HostEntity): void {
+    const t = taskOf(e);
+    if (t.queued) {
+      this.unqueue(t);
+      this.needPull[e.cpu] = 1;
+    }
+    t.cbs.deactivate();
+  }
+
+  /** EDF on this CPU: the earliest queued deadline; a ready fair_server runs its client in the DL band. */
+  pickNext(cpu: number): HostEntity | null {
+    const best = this.earliestTask(cpu);
+    const fs = this.fair?.[cpu];
+    if (fs !== undefined && fs.beats(best === null ? null : taskOf(best))) {
+      const e = fs.served.pickNext(cpu);
+      if (e !== null) return e;
+    }
+    return best;
+  }
+
+  /** §4.4 pull, when this CPU's DL work went away since its last pick. */
+  balance(cpu: number): void {
+    if (this.needPull[cpu] === 0) return;
+    this.needPull[cpu] = 0;
+    const local = this.earliestDeadline(cpu);
+    let best: DlTask | null = null;
+    for (let j = 0; j < this.rq.length; j++) {
+      if (j === cpu) continue;
+      const keep = this.pickTask(j);
+      const list = this.rq[j];
+      for (let i = 0; i < list.length; i++) {
+        const e = list[i];
+        if (e.runningOn >= 0 || e === keep || !e.allows(cpu)) continue;
+        const t = taskOf(e);
+        if (t.cbs.deadline < local && (best === null || earlier(t, best))) best = t;
+      }
+    }
+    if (best !== null) {
+      this.unqueue(best);
+      this.queue(best, cpu);
+      this.pulls++;
+    }
+  }
+
+  charge(e: HostEntity, _cpu: number, deltaNs: Ns): void {
+    taskOf(e).cbs.consume(deltaNs, this.ctx.now);
+  }
+
+  started(e: HostEntity, cpu: number): void {
+    const t = taskOf(e);
+    t.cbs.cpu = cpu;
+    if (this.exact) t.cbs.armEnforcement(this.ctx.now);
+  }
+
+  stopped(e: HostEntity, cpu: number): void {
+    const t = taskOf(e);
+    t.cbs.cancelEnforcement();
+    // Pre-empted while ready: push it to a free or later CPU (push after schedule, §4.4).
+    if (e.runnable && t.queued) this.pushFrom(cpu);
+  }
+
+  stats(): Record<string, number> {
+    let throttles = 0;
+    let replenishments = 0;
+    let wakeResets = 0;
+    let lagResets = 0;
+    for (const t of this.tasks) {
+      throttles += t.cbs.throttles;
+      replenishments += t.cbs.replenishments;
+      wakeResets += t.cbs.wakeResets;
+      lagResets += t.cbs.lagResets;
+    }
+    const out: Record<string, number> = { throttles, replenishments, wakeResets, lagResets, pushes: this.pushes, pulls: this.pulls };
+    if (this.fair !== null) {
+      let act = 0;
+      let thr = 0;
+      for (const fs of this.fair) {
+        act += fs.cbs.deferActivations;
+        thr += fs.cbs.throttles;
+      }
+      out.fairServerActivations = act;
+      out.fairServerThrottles = thr;
+    }
+    return out;
+  }
+
+  // ---- inspection ------------------------------------------------------------------------
+
+  /** The CBS state of a DL task (read it, do not drive it): for traces and tests. */
+  reservation(e: HostEntity): CbsServer | undefined {
+    return e.policy === this ? taskOf(e).cbs : undefined;
+  }
+
+  /** The fair_server of `cpu`, if configured. */
+  fairServer(cpu: number): CbsServer | undefined {
+    return this.fair?.[cpu]?.cbs;
+  }
+
+  /** Σ runtime/period admitted so far, fair_servers included (§4.5: checked per root domain by the model). */
+  totalBandwidth(): number {
+    let sum = 0;
+    for (const t of this.tasks) sum += t.cbs.bandwidth;
+    if (this.fair !== null) for (const fs of this.fair) sum += fs.cbs.bandwidth;
+    return sum;
+  }
+
+  // ---- hooks (from DlTask / FairServer) -------------------------------------------------------
+
+  /** §4.2 exhaustion: dequeued until the next period start. */
+  onThrottled(t: DlTask): void {
+    if (!t.queued) return;
+    const cpu = t.entity.cpu;
+    this.unqueue(t);
+    this.needPull[cpu] = 1;
+  }
+
+  /** §4.2 replenishment: back on its runqueue if it has work, then push (§4.4). */
+  onReplenished(t: DlTask): void {
+    if (t.cbs.state !== CbsState.ready || t.queued) return;
+    const cpu = t.entity.cpu;
+    this.queue(t, cpu);
+    this.pushFrom(cpu);
+  }
+
+  onEnforce(t: DlTask): void {
+    if (t.entity.runningOn >= 0) this.ctx.settle(t.entity.runningOn);
+  }
+
+  /** A fair_server entered the DL band on `cpu`: re-pick, and move DL tasks it displaces. */
+  fairServerReady(cpu: number): void {
+    this.ctx.resched(cpu);
+    this.pushFrom(cpu);
+  }
+
+  /** A fair_server left the DL band on `cpu`. */
+  fairServerLeft(cpu: number): void {
+    this.needPull[cpu] = 1;
+    this.ctx.resched(cpu);
+  }
+
+  nextSeq(): number {
+    return ++this.seq;
+  }
+
+  // ---- runqueues and global EDF (§4.4) ----------------------------------------------------------
+
+  private queue(t: DlTask, cpu: number): void {
+    t.entity.cpu = cpu;
+    t.queued = true;
+    t.seq = ++this.seq;
+    this.rq[cpu].push(t.entity);
+    this.ctx.resched(cpu);
+  }
+
+  private unqueue(t: DlTask): void {
+    const cpu = t.entity.cpu;
+    const list = this.rq[cpu];
+    const i = list.indexOf(t.entity);
+    list[i] = list[list.length - 1];
+    list.pop();
+    t.queued = false;
+    this.ctx.resched(cpu);
+  }
+
+  private earliestTask(cpu: number): HostEntity | null {
+    const list = this.rq[cpu];
+    let best: HostEntity | null = null;
+    for (let i = 0; i < list.length; i++) {
+      if (best === null || earlier(taskOf(list[i]), taskOf(best))) best = list[i];
+    }
+    return best;
+  }
+
+  /** The DL task this CPU runs (or is about to): its earliest, unless the fair_server wins. */
+  private pickTask(cpu: number): HostEntity | null {
+    const best = this.earliestTask(cpu);
+    if (best === null) return null;
+    const fs = this.fair?.[cpu];
+    return fs !== undefined && fs.beats(taskOf(best)) ? null : best;
+  }
+
+  /** cpudl's view of a CPU: its earliest queued deadline, Infinity when free of DL work. */
+  private earliestDeadline(cpu: number): number {
+    const list = this.rq[cpu];
+    let d = Infinity;
+    for (let i = 0; i < list.length; i++) {
+      const x = taskOf(list[i]).cbs.deadline;
+      if (x < d) d = x;
+    }
+    const fs = this.fair?.[cpu];
+    if (fs !== undefined && fs.cbs.state === CbsState.ready && fs.cbs.deadline < d) d = fs.cbs.deadline;
+    return d;
+  }
+
+  /** find_later_rq: a free CPU (t's last CPU first), else the latest deadline later than t's; -1 if none. */
+  private laterCpu(t: DlTask, from: number): number {
+    const e = t.entity;
+    let free = -1;
+    let later = -1;
+    let laterD = t.cbs.deadline;
+    for (let i = 0; i < e.affinity.length; i++) {
+      const j = e.affinity[i];
+      if (j === from) continue;
+      const d = this.earliestDeadline(j);
+      if (d === Infinity) {
+        if (free < 0 || j === e.lastCpu) free = j;
+      } else if (d > laterD) {
+        laterD = d;
+        later = j;
+      }
+    }
+    return free >= 0 ? free : later;
+  }
+
+  /** §4.4 push: move waiting tasks of `cpu`, earliest first, while each finds a free or later CPU. */
+  private pushFrom(cpu: number): void {
+    const list = this.rq[cpu];
+    for (let guard = list.length; guard > 0; guard--) {
+      const keep = this.pickTask(cpu);
+      let cand: DlTask | null = null;
+      for (let i = 0; i < list.length; i++) {
+        const e = list[i];
+        if (e.runningOn >= 0 || e === keep || e.affinity.length < 2) continue;
+        const t = taskOf(e);
+        if (cand === null || earlier(t, cand)) cand = t;
+      }
+      if (cand === null) return;
+      const j = this.laterCpu(cand, cpu);
+      if (j < 0) return;
+      this.unqueue(cand);
+      this.queue(cand, j);
+      this.pushes++;
+    }
+  }
+}
+
+function taskOf(e: HostEntity): DlTask {
+  return e.slot as DlTask;
+}
+
+/** EDF order: earlier deadline, then first queued. */
+function earlier(a: DlTask, b: DlTask): boolean {
+  return a.cbs.deadline < b.cbs.deadline || (a.cbs.deadline === b.cbs.deadline && a.seq < b.seq);
+}
+
+export type { DlTask };

@@ -1,0 +1,45 @@
+// Which stock-kernel behaviours are in force for a given Linux version (linux-irmos.md §0 and §3).
+// The deliverable scenarios pin the IRMOS era (2.6.3x) explicitly; the default is a current kernel.
+
+import { InputError, describeValue } from '../../src/errors.js';
+
+export const DEFAULT_KERNEL = '6.12';
+
+export interface KernelFeatures {
+  version: string;
+  /** RT_RUNTIME_SHARE: per-CPU RT runtime borrowing, on until 5.9, off from 5.10 (commit 2586af1ac187; §0 row 3). */
+  rtRuntimeShare: boolean;
+  /** Default root RT throttling (950 ms / 1 s). Removed in 6.12 in favour of the fair_server (§3.1, §4.6). */
+  rootRtThrottling: boolean;
+  /** Per-CPU fair_server dl_server (50 ms / 1 s, deferred) protecting CFS from RT hogs: 6.12+ (§4.6). */
+  fairServer: boolean;
+  /** SCHED_DEADLINE exists: 3.14+ (§4). */
+  schedDeadline: boolean;
+  /** EEVDF replaced CFS's pick in 6.6 (§6.2); the fair model keeps CFS's vruntime rules either way [M]. */
+  eevdf: boolean;
+}
+
+/** Parse "2.6.33", "5.10", "6.12.3" into comparable [major, minor]. */
+export function parseKernelVersion(text: string, file: string, pointer: string): [number, number] {
+  const m = /^(\d+)\.(\d+)(?:\.(\d+))?/.exec(text);
+  if (!m) {
+    throw new InputError({ file, pointer, expected: 'a Linux version such as "2.6.33", "5.10" or "6.12"', found: describeValue(text) });
+  }
+  const major = Number(m[1]);
+  // 2.6.x kernels: the third number is the real minor release; map 2.6.33 onto (2, 633) so order holds.
+  const minor = major === 2 && m[3] !== undefined ? Number(m[2]) * 100 + Number(m[3]) : Number(m[2]);
+  return [major, minor];
+}
+
+export function kernelFeatures(text: string, file: string, pointer: string): KernelFeatures {
+  const [major, minor] = parseKernelVersion(text, file, pointer);
+  const atLeast = (a: number, b: number) => major > a || (major === a && minor >= b);
+  return {
+    version: text,
+    rtRuntimeShare: !atLeast(5, 10),
+    rootRtThrottling: !atLeast(6, 12),
+    fairServer: atLeast(6, 12),
+    schedDeadline: atLeast(3, 14),
+    eevdf: atLeast(6, 6),
+  };
+}

@@ -1,0 +1,146 @@
+// KVM on the IRMOS-patched Linux (2.6.3x): each reserved VMU is a cgroup whose reservation
+// (cpu.rt_runtime_us = budget, cpu.rt_period_us = period) gives Q every P on each CPU of its cpuset,
+// scheduled by hard CBS + EDF among reservations, with its vCPU threads SCHED_FIFO inside
+// (linux-irmos.md §2; seed slides 002). Host SCHED_FIFO/RR threads live in the root group's
+// task reservation (§2.7); a host thread asking for SCHED_DEADLINE — which that kernel lacks — gets
+// an IRMOS reservation of its own with the same runtime and period, which is what IRMOS offered
+// instead. Everything best-effort runs under CFS below.
+
+import { perCpuAdmission, type Reservation } from '../../src/analysis/admission.js';
+import type { HostBuild, HostSetup, HypervisorModel, SlaMappingRow } from '../../src/engine/model.js';
+import { pointerOf } from '../../src/errors.js';
+import { formatDuration } from '../../src/scenario/units.js';
+import { readParams, type ParamSpec } from '../params.js';
+import {
+  admissionError,
+  bestEffortGroups,
+  bestEffortRow,
+  cpuList,
+  hostThreadsOnHost,
+  perCpuRuntime,
+  policyText,
+  slaText,
+  vmusOnHost,
+} from './common.js';
+import { CfsClass } from './fair.js';
+import { IrmosClass, type IrmosGroupConfig } from './irmos.js';
+
+const ROOT_GROUP = '';
+const VCPU_PRIORITY = 50;
+
+export const IRMOS_PARAMS = {
+  admissionBound: {
+    type: 'number',
+    default: 0.95,
+    min: 0,
+    max: 1,
+    doc: 'per-CPU admission bound Σ Q/P ≤ bound (U(root) = sched_rt_runtime_us/sched_rt_period_us, §2.8)',
+  },
+  rootRuntime: {
+    type: 'optional-duration',
+    doc: "root group's task reservation per CPU (rt_task_runtime_us of /); default: the bandwidth the groups leave under the bound, if any root RT thread exists",
+  },
+  rootPeriod: { type: 'duration', default: 1_000_000_000, min: 1, doc: "root group's task reservation period" },
+  migrateOnThrottle: {
+    type: 'boolean',
+    default: false,
+    doc: 'push a task away from a throttled server to another CPU of its group (§2.6, unverified in the original)',
+  },
+} satisfies Record<string, ParamSpec>;
+
+function buildIrmos(setup: HostSetup): HostBuild {
+  const { scenario, ctx, host } = setup;
+  const p = readParams(IRMOS_PARAMS, setup.params, scenario.file, setup.paramsPointer);
+  const vmus = vmusOnHost(setup);
+  const threads = hostThreadsOnHost(setup);
+  const allCpus = Array.from({ length: host.cpus }, (_, i) => i);
+  const groups: IrmosGroupConfig[] = [];
+  const pointers = new Map<string, string>();
+  const mapping: SlaMappingRow[] = [];
+
+  for (const v of vmus.filter((x) => x.vmu.sla)) {
+    const sla = v.vmu.sla!;
+    const runtime = perCpuRuntime(v.vmu);
+    groups.push({ id: v.vmu.id, runtimeNs: runtime, periodNs: sla.period, cpus: v.vmu.affinity });
+    pointers.set(v.vmu.id, pointerOf('vmus', v.index, 'sla'));
+    mapping.push({
+      entity: v.vmu.id,
+      requested: slaText(sla, v.vmu.vcpus),
+      native: `IRMOS cgroup ${v.vmu.id}: cpu.rt_runtime_us=${runtime / 1000} cpu.rt_period_us=${sla.period / 1000} (hard CBS, Q every P) on each of ${cpuList(v.vmu.affinity)}; vCPU threads SCHED_FIFO ${VCPU_PRIORITY}`,
+    });
+  }
+  for (const t of threads) {
+    const pol = t.spec.policy;
+    if (pol.class !== 'deadline') continue;
+    groups.push({ id: t.spec.id, runtimeNs: pol.runtime, periodNs: pol.period, cpus: t.spec.affinity });
+    pointers.set(t.spec.id, pointerOf('hostThreads', t.index, 'policy'));
+  }
+
+  // The root group's task reservation serves host FIFO/RR threads (§2.7). By default it takes what
+  // the groups leave under the bound on the busiest CPU, over rootPeriod.
+  const rootThreads = threads.filter((t) => t.spec.policy.class === 'fifo' || t.spec.policy.class === 'rr');
+  if (rootThreads.length > 0 || p.rootRuntime !== undefined) {
+    const busiest = Math.max(0, ...allCpus.map((c) => groups.filter((g) => g.cpus.includes(c)).reduce((a, g) => a + g.runtimeNs / g.periodNs, 0)));
+    const runtime = p.rootRuntime ?? Math.max(0, Math.floor((p.admissionBound - busiest) * p.rootPeriod));
+    groups.push({ id: ROOT_GROUP, runtimeNs: runtime, periodNs: p.rootPeriod, cpus: allCpus });
+    pointers.set(ROOT_GROUP, setup.paramsPointer + pointerOf('rootRuntime'));
+    mapping.push({
+      entity: '(root group)',
+      requested: `${rootThreads.length} host SCHED_FIFO/RR thread(s)`,
+      native: `root cpu.rt_task_runtime_us=${runtime / 1000} cpu.rt_task_period_us=${p.rootPeriod / 1000} on each CPU`,
+    });
+  }
+
+  // Admission (§2.8): per CPU, Σ Q/P of every reservation there ≤ bound, the root's counted.
+  const reservations: Reservation[] = groups.flatMap((g) => g.cpus.map((cpu) => ({ id: g.id, cpu, runtime: g.runtimeNs, period: g.periodNs })));
+  const verdict = perCpuAdmission(reservations, p.admissionBound, allCpus);
+  if (!verdict.ok) {
+    const v = verdict.firstViolation!;
+    const last = v.members[v.members.length - 1];
+    throw admissionError(
+      setup,
+      pointers.get(last) ?? setup.paramsPointer,
+      `IRMOS admission control on host ${host.id} pCPU ${v.cpu} (Σ Q/P ≤ ${p.admissionBound})`,
+      `Σ Q/P = ${v.sum} from ${v.members.map((m) => (m === ROOT_GROUP ? '(root group)' : m)).join(', ')}`,
+      'lower budgets, spread VMUs over more pCPUs (affinity), or raise the model parameter admissionBound',
+    );
+  }
+
+  const irmos = new IrmosClass(ctx, { groups, migrateOnThrottle: p.migrateOnThrottle });
+  const cfs = new CfsClass(ctx, { groups: bestEffortGroups(vmus) });
+  for (const v of vmus) {
+    for (const e of v.vcpus) {
+      if (v.vmu.sla) irmos.admit(e, { priority: v.vmu.hostPriority ?? VCPU_PRIORITY, rr: false, group: v.vmu.id });
+      else cfs.admit(e, { nice: 0, group: v.vmu.id });
+    }
+    if (!v.vmu.sla) mapping.push(bestEffortRow(v));
+  }
+  for (const t of threads) {
+    const pol = t.spec.policy;
+    let native: string;
+    if (pol.class === 'fifo' || pol.class === 'rr') {
+      irmos.admit(t.entity, { priority: pol.priority, rr: pol.class === 'rr', group: ROOT_GROUP });
+      native = `${policyText(pol)} in the root group's task reservation`;
+    } else if (pol.class === 'deadline') {
+      irmos.admit(t.entity, { priority: VCPU_PRIORITY, rr: false, group: t.spec.id });
+      native = `own IRMOS reservation ${formatDuration(pol.runtime)} / ${formatDuration(pol.period)} (no SCHED_DEADLINE in 2.6.3x)`;
+    } else {
+      cfs.admit(t.entity, { nice: pol.nice });
+      native = policyText(pol);
+    }
+    mapping.push({ entity: t.spec.id, requested: policyText(pol), native: `host thread ${native} on ${cpuList(t.spec.affinity)}` });
+  }
+
+  return {
+    classes: [irmos, cfs],
+    mapping,
+    settings: { kernel: '2.6.33-irmos', admissionBound: p.admissionBound, migrateOnThrottle: p.migrateOnThrottle },
+  };
+}
+
+export const kvmIrmos: HypervisorModel = {
+  name: 'kvm-irmos',
+  family: 'kvm',
+  summary: 'KVM on the IRMOS Linux scheduler: per-CPU hard-CBS reservations, EDF among them, POSIX priorities inside, admission control',
+  build: buildIrmos,
+};

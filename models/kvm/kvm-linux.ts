@@ -1,0 +1,233 @@
+// The stock Linux host under KVM, in three configurations of the same kernel that differ only in
+// how a VMU's SLA becomes native parameters:
+// - kvm-linux:     reserved VMUs are RT cgroups (cpu.rt_runtime_us / cpu.rt_period_us per CPU) whose
+//                  vCPU threads are SCHED_FIFO; groups compete by task priority (linux-irmos.md §3.3).
+// - kvm-linux-cfs: reserved VMUs are CFS cgroups capped by bandwidth control, cpu.max =
+//                  "vcpus×budget period" (§6.3), as most clouds do.
+// - kvm-deadline:  each reserved vCPU thread is a SCHED_DEADLINE reservation (§4), global EDF.
+// Everything else is common: best-effort VMUs under CFS, host threads under their own policy, the
+// kernel version choosing RT_RUNTIME_SHARE, root RT throttling and the fair_server (kernel.ts).
+
+import type { HostBuild, HostSetup, HypervisorModel, SlaMappingRow } from '../../src/engine/model.js';
+import { globalAdmission } from '../../src/analysis/admission.js';
+import { InputError, pointerOf } from '../../src/errors.js';
+import { formatDuration } from '../../src/scenario/units.js';
+import { readParams, type ParamSpec } from '../params.js';
+import {
+  admissionError,
+  bestEffortGroups,
+  bestEffortRow,
+  cpuList,
+  hostThreadsOnHost,
+  perCpuRuntime,
+  policyText,
+  slaText,
+  vcpuPriorities,
+  vmusOnHost,
+} from './common.js';
+import { CfsClass, type FairGroupConfig } from './fair.js';
+import { DEFAULT_KERNEL, kernelFeatures, type KernelFeatures } from './kernel.js';
+import { DeadlineClass } from './deadline.js';
+import { RtClass, type RtGroupConfig } from './rt.js';
+
+type Variant = 'rt-groups' | 'cfs-quota' | 'deadline';
+
+export const STOCK_LINUX_PARAMS = {
+  kernel: {
+    type: 'string',
+    default: DEFAULT_KERNEL,
+    doc: 'Linux version whose scheduler behaviour to model ("2.6.33", "5.10", "6.12")',
+    pattern: /^\d+\.\d+(\.\d+)?/,
+    patternDoc: 'a Linux version such as "2.6.33", "5.10" or "6.12"',
+  },
+  rtRuntime: { type: 'duration', default: 950_000_000, doc: 'sched_rt_runtime_us: RT time allowed per period on each CPU' },
+  rtPeriod: { type: 'duration', default: 1_000_000_000, doc: 'sched_rt_period_us', min: 1 },
+  rtRuntimeShare: {
+    type: 'string',
+    default: 'auto',
+    doc: 'RT_RUNTIME_SHARE: auto (on before 5.10, off after), on or off',
+    pattern: /^(auto|on|off)$/,
+    patternDoc: '"auto", "on" or "off"',
+  },
+  fairServerRuntime: { type: 'duration', default: 50_000_000, doc: 'fair_server runtime per CPU (6.12+); 0 disables it' },
+  fairServerPeriod: { type: 'duration', default: 1_000_000_000, doc: 'fair_server period per CPU (6.12+)', min: 1 },
+  bandwidthControl: { type: 'boolean', default: true, doc: 'kvm-linux-cfs: apply cpu.max quotas (false = plain CFS shares)' },
+} satisfies Record<string, ParamSpec>;
+
+function buildStockLinux(variant: Variant, setup: HostSetup): HostBuild {
+  const { scenario, ctx, host } = setup;
+  const file = scenario.file;
+  const p = readParams(STOCK_LINUX_PARAMS, setup.params, file, setup.paramsPointer);
+  const kernel = kernelFeatures(p.kernel, file, setup.paramsPointer + pointerOf('kernel'));
+  const vmus = vmusOnHost(setup);
+  const threads = hostThreadsOnHost(setup);
+  const reserved = vmus.filter((v) => v.vmu.sla);
+  const mapping: SlaMappingRow[] = [];
+  const prio = vcpuPriorities(reserved.map((v) => v.vmu));
+
+  // RT_GROUP_SCHED is needed (and keeps RT bandwidth control even on 6.12+) only when VMUs are RT groups.
+  const rtGroupSched = variant === 'rt-groups';
+  const rootThrottled = kernel.rootRtThrottling || rtGroupSched;
+  const runtimeShare = p.rtRuntimeShare === 'auto' ? kernel.rtRuntimeShare : p.rtRuntimeShare === 'on';
+  const fairServerOn = kernel.fairServer && p.fairServerRuntime > 0;
+
+  const fairGroups: FairGroupConfig[] = bestEffortGroups(vmus);
+  const rtGroups: RtGroupConfig[] = [];
+  if (variant === 'cfs-quota') {
+    for (const v of reserved) {
+      const sla = v.vmu.sla!;
+      const quota = v.vmu.vcpus * sla.budget;
+      fairGroups.push(p.bandwidthControl ? { id: v.vmu.id, shares: v.vmu.weight, quotaNs: quota, periodNs: sla.period } : { id: v.vmu.id, shares: v.vmu.weight });
+      mapping.push({
+        entity: v.vmu.id,
+        requested: slaText(sla, v.vmu.vcpus),
+        native: p.bandwidthControl
+          ? `cgroup ${v.vmu.id}: cpu.max="${quota / 1000} ${sla.period / 1000}" (µs), cpu.shares=${v.vmu.weight}, vCPU threads SCHED_OTHER on ${cpuList(v.vmu.affinity)}`
+          : `cgroup ${v.vmu.id}: cpu.shares=${v.vmu.weight}, no quota (bandwidthControl=false)`,
+      });
+    }
+  }
+  if (variant === 'rt-groups') {
+    let sum = 0;
+    for (const v of reserved) {
+      const sla = v.vmu.sla!;
+      const runtime = perCpuRuntime(v.vmu);
+      rtGroups.push({ id: v.vmu.id, runtimeNs: runtime, periodNs: sla.period });
+      sum += runtime / sla.period;
+      // sched-rt-group.rst admission: Σ children runtime/period ≤ the root's (linux-irmos.md §3.3).
+      const rootBw = p.rtRuntime / p.rtPeriod;
+      if (sum > rootBw + 1e-12) {
+        throw admissionError(
+          setup,
+          pointerOf('vmus', v.index, 'sla'),
+          `RT group admission (Σ cpu.rt_runtime_us/cpu.rt_period_us ≤ sched_rt_runtime_us/sched_rt_period_us = ${round(rootBw)})`,
+          `Σ = ${round(sum)} once VMU ${v.vmu.id} is added`,
+          'lower the VMUs\' budgets, or raise the model parameter rtRuntime',
+        );
+      }
+      mapping.push({
+        entity: v.vmu.id,
+        requested: slaText(sla, v.vmu.vcpus),
+        native: `RT cgroup ${v.vmu.id}: cpu.rt_runtime_us=${runtime / 1000} cpu.rt_period_us=${sla.period / 1000} on each of ${cpuList(v.vmu.affinity)}; vCPU threads SCHED_FIFO priority ${prio.get(v.vmu.id)}`,
+      });
+    }
+  }
+
+  const cfs = new CfsClass(ctx, { groups: fairGroups });
+  const wantsDeadline = variant === 'deadline' || threads.some((t) => t.spec.policy.class === 'deadline');
+  if (wantsDeadline && !kernel.schedDeadline) {
+    const t = threads.find((x) => x.spec.policy.class === 'deadline');
+    throw new InputError({
+      file,
+      pointer: t ? pointerOf('hostThreads', t.index, 'policy') : setup.paramsPointer + pointerOf('kernel'),
+      expected: 'a kernel with SCHED_DEADLINE (3.14 or later)',
+      found: `kernel ${p.kernel}`,
+      hint: 'raise the model parameter kernel, or use another policy',
+    });
+  }
+  const dl =
+    wantsDeadline || fairServerOn
+      ? new DeadlineClass(ctx, fairServerOn ? { fairServer: { served: cfs, runtimeNs: p.fairServerRuntime, periodNs: p.fairServerPeriod } } : {})
+      : null;
+  const rt = new RtClass(ctx, {
+    root: { runtimeNs: rootThrottled && p.rtRuntime < p.rtPeriod ? p.rtRuntime : null, periodNs: p.rtPeriod },
+    runtimeShare,
+    groups: rtGroups,
+  });
+
+  // Place every entity.
+  const dlBandwidths: { bw: number; pointer: string; id: string }[] = [];
+  for (const v of vmus) {
+    for (const e of v.vcpus) {
+      if (!v.vmu.sla) cfs.admit(e, { nice: 0, group: v.vmu.id });
+      else if (variant === 'rt-groups') rt.admit(e, { priority: prio.get(v.vmu.id)!, rr: false, group: v.vmu.id });
+      else if (variant === 'cfs-quota') cfs.admit(e, { nice: 0, group: v.vmu.id });
+      else {
+        const sla = v.vmu.sla;
+        dl!.admit(e, { runtimeNs: sla.budget, deadlineNs: sla.deadline, periodNs: sla.period });
+        dlBandwidths.push({ bw: sla.budget / sla.period, pointer: pointerOf('vmus', v.index, 'sla'), id: e.id });
+      }
+    }
+    if (!v.vmu.sla) mapping.push(bestEffortRow(v));
+    else if (variant === 'deadline') {
+      const sla = v.vmu.sla;
+      mapping.push({
+        entity: v.vmu.id,
+        requested: slaText(sla, v.vmu.vcpus),
+        native: `each vCPU thread SCHED_DEADLINE runtime=${formatDuration(sla.budget)} deadline=${formatDuration(sla.deadline)} period=${formatDuration(sla.period)}, global EDF over ${cpuList(v.vmu.affinity)}`,
+      });
+    }
+  }
+  for (const t of threads) {
+    const pol = t.spec.policy;
+    if (pol.class === 'fifo' || pol.class === 'rr') rt.admit(t.entity, { priority: pol.priority, rr: pol.class === 'rr' });
+    else if (pol.class === 'fair') cfs.admit(t.entity, { nice: pol.nice });
+    else {
+      dl!.admit(t.entity, { runtimeNs: pol.runtime, deadlineNs: pol.deadline, periodNs: pol.period });
+      dlBandwidths.push({ bw: pol.runtime / pol.period, pointer: pointerOf('hostThreads', t.index, 'policy'), id: t.spec.id });
+    }
+    mapping.push({ entity: t.spec.id, requested: policyText(pol), native: `host thread ${policyText(pol)} on ${cpuList(t.spec.affinity)}` });
+  }
+
+  // SCHED_DEADLINE admission per root domain: Σ bw ≤ M × rt_runtime/rt_period, the fair_server's
+  // share counted from 6.12 (linux-irmos.md §4.5).
+  if (dlBandwidths.length > 0) {
+    const bound = p.rtRuntime / p.rtPeriod;
+    const serverShare = fairServerOn ? host.cpus * (p.fairServerRuntime / p.fairServerPeriod) : 0;
+    let sum = serverShare;
+    for (const d of dlBandwidths) {
+      sum += d.bw;
+      const verdict = globalAdmission([sum], host.cpus, bound);
+      if (!verdict.ok) {
+        throw admissionError(
+          setup,
+          d.pointer,
+          `SCHED_DEADLINE admission on host ${host.id} (Σ runtime/period ≤ ${host.cpus} CPUs × ${round(bound)} = ${round(verdict.capacity)})`,
+          `Σ = ${round(sum)} once ${d.id} is added${serverShare > 0 ? ` (fair_server share ${round(serverShare)} included)` : ''}`,
+          'lower the runtimes, or raise the model parameter rtRuntime',
+        );
+      }
+    }
+  }
+
+  const classes = [dl, rt, cfs].filter((c) => c !== null);
+  return { classes, mapping, settings: settingsOf(kernel, rootThrottled, runtimeShare, fairServerOn, p) };
+}
+
+function settingsOf(
+  kernel: KernelFeatures,
+  rootThrottled: boolean,
+  runtimeShare: boolean,
+  fairServer: boolean,
+  p: { rtRuntime: number; rtPeriod: number; fairServerRuntime: number; fairServerPeriod: number },
+): Record<string, string | number | boolean> {
+  return {
+    kernel: kernel.version,
+    rtThrottling: rootThrottled ? `${formatDuration(p.rtRuntime)} / ${formatDuration(p.rtPeriod)}` : 'off',
+    rtRuntimeShare: runtimeShare,
+    fairServer: fairServer ? `${formatDuration(p.fairServerRuntime)} / ${formatDuration(p.fairServerPeriod)}` : 'off',
+  };
+}
+
+const round = (x: number) => Math.round(x * 1e4) / 1e4;
+
+export const kvmLinux: HypervisorModel = {
+  name: 'kvm-linux',
+  family: 'kvm',
+  summary: 'KVM on stock Linux: reserved VMUs as RT cgroups under RT throttling (groups compete by priority), the rest CFS',
+  build: (setup) => buildStockLinux('rt-groups', setup),
+};
+
+export const kvmLinuxCfs: HypervisorModel = {
+  name: 'kvm-linux-cfs',
+  family: 'kvm',
+  summary: 'KVM on stock Linux: every VMU under CFS, SLAs as CFS bandwidth quota/period (cpu.max), as most clouds do',
+  build: (setup) => buildStockLinux('cfs-quota', setup),
+};
+
+export const kvmDeadline: HypervisorModel = {
+  name: 'kvm-deadline',
+  family: 'kvm',
+  summary: 'KVM on stock Linux with each reserved vCPU thread a SCHED_DEADLINE reservation (global EDF, Σ ≤ 0.95·M)',
+  build: (setup) => buildStockLinux('deadline', setup),
+};

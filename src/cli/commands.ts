@@ -1,0 +1,81 @@
+// The pieces the CLI commands share: loading with the model registry's names, choosing models,
+// running, summarising and writing outputs.
+
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { InputError, describeValue } from '../errors.js';
+import { findModel, modelNames, DEFAULT_COMPARE } from '../../models/index.js';
+import type { Results } from '../metrics/results.js';
+import { renderScenarioReport } from '../report/markdown.js';
+import { writeFilesAtomic } from '../report/atomic.js';
+import { fmtNs, fmtPct } from '../report/format.js';
+import { loadScenario } from '../scenario/load.js';
+import type { Scenario } from '../scenario/types.js';
+import { compare, type ModelChoice } from '../simulate.js';
+
+export function loadForCli(file: string): Scenario {
+  return loadScenario(file, { knownModels: modelNames() });
+}
+
+/**
+ * Models to run: the `--models`/`--model` flag if given (keeping the scenario's parameter overrides
+ * for those it also lists), else the scenario's own list, else the standard comparison set.
+ */
+export function resolveModels(scenario: Scenario, flag: string | undefined): ModelChoice[] {
+  const fromScenario = (name: string) => scenario.models.find((m) => m.name === name);
+  if (flag !== undefined) {
+    const names = flag.split(',').map((n) => n.trim()).filter((n) => n !== '');
+    if (names.length === 0) throw new InputError({ file: '<command line>', pointer: '/models', expected: 'one or more model names', found: describeValue(flag) });
+    return names.map((name) => ({ model: findModel(name, '<command line>', '/models'), request: fromScenario(name) }));
+  }
+  if (scenario.models.length > 0) {
+    return scenario.models.map((m) => ({ model: findModel(m.name, scenario.file, m.pointer), request: m }));
+  }
+  return DEFAULT_COMPARE.map((name) => ({ model: findModel(name, '<defaults>', ''), request: undefined }));
+}
+
+export function compareScenario(scenario: Scenario, choices: ModelChoice[], seed?: number): Results {
+  return compare(scenario, choices, { seed });
+}
+
+/** results.json + report.md, both computed before either is written. */
+export function writeScenarioOutputs(scenario: Scenario, results: Results, outDir: string): void {
+  const json = JSON.stringify(results, null, 2) + '\n';
+  const md = renderScenarioReport(scenario, results);
+  writeFilesAtomic({ [join(outDir, 'results.json')]: json, [join(outDir, 'report.md')]: md });
+}
+
+/** A terminal summary: per task and model, misses and worst response. */
+export function describeRun(results: Results): string {
+  const lines: string[] = [`${results.scenario.name}: ${fmtNs(results.scenario.durationNs)} simulated, seed ${results.scenario.seed}`];
+  for (const run of results.runs) {
+    lines.push(`  ${run.model}`);
+    for (const t of run.tasks) {
+      lines.push(
+        `    ${t.id.padEnd(16)} misses ${fmtPct(t.missRatio, 2).padStart(8)}  resp p99 ${fmtNs(t.response.p99Ns).padStart(9)}  max ${fmtNs(t.response.maxNs).padStart(9)}  wake max ${fmtNs(t.wakeup.maxNs).padStart(9)}  cpu ${fmtPct(t.cpuShare, 1)}`,
+      );
+    }
+  }
+  for (const e of results.expectations.filter((x) => !x.ok)) {
+    lines.push(`  FAILED expectation: ${e.model} ${e.task} ${e.metric} = ${e.value} (bound ${e.min ?? ''}..${e.max ?? ''})`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+/** Scenario files under a folder (recursively), sorted for a stable order. */
+export function collectScenarioFiles(dir: string): string[] {
+  let entries: string[];
+  try {
+    if (!statSync(dir).isDirectory()) return [dir];
+    entries = readdirSync(dir).sort();
+  } catch {
+    throw new InputError({ file: dir, pointer: '', expected: 'a folder of scenario files (.json, .yaml, .yml)', found: 'no such folder' });
+  }
+  const files: string[] = [];
+  for (const name of entries) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) files.push(...collectScenarioFiles(path));
+    else if (/\.(json|ya?ml)$/.test(name)) files.push(path);
+  }
+  return files;
+}

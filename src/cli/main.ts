@@ -1,0 +1,131 @@
+// hvsim command line. Exit codes: 0 ok, 1 an expectation failed, 2 bad input (scenario, flags,
+// infeasible configuration). Bad input never prints a stack trace.
+
+import yargs from 'yargs';
+import { InputError } from '../errors.js';
+import { collectScenarioFiles, compareScenario, describeRun, loadForCli, resolveModels, writeScenarioOutputs } from './commands.js';
+import { runReport } from './report-command.js';
+import { MODELS } from '../../models/index.js';
+import { Simulator } from '../engine/simulator.js';
+
+const EXIT_OK = 0;
+const EXIT_EXPECTATION = 1;
+const EXIT_BAD_INPUT = 2;
+
+class UsageError extends Error {}
+
+export async function main(argv: string[]): Promise<number> {
+  let exitCode = EXIT_OK;
+  const parser = yargs(argv)
+    .scriptName('hvsim')
+    .usage('$0 <command> [options]\n\nCompare hypervisor scheduling stacks on one scenario of virtualised real-time services.')
+    .command(
+      'validate <scenarios..>',
+      'check scenario files (schema, units, references, each model\'s admission control)',
+      (y) => y.positional('scenarios', { type: 'string', array: true, demandOption: true }),
+      (args) => {
+        for (const file of args.scenarios as string[]) {
+          const scenario = loadForCli(file);
+          const choices = resolveModels(scenario, undefined);
+          for (const c of choices) new Simulator(scenario, c.model, { params: c.request?.params, paramsPointer: c.request ? `${c.request.pointer}/params` : '' });
+          const tasks = scenario.vmus.reduce((a, v) => a + v.tasks.length, 0) + scenario.hostThreads.length;
+          process.stdout.write(
+            `ok ${file}: ${scenario.hosts.length} host(s), ${scenario.vmus.length} VMU(s), ${tasks} task(s); models ${choices.map((c) => c.model.name).join(', ')}\n`,
+          );
+        }
+      },
+    )
+    .command(
+      'run <scenario>',
+      'run one scenario under one model and print a summary',
+      (y) =>
+        y
+          .positional('scenario', { type: 'string', demandOption: true })
+          .option('model', { alias: 'm', type: 'string', demandOption: true, describe: 'model name (see `hvsim models`)' })
+          .option('seed', { type: 'number', describe: 'override the scenario seed' })
+          .option('out', { type: 'string', describe: 'also write results.json and report.md into this folder' })
+          .option('json', { type: 'boolean', default: false, describe: 'print results.json to stdout' }),
+      (args) => {
+        const scenario = loadForCli(args.scenario);
+        const results = compareScenario(scenario, resolveModels(scenario, args.model), seedOf(args.seed));
+        if (args.out) writeScenarioOutputs(scenario, results, args.out);
+        process.stdout.write(args.json ? JSON.stringify(results, null, 2) + '\n' : describeRun(results));
+        if (results.expectations.some((e) => !e.ok)) exitCode = EXIT_EXPECTATION;
+      },
+    )
+    .command(
+      'compare <scenario>',
+      'run one scenario under several models; writes reports/<name>/results.json and report.md',
+      (y) =>
+        y
+          .positional('scenario', { type: 'string', demandOption: true })
+          .option('models', { type: 'string', describe: 'comma-separated model names (default: the scenario\'s list, else the standard set)' })
+          .option('seed', { type: 'number', describe: 'override the scenario seed' })
+          .option('out', { type: 'string', describe: 'output folder (default reports/<scenario name>)' })
+          .option('json', { type: 'boolean', default: false, describe: 'print results.json to stdout instead of a summary' }),
+      (args) => {
+        const scenario = loadForCli(args.scenario);
+        const results = compareScenario(scenario, resolveModels(scenario, args.models), seedOf(args.seed));
+        const out = args.out ?? `reports/${scenario.name}`;
+        writeScenarioOutputs(scenario, results, out);
+        process.stdout.write(args.json ? JSON.stringify(results, null, 2) + '\n' : `${describeRun(results)}wrote ${out}/results.json and ${out}/report.md\n`);
+        if (results.expectations.some((e) => !e.ok)) exitCode = EXIT_EXPECTATION;
+      },
+    )
+    .command(
+      'report [dir]',
+      'run every scenario in a folder under its models and regenerate reports/ (what `npm start` does)',
+      (y) =>
+        y
+          .positional('dir', { type: 'string', default: 'scenarios' })
+          .option('out', { type: 'string', default: 'reports', describe: 'output folder' }),
+      (args) => {
+        const files = collectScenarioFiles(args.dir);
+        exitCode = runReport(files, args.out) ? EXIT_OK : EXIT_EXPECTATION;
+      },
+    )
+    .command(
+      'models',
+      'list the hypervisor models',
+      (y) => y.option('json', { type: 'boolean', default: false }),
+      (args) => {
+        if (args.json) {
+          process.stdout.write(JSON.stringify(MODELS.map((m) => ({ name: m.name, family: m.family, summary: m.summary })), null, 2) + '\n');
+        } else {
+          const width = Math.max(...MODELS.map((m) => m.name.length));
+          for (const m of MODELS) process.stdout.write(`${m.name.padEnd(width)}  ${m.summary}\n`);
+        }
+      },
+    )
+    .demandCommand(1, 'name a command: validate, run, compare, report or models')
+    .strict()
+    .help()
+    .version(false)
+    .fail((msg, err) => {
+      if (err) throw err;
+      throw new UsageError(msg);
+    });
+
+  try {
+    await parser.parseAsync();
+  } catch (err) {
+    if (err instanceof InputError) {
+      process.stderr.write(`hvsim: ${err.message}\n`);
+      return EXIT_BAD_INPUT;
+    }
+    if (err instanceof UsageError) {
+      process.stderr.write(`hvsim: ${err.message}\nRun \`hvsim --help\` for usage.\n`);
+      return EXIT_BAD_INPUT;
+    }
+    throw err;
+  }
+  return exitCode;
+}
+
+function seedOf(seed: number | undefined): number | undefined {
+  if (seed === undefined) return undefined;
+  if (!Number.isInteger(seed) || seed < 0) {
+    throw new InputError({ file: '<command line>', pointer: '/seed', expected: 'a whole number >= 0', found: String(seed) });
+  }
+  return seed;
+}

@@ -1,0 +1,148 @@
+// The things that exist in a run: jobs, tasks (the work a guest or the host schedules) and host
+// entities (what the host scheduler places on pCPUs: vCPU threads and plain host threads).
+// Policies keep their own per-entity state in `slot`, as Linux's sched_entity/sched_dl_entity and
+// Xen's per-vCPU scheduler private data do.
+
+import type { HostThreadSpec, Ns, TaskSpec, VmuSpec } from '../scenario/types.js';
+import { LatencyHistogram } from '../metrics/histogram.js';
+import type { SchedClass } from './policy.js';
+import type { Guest } from './guest.js';
+
+export interface Job {
+  release: Ns;
+  /** Absolute deadline (Infinity when the task has none). */
+  deadline: Ns;
+  demand: Ns;
+  remaining: Ns;
+  /** Set when the job first executes (for wake-up latency). */
+  started: boolean;
+  /** Released after warm-up: counted in the metrics. */
+  measured: boolean;
+}
+
+/** Per-task counters; latencies stream into fixed-size histograms. */
+export class TaskStats {
+  readonly response = new LatencyHistogram();
+  /** Release → first instruction of the job. */
+  readonly wakeup = new LatencyHistogram();
+  released = 0;
+  completed = 0;
+  missed = 0;
+  /** Jobs whose deadline passed before the end of the run without completing. */
+  unfinishedMissed = 0;
+  tardinessMaxNs: Ns = 0;
+  tardinessSumNs = 0;
+  /** Times a started, unfinished job stopped executing (guest or host pre-emption). */
+  preemptions = 0;
+  /** Times the task resumed on a different processor (vCPU inside a guest, pCPU on the host). */
+  migrations = 0;
+}
+
+export class Task {
+  /** Pending jobs, oldest first (a late periodic task queues its next releases, like rt-app). */
+  readonly jobs: Job[] = [];
+  private head = 0;
+  /** Total executed ns (progress of its jobs). */
+  execNs = 0;
+  /** execNs at the end of warm-up. */
+  execAtWarmupNs = 0;
+  /** Processor the task is placed on (vCPU entity in a guest; its own host entity otherwise). */
+  runner: HostEntity | null = null;
+  /** Index of the processor it last executed on, for migration counting (-1: never). */
+  lastProcessor = -1;
+  /** The guest scheduler of its VMU (null for a host thread). */
+  guest: Guest | null = null;
+  /** Guest-scheduler state (vruntime, RR quantum, queue order). */
+  guestSlot: GuestTaskState = { order: 0, vruntime: 0, rrLeftNs: 0 };
+  readonly stats = new TaskStats();
+
+  constructor(
+    readonly spec: TaskSpec,
+    /** The VMU it runs in, or null for a host thread. */
+    readonly vmu: VmuSpec | null,
+  ) {}
+
+  get id(): string {
+    return this.spec.id;
+  }
+
+  get hasJob(): boolean {
+    return this.head < this.jobs.length;
+  }
+
+  get currentJob(): Job | undefined {
+    return this.jobs[this.head];
+  }
+
+  pushJob(job: Job): void {
+    this.jobs.push(job);
+  }
+
+  /** Drop the finished head job; compacts the array now and then so memory stays bounded. */
+  shiftJob(): void {
+    this.head++;
+    if (this.head > 64 && this.head * 2 > this.jobs.length) {
+      this.jobs.splice(0, this.head);
+      this.head = 0;
+    }
+  }
+
+  pendingJobs(): Job[] {
+    return this.jobs.slice(this.head);
+  }
+}
+
+export interface GuestTaskState {
+  /** FIFO order among equals (smaller = queued earlier). */
+  order: number;
+  vruntime: number;
+  rrLeftNs: Ns;
+}
+
+export type EntityOrigin =
+  | { kind: 'vcpu'; vmu: VmuSpec; index: number }
+  | { kind: 'thread'; spec: HostThreadSpec };
+
+/** A host-schedulable thread: a VMU's vCPU thread or a host thread outside any VMU. */
+export class HostEntity {
+  /** Runnable from the host's point of view (a vCPU with guest work, a thread with a pending job). */
+  runnable = false;
+  /** Runqueue the entity sits on (-1 while blocked). Set by the policy (select_task_rq). */
+  cpu = -1;
+  /** pCPU it is executing on (-1: not running). Set by the engine only. */
+  runningOn = -1;
+  /** The task whose job advances while this entity runs: the guest's choice for a vCPU, its own task for a thread. */
+  task: Task | null = null;
+  /** Scheduling class the model placed it in. */
+  policy!: SchedClass;
+  /** Class-private state. */
+  slot: unknown = undefined;
+  cpuTimeNs = 0;
+  cpuTimeAtWarmupNs = 0;
+  /** Host pre-emptions: switched out while still runnable. */
+  preemptions = 0;
+  migrations = 0;
+  lastCpu = -1;
+
+  constructor(
+    readonly id: string,
+    readonly origin: EntityOrigin,
+    /** Allowed pCPUs, ascending. */
+    readonly affinity: number[],
+    /** Index in the host's entity list. */
+    readonly index: number,
+  ) {}
+
+  get isVcpu(): boolean {
+    return this.origin.kind === 'vcpu';
+  }
+
+  /** VMU id for a vCPU, null for a host thread. */
+  get vmuId(): string | null {
+    return this.origin.kind === 'vcpu' ? this.origin.vmu.id : null;
+  }
+
+  allows(cpu: number): boolean {
+    return this.affinity.includes(cpu);
+  }
+}

@@ -1,0 +1,165 @@
+// The guest OS scheduler inside a VMU: it places the VMU's runnable tasks on its vCPUs. It sees
+// vCPUs as processors that are always there; whether the host actually runs a vCPU is invisible to
+// it — a task placed on a vCPU the host does not run makes no progress. That blindness is where the
+// hierarchical effects come from.
+//
+// Policies [M]: global scheduling over the VMU's vCPUs (Linux guests approximate this with RT and
+// DL push/pull):
+// - fifo: POSIX fixed priority, FIFO among equals; SCHED_RR tasks rotate when their quantum
+//   (100 ms, sched_rr_timeslice_ms; linux-irmos.md §0 row 6) is used up, checked at guest ticks.
+// - edf: earliest absolute job deadline first (a guest running its tasks under SCHED_DEADLINE with
+//   runtime ≥ demand: EDF order; budget enforcement inside the guest is not modelled).
+// - fair: least virtual runtime first, re-evaluated at wake-ups, blocks and guest ticks
+//   (CFS-like: vruntime += exec·1024/weight; a waking task is placed no earlier than the smallest
+//   vruntime minus one tick, GENTLE_FAIR_SLEEPERS-style; linux-irmos.md §6.1).
+
+import type { GuestSchedulerKind, Ns } from '../scenario/types.js';
+import type { HostEntity, Task } from './entities.js';
+
+const RR_QUANTUM_NS = 100_000_000;
+const NICE0_WEIGHT = 1024;
+
+/** Linux's nice-to-weight table (kernel/sched/core.c sched_prio_to_weight), nice -20..19. */
+export const NICE_TO_WEIGHT = [
+  88761, 71755, 56483, 46273, 36291, 29154, 23254, 18705, 14949, 11916, 9548, 7620, 6100, 4904, 3906, 3121, 2501, 1991,
+  1586, 1277, 1024, 820, 655, 526, 423, 335, 272, 215, 172, 137, 110, 87, 70, 56, 45, 36, 29, 23, 18, 15,
+];
+
+export function niceWeight(nice: number): number {
+  return NICE_TO_WEIGHT[Math.max(-20, Math.min(19, nice)) + 20];
+}
+
+/** Engine services the guest needs: settle accounting and hand a task to a vCPU. */
+export interface GuestHost {
+  readonly now: Ns;
+  /** Settle the pCPU a vCPU runs on, so task progress is accounted before a change. */
+  settleVcpu(vcpu: HostEntity): void;
+  /** Place `task` (or nothing) on `vcpu`; wakes or blocks the vCPU on the host as needed. */
+  assign(vcpu: HostEntity, task: Task | null): void;
+}
+
+export class Guest {
+  /** Runnable tasks (have a pending job). */
+  private readonly runnable: Task[] = [];
+  private orderCounter = 0;
+  private minVruntime = 0;
+  dirty = false;
+
+  constructor(
+    readonly kind: GuestSchedulerKind,
+    readonly vcpus: HostEntity[],
+    readonly tickNs: Ns,
+    private readonly host: GuestHost,
+  ) {}
+
+  wake(task: Task): void {
+    const st = task.guestSlot;
+    st.order = this.orderCounter++;
+    if (this.kind === 'fair') st.vruntime = Math.max(st.vruntime, this.minVruntime - this.tickNs);
+    if (task.spec.policy.class === 'rr' && st.rrLeftNs <= 0) st.rrLeftNs = RR_QUANTUM_NS;
+    this.runnable.push(task);
+    this.dirty = true;
+  }
+
+  block(task: Task): void {
+    const i = this.runnable.indexOf(task);
+    if (i >= 0) this.runnable.splice(i, 1);
+    this.dirty = true;
+  }
+
+  /** Account executed time into policy state (called with the delta a task just ran). */
+  charge(task: Task, deltaNs: Ns): void {
+    const st = task.guestSlot;
+    if (this.kind === 'fair') st.vruntime += (deltaNs * NICE0_WEIGHT) / weightOf(task);
+    if (task.spec.policy.class === 'rr') st.rrLeftNs -= deltaNs;
+  }
+
+  /** Guest tick: rotate RR tasks whose quantum is spent; let fair re-balance. */
+  tick(): void {
+    for (const v of this.vcpus) this.host.settleVcpu(v);
+    for (const t of this.runnable) {
+      if (t.spec.policy.class === 'rr' && t.guestSlot.rrLeftNs <= 0) {
+        t.guestSlot.rrLeftNs = RR_QUANTUM_NS;
+        t.guestSlot.order = this.orderCounter++;
+        this.dirty = true;
+      }
+    }
+    if (this.kind === 'fair') this.dirty = true;
+  }
+
+  /** Recompute the placement of runnable tasks on vCPUs (global policy, affinity respected). */
+  reassign(): void {
+    this.dirty = false;
+    for (const v of this.vcpus) this.host.settleVcpu(v);
+    const ordered = this.runnable.slice().sort(this.comparator());
+    if (this.kind === 'fair' && ordered.length > 0) this.minVruntime = ordered[0].guestSlot.vruntime;
+
+    // Choose up to one task per vCPU in policy order, greedily honouring affinity.
+    const chosen = new Map<HostEntity, Task>();
+    const free = new Set(this.vcpus);
+    const placed: Task[] = [];
+    for (const task of ordered) {
+      if (free.size === 0) break;
+      if (!task.spec.affinity.some((i) => free.has(this.vcpus[i]))) continue;
+      placed.push(task);
+      // Provisionally reserve any allowed vCPU; the final placement below prefers stability.
+      const any = task.spec.affinity.map((i) => this.vcpus[i]).find((v) => free.has(v))!;
+      free.delete(any);
+    }
+    // Keep chosen tasks where they are when allowed (no needless migration), then fill the rest.
+    const vacant = new Set(this.vcpus);
+    for (const task of placed) {
+      const r = task.runner;
+      if (r !== null && r.isVcpu && vacant.has(r) && task.spec.affinity.includes(vcpuIndex(r))) {
+        chosen.set(r, task);
+        vacant.delete(r);
+      }
+    }
+    for (const task of placed) {
+      if ([...chosen.values()].includes(task)) continue;
+      const preferred = task.lastProcessor >= 0 ? this.vcpus[task.lastProcessor] : undefined;
+      const target =
+        preferred !== undefined && vacant.has(preferred) && task.spec.affinity.includes(task.lastProcessor)
+          ? preferred
+          : task.spec.affinity.map((i) => this.vcpus[i]).find((v) => vacant.has(v));
+      if (target === undefined) continue;
+      chosen.set(target, task);
+      vacant.delete(target);
+    }
+    // Unassign first so a task moving between vCPUs is never on two at once.
+    for (const v of this.vcpus) {
+      if (v.task !== null && chosen.get(v) !== v.task) this.host.assign(v, null);
+    }
+    for (const v of this.vcpus) {
+      const task = chosen.get(v) ?? null;
+      if (task !== null && v.task !== task) this.host.assign(v, task);
+    }
+  }
+
+  private comparator(): (a: Task, b: Task) => number {
+    switch (this.kind) {
+      case 'fifo':
+        return (a, b) => priorityOf(b) - priorityOf(a) || a.guestSlot.order - b.guestSlot.order;
+      case 'edf':
+        return (a, b) =>
+          (a.currentJob?.deadline ?? Infinity) - (b.currentJob?.deadline ?? Infinity) ||
+          a.guestSlot.order - b.guestSlot.order;
+      case 'fair':
+        return (a, b) => a.guestSlot.vruntime - b.guestSlot.vruntime || a.guestSlot.order - b.guestSlot.order;
+    }
+  }
+}
+
+function vcpuIndex(v: HostEntity): number {
+  return v.origin.kind === 'vcpu' ? v.origin.index : -1;
+}
+
+function priorityOf(t: Task): number {
+  const p = t.spec.policy;
+  return p.class === 'fifo' || p.class === 'rr' ? p.priority : 0;
+}
+
+function weightOf(t: Task): number {
+  const p = t.spec.policy;
+  return p.class === 'fair' ? niceWeight(p.nice) : NICE0_WEIGHT;
+}

@@ -1,0 +1,50 @@
+// The plug-in interface every hypervisor model implements (models/xen/*, models/kvm/*).
+// A model maps the scenario's abstract per-VMU SLA (budget, period, deadline; seed deliverable
+// §5.3.2) onto its native parameters, places every host entity in one of its scheduling classes,
+// and says how it did so. It never touches time or dispatching: that is the engine's.
+
+import type { HostSpec, Scenario } from '../scenario/types.js';
+import type { HostEntity } from './entities.js';
+import type { PolicyContext, SchedClass } from './policy.js';
+
+export interface SlaMappingRow {
+  /** VMU or host-thread id. */
+  entity: string;
+  /** The scenario's request, e.g. "budget 2.5 ms / period 10 ms", or the host thread's policy. */
+  requested: string;
+  /** The native configuration, e.g. "cpu.rt_runtime_us=2500 cpu.rt_period_us=10000 on pCPU 0". */
+  native: string;
+}
+
+export interface HostSetup {
+  scenario: Scenario;
+  host: HostSpec;
+  /** vCPU threads and host threads of this PH, in scenario order. */
+  entities: HostEntity[];
+  /** The model's parameters after scenario overrides (unvalidated: the model checks them). */
+  params: Record<string, unknown>;
+  /** JSON pointer of this model's entry in the scenario (for errors about its params). */
+  paramsPointer: string;
+  ctx: PolicyContext;
+}
+
+export interface HostBuild {
+  /** Scheduling classes in precedence order. Every entity's `policy` is one of them. */
+  classes: SchedClass[];
+  mapping: SlaMappingRow[];
+  /** Native parameters in force (kernel version, switches), echoed in the results. */
+  settings: Record<string, string | number | boolean>;
+}
+
+export interface HypervisorModel {
+  /** Registry name used by the CLI and in results, e.g. 'kvm-irmos'. */
+  readonly name: string;
+  readonly family: 'kvm' | 'xen';
+  /** One line for `hvsim models`. */
+  readonly summary: string;
+  /**
+   * Build this PH's host scheduler. Throws InputError for bad parameters or a configuration the
+   * real system refuses (failed admission control), naming the test that failed.
+   */
+  build(setup: HostSetup): HostBuild;
+}

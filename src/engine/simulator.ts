@@ -1,0 +1,491 @@
+// One run of one scenario under one hypervisor model: the physics. It owns time, dispatching,
+// context switches and accounting; models own only their decisions (see policy.ts).
+//
+// Step rule (decided once, here): every event due at the current nanosecond fires first, in
+// (phase, insertion) order — completions, budget timers, releases, ticks, control — and only then
+// does the reschedule pass run: guests re-place their tasks on vCPUs, then each pCPU marked for
+// rescheduling is re-picked once, then completion timers of changed pCPUs are re-armed. Anything
+// that pass arms at the same instant is handled before time advances.
+
+import type { HostSpec, Ns, Scenario, VmuSpec } from '../scenario/types.js';
+import { EventPhase, EventQueue, Timer } from './event-queue.js';
+import { HostEntity, Task, type Job } from './entities.js';
+import { Guest, type GuestHost } from './guest.js';
+import type { HostBuild, HypervisorModel } from './model.js';
+import { ClassStack, type PolicyContext } from './policy.js';
+import { Rng } from './rng.js';
+import { DemandSampler, ReleaseClock } from './workload.js';
+
+export interface SimulateOptions {
+  /** Overrides the scenario's seed. */
+  seed?: number;
+  /** Model parameters (after scenario overrides). */
+  params?: Record<string, unknown>;
+  /** JSON pointer of the model entry, for errors. */
+  paramsPointer?: string;
+  /** Optional observer of dispatch decisions (traces, tests). */
+  observer?: SimObserver;
+}
+
+/** Hooks for traces and tests; the hot path pays one null check when absent. */
+export interface SimObserver {
+  /** `entity` starts (or null: the CPU goes idle) on pCPU `cpu` of host `host` at `now`. */
+  dispatch?(now: Ns, host: string, cpu: number, entity: HostEntity | null): void;
+  /** A job of `task` completes. */
+  complete?(now: Ns, task: Task, job: Job): void;
+}
+
+class Pcpu {
+  current: HostEntity | null = null;
+  /** Start of the segment not yet charged to `current`. */
+  segmentStart: Ns = 0;
+  /** End of the context-switch overhead of the current dispatch: the leaf makes no progress before it. */
+  overheadUntil: Ns = 0;
+  needsResched = true;
+  needsRefresh = false;
+  busyNs = 0;
+  busyAtWarmupNs = 0;
+  completion!: Timer;
+  tick?: Timer;
+
+  constructor(readonly index: number) {}
+}
+
+export class HostState {
+  readonly cpus: Pcpu[];
+  readonly entities: HostEntity[] = [];
+  readonly guests: Guest[] = [];
+  stack!: ClassStack;
+  build!: HostBuild;
+
+  constructor(readonly spec: HostSpec) {
+    this.cpus = Array.from({ length: spec.cpus }, (_, i) => new Pcpu(i));
+  }
+}
+
+export class Simulator {
+  readonly queue = new EventQueue();
+  now: Ns = 0;
+  readonly hosts: HostState[] = [];
+  readonly tasks: Task[] = [];
+  /** Events fired (scheduler events per second in bench). */
+  eventsFired = 0;
+  private readonly dirtyHosts = new Set<HostState>();
+  private readonly guestOf = new Map<HostEntity, Guest>();
+  private readonly hostOf = new Map<HostEntity, HostState>();
+  private readonly observer: SimObserver | undefined;
+  private readonly runtimes = new Map<Task, TaskRuntimeState>();
+  readonly seed: number;
+
+  constructor(
+    readonly scenario: Scenario,
+    readonly model: HypervisorModel,
+    options: SimulateOptions = {},
+  ) {
+    this.seed = options.seed ?? scenario.seed;
+    this.observer = options.observer;
+    for (const spec of scenario.hosts) this.buildHost(spec, options);
+    for (const task of this.tasks) this.startReleases(task);
+    if (scenario.warmupNs > 0) {
+      this.queue.timer(EventPhase.control, () => this.snapshotWarmup()).arm(scenario.warmupNs);
+    }
+  }
+
+  /** Run to the scenario's end. */
+  run(): void {
+    const end = this.scenario.durationNs;
+    const queue = this.queue;
+    this.reschedulePass();
+    for (;;) {
+      const t = queue.peekTime();
+      if (t > end) break;
+      this.now = t;
+      do {
+        queue.fireNext();
+        this.eventsFired++;
+      } while (queue.peekTime() === t);
+      this.reschedulePass();
+    }
+    this.now = end;
+    for (const h of this.hosts) for (const p of h.cpus) this.settle(h, p);
+    this.countUnfinishedMisses();
+  }
+
+  // ---- construction -------------------------------------------------------------------------
+
+  private buildHost(spec: HostSpec, options: SimulateOptions): void {
+    const host = new HostState(spec);
+    this.hosts.push(host);
+    const scenario = this.scenario;
+    const rngFor = (id: string) => new Rng(this.seed, id);
+
+    for (const vmu of scenario.vmus.filter((v) => v.host === spec.id)) {
+      const vcpus = Array.from(
+        { length: vmu.vcpus },
+        (_, i) => new HostEntity(`${vmu.id}/vcpu${i}`, { kind: 'vcpu', vmu, index: i }, vmu.affinity, host.entities.length + i),
+      );
+      host.entities.push(...vcpus);
+      const guest = new Guest(vmu.guest.scheduler, vcpus, vmu.guest.tickNs, this.guestHost(host));
+      host.guests.push(guest);
+      for (const v of vcpus) {
+        this.guestOf.set(v, guest);
+        this.hostOf.set(v, host);
+      }
+      for (const spec of vmu.tasks) this.addTask(new Task(spec, vmu), rngFor(spec.id), host, guest);
+    }
+    for (const thread of scenario.hostThreads.filter((t) => t.host === spec.id)) {
+      const e = new HostEntity(thread.id, { kind: 'thread', spec: thread }, thread.affinity, host.entities.length);
+      host.entities.push(e);
+      this.hostOf.set(e, host);
+      const task = new Task(thread, null);
+      e.task = task;
+      task.runner = e;
+      this.addTask(task, rngFor(thread.id), host, null);
+    }
+
+    const ctx = this.policyContext(host);
+    host.build = this.model.build({
+      scenario,
+      host: spec,
+      entities: host.entities,
+      params: options.params ?? {},
+      paramsPointer: options.paramsPointer ?? '',
+      ctx,
+    });
+    host.stack = new ClassStack(host.build.classes);
+    for (const p of host.cpus) {
+      p.completion = this.queue.timer(EventPhase.completion, () => this.onCompletion(host, p));
+      if (host.stack.wantsTick) {
+        const tick = this.queue.timer(EventPhase.tick, (now) => {
+          this.settle(host, p);
+          host.stack.tick(p.index, p.current);
+          tick.arm(now + spec.tickNs);
+        });
+        p.tick = tick;
+        tick.arm(spec.tickNs);
+      }
+    }
+    for (const guest of host.guests) {
+      // Guest ticks only where a guest decision depends on elapsed time: fair re-balancing, RR quanta.
+      const vmu = (guest.vcpus[0].origin as { vmu: VmuSpec }).vmu;
+      if (guest.kind !== 'fair' && !vmu.tasks.some((t) => t.policy.class === 'rr')) continue;
+      const guestTick = this.queue.timer(EventPhase.tick, (now) => {
+        guest.tick();
+        if (guest.dirty) this.dirtyHosts.add(host);
+        guestTick.arm(now + guest.tickNs);
+      });
+      guestTick.arm(guest.tickNs);
+    }
+  }
+
+  private addTask(task: Task, rng: Rng, host: HostState, guest: Guest | null): void {
+    this.tasks.push(task);
+    task.guest = guest;
+    this.runtimes.set(task, {
+      demand: new DemandSampler(task.spec.exec, rng),
+      clock: new ReleaseClock(task.spec.arrival, rng),
+      host,
+    });
+  }
+
+  private startReleases(task: Task): void {
+    const rt = this.runtimes.get(task)!;
+    const timer = this.queue.timer(EventPhase.release, (now) => {
+      this.release(task, now);
+      const next = rt.clock.next();
+      if (next <= this.scenario.durationNs) timer.arm(Math.max(next, now));
+    });
+    const first = rt.clock.next();
+    if (first <= this.scenario.durationNs) timer.arm(first);
+  }
+
+  private policyContext(host: HostState): PolicyContext {
+    const sim = this;
+    return {
+      get now() {
+        return sim.now;
+      },
+      cpuCount: host.spec.cpus,
+      tickNs: host.spec.tickNs,
+      timer: (phase, fire) => this.queue.timer(phase, fire),
+      resched: (cpu) => {
+        host.cpus[cpu].needsResched = true;
+        this.dirtyHosts.add(host);
+      },
+      settle: (cpu) => this.settle(host, host.cpus[cpu]),
+      current: (cpu) => host.cpus[cpu].current,
+    };
+  }
+
+  private guestHost(host: HostState): GuestHost {
+    const sim = this;
+    return {
+      get now() {
+        return sim.now;
+      },
+      settleVcpu: (v) => {
+        if (v.runningOn >= 0) this.settle(host, host.cpus[v.runningOn]);
+      },
+      assign: (v, task) => this.assignVcpu(host, v, task),
+    };
+  }
+
+  // ---- work arriving and finishing ----------------------------------------------------------
+
+  private release(task: Task, now: Ns): void {
+    const rt = this.runtimes.get(task)!;
+    const spec = task.spec;
+    const demand = spec.arrival.kind === 'busy' ? Infinity : rt.demand.next();
+    const job: Job = {
+      release: now,
+      deadline: now + spec.deadline,
+      demand,
+      remaining: demand,
+      started: false,
+      measured: now >= this.scenario.warmupNs,
+    };
+    if (job.measured) task.stats.released++;
+    const wasIdle = !task.hasJob;
+    task.pushJob(job);
+    // A job queued behind a running one changes nothing until the running one completes.
+    if (wasIdle) this.taskBecameRunnable(task);
+  }
+
+  private taskBecameRunnable(task: Task): void {
+    const host = this.runtimes.get(task)!.host;
+    if (task.guest !== null) {
+      task.guest.wake(task);
+      this.dirtyHosts.add(host);
+    } else {
+      this.hostWake(host, task.runner!);
+    }
+  }
+
+  private onCompletion(host: HostState, p: Pcpu): void {
+    this.settle(host, p);
+    const e = p.current;
+    const task = e?.task;
+    const job = task?.currentJob;
+    if (!task || !job || job.remaining > 0) {
+      p.needsRefresh = true; // Stale timing (e.g. a switch at this instant); re-arm.
+      this.dirtyHosts.add(host);
+      return;
+    }
+    this.finishJob(task, job);
+    if (task.hasJob) {
+      this.noteStart(task, p);
+      p.needsRefresh = true;
+      this.dirtyHosts.add(host);
+      return;
+    }
+    if (task.guest !== null) {
+      task.guest.block(task);
+      this.dirtyHosts.add(host);
+    } else {
+      this.hostBlock(host, e!);
+    }
+  }
+
+  private finishJob(task: Task, job: Job): void {
+    task.shiftJob();
+    this.observer?.complete?.(this.now, task, job);
+    if (!job.measured) return;
+    const s = task.stats;
+    const response = this.now - job.release;
+    s.completed++;
+    s.response.record(response);
+    if (this.now > job.deadline) {
+      s.missed++;
+      const tardiness = this.now - job.deadline;
+      s.tardinessSumNs += tardiness;
+      if (tardiness > s.tardinessMaxNs) s.tardinessMaxNs = tardiness;
+    }
+  }
+
+  private countUnfinishedMisses(): void {
+    for (const task of this.tasks) {
+      for (const job of task.pendingJobs()) {
+        if (job.measured && job.deadline < this.now) {
+          task.stats.unfinishedMissed++;
+          const tardiness = this.now - job.deadline;
+          if (tardiness > task.stats.tardinessMaxNs) task.stats.tardinessMaxNs = tardiness;
+          task.stats.tardinessSumNs += tardiness;
+        }
+      }
+    }
+  }
+
+  // ---- host-level runnability ---------------------------------------------------------------
+
+  private hostWake(host: HostState, e: HostEntity): void {
+    if (e.runnable) return;
+    e.runnable = true;
+    e.policy.enqueue(e);
+    this.dirtyHosts.add(host);
+  }
+
+  private hostBlock(host: HostState, e: HostEntity): void {
+    if (!e.runnable) return;
+    if (e.runningOn >= 0) {
+      const p = host.cpus[e.runningOn];
+      this.settle(host, p);
+      p.needsResched = true;
+      // FIX (kvm-irmos/deadline work): if e wakes again at this same instant (its next job released
+      // exactly when the last one completed) it is re-picked, reschedule() sees next === prev and
+      // returns early, and the new job's completion timer was never armed: the job never finished.
+      p.needsRefresh = true;
+    }
+    e.runnable = false;
+    e.policy.dequeue(e);
+    this.dirtyHosts.add(host);
+  }
+
+  /** The guest places `task` (or nothing) on vCPU `v`. */
+  private assignVcpu(host: HostState, v: HostEntity, task: Task | null): void {
+    const p = v.runningOn >= 0 ? host.cpus[v.runningOn] : null;
+    if (p !== null) this.settle(host, p);
+    const old = v.task;
+    if (old !== null && old !== task) {
+      if (old.hasJob && old.currentJob!.started && p !== null) old.stats.preemptions++;
+      if (old.runner === v) old.runner = null;
+    }
+    v.task = task;
+    if (task !== null) {
+      task.runner = v;
+      if (p !== null) this.noteStart(task, p);
+      this.hostWake(host, v);
+    } else {
+      this.hostBlock(host, v);
+    }
+    if (p !== null) {
+      p.needsRefresh = true;
+      this.dirtyHosts.add(host);
+    }
+  }
+
+  // ---- dispatch and accounting --------------------------------------------------------------
+
+  /** Charge the time since the last settle on `p` to its running entity, its class, and its leaf job. */
+  private settle(host: HostState, p: Pcpu): void {
+    const now = this.now;
+    const delta = now - p.segmentStart;
+    if (delta <= 0) return;
+    p.segmentStart = now;
+    const e = p.current;
+    if (e === null) return;
+    e.cpuTimeNs += delta;
+    p.busyNs += delta;
+    e.policy.charge(e, p.index, delta);
+    const task = e.task;
+    if (task === null || !task.hasJob) return;
+    const useful = now - Math.max(now - delta, p.overheadUntil);
+    if (useful <= 0) return;
+    const job = task.currentJob!;
+    const progress = Math.min(useful, job.remaining);
+    job.remaining -= progress;
+    task.execNs += progress;
+    if (task.guest !== null) task.guest.charge(task, progress);
+  }
+
+  private reschedulePass(): void {
+    while (this.dirtyHosts.size > 0) {
+      const hosts = [...this.dirtyHosts];
+      this.dirtyHosts.clear();
+      for (const host of hosts) {
+        for (const guest of host.guests) if (guest.dirty) guest.reassign();
+        for (const p of host.cpus) if (p.needsResched) this.reschedule(host, p);
+        for (const p of host.cpus) if (p.needsRefresh) this.refreshCompletion(p);
+      }
+    }
+  }
+
+  private reschedule(host: HostState, p: Pcpu): void {
+    p.needsResched = false;
+    this.settle(host, p);
+    const next = host.stack.pickNext(p.index);
+    const prev = p.current;
+    if (next === prev) return;
+    if (next !== null && next.cpu !== p.index) {
+      throw new Error(`policy ${next.policy.name} picked ${next.id} on pCPU ${p.index} but queued it on ${next.cpu}`);
+    }
+    if (prev !== null) this.switchOut(host, p, prev);
+    if (next !== null) {
+      if (next.runningOn >= 0) {
+        // Still running elsewhere: it migrated; take it off the other CPU first.
+        const other = host.cpus[next.runningOn];
+        this.settle(host, other);
+        this.switchOut(host, other, next);
+        other.needsResched = true;
+        this.dirtyHosts.add(host);
+      }
+      next.runningOn = p.index;
+      p.current = next;
+      if (next.lastCpu >= 0 && next.lastCpu !== p.index) next.migrations++;
+      next.lastCpu = p.index;
+      p.overheadUntil = this.now + host.spec.contextSwitchNs;
+      next.policy.started(next, p.index);
+      if (next.task !== null) this.noteStart(next.task, p);
+    }
+    p.segmentStart = this.now;
+    p.needsRefresh = true;
+    this.observer?.dispatch?.(this.now, host.spec.id, p.index, next);
+  }
+
+  private switchOut(host: HostState, p: Pcpu, e: HostEntity): void {
+    e.runningOn = -1;
+    p.current = null;
+    e.policy.stopped(e, p.index);
+    if (e.runnable) {
+      e.preemptions++;
+      const t = e.task;
+      if (t !== null && t.hasJob && t.currentJob!.started) t.stats.preemptions++;
+    }
+    p.needsRefresh = true;
+    this.observer?.dispatch?.(this.now, host.spec.id, p.index, null);
+  }
+
+  /** The task's job is now executing on `p` (once the switch overhead passes): note first start and migrations. */
+  private noteStart(task: Task, p: Pcpu): void {
+    const job = task.currentJob;
+    if (job === undefined) return;
+    const processor = task.guest !== null ? vcpuIndexOf(task.runner) : p.index;
+    if (task.lastProcessor >= 0 && task.lastProcessor !== processor) task.stats.migrations++;
+    task.lastProcessor = processor;
+    if (!job.started) {
+      job.started = true;
+      if (job.measured) task.stats.wakeup.record(Math.max(this.now, p.overheadUntil) - job.release);
+    }
+  }
+
+  private refreshCompletion(p: Pcpu): void {
+    p.needsRefresh = false;
+    const job = p.current?.task?.currentJob;
+    if (job === undefined || job.remaining === Infinity) {
+      p.completion.cancel();
+      return;
+    }
+    p.completion.arm(Math.max(this.now, p.overheadUntil) + job.remaining);
+  }
+
+  private snapshotWarmup(): void {
+    for (const host of this.hosts) {
+      for (const p of host.cpus) {
+        this.settle(host, p);
+        p.busyAtWarmupNs = p.busyNs;
+      }
+      for (const e of host.entities) e.cpuTimeAtWarmupNs = e.cpuTimeNs;
+    }
+    for (const t of this.tasks) t.execAtWarmupNs = t.execNs;
+  }
+}
+
+/** What releases a task's jobs: its random streams and the host it lives on. */
+interface TaskRuntimeState {
+  demand: DemandSampler;
+  clock: ReleaseClock;
+  host: HostState;
+}
+
+function vcpuIndexOf(e: HostEntity | null): number {
+  return e !== null && e.origin.kind === 'vcpu' ? e.origin.index : -1;
+}

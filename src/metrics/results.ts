@@ -1,0 +1,194 @@
+// results.json: the stable, documented output of a run (see docs/results.md). Field names end in
+// their unit (Ns, Share, Ratio); shares are fractions of one CPU over the measured window
+// (warm-up excluded). Nothing here depends on wall-clock time, so equal inputs give equal bytes.
+
+import type { Ns, Scenario } from '../scenario/types.js';
+import type { SlaMappingRow } from '../engine/model.js';
+import type { Simulator } from '../engine/simulator.js';
+import type { LatencySummary } from './histogram.js';
+
+export const RESULTS_SCHEMA = 'hvsim-results/1';
+
+export interface TaskResult {
+  id: string;
+  /** VMU the task runs in; null for a host thread. */
+  vmu: string | null;
+  host: string;
+  released: number;
+  completed: number;
+  /** Jobs whose deadline fell inside the run: completed, or still pending past their deadline. */
+  judged: number;
+  /** Completed late plus still pending past their deadline at the end. */
+  missed: number;
+  /** missed / (completed + unfinished past deadline); 0 when no job had its deadline in the window. */
+  missRatio: number;
+  tardinessMaxNs: Ns;
+  tardinessMeanNs: Ns;
+  response: LatencySummary;
+  wakeup: LatencySummary;
+  cpuTimeNs: Ns;
+  /** Executed time / measured window. */
+  cpuShare: number;
+  preemptions: number;
+  migrations: number;
+}
+
+export interface VmuResult {
+  id: string;
+  host: string;
+  vcpus: number;
+  cpuTimeNs: Ns;
+  /** CPU received / window, in CPUs (a 2-vCPU VMU can reach 2). */
+  cpuShare: number;
+  /** vcpus × budget / period from the SLA, or null without one. */
+  reservedShare: number | null;
+  preemptions: number;
+  migrations: number;
+}
+
+export interface HostResult {
+  id: string;
+  cpus: number;
+  /** Busy time / (cpus × window). */
+  utilisation: number;
+  entities: { id: string; kind: 'vcpu' | 'thread'; class: string; cpuShare: number }[];
+  classStats: Record<string, Record<string, number>>;
+}
+
+export interface ModelRun {
+  model: string;
+  family: 'kvm' | 'xen';
+  settings: Record<string, string | number | boolean>;
+  mapping: SlaMappingRow[];
+  tasks: TaskResult[];
+  vmus: VmuResult[];
+  hosts: HostResult[];
+  events: number;
+}
+
+export interface ExpectationResult {
+  model: string;
+  task: string;
+  metric: string;
+  value: number;
+  min?: number;
+  max?: number;
+  ok: boolean;
+}
+
+export interface Results {
+  schema: typeof RESULTS_SCHEMA;
+  scenario: { name: string; description: string; durationNs: Ns; warmupNs: Ns; seed: number };
+  runs: ModelRun[];
+  expectations: ExpectationResult[];
+}
+
+const round6 = (x: number) => Math.round(x * 1e6) / 1e6;
+
+export function collectRun(sim: Simulator): ModelRun {
+  const sc = sim.scenario;
+  const window = sc.durationNs - sc.warmupNs;
+  const tasks: TaskResult[] = sim.tasks.map((t) => {
+    const s = t.stats;
+    const missed = s.missed + s.unfinishedMissed;
+    const judged = s.completed + s.unfinishedMissed;
+    const cpuTimeNs = t.execNs - t.execAtWarmupNs;
+    return {
+      id: t.id,
+      vmu: t.vmu?.id ?? null,
+      host: t.vmu?.host ?? (t.spec as { host?: string }).host ?? '',
+      released: s.released,
+      completed: s.completed,
+      judged,
+      missed,
+      missRatio: judged === 0 ? 0 : round6(missed / judged),
+      tardinessMaxNs: s.tardinessMaxNs,
+      tardinessMeanNs: missed === 0 ? 0 : Math.round(s.tardinessSumNs / missed),
+      response: s.response.summary(),
+      wakeup: s.wakeup.summary(),
+      cpuTimeNs,
+      cpuShare: round6(cpuTimeNs / window),
+      preemptions: s.preemptions,
+      migrations: s.migrations,
+    };
+  });
+
+  const vmus: VmuResult[] = sc.vmus.map((v) => {
+    const host = sim.hosts.find((h) => h.spec.id === v.host)!;
+    const vcpus = host.entities.filter((e) => e.vmuId === v.id);
+    const cpuTimeNs = vcpus.reduce((a, e) => a + e.cpuTimeNs - e.cpuTimeAtWarmupNs, 0);
+    return {
+      id: v.id,
+      host: v.host,
+      vcpus: v.vcpus,
+      cpuTimeNs,
+      cpuShare: round6(cpuTimeNs / window),
+      reservedShare: v.sla ? round6((v.vcpus * v.sla.budget) / v.sla.period) : null,
+      preemptions: vcpus.reduce((a, e) => a + e.preemptions, 0),
+      migrations: vcpus.reduce((a, e) => a + e.migrations, 0),
+    };
+  });
+
+  const hosts: HostResult[] = sim.hosts.map((h) => {
+    const busy = h.cpus.reduce((a, p) => a + p.busyNs - p.busyAtWarmupNs, 0);
+    const classStats: Record<string, Record<string, number>> = {};
+    for (const cls of h.build.classes) if (cls.stats) classStats[cls.name] = cls.stats();
+    return {
+      id: h.spec.id,
+      cpus: h.spec.cpus,
+      utilisation: round6(busy / (h.spec.cpus * window)),
+      entities: h.entities.map((e) => ({
+        id: e.id,
+        kind: e.origin.kind,
+        class: e.policy.name,
+        cpuShare: round6((e.cpuTimeNs - e.cpuTimeAtWarmupNs) / window),
+      })),
+      classStats,
+    };
+  });
+
+  const first = sim.hosts[0]?.build;
+  return {
+    model: sim.model.name,
+    family: sim.model.family,
+    settings: first?.settings ?? {},
+    mapping: sim.hosts.flatMap((h) => h.build.mapping),
+    tasks,
+    vmus,
+    hosts,
+    events: sim.eventsFired,
+  };
+}
+
+/** Evaluate the scenario's expectations against the runs. */
+export function checkExpectations(scenario: Scenario, runs: ModelRun[]): ExpectationResult[] {
+  const out: ExpectationResult[] = [];
+  for (const exp of scenario.expectations) {
+    for (const run of runs) {
+      if (exp.model !== undefined && exp.model !== run.model) continue;
+      const task = run.tasks.find((t) => t.id === exp.task);
+      if (!task) continue;
+      const value = metricValue(task, exp.metric);
+      const ok = (exp.min === undefined || value >= exp.min) && (exp.max === undefined || value <= exp.max);
+      out.push({ model: run.model, task: exp.task, metric: exp.metric, value, min: exp.min, max: exp.max, ok });
+    }
+  }
+  return out;
+}
+
+function metricValue(task: TaskResult, metric: string): number {
+  switch (metric) {
+    case 'missRatio':
+      return task.missRatio;
+    case 'responseMaxNs':
+      return task.response.maxNs;
+    case 'responseP99Ns':
+      return task.response.p99Ns;
+    case 'wakeupMaxNs':
+      return task.wakeup.maxNs;
+    case 'cpuShare':
+      return task.cpuShare;
+    default:
+      throw new Error(`unknown metric ${metric}`);
+  }
+}

@@ -1,0 +1,10 @@
+// Public API of the scenario module: load and resolve scenario files, units, and the schema.
+
+export type * from './types.js';
+export { loadScenario, parseScenarioText, type LoadOptions } from './load.js';
+export { normalizeScenario, type NormalizeOptions } from './normalize.js';
+export { formatOfFile, type SourceFormat } from './source.js';
+export { parseDuration, parseRate, formatDuration, DURATION_PATTERN, RATE_PATTERN } from './units.js';
+export { scenarioSchema, ID_PATTERN, type RawScenario } from './schema.js';
+export { validateRawScenario, explainSchemaErrors } from './validate.js';
+export { renderScenarioSchema } from './emit-schema.js';

@@ -1,0 +1,162 @@
+// Raw scenario data → resolved `Scenario`: schema validation, unit parsing, defaults and the
+// semantic checks a schema cannot express (unique ids, references, time orderings).
+
+import { describeValue } from '../errors.js';
+import { Checker, IdRegistry } from './checks.js';
+import type { RawScenario } from './schema.js';
+import { didYouMean } from './suggest.js';
+import { normalizeTask } from './tasks.js';
+import type { Expectation, HostSpec, HostThreadSpec, ModelRequest, Scenario, Sla, VmuSpec } from './types.js';
+import { formatDuration } from './units.js';
+import { validateRawScenario } from './validate.js';
+
+export interface NormalizeOptions {
+  /** Registry names; when given, `models` and `expect[].model` must name one of them. */
+  knownModels?: readonly string[];
+}
+
+type RawHost = RawScenario['hosts'][number];
+type RawVmu = NonNullable<RawScenario['vmus']>[number];
+type RawSla = NonNullable<RawVmu['sla']>;
+type RawModel = NonNullable<RawScenario['models']>[number];
+type RawExpectation = NonNullable<RawScenario['expect']>[number];
+
+/** Validate and resolve scenario data already parsed from JSON/YAML (or built in code). */
+export function normalizeScenario(raw: unknown, file = '<memory>', opts: NormalizeOptions = {}): Scenario {
+  validateRawScenario(raw, file);
+  const check = new Checker(file);
+
+  const durationNs = check.positiveDuration(raw.duration, '/duration');
+  const warmupNs = check.duration(raw.warmup ?? '0s', '/warmup');
+  if (warmupNs >= durationNs) {
+    check.fail('/warmup', `a warm-up shorter than the duration (${formatDuration(durationNs)})`, describeValue(raw.warmup));
+  }
+
+  const hostIds = new IdRegistry(check, 'host');
+  const hosts = raw.hosts.map((h, i) => normalizeHost(h, `/hosts/${i}`, hostIds, check));
+  const hostById = new Map(hosts.map((h) => [h.id, h]));
+  const findHost = (id: string, pointer: string): HostSpec =>
+    hostById.get(id) ??
+    check.fail(pointer, `the id of a host (${hostIds.ids().join(', ')})`, describeValue(id), didYouMean(id, hostIds.ids()));
+
+  // Tasks and host threads share one namespace: expectations and reports name them by id alone.
+  const taskIds = new IdRegistry(check, 'task or host thread');
+  const vmuIds = new IdRegistry(check, 'VMU');
+  const vmus = (raw.vmus ?? []).map((v, i) => normalizeVmu(v, `/vmus/${i}`, { vmuIds, taskIds, findHost, check }));
+
+  const hostThreads = (raw.hostThreads ?? []).map((t, i): HostThreadSpec => {
+    const pointer = `/hostThreads/${i}`;
+    taskIds.add(t.id, `${pointer}/id`);
+    const host = findHost(t.host, `${pointer}/host`);
+    const placement = { processors: host.cpus, unit: 'pCPU', owner: `host ${host.id}`, defaultPolicy: { class: 'fair', nice: 0 } } as const;
+    return { ...normalizeTask(t, pointer, placement, check), host: host.id };
+  });
+
+  const models = (raw.models ?? []).map((m, i) => normalizeModel(m, `/models/${i}`, opts, check));
+  const subjects = [...taskIds.ids(), ...vmuIds.ids()];
+  const expectations = (raw.expect ?? []).map((e, i) => normalizeExpectation(e, `/expect/${i}`, subjects, opts, check));
+
+  return {
+    name: raw.name,
+    description: raw.description ?? '',
+    file,
+    durationNs,
+    warmupNs,
+    seed: raw.seed ?? 1,
+    hosts,
+    vmus,
+    hostThreads,
+    models,
+    expectations,
+  };
+}
+
+function normalizeHost(raw: RawHost, pointer: string, ids: IdRegistry, check: Checker): HostSpec {
+  ids.add(raw.id, `${pointer}/id`);
+  return {
+    id: raw.id,
+    cpus: raw.cpus,
+    contextSwitchNs: check.duration(raw.contextSwitch ?? '0ns', `${pointer}/contextSwitch`),
+    tickNs: check.positiveDuration(raw.tick ?? '1ms', `${pointer}/tick`),
+  };
+}
+
+interface VmuContext {
+  vmuIds: IdRegistry;
+  taskIds: IdRegistry;
+  findHost(id: string, pointer: string): HostSpec;
+  check: Checker;
+}
+
+function normalizeVmu(raw: RawVmu, pointer: string, { vmuIds, taskIds, findHost, check }: VmuContext): VmuSpec {
+  vmuIds.add(raw.id, `${pointer}/id`);
+  const host = findHost(raw.host, `${pointer}/host`);
+  const vcpus = raw.vcpus ?? 1;
+  const affinity = check.processors(raw.affinity, host.cpus, `${pointer}/affinity`, 'pCPU', `host ${host.id}`);
+  const placement = { processors: vcpus, unit: 'vCPU', owner: `VMU ${raw.id}`, defaultPolicy: { class: 'fifo', priority: 50 } } as const;
+  const tasks = (raw.tasks ?? []).map((t, i) => {
+    taskIds.add(t.id, `${pointer}/tasks/${i}/id`);
+    return normalizeTask(t, `${pointer}/tasks/${i}`, placement, check);
+  });
+  const vmu: VmuSpec = {
+    id: raw.id,
+    host: host.id,
+    vcpus,
+    affinity,
+    guest: {
+      scheduler: raw.guest?.scheduler ?? 'fifo',
+      tickNs: check.positiveDuration(raw.guest?.tick ?? '4ms', `${pointer}/guest/tick`),
+    },
+    weight: raw.weight ?? 1024,
+    tasks,
+  };
+  if (raw.sla !== undefined) vmu.sla = normalizeSla(raw.sla, `${pointer}/sla`, check);
+  if (raw.hostPriority !== undefined) vmu.hostPriority = raw.hostPriority;
+  return vmu;
+}
+
+/** 0 < budget <= deadline <= period; the deadline defaults to the period. */
+function normalizeSla(raw: RawSla, pointer: string, check: Checker): Sla {
+  const budget = check.positiveDuration(raw.budget, `${pointer}/budget`);
+  const period = check.positiveDuration(raw.period, `${pointer}/period`);
+  const deadline = raw.deadline === undefined ? period : check.positiveDuration(raw.deadline, `${pointer}/deadline`);
+  check.atMost(budget, period, `${pointer}/budget`, raw.budget, 'the period');
+  check.atMost(budget, deadline, `${pointer}/budget`, raw.budget, 'the deadline');
+  check.atMost(deadline, period, `${pointer}/deadline`, raw.deadline, 'the period');
+  return { budget, period, deadline };
+}
+
+function normalizeModel(raw: RawModel, pointer: string, opts: NormalizeOptions, check: Checker): ModelRequest {
+  const [name, params, namePointer] =
+    typeof raw === 'string' ? [raw, {}, pointer] : [raw.name, { ...(raw.params ?? {}) }, `${pointer}/name`];
+  checkKnownModel(name, namePointer, opts, check);
+  return { name, params, pointer };
+}
+
+function checkKnownModel(name: string, pointer: string, opts: NormalizeOptions, check: Checker): void {
+  const known = opts.knownModels;
+  if (known && !known.includes(name)) {
+    check.fail(pointer, `one of the models ${known.join(', ')}`, describeValue(name), didYouMean(name, known));
+  }
+}
+
+function normalizeExpectation(
+  raw: RawExpectation,
+  pointer: string,
+  subjects: readonly string[],
+  opts: NormalizeOptions,
+  check: Checker,
+): Expectation {
+  if (!subjects.includes(raw.task)) {
+    check.fail(`${pointer}/task`, 'the id of a task, host thread or VMU', describeValue(raw.task), didYouMean(raw.task, subjects));
+  }
+  if (raw.model !== undefined) checkKnownModel(raw.model, `${pointer}/model`, opts, check);
+  if (raw.min !== undefined && raw.max !== undefined && raw.min > raw.max) {
+    check.fail(`${pointer}/max`, `a number >= min (${raw.min})`, describeValue(raw.max));
+  }
+  const expectation: Expectation = { task: raw.task, metric: raw.metric, pointer };
+  if (raw.model !== undefined) expectation.model = raw.model;
+  if (raw.min !== undefined) expectation.min = raw.min;
+  if (raw.max !== undefined) expectation.max = raw.max;
+  return expectation;
+}

@@ -1,0 +1,246 @@
+// Building blocks of the scenario schema (schema.ts): field helpers, the task union (shared by
+// VMU tasks and host threads), execution-time distributions and scheduling policies.
+
+/** Ids become file and folder names in reports; '.' and '..' are excluded for that reason. */
+export const ID_PATTERN = '^(?!\\.\\.?$)[A-Za-z0-9._-]+$';
+
+/** A duration-valued field. Typed `as const` so json-schema-to-ts can follow the `$ref`. */
+export const dur = <const T extends string, const D extends string>(title: T, description: D) =>
+  ({ $ref: '#/$defs/duration', title, description }) as const;
+
+/** An id-valued field. */
+export const id = <const T extends string, const D extends string>(title: T, description: D) =>
+  ({ $ref: '#/$defs/id', title, description }) as const;
+
+const offset = { ...dur('Offset', 'Release time of the first job.'), default: '0s' } as const;
+
+const execField = {
+  $ref: '#/$defs/exec',
+  title: 'Execution time',
+  description: 'Demand of each job: a duration (constant) or a distribution.',
+} as const;
+
+const taskId = id('Task id', 'Unique across all tasks and host threads of the scenario.');
+const kindField = <const K extends string>(kind: K) =>
+  ({
+    const: kind,
+    title: 'Kind',
+    description: 'How jobs are released: periodic, sporadic, server (requests) or busy (endless loop).',
+  }) as const;
+
+/** Fields every task kind accepts, listed after the kind-specific ones. */
+const taskCommon = {
+  deadline: dur(
+    'Relative deadline',
+    'Default: the period (periodic), the minimum inter-arrival time (sporadic), else no deadline.',
+  ),
+  policy: { $ref: '#/$defs/policy', title: 'Scheduling policy', description: 'Linux scheduling class and parameters.' },
+  affinity: {
+    $ref: '#/$defs/cpuList',
+    title: 'Affinity',
+    description: 'vCPU indices (tasks in a VMU) or pCPU indices (host threads) allowed to run this task; default all.',
+  },
+} as const;
+
+/**
+ * A task discriminated on `kind`. Host threads are the same plus `host`, so the branches are
+ * generated twice: each branch must list every allowed field to stay closed.
+ */
+export function taskSchema<const Extra extends object, const Required extends readonly string[]>(
+  title: string,
+  extra: Extra,
+  extraRequired: Required,
+) {
+  return {
+    type: 'object',
+    title,
+    required: ['id', 'kind', ...extraRequired],
+    discriminator: { propertyName: 'kind' },
+    oneOf: [
+      {
+        type: 'object',
+        title: 'Periodic task',
+        description: 'Job k is released at offset + k·period, plus a uniform jitter in [0, jitter].',
+        additionalProperties: false,
+        required: ['period', 'exec'],
+        properties: {
+          id: taskId,
+          ...extra,
+          kind: kindField('periodic'),
+          period: dur('Period', 'Time between releases (> 0).'),
+          offset,
+          jitter: { ...dur('Jitter', 'Maximum release jitter.'), default: '0s' },
+          exec: execField,
+          ...taskCommon,
+        },
+      },
+      {
+        type: 'object',
+        title: 'Sporadic task',
+        description: 'Inter-arrival = minInterArrival + an exponential extra delay of mean extraMean.',
+        additionalProperties: false,
+        required: ['minInterArrival', 'exec'],
+        properties: {
+          id: taskId,
+          ...extra,
+          kind: kindField('sporadic'),
+          minInterArrival: dur('Minimum inter-arrival time', 'Shortest time between releases (> 0).'),
+          extraMean: { ...dur('Mean extra delay', 'Mean of the exponential extra inter-arrival delay; 0: periodic.'), default: '0s' },
+          offset,
+          exec: execField,
+          ...taskCommon,
+        },
+      },
+      {
+        type: 'object',
+        title: 'Server task',
+        description: 'Request/response server: Poisson arrivals at `rate`, or explicit `arrivals`.',
+        additionalProperties: false,
+        required: ['exec'],
+        // Exactly one arrival source. if/then/else rather than oneOf: ajv then reports the one
+        // failing case, and json-schema-to-ts (which ignores it) stays within its depth limit.
+        if: { required: ['rate'] },
+        then: { not: { required: ['rate', 'arrivals'] } },
+        else: { required: ['arrivals'] },
+        properties: {
+          id: taskId,
+          ...extra,
+          kind: kindField('server'),
+          rate: { $ref: '#/$defs/rate', title: 'Request rate', description: 'Poisson arrival rate, e.g. "200/s".' },
+          arrivals: {
+            type: 'array',
+            title: 'Arrival instants',
+            description: 'Absolute release instants since the start, strictly increasing.',
+            minItems: 1,
+            items: { $ref: '#/$defs/duration' },
+          },
+          offset: { ...offset, description: 'Start of the Poisson arrivals (not allowed with `arrivals`).' },
+          exec: execField,
+          ...taskCommon,
+        },
+      },
+      {
+        type: 'object',
+        title: 'Busy loop',
+        description: 'One job of unbounded demand released at `offset` (a misbehaving VMU).',
+        additionalProperties: false,
+        properties: {
+          id: taskId,
+          ...extra,
+          kind: kindField('busy'),
+          offset,
+          ...taskCommon,
+        },
+      },
+    ],
+  } as const;
+}
+
+export const hostField = { host: id('Host', 'Id of the host this runs on.') } as const;
+
+/**
+ * Demand of a job: a duration, or a distribution discriminated on `dist`. The union node has no
+ * `type` of its own (json-schema-to-ts exceeds its depth limit with one); for a value of neither
+ * type, validate.ts describes the union as a whole.
+ */
+export const execSchema = {
+  title: 'Execution time',
+  description: 'A duration (constant demand) or { dist: constant | uniform | truncnormal | trace, ... }.',
+  oneOf: [
+    { $ref: '#/$defs/duration' },
+    {
+      type: 'object',
+      required: ['dist'],
+      discriminator: { propertyName: 'dist' },
+      oneOf: [
+        {
+          type: 'object',
+          title: 'Constant',
+          additionalProperties: false,
+          required: ['dist', 'value'],
+          properties: { dist: { const: 'constant' }, value: dur('Value', 'Demand of every job.') },
+        },
+        {
+          type: 'object',
+          title: 'Uniform',
+          additionalProperties: false,
+          required: ['dist', 'min', 'max'],
+          properties: {
+            dist: { const: 'uniform' },
+            min: dur('Minimum', 'Smallest demand (> 0).'),
+            max: dur('Maximum', 'Largest demand (>= min).'),
+          },
+        },
+        {
+          type: 'object',
+          title: 'Truncated normal',
+          description: 'Normal(mean, sd) redrawn until it falls in [min, max].',
+          additionalProperties: false,
+          required: ['dist', 'mean', 'sd'],
+          properties: {
+            dist: { const: 'truncnormal' },
+            mean: dur('Mean', 'Mean demand.'),
+            sd: dur('Standard deviation', 'Standard deviation of the demand.'),
+            min: dur('Minimum', 'Default: max(1ns, mean - 3·sd).'),
+            max: dur('Maximum', 'Default: mean + 3·sd.'),
+          },
+        },
+        {
+          type: 'object',
+          title: 'Trace',
+          description: 'Recorded per-job demands, used in order and cycling.',
+          additionalProperties: false,
+          required: ['dist', 'values'],
+          properties: {
+            dist: { const: 'trace' },
+            values: { type: 'array', title: 'Values', minItems: 1, items: { $ref: '#/$defs/duration' } },
+          },
+        },
+      ],
+    },
+  ],
+} as const;
+
+/** Linux scheduling class, discriminated on `class`. */
+export const policySchema = {
+  type: 'object',
+  title: 'Scheduling policy',
+  description: 'Default: { class: fifo, priority: 50 } in a VMU, { class: fair, nice: 0 } for host threads.',
+  required: ['class'],
+  discriminator: { propertyName: 'class' },
+  oneOf: [
+    {
+      type: 'object',
+      title: 'Fixed priority (SCHED_FIFO / SCHED_RR)',
+      additionalProperties: false,
+      required: ['class', 'priority'],
+      properties: {
+        class: { enum: ['fifo', 'rr'] },
+        priority: { type: 'integer', title: 'Priority', description: '1 (lowest) .. 99.', minimum: 1, maximum: 99 },
+      },
+    },
+    {
+      type: 'object',
+      title: 'SCHED_DEADLINE',
+      description: '0 < runtime <= deadline <= period.',
+      additionalProperties: false,
+      required: ['class', 'runtime', 'period'],
+      properties: {
+        class: { const: 'deadline' },
+        runtime: dur('Runtime', 'Budget per period.'),
+        deadline: dur('Deadline', 'Relative deadline; default: the period.'),
+        period: dur('Period', 'Reservation period.'),
+      },
+    },
+    {
+      type: 'object',
+      title: 'CFS (SCHED_OTHER)',
+      additionalProperties: false,
+      required: ['class'],
+      properties: {
+        class: { const: 'fair' },
+        nice: { type: 'integer', title: 'Nice', description: '-20 .. 19.', minimum: -20, maximum: 19, default: 0 },
+      },
+    },
+  ],
+} as const;

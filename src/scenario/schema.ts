@@ -1,0 +1,222 @@
+// JSON Schema (draft 2020-12) of the raw, on-disk scenario. It is the single source for three
+// things: ajv validation in the loader, the `RawScenario` type (json-schema-to-ts), and
+// schema/scenario.schema.json that editors use for completion (see emit-schema.ts).
+// Every object is closed (additionalProperties: false) so typos surface as "unknown field".
+// Object unions are discriminated (ajv `discriminator` on kind/dist/class) so ajv reports the
+// errors of the branch the user meant, not of every branch; validate.ts phrases them.
+// Shape constraints that json-schema-to-ts cannot type within its depth limit (the rate/arrivals
+// choice, min/max of an expectation) are written as if/then/else, which it ignores.
+
+import type { FromSchema } from 'json-schema-to-ts';
+import { DURATION_PATTERN, RATE_PATTERN } from './units.js';
+import { dur, execSchema, hostField, id, ID_PATTERN, policySchema, taskSchema } from './schema-parts.js';
+
+export { ID_PATTERN };
+
+export const scenarioSchema = {
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  title: 'hvsim scenario',
+  description: 'Hosts, VMUs, their real-time tasks and the scheduling models to compare.',
+  type: 'object',
+  additionalProperties: false,
+  required: ['name', 'duration', 'hosts'],
+  properties: {
+    $schema: { type: 'string', title: 'Schema', description: 'Path or URL of this JSON Schema, for editors; ignored.' },
+    name: id('Scenario name', 'Letters, digits, ".", "_", "-"; it becomes a folder name.'),
+    description: { type: 'string', title: 'Description', description: 'Free text.', default: '' },
+    duration: dur('Duration', 'Simulated time span, e.g. "10s".'),
+    warmup: { ...dur('Warm-up', 'Metrics ignore jobs released before this instant; < duration.'), default: '0s' },
+    seed: {
+      type: 'integer',
+      title: 'Random seed',
+      description: 'Seed of every random stream; same seed, same results.',
+      minimum: 0,
+      maximum: 4294967295,
+      default: 1,
+    },
+    hosts: {
+      type: 'array',
+      title: 'Hosts',
+      description: 'Physical machines.',
+      minItems: 1,
+      items: { $ref: '#/$defs/host' },
+    },
+    vmus: {
+      type: 'array',
+      title: 'VMUs',
+      description: 'Virtual machine units (guests) and their tasks.',
+      items: { $ref: '#/$defs/vmu' },
+      default: [],
+    },
+    hostThreads: {
+      type: 'array',
+      title: 'Host threads',
+      description: 'Tasks running directly on a host, competing with the vCPU threads.',
+      items: { $ref: '#/$defs/hostThread' },
+      default: [],
+    },
+    models: {
+      type: 'array',
+      title: 'Models',
+      description: 'Scheduling stacks to simulate: a registry name or { name, params }.',
+      items: { $ref: '#/$defs/modelRequest' },
+      default: [],
+    },
+    expect: {
+      type: 'array',
+      title: 'Expectations',
+      description: 'Bounds on metrics checked after a run; a failed one makes the run exit 1.',
+      items: { $ref: '#/$defs/expectation' },
+      default: [],
+    },
+  },
+  $defs: {
+    duration: {
+      type: 'string',
+      title: 'Duration',
+      description: 'A non-negative duration with a unit: ns, us, µs, ms, s, min (e.g. "2.5ms").',
+      pattern: DURATION_PATTERN,
+      examples: ['2.5ms', '40us', '1s'],
+    },
+    rate: {
+      type: 'string',
+      title: 'Rate',
+      description: 'Events per time unit: "200/s", "5/ms", "10/us", "50Hz", "2kHz".',
+      pattern: RATE_PATTERN,
+      examples: ['200/s', '50Hz'],
+    },
+    id: { type: 'string', title: 'Id', description: 'Letters, digits, ".", "_", "-".', pattern: ID_PATTERN },
+    cpuList: {
+      type: 'array',
+      title: 'CPU indices',
+      description: '0-based processor indices, without duplicates.',
+      minItems: 1,
+      uniqueItems: true,
+      items: { type: 'integer', minimum: 0 },
+    },
+    host: {
+      type: 'object',
+      title: 'Host',
+      additionalProperties: false,
+      required: ['id', 'cpus'],
+      properties: {
+        id: id('Host id', 'Unique among hosts.'),
+        cpus: { type: 'integer', title: 'Physical CPUs', description: 'Number of pCPUs.', minimum: 1, maximum: 256 },
+        contextSwitch: { ...dur('Context-switch cost', 'Overhead charged per context switch.'), default: '0ns' },
+        tick: { ...dur('Scheduler tick', 'Host scheduler tick, 1/HZ (> 0).'), default: '1ms' },
+      },
+    },
+    sla: {
+      type: 'object',
+      title: 'SLA',
+      description: 'Per-vCPU reservation: budget every period, within deadline; 0 < budget <= deadline <= period.',
+      additionalProperties: false,
+      required: ['budget', 'period'],
+      properties: {
+        budget: dur('Budget', 'CPU time guaranteed per period (> 0).'),
+        period: dur('Period', 'Reservation period.'),
+        deadline: dur('Deadline', 'Relative deadline of the budget; default: the period.'),
+      },
+    },
+    guest: {
+      type: 'object',
+      title: 'Guest scheduler',
+      additionalProperties: false,
+      properties: {
+        scheduler: {
+          enum: ['fifo', 'edf', 'fair'],
+          title: 'Guest scheduler',
+          description: 'Scheduler inside the guest kernel.',
+          default: 'fifo',
+        },
+        tick: { ...dur('Guest tick', 'Guest scheduler tick (> 0).'), default: '4ms' },
+      },
+    },
+    vmu: {
+      type: 'object',
+      title: 'VMU',
+      additionalProperties: false,
+      required: ['id', 'host'],
+      properties: {
+        id: id('VMU id', 'Unique among VMUs.'),
+        host: id('Host', 'Id of the host the VMU runs on.'),
+        vcpus: { type: 'integer', title: 'vCPUs', description: 'Number of virtual CPUs.', minimum: 1, default: 1 },
+        affinity: {
+          $ref: '#/$defs/cpuList',
+          title: 'Affinity',
+          description: 'pCPU indices the vCPU threads may run on; default all CPUs of the host.',
+        },
+        sla: { $ref: '#/$defs/sla', title: 'SLA', description: 'Reservation; absent for a best-effort VMU.' },
+        guest: { $ref: '#/$defs/guest', title: 'Guest', description: 'Scheduler inside the VMU.' },
+        hostPriority: {
+          type: 'integer',
+          title: 'Host priority',
+          description: 'Real-time priority of the vCPU threads, for models that use one.',
+          minimum: 1,
+          maximum: 99,
+        },
+        weight: {
+          type: 'integer',
+          title: 'Weight',
+          description: 'CPU weight (cgroup shares / Xen weight) for proportional-share models.',
+          minimum: 1,
+          maximum: 262144,
+          default: 1024,
+        },
+        tasks: {
+          type: 'array',
+          title: 'Tasks',
+          description: 'Real-time tasks of the guest.',
+          items: { $ref: '#/$defs/task' },
+          default: [],
+        },
+      },
+    },
+    task: taskSchema('Task', {}, []),
+    hostThread: taskSchema('Host thread', hostField, ['host']),
+    exec: execSchema,
+    policy: policySchema,
+    modelRequest: {
+      title: 'Model',
+      description: 'A registry name such as "kvm-irmos", or { name, params } with native parameter overrides.',
+      oneOf: [
+        { $ref: '#/$defs/id' },
+        {
+          type: 'object',
+          additionalProperties: false,
+          required: ['name'],
+          properties: {
+            name: id('Model name', 'Registry name, e.g. "kvm-linux".'),
+            params: { type: 'object', title: 'Parameters', description: 'Model-specific overrides, checked by the model.' },
+          },
+        },
+      ],
+    },
+    expectation: {
+      type: 'object',
+      title: 'Expectation',
+      description: 'A bound on one metric of one task; at least one of min and max.',
+      additionalProperties: false,
+      required: ['task', 'metric'],
+      if: { required: ['min'] },
+      else: { required: ['max'] },
+      properties: {
+        model: id('Model', 'Model the bound applies to; default: every model.'),
+        task: id('Task', 'Id of a task or host thread (or a VMU, for cpuShare).'),
+        metric: {
+          enum: ['missRatio', 'responseMaxNs', 'responseP99Ns', 'wakeupMaxNs', 'cpuShare'],
+          title: 'Metric',
+          description: 'missRatio and cpuShare are fractions in [0, 1]; the others are nanoseconds.',
+        },
+        min: { type: 'number', title: 'Minimum', description: 'Lower bound (inclusive).' },
+        max: { type: 'number', title: 'Maximum', description: 'Upper bound (inclusive).' },
+      },
+    },
+  },
+} as const;
+
+/** The file as written, after schema validation and before defaults and unit parsing. */
+export type RawScenario = FromSchema<
+  typeof scenarioSchema,
+  { keepDefaultedPropertiesOptional: true }
+>;

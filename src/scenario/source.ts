@@ -1,0 +1,114 @@
+// Turning scenario text into plain data, with syntax errors located by line and column, and a
+// way back from a JSON pointer to the line it came from (for errors found after parsing).
+
+import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, type Document, type Node } from 'yaml';
+import { InputError } from '../errors.js';
+import { jsonSyntaxErrorOffset } from './json-position.js';
+
+export type SourceFormat = 'json' | 'yaml';
+
+export interface ParsedSource {
+  data: unknown;
+  /** 1-based line of the value at `pointer` (or of its closest existing ancestor), if known. */
+  lineOf(pointer: string): number | undefined;
+}
+
+/** `.json` → json, `.yaml`/`.yml` → yaml, anything else: undefined. */
+export function formatOfFile(file: string): SourceFormat | undefined {
+  const lower = file.toLowerCase();
+  if (lower.endsWith('.json')) return 'json';
+  if (lower.endsWith('.yaml') || lower.endsWith('.yml')) return 'yaml';
+  return undefined;
+}
+
+export function parseSource(text: string, file: string, format: SourceFormat): ParsedSource {
+  return format === 'json' ? parseJson(text, file) : parseYaml(text, file);
+}
+
+function parseJson(text: string, file: string): ParsedSource {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    // V8 sometimes omits the position ("Unexpected token '}', ... is not valid JSON"), so find it
+    // with a small scanner rather than parsing the message.
+    const offset = jsonSyntaxErrorOffset(text) ?? text.length;
+    const { line, col } = lineAndColumn(text, offset);
+    const reason = String((error as Error).message)
+      .replace(/, .*is not valid JSON$/s, '')
+      .replace(/ in JSON at position \d+.*$/s, '');
+    throw new InputError({
+      file,
+      pointer: '',
+      line,
+      expected: 'valid JSON',
+      found: `${reason} at line ${line}, column ${col}`,
+    });
+  }
+  // JSON is YAML 1.2 flow syntax, so the YAML parser can map pointers to lines. It also catches
+  // duplicate keys, which JSON.parse silently resolves to the last one.
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: true });
+  const duplicate = doc.errors.find((e) => e.code === 'DUPLICATE_KEY');
+  if (duplicate) {
+    const line = duplicate.linePos?.[0].line;
+    throw new InputError({ file, pointer: '', line, expected: 'an object with unique keys', found: `a duplicate key at line ${line}` });
+  }
+  return { data, lineOf: doc.errors.length ? () => undefined : locator(doc, lineCounter) };
+}
+
+function parseYaml(text: string, file: string): ParsedSource {
+  const lineCounter = new LineCounter();
+  // `merge: true` lets scenarios share task definitions with `<<: *anchor`.
+  const doc = parseDocument(text, { lineCounter, merge: true, uniqueKeys: true, prettyErrors: true });
+  const syntax = doc.errors[0];
+  if (syntax) {
+    const line = syntax.linePos?.[0].line;
+    throw new InputError({
+      file,
+      pointer: '',
+      line,
+      expected: 'valid YAML',
+      found: syntax.message.split('\n')[0].replace(/:$/, ''),
+    });
+  }
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: 1000 });
+  } catch (error) {
+    throw new InputError({ file, pointer: '', expected: 'valid YAML', found: String((error as Error).message) });
+  }
+  return { data, lineOf: locator(doc, lineCounter) };
+}
+
+/** Walk the YAML node tree along a JSON pointer; stop at the last node that exists. */
+function locator(doc: Document, lineCounter: LineCounter): (pointer: string) => number | undefined {
+  return (pointer) => {
+    let node: unknown = doc.contents;
+    const segments = pointer === '' ? [] : pointer.slice(1).split('/').map(unescapeSegment);
+    for (const segment of segments) {
+      if (isAlias(node)) node = node.resolve(doc);
+      let next: unknown;
+      if (isMap(node)) {
+        const pair = node.items.find((p) => (isScalar(p.key) ? String(p.key.value) : p.key) === segment);
+        next = pair ? (pair.value ?? pair.key) : undefined;
+      } else if (isSeq(node)) {
+        next = node.items[Number(segment)];
+      }
+      if (next === undefined || next === null) break;
+      node = next;
+    }
+    const range = (node as Node | null)?.range;
+    return range ? lineCounter.linePos(range[0]).line : undefined;
+  };
+}
+
+function unescapeSegment(segment: string): string {
+  return segment.replace(/~1/g, '/').replace(/~0/g, '~');
+}
+
+function lineAndColumn(text: string, offset: number): { line: number; col: number } {
+  const before = text.slice(0, offset);
+  const line = before.split('\n').length;
+  return { line, col: offset - before.lastIndexOf('\n') };
+}

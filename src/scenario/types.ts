@@ -1,0 +1,123 @@
+// The resolved scenario: what the loader hands the engine after schema validation, unit parsing,
+// defaulting and semantic checks. Every time is an integer number of nanoseconds; every id is
+// unique in its kind. The raw (on-disk) shape is described by schema/scenario.schema.json.
+
+/** Integer nanoseconds. */
+export type Ns = number;
+
+/** Distribution of a job's execution demand (ns). */
+export type ExecDist =
+  | { kind: 'constant'; value: Ns }
+  | { kind: 'uniform'; min: Ns; max: Ns }
+  /** Normal(mean, sd) redrawn until it falls in [min, max]. */
+  | { kind: 'truncnormal'; mean: Ns; sd: Ns; min: Ns; max: Ns }
+  /** Values used in order, cycling: a recorded per-frame demand trace. */
+  | { kind: 'trace'; values: Ns[] };
+
+/** When jobs arrive. */
+export type Arrival =
+  /** Job k is released at offset + k·period (+ a uniform jitter in [0, jitter]). */
+  | { kind: 'periodic'; period: Ns; offset: Ns; jitter: Ns }
+  /** Inter-arrival = minInterArrival + an exponential extra of mean `extraMean` (0: strictly periodic). */
+  | { kind: 'sporadic'; minInterArrival: Ns; extraMean: Ns; offset: Ns }
+  /** Request/response server: Poisson arrivals at `ratePerSec`. */
+  | { kind: 'poisson'; ratePerSec: number; offset: Ns }
+  /** Explicit release instants (absolute, ns since start), in increasing order. */
+  | { kind: 'trace'; times: Ns[] }
+  /** Busy loop: one job of unbounded demand released at `offset` (the buggy VMU). */
+  | { kind: 'busy'; offset: Ns };
+
+/** POSIX / Linux scheduling policy of a task or host thread. */
+export type Policy =
+  | { class: 'fifo'; priority: number }
+  | { class: 'rr'; priority: number }
+  | { class: 'deadline'; runtime: Ns; deadline: Ns; period: Ns }
+  | { class: 'fair'; nice: number };
+
+export interface TaskSpec {
+  /** Unique among all tasks and host threads of the scenario. */
+  id: string;
+  arrival: Arrival;
+  /** Demand per job; ignored for busy loops. */
+  exec: ExecDist;
+  /** Relative deadline; defaults to the period (or min inter-arrival), else none (Infinity). */
+  deadline: Ns;
+  /** Scheduling policy inside the guest (tasks in a VMU) or on the host (host threads). */
+  policy: Policy;
+  /** Allowed processors: vCPU indices inside a VMU, pCPU indices for a host thread. */
+  affinity: number[];
+}
+
+/** The abstract technical SLA of a VMU (seed deliverable §5.3.2): per vCPU. */
+export interface Sla {
+  budget: Ns;
+  period: Ns;
+  deadline: Ns;
+}
+
+export type GuestSchedulerKind = 'fifo' | 'edf' | 'fair';
+
+export interface VmuSpec {
+  id: string;
+  host: string;
+  vcpus: number;
+  /** pCPUs the VMU's threads may run on. */
+  affinity: number[];
+  /** Absent: a best-effort VMU with no reservation. */
+  sla?: Sla;
+  guest: { scheduler: GuestSchedulerKind; tickNs: Ns };
+  /** Optional host-side priority of the vCPU threads, for models that schedule them by priority. */
+  hostPriority?: number;
+  /** CPU weight (cgroup shares / Xen weight) for proportional-share models; default 1024. */
+  weight: number;
+  tasks: TaskSpec[];
+}
+
+export interface HostThreadSpec extends TaskSpec {
+  host: string;
+}
+
+export interface HostSpec {
+  id: string;
+  cpus: number;
+  /** Engine overheads, documented in README. */
+  contextSwitchNs: Ns;
+  /** Scheduler tick (1/HZ). */
+  tickNs: Ns;
+}
+
+export interface ModelRequest {
+  /** Registry name, e.g. `kvm-irmos`. */
+  name: string;
+  /** Native parameter overrides understood by that model (validated by the model). */
+  params: Record<string, unknown>;
+  /** JSON pointer of this entry in the scenario file, for error messages. */
+  pointer: string;
+}
+
+/** Optional expectations checked by `run`/`compare`/`regress`; a failed one exits 1. */
+export interface Expectation {
+  /** Model the expectation applies to; absent means every model. */
+  model?: string;
+  task: string;
+  metric: 'missRatio' | 'responseMaxNs' | 'responseP99Ns' | 'wakeupMaxNs' | 'cpuShare';
+  max?: number;
+  min?: number;
+  pointer: string;
+}
+
+export interface Scenario {
+  name: string;
+  description: string;
+  /** File the scenario came from (for messages); '<memory>' for programmatic scenarios. */
+  file: string;
+  durationNs: Ns;
+  /** Metrics ignore jobs released before this instant. */
+  warmupNs: Ns;
+  seed: number;
+  hosts: HostSpec[];
+  vmus: VmuSpec[];
+  hostThreads: HostThreadSpec[];
+  models: ModelRequest[];
+  expectations: Expectation[];
+}

@@ -1,0 +1,239 @@
+// Schema validation with ajv, and the translation of ajv's error list into ONE InputError a user
+// can act on. ajv reports every failing keyword, including the branches of unions the user never
+// meant; the rules below pick the deepest concrete complaint and phrase it from the schema itself.
+
+import Ajv2020 from 'ajv/dist/2020.js';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import { InputError, describeValue } from '../errors.js';
+import { DURATION_EXPECTED, DURATION_PATTERN, RATE_EXPECTED, RATE_PATTERN } from './units.js';
+import { ID_PATTERN, scenarioSchema, type RawScenario } from './schema.js';
+import { didYouMean } from './suggest.js';
+
+type SchemaNode = Record<string, any>;
+
+const PATTERN_PHRASES: Record<string, string> = {
+  [DURATION_PATTERN]: DURATION_EXPECTED,
+  [RATE_PATTERN]: RATE_EXPECTED,
+  [ID_PATTERN]: 'a name made of letters, digits, ".", "_" or "-"',
+};
+
+let compiled: ValidateFunction | undefined;
+
+function buildValidator(): ValidateFunction {
+  // ajv is CommonJS: under NodeNext the default import is module.exports, whose `default`
+  // property is the class (at runtime both are the same class).
+  const ajv = new Ajv2020.default({
+    allErrors: true, // all candidates, so the most specific one can be chosen
+    verbose: true, // errors carry the failing data and schema node, used to phrase messages
+    discriminator: true,
+    strict: true,
+    strictRequired: false, // `required` in if/else and union branches names fields defined alongside
+  });
+  return ajv.compile(scenarioSchema);
+}
+
+/** Check `data` against the scenario schema; throws one InputError describing the best error. */
+export function validateRawScenario(data: unknown, file: string): asserts data is RawScenario {
+  const validate = (compiled ??= buildValidator());
+  if (validate(data)) return;
+  throw new InputError({ file, ...explainSchemaErrors(validate.errors ?? []) });
+}
+
+interface Explained {
+  pointer: string;
+  expected: string;
+  found: string;
+  hint?: string;
+}
+
+interface Candidate extends Explained {
+  depth: number;
+  rank: number;
+}
+
+/** Preference among errors at the same depth: a concrete complaint beats "wrong type". */
+const KEYWORD_RANK: Record<string, number> = {
+  additionalProperties: 0,
+  required: 1,
+  discriminator: 2,
+  type: 9,
+};
+
+/** Reduce ajv's error list to the single most useful explanation. */
+export function explainSchemaErrors(errors: ErrorObject[]): Explained {
+  const candidates: Candidate[] = [];
+  for (const error of errors) {
+    const explained = explainOne(error, errors);
+    if (!explained) continue;
+    const depth = explained.pointer === '' ? 0 : explained.pointer.split('/').length - 1;
+    candidates.push({ ...explained, depth, rank: KEYWORD_RANK[error.keyword] ?? 5 });
+  }
+  // Array.prototype.sort is stable: among equals, ajv's order (outer schemas first) is kept.
+  candidates.sort((a, b) => b.depth - a.depth || a.rank - b.rank);
+  const best = candidates[0];
+  if (!best) {
+    const first = errors[0];
+    return { pointer: first?.instancePath ?? '', expected: 'a valid scenario', found: first?.message ?? 'an invalid value' };
+  }
+  const { depth: _depth, rank: _rank, ...explained } = best;
+  return explained;
+}
+
+function explainOne(error: ErrorObject, all: ErrorObject[]): Explained | undefined {
+  const at = error.instancePath;
+  const node = (error.parentSchema ?? {}) as SchemaNode;
+  switch (error.keyword) {
+    // Summaries of unions and conditionals: their branches' own errors say more.
+    case 'oneOf':
+    case 'anyOf':
+    case 'if':
+      return undefined;
+    case 'additionalProperties': {
+      const field = String(error.params.additionalProperty);
+      const known = Object.keys(node.properties ?? {});
+      return {
+        pointer: `${at}/${escape(field)}`,
+        expected: `one of the fields ${known.join(', ')}`,
+        found: `unknown field ${JSON.stringify(field)}`,
+        hint: didYouMean(field, known),
+      };
+    }
+    case 'required': {
+      const field = String(error.params.missingProperty);
+      const alternative = conditionalAlternative(error, all);
+      if (alternative) {
+        return { pointer: at, expected: `at least one of the fields ${alternative.join(', ')}`, found: 'neither' };
+      }
+      const property = propertySchema(node, field);
+      const what = node.discriminator?.propertyName === field ? discriminatorValues(node, field) : describeSchema(property);
+      return {
+        pointer: `${at}/${escape(field)}`,
+        expected: `the required field "${field}" (${what})`,
+        found: 'nothing',
+        hint: property.description,
+      };
+    }
+    case 'not': {
+      // Only used as `not: { required: [a, b] }`: fields that exclude each other.
+      const exclusive: string[] = node.not?.required ?? [];
+      return { pointer: at, expected: `only one of the fields ${exclusive.join(', ')}`, found: 'both' };
+    }
+    case 'discriminator': {
+      const tag = String(error.params.tag);
+      // A missing tag is already reported by `required`; this is the wrong-value case.
+      return {
+        pointer: `${at}/${escape(tag)}`,
+        expected: discriminatorValues(node, tag),
+        found: describeValue(error.params.tagValue),
+      };
+    }
+    case 'type': {
+      // A value of the wrong type for a union (exec, models[i]): describe the whole union.
+      const union = all.find((e) => e.keyword === 'oneOf' && e.instancePath === at);
+      const target = union ? (union.parentSchema as SchemaNode) : node;
+      return { pointer: at, expected: describeSchema(target), found: describeValue(error.data), hint: unitHint(target, error.data) };
+    }
+    case 'uniqueItems':
+      return {
+        pointer: at,
+        expected: `${describeSchema(node)}`,
+        found: `${describeValue((error.data as unknown[])[error.params.i as number])} twice`,
+      };
+    default:
+      return { pointer: at, expected: describeSchema(node), found: describeValue(error.data) };
+  }
+}
+
+/**
+ * `if: { required: [a] }, else: { required: [b] }` encodes "a or b". When the else branch fails,
+ * report both fields rather than only b.
+ */
+function conditionalAlternative(error: ErrorObject, all: ErrorObject[]): string[] | undefined {
+  if (!error.schemaPath.endsWith('/else/required')) return undefined;
+  const conditional = all.find(
+    (e) => e.keyword === 'if' && e.instancePath === error.instancePath && e.params.failingKeyword === 'else',
+  );
+  const condition: string[] | undefined = (conditional?.parentSchema as SchemaNode | undefined)?.if?.required;
+  return condition ? [...condition, String(error.params.missingProperty)] : undefined;
+}
+
+/** Follow a local `$ref` into `$defs`; sibling keywords (title, description) take precedence. */
+function resolve(node: SchemaNode): SchemaNode {
+  const ref: unknown = node.$ref;
+  if (typeof ref !== 'string' || !ref.startsWith('#/$defs/')) return node;
+  const target = (scenarioSchema.$defs as Record<string, SchemaNode>)[ref.slice('#/$defs/'.length)];
+  const { $ref: _ref, ...rest } = node;
+  return target ? { ...resolve(target), ...rest } : node;
+}
+
+/** A noun phrase for the values a schema node accepts: "an integer in 1..256". */
+export function describeSchema(raw: SchemaNode): string {
+  const node = resolve(raw);
+  if (node.discriminator) {
+    const tag: string = node.discriminator.propertyName;
+    return `an object with "${tag}" set to ${discriminatorValues(node, tag)}`;
+  }
+  if (Array.isArray(node.oneOf)) return (node.oneOf as SchemaNode[]).map(describeSchema).join(' or ');
+  if (Array.isArray(node.enum)) return `one of ${listOr(node.enum.map((v: unknown) => JSON.stringify(v)))}`;
+  if ('const' in node) return JSON.stringify(node.const);
+  if (typeof node.pattern === 'string') return PATTERN_PHRASES[node.pattern] ?? `a string matching ${node.pattern}`;
+  switch (node.type) {
+    case 'integer':
+    case 'number':
+      return `${node.type === 'integer' ? 'an integer' : 'a number'}${rangeOf(node)}`;
+    case 'string':
+      return 'a string';
+    case 'boolean':
+      return 'true or false';
+    case 'array': {
+      const atLeast = node.minItems ? ` of at least ${node.minItems} item${node.minItems === 1 ? '' : 's'}` : '';
+      return `a list${atLeast}${node.uniqueItems ? ' without duplicates' : ''}`;
+    }
+    case 'object': {
+      const fields = Object.keys(node.properties ?? {});
+      return fields.length ? `an object with fields ${fields.join(', ')}` : 'an object';
+    }
+    default:
+      return 'a valid value';
+  }
+}
+
+function rangeOf(node: SchemaNode): string {
+  const { minimum: min, maximum: max } = node;
+  if (min !== undefined && max !== undefined) return ` in ${min}..${max}`;
+  if (min !== undefined) return ` >= ${min}`;
+  if (max !== undefined) return ` <= ${max}`;
+  return '';
+}
+
+/** `one of "periodic", "sporadic", ...`: the tag values of a discriminated union's branches. */
+function discriminatorValues(node: SchemaNode, tag: string): string {
+  const values = ((node.oneOf ?? []) as SchemaNode[]).flatMap((branch) => {
+    const property = resolve(branch).properties?.[tag] ?? {};
+    return 'const' in property ? [property.const] : (property.enum ?? []);
+  });
+  return `one of ${listOr(values.map((v: unknown) => JSON.stringify(v)))}`;
+}
+
+/** The schema of `field` in an object node, looking into union branches when the node has none. */
+function propertySchema(node: SchemaNode, field: string): SchemaNode {
+  const own = node.properties?.[field];
+  if (own) return resolve(own);
+  for (const branch of (node.oneOf ?? []) as SchemaNode[]) {
+    const found = resolve(branch).properties?.[field];
+    if (found) return resolve(found);
+  }
+  return {};
+}
+
+function listOr(items: string[]): string {
+  return items.length <= 1 ? items.join('') : `${items.slice(0, -1).join(', ')} or ${items[items.length - 1]}`;
+}
+
+function unitHint(node: SchemaNode, data: unknown): string | undefined {
+  return typeof data === 'number' && resolve(node).pattern === DURATION_PATTERN ? `add a unit, e.g. "${data}ms"` : undefined;
+}
+
+function escape(segment: string): string {
+  return segment.replace(/~/g, '~0').replace(/\//g, '~1');
+}

@@ -1,0 +1,51 @@
+// The library entry points: simulate one scenario under one model, or compare several.
+
+import type { HypervisorModel } from './engine/model.js';
+import { Simulator, type SimObserver } from './engine/simulator.js';
+import { checkExpectations, collectRun, RESULTS_SCHEMA, type ModelRun, type Results } from './metrics/results.js';
+import type { ModelRequest, Scenario } from './scenario/types.js';
+
+export interface RunOptions {
+  seed?: number;
+  observer?: SimObserver;
+}
+
+/** Run `scenario` under `model`; `request` carries the scenario's parameter overrides for it. */
+export function simulate(
+  scenario: Scenario,
+  model: HypervisorModel,
+  request?: Pick<ModelRequest, 'params' | 'pointer'>,
+  options: RunOptions = {},
+): ModelRun {
+  const sim = new Simulator(scenario, model, {
+    seed: options.seed,
+    params: request?.params ?? {},
+    paramsPointer: request ? `${request.pointer}/params` : '',
+    observer: options.observer,
+  });
+  sim.run();
+  return collectRun(sim);
+}
+
+export interface ModelChoice {
+  model: HypervisorModel;
+  request?: Pick<ModelRequest, 'params' | 'pointer'>;
+}
+
+/** Run the scenario under each chosen model and check its expectations. */
+export function compare(scenario: Scenario, choices: ModelChoice[], options: RunOptions = {}): Results {
+  const runs = choices.map((c) => simulate(scenario, c.model, c.request, options));
+  const seed = options.seed ?? scenario.seed;
+  return {
+    schema: RESULTS_SCHEMA,
+    scenario: {
+      name: scenario.name,
+      description: scenario.description,
+      durationNs: scenario.durationNs,
+      warmupNs: scenario.warmupNs,
+      seed,
+    },
+    runs,
+    expectations: checkExpectations(scenario, runs),
+  };
+}

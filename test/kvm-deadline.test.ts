@@ -1,0 +1,342 @@
+// SCHED_DEADLINE class (models/kvm/deadline.ts) against linux-irmos.md §4.2, §4.4 and §4.6.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { HostEntity } from '../src/engine/entities.js';
+import { EventPhase } from '../src/engine/event-queue.js';
+import type { HypervisorModel } from '../src/engine/model.js';
+import type { PolicyContext, SchedClass, ServedClass } from '../src/engine/policy.js';
+import type { SimObserver } from '../src/engine/simulator.js';
+import { simulate } from '../src/simulate.js';
+import { CbsState } from '../models/kvm/cbs.js';
+import { DeadlineClass, type DeadlineAdmitConfig } from '../models/kvm/deadline.js';
+import { busyTask, host, hostThread, ms, scenario, task, us } from './helpers/scenario.js';
+
+// ---- harness --------------------------------------------------------------------------------
+
+/** Partitioned fixed-priority class (stands for SCHED_FIFO between DL and fair). */
+function fifoClass(ctx: PolicyContext, name = 'rt'): SchedClass {
+  const queued: HostEntity[] = [];
+  return {
+    name,
+    enqueue(e) { e.cpu = e.affinity[0]; queued.push(e); ctx.resched(e.cpu); },
+    dequeue(e) { queued.splice(queued.indexOf(e), 1); ctx.resched(e.cpu); },
+    pickNext(cpu) { for (const e of queued) if (e.cpu === cpu) return e; return null; },
+    charge() {}, started() {}, stopped() {},
+  };
+}
+
+/** Minimal fair class that can be served by the fair_server: FIFO per CPU, reports every delta it runs. */
+class StubFair implements SchedClass, ServedClass {
+  readonly name = 'fair';
+  private readonly queued: HostEntity[] = [];
+  private run: ((cpu: number, deltaNs: number) => void) | null = null;
+  private active: ((cpu: number, active: boolean) => void) | null = null;
+
+  constructor(private readonly ctx: PolicyContext) {}
+
+  setRunListener(l: (cpu: number, deltaNs: number) => void): void { this.run = l; }
+  setActivityListener(l: (cpu: number, active: boolean) => void): void { this.active = l; }
+  hasRunnable(cpu: number): boolean { return this.queued.some((e) => e.cpu === cpu); }
+  enqueue(e: HostEntity): void {
+    e.cpu = e.affinity[0];
+    const first = !this.hasRunnable(e.cpu);
+    this.queued.push(e);
+    if (first) this.active?.(e.cpu, true);
+    this.ctx.resched(e.cpu);
+  }
+  dequeue(e: HostEntity): void {
+    this.queued.splice(this.queued.indexOf(e), 1);
+    if (!this.hasRunnable(e.cpu)) this.active?.(e.cpu, false);
+    this.ctx.resched(e.cpu);
+  }
+  pickNext(cpu: number): HostEntity | null { for (const e of this.queued) if (e.cpu === cpu) return e; return null; }
+  charge(_e: HostEntity, cpu: number, deltaNs: number): void { this.run?.(cpu, deltaNs); }
+  started(): void {}
+  stopped(): void {}
+}
+
+interface DlHarness {
+  model: HypervisorModel;
+  dl?: DeadlineClass;
+  ctx?: PolicyContext;
+  entities: Map<string, HostEntity>;
+}
+
+function dlModel(
+  params: Record<string, DeadlineAdmitConfig>,
+  opts: { fairServer?: { runtimeNs: number; periodNs: number }; fair?: string[]; onBuild?: (h: DlHarness) => void } = {},
+): DlHarness {
+  const h: DlHarness = { entities: new Map(), model: undefined as unknown as HypervisorModel };
+  h.model = {
+    name: 'test-deadline',
+    family: 'kvm',
+    summary: 'deadline > fifo > fair',
+    build({ entities, ctx }) {
+      const fair = new StubFair(ctx);
+      const dl = new DeadlineClass(ctx, opts.fairServer ? { fairServer: { served: fair, ...opts.fairServer } } : {});
+      const rt = fifoClass(ctx);
+      for (const e of entities) {
+        h.entities.set(e.id, e);
+        if (params[e.id]) dl.admit(e, params[e.id]);
+        else if (opts.fair?.includes(e.id)) e.policy = fair;
+        else e.policy = rt;
+      }
+      h.dl = dl;
+      h.ctx = ctx;
+      opts.onBuild?.(h);
+      return { classes: [dl, rt, fair], mapping: [], settings: {} };
+    },
+  };
+  return h;
+}
+
+/** Run intervals [start, end) per entity, from the dispatch observer. */
+class ServiceLog implements SimObserver {
+  readonly runs = new Map<string, [number, number][]>();
+  private readonly open = new Map<number, { id: string; start: number }>();
+
+  dispatch(now: number, _host: string, cpu: number, entity: HostEntity | null): void {
+    const cur = this.open.get(cpu);
+    if (cur !== undefined) {
+      if (now > cur.start) this.of(cur.id).push([cur.start, now]);
+      this.open.delete(cpu);
+    }
+    if (entity !== null) this.open.set(cpu, { id: entity.id, start: now });
+  }
+
+  finish(end: number): void {
+    for (const [, cur] of this.open) if (end > cur.start) this.of(cur.id).push([cur.start, end]);
+    this.open.clear();
+  }
+
+  of(id: string): [number, number][] {
+    let list = this.runs.get(id);
+    if (list === undefined) this.runs.set(id, (list = []));
+    return list;
+  }
+
+  serviceIn(id: string, from: number, to: number): number {
+    let sum = 0;
+    for (const [a, b] of this.of(id)) sum += Math.max(0, Math.min(b, to) - Math.max(a, from));
+    return sum;
+  }
+}
+
+const dlParams = (runtime: number, deadline: number, period: number): DeadlineAdmitConfig => ({ runtimeNs: runtime, deadlineNs: deadline, periodNs: period });
+const dlPolicy = (runtime: number, deadline: number, period: number) => ({ class: 'deadline' as const, runtime, deadline, period });
+
+// ---- §4.2: CBS rules on one CPU ---------------------------------------------------------------
+
+describe('SCHED_DEADLINE on one CPU (§4.2)', () => {
+  it('meets the sched-deadline.rst example: T1 = (50, 50, 100) ms and T2 = (10, 100, 100) ms are both met and T2 responds within 60 ms', () => {
+    const h = dlModel({ t1: dlParams(ms(50), ms(50), ms(100)), t2: dlParams(ms(10), ms(100), ms(100)) });
+    const sc = scenario({
+      durationNs: ms(2000),
+      hostThreads: [
+        hostThread(task('t1', ms(50), ms(100), { deadline: ms(50), policy: dlPolicy(ms(50), ms(50), ms(100)) })),
+        hostThread(task('t2', ms(10), ms(100), { policy: dlPolicy(ms(10), ms(100), ms(100)) })),
+      ],
+    });
+    const run = simulate(sc, h.model);
+    const t1 = run.tasks.find((t) => t.id === 't1')!;
+    const t2 = run.tasks.find((t) => t.id === 't2')!;
+    expect(t1.completed).toBe(20);
+    expect(t2.completed).toBe(20);
+    expect(t1.missed + t2.missed).toBe(0);
+    expect(t1.response.maxNs).toBe(ms(50));
+    expect(t2.response.maxNs).toBeLessThanOrEqual(ms(60));
+    expect(t2.response.maxNs).toBe(ms(60)); // tight: T1's earlier deadline goes first every period
+  });
+
+  it('a constrained task woken after its deadline but before its next period start waits for that period (§4.2)', () => {
+    // (2, 4, 10) ms; jobs of 1 ms at 0 and at 5 ms: the second wake is after d = 4 and before 10.
+    const h = dlModel({ c: dlParams(ms(2), ms(4), ms(10)) });
+    const sc = scenario({
+      durationNs: ms(20),
+      hostThreads: [
+        hostThread(task('c', ms(1), ms(10), {
+          arrival: { kind: 'trace', times: [0, ms(5)] }, deadline: ms(10), policy: dlPolicy(ms(2), ms(4), ms(10)),
+        })),
+      ],
+    });
+    const log = new ServiceLog();
+    simulate(sc, h.model, undefined, { observer: log });
+    log.finish(ms(20));
+    expect(log.of('c')).toEqual([[0, ms(1)], [ms(10), ms(11)]]);
+  });
+
+  it('revised CBS: a constrained task waking before its deadline with too much budget left keeps d and gets only density × (d − now)', () => {
+    // (2, 4, 10) ms: job 1 (1 ms) at 0 leaves c = 1 ms, d = 4 ms; job 2 (2 ms) wakes at 3 ms, where
+    // 1/(4 − 3) > 2/4: the budget is clipped to 2/4 × 1 ms = 0.5 ms, then it waits for the period at 10 ms.
+    const h = dlModel({ c: dlParams(ms(2), ms(4), ms(10)) });
+    const sc = scenario({
+      durationNs: ms(20),
+      hostThreads: [
+        hostThread(task('c', 1, ms(10), {
+          arrival: { kind: 'trace', times: [0, ms(3)] }, exec: { kind: 'trace', values: [ms(1), ms(2)] },
+          deadline: ms(10), policy: dlPolicy(ms(2), ms(4), ms(10)),
+        })),
+      ],
+    });
+    const log = new ServiceLog();
+    simulate(sc, h.model, undefined, { observer: log });
+    log.finish(ms(20));
+    expect(log.of('c')).toEqual([[0, ms(1)], [ms(3), ms(3.5)], [ms(10), ms(11.5)]]);
+  });
+});
+
+// ---- §4.4: global EDF via push/pull -------------------------------------------------------------
+
+describe('SCHED_DEADLINE global EDF (§4.4)', () => {
+  it('on 2 CPUs with 3 tasks, the running DL tasks are always the 2 earliest deadlines among the ready ones', () => {
+    const gen = fc.array(
+      fc.record({
+        period: fc.integer({ min: 5, max: 60 }), // ms
+        uFrac: fc.double({ min: 0.2, max: 0.65, noNaN: true }),
+        dFrac: fc.double({ min: 0.5, max: 1, noNaN: true }),
+        demandFrac: fc.double({ min: 0.3, max: 1.3, noNaN: true }),
+        offset: fc.integer({ min: 0, max: 20_000 }), // µs
+        busy: fc.boolean(),
+      }),
+      { minLength: 3, maxLength: 3 },
+    );
+    let totalContended = 0;
+    fc.assert(
+      fc.property(gen, (specs) => {
+        const names = ['x', 'y', 'z'];
+        const params: Record<string, DeadlineAdmitConfig> = {};
+        const threads = specs.map((s, i) => {
+          const P = ms(s.period);
+          const Q = us(Math.max(50, Math.round((s.uFrac * P) / 1000)));
+          const D = Math.max(Q, us(Math.round((s.dFrac * P) / 1000)));
+          params[names[i]] = dlParams(Q, D, P);
+          const policy = dlPolicy(Q, D, P);
+          // Some demands overrun the runtime (throttling), some fit; a busy loop never blocks.
+          return hostThread(
+            s.busy
+              ? { ...busyTask(names[i], { policy, affinity: [0, 1] }), arrival: { kind: 'busy', offset: us(s.offset) } }
+              : task(names[i], Math.max(us(10), Math.round(s.demandFrac * Q)), P, {
+                arrival: { kind: 'periodic', period: P, offset: us(s.offset), jitter: 0 }, policy, affinity: [0, 1],
+              }),
+          );
+        });
+        let checked = 0;
+        let contended = 0;
+        const failures: string[] = [];
+        const duration = ms(300);
+        const h = dlModel(params, {
+          onBuild(hh) {
+            const sample = hh.ctx!.timer(EventPhase.control, (now) => {
+              const dl = hh.dl!;
+              const ready = [...hh.entities.values()]
+                .filter((e) => e.runnable && dl.reservation(e)?.state === CbsState.ready)
+                .map((e) => dl.reservation(e)!.deadline)
+                .sort((a, b) => a - b);
+              const running = [hh.ctx!.current(0), hh.ctx!.current(1)]
+                .filter((e) => e !== null)
+                .map((e) => dl.reservation(e!)!.deadline)
+                .sort((a, b) => a - b);
+              checked++;
+              if (ready.length > 2) contended++;
+              if (running.join(',') !== ready.slice(0, 2).join(',')) failures.push(`t=${now}: running [${running}] ready [${ready}]`);
+              if (now + us(313) < duration) sample.arm(now + us(313));
+            });
+            sample.arm(us(500) + 333);
+          },
+        });
+        simulate(scenario({ durationNs: duration, hosts: [host('ph1', 2)], hostThreads: threads }), h.model);
+        expect(failures.slice(0, 3)).toEqual([]);
+        expect(checked).toBeGreaterThan(900);
+        totalContended += contended;
+      }),
+      { numRuns: 60, seed: 4242 },
+    );
+    expect(totalContended).toBeGreaterThan(1000); // more than 2 ready at many samples: not vacuous
+  });
+
+  it('a task that cannot run on its CPU is pushed to the CPU running the latest deadline, and pulled back when a CPU frees', () => {
+    // Three busy DL tasks wake on CPU 0 in deadline order; the third (latest) must wait, then runs
+    // whenever one of the two earlier ones is throttled.
+    const h = dlModel({
+      a: dlParams(ms(2), ms(10), ms(10)),
+      b: dlParams(ms(3), ms(12), ms(12)),
+      c: dlParams(ms(4), ms(20), ms(20)),
+    });
+    const both = [0, 1];
+    const sc = scenario({
+      durationNs: ms(600),
+      hosts: [host('ph1', 2)],
+      hostThreads: ['a', 'b', 'c'].map((id) => hostThread(busyTask(id, { policy: dlPolicy(1, 1, 1), affinity: both }))),
+    });
+    const log = new ServiceLog();
+    const run = simulate(sc, h.model, undefined, { observer: log });
+    log.finish(ms(600));
+    // Each gets exactly its bandwidth: the CPUs have room for all (0.2 + 0.25 + 0.2 < 2).
+    expect(log.serviceIn('a', 0, ms(600))).toBe(ms(120));
+    expect(log.serviceIn('b', 0, ms(600))).toBe(ms(150));
+    expect(log.serviceIn('c', 0, ms(600))).toBe(ms(120));
+    const stats = run.hosts[0].classStats.deadline;
+    expect(stats.pushes + stats.pulls).toBeGreaterThan(0);
+  });
+});
+
+// ---- §4.6: fair_server ------------------------------------------------------------------------
+
+describe('fair_server (§4.6)', () => {
+  const runFairVsRt = (fairServer: boolean) => {
+    const h = dlModel({}, { fair: ['cfs'], fairServer: fairServer ? { runtimeNs: ms(50), periodNs: ms(1000) } : undefined });
+    const sc = scenario({
+      durationNs: ms(5000),
+      hostThreads: [hostThread(busyTask('rt', { policy: { class: 'fifo', priority: 99 } })), hostThread(busyTask('cfs', { policy: { class: 'fair', nice: 0 } }))],
+    });
+    const log = new ServiceLog();
+    const run = simulate(sc, h.model, undefined, { observer: log });
+    log.finish(ms(5000));
+    return { log, run };
+  };
+
+  it('a fair busy loop next to a SCHED_FIFO busy loop on one CPU gets at least 50 ms in every 1 s window, and the RT loop the rest', () => {
+    const { log, run } = runFairVsRt(true);
+    let minFair = Infinity;
+    for (let start = 0; start + ms(1000) <= ms(5000); start += ms(1)) {
+      minFair = Math.min(minFair, log.serviceIn('cfs', start, start + ms(1000)));
+    }
+    expect(minFair).toBeGreaterThanOrEqual(ms(50));
+    const fairTotal = log.serviceIn('cfs', 0, ms(5000));
+    const rtTotal = log.serviceIn('rt', 0, ms(5000));
+    expect(fairTotal + rtTotal).toBe(ms(5000)); // the CPU never idles: RT gets everything else
+    expect(fairTotal).toBeLessThanOrEqual(ms(5 * 50 + 1)); // and no more than the server's budget
+    expect(run.hosts[0].classStats.deadline.fairServerActivations).toBeGreaterThan(0);
+  });
+
+  it('without a fair_server the same fair loop starves (the test above can fail)', () => {
+    const { log } = runFairVsRt(false);
+    expect(log.serviceIn('cfs', 0, ms(5000))).toBe(0);
+  });
+
+  it('stays out of the way without RT pressure: a lone fair loop never makes the server enter the DL band', () => {
+    const h = dlModel({}, { fair: ['cfs'], fairServer: { runtimeNs: ms(50), periodNs: ms(1000) } });
+    const sc = scenario({ durationNs: ms(3000), hostThreads: [hostThread(busyTask('cfs', { policy: { class: 'fair', nice: 0 } }))] });
+    const run = simulate(sc, h.model);
+    expect(run.hosts[0].classStats.deadline.fairServerActivations).toBe(0);
+    expect(run.hosts[0].utilisation).toBe(1);
+  });
+
+  it('in the DL band the fair work still yields to an earlier-deadline SCHED_DEADLINE task', () => {
+    // DL (5, 10, 10) ms + FIFO hog + fair loop on one CPU: the DL task never misses.
+    const h = dlModel({ d: dlParams(ms(5), ms(10), ms(10)) }, { fair: ['cfs'], fairServer: { runtimeNs: ms(50), periodNs: ms(1000) } });
+    const sc = scenario({
+      durationNs: ms(3000),
+      hostThreads: [
+        hostThread(task('d', ms(5), ms(10), { policy: dlPolicy(ms(5), ms(10), ms(10)) })),
+        hostThread(busyTask('rt', { policy: { class: 'fifo', priority: 99 } })),
+        hostThread(busyTask('cfs', { policy: { class: 'fair', nice: 0 } })),
+      ],
+    });
+    const log = new ServiceLog();
+    const run = simulate(sc, h.model, undefined, { observer: log });
+    log.finish(ms(3000));
+    expect(run.tasks.find((t) => t.id === 'd')!.missed).toBe(0);
+    expect(log.serviceIn('cfs', 0, ms(3000))).toBeGreaterThanOrEqual(ms(3 * 50) - ms(50));
+  });
+});

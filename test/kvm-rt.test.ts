@@ -1,0 +1,311 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { HostEntity } from '../src/engine/entities.js';
+import type { HypervisorModel } from '../src/engine/model.js';
+import type { SimObserver } from '../src/engine/simulator.js';
+import { simulate } from '../src/simulate.js';
+import type { TaskSpec } from '../src/scenario/types.js';
+import { CfsClass } from '../models/kvm/fair.js';
+import { RtClass, type RtClassOptions } from '../models/kvm/rt.js';
+import { busyTask, host, hostThread, ms, periodic, s, scenario, task } from './helpers/scenario.js';
+
+
+/** Host threads placed by their policy: fifo/rr → RtClass (group from `groupOf`), fair → CfsClass. */
+function rtModel(opts: RtClassOptions, groupOf: Record<string, string> = {}): HypervisorModel & { rt?: RtClass } {
+  const model: HypervisorModel & { rt?: RtClass } = {
+    name: 'test-kvm-rt',
+    family: 'kvm',
+    summary: 'test',
+    build({ entities, ctx }) {
+      const rt = new RtClass(ctx, opts);
+      const cfs = new CfsClass(ctx, { groups: [] });
+      model.rt = rt;
+      for (const e of entities) {
+        const pol = (e.origin as { spec: TaskSpec }).spec.policy;
+        if (pol.class === 'fifo' || pol.class === 'rr') rt.admit(e, { priority: pol.priority, rr: pol.class === 'rr', group: groupOf[e.id] });
+        else if (pol.class === 'fair') cfs.admit(e, { nice: pol.nice });
+      }
+      return { classes: [rt, cfs], mapping: [], settings: {} };
+    },
+  };
+  return model;
+}
+
+/** Records, from dispatch events, which entity ran when on each CPU. */
+class ServiceLog {
+  private readonly open = new Map<number, { id: string; start: number }>();
+  readonly runs = new Map<string, [number, number][]>();
+  readonly observer: SimObserver = {
+    dispatch: (now: number, _host: string, cpu: number, e: HostEntity | null) => {
+      const o = this.open.get(cpu);
+      if (o !== undefined) {
+        if (now > o.start) this.push(o.id, o.start, now);
+        this.open.delete(cpu);
+      }
+      if (e !== null) this.open.set(cpu, { id: e.id, start: now });
+    },
+  };
+
+  close(end: number): this {
+    for (const o of this.open.values()) if (end > o.start) this.push(o.id, o.start, end);
+    this.open.clear();
+    return this;
+  }
+
+  private push(id: string, a: number, b: number): void {
+    const list = this.runs.get(id) ?? [];
+    const last = list[list.length - 1];
+    if (last !== undefined && last[1] === a) last[1] = b;
+    else list.push([a, b]);
+    this.runs.set(id, list);
+  }
+
+  /** ns `id` ran within [from, to). */
+  service(id: string, from: number, to: number): number {
+    let sum = 0;
+    for (const [a, b] of this.runs.get(id) ?? []) sum += Math.max(0, Math.min(b, to) - Math.max(a, from));
+    return sum;
+  }
+}
+
+describe('stock RT throttling (linux-irmos.md §3.1)', () => {
+  it('a FIFO busy loop gets 950 ms of every 1 s and a CFS busy loop gets the remaining 50 ms at the end of each period', () => {
+    const sc = scenario({
+      durationNs: s(4),
+      hostThreads: [
+        hostThread(busyTask('hog', { policy: { class: 'fifo', priority: 50 } })),
+        hostThread(busyTask('other', { policy: { class: 'fair', nice: 0 } })),
+      ],
+    });
+    const log = new ServiceLog();
+    simulate(sc, rtModel({ root: { runtimeNs: ms(950), periodNs: s(1) }, runtimeShare: false, groups: [] }), undefined, { observer: log.observer });
+    log.close(sc.durationNs);
+    const tick = ms(1);
+    for (let k = 0; k < 4; k++) {
+      const p0 = s(k);
+      expect(Math.abs(log.service('hog', p0, p0 + s(1)) - ms(950))).toBeLessThanOrEqual(tick);
+      expect(Math.abs(log.service('other', p0, p0 + s(1)) - ms(50))).toBeLessThanOrEqual(tick);
+      // CFS's 50 ms is the tail of the period: nothing for it in the first 950 ms.
+      expect(log.service('other', p0, p0 + ms(949))).toBe(0);
+      expect(log.service('other', p0 + ms(951), p0 + s(1))).toBeGreaterThanOrEqual(ms(49) - tick);
+    }
+  });
+
+  it('with tick enforcement the overrun stays within one tick per period', () => {
+    const sc = scenario({
+      durationNs: s(3),
+      hosts: [host('ph1', 1, { tickNs: ms(4) })],
+      hostThreads: [
+        hostThread(busyTask('hog', { policy: { class: 'fifo', priority: 50 } })),
+        hostThread(busyTask('other', { policy: { class: 'fair', nice: 0 } })),
+      ],
+    });
+    const log = new ServiceLog();
+    simulate(sc, rtModel({ root: { runtimeNs: ms(950), periodNs: s(1) }, runtimeShare: false, groups: [], enforcement: 'tick' }), undefined, {
+      observer: log.observer,
+    });
+    log.close(sc.durationNs);
+    for (let k = 0; k < 3; k++) {
+      const got = log.service('hog', s(k), s(k + 1));
+      expect(got).toBeGreaterThanOrEqual(ms(950) - ms(4));
+      expect(got).toBeLessThanOrEqual(ms(950) + ms(4));
+    }
+  });
+
+  it('with RT_RUNTIME_SHARE on 2 CPUs a pinned FIFO hog reaches ~100 % of its CPU while the other CPU has no RT work (§3.2)', () => {
+    const run = (runtimeShare: boolean) => {
+      const sc = scenario({
+        durationNs: s(5),
+        hosts: [host('ph1', 2)],
+        hostThreads: [
+          hostThread(busyTask('hog', { policy: { class: 'fifo', priority: 99 }, affinity: [0] })),
+          hostThread(busyTask('kworker', { policy: { class: 'fair', nice: 0 }, affinity: [0] })),
+        ],
+      });
+      const log = new ServiceLog();
+      const model = rtModel({ root: { runtimeNs: ms(950), periodNs: s(1) }, runtimeShare, groups: [] });
+      simulate(sc, model, undefined, { observer: log.observer });
+      log.close(sc.durationNs);
+      return { hog: log.service('hog', 0, sc.durationNs) / sc.durationNs, kworker: log.service('kworker', s(1), sc.durationNs), stats: model.rt!.stats() };
+    };
+    const shared = run(true);
+    expect(shared.hog).toBeGreaterThan(0.999);
+    expect(shared.kworker).toBe(0); // the pinned CFS kworker starves after the first borrow
+    expect(shared.stats.borrowedNs).toBeGreaterThan(0);
+    expect(shared.stats.throttles).toBe(0);
+    const alone = run(false); // control: without borrowing the hog is held to 95 %
+    expect(alone.hog).toBeCloseTo(0.95, 3);
+    expect(alone.stats.throttles).toBe(5);
+  });
+
+  it('RT consumption per aligned period never exceeds the runtime with sharing off (invariant 4, §9)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 2, max: 19 }), // runtime in 5 % steps of the period
+        fc.constantFrom(ms(10), ms(50), ms(100)),
+        fc.array(fc.record({ c: fc.integer({ min: 1, max: 30 }), t: fc.integer({ min: 5, max: 60 }), prio: fc.integer({ min: 1, max: 99 }) }), {
+          minLength: 1,
+          maxLength: 4,
+        }),
+        (steps, period, specs) => {
+          const runtime = (period * steps) / 20;
+          const threads = specs.map((x, i) =>
+            hostThread(task(`t${i}`, ms(Math.min(x.c, x.t)), ms(x.t), { policy: { class: 'fifo', priority: x.prio } })),
+          );
+          const sc = scenario({ durationNs: 20 * period, hostThreads: threads });
+          const log = new ServiceLog();
+          simulate(sc, rtModel({ root: { runtimeNs: runtime, periodNs: period }, runtimeShare: false, groups: [] }), undefined, {
+            observer: log.observer,
+          });
+          log.close(sc.durationNs);
+          for (let k = 0; k < 20; k++) {
+            let used = 0;
+            for (let i = 0; i < threads.length; i++) used += log.service(`t${i}`, k * period, (k + 1) * period);
+            if (used > runtime) return false;
+          }
+          return true;
+        },
+      ),
+      { numRuns: 40, seed: 7 },
+    );
+  });
+});
+
+describe('RT groups (linux-irmos.md §3.3)', () => {
+  it('groups compete by priority, not EDF: a while(1) in A starves lower-priority B for a whole B period', () => {
+    // sched-rt-group.rst: A = 50 ms / 100 ms holding a high-priority busy loop, B = 25 ms / 50 ms
+    // with a lower-priority periodic task (20 ms every 50 ms). Root 1 s / 1 s: Σ = 100 %, admitted.
+    const sc = scenario({
+      durationNs: s(1),
+      hostThreads: [
+        hostThread(busyTask('a', { policy: { class: 'fifo', priority: 90 } })),
+        hostThread(task('b', ms(20), ms(50), { policy: { class: 'fifo', priority: 10 } })),
+      ],
+    });
+    const log = new ServiceLog();
+    const run = simulate(
+      sc,
+      rtModel(
+        {
+          root: { runtimeNs: s(1), periodNs: s(1) },
+          runtimeShare: false,
+          groups: [
+            { id: 'A', runtimeNs: ms(50), periodNs: ms(100) },
+            { id: 'B', runtimeNs: ms(25), periodNs: ms(50) },
+          ],
+        },
+        { a: 'A', b: 'B' },
+      ),
+      undefined,
+      { observer: log.observer },
+    );
+    log.close(sc.durationNs);
+    // A is held to its runtime in every one of its periods…
+    for (let k = 0; k < 10; k++) expect(log.service('a', k * ms(100), (k + 1) * ms(100))).toBe(ms(50));
+    // …and B, runnable from 0, gets nothing in the whole first B period [0, 50 ms).
+    expect(log.service('b', 0, ms(50))).toBe(0);
+    const b = run.tasks.find((t) => t.id === 'b')!;
+    expect(b.missed).toBeGreaterThan(0);
+  });
+
+  it('the same sets meet B\'s deadlines when B has the higher priority (control)', () => {
+    const sc = scenario({
+      durationNs: s(1),
+      hostThreads: [
+        hostThread(busyTask('a', { policy: { class: 'fifo', priority: 10 } })),
+        hostThread(task('b', ms(20), ms(50), { policy: { class: 'fifo', priority: 90 } })),
+      ],
+    });
+    const run = simulate(
+      sc,
+      rtModel(
+        {
+          root: { runtimeNs: s(1), periodNs: s(1) },
+          runtimeShare: false,
+          groups: [
+            { id: 'A', runtimeNs: ms(50), periodNs: ms(100) },
+            { id: 'B', runtimeNs: ms(25), periodNs: ms(50) },
+          ],
+        },
+        { a: 'A', b: 'B' },
+      ),
+    );
+    expect(run.tasks.find((t) => t.id === 'b')!.missed).toBe(0);
+  });
+
+  it('a throttled group waits for its period timer even when the CPU is otherwise idle (non-work-conserving)', () => {
+    const sc = scenario({
+      durationNs: ms(400),
+      hostThreads: [hostThread(busyTask('g', { policy: { class: 'fifo', priority: 50 } }))],
+    });
+    const log = new ServiceLog();
+    simulate(
+      sc,
+      rtModel({ root: { runtimeNs: null, periodNs: s(1) }, runtimeShare: false, groups: [{ id: 'G', runtimeNs: ms(30), periodNs: ms(100) }] }, { g: 'G' }),
+      undefined,
+      { observer: log.observer },
+    );
+    log.close(sc.durationNs);
+    expect(log.runs.get('g')).toEqual([
+      [0, ms(30)],
+      [ms(100), ms(130)],
+      [ms(200), ms(230)],
+      [ms(300), ms(330)],
+    ]);
+  });
+});
+
+describe('RT SMP and POSIX rules (linux-irmos.md §3.4)', () => {
+  it('the M highest-priority runnable RT tasks run: 3 busy loops on 2 CPUs leave the lowest waiting', () => {
+    const sc = scenario({
+      durationNs: ms(200),
+      hosts: [host('ph1', 2)],
+      hostThreads: [10, 30, 20].map((prio) =>
+        hostThread(busyTask(`p${prio}`, { policy: { class: 'fifo', priority: prio }, affinity: [0, 1] })),
+      ),
+    });
+    const log = new ServiceLog();
+    simulate(sc, rtModel({ root: { runtimeNs: null, periodNs: s(1) }, runtimeShare: false, groups: [] }), undefined, { observer: log.observer });
+    log.close(sc.durationNs);
+    expect(log.service('p30', 0, ms(200))).toBe(ms(200));
+    expect(log.service('p20', 0, ms(200))).toBe(ms(200));
+    expect(log.service('p10', 0, ms(200))).toBe(0);
+  });
+
+  it('a woken high-priority task pre-empts the lower one, which is pushed to the free CPU', () => {
+    // p80 pinned to CPU 0 wakes at 10 ms while p50 (free to move) runs there and CPU 1 runs fair work.
+    const sc = scenario({
+      durationNs: ms(100),
+      hosts: [host('ph1', 2)],
+      hostThreads: [
+        hostThread(busyTask('p50', { policy: { class: 'fifo', priority: 50 }, affinity: [0, 1] })),
+        hostThread(task('p80', ms(20), ms(100), { policy: { class: 'fifo', priority: 80 }, arrival: periodic(ms(100), ms(10)), affinity: [0] })),
+        hostThread(busyTask('cfs', { policy: { class: 'fair', nice: 0 }, affinity: [1] })),
+      ],
+    });
+    const log = new ServiceLog();
+    simulate(sc, rtModel({ root: { runtimeNs: null, periodNs: s(1) }, runtimeShare: false, groups: [] }), undefined, { observer: log.observer });
+    log.close(sc.durationNs);
+    expect(log.service('p80', 0, ms(100))).toBe(ms(20));
+    expect(log.service('p50', 0, ms(100))).toBe(ms(100)); // never waits: pushed to CPU 1 at 10 ms
+    expect(log.service('cfs', ms(10), ms(30))).toBe(0);
+  });
+
+  it('SCHED_RR peers rotate every quantum; SCHED_FIFO peers do not', () => {
+    const run = (rr: boolean) => {
+      const sc = scenario({
+        durationNs: ms(400),
+        hostThreads: ['x', 'y'].map((id) => hostThread(busyTask(id, { policy: { class: rr ? 'rr' : 'fifo', priority: 40 } }))),
+      });
+      const log = new ServiceLog();
+      simulate(sc, rtModel({ root: { runtimeNs: null, periodNs: s(1) }, runtimeShare: false, groups: [] }), undefined, { observer: log.observer });
+      return log.close(sc.durationNs).runs;
+    };
+    expect(run(true).get('x')).toEqual([
+      [0, ms(100)],
+      [ms(200), ms(300)],
+    ]);
+    expect(run(false).get('x')).toEqual([[0, ms(400)]]);
+    expect(run(false).get('y')).toBeUndefined();
+  });
+});
