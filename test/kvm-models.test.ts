@@ -97,7 +97,7 @@ describe('hard CBS reservations through the IRMOS and SCHED_DEADLINE models', ()
         durationNs: s(10),
         vmus: [
           { ...vmu('loop', [busyTask('spin')]), sla: { budget: ms(3), period: ms(10), deadline: ms(10) } },
-          { ...vmu('rival', [busyTask('rival-spin')]), sla: { budget: ms(5), period: ms(7), deadline: ms(7) } },
+          { ...vmu('rival', [busyTask('rival-spin')]), sla: { budget: ms(4), period: ms(7), deadline: ms(7) } },
         ],
       });
       let lastStop = 0;

@@ -177,9 +177,10 @@ describe('RT groups (linux-irmos.md §3.3)', () => {
     // with a lower-priority periodic task (20 ms every 50 ms). Root 1 s / 1 s: Σ = 100 %, admitted.
     const sc = scenario({
       durationNs: s(1),
+      // b is listed (so queued) first: only the priority order can put A ahead of it.
       hostThreads: [
-        hostThread(busyTask('a', { policy: { class: 'fifo', priority: 90 } })),
         hostThread(task('b', ms(20), ms(50), { policy: { class: 'fifo', priority: 10 } })),
+        hostThread(busyTask('a', { policy: { class: 'fifo', priority: 90 } })),
       ],
     });
     const log = new ServiceLog();
@@ -289,6 +290,26 @@ describe('RT SMP and POSIX rules (linux-irmos.md §3.4)', () => {
     expect(log.service('p80', 0, ms(100))).toBe(ms(20));
     expect(log.service('p50', 0, ms(100))).toBe(ms(100)); // never waits: pushed to CPU 1 at 10 ms
     expect(log.service('cfs', ms(10), ms(30))).toBe(0);
+  });
+
+  it('a CPU that runs out of RT work pulls a task waiting behind a higher priority elsewhere (§3.4 pull)', () => {
+    // CPU 0: p30 busy (pinned) with p10 (free to move) queued behind it. CPU 1: p25 runs 50 ms of every 100 ms.
+    const sc = scenario({
+      durationNs: s(1),
+      hosts: [host('ph1', 2)],
+      hostThreads: [
+        hostThread(busyTask('p30', { policy: { class: 'fifo', priority: 30 }, affinity: [0] })),
+        hostThread(task('p25', ms(50), ms(100), { policy: { class: 'fifo', priority: 25 }, affinity: [1] })),
+        hostThread(busyTask('p10', { policy: { class: 'fifo', priority: 10 }, affinity: [0, 1] })),
+      ],
+    });
+    const log = new ServiceLog();
+    const model = rtModel({ root: { runtimeNs: null, periodNs: s(1) }, runtimeShare: false, groups: [] });
+    simulate(sc, model, undefined, { observer: log.observer });
+    log.close(sc.durationNs);
+    expect(log.service('p30', 0, s(1))).toBe(s(1));
+    expect(log.service('p10', 0, s(1))).toBe(ms(500));
+    expect(model.rt!.stats().pulls).toBe(1); // pulled once at 50 ms; afterwards it waits on CPU 1 behind p25
   });
 
   it('SCHED_RR peers rotate every quantum; SCHED_FIFO peers do not', () => {

@@ -78,7 +78,7 @@ export class CbsServer {
   // Counters (summed by the owners' stats()).
   throttles = 0;
   replenishments = 0;
-  /** Wake-up test failed: fresh (Q, now + D). */
+  /** New periods (Q, now + D): first activation, failed wake-up test, or a deferred server's background reset. */
   wakeResets = 0;
   /** Replenishment found d still in the past ("replenish lagged too much", §4.2). */
   lagResets = 0;

@@ -27,16 +27,18 @@
 // - Unthrottled entities are placed like waking sleepers (Linux re-enqueues the group entity with
 //   ENQUEUE_WAKEUP).
 // - The run listener is told of fair run time only; the class cannot see a CPU running nothing.
+// Runqueue data structures: fair-queue.ts; bandwidth control: fair-bandwidth.ts.
 
 import type { Ns } from '../../src/scenario/types.js';
 import type { HostEntity } from '../../src/engine/entities.js';
 import { niceWeight } from '../../src/engine/guest.js';
 import type { PolicyContext, SchedClass, ServedClass } from '../../src/engine/policy.js';
 import { CfsBandwidth, type BandwidthHost } from './fair-bandwidth.js';
+import { FairRunqueues, type FairGroup, type FairSlot } from './fair-queue.js';
 
 export interface FairGroupConfig {
   id: string;
-  /** cgroup cpu.shares (cgroup v2 cpu.weight scaled), default 1024. */
+  /** cgroup cpu.shares (the cgroup default is 1024; cgroup v2 cpu.weight scaled). */
   shares: number;
   /** CFS bandwidth control quota per period (cpu.max); absent = unlimited. */
   quotaNs?: number;
@@ -50,25 +52,6 @@ export interface FairAdmitConfig {
   group?: string;
 }
 
-interface FairGroup {
-  id: string;
-  shares: number;
-  members: HostEntity[];
-  bw: CfsBandwidth | null;
-}
-
-interface FairSlot {
-  weight: number;
-  vruntime: number;
-  /** Total executed ns, and its value when the entity was last picked (slice accounting). */
-  sumExec: Ns;
-  sumExecAtPick: Ns;
-  group: FairGroup | null;
-  queued: boolean;
-  index: number;
-  prevCpu: number;
-}
-
 const NICE0_LOAD = 1024;
 const DEFAULT_BANDWIDTH_PERIOD_NS = 100_000_000;
 /** sched_nr_latency (§0 row 23). */
@@ -80,16 +63,11 @@ export class CfsClass implements SchedClass, ServedClass, BandwidthHost {
   readonly latencyNs: Ns;
   readonly minGranularityNs: Ns;
   readonly wakeupGranularityNs: Ns;
-  private readonly queues: HostEntity[][];
-  /** Per CPU: queued entities not hidden by throttling. */
-  private readonly nrVisible: Int32Array;
-  private nrVisibleTotal = 0;
-  private readonly minVruntime: Float64Array;
+  private readonly rq: FairRunqueues;
   /** Per CPU: fair asked for a re-pick (tick or wake-up pre-emption, throttling). */
   private readonly preemptPending: Uint8Array;
   private readonly groups = new Map<string, FairGroup>();
   private runListener: ((cpu: number, deltaNs: Ns) => void) | null = null;
-  private activityListener: ((cpu: number, active: boolean) => void) | null = null;
   private tickPreemptions = 0;
   private wakeupPreemptions = 0;
   private idlePulls = 0;
@@ -103,9 +81,7 @@ export class CfsClass implements SchedClass, ServedClass, BandwidthHost {
     this.latencyNs = 6_000_000 * f;
     this.minGranularityNs = 750_000 * f;
     this.wakeupGranularityNs = 1_000_000 * f;
-    this.queues = Array.from({ length: n }, () => []);
-    this.nrVisible = new Int32Array(n);
-    this.minVruntime = new Float64Array(n);
+    this.rq = new FairRunqueues(ctx);
     this.preemptPending = new Uint8Array(n);
     for (const g of opts.groups) {
       if (this.groups.has(g.id)) throw new Error(`fair: duplicate CFS group ${g.id}`);
@@ -127,7 +103,7 @@ export class CfsClass implements SchedClass, ServedClass, BandwidthHost {
       if (group === null) throw new Error(`fair: ${e.id}: unknown CFS group ${cfg.group}`);
     }
     const slot: FairSlot = {
-      weight: niceWeight(cfg.nice),
+      weight: niceWeight(cfg.nice), // §6.1 weights table
       vruntime: 0,
       sumExec: 0,
       sumExecAtPick: 0,
@@ -149,7 +125,7 @@ export class CfsClass implements SchedClass, ServedClass, BandwidthHost {
   // ---- ServedClass --------------------------------------------------------------------------
 
   hasRunnable(cpu: number): boolean {
-    return this.nrVisible[cpu] > 0;
+    return this.rq.nrVisible[cpu] > 0;
   }
 
   setRunListener(listener: (cpu: number, deltaNs: Ns) => void): void {
@@ -157,40 +133,44 @@ export class CfsClass implements SchedClass, ServedClass, BandwidthHost {
   }
 
   setActivityListener(listener: (cpu: number, active: boolean) => void): void {
-    this.activityListener = listener;
+    this.rq.activityListener = listener;
   }
 
   // ---- SchedClass ---------------------------------------------------------------------------
 
   enqueue(e: HostEntity): void {
     const s = e.slot as FairSlot;
+    const rq = this.rq;
     const stillRunning = e.runningOn >= 0 && e.allows(e.runningOn);
     const cpu = stillRunning ? e.runningOn : this.selectCpu(e, s);
-    if (s.prevCpu >= 0 && s.prevCpu !== cpu) s.vruntime += this.minVruntime[cpu] - this.minVruntime[s.prevCpu];
-    const bw = s.group?.bw ?? null;
+    const cur = this.ctx.current(cpu);
+    if (cur !== null && cur.policy === this) this.ctx.settle(cpu); // update_curr before placement
+    // A wake-up migration keeps the entity's vruntime relative to min_vruntime.
+    if (s.prevCpu >= 0 && s.prevCpu !== cpu) s.vruntime += rq.minVruntime[cpu] - rq.minVruntime[s.prevCpu];
+    const bw = s.group === null ? null : s.group.bw;
     if (bw !== null) bw.beforeEnqueue(cpu); // §6.3: may throttle the group here before it is queued
-    this.updateMinVruntime(cpu);
-    // §6.1 wake-up placement (GENTLE_FAIR_SLEEPERS): no more than half a latency of sleeper credit.
-    if (!stillRunning) s.vruntime = Math.max(s.vruntime, this.minVruntime[cpu] - this.latencyNs / 2);
-    this.insert(e, s, cpu);
-    if (this.visible(s, cpu)) this.checkPreemptWakeup(e, s, cpu);
+    rq.updateMinVruntime(cpu);
+    // §6.1 wake-up placement (GENTLE_FAIR_SLEEPERS): at most half a latency of sleeper credit.
+    if (!stillRunning) s.vruntime = Math.max(s.vruntime, rq.minVruntime[cpu] - this.latencyNs / 2);
+    rq.insert(e, cpu);
+    if (rq.visible(s, cpu)) this.checkPreemptWakeup(e, s, cpu);
   }
 
   dequeue(e: HostEntity): void {
     const s = e.slot as FairSlot;
-    const cpu = e.cpu;
     if (!s.queued) return;
-    this.remove(e, s, cpu);
+    this.rq.remove(e, e.cpu);
     e.cpu = -1;
   }
 
   pickNext(cpu: number): HostEntity | null {
+    const rq = this.rq;
     const cur = this.ctx.current(cpu);
     if (cur !== null && cur.policy === this && cur.cpu === cpu) {
       const cs = cur.slot as FairSlot;
-      if (cs.queued && this.visible(cs, cpu)) {
+      if (cs.queued && rq.visible(cs, cpu)) {
         if (this.preemptPending[cpu] === 0) return cur; // nobody asked fair to pre-empt it [M]
-        const best = this.leftmost(cpu, null);
+        const best = rq.leftmost(cpu, null);
         if (best === cur) {
           // Re-picked after a pre-emption request: a new slice starts (set_next_entity).
           cs.sumExecAtPick = cs.sumExec;
@@ -199,25 +179,26 @@ export class CfsClass implements SchedClass, ServedClass, BandwidthHost {
         return best;
       }
     }
-    return this.leftmost(cpu, null);
+    return rq.leftmost(cpu, null);
   }
 
   /** §6.1 idle balance: a CPU without fair work pulls a waiting entity from the busiest allowed CPU. */
   balance(cpu: number): void {
-    if (this.nrVisible[cpu] !== 0 || this.nrVisibleTotal === 0) return;
+    const rq = this.rq;
+    if (rq.nrVisible[cpu] !== 0 || rq.nrVisibleTotal === 0) return;
     const cur = this.ctx.current(cpu);
     if (cur !== null && cur.policy !== this && cur.runnable) return; // a higher class keeps the CPU [M]
     let src = -1;
     let srcLoad = 0;
-    for (let c = 0; c < this.queues.length; c++) {
-      if (c === cpu || this.nrVisible[c] <= srcLoad) continue;
-      if (this.pullable(c, cpu) !== null) {
+    for (let c = 0; c < rq.queues.length; c++) {
+      if (c === cpu || rq.nrVisible[c] <= srcLoad) continue;
+      if (rq.pullable(c, cpu) !== null) {
         src = c;
-        srcLoad = this.nrVisible[c];
+        srcLoad = rq.nrVisible[c];
       }
     }
     if (src < 0) return;
-    this.migrate(this.pullable(src, cpu)!, src, cpu);
+    this.migrate(rq.pullable(src, cpu)!, src, cpu);
     this.idlePulls++;
   }
 
@@ -240,29 +221,30 @@ export class CfsClass implements SchedClass, ServedClass, BandwidthHost {
 
   /** §6.1 tick pre-emption (check_preempt_tick); on an idle CPU, a periodic idle-balance check. */
   tick(cpu: number, curr: HostEntity | null): void {
+    const rq = this.rq;
     if (curr === null) {
-      if (this.nrVisibleTotal > 0 && this.anyPullable(cpu)) this.ctx.resched(cpu);
+      if (rq.nrVisibleTotal > 0 && rq.anyPullable(cpu)) this.ctx.resched(cpu);
       return;
     }
-    if (curr.policy !== this || curr.cpu !== cpu || this.nrVisible[cpu] < 2) return;
+    if (curr.policy !== this || curr.cpu !== cpu || rq.nrVisible[cpu] < 2) return;
     const s = curr.slot as FairSlot;
-    if (!s.queued || !this.visible(s, cpu)) return;
-    const q = this.queues[cpu];
+    if (!s.queued || !rq.visible(s, cpu)) return;
+    const q = rq.queues[cpu];
     let load = 0;
     let left: FairSlot | null = null;
     for (let i = 0; i < q.length; i++) {
       const xs = q[i].slot as FairSlot;
-      if (!this.visible(xs, cpu)) continue;
+      if (!rq.visible(xs, cpu)) continue;
       load += xs.weight;
       if (q[i] !== curr && (left === null || xs.vruntime < left.vruntime)) left = xs;
     }
     if (left === null) return;
-    const low = Math.min(s.vruntime, left.vruntime);
-    if (low > this.minVruntime[cpu]) this.minVruntime[cpu] = low;
-    const nr = this.nrVisible[cpu];
+    rq.raiseMinVruntime(cpu, Math.min(s.vruntime, left.vruntime));
+    const nr = rq.nrVisible[cpu];
     const period = nr > NR_LATENCY ? nr * this.minGranularityNs : this.latencyNs;
     const ideal = (period * s.weight) / load; // §6.1 ideal slice
     const ran = s.sumExec - s.sumExecAtPick;
+    // §6.1: pre-empt after the ideal slice, or after min_granularity if it leads the leftmost by more than a slice.
     if (ran > ideal || (ran >= this.minGranularityNs && s.vruntime - left.vruntime > ideal)) {
       this.tickPreemptions++;
       this.preempt(cpu);
@@ -290,65 +272,37 @@ export class CfsClass implements SchedClass, ServedClass, BandwidthHost {
     return out;
   }
 
-  // ---- BandwidthHost ------------------------------------------------------------------------
+  // ---- BandwidthHost (§6.3) -----------------------------------------------------------------
 
   throttleCpu(bw: CfsBandwidth, cpu: number): void {
-    this.addVisible(cpu, -bw.nrQueued[cpu]);
+    this.rq.addVisible(cpu, -bw.nrQueued[cpu]);
     const cur = this.ctx.current(cpu);
     if (cur !== null && cur.policy === this && (cur.slot as FairSlot).group?.bw === bw) this.preempt(cpu);
   }
 
   unthrottleCpu(bw: CfsBandwidth, cpu: number): void {
-    const q = this.queues[cpu];
-    // min_vruntime of the entities that stayed visible, then place the returning ones as sleepers [M].
+    const rq = this.rq;
+    const q = rq.queues[cpu];
+    // min_vruntime over the entities that stayed visible, then place the returning ones as sleepers [M].
     let low = Infinity;
     for (let i = 0; i < q.length; i++) {
       const xs = q[i].slot as FairSlot;
-      if (xs.group?.bw !== bw && this.visible(xs, cpu) && xs.vruntime < low) low = xs.vruntime;
+      if (xs.group?.bw !== bw && rq.visible(xs, cpu) && xs.vruntime < low) low = xs.vruntime;
     }
-    if (low !== Infinity && low > this.minVruntime[cpu]) this.minVruntime[cpu] = low;
-    const floor = this.minVruntime[cpu] - this.latencyNs / 2;
+    if (low !== Infinity) rq.raiseMinVruntime(cpu, low);
+    const floor = rq.minVruntime[cpu] - this.latencyNs / 2;
     for (let i = 0; i < q.length; i++) {
       const xs = q[i].slot as FairSlot;
       if (xs.group?.bw === bw && xs.vruntime < floor) xs.vruntime = floor;
     }
-    this.addVisible(cpu, bw.nrQueued[cpu]);
+    rq.addVisible(cpu, bw.nrQueued[cpu]);
     if (this.ctx.current(cpu) === null) this.ctx.resched(cpu); // unthrottle_cfs_rq kicks an idle CPU only
   }
 
-  // ---- internals ----------------------------------------------------------------------------
-
-  private visible(s: FairSlot, cpu: number): boolean {
-    const bw = s.group === null ? null : s.group.bw;
-    return bw === null || bw.throttled[cpu] === 0;
-  }
-
-  /** Smallest-vruntime visible entity on `cpu`, other than `skip`. */
-  private leftmost(cpu: number, skip: HostEntity | null): HostEntity | null {
-    const q = this.queues[cpu];
-    let best: HostEntity | null = null;
-    let bv = Infinity;
-    for (let i = 0; i < q.length; i++) {
-      const x = q[i];
-      const xs = x.slot as FairSlot;
-      if (x === skip || !this.visible(xs, cpu)) continue;
-      if (xs.vruntime < bv) {
-        bv = xs.vruntime;
-        best = x;
-      }
-    }
-    return best;
-  }
-
-  private updateMinVruntime(cpu: number): void {
-    const left = this.leftmost(cpu, null);
-    if (left === null) return;
-    const v = (left.slot as FairSlot).vruntime;
-    if (v > this.minVruntime[cpu]) this.minVruntime[cpu] = v;
-  }
+  // ---- placement and pre-emption ------------------------------------------------------------
 
   private idle(cpu: number): boolean {
-    return this.ctx.current(cpu) === null && this.nrVisible[cpu] === 0;
+    return this.ctx.current(cpu) === null && this.rq.nrVisible[cpu] === 0;
   }
 
   /** §6.1 wake-up CPU: the previous CPU if idle, else an idle allowed CPU, else the least loaded. */
@@ -368,13 +322,13 @@ export class CfsClass implements SchedClass, ServedClass, BandwidthHost {
     return best;
   }
 
-  /** [M] load of a CPU for placement: its fair entities, plus one if another class occupies it. */
+  /** [M] load of a CPU for placement: its visible fair entities, plus one if another class occupies it. */
   private load(cpu: number): number {
     const cur = this.ctx.current(cpu);
-    return this.nrVisible[cpu] + (cur !== null && cur.policy !== this && cur.runnable ? 1 : 0);
+    return this.rq.nrVisible[cpu] + (cur !== null && cur.policy !== this && cur.runnable ? 1 : 0);
   }
 
-  /** §6.1 wake-up pre-emption: vruntime lead over the woken entity beyond wakeup_granularity. */
+  /** §6.1 wake-up pre-emption: the current entity leads the woken one by more than wakeup_granularity. */
   private checkPreemptWakeup(e: HostEntity, s: FairSlot, cpu: number): void {
     const cur = this.ctx.current(cpu);
     if (cur === null) {
@@ -382,7 +336,6 @@ export class CfsClass implements SchedClass, ServedClass, BandwidthHost {
       return;
     }
     if (cur === e || cur.policy !== this || !cur.runnable) return; // another class, or a re-pick is due anyway
-    this.ctx.settle(cpu); // update_curr
     const gran = (this.wakeupGranularityNs * NICE0_LOAD) / s.weight; // in the woken entity's virtual time
     if ((cur.slot as FairSlot).vruntime - s.vruntime > gran) {
       this.wakeupPreemptions++;
@@ -395,82 +348,13 @@ export class CfsClass implements SchedClass, ServedClass, BandwidthHost {
     this.ctx.resched(cpu);
   }
 
-  /** A waiting (queued, visible, not running) entity on `src` allowed on `dst` and not throttled there. */
-  private pullable(src: number, dst: number): HostEntity | null {
-    const q = this.queues[src];
-    let best: HostEntity | null = null;
-    let bv = Infinity;
-    for (let i = 0; i < q.length; i++) {
-      const x = q[i];
-      const xs = x.slot as FairSlot;
-      if (x.runningOn >= 0 || !this.visible(xs, src) || !this.visible(xs, dst) || !x.allows(dst)) continue;
-      if (xs.vruntime < bv) {
-        bv = xs.vruntime;
-        best = x;
-      }
-    }
-    return best;
-  }
-
-  private anyPullable(dst: number): boolean {
-    for (let c = 0; c < this.queues.length; c++) {
-      if (c !== dst && this.nrVisible[c] > 0 && this.pullable(c, dst) !== null) return true;
-    }
-    return false;
-  }
-
   private migrate(e: HostEntity, from: number, to: number): void {
+    const rq = this.rq;
     const s = e.slot as FairSlot;
-    this.updateMinVruntime(from);
-    this.remove(e, s, from);
-    this.updateMinVruntime(to);
-    // Keep its lag: vruntime relative to min_vruntime moves with it.
-    s.vruntime += this.minVruntime[to] - this.minVruntime[from];
-    this.insert(e, s, to);
-  }
-
-  private insert(e: HostEntity, s: FairSlot, cpu: number): void {
-    const q = this.queues[cpu];
-    s.index = q.length;
-    q.push(e);
-    s.queued = true;
-    s.prevCpu = cpu;
-    e.cpu = cpu;
-    const bw = s.group === null ? null : s.group.bw;
-    if (bw !== null) {
-      bw.nrQueued[cpu]++;
-      bw.totalQueued++;
-    }
-    if (this.visible(s, cpu)) this.addVisible(cpu, 1);
-  }
-
-  private remove(e: HostEntity, s: FairSlot, cpu: number): void {
-    const q = this.queues[cpu];
-    const last = q.pop()!;
-    if (last !== e) {
-      q[s.index] = last;
-      (last.slot as FairSlot).index = s.index;
-    }
-    s.queued = false;
-    s.index = -1;
-    const wasVisible = this.visible(s, cpu);
-    const bw = s.group === null ? null : s.group.bw;
-    if (bw !== null) {
-      bw.nrQueued[cpu]--;
-      bw.totalQueued--;
-      if (bw.nrQueued[cpu] === 0) bw.emptied(cpu); // §6.3 slack return
-    }
-    if (wasVisible) this.addVisible(cpu, -1);
-  }
-
-  private addVisible(cpu: number, k: number): void {
-    if (k === 0) return;
-    const before = this.nrVisible[cpu];
-    const after = before + k;
-    this.nrVisible[cpu] = after;
-    this.nrVisibleTotal += k;
-    if (this.activityListener === null) return;
-    if (before === 0 && after > 0) this.activityListener(cpu, true);
-    else if (before > 0 && after === 0) this.activityListener(cpu, false);
+    rq.updateMinVruntime(from);
+    rq.remove(e, from);
+    rq.updateMinVruntime(to);
+    s.vruntime += rq.minVruntime[to] - rq.minVruntime[from]; // keep its lag relative to min_vruntime
+    rq.insert(e, to);
   }
 }

@@ -15,11 +15,7 @@
 //   on the fixed grid k·period, forgives one runtime of debt and rt_time falls below the runtime.
 // - Groups compete by the priority of their highest queued task, not by deadline (§3.3).
 //
-// Modelling choices [M]:
-// - Flat priority view: a group entity sits at its best task's priority, so picking the best visible
-//   task of the CPU equals picking the best group and then its best task; ties across groups are
-//   broken by queue order (Linux: FIFO order of the group entity in the parent's list). When a group
-//   unthrottles, its tasks go to the tail of their priority, as the re-enqueued group entity does.
+// Modelling choices [M] (placement and queue rules: rt-queue.ts):
 // - Enforcement 'exact' (default): a per-CPU budget timer fires at the instant the running entity
 //   exhausts a level's runtime (throttle at rt_time ≥ runtime). 'tick': rt_time is checked whenever the
 //   CPU is settled (every tick and every switch), throttling at rt_time > runtime as update_curr_rt
@@ -27,17 +23,20 @@
 // - Period grid anchored at time 0 (2.6.3x kernels forward the period hrtimer on its own grid; recent
 //   kernels re-anchor it when the timer restarts after an idle period). One period of debt is forgiven
 //   per expiry (overrun = 1: the timer is never late in a simulation, and it only stops after a
-//   period with no rt_time and nothing queued).
+//   period with no rt_time, nothing queued and nothing throttled).
+// - When a group unthrottles, its tasks go to the tail of their priority, as the re-enqueued group
+//   entity does in its parent's list.
 // - Root runtime null: the root level is not charged at all (sched_rt_runtime_us = −1, or 6.12+
-//   without RT groups). Groups are still enforced [M]; on a real kernel −1 disables group throttling
-//   too (rt_bandwidth_enabled()).
-// - Push/pull consider only visible (unthrottled) tasks; the span for borrowing is the whole host.
+//   without RT groups). Groups are still enforced; on a real kernel −1 disables group throttling too
+//   (rt_bandwidth_enabled()).
+// - The span for RT_RUNTIME_SHARE borrowing is the whole host (one root domain).
 
 import type { Ns } from '../../src/scenario/types.js';
 import { EventPhase, type Timer } from '../../src/engine/event-queue.js';
 import type { HostEntity } from '../../src/engine/entities.js';
 import type { PolicyContext, SchedClass } from '../../src/engine/policy.js';
 import { RtBandwidth } from './rt-bandwidth.js';
+import { RtRunqueues, type RtSlot } from './rt-queue.js';
 
 export interface RtGroupConfig {
   id: string;
@@ -69,24 +68,11 @@ export interface RtAdmitConfig {
   group?: string;
 }
 
-interface RtSlot {
-  prio: number;
-  rr: boolean;
-  group: RtBandwidth | null;
-  /** FIFO order among equal priorities: smaller = nearer the head. */
-  seq: number;
-  /** Index in its CPU's queue while queued. */
-  index: number;
-  queued: boolean;
-  rrLeftNs: Ns;
-  prevCpu: number;
-}
-
 const DEFAULT_RR_QUANTUM_NS = 100_000_000;
 
 export class RtClass implements SchedClass {
   readonly name = 'rt';
-  private readonly queues: HostEntity[][];
+  private readonly rq: RtRunqueues;
   private readonly root: RtBandwidth | null;
   private readonly groups = new Map<string, RtBandwidth>();
   private readonly bandwidths: RtBandwidth[] = [];
@@ -97,8 +83,6 @@ export class RtClass implements SchedClass {
   private readonly enforce: Timer[];
   /** Per CPU: time up to which the running RT entity has been charged. */
   private readonly chargedTo: Float64Array;
-  private seq = 0;
-  private totalQueued = 0;
   private pushes = 0;
   private pulls = 0;
   private rrRotations = 0;
@@ -111,7 +95,6 @@ export class RtClass implements SchedClass {
     this.exact = (opts.enforcement ?? 'exact') === 'exact';
     this.share = opts.runtimeShare;
     this.rrQuantum = opts.rrQuantumNs ?? DEFAULT_RR_QUANTUM_NS;
-    this.queues = Array.from({ length: n }, () => []);
     this.chargedTo = new Float64Array(n);
     checkPositive('root period', opts.root.periodNs);
     this.root = opts.root.runtimeNs === null ? null : this.addBandwidth('root', opts.root.runtimeNs, opts.root.periodNs);
@@ -120,6 +103,7 @@ export class RtClass implements SchedClass {
       checkPositive(`group ${g.id} period`, g.periodNs);
       this.groups.set(g.id, this.addBandwidth(g.id, g.runtimeNs, g.periodNs));
     }
+    this.rq = new RtRunqueues(ctx, this, this.root);
     this.enforce = Array.from({ length: n }, (_, cpu) => ctx.timer(EventPhase.budget, () => this.onEnforce(cpu)));
   }
 
@@ -141,56 +125,36 @@ export class RtClass implements SchedClass {
 
   enqueue(e: HostEntity): void {
     const s = e.slot as RtSlot;
-    s.seq = ++this.seq; // a waking task joins the tail of its priority
-    const cpu = this.selectCpu(e, s);
-    this.insert(e, s, cpu);
+    const rq = this.rq;
+    rq.toTail(s); // a waking task joins the tail of its priority
+    const cpu = rq.selectCpu(e);
+    rq.insert(e, cpu);
     if (s.group !== null) this.startPeriod(s.group);
     if (this.root !== null) this.startPeriod(this.root);
-    if (!this.visible(s, cpu)) return;
-    if (this.best(cpu) === e) this.ctx.resched(cpu);
-    else this.pushFrom(cpu); // §3.4: it cannot run here now; try a lower-priority CPU
+    if (!rq.visible(s, cpu)) return;
+    if (rq.best(cpu) === e) this.ctx.resched(cpu);
+    // §3.4 push: if it cannot run here now, or it displaced a waiting task, try lower-priority CPUs.
+    this.pushFrom(cpu);
   }
 
   dequeue(e: HostEntity): void {
     const cpu = e.cpu;
     if (cpu < 0) return;
-    this.remove(e, e.slot as RtSlot);
+    this.rq.remove(e);
     e.cpu = -1;
     this.ctx.resched(cpu);
   }
 
   pickNext(cpu: number): HostEntity | null {
-    if (this.root !== null && this.root.throttled[cpu] !== 0) return null;
-    return this.best(cpu);
+    return this.rq.best(cpu);
   }
 
-  /** §3.4 pull: take the best waiting task elsewhere that would run here and not where it sits. */
+  /** §3.4 pull, before this CPU picks: take the best task waiting elsewhere that would run here. */
   balance(cpu: number): void {
-    if (this.totalQueued < 2) return;
-    if (this.root !== null && this.root.throttled[cpu] !== 0) return;
-    const local = this.best(cpu);
-    const floor = local === null ? 0 : (local.slot as RtSlot).prio;
-    let cand: HostEntity | null = null;
-    let cs: RtSlot | null = null;
-    for (let c = 0; c < this.queues.length; c++) {
-      const q = this.queues[c];
-      if (c === cpu || q.length < 2) continue;
-      const pick = this.best(c);
-      if (pick === null) continue;
-      for (let i = 0; i < q.length; i++) {
-        const x = q[i];
-        const xs = x.slot as RtSlot;
-        if (x === pick || x.runningOn >= 0 || xs.prio <= floor || !this.visible(xs, c) || !x.allows(cpu)) continue;
-        if (cs === null || ranksBefore(xs, cs)) {
-          cand = x;
-          cs = xs;
-        }
-      }
-    }
-    if (cand !== null) {
-      this.move(cand, cpu);
-      this.pulls++;
-    }
+    const cand = this.rq.pullCandidate(cpu);
+    if (cand === null) return;
+    this.rq.move(cand, cpu);
+    this.pulls++;
   }
 
   charge(e: HostEntity, cpu: number, deltaNs: Ns): void {
@@ -202,7 +166,7 @@ export class RtClass implements SchedClass {
 
   started(e: HostEntity, cpu: number): void {
     this.chargedTo[cpu] = this.ctx.now;
-    this.armEnforcement(e, cpu);
+    this.armEnforcement(e, cpu, false);
   }
 
   stopped(e: HostEntity, cpu: number): void {
@@ -214,22 +178,16 @@ export class RtClass implements SchedClass {
 
   /** SCHED_RR quantum, counted in ticks (task_tick_rt); rotation only if an equal-priority peer waits. */
   tick(cpu: number, curr: HostEntity | null): void {
-    if (curr === null || curr.policy !== this) return;
+    if (curr === null || curr.policy !== this || curr.cpu !== cpu) return;
     const s = curr.slot as RtSlot;
-    if (!s.rr || curr.cpu !== cpu) return;
+    if (!s.rr) return;
     s.rrLeftNs -= this.ctx.tickNs;
     if (s.rrLeftNs > 0) return;
     s.rrLeftNs = this.rrQuantum;
-    const q = this.queues[cpu];
-    for (let i = 0; i < q.length; i++) {
-      const xs = q[i].slot as RtSlot;
-      if (q[i] !== curr && xs.prio === s.prio && this.visible(xs, cpu)) {
-        s.seq = ++this.seq;
-        this.rrRotations++;
-        this.ctx.resched(cpu);
-        return;
-      }
-    }
+    if (!this.rq.hasPeer(curr, cpu)) return;
+    this.rq.toTail(s);
+    this.rrRotations++;
+    this.ctx.resched(cpu);
   }
 
   stats(): Record<string, number> {
@@ -255,133 +213,20 @@ export class RtClass implements SchedClass {
     if (this.root !== null && deltaNs > 0) this.account(this.root, cpu, deltaNs);
   }
 
-  // ---- queues and placement -----------------------------------------------------------------
-
-  private visible(s: RtSlot, cpu: number): boolean {
-    if (this.root !== null && this.root.throttled[cpu] !== 0) return false;
-    return s.group === null || s.group.throttled[cpu] === 0;
-  }
-
-  /** Best visible entity queued on `cpu`: highest priority, then nearest the head. */
-  private best(cpu: number): HostEntity | null {
-    if (this.root !== null && this.root.throttled[cpu] !== 0) return null;
-    const q = this.queues[cpu];
-    let best: HostEntity | null = null;
-    let bs: RtSlot | null = null;
-    for (let i = 0; i < q.length; i++) {
-      const s = q[i].slot as RtSlot;
-      if (s.group !== null && s.group.throttled[cpu] !== 0) continue;
-      if (bs === null || ranksBefore(s, bs)) {
-        best = q[i];
-        bs = s;
-      }
-    }
-    return best;
-  }
-
-  /**
-   * cpupri-like score of a CPU (§3.4): the priority of its best queued task of an unthrottled group
-   * (root throttling does not lower it, as in Linux), else 0 when busy with other work, −1 when idle.
-   */
-  private score(cpu: number): number {
-    const q = this.queues[cpu];
-    let top = 0;
-    for (let i = 0; i < q.length; i++) {
-      const s = q[i].slot as RtSlot;
-      if (s.prio > top && (s.group === null || s.group.throttled[cpu] === 0)) top = s.prio;
-    }
-    if (top > 0) return top;
-    return this.ctx.current(cpu) === null ? -1 : 0;
-  }
-
-  /** Lowest-scoring allowed CPU (≠ exclude) where a task of priority `prio` would run at once; −1 if none. */
-  private lowest(e: HostEntity, prio: number, prefer: number, exclude: number): number {
-    let best = -1;
-    let bestScore = prio;
-    for (const c of e.affinity) {
-      if (c === exclude) continue;
-      const sc = this.score(c);
-      if (sc < bestScore || (sc === bestScore && c === prefer && best >= 0)) {
-        best = c;
-        bestScore = sc;
-      }
-    }
-    return best;
-  }
-
-  /** §3.4 wake-up placement (select_task_rq_rt). */
-  private selectCpu(e: HostEntity, s: RtSlot): number {
-    if (e.runningOn >= 0 && e.allows(e.runningOn)) return e.runningOn; // woke again before being switched out
-    const prev = s.prevCpu >= 0 && e.allows(s.prevCpu) ? s.prevCpu : e.affinity[0];
-    if (e.affinity.length === 1) return prev;
-    const cur = this.ctx.current(prev);
-    // Do not pre-empt a pinned RT task when another CPU would take this one at once.
-    const pinnedVictim = cur !== null && cur.policy === this && cur.runnable && cur.affinity.length === 1;
-    if (this.score(prev) < s.prio && !pinnedVictim) return prev;
-    const target = this.lowest(e, s.prio, prev, -1);
-    return target >= 0 ? target : prev;
-  }
+  // ---- SMP ----------------------------------------------------------------------------------
 
   /** §3.4 push: move waiting visible tasks that cannot run here to CPUs where they would run at once. */
   private pushFrom(cpu: number): void {
-    for (let guard = this.queues[cpu].length; guard > 0; guard--) {
-      const pick = this.best(cpu);
-      if (pick === null) return;
-      const q = this.queues[cpu];
-      let cand: HostEntity | null = null;
-      let cs: RtSlot | null = null;
-      for (let i = 0; i < q.length; i++) {
-        const x = q[i];
-        const xs = x.slot as RtSlot;
-        if (x === pick || x.runningOn >= 0 || x.affinity.length < 2 || !this.visible(xs, cpu)) continue;
-        if (cs === null || ranksBefore(xs, cs)) {
-          cand = x;
-          cs = xs;
-        }
-      }
-      if (cand === null || cs === null) return;
-      const target = this.lowest(cand, cs.prio, -1, cpu);
-      if (target < 0) return; // the highest pushable cannot move: stop, as push_rt_tasks does
-      this.move(cand, target);
+    const rq = this.rq;
+    for (let guard = rq.queues[cpu].length; guard > 0; guard--) {
+      const cand = rq.pushCandidate(cpu);
+      if (cand === null) return;
+      const target = rq.lowest(cand, (cand.slot as RtSlot).prio, -1, cpu);
+      if (target < 0) return; // the best pushable task cannot move: stop, as push_rt_tasks does
+      rq.move(cand, target);
       this.pushes++;
       this.ctx.resched(target);
     }
-  }
-
-  private insert(e: HostEntity, s: RtSlot, cpu: number): void {
-    const q = this.queues[cpu];
-    s.index = q.length;
-    q.push(e);
-    s.queued = true;
-    s.prevCpu = cpu;
-    e.cpu = cpu;
-    if (s.group !== null) s.group.nrQueued[cpu]++;
-    if (this.root !== null) this.root.nrQueued[cpu]++;
-    this.totalQueued++;
-  }
-
-  private remove(e: HostEntity, s: RtSlot): void {
-    if (!s.queued) return;
-    const cpu = e.cpu;
-    const q = this.queues[cpu];
-    const last = q.pop()!;
-    if (last !== e) {
-      q[s.index] = last;
-      (last.slot as RtSlot).index = s.index;
-    }
-    s.queued = false;
-    s.index = -1;
-    if (s.group !== null) s.group.nrQueued[cpu]--;
-    if (this.root !== null) this.root.nrQueued[cpu]--;
-    this.totalQueued--;
-  }
-
-  /** Migrate a queued, not running entity; it joins the tail of its priority on the new CPU. */
-  private move(e: HostEntity, to: number): void {
-    const s = e.slot as RtSlot;
-    this.remove(e, s);
-    s.seq = ++this.seq;
-    this.insert(e, s, to);
   }
 
   // ---- throttling ---------------------------------------------------------------------------
@@ -413,14 +258,9 @@ export class RtClass implements SchedClass {
 
   /** sched_rt_runtime_exceeded, without the side effect of throttling. */
   private exhausted(b: RtBandwidth, cpu: number): boolean {
-    if (b) return false;
     if (b.runtime[cpu] >= b.period) return false; // runtime ≥ period: never throttled (§3.1)
     if (this.share && this.over(b.rtTime[cpu], b.runtime[cpu])) {
-      // §3.2: borrow 1/n of every other CPU's spare; a lender running RT now has less left.
-      b.borrow(cpu, (lender) => {
-        const cur = this.ctx.current(lender);
-        if (cur !== null && cur.policy === this) this.armEnforcement(cur, lender);
-      });
+      b.borrow(cpu, this.lent); // §3.2: borrow 1/n of every other CPU's spare
       if (b.runtime[cpu] >= b.period) return false;
     }
     if (!this.over(b.rtTime[cpu], b.runtime[cpu])) return false;
@@ -430,6 +270,12 @@ export class RtClass implements SchedClass {
     }
     return true;
   }
+
+  /** A CPU lent runtime (§3.2): if it runs RT now, its exhaustion instant comes earlier. */
+  private readonly lent = (lender: number): void => {
+    const cur = this.ctx.current(lender);
+    if (cur !== null && cur.policy === this) this.armEnforcement(cur, lender, false);
+  };
 
   /** §3.1/§3.3: the level's tasks on `cpu` stay queued but become invisible. */
   private throttle(b: RtBandwidth, cpu: number): void {
@@ -443,10 +289,10 @@ export class RtClass implements SchedClass {
     b.unthrottles++;
     if (b !== this.root) {
       // §3.3 [M]: the group entity is re-enqueued at the tail of its priority in the parent.
-      const q = this.queues[cpu];
+      const q = this.rq.queues[cpu];
       for (let i = 0; i < q.length; i++) {
         const s = q[i].slot as RtSlot;
-        if (s.group === b) s.seq = ++this.seq;
+        if (s.group === b) this.rq.toTail(s);
       }
     }
     this.ctx.resched(cpu);
@@ -475,13 +321,13 @@ export class RtClass implements SchedClass {
       if (b.rtTime[cpu] > 0 || b.nrQueued[cpu] > 0 || b.throttled[cpu] !== 0) keep = true;
       // A running entity has more runtime now: move its exhaustion instant.
       const cur = ctx.current(cpu);
-      if (cur !== null && cur.policy === this && cur.runningOn === cpu) this.armEnforcement(cur, cpu);
+      if (cur !== null && cur.policy === this && cur.runningOn === cpu) this.armEnforcement(cur, cpu, false);
     }
     if (keep) b.timer.arm(ctx.now + b.period);
   }
 
   /** Exact enforcement: a budget timer at the instant the running entity exhausts a level. */
-  private armEnforcement(e: HostEntity, cpu: number): void {
+  private armEnforcement(e: HostEntity, cpu: number, fromTimer: boolean): void {
     if (!this.exact) return;
     const s = e.slot as RtSlot;
     const unsettled = this.ctx.now - this.chargedTo[cpu];
@@ -489,7 +335,8 @@ export class RtClass implements SchedClass {
     if (s.group !== null) left = Math.min(left, s.group.left(cpu, unsettled));
     if (this.root !== null) left = Math.min(left, this.root.left(cpu, unsettled));
     const timer = this.enforce[cpu];
-    if (left === Infinity) timer.cancel();
+    // A level at or past its runtime is throttled by the checks; never re-fire at the same instant.
+    if (left === Infinity || (fromTimer && left <= 0)) timer.cancel();
     else timer.arm(this.ctx.now + Math.max(0, left));
   }
 
@@ -500,12 +347,8 @@ export class RtClass implements SchedClass {
     const s = e.slot as RtSlot;
     if (s.group !== null && s.group.throttled[cpu] === 0 && this.exhausted(s.group, cpu)) this.throttle(s.group, cpu);
     if (this.root !== null && this.root.throttled[cpu] === 0 && this.exhausted(this.root, cpu)) this.throttle(this.root, cpu);
-    if (this.visible(s, cpu)) this.armEnforcement(e, cpu);
+    if (this.rq.visible(s, cpu)) this.armEnforcement(e, cpu, true);
   }
-}
-
-function ranksBefore(a: RtSlot, b: RtSlot): boolean {
-  return a.prio > b.prio || (a.prio === b.prio && a.seq < b.seq);
 }
 
 function checkPositive(what: string, v: number): void {

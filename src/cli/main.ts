@@ -5,6 +5,7 @@ import yargs from 'yargs';
 import { InputError } from '../errors.js';
 import { collectScenarioFiles, compareScenario, describeRun, loadForCli, resolveModels, writeScenarioOutputs } from './commands.js';
 import { runReport } from './report-command.js';
+import { importCommand, loadRunInput, writeRunRtappLogs } from '../rtapp/cli.js'; // rt-app bridge
 import { MODELS } from '../../models/index.js';
 import { Simulator } from '../engine/simulator.js';
 
@@ -44,10 +45,12 @@ export async function main(argv: string[]): Promise<number> {
           .option('model', { alias: 'm', type: 'string', demandOption: true, describe: 'model name (see `hvsim models`)' })
           .option('seed', { type: 'number', describe: 'override the scenario seed' })
           .option('out', { type: 'string', describe: 'also write results.json and report.md into this folder' })
-          .option('json', { type: 'boolean', default: false, describe: 'print results.json to stdout' }),
+          .option('json', { type: 'boolean', default: false, describe: 'print results.json to stdout' })
+          .option('rtapp-logs', { type: 'string', describe: 'also write one rt-app log per task into this folder' }),
       (args) => {
-        const scenario = loadForCli(args.scenario);
+        const scenario = loadRunInput(args.scenario); // a scenario file, or an rt-app JSON file
         const results = compareScenario(scenario, resolveModels(scenario, args.model), seedOf(args.seed));
+        if (args.rtappLogs !== undefined) writeRunRtappLogs(scenario, resolveModels(scenario, args.model), seedOf(args.seed), args.rtappLogs);
         if (args.out) writeScenarioOutputs(scenario, results, args.out);
         process.stdout.write(args.json ? JSON.stringify(results, null, 2) + '\n' : describeRun(results));
         if (results.expectations.some((e) => !e.ok)) exitCode = EXIT_EXPECTATION;
@@ -84,6 +87,7 @@ export async function main(argv: string[]): Promise<number> {
         exitCode = runReport(files, args.out) ? EXIT_OK : EXIT_EXPECTATION;
       },
     )
+    .command(importCommand) // `hvsim import rtapp <file>` (src/rtapp/cli.ts)
     .command(
       'models',
       'list the hypervisor models',
@@ -97,7 +101,7 @@ export async function main(argv: string[]): Promise<number> {
         }
       },
     )
-    .demandCommand(1, 'name a command: validate, run, compare, report or models')
+    .demandCommand(1, 'name a command: validate, run, compare, report, import or models')
     .strict()
     .help()
     .version(false)

@@ -40,7 +40,8 @@ function renderIndex(done: { scenario: Scenario; results: Results }[]): string {
           id,
           ...results.runs.map((r) => {
             const t = r.tasks.find((x) => x.id === id)!;
-            return `${fmtPct(t.missRatio, 2)}, ${fmtNs(t.response.maxNs)}`;
+            // A busy loop never completes a job: there is nothing to judge.
+            return t.judged === 0 && t.completed === 0 ? '— (no jobs judged)' : `${fmtPct(t.missRatio, 2)}, ${fmtNs(t.response.maxNs)}`;
           }),
         ]),
       ),

@@ -18,6 +18,10 @@ export interface Job {
   started: boolean;
   /** Released after warm-up: counted in the metrics. */
   measured: boolean;
+  /** ADDED for the rt-app bridge: when the job first executed (set with `started`; rt-app logs). */
+  firstRunAt?: Ns;
+  /** ADDED for the rt-app bridge: a wall-clock job (rt-app `runtime`) ends this long after `firstRunAt`. */
+  wallNs?: Ns;
 }
 
 /** Per-task counters; latencies stream into fixed-size histograms. */

@@ -10,8 +10,9 @@
 // - dequeue(e) when e blocks. If it was running, the engine has settled its CPU and will re-pick.
 // - pickNext(cpu) returns the policy's best eligible entity queued on `cpu` (the running one
 //   included) or null. It must not have side effects beyond lazy bookkeeping.
-// - balance(cpu) runs before pickNext on that CPU: the place to pull work (Linux's pull_rt_task,
-//   pull_dl_task, idle balance; Xen's work stealing). A policy migrates an entity by changing
+// - balance(cpu) runs just before the class's pickNext on that CPU, and only when every higher
+//   class had nothing there: the place to pull work (Linux's pull_rt_task, pull_dl_task, idle
+//   balance; Xen's work stealing). A policy migrates an entity by changing
 //   e.cpu (only while e is not running, or by re-picking both CPUs).
 // - charge(e, cpu, delta) accounts delta ns that e ran on cpu (budget, vruntime, credits).
 //   The engine calls it whenever it settles a CPU: on any switch and when a policy asks.
@@ -37,6 +38,11 @@ export interface PolicyContext {
   settle(cpu: number): void;
   /** Entity running on `cpu`, or null when idle. */
   current(cpu: number): HostEntity | null;
+  /**
+   * Report a policy event (budget exhausted, replenished, throttled, boosted…) for traces. Free
+   * when nobody observes: policies may call it on every event.
+   */
+  note(kind: string, cpu: number, entity: HostEntity | null): void;
 }
 
 export interface SchedClass {
@@ -65,11 +71,13 @@ export class ClassStack {
     this.wantsTick = classes.some((c) => c.tick !== undefined);
   }
 
+  /**
+   * A class balances (pulls) only when every higher class had nothing for this CPU, as Linux's
+   * pick_next_task reaches a class's balance/pull only after the classes above came up empty.
+   */
   pickNext(cpu: number): HostEntity | null {
     for (const cls of this.classes) {
       cls.balance?.(cpu);
-    }
-    for (const cls of this.classes) {
       const e = cls.pickNext(cpu);
       if (e !== null) return e;
     }
@@ -105,7 +113,7 @@ export interface ServedClass {
   pickNext(cpu: number): HostEntity | null;
   /** Whether the class has runnable work queued on `cpu`. */
   hasRunnable(cpu: number): boolean;
-  /** Called with every delta the served class's entities run on a CPU, and when the CPU runs nothing. */
+  /** Called with every delta the served class's entities run on a CPU. */
   setRunListener(listener: (cpu: number, deltaNs: Ns) => void): void;
   /** Called when the served class gains (true) or loses (false) its last runnable entity on `cpu`. */
   setActivityListener(listener: (cpu: number, active: boolean) => void): void;

@@ -7,7 +7,7 @@
 // rescheduling is re-picked once, then completion timers of changed pCPUs are re-armed. Anything
 // that pass arms at the same instant is handled before time advances.
 
-import type { HostSpec, Ns, Scenario, VmuSpec } from '../scenario/types.js';
+import type { HostSpec, JobProgram, Ns, Scenario, VmuSpec } from '../scenario/types.js';
 import { EventPhase, EventQueue, Timer } from './event-queue.js';
 import { HostEntity, Task, type Job } from './entities.js';
 import { Guest, type GuestHost } from './guest.js';
@@ -15,6 +15,7 @@ import type { HostBuild, HypervisorModel } from './model.js';
 import { ClassStack, type PolicyContext } from './policy.js';
 import { Rng } from './rng.js';
 import { DemandSampler, ReleaseClock } from './workload.js';
+import { ProgramClock, type ProgramJob } from './program.js';
 
 export interface SimulateOptions {
   /** Overrides the scenario's seed. */
@@ -33,6 +34,10 @@ export interface SimObserver {
   dispatch?(now: Ns, host: string, cpu: number, entity: HostEntity | null): void;
   /** A job of `task` completes. */
   complete?(now: Ns, task: Task, job: Job): void;
+  /** A job of `task` is released. */
+  release?(now: Ns, task: Task, job: Job): void;
+  /** A policy event on host `host` (see PolicyContext.note). */
+  policy?(now: Ns, host: string, kind: string, cpu: number, entity: HostEntity | null): void;
 }
 
 class Pcpu {
@@ -41,6 +46,9 @@ class Pcpu {
   segmentStart: Ns = 0;
   /** End of the context-switch overhead of the current dispatch: the leaf makes no progress before it. */
   overheadUntil: Ns = 0;
+  /** Entity that last left this CPU and when: resuming it in the same instant is not a context switch. */
+  lastLeft: HostEntity | null = null;
+  lastLeftAt: Ns = -1;
   needsResched = true;
   needsRefresh = false;
   busyNs = 0;
@@ -190,6 +198,8 @@ export class Simulator {
 
   private startReleases(task: Task): void {
     const rt = this.runtimes.get(task)!;
+    // ADDED for the rt-app bridge: a program releases its next job when the previous one completes.
+    if (task.spec.arrival.kind === 'program') return this.startProgram(task, rt, task.spec.arrival.program);
     const timer = this.queue.timer(EventPhase.release, (now) => {
       this.release(task, now);
       const next = rt.clock.next();
@@ -197,6 +207,44 @@ export class Simulator {
     });
     const first = rt.clock.next();
     if (first <= this.scenario.durationNs) timer.arm(first);
+  }
+
+  /**
+   * ADDED for the rt-app bridge: a closed-loop program (src/engine/program.ts). The next job is
+   * released when the current one completes: at once if it is already due (the thread goes on
+   * running, as rt-app does after an overrun or between back-to-back runs), else by a release timer.
+   */
+  private startProgram(task: Task, rt: TaskRuntimeState, program: JobProgram): void {
+    const clock = new ProgramClock(program, this.scenario.durationNs);
+    let pending: ProgramJob | null = null;
+    const timer = this.queue.timer(EventPhase.release, (now) => this.release(task, now, pending!));
+    const schedule = (job: ProgramJob | null) => {
+      if (job === null || job.release > this.scenario.durationNs) return;
+      pending = job;
+      if (job.release <= this.now && task.runner?.runningOn !== undefined && task.runner.runningOn >= 0) {
+        this.pushRunningJob(task, job);
+      } else {
+        timer.arm(Math.max(job.release, this.now));
+      }
+    };
+    rt.program = { completed: () => schedule(clock.completed(this.now)) };
+    schedule(clock.start());
+  }
+
+  /** A job released while its thread is still on a CPU (program continuing): no wake-up, it just goes on. */
+  private pushRunningJob(task: Task, pj: ProgramJob): void {
+    const job: Job = {
+      release: this.now,
+      deadline: this.now + task.spec.deadline,
+      demand: pj.ns,
+      remaining: pj.ns,
+      started: false,
+      measured: this.now >= this.scenario.warmupNs,
+    };
+    if (pj.wall) job.wallNs = pj.ns;
+    if (job.measured) task.stats.released++;
+    this.observer?.release?.(this.now, task, job);
+    task.pushJob(job);
   }
 
   private policyContext(host: HostState): PolicyContext {
@@ -214,6 +262,7 @@ export class Simulator {
       },
       settle: (cpu) => this.settle(host, host.cpus[cpu]),
       current: (cpu) => host.cpus[cpu].current,
+      note: (kind, cpu, entity) => this.observer?.policy?.(this.now, host.spec.id, kind, cpu, entity),
     };
   }
 
@@ -232,10 +281,10 @@ export class Simulator {
 
   // ---- work arriving and finishing ----------------------------------------------------------
 
-  private release(task: Task, now: Ns): void {
+  private release(task: Task, now: Ns, fromProgram?: ProgramJob): void {
     const rt = this.runtimes.get(task)!;
     const spec = task.spec;
-    const demand = spec.arrival.kind === 'busy' ? Infinity : rt.demand.next();
+    const demand = fromProgram ? fromProgram.ns : spec.arrival.kind === 'busy' ? Infinity : rt.demand.next();
     const job: Job = {
       release: now,
       deadline: now + spec.deadline,
@@ -244,7 +293,9 @@ export class Simulator {
       started: false,
       measured: now >= this.scenario.warmupNs,
     };
+    if (fromProgram?.wall) job.wallNs = demand;
     if (job.measured) task.stats.released++;
+    this.observer?.release?.(now, task, job);
     const wasIdle = !task.hasJob;
     task.pushJob(job);
     // A job queued behind a running one changes nothing until the running one completes.
@@ -272,6 +323,7 @@ export class Simulator {
       return;
     }
     this.finishJob(task, job);
+    this.runtimes.get(task)!.program?.completed(); // ADDED for the rt-app bridge (no-op otherwise)
     if (task.hasJob) {
       this.noteStart(task, p);
       p.needsRefresh = true;
@@ -324,21 +376,23 @@ export class Simulator {
     this.dirtyHosts.add(host);
   }
 
+  /**
+   * A blocking entity leaves its CPU at once, as schedule() follows a block in Linux: its class
+   * sees stopped() before dequeue(), and started() again if it wakes within the same instant.
+   */
   private hostBlock(host: HostState, e: HostEntity): void {
     if (!e.runnable) return;
+    e.runnable = false;
     if (e.runningOn >= 0) {
       const p = host.cpus[e.runningOn];
       this.settle(host, p);
+      this.switchOut(host, p, e, false);
       p.needsResched = true;
-      // FIX (kvm-irmos/deadline work): if e wakes again at this same instant (its next job released
-      // exactly when the last one completed) it is re-picked, reschedule() sees next === prev and
-      // returns early, and the new job's completion timer was never armed: the job never finished.
-      p.needsRefresh = true;
     }
-    e.runnable = false;
     e.policy.dequeue(e);
     this.dirtyHosts.add(host);
   }
+
 
   /** The guest places `task` (or nothing) on vCPU `v`. */
   private assignVcpu(host: HostState, v: HostEntity, task: Task | null): void {
@@ -414,7 +468,7 @@ export class Simulator {
         // Still running elsewhere: it migrated; take it off the other CPU first.
         const other = host.cpus[next.runningOn];
         this.settle(host, other);
-        this.switchOut(host, other, next);
+        this.switchOut(host, other, next, false);
         other.needsResched = true;
         this.dirtyHosts.add(host);
       }
@@ -422,7 +476,8 @@ export class Simulator {
       p.current = next;
       if (next.lastCpu >= 0 && next.lastCpu !== p.index) next.migrations++;
       next.lastCpu = p.index;
-      p.overheadUntil = this.now + host.spec.contextSwitchNs;
+      // Resuming the entity that left this CPU at this very instant (it blocked and woke again) costs no switch.
+      if (next !== p.lastLeft || p.lastLeftAt !== this.now) p.overheadUntil = this.now + host.spec.contextSwitchNs;
       next.policy.started(next, p.index);
       if (next.task !== null) this.noteStart(next.task, p);
     }
@@ -431,11 +486,14 @@ export class Simulator {
     this.observer?.dispatch?.(this.now, host.spec.id, p.index, next);
   }
 
-  private switchOut(host: HostState, p: Pcpu, e: HostEntity): void {
+  /** Take `e` off `p`. A runnable entity switched out counts as pre-empted unless it is migrating. */
+  private switchOut(host: HostState, p: Pcpu, e: HostEntity, preempted = true): void {
     e.runningOn = -1;
     p.current = null;
+    p.lastLeft = e;
+    p.lastLeftAt = this.now;
     e.policy.stopped(e, p.index);
-    if (e.runnable) {
+    if (e.runnable && preempted) {
       e.preemptions++;
       const t = e.task;
       if (t !== null && t.hasJob && t.currentJob!.started) t.stats.preemptions++;
@@ -451,10 +509,15 @@ export class Simulator {
     const processor = task.guest !== null ? vcpuIndexOf(task.runner) : p.index;
     if (task.lastProcessor >= 0 && task.lastProcessor !== processor) task.stats.migrations++;
     task.lastProcessor = processor;
+    const at = Math.max(this.now, p.overheadUntil);
     if (!job.started) {
       job.started = true;
-      if (job.measured) task.stats.wakeup.record(Math.max(this.now, p.overheadUntil) - job.release);
+      job.firstRunAt = at;
+      if (job.measured) task.stats.wakeup.record(at - job.release);
     }
+    // ADDED for the rt-app bridge: a wall-clock job (rt-app `runtime`) ends wallNs after its first
+    // run however long it was pre-empted, so whenever it (re)starts only the wall time left remains.
+    if (job.wallNs !== undefined) job.remaining = Math.max(0, job.firstRunAt! + job.wallNs - at);
   }
 
   private refreshCompletion(p: Pcpu): void {
@@ -484,6 +547,8 @@ interface TaskRuntimeState {
   demand: DemandSampler;
   clock: ReleaseClock;
   host: HostState;
+  /** ADDED for the rt-app bridge: set for `program` arrivals; called when a job completes. */
+  program?: { completed(): void };
 }
 
 function vcpuIndexOf(e: HostEntity | null): number {

@@ -68,6 +68,8 @@ export class ReleaseClock {
         return k < a.times.length ? a.times[k] : Infinity;
       case 'busy':
         return k === 0 ? a.offset : Infinity;
+      case 'program':
+        return Infinity; // ADDED for the rt-app bridge: released by the simulator's startProgram, never by this clock
     }
   }
 }

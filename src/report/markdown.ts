@@ -58,7 +58,7 @@ export function renderScenarioReport(scenario: Scenario, results: Results): stri
     out.push(`### ${title}`, '');
     out.push(mdTable(['task', ...models], taskIds.map((id) => [id, ...runs.map((r) => cell(r.tasks.find((t) => t.id === id)!))])), '');
   };
-  metric('Deadline misses (missed / judged jobs)', (t) => `${fmtPct(t.missRatio, 2)} (${t.missed}/${t.judged})`);
+  metric('Deadline misses (missed / judged jobs)', (t) => (t.judged === 0 ? '—' : `${fmtPct(t.missRatio, 2)} (${t.missed}/${t.judged})`));
   metric('Response time p50 / p99 / max', (t) => (t.response.count ? `${fmtNs(t.response.p50Ns)} / ${fmtNs(t.response.p99Ns)} / ${fmtNs(t.response.maxNs)}` : '—'));
   metric('Response time p90 / p99.9', (t) => (t.response.count ? `${fmtNs(t.response.p90Ns)} / ${fmtNs(t.response.p999Ns)}` : '—'));
   metric('Wake-up latency (release → first instruction) p99 / max', (t) => (t.wakeup.count ? `${fmtNs(t.wakeup.p99Ns)} / ${fmtNs(t.wakeup.maxNs)}` : '—'));
@@ -119,6 +119,8 @@ function arrivalText(a: Scenario['vmus'][number]['tasks'][number]['arrival']): s
       return `${a.times.length} traced arrivals`;
     case 'busy':
       return 'busy loop';
+    case 'program': // ADDED for the rt-app bridge (src/rtapp)
+      return `rt-app program, ${a.program.phases.length} phase(s)`;
   }
 }
 

@@ -25,7 +25,41 @@ export type Arrival =
   /** Explicit release instants (absolute, ns since start), in increasing order. */
   | { kind: 'trace'; times: Ns[] }
   /** Busy loop: one job of unbounded demand released at `offset` (the buggy VMU). */
-  | { kind: 'busy'; offset: Ns };
+  | { kind: 'busy'; offset: Ns }
+  /**
+   * ADDED for the rt-app bridge (src/rtapp): a closed-loop program of runs, sleeps and periodic
+   * timers (src/engine/program.ts). Each run is one job whose demand comes from the program (the
+   * task's `exec` is ignored); the next release depends on when the previous job completed.
+   */
+  | { kind: 'program'; program: JobProgram };
+
+/**
+ * A thread's program, rt-app style: `phases` in order, each repeated `loop` times (-1: forever), the
+ * whole list repeated `loop` times (-1: forever). Semantics: src/engine/program.ts.
+ */
+export interface JobProgram {
+  /** Start of the program (rt-app `delay`); timers lay their first grid point `period` after it. */
+  offset: Ns;
+  loop: number;
+  phases: ProgramPhase[];
+  /** Number of timers the steps refer to (ProgramStep.timer is an index below this). */
+  timers: number;
+  /** Added to every sleep and timer wake-up (hrtimer slack: 50 µs for SCHED_OTHER, 0 for RT/DL). */
+  wakeDelayNs: Ns;
+}
+
+export interface ProgramPhase {
+  loop: number;
+  steps: ProgramStep[];
+}
+
+export type ProgramStep =
+  /** CPU work: one job of demand `ns` (`wall`: a wall-clock busy loop, rt-app `runtime`, ends `ns` after it first ran). */
+  | { kind: 'run'; ns: Ns; wall: boolean }
+  /** Relative sleep from the moment the step starts. */
+  | { kind: 'sleep'; ns: Ns }
+  /** Wait for the next expiry of periodic timer `timer`; `relative`: rebase the grid after an overrun. */
+  | { kind: 'timer'; timer: number; period: Ns; relative: boolean };
 
 /** POSIX / Linux scheduling policy of a task or host thread. */
 export type Policy =

@@ -1,0 +1,151 @@
+// The CFS class's per-CPU runqueues (linux-irmos.md §6.1): entities ordered by vruntime (found by a
+// scan — queues are short — rather than an rb-tree), the running entity kept in its queue, counts of
+// visible (not throttled) entities for the served-class interface, and min_vruntime.
+
+import type { HostEntity } from '../../src/engine/entities.js';
+import type { PolicyContext } from '../../src/engine/policy.js';
+import type { Ns } from '../../src/scenario/types.js';
+import type { CfsBandwidth } from './fair-bandwidth.js';
+
+export interface FairGroup {
+  id: string;
+  shares: number;
+  members: HostEntity[];
+  bw: CfsBandwidth | null;
+}
+
+export interface FairSlot {
+  weight: number;
+  vruntime: number;
+  /** Total executed ns, and its value when the entity was last picked (slice accounting). */
+  sumExec: Ns;
+  sumExecAtPick: Ns;
+  group: FairGroup | null;
+  queued: boolean;
+  index: number;
+  prevCpu: number;
+}
+
+export class FairRunqueues {
+  readonly queues: HostEntity[][];
+  /** Per CPU: queued entities not hidden by throttling. */
+  readonly nrVisible: Int32Array;
+  nrVisibleTotal = 0;
+  /** Per CPU: monotonic floor of the vruntimes (min_vruntime), brought up to date lazily. */
+  readonly minVruntime: Float64Array;
+  activityListener: ((cpu: number, active: boolean) => void) | null = null;
+
+  constructor(ctx: PolicyContext) {
+    const n = ctx.cpuCount;
+    this.queues = Array.from({ length: n }, () => []);
+    this.nrVisible = new Int32Array(n);
+    this.minVruntime = new Float64Array(n);
+  }
+
+  /** Not hidden by its group's bandwidth throttling on `cpu` (§6.3). */
+  visible(s: FairSlot, cpu: number): boolean {
+    const bw = s.group === null ? null : s.group.bw;
+    return bw === null || bw.throttled[cpu] === 0;
+  }
+
+  /** Smallest-vruntime visible entity on `cpu` (the leftmost), other than `skip`. */
+  leftmost(cpu: number, skip: HostEntity | null): HostEntity | null {
+    const q = this.queues[cpu];
+    let best: HostEntity | null = null;
+    let bv = Infinity;
+    for (let i = 0; i < q.length; i++) {
+      const x = q[i];
+      const xs = x.slot as FairSlot;
+      if (x === skip || !this.visible(xs, cpu)) continue;
+      if (xs.vruntime < bv) {
+        bv = xs.vruntime;
+        best = x;
+      }
+    }
+    return best;
+  }
+
+  /** min_vruntime = max(min_vruntime, smallest visible vruntime, the running entity included). */
+  updateMinVruntime(cpu: number): void {
+    const left = this.leftmost(cpu, null);
+    if (left === null) return;
+    this.raiseMinVruntime(cpu, (left.slot as FairSlot).vruntime);
+  }
+
+  raiseMinVruntime(cpu: number, v: number): void {
+    if (v > this.minVruntime[cpu]) this.minVruntime[cpu] = v;
+  }
+
+  /** A waiting (queued, visible, not running) entity on `src` allowed on `dst` and not throttled there; least vruntime. */
+  pullable(src: number, dst: number): HostEntity | null {
+    const q = this.queues[src];
+    let best: HostEntity | null = null;
+    let bv = Infinity;
+    for (let i = 0; i < q.length; i++) {
+      const x = q[i];
+      const xs = x.slot as FairSlot;
+      if (x.runningOn >= 0 || !this.visible(xs, src) || !this.visible(xs, dst) || !x.allows(dst)) continue;
+      if (xs.vruntime < bv) {
+        bv = xs.vruntime;
+        best = x;
+      }
+    }
+    return best;
+  }
+
+  anyPullable(dst: number): boolean {
+    for (let c = 0; c < this.queues.length; c++) {
+      if (c !== dst && this.nrVisible[c] > 0 && this.pullable(c, dst) !== null) return true;
+    }
+    return false;
+  }
+
+  insert(e: HostEntity, cpu: number): void {
+    const s = e.slot as FairSlot;
+    const q = this.queues[cpu];
+    s.index = q.length;
+    q.push(e);
+    s.queued = true;
+    s.prevCpu = cpu;
+    e.cpu = cpu;
+    const bw = s.group === null ? null : s.group.bw;
+    if (bw !== null) {
+      bw.nrQueued[cpu]++;
+      bw.totalQueued++;
+    }
+    if (this.visible(s, cpu)) this.addVisible(cpu, 1);
+  }
+
+  remove(e: HostEntity, cpu: number): void {
+    const s = e.slot as FairSlot;
+    const q = this.queues[cpu];
+    const last = q.pop()!;
+    if (last !== e) {
+      q[s.index] = last;
+      (last.slot as FairSlot).index = s.index;
+    }
+    s.queued = false;
+    s.index = -1;
+    const wasVisible = this.visible(s, cpu);
+    const bw = s.group === null ? null : s.group.bw;
+    if (bw !== null) {
+      bw.nrQueued[cpu]--;
+      bw.totalQueued--;
+      if (bw.nrQueued[cpu] === 0) bw.emptied(cpu); // §6.3 slack return
+    }
+    if (wasVisible) this.addVisible(cpu, -1);
+  }
+
+  /** Change the visible count of `cpu`; tell the activity listener on 0 ↔ non-zero transitions. */
+  addVisible(cpu: number, k: number): void {
+    if (k === 0) return;
+    const before = this.nrVisible[cpu];
+    const after = before + k;
+    this.nrVisible[cpu] = after;
+    this.nrVisibleTotal += k;
+    const listener = this.activityListener;
+    if (listener === null) return;
+    if (before === 0 && after > 0) listener(cpu, true);
+    else if (before > 0 && after === 0) listener(cpu, false);
+  }
+}

@@ -1,0 +1,198 @@
+// Closed-loop job programs (ADDED for the rt-app bridge, src/rtapp): a thread that runs, sleeps and
+// waits on periodic timers in a fixed order, so each release depends on when its previous job
+// completed — which no open-loop arrival law (periodic, sporadic, …) can express. The semantics are
+// rt-app's run_event() and thread_body() (rt-app 1.0 src/rt-app.c; peers-and-rt-app.md §5a):
+// - run: one job of the step's demand, released the moment the thread reaches the step.
+// - sleep S: the thread wakes S (+ wakeDelay) after it reached the step (nanosleep).
+// - timer T: t_next += T, t_next starting at the program start (the thread's t_first) the first time
+//   the timer is used. Reached before t_next: sleep until t_next (+ wakeDelay, the hrtimer slack).
+//   Reached at or after it (an overrun): no sleep; a relative timer rebases t_next on now, an
+//   absolute one keeps its grid, so the following iterations run back to back until they catch up.
+// Modelling choices [M]: the thread needs no CPU between steps (consecutive waits chain without a
+// dispatch); a wake-up followed by a run is that job's release, so the wait for a CPU after the timer
+// is the job's wake-up latency; a run of 0 ns releases no job.
+//
+// The clock also records each iteration (one pass over a phase's steps: one rt-app log row) so the
+// log exporter (src/rtapp/logs.ts) rebuilds slack and wu_lat from the same interpretation.
+
+import type { JobProgram, Ns, ProgramStep } from '../scenario/types.js';
+
+export interface ProgramJob {
+  /** 0, 1, 2… in release order (jobs of a task complete in this order). */
+  seq: number;
+  release: Ns;
+  ns: Ns;
+  wall: boolean;
+  /** Seq of the iteration it belongs to. */
+  iteration: number;
+}
+
+/** One timer step as executed. */
+export interface TimerWait {
+  /** Index of the step in its phase. */
+  step: number;
+  /** Expiry t_next computed at the step. */
+  next: Ns;
+  /** When the thread reached the step. */
+  at: Ns;
+  /** at < next: the thread slept until next (+ wakeDelay); otherwise an overrun. */
+  slept: boolean;
+  /** The job released at its wake-up (whose first run is the thread's real wake-up), else -1. */
+  wakesJob: number;
+}
+
+export interface ProgramIteration {
+  seq: number;
+  phase: number;
+  /** When its first step started. */
+  begin: Ns;
+  jobs: number[];
+  timers: TimerWait[];
+  /** When its last step finished (a wait's wake-up, or the last job's completion); -1 while open. */
+  end: Ns;
+  /** The job released right at `end` after a wait, whose first run is the real end; else -1. */
+  endJob: number;
+  /** Whether its last step is a wait (sleep or timer). */
+  endsWithWait: boolean;
+}
+
+/** Steps interpreted in one call without releasing a job or advancing time: a program that spins. */
+const SPIN_LIMIT = 1_000_000;
+
+export class ProgramClock {
+  /** Iterations in order when recording (the last one may be open); consumers drop old ones with `forget`. */
+  readonly iterations: ProgramIteration[] = [];
+  private readonly timers: { init: boolean; next: Ns }[];
+  private threadLoops = 0;
+  private phase = 0;
+  private inPhase = 0;
+  private step = 0;
+  private done = false;
+  private jobSeq = 0;
+  private iterSeq = 0;
+  private current: ProgramIteration | null = null;
+  private previous: ProgramIteration | null = null;
+  /** The timer whose wake-up is the current instant, until the next step (for `wakesJob`). */
+  private wokenBy: { at: Ns; wait: TimerWait } | null = null;
+
+  constructor(
+    private readonly program: JobProgram,
+    /** Nothing is released after this instant (the end of the run). */
+    private readonly horizon: Ns,
+    /** Keep iteration records (the log exporter does; the engine does not need them). */
+    private readonly record = false,
+  ) {
+    this.timers = Array.from({ length: program.timers }, () => ({ init: false, next: 0 }));
+    if (program.loop === 0 || program.phases.length === 0) this.done = true;
+  }
+
+  /** The first job, or null if the program releases none before the horizon. */
+  start(): ProgramJob | null {
+    return this.advance(this.program.offset);
+  }
+
+  /** The current job completed at `now`: the next job (release ≥ now), or null when there is none. */
+  completed(now: Ns): ProgramJob | null {
+    return this.advance(now);
+  }
+
+  private advance(from: Ns): ProgramJob | null {
+    const phases = this.program.phases;
+    let t = from;
+    let spins = 0;
+    let lastT = t;
+    while (!this.done && t <= this.horizon) {
+      if (t !== lastT) {
+        lastT = t;
+        spins = 0;
+      } else if (++spins > SPIN_LIMIT) break;
+      const steps = phases[this.phase].steps;
+      if (this.current === null) this.open(t);
+      if (this.step >= steps.length) {
+        this.close(t, steps);
+        this.nextIteration();
+        continue;
+      }
+      const index = this.step++;
+      const next = this.execute(steps[index], index, t);
+      if (typeof next !== 'number') return next;
+      t = next;
+    }
+    this.done = true;
+    return null;
+  }
+
+  /** Runs one step at `t`: the job it releases, or the instant the thread goes on. */
+  private execute(st: ProgramStep, index: number, t: Ns): ProgramJob | Ns {
+    const it = this.current!;
+    switch (st.kind) {
+      case 'run': {
+        if (st.ns <= 0) return t;
+        const job: ProgramJob = { seq: this.jobSeq++, release: t, ns: st.ns, wall: st.wall, iteration: it.seq };
+        it.jobs.push(job.seq);
+        // The thread's real wake-up from the previous iteration's last wait is this job's first run.
+        const prev = this.previous;
+        if (prev !== null && prev.endsWithWait && prev.end === t && it.begin === t && it.jobs.length === 1 && it.timers.length === 0) {
+          prev.endJob = job.seq;
+        }
+        if (this.wokenBy !== null && this.wokenBy.at === t) this.wokenBy.wait.wakesJob = job.seq;
+        this.wokenBy = null;
+        return job;
+      }
+      case 'sleep':
+        this.wokenBy = null;
+        return st.ns <= 0 ? t : t + st.ns + this.program.wakeDelayNs;
+      case 'timer': {
+        const timer = this.timers[st.timer];
+        if (!timer.init) {
+          timer.init = true;
+          timer.next = this.program.offset;
+        }
+        timer.next += st.period;
+        const wait: TimerWait = { step: index, next: timer.next, at: t, slept: t < timer.next, wakesJob: -1 };
+        it.timers.push(wait);
+        if (wait.slept) {
+          const wake = timer.next + this.program.wakeDelayNs;
+          this.wokenBy = { at: wake, wait };
+          return wake;
+        }
+        if (st.relative) timer.next = t;
+        this.wokenBy = null;
+        return t;
+      }
+    }
+  }
+
+  private open(t: Ns): void {
+    this.current = { seq: this.iterSeq++, phase: this.phase, begin: t, jobs: [], timers: [], end: -1, endJob: -1, endsWithWait: false };
+    if (this.record) this.iterations.push(this.current);
+  }
+
+  private close(t: Ns, steps: ProgramStep[]): void {
+    const it = this.current!;
+    it.end = t;
+    const last = steps[steps.length - 1];
+    it.endsWithWait = last !== undefined && last.kind !== 'run';
+    this.previous = it;
+    this.current = null;
+  }
+
+  private nextIteration(): void {
+    const phases = this.program.phases;
+    this.step = 0;
+    this.inPhase++;
+    const loop = phases[this.phase].loop;
+    if (loop < 0 || this.inPhase < loop) return;
+    this.inPhase = 0;
+    this.phase++;
+    if (this.phase < phases.length) return;
+    this.phase = 0;
+    this.threadLoops++;
+    if (this.program.loop >= 0 && this.threadLoops >= this.program.loop) this.done = true;
+  }
+
+  /** Drop the first `count` recorded iterations (the exporter has consumed them). */
+  forget(count: number): void {
+    this.iterations.splice(0, count);
+  }
+}

@@ -1,0 +1,231 @@
+// rt-app workload → hvsim scenario: one physical host with this machine's CPU count, each rt-app
+// thread (each instance) a host thread with its policy and affinity whose jobs come from a
+// closed-loop program (src/engine/program.ts) that replays the thread's phases, loops and events.
+//
+// Mapping (peers-and-rt-app.md §5c):
+// - run: work at the reference speed, scaled by `workScale` (real ns per configured ns: rt-app's
+//   calibration is approximate, so the validation measures it); runtime: a wall-clock busy loop.
+// - sleep / timer: waits, whose wake-up is delayed by the thread's hrtimer slack: Linux gives
+//   SCHED_OTHER tasks timer_slack_ns = 50 µs and RT/DL tasks 0 (kernel/sched/syscalls.c
+//   __setscheduler_params, since 6.8; hrtimer_nanosleep ignored it for RT tasks before), plus an
+//   optional machine wake-up latency (timer interrupt delivery, measured by validate/linux.ts).
+// - policy/priority/dl-*: the host thread's policy; cpus: its affinity (default: every CPU).
+// - A thread's relative deadline (for hvsim's miss counts) is its dl-deadline, else its timer period
+//   when every phase waits on one timer of the same period (a miss is then rt-app's slack < 0).
+
+import { availableParallelism, release as osRelease, type as osType } from 'node:os';
+import { InputError, pointerOf } from '../errors.js';
+import type { HostThreadSpec, JobProgram, ModelRequest, Ns, Policy, ProgramStep, Scenario } from '../scenario/types.js';
+import { readRtappFile, type RtappThread, type RtappWorkload } from './grammar.js';
+
+export interface RtappImportOptions {
+  /** Host CPU count; default: this machine's. */
+  cpus?: number;
+  /** `kernel` parameter given to the stock-Linux models; default: this machine's version (Linux only). */
+  kernel?: string;
+  /** Host tick (1/HZ); default 1 ms, the scenario default. */
+  tickNs?: Ns;
+  /** Run length; required when the file's global.duration is -1. */
+  durationNs?: Ns;
+  warmupNs?: Ns;
+  /** Real time of one configured ns of `run` work (rt-app's calibration error); default 1. */
+  workScale?: number;
+  /** hrtimer slack of SCHED_OTHER threads; default 50 µs (Linux default_timer_slack_ns). */
+  timerSlackNs?: Ns;
+  /** Extra delay of every timer/sleep wake-up (interrupt delivery on this machine); default 0. */
+  wakeLatencyNs?: Ns;
+  contextSwitchNs?: Ns;
+  /** ns per calibration loop for the logs' `perf` column when the file does not fix one; default 8. */
+  nsPerLoop?: number;
+}
+
+export interface ImportedThread {
+  thread: RtappThread;
+  spec: HostThreadSpec;
+}
+
+export interface RtappImport {
+  scenario: Scenario;
+  workload: RtappWorkload;
+  threads: ImportedThread[];
+  /** ns per loop used for `perf`. */
+  nsPerLoop: number;
+}
+
+export const HOST_ID = 'host';
+/** Linux default_timer_slack_ns (include/linux/init_task.h: 50 µs). */
+export const DEFAULT_TIMER_SLACK_NS = 50_000;
+/** rt-app 1.0's calibration on the machine that produced rt-app-sample (250000 loops for 2 ms). */
+export const DEFAULT_NS_PER_LOOP = 8;
+export const STOCK_LINUX_MODELS = ['kvm-linux', 'kvm-linux-cfs', 'kvm-deadline'];
+
+const origins = new WeakMap<Scenario, RtappImport>();
+
+/** The import a scenario came from, if it came from an rt-app file (for the log exporter). */
+export function rtappOrigin(scenario: Scenario): RtappImport | undefined {
+  return origins.get(scenario);
+}
+
+export function importRtappFile(file: string, options: RtappImportOptions = {}): RtappImport {
+  return importRtapp(readRtappFile(file), options);
+}
+
+export function importRtapp(workload: RtappWorkload, options: RtappImportOptions = {}): RtappImport {
+  const file = workload.file;
+  const cpus = options.cpus ?? availableParallelism();
+  let durationNs = options.durationNs;
+  if (durationNs === undefined) {
+    if (workload.global.duration < 0) {
+      throw new InputError({ file, pointer: '/global/duration', expected: 'a duration in seconds', found: '-1 (until the threads end)', hint: 'hvsim needs a finite run: set global.duration or pass --duration' });
+    }
+    durationNs = workload.global.duration * 1_000_000_000;
+  }
+  const ids = threadIds(workload.threads);
+  const timers = timerTable(workload);
+  const threads = workload.threads.map((thread): ImportedThread => {
+    const affinity = thread.cpus ?? Array.from({ length: cpus }, (_, i) => i);
+    const tooHigh = affinity.find((c) => c >= cpus);
+    if (tooHigh !== undefined) {
+      throw new InputError({ file, pointer: `${thread.pointer}/cpus`, expected: `CPU numbers below ${cpus} (the host's CPU count)`, found: `CPU ${tooHigh} in thread "${thread.name}"`, hint: 'pass --cpus to import onto a bigger host' });
+    }
+    const policy = policyOf(thread);
+    const program = programOf(thread, timers, options, policy);
+    const spec: HostThreadSpec = {
+      id: ids[thread.index],
+      host: HOST_ID,
+      arrival: { kind: 'program', program },
+      exec: { kind: 'constant', value: Math.max(1, ...program.phases.flatMap((p) => p.steps.map((s) => (s.kind === 'run' ? s.ns : 0)))) },
+      deadline: deadlineOf(thread, policy),
+      policy,
+      affinity,
+    };
+    return { thread, spec };
+  });
+  const models: ModelRequest[] = [];
+  const kernel = options.kernel ?? (osType() === 'Linux' ? osRelease() : undefined);
+  if (kernel !== undefined) STOCK_LINUX_MODELS.forEach((name, i) => models.push({ name, params: { kernel }, pointer: pointerOf('models', i) }));
+  const base = file.replace(/^.*[\\/]/, '').replace(/\.json$/i, '');
+  const scenario: Scenario = {
+    name: base === '' ? 'rtapp' : base,
+    description: `rt-app workload ${file}, imported by hvsim`,
+    file,
+    durationNs,
+    warmupNs: options.warmupNs ?? 0,
+    seed: 1,
+    hosts: [{ id: HOST_ID, cpus, contextSwitchNs: options.contextSwitchNs ?? 0, tickNs: options.tickNs ?? 1_000_000 }],
+    vmus: [],
+    hostThreads: threads.map((t) => t.spec),
+    models,
+    expectations: [],
+  };
+  const result: RtappImport = { scenario, workload, threads, nsPerLoop: workload.global.nsPerLoop ?? options.nsPerLoop ?? DEFAULT_NS_PER_LOOP };
+  origins.set(scenario, result);
+  return result;
+}
+
+function policyOf(t: RtappThread): Policy {
+  switch (t.policy) {
+    case 'SCHED_OTHER':
+      return { class: 'fair', nice: t.priority };
+    case 'SCHED_FIFO':
+      return { class: 'fifo', priority: t.priority };
+    case 'SCHED_RR':
+      return { class: 'rr', priority: t.priority };
+    case 'SCHED_DEADLINE': {
+      const dl = t.dl!;
+      return { class: 'deadline', runtime: dl.runtimeUs * 1000, deadline: dl.deadlineUs * 1000, period: dl.periodUs * 1000 };
+    }
+  }
+}
+
+function deadlineOf(t: RtappThread, policy: Policy): Ns {
+  if (policy.class === 'deadline') return policy.deadline;
+  const periods = t.phases.map((p) => p.events.filter((e) => e.kind === 'timer').map((e) => (e.kind === 'timer' ? e.periodUs : 0)));
+  const first = periods[0]?.[0];
+  const single = first !== undefined && periods.every((list) => list.length === 1 && list[0] === first);
+  return single ? first * 1000 : Infinity;
+}
+
+/** Timer resources: "unique…" refs are private to a thread instance; other names are global in rt-app. */
+interface TimerTable {
+  /** Per thread index: ref → timer index inside that thread's program, and the count. */
+  local: Map<number, Map<string, number>>;
+  /** Resource key → relative (false once any event on it asks for absolute, as rt-app's parser does). */
+  relative: Map<string, boolean>;
+}
+
+function resourceKey(thread: RtappThread, ref: string): string {
+  return ref.startsWith('unique') ? `${thread.index}\u0000${ref}` : ref;
+}
+
+function timerTable(workload: RtappWorkload): TimerTable {
+  const local = new Map<number, Map<string, number>>();
+  const relative = new Map<string, boolean>();
+  const owner = new Map<string, RtappThread>();
+  for (const thread of workload.threads) {
+    const refs = new Map<string, number>();
+    local.set(thread.index, refs);
+    for (const phase of thread.phases) {
+      for (const e of phase.events) {
+        if (e.kind !== 'timer') continue;
+        const key = resourceKey(thread, e.ref);
+        const other = owner.get(key);
+        if (other !== undefined && other.index !== thread.index) {
+          throw new InputError({
+            file: workload.file,
+            pointer: `${e.pointer}/ref`,
+            expected: 'a timer private to its thread ("unique", or a name no other thread or instance uses)',
+            found: `timer "${e.ref}" shared by threads "${other.name}" (#${other.index}) and "${thread.name}" (#${thread.index})`,
+            hint: 'rt-app advances one shared t_next for all of them, which hvsim does not model; use "ref": "unique"',
+          });
+        }
+        owner.set(key, thread);
+        if (!refs.has(e.ref)) refs.set(e.ref, refs.size);
+        relative.set(key, (relative.get(key) ?? true) && !e.absolute);
+      }
+    }
+  }
+  return { local, relative };
+}
+
+function programOf(t: RtappThread, timers: TimerTable, o: RtappImportOptions, policy: Policy): JobProgram {
+  const scale = o.workScale ?? 1;
+  const refs = timers.local.get(t.index)!;
+  const phases = t.phases.map((phase) => ({
+    loop: phase.loop,
+    steps: phase.events.map((e): ProgramStep => {
+      switch (e.kind) {
+        case 'run':
+          return { kind: 'run', ns: e.us === 0 ? 0 : Math.max(1, Math.round(e.us * 1000 * scale)), wall: false };
+        case 'runtime':
+          return { kind: 'run', ns: e.us * 1000, wall: true };
+        case 'sleep':
+          return { kind: 'sleep', ns: e.us * 1000 };
+        case 'timer':
+          return { kind: 'timer', timer: refs.get(e.ref)!, period: e.periodUs * 1000, relative: timers.relative.get(resourceKey(t, e.ref))! };
+      }
+    }),
+  }));
+  const slack = policy.class === 'fair' ? (o.timerSlackNs ?? DEFAULT_TIMER_SLACK_NS) : 0;
+  return { offset: t.delayUs * 1000, loop: t.loop, phases, timers: refs.size, wakeDelayNs: slack + (o.wakeLatencyNs ?? 0) };
+}
+
+/** Host-thread ids: the rt-app name when unique, else name-index; characters outside [A-Za-z0-9._-] become '_'. */
+function threadIds(threads: RtappThread[]): string[] {
+  const clean = (name: string) => {
+    const id = name.replace(/[^A-Za-z0-9._-]/g, '_');
+    return id === '' || id === '.' || id === '..' ? `t${id.length}` : id;
+  };
+  const count = new Map<string, number>();
+  for (const t of threads) count.set(clean(t.name), (count.get(clean(t.name)) ?? 0) + 1);
+  const ids: string[] = [];
+  const used = new Set<string>();
+  for (const t of threads) {
+    let id = clean(t.name);
+    if (count.get(id)! > 1 || used.has(id)) id = `${id}-${t.index}`;
+    while (used.has(id)) id = `${id}_`;
+    used.add(id);
+    ids[t.index] = id;
+  }
+  return ids;
+}
