@@ -26,6 +26,7 @@ export function referenceScenario(durationNs: number): Scenario {
       guest: { scheduler: 'fifo', tickNs: 4 * MS },
       weight: 1024,
       tasks,
+      io: [],
     };
   });
   return {

@@ -71,7 +71,8 @@ function main(): void {
   }
   console.log('\n## Reference scenario: 4 pCPUs, 16 VMUs, 64 tasks\n');
   console.log('| model | simulated | wall | events/s | × real time | peak RSS |\n|---|---|---|---|---|---|');
-  const runs: [string, number][] = [['kvm-irmos', 60], ['kvm-irmos', 600], ['kvm-linux', 60], ['kvm-linux-cfs', 60], ['kvm-deadline', 60]];
+  // kvm-linux is absent on purpose: stock RT group runtimes apply on every CPU, so 16 groups of 20 % fail its admission.
+  const runs: [string, number][] = [['kvm-irmos', 60], ['kvm-irmos', 600], ['kvm-linux-cfs', 60], ['kvm-deadline', 60]];
   for (const [model, seconds] of runs) {
     const r = runChild(model, seconds);
     console.log(

@@ -9,7 +9,9 @@ export type ParamSpec =
   | { type: 'string'; default: string; doc: string; pattern?: RegExp; patternDoc?: string }
   | { type: 'boolean'; default: boolean; doc: string }
   | { type: 'number'; default: number; doc: string; min?: number; max?: number }
-  | { type: 'optional-duration'; doc: string };
+  | { type: 'optional-duration'; doc: string }
+  /** pCPU indices of the host, checked against its CPU count; absent = undefined. */
+  | { type: 'cpu-list'; doc: string; cpus: number };
 
 export type ParamValues<S extends Record<string, ParamSpec>> = {
   [K in keyof S]: S[K] extends { type: 'duration' | 'number' }
@@ -18,7 +20,9 @@ export type ParamValues<S extends Record<string, ParamSpec>> = {
       ? string
       : S[K] extends { type: 'boolean' }
         ? boolean
-        : number | undefined;
+        : S[K] extends { type: 'cpu-list' }
+          ? number[] | undefined
+          : number | undefined;
 };
 
 export function readParams<S extends Record<string, ParamSpec>>(
@@ -62,6 +66,17 @@ export function readParams<S extends Record<string, ParamSpec>>(
         }
         if (typeof raw !== 'string' || (spec.pattern && !spec.pattern.test(raw))) throw bad(spec.patternDoc ?? 'a string');
         out[key] = raw;
+        break;
+      }
+      case 'cpu-list': {
+        if (raw === undefined) break;
+        const valid =
+          Array.isArray(raw) &&
+          raw.length > 0 &&
+          raw.every((c) => Number.isInteger(c) && c >= 0 && c < spec.cpus) &&
+          new Set(raw).size === raw.length;
+        if (!valid) throw bad(`a non-empty list of distinct pCPU indices 0..${spec.cpus - 1}`);
+        out[key] = [...(raw as number[])].sort((a, b) => a - b);
         break;
       }
       case 'boolean':

@@ -3,9 +3,9 @@
 // without an SLA is a best-effort cgroup under CFS.
 
 import { InputError } from '../../src/errors.js';
-import type { HostEntity } from '../../src/engine/entities.js';
 import type { HostSetup, SlaMappingRow } from '../../src/engine/model.js';
-import type { HostThreadSpec, Policy, Sla, VmuSpec } from '../../src/scenario/types.js';
+import type { Policy, Sla, VmuSpec } from '../../src/scenario/types.js';
+import type { VmuOnHost } from '../population.js';
 import { formatDuration } from '../../src/scenario/units.js';
 import type { FairGroupConfig } from './fair.js';
 
@@ -30,26 +30,6 @@ export function policyText(p: Policy): string {
 
 export function cpuList(cpus: number[]): string {
   return cpus.length === 1 ? `pCPU ${cpus[0]}` : `pCPUs ${cpus.join(',')}`;
-}
-
-export interface VmuOnHost {
-  vmu: VmuSpec;
-  vcpus: HostEntity[];
-  /** Index of the VMU in the scenario (for JSON pointers). */
-  index: number;
-}
-
-/** VMUs of this PH with their vCPU entities, in scenario order. */
-export function vmusOnHost(setup: HostSetup): VmuOnHost[] {
-  return setup.scenario.vmus
-    .map((vmu, index) => ({ vmu, index, vcpus: setup.entities.filter((e) => e.vmuId === vmu.id) }))
-    .filter((v) => v.vmu.host === setup.host.id);
-}
-
-export function hostThreadsOnHost(setup: HostSetup): { spec: HostThreadSpec; entity: HostEntity; index: number }[] {
-  return setup.scenario.hostThreads
-    .map((spec, index) => ({ spec, index, entity: setup.entities.find((e) => e.id === spec.id)! }))
-    .filter((t) => t.spec.host === setup.host.id);
 }
 
 /**

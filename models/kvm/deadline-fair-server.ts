@@ -69,10 +69,12 @@ export class FairServer implements CbsHooks {
   }
 
   throttled(): void {
+    this.ctx.note('fair_server throttle', this.cpu, null); // for traces
     this.owner.fairServerLeft(this.cpu);
   }
 
   replenished(): void {
+    this.ctx.note('fair_server replenish', this.cpu, null); // for traces
     if (this.cbs.state === CbsState.ready) this.enterBand();
   }
 

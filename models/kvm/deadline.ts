@@ -256,6 +256,7 @@ export class DeadlineClass implements SchedClass {
 
   /** §4.2 exhaustion: dequeued until the next period start. */
   onThrottled(t: DlTask): void {
+    this.ctx.note('throttle', t.entity.cpu, t.entity); // for traces: runtime exhausted
     if (!t.queued) return;
     const cpu = t.entity.cpu;
     this.unqueue(t);
@@ -264,6 +265,7 @@ export class DeadlineClass implements SchedClass {
 
   /** §4.2 replenishment: back on its runqueue if it has work, then push (§4.4). */
   onReplenished(t: DlTask): void {
+    this.ctx.note('replenish', t.entity.cpu, t.entity); // for traces
     if (t.cbs.state !== CbsState.ready || t.queued) return;
     const cpu = t.entity.cpu;
     this.queue(t, cpu);

@@ -274,13 +274,24 @@ export class CfsClass implements SchedClass, ServedClass, BandwidthHost {
 
   // ---- BandwidthHost (§6.3) -----------------------------------------------------------------
 
+  /** For trace notes: an entity of the group of `bw` on `cpu` (the running one if it is), or null. */
+  private memberOn(bw: CfsBandwidth, cpu: number): HostEntity | null {
+    const cur = this.ctx.current(cpu);
+    if (cur !== null && cur.policy === this && (cur.slot as FairSlot).group?.bw === bw) return cur;
+    const q = this.rq.queues[cpu];
+    for (let i = 0; i < q.length; i++) if ((q[i].slot as FairSlot).group?.bw === bw) return q[i];
+    return null;
+  }
+
   throttleCpu(bw: CfsBandwidth, cpu: number): void {
+    this.ctx.note('throttle', cpu, this.memberOn(bw, cpu)); // for traces: quota exhausted
     this.rq.addVisible(cpu, -bw.nrQueued[cpu]);
     const cur = this.ctx.current(cpu);
     if (cur !== null && cur.policy === this && (cur.slot as FairSlot).group?.bw === bw) this.preempt(cpu);
   }
 
   unthrottleCpu(bw: CfsBandwidth, cpu: number): void {
+    this.ctx.note('unthrottle', cpu, this.memberOn(bw, cpu)); // for traces
     const rq = this.rq;
     const q = rq.queues[cpu];
     // min_vruntime over the entities that stayed visible, then place the returning ones as sleepers [M].

@@ -248,12 +248,14 @@ export class IrmosClass implements SchedClass, IrmosServerOwner {
 
   /** §2.4.3: out of the EDF queue until d; its tasks stay queued unless migrateOnThrottle. */
   onThrottled(s: IrmosServer): void {
+    this.ctx.note('throttle', s.cpu, topTask(s)); // for traces: budget exhausted
     this.ctx.resched(s.cpu);
     if (this.migrateOnThrottle) this.pushFrom(s);
   }
 
   /** §2.4.4: ready again → EDF pre-emption check (resched), and spread its waiting tasks. */
   onReplenished(s: IrmosServer): void {
+    this.ctx.note('replenish', s.cpu, topTask(s)); // for traces (null entity: an empty server)
     if (s.cbs.state !== CbsState.ready) {
       // An empty server of a multi-CPU group has budget again: re-pick its CPU so balance() can
       // pull a waiting task of the group there (§2.6 pull "it was replenished").

@@ -16,14 +16,14 @@ import {
   bestEffortGroups,
   bestEffortRow,
   cpuList,
-  hostThreadsOnHost,
   perCpuRuntime,
   policyText,
   slaText,
-  vmusOnHost,
 } from './common.js';
+import { hostThreadsOnHost, vmusOnHost } from '../population.js';
 import { CfsClass } from './fair.js';
 import { IrmosClass, type IrmosGroupConfig } from './irmos.js';
+import { IO_THREAD_PARAMS, kvmIoPath, kvmPopulation } from './io-threads.js';
 
 const ROOT_GROUP = '';
 const VCPU_PRIORITY = 50;
@@ -46,6 +46,9 @@ export const IRMOS_PARAMS = {
     default: false,
     doc: 'push a task away from a throttled server to another CPU of its group (§2.6, unverified in the original)',
   },
+  ...IO_THREAD_PARAMS,
+  // IRMOS practice attached every thread of the VM to its group (linux-irmos.md §7.3).
+  ioThreads: { ...IO_THREAD_PARAMS.ioThreads, default: 'inside' },
 } satisfies Record<string, ParamSpec>;
 
 function buildIrmos(setup: HostSetup): HostBuild {
@@ -62,7 +65,7 @@ function buildIrmos(setup: HostSetup): HostBuild {
     const sla = v.vmu.sla!;
     const runtime = perCpuRuntime(v.vmu);
     groups.push({ id: v.vmu.id, runtimeNs: runtime, periodNs: sla.period, cpus: v.vmu.affinity });
-    pointers.set(v.vmu.id, pointerOf('vmus', v.index, 'sla'));
+    pointers.set(v.vmu.id, `${v.pointer}/sla`);
     mapping.push({
       entity: v.vmu.id,
       requested: slaText(sla, v.vmu.vcpus),
@@ -73,7 +76,7 @@ function buildIrmos(setup: HostSetup): HostBuild {
     const pol = t.spec.policy;
     if (pol.class !== 'deadline') continue;
     groups.push({ id: t.spec.id, runtimeNs: pol.runtime, periodNs: pol.period, cpus: t.spec.affinity });
-    pointers.set(t.spec.id, pointerOf('hostThreads', t.index, 'policy'));
+    pointers.set(t.spec.id, `${t.pointer}/policy`);
   }
 
   // The root group's task reservation serves host FIFO/RR threads (§2.7). By default it takes what
@@ -118,6 +121,19 @@ function buildIrmos(setup: HostSetup): HostBuild {
   for (const t of threads) {
     const pol = t.spec.policy;
     let native: string;
+    const owner = t.spec.ioThreadOf === undefined ? undefined : vmus.find((v) => v.vmu.id === t.spec.ioThreadOf)!.vmu;
+    if (owner !== undefined) {
+      // A VMU's vhost/iothread (io-threads.ts): in its group above the vCPUs, or outside under CFS.
+      if (p.ioThreads === 'inside' && owner.sla) {
+        irmos.admit(t.entity, { priority: (owner.hostPriority ?? VCPU_PRIORITY) + 1, rr: false, group: owner.id });
+        native = `SCHED_FIFO ${(owner.hostPriority ?? VCPU_PRIORITY) + 1} in IRMOS group ${owner.id}`;
+      } else {
+        cfs.admit(t.entity, { nice: 0, group: p.ioThreads === 'inside' ? owner.id : undefined });
+        native = p.ioThreads === 'inside' ? `SCHED_OTHER in cgroup ${owner.id}` : 'SCHED_OTHER outside any reservation';
+      }
+      mapping.push({ entity: t.spec.id, requested: `I/O thread of ${owner.id}`, native: `${native} on ${cpuList(t.spec.affinity)}` });
+      continue;
+    }
     if (pol.class === 'fifo' || pol.class === 'rr') {
       irmos.admit(t.entity, { priority: pol.priority, rr: pol.class === 'rr', group: ROOT_GROUP });
       native = `${policyText(pol)} in the root group's task reservation`;
@@ -143,4 +159,9 @@ export const kvmIrmos: HypervisorModel = {
   family: 'kvm',
   summary: 'KVM on the IRMOS Linux scheduler: per-CPU hard-CBS reservations, EDF among them, POSIX priorities inside, admission control',
   build: buildIrmos,
+  prepare(setup) {
+    readParams(IRMOS_PARAMS, setup.params, setup.scenario.file, setup.paramsPointer);
+    return kvmPopulation(setup);
+  },
+  ioPath: (load, vmu, setup) => kvmIoPath(load, vmu, readParams(IRMOS_PARAMS, setup.params, setup.scenario.file, setup.paramsPointer)),
 };

@@ -8,7 +8,9 @@
 // Everything else is common: best-effort VMUs under CFS, host threads under their own policy, the
 // kernel version choosing RT_RUNTIME_SHARE, root RT throttling and the fair_server (kernel.ts).
 
-import type { HostBuild, HostSetup, HypervisorModel, SlaMappingRow } from '../../src/engine/model.js';
+import type { HostBuild, HostPopulation, HostSetup, HypervisorModel, IoStage, PrepareSetup, SlaMappingRow } from '../../src/engine/model.js';
+import type { IoLoadSpec, VmuSpec } from '../../src/scenario/types.js';
+import { IO_THREAD_PARAMS, kvmIoPath, kvmPopulation } from './io-threads.js';
 import { globalAdmission } from '../../src/analysis/admission.js';
 import { InputError, pointerOf } from '../../src/errors.js';
 import { formatDuration } from '../../src/scenario/units.js';
@@ -18,13 +20,12 @@ import {
   bestEffortGroups,
   bestEffortRow,
   cpuList,
-  hostThreadsOnHost,
   perCpuRuntime,
   policyText,
   slaText,
   vcpuPriorities,
-  vmusOnHost,
 } from './common.js';
+import { hostThreadsOnHost, vmusOnHost } from '../population.js';
 import { CfsClass, type FairGroupConfig } from './fair.js';
 import { DEFAULT_KERNEL, kernelFeatures, type KernelFeatures } from './kernel.js';
 import { DeadlineClass } from './deadline.js';
@@ -52,6 +53,9 @@ export const STOCK_LINUX_PARAMS = {
   fairServerRuntime: { type: 'duration', default: 50_000_000, doc: 'fair_server runtime per CPU (6.12+); 0 disables it' },
   fairServerPeriod: { type: 'duration', default: 1_000_000_000, doc: 'fair_server period per CPU (6.12+)', min: 1 },
   bandwidthControl: { type: 'boolean', default: true, doc: 'kvm-linux-cfs: apply cpu.max quotas (false = plain CFS shares)' },
+  ioRuntime: { type: 'duration', default: 100_000, doc: 'kvm-deadline with ioThreads=inside: runtime of each I/O thread\'s own SCHED_DEADLINE reservation' },
+  ioPeriod: { type: 'duration', default: 2_000_000, min: 1, doc: 'kvm-deadline with ioThreads=inside: its period' },
+  ...IO_THREAD_PARAMS,
 } satisfies Record<string, ParamSpec>;
 
 function buildStockLinux(variant: Variant, setup: HostSetup): HostBuild {
@@ -99,7 +103,7 @@ function buildStockLinux(variant: Variant, setup: HostSetup): HostBuild {
       if (sum > rootBw + 1e-12) {
         throw admissionError(
           setup,
-          pointerOf('vmus', v.index, 'sla'),
+          `${v.pointer}/sla`,
           `RT group admission (Σ cpu.rt_runtime_us/cpu.rt_period_us ≤ sched_rt_runtime_us/sched_rt_period_us = ${round(rootBw)})`,
           `Σ = ${round(sum)} once VMU ${v.vmu.id} is added`,
           'lower the VMUs\' budgets, or raise the model parameter rtRuntime',
@@ -119,7 +123,7 @@ function buildStockLinux(variant: Variant, setup: HostSetup): HostBuild {
     const t = threads.find((x) => x.spec.policy.class === 'deadline');
     throw new InputError({
       file,
-      pointer: t ? pointerOf('hostThreads', t.index, 'policy') : setup.paramsPointer + pointerOf('kernel'),
+      pointer: t ? `${t.pointer}/policy` : setup.paramsPointer + pointerOf('kernel'),
       expected: 'a kernel with SCHED_DEADLINE (3.14 or later)',
       found: `kernel ${p.kernel}`,
       hint: 'raise the model parameter kernel, or use another policy',
@@ -145,7 +149,7 @@ function buildStockLinux(variant: Variant, setup: HostSetup): HostBuild {
       else {
         const sla = v.vmu.sla;
         dl!.admit(e, { runtimeNs: sla.budget, deadlineNs: sla.deadline, periodNs: sla.period });
-        dlBandwidths.push({ bw: sla.budget / sla.period, pointer: pointerOf('vmus', v.index, 'sla'), id: e.id });
+        dlBandwidths.push({ bw: sla.budget / sla.period, pointer: `${v.pointer}/sla`, id: e.id });
       }
     }
     if (!v.vmu.sla) mapping.push(bestEffortRow(v));
@@ -160,11 +164,31 @@ function buildStockLinux(variant: Variant, setup: HostSetup): HostBuild {
   }
   for (const t of threads) {
     const pol = t.spec.policy;
+    const owner = t.spec.ioThreadOf === undefined ? undefined : vmus.find((v) => v.vmu.id === t.spec.ioThreadOf)!.vmu;
+    if (owner !== undefined) {
+      // A VMU's vhost/iothread (io-threads.ts): inside its reservation, one priority above its vCPUs, or outside it.
+      const inside = p.ioThreads === 'inside';
+      let native: string;
+      if (!inside || !owner.sla || variant === 'cfs-quota') {
+        cfs.admit(t.entity, { nice: 0, group: inside ? owner.id : undefined });
+        native = inside ? `SCHED_OTHER in cgroup ${owner.id}` : 'SCHED_OTHER outside any reservation';
+      } else if (variant === 'rt-groups') {
+        const priority = Math.min(99, prio.get(owner.id)! + 1);
+        rt.admit(t.entity, { priority, rr: false, group: owner.id });
+        native = `SCHED_FIFO ${priority} in RT cgroup ${owner.id}`;
+      } else {
+        dl!.admit(t.entity, { runtimeNs: p.ioRuntime, deadlineNs: p.ioPeriod, periodNs: p.ioPeriod });
+        dlBandwidths.push({ bw: p.ioRuntime / p.ioPeriod, pointer: setup.paramsPointer + pointerOf('ioRuntime'), id: t.spec.id });
+        native = `own SCHED_DEADLINE ${formatDuration(p.ioRuntime)} / ${formatDuration(p.ioPeriod)}`;
+      }
+      mapping.push({ entity: t.spec.id, requested: `I/O thread of ${owner.id}`, native: `${native} on ${cpuList(t.spec.affinity)}` });
+      continue;
+    }
     if (pol.class === 'fifo' || pol.class === 'rr') rt.admit(t.entity, { priority: pol.priority, rr: pol.class === 'rr' });
     else if (pol.class === 'fair') cfs.admit(t.entity, { nice: pol.nice });
     else {
       dl!.admit(t.entity, { runtimeNs: pol.runtime, deadlineNs: pol.deadline, periodNs: pol.period });
-      dlBandwidths.push({ bw: pol.runtime / pol.period, pointer: pointerOf('hostThreads', t.index, 'policy'), id: t.spec.id });
+      dlBandwidths.push({ bw: pol.runtime / pol.period, pointer: `${t.pointer}/policy`, id: t.spec.id });
     }
     mapping.push({ entity: t.spec.id, requested: policyText(pol), native: `host thread ${policyText(pol)} on ${cpuList(t.spec.affinity)}` });
   }
@@ -211,11 +235,22 @@ function settingsOf(
 
 const round = (x: number) => Math.round(x * 1e4) / 1e4;
 
+function stockPrepare(setup: PrepareSetup): HostPopulation {
+  readParams(STOCK_LINUX_PARAMS, setup.params, setup.scenario.file, setup.paramsPointer);
+  return kvmPopulation(setup);
+}
+
+function stockIoPath(load: IoLoadSpec, vmu: VmuSpec, setup: PrepareSetup): IoStage[] {
+  return kvmIoPath(load, vmu, readParams(STOCK_LINUX_PARAMS, setup.params, setup.scenario.file, setup.paramsPointer));
+}
+
 export const kvmLinux: HypervisorModel = {
   name: 'kvm-linux',
   family: 'kvm',
   summary: 'KVM on stock Linux: reserved VMUs as RT cgroups under RT throttling (groups compete by priority), the rest CFS',
   build: (setup) => buildStockLinux('rt-groups', setup),
+  prepare: stockPrepare,
+  ioPath: stockIoPath,
 };
 
 export const kvmLinuxCfs: HypervisorModel = {
@@ -223,6 +258,8 @@ export const kvmLinuxCfs: HypervisorModel = {
   family: 'kvm',
   summary: 'KVM on stock Linux: every VMU under CFS, SLAs as CFS bandwidth quota/period (cpu.max), as most clouds do',
   build: (setup) => buildStockLinux('cfs-quota', setup),
+  prepare: stockPrepare,
+  ioPath: stockIoPath,
 };
 
 export const kvmDeadline: HypervisorModel = {
@@ -230,4 +267,6 @@ export const kvmDeadline: HypervisorModel = {
   family: 'kvm',
   summary: 'KVM on stock Linux with each reserved vCPU thread a SCHED_DEADLINE reservation (global EDF, Σ ≤ 0.95·M)',
   build: (setup) => buildStockLinux('deadline', setup),
+  prepare: stockPrepare,
+  ioPath: stockIoPath,
 };

@@ -271,6 +271,15 @@ export class RtClass implements SchedClass {
     return true;
   }
 
+  /** For trace notes: an entity of level `b` on `cpu` (the running one if it is), or null. */
+  private memberOn(b: RtBandwidth, cpu: number): HostEntity | null {
+    const cur = this.ctx.current(cpu);
+    if (cur !== null && cur.policy === this && (b === this.root || (cur.slot as RtSlot).group === b)) return cur;
+    const q = this.rq.queues[cpu];
+    for (let i = 0; i < q.length; i++) if (b === this.root || (q[i].slot as RtSlot).group === b) return q[i];
+    return null;
+  }
+
   /** A CPU lent runtime (§3.2): if it runs RT now, its exhaustion instant comes earlier. */
   private readonly lent = (lender: number): void => {
     const cur = this.ctx.current(lender);
@@ -279,12 +288,14 @@ export class RtClass implements SchedClass {
 
   /** §3.1/§3.3: the level's tasks on `cpu` stay queued but become invisible. */
   private throttle(b: RtBandwidth, cpu: number): void {
+    this.ctx.note(b === this.root ? 'root throttle' : 'throttle', cpu, this.memberOn(b, cpu)); // for traces
     b.throttled[cpu] = 1;
     b.throttles++;
     this.ctx.resched(cpu);
   }
 
   private unthrottle(b: RtBandwidth, cpu: number): void {
+    this.ctx.note(b === this.root ? 'root unthrottle' : 'unthrottle', cpu, this.memberOn(b, cpu)); // for traces
     b.throttled[cpu] = 0;
     b.unthrottles++;
     if (b !== this.root) {

@@ -6,6 +6,7 @@ import { InputError } from '../errors.js';
 import { collectScenarioFiles, compareScenario, describeRun, loadForCli, resolveModels, writeScenarioOutputs } from './commands.js';
 import { runReport } from './report-command.js';
 import { importCommand, loadRunInput, writeRunRtappLogs } from '../rtapp/cli.js'; // rt-app bridge
+import { runTraced, traceCommand } from '../trace/cli.js'; // schedule traces
 import { MODELS } from '../../models/index.js';
 import { Simulator } from '../engine/simulator.js';
 
@@ -46,10 +47,13 @@ export async function main(argv: string[]): Promise<number> {
           .option('seed', { type: 'number', describe: 'override the scenario seed' })
           .option('out', { type: 'string', describe: 'also write results.json and report.md into this folder' })
           .option('json', { type: 'boolean', default: false, describe: 'print results.json to stdout' })
-          .option('rtapp-logs', { type: 'string', describe: 'also write one rt-app log per task into this folder' }),
+          .option('rtapp-logs', { type: 'string', describe: 'also write one rt-app log per task into this folder' })
+          .option('trace', { type: 'string', describe: 'also write the schedule as Chrome trace-event JSON to this file (see `hvsim trace`)' }),
       (args) => {
         const scenario = loadRunInput(args.scenario); // a scenario file, or an rt-app JSON file
-        const results = compareScenario(scenario, resolveModels(scenario, args.model), seedOf(args.seed));
+        const results = args.trace !== undefined
+          ? runTraced(scenario, resolveModels(scenario, args.model), seedOf(args.seed), args.trace) // schedule trace (src/trace)
+          : compareScenario(scenario, resolveModels(scenario, args.model), seedOf(args.seed));
         if (args.rtappLogs !== undefined) writeRunRtappLogs(scenario, resolveModels(scenario, args.model), seedOf(args.seed), args.rtappLogs);
         if (args.out) writeScenarioOutputs(scenario, results, args.out);
         process.stdout.write(args.json ? JSON.stringify(results, null, 2) + '\n' : describeRun(results));
@@ -88,6 +92,7 @@ export async function main(argv: string[]): Promise<number> {
       },
     )
     .command(importCommand) // `hvsim import rtapp <file>` (src/rtapp/cli.ts)
+    .command(traceCommand) // `hvsim trace <scenario> --model m` (src/trace/cli.ts)
     .command(
       'models',
       'list the hypervisor models',

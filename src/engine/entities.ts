@@ -22,6 +22,8 @@ export interface Job {
   firstRunAt?: Ns;
   /** ADDED for the rt-app bridge: a wall-clock job (rt-app `runtime`) ends this long after `firstRunAt`. */
   wallNs?: Ns;
+  /** For a job injected by the I/O path: continue the request when the job completes. */
+  onDone?: (now: Ns) => void;
 }
 
 /** Per-task counters; latencies stream into fixed-size histograms. */

@@ -53,6 +53,8 @@ export class Guest {
   ) {}
 
   wake(task: Task): void {
+    // An I/O stage can hand a task new work in the instant its last job finished: it never left.
+    if (this.runnable.includes(task)) return;
     const st = task.guestSlot;
     st.order = this.orderCounter++;
     if (this.kind === 'fair') st.vruntime = Math.max(st.vruntime, this.minVruntime - this.tickNs);

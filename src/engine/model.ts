@@ -3,9 +3,26 @@
 // §5.3.2) onto its native parameters, places every host entity in one of its scheduling classes,
 // and says how it did so. It never touches time or dispatching: that is the engine's.
 
-import type { HostSpec, Scenario } from '../scenario/types.js';
+import type { HostSpec, HostThreadSpec, IoLoadSpec, Scenario, VmuSpec } from '../scenario/types.js';
 import type { HostEntity } from './entities.js';
+import type { IoStage } from './io.js';
 import type { PolicyContext, SchedClass } from './policy.js';
+
+export type { IoStage } from './io.js';
+
+/** What a model sees before any entity exists. */
+export interface PrepareSetup {
+  scenario: Scenario;
+  host: HostSpec;
+  params: Record<string, unknown>;
+  paramsPointer: string;
+}
+
+/** The domains and threads that exist on a PH under a model. */
+export interface HostPopulation {
+  vmus: VmuSpec[];
+  hostThreads: HostThreadSpec[];
+}
 
 export interface SlaMappingRow {
   /** VMU or host-thread id. */
@@ -19,7 +36,9 @@ export interface SlaMappingRow {
 export interface HostSetup {
   scenario: Scenario;
   host: HostSpec;
-  /** vCPU threads and host threads of this PH, in scenario order. */
+  /** The domains and threads on this PH (the model's prepare(), or the scenario's). */
+  population: HostPopulation;
+  /** vCPU threads and host threads of this PH, in population order. */
   entities: HostEntity[];
   /** The model's parameters after scenario overrides (unvalidated: the model checks them). */
   params: Record<string, unknown>;
@@ -47,4 +66,15 @@ export interface HypervisorModel {
    * real system refuses (failed admission control), naming the test that failed.
    */
   build(setup: HostSetup): HostBuild;
+  /**
+   * The domains and threads on this PH under this model, derived from the scenario's: Xen adds
+   * dom0 (whose kernel runs the backends and the host threads), KVM adds each VMU's vhost and
+   * I/O threads. Default: the scenario's VMUs and host threads as they are.
+   */
+  prepare?(setup: PrepareSetup): HostPopulation;
+  /**
+   * The stages one request of `load` crosses (guest handler task = load.id). Default: guest work
+   * then the device, with no host-side I/O entity.
+   */
+  ioPath?(load: IoLoadSpec, vmu: VmuSpec, setup: PrepareSetup): IoStage[];
 }

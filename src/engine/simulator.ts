@@ -11,7 +11,9 @@ import type { HostSpec, JobProgram, Ns, Scenario, VmuSpec } from '../scenario/ty
 import { EventPhase, EventQueue, Timer } from './event-queue.js';
 import { HostEntity, Task, type Job } from './entities.js';
 import { Guest, type GuestHost } from './guest.js';
-import type { HostBuild, HypervisorModel } from './model.js';
+import type { HostBuild, HypervisorModel, PrepareSetup } from './model.js';
+import { FifoDevice } from './device.js';
+import { IoLoadRun, type IoEngine } from './io.js';
 import { ClassStack, type PolicyContext } from './policy.js';
 import { Rng } from './rng.js';
 import { DemandSampler, ReleaseClock } from './workload.js';
@@ -38,6 +40,8 @@ export interface SimObserver {
   release?(now: Ns, task: Task, job: Job): void;
   /** A policy event on host `host` (see PolicyContext.note). */
   policy?(now: Ns, host: string, kind: string, cpu: number, entity: HostEntity | null): void;
+  /** ADDED for schedule traces (src/trace): the guest places `task` (or nothing) on vCPU `vcpu`. */
+  assign?(now: Ns, host: string, vcpu: HostEntity, task: Task | null): void;
 }
 
 class Pcpu {
@@ -71,7 +75,7 @@ export class HostState {
   }
 }
 
-export class Simulator {
+export class Simulator implements IoEngine {
   readonly queue = new EventQueue();
   now: Ns = 0;
   readonly hosts: HostState[] = [];
@@ -83,6 +87,8 @@ export class Simulator {
   private readonly hostOf = new Map<HostEntity, HostState>();
   private readonly observer: SimObserver | undefined;
   private readonly runtimes = new Map<Task, TaskRuntimeState>();
+  /** The I/O loads' request streams, in scenario order (for results). */
+  readonly ioLoads: IoLoadRun[] = [];
   readonly seed: number;
 
   constructor(
@@ -127,10 +133,28 @@ export class Simulator {
     const scenario = this.scenario;
     const rngFor = (id: string) => new Rng(this.seed, id);
 
-    for (const vmu of scenario.vmus.filter((v) => v.host === spec.id)) {
+    const prepare: PrepareSetup = {
+      scenario,
+      host: spec,
+      params: options.params ?? {},
+      paramsPointer: options.paramsPointer ?? '',
+    };
+    const given = this.model.prepare?.(prepare) ?? {
+      vmus: scenario.vmus.filter((v) => v.host === spec.id),
+      hostThreads: scenario.hostThreads.filter((t) => t.host === spec.id),
+    };
+    const population = { vmus: given.vmus.map(withIoHandlers), hostThreads: given.hostThreads };
+
+    for (const vmu of population.vmus) {
       const vcpus = Array.from(
         { length: vmu.vcpus },
-        (_, i) => new HostEntity(`${vmu.id}/vcpu${i}`, { kind: 'vcpu', vmu, index: i }, vmu.affinity, host.entities.length + i),
+        (_, i) =>
+          new HostEntity(
+            `${vmu.id}/vcpu${i}`,
+            { kind: 'vcpu', vmu, index: i },
+            vmu.pinVcpus ? [vmu.affinity[i % vmu.affinity.length]] : vmu.affinity,
+            host.entities.length + i,
+          ),
       );
       host.entities.push(...vcpus);
       const guest = new Guest(vmu.guest.scheduler, vcpus, vmu.guest.tickNs, this.guestHost(host));
@@ -141,7 +165,7 @@ export class Simulator {
       }
       for (const spec of vmu.tasks) this.addTask(new Task(spec, vmu), rngFor(spec.id), host, guest);
     }
-    for (const thread of scenario.hostThreads.filter((t) => t.host === spec.id)) {
+    for (const thread of population.hostThreads) {
       const e = new HostEntity(thread.id, { kind: 'thread', spec: thread }, thread.affinity, host.entities.length);
       host.entities.push(e);
       this.hostOf.set(e, host);
@@ -155,6 +179,7 @@ export class Simulator {
     host.build = this.model.build({
       scenario,
       host: spec,
+      population,
       entities: host.entities,
       params: options.params ?? {},
       paramsPointer: options.paramsPointer ?? '',
@@ -184,6 +209,52 @@ export class Simulator {
       });
       guestTick.arm(guest.tickNs);
     }
+    this.buildIo(host, population.vmus, prepare);
+  }
+
+  /** One request stream per I/O load, along the path the model describes (guest-only by default). */
+  private buildIo(host: HostState, vmus: VmuSpec[], prepare: PrepareSetup): void {
+    const tasks = new Map(this.tasks.filter((t) => this.runtimes.get(t)!.host === host).map((t) => [t.id, t]));
+    const devices = new Map<string, FifoDevice>();
+    const deviceOf = (kind: 'net' | 'disk') => {
+      let d = devices.get(kind);
+      if (!d) devices.set(kind, (d = new FifoDevice(`${host.spec.id}/${kind}`, this.queue)));
+      return d;
+    };
+    for (const vmu of vmus) {
+      for (const load of vmu.io) {
+        const path = this.model.ioPath?.(load, vmu, prepare) ?? [
+          { kind: 'cpu', task: load.id, costNs: 'compute', what: 'guest handler' } as const,
+          { kind: 'device', device: load.kind, what: load.kind === 'net' ? 'wire' : 'disk' } as const,
+        ];
+        this.ioLoads.push(new IoLoadRun(load, vmu, path, tasks, deviceOf, this, new Rng(this.seed, `${load.id}/requests`)));
+      }
+    }
+  }
+
+  get durationNs(): Ns {
+    return this.scenario.durationNs;
+  }
+
+  get warmupNs(): Ns {
+    return this.scenario.warmupNs;
+  }
+
+  /** Queue a job of `demandNs` on a service task (I/O stage); `onDone` continues the request. */
+  inject(task: Task, demandNs: Ns, onDone: (now: Ns) => void): void {
+    const job: Job = {
+      release: this.now,
+      deadline: this.now + task.spec.deadline,
+      demand: demandNs,
+      remaining: demandNs,
+      started: false,
+      measured: this.now >= this.scenario.warmupNs,
+      onDone,
+    };
+    if (job.measured) task.stats.released++;
+    const wasIdle = !task.hasJob;
+    task.pushJob(job);
+    if (wasIdle) this.taskBecameRunnable(task);
   }
 
   private addTask(task: Task, rng: Rng, host: HostState, guest: Guest | null): void {
@@ -341,17 +412,19 @@ export class Simulator {
   private finishJob(task: Task, job: Job): void {
     task.shiftJob();
     this.observer?.complete?.(this.now, task, job);
-    if (!job.measured) return;
-    const s = task.stats;
-    const response = this.now - job.release;
-    s.completed++;
-    s.response.record(response);
-    if (this.now > job.deadline) {
-      s.missed++;
-      const tardiness = this.now - job.deadline;
-      s.tardinessSumNs += tardiness;
-      if (tardiness > s.tardinessMaxNs) s.tardinessMaxNs = tardiness;
+    if (job.measured) {
+      const s = task.stats;
+      const response = this.now - job.release;
+      s.completed++;
+      s.response.record(response);
+      if (this.now > job.deadline) {
+        s.missed++;
+        const tardiness = this.now - job.deadline;
+        s.tardinessSumNs += tardiness;
+        if (tardiness > s.tardinessMaxNs) s.tardinessMaxNs = tardiness;
+      }
     }
+    job.onDone?.(this.now);
   }
 
   private countUnfinishedMisses(): void {
@@ -404,6 +477,7 @@ export class Simulator {
       if (old.runner === v) old.runner = null;
     }
     v.task = task;
+    this.observer?.assign?.(this.now, host.spec.id, v, task); // ADDED for schedule traces (src/trace)
     if (task !== null) {
       task.runner = v;
       if (p !== null) this.noteStart(task, p);
@@ -553,4 +627,19 @@ interface TaskRuntimeState {
 
 function vcpuIndexOf(e: HostEntity | null): number {
   return e !== null && e.origin.kind === 'vcpu' ? e.origin.index : -1;
+}
+
+/** Each I/O load's guest side is a handler task of its VMU, fed by the I/O path (linux-irmos.md §7.2 step 5). */
+function withIoHandlers(vmu: VmuSpec): VmuSpec {
+  if (vmu.io.length === 0) return vmu;
+  const allVcpus = Array.from({ length: vmu.vcpus }, (_, i) => i);
+  const handlers = vmu.io.map((load) => ({
+    id: load.id,
+    arrival: { kind: 'external' } as const,
+    exec: load.compute,
+    deadline: Infinity,
+    policy: { class: 'fifo', priority: load.priority } as const,
+    affinity: allVcpus,
+  }));
+  return { ...vmu, tasks: [...vmu.tasks, ...handlers] };
 }

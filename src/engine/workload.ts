@@ -70,6 +70,8 @@ export class ReleaseClock {
         return k === 0 ? a.offset : Infinity;
       case 'program':
         return Infinity; // ADDED for the rt-app bridge: released by the simulator's startProgram, never by this clock
+      case 'external':
+        return Infinity; // I/O service stages: the engine injects their jobs
     }
   }
 }

@@ -37,6 +37,12 @@ export class LatencyHistogram {
     return Math.min(this.max, Math.round(this.buckets.getValueAtPercentile(p)));
   }
 
+  /** Values at the given percentiles (0..100), for a CDF; empty when nothing was recorded. */
+  quantiles(percentiles: readonly number[]): Ns[] {
+    if (this.count === 0) return [];
+    return percentiles.map((p) => (p <= 0 ? this.min : this.percentile(p)));
+  }
+
   mean(): number {
     return this.count === 0 ? 0 : this.sum / this.count;
   }

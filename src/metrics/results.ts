@@ -9,6 +9,9 @@ import type { LatencySummary } from './histogram.js';
 
 export const RESULTS_SCHEMA = 'hvsim-results/1';
 
+/** Percentile levels of `TaskResult.responseCdfNs` (0 is the exact minimum, 100 the exact maximum). */
+export const RESPONSE_CDF_PERCENTILES: readonly number[] = [0, 1, 5, 10, 20, 30, 40, 50, 60, 70, 80, 90, 95, 98, 99, 99.5, 99.9, 100];
+
 export interface TaskResult {
   id: string;
   /** VMU the task runs in; null for a host thread. */
@@ -25,6 +28,8 @@ export interface TaskResult {
   tardinessMaxNs: Ns;
   tardinessMeanNs: Ns;
   response: LatencySummary;
+  /** Response time at each of RESPONSE_CDF_PERCENTILES (the report's CDF); empty without completed jobs. */
+  responseCdfNs: Ns[];
   wakeup: LatencySummary;
   cpuTimeNs: Ns;
   /** Executed time / measured window. */
@@ -55,6 +60,22 @@ export interface HostResult {
   classStats: Record<string, Record<string, number>>;
 }
 
+export interface IoResult {
+  id: string;
+  vmu: string;
+  kind: 'net' | 'disk';
+  /** Requests that arrived after warm-up. */
+  requests: number;
+  completed: number;
+  /** End-to-end: arrival to the last stage of the path. */
+  latency: LatencySummary;
+  /** Completed over their deadline (0 when the load has none). */
+  missed: number;
+  missRatio: number;
+  /** The stages a request crosses under this model, in order. */
+  path: string[];
+}
+
 export interface ModelRun {
   model: string;
   family: 'kvm' | 'xen';
@@ -63,6 +84,7 @@ export interface ModelRun {
   tasks: TaskResult[];
   vmus: VmuResult[];
   hosts: HostResult[];
+  io: IoResult[];
   events: number;
 }
 
@@ -105,6 +127,7 @@ export function collectRun(sim: Simulator): ModelRun {
       tardinessMaxNs: s.tardinessMaxNs,
       tardinessMeanNs: missed === 0 ? 0 : Math.round(s.tardinessSumNs / missed),
       response: s.response.summary(),
+      responseCdfNs: s.response.quantiles(RESPONSE_CDF_PERCENTILES),
       wakeup: s.wakeup.summary(),
       cpuTimeNs,
       cpuShare: round6(cpuTimeNs / window),
@@ -147,6 +170,18 @@ export function collectRun(sim: Simulator): ModelRun {
     };
   });
 
+  const io: IoResult[] = sim.ioLoads.map((l) => ({
+    id: l.spec.id,
+    vmu: l.vmu.id,
+    kind: l.spec.kind,
+    requests: l.stats.requests,
+    completed: l.stats.completed,
+    latency: l.stats.latency.summary(),
+    missed: l.stats.missed,
+    missRatio: l.stats.completed === 0 ? 0 : round6(l.stats.missed / l.stats.completed),
+    path: l.path.map((s) => (s.kind === 'cpu' ? `${s.what} (${s.task})` : s.what)),
+  }));
+
   const first = sim.hosts[0]?.build;
   return {
     model: sim.model.name,
@@ -156,6 +191,7 @@ export function collectRun(sim: Simulator): ModelRun {
     tasks,
     vmus,
     hosts,
+    io,
     events: sim.eventsFired,
   };
 }

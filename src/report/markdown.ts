@@ -119,6 +119,8 @@ function arrivalText(a: Scenario['vmus'][number]['tasks'][number]['arrival']): s
       return `${a.times.length} traced arrivals`;
     case 'busy':
       return 'busy loop';
+    case 'external':
+      return 'I/O service (jobs injected by the I/O path)';
     case 'program': // ADDED for the rt-app bridge (src/rtapp)
       return `rt-app program, ${a.program.phases.length} phase(s)`;
   }

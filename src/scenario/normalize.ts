@@ -5,8 +5,8 @@ import { describeValue } from '../errors.js';
 import { Checker, IdRegistry } from './checks.js';
 import type { RawScenario } from './schema.js';
 import { didYouMean } from './suggest.js';
-import { normalizeTask } from './tasks.js';
-import type { Expectation, HostSpec, HostThreadSpec, ModelRequest, Scenario, Sla, VmuSpec } from './types.js';
+import { normalizeExec, normalizeTask } from './tasks.js';
+import type { Arrival, Expectation, FigureRequest, HostSpec, HostThreadSpec, IoLoadSpec, ModelRequest, Scenario, Sla, VmuSpec } from './types.js';
 import { formatDuration } from './units.js';
 import { validateRawScenario } from './validate.js';
 
@@ -18,8 +18,10 @@ export interface NormalizeOptions {
 type RawHost = RawScenario['hosts'][number];
 type RawVmu = NonNullable<RawScenario['vmus']>[number];
 type RawSla = NonNullable<RawVmu['sla']>;
+type RawIoLoad = NonNullable<RawVmu['io']>[number];
 type RawModel = NonNullable<RawScenario['models']>[number];
 type RawExpectation = NonNullable<RawScenario['expect']>[number];
+type RawFigure = NonNullable<RawScenario['figures']>[number];
 
 /** Validate and resolve scenario data already parsed from JSON/YAML (or built in code). */
 export function normalizeScenario(raw: unknown, file = '<memory>', opts: NormalizeOptions = {}): Scenario {
@@ -55,6 +57,7 @@ export function normalizeScenario(raw: unknown, file = '<memory>', opts: Normali
   const models = (raw.models ?? []).map((m, i) => normalizeModel(m, `/models/${i}`, opts, check));
   const subjects = [...taskIds.ids(), ...vmuIds.ids()];
   const expectations = (raw.expect ?? []).map((e, i) => normalizeExpectation(e, `/expect/${i}`, subjects, opts, check));
+  const figures = (raw.figures ?? []).map((f, i) => normalizeFigure(f, `/figures/${i}`, vmus, durationNs, opts, check));
 
   return {
     name: raw.name,
@@ -68,6 +71,8 @@ export function normalizeScenario(raw: unknown, file = '<memory>', opts: Normali
     hostThreads,
     models,
     expectations,
+    question: raw.question ?? '',
+    figures,
   };
 }
 
@@ -109,10 +114,32 @@ function normalizeVmu(raw: RawVmu, pointer: string, { vmuIds, taskIds, findHost,
     },
     weight: raw.weight ?? 1024,
     tasks,
+    io: (raw.io ?? []).map((load, i) => normalizeIoLoad(load, `${pointer}/io/${i}`, taskIds, check)),
   };
   if (raw.sla !== undefined) vmu.sla = normalizeSla(raw.sla, `${pointer}/sla`, check);
   if (raw.hostPriority !== undefined) vmu.hostPriority = raw.hostPriority;
   return vmu;
+}
+
+/** An I/O load: exactly one of rate and period; its handler task shares the task namespace. */
+function normalizeIoLoad(raw: RawIoLoad, pointer: string, taskIds: IdRegistry, check: Checker): IoLoadSpec {
+  taskIds.add(raw.id, `${pointer}/id`);
+  if ((raw.rate === undefined) === (raw.period === undefined)) {
+    check.fail(pointer, 'exactly one of the fields rate and period', raw.rate === undefined ? 'neither' : 'both');
+  }
+  const arrival: Arrival =
+    raw.rate !== undefined
+      ? { kind: 'poisson', ratePerSec: check.rate(raw.rate, `${pointer}/rate`), offset: 0 }
+      : { kind: 'periodic', period: check.positiveDuration(raw.period, `${pointer}/period`), offset: 0, jitter: 0 };
+  return {
+    id: raw.id,
+    kind: raw.kind,
+    arrival,
+    compute: normalizeExec(raw.compute ?? '50us', `${pointer}/compute`, check),
+    deviceNs: check.duration(raw.device ?? (raw.kind === 'net' ? '20us' : '200us'), `${pointer}/device`),
+    deadline: raw.deadline === undefined ? Infinity : check.positiveDuration(raw.deadline, `${pointer}/deadline`),
+    priority: raw.priority ?? 60,
+  };
 }
 
 /** 0 < budget <= deadline <= period; the deadline defaults to the period. */
@@ -159,4 +186,44 @@ function normalizeExpectation(
   if (raw.min !== undefined) expectation.min = raw.min;
   if (raw.max !== undefined) expectation.max = raw.max;
   return expectation;
+}
+
+/** Report figures (src/report/figures.ts): references resolved, durations parsed. */
+function normalizeFigure(
+  raw: RawFigure,
+  pointer: string,
+  vmus: readonly VmuSpec[],
+  durationNs: number,
+  opts: NormalizeOptions,
+  check: Checker,
+): FigureRequest {
+  if (raw.kind === 'period-sweep') {
+    const vmu = vmus.find((v) => v.id === raw.vmu);
+    const ids = vmus.map((v) => v.id);
+    if (!vmu) check.fail(`${pointer}/vmu`, `the id of a VMU (${ids.join(', ')})`, describeValue(raw.vmu), didYouMean(raw.vmu, ids));
+    if (!vmu.sla) check.fail(`${pointer}/vmu`, 'a VMU with an SLA (its bandwidth is kept while the period varies)', `VMU ${vmu.id}, which is best effort`);
+    const periods = raw.periods.map((p, i) => check.positiveDuration(p, `${pointer}/periods/${i}`));
+    return {
+      kind: 'period-sweep',
+      vmu: vmu.id,
+      periods,
+      durationNs: raw.duration === undefined ? durationNs : check.positiveDuration(raw.duration, `${pointer}/duration`),
+      pointer,
+    };
+  }
+  const model = raw.model ?? 'kvm-irmos';
+  checkKnownModel(model, `${pointer}/model`, opts, check);
+  const periods = (raw.periods ?? ['5ms', '7ms', '10ms', '14ms', '20ms', '25ms', '35ms', '50ms']).map((p, i) =>
+    check.positiveDuration(p, `${pointer}/periods/${i}`),
+  );
+  return {
+    kind: 'utilisation-sweep',
+    utilisations: [...raw.utilisations],
+    taskSets: raw.taskSets ?? 20,
+    tasks: raw.tasks ?? 5,
+    periods,
+    durationNs: check.positiveDuration(raw.duration ?? '2s', `${pointer}/duration`),
+    model,
+    pointer,
+  };
 }

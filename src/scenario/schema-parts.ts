@@ -244,3 +244,66 @@ export const policySchema = {
     },
   ],
 } as const;
+
+/**
+ * Extra figures of the report (`hvsim report`), discriminated on `kind`. Each derives variants of
+ * the scenario and runs them (src/report/figures.ts); the scenario's own runs are untouched.
+ */
+export const figureSchema = {
+  type: 'object',
+  title: 'Figure',
+  description: 'An extra report figure derived by re-running variants of this scenario.',
+  required: ['kind'],
+  discriminator: { propertyName: 'kind' },
+  oneOf: [
+    {
+      type: 'object',
+      title: 'Reservation-period sweep',
+      description:
+        'Worst-case wake-up and response latency of one VMU\'s tasks as its reservation period varies at the fixed bandwidth of its SLA (seed figures 11/12); one run per period and model, on the VMU\'s host alone.',
+      additionalProperties: false,
+      required: ['kind', 'vmu', 'periods'],
+      properties: {
+        kind: { const: 'period-sweep', title: 'Kind', description: 'period-sweep or utilisation-sweep.' },
+        vmu: id('VMU', 'Id of a VMU with an SLA; its budget/period ratio is kept.'),
+        periods: {
+          type: 'array',
+          title: 'Periods',
+          description: 'Reservation periods to try, e.g. ["1ms", "10ms", "100ms"].',
+          minItems: 2,
+          items: { $ref: '#/$defs/duration' },
+        },
+        duration: dur('Duration', 'Simulated time of each variant; default: the scenario\'s.'),
+      },
+    },
+    {
+      type: 'object',
+      title: 'Utilisation sweep, fixed priority vs EDF',
+      description:
+        'Seeded random periodic task sets in one VMU holding a whole CPU, scheduled by the guest with rate-monotonic fixed priorities (fifo) and with EDF; deadline-miss ratio against total utilisation.',
+      additionalProperties: false,
+      required: ['kind', 'utilisations'],
+      properties: {
+        kind: { const: 'utilisation-sweep', title: 'Kind', description: 'period-sweep or utilisation-sweep.' },
+        utilisations: {
+          type: 'array',
+          title: 'Utilisations',
+          description: 'Total utilisations of the generated task sets, fractions of one CPU in (0, 1.5].',
+          minItems: 2,
+          items: { type: 'number', exclusiveMinimum: 0, maximum: 1.5 },
+        },
+        taskSets: { type: 'integer', title: 'Task sets', description: 'Random task sets per utilisation.', minimum: 1, maximum: 500, default: 20 },
+        tasks: { type: 'integer', title: 'Tasks', description: 'Tasks per set.', minimum: 2, maximum: 32, default: 5 },
+        periods: {
+          type: 'array',
+          title: 'Periods',
+          description: 'Periods the tasks draw from (uniformly); default 5, 7, 10, 14, 20, 25, 35, 50 ms.',
+          minItems: 1,
+          items: { $ref: '#/$defs/duration' },
+        },
+        duration: { ...dur('Duration', 'Simulated time of each task set (synchronous release: the critical instant comes first).'), default: '2s' },
+        model: { ...id('Model', 'Host model running the VMU (a reservation of the whole CPU).'), default: 'kvm-irmos' },
+      },
+    },
+  ],
+} as const;

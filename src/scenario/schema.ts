@@ -9,7 +9,7 @@
 
 import type { FromSchema } from 'json-schema-to-ts';
 import { DURATION_PATTERN, RATE_PATTERN } from './units.js';
-import { dur, execSchema, hostField, id, ID_PATTERN, policySchema, taskSchema } from './schema-parts.js';
+import { dur, execSchema, figureSchema, hostField, id, ID_PATTERN, policySchema, taskSchema } from './schema-parts.js';
 
 export { ID_PATTERN };
 
@@ -24,6 +24,11 @@ export const scenarioSchema = {
     $schema: { type: 'string', title: 'Schema', description: 'Path or URL of this JSON Schema, for editors; ignored.' },
     name: id('Scenario name', 'Letters, digits, ".", "_", "-"; it becomes a folder name.'),
     description: { type: 'string', title: 'Description', description: 'Free text.', default: '' },
+    question: {
+      type: 'string',
+      title: 'Question',
+      description: 'The question the experiment answers, one sentence; it heads its section of the report.',
+    },
     duration: dur('Duration', 'Simulated time span, e.g. "10s".'),
     warmup: { ...dur('Warm-up', 'Metrics ignore jobs released before this instant; < duration.'), default: '0s' },
     seed: {
@@ -67,6 +72,13 @@ export const scenarioSchema = {
       title: 'Expectations',
       description: 'Bounds on metrics checked after a run; a failed one makes the run exit 1.',
       items: { $ref: '#/$defs/expectation' },
+      default: [],
+    },
+    figures: {
+      type: 'array',
+      title: 'Figures',
+      description: 'Extra figures `hvsim report` derives by re-running variants of this scenario (docs in README).',
+      items: { $ref: '#/$defs/figure' },
       default: [],
     },
   },
@@ -170,12 +182,37 @@ export const scenarioSchema = {
           items: { $ref: '#/$defs/task' },
           default: [],
         },
+        io: {
+          type: 'array',
+          title: 'I/O loads',
+          description: 'Network request/response and disk read loads; each request crosses the host I/O path of the model.',
+          items: { $ref: '#/$defs/ioLoad' },
+          default: [],
+        },
+      },
+    },
+    ioLoad: {
+      type: 'object',
+      title: 'I/O load',
+      description: 'Requests at a Poisson `rate` or every `period`; each costs `compute` in the guest and `device` at the device or wire.',
+      additionalProperties: false,
+      required: ['id', 'kind'],
+      properties: {
+        id: id('I/O load id', 'Unique across tasks, host threads and I/O loads; also the id of its guest handler task.'),
+        kind: { enum: ['net', 'disk'], title: 'Kind', description: 'net: request in from the wire, response out; disk: a read served by the device.' },
+        rate: { $ref: '#/$defs/rate', title: 'Request rate', description: 'Poisson arrival rate, e.g. "200/s".' },
+        period: dur('Period', 'Fixed inter-arrival time (instead of rate).'),
+        compute: { $ref: '#/$defs/exec', title: 'Guest compute', description: 'Guest CPU per request (application + frontend). Default "50us".' },
+        device: dur('Device time', 'Device service time (disk, default "200us") or wire time (net, default "20us") per request.'),
+        deadline: dur('Deadline', 'End-to-end latency bound per request; default none.'),
+        priority: { type: 'integer', minimum: 1, maximum: 99, default: 60, title: 'Handler priority', description: 'Guest SCHED_FIFO priority of the handler thread.' },
       },
     },
     task: taskSchema('Task', {}, []),
     hostThread: taskSchema('Host thread', hostField, ['host']),
     exec: execSchema,
     policy: policySchema,
+    figure: figureSchema,
     modelRequest: {
       title: 'Model',
       description: 'A registry name such as "kvm-irmos", or { name, params } with native parameter overrides.',

@@ -26,6 +26,8 @@ export type Arrival =
   | { kind: 'trace'; times: Ns[] }
   /** Busy loop: one job of unbounded demand released at `offset` (the buggy VMU). */
   | { kind: 'busy'; offset: Ns }
+  /** No releases of its own: jobs are injected by the engine (I/O service stages: dom0 backends, vhost). */
+  | { kind: 'external' }
   /**
    * ADDED for the rt-app bridge (src/rtapp): a closed-loop program of runs, sleeps and periodic
    * timers (src/engine/program.ts). Each run is one job whose demand comes from the program (the
@@ -105,10 +107,36 @@ export interface VmuSpec {
   /** CPU weight (cgroup shares / Xen weight) for proportional-share models; default 1024. */
   weight: number;
   tasks: TaskSpec[];
+  /** Network and disk loads whose requests cross the host's I/O path (dom0 backends, vhost, iothreads). */
+  io: IoLoadSpec[];
+  /** Pin vCPU i to pCPU affinity[i] (Xen's dom0_vcpus_pin); set by models for the domains they add. */
+  pinVcpus?: boolean;
+}
+
+/**
+ * An I/O load of a VMU. `net`: a request arrives from the wire, is handled by the guest, and the
+ * response leaves through the wire; `disk`: the guest issues a read, the device serves it, and the
+ * guest consumes the data. Each model says which host entities the request crosses (its ioPath).
+ */
+export interface IoLoadSpec {
+  /** Unique across tasks, host threads and I/O loads: its guest handler task carries this id. */
+  id: string;
+  kind: 'net' | 'disk';
+  arrival: Arrival;
+  /** Guest CPU per request: the application's work plus the frontend driver's. */
+  compute: ExecDist;
+  /** Device service time (disk) or wire/NIC time (net) per request. */
+  deviceNs: Ns;
+  /** End-to-end latency bound per request (Infinity: none). */
+  deadline: Ns;
+  /** Guest SCHED_FIFO priority of the handler thread. */
+  priority: number;
 }
 
 export interface HostThreadSpec extends TaskSpec {
   host: string;
+  /** Set by KVM models on the vhost/iothread they add for a VMU's I/O (its id). */
+  ioThreadOf?: string;
 }
 
 export interface HostSpec {
@@ -140,9 +168,32 @@ export interface Expectation {
   pointer: string;
 }
 
+/**
+ * An extra report figure that re-runs variants of the scenario (src/report/figures.ts). Optional in
+ * `Scenario` so scenarios built in code need not list any.
+ */
+export type FigureRequest =
+  /** The VMU's reservation period swept at its SLA's bandwidth (seed figures 11/12). */
+  | { kind: 'period-sweep'; vmu: string; periods: Ns[]; durationNs: Ns; pointer: string }
+  /** Random task sets in one whole-CPU VMU: guest fixed priorities (RM) vs guest EDF. */
+  | {
+      kind: 'utilisation-sweep';
+      utilisations: number[];
+      taskSets: number;
+      tasks: number;
+      periods: Ns[];
+      durationNs: Ns;
+      model: string;
+      pointer: string;
+    };
+
 export interface Scenario {
   name: string;
   description: string;
+  /** The question the experiment answers (report heading); '' when the file gives none. */
+  question?: string;
+  /** Extra report figures; absent or empty: none. */
+  figures?: FigureRequest[];
   /** File the scenario came from (for messages); '<memory>' for programmatic scenarios. */
   file: string;
   durationNs: Ns;

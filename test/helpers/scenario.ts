@@ -64,6 +64,7 @@ export function vmu(id: string, tasks: TaskSpec[], opts: Partial<VmuSpec> = {}):
     guest: { scheduler: 'fifo', tickNs: ms(4) },
     weight: 1024,
     tasks: tasks.map((t) => ({ ...t, affinity: t.affinity.filter((i) => i < vcpus) })),
+    io: [],
     ...opts,
   };
 }

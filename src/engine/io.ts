@@ -1,0 +1,96 @@
+// The I/O path: one request of a VMU's I/O load is a chain of stages, each a job injected into a
+// service task on some entity (the guest's handler, a dom0 backend, a vhost thread) or a visit to a
+// device. A stage starts when the previous one ends, so a request waits wherever its next entity is
+// not scheduled: that is how dom0's or vhost's scheduling shows up in guest I/O latency
+// (xen.md §7.2; linux-irmos.md §7.2). Notifications coalesce for free: a service task that already
+// has queued work is runnable and needs no new wake-up.
+
+import type { IoLoadSpec, Ns, VmuSpec } from '../scenario/types.js';
+import { LatencyHistogram } from '../metrics/histogram.js';
+import type { Device } from './device.js';
+import { EventPhase, type EventQueue } from './event-queue.js';
+import type { Task } from './entities.js';
+import type { Rng } from './rng.js';
+import { DemandSampler, ReleaseClock } from './workload.js';
+
+/** A stage of the path, as a model describes it. */
+export type IoStage =
+  /** CPU work on the service task `task` (an id); 'compute' = the load's own sampled guest demand. */
+  | { kind: 'cpu'; task: string; costNs: Ns | 'compute'; what: string }
+  /** Service at the host's device of this kind. */
+  | { kind: 'device'; device: 'net' | 'disk'; what: string };
+
+type ResolvedStage = { kind: 'cpu'; task: Task; costNs: Ns | 'compute' } | { kind: 'device'; device: Device };
+
+export interface IoEngine {
+  readonly now: Ns;
+  readonly queue: EventQueue;
+  readonly durationNs: Ns;
+  readonly warmupNs: Ns;
+  inject(task: Task, demandNs: Ns, onDone: (now: Ns) => void): void;
+}
+
+export class IoLoadStats {
+  readonly latency = new LatencyHistogram();
+  requests = 0;
+  completed = 0;
+  missed = 0;
+}
+
+export class IoLoadRun {
+  readonly stats = new IoLoadStats();
+  private readonly stages: ResolvedStage[];
+  private readonly compute: DemandSampler;
+
+  constructor(
+    readonly spec: IoLoadSpec,
+    readonly vmu: VmuSpec,
+    readonly path: IoStage[],
+    tasks: Map<string, Task>,
+    devices: (kind: 'net' | 'disk') => Device,
+    private readonly engine: IoEngine,
+    rng: Rng,
+  ) {
+    this.stages = path.map((s) => {
+      if (s.kind === 'device') return { kind: 'device', device: devices(s.device) };
+      const task = tasks.get(s.task);
+      if (!task) throw new Error(`I/O path of ${spec.id} names service task ${s.task}, which this host does not have`);
+      return { kind: 'cpu', task, costNs: s.costNs };
+    });
+    this.compute = new DemandSampler(spec.compute, rng);
+    const clock = new ReleaseClock(spec.arrival, rng);
+    const arrivals = engine.queue.timer(EventPhase.release, (now) => {
+      this.start(now);
+      const next = clock.next();
+      if (next <= engine.durationNs) arrivals.arm(Math.max(next, now));
+    });
+    const first = clock.next();
+    if (first <= engine.durationNs) arrivals.arm(first);
+  }
+
+  private start(arrival: Ns): void {
+    const measured = arrival >= this.engine.warmupNs;
+    if (measured) this.stats.requests++;
+    this.advance(arrival, measured, 0);
+  }
+
+  private advance(arrival: Ns, measured: boolean, index: number): void {
+    if (index === this.stages.length) {
+      if (!measured) return;
+      const latency = this.engine.now - arrival;
+      this.stats.completed++;
+      this.stats.latency.record(latency);
+      if (latency > this.spec.deadline) this.stats.missed++;
+      return;
+    }
+    const stage = this.stages[index];
+    const next = () => this.advance(arrival, measured, index + 1);
+    if (stage.kind === 'device') {
+      stage.device.submit(this.engine.now, this.spec.deviceNs, next);
+    } else {
+      const cost = stage.costNs === 'compute' ? this.compute.next() : stage.costNs;
+      if (cost > 0) this.engine.inject(stage.task, cost, next);
+      else next();
+    }
+  }
+}

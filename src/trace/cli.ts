@@ -1,0 +1,107 @@
+// Schedule traces on the command line: `hvsim trace <scenario> --model m [--from t] [--to t]
+// [--max-events n] [--out file]` and `hvsim run … --trace <file>`. main.ts only registers these.
+
+import { join } from 'node:path';
+import type { Argv, CommandModule } from 'yargs';
+import { InputError, describeValue } from '../errors.js';
+import { loadForCli, resolveModels } from '../cli/commands.js';
+import type { Results } from '../metrics/results.js';
+import { writeFileAtomic } from '../report/atomic.js';
+import { formatDuration, parseDuration } from '../scenario/units.js';
+import type { Ns, Scenario } from '../scenario/types.js';
+import { compare, type ModelChoice } from '../simulate.js';
+import { DEFAULT_MAX_EVENTS, serializeTrace, TraceRecorder, type TraceDocument, type TraceOptions } from './recorder.js';
+import { traceScenario } from './run.js';
+
+const FLAGS = '<command line>';
+
+interface TraceArgs {
+  scenario: string;
+  model: string;
+  from?: string;
+  to?: string;
+  'max-events'?: number;
+  seed?: number;
+  out?: string;
+}
+
+export const traceCommand: CommandModule<object, TraceArgs> = {
+  command: 'trace <scenario>',
+  describe: 'run one scenario under one model and write its schedule as Chrome trace-event JSON (Perfetto, chrome://tracing)',
+  builder: (y: Argv) =>
+    y
+      .positional('scenario', { type: 'string', demandOption: true })
+      .option('model', { alias: 'm', type: 'string', demandOption: true, describe: 'model name (see `hvsim models`)' })
+      .option('from', { type: 'string', describe: 'start of the window, e.g. "2s" (default 0s)' })
+      .option('to', { type: 'string', describe: 'end of the window, e.g. "2.5s" (default: the end of the run; the run stops there)' })
+      .option('max-events', { type: 'number', describe: `cap on recorded events (default ${DEFAULT_MAX_EVENTS}); past it the trace is cut and says so` })
+      .option('seed', { type: 'number', describe: 'override the scenario seed' })
+      .option('out', { type: 'string', describe: 'output file (default reports/<scenario name>/trace-<model>.json)' }) as unknown as Argv<TraceArgs>,
+  handler: (args) => {
+    const scenario = loadForCli(args.scenario);
+    const choice = singleModel(resolveModels(scenario, args.model), '/model');
+    const options = traceOptions(scenario, args);
+    const { trace } = traceScenario(scenario, choice, { ...options, seed: seedOf(args.seed) });
+    const out = args.out ?? join('reports', scenario.name, `trace-${choice.model.name}.json`);
+    writeFileAtomic(out, serializeTrace(trace));
+    const info = trace.otherData;
+    process.stdout.write(`wrote ${out}: ${info.events} events, ${formatDuration(info.fromNs)}..${formatDuration(info.toNs)} of ${scenario.name} under ${info.model} (open it in https://ui.perfetto.dev or chrome://tracing)\n`);
+    warnIfCut(trace);
+  },
+};
+
+/**
+ * `hvsim run --trace <file>`: the run as usual, with its schedule recorded (whole run, default cap).
+ * Messages go to stderr so `--json` output stays clean.
+ */
+export function runTraced(scenario: Scenario, choices: ModelChoice[], seed: number | undefined, file: string): Results {
+  const choice = singleModel(choices, '/model');
+  const recorder = new TraceRecorder(scenario, choice.model.name, seed ?? scenario.seed);
+  const results = compare(scenario, [choice], { seed, observer: recorder });
+  recorder.finish(scenario.durationNs);
+  const trace = recorder.document();
+  writeFileAtomic(file, serializeTrace(trace));
+  process.stderr.write(`hvsim: wrote trace ${file} (${trace.otherData.events} events)\n`);
+  warnIfCut(trace);
+  return results;
+}
+
+/** Resolve --from/--to/--max-events against the scenario; errors name the flag. */
+export function traceOptions(scenario: Scenario, args: { from?: string; to?: string; 'max-events'?: number }): TraceOptions {
+  const end = scenario.durationNs;
+  const o: TraceOptions = {};
+  let from: Ns = 0;
+  if (args.from !== undefined) {
+    from = parseDuration(args.from, FLAGS, '/from');
+    if (from >= end) throw new InputError({ file: FLAGS, pointer: '/from', expected: `a time before the end of the run (${formatDuration(end)})`, found: describeValue(args.from) });
+    o.fromNs = from;
+  }
+  if (args.to !== undefined) {
+    const to = parseDuration(args.to, FLAGS, '/to');
+    if (to <= from) throw new InputError({ file: FLAGS, pointer: '/to', expected: `a time after --from (${formatDuration(from)})`, found: describeValue(args.to) });
+    o.toNs = Math.min(to, end);
+  }
+  const max = args['max-events'];
+  if (max !== undefined) {
+    if (!Number.isInteger(max) || max < 1) throw new InputError({ file: FLAGS, pointer: '/max-events', expected: 'a whole number >= 1', found: String(max) });
+    o.maxEvents = max;
+  }
+  return o;
+}
+
+function singleModel(choices: ModelChoice[], pointer: string): ModelChoice {
+  if (choices.length !== 1) {
+    throw new InputError({ file: FLAGS, pointer, expected: 'exactly one model for a trace', found: describeValue(choices.map((c) => c.model.name).join(',')) });
+  }
+  return choices[0];
+}
+
+function warnIfCut(trace: TraceDocument): void {
+  if (trace.otherData.truncated) process.stderr.write(`hvsim: trace ${trace.otherData.note}\n`);
+}
+
+function seedOf(seed: number | undefined): number | undefined {
+  if (seed === undefined) return undefined;
+  if (!Number.isInteger(seed) || seed < 0) throw new InputError({ file: FLAGS, pointer: '/seed', expected: 'a whole number >= 0', found: String(seed) });
+  return seed;
+}

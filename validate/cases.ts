@@ -1,0 +1,122 @@
+// The validation cases: rt-app workloads run on this machine's kernel and, unchanged, through
+// hvsim's kvm-linux host model. Each case names the figures compared (validate/metrics.ts).
+// Thread names stay within 15 characters: the kernel's comm, read back from /proc for CPU shares.
+
+export type Metric =
+  | { kind: 'cpuShare'; thread: string }
+  | { kind: 'missRatio'; thread: string }
+  | { kind: 'wakeup'; thread: string; p: number }
+  | { kind: 'response'; thread: string; p: number }
+  | { kind: 'responseMax'; thread: string };
+
+export interface ValidationCase {
+  id: string;
+  title: string;
+  /** What the kernel is expected to do, with the reference section. */
+  expectation: string;
+  durationS: number;
+  /** rt-app "tasks" object. */
+  tasks: Record<string, unknown>;
+  metrics: Metric[];
+  /** Rows starting before this (µs) are ignored in row statistics (start-up transient); CPU shares use [1 s, end − 0.3 s]. */
+  warmupUs: number;
+}
+
+const TIMER = (period: number) => ({ ref: 'unique', period, mode: 'relative' });
+/** A fair busy loop per CPU: runs 100 ms chunks back to back, forever. */
+const FAIR_HOGS = { hog0: { run: 100000 }, hog1: { run: 100000 } };
+const PERIODIC = { run: 2000, timer: TIMER(10000) };
+
+const latencyAndResponse = (thread: string): Metric[] => [
+  { kind: 'missRatio', thread },
+  { kind: 'wakeup', thread, p: 50 },
+  { kind: 'wakeup', thread, p: 99 },
+  { kind: 'response', thread, p: 50 },
+  { kind: 'response', thread, p: 99 },
+  { kind: 'responseMax', thread },
+];
+
+export const CASES: ValidationCase[] = [
+  {
+    id: 'dl-busy',
+    title: 'SCHED_DEADLINE reservation (3 ms / 10 ms) holding a busy loop',
+    expectation: 'the CBS throttles the loop after 3 ms of each 10 ms period: 30 % of one CPU (linux-irmos.md §4.2)',
+    durationS: 4,
+    tasks: { dl: { policy: 'SCHED_DEADLINE', 'dl-runtime': 3000, 'dl-period': 10000, 'dl-deadline': 10000, run: 100000 } },
+    metrics: [{ kind: 'cpuShare', thread: 'dl' }],
+    warmupUs: 500_000,
+  },
+  {
+    id: 'dl-periodic',
+    title: 'periodic SCHED_DEADLINE task (2 ms every 10 ms, reservation 3/10 ms) next to two fair busy loops',
+    expectation: 'DL beats fair on wake-up: no misses, response ≈ run time (§1.1, §4.2)',
+    durationS: 4,
+    tasks: { dlp: { policy: 'SCHED_DEADLINE', 'dl-runtime': 3000, 'dl-period': 10000, 'dl-deadline': 10000, ...PERIODIC }, ...FAIR_HOGS },
+    metrics: [...latencyAndResponse('dlp'), { kind: 'cpuShare', thread: 'dlp' }],
+    warmupUs: 500_000,
+  },
+  {
+    id: 'fair-periodic',
+    title: 'the same periodic task as SCHED_OTHER next to two fair busy loops',
+    expectation: 'a waking sleeper pre-empts a hog only when far enough behind in virtual time: responses stretch by slices of the hogs (§6.1, §6.2)',
+    durationS: 4,
+    tasks: { fp: { ...PERIODIC }, ...FAIR_HOGS },
+    metrics: [...latencyAndResponse('fp'), { kind: 'cpuShare', thread: 'fp' }, { kind: 'cpuShare', thread: 'hog0' }],
+    warmupUs: 500_000,
+  },
+  {
+    id: 'fifo-hog-1cpu',
+    title: 'SCHED_FIFO busy loop next to a fair periodic task (1 ms every 10 ms), both on CPU 1',
+    expectation:
+      'the fair task starves until the kernel protects it: RT throttling (950 ms per 1 s, §3.1) and, from 6.12, the deferred fair_server (50 ms per 1 s, §4.6); this kernel has both when built with RT_GROUP_SCHED',
+    durationS: 6,
+    tasks: {
+      rthog: { policy: 'SCHED_FIFO', priority: 50, cpus: [1], run: 100000 },
+      fp1: { cpus: [1], run: 1000, timer: TIMER(10000) },
+    },
+    metrics: [
+      { kind: 'responseMax', thread: 'fp1' },
+      { kind: 'cpuShare', thread: 'fp1' },
+      { kind: 'cpuShare', thread: 'rthog' },
+      { kind: 'missRatio', thread: 'fp1' },
+    ],
+    warmupUs: 0,
+  },
+  {
+    id: 'fifo-periodic',
+    title: 'periodic SCHED_FIFO task (2 ms every 10 ms) next to two fair busy loops',
+    expectation: 'RT beats fair at once on wake-up: no misses, response ≈ run time (§1.1)',
+    durationS: 4,
+    tasks: { rtp: { policy: 'SCHED_FIFO', priority: 50, ...PERIODIC }, ...FAIR_HOGS },
+    metrics: latencyAndResponse('rtp'),
+    warmupUs: 500_000,
+  },
+];
+
+/** The calibration workload: a lone SCHED_FIFO task on an idle CPU measures work speed and wake-up latency. */
+export const CALIBRATION: ValidationCase = {
+  id: 'calibration',
+  title: 'calibration: SCHED_FIFO 5 ms every 20 ms alone on CPU 1',
+  expectation: 'run time of 5000 µs of `run` work and the timer wake-up latency of an idle CPU',
+  durationS: 3,
+  tasks: { calib: { policy: 'SCHED_FIFO', priority: 50, cpus: [1], run: 5000, timer: TIMER(20000) } },
+  metrics: [],
+  warmupUs: 200_000,
+};
+
+/** ns per loop fixed in every file, so rt-app does not calibrate (its estimate varies run to run). */
+export const NS_PER_LOOP = 20;
+
+export function rtappDocument(c: ValidationCase, logdir: string): object {
+  return {
+    global: {
+      duration: c.durationS,
+      calibration: NS_PER_LOOP,
+      default_policy: 'SCHED_OTHER',
+      logdir,
+      log_basename: c.id,
+      lock_pages: false,
+    },
+    tasks: c.tasks,
+  };
+}

@@ -1,0 +1,194 @@
+// `npm run validate:linux`: run rt-app workloads on this machine's kernel and the same files through
+// hvsim's kvm-linux host model (with `kernel` = this kernel), and compare. Needs root (SCHED_FIFO,
+// SCHED_DEADLINE) and rt-app (installed with apt-get when missing); skips cleanly otherwise.
+// Writes reports/validation/linux.md. Not part of `npm test`: it takes about half a minute of real
+// time and its figures depend on the machine.
+
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { availableParallelism, release, tmpdir, type } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { writeFileAtomic } from '../src/report/atomic.js';
+import { CALIBRATION, CASES, type ValidationCase } from './cases.js';
+import { figure, formatError, formatValue, percentile, type Figure } from './metrics.js';
+import { runOnHvsim, runOnKernel, type KernelRun } from './runs.js';
+import { explain } from './explanations.js';
+
+const REPORT = join('reports', 'validation', 'linux.md');
+const THRESHOLD = 0.05;
+/** Other processes on the machine (tests of other users, …) above this many CPUs spoil a run: retry it. */
+const FOREIGN_LOAD_LIMIT = 0.05;
+const ATTEMPTS = 4;
+
+/** Run a case on the kernel until nothing else loads the machine (best of ATTEMPTS). */
+async function quietRun(c: ValidationCase, root: string): Promise<KernelRun & { attempts: number }> {
+  let best: (KernelRun & { attempts: number }) | null = null;
+  for (let i = 1; i <= ATTEMPTS; i++) {
+    const run = await runOnKernel({ ...c, id: i === 1 ? c.id : `${c.id}-try${i}` }, root, c.id);
+    if (best === null || run.foreignLoad < best.foreignLoad) best = { ...run, attempts: i };
+    if (run.foreignLoad <= FOREIGN_LOAD_LIMIT) break;
+    process.stdout.write(`  other load ${run.foreignLoad.toFixed(2)} CPU during ${c.id}: retrying\n`);
+  }
+  return best!;
+}
+
+function skip(reason: string): never {
+  process.stdout.write(`validate:linux skipped: ${reason}\n`);
+  process.exit(0);
+}
+
+function sh(cmd: string, args: string[]): { ok: boolean; out: string } {
+  const r = spawnSync(cmd, args, { encoding: 'utf8' });
+  return { ok: r.status === 0, out: `${r.stdout ?? ''}${r.stderr ?? ''}`.trim() };
+}
+
+function ensureRtapp(): void {
+  if (sh('sh', ['-c', 'command -v rt-app']).ok) return;
+  process.stdout.write('rt-app not found: apt-get update && apt-get install -y rt-app\n');
+  const r = sh('sh', ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq rt-app']);
+  if (!sh('sh', ['-c', 'command -v rt-app']).ok) skip(`rt-app is missing and could not be installed (${r.out.split('\n').slice(-2).join(' ') || 'apt-get failed'})`);
+}
+
+interface Machine {
+  uname: string;
+  kernel: string;
+  cpuModel: string;
+  cpus: number;
+  hz: number | null;
+  config: string[];
+  sysctl: string[];
+  rtapp: string;
+  date: string;
+}
+
+function machine(): Machine {
+  let config = '';
+  try {
+    config = gunzipSync(readFileSync('/proc/config.gz')).toString('utf8');
+  } catch {
+    const boot = `/boot/config-${release()}`;
+    if (existsSync(boot)) config = readFileSync(boot, 'utf8');
+  }
+  const pick = (name: string) => (new RegExp(`^(# )?${name}[= ].*$`, 'm').exec(config)?.[0] ?? `${name}: unknown`);
+  const hz = /^CONFIG_HZ=(\d+)$/m.exec(config);
+  const sysctl = ['sched_rt_runtime_us', 'sched_rt_period_us'].map((k) => {
+    try {
+      return `${k} = ${readFileSync(`/proc/sys/kernel/${k}`, 'utf8').trim()}`;
+    } catch {
+      return `${k}: unreadable`;
+    }
+  });
+  const cpuinfo = existsSync('/proc/cpuinfo') ? readFileSync('/proc/cpuinfo', 'utf8') : '';
+  return {
+    uname: sh('uname', ['-a']).out,
+    kernel: release(),
+    cpuModel: /^model name\s*:\s*(.*)$/m.exec(cpuinfo)?.[1] ?? 'unknown',
+    cpus: availableParallelism(),
+    hz: hz ? Number(hz[1]) : null,
+    config: ['CONFIG_HZ', 'CONFIG_RT_GROUP_SCHED', 'CONFIG_FAIR_GROUP_SCHED', 'CONFIG_PREEMPT_DYNAMIC', 'CONFIG_PREEMPT_NONE', 'CONFIG_PREEMPT_VOLUNTARY', 'CONFIG_PREEMPT', 'CONFIG_NO_HZ_IDLE'].map(pick),
+    sysctl,
+    rtapp: sh('dpkg-query', ['-W', 'rt-app']).out || 'unknown version',
+    date: new Date().toISOString(),
+  };
+}
+
+interface Calibration {
+  /** Real µs per configured µs of `run` work. */
+  workScale: number;
+  /** Median timer wake-up latency of an RT task on an idle CPU (µs). */
+  wakeLatencyUs: number;
+  rows: number;
+}
+
+async function calibrate(root: string, tag: string): Promise<Calibration> {
+  const run = await quietRun({ ...CALIBRATION, id: `calibration-${tag}` }, root);
+  const rows = (run.rows.get('calib') ?? []).filter((r) => r.rel_st >= CALIBRATION.warmupUs && r.slack > 0);
+  if (rows.length < 10) throw new Error(`calibration produced ${rows.length} rows:\n${run.output}`);
+  return { workScale: percentile(rows.map((r) => r.run), 50) / 5000, wakeLatencyUs: percentile(rows.map((r) => r.wu_lat), 50), rows: rows.length };
+}
+
+interface CaseResult {
+  c: ValidationCase;
+  figures: Figure[];
+  foreignLoad: number;
+  attempts: number;
+}
+
+function table(results: CaseResult[]): string[] {
+  const lines: string[] = [];
+  for (const { c, figures, foreignLoad, attempts } of results) {
+    lines.push(`### ${c.id}: ${c.title}`, '', `Expected: ${c.expectation}.`, '');
+    lines.push(`Kernel run: ${c.durationS} s; load from other processes during the window ${foreignLoad.toFixed(3)} CPU${attempts > 1 ? ` (best of ${attempts} attempts)` : ''}.`, '');
+    lines.push('| figure | measured (kernel) | predicted (hvsim kvm-linux) | error |', '|---|---:|---:|---:|');
+    for (const f of figures) {
+      const flag = f.error === null || Math.abs(f.error) > THRESHOLD ? ' **>5 %**' : '';
+      lines.push(`| ${f.label} | ${formatValue(f.measured, f.unit)} | ${formatValue(f.predicted, f.unit)} | ${formatError(f)}${flag} |`);
+    }
+    lines.push('');
+  }
+  return lines;
+}
+
+async function main(): Promise<void> {
+  if (type() !== 'Linux') skip(`not Linux (${type()})`);
+  if (process.getuid?.() !== 0) skip('needs root for SCHED_FIFO and SCHED_DEADLINE (run it with sudo)');
+  ensureRtapp();
+  const m = machine();
+  const root = mkdtempSync(join(tmpdir(), 'hvsim-validate-'));
+  process.stdout.write(`validate:linux on ${m.uname}\n${m.cpus} CPUs (${m.cpuModel}), HZ ${m.hz ?? '?'}, ${m.rtapp}; work in ${root}\n`);
+
+  const before = await calibrate(root, 'before');
+  process.stdout.write(`calibration: 1 µs of run work takes ${before.workScale.toFixed(3)} µs; idle RT wake-up latency ${before.wakeLatencyUs} µs\n`);
+  const options = {
+    cpus: m.cpus,
+    kernel: m.kernel,
+    tickNs: m.hz ? Math.round(1e9 / m.hz) : 1e6,
+    workScale: before.workScale,
+    wakeLatencyNs: before.wakeLatencyUs * 1000,
+  };
+
+  const results: CaseResult[] = [];
+  for (const c of CASES) {
+    process.stdout.write(`running ${c.id} (${c.durationS} s) …\n`);
+    const real = await quietRun(c, root);
+    if (real.exitCode !== 0) process.stdout.write(`  rt-app exited with ${real.exitCode}:\n${real.output}\n`);
+    const model = runOnHvsim(c, options);
+    results.push({ c, figures: c.metrics.map((metric) => figure(metric, real, model, c.warmupUs)), foreignLoad: real.foreignLoad, attempts: real.attempts });
+  }
+  const after = await calibrate(root, 'after');
+
+  const over = results.flatMap(({ c, figures }) => figures.filter((f) => f.error === null || Math.abs(f.error) > THRESHOLD).map((f) => ({ c, f })));
+  const md = [
+    '# Validation against the real Linux kernel',
+    '',
+    `Generated by \`npm run validate:linux\` (validate/linux.ts) on ${m.date}. Each case is an rt-app workload run on this`,
+    'machine\'s kernel and, unchanged, through hvsim\'s `kvm-linux` host model with `kernel` set to the running kernel.',
+    'Figures come from the rt-app logs (real ones, and the ones hvsim exports) and, for CPU shares, from',
+    `/proc/<pid>/task/<tid>/schedstat sampled over [1 s, end − 0.3 s]. Errors are (predicted − measured) / measured; ">5 %" marks the ones explained below.`,
+    '',
+    '## Machine',
+    '',
+    `- \`${m.uname}\``,
+    `- kernel ${m.kernel}; ${m.cpus} CPUs: ${m.cpuModel}`,
+    `- ${m.config.join(', ')}`,
+    `- ${m.sysctl.join(', ')}`,
+    `- rt-app: ${m.rtapp}; every file fixes \`calibration\` (ns per loop) so rt-app does not re-calibrate`,
+    `- calibration (SCHED_FIFO 5 ms / 20 ms alone on CPU 1): 1 µs of \`run\` work took ${before.workScale.toFixed(3)} µs before the cases and ${after.workScale.toFixed(3)} µs after; idle wake-up latency ${before.wakeLatencyUs} µs before, ${after.wakeLatencyUs} µs after. hvsim is given the first pair (\`workScale\`, \`wakeLatencyNs\`), the tick 1/HZ and the hrtimer slack of SCHED_OTHER (50 µs).`,
+    '',
+    '## Results',
+    '',
+    ...table(results),
+    '## Errors above 5 %',
+    '',
+    ...(over.length === 0 ? ['None.'] : over.map(({ c, f }) => `- **${c.id} — ${f.label}** (${formatError(f)}): ${explain(c.id, f)}`)),
+    '',
+  ].join('\n');
+  writeFileAtomic(REPORT, md);
+  process.stdout.write(`\n${table(results).join('\n')}\nwrote ${REPORT}\n`);
+}
+
+main().catch((err) => {
+  process.stderr.write(`validate:linux failed: ${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,96 @@
+// Figures compared between the kernel and hvsim, computed by the same code from rt-app log rows
+// (real logs, or the ones hvsim exports) and from CPU-time samples.
+//
+// Per row k of a timer-driven thread (µs):
+//   response_k = run_k + wu_lat_{k−1}: from the timer expiry that released job k to its completion
+//                (row k−1's wu_lat is the wake-up that started row k; after an overrun it is 0 and
+//                the job was released at the previous completion). Row 0: rel_st_0 + run_0.
+//   miss       = slack_k < 0 (the job ended after the next expiry; rt-app's own overrun signal).
+//   wake-up    = wu_lat_k over rows that slept (slack > 0).
+
+import type { RtappLogRow } from '../src/rtapp/logs.js';
+import type { Metric } from './cases.js';
+
+export interface Sample {
+  rows: Map<string, RtappLogRow[]>;
+  /** CPU time share of one CPU over the sampling window, per thread name. */
+  cpuShare: Map<string, number>;
+}
+
+export interface Figure {
+  label: string;
+  unit: '%' | 'µs' | 'ratio';
+  measured: number;
+  predicted: number;
+  /** (predicted − measured) / measured; null when measured is 0. */
+  error: number | null;
+}
+
+export function percentile(values: number[], p: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length)));
+  return sorted[rank - 1];
+}
+
+export function responses(rows: RtappLogRow[], warmupUs: number): number[] {
+  const out: number[] = [];
+  rows.forEach((r, k) => {
+    if (r.rel_st < warmupUs) return;
+    out.push(k === 0 ? r.rel_st + r.run : r.run + rows[k - 1].wu_lat);
+  });
+  return out;
+}
+
+export function metricValue(m: Metric, s: Sample, warmupUs: number): number {
+  const all = s.rows.get(m.thread) ?? [];
+  const rows = all.filter((r) => r.rel_st >= warmupUs);
+  switch (m.kind) {
+    case 'cpuShare':
+      return s.cpuShare.get(m.thread) ?? NaN;
+    case 'missRatio':
+      return rows.length === 0 ? NaN : rows.filter((r) => r.slack < 0).length / rows.length;
+    case 'wakeup':
+      return percentile(rows.filter((r) => r.slack > 0).map((r) => r.wu_lat), m.p);
+    case 'response':
+      return percentile(responses(all, warmupUs), m.p);
+    case 'responseMax':
+      return Math.max(...responses(all, warmupUs));
+  }
+}
+
+export function metricLabel(m: Metric): { label: string; unit: Figure['unit'] } {
+  switch (m.kind) {
+    case 'cpuShare':
+      return { label: `${m.thread} CPU share`, unit: '%' };
+    case 'missRatio':
+      return { label: `${m.thread} misses (slack < 0)`, unit: 'ratio' };
+    case 'wakeup':
+      return { label: `${m.thread} wake-up latency p${m.p}`, unit: 'µs' };
+    case 'response':
+      return { label: `${m.thread} response p${m.p}`, unit: 'µs' };
+    case 'responseMax':
+      return { label: `${m.thread} response max (worst starvation)`, unit: 'µs' };
+  }
+}
+
+export function figure(m: Metric, measured: Sample, predicted: Sample, warmupUs: number): Figure {
+  const a = metricValue(m, measured, warmupUs);
+  const b = metricValue(m, predicted, warmupUs);
+  const { label, unit } = metricLabel(m);
+  return { label, unit, measured: a, predicted: b, error: a === 0 ? (b === 0 ? 0 : null) : (b - a) / a };
+}
+
+export function formatValue(v: number, unit: Figure['unit']): string {
+  if (!Number.isFinite(v)) return '—';
+  if (unit === '%') return `${(v * 100).toFixed(1)} %`;
+  if (unit === 'ratio') return `${(v * 100).toFixed(2)} %`;
+  return `${Math.round(v)} µs`;
+}
+
+export function formatError(f: Figure): string {
+  const abs = f.predicted - f.measured;
+  const absText = f.unit === 'µs' ? `${abs >= 0 ? '+' : ''}${Math.round(abs)} µs` : `${abs >= 0 ? '+' : ''}${(abs * 100).toFixed(2)} pt`;
+  if (f.error === null) return `n/a (${absText})`;
+  return `${f.error >= 0 ? '+' : ''}${(f.error * 100).toFixed(1)} % (${absText})`;
+}
