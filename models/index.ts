@@ -3,11 +3,12 @@ import { InputError, describeValue } from '../src/errors.js';
 import type { HypervisorModel } from '../src/engine/model.js';
 import { kvmIrmos } from './kvm/kvm-irmos.js';
 import { kvmDeadline, kvmLinux, kvmLinuxCfs } from './kvm/kvm-linux.js';
+import { xenCredit, xenCredit2, xenRtds, xenSedf } from './xen/xen-models.js';
 
-export const MODELS: readonly HypervisorModel[] = [kvmIrmos, kvmLinux, kvmLinuxCfs, kvmDeadline];
+export const MODELS: readonly HypervisorModel[] = [xenSedf, xenCredit, xenCredit2, xenRtds, kvmIrmos, kvmLinux, kvmLinuxCfs, kvmDeadline];
 
-/** Models `compare` runs when neither the scenario nor the command line names any. */
-export const DEFAULT_COMPARE = ['kvm-irmos', 'kvm-linux', 'kvm-linux-cfs', 'kvm-deadline'];
+/** Models `compare` runs when neither the scenario nor the command line names any: the seed's question. */
+export const DEFAULT_COMPARE = ['xen-sedf', 'xen-credit', 'kvm-irmos', 'kvm-linux'];
 
 export function modelNames(): string[] {
   return MODELS.map((m) => m.name);

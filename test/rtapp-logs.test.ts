@@ -112,3 +112,16 @@ describe('hvsim run of a DL reservation holding a busy loop', () => {
     expect(rows[1].run).toBeLessThan(340_000);
   });
 });
+
+describe('an iteration with several runs and waits', () => {
+  it('is one row: runs summed, slack at its timer, end at the wake-up', () => {
+    const doc = { global: { duration: 1, calibration: 10 }, tasks: { m: { policy: 'SCHED_FIFO', priority: 50, cpus: [0], run0: 1000, sleep: 2000, run1: 1000, timer: { ref: 'unique', period: 10000 } } } };
+    const imp = importRtapp(parseRtapp(JSON.stringify(doc), 'multi.json'), { cpus: 1, kernel: '6.18', durationNs: ms(50) });
+    const [log] = runWithLogs(imp.scenario);
+    expect(log.rows.slice(0, 2)).toEqual([
+      { idx: 0, perf: 200000, run: 2000, period: 10000, start: 0, end: 10000, rel_st: 0, slack: 6000, c_duration: 2000, c_period: 10000, wu_lat: 0 },
+      { idx: 0, perf: 200000, run: 2000, period: 10000, start: 10000, end: 20000, rel_st: 10000, slack: 6000, c_duration: 2000, c_period: 10000, wu_lat: 0 },
+    ]);
+  });
+});
+

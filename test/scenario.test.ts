@@ -132,6 +132,7 @@ describe('valid scenarios', () => {
       guest: { scheduler: 'edf', tickNs: 4e6 },
       hostPriority: 50,
       weight: 1024,
+      io: [],
       tasks: [
         {
           id: 'decode',

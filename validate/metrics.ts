@@ -18,6 +18,7 @@ export interface Sample {
 }
 
 export interface Figure {
+  metric: Metric;
   label: string;
   unit: '%' | 'µs' | 'ratio';
   measured: number;
@@ -42,12 +43,19 @@ export function responses(rows: RtappLogRow[], warmupUs: number): number[] {
   return out;
 }
 
+/** Percentile of the `run` column (real time of the run events) after warm-up: the execution-time noise. */
+export function runPercentile(rows: RtappLogRow[], warmupUs: number, p: number): number {
+  return percentile(rows.filter((r) => r.rel_st >= warmupUs).map((r) => r.run), p);
+}
+
 export function metricValue(m: Metric, s: Sample, warmupUs: number): number {
-  const all = s.rows.get(m.thread) ?? [];
+  const all = 'thread' in m ? (s.rows.get(m.thread) ?? []) : [];
   const rows = all.filter((r) => r.rel_st >= warmupUs);
   switch (m.kind) {
     case 'cpuShare':
       return s.cpuShare.get(m.thread) ?? NaN;
+    case 'cpuShareSum':
+      return m.threads.reduce((sum, t) => sum + (s.cpuShare.get(t) ?? NaN), 0);
     case 'missRatio':
       return rows.length === 0 ? NaN : rows.filter((r) => r.slack < 0).length / rows.length;
     case 'wakeup':
@@ -63,6 +71,8 @@ export function metricLabel(m: Metric): { label: string; unit: Figure['unit'] } 
   switch (m.kind) {
     case 'cpuShare':
       return { label: `${m.thread} CPU share`, unit: '%' };
+    case 'cpuShareSum':
+      return { label: `${m.threads.join(' + ')} CPU share`, unit: '%' };
     case 'missRatio':
       return { label: `${m.thread} misses (slack < 0)`, unit: 'ratio' };
     case 'wakeup':
@@ -78,7 +88,7 @@ export function figure(m: Metric, measured: Sample, predicted: Sample, warmupUs:
   const a = metricValue(m, measured, warmupUs);
   const b = metricValue(m, predicted, warmupUs);
   const { label, unit } = metricLabel(m);
-  return { label, unit, measured: a, predicted: b, error: a === 0 ? (b === 0 ? 0 : null) : (b - a) / a };
+  return { metric: m, label, unit, measured: a, predicted: b, error: a === 0 ? (b === 0 ? 0 : null) : (b - a) / a };
 }
 
 export function formatValue(v: number, unit: Figure['unit']): string {

@@ -42,7 +42,7 @@ function cpuTimes(pid: number): Map<string, number> {
 }
 
 /** Busy CPU time of the whole machine so far (s): user, nice, system, irq, softirq, steal in /proc/stat. */
-function machineBusySeconds(): number {
+export function machineBusySeconds(): number {
   const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
   return (f[0] + f[1] + f[2] + f[5] + f[6] + f[7]) / 100; // USER_HZ = 100
 }

@@ -7,6 +7,7 @@ import { collectScenarioFiles, compareScenario, describeRun, loadForCli, resolve
 import { runReport } from './report-command.js';
 import { importCommand, loadRunInput, writeRunRtappLogs } from '../rtapp/cli.js'; // rt-app bridge
 import { runTraced, traceCommand } from '../trace/cli.js'; // schedule traces
+import { isolationCommand } from '../isolation/cli.js'; // isolation matrix
 import { MODELS } from '../../models/index.js';
 import { Simulator } from '../engine/simulator.js';
 
@@ -86,13 +87,14 @@ export async function main(argv: string[]): Promise<number> {
         y
           .positional('dir', { type: 'string', default: 'scenarios' })
           .option('out', { type: 'string', default: 'reports', describe: 'output folder' }),
-      (args) => {
+      async (args) => {
         const files = collectScenarioFiles(args.dir);
-        exitCode = runReport(files, args.out) ? EXIT_OK : EXIT_EXPECTATION;
+        exitCode = (await runReport(files, args.out)).ok ? EXIT_OK : EXIT_EXPECTATION;
       },
     )
     .command(importCommand) // `hvsim import rtapp <file>` (src/rtapp/cli.ts)
     .command(traceCommand) // `hvsim trace <scenario> --model m` (src/trace/cli.ts)
+    .command(isolationCommand) // `hvsim isolation <scenario>` (src/isolation/cli.ts)
     .command(
       'models',
       'list the hypervisor models',
@@ -106,7 +108,7 @@ export async function main(argv: string[]): Promise<number> {
         }
       },
     )
-    .demandCommand(1, 'name a command: validate, run, compare, report, import or models')
+    .demandCommand(1, 'name a command: validate, run, compare, report, import, trace, isolation or models')
     .strict()
     .help()
     .version(false)

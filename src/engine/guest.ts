@@ -96,46 +96,45 @@ export class Guest {
     const ordered = this.runnable.slice().sort(this.comparator());
     if (this.kind === 'fair' && ordered.length > 0) this.minVruntime = ordered[0].guestSlot.vruntime;
 
-    // Choose up to one task per vCPU in policy order, greedily honouring affinity.
+    // Which tasks run: in policy order, each task is admitted if the tasks admitted so far and it
+    // can all have an allowed vCPU (bipartite matching by augmenting paths; a few tasks and vCPUs).
     const chosen = new Map<HostEntity, Task>();
-    const free = new Set(this.vcpus);
-    const placed: Task[] = [];
     for (const task of ordered) {
-      if (free.size === 0) break;
-      if (!task.spec.affinity.some((i) => free.has(this.vcpus[i]))) continue;
-      placed.push(task);
-      // Provisionally reserve any allowed vCPU; the final placement below prefers stability.
-      const any = task.spec.affinity.map((i) => this.vcpus[i]).find((v) => free.has(v))!;
-      free.delete(any);
+      if (chosen.size === this.vcpus.length) break;
+      this.augment(task, chosen, new Set());
     }
-    // Keep chosen tasks where they are when allowed (no needless migration), then fill the rest.
-    const vacant = new Set(this.vcpus);
-    for (const task of placed) {
-      const r = task.runner;
-      if (r !== null && r.isVcpu && vacant.has(r) && task.spec.affinity.includes(vcpuIndex(r))) {
-        chosen.set(r, task);
-        vacant.delete(r);
+    // Then avoid needless migrations: swap two chosen tasks when each may run where the other is
+    // placed and one of them gets back the vCPU it is on.
+    for (const [v, task] of [...chosen]) {
+      if (chosen.get(v) !== task) continue; // moved by an earlier swap
+      const home = task.runner;
+      if (home === null || home === v || !home.isVcpu || !task.spec.affinity.includes(vcpuIndex(home))) continue;
+      const other = chosen.get(home);
+      if (other === undefined) {
+        chosen.delete(v);
+        chosen.set(home, task);
+      } else if (other.runner !== home && other.spec.affinity.includes(vcpuIndex(v))) {
+        chosen.set(home, task);
+        chosen.set(v, other);
       }
     }
-    for (const task of placed) {
-      if ([...chosen.values()].includes(task)) continue;
-      const preferred = task.lastProcessor >= 0 ? this.vcpus[task.lastProcessor] : undefined;
-      const target =
-        preferred !== undefined && vacant.has(preferred) && task.spec.affinity.includes(task.lastProcessor)
-          ? preferred
-          : task.spec.affinity.map((i) => this.vcpus[i]).find((v) => vacant.has(v));
-      if (target === undefined) continue;
-      chosen.set(target, task);
-      vacant.delete(target);
+    const changed = this.vcpus.filter((v) => v.task !== (chosen.get(v) ?? null));
+    for (const v of changed) this.host.assign(v, chosen.get(v) ?? null);
+  }
+
+  /** Find `task` a vCPU, moving already chosen tasks along an augmenting path if needed. */
+  private augment(task: Task, chosen: Map<HostEntity, Task>, visited: Set<HostEntity>): boolean {
+    for (const i of task.spec.affinity) {
+      const v = this.vcpus[i];
+      if (visited.has(v)) continue;
+      visited.add(v);
+      const holder = chosen.get(v);
+      if (holder === undefined || this.augment(holder, chosen, visited)) {
+        chosen.set(v, task);
+        return true;
+      }
     }
-    // Unassign first so a task moving between vCPUs is never on two at once.
-    for (const v of this.vcpus) {
-      if (v.task !== null && chosen.get(v) !== v.task) this.host.assign(v, null);
-    }
-    for (const v of this.vcpus) {
-      const task = chosen.get(v) ?? null;
-      if (task !== null && v.task !== task) this.host.assign(v, task);
-    }
+    return false;
   }
 
   private comparator(): (a: Task, b: Task) => number {

@@ -252,6 +252,7 @@ export class Simulator implements IoEngine {
       onDone,
     };
     if (job.measured) task.stats.released++;
+    this.observer?.release?.(this.now, task, job); // ADDED for schedule traces: injected jobs are releases too
     const wasIdle = !task.hasJob;
     task.pushJob(job);
     if (wasIdle) this.taskBecameRunnable(task);
@@ -471,6 +472,17 @@ export class Simulator implements IoEngine {
   private assignVcpu(host: HostState, v: HostEntity, task: Task | null): void {
     const p = v.runningOn >= 0 ? host.cpus[v.runningOn] : null;
     if (p !== null) this.settle(host, p);
+    // A task moving here from another vCPU leaves it first; that vCPU gets its own assignment in the
+    // same pass (another task, or none and then it blocks).
+    const from = task?.runner;
+    if (task !== null && from != null && from !== v && from.task === task) {
+      if (from.runningOn >= 0) {
+        const q = host.cpus[from.runningOn];
+        this.settle(host, q);
+        q.needsRefresh = true;
+      }
+      from.task = null;
+    }
     const old = v.task;
     if (old !== null && old !== task) {
       if (old.hasJob && old.currentJob!.started && p !== null) old.stats.preemptions++;

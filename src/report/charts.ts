@@ -16,6 +16,8 @@ export interface Axis {
   max?: number;
   /** Extend the axis to at least this value (0..100 % axes, for instance). */
   suggestedMax?: number;
+  /** Put ticks exactly at these values (the swept values of a log axis). */
+  ticks?: number[];
 }
 
 export interface XySeries {
@@ -109,11 +111,14 @@ const whiteBackground: Plugin = {
 };
 
 function scale(axis: Axis, kind: 'x' | 'y') {
+  const fixed = axis.ticks;
   return {
     type: axis.log ? ('logarithmic' as const) : ('linear' as const),
     min: axis.min,
     max: axis.max,
     suggestedMax: axis.suggestedMax,
+    ...(fixed ? { afterBuildTicks: (a: { ticks: { value: number }[] }) => void (a.ticks = fixed.map((value) => ({ value }))) } : {}),
+    ticks: { callback: (value: number | string) => (typeof value === 'number' ? formatTick(value) : value) },
     title: { display: true, text: chartText(axis.title), font: { weight: 'bold' as const } },
     grid: { color: kind === 'x' ? '#e6e6e6' : '#dddddd' },
   };
@@ -137,12 +142,14 @@ function configFor(spec: ChartSpec): ChartConfiguration {
       return {
         type: 'line',
         data: {
-          datasets: spec.series.map((s) => ({
+          datasets: spec.series.map((s, i) => ({
             label: chartText(s.label),
             data: s.points.map(([x, y]) => ({ x, y })),
             borderColor: s.color,
             backgroundColor: s.color,
-            borderWidth: s.dash ? 1.5 : 2.5,
+            // chart.js draws the first series on top: later ones get wider, so series that coincide
+            // (models with the same outcome) stay visible as stacked bands of colour.
+            borderWidth: s.dash ? 1.5 : 2.2 + 1.4 * solidIndex(spec.series, i),
             borderDash: s.dash ? [6, 4] : [],
             pointRadius: s.markers ? 3.5 : 0,
             stepped: s.stepped ? ('after' as const) : false,
@@ -150,7 +157,13 @@ function configFor(spec: ChartSpec): ChartConfiguration {
             spanGaps: false,
           })),
         },
-        options: { ...common, parsing: false as const, normalized: true, scales: { x: scale(spec.x, 'x'), y: scale(spec.y, 'y') } },
+        options: {
+          ...common,
+          parsing: false as const,
+          normalized: true,
+          plugins: { ...common.plugins, legend: { position: 'bottom' as const, labels: { usePointStyle: true, pointStyle: 'line', pointStyleWidth: 28 } } },
+          scales: { x: scale(spec.x, 'x'), y: scale(spec.y, 'y') },
+        },
       } as ChartConfiguration;
     case 'bar':
       return {
@@ -174,7 +187,8 @@ function configFor(spec: ChartSpec): ChartConfiguration {
           labels: spec.rows.map(chartText),
           datasets: spec.entities.map((e) => ({
             label: chartText(e.label),
-            data: e.bars.map(([row, start, end]) => ({ y: row, x: [start, end] })),
+            // By label: the category scale reads a numeric y as the point's own index.
+            data: e.bars.map(([row, start, end]) => ({ y: chartText(spec.rows[row]), x: [start, end] })),
             backgroundColor: e.color,
             borderColor: '#ffffff',
             borderWidth: 0,
@@ -195,6 +209,15 @@ function configFor(spec: ChartSpec): ChartConfiguration {
         },
       } as unknown as ChartConfiguration;
   }
+}
+
+/** Tick labels in en-US digits without grouping surprises: 2.5, 10, 1,000. */
+function formatTick(value: number): string {
+  return new Intl.NumberFormat('en-US', { maximumFractionDigits: 3 }).format(value);
+}
+
+function solidIndex(series: XySeries[], i: number): number {
+  return series.slice(0, i).filter((s) => !s.dash).length;
 }
 
 /** Render one chart to PNG bytes. */

@@ -92,7 +92,7 @@ export function periodVariant(scenario: Scenario, figure: PeriodSweep, periodNs:
   const durationNs = figure.durationNs;
   return {
     ...scenario,
-    name: `${scenario.name}~${figure.vmu}-period-${periodNs}ns`,
+    name: `${scenario.name}.${figure.vmu}-period-${periodNs}ns`,
     durationNs,
     warmupNs: Math.min(scenario.warmupNs, Math.floor(durationNs / 10)),
     hosts: scenario.hosts.filter((h) => h.id === vmu.host),
@@ -126,7 +126,7 @@ const ns = (x: number) => `${Math.round(x)}ns`;
 
 /**
  * UUniFast (Bini & Buttazzo 2005): n utilisations summing to `total`, uniformly over the simplex.
- * Periods drawn uniformly from the list; demand rounded to the microsecond (at least 1 µs).
+ * Periods drawn uniformly from the list; demand rounded down to the microsecond (at least 1 µs).
  */
 export function randomTaskSet(rng: Rng, total: number, n: number, periods: readonly Ns[]): { periodNs: Ns; wcetNs: Ns }[] {
   const shares: number[] = [];
@@ -139,7 +139,8 @@ export function randomTaskSet(rng: Rng, total: number, n: number, periods: reado
   shares.push(left);
   return shares.map((u) => {
     const periodNs = periods[Math.min(periods.length - 1, Math.floor(rng.next() * periods.length))];
-    return { periodNs, wcetNs: Math.max(1000, Math.round((u * periodNs) / 1000) * 1000) };
+    // Rounded down: a set never exceeds its target utilisation (EDF at exactly 100 % must not miss).
+    return { periodNs, wcetNs: Math.max(1000, Math.floor((u * periodNs) / 1000) * 1000) };
   });
 }
 
@@ -187,7 +188,7 @@ function runUtilisationPoint(scenario: Scenario, figureIndex: number, figure: Ut
     const set = randomTaskSet(rng, utilisation, figure.tasks, figure.periods);
     actual += set.reduce((a, t) => a + t.wcetNs / t.periodNs, 0);
     for (const [scheduler, acc] of [['fifo', fp], ['edf', edf]] as const) {
-      const sc = taskSetScenario(`${scenario.name}~u${utilisation}-set${k}-${scheduler}`, scenario.seed, figure.durationNs, set, scheduler);
+      const sc = taskSetScenario(`${scenario.name}.u${utilisation}-set${k}-${scheduler}`, scenario.seed, figure.durationNs, set, scheduler);
       const run = simulate(sc, model, request);
       const missed = run.tasks.reduce((a, t) => a + t.missed, 0);
       acc.missed += missed;
@@ -201,6 +202,7 @@ function runUtilisationPoint(scenario: Scenario, figureIndex: number, figure: Ut
 // ---- folding points into charts and sentences -------------------------------------------------
 
 const toMs = (x: Ns) => x / 1e6;
+const setCount = (n: number, of: number) => (n === 0 ? 'no task set' : n === of ? `all ${of} task sets` : `${n} of ${of} task sets`);
 const ratio = (o: { missed: number; judged: number }) => (o.judged === 0 ? 0 : o.missed / o.judged);
 
 export function figureOutputs(scenario: Scenario, figureIndex: number, points: FigurePoint[]): { figures: FigureOutput[]; findings: string[] } {
@@ -252,7 +254,7 @@ function periodOutputs(
         title: `Worst-case wake-up latency vs reservation period at ${pct}`,
         width: 900,
         height: 480,
-        x: { title: 'reservation period P (ms, log scale)', log: true },
+        x: { title: 'reservation period P (ms, log scale)', log: true, ticks: periods },
         y: { title: 'worst-case wake-up latency (ms)', min: 0 },
         series: [...series('wakeupMaxNs'), bound],
       },
@@ -265,7 +267,7 @@ function periodOutputs(
         title: `Worst-case response time vs reservation period at ${pct}`,
         width: 900,
         height: 480,
-        x: { title: 'reservation period P (ms, log scale)', log: true },
+        x: { title: 'reservation period P (ms, log scale)', log: true, ticks: periods },
         y: { title: 'worst-case response time (ms)', min: 0 },
         series: [...series('responseMaxNs'), ...deadlineLines],
       },
@@ -279,7 +281,15 @@ function periodOutputs(
     const first = measured[0]?.outcomes[i];
     const last = measured[measured.length - 1]?.outcomes[i];
     const range = first && last ? `worst-case wake-up ${fmtNs(first.wakeupMaxNs)} at P = ${toMs(measured[0].periodNs)} ms to ${fmtNs(last.wakeupMaxNs)} at ${toMs(measured[measured.length - 1].periodNs)} ms` : 'no run admitted';
-    const met = ok.length === 0 ? 'missed deadlines at every period' : ok.length === measured.length ? 'met every deadline at every period' : `met every deadline only for P in {${ok.join(', ')}} ms`;
+    const all = measured.map((p) => toMs(p.periodNs));
+    const prefix = ok.every((x, k) => x === all[k]);
+    const suffix = ok.every((x, k) => x === all[all.length - ok.length + k]);
+    const met =
+      ok.length === 0
+        ? 'missed deadlines at every period'
+        : ok.length === all.length
+          ? 'met every deadline at every period'
+          : `met every deadline only for ${prefix ? `P ≤ ${ok[ok.length - 1]} ms` : suffix ? `P ≥ ${ok[0]} ms` : `P in {${ok.join(', ')}} ms`}`;
     return `${model}: ${range}; ${met}${refused.length ? `; refused P in {${refused.join(', ')}} ms` : ''}`;
   });
   return { figures, findings: [`Reservation period sweep of ${vmu.id} at ${pct} — ${findings.join('. ')}.`] };
@@ -308,15 +318,15 @@ function utilisationOutputs(
     title: 'Deadline misses vs utilisation: fixed priority (RM) vs EDF',
     width: 900,
     height: 500,
-    x: { title: 'total utilisation of the task set (%)', min: Math.min(...xs, ll * 100) - 2, max: Math.max(...xs) + 2 },
-    y: { title: '%', min: 0, max: 100 },
+    x: { title: 'total utilisation of the task set (%)', ticks: xs },
+    y: { title: 'jobs or task sets (%)', min: 0, max: 100 },
     series: [
-      line('fixed priority (RM): jobs missing their deadline', fpColour, (p) => ratio(p.fp)),
-      line('EDF: jobs missing their deadline', edfColour, (p) => ratio(p.edf)),
-      line('fixed priority (RM): task sets with a miss', fpColour, (p) => p.fp.setsWithMiss / p.sets, true),
+      line('RM: jobs missed', fpColour, (p) => ratio(p.fp)),
+      line('EDF: jobs missed', edfColour, (p) => ratio(p.edf)),
+      line('RM: task sets with a miss', fpColour, (p) => p.fp.setsWithMiss / p.sets, true),
       line('EDF: task sets with a miss', edfColour, (p) => p.edf.setsWithMiss / p.sets, true),
-      vertical(ll * 100, `Liu & Layland bound, n = ${figure.tasks}: ${(ll * 100).toFixed(1)} %`),
-      vertical(Math.LN2 * 100, 'ln 2 = 69.3 %'),
+      vertical(ll * 100, `Liu & Layland, n = ${figure.tasks}: ${(ll * 100).toFixed(1)} %`),
+      vertical(Math.LN2 * 100, 'ln 2: 69.3 %'),
     ],
   };
   const firstMiss = (pick: (p: (typeof points)[number]) => SchedulerOutcome) => points.find((p) => pick(p).setsWithMiss > 0);
@@ -328,7 +338,7 @@ function utilisationOutputs(
   const sentence =
     `Utilisation sweep, ${figure.taskSets} random sets of ${figure.tasks} tasks per point under ${figure.model}: ` +
     `fixed priorities ${at(fpFirst, (p) => p.fp)}, EDF ${at(edfFirst, (p) => p.edf)}; ` +
-    `at U = ${fmtPct(top.utilisation, 0)} fixed priorities missed ${fmtPct(ratio(top.fp), 2)} of jobs in ${top.fp.setsWithMiss} of ${top.sets} sets, EDF ${fmtPct(ratio(top.edf), 2)} in ${top.edf.setsWithMiss}.`;
+    `at U = ${fmtPct(top.utilisation, 0)} fixed priorities missed ${fmtPct(ratio(top.fp), 2)} of jobs (in ${setCount(top.fp.setsWithMiss, top.sets)}), EDF ${fmtPct(ratio(top.edf), 2)} (in ${setCount(top.edf.setsWithMiss, top.sets)}).`;
   return {
     figures: [
       {

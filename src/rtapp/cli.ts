@@ -72,10 +72,12 @@ export function describeImport(imp: RtappImport): string {
   if (s.models.length > 0) lines.push(`  models: ${s.models.map((m) => m.name).join(', ')} with kernel ${String(s.models[0].params.kernel)}`);
   for (const { thread, spec } of imp.threads) {
     const program = spec.arrival.kind === 'program' ? spec.arrival.program : null;
-    lines.push(`  ${spec.id} (#${thread.index}): ${policyText(spec.policy)} on CPUs ${spec.affinity.join(',')}${program && program.offset > 0 ? `, delay ${formatDuration(program.offset)}` : ''}${thread.loop > 0 ? `, ${thread.loop} pass(es)` : ''}`);
+    const noPhases = thread.phases.length === 1 && thread.phases[0].name === thread.name;
+    lines.push(`  ${spec.id} (#${thread.index}): ${policyText(spec.policy)} on CPUs ${spec.affinity.join(',')}${program && program.offset > 0 ? `, delay ${formatDuration(program.offset)}` : ''}${thread.loop > 0 && !noPhases ? `, ${thread.loop} pass(es)` : ''}`);
     program?.phases.forEach((p, i) => {
-      const name = thread.phases[i].name;
-      lines.push(`    ${name === thread.name ? 'events' : `phase ${name}`} ×${p.loop < 0 ? '∞' : p.loop}: ${p.steps.map(stepText).join(', ') || 'nothing'}`);
+      // Without "phases" the thread's own loop counts the iterations.
+      const loop = noPhases ? program.loop : p.loop;
+      lines.push(`    ${noPhases ? 'events' : `phase ${thread.phases[i].name}`} ×${loop < 0 ? '∞' : loop}: ${p.steps.map(stepText).join(', ') || 'nothing'}`);
     });
   }
   return lines.join('\n') + '\n';

@@ -6,6 +6,7 @@ import { Checker, IdRegistry } from './checks.js';
 import type { RawScenario } from './schema.js';
 import { didYouMean } from './suggest.js';
 import { normalizeExec, normalizeTask } from './tasks.js';
+import type { Misbehaviour } from './types.js'; // hvsim isolation
 import type { Arrival, Expectation, FigureRequest, HostSpec, HostThreadSpec, IoLoadSpec, ModelRequest, Scenario, Sla, VmuSpec } from './types.js';
 import { formatDuration } from './units.js';
 import { validateRawScenario } from './validate.js';
@@ -118,7 +119,18 @@ function normalizeVmu(raw: RawVmu, pointer: string, { vmuIds, taskIds, findHost,
   };
   if (raw.sla !== undefined) vmu.sla = normalizeSla(raw.sla, `${pointer}/sla`, check);
   if (raw.hostPriority !== undefined) vmu.hostPriority = raw.hostPriority;
+  if (raw.aggressor !== undefined) vmu.aggressor = normalizeMisbehaviour(raw.aggressor, `${pointer}/aggressor`, check); // hvsim isolation
   return vmu;
+}
+
+/** ADDED for `hvsim isolation`: a factor with mode scale, none with mode busy. */
+function normalizeMisbehaviour(raw: NonNullable<RawVmu['aggressor']>, pointer: string, check: Checker): Misbehaviour {
+  if (raw.mode === 'busy') {
+    if (raw.factor !== undefined) check.fail(`${pointer}/factor`, 'no factor with mode "busy" (a factor goes with mode "scale")', describeValue(raw.factor));
+    return { mode: 'busy' };
+  }
+  if (raw.factor === undefined) check.fail(`${pointer}/factor`, 'the demand multiplier of mode "scale", e.g. 3', 'nothing');
+  return { mode: 'scale', factor: raw.factor };
 }
 
 /** An I/O load: exactly one of rate and period; its handler task shares the task namespace. */

@@ -189,6 +189,18 @@ export const scenarioSchema = {
           items: { $ref: '#/$defs/ioLoad' },
           default: [],
         },
+        aggressor: {
+          type: 'object',
+          title: 'Aggressor',
+          description:
+            'Marks the VMU as an aggressor for `hvsim isolation` and says how it misbehaves there: "busy" (an infinite loop on every vCPU) or "scale" (each task demands `factor` times its execution time). Its own busy tasks count as misbehaviour: the isolation baseline runs without them. Ignored by run and compare.',
+          additionalProperties: false,
+          required: ['mode'],
+          properties: {
+            mode: { enum: ['busy', 'scale'], title: 'Mode', description: 'busy: an infinite loop on every vCPU; scale: every demand times `factor`.' },
+            factor: { type: 'number', minimum: 0.001, maximum: 1000, title: 'Factor', description: 'Demand multiplier of mode "scale", e.g. 3 (required there, not allowed with "busy").' },
+          },
+        },
       },
     },
     ioLoad: {

@@ -111,7 +111,15 @@ export interface VmuSpec {
   io: IoLoadSpec[];
   /** Pin vCPU i to pCPU affinity[i] (Xen's dom0_vcpus_pin); set by models for the domains they add. */
   pinVcpus?: boolean;
+  /** ADDED for `hvsim isolation` (src/isolation): marks an aggressor and how it misbehaves; ignored by runs. */
+  aggressor?: Misbehaviour;
 }
+
+/**
+ * How an aggressor VMU misbehaves in `hvsim isolation`: `busy` adds an infinite loop on each of its
+ * vCPUs; `scale` multiplies every job demand of its tasks by `factor`.
+ */
+export type Misbehaviour = { mode: 'busy' } | { mode: 'scale'; factor: number };
 
 /**
  * An I/O load of a VMU. `net`: a request arrives from the wire, is handled by the guest, and the

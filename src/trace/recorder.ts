@@ -98,8 +98,8 @@ interface Track {
 interface Process {
   key: string;
   name: string;
-  /** [host order, kind, index] for sorting. */
-  sort: [number, number, number, string];
+  /** Host order, kind (pCPUs, VMU, host threads), creation order. */
+  sort: [number, number, number];
 }
 
 interface OpenRun {
@@ -145,7 +145,6 @@ export class TraceRecorder implements SimObserver {
   private readonly jobCount = new Map<Task, number>();
   private readonly seenTasks: Task[] = [];
   private readonly taskSeen = new Set<Task>();
-  private readonly entityHost = new Map<HostEntity, string>();
 
   constructor(
     readonly scenario: Scenario,
@@ -191,15 +190,13 @@ export class TraceRecorder implements SimObserver {
     }
     if (entity !== null) {
       runs[cpu] = { start: now, entity };
-      this.entityHost.set(entity, host);
       this.entityRuns.set(entity, { cpu, start: now, host });
       this.refreshTask(now, entity);
     }
   }
 
-  assign(now: Ns, host: string, vcpu: HostEntity, task: Task | null): void {
+  assign(now: Ns, _host: string, vcpu: HostEntity, task: Task | null): void {
     this.checkCap(now);
-    this.entityHost.set(vcpu, host);
     this.placed.set(vcpu, task);
     this.refreshTask(now, vcpu);
   }
@@ -235,7 +232,7 @@ export class TraceRecorder implements SimObserver {
     this.checkCap(now);
     const args: Record<string, string | number | boolean> = { cpu };
     if (entity !== null) args.entity = entity.id;
-    this.instant(this.cpuTrack(host, cpu), kind, 'policy', now, args);
+    if (cpu >= 0) this.instant(this.cpuTrack(host, cpu), kind, 'policy', now, args);
     if (entity !== null) this.instant(this.entityTrack(entity, host), kind, 'policy', now, args);
   }
 
@@ -269,9 +266,10 @@ export class TraceRecorder implements SimObserver {
     const sorted = this.events.slice().sort((a, b) => a.startNs - b.startNs || a.seq - b.seq);
     const traceEvents: TraceEvent[] = [...metadata];
     for (const e of sorted) {
-      const ev: TraceEvent = { name: e.name, cat: e.cat, ph: e.ph, ts: us(e.startNs), pid: pidOf(e.track), tid: tidOf(e.track) };
-      if (e.ph === 'X') ev.dur = us(e.durNs);
-      else ev.s = 't';
+      const ev: TraceEvent =
+        e.ph === 'X'
+          ? { name: e.name, cat: e.cat, ph: 'X', ts: us(e.startNs), dur: us(e.durNs), pid: pidOf(e.track), tid: tidOf(e.track) }
+          : { name: e.name, cat: e.cat, ph: 'i', s: 't', ts: us(e.startNs), pid: pidOf(e.track), tid: tidOf(e.track) };
       if (e.args !== undefined) ev.args = e.args;
       traceEvents.push(ev);
     }
@@ -436,7 +434,7 @@ export class TraceRecorder implements SimObserver {
   private process(key: string, name: string, host: string, kind: number): string {
     if (!this.processes.has(key)) {
       const hostIndex = this.hostOrder.get(host) ?? this.hostOrder.size + 1000;
-      this.processes.set(key, { key, name, sort: [hostIndex, kind, this.processes.size, key] });
+      this.processes.set(key, { key, name, sort: [hostIndex, kind, this.processes.size] });
     }
     return key;
   }
@@ -449,7 +447,7 @@ export class TraceRecorder implements SimObserver {
   private layout(): { pidOf: (t: TrackKey) => number; tidOf: (t: TrackKey) => number; metadata: TraceEvent[] } {
     const procs = [...this.processes.values()].sort((a, b) => {
       for (let i = 0; i < 3; i++) {
-        const d = (a.sort[i] as number) - (b.sort[i] as number);
+        const d = a.sort[i] - b.sort[i];
         if (d !== 0) return d;
       }
       return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;

@@ -1,0 +1,444 @@
+// Xen Credit scheduler (credit1, `sched/credit.c`; Xen's default from 3.0.3 to 4.11) as a host
+// scheduling class — xen.md §2. Behaviour switches by Xen version: credit-version.ts (§2.13); the
+// accounting pass and cap parking: credit-account.ts (§2.4, §2.11); queue and state: credit-queue.ts.
+//
+// What it models:
+// - Credits: 10 per ms of CPU, 300 per 30 ms slice. Burned exactly whenever the running vCPU is
+//   settled (≥ 4.0, §2.2) or sampled at the tick, −100 to whoever runs (≤ 3.4).
+// - A 10 ms tick per busy pCPU (tslice/3; tslice if tslice < 3 ms): BOOST → UNDER, burn, activate
+//   an inactive vCPU, else placement check for the running vCPU; re-sort the queue after an
+//   accounting (§2.3). It never pre-empts, except to migrate.
+// - Accounting every tslice on the master pCPU (§2.4): credit shared by weight among active domains,
+//   clipped at ±300, UNDER/OVER recomputed, over-credited vCPUs leave the active set; cap parking and
+//   unparking (§2.11).
+// - Wake: BOOST for UNDER vCPUs that are not migrating or parked (§2.5); tickle (§2.6); schedule()
+//   with the rate limit, round-robin behind equals, a 30 ms slice (§2.7); pull-only stealing of
+//   strictly better work when the local candidate is OVER or idle (§2.8); pick_cpu placement (§2.9).
+//
+// Modelling choices [M]:
+// - schedule() is split along the engine's protocol: balance(cpu) does its side effects (steal,
+//   slice timer when the current vCPU stays, idlers mask, stopping the tick) and pickNext(cpu)
+//   recomputes the same choice without side effects; stopped() re-inserts the outgoing vCPU behind
+//   its equals and started() takes the incoming one off the queue and arms its slice.
+// - A pCPU is re-picked only where Xen raises SCHEDULE (slice timer, tickle, block, park, tick
+//   migration): a spurious re-pick would give the running vCPU a fresh 30 ms slice, as in Xen.
+// - SMP choices (flat topology, tickle cursor, kicking cur away): credit-smp.ts. No tasklets, no
+//   yield (the engine has none), timers exact (no 50 µs slop).
+// - A vCPU's first processor is affinity[index mod |affinity|]; its first wake is not boosted
+//   (≥ 4.7), as Xen's insert goes through pick_cpu, which sets MIGRATING.
+// - A vCPU marked to migrate by the tick that blocks before leaving keeps its pCPU.
+// - The accounting timer runs after the ticks and job releases of the same instant (EventPhase.tick),
+//   so the running vCPUs' burn is up to date, as §2.11's example assumes.
+// - Before 3.0.4 caps were sub-idle priorities; here caps always park (the 3.0.4+ rule). Before 4.2
+//   there is no rate limit: ratelimitNs is ignored (read the effective `ratelimitNs`).
+// - Before 4.0 the tick runs on idle pCPUs too (10 ms grid from boot); from 4.0 it stops when a
+//   pCPU idles and restarts on the grid.
+
+import type { Ns } from '../../src/scenario/types.js';
+import { EventPhase, type Timer } from '../../src/engine/event-queue.js';
+import type { HostEntity } from '../../src/engine/entities.js';
+import type { PolicyContext, SchedClass } from '../../src/engine/policy.js';
+import { CreditAccounting } from './credit-account.js';
+import { CreditSmp } from './credit-smp.js';
+import {
+  CREDIT_PRI, runqInsert, runqInsertAt, runqPushHead, runqRemove, runqSort, slotOf,
+  type CreditDomain, type CreditSlot,
+} from './credit-queue.js';
+import { creditFeatures, type CreditFeatures } from './credit-version.js';
+
+export { CREDIT_PRI, creditPriority, creditPriorityName, creditState, type CreditPri } from './credit-queue.js';
+export { creditFeatures, parseXenVersion, type CreditFeatures } from './credit-version.js';
+
+export interface CreditClassOptions {
+  /** sched_credit_tslice_ms, whole ms in 1..1000 (default 30 ms; fixed at 30 ms before 4.2). */
+  tsliceNs?: Ns;
+  /** sched_ratelimit_us: 0 disables, else 100 µs..500 ms and ≤ tslice (default 1 ms); ignored before 4.2, which had none. */
+  ratelimitNs?: Ns;
+  /** Xen version whose Credit rules apply (default '4.19'); '3.x' / < 4.0 samples accounting at the tick. */
+  xenVersion?: string;
+  /** pCPUs in the pool (must match the host). */
+  cpus: number;
+}
+
+export interface CreditAdmitConfig {
+  /** Domain id: weight and cap are per domain. */
+  domain: string;
+  /** 1..65535, default 256. */
+  weight?: number;
+  /** % of one pCPU, 0 = uncapped (default). */
+  cap?: number;
+}
+
+const MS = 1_000_000;
+const CREDITS_PER_MS = 10;
+const DEFAULT_TSLICE_NS = 30 * MS;
+const DEFAULT_RATELIMIT_NS = MS;
+const STEAL_RATELIMIT_NS = MS;
+const DEFAULT_WEIGHT = 256;
+const NO_BALANCE_YET = -Infinity;
+
+export class CreditClass implements SchedClass {
+  readonly name = 'credit';
+  readonly features: CreditFeatures;
+  readonly tsliceNs: Ns;
+  /** Tick period: tslice / 3, or tslice when tslice < 3 ms (§0). */
+  readonly tickNs: Ns;
+  readonly ratelimitNs: Ns;
+  readonly stealRatelimitNs: Ns;
+  readonly creditsPerTslice: number;
+  private readonly creditsPerTick: number;
+  private readonly cpus: number;
+  private readonly domains = new Map<string, CreditDomain>();
+  private readonly acct: CreditAccounting;
+  private readonly runq: HostEntity[][];
+  private readonly smp: CreditSmp;
+  /** When the running vCPU entered the running state on each pCPU (rate limit, §2.7). */
+  private readonly startedAt: Float64Array;
+  private readonly lastBalance: Float64Array;
+  private readonly sortedEpoch: Float64Array;
+  private readonly sliceTimers: Timer[];
+  private readonly tickTimers: Timer[];
+  private readonly acctTimer: Timer;
+  private readonly sortScratch: HostEntity[] = [];
+  private readonly counters = {
+    boosts: 0, unboosts: 0, parks: 0, unparks: 0, tickMigrations: 0, ratelimitHolds: 0, ticks: 0, sampledCharges: 0,
+  };
+
+  constructor(
+    private readonly ctx: PolicyContext,
+    opts: CreditClassOptions,
+  ) {
+    const f = creditFeatures(opts.xenVersion ?? '4.19');
+    this.features = f;
+    if (opts.cpus !== ctx.cpuCount) throw new Error(`credit: cpus (${opts.cpus}) must equal the host's pCPU count (${ctx.cpuCount})`);
+    this.cpus = opts.cpus;
+    const tslice = opts.tsliceNs ?? DEFAULT_TSLICE_NS;
+    if (!Number.isInteger(tslice / MS) || tslice < MS || tslice > 1000 * MS) {
+      throw new Error(`credit: tsliceNs must be a whole number of ms in 1..1000 ms, got ${tslice} ns`);
+    }
+    if (!f.configurableTslice && tslice !== DEFAULT_TSLICE_NS) {
+      throw new Error(`credit: Xen ${opts.xenVersion} has a fixed 30 ms timeslice (sched_credit_tslice_ms came in 4.2)`);
+    }
+    // Before 4.2 there is no rate limit at all: any requested value is ignored (read `ratelimitNs`).
+    const ratelimit = f.ratelimit ? (opts.ratelimitNs ?? DEFAULT_RATELIMIT_NS) : 0;
+    if (ratelimit !== 0) {
+      if (!(ratelimit >= 100_000 && ratelimit <= 500 * MS) || ratelimit > tslice) {
+        throw new Error(`credit: ratelimitNs must be 0 or 100 µs..500 ms and ≤ the timeslice, got ${ratelimit} ns`);
+      }
+    }
+    this.tsliceNs = tslice;
+    const tsliceMs = tslice / MS;
+    // ticks_per_tslice = 3, or 1 below 3 ms (§0); the period is a whole number of µs, as in Xen.
+    this.tickNs = tsliceMs < 3 ? tslice : Math.floor((tsliceMs * 1000) / 3) * 1000;
+    this.ratelimitNs = ratelimit;
+    this.stealRatelimitNs = f.stealRatelimit ? STEAL_RATELIMIT_NS : 0;
+    this.creditsPerTslice = CREDITS_PER_MS * tsliceMs;
+    this.creditsPerTick = (CREDITS_PER_MS * this.tickNs) / MS;
+    this.acct = new CreditAccounting(
+      { creditsPerTslice: this.creditsPerTslice, cpus: this.cpus, perVcpuWeight: f.perVcpuWeight, halveOnClip: f.halveOnClip },
+      { park: (e) => this.park(e), unpark: (e) => this.unpark(e) },
+    );
+    const n = this.cpus;
+    this.runq = Array.from({ length: n }, () => []);
+    this.smp = new CreditSmp(ctx, this, this.runq, f);
+    this.startedAt = new Float64Array(n);
+    this.lastBalance = new Float64Array(n).fill(NO_BALANCE_YET);
+    this.sortedEpoch = new Float64Array(n);
+    this.sliceTimers = Array.from({ length: n }, (_, cpu) => ctx.timer(EventPhase.budget, () => ctx.resched(cpu)));
+    this.tickTimers = Array.from({ length: n }, (_, cpu) => ctx.timer(EventPhase.budget, (now) => this.onTick(cpu, now)));
+    // §2.4: the master pCPU's accounting timer, every tslice from boot.
+    this.acctTimer = ctx.timer(EventPhase.tick, (now) => {
+      this.acct.run();
+      this.acctTimer.arm(now + this.tsliceNs);
+    });
+    this.acctTimer.arm(this.tsliceNs);
+    // [M] before 4.0 the tick is not stopped on idle pCPUs: a fixed grid from boot.
+    if (!f.tickStopsWhenIdle) for (const t of this.tickTimers) t.arm(this.tickNs);
+  }
+
+  admit(e: HostEntity, cfg: CreditAdmitConfig): void {
+    const weight = cfg.weight ?? DEFAULT_WEIGHT;
+    const cap = cfg.cap ?? 0;
+    if (!Number.isInteger(weight) || weight < 1 || weight > 65535) throw new Error(`credit: ${e.id}: weight must be an integer 1..65535, got ${weight}`);
+    if (!Number.isInteger(cap) || cap < 0 || cap > 65535) throw new Error(`credit: ${e.id}: cap must be an integer % ≥ 0 (0 = none), got ${cap}`);
+    let dom = this.domains.get(cfg.domain);
+    if (dom === undefined) {
+      dom = { id: cfg.domain, weight, cap, activeVcpus: [] };
+      this.domains.set(cfg.domain, dom);
+    } else if (dom.weight !== weight || dom.cap !== cap) {
+      throw new Error(`credit: ${e.id}: domain ${cfg.domain} already has weight ${dom.weight} cap ${dom.cap}; weight and cap are per domain`);
+    }
+    if (e.affinity.length === 0 || e.affinity.some((c) => c < 0 || c >= this.cpus)) throw new Error(`credit: ${e.id}: affinity must name pCPUs 0..${this.cpus - 1}`);
+    const index = e.origin.kind === 'vcpu' ? e.origin.index : 0;
+    const slot: CreditSlot = {
+      dom,
+      credit: 0,
+      residual: 0,
+      pri: CREDIT_PRI.UNDER, // §2.1: a new vCPU starts with credit 0, UNDER, inactive
+      parked: false,
+      migrating: true, // [M] insertion goes through pick_cpu, which flags MIGRATING (§2.5)
+      migratePending: false,
+      active: false,
+      processor: e.affinity[index % e.affinity.length],
+      queued: false,
+      burned: 0,
+      sleptAt: -1,
+      sleptRunning: false,
+      sleptCpu: -1,
+      sleptIndex: -1,
+      resumeAt: -1,
+    };
+    e.policy = this;
+    e.slot = slot;
+  }
+
+  // ---- SchedClass ---------------------------------------------------------------------------
+
+  /** §2.5 wake. A parked vCPU stays paused: Xen does not wake a vCPU with a pause flag. */
+  enqueue(e: HostEntity): void {
+    const s = slotOf(e);
+    e.cpu = s.processor;
+    if (s.parked) return;
+    if (s.sleptAt === this.ctx.now && this.resumeInPlace(e, s)) return;
+    this.wake(e);
+  }
+
+  /** §2.1 sleep: off the run queue; v->processor is kept for the next wake. */
+  dequeue(e: HostEntity): void {
+    const s = slotOf(e);
+    const now = this.ctx.now;
+    s.sleptIndex = s.queued ? this.runq[s.processor].indexOf(e) : -1;
+    if (s.queued) this.unqueue(e);
+    if (s.sleptAt !== now) s.sleptRunning = false; // set by stopped() at this instant if it was running
+    s.sleptAt = now;
+    s.migratePending = false; // [M] a blocked vCPU keeps its pCPU
+    e.cpu = -1;
+  }
+
+  /** §2.7 steps 3–5 without side effects (stealing happened in balance()). */
+  pickNext(cpu: number): HostEntity | null {
+    const cur = this.runningHere(cpu);
+    const q = this.runq[cpu];
+    const head = q.length > 0 ? q[0] : null;
+    if (cur === null) return head;
+    if (this.ratelimited(cpu)) return cur;
+    // cur is re-inserted behind its equals: it is the head again only if the head is strictly worse.
+    if (head === null || slotOf(head).pri < slotOf(cur).pri) return cur;
+    return head;
+  }
+
+  /** The side effects of schedule() on `cpu`, just before pickNext: steal (§2.8), timers, idlers. */
+  balance(cpu: number): void {
+    const now = this.ctx.now;
+    const cur = this.runningHere(cpu);
+    const held = cur !== null && this.ratelimited(cpu);
+    let next = this.pickNext(cpu);
+    const resumed = next !== null && slotOf(next).resumeAt === now;
+    if (!held && !resumed) {
+      const pri = next === null ? CREDIT_PRI.IDLE : slotOf(next).pri;
+      // §2.8: steal only when the local candidate is OVER or idle, at most once per 1 ms (≥ 4.18).
+      if (pri <= CREDIT_PRI.OVER && (this.stealRatelimitNs === 0 || now - this.lastBalance[cpu] > this.stealRatelimitNs)) {
+        this.lastBalance[cpu] = now;
+        const stolen = this.smp.steal(cpu, pri);
+        if (stolen !== null) next = stolen;
+      }
+    }
+    if (next === null) {
+      // §2.7 step 6: idle gets no slice timer, joins the idlers, and stops its tick.
+      this.smp.idlers[cpu] = 1;
+      this.sliceTimers[cpu].cancel();
+      if (this.features.tickStopsWhenIdle) this.tickTimers[cpu].cancel();
+      return;
+    }
+    this.smp.idlers[cpu] = 0;
+    if (next !== cur) return; // started() arms the new vCPU's slice
+    if (held) {
+      // §2.7 step 3: keep cur until it has run for the rate limit.
+      this.counters.ratelimitHolds++;
+      this.ctx.note('ratelimit', cpu, cur);
+      this.sliceTimers[cpu].arm(this.startedAt[cpu] + this.ratelimitNs);
+    } else {
+      this.sliceTimers[cpu].arm(now + this.tsliceNs); // picked again: a fresh slice
+    }
+  }
+
+  /** §2.2 exact burning (≥ 4.0): 10 credits per ms, the remainder kept. Sampled mode burns at the tick. */
+  charge(e: HostEntity, _cpu: number, deltaNs: Ns): void {
+    if (this.features.sampledAccounting) return;
+    const s = slotOf(e);
+    const val = deltaNs * CREDITS_PER_MS + s.residual;
+    const credits = Math.floor(val / MS);
+    s.residual = val - credits * MS;
+    s.credit -= credits;
+    s.burned += credits;
+  }
+
+  started(e: HostEntity, cpu: number): void {
+    const s = slotOf(e);
+    if (s.queued) this.unqueue(e);
+    const now = this.ctx.now;
+    this.smp.idlers[cpu] = 0;
+    if (s.resumeAt === now && s.sleptCpu === cpu) return; // it never left in Xen's eyes: same slice, same runtime
+    this.startedAt[cpu] = now;
+    this.sliceTimers[cpu].arm(now + this.tsliceNs);
+    // §2.3: leaving idle restarts the tick on the next multiple of the tick period.
+    const tick = this.tickTimers[cpu];
+    if (!tick.armed) tick.arm(now + this.tickNs - (now % this.tickNs));
+  }
+
+  /** §2.7 step 4: a still-runnable vCPU goes back behind its equals (or migrates, §2.3). */
+  stopped(e: HostEntity, cpu: number): void {
+    const s = slotOf(e);
+    if (!e.runnable) {
+      // Blocking: dequeue() follows at once. Remember where it ran in case it wakes this instant.
+      s.sleptRunning = true;
+      s.sleptCpu = cpu;
+      s.sleptAt = this.ctx.now;
+      return;
+    }
+    if (s.parked || s.queued || e.cpu !== cpu) return;
+    if (s.migratePending) {
+      s.migratePending = false;
+      this.migrate(e);
+      return;
+    }
+    runqInsert(this.runq[cpu], e);
+    s.queued = true;
+  }
+
+  stats(): Record<string, number> {
+    return {
+      ...this.counters,
+      steals: this.smp.steals,
+      stealAttempts: this.smp.stealAttempts,
+      tickles: this.smp.tickles,
+      accountings: this.acct.runs,
+      activations: this.acct.activations,
+      deactivations: this.acct.deactivations,
+    };
+  }
+
+  // ---- internals ----------------------------------------------------------------------------
+
+  /** The vCPU running on `cpu` if it is ours and still wants this pCPU (not parked, not leaving). */
+  private runningHere(cpu: number): HostEntity | null {
+    const cur = this.ctx.current(cpu);
+    if (cur === null || cur.policy !== this || cur.cpu !== cpu || !cur.runnable) return null;
+    const s = slotOf(cur);
+    return s.parked || s.migratePending ? null : cur;
+  }
+
+  private ratelimited(cpu: number): boolean {
+    return this.ratelimitNs > 0 && this.ctx.now - this.startedAt[cpu] < this.ratelimitNs;
+  }
+
+  private unqueue(e: HostEntity): void {
+    const s = slotOf(e);
+    runqRemove(this.runq[s.processor], e);
+    s.queued = false;
+  }
+
+  /**
+   * [M] The engine's guests switch a vCPU from one task to the next by blocking it and waking it
+   * in the same instant; in Xen the vCPU never left. Such a wake is undone: no BOOST, no tickle, a
+   * running vCPU goes back to the head of its queue to be re-picked keeping its slice and runtime,
+   * a queued one goes back to its place. Returns false for a genuine wake.
+   */
+  private resumeInPlace(e: HostEntity, s: CreditSlot): boolean {
+    const q = this.runq[s.processor];
+    if (s.sleptRunning && s.sleptCpu === s.processor) {
+      runqPushHead(q, e);
+      s.resumeAt = this.ctx.now;
+    } else if (s.sleptIndex >= 0) {
+      runqInsertAt(q, Math.min(s.sleptIndex, q.length), e);
+    } else {
+      return false;
+    }
+    s.queued = true;
+    return true;
+  }
+
+  /** §2.5 steps 2–4 (shared by wake, unpark and migration). */
+  private wake(e: HostEntity): void {
+    const s = slotOf(e);
+    const f = this.features;
+    const migrating = s.migrating;
+    s.migrating = false;
+    if (f.boostOnWake && (!migrating || f.boostAfterMigration) && s.pri === CREDIT_PRI.UNDER && !s.parked) {
+      s.pri = CREDIT_PRI.BOOST;
+      this.counters.boosts++;
+      this.ctx.note('boost', s.processor, e);
+    }
+    runqInsert(this.runq[s.processor], e);
+    s.queued = true;
+    this.smp.tickle(e);
+  }
+
+  /** vcpu_migrate after the tick asked to move: pick again, then wake there without BOOST (≥ 4.7). */
+  private migrate(e: HostEntity): void {
+    const s = slotOf(e);
+    const target = this.smp.pickCpu(e);
+    s.migrating = true;
+    s.processor = target;
+    e.cpu = target;
+    this.ctx.note('migrate', target, e);
+    this.wake(e);
+  }
+
+  /** §2.3 the per-pCPU tick. */
+  private onTick(cpu: number, now: Ns): void {
+    this.counters.ticks++;
+    const cur = this.ctx.current(cpu);
+    if (cur !== null && cur.policy === this) {
+      this.ctx.settle(cpu); // burn up to now (exact accounting)
+      const s = slotOf(cur);
+      if (s.pri === CREDIT_PRI.BOOST) {
+        s.pri = CREDIT_PRI.UNDER;
+        this.counters.unboosts++;
+      }
+      if (this.features.sampledAccounting) {
+        // §2.2 before 4.0: a full tick's worth to whoever is running now, whatever it really ran.
+        s.credit -= this.creditsPerTick;
+        s.burned += this.creditsPerTick;
+        this.counters.sampledCharges++;
+      }
+      if (!s.active) {
+        this.acct.activate(cur);
+      } else if (this.cpus > 1 && !s.migratePending && cur.runnable && cur.cpu === cpu) {
+        const better = this.smp.pickCpu(cur);
+        if (better !== cpu) {
+          s.migratePending = true;
+          this.counters.tickMigrations++;
+          this.ctx.resched(cpu);
+        }
+      }
+    }
+    if (this.sortedEpoch[cpu] !== this.acct.epoch) {
+      this.sortedEpoch[cpu] = this.acct.epoch;
+      runqSort(this.runq[cpu], this.sortScratch);
+    }
+    this.tickTimers[cpu].arm(now + this.tickNs);
+  }
+
+  /** §2.11: pause a capped-out vCPU; a running one leaves its pCPU at once. */
+  private park(e: HostEntity): void {
+    const s = slotOf(e);
+    s.parked = true;
+    this.counters.parks++;
+    this.ctx.note('park', s.processor, e);
+    if (s.queued) this.unqueue(e);
+    if (e.runningOn >= 0) this.ctx.resched(e.runningOn);
+  }
+
+  /** §2.11: unpause at credit ≥ 0; the wake it causes is not boosted (PARKED is cleared after it). */
+  private unpark(e: HostEntity): void {
+    const s = slotOf(e);
+    this.counters.unparks++;
+    this.ctx.note('unpark', s.processor, e);
+    if (e.runnable && !s.queued && e.runningOn < 0) {
+      e.cpu = s.processor;
+      this.wake(e);
+    }
+    s.parked = false;
+  }
+}

@@ -1,0 +1,123 @@
+// What every Xen model shares: dom0 as a real domain, scheduled by the same scheduler as the
+// guests, whose kernel runs the split-driver backends (netback, blkback) and the host's own
+// threads; and the I/O path through it (xen.md §7.1, §7.2).
+
+import type { HostPopulation, IoStage, PrepareSetup } from '../../src/engine/model.js';
+import { InputError, pointerOf } from '../../src/errors.js';
+import type { IoLoadSpec, TaskSpec, VmuSpec } from '../../src/scenario/types.js';
+import { readParams, type ParamSpec } from '../params.js';
+
+export const DOM0 = 'dom0';
+export const NETBACK = 'dom0.netback';
+export const BLKBACK = 'dom0.blkback';
+
+/** dom0 and I/O-path parameters common to the Xen models; costs from xen.md §7.4. */
+export function dom0Params(cpus: number) {
+  return {
+    dom0Vcpus: { type: 'number', default: 0, min: 0, max: 512, doc: 'dom0_max_vcpus; 0 = one per pCPU (Xen default, xen.md §0)' },
+    dom0Cpus: { type: 'cpu-list', cpus, doc: 'pCPUs dom0 may run on (default all); with dom0Pin, vCPU i is pinned to the i-th of them' },
+    dom0Pin: { type: 'boolean', default: false, doc: 'dom0_vcpus_pin (xen.md §7.3)' },
+    dom0Weight: { type: 'number', default: 256, min: 1, max: 65535, doc: "dom0's credit/credit2 weight (256 like any domain, xen.md §7.3)" },
+    dom0Cap: { type: 'number', default: 0, min: 0, doc: "dom0's cap in % of one pCPU (0 = none; at most 100 × its vCPUs)" },
+    eventVcpu: { type: 'number', default: 0, min: 0, doc: 'dom0 vCPU the backends\' event channels notify (vCPU0 by default, xen.md §7.1)' },
+    netbackCost: { type: 'duration', default: 4_000, doc: 'dom0 CPU per packet in netback, each direction (2–5 µs, xen.md §7.4)' },
+    blkbackCost: { type: 'duration', default: 20_000, doc: 'dom0 CPU per block request in blkback (10–30 µs, xen.md §7.4)' },
+    blkCompletionCost: { type: 'duration', default: 5_000, doc: 'dom0 CPU to complete a block request' },
+    guestIrqCost: { type: 'duration', default: 5_000, doc: 'guest CPU to take the completion event' },
+  } satisfies Record<string, ParamSpec>;
+}
+
+export interface Dom0Settings {
+  dom0Vcpus: number;
+  dom0Cpus: number[] | undefined;
+  dom0Pin: boolean;
+  dom0Cap: number;
+  eventVcpu: number;
+  netbackCost: number;
+  blkbackCost: number;
+  blkCompletionCost: number;
+  guestIrqCost: number;
+}
+
+export function dom0VcpuCount(p: Dom0Settings, hostCpus: number): number {
+  return p.dom0Vcpus === 0 ? (p.dom0Cpus?.length ?? hostCpus) : p.dom0Vcpus;
+}
+
+/**
+ * The domains on a Xen PH: dom0 first, then the scenario's VMUs. dom0's kernel hosts the backend
+ * threads (bound to the event vCPU) and the scenario's host threads, which under Xen can only run
+ * inside some domain.
+ */
+export function xenPopulation(setup: PrepareSetup, p: Dom0Settings): HostPopulation {
+  const { scenario, host } = setup;
+  const file = scenario.file;
+  const clash = scenario.vmus.findIndex((v) => v.id === DOM0);
+  if (clash >= 0) {
+    throw new InputError({ file, pointer: pointerOf('vmus', clash, 'id'), expected: `a VMU id other than "${DOM0}" (Xen models add dom0 themselves)`, found: `"${DOM0}"` });
+  }
+  const vcpus = dom0VcpuCount(p, host.cpus);
+  if (p.eventVcpu >= vcpus) {
+    throw new InputError({ file, pointer: setup.paramsPointer + pointerOf('eventVcpu'), expected: `a dom0 vCPU index below ${vcpus}`, found: String(p.eventVcpu) });
+  }
+  if (p.dom0Cap > 100 * vcpus) {
+    throw new InputError({ file, pointer: setup.paramsPointer + pointerOf('dom0Cap'), expected: `a cap of at most ${100 * vcpus} (100 × dom0's vCPUs)`, found: String(p.dom0Cap) });
+  }
+  const vmus = scenario.vmus.filter((v) => v.host === host.id);
+  const allDom0Vcpus = Array.from({ length: vcpus }, (_, i) => i);
+  const backend = (id: string): TaskSpec => ({
+    id,
+    arrival: { kind: 'external' },
+    exec: { kind: 'constant', value: 1 },
+    deadline: Infinity,
+    policy: { class: 'fifo', priority: 50 },
+    affinity: [p.eventVcpu],
+  });
+  const tasks: TaskSpec[] = [];
+  if (vmus.some((v) => v.io.some((l) => l.kind === 'net'))) tasks.push(backend(NETBACK));
+  if (vmus.some((v) => v.io.some((l) => l.kind === 'disk'))) tasks.push(backend(BLKBACK));
+  for (const t of scenario.hostThreads.filter((x) => x.host === host.id)) {
+    const { host: _host, ioThreadOf: _io, ...task } = t;
+    tasks.push({ ...task, affinity: allDom0Vcpus });
+  }
+  const dom0: VmuSpec = {
+    id: DOM0,
+    host: host.id,
+    vcpus,
+    affinity: p.dom0Cpus ?? Array.from({ length: host.cpus }, (_, i) => i),
+    pinVcpus: p.dom0Pin,
+    guest: { scheduler: 'fifo', tickNs: 4_000_000 },
+    weight: 1024,
+    tasks,
+    io: [],
+  };
+  return { vmus: [dom0, ...vmus], hostThreads: [] };
+}
+
+/** Split-driver path (xen.md §7.2): every guest request crosses a dom0 backend, twice for the network. */
+export function xenIoPath(load: IoLoadSpec, p: Dom0Settings): IoStage[] {
+  if (load.kind === 'net') {
+    return [
+      { kind: 'cpu', task: NETBACK, costNs: p.netbackCost, what: 'dom0 netback RX' },
+      { kind: 'cpu', task: load.id, costNs: 'compute', what: 'guest handler' },
+      { kind: 'cpu', task: NETBACK, costNs: p.netbackCost, what: 'dom0 netback TX' },
+      { kind: 'device', device: 'net', what: 'wire' },
+    ];
+  }
+  return [
+    { kind: 'cpu', task: load.id, costNs: 'compute', what: 'guest issue (blkfront)' },
+    { kind: 'cpu', task: BLKBACK, costNs: p.blkbackCost, what: 'dom0 blkback' },
+    { kind: 'device', device: 'disk', what: 'disk' },
+    { kind: 'cpu', task: BLKBACK, costNs: p.blkCompletionCost, what: 'dom0 completion' },
+    { kind: 'cpu', task: load.id, costNs: p.guestIrqCost, what: 'guest completion' },
+  ];
+}
+
+/** Read a Xen model's parameters (dom0 + its own) against this host. */
+export function readXenParams<S extends Record<string, ParamSpec>>(own: (cpus: number) => S, setup: PrepareSetup) {
+  const specs = { ...dom0Params(setup.host.cpus), ...own(setup.host.cpus) };
+  return readParams(specs, setup.params, setup.scenario.file, setup.paramsPointer);
+}
+
+export function isDom0(vmu: VmuSpec): boolean {
+  return vmu.id === DOM0;
+}
