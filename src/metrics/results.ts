@@ -107,6 +107,24 @@ export interface Results {
 
 const round6 = (x: number) => Math.round(x * 1e6) / 1e6;
 
+/**
+ * Task ids across runs, first-seen order: models differ in the tasks they add (dom0's backends
+ * under Xen, each VMU's vhost thread under KVM), so no single run lists them all.
+ */
+export function taskIdsOf(runs: readonly ModelRun[]): string[] {
+  const ids: string[] = [];
+  const seen = new Set<string>();
+  for (const run of runs) {
+    for (const t of run.tasks) {
+      if (!seen.has(t.id)) {
+        seen.add(t.id);
+        ids.push(t.id);
+      }
+    }
+  }
+  return ids;
+}
+
 export function collectRun(sim: Simulator): ModelRun {
   const sc = sim.scenario;
   const window = sc.durationNs - sc.warmupNs;

@@ -3,7 +3,7 @@
 // per model, the charts and the reading. `scenarioDoc` is one scenario's report.md/report.html
 // (with the detailed per-metric tables); `indexDoc` is the comparison document over all of them.
 
-import type { ModelRun, Results, TaskResult } from '../metrics/results.js';
+import { taskIdsOf, type ModelRun, type Results, type TaskResult } from '../metrics/results.js';
 import type { Scenario } from '../scenario/types.js';
 import type { Block, Cell, Doc, Text } from './doc.js';
 import { slug } from './doc.js';
@@ -173,11 +173,14 @@ export function perModelBlocks(results: Results, level: Level): Block[] {
 function metricBlocks(scenario: Scenario, results: Results, level: Level): Block[] {
   const runs = results.runs;
   const models = runs.map((r) => r.model);
-  const ids = runs[0]?.tasks.map((t) => t.id) ?? [];
+  const ids = taskIdsOf(runs);
   const out: Block[] = [];
   const metric = (title: string, cell: (t: TaskResult) => Cell) => {
     out.push({ kind: 'heading', level, text: title });
-    out.push({ kind: 'table', header: ['task', ...models], rows: ids.map((id) => [id, ...runs.map((r) => cell(r.tasks.find((t) => t.id === id)!))]) });
+    out.push({ kind: 'table', header: ['task', ...models], rows: ids.map((id) => [id, ...runs.map((r) => {
+      const t = r.tasks.find((x) => x.id === id);
+      return t === undefined ? num('n/a', -1) : cell(t);
+    })]) });
   };
   metric('Deadline misses (missed / judged jobs)', (t) => (t.judged === 0 ? num('—', -1) : num(`${fmtPct(t.missRatio, 2)} (${t.missed}/${t.judged})`, t.missRatio)));
   metric('Response time p50 / p99 / max', (t) => (t.response.count ? num(`${fmtNs(t.response.p50Ns)} / ${fmtNs(t.response.p99Ns)} / ${fmtNs(t.response.maxNs)}`, t.response.p99Ns) : num('—', -1)));

@@ -2,7 +2,7 @@
 // during its runs): response-time CDF per task and model, CPU share received vs reserved per VMU,
 // the schedule excerpt, and guest I/O latency per stack where the scenario has I/O loads.
 
-import { RESPONSE_CDF_PERCENTILES, type Results } from '../metrics/results.js';
+import { RESPONSE_CDF_PERCENTILES, taskIdsOf, type Results } from '../metrics/results.js';
 import type { Scenario } from '../scenario/types.js';
 import { modelColour, type ChartSpec, type XySeries } from './charts.js';
 import type { FigureOutput } from './figures.js';
@@ -14,11 +14,13 @@ const toMs = (ns: number) => ns / 1e6;
 
 /** File names keep ids as they are (the schema limits them to [A-Za-z0-9._-]). */
 export function cdfCharts(scenario: Scenario, results: Results): FigureOutput[] {
-  const ids = results.runs[0]?.tasks.map((t) => t.id) ?? [];
+  const ids = taskIdsOf(results.runs);
   const deadlines = new Map([...scenario.vmus.flatMap((v) => v.tasks), ...scenario.hostThreads].map((t) => [t.id, t.deadline]));
   const out: FigureOutput[] = [];
   for (const id of ids) {
-    const per = results.runs.map((r, i) => ({ model: r.model, i, t: r.tasks.find((x) => x.id === id)! }));
+    const per = results.runs
+      .map((r, i) => ({ model: r.model, i, t: r.tasks.find((x) => x.id === id) }))
+      .filter((p): p is { model: string; i: number; t: NonNullable<typeof p.t> } => p.t !== undefined);
     if (!per.some((p) => p.t.response.count > 0)) continue;
     const series: XySeries[] = per
       .filter((p) => p.t.responseCdfNs.length > 0)
