@@ -72,7 +72,7 @@ function main(): void {
   console.log('\n## Reference scenario: 4 pCPUs, 16 VMUs, 64 tasks\n');
   console.log('| model | simulated | wall | events/s | × real time | peak RSS |\n|---|---|---|---|---|---|');
   // kvm-linux is absent on purpose: stock RT group runtimes apply on every CPU, so 16 groups of 20 % fail its admission.
-  const runs: [string, number][] = [['kvm-irmos', 60], ['kvm-irmos', 600], ['kvm-linux-cfs', 60], ['kvm-deadline', 60]];
+  const runs: [string, number][] = [['kvm-irmos', 60], ['kvm-irmos', 600], ['kvm-linux-cfs', 60], ['kvm-deadline', 60], ['xen-credit', 60], ['xen-credit', 600], ['xen-sedf', 60], ['xen-rtds', 60], ['xen-credit2', 60]];
   for (const [model, seconds] of runs) {
     const r = runChild(model, seconds);
     console.log(

@@ -24,10 +24,15 @@ export interface ValidationCase {
   warmupUs: number;
 }
 
+// The cases use `runtime` (wall-clock busy loops), not `run` (calibrated work): this VM's speed
+// drifts by tens of percent within minutes as the host gets busy (no steal time is reported), so
+// the real time of `run` work is not knowable in advance, while a `runtime` event lasts the same
+// wall time on both sides whatever the speed, and hvsim models its pre-emption semantics exactly
+// (it ends `runtime` after it first ran, however long it was pre-empted).
 const TIMER = (period: number) => ({ ref: 'unique', period, mode: 'relative' });
-/** A fair busy loop per CPU: runs 100 ms chunks back to back, forever. */
-const FAIR_HOGS = { hog0: { run: 100000 }, hog1: { run: 100000 } };
-const PERIODIC = { run: 2000, timer: TIMER(10000) };
+/** A fair busy loop per CPU: 100 ms busy chunks back to back, forever. */
+const FAIR_HOGS = { hog0: { runtime: 100000 }, hog1: { runtime: 100000 } };
+const PERIODIC = { runtime: 2000, timer: TIMER(10000) };
 
 const latencyAndResponse = (thread: string): Metric[] => [
   { kind: 'missRatio', thread },
@@ -44,7 +49,7 @@ export const CASES: ValidationCase[] = [
     title: 'SCHED_DEADLINE reservation (3 ms / 10 ms) holding a busy loop',
     expectation: 'the CBS throttles the loop after 3 ms of each 10 ms period: 30 % of one CPU (linux-irmos.md §4.2)',
     durationS: 4,
-    tasks: { dl: { policy: 'SCHED_DEADLINE', 'dl-runtime': 3000, 'dl-period': 10000, 'dl-deadline': 10000, run: 100000 } },
+    tasks: { dl: { policy: 'SCHED_DEADLINE', 'dl-runtime': 3000, 'dl-period': 10000, 'dl-deadline': 10000, runtime: 100000 } },
     metrics: [{ kind: 'cpuShare', thread: 'dl' }],
     warmupUs: 500_000,
   },
@@ -73,8 +78,8 @@ export const CASES: ValidationCase[] = [
       'the fair task starves until the kernel protects it: RT throttling (950 ms per 1 s, §3.1) and, from 6.12, the deferred fair_server (50 ms per 1 s, §4.6); this kernel has both when built with RT_GROUP_SCHED',
     durationS: 6,
     tasks: {
-      rthog: { policy: 'SCHED_FIFO', priority: 50, cpus: [1], run: 100000 },
-      fp1: { cpus: [1], run: 1000, timer: TIMER(10000) },
+      rthog: { policy: 'SCHED_FIFO', priority: 50, cpus: [1], runtime: 100000 },
+      fp1: { cpus: [1], runtime: 1000, timer: TIMER(10000) },
     },
     metrics: [
       { kind: 'responseMax', thread: 'fp1' },
@@ -105,8 +110,8 @@ export const CALIBRATION: ValidationCase = {
   id: 'calibration',
   title: 'calibration: SCHED_FIFO 5 ms every 20 ms pre-empting a fair loop on CPU 1',
   expectation: 'run time of 5000 µs of `run` work and the timer wake-up latency of a busy CPU',
-  durationS: 3,
-  tasks: { calib: { policy: 'SCHED_FIFO', priority: 50, cpus: [1], run: 5000, timer: TIMER(20000) }, calibhog: { cpus: [1], run: 100000 } },
+  durationS: 2,
+  tasks: { calib: { policy: 'SCHED_FIFO', priority: 50, cpus: [1], run: 5000, timer: TIMER(20000) }, calibhog: { cpus: [1], runtime: 100000 } },
   metrics: [],
   warmupUs: 200_000,
 };

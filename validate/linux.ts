@@ -128,15 +128,16 @@ interface CaseResult {
   model: Sample;
   /** The same case under kernel 5.10 (RT throttling alone), where the kernel's fair-task protection matters. */
   pre612: Sample | null;
+  cal: Calibration;
   foreignLoad: number;
   attempts: number;
 }
 
 function table(results: CaseResult[]): string[] {
   const lines: string[] = [];
-  for (const { c, figures, foreignLoad, attempts } of results) {
+  for (const { c, figures, foreignLoad, attempts, cal } of results) {
     lines.push(`### ${c.id}: ${c.title}`, '', `Expected: ${c.expectation}.`, '');
-    lines.push(`Kernel run: ${c.durationS} s; load from other processes during the window ${foreignLoad.toFixed(3)} CPU${attempts > 1 ? ` (best of ${attempts} attempts)` : ''}.`, '');
+    lines.push(`Kernel run: ${c.durationS} s; load from other processes during the window ${foreignLoad.toFixed(3)} CPU${attempts > 1 ? ` (best of ${attempts} attempts)` : ''}; calibration just before: wake-up latency ${cal.wakeLatencyUs} µs, 1 µs of run work = ${cal.workScale.toFixed(3)} µs.`, '');
     lines.push('| figure | measured (kernel) | predicted (hvsim kvm-linux) | error |', '|---|---:|---:|---:|');
     for (const f of figures) {
       const flag = f.error === null || Math.abs(f.error) > THRESHOLD ? ' **>5 %**' : '';
@@ -155,26 +156,27 @@ async function main(): Promise<void> {
   const root = mkdtempSync(join(tmpdir(), 'hvsim-validate-'));
   process.stdout.write(`validate:linux on ${m.uname}\n${m.cpus} CPUs (${m.cpuModel}), HZ ${m.hz ?? '?'}, ${m.rtapp}; work in ${root}\n`);
 
-  const before = await calibrate(root, 'before');
-  process.stdout.write(`calibration: 1 µs of run work takes ${before.workScale.toFixed(3)} µs; RT wake-up latency on a busy CPU ${before.wakeLatencyUs} µs\n`);
-  const options = {
-    cpus: m.cpus,
-    kernel: m.kernel,
-    tickNs: m.hz ? Math.round(1e9 / m.hz) : 1e6,
-    workScale: before.workScale,
-    wakeLatencyNs: before.wakeLatencyUs * 1000,
-  };
-
   const results: CaseResult[] = [];
   for (const c of CASES) {
-    process.stdout.write(`running ${c.id} (${c.durationS} s) …\n`);
+    // Calibrated right before each case: the VM's speed and interrupt latency drift with host load.
+    const cal = await calibrate(root, c.id);
+    process.stdout.write(`running ${c.id} (${c.durationS} s): 1 µs of run work takes ${cal.workScale.toFixed(3)} µs, RT wake-up latency ${cal.wakeLatencyUs} µs …\n`);
+    const options = {
+      cpus: m.cpus,
+      kernel: m.kernel,
+      tickNs: m.hz ? Math.round(1e9 / m.hz) : 1e6,
+      workScale: cal.workScale,
+      wakeLatencyNs: cal.wakeLatencyUs * 1000,
+    };
     const real = await quietRun(c, root);
     if (real.exitCode !== 0) process.stdout.write(`  rt-app exited with ${real.exitCode}:\n${real.output}\n`);
     const model = runOnHvsim(c, options);
     const pre612 = c.id === 'fifo-hog-1cpu' ? runOnHvsim(c, { ...options, kernel: '5.10' }) : null;
-    results.push({ c, real, model, pre612, figures: c.metrics.map((metric) => figure(metric, real, model, c.warmupUs)), foreignLoad: real.foreignLoad, attempts: real.attempts });
+    const figures = c.metrics.map((metric) => figure(metric, real, model, c.warmupUs));
+    results.push({ c, real, model, pre612, cal, figures, foreignLoad: real.foreignLoad, attempts: real.attempts });
   }
-  const after = await calibrate(root, 'after');
+  const speeds = results.map((r) => r.cal.workScale);
+  const wakes = results.map((r) => r.cal.wakeLatencyUs);
 
   const over = results.flatMap((r) => r.figures.filter((f) => f.error === null || Math.abs(f.error) > THRESHOLD).map((f) => ({ r, f })));
   const md = [
@@ -192,7 +194,7 @@ async function main(): Promise<void> {
     `- ${m.config.join(', ')}`,
     `- ${m.sysctl.join(', ')}`,
     `- rt-app: ${m.rtapp}; every file fixes \`calibration\` (ns per loop) so rt-app does not re-calibrate`,
-    `- calibration (a separate run: SCHED_FIFO 5 ms / 20 ms pre-empting a fair loop on CPU 1): 1 µs of \`run\` work took ${before.workScale.toFixed(3)} µs before the cases and ${after.workScale.toFixed(3)} µs after; wake-up latency ${before.wakeLatencyUs} µs before, ${after.wakeLatencyUs} µs after. hvsim is given the first pair (\`workScale\`, \`wakeLatencyNs\`), the tick 1/HZ and the hrtimer slack of SCHED_OTHER (50 µs).`,
+    `- calibration before each case (a separate 2 s run: SCHED_FIFO 5 ms / 20 ms pre-empting a fair loop on CPU 1): 1 µs of \`run\` work took ${Math.min(...speeds).toFixed(3)}–${Math.max(...speeds).toFixed(3)} µs (the VM's speed drifts with host load, hence \`runtime\` events in the cases); timer wake-up latency of a busy vCPU ${Math.min(...wakes)}–${Math.max(...wakes)} µs (median). hvsim gets each case's pair (\`workScale\`, \`wakeLatencyNs\`), the tick 1/HZ and the hrtimer slack of SCHED_OTHER (50 µs).`,
     '',
     '## Results',
     '',
@@ -202,7 +204,7 @@ async function main(): Promise<void> {
     ...(over.length === 0
       ? ['None.']
       : over.map(({ r, f }) => {
-          const why = explain({ caseId: r.c.id, f, real: r.real, model: r.model, pre612: r.pre612, warmupUs: r.c.warmupUs, wakeLatencyUs: before.wakeLatencyUs, workScale: before.workScale });
+          const why = explain({ caseId: r.c.id, f, real: r.real, model: r.model, pre612: r.pre612, warmupUs: r.c.warmupUs, wakeLatencyUs: r.cal.wakeLatencyUs, workScale: r.cal.workScale });
           return `- **${r.c.id} — ${f.label}** (${formatError(f)}): ${why}`;
         })),
     '',
