@@ -12,6 +12,7 @@ function guestWith(vcpuCount: number, specs: { prio: number; affinity: number[] 
   const host: GuestHost = {
     now: 0,
     settleVcpu() {},
+    guestDirty() {},
     assign(v, t) {
       if (t !== null && t.runner !== null && t.runner !== v && t.runner.task === t) t.runner.task = null;
       v.task = t;

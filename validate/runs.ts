@@ -47,6 +47,30 @@ export function machineBusySeconds(): number {
   return (f[0] + f[1] + f[2] + f[5] + f[6] + f[7]) / 100; // USER_HZ = 100
 }
 
+/**
+ * CPU time (ns) of every task on the machine except those of process `exclude`, keyed by tid, from
+ * schedstat (exact, unlike /proc/stat's tick sampling, which a DL task throttled at ticks fools).
+ */
+function othersCpu(exclude: number): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d) && Number(d) !== exclude)) {
+    let tids: string[];
+    try {
+      tids = readdirSync(`/proc/${pid}/task`);
+    } catch {
+      continue;
+    }
+    for (const tid of tids) {
+      try {
+        out.set(tid, Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]));
+      } catch {
+        // exited meanwhile
+      }
+    }
+  }
+  return out;
+}
+
 export interface KernelRun extends Sample {
   output: string;
   exitCode: number | null;
@@ -69,18 +93,19 @@ export async function runOnKernel(c: ValidationCase, root: string, basename = c.
   const t0 = Date.now();
   await sleep(WINDOW_START_S * 1000);
   const a = cpuTimes(child.pid!);
-  const busyA = machineBusySeconds();
+  const othersA = othersCpu(child.pid!);
   const ta = process.hrtime.bigint();
   await sleep(Math.max(0, (c.durationS - WINDOW_END_MARGIN_S) * 1000 - (Date.now() - t0)));
   const b = cpuTimes(child.pid!);
-  const busyB = machineBusySeconds();
+  const othersB = othersCpu(child.pid!);
   const wall = Number(process.hrtime.bigint() - ta);
   const exitCode = await exited;
   clearTimeout(killer);
   const cpuShare = new Map<string, number>();
   for (const [name, end] of b) cpuShare.set(name, (end - (a.get(name) ?? 0)) / wall);
-  const ours = [...cpuShare.values()].reduce((x, y) => x + y, 0);
-  const foreignLoad = Math.max(0, ((busyB - busyA) * 1e9) / wall - ours);
+  let others = 0;
+  for (const [tid, ns] of othersB) others += ns - (othersA.get(tid) ?? 0); // new tasks: all their time is in the window
+  const foreignLoad = others / wall;
   const rows = new Map<string, RtappLogRow[]>();
   for (const f of readdirSync(dir).filter((x) => x.startsWith(`${basename}-`) && x.endsWith('.log'))) {
     const log = parseRtappLog(readFileSync(join(dir, f), 'utf8'), f);

@@ -36,6 +36,8 @@ export interface GuestHost {
   settleVcpu(vcpu: HostEntity): void;
   /** Place `task` (or nothing) on `vcpu`; wakes or blocks the vCPU on the host as needed. */
   assign(vcpu: HostEntity, task: Task | null): void;
+  /** The guest has a placement to recompute in this instant's reschedule pass. */
+  guestDirty(guest: Guest): void;
 }
 
 export class Guest {
@@ -43,6 +45,7 @@ export class Guest {
   private readonly runnable: Task[] = [];
   private orderCounter = 0;
   private minVruntime = 0;
+  /** Set when a wake, block or tick may change the placement; cleared by reassign(). */
   dirty = false;
 
   constructor(
@@ -52,6 +55,12 @@ export class Guest {
     private readonly host: GuestHost,
   ) {}
 
+  private markDirty(): void {
+    if (this.dirty) return;
+    this.dirty = true;
+    this.host.guestDirty(this);
+  }
+
   wake(task: Task): void {
     // An I/O stage can hand a task new work in the instant its last job finished: it never left.
     if (this.runnable.includes(task)) return;
@@ -60,13 +69,13 @@ export class Guest {
     if (this.kind === 'fair') st.vruntime = Math.max(st.vruntime, this.minVruntime - this.tickNs);
     if (task.spec.policy.class === 'rr' && st.rrLeftNs <= 0) st.rrLeftNs = RR_QUANTUM_NS;
     this.runnable.push(task);
-    this.dirty = true;
+    this.markDirty();
   }
 
   block(task: Task): void {
     const i = this.runnable.indexOf(task);
     if (i >= 0) this.runnable.splice(i, 1);
-    this.dirty = true;
+    this.markDirty();
   }
 
   /** Account executed time into policy state (called with the delta a task just ran). */
@@ -83,16 +92,17 @@ export class Guest {
       if (t.spec.policy.class === 'rr' && t.guestSlot.rrLeftNs <= 0) {
         t.guestSlot.rrLeftNs = RR_QUANTUM_NS;
         t.guestSlot.order = this.orderCounter++;
-        this.dirty = true;
+        this.markDirty();
       }
     }
-    if (this.kind === 'fair') this.dirty = true;
+    if (this.kind === 'fair') this.markDirty();
   }
 
   /** Recompute the placement of runnable tasks on vCPUs (global policy, affinity respected). */
   reassign(): void {
     this.dirty = false;
     for (const v of this.vcpus) this.host.settleVcpu(v);
+    if (this.vcpus.length === 1) return this.reassignSingle();
     const ordered = this.runnable.slice().sort(this.comparator());
     if (this.kind === 'fair' && ordered.length > 0) this.minVruntime = ordered[0].guestSlot.vruntime;
 
@@ -122,6 +132,16 @@ export class Guest {
     for (const v of changed) this.host.assign(v, chosen.get(v) ?? null);
   }
 
+  /** One vCPU (the common case): the best runnable task, found without sorting or allocating. */
+  private reassignSingle(): void {
+    const compare = this.comparator();
+    let best: Task | null = null;
+    for (const t of this.runnable) if (best === null || compare(t, best) < 0) best = t;
+    if (this.kind === 'fair' && best !== null) this.minVruntime = best.guestSlot.vruntime;
+    const v = this.vcpus[0];
+    if (v.task !== best) this.host.assign(v, best);
+  }
+
   /** Find `task` a vCPU, moving already chosen tasks along an augmenting path if needed. */
   private augment(task: Task, chosen: Map<HostEntity, Task>, visited: Set<HostEntity>): boolean {
     for (const i of task.spec.affinity) {
@@ -138,6 +158,12 @@ export class Guest {
   }
 
   private comparator(): (a: Task, b: Task) => number {
+    return (this.compare ??= this.makeComparator());
+  }
+
+  private compare: ((a: Task, b: Task) => number) | undefined;
+
+  private makeComparator(): (a: Task, b: Task) => number {
     switch (this.kind) {
       case 'fifo':
         return (a, b) => priorityOf(b) - priorityOf(a) || a.guestSlot.order - b.guestSlot.order;

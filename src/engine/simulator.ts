@@ -67,6 +67,8 @@ export class HostState {
   readonly cpus: Pcpu[];
   readonly entities: HostEntity[] = [];
   readonly guests: Guest[] = [];
+  /** Guests whose placement changes in this instant (reschedule pass). */
+  readonly dirtyGuests: Guest[] = [];
   stack!: ClassStack;
   build!: HostBuild;
 
@@ -348,6 +350,10 @@ export class Simulator implements IoEngine {
         if (v.runningOn >= 0) this.settle(host, host.cpus[v.runningOn]);
       },
       assign: (v, task) => this.assignVcpu(host, v, task),
+      guestDirty: (guest) => {
+        host.dirtyGuests.push(guest);
+        this.dirtyHosts.add(host);
+      },
     };
   }
 
@@ -528,14 +534,14 @@ export class Simulator implements IoEngine {
   }
 
   private reschedulePass(): void {
-    while (this.dirtyHosts.size > 0) {
-      const hosts = [...this.dirtyHosts];
-      this.dirtyHosts.clear();
-      for (const host of hosts) {
-        for (const guest of host.guests) if (guest.dirty) guest.reassign();
-        for (const p of host.cpus) if (p.needsResched) this.reschedule(host, p);
-        for (const p of host.cpus) if (p.needsRefresh) this.refreshCompletion(p);
-      }
+    // A host marked again while it is being handled is visited again (Set iteration sees it).
+    for (const host of this.dirtyHosts) {
+      this.dirtyHosts.delete(host);
+      const guests = host.dirtyGuests;
+      for (let i = 0; i < guests.length; i++) if (guests[i].dirty) guests[i].reassign();
+      guests.length = 0;
+      for (const p of host.cpus) if (p.needsResched) this.reschedule(host, p);
+      for (const p of host.cpus) if (p.needsRefresh) this.refreshCompletion(p);
     }
   }
 
