@@ -51,8 +51,17 @@ export function describeRun(results: Results): string {
   for (const run of results.runs) {
     lines.push(`  ${run.model}`);
     for (const t of run.tasks) {
+      if (t.completed === 0 && t.judged === 0) {
+        lines.push(`    ${t.id.padEnd(16)} no job finished (a busy loop or idle)  cpu ${fmtPct(t.cpuShare, 1)}`);
+        continue;
+      }
       lines.push(
         `    ${t.id.padEnd(16)} misses ${fmtPct(t.missRatio, 2).padStart(8)}  resp p99 ${fmtNs(t.response.p99Ns).padStart(9)}  max ${fmtNs(t.response.maxNs).padStart(9)}  wake max ${fmtNs(t.wakeup.maxNs).padStart(9)}  cpu ${fmtPct(t.cpuShare, 1)}`,
+      );
+    }
+    for (const l of run.io) {
+      lines.push(
+        `    I/O ${l.id.padEnd(12)} ${l.kind} ${l.completed}/${l.requests} requests  latency p50 ${fmtNs(l.latency.p50Ns)}  p99 ${fmtNs(l.latency.p99Ns)}  max ${fmtNs(l.latency.maxNs)}  via ${l.path.join(' → ')}`,
       );
     }
   }
