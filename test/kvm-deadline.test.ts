@@ -5,11 +5,11 @@ import type { HostEntity } from '../src/engine/entities.js';
 import { EventPhase } from '../src/engine/event-queue.js';
 import type { HypervisorModel } from '../src/engine/model.js';
 import type { PolicyContext, SchedClass, ServedClass } from '../src/engine/policy.js';
-import type { SimObserver } from '../src/engine/simulator.js';
 import { simulate } from '../src/simulate.js';
 import { CbsState } from '../models/kvm/cbs.js';
 import { DeadlineClass, type DeadlineAdmitConfig } from '../models/kvm/deadline.js';
 import { busyTask, host, hostThread, ms, scenario, task, us } from './helpers/scenario.js';
+import { ServiceLog } from './helpers/service-log.js';
 
 // ---- harness --------------------------------------------------------------------------------
 
@@ -90,38 +90,6 @@ function dlModel(
   return h;
 }
 
-/** Run intervals [start, end) per entity, from the dispatch observer. */
-class ServiceLog implements SimObserver {
-  readonly runs = new Map<string, [number, number][]>();
-  private readonly open = new Map<number, { id: string; start: number }>();
-
-  dispatch(now: number, _host: string, cpu: number, entity: HostEntity | null): void {
-    const cur = this.open.get(cpu);
-    if (cur !== undefined) {
-      if (now > cur.start) this.of(cur.id).push([cur.start, now]);
-      this.open.delete(cpu);
-    }
-    if (entity !== null) this.open.set(cpu, { id: entity.id, start: now });
-  }
-
-  finish(end: number): void {
-    for (const [, cur] of this.open) if (end > cur.start) this.of(cur.id).push([cur.start, end]);
-    this.open.clear();
-  }
-
-  of(id: string): [number, number][] {
-    let list = this.runs.get(id);
-    if (list === undefined) this.runs.set(id, (list = []));
-    return list;
-  }
-
-  serviceIn(id: string, from: number, to: number): number {
-    let sum = 0;
-    for (const [a, b] of this.of(id)) sum += Math.max(0, Math.min(b, to) - Math.max(a, from));
-    return sum;
-  }
-}
-
 const dlParams = (runtime: number, deadline: number, period: number): DeadlineAdmitConfig => ({ runtimeNs: runtime, deadlineNs: deadline, periodNs: period });
 const dlPolicy = (runtime: number, deadline: number, period: number) => ({ class: 'deadline' as const, runtime, deadline, period });
 
@@ -161,7 +129,7 @@ describe('SCHED_DEADLINE on one CPU (§4.2)', () => {
     });
     const log = new ServiceLog();
     simulate(sc, h.model, undefined, { observer: log });
-    log.finish(ms(20));
+    log.close(ms(20));
     expect(log.of('c')).toEqual([[0, ms(1)], [ms(10), ms(11)]]);
   });
 
@@ -180,7 +148,7 @@ describe('SCHED_DEADLINE on one CPU (§4.2)', () => {
     });
     const log = new ServiceLog();
     simulate(sc, h.model, undefined, { observer: log });
-    log.finish(ms(20));
+    log.close(ms(20));
     expect(log.of('c')).toEqual([[0, ms(1)], [ms(3), ms(3.5)], [ms(10), ms(11.5)]]);
   });
 });
@@ -270,11 +238,11 @@ describe('SCHED_DEADLINE global EDF (§4.4)', () => {
     });
     const log = new ServiceLog();
     const run = simulate(sc, h.model, undefined, { observer: log });
-    log.finish(ms(600));
+    log.close(ms(600));
     // Each gets exactly its bandwidth: the CPUs have room for all (0.2 + 0.25 + 0.2 < 2).
-    expect(log.serviceIn('a', 0, ms(600))).toBe(ms(120));
-    expect(log.serviceIn('b', 0, ms(600))).toBe(ms(150));
-    expect(log.serviceIn('c', 0, ms(600))).toBe(ms(120));
+    expect(log.service('a', 0, ms(600))).toBe(ms(120));
+    expect(log.service('b', 0, ms(600))).toBe(ms(150));
+    expect(log.service('c', 0, ms(600))).toBe(ms(120));
     const stats = run.hosts[0].classStats.deadline;
     expect(stats.pushes + stats.pulls).toBeGreaterThan(0);
   });
@@ -291,7 +259,7 @@ describe('fair_server (§4.6)', () => {
     });
     const log = new ServiceLog();
     const run = simulate(sc, h.model, undefined, { observer: log });
-    log.finish(ms(5000));
+    log.close(ms(5000));
     return { log, run };
   };
 
@@ -299,11 +267,11 @@ describe('fair_server (§4.6)', () => {
     const { log, run } = runFairVsRt(true);
     let minFair = Infinity;
     for (let start = 0; start + ms(1000) <= ms(5000); start += ms(1)) {
-      minFair = Math.min(minFair, log.serviceIn('cfs', start, start + ms(1000)));
+      minFair = Math.min(minFair, log.service('cfs', start, start + ms(1000)));
     }
     expect(minFair).toBeGreaterThanOrEqual(ms(50));
-    const fairTotal = log.serviceIn('cfs', 0, ms(5000));
-    const rtTotal = log.serviceIn('rt', 0, ms(5000));
+    const fairTotal = log.service('cfs', 0, ms(5000));
+    const rtTotal = log.service('rt', 0, ms(5000));
     expect(fairTotal + rtTotal).toBe(ms(5000)); // the CPU never idles: RT gets everything else
     expect(fairTotal).toBeLessThanOrEqual(ms(5 * 50 + 1)); // and no more than the server's budget
     expect(run.hosts[0].classStats.deadline.fairServerActivations).toBeGreaterThan(0);
@@ -311,7 +279,7 @@ describe('fair_server (§4.6)', () => {
 
   it('without a fair_server the same fair loop starves (the test above can fail)', () => {
     const { log } = runFairVsRt(false);
-    expect(log.serviceIn('cfs', 0, ms(5000))).toBe(0);
+    expect(log.service('cfs', 0, ms(5000))).toBe(0);
   });
 
   it('stays out of the way without RT pressure: a lone fair loop never makes the server enter the DL band', () => {
@@ -335,8 +303,8 @@ describe('fair_server (§4.6)', () => {
     });
     const log = new ServiceLog();
     const run = simulate(sc, h.model, undefined, { observer: log });
-    log.finish(ms(3000));
+    log.close(ms(3000));
     expect(run.tasks.find((t) => t.id === 'd')!.missed).toBe(0);
-    expect(log.serviceIn('cfs', 0, ms(3000))).toBeGreaterThanOrEqual(ms(3 * 50) - ms(50));
+    expect(log.service('cfs', 0, ms(3000))).toBeGreaterThanOrEqual(ms(3 * 50) - ms(50));
   });
 });

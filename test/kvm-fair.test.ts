@@ -1,13 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { HostEntity } from '../src/engine/entities.js';
 import type { HypervisorModel } from '../src/engine/model.js';
-import type { SimObserver } from '../src/engine/simulator.js';
 import { simulate } from '../src/simulate.js';
 import type { TaskSpec } from '../src/scenario/types.js';
 import { CfsClass, type FairGroupConfig } from '../models/kvm/fair.js';
 import { RtClass } from '../models/kvm/rt.js';
 import { busyTask, host, hostThread, ms, periodic, s, scenario, task } from './helpers/scenario.js';
+import { ServiceLog } from './helpers/service-log.js';
 
 /** fifo/rr threads → RtClass (unthrottled), fair threads → CfsClass, in the group named by `groupOf`. */
 function fairModel(groups: FairGroupConfig[] = [], groupOf: Record<string, string> = {}): HypervisorModel {
@@ -26,51 +25,6 @@ function fairModel(groups: FairGroupConfig[] = [], groupOf: Record<string, strin
       return { classes: [rt, cfs], mapping: [], settings: {} };
     },
   };
-}
-
-/** Records, from dispatch events, which entity ran when (merged across CPUs). */
-class ServiceLog {
-  private readonly open = new Map<number, { id: string; start: number }>();
-  readonly runs = new Map<string, [number, number][]>();
-  readonly observer: SimObserver = {
-    dispatch: (now: number, _host: string, cpu: number, e: HostEntity | null) => {
-      const o = this.open.get(cpu);
-      if (o !== undefined) {
-        if (now > o.start) this.push(o.id, o.start, now);
-        this.open.delete(cpu);
-      }
-      if (e !== null) this.open.set(cpu, { id: e.id, start: now });
-    },
-  };
-
-  close(end: number): this {
-    for (const o of this.open.values()) if (end > o.start) this.push(o.id, o.start, end);
-    this.open.clear();
-    for (const list of this.runs.values()) list.sort((a, b) => a[0] - b[0]);
-    return this;
-  }
-
-  private push(id: string, a: number, b: number): void {
-    const list = this.runs.get(id) ?? [];
-    const last = list[list.length - 1];
-    if (last !== undefined && last[1] === a) last[1] = b;
-    else list.push([a, b]);
-    this.runs.set(id, list);
-  }
-
-  service(id: string, from: number, to: number): number {
-    let sum = 0;
-    for (const [a, b] of this.runs.get(id) ?? []) sum += Math.max(0, Math.min(b, to) - Math.max(a, from));
-    return sum;
-  }
-
-  /** Gaps between consecutive runs of `id`: [end of one run, start of the next]. */
-  gaps(id: string): [number, number][] {
-    const runs = this.runs.get(id) ?? [];
-    const out: [number, number][] = [];
-    for (let i = 1; i < runs.length; i++) if (runs[i][0] > runs[i - 1][1]) out.push([runs[i - 1][1], runs[i][0]]);
-    return out;
-  }
 }
 
 const fair = (nice = 0) => ({ policy: { class: 'fair' as const, nice } });

@@ -5,12 +5,12 @@ import type { HostEntity } from '../src/engine/entities.js';
 import { EventPhase } from '../src/engine/event-queue.js';
 import type { HypervisorModel } from '../src/engine/model.js';
 import type { PolicyContext, SchedClass } from '../src/engine/policy.js';
-import type { SimObserver } from '../src/engine/simulator.js';
 import type { TaskSpec } from '../src/scenario/types.js';
 import { simulate } from '../src/simulate.js';
 import { CbsState } from '../models/kvm/cbs.js';
 import { IrmosClass, type IrmosGroupConfig } from '../models/kvm/irmos.js';
 import { busyTask, host, hostThread, ms, scenario, task, us } from './helpers/scenario.js';
+import { ServiceLog } from './helpers/service-log.js';
 
 // ---- harness --------------------------------------------------------------------------------
 
@@ -68,55 +68,10 @@ function irmosModel(
   return h;
 }
 
-/** Run intervals [start, end) of every entity, from the dispatch observer. */
-class ServiceLog implements SimObserver {
-  readonly runs = new Map<string, [number, number][]>();
-  private readonly open = new Map<number, { id: string; start: number }>();
-
-  dispatch(now: number, _host: string, cpu: number, entity: HostEntity | null): void {
-    const cur = this.open.get(cpu);
-    if (cur !== undefined) {
-      if (now > cur.start) this.intervals(cur.id).push([cur.start, now]);
-      this.open.delete(cpu);
-    }
-    if (entity !== null) this.open.set(cpu, { id: entity.id, start: now });
-  }
-
-  finish(end: number): void {
-    for (const [, cur] of this.open) if (end > cur.start) this.intervals(cur.id).push([cur.start, end]);
-    this.open.clear();
-    for (const list of this.runs.values()) list.sort((a, b) => a[0] - b[0]);
-  }
-
-  intervals(id: string): [number, number][] {
-    let list = this.runs.get(id);
-    if (list === undefined) this.runs.set(id, (list = []));
-    return list;
-  }
-
-  /** Service of `id` inside [from, to). */
-  serviceIn(id: string, from: number, to: number): number {
-    let sum = 0;
-    for (const [a, b] of this.intervals(id)) sum += Math.max(0, Math.min(b, to) - Math.max(a, from));
-    return sum;
-  }
-
-  /** Longest stretch in [from, end] during which `id` received nothing (the trailing stretch included). */
-  maxGap(id: string, from: number, end: number): number {
-    let last = from;
-    let gap = 0;
-    for (const [a, b] of this.intervals(id)) {
-      if (a > last) gap = Math.max(gap, a - last);
-      last = Math.max(last, b);
-    }
-    return Math.max(gap, end - last);
-  }
-}
-
 function run(sc: ReturnType<typeof scenario>, model: HypervisorModel): { log: ServiceLog; result: ReturnType<typeof simulate> } {
   const log = new ServiceLog();
   const result = simulate(sc, model, undefined, { observer: log });
-  log.finish(sc.durationNs);
+  log.close(sc.durationNs);
   return { log, result };
 }
 
@@ -161,7 +116,7 @@ describe('IRMOS hard-CBS servers (§2.4, §2.9)', () => {
             ],
           });
           const { log } = run(sc, h.model);
-          const share = log.serviceIn('a', 0, duration) / duration;
+          const share = log.service('a', 0, duration) / duration;
           expect(Math.abs(share - Q / P)).toBeLessThanOrEqual(0.01 * (Q / P));
           expect(log.maxGap('a', 0, duration)).toBeLessThanOrEqual(bound);
         }
@@ -219,10 +174,10 @@ describe('IRMOS hard-CBS servers (§2.4, §2.9)', () => {
         const h = irmosModel([{ id: 'A', runtimeNs: Q, periodNs: P, cpus: [0] }], { a: { group: 'A', priority: 50 } });
         const sc = scenario({ durationNs: wake + 3 * P, hostThreads: [hostThread(spec), hostThread(busyTask('bg', { policy: fifo(1) }))] });
         const { log } = run(sc, h.model);
-        const first = log.serviceIn('a', wake, wake + P);
+        const first = log.service('a', wake, wake + P);
         expect(first).toBeLessThanOrEqual(Q);
         expect(first).toBe(Q); // served, and exactly Q: the wake-up reset gave a fresh budget, nothing more
-        expect(log.serviceIn('a', wake + P, wake + 2 * P)).toBe(Q);
+        expect(log.service('a', wake + P, wake + 2 * P)).toBe(Q);
       }),
       { numRuns: 40, seed: 7 },
     );
@@ -248,7 +203,7 @@ describe('IRMOS hard-CBS servers (§2.4, §2.9)', () => {
     expect(b.missed).toBe(0);
     expect(b.response.maxNs).toBeLessThanOrEqual(ms(50));
     // The hog keeps its own half, no more.
-    expect(log.serviceIn('hog', 0, ms(2000))).toBe(ms(1000));
+    expect(log.service('hog', 0, ms(2000))).toBe(ms(1000));
     expect(h.cls!.stats().throttles).toBeGreaterThan(0);
   });
 });
@@ -334,7 +289,7 @@ describe('IRMOS multi-CPU groups (§2.6)', () => {
           hostThread(task('kick', us(100), ms(1000), { arrival: { kind: 'periodic', period: ms(1000), offset: ms(5), jitter: 0 }, policy: fifo(20), affinity: [0, 1] })),
         ],
       });
-      return run(sc, h.model).log.serviceIn('hog', 0, ms(1000)) / ms(1000);
+      return run(sc, h.model).log.service('hog', 0, ms(1000)) / ms(1000);
     };
     expect(share(false)).toBeCloseTo(Q / P, 2);
     expect(share(true)).toBeGreaterThan((1.9 * Q) / P);

@@ -6,6 +6,7 @@ import { simulate } from '../src/simulate.js';
 import type { Scenario, TaskSpec } from '../src/scenario/types.js';
 import { CreditClass, creditFeatures, creditState, type CreditClassOptions } from '../models/xen/credit.js';
 import { busyTask, host, ms, s, scenario, task, us, vmu } from './helpers/scenario.js';
+import { ServiceLog } from './helpers/service-log.js';
 
 type DomainConfig = Record<string, { weight?: number; cap?: number }>;
 
@@ -26,44 +27,6 @@ function creditModel(opts: Partial<CreditClassOptions> = {}, doms: DomainConfig 
     },
   };
   return model;
-}
-
-/** Records, from dispatch events, which entity ran when on any CPU. */
-class ServiceLog {
-  private readonly open = new Map<number, { id: string; start: number }>();
-  readonly runs = new Map<string, [number, number][]>();
-  readonly observer: SimObserver = {
-    dispatch: (now: number, _host: string, cpu: number, e: HostEntity | null) => {
-      const o = this.open.get(cpu);
-      if (o !== undefined) {
-        if (now > o.start) this.push(o.id, o.start, now);
-        this.open.delete(cpu);
-      }
-      if (e !== null) this.open.set(cpu, { id: e.id, start: now });
-    },
-  };
-
-  close(end: number): this {
-    for (const o of this.open.values()) if (end > o.start) this.push(o.id, o.start, end);
-    this.open.clear();
-    for (const list of this.runs.values()) list.sort((a, b) => a[0] - b[0]);
-    return this;
-  }
-
-  private push(id: string, a: number, b: number): void {
-    const list = this.runs.get(id) ?? [];
-    const last = list[list.length - 1];
-    if (last !== undefined && last[1] === a) last[1] = b;
-    else list.push([a, b]);
-    this.runs.set(id, list);
-  }
-
-  /** ns `id` ran within [from, to). */
-  service(id: string, from: number, to: number): number {
-    let sum = 0;
-    for (const [a, b] of this.runs.get(id) ?? []) sum += Math.max(0, Math.min(b, to) - Math.max(a, from));
-    return sum;
-  }
 }
 
 function run(sc: Scenario, model: HypervisorModel) {

@@ -1,69 +1,34 @@
 // Credit2 class (models/xen/credit2.ts) against xen.md §3.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { HostEntity } from '../src/engine/entities.js';
-import type { HypervisorModel } from '../src/engine/model.js';
-import type { SimObserver } from '../src/engine/simulator.js';
 import type { TaskSpec } from '../src/scenario/types.js';
 import { simulate } from '../src/simulate.js';
 import { Credit2Class, CREDIT2, type Credit2AdmitConfig, type Credit2Options } from '../models/xen/credit2.js';
 import { busyTask, host, hostThread, ms, scenario, task, us } from './helpers/scenario.js';
+import { oneClassModel, type OneClassHarness } from './helpers/one-class-model.js';
+import { ServiceLog } from './helpers/service-log.js';
 
 // ---- harness --------------------------------------------------------------------------------
 
-function credit2Model(params: Record<string, Partial<Credit2AdmitConfig>>, opts: Credit2Options = {}): { model: HypervisorModel; cls: () => Credit2Class } {
-  let cls: Credit2Class | undefined;
-  const model: HypervisorModel = {
+function credit2Model(params: Record<string, Partial<Credit2AdmitConfig>>, opts: Credit2Options = {}): OneClassHarness<Credit2Class> {
+  return oneClassModel({
     name: 'test-credit2',
     family: 'xen',
     summary: 'Credit2 only',
-    build({ entities, ctx }) {
-      cls = new Credit2Class(ctx, opts);
-      for (const e of entities) {
-        const p = params[e.id] ?? {};
-        cls.admit(e, { domain: p.domain ?? e.id, weight: p.weight ?? CREDIT2.DEFAULT_WEIGHT, cap: p.cap ?? 0 });
-      }
-      return { classes: [cls], mapping: [], settings: {} };
+    create: (ctx) => new Credit2Class(ctx, opts),
+    admit: (cls, e) => {
+      const p = params[e.id] ?? {};
+      cls.admit(e, { domain: p.domain ?? e.id, weight: p.weight ?? CREDIT2.DEFAULT_WEIGHT, cap: p.cap ?? 0 });
     },
-  };
-  return { model, cls: () => cls! };
+  });
 }
 
-/** Run intervals [start, end) per entity (with the pCPU), and every schedule point (policy note 'slice'). */
-class Log implements SimObserver {
-  readonly runs = new Map<string, [number, number, number][]>();
+/** The service log plus every schedule point (policy note 'slice'). */
+class Log extends ServiceLog {
   readonly points: [number, number][] = [];
-  private readonly open = new Map<number, { id: string; start: number }>();
-
-  dispatch(now: number, _host: string, cpu: number, entity: HostEntity | null): void {
-    const cur = this.open.get(cpu);
-    if (cur !== undefined) {
-      if (now > cur.start) this.of(cur.id).push([cur.start, now, cpu]);
-      this.open.delete(cpu);
-    }
-    if (entity !== null) this.open.set(cpu, { id: entity.id, start: now });
-  }
 
   policy(now: number, _host: string, kind: string, cpu: number): void {
     if (kind === 'slice') this.points.push([now, cpu]);
-  }
-
-  finish(end: number): this {
-    for (const [cpu, cur] of this.open) if (end > cur.start) this.of(cur.id).push([cur.start, end, cpu]);
-    this.open.clear();
-    return this;
-  }
-
-  of(id: string): [number, number, number][] {
-    let list = this.runs.get(id);
-    if (list === undefined) this.runs.set(id, (list = []));
-    return list;
-  }
-
-  serviceIn(id: string, from: number, to: number): number {
-    let sum = 0;
-    for (const [a, b] of this.of(id)) sum += Math.max(0, Math.min(b, to) - Math.max(a, from));
-    return sum;
   }
 }
 
@@ -71,8 +36,8 @@ function run(threads: TaskSpec[], params: Record<string, Partial<Credit2AdmitCon
   const h = credit2Model(params, opts);
   const log = new Log();
   const result = simulate(scenario({ durationNs, hosts: [host('ph1', cpus)], hostThreads: threads.map((t) => hostThread(t)) }), h.model, undefined, { observer: log });
-  log.finish(durationNs);
-  return { log, result, cls: h.cls() };
+  log.close(durationNs);
+  return { log, result, cls: h.cls! };
 }
 
 const all = (cpus: number) => Array.from({ length: cpus }, (_, i) => i);
@@ -83,10 +48,10 @@ describe('Credit2 weighted fair share (§3 "Credit and burning", "Epoch reset")'
   it('2:1 weights give 2:1 shares within 2 % over 10 s (one pCPU)', () => {
     const d = ms(10_000);
     const { log, cls } = run([busyTask('a'), busyTask('b')], { a: { weight: 512 }, b: { weight: 256 } }, d);
-    const ratio = log.serviceIn('a', 0, d) / log.serviceIn('b', 0, d);
+    const ratio = log.service('a', 0, d) / log.service('b', 0, d);
     expect(ratio).toBeGreaterThan(2 * 0.98);
     expect(ratio).toBeLessThan(2 * 1.02);
-    expect(log.serviceIn('a', 0, d) + log.serviceIn('b', 0, d)).toBe(d);
+    expect(log.service('a', 0, d) + log.service('b', 0, d)).toBe(d);
     expect(cls.stats().resets).toBeGreaterThan(100);
   });
 
@@ -95,8 +60,8 @@ describe('Credit2 weighted fair share (§3 "Credit and burning", "Epoch reset")'
     const threads = ['a0', 'a1', 'b0', 'b1'].map((id) => busyTask(id, { affinity: [0, 1] }));
     const p = { a0: { domain: 'A', weight: 512 }, a1: { domain: 'A', weight: 512 }, b0: { domain: 'B', weight: 256 }, b1: { domain: 'B', weight: 256 } };
     const { log } = run(threads, p, d, 2);
-    const a = log.serviceIn('a0', 0, d) + log.serviceIn('a1', 0, d);
-    const b = log.serviceIn('b0', 0, d) + log.serviceIn('b1', 0, d);
+    const a = log.service('a0', 0, d) + log.service('a1', 0, d);
+    const b = log.service('b0', 0, d) + log.service('b1', 0, d);
     expect(a / b).toBeGreaterThan(2 * 0.98);
     expect(a / b).toBeLessThan(2 * 1.02);
     expect(a + b).toBe(2 * d);
@@ -105,7 +70,7 @@ describe('Credit2 weighted fair share (§3 "Credit and burning", "Epoch reset")'
   it('equal weights share equally whatever the weight value (credit is scaled by max_weight)', () => {
     const d = ms(5_000);
     const { log } = run([busyTask('a'), busyTask('b'), busyTask('c')], { a: { weight: 7 }, b: { weight: 7 }, c: { weight: 7 } }, d);
-    for (const id of ['a', 'b', 'c']) expect(Math.abs(log.serviceIn(id, 0, d) / d - 1 / 3)).toBeLessThan(0.01);
+    for (const id of ['a', 'b', 'c']) expect(Math.abs(log.service(id, 0, d) / d - 1 / 3)).toBeLessThan(0.01);
   });
 });
 
@@ -157,7 +122,7 @@ describe('Credit2 slices (§3 "schedule()" step 6)', () => {
     const runs = pair.log.of('a').concat(pair.log.of('b')).filter(([, e]) => e < ms(1000)).map(([s, e]) => e - s);
     expect(Math.max(...runs)).toBeGreaterThan(ms(9));
     expect(Math.max(...runs)).toBeLessThanOrEqual(CREDIT2.MAX_TIMER + CREDIT2.MIN_TIMER);
-    expect(Math.abs(pair.log.serviceIn('a', 0, ms(1000)) - pair.log.serviceIn('b', 0, ms(1000)))).toBeLessThanOrEqual(ms(11));
+    expect(Math.abs(pair.log.service('a', 0, ms(1000)) - pair.log.service('b', 0, ms(1000)))).toBeLessThanOrEqual(ms(11));
   });
 });
 
@@ -206,13 +171,13 @@ describe('Credit2 cap (§3 "Cap")', () => {
     const { log, cls } = run([busyTask('c'), busyTask('other')], { c: { cap: 20 } }, d);
     let overruns = 0;
     for (let w = 0; w + ms(10) <= d; w += ms(10)) {
-      const got = log.serviceIn('c', w, w + ms(10));
+      const got = log.service('c', w, w + ms(10));
       expect(got).toBeLessThanOrEqual(ms(2) + ms(1)); // overrun ≤ the ratelimit floor of one slice
       if (got > ms(2)) overruns++;
     }
-    expect(log.serviceIn('c', 0, d) / d).toBeLessThanOrEqual(0.2 + 0.001);
-    expect(log.serviceIn('c', 0, d) / d).toBeGreaterThan(0.19);
-    expect(log.serviceIn('other', 0, d)).toBe(d - log.serviceIn('c', 0, d)); // work-conserving for the rest
+    expect(log.service('c', 0, d) / d).toBeLessThanOrEqual(0.2 + 0.001);
+    expect(log.service('c', 0, d) / d).toBeGreaterThan(0.19);
+    expect(log.service('other', 0, d)).toBe(d - log.service('c', 0, d)); // work-conserving for the rest
     expect(cls.stats().parks).toBeGreaterThan(100);
     expect(overruns).toBeLessThan(d / ms(10));
   });
@@ -220,7 +185,7 @@ describe('Credit2 cap (§3 "Cap")', () => {
   it('a capped vCPU alone on its pCPU still gets only its cap: the pCPU idles the rest', () => {
     const d = ms(1000);
     const { log, result } = run([busyTask('c')], { c: { cap: 20 } }, d);
-    for (let w = 0; w + ms(10) <= d; w += ms(10)) expect(log.serviceIn('c', w, w + ms(10))).toBe(ms(2));
+    for (let w = 0; w + ms(10) <= d; w += ms(10)) expect(log.service('c', w, w + ms(10))).toBe(ms(2));
     expect(result.hosts[0].utilisation).toBeCloseTo(0.2, 3);
   });
 
@@ -228,7 +193,7 @@ describe('Credit2 cap (§3 "Cap")', () => {
     const d = ms(2000);
     const threads = ['x0', 'x1'].map((id) => busyTask(id, { affinity: [0, 1] }));
     const { log } = run(threads, { x0: { domain: 'X', cap: 50 }, x1: { domain: 'X', cap: 50 } }, d, 2);
-    const total = log.serviceIn('x0', 0, d) + log.serviceIn('x1', 0, d);
+    const total = log.service('x0', 0, d) + log.service('x1', 0, d);
     expect(total / d).toBeLessThanOrEqual(0.5 + 0.001);
     expect(total / d).toBeGreaterThan(0.48);
   });
@@ -244,7 +209,7 @@ describe("Credit2 per-pCPU runqueues (runqueue: 'cpu', §3 \"Load balancing\")",
     const threads = [busyTask('a', { affinity: [0, 1] }), light('b'), busyTask('c', { affinity: [0, 1] }), light('d')];
     const { log, result, cls } = run(threads, {}, d, 2, { runqueue: 'cpu' });
     expect(cls.stats().balanceMoves).toBeGreaterThan(0);
-    expect(log.of('a').some(([, , cpu]) => cpu === 1) || log.of('c').some(([, , cpu]) => cpu === 1)).toBe(true);
+    expect(log.withCpu('a').some(([, , cpu]) => cpu === 1) || log.withCpu('c').some(([, , cpu]) => cpu === 1)).toBe(true);
     // Never moving would leave ≈ 50 % utilisation; the lagging averages make hogs move in pairs for a while.
     expect(result.hosts[0].utilisation).toBeGreaterThan(0.85);
   });

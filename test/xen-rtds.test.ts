@@ -3,85 +3,26 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { HostEntity } from '../src/engine/entities.js';
 import { EventPhase } from '../src/engine/event-queue.js';
-import type { HypervisorModel } from '../src/engine/model.js';
-import type { PolicyContext } from '../src/engine/policy.js';
-import type { SimObserver } from '../src/engine/simulator.js';
 import type { TaskSpec } from '../src/scenario/types.js';
 import { simulate } from '../src/simulate.js';
 import { RtdsClass, type RtdsAdmitConfig } from '../models/xen/rtds.js';
 import { busyTask, host, hostThread, ms, scenario, task, us } from './helpers/scenario.js';
+import { oneClassModel, type OneClassHarness } from './helpers/one-class-model.js';
+import { ServiceLog } from './helpers/service-log.js';
 
 // ---- harness --------------------------------------------------------------------------------
 
-interface Harness {
-  model: HypervisorModel;
-  cls?: RtdsClass;
-  ctx?: PolicyContext;
-  entities: HostEntity[];
-}
+type Harness = OneClassHarness<RtdsClass>;
 
 function rtdsModel(params: Record<string, RtdsAdmitConfig>, onBuild?: (h: Harness) => void): Harness {
-  const h: Harness = { entities: [], model: undefined as unknown as HypervisorModel };
-  h.model = {
+  return oneClassModel({
     name: 'test-rtds',
     family: 'xen',
     summary: 'RTDS only',
-    build({ entities, ctx }) {
-      const cls = new RtdsClass(ctx);
-      for (const e of entities) cls.admit(e, params[e.id]);
-      h.cls = cls;
-      h.ctx = ctx;
-      h.entities = entities;
-      onBuild?.(h);
-      return { classes: [cls], mapping: [], settings: {} };
-    },
-  };
-  return h;
-}
-
-/** Run intervals [start, end) of every entity, from the dispatch observer. */
-class ServiceLog implements SimObserver {
-  readonly runs = new Map<string, [number, number][]>();
-  private readonly open = new Map<number, { id: string; start: number }>();
-
-  dispatch(now: number, _host: string, cpu: number, entity: HostEntity | null): void {
-    const cur = this.open.get(cpu);
-    if (cur !== undefined) {
-      if (now > cur.start) this.of(cur.id).push([cur.start, now]);
-      this.open.delete(cpu);
-    }
-    if (entity !== null) this.open.set(cpu, { id: entity.id, start: now });
-  }
-
-  finish(end: number): this {
-    for (const [, cur] of this.open) if (end > cur.start) this.of(cur.id).push([cur.start, end]);
-    this.open.clear();
-    return this;
-  }
-
-  of(id: string): [number, number][] {
-    let list = this.runs.get(id);
-    if (list === undefined) this.runs.set(id, (list = []));
-    return list.sort((a, b) => a[0] - b[0]);
-  }
-
-  serviceIn(id: string, from: number, to: number): number {
-    let sum = 0;
-    for (const [a, b] of this.of(id)) sum += Math.max(0, Math.min(b, to) - Math.max(a, from));
-    return sum;
-  }
-
-  /** Longest interval in [from, to) without service (merging back-to-back runs). */
-  maxGap(id: string, from: number, to: number): number {
-    let last = from;
-    let gap = 0;
-    for (const [a, b] of this.of(id)) {
-      if (b <= from || a >= to) continue;
-      gap = Math.max(gap, a - last);
-      last = Math.max(last, b);
-    }
-    return Math.max(gap, to - last);
-  }
+    create: (ctx) => new RtdsClass(ctx),
+    admit: (cls, e) => cls.admit(e, params[e.id]),
+    onBuild,
+  });
 }
 
 const rt = (budgetNs: number, periodNs: number, extratime = false): RtdsAdmitConfig => ({ budgetNs, periodNs, extratime });
@@ -90,7 +31,7 @@ function run(threads: TaskSpec[], params: Record<string, RtdsAdmitConfig>, durat
   const h = rtdsModel(params, onBuild);
   const log = new ServiceLog();
   const result = simulate(scenario({ durationNs, hosts: [host('ph1', cpus)], hostThreads: threads.map((t) => hostThread(t)) }), h.model, undefined, { observer: log });
-  log.finish(durationNs);
+  log.close(durationNs);
   return { log, result, cls: h.cls! };
 }
 
@@ -130,7 +71,7 @@ describe('RTDS budgets on the absolute grid (§4 "Deadline grid")', () => {
         for (const v of vcpus) {
           for (let k = 0; (k + 1) * v.periodNs <= duration; k++) {
             windows++;
-            expect(log.serviceIn(v.id, k * v.periodNs, (k + 1) * v.periodNs)).toBe(v.budgetNs);
+            expect(log.service(v.id, k * v.periodNs, (k + 1) * v.periodNs)).toBe(v.budgetNs);
           }
         }
       }),
@@ -234,11 +175,11 @@ describe('RTDS extratime (§4 "Burn", "Extratime makes RTDS work-conserving")', 
     const threads = [busyTask('a', { affinity: [0, 1] }), busyTask('b', { affinity: [0, 1] })];
     const d = ms(1000);
     const on = run(threads, { a: rt(ms(2), ms(10), true), b: rt(ms(9), ms(10)) }, d, 2);
-    expect(on.log.serviceIn('a', 0, d)).toBe(d); // always one pCPU free for it
-    expect(on.log.serviceIn('b', 0, d)).toBe(100 * ms(9));
+    expect(on.log.service('a', 0, d)).toBe(d); // always one pCPU free for it
+    expect(on.log.service('b', 0, d)).toBe(100 * ms(9));
     expect(on.cls.stats().extraLevels).toBeGreaterThan(0);
     const off = run(threads, { a: rt(ms(2), ms(10), false), b: rt(ms(9), ms(10)) }, d, 2);
-    expect(off.log.serviceIn('a', 0, d)).toBe(100 * ms(2));
+    expect(off.log.service('a', 0, d)).toBe(100 * ms(2));
   });
 
   it('vCPUs in extra time rank below every vCPU with budget left: the reservations are kept and the slack is shared', () => {
@@ -250,9 +191,9 @@ describe('RTDS extratime (§4 "Burn", "Extratime makes RTDS work-conserving")', 
     let extraB = 0;
     for (let k = 0; k < 100; k++) {
       const [from, to] = [k * ms(10), (k + 1) * ms(10)];
-      expect(log.serviceIn('c', from, to)).toBe(ms(1));
-      const a = log.serviceIn('a', from, to);
-      const b = log.serviceIn('b', from, to);
+      expect(log.service('c', from, to)).toBe(ms(1));
+      const a = log.service('a', from, to);
+      const b = log.service('b', from, to);
       expect(a).toBeGreaterThanOrEqual(ms(2));
       expect(b).toBeGreaterThanOrEqual(ms(5));
       expect(a + b).toBe(ms(9));
@@ -278,7 +219,7 @@ describe('RTDS replenishment tickles (§4 "Replenishment timer")', () => {
   it('a vCPU waiting in extra time is replenished without a tickle: it waits for the running budget to end (as in Xen)', () => {
     const { log } = runWith(true);
     expect(log.of('a')[0]).toEqual([0, ms(1)]);
-    expect(log.serviceIn('a', ms(1), ms(6))).toBe(0);
+    expect(log.service('a', ms(1), ms(6))).toBe(0);
     expect(log.of('a')[1][0]).toBe(ms(6));
   });
 });

@@ -1,62 +1,23 @@
 // SEDF class (models/xen/sedf.ts) against xen.md §5.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { HostEntity } from '../src/engine/entities.js';
-import type { HypervisorModel } from '../src/engine/model.js';
-import type { SimObserver } from '../src/engine/simulator.js';
 import type { TaskSpec } from '../src/scenario/types.js';
 import { simulate } from '../src/simulate.js';
 import { SedfClass, type SedfAdmitConfig, type SedfOptions } from '../models/xen/sedf.js';
 import { busyTask, host, hostThread, ms, scenario, task, us } from './helpers/scenario.js';
+import { oneClassModel, type OneClassHarness } from './helpers/one-class-model.js';
+import { ServiceLog } from './helpers/service-log.js';
 
 // ---- harness --------------------------------------------------------------------------------
 
-function sedfModel(params: Record<string, SedfAdmitConfig>, opts: SedfOptions = {}): { model: HypervisorModel; cls: () => SedfClass } {
-  let cls: SedfClass | undefined;
-  const model: HypervisorModel = {
+function sedfModel(params: Record<string, SedfAdmitConfig>, opts: SedfOptions = {}): OneClassHarness<SedfClass> {
+  return oneClassModel({
     name: 'test-sedf',
     family: 'xen',
     summary: 'SEDF only',
-    build({ entities, ctx }) {
-      cls = new SedfClass(ctx, opts);
-      for (const e of entities) cls.admit(e, params[e.id]);
-      return { classes: [cls], mapping: [], settings: {} };
-    },
-  };
-  return { model, cls: () => cls! };
-}
-
-/** Run intervals [start, end) and the pCPU of every entity, from the dispatch observer. */
-class ServiceLog implements SimObserver {
-  readonly runs = new Map<string, [number, number, number][]>();
-  private readonly open = new Map<number, { id: string; start: number }>();
-
-  dispatch(now: number, _host: string, cpu: number, entity: HostEntity | null): void {
-    const cur = this.open.get(cpu);
-    if (cur !== undefined) {
-      if (now > cur.start) this.of(cur.id).push([cur.start, now, cpu]);
-      this.open.delete(cpu);
-    }
-    if (entity !== null) this.open.set(cpu, { id: entity.id, start: now });
-  }
-
-  finish(end: number): this {
-    for (const [cpu, cur] of this.open) if (end > cur.start) this.of(cur.id).push([cur.start, end, cpu]);
-    this.open.clear();
-    return this;
-  }
-
-  of(id: string): [number, number, number][] {
-    let list = this.runs.get(id);
-    if (list === undefined) this.runs.set(id, (list = []));
-    return list;
-  }
-
-  serviceIn(id: string, from: number, to: number): number {
-    let sum = 0;
-    for (const [a, b] of this.of(id)) sum += Math.max(0, Math.min(b, to) - Math.max(a, from));
-    return sum;
-  }
+    create: (ctx) => new SedfClass(ctx, opts),
+    admit: (cls, e) => cls.admit(e, params[e.id]),
+  });
 }
 
 const busy = (id: string, affinity = [0]): TaskSpec => busyTask(id, { affinity });
@@ -66,8 +27,8 @@ function run(threads: TaskSpec[], params: Record<string, SedfAdmitConfig>, durat
   const h = sedfModel(params, opts);
   const log = new ServiceLog();
   const result = simulate(scenario({ durationNs, hosts: [host('ph1', cpus)], hostThreads: threads.map((t) => hostThread(t)) }), h.model, undefined, { observer: log });
-  log.finish(durationNs);
-  return { log, result, cls: h.cls() };
+  log.close(durationNs);
+  return { log, result, cls: h.cls! };
 }
 
 // ---- §5: EDF on slices ----------------------------------------------------------------------
@@ -95,7 +56,7 @@ describe('SEDF reservations (§5 "Guarantees")', () => {
           const { sliceNs, periodNs, extratime } = params[n];
           // First wake at 0: Xen's initial deadline is now + slice, so the first period begins at `slice`.
           for (let start = sliceNs; start + periodNs <= duration; start += periodNs) {
-            const got = log.serviceIn(n, start, start + periodNs);
+            const got = log.service(n, start, start + periodNs);
             windows++;
             if (extratime) expect(got).toBeGreaterThanOrEqual(sliceNs);
             else expect(got).toBe(sliceNs);
@@ -126,7 +87,7 @@ describe('SEDF reservations (§5 "Guarantees")', () => {
         for (const n of names) {
           const { sliceNs, periodNs } = params[n];
           const periods = Math.floor((duration - sliceNs) / periodNs) + 1;
-          expect(log.serviceIn(n, 0, duration)).toBeLessThanOrEqual(periods * sliceNs);
+          expect(log.service(n, 0, duration)).toBeLessThanOrEqual(periods * sliceNs);
         }
       }),
       { numRuns: 40, seed: 516 },
@@ -148,20 +109,20 @@ describe('SEDF extra time (§5 "L1 weighting")', () => {
     const d = ms(10_000);
     const { log, cls } = run([busy('a'), busy('b')], { a: sedf(ms(1), ms(100), true, 1), b: sedf(ms(1), ms(100), true, 3) }, d);
     const slices = 100 * ms(1); // 100 periods × 1 ms each
-    const extraA = log.serviceIn('a', 0, d) - slices;
-    const extraB = log.serviceIn('b', 0, d) - slices;
+    const extraA = log.service('a', 0, d) - slices;
+    const extraB = log.service('b', 0, d) - slices;
     expect(extraB / extraA).toBeGreaterThan(3 * 0.98);
     expect(extraB / extraA).toBeLessThan(3 * 1.02);
     // Work-conserving but for < 500 µs before each release (a quantum must fit): > 99 % busy.
-    expect(log.serviceIn('a', 0, d) + log.serviceIn('b', 0, d)).toBeGreaterThan(0.99 * d);
+    expect(log.service('a', 0, d) + log.service('b', 0, d)).toBeGreaterThan(0.99 * d);
     expect(cls.stats().extraQuanta).toBeGreaterThan(19_000);
   });
 
   it('without a weight the idle time goes by utilisation: a 30 % vCPU gets 3× the extra time of a 10 % one', () => {
     const d = ms(10_000);
     const { log } = run([busy('a'), busy('b')], { a: sedf(ms(10), ms(100), true), b: sedf(ms(30), ms(100), true) }, d);
-    const extraA = log.serviceIn('a', 0, d) - 100 * ms(10);
-    const extraB = log.serviceIn('b', 0, d) - 100 * ms(30);
+    const extraA = log.service('a', 0, d) - 100 * ms(10);
+    const extraB = log.service('b', 0, d) - 100 * ms(30);
     expect(extraB / extraA).toBeGreaterThan(3 * 0.98);
     expect(extraB / extraA).toBeLessThan(3 * 1.02);
   });
@@ -169,9 +130,9 @@ describe('SEDF extra time (§5 "L1 weighting")', () => {
   it('a vCPU without extratime next to an extratime one is not given idle time: the other takes all of it', () => {
     const d = ms(1000);
     const { log } = run([busy('rt'), busy('be')], { rt: sedf(ms(2), ms(10)), be: sedf(0, ms(100), true, 1) }, d);
-    expect(log.serviceIn('rt', 0, d)).toBeLessThanOrEqual(100 * ms(2));
-    expect(log.serviceIn('rt', 0, d)).toBeGreaterThanOrEqual(99 * ms(2));
-    expect(log.serviceIn('be', 0, d)).toBeGreaterThan(0.79 * d);
+    expect(log.service('rt', 0, d)).toBeLessThanOrEqual(100 * ms(2));
+    expect(log.service('rt', 0, d)).toBeGreaterThanOrEqual(99 * ms(2));
+    expect(log.service('be', 0, d)).toBeGreaterThan(0.79 * d);
   });
 });
 
@@ -202,7 +163,7 @@ describe('SEDF wake-up (§5 "Wake")', () => {
     const second = log.of('t').filter(([s]) => s >= ms(7) && s < ms(14));
     expect(second[0][0]).toBe(ms(7));
     expect(second[second.length - 1][1]).toBe(ms(9));
-    expect(log.serviceIn('t', ms(7), ms(9))).toBe(ms(2));
+    expect(log.service('t', ms(7), ms(9))).toBe(ms(2));
   });
 });
 
@@ -212,14 +173,14 @@ describe('SEDF placement (§5 "Structure")', () => {
   it('never balances: three threads placed on pCPU 0 stay there while pCPU 1 idles', () => {
     const p = { a: sedf(ms(2), ms(10), true), b: sedf(ms(2), ms(10), true), c: sedf(ms(2), ms(10), true) };
     const { log, result } = run(['a', 'b', 'c'].map((n) => busy(n, [0, 1])), p, ms(500), 2);
-    for (const n of ['a', 'b', 'c']) expect(log.of(n).every(([, , cpu]) => cpu === 0)).toBe(true);
+    for (const n of ['a', 'b', 'c']) expect(log.withCpu(n).every(([, , cpu]) => cpu === 0)).toBe(true);
     expect(result.hosts[0].utilisation).toBeLessThan(0.51);
   });
 
   it("with 'least-loaded' placement the same threads spread and never migrate afterwards", () => {
     const p = { a: sedf(ms(2), ms(10), true), b: sedf(ms(2), ms(10), true), c: sedf(ms(2), ms(10), true) };
     const { log, result } = run(['a', 'b', 'c'].map((n) => busy(n, [0, 1])), p, ms(500), 2, { placement: 'least-loaded' });
-    const cpus = ['a', 'b', 'c'].map((n) => new Set(log.of(n).map(([, , cpu]) => cpu)));
+    const cpus = ['a', 'b', 'c'].map((n) => new Set(log.withCpu(n).map(([, , cpu]) => cpu)));
     expect(cpus.map((s) => s.size)).toEqual([1, 1, 1]);
     expect(cpus.map((s) => [...s][0])).toEqual([0, 1, 0]);
     expect(result.hosts[0].utilisation).toBeGreaterThan(0.99);

@@ -58,15 +58,15 @@ export class ServiceLog implements SimObserver {
 
   /** Merged run intervals (back-to-back stretches joined) of every entity that ran. */
   get runs(): Map<string, Run[]> {
-    const out = new Map<string, Run[]>();
-    for (const [id, list] of this.stretches) {
-      const merged: Run[] = [];
-      for (const [a, b] of list) {
-        const last = merged[merged.length - 1];
-        if (last !== undefined && last[1] === a) last[1] = b;
-        else merged.push([a, b]);
-      }
-      out.set(id, merged);
+    return new Map([...this.stretches.keys()].map((id) => [id, this.merged(id)]));
+  }
+
+  private merged(id: string): Run[] {
+    const out: Run[] = [];
+    for (const [a, b] of this.withCpu(id)) {
+      const last = out[out.length - 1];
+      if (last !== undefined && last[1] === a) last[1] = b;
+      else out.push([a, b]);
     }
     return out;
   }
@@ -80,7 +80,7 @@ export class ServiceLog implements SimObserver {
 
   /** Gaps between consecutive runs of `id`: [end of one run, start of the next]. */
   gaps(id: string): Run[] {
-    const runs = this.runs.get(id) ?? [];
+    const runs = this.merged(id);
     const out: Run[] = [];
     for (let i = 1; i < runs.length; i++) if (runs[i][0] > runs[i - 1][1]) out.push([runs[i - 1][1], runs[i][0]]);
     return out;

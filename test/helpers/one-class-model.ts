@@ -1,0 +1,40 @@
+// A test model whose host scheduler is one scheduling class holding every entity.
+import type { HostEntity } from '../../src/engine/entities.js';
+import type { HypervisorModel } from '../../src/engine/model.js';
+import type { PolicyContext, SchedClass } from '../../src/engine/policy.js';
+
+export interface OneClassHarness<C extends SchedClass> {
+  model: HypervisorModel;
+  /** Set once the host is built. */
+  cls?: C;
+  ctx?: PolicyContext;
+  entities: HostEntity[];
+}
+
+export interface OneClassSpec<C extends SchedClass> extends Pick<HypervisorModel, 'name' | 'family' | 'summary'> {
+  /** Builds the class. */
+  create: (ctx: PolicyContext) => C;
+  /** Puts one entity in it. */
+  admit: (cls: C, e: HostEntity) => void;
+  /** Called once the host is built and every entity admitted (to arm timers through `ctx`, say). */
+  onBuild?: (h: OneClassHarness<C>) => void;
+}
+
+export function oneClassModel<C extends SchedClass>({ create, admit, onBuild, ...meta }: OneClassSpec<C>): OneClassHarness<C> {
+  const h: OneClassHarness<C> = {
+    entities: [],
+    model: {
+      ...meta,
+      build({ entities, ctx }) {
+        const cls = create(ctx);
+        for (const e of entities) admit(cls, e);
+        h.cls = cls;
+        h.ctx = ctx;
+        h.entities = entities;
+        onBuild?.(h);
+        return { classes: [cls], mapping: [], settings: {} };
+      },
+    },
+  };
+  return h;
+}
