@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { writeFileAtomic } from '../src/report/atomic.js';
 import { CALIBRATION, CASES, type ValidationCase } from './cases.js';
-import { figure, formatError, formatValue, percentile, type Figure, type Sample } from './metrics.js';
+import { figure, formatError, formatValue, percentile, pooled, type Figure, type Sample } from './metrics.js';
 import { machineBusySeconds, runOnHvsim, runOnKernel, type KernelRun } from './runs.js';
 import { explain } from './explanations.js';
 
@@ -20,6 +20,8 @@ const THRESHOLD = 0.05;
 /** Other processes on the machine (tests of other users, …) above this many CPUs spoil a run: retry it. */
 const FOREIGN_LOAD_LIMIT = 0.05;
 const ATTEMPTS = 6;
+/** Kernel runs per case: the table shows their median and range (this VM's run-to-run spread). */
+const REPEATS = 3;
 /** Before each attempt, wait up to this long for one quiet second (other users' tests, builds). */
 const QUIET_WAIT_S = Number(process.env.HVSIM_QUIET_WAIT_S ?? 60);
 
@@ -137,11 +139,11 @@ function table(results: CaseResult[]): string[] {
   const lines: string[] = [];
   for (const { c, figures, foreignLoad, attempts, cal } of results) {
     lines.push(`### ${c.id}: ${c.title}`, '', `Expected: ${c.expectation}.`, '');
-    lines.push(`Kernel run: ${c.durationS} s; load from other processes during the window ${foreignLoad.toFixed(3)} CPU${attempts > 1 ? ` (best of ${attempts} attempts)` : ''}; calibration just before: wake-up latency ${cal.wakeLatencyUs} µs, 1 µs of run work = ${cal.workScale.toFixed(3)} µs.`, '');
-    lines.push('| figure | measured (kernel) | predicted (hvsim kvm-linux) | error |', '|---|---:|---:|---:|');
+    lines.push(`Kernel: ${REPEATS} runs of ${c.durationS} s (${attempts} attempts); load from other processes during a window at most ${foreignLoad.toFixed(3)} CPU; calibration just before: wake-up latency ${cal.wakeLatencyUs} µs, 1 µs of run work = ${cal.workScale.toFixed(3)} µs.`, '');
+    lines.push(`| figure | measured (kernel, median of ${REPEATS} runs) | range over runs | predicted (hvsim kvm-linux) | error |`, '|---|---:|---:|---:|---:|');
     for (const f of figures) {
       const flag = f.error === null || Math.abs(f.error) > THRESHOLD ? ' **>5 %**' : '';
-      lines.push(`| ${f.label} | ${formatValue(f.measured, f.unit)} | ${formatValue(f.predicted, f.unit)} | ${formatError(f)}${flag} |`);
+      lines.push(`| ${f.label} | ${formatValue(f.measured, f.unit)} | ${formatValue(f.measuredMin, f.unit)} – ${formatValue(f.measuredMax, f.unit)} | ${formatValue(f.predicted, f.unit)} | ${formatError(f)}${flag} |`);
     }
     lines.push('');
   }
@@ -168,12 +170,17 @@ async function main(): Promise<void> {
       workScale: cal.workScale,
       wakeLatencyNs: cal.wakeLatencyUs * 1000,
     };
-    const real = await quietRun(c, root);
-    if (real.exitCode !== 0) process.stdout.write(`  rt-app exited with ${real.exitCode}:\n${real.output}\n`);
+    const runs: (KernelRun & { attempts: number })[] = [];
+    for (let i = 0; i < REPEATS; i++) {
+      const run = await quietRun({ ...c, id: `${c.id}-run${i + 1}` }, root);
+      if (run.exitCode !== 0) process.stdout.write(`  rt-app exited with ${run.exitCode}:\n${run.output}\n`);
+      runs.push(run);
+    }
     const model = runOnHvsim(c, options);
     const pre612 = c.id === 'fifo-hog-1cpu' ? runOnHvsim(c, { ...options, kernel: '5.10' }) : null;
-    const figures = c.metrics.map((metric) => figure(metric, real, model, c.warmupUs));
-    results.push({ c, real, model, pre612, cal, figures, foreignLoad: real.foreignLoad, attempts: real.attempts });
+    const figures = c.metrics.map((metric) => figure(metric, runs, model, c.warmupUs));
+    const foreignLoad = Math.max(...runs.map((r) => r.foreignLoad));
+    results.push({ c, real: pooled(runs), model, pre612, cal, figures, foreignLoad, attempts: runs.reduce((a, r) => a + r.attempts, 0) });
   }
   const speeds = results.map((r) => r.cal.workScale);
   const wakes = results.map((r) => r.cal.wakeLatencyUs);

@@ -21,7 +21,10 @@ export interface Figure {
   metric: Metric;
   label: string;
   unit: '%' | 'µs' | 'ratio';
+  /** Median over the kernel runs, and their range. */
   measured: number;
+  measuredMin: number;
+  measuredMax: number;
   predicted: number;
   /** (predicted − measured) / measured; null when measured is 0. */
   error: number | null;
@@ -84,11 +87,20 @@ export function metricLabel(m: Metric): { label: string; unit: Figure['unit'] } 
   }
 }
 
-export function figure(m: Metric, measured: Sample, predicted: Sample, warmupUs: number): Figure {
-  const a = metricValue(m, measured, warmupUs);
+/** Compare the median of the kernel runs with hvsim's (deterministic) prediction. */
+export function figure(m: Metric, runs: Sample[], predicted: Sample, warmupUs: number): Figure {
+  const values = runs.map((r) => metricValue(m, r, warmupUs)).filter((v) => !Number.isNaN(v));
+  const a = percentile(values, 50);
   const b = metricValue(m, predicted, warmupUs);
   const { label, unit } = metricLabel(m);
-  return { metric: m, label, unit, measured: a, predicted: b, error: a === 0 ? (b === 0 ? 0 : null) : (b - a) / a };
+  return { metric: m, label, unit, measured: a, measuredMin: Math.min(...values), measuredMax: Math.max(...values), predicted: b, error: a === 0 ? (b === 0 ? 0 : null) : (b - a) / a };
+}
+
+/** All runs' rows in one sample (for distributions quoted in explanations). */
+export function pooled(runs: Sample[]): Sample {
+  const rows = new Map<string, RtappLogRow[]>();
+  for (const r of runs) for (const [k, v] of r.rows) rows.set(k, [...(rows.get(k) ?? []), ...v]);
+  return { rows, cpuShare: runs[0]?.cpuShare ?? new Map() };
 }
 
 export function formatValue(v: number, unit: Figure['unit']): string {
