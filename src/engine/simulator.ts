@@ -85,8 +85,6 @@ export class Simulator implements IoEngine {
   /** Events fired (scheduler events per second in bench). */
   eventsFired = 0;
   private readonly dirtyHosts = new Set<HostState>();
-  private readonly guestOf = new Map<HostEntity, Guest>();
-  private readonly hostOf = new Map<HostEntity, HostState>();
   private readonly observer: SimObserver | undefined;
   private readonly runtimes = new Map<Task, TaskRuntimeState>();
   /** The I/O loads' request streams, in scenario order (for results). */
@@ -161,16 +159,11 @@ export class Simulator implements IoEngine {
       host.entities.push(...vcpus);
       const guest = new Guest(vmu.guest.scheduler, vcpus, vmu.guest.tickNs, this.guestHost(host));
       host.guests.push(guest);
-      for (const v of vcpus) {
-        this.guestOf.set(v, guest);
-        this.hostOf.set(v, host);
-      }
       for (const spec of vmu.tasks) this.addTask(new Task(spec, vmu), rngFor(spec.id), host, guest);
     }
     for (const thread of population.hostThreads) {
       const e = new HostEntity(thread.id, { kind: 'thread', spec: thread }, thread.affinity, host.entities.length);
       host.entities.push(e);
-      this.hostOf.set(e, host);
       const task = new Task(thread, null);
       e.task = task;
       task.runner = e;
