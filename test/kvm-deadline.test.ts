@@ -8,6 +8,8 @@ import type { PolicyContext, SchedClass, ServedClass } from '../src/engine/polic
 import { simulate } from '../src/simulate.js';
 import { CbsState } from '../models/kvm/cbs.js';
 import { DeadlineClass, type DeadlineAdmitConfig } from '../models/kvm/deadline.js';
+import { kernelFeatures } from '../models/kvm/kernel.js';
+import { kvmLinux } from '../models/kvm/kvm-linux.js';
 import { busyTask, host, hostThread, ms, scenario, task, us } from './helpers/scenario.js';
 import { ServiceLog } from './helpers/service-log.js';
 
@@ -306,5 +308,51 @@ describe('fair_server (§4.6)', () => {
     log.close(ms(3000));
     expect(run.tasks.find((t) => t.id === 'd')!.missed).toBe(0);
     expect(log.service('cfs', 0, ms(3000))).toBeGreaterThanOrEqual(ms(3 * 50) - ms(50));
+  });
+});
+
+// ---- 6.17+ fair_server: idle time charged, no stop on the last fair dequeue ---------------------
+
+describe('fair_server idle charging (6.17+, cccb45d7c4295 / 2dcbcce9bfac)', () => {
+  // The validation case fifo-hog-1cpu: a SCHED_FIFO busy loop and a fair 1 ms / 10 ms task on one CPU.
+  const runHog = (kernel: string) => {
+    const sc = scenario({
+      durationNs: ms(6000),
+      hostThreads: [
+        hostThread(busyTask('hog', { policy: { class: 'fifo', priority: 50 } })),
+        // rt-app style: run 1 ms, then wait for a relative 10 ms timer (the job sleeps between runs).
+        hostThread({
+          ...task('fp', ms(1), ms(10), { policy: { class: 'fair', nice: 0 } }),
+          arrival: {
+            kind: 'program',
+            program: {
+              offset: 0, loop: -1, timers: 1, wakeDelayNs: 0,
+              phases: [{ loop: 1, steps: [{ kind: 'run', ns: ms(1), wall: false }, { kind: 'timer', timer: 0, period: ms(10), relative: true }] }],
+            },
+          },
+        }),
+      ],
+    });
+    const r = simulate(sc, kvmLinux, { params: { kernel }, pointer: '/models/0' });
+    return r.tasks.find((t) => t.id === 'fp')!;
+  };
+
+  it('kernel features: on from 6.17, off for 6.12–6.16', () => {
+    expect(kernelFeatures('6.16', 'f', '/k').fairServerIdleCharge).toBe(false);
+    expect(kernelFeatures('6.12', 'f', '/k').fairServerIdleCharge).toBe(false);
+    expect(kernelFeatures('6.17', 'f', '/k').fairServerIdleCharge).toBe(true);
+    expect(kernelFeatures('6.18.2', 'f', '/k').fairServerIdleCharge).toBe(true);
+  });
+
+  it('a fair 1 ms / 10 ms task next to a FIFO busy loop gets less CPU when idle time eats the server budget', () => {
+    const old = runHog('6.12');
+    const idleCharged = runHog('6.18');
+    // 6.12 behaviour unchanged: the server still hands out most of its 50 ms per second.
+    expect(old.cpuShare).toBeGreaterThan(0.04);
+    expect(runHog('6.16').cpuShare).toBe(old.cpuShare);
+    // 6.17+: the idle gaps between its jobs (RT-throttled window, server stopped or deferred) are
+    // charged to the server too, so it is rarely left with budget to protect the task: clearly less.
+    expect(idleCharged.cpuShare).toBeLessThan(old.cpuShare * 0.5);
+    expect(idleCharged.cpuShare).toBeGreaterThan(0);
   });
 });

@@ -231,6 +231,29 @@ export class CbsServer {
     if (st === CbsState.ready && this.budgetNs <= 0) this.exhaust(now);
   }
 
+  /**
+   * Idle time on a deferred server's CPU (dl_server_update_idle_time, from put_prev_task_idle and
+   * from the fair enqueue that ends an idle stretch: the kernel applies it whether or not the server
+   * is started): taken off the budget, never below 0; reaching 0 clears dl_defer_running. A server
+   * already in debt (c < 0) is left alone, as the kernel does. [M] A deferred server left with no
+   * budget waits throttled for its next period (then defers again) rather than keeping its
+   * 0-laxity timer.
+   */
+  consumeIdle(deltaNs: Ns, now: Ns): void {
+    if (!this.defer || this.budgetNs < 0 || this.fresh) return;
+    const st = this.state;
+    this.budgetNs -= deltaNs;
+    if (this.budgetNs > 0) return;
+    this.budgetNs = 0;
+    this.deferRunning = false;
+    if (st === CbsState.ready) {
+      this.exhaust(now);
+    } else if (st === CbsState.deferred) {
+      this.timer.cancel();
+      this.throttleUntilTimer(now);
+    }
+  }
+
   /** Exact enforcement (§1.3 'exact'): fire the enforce hook when the budget would run out. */
   armEnforcement(now: Ns): void {
     if (this.state === CbsState.ready) this.enforcement.arm(now + Math.max(0, this.budgetNs));

@@ -10,12 +10,26 @@
 //       until fair work again runs unprotected or the server stops)
 //   no fair work left ─▶ stop (timer cancelled, (c, d) kept)
 //
+// 6.12–6.16: the server stops as soon as the served class has no runnable work on the CPU
+// (dl_server_stop on the last fair dequeue), and only fair execution is charged to it.
+//
+// 6.17+ (`idleCharge`; cccb45d7c4295 "sched/deadline: Less agressive dl_server handling", then
+// 2dcbcce9bfac "sched/deadline: Fix dl_server behaviour"): the last fair dequeue no longer stops
+// it. Idle time on its CPU is charged to its runtime too (dl_server_update_idle_time, called from
+// put_prev_task_idle and from enqueue_task_fair when a fair wake-up ends an idle stretch, whether or
+// not the server is started: never below 0, and reaching 0 clears dl_defer_running). It stops when it
+// is picked in the DL band and the fair class has nothing (__pick_task_dl → dl_server_stop). The
+// intermediate cccb45d7c4295 rule (yield the rest of the period the first time, stop at the next
+// idle pick: dl_server_idle / dl_server_stopped) was reverted by 2dcbcce9bfac and is not modelled.
+//
 // Modelling choices ([M]):
-// - The server stops as soon as the served class has no runnable work on the CPU (6.12's
-//   dl_server_stop on the last dequeue); later kernels wait for a whole idle period first.
-// - Every delta the served class reports is charged the same way, whether it is fair execution or
-//   idle time (dl_server_update_idle_time clamps idle charging at 0 instead of starting a new
-//   period); with runnable fair work a CPU is rarely idle, so the difference is small.
+// - 6.17+: idle is charged as the engine settles idle segments (SchedClass.idleTime), not only at
+//   the two kernel call sites; the total is the same.
+// - 6.17+: "picked in the band with nothing to run" is applied when the last fair entity leaves
+//   while the server is in the band (the CPU is re-picked at that instant anyway), and when a
+//   replenishment or 0-laxity activation would put it in the band with no fair work.
+// - A deferred server whose idle charge reaches 0 waits throttled for its next period (cbs.ts
+//   consumeIdle) instead of keeping its 0-laxity timer.
 // - Exact enforcement in the band: while ready, a timer at now + c settles the CPU (the fair class
 //   charges the server through the run listener) and re-arms until the budget is gone.
 // - No 1 ms minimum forward of the defer timer (dl_server_min_res): it is re-armed to the exact
@@ -39,6 +53,8 @@ export class FairServer implements CbsHooks {
     readonly served: ServedClass,
     runtimeNs: Ns,
     periodNs: Ns,
+    /** 6.17+ rules (see the header): idle charging, no stop on the last dequeue. */
+    readonly idleCharge = false,
   ) {
     this.cbs = new CbsServer(ctx, { runtimeNs, deadlineNs: periodNs, periodNs, defer: true }, this);
     this.cbs.cpu = cpu;
@@ -59,6 +75,8 @@ export class FairServer implements CbsHooks {
       return;
     }
     const wasInBand = this.cbs.state === CbsState.ready;
+    // 6.17+: a deferred or throttled server stays started (and is charged idle time).
+    if (this.idleCharge && !wasInBand) return;
     this.cbs.deactivate();
     if (wasInBand) this.owner.fairServerLeft(this.cpu);
   }
@@ -68,6 +86,11 @@ export class FairServer implements CbsHooks {
     this.cbs.consume(deltaNs, this.ctx.now);
   }
 
+  /** 6.17+: the CPU ran nothing for `deltaNs` (dl_server_update_idle_time). */
+  idle(deltaNs: Ns): void {
+    this.cbs.consumeIdle(deltaNs, this.ctx.now);
+  }
+
   throttled(): void {
     this.ctx.note('fair_server throttle', this.cpu, null); // for traces
     this.owner.fairServerLeft(this.cpu);
@@ -75,7 +98,13 @@ export class FairServer implements CbsHooks {
 
   replenished(): void {
     this.ctx.note('fair_server replenish', this.cpu, null); // for traces
-    if (this.cbs.state === CbsState.ready) this.enterBand();
+    if (this.cbs.state !== CbsState.ready) return;
+    if (this.idleCharge && !this.served.hasRunnable(this.cpu)) {
+      // 6.17+: picked in the band with no fair task → dl_server_stop.
+      this.cbs.deactivate();
+      return;
+    }
+    this.enterBand();
   }
 
   enforce(): void {

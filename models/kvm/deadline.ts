@@ -37,7 +37,8 @@ export interface DeadlineAdmitConfig {
 
 export interface DeadlineOptions {
   /** Per-CPU deferred fair_server (§4.6): kernel defaults 50 ms / 1 s. runtimeNs 0 disables it. */
-  fairServer?: { served: ServedClass; runtimeNs: Ns; periodNs: Ns };
+  /** idleCharge: the 6.17+ fair_server rules (KernelFeatures.fairServerIdleCharge, deadline-fair-server.ts). */
+  fairServer?: { served: ServedClass; runtimeNs: Ns; periodNs: Ns; idleCharge?: boolean };
   /** Budget enforcement (§1.3). Default 'exact'. */
   enforcement?: 'exact' | 'tick';
 }
@@ -78,6 +79,8 @@ export class DeadlineClass implements SchedClass {
   readonly name = 'deadline';
   /** Defined only with tick enforcement: the engine settles (and so charges) before each tick. */
   tick?: (cpu: number, curr: HostEntity | null) => void;
+  /** Defined only with the 6.17+ fair_server: idle time is charged to the CPU's server. */
+  idleTime?: (cpu: number, deltaNs: Ns) => void;
 
   /** Per-CPU runqueue of ready DL tasks (unordered; picks scan by deadline). */
   private readonly rq: HostEntity[][];
@@ -99,7 +102,11 @@ export class DeadlineClass implements SchedClass {
     this.needPull = new Uint8Array(ctx.cpuCount);
     const fs = opts.fairServer;
     if (fs !== undefined && fs.runtimeNs > 0) {
-      this.fair = Array.from({ length: ctx.cpuCount }, (_, cpu) => new FairServer(this, ctx, cpu, fs.served, fs.runtimeNs, fs.periodNs));
+      this.fair = Array.from({ length: ctx.cpuCount }, (_, cpu) => new FairServer(this, ctx, cpu, fs.served, fs.runtimeNs, fs.periodNs, fs.idleCharge === true));
+      if (fs.idleCharge === true) {
+        const fair = this.fair;
+        this.idleTime = (cpu, delta) => fair[cpu].idle(delta);
+      }
       fs.served.setRunListener((cpu, delta) => this.fair![cpu].consume(delta));
       fs.served.setActivityListener((cpu, active) => this.fair![cpu].setActive(active));
     } else {

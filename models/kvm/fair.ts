@@ -1,6 +1,23 @@
 // Linux CFS host class (SCHED_OTHER, 2.6.23–6.5 rules) with cgroup cpu.shares and CFS bandwidth
-// control — linux-irmos.md §6.1 and §6.3. Kernels from 6.6 pick by EEVDF; this model keeps CFS's
-// vruntime rules either way [M] (see kernel.ts).
+// control — linux-irmos.md §6.1 and §6.3 — and, with `pick: 'eevdf'` (kernels 6.6+, kernel.ts), the
+// EEVDF pick of §6.2 on the same vruntimes.
+//
+// EEVDF mode (§6.2):
+// - request slice = base_slice 0.75 ms·f, 0.70 ms·f from 6.15 (sysctl_sched_base_slice, scaled like the
+//   §6.1 tunables);
+//   virtual deadline vd = vruntime + slice·1024/w.
+// - V = weight-averaged vruntime of the visible entities of the CPU, the running one included;
+//   eligible iff vruntime ≤ V (lag ≥ 0); pick = earliest vd among the eligible.
+// - When the current's vruntime reaches vd: new request vd = vruntime + slice·1024/w and resched
+//   (update_deadline). Without HRTICK this is only noticed at accounting points: the tick, or an
+//   enqueue on that CPU (update_curr).
+// - RUN_TO_PARITY: an eligible current keeps the CPU until its request is renewed.
+// - Wake-up pre-emption: only if the pick would now be the woken entity (check_preempt_wakeup_fair).
+// - PLACE_LAG: lag = V − vruntime saved at sleep (clamped to ±max(2·slice, tick) in virtual time),
+//   restored on wake as vruntime = V − lag·(W + w)/W; first wake: lag 0 (vruntime = V).
+// - DELAY_DEQUEUE (6.12+) [M]: not modelled as a queued sleeper; its effect — negative lag decays to 0
+//   while the task sleeps (DELAY_ZERO) — is approximated by clamping the saved lag to ≥ 0.
+// - No PREEMPT_SHORT (all slices equal), no per-task sched_attr slices, no HRTICK.
 //
 // What it models:
 // - Per-CPU runqueues ordered by vruntime (the running entity stays in its queue); the pick is the
@@ -57,12 +74,18 @@ const DEFAULT_BANDWIDTH_PERIOD_NS = 100_000_000;
 /** sched_nr_latency (§0 row 23). */
 const NR_LATENCY = 8;
 
+export type FairPick = 'cfs' | 'eevdf';
+
 export class CfsClass implements SchedClass, ServedClass, BandwidthHost {
   readonly name = 'fair';
   /** §6.1 tunables, scaled by f = 1 + ilog2(min(ncpus, 8)) (§0 rows 20–22). */
   readonly latencyNs: Ns;
   readonly minGranularityNs: Ns;
   readonly wakeupGranularityNs: Ns;
+  /** §6.2 base_slice (EEVDF request size), 0.75 ms·f (0.70 ms·f from 6.15). */
+  readonly baseSliceNs: Ns;
+  readonly pick: FairPick;
+  private readonly delayDequeue: boolean;
   private readonly rq: FairRunqueues;
   /** Per CPU: fair asked for a re-pick (tick or wake-up pre-emption, throttling). */
   private readonly preemptPending: Uint8Array;
@@ -74,13 +97,24 @@ export class CfsClass implements SchedClass, ServedClass, BandwidthHost {
 
   constructor(
     private readonly ctx: PolicyContext,
-    opts: { groups: FairGroupConfig[] },
+    opts: {
+      groups: FairGroupConfig[];
+      /** 'eevdf' for kernels 6.6+ (§6.2); default 'cfs' (§6.1). */
+      pick?: FairPick;
+      /** 6.12+ DELAY_DEQUEUE (EEVDF only). */
+      delayDequeue?: boolean;
+      /** EEVDF normalized base_slice before ×f, default 0.75 ms (0.70 ms from 6.15, kernel.ts). */
+      baseSliceNs?: Ns;
+    },
   ) {
+    this.pick = opts.pick ?? 'cfs';
+    this.delayDequeue = opts.delayDequeue ?? false;
     const n = ctx.cpuCount;
     const f = 1 + Math.floor(Math.log2(Math.min(n, 8)));
     this.latencyNs = 6_000_000 * f;
     this.minGranularityNs = 750_000 * f;
     this.wakeupGranularityNs = 1_000_000 * f;
+    this.baseSliceNs = (opts.baseSliceNs ?? 750_000) * f;
     this.rq = new FairRunqueues(ctx);
     this.preemptPending = new Uint8Array(n);
     for (const g of opts.groups) {
@@ -107,6 +141,10 @@ export class CfsClass implements SchedClass, ServedClass, BandwidthHost {
       vruntime: 0,
       sumExec: 0,
       sumExecAtPick: 0,
+      deadline: 0,
+      vlag: 0,
+      protect: false,
+      renewed: false,
       group,
       queued: false,
       index: -1,
@@ -145,13 +183,17 @@ export class CfsClass implements SchedClass, ServedClass, BandwidthHost {
     const cpu = stillRunning ? e.runningOn : this.selectCpu(e, s);
     const cur = this.ctx.current(cpu);
     if (cur !== null && cur.policy === this) this.ctx.settle(cpu); // update_curr before placement
-    // A wake-up migration keeps the entity's vruntime relative to min_vruntime.
-    if (s.prevCpu >= 0 && s.prevCpu !== cpu) s.vruntime += rq.minVruntime[cpu] - rq.minVruntime[s.prevCpu];
+    const eevdf = this.pick === 'eevdf';
+    // A wake-up migration keeps the entity's vruntime relative to min_vruntime (CFS; EEVDF keeps lag).
+    if (!eevdf && s.prevCpu >= 0 && s.prevCpu !== cpu) s.vruntime += rq.minVruntime[cpu] - rq.minVruntime[s.prevCpu];
     const bw = s.group === null ? null : s.group.bw;
     if (bw !== null) bw.beforeEnqueue(cpu); // §6.3: may throttle the group here before it is queued
     rq.updateMinVruntime(cpu);
-    // §6.1 wake-up placement (GENTLE_FAIR_SLEEPERS): at most half a latency of sleeper credit.
-    if (!stillRunning) s.vruntime = Math.max(s.vruntime, rq.minVruntime[cpu] - this.latencyNs / 2);
+    if (!stillRunning) {
+      if (eevdf) this.placeEevdf(s, cpu);
+      // §6.1 wake-up placement (GENTLE_FAIR_SLEEPERS): at most half a latency of sleeper credit.
+      else s.vruntime = Math.max(s.vruntime, rq.minVruntime[cpu] - this.latencyNs / 2);
+    }
     rq.insert(e, cpu);
     if (rq.visible(s, cpu)) this.checkPreemptWakeup(e, s, cpu);
   }
@@ -159,6 +201,12 @@ export class CfsClass implements SchedClass, ServedClass, BandwidthHost {
   dequeue(e: HostEntity): void {
     const s = e.slot as FairSlot;
     if (!s.queued) return;
+    if (this.pick === 'eevdf') {
+      // §6.2 PLACE_LAG: remember the lag at sleep (update_entity_lag), clamped to ±max(2·slice, tick).
+      const limit = (Math.max(2 * this.baseSliceNs, this.ctx.tickNs) * NICE0_LOAD) / s.weight;
+      const lag = this.avgVruntime(e.cpu, null) - s.vruntime;
+      s.vlag = Math.max(-limit, Math.min(limit, lag));
+    }
     this.rq.remove(e, e.cpu);
     e.cpu = -1;
   }
@@ -170,16 +218,17 @@ export class CfsClass implements SchedClass, ServedClass, BandwidthHost {
       const cs = cur.slot as FairSlot;
       if (cs.queued && rq.visible(cs, cpu)) {
         if (this.preemptPending[cpu] === 0) return cur; // nobody asked fair to pre-empt it [M]
-        const best = rq.leftmost(cpu, null);
+        const best = this.pick === 'eevdf' ? this.pickEevdf(cpu, cur) : rq.leftmost(cpu, null);
         if (best === cur) {
           // Re-picked after a pre-emption request: a new slice starts (set_next_entity).
           cs.sumExecAtPick = cs.sumExec;
+          cs.protect = true; // §6.2 RUN_TO_PARITY re-armed by set_next_entity
           this.preemptPending[cpu] = 0;
         }
         return best;
       }
     }
-    return rq.leftmost(cpu, null);
+    return this.pick === 'eevdf' ? this.pickEevdf(cpu, null) : rq.leftmost(cpu, null);
   }
 
   /** §6.1 idle balance: a CPU without fair work pulls a waiting entity from the busiest allowed CPU. */
@@ -206,6 +255,12 @@ export class CfsClass implements SchedClass, ServedClass, BandwidthHost {
     const s = e.slot as FairSlot;
     s.vruntime += (deltaNs * NICE0_LOAD) / s.weight; // §6.1 vruntime
     s.sumExec += deltaNs;
+    if (this.pick === 'eevdf' && s.vruntime >= s.deadline) {
+      // §6.2 update_deadline: the request is done — a new one, and a resched (acted on by tick/wake-up).
+      s.deadline = s.vruntime + this.vslice(s);
+      s.protect = false;
+      s.renewed = true;
+    }
     if (this.runListener !== null) this.runListener(cpu, deltaNs);
     const bw = s.group === null ? null : s.group.bw;
     if (bw !== null) bw.account(cpu, deltaNs); // §6.3 per-CPU slice accounting
@@ -214,6 +269,8 @@ export class CfsClass implements SchedClass, ServedClass, BandwidthHost {
   started(e: HostEntity, cpu: number): void {
     const s = e.slot as FairSlot;
     s.sumExecAtPick = s.sumExec;
+    s.protect = true; // §6.2 RUN_TO_PARITY: protected until this request is renewed
+    s.renewed = false;
     this.preemptPending[cpu] = 0;
   }
 
@@ -226,9 +283,26 @@ export class CfsClass implements SchedClass, ServedClass, BandwidthHost {
       if (rq.nrVisibleTotal > 0 && rq.anyPullable(cpu)) this.ctx.resched(cpu);
       return;
     }
-    if (curr.policy !== this || curr.cpu !== cpu || rq.nrVisible[cpu] < 2) return;
+    if (curr.policy !== this || curr.cpu !== cpu) return;
+    if (rq.nrVisible[cpu] < 2) {
+      (curr.slot as FairSlot).renewed = false; // update_deadline reschedules only with others queued
+      return;
+    }
     const s = curr.slot as FairSlot;
     if (!s.queued || !rq.visible(s, cpu)) return;
+    if (this.pick === 'eevdf') {
+      // §6.2: no ideal-slice test; a renewed request (noticed at this tick, no HRTICK) reschedules and
+      // pick_eevdf decides.
+      rq.updateMinVruntime(cpu);
+      if (s.renewed) {
+        s.renewed = false;
+        if (this.pickEevdf(cpu, curr) !== curr) {
+          this.tickPreemptions++;
+          this.preempt(cpu);
+        }
+      }
+      return;
+    }
     const q = rq.queues[cpu];
     let load = 0;
     let left: FairSlot | null = null;
@@ -304,7 +378,10 @@ export class CfsClass implements SchedClass, ServedClass, BandwidthHost {
     const floor = rq.minVruntime[cpu] - this.latencyNs / 2;
     for (let i = 0; i < q.length; i++) {
       const xs = q[i].slot as FairSlot;
-      if (xs.group?.bw === bw && xs.vruntime < floor) xs.vruntime = floor;
+      if (xs.group?.bw === bw && xs.vruntime < floor) {
+        xs.vruntime = floor;
+        if (this.pick === 'eevdf') xs.deadline = floor + this.vslice(xs); // [M] a fresh request
+      }
     }
     rq.addVisible(cpu, bw.nrQueued[cpu]);
     if (this.ctx.current(cpu) === null) this.ctx.resched(cpu); // unthrottle_cfs_rq kicks an idle CPU only
@@ -347,6 +424,19 @@ export class CfsClass implements SchedClass, ServedClass, BandwidthHost {
       return;
     }
     if (cur === e || cur.policy !== this || !cur.runnable) return; // another class, or a re-pick is due anyway
+    if (this.pick === 'eevdf') {
+      // §6.2 check_preempt_wakeup_fair: pre-empt if pick_eevdf now returns the woken entity; a request of
+      // the current renewed by this enqueue's update_curr reschedules as well (update_deadline).
+      const cs = cur.slot as FairSlot;
+      const renewed = cs.renewed;
+      cs.renewed = false;
+      const pick = this.pickEevdf(cpu, cur);
+      if (pick === e || (renewed && pick !== cur)) {
+        this.wakeupPreemptions++;
+        this.preempt(cpu);
+      }
+      return;
+    }
     const gran = (this.wakeupGranularityNs * NICE0_LOAD) / s.weight; // in the woken entity's virtual time
     if ((cur.slot as FairSlot).vruntime - s.vruntime > gran) {
       this.wakeupPreemptions++;
@@ -363,9 +453,100 @@ export class CfsClass implements SchedClass, ServedClass, BandwidthHost {
     const rq = this.rq;
     const s = e.slot as FairSlot;
     rq.updateMinVruntime(from);
+    const vFrom = this.pick === 'eevdf' ? this.avgVruntime(from, null) : 0;
     rq.remove(e, from);
     rq.updateMinVruntime(to);
-    s.vruntime += rq.minVruntime[to] - rq.minVruntime[from]; // keep its lag relative to min_vruntime
+    if (this.pick === 'eevdf') {
+      // §6.2: a migrating entity keeps its lag (relative to V), and its deadline relative to its vruntime.
+      const shift = this.avgVruntime(to, null) - vFrom;
+      s.vruntime += shift;
+      s.deadline += shift;
+    } else {
+      s.vruntime += rq.minVruntime[to] - rq.minVruntime[from]; // keep its lag relative to min_vruntime
+    }
     rq.insert(e, to);
+  }
+
+  // ---- EEVDF (§6.2) -------------------------------------------------------------------------
+
+  /** A request in the entity's virtual time: slice·1024/w. */
+  private vslice(s: FairSlot): number {
+    return (this.baseSliceNs * NICE0_LOAD) / s.weight;
+  }
+
+  /** §6.2 V: weight-averaged vruntime of the visible entities on `cpu` (running one included), other than `skip`. */
+  private avgVruntime(cpu: number, skip: FairSlot | null): number {
+    const rq = this.rq;
+    const q = rq.queues[cpu];
+    let w = 0;
+    let wv = 0;
+    for (let i = 0; i < q.length; i++) {
+      const xs = q[i].slot as FairSlot;
+      if (xs === skip || !rq.visible(xs, cpu)) continue;
+      w += xs.weight;
+      wv += xs.weight * xs.vruntime;
+    }
+    return w > 0 ? wv / w : rq.minVruntime[cpu];
+  }
+
+  private loadOf(cpu: number): number {
+    const rq = this.rq;
+    const q = rq.queues[cpu];
+    let w = 0;
+    for (let i = 0; i < q.length; i++) {
+      const xs = q[i].slot as FairSlot;
+      if (rq.visible(xs, cpu)) w += xs.weight;
+    }
+    return w;
+  }
+
+  /** §6.2 place_entity (PLACE_LAG) for an entity about to be queued on `cpu` (not yet in its queue). */
+  private placeEevdf(s: FairSlot, cpu: number): void {
+    const v = this.avgVruntime(cpu, null);
+    const load = this.loadOf(cpu);
+    let lag = this.delayDequeue ? Math.max(0, s.vlag) : s.vlag; // DELAY_DEQUEUE/DELAY_ZERO approximation [M]
+    if (load > 0) lag = (lag * (load + s.weight)) / load; // V moves when the entity joins: inflate its lag
+    s.vruntime = v - lag;
+    s.deadline = s.vruntime + this.vslice(s);
+    s.vlag = 0;
+  }
+
+  /**
+   * §6.2 pick_eevdf: with RUN_TO_PARITY the eligible, still-protected current stays; otherwise the
+   * eligible (vruntime ≤ V) visible entity with the earliest virtual deadline (a tie does not keep the current).
+   */
+  private pickEevdf(cpu: number, cur: HostEntity | null): HostEntity | null {
+    const rq = this.rq;
+    const q = rq.queues[cpu];
+    const V = this.avgVruntime(cpu, null);
+    const eps = 1; // 1 ns of virtual time: float tolerance for the lag ≥ 0 test
+    const eligible = (xs: FairSlot) => xs.vruntime <= V + eps;
+    let curOk = false;
+    if (cur !== null) {
+      const cs = cur.slot as FairSlot;
+      curOk = cur.cpu === cpu && cs.queued && rq.visible(cs, cpu) && eligible(cs);
+      if (curOk && cs.protect) return cur;
+    }
+    let best: HostEntity | null = null;
+    let bd = Infinity;
+    let fallback: HostEntity | null = null;
+    let fv = Infinity;
+    for (let i = 0; i < q.length; i++) {
+      const x = q[i];
+      const xs = x.slot as FairSlot;
+      if (!rq.visible(xs, cpu)) continue;
+      if (xs.vruntime < fv) {
+        fv = xs.vruntime;
+        fallback = x;
+      }
+      if (x === cur || !eligible(xs)) continue;
+      if (xs.deadline < bd) {
+        bd = xs.deadline;
+        best = x;
+      }
+    }
+    // The current only wins with a strictly earlier deadline (pick_eevdf: ties go to the tree's best).
+    if (curOk && (best === null || (cur!.slot as FairSlot).deadline < bd)) best = cur;
+    return best ?? fallback; // someone is always eligible; the fallback only guards float edge cases
   }
 }

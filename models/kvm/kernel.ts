@@ -13,10 +13,23 @@ export interface KernelFeatures {
   rootRtThrottling: boolean;
   /** Per-CPU fair_server dl_server (50 ms / 1 s, deferred) protecting CFS from RT hogs: 6.12+ (§4.6). */
   fairServer: boolean;
+  /**
+   * 6.17+ fair_server (commit cccb45d7c4295 "sched/deadline: Less agressive dl_server handling",
+   * as amended by 2dcbcce9bfac "sched/deadline: Fix dl_server behaviour"): the last fair dequeue no
+   * longer stops a deferred server, it stops when picked in the DL band with no fair task, and idle
+   * time is charged to its runtime (dl_server_update_idle_time, floor 0). hvsim keeps 6.12–6.16 as
+   * before (stop on the last dequeue, fair execution charged only).
+   */
+  fairServerIdleCharge: boolean;
   /** SCHED_DEADLINE exists: 3.14+ (§4). */
   schedDeadline: boolean;
-  /** EEVDF replaced CFS's pick in 6.6 (§6.2); the fair model keeps CFS's vruntime rules either way [M]. */
+  /** EEVDF replaced CFS's pick in 6.6 (§6.2); fair.ts switches to its EEVDF pick from 6.6. */
   eevdf: boolean;
+  /** DELAY_DEQUEUE (6.12+, §6.2): a negative-lag sleeper stays queued until its lag decays to 0. */
+  delayDequeue: boolean;
+  /** EEVDF normalized base_slice before the ×f scaling (§6.2): 0.75 ms for 6.6–6.14, 0.70 ms from 6.15
+   *  (commit 2ae891b "sched: Reduce the default slice to avoid tasks getting an extra tick"). */
+  baseSliceNs: number;
 }
 
 /** Parse "2.6.33", "5.10", "6.12.3" into comparable [major, minor]. */
@@ -39,7 +52,10 @@ export function kernelFeatures(text: string, file: string, pointer: string): Ker
     rtRuntimeShare: !atLeast(5, 10),
     rootRtThrottling: !atLeast(6, 12),
     fairServer: atLeast(6, 12),
+    fairServerIdleCharge: atLeast(6, 17),
     schedDeadline: atLeast(3, 14),
     eevdf: atLeast(6, 6),
+    delayDequeue: atLeast(6, 12),
+    baseSliceNs: atLeast(6, 15) ? 700_000 : 750_000,
   };
 }

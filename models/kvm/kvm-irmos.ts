@@ -110,7 +110,7 @@ function buildIrmos(setup: HostSetup): HostBuild {
   }
 
   const irmos = new IrmosClass(ctx, { groups, migrateOnThrottle: p.migrateOnThrottle });
-  const cfs = new CfsClass(ctx, { groups: bestEffortGroups(vmus) });
+  const cfs = new CfsClass(ctx, { groups: bestEffortGroups(vmus), pick: 'cfs' });
   for (const v of vmus) {
     for (const e of v.vcpus) {
       if (v.vmu.sla) irmos.admit(e, { priority: v.vmu.hostPriority ?? VCPU_PRIORITY, rr: false, group: v.vmu.id });

@@ -117,7 +117,7 @@ function buildStockLinux(variant: Variant, setup: HostSetup): HostBuild {
     }
   }
 
-  const cfs = new CfsClass(ctx, { groups: fairGroups });
+  const cfs = new CfsClass(ctx, { groups: fairGroups, pick: kernel.eevdf ? 'eevdf' : 'cfs', delayDequeue: kernel.delayDequeue, baseSliceNs: kernel.baseSliceNs });
   const wantsDeadline = variant === 'deadline' || threads.some((t) => t.spec.policy.class === 'deadline');
   if (wantsDeadline && !kernel.schedDeadline) {
     const t = threads.find((x) => x.spec.policy.class === 'deadline');
@@ -131,7 +131,7 @@ function buildStockLinux(variant: Variant, setup: HostSetup): HostBuild {
   }
   const dl =
     wantsDeadline || fairServerOn
-      ? new DeadlineClass(ctx, fairServerOn ? { fairServer: { served: cfs, runtimeNs: p.fairServerRuntime, periodNs: p.fairServerPeriod } } : {})
+      ? new DeadlineClass(ctx, fairServerOn ? { fairServer: { served: cfs, runtimeNs: p.fairServerRuntime, periodNs: p.fairServerPeriod, idleCharge: kernel.fairServerIdleCharge } } : {})
       : null;
   const rt = new RtClass(ctx, {
     root: { runtimeNs: rootThrottled && p.rtRuntime < p.rtPeriod ? p.rtRuntime : null, periodNs: p.rtPeriod },

@@ -18,6 +18,9 @@
 //   The engine calls it whenever it settles a CPU: on any switch and when a policy asks.
 // - started/stopped bracket each run of e on a CPU: arm and cancel enforcement timers there.
 // - tick(cpu, curr) runs every host tick on every CPU when any class defines it.
+// - idleTime(cpu, delta), optional: the engine settled `delta` ns during which `cpu` ran nothing
+//   (Linux's put_prev_task_idle → dl_server_update_idle_time). Called from the same settles as
+//   charge(), only for classes that define it.
 
 import type { Ns } from '../scenario/types.js';
 import type { EventPhase, Timer } from './event-queue.js';
@@ -56,6 +59,8 @@ export interface SchedClass {
   stopped(e: HostEntity, cpu: number): void;
   balance?(cpu: number): void;
   tick?(cpu: number, curr: HostEntity | null): void;
+  /** `cpu` ran nothing for the `deltaNs` just settled (see the protocol above). */
+  idleTime?(cpu: number, deltaNs: Ns): void;
   /** Counters worth reporting (throttle events, replenishments…), summed over the run. */
   stats?(): Record<string, number>;
 }
@@ -66,9 +71,12 @@ export interface SchedClass {
  */
 export class ClassStack {
   readonly wantsTick: boolean;
+  /** Classes that define idleTime(), precomputed so an idle settle costs nothing when there are none. */
+  readonly idlers: SchedClass[];
 
   constructor(readonly classes: SchedClass[]) {
     this.wantsTick = classes.some((c) => c.tick !== undefined);
+    this.idlers = classes.filter((c) => c.idleTime !== undefined);
   }
 
   /**

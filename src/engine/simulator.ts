@@ -511,7 +511,11 @@ export class Simulator implements IoEngine {
     if (delta <= 0) return;
     p.segmentStart = now;
     const e = p.current;
-    if (e === null) return;
+    if (e === null) {
+      const idlers = host.stack.idlers;
+      for (let i = 0; i < idlers.length; i++) idlers[i].idleTime!(p.index, delta);
+      return;
+    }
     e.cpuTimeNs += delta;
     p.busyNs += delta;
     e.policy.charge(e, p.index, delta);
