@@ -244,29 +244,25 @@ function stockIoPath(load: IoLoadSpec, vmu: VmuSpec, setup: PrepareSetup): IoSta
   return kvmIoPath(load, vmu, readParams(STOCK_LINUX_PARAMS, setup.params, setup.scenario.file, setup.paramsPointer));
 }
 
-export const kvmLinux: HypervisorModel = {
-  name: 'kvm-linux',
-  family: 'kvm',
-  summary: 'KVM on stock Linux: reserved VMUs as RT cgroups under RT throttling (groups compete by priority), the rest CFS',
-  build: (setup) => buildStockLinux('rt-groups', setup),
-  prepare: stockPrepare,
-  ioPath: stockIoPath,
-};
+/** The three stock-kernel models differ only in how a reserved VMU's SLA becomes native parameters. */
+function stockLinuxModel(name: string, variant: Variant, summary: string): HypervisorModel {
+  return { name, family: 'kvm', summary, build: (setup) => buildStockLinux(variant, setup), prepare: stockPrepare, ioPath: stockIoPath };
+}
 
-export const kvmLinuxCfs: HypervisorModel = {
-  name: 'kvm-linux-cfs',
-  family: 'kvm',
-  summary: 'KVM on stock Linux: every VMU under CFS, SLAs as CFS bandwidth quota/period (cpu.max), as most clouds do',
-  build: (setup) => buildStockLinux('cfs-quota', setup),
-  prepare: stockPrepare,
-  ioPath: stockIoPath,
-};
+export const kvmLinux = stockLinuxModel(
+  'kvm-linux',
+  'rt-groups',
+  'KVM on stock Linux: reserved VMUs as RT cgroups under RT throttling (groups compete by priority), the rest CFS',
+);
 
-export const kvmDeadline: HypervisorModel = {
-  name: 'kvm-deadline',
-  family: 'kvm',
-  summary: 'KVM on stock Linux with each reserved vCPU thread a SCHED_DEADLINE reservation (global EDF, Σ ≤ 0.95·M)',
-  build: (setup) => buildStockLinux('deadline', setup),
-  prepare: stockPrepare,
-  ioPath: stockIoPath,
-};
+export const kvmLinuxCfs = stockLinuxModel(
+  'kvm-linux-cfs',
+  'cfs-quota',
+  'KVM on stock Linux: every VMU under CFS, SLAs as CFS bandwidth quota/period (cpu.max), as most clouds do',
+);
+
+export const kvmDeadline = stockLinuxModel(
+  'kvm-deadline',
+  'deadline',
+  'KVM on stock Linux with each reserved vCPU thread a SCHED_DEADLINE reservation (global EDF, Σ ≤ 0.95·M)',
+);
