@@ -1,21 +1,13 @@
 // The KVM I/O path (linux-irmos.md §7.2, §7.3): a request crosses the VMU's vhost thread, the
 // guest, and vhost again; where the vhost thread is scheduled shows in the request latency.
 import { describe, expect, it } from 'vitest';
-import type { IoLoadSpec, Scenario } from '../src/scenario/types.js';
+import type { Scenario } from '../src/scenario/types.js';
 import { simulate } from '../src/simulate.js';
 import { kvmIrmos } from '../models/kvm/kvm-irmos.js';
 import { kvmDeadline, kvmLinux } from '../models/kvm/kvm-linux.js';
-import { busyTask, ms, s, scenario, us, vmu } from './helpers/scenario.js';
+import { busyTask, ms, s, scenario, us, vmu, netLoad } from './helpers/scenario.js';
 
-const web: IoLoadSpec = {
-  id: 'requests',
-  kind: 'net',
-  arrival: { kind: 'poisson', ratePerSec: 200, offset: 0 },
-  compute: { kind: 'constant', value: us(100) },
-  deviceNs: us(20),
-  deadline: Infinity,
-  priority: 60,
-};
+const web = netLoad('requests', 200, us(100));
 
 /**
  * A reserved web VMU next to two reserved VMUs spinning through their budgets and a best-effort

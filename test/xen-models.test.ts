@@ -1,21 +1,13 @@
 // The Xen models end to end: dom0 as a domain on the guests' I/O path (xen.md §7), the SLA
 // mappings, and the same-scenario comparison with KVM + IRMOS.
 import { describe, expect, it } from 'vitest';
-import type { IoLoadSpec, Scenario, VmuSpec } from '../src/scenario/types.js';
+import type { Scenario, VmuSpec } from '../src/scenario/types.js';
 import { simulate } from '../src/simulate.js';
 import { kvmIrmos } from '../models/kvm/kvm-irmos.js';
 import { xenCredit, xenCredit2, xenRtds, xenSedf } from '../models/xen/xen-models.js';
-import { busyTask, host, hostThread, ms, s, scenario, task, us, vmu } from './helpers/scenario.js';
+import { busyTask, host, hostThread, ms, s, scenario, task, us, vmu, netLoad } from './helpers/scenario.js';
 
-const requests: IoLoadSpec = {
-  id: 'requests',
-  kind: 'net',
-  arrival: { kind: 'poisson', ratePerSec: 100, offset: 0 },
-  compute: { kind: 'constant', value: us(200) },
-  deviceNs: us(20),
-  deadline: Infinity,
-  priority: 60,
-};
+const requests = netLoad('requests', 100, us(200));
 
 const both = [0, 1];
 

@@ -1,6 +1,6 @@
 // Build resolved scenarios in code for tests, with the loader's documented defaults.
 import type {
-  Arrival, ExecDist, HostSpec, HostThreadSpec, Policy, Scenario, TaskSpec, VmuSpec,
+  Arrival, ExecDist, HostSpec, HostThreadSpec, IoLoadSpec, Policy, Scenario, TaskSpec, VmuSpec,
 } from '../../src/scenario/types.js';
 
 export const ms = (x: number) => Math.round(x * 1_000_000);
@@ -82,5 +82,18 @@ export function scenario(parts: Partial<Scenario> & { durationNs: number }): Sce
     models: [],
     expectations: [],
     ...parts,
+  };
+}
+
+/** A network request/response load: Poisson arrivals, constant guest compute, 20 µs on the wire. */
+export function netLoad(id: string, ratePerSec: number, computeNs: number): IoLoadSpec {
+  return {
+    id,
+    kind: 'net',
+    arrival: { kind: 'poisson', ratePerSec, offset: 0 },
+    compute: { kind: 'constant', value: computeNs },
+    deviceNs: us(20),
+    deadline: Infinity,
+    priority: 60,
   };
 }
