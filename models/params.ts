@@ -11,7 +11,9 @@ export type ParamSpec =
   | { type: 'number'; default: number; doc: string; min?: number; max?: number }
   | { type: 'optional-duration'; doc: string }
   /** pCPU indices of the host, checked against its CPU count; absent = undefined. */
-  | { type: 'cpu-list'; doc: string; cpus: number };
+  | { type: 'cpu-list'; doc: string; cpus: number }
+  /** A structured value with its own reader (which throws InputError at `pointer`); absent = undefined. */
+  | { type: 'custom'; doc: string; read: (raw: unknown, file: string, pointer: string) => unknown };
 
 export type ParamValues<S extends Record<string, ParamSpec>> = {
   [K in keyof S]: S[K] extends { type: 'duration' | 'number' }
@@ -22,7 +24,9 @@ export type ParamValues<S extends Record<string, ParamSpec>> = {
         ? boolean
         : S[K] extends { type: 'cpu-list' }
           ? number[] | undefined
-          : number | undefined;
+          : S[K] extends { type: 'custom'; read: (...args: never[]) => infer T }
+            ? T | undefined
+            : number | undefined;
 };
 
 export function readParams<S extends Record<string, ParamSpec>>(
@@ -79,6 +83,9 @@ export function readParams<S extends Record<string, ParamSpec>>(
         out[key] = [...(raw as number[])].sort((a, b) => a - b);
         break;
       }
+      case 'custom':
+        if (raw !== undefined) out[key] = spec.read(raw, file, at);
+        break;
       case 'boolean':
         if (raw !== undefined && typeof raw !== 'boolean') throw bad('true or false');
         out[key] = raw ?? spec.default;

@@ -10,7 +10,7 @@ import { CbsState } from '../models/kvm/cbs.js';
 import { DeadlineClass, type DeadlineAdmitConfig } from '../models/kvm/deadline.js';
 import { kernelFeatures } from '../models/kvm/kernel.js';
 import { kvmLinux } from '../models/kvm/kvm-linux.js';
-import { busyTask, host, hostThread, ms, scenario, task, us } from './helpers/scenario.js';
+import { busyTask, host, hostThread, ms, s, scenario, task, us } from './helpers/scenario.js';
 import { ServiceLog } from './helpers/service-log.js';
 
 // ---- harness --------------------------------------------------------------------------------
@@ -66,7 +66,11 @@ interface DlHarness {
 
 function dlModel(
   params: Record<string, DeadlineAdmitConfig>,
-  opts: { fairServer?: { runtimeNs: number; periodNs: number }; fair?: string[]; onBuild?: (h: DlHarness) => void } = {},
+  opts: {
+    fairServer?: { runtimeNs: number; periodNs: number; idleCharge?: boolean; stuckFix?: boolean; enforceAtTickNs?: number };
+    fair?: string[];
+    onBuild?: (h: DlHarness) => void;
+  } = {},
 ): DlHarness {
   const h: DlHarness = { entities: new Map(), model: undefined as unknown as HypervisorModel };
   h.model = {
@@ -354,5 +358,90 @@ describe('fair_server idle charging (6.17+, cccb45d7c4295 / 2dcbcce9bfac)', () =
     // charged to the server too, so it is rarely left with budget to protect the task: clearly less.
     expect(idleCharged.cpuShare).toBeLessThan(old.cpuShare * 0.5);
     expect(idleCharged.cpuShare).toBeGreaterThan(0);
+  });
+});
+
+// ---- fair_server rules of 6.17–6.18 (deadline.c read against the validation machine's 6.18.44) -------
+
+describe('fair_server: deferral, idle charging and in-band exhaustion (6.18 rules)', () => {
+  const Q = ms(50);
+  const P = ms(1000);
+  const fair = { class: 'fair' as const, nice: 0 };
+  const hog = () => hostThread(busyTask('rt', { policy: { class: 'fifo', priority: 99 } }));
+  /** A fair thread that runs `runNs` and then sleeps `sleepNs`, forever (rt-app run + sleep). */
+  const runSleep = (id: string, runNs: number, sleepNs: number) =>
+    hostThread({
+      ...task(id, runNs, runNs + sleepNs, { policy: fair }),
+      arrival: {
+        kind: 'program',
+        program: { offset: 0, loop: -1, timers: 0, wakeDelayNs: 0, phases: [{ loop: 1, steps: [{ kind: 'run', ns: runNs, wall: false }, { kind: 'sleep', ns: sleepNs }] }] },
+      },
+    });
+
+  it('idle time that uses up a deferred server\'s budget leaves its defer timer armed: at its deadline d it enters the DL band with (Q, d + P) (dl_server_update_idle_time, dl_server_timer)', () => {
+    const h = dlModel({}, { fair: ['f'], fairServer: { runtimeNs: Q, periodNs: P, idleCharge: true } });
+    // One 1 ms fair job at 0 on an otherwise idle CPU (the next one is far away): idle eats the budget.
+    const sc = scenario({ durationNs: P + ms(100), hostThreads: [hostThread(task('f', ms(1), s(10), { policy: fair }))] });
+    const run = simulate(sc, h.model);
+    const fs = h.dl!.fairServer(0)!;
+    expect(run.hosts[0].classStats.deadline.fairServerActivations).toBe(1); // the timer still fired …
+    expect(fs.deadline).toBe(P + P); // … at the deadline P of the period started at 0, and replenished to (Q, P + P)
+    expect(fs.state).toBe(CbsState.idle); // then, picked with no fair task, it stopped
+  });
+
+  it('a tick that finds the budget gone while its fair task still runs throttles the server and starts a new deferred period at that tick (update_curr_dl_se)', () => {
+    const tick = ms(3);
+    const h = dlModel({}, { fair: ['cfs'], fairServer: { runtimeNs: Q, periodNs: P, idleCharge: true, enforceAtTickNs: tick } });
+    const sc = scenario({ durationNs: ms(2600), hostThreads: [hog(), hostThread(busyTask('cfs', { policy: fair }))] });
+    const log = new ServiceLog();
+    simulate(sc, h.model, undefined, { observer: log });
+    log.close(sc.durationNs);
+    const first = P - Q; // 0-laxity instant of the period started at 0
+    const seen = Math.ceil((first + Q) / tick) * tick; // first tick at or after the budget ran out
+    const next = seen + P - Q; // 0-laxity instant of the period started at that tick
+    expect(log.service('cfs', 0, first)).toBe(0);
+    expect(log.service('cfs', first, seen)).toBe(seen - first); // runs on past its budget until the tick
+    expect(log.service('cfs', seen, next)).toBe(0);
+    expect(log.service('cfs', next, next + Q)).toBe(Q);
+  });
+
+  it('a fair task that blocks as the budget runs out leaves the server throttled until d, and a waiting task is served at d without deferral (dl_defer_running kept)', () => {
+    const h = dlModel({}, { fair: ['f'], fairServer: { runtimeNs: Q, periodNs: P, idleCharge: true, enforceAtTickNs: ms(3) } });
+    // Jobs of exactly Q: the first is served from the 0-laxity instant P − Q and ends with the budget.
+    const sc = scenario({ durationNs: ms(2600), hostThreads: [hog(), hostThread(task('f', Q, ms(1500), { policy: fair }))] });
+    const log = new ServiceLog();
+    simulate(sc, h.model, undefined, { observer: log });
+    log.close(sc.durationNs);
+    const first = P - Q;
+    const d = first + P; // deadline given when it entered the band
+    expect(log.service('f', first, first + Q)).toBe(Q);
+    expect(log.service('f', first + Q, d)).toBe(0); // the job released at 1.5 s waits for the replenishment …
+    expect(log.service('f', d, d + Q)).toBe(Q); // … and runs at d, not at a later 0-laxity instant
+  });
+
+  it('kernel features: the \'stuck\' fix from 6.19 and the stable releases 6.18.9 and 6.12.69', () => {
+    const fix = (v: string) => kernelFeatures(v, 'f', '/k').fairServerStuckFix;
+    expect([fix('6.12'), fix('6.12.68'), fix('6.12.69'), fix('6.17.9'), fix('6.18'), fix('6.18.8'), fix('6.18.9'), fix('6.18.44-fc-v769'), fix('6.19')]).toEqual([
+      false, false, true, false, false, false, true, true, true,
+    ]);
+  });
+
+  it('a start that has to begin a new period defers again even after the server ran in the band (115135422562 "Fix \'stuck\' dl_server")', () => {
+    const sleep = ms(2000);
+    const run = (stuckFix: boolean) => {
+      const h = dlModel({}, { fair: ['f'], fairServer: { runtimeNs: Q, periodNs: P, idleCharge: true, stuckFix } });
+      const sc = scenario({ durationNs: s(5), hostThreads: [hog(), runSleep('f', ms(1), sleep)] });
+      const log = new ServiceLog();
+      simulate(sc, h.model, undefined, { observer: log });
+      return log.close(sc.durationNs);
+    };
+    const first = P - Q; // starved until the 0-laxity instant, served in the band, then stopped when it sleeps
+    const wake = first + ms(1) + sleep; // after the deadline first + P: the start begins a new period
+    const fixed = run(true);
+    expect(fixed.service('f', first, first + ms(1))).toBe(ms(1));
+    expect(fixed.service('f', wake, wake + P - Q)).toBe(0); // deferred to the new period's 0-laxity instant
+    expect(fixed.service('f', wake + P - Q, wake + P - Q + ms(1))).toBe(ms(1));
+    // Before the fix, dl_defer_running survived the stop and the new period went straight to the band.
+    expect(run(false).service('f', wake, wake + ms(1))).toBe(ms(1));
   });
 });

@@ -30,18 +30,23 @@ function rtModel(opts: RtClassOptions, groupOf: Record<string, string> = {}): Hy
   return model;
 }
 
+/** A FIFO busy loop 'hog' and a fair busy loop 'other' on one CPU for 4 s under root throttling 950 ms / 1 s. */
+function hogAndFairLoop(root: Partial<RtClassOptions['root']> = {}): ServiceLog {
+  const sc = scenario({
+    durationNs: s(4),
+    hostThreads: [
+      hostThread(busyTask('hog', { policy: { class: 'fifo', priority: 50 } })),
+      hostThread(busyTask('other', { policy: { class: 'fair', nice: 0 } })),
+    ],
+  });
+  const log = new ServiceLog();
+  simulate(sc, rtModel({ root: { runtimeNs: ms(950), periodNs: s(1), ...root }, runtimeShare: false, groups: [] }), undefined, { observer: log.observer });
+  return log.close(sc.durationNs);
+}
+
 describe('stock RT throttling (linux-irmos.md §3.1)', () => {
   it('a FIFO busy loop gets 950 ms of every 1 s and a CFS busy loop gets the remaining 50 ms at the end of each period', () => {
-    const sc = scenario({
-      durationNs: s(4),
-      hostThreads: [
-        hostThread(busyTask('hog', { policy: { class: 'fifo', priority: 50 } })),
-        hostThread(busyTask('other', { policy: { class: 'fair', nice: 0 } })),
-      ],
-    });
-    const log = new ServiceLog();
-    simulate(sc, rtModel({ root: { runtimeNs: ms(950), periodNs: s(1) }, runtimeShare: false, groups: [] }), undefined, { observer: log.observer });
-    log.close(sc.durationNs);
+    const log = hogAndFairLoop();
     const tick = ms(1);
     for (let k = 0; k < 4; k++) {
       const p0 = s(k);
@@ -50,6 +55,18 @@ describe('stock RT throttling (linux-irmos.md §3.1)', () => {
       // CFS's 50 ms is the tail of the period: nothing for it in the first 950 ms.
       expect(log.service('other', p0, p0 + ms(949))).toBe(0);
       expect(log.service('other', p0 + ms(951), p0 + s(1))).toBeGreaterThanOrEqual(ms(49) - tick);
+    }
+  });
+
+  it('the throttling gap follows the period timer\'s phase: with expiries at phase + k·P the loop is throttled from phase + k·P + Q', () => {
+    const phase = ms(300);
+    const log = hogAndFairLoop({ phaseNs: phase });
+    // The partial period [0, phase) is shorter than the runtime: no throttling before phase + Q.
+    expect(log.service('other', 0, phase + ms(950))).toBe(0);
+    for (let k = 0; phase + s(k + 1) <= s(4); k++) {
+      const p0 = phase + s(k);
+      expect(log.service('other', p0 + ms(950), p0 + s(1))).toBe(ms(50));
+      expect(log.service('hog', p0, p0 + ms(950))).toBe(ms(950));
     }
   });
 

@@ -8,8 +8,10 @@ import { main } from '../src/cli/main.js';
 import { InputError } from '../src/errors.js';
 import { parseRtapp, readRtappFile } from '../src/rtapp/grammar.js';
 import { importRtapp, importRtappFile } from '../src/rtapp/import.js';
+import { loadScenario, parseScenarioText, serializeScenario } from '../src/scenario/index.js';
 
-const SAMPLE = join(__dirname, 'fixtures', 'rtapp', 'periodic.json');
+const FIXTURES = join(__dirname, 'fixtures', 'rtapp');
+const SAMPLE = join(FIXTURES, 'periodic.json');
 
 function rtappFile(doc: unknown): string {
   const dir = mkdtempSync(join(tmpdir(), 'hvsim-rtapp-'));
@@ -77,7 +79,7 @@ describe('rt-app grammar: the reference sample', () => {
     expect(t25.deadline).toBe(Infinity); // p2 has no timer
     expect(t10.arrival).toEqual({
       kind: 'program',
-      program: { offset: 0, loop: -1, timers: 1, wakeDelayNs: 50_000, phases: [{ loop: 1, steps: [{ kind: 'run', ns: 2e6, wall: false }, { kind: 'timer', timer: 0, period: 10e6, relative: true }] }] },
+      program: { offset: 0, loop: -1, timers: 1, timerRefs: ['unique'], wakeDelayNs: 50_000, phases: [{ loop: 1, steps: [{ kind: 'run', ns: 2e6, wall: false }, { kind: 'timer', timer: 0, period: 10e6, relative: true }] }] },
     });
     expect(t25.arrival.kind === 'program' && t25.arrival.program.phases).toEqual([
       { loop: 20, steps: [{ kind: 'run', ns: 5e6, wall: false }, { kind: 'timer', timer: 0, period: 25e6, relative: true }] },
@@ -111,6 +113,18 @@ describe('rt-app grammar: the reference sample', () => {
     expect(rt!.phases[0].steps).toEqual([{ kind: 'run', ns: 100_000, wall: true }, { kind: 'sleep', ns: 900_000 }]);
   });
 
+  it('imports yield (matched by prefix) as a sched_yield step whatever its value, which rt-app ignores', () => {
+    for (const value of ['', 0, 'x', {}]) {
+      const doc = { global: { duration: 1 }, tasks: { t: { run: 10, yield1: value, sleep: 5 } } };
+      const arrival = importRtapp(parseRtapp(JSON.stringify(doc), 'w.json'), { cpus: 1, kernel: '6.18' }).scenario.hostThreads[0].arrival;
+      expect(arrival.kind === 'program' && arrival.program.phases[0].steps).toEqual([
+        { kind: 'run', ns: 10_000, wall: false },
+        { kind: 'yield' },
+        { kind: 'sleep', ns: 5_000 },
+      ]);
+    }
+  });
+
   it('keeps the written order of integer-like phase names', () => {
     const w = parseRtapp('{"global":{"duration":1},"tasks":{"t":{"phases":{"2":{"run":1},"1":{"run":2}}}}}', 'w.json');
     expect(w.threads[0].phases.map((p) => p.name)).toEqual(['2', '1']);
@@ -127,7 +141,6 @@ describe('rt-app grammar: refusals name the thread and the event', () => {
     ['memrun', { type: 'read', size: 4096 }, 'memory load'],
     ['mem', 1000, 'memory load'],
     ['iorun', 1000, 'I/O load'],
-    ['yield', '', 'sched_yield'],
     ['sem_post', 's', 'semaphores'],
     ['fork', 'x', 'run time'],
   ])('refuses %s', (key, value, why) => {
@@ -196,5 +209,49 @@ describe('rt-app on the command line', () => {
     expect(r.code).toBe(0);
     expect(r.out).toContain('t25ms');
     expect(readdirSync(dir).sort()).toEqual(['rtapp-t10ms-0.log', 'rtapp-t25ms-1.log']);
+  });
+});
+
+describe('rt-app import → scenario file → run', () => {
+  // What a scenario carries into a run (the file name aside, and question/figures the import never sets).
+  const essence = (s: ReturnType<typeof loadScenario>) => {
+    const { name, description, durationNs, warmupNs, seed, hosts, vmus, hostThreads, models, expectations } = s;
+    return { name, description, durationNs, warmupNs, seed, hosts, vmus, hostThreads, models, expectations };
+  };
+  const workloads = readdirSync(FIXTURES).filter((f) => f.endsWith('.json'));
+
+  it.each(workloads)('%s: `import --json` output loads back and runs exactly like the rt-app file', async (name) => {
+    const workload = join(FIXTURES, name);
+    const imported = await cli(['import', 'rtapp', workload, '--json']);
+    expect(imported.code).toBe(0);
+    const file = join(mkdtempSync(join(tmpdir(), 'hvsim-rtapp-scenario-')), 's.json');
+    writeFileSync(file, imported.out);
+    expect(essence(loadScenario(file))).toEqual(essence(importRtappFile(workload).scenario));
+    const validated = await cli(['validate', file]);
+    expect(validated.code).toBe(0);
+    for (const model of ['kvm-linux', 'kvm-deadline']) {
+      const fromScenario = await cli(['run', file, '--model', model, '--json']);
+      const fromWorkload = await cli(['run', workload, '--model', model, '--json']);
+      expect(fromScenario.code).toBe(0);
+      expect(JSON.parse(fromScenario.out).runs[0].tasks.some((t: { completed: number }) => t.completed > 0)).toBe(true);
+      expect(fromScenario.out).toBe(fromWorkload.out); // byte for byte
+    }
+  });
+
+  it('keeps timer names, modes, delays, instances, work scale and slack through the file form', () => {
+    const workload = readRtappFile(join(FIXTURES, 'mixed.json'));
+    const { scenario } = importRtapp(workload, { cpus: 2, kernel: '6.18', workScale: 1.37, timerSlackNs: 60_000, wakeLatencyNs: 7_000 });
+    const back = parseScenarioText(JSON.stringify(serializeScenario(scenario)), 's.json');
+    expect(essence(back)).toEqual(essence(scenario));
+    const worker = back.hostThreads.find((t) => t.id === 'fair_worker')!;
+    expect(worker.arrival.kind === 'program' && worker.arrival.program.timerRefs).toEqual(['tick', 'unique-slow']);
+  });
+
+  it('names the scenario with a valid id whatever the file is called', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'hvsim-rtapp-')), 'my workload (v2).json');
+    writeFileSync(file, JSON.stringify({ global: { duration: 1 }, tasks: { a: { run: 100, sleep: 900 } } }));
+    const { scenario } = importRtappFile(file, { cpus: 1 });
+    expect(scenario.name).toBe('my_workload__v2_');
+    expect(parseScenarioText(JSON.stringify(serializeScenario(scenario)), 's.json').name).toBe(scenario.name);
   });
 });

@@ -488,7 +488,7 @@ describe('schema violations', () => {
   it('bad discriminators and unions', () => {
     expectBad('s.yaml', withTask('{ id: a, kind: periodc, period: 1ms, exec: 1ms }'), {
       pointer: '/vmus/0/tasks/0/kind',
-      expected: 'one of "periodic", "sporadic", "server" or "busy"',
+      expected: 'one of "periodic", "sporadic", "server", "busy" or "program"',
       found: '"periodc"',
     });
     expectBad('s.yaml', withTask('{ id: a, kind: periodic, period: 1ms, exec: 5 }'), {
@@ -608,6 +608,11 @@ describe('semantic errors', () => {
       pointer: '/hostThreads/0/affinity/0',
       expected: 'pCPU indices 0..1 of host ph1',
       found: 'pCPU 2',
+    });
+    expectBad('s.yaml', base('vmus: [{ id: v, host: ph1, softAffinity: [1, 3] }]\n'), {
+      pointer: '/vmus/0/softAffinity/1',
+      expected: 'pCPU indices 0..1 of host ph1',
+      found: 'pCPU 3',
     });
   });
 

@@ -16,8 +16,8 @@ function creditModel(opts: Partial<CreditClassOptions> = {}, doms: DomainConfig 
     name: 'test-xen-credit',
     family: 'xen',
     summary: 'test',
-    build({ entities, ctx, host: h }) {
-      const cls = new CreditClass(ctx, { cpus: h.cpus, ...opts });
+    build({ entities, ctx }) {
+      const cls = new CreditClass(ctx, opts);
       model.cls = cls;
       for (const e of entities) {
         const dom = e.vmuId ?? e.id;

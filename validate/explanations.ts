@@ -9,9 +9,15 @@ export interface ExplainContext {
   caseId: string;
   f: Figure;
   real: Sample;
+  /** hvsim's prediction (pooled over `models` when it ran once per kernel run). */
   model: Sample;
-  /** hvsim's prediction for kernel 5.10 (RT throttling without fair_server), when computed. */
-  pre612: Sample | null;
+  /** The kernel runs one by one, and hvsim's predictions for each (one for all, or several per run: rtPhaseFromKernel). */
+  runs: Sample[];
+  runModels: Sample[][];
+  /** Per kernel run, the RT period phase hvsim was given (ns; null: not measured), for rtPhaseFromKernel cases. */
+  phasesNs: (number | null)[] | null;
+  /** hvsim's prediction for kernel 5.10 (RT throttling without fair_server), when computed (like `models`). */
+  pre612: Sample[] | null;
   warmupUs: number;
   wakeLatencyUs: number;
   workScale: number;
@@ -56,11 +62,36 @@ const RULES: { test: (c: ExplainContext) => boolean; text: (c: ExplainContext) =
       'MODEL (EEVDF, linux-irmos.md §6.2): hvsim picks fair tasks by EEVDF for kernels ≥ 6.6 (models/kvm/fair.ts: lag and eligibility against the weighted average V, earliest virtual deadline, RUN_TO_PARITY, PLACE_LAG, slice expiry noticed at the tick without HRTICK). The periodic task therefore waits for a fair loop\'s request to end at a tick (HZ 250: up to 4 ms) and its 2 ms job can lose the CPU at its own slice end, as on the kernel. The simulation is deterministic, so its waits lock to the tick phase (p99 exactly one tick) where the kernel\'s spread with timer and interrupt jitter; DELAY_DEQUEUE (6.12+) is approximated by flooring a sleeper\'s lag at 0 and PREEMPT_SHORT is not modelled. Errors in the tails of this case are of that order; earlier, with CFS rules for every kernel, hvsim predicted 56 µs / 2.06 ms here (−98 % / −67 %).',
   },
   {
-    // fair_server accounting on 6.17+: idle time eats the deferred budget; the server stops when it finds no task.
+    // fair_server vs RT throttling: a knife-edge race per RT period, decided by the period grid's phase and µs.
     test: (c) => c.caseId === 'fifo-hog-1cpu' && (c.f.metric.kind === 'cpuShare' || c.f.metric.kind === 'missRatio') && threadOf(c.f) === 'fp1',
     text: (c) => {
-      const alt = c.pre612 === null ? '' : ` For comparison, hvsim with kernel 5.10 (RT throttling alone) predicts ${formatValue(metricValue(c.f.metric, c.pre612, c.warmupUs), c.f.unit)} for this figure.`;
-      return 'MODEL (fair_server on 6.17+, linux-irmos.md §4.6): the starvation bound matches (≈ 950 ms: root RT throttling, kept by this RT_GROUP_SCHED kernel). hvsim follows this kernel\'s dl_server rules: a deferred server is charged for idle time as well as fair execution (dl_server_update_idle_time, from "sched/deadline: Less agressive dl_server handling", cccb45d7c4295), so the idle between the task\'s 1 ms jobs in the 50 ms throttling gap eats its budget, and a server that finds no fair task stops ("sched/deadline: Fix dl_server behaviour", 2dcbcce9bfac, which removed the short-lived yield). What remains is a race the model does not reproduce: on the kernel the server now and then reaches the DL band before the RT throttling point and serves a few jobs, so the fair task\'s share varies widely from run to run (see the range); hvsim, deterministic, always loses that race and predicts close to the RT-throttling-only figure.' + alt;
+      const fmt = (v: number) => formatValue(v, c.f.unit);
+      const perRun = c.runs
+        .map((r, i) => {
+          const ph = c.phasesNs?.[i];
+          const phase = ph === null || ph === undefined ? 'phase not measured' : `grid at ${(ph / 1e6).toFixed(0)} ms`;
+          const own = (c.runModels[i] ?? c.runModels[0]).map((s) => metricValue(c.f.metric, s, c.warmupUs));
+          const hv = own.length === 1 ? fmt(own[0]) : `${fmt(percentile(own, 50))} (${fmt(Math.min(...own))} – ${fmt(Math.max(...own))} over the tick phases)`;
+          return `${phase}: kernel ${fmt(metricValue(c.f.metric, r, c.warmupUs))}, hvsim ${hv}`;
+        })
+        .join('; ');
+      const alt = c.pre612 === null ? '' : ` For comparison, hvsim with kernel 5.10 (RT throttling alone) predicts ${c.pre612.map((s) => fmt(metricValue(c.f.metric, s, c.warmupUs))).join(' / ')}.`;
+      return (
+        'MODEL (fair_server against root RT throttling, linux-irmos.md §3.1, §4.6; kernel rules in models/kvm/deadline-fair-server.ts): ' +
+        'this RT_GROUP_SCHED kernel keeps the 950 ms / 1 s throttling next to the deferred fair_server, and which of the two serves the task ' +
+        'depends on where the RT period grid (sched_rt_period_timer, anchored by whatever RT work started it) falls against the server\'s ' +
+        '0-laxity instant, 950 ms after the task first woke. A server that reaches the DL band inside an RT period serves one job per wake-up ' +
+        'until its 50 ms are used (up to 5 %); one whose activation meets the throttling gap has its budget eaten by the idle time there ' +
+        '(dl_server_update_idle_time) and the task lives on the gap (0.5 %). In between, each period is a tie — the hog\'s 950 ms plus the ' +
+        'server\'s 50 ms fill it exactly — broken by µs and by ticks: a tick that finds the budget gone while a job still runs restarts the ' +
+        'server\'s period there (update_curr_dl_se), one that does not leaves it to replenish at its deadline. hvsim gets each kernel run\'s ' +
+        'measured grid and runs every tick phase (the kernel\'s is not measured), so its range spans the outcomes those phases allow; ' +
+        'what it cannot know is the server\'s state left by earlier fair activity on CPU 1 (a start that finds an old deadline ahead keeps it), ' +
+        'and any other fair thread there takes its share of the 50 ms (runs with more than 2 ms/s of it are retried). Per run — ' +
+        perRun +
+        '.' +
+        alt
+      );
     },
   },
 ];

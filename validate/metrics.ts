@@ -26,6 +26,9 @@ export interface Figure {
   measuredMin: number;
   measuredMax: number;
   predicted: number;
+  /** Range of the predictions when hvsim ran once per kernel run (a case with `rtPhaseFromKernel`); else = predicted. */
+  predictedMin: number;
+  predictedMax: number;
   /** (predicted − measured) / measured; null when measured is 0. */
   error: number | null;
 }
@@ -87,13 +90,35 @@ export function metricLabel(m: Metric): { label: string; unit: Figure['unit'] } 
   }
 }
 
-/** Compare the median of the kernel runs with hvsim's (deterministic) prediction. */
-export function figure(m: Metric, runs: Sample[], predicted: Sample, warmupUs: number): Figure {
+/**
+ * Compare the median of the kernel runs with hvsim's (deterministic) prediction; given one
+ * prediction per kernel run (each under that run's measured conditions), with their median.
+ */
+export function figure(m: Metric, runs: Sample[], predicted: Sample | Sample[], warmupUs: number): Figure {
   const values = runs.map((r) => metricValue(m, r, warmupUs)).filter((v) => !Number.isNaN(v));
   const a = percentile(values, 50);
-  const b = metricValue(m, predicted, warmupUs);
+  const predictions = (Array.isArray(predicted) ? predicted : [predicted]).map((p) => metricValue(m, p, warmupUs));
+  const b = medianOf(predictions);
   const { label, unit } = metricLabel(m);
-  return { metric: m, label, unit, measured: a, measuredMin: Math.min(...values), measuredMax: Math.max(...values), predicted: b, error: a === 0 ? (b === 0 ? 0 : null) : (b - a) / a };
+  return {
+    metric: m,
+    label,
+    unit,
+    measured: a,
+    measuredMin: Math.min(...values),
+    measuredMax: Math.max(...values),
+    predicted: b,
+    predictedMin: Math.min(...predictions),
+    predictedMax: Math.max(...predictions),
+    error: a === 0 ? (b === 0 ? 0 : null) : (b - a) / a,
+  };
+}
+
+/** Median (mean of the two middle values for an even count, as the measured side's 3 runs never need). */
+function medianOf(values: number[]): number {
+  const v = [...values].sort((x, y) => x - y);
+  const k = v.length >> 1;
+  return v.length % 2 === 1 ? v[k] : (v[k - 1] + v[k]) / 2;
 }
 
 /** All runs' rows in one sample (for distributions quoted in explanations). */

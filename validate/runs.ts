@@ -41,6 +41,29 @@ function cpuTimes(pid: number): Map<string, number> {
   return out;
 }
 
+/** Whether none of the threads named `names` of process `pid` is runnable or running (state R in /proc/<pid>/task/<tid>/stat). */
+function asleep(pid: number, names: string[]): boolean {
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      if (names.includes(comm) && stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'R') return false;
+    }
+  } catch {
+    // a thread exited meanwhile: take the sample as it is
+  }
+  return true;
+}
+
+/**
+ * Wait (at most ~40 ms) until the `settle` threads of case `c` sleep: sum_exec_runtime in schedstat is
+ * brought up to date at ticks and switches only, so a thread running on a CPU reads up to a tick short.
+ */
+async function settle(c: ValidationCase, pid: number): Promise<void> {
+  if (c.settle === undefined) return;
+  for (let i = 0; i < 40 && !asleep(pid, c.settle); i++) await sleep(1);
+}
+
 /** Busy CPU time of the whole machine so far (s): user, nice, system, irq, softirq, steal in /proc/stat. */
 export function machineBusySeconds(): number {
   const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
@@ -51,8 +74,8 @@ export function machineBusySeconds(): number {
  * CPU time (ns) of every task on the machine except those of process `exclude`, keyed by tid, from
  * schedstat (exact, unlike /proc/stat's tick sampling, which a DL task throttled at ticks fools).
  */
-function othersCpu(exclude: number): Map<string, number> {
-  const out = new Map<string, number>();
+function othersCpu(exclude: number): Map<string, { ns: number; cpu: number }> {
+  const out = new Map<string, { ns: number; cpu: number }>();
   for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d) && Number(d) !== exclude)) {
     let tids: string[];
     try {
@@ -62,7 +85,10 @@ function othersCpu(exclude: number): Map<string, number> {
     }
     for (const tid of tids) {
       try {
-        out.set(tid, Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]));
+        const ns = Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+        const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+        const cpu = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[36]); // field 39, processor: the CPU it last ran on
+        out.set(tid, { ns, cpu });
       } catch {
         // exited meanwhile
       }
@@ -76,6 +102,28 @@ export interface KernelRun extends Sample {
   exitCode: number | null;
   /** CPUs' worth of time used by anything but rt-app during the window (other processes, kernel threads): the noise. */
   foreignLoad: number;
+  /** The same per CPU, each thread's time counted on the CPU it last ran on (approximate for threads that moved). */
+  foreignLoadByCpu: number[];
+  /** When rt-app's threads' CPU times were sampled, [start, end] in CLOCK_MONOTONIC ns (the clock of rt-app's log timestamps). */
+  windowNs: [number, number];
+  /**
+   * Next expiry (CLOCK_MONOTONIC ns) of the root RT bandwidth timer, sched_rt_period_timer, read from
+   * /proc/timer_list at the window start; null when it is not armed or not readable. Its grid
+   * (expiry + k·sched_rt_period_us) is where RT throttling forgives runtime.
+   */
+  rtPeriodExpiryNs: number | null;
+  /** CPU time (ns) of each rt-app thread between the two samples of `windowNs`. */
+  cpuNs: Map<string, number>;
+}
+
+/** The armed sched_rt_period_timer's expiry in /proc/timer_list (root only), or null. */
+function rtPeriodTimerExpiry(): number | null {
+  try {
+    const m = /sched_rt_period_timer[^\n]*\n\s*# expires at (\d+)-/.exec(readFileSync('/proc/timer_list', 'utf8'));
+    return m ? Number(m[1]) : null;
+  } catch {
+    return null;
+  }
 }
 
 /** Run case `c` with rt-app in `root`/<c.id>; `basename` names its logs (default c.id). */
@@ -92,26 +140,44 @@ export async function runOnKernel(c: ValidationCase, root: string, basename = c.
   const killer = setTimeout(() => child.kill('SIGKILL'), (c.durationS + 20) * 1000);
   const t0 = Date.now();
   await sleep(WINDOW_START_S * 1000);
+  await settle(c, child.pid!);
+  const a0 = process.hrtime.bigint();
   const a = cpuTimes(child.pid!);
+  const a1 = process.hrtime.bigint();
   const othersA = othersCpu(child.pid!);
   const ta = process.hrtime.bigint();
+  const rtPeriodExpiryNs = rtPeriodTimerExpiry();
   await sleep(Math.max(0, (c.durationS - WINDOW_END_MARGIN_S) * 1000 - (Date.now() - t0)));
+  await settle(c, child.pid!);
+  const b0 = process.hrtime.bigint();
   const b = cpuTimes(child.pid!);
+  const b1 = process.hrtime.bigint();
   const othersB = othersCpu(child.pid!);
-  const wall = Number(process.hrtime.bigint() - ta);
+  const tb = process.hrtime.bigint();
+  const wall = Number(tb - ta);
   const exitCode = await exited;
   clearTimeout(killer);
   const cpuShare = new Map<string, number>();
-  for (const [name, end] of b) cpuShare.set(name, (end - (a.get(name) ?? 0)) / wall);
+  const cpuNs = new Map<string, number>();
+  for (const [name, end] of b) {
+    cpuShare.set(name, (end - (a.get(name) ?? 0)) / wall);
+    cpuNs.set(name, end - (a.get(name) ?? 0));
+  }
   let others = 0;
-  for (const [tid, ns] of othersB) others += ns - (othersA.get(tid) ?? 0); // new tasks: all their time is in the window
+  const byCpu: number[] = [];
+  for (const [tid, { ns, cpu }] of othersB) {
+    const d = ns - (othersA.get(tid)?.ns ?? 0); // new tasks: all their time is in the window
+    others += d;
+    if (cpu >= 0) byCpu[cpu] = (byCpu[cpu] ?? 0) + d / wall;
+  }
   const foreignLoad = others / wall;
+  const foreignLoadByCpu = Array.from(byCpu, (v) => v ?? 0);
   const rows = new Map<string, RtappLogRow[]>();
   for (const f of readdirSync(dir).filter((x) => x.startsWith(`${basename}-`) && x.endsWith('.log'))) {
     const log = parseRtappLog(readFileSync(join(dir, f), 'utf8'), f);
     rows.set(f.slice(basename.length + 1).replace(/-\d+\.log$/, ''), log.rows);
   }
-  return { rows, cpuShare, output, exitCode, foreignLoad };
+  return { rows, cpuShare, output, exitCode, foreignLoad, foreignLoadByCpu, windowNs: [Number((a0 + a1) / 2n), Number((b0 + b1) / 2n)], rtPeriodExpiryNs, cpuNs };
 }
 
 /** Per-entity CPU time inside [from, to], from the engine's dispatch hook. */
@@ -143,13 +209,48 @@ class CpuWindow {
   }
 }
 
-export function runOnHvsim(c: ValidationCase, options: RtappImportOptions & { kernel: string }): Sample {
-  const text = JSON.stringify(rtappDocument(c, '.'));
+export interface HvsimOptions extends RtappImportOptions {
+  kernel: string;
+  /** Extra kvm-linux model parameters (e.g. the kernel run's rtPeriodPhase). */
+  params?: Record<string, string>;
+  /**
+   * CPU each loop iteration of a thread that waits (timer or sleep) uses beyond its events (µs, real
+   * time): the calibrated per-job overhead (switches, rt-app's own timer and log work). hvsim's rt-app
+   * events cost exactly their nominal time, so it gets this as one more `run` before the wait.
+   */
+  loopCpuUs?: number;
+  /** Start every thread this much later (µs), with the rtPeriodPhase shifted alike: another phase of the scheduler tick. */
+  shiftUs?: number;
+}
+
+/** The case's rt-app tasks as hvsim runs them: `loopCpuUs` as a `run` event before each thread's first wait, `shiftUs` as a start delay. */
+function hvsimTasks(c: ValidationCase, o: HvsimOptions): Record<string, unknown> {
+  const loopRunUs = Math.round((o.loopCpuUs ?? 0) / (o.workScale ?? 1));
+  const out: Record<string, unknown> = {};
+  for (const [name, spec] of Object.entries(c.tasks as Record<string, Record<string, unknown>>)) {
+    const t: Record<string, unknown> = {};
+    if ((o.shiftUs ?? 0) > 0) t.delay = ((spec.delay as number | undefined) ?? 0) + o.shiftUs!;
+    let added = loopRunUs <= 0;
+    for (const [key, value] of Object.entries(spec)) {
+      if (key === 'delay') continue;
+      if (!added && (key.startsWith('timer') || key.startsWith('sleep'))) {
+        t.run_loop_cpu = loopRunUs; // "run…" is a run event to rt-app's grammar (matched by prefix)
+        added = true;
+      }
+      t[key] = value;
+    }
+    out[name] = t;
+  }
+  return out;
+}
+
+export function runOnHvsim(c: ValidationCase, options: HvsimOptions): Sample {
+  const text = JSON.stringify(rtappDocument({ ...c, tasks: hvsimTasks(c, options) }, '.'));
   const durationNs = c.durationS * 1e9;
   const imp = importRtapp(parseRtapp(text, `${c.id}.json`), { ...options, durationNs });
   const recorder = new RtappLogRecorder(imp.scenario);
   const window = new CpuWindow(WINDOW_START_S * 1e9, durationNs - WINDOW_END_MARGIN_S * 1e9);
-  simulate(imp.scenario, findModel('kvm-linux', '', ''), { params: { kernel: options.kernel }, pointer: '' }, {
+  simulate(imp.scenario, findModel('kvm-linux', '', ''), { params: { kernel: options.kernel, ...options.params }, pointer: '' }, {
     observer: { ...recorder.observer, dispatch: (now, host, cpu, e) => window.dispatch(now, host, cpu, e) },
   });
   window.finish(durationNs);

@@ -60,6 +60,9 @@ export interface CbsHooks {
 /** Kernel's DL_SCALE: the overflow test works at ~1 µs resolution (linux-irmos.md §0 row 17). */
 const DL_SCALE_DIV = 1024;
 
+/** dl_server_min_res (deadline.c): a deferred server's timer that fires less than this before its 0-laxity instant activates it instead of being forwarded. */
+export const DL_SERVER_MIN_RES_NS = 1_000_000;
+
 export class CbsServer {
   readonly runtimeNs: Ns;
   readonly deadlineNs: Ns;
@@ -74,6 +77,26 @@ export class CbsServer {
   deferRunning = false;
   /** CPU whose accounting the enforcement hook settles; the owner sets it when the server starts running. */
   cpu = -1;
+  /**
+   * Deferred servers, "sched/deadline: Fix 'stuck' dl_server" (115135422562; 6.19, stable 6.18.9 and
+   * 6.12.69): a wake-up that starts a new period (update_dl_entity → replenish_dl_new_period) also
+   * clears dl_defer_running, so the new period is deferred again instead of entering the DL band.
+   */
+  resetClearsDeferRunning = false;
+  /**
+   * Deferred servers charged for idle time (6.17+, consumeIdle): a wake-up that finds the budget used
+   * up (0) but the deadline still ahead and no overflow arms the defer timer at d − 0 = d
+   * (update_dl_entity sets dl_defer_armed, start_dl_timer), where dl_server_timer puts it in the DL
+   * band with (Q, d + P); without it, such a wake-up waits for the replenishment and defers again.
+   */
+  zeroBudgetDefers = false;
+  /**
+   * Deferred servers: enforcement in the DL band at scheduler ticks (tick period, ns; 0 = exact), as
+   * the kernel does without HRTICK: update_curr_dl_se only sees the budget run out at a tick or when
+   * the client stops running. While it runs past the budget nothing happens; the owner decides at the
+   * tick (the owner's enforce hook) or when the client blocks (exhaust).
+   */
+  enforceAtTickNs = 0;
 
   // Counters (summed by the owners' stats()).
   throttles = 0;
@@ -178,9 +201,11 @@ export class CbsServer {
         // §4.2 revised CBS: keep d, clip the budget to the density times the time left.
         this.budgetNs = Math.floor((this.runtimeNs * (this.deadline - now)) / this.deadlineNs);
       } else {
+        if (this.resetClearsDeferRunning) this.deferRunning = false; // update_dl_entity (115135422562)
         this.newPeriod(now);
       }
     }
+    if (this.budgetNs === 0 && this.zeroBudgetDefers && this.defer && !this.deferRunning) return this.deferToZeroLaxity(now);
     if (this.budgetNs <= 0) {
       // [M] Debt left by tick-accounted overrun (or a 0 revised budget): sleep to the next period.
       this.throttleUntilTimer(now);
@@ -213,18 +238,12 @@ export class CbsServer {
       if (st === CbsState.idle || st === CbsState.throttledIdle) return;
       this.budgetNs -= deltaNs;
       if (st === CbsState.ready) {
-        if (this.budgetNs <= 0) this.exhaust(now);
+        if (this.budgetNs <= 0 && this.enforceAtTickNs === 0) this.exhaust(now);
         return;
       }
       // Background service used up the whole budget: this period needs no protection; start a new
       // one and defer again (update_curr_dl_se's dl_defer && dl_throttled path).
-      if (this.budgetNs <= 0) {
-        this.deferRunning = false;
-        this.timer.cancel();
-        this.newPeriod(now);
-        this.deferToZeroLaxity(now);
-        if (this.state === CbsState.ready) this.hooks.replenished(this);
-      }
+      if (this.budgetNs <= 0) this.restartDeferred(now);
       return;
     }
     this.budgetNs -= deltaNs;
@@ -232,31 +251,68 @@ export class CbsServer {
   }
 
   /**
-   * Idle time on a deferred server's CPU (dl_server_update_idle_time, from put_prev_task_idle and
-   * from the fair enqueue that ends an idle stretch: the kernel applies it whether or not the server
-   * is started): taken off the budget, never below 0; reaching 0 clears dl_defer_running. A server
-   * already in debt (c < 0) is left alone, as the kernel does. [M] A deferred server left with no
-   * budget waits throttled for its next period (then defers again) rather than keeping its
-   * 0-laxity timer.
+   * Idle time on a deferred server's CPU (dl_server_update_idle_time, 6.17–6.18: called from
+   * put_prev_task_idle and from the fair enqueue that ends an idle stretch, whether or not the server
+   * is started): taken off the budget unless it is already negative; going below 0 sets it to 0 and
+   * clears dl_defer_running. Nothing else: no new period, no state change, and a pending defer timer
+   * stays where it was (dl_server_timer then forwards it to d − 0 = d and enters the DL band there
+   * with (Q, d + P)). Only update_curr_dl_se (fair execution, consume) starts a new period.
    */
   consumeIdle(deltaNs: Ns, now: Ns): void {
     if (!this.defer || this.budgetNs < 0 || this.fresh) return;
-    const st = this.state;
+    // [M] Exhausted in the DL band (throttled until d): exact enforcement stops it at c = 0, where
+    // the kernel, which charges it at ticks and when its fair task blocks, leaves it a little below 0
+    // and so skips the idle charge (runtime < 0): dl_defer_running survives to the replenishment.
+    if (this.state === CbsState.throttled) return;
     this.budgetNs -= deltaNs;
-    if (this.budgetNs > 0) return;
+    if (this.budgetNs >= 0) return;
     this.budgetNs = 0;
     this.deferRunning = false;
-    if (st === CbsState.ready) {
-      this.exhaust(now);
-    } else if (st === CbsState.deferred) {
-      this.timer.cancel();
-      this.throttleUntilTimer(now);
-    }
+    // [M] In the DL band the CPU is never idle (a band server with no fair task stops at once), so
+    // this only guards the model: no budget left there is an exhaustion.
+    if (this.state === CbsState.ready) this.exhaust(now);
+  }
+
+  /**
+   * sched_yield of a SCHED_DEADLINE task (§4.2): yield_task_dl sets dl_yielded, update_curr_dl
+   * throttles the running task at once, and replenish_dl_entity drops the runtime it had left; so:
+   * no budget, throttled until the next period start (at once if that has passed).
+   */
+  yieldRest(now: Ns): void {
+    if (this.state !== CbsState.ready) return;
+    if (this.budgetNs > 0) this.budgetNs = 0;
+    this.exhaust(now);
   }
 
   /** Exact enforcement (§1.3 'exact'): fire the enforce hook when the budget would run out. */
   armEnforcement(now: Ns): void {
-    if (this.state === CbsState.ready) this.enforcement.arm(now + Math.max(0, this.budgetNs));
+    if (this.state !== CbsState.ready) return;
+    const at = now + Math.max(0, this.budgetNs);
+    const tick = this.enforceAtTickNs;
+    this.enforcement.arm(tick > 0 ? Math.ceil(at / tick) * tick : at);
+  }
+
+  /**
+   * A deferred server in the band whose budget ran out (tick enforcement) is throttled until its next
+   * period start (update_curr_dl_se's throttle: dl_throttled, dequeued, timer at d; dl_defer_running
+   * stays set). `clientRuns`: detected at a tick while its client keeps running: the switch away from
+   * it charges the few µs since the tick, and update_curr_dl_se, seeing a throttled deferred server
+   * out of runtime, starts a new period deferred to its 0-laxity instant instead ([2] E→B in the
+   * kernel's dl_server state diagram, "Document dl_server" 2614069c5912).
+   */
+  exhaustInBand(now: Ns, clientRuns: boolean): void {
+    if (this.state !== CbsState.ready) return;
+    this.exhaust(now);
+    if (clientRuns && (this.state as CbsState) === CbsState.throttled) this.restartDeferred(now);
+  }
+
+  /** update_curr_dl_se on a throttled deferred server out of runtime: new period (Q, now + D), deferred again, dl_defer_running cleared. */
+  private restartDeferred(now: Ns): void {
+    this.deferRunning = false;
+    this.timer.cancel();
+    this.newPeriod(now);
+    this.deferToZeroLaxity(now);
+    if (this.state === CbsState.ready) this.hooks.replenished(this);
   }
 
   cancelEnforcement(): void {
@@ -309,9 +365,10 @@ export class CbsServer {
       // that may already have started a new period and re-armed this timer.
       this.hooks.sync?.(this);
       if (this.state !== CbsState.deferred) return;
-      // Background service since arming moved the 0-laxity instant later (dl_server_timer forwards).
+      // Background service or idle since arming moved the 0-laxity instant later: dl_server_timer
+      // forwards the timer to it, unless it is less than dl_server_min_res away.
       const zeroLaxity = this.deadline - this.budgetNs;
-      if (now < zeroLaxity) {
+      if (now < zeroLaxity - DL_SERVER_MIN_RES_NS) {
         this.timer.arm(zeroLaxity);
         return;
       }

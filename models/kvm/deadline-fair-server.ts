@@ -6,21 +6,34 @@
 //   fair runs on its own (no RT pressure) ─▶ charged to c; c ≤ 0 → new period, deferred again
 //   timer fires with c left (fair was starved) ─▶ fresh (Q, now + P), EDF entity in the DL band:
 //       when EDF picks it, pickNext returns the served class's pick, which pre-empts RT
-//   exhausted in the band ─▶ throttled until d, then back in the band (dl_defer_running stays set
-//       until fair work again runs unprotected or the server stops)
+//   exhausted in the band ─▶ seen at a tick while its fair task still runs: the switch away charges a
+//       few µs more and update_curr_dl_se starts a new period, deferred again ([2] E→B in the
+//       kernel's dl_server state diagram, "sched/deadline: Document dl_server" 2614069c5912);
+//       seen when that task blocks: throttled until d, then back in the band (dl_defer_running
+//       stays set until fair work again runs unprotected or the server stops)
 //   no fair work left ─▶ stop (timer cancelled, (c, d) kept)
 //
 // 6.12–6.16: the server stops as soon as the served class has no runnable work on the CPU
 // (dl_server_stop on the last fair dequeue), and only fair execution is charged to it.
 //
-// 6.17+ (`idleCharge`; cccb45d7c4295 "sched/deadline: Less agressive dl_server handling", then
-// 2dcbcce9bfac "sched/deadline: Fix dl_server behaviour"): the last fair dequeue no longer stops
-// it. Idle time on its CPU is charged to its runtime too (dl_server_update_idle_time, called from
-// put_prev_task_idle and from enqueue_task_fair when a fair wake-up ends an idle stretch, whether or
-// not the server is started: never below 0, and reaching 0 clears dl_defer_running). It stops when it
-// is picked in the DL band and the fair class has nothing (__pick_task_dl → dl_server_stop). The
-// intermediate cccb45d7c4295 rule (yield the rest of the period the first time, stop at the next
-// idle pick: dl_server_idle / dl_server_stopped) was reverted by 2dcbcce9bfac and is not modelled.
+// 6.17–6.18 (`idleCharge`; cccb45d7c4295 "sched/deadline: Less agressive dl_server handling", then
+// 2dcbcce9bfac "sched/deadline: Fix dl_server behaviour"; read against 6.18's deadline.c, whose
+// kallsyms on the validation machine, 6.18.44, still has dl_server_update_idle_time): the last fair
+// dequeue no longer stops it. Idle time on its CPU is charged to its runtime too
+// (dl_server_update_idle_time, from put_prev_task_idle and from enqueue_task_fair when a fair wake-up
+// ends an idle stretch, whether or not the server is started): skipped while the runtime is negative;
+// going below 0 sets it to 0 and clears dl_defer_running, and that is all: no new period, and a
+// pending defer timer stays armed. dl_server_timer then forwards it to d − 0 = d, where
+// replenish_dl_entity gives (Q, d + P) and the server enters the DL band; a start that finds c = 0
+// with d ahead arms that same timer (update_dl_entity keeps (0, d), start_dl_timer at d − 0). It
+// stops when it is picked in the DL band and the fair class has nothing (__pick_task_dl →
+// dl_server_stop). The intermediate cccb45d7c4295 rule (yield the rest of the period the first time:
+// dl_server_idle / dl_server_stopped) was reverted by 2dcbcce9bfac and is not modelled, nor is 6.19's
+// rework (e636ffb9e31b "Fix dl_server time accounting": idle charged through update_curr_dl_se,
+// dl_defer_idle), which the 6.18 stable series did not take.
+// All versions with the fix 115135422562 "sched/deadline: Fix 'stuck' dl_server" (6.19, 6.18.9,
+// 6.12.69; `stuckFix`): a start that begins a new period (deadline passed or overflow) clears
+// dl_defer_running, so it defers again instead of entering the band at once.
 //
 // Modelling choices ([M]):
 // - 6.17+: idle is charged as the engine settles idle segments (SchedClass.idleTime), not only at
@@ -28,13 +41,18 @@
 // - 6.17+: "picked in the band with nothing to run" is applied when the last fair entity leaves
 //   while the server is in the band (the CPU is re-picked at that instant anyway), and when a
 //   replenishment or 0-laxity activation would put it in the band with no fair work.
-// - A deferred server whose idle charge reaches 0 waits throttled for its next period (cbs.ts
-//   consumeIdle) instead of keeping its 0-laxity timer.
-// - Exact enforcement in the band: while ready, a timer at now + c settles the CPU (the fair class
-//   charges the server through the run listener) and re-arms until the budget is gone.
-// - No 1 ms minimum forward of the defer timer (dl_server_min_res): it is re-armed to the exact
-//   new 0-laxity instant.
-// - Its time is not charged to RT bandwidth (§4.6 last point).
+// - In the band the budget is enforced at ticks (`enforceAtTickNs`: kvm-linux gives the host tick;
+//   the kernel has no HRTICK by default): a fair task runs past c = 0 until the next tick (then the
+//   E→B restart above) or until the fair class has nothing left (then throttled until d). The kernel
+//   also notices it at any other update_curr of the fair class (a second fair task's block, a
+//   wake-up); here another fair task runs on to the tick.
+// - Exhausted in the band, the server is left at c = 0 where the kernel leaves it a little below 0
+//   (the job that crossed 0 ran on to its next accounting point), so idle time is not charged to it
+//   while it waits for d (cbs.ts consumeIdle), as the kernel's negative-runtime test skips it.
+// - dl_server_min_res: a defer timer that fires less than 1 ms before the 0-laxity instant activates
+//   the server; otherwise it is re-armed to that instant.
+// - Its time is not charged to RT bandwidth (§4.6 last point; update_curr_dl_se returns before the
+//   RT_GROUP_SCHED rt_time charge for the fair_server).
 
 import type { PolicyContext, ServedClass } from '../../src/engine/policy.js';
 import type { Ns } from '../../src/scenario/types.js';
@@ -55,9 +73,16 @@ export class FairServer implements CbsHooks {
     periodNs: Ns,
     /** 6.17+ rules (see the header): idle charging, no stop on the last dequeue. */
     readonly idleCharge = false,
+    /** 115135422562 (see the header): a start that begins a new period clears dl_defer_running. */
+    stuckFix = false,
+    /** In-band enforcement at ticks of this period (ns; 0 = exact): see the header. */
+    enforceAtTickNs = 0,
   ) {
     this.cbs = new CbsServer(ctx, { runtimeNs, deadlineNs: periodNs, periodNs, defer: true }, this);
     this.cbs.cpu = cpu;
+    this.cbs.resetClearsDeferRunning = stuckFix;
+    this.cbs.zeroBudgetDefers = idleCharge;
+    this.cbs.enforceAtTickNs = enforceAtTickNs;
   }
 
   /** In the DL band and earlier than DL task `t` (null: no DL task queued here). */
@@ -77,6 +102,12 @@ export class FairServer implements CbsHooks {
     const wasInBand = this.cbs.state === CbsState.ready;
     // 6.17+: a deferred or throttled server stays started (and is charged idle time).
     if (this.idleCharge && !wasInBand) return;
+    if (this.idleCharge && this.cbs.budgetNs <= 0) {
+      // Tick enforcement: its last fair task blocked after the budget ran out; the dequeue's
+      // update_curr throttles it (update_curr_dl_se) before any pick could stop it.
+      this.cbs.exhaustInBand(this.ctx.now, false);
+      return;
+    }
     this.cbs.deactivate();
     if (wasInBand) this.owner.fairServerLeft(this.cpu);
   }
@@ -109,7 +140,17 @@ export class FairServer implements CbsHooks {
 
   enforce(): void {
     this.ctx.settle(this.cpu);
-    if (this.cbs.state === CbsState.ready) this.cbs.armEnforcement(this.ctx.now);
+    const cbs = this.cbs;
+    if (cbs.state !== CbsState.ready) return;
+    if (cbs.budgetNs > 0 || cbs.enforceAtTickNs === 0) {
+      cbs.armEnforcement(this.ctx.now);
+      return;
+    }
+    // A tick found the budget used up while a fair task still runs here (task_tick_fair →
+    // update_curr → dl_server_update): throttled, and the switch away from that task starts a new
+    // deferred period (CbsServer.exhaustInBand).
+    const cur = this.ctx.current(this.cpu);
+    cbs.exhaustInBand(this.ctx.now, cur !== null && (cur.policy as unknown) === (this.served as unknown));
   }
 
   sync(): void {

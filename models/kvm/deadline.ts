@@ -8,7 +8,9 @@
 // - Enforcement is exact by default (HRTICK_DL-like: an exhaustion timer while a task runs);
 //   'tick' charges at ticks and switches only, as the stock kernel does (§1.3), and overruns are
 //   repaid by postponing deadlines at replenishment.
-// - No GRUB reclaiming (§4.3), no capacity/frequency scaling, no PI boosting, no sched_yield.
+// - No GRUB reclaiming (§4.3), no capacity/frequency scaling, no PI boosting.
+// - sched_yield (yield_task_dl, §4.2): the task gives up the runtime it has left and is throttled
+//   until its next period start (CbsServer.yieldRest), whatever else is runnable.
 // - "Free CPU" and "latest deadline" (cpudl, §4.4) are read from the per-CPU queues: a CPU's
 //   deadline is the earliest one queued there (running task included; a ready fair_server counts).
 // - Push moves the earliest-deadline task that is neither running nor its CPU's EDF choice; pull
@@ -38,7 +40,9 @@ export interface DeadlineAdmitConfig {
 export interface DeadlineOptions {
   /** Per-CPU deferred fair_server (§4.6): kernel defaults 50 ms / 1 s. runtimeNs 0 disables it. */
   /** idleCharge: the 6.17+ fair_server rules (KernelFeatures.fairServerIdleCharge, deadline-fair-server.ts). */
-  fairServer?: { served: ServedClass; runtimeNs: Ns; periodNs: Ns; idleCharge?: boolean };
+  /** stuckFix: a start that begins a new period clears dl_defer_running (KernelFeatures.fairServerStuckFix). */
+  /** enforceAtTickNs: in-band budget enforcement at ticks of this period (no HRTICK), 0 = exact (default). */
+  fairServer?: { served: ServedClass; runtimeNs: Ns; periodNs: Ns; idleCharge?: boolean; stuckFix?: boolean; enforceAtTickNs?: Ns };
   /** Budget enforcement (§1.3). Default 'exact'. */
   enforcement?: 'exact' | 'tick';
 }
@@ -102,7 +106,7 @@ export class DeadlineClass implements SchedClass {
     this.needPull = new Uint8Array(ctx.cpuCount);
     const fs = opts.fairServer;
     if (fs !== undefined && fs.runtimeNs > 0) {
-      this.fair = Array.from({ length: ctx.cpuCount }, (_, cpu) => new FairServer(this, ctx, cpu, fs.served, fs.runtimeNs, fs.periodNs, fs.idleCharge === true));
+      this.fair = Array.from({ length: ctx.cpuCount }, (_, cpu) => new FairServer(this, ctx, cpu, fs.served, fs.runtimeNs, fs.periodNs, fs.idleCharge === true, fs.stuckFix === true, fs.enforceAtTickNs ?? 0));
       if (fs.idleCharge === true) {
         const fair = this.fair;
         this.idleTime = (cpu, delta) => fair[cpu].idle(delta);
@@ -212,6 +216,11 @@ export class DeadlineClass implements SchedClass {
     t.cbs.cancelEnforcement();
     // Pre-empted while ready: push it to a free or later CPU (push after schedule, §4.4).
     if (e.runnable && t.queued) this.pushFrom(cpu);
+  }
+
+  /** sched_yield (header): throttled until the next period; onThrottled takes it off its runqueue. */
+  yield(e: HostEntity): void {
+    taskOf(e).cbs.yieldRest(this.ctx.now);
   }
 
   stats(): Record<string, number> {

@@ -19,6 +19,18 @@
 //   while the task sleeps (DELAY_ZERO) — is approximated by clamping the saved lag to ≥ 0.
 // - No PREEMPT_SHORT (all slices equal), no per-task sched_attr slices, no HRTICK.
 //
+// sched_yield (yield_task_fair; the engine then re-picks the CPU with the yielder off it, so neither
+// RUN_TO_PARITY nor "nobody asked fair to pre-empt" keeps it), by kernel (kernel.ts `fairYield`):
+// - 'repick' (2.6.23–2.6.38, sched_compat_yield = 0): update_curr only; the pick decides by vruntime.
+// - 'skip' (2.6.39–6.5): set_skip_buddy. pick_next_entity passes over the skip buddy when it is the
+//   leftmost and the second is within wakeup_gran of it (wakeup_preempt_entity < 1); picking the
+//   skip buddy, or its dequeue, clears it.
+// - 'deadline' (6.6+): se->deadline += calc_delta_fair(se->slice, se).
+// - 'forfeit' (79104becf42b: 6.19, 6.18.2, 6.12.63): if eligible, se->vruntime = se->deadline and
+//   the deadline moves one slice on (update_deadline in the newest code: the same values).
+// Alone on its runqueue (rq->nr_running == 1) a yield changes nothing. [M] nr_running counts the
+// visible fair entities of the CPU only.
+//
 // What it models:
 // - Per-CPU runqueues ordered by vruntime (the running entity stays in its queue); the pick is the
 //   smallest vruntime among visible (not throttled) entities. vruntime += Δexec · 1024 / weight.
@@ -75,6 +87,11 @@ const DEFAULT_BANDWIDTH_PERIOD_NS = 100_000_000;
 const NR_LATENCY = 8;
 
 export type FairPick = 'cfs' | 'eevdf';
+/** What sched_yield does (header; kernel.ts picks it by version). */
+export type FairYield = 'repick' | 'skip' | 'deadline' | 'forfeit';
+
+/** 1 ns of virtual time: float tolerance for the EEVDF lag ≥ 0 (eligibility) test. */
+const ELIGIBLE_EPS = 1;
 
 export class CfsClass implements SchedClass, ServedClass, BandwidthHost {
   readonly name = 'fair';
@@ -85,7 +102,10 @@ export class CfsClass implements SchedClass, ServedClass, BandwidthHost {
   /** §6.2 base_slice (EEVDF request size), 0.75 ms·f (0.70 ms·f from 6.15). */
   readonly baseSliceNs: Ns;
   readonly pick: FairPick;
+  readonly yieldRule: FairYield;
   private readonly delayDequeue: boolean;
+  /** Per CPU: cfs_rq->skip, the skip buddy ('skip' yield rule). */
+  private readonly skip: (HostEntity | null)[];
   private readonly rq: FairRunqueues;
   /** Per CPU: fair asked for a re-pick (tick or wake-up pre-emption, throttling). */
   private readonly preemptPending: Uint8Array;
@@ -105,9 +125,12 @@ export class CfsClass implements SchedClass, ServedClass, BandwidthHost {
       delayDequeue?: boolean;
       /** EEVDF normalized base_slice before ×f, default 0.75 ms (0.70 ms from 6.15, kernel.ts). */
       baseSliceNs?: Ns;
+      /** sched_yield rule; default the newest of the pick's kernels: 'skip' for CFS, 'forfeit' for EEVDF. */
+      yieldRule?: FairYield;
     },
   ) {
     this.pick = opts.pick ?? 'cfs';
+    this.yieldRule = opts.yieldRule ?? (this.pick === 'eevdf' ? 'forfeit' : 'skip');
     this.delayDequeue = opts.delayDequeue ?? false;
     const n = ctx.cpuCount;
     const f = 1 + Math.floor(Math.log2(Math.min(n, 8)));
@@ -117,6 +140,7 @@ export class CfsClass implements SchedClass, ServedClass, BandwidthHost {
     this.baseSliceNs = (opts.baseSliceNs ?? 750_000) * f;
     this.rq = new FairRunqueues(ctx);
     this.preemptPending = new Uint8Array(n);
+    this.skip = new Array<HostEntity | null>(n).fill(null);
     for (const g of opts.groups) {
       if (this.groups.has(g.id)) throw new Error(`fair: duplicate CFS group ${g.id}`);
       if (!(g.shares > 0)) throw new Error(`fair: group ${g.id}: shares must be > 0, got ${g.shares}`);
@@ -207,6 +231,7 @@ export class CfsClass implements SchedClass, ServedClass, BandwidthHost {
       const lag = this.avgVruntime(e.cpu, null) - s.vruntime;
       s.vlag = Math.max(-limit, Math.min(limit, lag));
     }
+    if (this.skip[e.cpu] === e) this.skip[e.cpu] = null; // dequeue_entity → clear_buddies
     this.rq.remove(e, e.cpu);
     e.cpu = -1;
   }
@@ -218,7 +243,7 @@ export class CfsClass implements SchedClass, ServedClass, BandwidthHost {
       const cs = cur.slot as FairSlot;
       if (cs.queued && rq.visible(cs, cpu)) {
         if (this.preemptPending[cpu] === 0) return cur; // nobody asked fair to pre-empt it [M]
-        const best = this.pick === 'eevdf' ? this.pickEevdf(cpu, cur) : rq.leftmost(cpu, null);
+        const best = this.pick === 'eevdf' ? this.pickEevdf(cpu, cur) : this.pickCfs(cpu);
         if (best === cur) {
           // Re-picked after a pre-emption request: a new slice starts (set_next_entity).
           cs.sumExecAtPick = cs.sumExec;
@@ -228,7 +253,7 @@ export class CfsClass implements SchedClass, ServedClass, BandwidthHost {
         return best;
       }
     }
-    return this.pick === 'eevdf' ? this.pickEevdf(cpu, null) : rq.leftmost(cpu, null);
+    return this.pick === 'eevdf' ? this.pickEevdf(cpu, null) : this.pickCfs(cpu);
   }
 
   /** §6.1 idle balance: a CPU without fair work pulls a waiting entity from the busiest allowed CPU. */
@@ -275,6 +300,26 @@ export class CfsClass implements SchedClass, ServedClass, BandwidthHost {
   }
 
   stopped(): void {}
+
+  /** sched_yield (yield_task_fair), per the kernel's rule (header). */
+  yield(e: HostEntity, cpu: number): void {
+    const s = e.slot as FairSlot;
+    if (this.rq.nrVisible[cpu] < 2) return; // "Are we the only task in the tree?"
+    switch (this.yieldRule) {
+      case 'repick':
+        return;
+      case 'skip':
+        this.skip[cpu] = e; // set_skip_buddy
+        return;
+      case 'deadline':
+        s.deadline += this.vslice(s);
+        return;
+      case 'forfeit':
+        if (s.vruntime > this.avgVruntime(cpu, null) + ELIGIBLE_EPS) return; // only an eligible entity forfeits
+        s.vruntime = s.deadline;
+        s.deadline += this.vslice(s);
+    }
+  }
 
   /** §6.1 tick pre-emption (check_preempt_tick); on an idle CPU, a periodic idle-balance check. */
   tick(cpu: number, curr: HostEntity | null): void {
@@ -454,6 +499,7 @@ export class CfsClass implements SchedClass, ServedClass, BandwidthHost {
     const s = e.slot as FairSlot;
     rq.updateMinVruntime(from);
     const vFrom = this.pick === 'eevdf' ? this.avgVruntime(from, null) : 0;
+    if (this.skip[from] === e) this.skip[from] = null; // detach_task dequeues: clear_buddies
     rq.remove(e, from);
     rq.updateMinVruntime(to);
     if (this.pick === 'eevdf') {
@@ -465,6 +511,25 @@ export class CfsClass implements SchedClass, ServedClass, BandwidthHost {
       s.vruntime += rq.minVruntime[to] - rq.minVruntime[from]; // keep its lag relative to min_vruntime
     }
     rq.insert(e, to);
+  }
+
+  /**
+   * CFS pick_next_entity (§6.1): the leftmost, unless it is the skip buddy and the second is within
+   * wakeup_gran of it (wakeup_preempt_entity(second, left) < 1). Picking the skip buddy clears it.
+   */
+  private pickCfs(cpu: number): HostEntity | null {
+    const rq = this.rq;
+    const left = rq.leftmost(cpu, null);
+    const skip = this.skip[cpu];
+    if (left === null || skip === null) return left;
+    if (left === skip) {
+      const second = rq.leftmost(cpu, skip);
+      const ls = left.slot as FairSlot;
+      const gran = (this.wakeupGranularityNs * NICE0_LOAD) / ls.weight; // wakeup_gran(left)
+      if (second !== null && (second.slot as FairSlot).vruntime - ls.vruntime <= gran) return second;
+      this.skip[cpu] = null;
+    }
+    return left;
   }
 
   // ---- EEVDF (§6.2) -------------------------------------------------------------------------
@@ -519,8 +584,7 @@ export class CfsClass implements SchedClass, ServedClass, BandwidthHost {
     const rq = this.rq;
     const q = rq.queues[cpu];
     const V = this.avgVruntime(cpu, null);
-    const eps = 1; // 1 ns of virtual time: float tolerance for the lag ≥ 0 test
-    const eligible = (xs: FairSlot) => xs.vruntime <= V + eps;
+    const eligible = (xs: FairSlot) => xs.vruntime <= V + ELIGIBLE_EPS;
     let curOk = false;
     if (cur !== null) {
       const cs = cur.slot as FairSlot;

@@ -25,6 +25,8 @@
 //   budgets of several CPUs even when it is false.
 // - RR quantum: decremented by one tick at each host tick (Linux task_tick_rt); on expiry the task is
 //   refilled and goes to the tail of its priority level if it shares it (§2.5).
+// - sched_yield: the task goes to the tail of its priority level inside its server (the RT class's
+//   yield_task_rt → requeue_task_rt); the server keeps its place, as servers are ordered by deadline.
 
 import type { Ns } from '../../src/scenario/types.js';
 import type { HostEntity } from '../../src/engine/entities.js';
@@ -202,6 +204,11 @@ export class IrmosClass implements SchedClass, IrmosServerOwner {
         this.pushes++;
       }
     }
+  }
+
+  /** sched_yield (header): to the tail of its priority level; the engine re-picks. */
+  yield(e: HostEntity): void {
+    taskOf(e).order = ++this.seq;
   }
 
   stats(): Record<string, number> {

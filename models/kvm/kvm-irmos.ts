@@ -110,7 +110,8 @@ function buildIrmos(setup: HostSetup): HostBuild {
   }
 
   const irmos = new IrmosClass(ctx, { groups, migrateOnThrottle: p.migrateOnThrottle });
-  const cfs = new CfsClass(ctx, { groups: bestEffortGroups(vmus), pick: 'cfs' });
+  // 2.6.33: sched_yield of a fair task is a plain re-pick (sched_compat_yield = 0, kernel.ts).
+  const cfs = new CfsClass(ctx, { groups: bestEffortGroups(vmus), pick: 'cfs', yieldRule: 'repick' });
   for (const v of vmus) {
     for (const e of v.vcpus) {
       if (v.vmu.sla) irmos.admit(e, { priority: v.vmu.hostPriority ?? VCPU_PRIORITY, rr: false, group: v.vmu.id });

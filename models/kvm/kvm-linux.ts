@@ -43,6 +43,11 @@ export const STOCK_LINUX_PARAMS = {
   },
   rtRuntime: { type: 'duration', default: 950_000_000, doc: 'sched_rt_runtime_us: RT time allowed per period on each CPU' },
   rtPeriod: { type: 'duration', default: 1_000_000_000, doc: 'sched_rt_period_us', min: 1 },
+  rtPeriodPhase: {
+    type: 'duration',
+    default: 0,
+    doc: 'where the root RT period timer (sched_rt_period_timer) expires: phase + k·rtPeriod (taken modulo rtPeriod). 0 = started at time 0, as a kernel whose timer was idle starts it at the first RT wake-up; another value stands for a timer already running from earlier RT activity',
+  },
   rtRuntimeShare: {
     type: 'string',
     default: 'auto',
@@ -117,7 +122,13 @@ function buildStockLinux(variant: Variant, setup: HostSetup): HostBuild {
     }
   }
 
-  const cfs = new CfsClass(ctx, { groups: fairGroups, pick: kernel.eevdf ? 'eevdf' : 'cfs', delayDequeue: kernel.delayDequeue, baseSliceNs: kernel.baseSliceNs });
+  const cfs = new CfsClass(ctx, {
+    groups: fairGroups,
+    pick: kernel.eevdf ? 'eevdf' : 'cfs',
+    delayDequeue: kernel.delayDequeue,
+    baseSliceNs: kernel.baseSliceNs,
+    yieldRule: kernel.fairYield,
+  });
   const wantsDeadline = variant === 'deadline' || threads.some((t) => t.spec.policy.class === 'deadline');
   if (wantsDeadline && !kernel.schedDeadline) {
     const t = threads.find((x) => x.spec.policy.class === 'deadline');
@@ -131,10 +142,10 @@ function buildStockLinux(variant: Variant, setup: HostSetup): HostBuild {
   }
   const dl =
     wantsDeadline || fairServerOn
-      ? new DeadlineClass(ctx, fairServerOn ? { fairServer: { served: cfs, runtimeNs: p.fairServerRuntime, periodNs: p.fairServerPeriod, idleCharge: kernel.fairServerIdleCharge } } : {})
+      ? new DeadlineClass(ctx, fairServerOn ? { fairServer: { served: cfs, runtimeNs: p.fairServerRuntime, periodNs: p.fairServerPeriod, idleCharge: kernel.fairServerIdleCharge, stuckFix: kernel.fairServerStuckFix, enforceAtTickNs: ctx.tickNs } } : {})
       : null;
   const rt = new RtClass(ctx, {
-    root: { runtimeNs: rootThrottled && p.rtRuntime < p.rtPeriod ? p.rtRuntime : null, periodNs: p.rtPeriod },
+    root: { runtimeNs: rootThrottled && p.rtRuntime < p.rtPeriod ? p.rtRuntime : null, periodNs: p.rtPeriod, phaseNs: p.rtPeriodPhase % p.rtPeriod },
     runtimeShare,
     groups: rtGroups,
   });
@@ -223,11 +234,13 @@ function settingsOf(
   rootThrottled: boolean,
   runtimeShare: boolean,
   fairServer: boolean,
-  p: { rtRuntime: number; rtPeriod: number; fairServerRuntime: number; fairServerPeriod: number },
+  p: { rtRuntime: number; rtPeriod: number; rtPeriodPhase: number; fairServerRuntime: number; fairServerPeriod: number },
 ): Record<string, string | number | boolean> {
   return {
     kernel: kernel.version,
-    rtThrottling: rootThrottled ? `${formatDuration(p.rtRuntime)} / ${formatDuration(p.rtPeriod)}` : 'off',
+    rtThrottling: rootThrottled
+      ? `${formatDuration(p.rtRuntime)} / ${formatDuration(p.rtPeriod)}${p.rtPeriodPhase % p.rtPeriod !== 0 ? `, periods start at ${formatDuration(p.rtPeriodPhase % p.rtPeriod)} + k·${formatDuration(p.rtPeriod)}` : ''}`
+      : 'off',
     rtRuntimeShare: runtimeShare,
     fairServer: fairServer ? `${formatDuration(p.fairServerRuntime)} / ${formatDuration(p.fairServerPeriod)}` : 'off',
   };

@@ -14,8 +14,10 @@ export class RtBandwidth {
   readonly throttled: Uint8Array;
   /** Entities of this bandwidth object queued on each CPU (the root counts every RT entity). */
   readonly nrQueued: Int32Array;
-  /** The period timer (fixed grid k·period); set by the owner. */
+  /** The period timer (fixed grid phase + k·period); set by the owner. */
   timer!: Timer;
+  /** Phase of the period grid (ns, 0 ≤ phase < period); set by the owner. */
+  phase = 0;
   throttles = 0;
   unthrottles = 0;
   periods = 0;

@@ -55,6 +55,22 @@ export class RtRunqueues {
     s.seq = ++this.seq;
   }
 
+  /**
+   * requeue_task_rt(rq, p, 0), sched_yield's rule (yield_task_rt): the task goes to the tail of its
+   * priority list at every level, so a grouped task's group entity goes to the tail in the root
+   * list too; in the flat view the group's other tasks on `cpu` move behind the other groups first,
+   * in their order, then the task behind them.
+   */
+  requeueTail(e: HostEntity, cpu: number): void {
+    const s = e.slot as RtSlot;
+    if (s.group !== null) {
+      const peers = this.queues[cpu].filter((x) => x !== e && (x.slot as RtSlot).group === s.group);
+      peers.sort((a, b) => (a.slot as RtSlot).seq - (b.slot as RtSlot).seq);
+      for (const x of peers) this.toTail(x.slot as RtSlot);
+    }
+    this.toTail(s);
+  }
+
   visible(s: RtSlot, cpu: number): boolean {
     if (this.root !== null && this.root.throttled[cpu] !== 0) return false;
     return s.group === null || s.group.throttled[cpu] === 0;

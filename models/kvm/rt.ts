@@ -4,7 +4,7 @@
 // What it models:
 // - POSIX fixed priority 1..99, FIFO among equals; SCHED_RR rotates after its quantum, counted in
 //   ticks (§0 row 6). A pre-empted task keeps its place at the head of its priority; a waking,
-//   rotated or migrated task goes to the tail.
+//   rotated, migrated or yielding (yield_task_rt) task goes to the tail.
 // - Per-CPU runqueues with push/pull (§3.4): wake-up placement on the lowest-priority allowed CPU
 //   when the previous one would not run it at once, push of a task that cannot run where it sits,
 //   pull by a CPU about to run something of lower priority. Net effect: about the M highest-priority
@@ -21,7 +21,10 @@
 //   CPU is settled (every tick and every switch), throttling at rt_time > runtime as update_curr_rt
 //   does, so the overrun is up to one tick (§1.3).
 // - Period grid anchored at time 0 (2.6.3x kernels forward the period hrtimer on its own grid; recent
-//   kernels re-anchor it when the timer restarts after an idle period). One period of debt is forgiven
+//   kernels re-anchor it when the timer restarts after an idle period: do_start_rt_bandwidth kicks it
+//   at the first RT wake-up, so a workload whose RT threads start at 0 on a quiet kernel gets this
+//   grid). The root grid can be shifted (RtClassOptions.root.phaseNs: a timer left running by
+//   earlier RT activity); group grids stay at k·P. One period of debt is forgiven
 //   per expiry (overrun = 1: the timer is never late in a simulation, and it only stops after a
 //   period with no rt_time, nothing queued and nothing throttled).
 // - When a group unthrottles, its tasks go to the tail of their priority, as the re-enqueued group
@@ -51,6 +54,8 @@ export interface RtClassOptions {
     /** null: unlimited (sched_rt_runtime_us = −1, or 6.12+ kernels without RT_GROUP_SCHED). */
     runtimeNs: number | null;
     periodNs: number;
+    /** Phase of the root period grid, 0 ≤ phase < period: its timer expires at phase + k·period (default 0). */
+    phaseNs?: number;
   };
   runtimeShare: boolean;
   groups: RtGroupConfig[];
@@ -98,6 +103,7 @@ export class RtClass implements SchedClass {
     this.chargedTo = new Float64Array(n);
     checkPositive('root period', opts.root.periodNs);
     this.root = opts.root.runtimeNs === null ? null : this.addBandwidth('root', opts.root.runtimeNs, opts.root.periodNs);
+    if (this.root !== null) this.root.phase = opts.root.phaseNs ?? 0;
     for (const g of opts.groups) {
       if (this.groups.has(g.id)) throw new Error(`rt: duplicate RT group ${g.id}`);
       checkPositive(`group ${g.id} period`, g.periodNs);
@@ -176,6 +182,11 @@ export class RtClass implements SchedClass {
     if (e.runnable && s.queued && e.cpu === cpu) this.pushFrom(cpu);
   }
 
+  /** sched_yield (yield_task_rt → requeue_task_rt(rq, curr, 0)): to the tail of its priority; the re-pick and push follow. */
+  yield(e: HostEntity, cpu: number): void {
+    this.rq.requeueTail(e, cpu);
+  }
+
   /** SCHED_RR quantum, counted in ticks (task_tick_rt); rotation only if an equal-priority peer waits. */
   tick(cpu: number, curr: HostEntity | null): void {
     if (curr === null || curr.policy !== this || curr.cpu !== cpu) return;
@@ -239,10 +250,10 @@ export class RtClass implements SchedClass {
     return b;
   }
 
-  /** §3.1: the period timer runs while there is RT work or unforgiven rt_time, on the grid k·P. */
+  /** §3.1: the period timer runs while there is RT work or unforgiven rt_time, on the grid phase + k·P. */
   private startPeriod(b: RtBandwidth): void {
     if (b.timer.armed) return;
-    b.timer.arm(Math.floor(this.ctx.now / b.period) * b.period + b.period);
+    b.timer.arm(b.phase + (Math.floor((this.ctx.now - b.phase) / b.period) + 1) * b.period);
   }
 
   private over(rtTime: Ns, runtime: Ns): boolean {

@@ -38,6 +38,8 @@ export interface CreditSlot {
   active: boolean;
   /** v->processor: the pCPU whose run queue it joins when it wakes (kept while blocked). */
   processor: number;
+  /** The soft balancing step's pCPUs (soft ∩ hard), or null without a useful soft affinity (affinity.ts). */
+  softMask: readonly number[] | null;
   queued: boolean;
   /** Total credits debited, by burning or by sampled ticks (for tests and traces). */
   burned: number;

@@ -1,10 +1,14 @@
 // Xen Credit (credit1): the SMP side — wake-up tickling (xen.md §2.6), pull-only work stealing
 // (§2.8) and pick_cpu placement (§2.9) over the per-pCPU run queues and the idlers mask.
 //
+// Each decision runs the two affinity balancing steps of ≥ 4.5 (affinity.ts): soft ∩ hard first,
+// then hard (__runq_tickle, csched_load_balance, _csched_cpu_pick). Everything happens inside the
+// instance's cpupool: only its pCPUs are ever idlers, peers or candidates.
+//
 // Modelling choices [M]:
 // - Flat topology: every pCPU is its own core on one socket and one node, so pick_cpu reduces to
 //   "stay if the current pCPU is idle (or holds only this vCPU), else the next idle allowed pCPU";
-//   no soft affinity, no cache-hot delay (vcpu_migration_delay = 0), no trylock failures.
+//   no cache-hot delay (vcpu_migration_delay = 0), no trylock failures.
 // - One round-robin tickle cursor for the host (Xen keeps one per waking pCPU).
 // - Tickle, no suitable idler and the waker outranks cur: cur is marked to migrate if *its* hard
 //   affinity meets an idler (§2.6 as written; the C code tests the waker's mask there).
@@ -14,6 +18,10 @@ import type { PolicyContext, SchedClass } from '../../src/engine/policy.js';
 import { CREDIT_PRI, removeAt, runqPushHead, slotOf, type CreditSlot } from './credit-queue.js';
 import type { CreditFeatures } from './credit-version.js';
 
+/** The balancing passes of csched_load_balance: soft-affine work first (≥ 4.5), then any. */
+const SOFT_THEN_HARD = [true, false] as const;
+const HARD_ONLY = [false] as const;
+
 export class CreditSmp {
   /** prv->idlers: idle pCPUs (not yet tickled, ≥ 4.9). */
   readonly idlers: Uint8Array;
@@ -22,6 +30,7 @@ export class CreditSmp {
   stealAttempts = 0;
   private lastTickled = -1;
   private balanceBias = 0;
+  /** Host pCPU count: per-pCPU arrays are indexed by host pCPU. */
   private readonly cpus: number;
 
   constructor(
@@ -29,9 +38,12 @@ export class CreditSmp {
     private readonly owner: SchedClass,
     private readonly runq: HostEntity[][],
     private readonly features: CreditFeatures,
+    /** The cpupool's pCPUs: the only ones ever idlers. */
+    pool: readonly number[],
   ) {
     this.cpus = ctx.cpuCount;
-    this.idlers = new Uint8Array(this.cpus).fill(1); // every pCPU starts off idling
+    this.idlers = new Uint8Array(this.cpus);
+    for (const c of pool) this.idlers[c] = 1; // every pCPU of the pool starts off idling
   }
 
   /** §2.6: which pCPUs get a SCHEDULE IPI for a vCPU queued on its processor p. */
@@ -48,7 +60,7 @@ export class CreditSmp {
       if (s.pri > curPri) this.ipi(p);
       if (curPri === CREDIT_PRI.IDLE) return;
       if (mode === 'one-idler') {
-        const c = this.nextIdler(e);
+        const c = this.nextIdler(e.affinity);
         if (c >= 0) this.ipi(c);
       } else {
         for (let c = 0; c < n; c++) if (this.idlers[c] !== 0 && e.allows(c)) this.ipi(c);
@@ -60,9 +72,11 @@ export class CreditSmp {
     if (e.affinity.length === 1 && this.idlers[p] !== 0) return this.ipi(p); // exclusively pinned, p idle
     if (curPri === CREDIT_PRI.IDLE || (!anyIdler && s.pri > curPri)) return this.ipi(p);
     if (!anyIdler) return;
-    // One suitable idler, round-robin; it will steal e (§2.8). e does not pre-empt cur then.
-    const c = this.nextIdler(e);
-    if (c >= 0) return this.ipi(c);
+    // One suitable idler, round-robin, soft affinity first; it will steal e (§2.8). e does not
+    // pre-empt cur then.
+    const c = s.softMask === null ? -1 : this.nextIdler(s.softMask);
+    const chosen = c >= 0 ? c : this.nextIdler(e.affinity);
+    if (chosen >= 0) return this.ipi(chosen);
     if (s.pri > curPri) {
       // No idler may run e: pre-empt cur here, and send cur to an idler if it may go there.
       if (curOurs && this.mayUseAnIdler(cur)) slotOf(cur).migratePending = true;
@@ -70,12 +84,12 @@ export class CreditSmp {
     }
   }
 
-  /** The next idler after the last one tickled that `e` may run on, or −1 ([M] one global cursor). */
-  private nextIdler(e: HostEntity): number {
+  /** The next idler in `mask` after the last one tickled, or −1 ([M] one global cursor). */
+  private nextIdler(mask: readonly number[]): number {
     const n = this.cpus;
     for (let k = 1; k <= n; k++) {
       const c = (this.lastTickled + k + n) % n;
-      if (this.idlers[c] !== 0 && e.allows(c)) {
+      if (this.idlers[c] !== 0 && mask.includes(c)) {
         this.lastTickled = c;
         return c;
       }
@@ -95,21 +109,34 @@ export class CreditSmp {
     this.ctx.resched(cpu);
   }
 
-  /** §2.8: pull the first strictly better, movable vCPU from a busy peer's queue, or null. */
+  /**
+   * §2.8: pull the first strictly better, movable vCPU from a busy peer's queue, or null. Two
+   * passes over the peers: soft-affine work first (only vCPUs with a useful soft affinity that
+   * includes `cpu`), then anything whose hard affinity allows `cpu`.
+   */
   steal(cpu: number, localPri: number): HostEntity | null {
     this.stealAttempts++;
+    for (const softPass of this.features.softAffinity ? SOFT_THEN_HARD : HARD_ONLY) {
+      const e = this.stealPass(cpu, localPri, softPass);
+      if (e !== null) return e;
+    }
+    return null;
+  }
+
+  private stealPass(cpu: number, localPri: number, softPass: boolean): HostEntity | null {
     const n = this.cpus;
     for (let k = 1; k <= n; k++) {
       const peer = (this.balanceBias + k) % n;
       if (peer === cpu || this.idlers[peer] !== 0) continue;
-      if (this.ctx.current(peer) === null) continue; // running idle: it will pick up its own work
+      if (this.ctx.current(peer) === null) continue; // running idle (or outside the pool)
       const q = this.runq[peer];
       // nr_runnable ≤ 1 (only the running vCPU): nothing to steal.
       for (let i = 0; i < q.length; i++) {
         const e = q[i];
         const s = slotOf(e);
         if (s.pri <= localPri) break; // only strictly better work
-        if (!e.allows(cpu)) continue;
+        const mask = softPass ? s.softMask : e.affinity;
+        if (mask === null || !mask.includes(cpu)) continue;
         removeAt(q, i);
         s.processor = cpu;
         e.cpu = cpu;
@@ -124,20 +151,30 @@ export class CreditSmp {
   }
 
   /**
-   * §2.9 pick_cpu, flat topology: stay if the processor is idle (or holds only this vCPU), else the
-   * next idle allowed pCPU after it, else stay.
+   * §2.9 pick_cpu, flat topology, per balancing step (soft ∩ hard, then hard): start from the
+   * processor if the step allows it (else the next allowed pCPU), stop there if it is idle (or holds
+   * only this vCPU), else at the next idle pCPU of the step; failing every step, the hard step's start.
    */
   pickCpu(e: HostEntity): number {
     const s = slotOf(e);
+    if (s.softMask !== null) {
+      const c = this.idleIn(s, s.softMask);
+      if (this.idleFor(s, c)) return c;
+    }
+    return this.idleIn(s, e.affinity);
+  }
+
+  /** The processor if in `mask` (else the next pCPU of `mask` after it), or the first idle one after that. */
+  private idleIn(s: CreditSlot, mask: readonly number[]): number {
     const n = this.cpus;
     let start = s.processor;
-    if (!e.allows(start)) {
-      for (let k = 1; k <= n; k++) if (e.allows((start + k) % n)) { start = (start + k) % n; break; }
+    if (!mask.includes(start)) {
+      for (let k = 1; k <= n; k++) if (mask.includes((start + k) % n)) { start = (start + k) % n; break; }
     }
     if (this.idleFor(s, start)) return start;
     for (let k = 1; k < n; k++) {
       const c = (start + k) % n;
-      if (e.allows(c) && this.idleFor(s, c)) return c;
+      if (mask.includes(c) && this.idleFor(s, c)) return c;
     }
     return start;
   }

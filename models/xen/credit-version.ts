@@ -27,6 +27,8 @@ export interface CreditFeatures {
   tickledLeaveIdlers: boolean;
   /** ≥ 4.18: work stealing at most once per 1 ms per pCPU. */
   stealRatelimit: boolean;
+  /** ≥ 4.5: soft affinity (cpus_soft) steers tickle, steal and pick_cpu first (xen.md §2.6, §2.8). */
+  softAffinity: boolean;
   /** ≥ 4.0 (964fae8ac2, tick_suspend): the tick stops while a pCPU idles; [M] it restarts on the tick grid (§2.3). */
   tickStopsWhenIdle: boolean;
 }
@@ -71,5 +73,6 @@ export function creditFeatures(version: string): CreditFeatures {
     tickledLeaveIdlers: atLeast(v, 4, 9),
     stealRatelimit: atLeast(v, 4, 18),
     tickStopsWhenIdle: atLeast(v, 4, 0),
+    softAffinity: atLeast(v, 4, 5),
   };
 }

@@ -13,7 +13,9 @@
 //   unparking (§2.11).
 // - Wake: BOOST for UNDER vCPUs that are not migrating or parked (§2.5); tickle (§2.6); schedule()
 //   with the rate limit, round-robin behind equals, a 30 ms slice (§2.7); pull-only stealing of
-//   strictly better work when the local candidate is OVER or idle (§2.8); pick_cpu placement (§2.9).
+//   strictly better work when the local candidate is OVER or idle (§2.8); pick_cpu placement (§2.9);
+//   soft affinity first in all three (≥ 4.5, affinity.ts).
+// - One instance per cpupool (cpupools.ts): its credit is 300 per slice per pCPU of the pool.
 //
 // Modelling choices [M]:
 // - schedule() is split along the engine's protocol: balance(cpu) does its side effects (steal,
@@ -24,8 +26,8 @@
 //   migration): a spurious re-pick would give the running vCPU a fresh 30 ms slice, as in Xen.
 // - SMP choices (flat topology, tickle cursor, kicking cur away): credit-smp.ts. No tasklets, no
 //   yield (the engine has none), timers exact (no 50 µs slop).
-// - A vCPU's first processor is affinity[index mod |affinity|]; its first wake is not boosted
-//   (≥ 4.7), as Xen's insert goes through pick_cpu, which sets MIGRATING.
+// - A vCPU's first processor is pick_cpu from affinity[index mod |affinity|]; its first wake is not
+//   boosted (≥ 4.7), as Xen's insert goes through pick_cpu, which sets MIGRATING.
 // - A vCPU marked to migrate by the tick that blocks before leaving keeps its pCPU.
 // - The accounting timer runs after the ticks and job releases of the same instant (EventPhase.tick),
 //   so the running vCPUs' burn is up to date, as §2.11's example assumes.
@@ -38,6 +40,7 @@ import type { Ns } from '../../src/scenario/types.js';
 import { EventPhase, type Timer } from '../../src/engine/event-queue.js';
 import type { HostEntity } from '../../src/engine/entities.js';
 import type { PolicyContext, SchedClass } from '../../src/engine/policy.js';
+import { poolCpus, softStepMask } from './affinity.js';
 import { CreditAccounting } from './credit-account.js';
 import { CreditSmp } from './credit-smp.js';
 import {
@@ -56,8 +59,8 @@ export interface CreditClassOptions {
   ratelimitNs?: Ns;
   /** Xen version whose Credit rules apply (default '4.19'); '3.x' / < 4.0 samples accounting at the tick. */
   xenVersion?: string;
-  /** pCPUs in the pool (must match the host). */
-  cpus: number;
+  /** The cpupool's pCPUs (default: every pCPU of the host). */
+  pool?: readonly number[];
 }
 
 export interface CreditAdmitConfig {
@@ -87,7 +90,8 @@ export class CreditClass implements SchedClass {
   readonly stealRatelimitNs: Ns;
   readonly creditsPerTslice: number;
   private readonly creditsPerTick: number;
-  private readonly cpus: number;
+  /** The cpupool's pCPUs, ascending: the only ones this instance schedules (xen.md §1). */
+  readonly cpus: readonly number[];
   private readonly domains = new Map<string, CreditDomain>();
   private readonly acct: CreditAccounting;
   private readonly runq: HostEntity[][];
@@ -110,8 +114,7 @@ export class CreditClass implements SchedClass {
   ) {
     const f = creditFeatures(opts.xenVersion ?? '4.19');
     this.features = f;
-    if (opts.cpus !== ctx.cpuCount) throw new Error(`credit: cpus (${opts.cpus}) must equal the host's pCPU count (${ctx.cpuCount})`);
-    this.cpus = opts.cpus;
+    this.cpus = poolCpus(ctx, opts.pool, 'credit');
     const tslice = opts.tsliceNs ?? DEFAULT_TSLICE_NS;
     if (!Number.isInteger(tslice / MS) || tslice < MS || tslice > 1000 * MS) {
       throw new Error(`credit: tsliceNs must be a whole number of ms in 1..1000 ms, got ${tslice} ns`);
@@ -135,12 +138,13 @@ export class CreditClass implements SchedClass {
     this.creditsPerTslice = CREDITS_PER_MS * tsliceMs;
     this.creditsPerTick = (CREDITS_PER_MS * this.tickNs) / MS;
     this.acct = new CreditAccounting(
-      { creditsPerTslice: this.creditsPerTslice, cpus: this.cpus, perVcpuWeight: f.perVcpuWeight, halveOnClip: f.halveOnClip },
+      { creditsPerTslice: this.creditsPerTslice, cpus: this.cpus.length, perVcpuWeight: f.perVcpuWeight, halveOnClip: f.halveOnClip },
       { park: (e) => this.park(e), unpark: (e) => this.unpark(e) },
     );
-    const n = this.cpus;
+    // Per-pCPU state is indexed by host pCPU; only the pool's entries are ever used.
+    const n = ctx.cpuCount;
     this.runq = Array.from({ length: n }, () => []);
-    this.smp = new CreditSmp(ctx, this, this.runq, f);
+    this.smp = new CreditSmp(ctx, this, this.runq, f, this.cpus);
     this.startedAt = new Float64Array(n);
     this.lastBalance = new Float64Array(n).fill(NO_BALANCE_YET);
     this.sortedEpoch = new Float64Array(n);
@@ -153,7 +157,7 @@ export class CreditClass implements SchedClass {
     });
     this.acctTimer.arm(this.tsliceNs);
     // [M] before 4.0 the tick is not stopped on idle pCPUs: a fixed grid from boot.
-    if (!f.tickStopsWhenIdle) for (const t of this.tickTimers) t.arm(this.tickNs);
+    if (!f.tickStopsWhenIdle) for (const cpu of this.cpus) this.tickTimers[cpu].arm(this.tickNs);
   }
 
   admit(e: HostEntity, cfg: CreditAdmitConfig): void {
@@ -168,7 +172,7 @@ export class CreditClass implements SchedClass {
     } else if (dom.weight !== weight || dom.cap !== cap) {
       throw new Error(`credit: ${e.id}: domain ${cfg.domain} already has weight ${dom.weight} cap ${dom.cap}; weight and cap are per domain`);
     }
-    if (e.affinity.length === 0 || e.affinity.some((c) => c < 0 || c >= this.cpus)) throw new Error(`credit: ${e.id}: affinity must name pCPUs 0..${this.cpus - 1}`);
+    if (e.affinity.length === 0 || e.affinity.some((c) => !this.cpus.includes(c))) throw new Error(`credit: ${e.id}: affinity must name pCPUs of the pool (${this.cpus.join(', ')})`);
     const index = e.origin.kind === 'vcpu' ? e.origin.index : 0;
     const slot: CreditSlot = {
       dom,
@@ -180,6 +184,7 @@ export class CreditClass implements SchedClass {
       migratePending: false,
       active: false,
       processor: e.affinity[index % e.affinity.length],
+      softMask: this.features.softAffinity ? softStepMask(e, this.cpus) : null,
       queued: false,
       burned: 0,
       sleptAt: -1,
@@ -190,6 +195,8 @@ export class CreditClass implements SchedClass {
     };
     e.policy = this;
     e.slot = slot;
+    // csched_unit_insert places it with pick_cpu (§2.9): the soft step may move it off v->processor.
+    slot.processor = this.smp.pickCpu(e);
   }
 
   // ---- SchedClass ---------------------------------------------------------------------------
@@ -404,7 +411,7 @@ export class CreditClass implements SchedClass {
       }
       if (!s.active) {
         this.acct.activate(cur);
-      } else if (this.cpus > 1 && !s.migratePending && cur.runnable && cur.cpu === cpu) {
+      } else if (this.cpus.length > 1 && !s.migratePending && cur.runnable && cur.cpu === cpu) {
         const better = this.smp.pickCpu(cur);
         if (better !== cpu) {
           s.migratePending = true;

@@ -79,6 +79,8 @@ export class C2Vcpu {
   scheduled = false;
   /** Runqueue a load-balance decided to move it to while it was running. */
   migrateTo: C2Runqueue | null = null;
+  /** The soft balancing step's pCPUs (soft ∩ hard), or null without a useful soft affinity (affinity.ts). */
+  softMask: readonly number[] | null = null;
 
   constructor(
     readonly entity: HostEntity,

@@ -12,7 +12,10 @@
 // Modelling choices ([M]):
 // - runqueue 'all' (default): one runqueue for the whole host, i.e. one socket of ≤ 16 pCPUs;
 //   'cpu': one runqueue per pCPU with load balancing at epoch resets (credit2-balance.ts).
-// - No soft affinity, no SMT (every idle pCPU is a fully idle core), no yield, no tasklets.
+// - Soft affinity (≥ 4.10) in runq_tickle (soft step, then hard; the score's soft bonuses) and in
+//   runq_candidate (a vCPU running outside it yields to an idle soft pCPU); not in the choice of a
+//   runqueue (csched2_res_pick), which only matters with runqueue 'cpu'.
+// - No SMT (every idle pCPU is a fully idle core), no yield, no tasklets.
 // - Initial placement (csched2_res_pick at insertion) counts every vCPU already assigned to a
 //   runqueue with its starting 50 % load, so simultaneous admissions spread over the runqueues.
 // - The credit floor CREDIT_MIN (= −CREDIT_INIT) of the 2020 fix is applied in burning.
@@ -26,6 +29,7 @@ import type { PolicyContext, SchedClass } from '../../src/engine/policy.js';
 import { C2Domain, C2Runqueue, C2Vcpu, CREDIT2, IDLE_CREDIT, updateVcpuLoad } from './credit2-runqueue.js';
 import { balanceLoad, type C2Balancer } from './credit2-balance.js';
 import { C2Caps } from './credit2-cap.js';
+import { poolCpus, prefers, softStepMask } from './affinity.js';
 
 export { CREDIT2 } from './credit2-runqueue.js';
 
@@ -34,6 +38,8 @@ export interface Credit2Options {
   ratelimitNs?: Ns;
   /** Runqueue arrangement (default 'all': one socket). */
   runqueue?: 'cpu' | 'all';
+  /** The cpupool's pCPUs (default: every pCPU of the host). */
+  pool?: readonly number[];
 }
 
 export interface Credit2AdmitConfig {
@@ -48,6 +54,8 @@ export interface Credit2AdmitConfig {
 export class Credit2Class implements SchedClass, C2Balancer {
   readonly name = 'credit2';
   readonly ratelimitNs: Ns;
+  /** The cpupool's pCPUs: the only ones this instance schedules. */
+  readonly cpus: readonly number[];
   readonly runqueues: C2Runqueue[];
   private readonly rqOf: C2Runqueue[];
   private readonly domains = new Map<string, C2Domain>();
@@ -79,12 +87,15 @@ export class Credit2Class implements SchedClass, C2Balancer {
     }
     this.ratelimitNs = rl;
     const n = ctx.cpuCount;
-    const all = Array.from({ length: n }, (_, i) => i);
-    this.runqueues = (opts.runqueue ?? 'all') === 'all' ? [new C2Runqueue(0, all)] : all.map((i) => new C2Runqueue(i, [i]));
-    this.rqOf = all.map((i) => this.runqueues.find((rq) => rq.has(i))!);
+    this.cpus = poolCpus(ctx, opts.pool, 'credit2');
+    const pool = [...this.cpus];
+    // Runqueues are built over the pool's pCPUs only (cpupools split runqueues, xen.md §1).
+    this.runqueues = (opts.runqueue ?? 'all') === 'all' ? [new C2Runqueue(0, pool)] : pool.map((i) => new C2Runqueue(i, [i]));
+    // Per-pCPU state is indexed by host pCPU; entries outside the pool stay unused.
+    this.rqOf = Array.from({ length: n }, (_, i) => this.runqueues.find((rq) => rq.has(i)) ?? this.runqueues[0]);
     this.decision = new Array<HostEntity | null>(n).fill(null);
     this.tickled = new Uint8Array(n);
-    this.timers = all.map((i) => ctx.timer(EventPhase.budget, () => ctx.resched(i)));
+    this.timers = Array.from({ length: n }, (_, i) => ctx.timer(EventPhase.budget, () => ctx.resched(i)));
     this.caps = new C2Caps(ctx, (v) => this.enqueue(v.entity));
   }
 
@@ -104,6 +115,7 @@ export class Credit2Class implements SchedClass, C2Balancer {
       throw new RangeError(`${e.id}: domain '${cfg.domain}' already has weight ${d.weight} and cap ${d.cap}; got ${weight} and ${cap}`);
     }
     const v = new C2Vcpu(e, d);
+    v.softMask = softStepMask(e, this.cpus);
     d.units.push(v);
     this.vcpus.push(v);
     // csched2_res_pick: the least loaded allowed runqueue, then the next allowed pCPU after its pick bias.
@@ -302,7 +314,7 @@ export class Credit2Class implements SchedClass, C2Balancer {
         this.ratelimited++;
         return cv;
       }
-      if (cv.runnable) snext = cv;
+      if (cv.runnable && !this.softAffinityPreempts(cv, cpu)) snext = cv;
     }
     const q = rq.runq;
     for (let i = 0; i < q.length; i++) {
@@ -362,29 +374,30 @@ export class Credit2Class implements SchedClass, C2Balancer {
   }
 
   /**
-   * runq_tickle (§3 "Wake" step 4): an idle, untickled pCPU (its own first); else the busy pCPU whose
-   * current it beats by the most credit (500 µs less where it did not run last), past the ratelimit.
+   * runq_tickle (§3 "Wake" step 4): an idle, untickled pCPU (its own first), in its soft affinity
+   * first, then in its hard affinity; else the busy pCPU whose current it beats by the most credit
+   * (500 µs less where it did not run last, bonuses for soft affinity), past the ratelimit.
    */
   private tickle(v: C2Vcpu): void {
     const e = v.entity;
     const own = e.cpu;
     const rq = v.rq;
     if (e.affinity.length === 1 && this.decision[own] === null && this.tickled[own] === 0) return this.kick(own, v);
-    let first = -1;
-    let after = -1;
-    for (const c of rq.cpus) {
-      if (!e.allows(c) || this.decision[c] !== null || this.tickled[c] === 1) continue;
-      if (c === own) return this.kick(c, v);
-      if (first < 0) first = c;
-      if (c > own && after < 0) after = c;
+    if (v.softMask !== null) {
+      const c = this.idleIn(rq, v.softMask, own);
+      if (c >= 0) return this.kick(c, v);
     }
-    if (after >= 0) return this.kick(after, v);
-    if (first >= 0) return this.kick(first, v);
+    const c = this.idleIn(rq, e.affinity, own);
+    if (c >= 0) return this.kick(c, v);
     let max = 0;
     let ipid = -1;
     if (rq.has(own) && e.allows(own) && this.tickled[own] === 0) {
       const s = this.score(v, own);
-      if (s > max) return this.kick(own, v); // own pCPU is in its (unrestricted) soft affinity
+      if (s > max) {
+        max = s;
+        ipid = own;
+        if (prefers(e, own)) return this.kick(own, v);
+      }
     }
     for (const c of rq.cpus) {
       if (c === own || !e.allows(c) || this.decision[c] === null || this.tickled[c] === 1) continue;
@@ -397,7 +410,31 @@ export class Credit2Class implements SchedClass, C2Balancer {
     if (ipid >= 0) this.kick(ipid, v);
   }
 
-  /** tickle_score: −1 within the ratelimit (50 µs tolerance); else the credit advantage, +CREDIT_INIT if positive. */
+  /** An idle, untickled pCPU of `rq` in `mask`: `own` if it is one, else the next after it (cpumask_test_or_cycle), or −1. */
+  private idleIn(rq: C2Runqueue, mask: readonly number[], own: number): number {
+    let first = -1;
+    let after = -1;
+    for (const c of rq.cpus) {
+      if (!mask.includes(c) || this.decision[c] !== null || this.tickled[c] === 1) continue;
+      if (c === own) return c;
+      if (first < 0) first = c;
+      if (c > own && after < 0) after = c;
+    }
+    return after >= 0 ? after : first;
+  }
+
+  /** runq_candidate's soft_aff_preempt: `cpu` is outside cv's soft affinity and an idle, untickled pCPU of it waits. */
+  private softAffinityPreempts(cv: C2Vcpu, cpu: number): boolean {
+    const mask = cv.softMask;
+    if (mask === null || mask.includes(cpu)) return false;
+    for (const c of mask) if (cv.rq.has(c) && this.decision[c] === null && this.tickled[c] === 0) return true;
+    return false;
+  }
+
+  /**
+   * tickle_score: −1 within the ratelimit (50 µs tolerance); else the credit advantage, plus
+   * CREDIT_INIT if positive and `cpu` is in v's soft affinity, and again if it is not in cur's.
+   */
   private score(v: C2Vcpu, cpu: number): number {
     const occ = this.decision[cpu];
     if (occ === null) return -1;
@@ -408,7 +445,10 @@ export class Credit2Class implements SchedClass, C2Balancer {
     this.ctx.settle(cpu);
     let s = v.credit - cur.credit;
     if (v.entity.cpu !== cpu) s -= CREDIT2.MIGRATE_RESIST;
-    if (s > 0) s += CREDIT2.CREDIT_INIT;
+    if (s > 0) {
+      if (prefers(v.entity, cpu)) s += CREDIT2.CREDIT_INIT;
+      if (!prefers(cur.entity, cpu)) s += CREDIT2.CREDIT_INIT;
+    }
     return s;
   }
 

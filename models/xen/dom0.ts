@@ -6,6 +6,7 @@ import type { HostPopulation, IoStage, PrepareSetup } from '../../src/engine/mod
 import { InputError, pointerOf } from '../../src/errors.js';
 import type { IoLoadSpec, TaskSpec, VmuSpec } from '../../src/scenario/types.js';
 import { readParams, type ParamSpec } from '../params.js';
+import { POOL0, readCpupoolsParam, type CpupoolParam } from './cpupools.js';
 
 export const DOM0 = 'dom0';
 export const NETBACK = 'dom0.netback';
@@ -24,6 +25,11 @@ export function dom0Params(cpus: number) {
     blkbackCost: { type: 'duration', default: 20_000, doc: 'dom0 CPU per block request in blkback (10–30 µs, xen.md §7.4)' },
     blkCompletionCost: { type: 'duration', default: 5_000, doc: 'dom0 CPU to complete a block request' },
     guestIrqCost: { type: 'duration', default: 5_000, doc: 'guest CPU to take the completion event' },
+    cpupools: {
+      type: 'custom',
+      read: readCpupoolsParam,
+      doc: 'cpupools besides Pool-0, each [{ name, cpus, scheduler: credit|credit2|rtds|sedf, domains: [VMU ids], params? }]; Pool-0 keeps the other pCPUs, dom0, the unlisted VMUs and this model\'s scheduler (xen.md §1, §7.3)',
+    },
   } satisfies Record<string, ParamSpec>;
 }
 
@@ -37,6 +43,7 @@ export interface Dom0Settings {
   blkbackCost: number;
   blkCompletionCost: number;
   guestIrqCost: number;
+  cpupools: CpupoolParam[] | undefined;
 }
 
 export function dom0VcpuCount(p: Dom0Settings, hostCpus: number): number {
@@ -48,12 +55,15 @@ export function dom0VcpuCount(p: Dom0Settings, hostCpus: number): number {
  * threads (bound to the event vCPU) and the scenario's host threads, which under Xen can only run
  * inside some domain.
  */
-export function xenPopulation(setup: PrepareSetup, p: Dom0Settings): HostPopulation {
+export function xenPopulation(setup: PrepareSetup, p: Dom0Settings, pool0: number[]): HostPopulation {
   const { scenario, host } = setup;
   const file = scenario.file;
   const clash = scenario.vmus.findIndex((v) => v.id === DOM0);
   if (clash >= 0) {
     throw new InputError({ file, pointer: pointerOf('vmus', clash, 'id'), expected: `a VMU id other than "${DOM0}" (Xen models add dom0 themselves)`, found: `"${DOM0}"` });
+  }
+  if (p.dom0Cpus !== undefined && p.dom0Cpus.some((c) => !pool0.includes(c))) {
+    throw new InputError({ file, pointer: setup.paramsPointer + pointerOf('dom0Cpus'), expected: `pCPUs of ${POOL0} (${pool0.join(', ')}), which holds dom0`, found: p.dom0Cpus.join(', ') });
   }
   const vcpus = dom0VcpuCount(p, host.cpus);
   if (p.eventVcpu >= vcpus) {
@@ -83,7 +93,7 @@ export function xenPopulation(setup: PrepareSetup, p: Dom0Settings): HostPopulat
     id: DOM0,
     host: host.id,
     vcpus,
-    affinity: p.dom0Cpus ?? Array.from({ length: host.cpus }, (_, i) => i),
+    affinity: p.dom0Cpus ?? pool0,
     pinVcpus: p.dom0Pin,
     guest: { scheduler: 'fifo', tickNs: 4_000_000 },
     weight: 1024,

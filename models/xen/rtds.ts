@@ -25,6 +25,7 @@ import type { Ns } from '../../src/scenario/types.js';
 import type { HostEntity } from '../../src/engine/entities.js';
 import { EventPhase, type Timer } from '../../src/engine/event-queue.js';
 import type { PolicyContext, SchedClass } from '../../src/engine/policy.js';
+import { poolCpus } from './affinity.js';
 
 /** Xen defaults (§0 RTDS row). */
 export const RTDS_DEFAULT_BUDGET_NS = 4_000_000;
@@ -85,7 +86,14 @@ export class RtdsClass implements SchedClass {
   private tickles = 0;
   private migrations = 0;
 
-  constructor(private readonly ctx: PolicyContext) {
+  /** The cpupool's pCPUs: global EDF runs over these only (xen.md §4). */
+  readonly cpus: readonly number[];
+
+  constructor(
+    private readonly ctx: PolicyContext,
+    opts: { pool?: readonly number[] } = {},
+  ) {
+    this.cpus = poolCpus(ctx, opts.pool, 'rtds');
     this.decision = new Array<HostEntity | null>(ctx.cpuCount).fill(null);
     this.tickled = new Uint8Array(ctx.cpuCount);
     this.budgetTimers = Array.from({ length: ctx.cpuCount }, (_, i) => ctx.timer(EventPhase.budget, () => ctx.resched(i)));

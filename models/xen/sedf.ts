@@ -33,6 +33,7 @@ import type { HostEntity } from '../../src/engine/entities.js';
 import { EventPhase } from '../../src/engine/event-queue.js';
 import type { PolicyContext, SchedClass } from '../../src/engine/policy.js';
 import { Run, SedfCpu, SedfVcpu } from './sedf-queues.js';
+import { poolCpus } from './affinity.js';
 
 /** Extra-time quantum (§0 SEDF row). */
 export const SEDF_EXTRA_QUANTUM_NS = 500_000;
@@ -57,11 +58,16 @@ export interface SedfAdmitConfig {
 export interface SedfOptions {
   /** Where a vCPU is placed once and for all. Default 'vcpu-index' (Xen's sedf_pick_cpu). */
   placement?: 'vcpu-index' | 'least-loaded';
+  /** The cpupool's pCPUs (default: every pCPU of the host). */
+  pool?: readonly number[];
 }
 
 export class SedfClass implements SchedClass {
   readonly name = 'sedf';
-  private readonly cpus: SedfCpu[];
+  /** The cpupool's pCPUs: the only ones this instance schedules. */
+  readonly cpus: readonly number[];
+  /** Per-pCPU queues, indexed by host pCPU. */
+  private readonly pcpus: SedfCpu[];
   private readonly placement: 'vcpu-index' | 'least-loaded';
   private readonly all: SedfVcpu[] = [];
 
@@ -70,7 +76,8 @@ export class SedfClass implements SchedClass {
     opts: SedfOptions = {},
   ) {
     this.placement = opts.placement ?? 'vcpu-index';
-    this.cpus = Array.from({ length: ctx.cpuCount }, (_, i) => {
+    this.cpus = poolCpus(ctx, opts.pool, 'sedf');
+    this.pcpus = Array.from({ length: ctx.cpuCount }, (_, i) => {
       const c = new SedfCpu(i);
       c.timer = ctx.timer(EventPhase.budget, () => ctx.resched(i));
       return c;
@@ -89,7 +96,7 @@ export class SedfClass implements SchedClass {
     if (cfg.weight !== undefined && !(Number.isInteger(cfg.weight) && cfg.weight >= 1 && cfg.weight <= 32767)) {
       throw new RangeError(`${e.id}: SEDF extraweight must be an integer in 1..32767, got ${cfg.weight}`);
     }
-    const home = this.cpus[this.place(e)];
+    const home = this.pcpus[this.place(e)];
     const v = new SedfVcpu(e, home, cfg);
     home.vcpus.push(v);
     home.reserved += s / p;
@@ -132,13 +139,13 @@ export class SedfClass implements SchedClass {
   }
 
   pickNext(cpu: number): HostEntity | null {
-    const d = this.cpus[cpu].decision;
+    const d = this.pcpus[cpu].decision;
     return d !== null && d.runnable ? d : null;
   }
 
   /** sedf_do_schedule (§5 "Scheduling decision"). */
   balance(cpu: number): void {
-    const c = this.cpus[cpu];
+    const c = this.pcpus[cpu];
     const now = this.ctx.now;
     const cur = this.ctx.current(cpu);
     if (cur !== null && cur.policy === this) this.desched(c, vcpuOf(cur), !cur.runnable);
@@ -188,7 +195,7 @@ export class SedfClass implements SchedClass {
   stopped(e: HostEntity, cpu: number): void {
     const v = vcpuOf(e);
     if (v.run !== Run.none) this.desched(v.home, v, !e.runnable);
-    const c = this.cpus[cpu];
+    const c = this.pcpus[cpu];
     if (c.decision === e) c.decision = null;
   }
 
@@ -220,7 +227,7 @@ export class SedfClass implements SchedClass {
 
   /** Σ slice/period placed on `cpu` (no admission control in SEDF: may exceed 1). */
   reservedOn(cpu: number): number {
-    return this.cpus[cpu].reserved;
+    return this.pcpus[cpu].reserved;
   }
 
   // ---- rules -------------------------------------------------------------------------------
@@ -230,7 +237,7 @@ export class SedfClass implements SchedClass {
     const aff = e.affinity;
     if (this.placement === 'least-loaded') {
       let best = aff[0];
-      for (const cpu of aff) if (this.cpus[cpu].reserved < this.cpus[best].reserved) best = cpu;
+      for (const cpu of aff) if (this.pcpus[cpu].reserved < this.pcpus[best].reserved) best = cpu;
       return best;
     }
     const k = (e.origin.kind === 'vcpu' ? e.origin.index : 0) % aff.length;

@@ -8,14 +8,19 @@
 //   VMUs run on extratime only; dom0 gets its historical 15 ms every 20 ms (xen.md §5).
 // - xen-rtds: budget/period per vCPU, extratime off for reserved VMUs; best-effort VMUs and dom0
 //   the RTDS default 4 ms / 10 ms with extratime (xen.md §4).
+// Every model also takes `cpupools` (cpupools.ts): each extra pool gets its own instance of the
+// scheduler it names, mapping its domains the same way; Pool-0 runs the model's scheduler.
 
 import type { HostBuild, HostSetup, HypervisorModel, PrepareSetup, SlaMappingRow } from '../../src/engine/model.js';
+import type { SchedClass } from '../../src/engine/policy.js';
 import { InputError, pointerOf } from '../../src/errors.js';
 import type { VmuSpec } from '../../src/scenario/types.js';
 import { formatDuration } from '../../src/scenario/units.js';
-import type { ParamSpec, ParamValues } from '../params.js';
+import { readParams, type ParamSpec, type ParamValues } from '../params.js';
 import { cpuList, slaText } from '../kvm/common.js';
-import { vmusOnHost } from '../population.js';
+import { vmusOnHost, type VmuOnHost } from '../population.js';
+import { softStepMask } from './affinity.js';
+import { confineToPools, poolOf, resolveCpupools, type Cpupool, type XenSchedulerName } from './cpupools.js';
 import { CreditClass } from './credit.js';
 import { Credit2Class } from './credit2.js';
 import { DOM0, isDom0, readXenParams, xenIoPath, xenPopulation, type Dom0Settings } from './dom0.js';
@@ -31,53 +36,55 @@ function proportionalShare(vmu: VmuSpec): { weight: number; cap: number } {
   return { weight: Math.max(1, Math.min(MAX_WEIGHT, Math.round(1024 * u))), cap: Math.ceil(100 * u * vmu.vcpus) };
 }
 
-function dom0Row(setup: HostSetup, native: string, p: Dom0Settings): SlaMappingRow {
-  const dom0 = setup.population.vmus.find(isDom0)!;
-  const where = p.dom0Pin ? `vCPUs pinned 1:1 to ${cpuList(dom0.affinity)}` : `on ${cpuList(dom0.affinity)}`;
-  return { entity: DOM0, requested: `${dom0.vcpus} vCPU(s), backends on vCPU${p.eventVcpu}`, native: `${native}, ${where}` };
+/** What one pool's scheduler instance needs: the host, its pCPUs, its domains, its parameters. */
+interface PoolSetup<P> {
+  setup: HostSetup;
+  pool: Cpupool;
+  domains: VmuOnHost[];
+  p: P;
 }
 
-type ShareClass = CreditClass | Credit2Class;
+/** One pool's scheduler instance, its SLA mapping rows and its native settings. */
+interface PoolBuild {
+  cls: SchedClass;
+  mapping: SlaMappingRow[];
+  settings: Record<string, string | number | boolean>;
+}
 
-function buildProportional(setup: HostSetup, cls: ShareClass, p: Dom0Settings & { dom0Weight: number }, label: string): SlaMappingRow[] {
-  const mapping: SlaMappingRow[] = [];
-  for (const v of vmusOnHost(setup)) {
-    const { weight, cap } = isDom0(v.vmu) ? { weight: p.dom0Weight, cap: p.dom0Cap } : proportionalShare(v.vmu);
+/** dom0's settings plus the scheduler's own parameters, all validated together (unknown keys refused). */
+type XenParams<S extends Record<string, ParamSpec>> = Dom0Settings & { dom0Weight: number } & ParamValues<S>;
+
+/** A Xen scheduler: its own parameters and how it builds one pool. */
+interface XenScheduler<S extends Record<string, ParamSpec>> {
+  own: (cpus: number) => S;
+  buildPool(b: PoolSetup<XenParams<S>>): PoolBuild;
+}
+
+function dom0Row(b: PoolSetup<Dom0Settings>, native: string): SlaMappingRow {
+  const dom0 = b.setup.population.vmus.find(isDom0)!;
+  const where = b.p.dom0Pin ? `vCPUs pinned 1:1 to ${cpuList(dom0.affinity)}` : `on ${cpuList(dom0.affinity)}`;
+  return { entity: DOM0, requested: `${dom0.vcpus} vCPU(s), backends on vCPU${b.p.eventVcpu}`, native: `${native}, ${where}` };
+}
+
+/** A guest's mapping row; soft affinity shown where the scheduler honours it. */
+function guestRow(v: VmuOnHost, native: string, honoursSoft: boolean, pool: readonly number[]): SlaMappingRow {
+  const soft = v.vmu.softAffinity;
+  let prefers = '';
+  if (soft !== undefined) {
+    const useful = v.vcpus.some((e) => softStepMask(e, pool) !== null);
+    prefers = !honoursSoft ? ' (soft affinity ignored)' : useful ? `, prefers ${cpuList(soft)}` : ' (soft affinity has no effect here)';
+  }
+  return { entity: v.vmu.id, requested: slaText(v.vmu.sla, v.vmu.vcpus), native: `${native} on ${cpuList(v.vmu.affinity)}${prefers}` };
+}
+
+function proportionalPool(b: PoolSetup<Dom0Settings & { dom0Weight: number }>, cls: CreditClass | Credit2Class, label: string, honoursSoft: boolean): SlaMappingRow[] {
+  return b.domains.map((v) => {
+    const { weight, cap } = isDom0(v.vmu) ? { weight: b.p.dom0Weight, cap: b.p.dom0Cap } : proportionalShare(v.vmu);
     for (const e of v.vcpus) cls.admit(e, { domain: v.vmu.id, weight, cap });
     const native = `${label} weight=${weight}${cap > 0 ? ` cap=${cap}` : ' no cap'}`;
-    if (isDom0(v.vmu)) mapping.push(dom0Row(setup, native, p));
-    else mapping.push({ entity: v.vmu.id, requested: slaText(v.vmu.sla, v.vmu.vcpus), native: `${native} on ${cpuList(v.vmu.affinity)}` });
-  }
-  return mapping;
+    return isDom0(v.vmu) ? dom0Row(b, native) : guestRow(v, native, honoursSoft, b.pool.cpus);
+  });
 }
-
-const creditParams = (_cpus: number) =>
-  ({
-    xenVersion: {
-      type: 'string',
-      default: '4.19',
-      doc: 'Xen version whose Credit behaviour to model ("3.4": pre-4.0 sampled accounting, as the IRMOS-era papers saw it)',
-      pattern: /^\d+\.\d+/,
-      patternDoc: 'a Xen version such as "3.4" or "4.19"',
-    },
-    tslice: { type: 'duration', default: 30_000_000, min: 1_000_000, doc: 'sched_credit_tslice_ms (accounting period; tick = tslice/3)' },
-    ratelimit: { type: 'duration', default: 1_000_000, doc: 'sched_ratelimit_us (0 disables)' },
-  }) satisfies Record<string, ParamSpec>;
-
-const credit2Params = (_cpus: number) =>
-  ({ ratelimit: { type: 'duration', default: 1_000_000, doc: 'sched_ratelimit_us (0 disables)' } }) satisfies Record<string, ParamSpec>;
-
-const sedfParams = (_cpus: number) =>
-  ({
-    dom0Period: { type: 'duration', default: 20_000_000, min: 1, doc: "dom0's SEDF period (20 ms in Xen 3.0–4.1)" },
-    dom0Slice: { type: 'duration', default: 15_000_000, doc: "dom0's SEDF slice (15 ms)" },
-  }) satisfies Record<string, ParamSpec>;
-
-const rtdsParams = (_cpus: number) =>
-  ({
-    dom0Budget: { type: 'duration', default: 4_000_000, doc: "dom0's RTDS budget (RTDS default 4 ms)" },
-    dom0Period: { type: 'duration', default: 10_000_000, min: 1, doc: "dom0's RTDS period (RTDS default 10 ms)" },
-  }) satisfies Record<string, ParamSpec>;
 
 /** A budget or slice above its period is refused, as the toolstack does. */
 function checkWithin(setup: HostSetup, budget: number, period: number, key: string, what: string): void {
@@ -91,103 +98,168 @@ function checkWithin(setup: HostSetup, budget: number, period: number, key: stri
   }
 }
 
-/** dom0's settings plus the scheduler's own parameters, all validated together (unknown keys refused). */
-type XenParams<S extends Record<string, ParamSpec>> = Dom0Settings & { dom0Weight: number } & ParamValues<S>;
+const credit: XenScheduler<ReturnType<typeof creditOwn>> = {
+  own: creditOwn,
+  buildPool(b) {
+    const { p } = b;
+    const cls = new CreditClass(b.setup.ctx, { tsliceNs: p.tslice, ratelimitNs: p.ratelimit, xenVersion: p.xenVersion, pool: b.pool.cpus });
+    const mapping = proportionalPool(b, cls, 'credit', cls.features.softAffinity);
+    return { cls, mapping, settings: { xenVersion: p.xenVersion, tslice: formatDuration(p.tslice), ratelimit: formatDuration(p.ratelimit) } };
+  },
+};
 
-function xenModel<S extends Record<string, ParamSpec>>(
-  name: string,
-  summary: string,
-  own: (cpus: number) => S,
-  build: (setup: HostSetup, p: XenParams<S>) => HostBuild,
-): HypervisorModel {
-  const read = (setup: PrepareSetup) => readXenParams(own, setup) as unknown as XenParams<S>;
+function creditOwn(_cpus: number) {
+  return {
+    xenVersion: {
+      type: 'string',
+      default: '4.19',
+      doc: 'Xen version whose Credit behaviour to model ("3.4": pre-4.0 sampled accounting, as the IRMOS-era papers saw it)',
+      pattern: /^\d+\.\d+/,
+      patternDoc: 'a Xen version such as "3.4" or "4.19"',
+    },
+    tslice: { type: 'duration', default: 30_000_000, min: 1_000_000, doc: 'sched_credit_tslice_ms (accounting period; tick = tslice/3)' },
+    ratelimit: { type: 'duration', default: 1_000_000, doc: 'sched_ratelimit_us (0 disables)' },
+  } satisfies Record<string, ParamSpec>;
+}
+
+const credit2: XenScheduler<ReturnType<typeof credit2Own>> = {
+  own: credit2Own,
+  buildPool(b) {
+    const cls = new Credit2Class(b.setup.ctx, { ratelimitNs: b.p.ratelimit, pool: b.pool.cpus });
+    return { cls, mapping: proportionalPool(b, cls, 'credit2', true), settings: { ratelimit: formatDuration(b.p.ratelimit) } };
+  },
+};
+
+function credit2Own(_cpus: number) {
+  return { ratelimit: { type: 'duration', default: 1_000_000, doc: 'sched_ratelimit_us (0 disables)' } } satisfies Record<string, ParamSpec>;
+}
+
+const sedf: XenScheduler<ReturnType<typeof sedfOwn>> = {
+  own: sedfOwn,
+  buildPool(b) {
+    const { setup, p } = b;
+    checkWithin(setup, p.dom0Slice, p.dom0Period, 'dom0Slice', 'dom0 slice');
+    const cls = new SedfClass(setup.ctx, { pool: b.pool.cpus });
+    const mapping = b.domains.map((v): SlaMappingRow => {
+      if (isDom0(v.vmu)) {
+        for (const e of v.vcpus) cls.admit(e, { periodNs: p.dom0Period, sliceNs: p.dom0Slice, extratime: true });
+        return dom0Row(b, `sedf period=${formatDuration(p.dom0Period)} slice=${formatDuration(p.dom0Slice)} extratime`);
+      }
+      if (v.vmu.sla) {
+        const { budget, period } = v.vmu.sla;
+        for (const e of v.vcpus) cls.admit(e, { periodNs: period, sliceNs: budget, extratime: false });
+        return guestRow(v, `sedf period=${formatDuration(period)} slice=${formatDuration(budget)} per vCPU, no extratime,`, false, b.pool.cpus);
+      }
+      for (const e of v.vcpus) cls.admit(e, { periodNs: 100_000_000, sliceNs: 0, extratime: true, weight: Math.max(1, Math.round(v.vmu.weight / 1024)) });
+      return guestRow(v, 'sedf slice 0, extratime only (best effort)', false, b.pool.cpus);
+    });
+    const overloaded = overloadNote(b.domains);
+    return { cls, mapping, settings: { dom0: `${formatDuration(p.dom0Slice)} / ${formatDuration(p.dom0Period)}`, ...(overloaded ? { overload: overloaded } : {}) } };
+  },
+};
+
+function sedfOwn(_cpus: number) {
+  return {
+    dom0Period: { type: 'duration', default: 20_000_000, min: 1, doc: "dom0's SEDF period (20 ms in Xen 3.0–4.1)" },
+    dom0Slice: { type: 'duration', default: 15_000_000, doc: "dom0's SEDF slice (15 ms)" },
+  } satisfies Record<string, ParamSpec>;
+}
+
+const rtds: XenScheduler<ReturnType<typeof rtdsOwn>> = {
+  own: rtdsOwn,
+  buildPool(b) {
+    const { setup, p } = b;
+    checkWithin(setup, p.dom0Budget, p.dom0Period, 'dom0Budget', 'dom0 budget');
+    const cls = new RtdsClass(setup.ctx, { pool: b.pool.cpus });
+    const mapping = b.domains.map((v): SlaMappingRow => {
+      if (isDom0(v.vmu)) {
+        for (const e of v.vcpus) cls.admit(e, { budgetNs: p.dom0Budget, periodNs: p.dom0Period, extratime: true });
+        return dom0Row(b, `rtds budget=${formatDuration(p.dom0Budget)} period=${formatDuration(p.dom0Period)} extratime`);
+      }
+      if (v.vmu.sla) {
+        const { budget, period } = v.vmu.sla;
+        for (const e of v.vcpus) cls.admit(e, { budgetNs: budget, periodNs: period, extratime: false });
+        return guestRow(v, `rtds budget=${formatDuration(budget)} period=${formatDuration(period)} per vCPU, extratime off,`, false, b.pool.cpus);
+      }
+      for (const e of v.vcpus) cls.admit(e, { budgetNs: 4_000_000, periodNs: 10_000_000, extratime: true });
+      return guestRow(v, 'rtds default budget=4 ms period=10 ms, extratime,', false, b.pool.cpus);
+    });
+    return { cls, mapping, settings: { dom0: `${formatDuration(p.dom0Budget)} / ${formatDuration(p.dom0Period)}` } };
+  },
+};
+
+function rtdsOwn(_cpus: number) {
+  return {
+    dom0Budget: { type: 'duration', default: 4_000_000, doc: "dom0's RTDS budget (RTDS default 4 ms)" },
+    dom0Period: { type: 'duration', default: 10_000_000, min: 1, doc: "dom0's RTDS period (RTDS default 10 ms)" },
+  } satisfies Record<string, ParamSpec>;
+}
+
+// eslint-style note: the table erases each scheduler's parameter type; buildPool gets what own() read.
+const SCHEDULERS: Record<XenSchedulerName, XenScheduler<Record<string, ParamSpec>>> = {
+  credit: credit as unknown as XenScheduler<Record<string, ParamSpec>>,
+  credit2: credit2 as unknown as XenScheduler<Record<string, ParamSpec>>,
+  sedf: sedf as unknown as XenScheduler<Record<string, ParamSpec>>,
+  rtds: rtds as unknown as XenScheduler<Record<string, ParamSpec>>,
+};
+
+function xenModel(name: string, summary: string, scheduler: XenSchedulerName): HypervisorModel {
+  const own = SCHEDULERS[scheduler];
+  const read = (setup: PrepareSetup) => readXenParams(own.own, setup) as unknown as XenParams<Record<string, ParamSpec>>;
   return {
     name,
     family: 'xen',
     summary,
-    prepare: (setup) => xenPopulation(setup, read(setup)),
+    prepare: (setup) => {
+      const p = read(setup);
+      const pools = resolveCpupools(setup, p.cpupools);
+      return confineToPools(setup, xenPopulation(setup, p, pools[0].cpus), pools);
+    },
     ioPath: (load, _vmu, setup) => xenIoPath(load, read(setup)),
-    build: (setup) => build(setup, read(setup)),
+    build: (setup) => buildPools(setup, read(setup), scheduler),
   };
 }
 
-export const xenCredit = xenModel(
-  'xen-credit',
-  'Xen Credit (credit1): weights and caps, 30 ms slices, BOOST/UNDER/OVER, dom0 beside the guests',
-  creditParams,
-  (setup, p) => {
-    const cls = new CreditClass(setup.ctx, { tsliceNs: p.tslice, ratelimitNs: p.ratelimit, xenVersion: p.xenVersion, cpus: setup.host.cpus });
-    const mapping = buildProportional(setup, cls, p, 'credit');
-    return { classes: [cls], mapping, settings: { xenVersion: p.xenVersion, tslice: formatDuration(p.tslice), ratelimit: formatDuration(p.ratelimit) } };
-  },
-);
-
-export const xenCredit2 = xenModel(
-  'xen-credit2',
-  'Xen Credit2 (default since 4.12): weighted credit burn, dynamic 0.5–10 ms slices, caps by budget',
-  credit2Params,
-  (setup, p) => {
-    const cls = new Credit2Class(setup.ctx, { ratelimitNs: p.ratelimit });
-    const mapping = buildProportional(setup, cls, p, 'credit2');
-    return { classes: [cls], mapping, settings: { ratelimit: formatDuration(p.ratelimit) } };
-  },
-);
-
-export const xenSedf = xenModel(
-  'xen-sedf',
-  'Xen SEDF (3.0–4.5): per-vCPU slice/period EDF, extratime, no load balancing, no admission control',
-  sedfParams,
-  (setup, p) => {
-    checkWithin(setup, p.dom0Slice, p.dom0Period, 'dom0Slice', 'dom0 slice');
-    const cls = new SedfClass(setup.ctx, {});
-    const mapping: SlaMappingRow[] = [];
-    for (const v of vmusOnHost(setup)) {
-      if (isDom0(v.vmu)) {
-        for (const e of v.vcpus) cls.admit(e, { periodNs: p.dom0Period, sliceNs: p.dom0Slice, extratime: true });
-        mapping.push(dom0Row(setup, `sedf period=${formatDuration(p.dom0Period)} slice=${formatDuration(p.dom0Slice)} extratime`, p));
-      } else if (v.vmu.sla) {
-        const { budget, period } = v.vmu.sla;
-        for (const e of v.vcpus) cls.admit(e, { periodNs: period, sliceNs: budget, extratime: false });
-        mapping.push({ entity: v.vmu.id, requested: slaText(v.vmu.sla, v.vmu.vcpus), native: `sedf period=${formatDuration(period)} slice=${formatDuration(budget)} per vCPU, no extratime, on ${cpuList(v.vmu.affinity)}` });
-      } else {
-        for (const e of v.vcpus) cls.admit(e, { periodNs: 100_000_000, sliceNs: 0, extratime: true, weight: Math.max(1, Math.round(v.vmu.weight / 1024)) });
-        mapping.push({ entity: v.vmu.id, requested: slaText(undefined), native: `sedf slice 0, extratime only (best effort) on ${cpuList(v.vmu.affinity)}` });
-      }
+/** Pool-0 with the model's scheduler and parameters, then each cpupool with its own. */
+function buildPools(setup: HostSetup, p: XenParams<Record<string, ParamSpec>>, scheduler: XenSchedulerName): HostBuild {
+  const pools = resolveCpupools(setup, p.cpupools);
+  const onHost = vmusOnHost(setup);
+  const classes: SchedClass[] = [];
+  const mapping: SlaMappingRow[] = [];
+  let settings: HostBuild['settings'] = {};
+  for (const pool of pools) {
+    const domains = onHost.filter((v) => poolOf(pools, v.vmu.id) === pool);
+    const sched = SCHEDULERS[pool.param?.scheduler ?? scheduler];
+    // An extra pool reads its scheduler's own parameters from its entry (dom0's stay Pool-0's).
+    const params = pool.param === null ? p : { ...p, ...readParams(sched.own(setup.host.cpus), pool.param.params, setup.scenario.file, pool.param.pointer + '/params') };
+    const built = sched.buildPool({ setup, pool, domains, p: params });
+    classes.push(built.cls);
+    if (pools.length === 1) {
+      mapping.push(...built.mapping);
+      settings = built.settings;
+      continue;
     }
-    const overloaded = overloadNote(setup);
-    return { classes: [cls], mapping, settings: { dom0: `${formatDuration(p.dom0Slice)} / ${formatDuration(p.dom0Period)}`, ...(overloaded ? { overload: overloaded } : {}) } };
-  },
-);
+    const where = `${pool.name}: ${pool.param?.scheduler ?? scheduler} on ${cpuList(pool.cpus)}`;
+    mapping.push(...built.mapping.map((row) => ({ ...row, native: `${row.native} [${where}]` })));
+    if (pool.param === null) settings = { ...settings, ...built.settings };
+    else for (const [k, v] of Object.entries(built.settings)) settings[`${pool.name}.${k}`] = v;
+    settings[`cpupool ${pool.name}`] = `${pool.param?.scheduler ?? scheduler} on ${cpuList(pool.cpus)}${domains.length > 0 ? `: ${domains.map((d) => d.vmu.id).join(', ')}` : ', no domain'}`;
+  }
+  return { classes, mapping, settings };
+}
 
-export const xenRtds = xenModel(
-  'xen-rtds',
-  'Xen RTDS: per-vCPU budget/period, global EDF, deferrable servers on the period grid, extratime',
-  rtdsParams,
-  (setup, p) => {
-    checkWithin(setup, p.dom0Budget, p.dom0Period, 'dom0Budget', 'dom0 budget');
-    const cls = new RtdsClass(setup.ctx);
-    const mapping: SlaMappingRow[] = [];
-    for (const v of vmusOnHost(setup)) {
-      if (isDom0(v.vmu)) {
-        for (const e of v.vcpus) cls.admit(e, { budgetNs: p.dom0Budget, periodNs: p.dom0Period, extratime: true });
-        mapping.push(dom0Row(setup, `rtds budget=${formatDuration(p.dom0Budget)} period=${formatDuration(p.dom0Period)} extratime`, p));
-      } else if (v.vmu.sla) {
-        const { budget, period } = v.vmu.sla;
-        for (const e of v.vcpus) cls.admit(e, { budgetNs: budget, periodNs: period, extratime: false });
-        mapping.push({ entity: v.vmu.id, requested: slaText(v.vmu.sla, v.vmu.vcpus), native: `rtds budget=${formatDuration(budget)} period=${formatDuration(period)} per vCPU, extratime off, on ${cpuList(v.vmu.affinity)}` });
-      } else {
-        for (const e of v.vcpus) cls.admit(e, { budgetNs: 4_000_000, periodNs: 10_000_000, extratime: true });
-        mapping.push({ entity: v.vmu.id, requested: slaText(undefined), native: `rtds default budget=4 ms period=10 ms, extratime, on ${cpuList(v.vmu.affinity)}` });
-      }
-    }
-    return { classes: [cls], mapping, settings: { dom0: `${formatDuration(p.dom0Budget)} / ${formatDuration(p.dom0Period)}` } };
-  },
-);
+export const xenCredit = xenModel('xen-credit', 'Xen Credit (credit1): weights and caps, 30 ms slices, BOOST/UNDER/OVER, dom0 beside the guests', 'credit');
+
+export const xenCredit2 = xenModel('xen-credit2', 'Xen Credit2 (default since 4.12): weighted credit burn, dynamic 0.5–10 ms slices, caps by budget', 'credit2');
+
+export const xenSedf = xenModel('xen-sedf', 'Xen SEDF (3.0–4.5): per-vCPU slice/period EDF, extratime, no load balancing, no admission control', 'sedf');
+
+export const xenRtds = xenModel('xen-rtds', 'Xen RTDS: per-vCPU budget/period, global EDF, deferrable servers on the period grid, extratime', 'rtds');
 
 /** SEDF has no admission control (xen.md §5): an overloaded configuration is reported, not refused. */
-function overloadNote(setup: HostSetup): string | undefined {
+function overloadNote(domains: VmuOnHost[]): string | undefined {
   const perCpu = new Map<number, number>();
-  for (const v of vmusOnHost(setup)) {
+  for (const v of domains) {
     if (!v.vmu.sla || isDom0(v.vmu)) continue;
     const share = (v.vmu.sla.budget / v.vmu.sla.period) * v.vmu.vcpus / v.vmu.affinity.length;
     for (const c of v.vmu.affinity) perCpu.set(c, (perCpu.get(c) ?? 0) + share);

@@ -1,13 +1,12 @@
 // The pieces the CLI commands share: loading with the model registry's names, choosing models,
-// running, summarising and writing outputs.
+// running and summarising. The report folders (`report`, `compare`, `run --out`) are written by
+// report-command.ts.
 
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError, describeValue } from '../errors.js';
 import { findModel, modelNames, DEFAULT_COMPARE } from '../../models/index.js';
 import type { Results } from '../metrics/results.js';
-import { renderScenarioReport } from '../report/markdown.js';
-import { writeFilesAtomic } from '../report/atomic.js';
 import { fmtNs, fmtPct } from '../report/format.js';
 import { loadScenario } from '../scenario/load.js';
 import type { Scenario } from '../scenario/types.js';
@@ -36,13 +35,6 @@ export function resolveModels(scenario: Scenario, flag: string | undefined): Mod
 
 export function compareScenario(scenario: Scenario, choices: ModelChoice[], seed?: number): Results {
   return compare(scenario, choices, { seed });
-}
-
-/** results.json + report.md, both computed before either is written. */
-export function writeScenarioOutputs(scenario: Scenario, results: Results, outDir: string): void {
-  const json = JSON.stringify(results, null, 2) + '\n';
-  const md = renderScenarioReport(scenario, results);
-  writeFilesAtomic({ [join(outDir, 'results.json')]: json, [join(outDir, 'report.md')]: md });
 }
 
 /** A terminal summary: per task and model, misses and worst response. */

@@ -1,10 +1,11 @@
 // hvsim command line. Exit codes: 0 ok, 1 an expectation failed, 2 bad input (scenario, flags,
 // infeasible configuration). Bad input never prints a stack trace.
 
+import { join } from 'node:path';
 import yargs from 'yargs';
-import { InputError } from '../errors.js';
-import { collectScenarioFiles, compareScenario, describeRun, loadForCli, resolveModels, writeScenarioOutputs } from './commands.js';
-import { runReport } from './report-command.js';
+import { InputError, describeValue } from '../errors.js';
+import { collectScenarioFiles, compareScenario, describeRun, loadForCli, resolveModels } from './commands.js';
+import { reportScenario, runReport, type ScenarioReportOutcome } from './report-command.js';
 import { importCommand, loadRunInput, writeRunRtappLogs } from '../rtapp/cli.js'; // rt-app bridge
 import { runTraced, traceCommand } from '../trace/cli.js'; // schedule traces
 import { isolationCommand } from '../isolation/cli.js'; // isolation matrix
@@ -40,30 +41,33 @@ export async function main(argv: string[]): Promise<number> {
     )
     .command(
       'run <scenario>',
-      'run one scenario under one model and print a summary',
+      'run one scenario under one model and print a summary; --out also writes its report folder',
       (y) =>
         y
           .positional('scenario', { type: 'string', demandOption: true })
           .option('model', { alias: 'm', type: 'string', demandOption: true, describe: 'model name (see `hvsim models`)' })
           .option('seed', { type: 'number', describe: 'override the scenario seed' })
-          .option('out', { type: 'string', describe: 'also write results.json and report.md into this folder' })
+          .option('out', { type: 'string', describe: 'also write the report folder here, as `hvsim report` does: results.json, report.md, report.html, the charts and the scenario\'s figures' })
           .option('json', { type: 'boolean', default: false, describe: 'print results.json to stdout' })
           .option('rtapp-logs', { type: 'string', describe: 'also write one rt-app log per task into this folder' })
           .option('trace', { type: 'string', describe: 'also write the schedule as Chrome trace-event JSON to this file (see `hvsim trace`)' }),
-      (args) => {
+      async (args) => {
         const scenario = loadRunInput(args.scenario); // a scenario file, or an rt-app JSON file
-        const results = args.trace !== undefined
-          ? runTraced(scenario, resolveModels(scenario, args.model), seedOf(args.seed), args.trace) // schedule trace (src/trace)
-          : compareScenario(scenario, resolveModels(scenario, args.model), seedOf(args.seed));
-        if (args.rtappLogs !== undefined) writeRunRtappLogs(scenario, resolveModels(scenario, args.model), seedOf(args.seed), args.rtappLogs);
-        if (args.out) writeScenarioOutputs(scenario, results, args.out);
-        process.stdout.write(args.json ? JSON.stringify(results, null, 2) + '\n' : describeRun(results));
+        const choices = resolveModels(scenario, args.model);
+        const seed = seedOf(args.seed);
+        const out = folderOf(args.out);
+        let results = args.trace !== undefined ? runTraced(scenario, choices, seed, args.trace) : undefined; // schedule trace (src/trace)
+        if (args.rtappLogs !== undefined) writeRunRtappLogs(scenario, choices, seed, args.rtappLogs);
+        // --out: the same folder `hvsim report` writes for a scenario (its runs give the summary too).
+        const report = out !== undefined ? await reportScenario(scenario, choices, out, { seed }) : undefined;
+        results = report?.results ?? results ?? compareScenario(scenario, choices, seed);
+        process.stdout.write(args.json ? JSON.stringify(results, null, 2) + '\n' : describeRun(results) + (report && out !== undefined ? wrote(out, report) : ''));
         if (results.expectations.some((e) => !e.ok)) exitCode = EXIT_EXPECTATION;
       },
     )
     .command(
       'compare <scenario>',
-      'run one scenario under several models; writes reports/<name>/results.json and report.md',
+      'run one scenario under several models; writes its report folder reports/<name>/ as `hvsim report` does (results.json, report.md, report.html, charts, figures)',
       (y) =>
         y
           .positional('scenario', { type: 'string', demandOption: true })
@@ -71,13 +75,14 @@ export async function main(argv: string[]): Promise<number> {
           .option('seed', { type: 'number', describe: 'override the scenario seed' })
           .option('out', { type: 'string', describe: 'output folder (default reports/<scenario name>)' })
           .option('json', { type: 'boolean', default: false, describe: 'print results.json to stdout instead of a summary' }),
-      (args) => {
+      async (args) => {
         const scenario = loadForCli(args.scenario);
-        const results = compareScenario(scenario, resolveModels(scenario, args.models), seedOf(args.seed));
-        const out = args.out ?? `reports/${scenario.name}`;
-        writeScenarioOutputs(scenario, results, out);
-        process.stdout.write(args.json ? JSON.stringify(results, null, 2) + '\n' : `${describeRun(results)}wrote ${out}/results.json and ${out}/report.md\n`);
-        if (results.expectations.some((e) => !e.ok)) exitCode = EXIT_EXPECTATION;
+        const choices = resolveModels(scenario, args.models);
+        const seed = seedOf(args.seed);
+        const out = folderOf(args.out) ?? join('reports', scenario.name);
+        const report = await reportScenario(scenario, choices, out, { seed });
+        process.stdout.write(args.json ? JSON.stringify(report.results, null, 2) + '\n' : describeRun(report.results) + wrote(out, report));
+        if (!report.ok) exitCode = EXIT_EXPECTATION;
       },
     )
     .command(
@@ -131,6 +136,18 @@ export async function main(argv: string[]): Promise<number> {
     throw err;
   }
   return exitCode;
+}
+
+/** The summary's last line: what a report folder received. */
+function wrote(dir: string, report: ScenarioReportOutcome): string {
+  const charts = report.files.filter((f) => f.endsWith('.png')).length;
+  return `wrote ${dir}: results.json, report.md, report.html and ${charts} chart(s)\n`;
+}
+
+/** `--out <dir>`: an empty name is bad input, not the current folder. */
+function folderOf(out: string | undefined): string | undefined {
+  if (out !== undefined && out.trim() === '') throw new InputError({ file: '<command line>', pointer: '/out', expected: 'a folder', found: describeValue(out) });
+  return out;
 }
 
 function seedOf(seed: number | undefined): number | undefined {

@@ -1,6 +1,7 @@
-// `hvsim report <dir>` (npm start): every scenario of a folder through its models, on worker
-// threads, then one folder of outputs per scenario (results.json, report.md, report.html, charts)
-// and the comparison document reports/index.md + reports/index.html.
+// `hvsim report <dir>` (npm start), `hvsim compare <scenario>` and `hvsim run … --out <dir>`: one
+// pipeline. Each scenario runs through its models on worker threads and gets one folder of outputs
+// (results.json, report.md, report.html, charts and the figures its `figures:` ask for); `report`
+// adds the comparison document reports/index.md + reports/index.html over all of them.
 //
 // Three phases: simulate (each scenario × model, plus the points of the figure sweeps the
 // scenarios ask for), render (every chart), write. Results are merged in job order, never in
@@ -16,14 +17,17 @@ import { figureOutputs, figurePointCount, type FigureOutput, type FigurePoint, t
 import type { GanttTrace } from '../report/gantt.js';
 import { renderHtml } from '../report/html.js';
 import type { Job } from '../report/jobs.js';
-import { createPool } from '../report/pool.js';
+import { createPool, defaultWorkers } from '../report/pool.js';
 import { createProgress, type Progress } from '../report/progress.js';
 import { cdfCharts, ioChart, scheduleChart, shareChart } from '../report/scenario-charts.js';
 import { checkExpectations, RESULTS_SCHEMA, type ModelRun, type Results } from '../metrics/results.js';
+import { Simulator } from '../engine/simulator.js';
+import type { Scenario } from '../scenario/types.js';
+import type { ModelChoice } from '../simulate.js';
 import { loadForCli, resolveModels } from './commands.js';
 
 export interface ReportOptions {
-  /** Worker threads; 0 runs in this thread. Default: HVSIM_WORKERS, else one per core. */
+  /** Worker threads; 0 runs in this thread. Default: HVSIM_WORKERS, else one per core (never more than there are jobs). */
   workers?: number;
   progress?: Progress;
 }
@@ -34,31 +38,101 @@ export interface ReportOutcome {
   timing: { simulateMs: number; renderMs: number; writeMs: number; workers: number; runs: number; figurePoints: number; charts: number };
 }
 
+/** One scenario's folder as written by `compare` and `run --out`. */
+export interface ScenarioReportOutcome extends ReportOutcome {
+  results: Results;
+  /** The files written, relative to the folder, in the order the report shows the charts. */
+  files: string[];
+}
+
+/** A scenario to report on and the models to run it under. */
+interface ReportEntry {
+  scenario: Scenario;
+  choices: ModelChoice[];
+}
+
+type Files = Record<string, string | Uint8Array>;
+
+/** `hvsim report`: every scenario file under its own models, a folder each under `outDir`, and the index. */
 export async function runReport(files: string[], outDir: string, options: ReportOptions = {}): Promise<ReportOutcome> {
   // Load everything first: a bad scenario stops the job before any output is written.
-  const scenarios = files.map((f) => loadForCli(f));
-  const models: ModelPick[][] = scenarios.map((s) =>
-    resolveModels(s, undefined).map((c) => ({ name: c.model.name, ...(c.request ? { request: { params: c.request.params, pointer: c.request.pointer } } : {}) })),
-  );
+  const entries = files.map((f) => {
+    const scenario = loadForCli(f);
+    return { scenario, choices: resolveModels(scenario, undefined) };
+  });
   const progress = options.progress ?? createProgress();
-  const pool = createPool({ scenarios, models }, options.workers);
+  const { experiments, timing } = await reportPipeline(entries, (s) => join(outDir, s.name), { ...options, progress }, (all) => {
+    const index = indexDoc(all);
+    return { [join(outDir, 'index.md')]: renderMarkdown(index), [join(outDir, 'index.html')]: renderHtml(index) };
+  });
+  const failed = experiments.flatMap(({ results }) => results.expectations.filter((e) => !e.ok).map((e) => `${results.scenario.name}: ${e.model} ${e.task} ${e.metric}`));
+  for (const f of failed) progress.log(`FAILED expectation ${f}`);
+  progress.log(`wrote ${join(outDir, 'index.md')}, ${join(outDir, 'index.html')} and ${experiments.length} scenario folder(s)`);
+  return { ok: failed.length === 0, timing };
+}
+
+/**
+ * `hvsim compare` and `hvsim run --out`: one scenario under the chosen models (`seed` overrides the
+ * scenario's, for the figure sweeps too), written to `outDir` exactly as `hvsim report` writes that
+ * scenario's folder. The caller prints the summary; progress goes to `options.progress` (stderr).
+ */
+export async function reportScenario(
+  scenario: Scenario,
+  choices: ModelChoice[],
+  outDir: string,
+  options: ReportOptions & { seed?: number } = {},
+): Promise<ScenarioReportOutcome> {
+  const seeded = options.seed === undefined ? scenario : { ...scenario, seed: options.seed };
+  const { experiments, timing } = await reportPipeline([{ scenario: seeded, choices }], () => outDir, options);
+  const [{ results, figures }] = experiments;
+  return {
+    ok: results.expectations.every((e) => e.ok),
+    timing,
+    results,
+    files: ['results.json', 'report.md', 'report.html', ...figures.map((f) => f.file)],
+  };
+}
+
+/**
+ * Simulate, render and write: one folder per entry (`folderOf`), plus the documents `extra` makes
+ * over all the experiments. Every byte is computed before the first file is written.
+ */
+async function reportPipeline(
+  entries: ReportEntry[],
+  folderOf: (scenario: Scenario) => string,
+  options: ReportOptions,
+  extra?: (experiments: Experiment[]) => Files,
+): Promise<{ experiments: Experiment[]; timing: ReportOutcome['timing'] }> {
+  const scenarios = entries.map((e) => e.scenario);
+  // Admission control of every model before anything starts: a refused configuration is one message.
+  for (const { scenario, choices } of entries) {
+    for (const c of choices) new Simulator(scenario, c.model, { params: c.request?.params, paramsPointer: c.request ? `${c.request.pointer}/params` : '' });
+  }
+  const models: ModelPick[][] = entries.map((e) =>
+    e.choices.map((c) => ({ name: c.model.name, ...(c.request ? { request: { params: c.request.params, pointer: c.request.pointer } } : {}) })),
+  );
+  const jobs: Job[] = [];
+  const jobName: string[] = [];
+  scenarios.forEach((s, si) => {
+    models[si].forEach((m, mi) => {
+      jobs.push({ kind: 'run', scenario: si, model: mi });
+      jobName.push(`${s.name} ${m.name}`);
+    });
+    (s.figures ?? []).forEach((f, fi) => {
+      for (let p = 0; p < figurePointCount(f); p++) {
+        jobs.push({ kind: 'figure', scenario: si, figure: fi, point: p });
+        jobName.push(`${s.name} figure ${fi + 1}`);
+      }
+    });
+  });
+  const progress = options.progress ?? createProgress();
+  // No more threads than jobs (one scenario under two models needs a few, not one per core); the
+  // charts are estimated (a CDF per task, three more, two per figure) as they are known only later.
+  const chartEstimate = scenarios.reduce((a, s) => a + s.vmus.reduce((b, v) => b + v.tasks.length, 0) + s.hostThreads.length + 3 + 2 * (s.figures ?? []).length, 0);
+  const pool = createPool({ scenarios, models }, Math.min(options.workers ?? defaultWorkers(), Math.max(jobs.length, chartEstimate)));
   try {
     // ---- simulate ----
     const t0 = performance.now();
-    const jobs: Job[] = [];
-    const jobName: string[] = [];
-    scenarios.forEach((s, si) => {
-      models[si].forEach((m, mi) => {
-        jobs.push({ kind: 'run', scenario: si, model: mi });
-        jobName.push(`${s.name} ${m.name}`);
-      });
-      (s.figures ?? []).forEach((f, fi) => {
-        for (let p = 0; p < figurePointCount(f); p++) {
-          jobs.push({ kind: 'figure', scenario: si, figure: fi, point: p });
-          jobName.push(`${s.name} figure ${fi + 1}`);
-        }
-      });
-    });
     progress.phase('simulate', jobs.length);
     const simulated = await pool.run(jobs, (i) => progress.step(jobName[i]));
     const simulateMs = performance.now() - t0;
@@ -120,37 +194,37 @@ export async function runReport(files: string[], outDir: string, options: Report
         return { file: c.file, png: out.png, width: c.spec.width, height: c.spec.height, alt: c.spec.title, caption: c.caption };
       }),
     }));
-    const files: Record<string, string | Uint8Array> = {};
-    for (const e of experiments) {
-      const dir = join(outDir, e.scenario.name);
-      const doc = scenarioDoc(e);
-      files[join(dir, 'results.json')] = JSON.stringify(e.results, null, 2) + '\n';
-      files[join(dir, 'report.md')] = renderMarkdown(doc);
-      files[join(dir, 'report.html')] = renderHtml(doc);
-      for (const f of e.figures) files[join(dir, f.file)] = f.png;
-    }
-    const index = indexDoc(experiments);
-    files[join(outDir, 'index.md')] = renderMarkdown(index);
-    files[join(outDir, 'index.html')] = renderHtml(index);
+    const files: Files = {};
+    for (const e of experiments) Object.assign(files, scenarioFiles(e, folderOf(e.scenario)));
+    if (extra) Object.assign(files, extra(experiments));
+    const documents = Object.keys(files).filter((f) => /\.(md|html)$/.test(f)).length;
     const renderMs = performance.now() - t1;
-    progress.end(`rendered ${renderJobs.length} chart(s) and ${experiments.length * 2 + 2} document(s) in ${(renderMs / 1000).toFixed(1)} s`);
+    progress.end(`rendered ${renderJobs.length} chart(s) and ${documents} document(s) in ${(renderMs / 1000).toFixed(1)} s`);
 
     // ---- write ----
     const t2 = performance.now();
-    for (const e of experiments) removeStaleCharts(join(outDir, e.scenario.name), e.scenario.name, new Set(e.figures.map((f) => f.file)));
+    for (const e of experiments) removeStaleCharts(folderOf(e.scenario), e.scenario.name, new Set(e.figures.map((f) => f.file)));
     writeFilesAtomic(files);
     const writeMs = performance.now() - t2;
-
-    const failed = experiments.flatMap(({ results }) => results.expectations.filter((e) => !e.ok).map((e) => `${results.scenario.name}: ${e.model} ${e.task} ${e.metric}`));
-    for (const f of failed) progress.log(`FAILED expectation ${f}`);
-    progress.log(`wrote ${join(outDir, 'index.md')}, ${join(outDir, 'index.html')} and ${experiments.length} scenario folder(s)`);
     return {
-      ok: failed.length === 0,
+      experiments,
       timing: { simulateMs, renderMs, writeMs, workers: pool.size, runs: runCount, figurePoints: jobs.length - runCount, charts: renderJobs.length },
     };
   } finally {
     await pool.close();
   }
+}
+
+/** One scenario's folder: results.json, report.md, report.html and its charts. */
+function scenarioFiles(e: Experiment, dir: string): Files {
+  const doc = scenarioDoc(e);
+  const files: Files = {
+    [join(dir, 'results.json')]: JSON.stringify(e.results, null, 2) + '\n',
+    [join(dir, 'report.md')]: renderMarkdown(doc),
+    [join(dir, 'report.html')]: renderHtml(doc),
+  };
+  for (const f of e.figures) files[join(dir, f.file)] = f.png;
+  return files;
 }
 
 /**

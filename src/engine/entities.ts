@@ -22,6 +22,11 @@ export interface Job {
   firstRunAt?: Ns;
   /** ADDED for the rt-app bridge: a wall-clock job (rt-app `runtime`) ends this long after `firstRunAt`. */
   wallNs?: Ns;
+  /**
+   * ADDED for rt-app `yield`: sched_yield calls its thread makes, once it has a CPU, before this
+   * job's work starts (src/engine/program.ts); the job counts as started only after them.
+   */
+  yields?: number;
   /** For a job injected by the I/O path: continue the request when the job completes. */
   onDone?: (now: Ns) => void;
 }

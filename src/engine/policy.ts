@@ -21,6 +21,9 @@
 // - idleTime(cpu, delta), optional: the engine settled `delta` ns during which `cpu` ran nothing
 //   (Linux's put_prev_task_idle → dl_server_update_idle_time). Called from the same settles as
 //   charge(), only for classes that define it.
+// - yield(e, cpu), optional: e, running on cpu, called sched_yield (do_sched_yield → yield_task).
+//   The engine has settled cpu; after the hook it takes e off cpu (stopped()) and re-picks it, as
+//   schedule() does; e stays runnable. Without the hook a yield is only that re-pick.
 
 import type { Ns } from '../scenario/types.js';
 import type { EventPhase, Timer } from './event-queue.js';
@@ -51,6 +54,12 @@ export interface PolicyContext {
 export interface SchedClass {
   /** Short name for results and traces, e.g. 'irmos', 'rt', 'fair', 'deadline'. */
   readonly name: string;
+  /**
+   * The pCPUs this class instance schedules (a Xen cpupool: each pool has its own scheduler
+   * instance, xen.md §1). Absent: every pCPU of the host. The engine asks a class about its own
+   * pCPUs only, and its entities' affinity must lie inside them.
+   */
+  readonly cpus?: readonly number[];
   enqueue(e: HostEntity): void;
   dequeue(e: HostEntity): void;
   pickNext(cpu: number): HostEntity | null;
@@ -61,22 +70,36 @@ export interface SchedClass {
   tick?(cpu: number, curr: HostEntity | null): void;
   /** `cpu` ran nothing for the `deltaNs` just settled (see the protocol above). */
   idleTime?(cpu: number, deltaNs: Ns): void;
+  /** The running `e` called sched_yield on `cpu` (see the protocol above). */
+  yield?(e: HostEntity, cpu: number): void;
   /** Counters worth reporting (throttle events, replenishments…), summed over the run. */
   stats?(): Record<string, number>;
 }
 
 /**
  * Strict class precedence on each CPU (Linux: stop > deadline > rt > fair > idle): the first class
- * with an eligible entity on that CPU wins. A Xen model is a one-class stack.
+ * with an eligible entity on that CPU wins. A Xen model is a one-class stack per cpupool: each pCPU
+ * sees only the classes whose `cpus` include it (Xen's per-pCPU scheduler pointer).
  */
 export class ClassStack {
   readonly wantsTick: boolean;
-  /** Classes that define idleTime(), precomputed so an idle settle costs nothing when there are none. */
-  readonly idlers: SchedClass[];
+  /** Classes serving each pCPU, in precedence order. */
+  private readonly onCpu: SchedClass[][];
+  /** Per pCPU, the classes that define idleTime(), so an idle settle costs nothing when there are none. */
+  private readonly idlersOn: SchedClass[][];
 
-  constructor(readonly classes: SchedClass[]) {
+  constructor(
+    readonly classes: SchedClass[],
+    cpuCount: number,
+  ) {
     this.wantsTick = classes.some((c) => c.tick !== undefined);
-    this.idlers = classes.filter((c) => c.idleTime !== undefined);
+    this.onCpu = Array.from({ length: cpuCount }, (_, cpu) => classes.filter((c) => c.cpus === undefined || c.cpus.includes(cpu)));
+    this.idlersOn = this.onCpu.map((list) => list.filter((c) => c.idleTime !== undefined));
+  }
+
+  /** Classes that define idleTime() on `cpu`. */
+  idlers(cpu: number): readonly SchedClass[] {
+    return this.idlersOn[cpu];
   }
 
   /**
@@ -84,7 +107,9 @@ export class ClassStack {
    * pick_next_task reaches a class's balance/pull only after the classes above came up empty.
    */
   pickNext(cpu: number): HostEntity | null {
-    for (const cls of this.classes) {
+    const classes = this.onCpu[cpu];
+    for (let i = 0; i < classes.length; i++) {
+      const cls = classes[i];
       cls.balance?.(cpu);
       const e = cls.pickNext(cpu);
       if (e !== null) return e;
@@ -93,7 +118,16 @@ export class ClassStack {
   }
 
   tick(cpu: number, curr: HostEntity | null): void {
-    for (const cls of this.classes) cls.tick?.(cpu, curr);
+    for (const cls of this.onCpu[cpu]) cls.tick?.(cpu, curr);
+  }
+
+  /** Throws when an entity may run where its class does not schedule (a model bug). */
+  checkAffinity(e: HostEntity): void {
+    if (e.policy === undefined || !this.classes.includes(e.policy)) throw new Error(`${e.id}: the model placed it in no scheduling class of this host`);
+    const cpus = e.policy.cpus;
+    if (cpus === undefined) return;
+    const outside = e.affinity.filter((c) => !cpus.includes(c));
+    if (outside.length > 0) throw new Error(`${e.id}: affinity includes pCPU(s) ${outside.join(', ')} outside its ${e.policy.name} class's pCPUs ${cpus.join(', ')}`);
   }
 }
 

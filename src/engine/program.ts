@@ -8,9 +8,15 @@
 //   the timer is used. Reached before t_next: sleep until t_next (+ wakeDelay, the hrtimer slack).
 //   Reached at or after it (an overrun): no sleep; a relative timer rebases t_next on now, an
 //   absolute one keeps its grid, so the following iterations run back to back until they catch up.
+// - yield: sched_yield, then the next step at once (rt-app ignores the event's value). Reached
+//   where the previous run completed, with no wait between, the thread still holds its CPU: the
+//   engine yields there and then (`yieldedOnCpu`). Reached at the start or after a wait, the thread
+//   must get a CPU first: the yield goes with the job released at that instant (ProgramJob.yields)
+//   and happens at the job's first dispatch, before its work.
 // Modelling choices [M]: the thread needs no CPU between steps (consecutive waits chain without a
 // dispatch); a wake-up followed by a run is that job's release, so the wait for a CPU after the timer
-// is the job's wake-up latency; a run of 0 ns releases no job.
+// is the job's wake-up latency; a run of 0 ns releases no job; a yield the thread would need a CPU
+// for but that no job follows at once (yield then a wait, after a wake-up) is dropped.
 //
 // The clock also records each iteration (one pass over a phase's steps: one rt-app log row) so the
 // log exporter (src/rtapp/logs.ts) rebuilds slack and wu_lat from the same interpretation.
@@ -25,6 +31,8 @@ export interface ProgramJob {
   wall: boolean;
   /** Seq of the iteration it belongs to. */
   iteration: number;
+  /** sched_yield calls reached at `release` before it and not made on the CPU (see `yieldedOnCpu`). */
+  yields: number;
 }
 
 /** One timer step as executed. */
@@ -52,7 +60,7 @@ export interface ProgramIteration {
   end: Ns;
   /** The job released right at `end` after a wait, whose first run is the real end; else -1. */
   endJob: number;
-  /** Whether its last step is a wait (sleep or timer). */
+  /** Whether its last step other than a yield is a wait (sleep or timer). */
   endsWithWait: boolean;
 }
 
@@ -74,6 +82,13 @@ export class ProgramClock {
   private previous: ProgramIteration | null = null;
   /** The timer whose wake-up is the current instant, until the next step (for `wakesJob`). */
   private wokenBy: { at: Ns; wait: TimerWait } | null = null;
+  /** Instant at which the thread is known to hold its CPU (the completion being handled), else -1. */
+  private onCpuAt: Ns = -1;
+  /** Yields reached at `yieldsAt` that wait for the thread's next dispatch. */
+  private yields = 0;
+  private yieldsAt: Ns = -1;
+  /** The last completed() reached a yield while the thread still held its CPU: the engine yields now. */
+  yieldedOnCpu = false;
 
   constructor(
     private readonly program: JobProgram,
@@ -93,7 +108,11 @@ export class ProgramClock {
 
   /** The current job completed at `now`: the next job (release ≥ now), or null when there is none. */
   completed(now: Ns): ProgramJob | null {
-    return this.advance(now);
+    this.onCpuAt = now;
+    this.yieldedOnCpu = false;
+    const job = this.advance(now);
+    this.onCpuAt = -1;
+    return job;
   }
 
   private advance(from: Ns): ProgramJob | null {
@@ -128,7 +147,9 @@ export class ProgramClock {
     switch (st.kind) {
       case 'run': {
         if (st.ns <= 0) return t;
-        const job: ProgramJob = { seq: this.jobSeq++, release: t, ns: st.ns, wall: st.wall, iteration: it.seq };
+        const yields = this.yieldsAt === t ? this.yields : 0; // yields before a wait are dropped
+        this.yields = 0;
+        const job: ProgramJob = { seq: this.jobSeq++, release: t, ns: st.ns, wall: st.wall, iteration: it.seq, yields };
         it.jobs.push(job.seq);
         // The thread's real wake-up from the previous iteration's last wait is this job's first run.
         const prev = this.previous;
@@ -160,6 +181,16 @@ export class ProgramClock {
         this.wokenBy = null;
         return t;
       }
+      case 'yield':
+        // The thread has not blocked since its run completed: it yields on that CPU, once.
+        if (t === this.onCpuAt && !this.yieldedOnCpu) {
+          this.yieldedOnCpu = true;
+        } else {
+          if (this.yieldsAt !== t) this.yields = 0;
+          this.yieldsAt = t;
+          this.yields++;
+        }
+        return t;
     }
   }
 
@@ -171,8 +202,10 @@ export class ProgramClock {
   private close(t: Ns, steps: ProgramStep[]): void {
     const it = this.current!;
     it.end = t;
-    const last = steps[steps.length - 1];
-    it.endsWithWait = last !== undefined && last.kind !== 'run';
+    // A yield takes no time: the iteration ends with its last timed step.
+    let last = steps.length - 1;
+    while (last >= 0 && steps[last].kind === 'yield') last--;
+    it.endsWithWait = last >= 0 && steps[last].kind !== 'run';
     this.previous = it;
     this.current = null;
   }

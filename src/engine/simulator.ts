@@ -7,7 +7,7 @@
 // rescheduling is re-picked once, then completion timers of changed pCPUs are re-armed. Anything
 // that pass arms at the same instant is handled before time advances.
 
-import type { HostSpec, JobProgram, Ns, Scenario, VmuSpec } from '../scenario/types.js';
+import type { HostSpec, Ns, Scenario, VmuSpec } from '../scenario/types.js';
 import { EventPhase, EventQueue, Timer } from './event-queue.js';
 import { HostEntity, Task, type Job } from './entities.js';
 import { Guest, type GuestHost } from './guest.js';
@@ -16,8 +16,7 @@ import { FifoDevice } from './device.js';
 import { IoLoadRun, type IoEngine } from './io.js';
 import { ClassStack, type PolicyContext } from './policy.js';
 import { Rng } from './rng.js';
-import { DemandSampler, ReleaseClock } from './workload.js';
-import { ProgramClock, type ProgramJob } from './program.js';
+import { TaskReleases, newJob, type ReleaseTarget } from './releases.js';
 
 export interface SimulateOptions {
   /** Overrides the scenario's seed. */
@@ -77,7 +76,7 @@ export class HostState {
   }
 }
 
-export class Simulator implements IoEngine {
+export class Simulator implements IoEngine, ReleaseTarget {
   readonly queue = new EventQueue();
   now: Ns = 0;
   readonly hosts: HostState[] = [];
@@ -99,7 +98,7 @@ export class Simulator implements IoEngine {
     this.seed = options.seed ?? scenario.seed;
     this.observer = options.observer;
     for (const spec of scenario.hosts) this.buildHost(spec, options);
-    for (const task of this.tasks) this.startReleases(task);
+    for (const task of this.tasks) this.runtimes.get(task)!.releases.start();
     if (scenario.warmupNs > 0) {
       this.queue.timer(EventPhase.control, () => this.snapshotWarmup()).arm(scenario.warmupNs);
     }
@@ -180,7 +179,8 @@ export class Simulator implements IoEngine {
       paramsPointer: options.paramsPointer ?? '',
       ctx,
     });
-    host.stack = new ClassStack(host.build.classes);
+    host.stack = new ClassStack(host.build.classes, spec.cpus);
+    for (const e of host.entities) host.stack.checkAffinity(e);
     for (const p of host.cpus) {
       p.completion = this.queue.timer(EventPhase.completion, () => this.onCompletion(host, p));
       if (host.stack.wantsTick) {
@@ -237,81 +237,26 @@ export class Simulator implements IoEngine {
 
   /** Queue a job of `demandNs` on a service task (I/O stage); `onDone` continues the request. */
   inject(task: Task, demandNs: Ns, onDone: (now: Ns) => void): void {
-    const job: Job = {
-      release: this.now,
-      deadline: this.now + task.spec.deadline,
-      demand: demandNs,
-      remaining: demandNs,
-      started: false,
-      measured: this.now >= this.scenario.warmupNs,
-      onDone,
-    };
+    const job = newJob(task, this.now, demandNs, this.scenario.warmupNs);
+    job.onDone = onDone;
+    this.accept(task, job, false); // ADDED for schedule traces: injected jobs are releases too
+  }
+
+  /** A released job joins its task's queue; the task wakes if it had none (ReleaseTarget). */
+  accept(task: Task, job: Job, onCpu: boolean): void {
     if (job.measured) task.stats.released++;
-    this.observer?.release?.(this.now, task, job); // ADDED for schedule traces: injected jobs are releases too
+    this.observer?.release?.(this.now, task, job);
     const wasIdle = !task.hasJob;
     task.pushJob(job);
-    if (wasIdle) this.taskBecameRunnable(task);
+    // A job queued behind a running one changes nothing until the running one completes; a thread
+    // still on its CPU goes on without a wake-up.
+    if (wasIdle && !onCpu) this.taskBecameRunnable(task);
   }
 
   private addTask(task: Task, rng: Rng, host: HostState, guest: Guest | null): void {
     this.tasks.push(task);
     task.guest = guest;
-    this.runtimes.set(task, {
-      demand: new DemandSampler(task.spec.exec, rng),
-      clock: new ReleaseClock(task.spec.arrival, rng),
-      host,
-    });
-  }
-
-  private startReleases(task: Task): void {
-    const rt = this.runtimes.get(task)!;
-    // ADDED for the rt-app bridge: a program releases its next job when the previous one completes.
-    if (task.spec.arrival.kind === 'program') return this.startProgram(task, rt, task.spec.arrival.program);
-    const timer = this.queue.timer(EventPhase.release, (now) => {
-      this.release(task, now);
-      const next = rt.clock.next();
-      if (next <= this.scenario.durationNs) timer.arm(Math.max(next, now));
-    });
-    const first = rt.clock.next();
-    if (first <= this.scenario.durationNs) timer.arm(first);
-  }
-
-  /**
-   * ADDED for the rt-app bridge: a closed-loop program (src/engine/program.ts). The next job is
-   * released when the current one completes: at once if it is already due (the thread goes on
-   * running, as rt-app does after an overrun or between back-to-back runs), else by a release timer.
-   */
-  private startProgram(task: Task, rt: TaskRuntimeState, program: JobProgram): void {
-    const clock = new ProgramClock(program, this.scenario.durationNs);
-    let pending: ProgramJob | null = null;
-    const timer = this.queue.timer(EventPhase.release, (now) => this.release(task, now, pending!));
-    const schedule = (job: ProgramJob | null) => {
-      if (job === null || job.release > this.scenario.durationNs) return;
-      pending = job;
-      if (job.release <= this.now && task.runner?.runningOn !== undefined && task.runner.runningOn >= 0) {
-        this.pushRunningJob(task, job);
-      } else {
-        timer.arm(Math.max(job.release, this.now));
-      }
-    };
-    rt.program = { completed: () => schedule(clock.completed(this.now)) };
-    schedule(clock.start());
-  }
-
-  /** A job released while its thread is still on a CPU (program continuing): no wake-up, it just goes on. */
-  private pushRunningJob(task: Task, pj: ProgramJob): void {
-    const job: Job = {
-      release: this.now,
-      deadline: this.now + task.spec.deadline,
-      demand: pj.ns,
-      remaining: pj.ns,
-      started: false,
-      measured: this.now >= this.scenario.warmupNs,
-    };
-    if (pj.wall) job.wallNs = pj.ns;
-    if (job.measured) task.stats.released++;
-    this.observer?.release?.(this.now, task, job);
-    task.pushJob(job);
+    this.runtimes.set(task, { releases: new TaskReleases(task, rng, this), host });
   }
 
   private policyContext(host: HostState): PolicyContext {
@@ -352,27 +297,6 @@ export class Simulator implements IoEngine {
 
   // ---- work arriving and finishing ----------------------------------------------------------
 
-  private release(task: Task, now: Ns, fromProgram?: ProgramJob): void {
-    const rt = this.runtimes.get(task)!;
-    const spec = task.spec;
-    const demand = fromProgram ? fromProgram.ns : spec.arrival.kind === 'busy' ? Infinity : rt.demand.next();
-    const job: Job = {
-      release: now,
-      deadline: now + spec.deadline,
-      demand,
-      remaining: demand,
-      started: false,
-      measured: now >= this.scenario.warmupNs,
-    };
-    if (fromProgram?.wall) job.wallNs = demand;
-    if (job.measured) task.stats.released++;
-    this.observer?.release?.(now, task, job);
-    const wasIdle = !task.hasJob;
-    task.pushJob(job);
-    // A job queued behind a running one changes nothing until the running one completes.
-    if (wasIdle) this.taskBecameRunnable(task);
-  }
-
   private taskBecameRunnable(task: Task): void {
     const host = this.runtimes.get(task)!.host;
     if (task.guest !== null) {
@@ -394,8 +318,11 @@ export class Simulator implements IoEngine {
       return;
     }
     this.finishJob(task, job);
-    this.runtimes.get(task)!.program?.completed(); // ADDED for the rt-app bridge (no-op otherwise)
+    // ADDED for the rt-app bridge (no-op otherwise); a `yield` right after the run happens on this CPU.
+    const yielded = this.runtimes.get(task)!.releases.completed();
+    if (yielded) this.hostYield(host, e!);
     if (task.hasJob) {
+      if (yielded) return; // its next job starts when the re-pick gives it a CPU again
       this.noteStart(task, p);
       p.needsRefresh = true;
       this.dirtyHosts.add(host);
@@ -466,6 +393,18 @@ export class Simulator implements IoEngine {
     this.dirtyHosts.add(host);
   }
 
+  /**
+   * ADDED for rt-app `yield`: the running host entity `e` calls sched_yield (do_sched_yield): its
+   * class's yield hook, then it leaves its CPU and the CPU is re-picked (schedule()); it stays runnable.
+   */
+  private hostYield(host: HostState, e: HostEntity): void {
+    const p = host.cpus[e.runningOn];
+    this.settle(host, p);
+    e.policy.yield?.(e, p.index);
+    this.switchOut(host, p, e, false);
+    p.needsResched = true;
+    this.dirtyHosts.add(host);
+  }
 
   /** The guest places `task` (or nothing) on vCPU `v`. */
   private assignVcpu(host: HostState, v: HostEntity, task: Task | null): void {
@@ -512,7 +451,7 @@ export class Simulator implements IoEngine {
     p.segmentStart = now;
     const e = p.current;
     if (e === null) {
-      const idlers = host.stack.idlers;
+      const idlers = host.stack.idlers(p.index);
       for (let i = 0; i < idlers.length; i++) idlers[i].idleTime!(p.index, delta);
       return;
     }
@@ -573,6 +512,12 @@ export class Simulator implements IoEngine {
     p.segmentStart = this.now;
     p.needsRefresh = true;
     this.observer?.dispatch?.(this.now, host.spec.id, p.index, next);
+    // ADDED for rt-app `yield`: a thread that reached sched_yield off its CPU makes the call now.
+    const job = next?.task?.currentJob;
+    if (job?.yields !== undefined && job.yields > 0) {
+      job.yields--;
+      this.hostYield(host, next!);
+    }
   }
 
   /** Take `e` off `p`. A runnable entity switched out counts as pre-empted unless it is migrating. */
@@ -598,6 +543,7 @@ export class Simulator implements IoEngine {
     const processor = task.guest !== null ? vcpuIndexOf(task.runner) : p.index;
     if (task.lastProcessor >= 0 && task.lastProcessor !== processor) task.stats.migrations++;
     task.lastProcessor = processor;
+    if (job.yields !== undefined && job.yields > 0) return; // ADDED for rt-app `yield`: the job starts after them
     const at = Math.max(this.now, p.overheadUntil);
     if (!job.started) {
       job.started = true;
@@ -631,13 +577,10 @@ export class Simulator implements IoEngine {
   }
 }
 
-/** What releases a task's jobs: its random streams and the host it lives on. */
+/** What releases a task's jobs, and the host it lives on. */
 interface TaskRuntimeState {
-  demand: DemandSampler;
-  clock: ReleaseClock;
+  releases: TaskReleases;
   host: HostState;
-  /** ADDED for the rt-app bridge: set for `program` arrivals; called when a job completes. */
-  program?: { completed(): void };
 }
 
 function vcpuIndexOf(e: HostEntity | null): number {

@@ -24,7 +24,7 @@ export interface RenderedFigure {
 export interface Experiment {
   scenario: Scenario;
   results: Results;
-  /** In display order; empty when charts were not rendered (`hvsim compare`). */
+  /** In display order (every report command renders them: `report`, `compare`, `run --out`). */
   figures: RenderedFigure[];
   /** Sentences the figure sweeps contribute to the reading. */
   findings: string[];

@@ -1,6 +1,6 @@
-// The units of work of `hvsim report`, as plain data so they run on a worker thread or in-process
-// alike: one scenario under one model (with its schedule excerpt), one point of a figure sweep, or
-// one chart to render. Results come back as plain data too.
+// The units of work of the report pipeline, as plain data so they run on a worker thread or
+// in-process alike: one scenario under one model (with its schedule excerpt), one point of a
+// figure sweep, or one chart to render. Results come back as plain data too.
 
 import { findModel } from '../../models/index.js';
 import { InputError, type InputErrorFields } from '../errors.js';

@@ -1,17 +1,9 @@
-// report.md for one scenario: the setup, how each model mapped the SLAs, then one table per metric
-// with a column per model, and the expectations. Everything is derived from results.json and the
-// scenario, so the report regenerates byte for byte.
+// Scenario text for the reports' setup tables: arrivals, demand and policies in a few words. The
+// reports themselves are built in experiment.ts (one document, rendered to report.md and
+// report.html) and written by src/cli/report-command.ts for `report`, `compare` and `run --out`.
 
-import type { Results } from '../metrics/results.js';
 import type { Scenario } from '../scenario/types.js';
-import { renderMarkdown } from './doc.js';
-import { scenarioDoc } from './experiment.js';
 import { fmtNs } from './format.js';
-
-export function renderScenarioReport(scenario: Scenario, results: Results): string {
-  // One source for report.md and report.html (experiment.ts); `compare` renders no charts.
-  return renderMarkdown(scenarioDoc({ scenario, results, figures: [], findings: [] }));
-}
 
 export function arrivalText(a: Scenario['vmus'][number]['tasks'][number]['arrival']): string {
   switch (a.kind) {

@@ -1,6 +1,7 @@
-// Progress of `hvsim report` on stderr: a bar (cli-progress) when stderr is a terminal, plain
-// lines otherwise (CI logs, pipes). The bar uses no colour, so NO_COLOR needs nothing more than
-// plain characters; with NO_COLOR set the bar is drawn in ASCII. Nothing here reaches the reports.
+// Progress of `hvsim report` (and `compare`, `run --out`) on stderr: a bar (cli-progress) when
+// stderr is a terminal, plain lines otherwise (CI logs, pipes). The bar uses no colour, so
+// NO_COLOR needs nothing more than plain characters; with NO_COLOR set the bar is drawn in ASCII.
+// Nothing here reaches the reports.
 
 import cliProgress from 'cli-progress';
 

@@ -1,5 +1,6 @@
-// Worker-thread entry of `hvsim report`: receives the scenarios once (workerData), then runs jobs
-// one at a time as the pool sends them, answering { id, result } or { id, failure }.
+// Worker-thread entry of the report pipeline (`report`, `compare`, `run --out`): receives the
+// scenarios once (workerData), then runs jobs one at a time as the pool sends them, answering
+// { id, result } or { id, failure }.
 
 import { parentPort, workerData } from 'node:worker_threads';
 import { runJob, toFailure, type Job, type ReportInput } from './jobs.js';

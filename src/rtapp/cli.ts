@@ -8,7 +8,9 @@ import { InputError, describeValue } from '../errors.js';
 import { loadForCli } from '../cli/commands.js';
 import { policyText } from '../../models/kvm/common.js';
 import { formatDuration, parseDuration } from '../scenario/units.js';
-import type { ProgramStep, Scenario } from '../scenario/types.js';
+import { serializeScenario } from '../scenario/serialize.js';
+import type { JobProgram, ProgramStep, Scenario } from '../scenario/types.js';
+import { timerRef } from '../scenario/program.js';
 import { simulate, type ModelChoice } from '../simulate.js';
 import { looksLikeRtapp } from './grammar.js';
 import { importRtappFile, type RtappImport, type RtappImportOptions } from './import.js';
@@ -39,10 +41,11 @@ export const importCommand: CommandModule<object, ImportArgs> = {
       .option('tick', { type: 'string', describe: 'host tick 1/HZ, e.g. "4ms" (default 1ms)' })
       .option('duration', { type: 'string', describe: 'run length, e.g. "5s" (default: global.duration)' })
       .option('work-scale', { type: 'number', describe: 'real ns per configured ns of `run` work (default 1)' })
-      .option('json', { type: 'boolean', default: false, describe: 'print the resolved scenario as JSON' }) as unknown as Argv<ImportArgs>,
+      .option('json', { type: 'boolean', default: false, describe: 'print the scenario as a scenario file (JSON) that run and validate load' }) as unknown as Argv<ImportArgs>,
   handler: (args) => {
     const imported = importRtappFile(args.file, importOptions(args));
-    process.stdout.write(args.json ? JSON.stringify(imported.scenario, null, 2) + '\n' : describeImport(imported));
+    // The file form, not the in-memory one (which has Infinity, timer indices, ns): it loads back as is.
+    process.stdout.write(args.json ? JSON.stringify(serializeScenario(imported.scenario), null, 2) + '\n' : describeImport(imported));
   },
 };
 
@@ -77,20 +80,22 @@ export function describeImport(imp: RtappImport): string {
     program?.phases.forEach((p, i) => {
       // Without "phases" the thread's own loop counts the iterations.
       const loop = noPhases ? program.loop : p.loop;
-      lines.push(`    ${noPhases ? 'events' : `phase ${thread.phases[i].name}`} ×${loop < 0 ? '∞' : loop}: ${p.steps.map(stepText).join(', ') || 'nothing'}`);
+      lines.push(`    ${noPhases ? 'events' : `phase ${thread.phases[i].name}`} ×${loop < 0 ? '∞' : loop}: ${p.steps.map((st) => stepText(st, program)).join(', ') || 'nothing'}`);
     });
   }
   return lines.join('\n') + '\n';
 }
 
-function stepText(s: ProgramStep): string {
+function stepText(s: ProgramStep, program: JobProgram): string {
   switch (s.kind) {
     case 'run':
       return `${s.wall ? 'runtime' : 'run'} ${formatDuration(s.ns)}`;
     case 'sleep':
       return `sleep ${formatDuration(s.ns)}`;
     case 'timer':
-      return `timer #${s.timer} ${formatDuration(s.period)} ${s.relative ? 'relative' : 'absolute'}`;
+      return `timer ${timerRef(program, s.timer)} ${formatDuration(s.period)} ${s.relative ? 'relative' : 'absolute'}`;
+    case 'yield':
+      return 'yield';
   }
 }
 
@@ -120,6 +125,6 @@ export function writeRunRtappLogs(scenario: Scenario, choices: ModelChoice[], se
     simulate(scenario, c.model, c.request, { seed, observer: recorder.observer });
     const out = choices.length > 1 ? join(dir, c.model.name) : dir;
     const paths = writeRtappLogs(out, recorder.basename, recorder.logs());
-    process.stdout.write(`wrote ${paths.length} rt-app log(s) to ${out}\n`);
+    process.stderr.write(`wrote ${paths.length} rt-app log(s) to ${out}\n`);
   }
 }

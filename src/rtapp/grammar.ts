@@ -13,7 +13,9 @@ export type RtappPolicy = 'SCHED_OTHER' | 'SCHED_FIFO' | 'SCHED_RR' | 'SCHED_DEA
 export type RtappEvent =
   /** `run`: calibrated work; `runtime`: a wall-clock busy loop; `sleep`: a relative sleep (all µs). */
   | { key: string; kind: 'run' | 'runtime' | 'sleep'; us: number; pointer: string }
-  | { key: string; kind: 'timer'; ref: string; periodUs: number; absolute: boolean; pointer: string };
+  | { key: string; kind: 'timer'; ref: string; periodUs: number; absolute: boolean; pointer: string }
+  /** `yield`: sched_yield(); rt-app ignores the value (rt-app_parse_config.c parse_task_event_data). */
+  | { key: string; kind: 'yield'; pointer: string };
 
 export interface RtappPhase {
   name: string;
@@ -78,7 +80,6 @@ const UNSUPPORTED: Record<string, string> = {
   mem: 'memory load is not modelled (no cache or memory model)',
   memrun: 'memory load is not modelled (no cache or memory model)',
   iorun: 'I/O load is not modelled (no device model)',
-  yield: 'sched_yield is not modelled: the scheduling classes have no yield hook yet (see docs/rtapp.md)',
 };
 
 const GLOBAL_KEYS = new Set([
@@ -232,15 +233,16 @@ class Reader {
       const kind = EVENT_PREFIXES.find((e) => key.startsWith(e));
       if (kind === undefined) this.unknownKey(key, at, thread, isThread ? 'an event or a thread property' : 'an event or a phase property', false);
       if (UNSUPPORTED[kind!] !== undefined) {
-        this.fail(at, 'an event hvsim models: run, runtime, sleep or timer', `event "${key}" (${kind}) in thread "${thread}"`, UNSUPPORTED[kind!]);
+        this.fail(at, 'an event hvsim models: run, runtime, sleep, timer or yield', `event "${key}" (${kind}) in thread "${thread}"`, UNSUPPORTED[kind!]);
       }
-      events.push(this.event(kind as 'run' | 'runtime' | 'sleep' | 'timer', key, value, at, thread));
+      events.push(this.event(kind as RtappEvent['kind'], key, value, at, thread));
     }
     const loop = this.loopValue(p.get('loop') ?? 1, `${pointer}/loop`);
     return { name, loop, events, pointer };
   }
 
-  private event(kind: 'run' | 'runtime' | 'sleep' | 'timer', key: string, value: unknown, pointer: string, thread: string): RtappEvent {
+  private event(kind: RtappEvent['kind'], key: string, value: unknown, pointer: string, thread: string): RtappEvent {
+    if (kind === 'yield') return { key, kind, pointer }; // any value, as rt-app
     if (kind !== 'timer') {
       if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
         this.fail(pointer, `a duration in µs (an integer >= 0) for event "${key}" of thread "${thread}"`, describeValue(value));

@@ -5,6 +5,7 @@
 // Mapping (peers-and-rt-app.md §5c):
 // - run: work at the reference speed, scaled by `workScale` (real ns per configured ns: rt-app's
 //   calibration is approximate, so the validation measures it); runtime: a wall-clock busy loop.
+// - yield: a sched_yield step (src/engine/program.ts); its value is ignored, as rt-app does.
 // - sleep / timer: waits, whose wake-up is delayed by the thread's hrtimer slack: Linux gives
 //   SCHED_OTHER tasks timer_slack_ns = 50 µs and RT/DL tasks 0 (kernel/sched/syscalls.c
 //   __setscheduler_params, since 6.8; hrtimer_nanosleep ignored it for RT tasks before), plus an
@@ -15,6 +16,7 @@
 
 import { availableParallelism, release as osRelease, type as osType } from 'node:os';
 import { InputError, pointerOf } from '../errors.js';
+import { isPrivateTimerRef, programDeadline, programExec } from '../scenario/program.js';
 import type { HostThreadSpec, JobProgram, ModelRequest, Ns, Policy, ProgramStep, Scenario } from '../scenario/types.js';
 import { readRtappFile, type RtappThread, type RtappWorkload } from './grammar.js';
 
@@ -94,8 +96,8 @@ export function importRtapp(workload: RtappWorkload, options: RtappImportOptions
       id: ids[thread.index],
       host: HOST_ID,
       arrival: { kind: 'program', program },
-      exec: { kind: 'constant', value: Math.max(1, ...program.phases.flatMap((p) => p.steps.map((s) => (s.kind === 'run' ? s.ns : 0)))) },
-      deadline: deadlineOf(thread, policy),
+      exec: programExec(program),
+      deadline: policy.class === 'deadline' ? policy.deadline : programDeadline(program),
       policy,
       affinity,
     };
@@ -106,7 +108,7 @@ export function importRtapp(workload: RtappWorkload, options: RtappImportOptions
   if (kernel !== undefined) STOCK_LINUX_MODELS.forEach((name, i) => models.push({ name, params: { kernel }, pointer: pointerOf('models', i) }));
   const base = file.replace(/^.*[\\/]/, '').replace(/\.json$/i, '');
   const scenario: Scenario = {
-    name: base === '' ? 'rtapp' : base,
+    name: base === '' ? 'rtapp' : cleanId(base), // a scenario name is an id: the file form must load
     description: `rt-app workload ${file}, imported by hvsim`,
     file,
     durationNs,
@@ -138,14 +140,6 @@ function policyOf(t: RtappThread): Policy {
   }
 }
 
-function deadlineOf(t: RtappThread, policy: Policy): Ns {
-  if (policy.class === 'deadline') return policy.deadline;
-  const periods = t.phases.map((p) => p.events.filter((e) => e.kind === 'timer').map((e) => (e.kind === 'timer' ? e.periodUs : 0)));
-  const first = periods[0]?.[0];
-  const single = first !== undefined && periods.every((list) => list.length === 1 && list[0] === first);
-  return single ? first * 1000 : Infinity;
-}
-
 /** Timer resources: "unique…" refs are private to a thread instance; other names are global in rt-app. */
 interface TimerTable {
   /** Per thread index: ref → timer index inside that thread's program, and the count. */
@@ -155,7 +149,7 @@ interface TimerTable {
 }
 
 function resourceKey(thread: RtappThread, ref: string): string {
-  return ref.startsWith('unique') ? `${thread.index}\u0000${ref}` : ref;
+  return isPrivateTimerRef(ref) ? `${thread.index}\u0000${ref}` : ref;
 }
 
 function timerTable(workload: RtappWorkload): TimerTable {
@@ -203,19 +197,18 @@ function programOf(t: RtappThread, timers: TimerTable, o: RtappImportOptions, po
           return { kind: 'sleep', ns: e.us * 1000 };
         case 'timer':
           return { kind: 'timer', timer: refs.get(e.ref)!, period: e.periodUs * 1000, relative: timers.relative.get(resourceKey(t, e.ref))! };
+        case 'yield':
+          return { kind: 'yield' };
       }
     }),
   }));
   const slack = policy.class === 'fair' ? (o.timerSlackNs ?? DEFAULT_TIMER_SLACK_NS) : 0;
-  return { offset: t.delayUs * 1000, loop: t.loop, phases, timers: refs.size, wakeDelayNs: slack + (o.wakeLatencyNs ?? 0) };
+  return { offset: t.delayUs * 1000, loop: t.loop, phases, timers: refs.size, timerRefs: [...refs.keys()], wakeDelayNs: slack + (o.wakeLatencyNs ?? 0) };
 }
 
 /** Host-thread ids: the rt-app name when unique, else name-index; characters outside [A-Za-z0-9._-] become '_'. */
 function threadIds(threads: RtappThread[]): string[] {
-  const clean = (name: string) => {
-    const id = name.replace(/[^A-Za-z0-9._-]/g, '_');
-    return id === '' || id === '.' || id === '..' ? `t${id.length}` : id;
-  };
+  const clean = cleanId;
   const count = new Map<string, number>();
   for (const t of threads) count.set(clean(t.name), (count.get(clean(t.name)) ?? 0) + 1);
   const ids: string[] = [];
@@ -228,4 +221,10 @@ function threadIds(threads: RtappThread[]): string[] {
     ids[t.index] = id;
   }
   return ids;
+}
+
+/** A name made valid as an id (ID_PATTERN): other characters become '_'; '', '.' and '..' become t0, t1, t2. */
+function cleanId(name: string): string {
+  const id = name.replace(/[^A-Za-z0-9._-]/g, '_');
+  return id === '' || id === '.' || id === '..' ? `t${id.length}` : id;
 }

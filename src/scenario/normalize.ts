@@ -5,6 +5,7 @@ import { describeValue } from '../errors.js';
 import { Checker, IdRegistry } from './checks.js';
 import type { RawScenario } from './schema.js';
 import { didYouMean } from './suggest.js';
+import { checkTimerOwners } from './program.js';
 import { normalizeExec, normalizeTask } from './tasks.js';
 import type { Misbehaviour } from './types.js'; // hvsim isolation
 import type { Arrival, Expectation, FigureRequest, HostSpec, HostThreadSpec, IoLoadSpec, ModelRequest, Scenario, Sla, VmuSpec } from './types.js';
@@ -54,6 +55,13 @@ export function normalizeScenario(raw: unknown, file = '<memory>', opts: Normali
     const placement = { processors: host.cpus, unit: 'pCPU', owner: `host ${host.id}`, defaultPolicy: { class: 'fair', nice: 0 } } as const;
     return { ...normalizeTask(t, pointer, placement, check), host: host.id };
   });
+  checkTimerOwners(
+    [
+      ...(raw.vmus ?? []).flatMap((v, i) => (v.tasks ?? []).map((t, j) => ({ raw: t, pointer: `/vmus/${i}/tasks/${j}` }))),
+      ...(raw.hostThreads ?? []).map((t, i) => ({ raw: t, pointer: `/hostThreads/${i}` })),
+    ],
+    check,
+  );
 
   const models = (raw.models ?? []).map((m, i) => normalizeModel(m, `/models/${i}`, opts, check));
   const subjects = [...taskIds.ids(), ...vmuIds.ids()];
@@ -118,6 +126,7 @@ function normalizeVmu(raw: RawVmu, pointer: string, { vmuIds, taskIds, findHost,
     io: (raw.io ?? []).map((load, i) => normalizeIoLoad(load, `${pointer}/io/${i}`, taskIds, check)),
   };
   if (raw.sla !== undefined) vmu.sla = normalizeSla(raw.sla, `${pointer}/sla`, check);
+  if (raw.softAffinity !== undefined) vmu.softAffinity = check.processors(raw.softAffinity, host.cpus, `${pointer}/softAffinity`, 'pCPU', `host ${host.id}`);
   if (raw.hostPriority !== undefined) vmu.hostPriority = raw.hostPriority;
   if (raw.aggressor !== undefined) vmu.aggressor = normalizeMisbehaviour(raw.aggressor, `${pointer}/aggressor`, check); // hvsim isolation
   return vmu;

@@ -14,6 +14,10 @@ export const id = <const T extends string, const D extends string>(title: T, des
 
 const offset = { ...dur('Offset', 'Release time of the first job.'), default: '0s' } as const;
 
+/** A repeat count: >= 1, or -1 for forever (0 is refused by the normaliser, as rt-app does). */
+const loopField = <const D extends string>(description: D) =>
+  ({ type: 'integer', title: 'Loop', description, minimum: -1 }) as const;
+
 const execField = {
   $ref: '#/$defs/exec',
   title: 'Execution time',
@@ -25,7 +29,7 @@ const kindField = <const K extends string>(kind: K) =>
   ({
     const: kind,
     title: 'Kind',
-    description: 'How jobs are released: periodic, sporadic, server (requests) or busy (endless loop).',
+    description: 'How jobs are released: periodic, sporadic, server (requests), busy (endless loop) or program (rt-app thread).',
   }) as const;
 
 /** Fields every task kind accepts, listed after the kind-specific ones. */
@@ -132,9 +136,97 @@ export function taskSchema<const Extra extends object, const Required extends re
           ...taskCommon,
         },
       },
+      {
+        // ADDED for the rt-app bridge: the file form of a JobProgram (src/scenario/program.ts), so
+        // `hvsim import rtapp --json` output loads back. Field names follow the in-memory type.
+        type: 'object',
+        title: 'Program (rt-app thread)',
+        description:
+          'A closed loop of run, runtime, sleep and timer steps in phases, with rt-app semantics (docs/rtapp.md): each run is one job, released when the thread reaches it, so each release depends on when the previous job completed.',
+        additionalProperties: false,
+        required: ['phases'],
+        properties: {
+          id: taskId,
+          ...extra,
+          kind: kindField('program'),
+          offset: { ...dur('Offset', 'Start of the program (rt-app delay); every timer counts its periods from it.'), default: '0s' },
+          loop: { ...loopField('Passes over the whole phase list; -1: forever.'), default: -1 },
+          wakeDelay: {
+            ...dur(
+              'Wake-up delay',
+              'Added to every sleep and timer wake-up: the hrtimer slack (import: 50us for fair threads, 0 for RT and deadline ones) plus any machine wake-up latency.',
+            ),
+            default: '0s',
+          },
+          phases: {
+            type: 'array',
+            title: 'Phases',
+            description: 'Run in order, each `loop` times; then the list again, `loop` times.',
+            minItems: 1,
+            items: { $ref: '#/$defs/programPhase' },
+          },
+          ...taskCommon,
+        },
+      },
     ],
   } as const;
 }
+
+/** One phase of a program task: its steps, repeated `loop` times. */
+export const programPhaseSchema = {
+  type: 'object',
+  title: 'Phase',
+  additionalProperties: false,
+  required: ['steps'],
+  properties: {
+    loop: { ...loopField('Iterations of the steps; -1: forever.'), default: 1 },
+    steps: {
+      type: 'array',
+      title: 'Steps',
+      description: 'One iteration, in order, e.g. [{ "run": "2ms" }, { "timer": { "ref": "unique", "period": "10ms" } }].',
+      items: { $ref: '#/$defs/programStep' },
+    },
+  },
+} as const;
+
+/**
+ * One step: an object with exactly one key, as rt-app writes events. A single closed object (not a
+ * union of one-key objects) so that a misspelt key is reported as an unknown field with a suggestion.
+ */
+export const programStepSchema = {
+  type: 'object',
+  title: 'Step',
+  description: 'Exactly one of run, runtime, sleep, timer or yield.',
+  additionalProperties: false,
+  minProperties: 1,
+  maxProperties: 1,
+  properties: {
+    run: dur('Run', 'One job of this much CPU work; "0s" releases none.'),
+    runtime: dur('Runtime', 'One wall-clock job: it ends this long after it first ran, however long it was pre-empted.'),
+    sleep: dur('Sleep', 'Sleep this long from the moment the step is reached.'),
+    timer: {
+      type: 'object',
+      title: 'Timer',
+      description: 'Wait for the next expiry of a periodic timer: t_next += period, counted from the program offset.',
+      additionalProperties: false,
+      required: ['ref', 'period'],
+      properties: {
+        ref: {
+          type: 'string',
+          title: 'Timer name',
+          description: 'Steps of a task naming the same timer share its grid. Names starting with "unique" are private to the task; any other name must not be used by another task (as in rt-app).',
+        },
+        period: dur('Period', 'Added to the timer\'s expiry at this step (> 0).'),
+        mode: {
+          enum: ['relative', 'absolute'],
+          title: 'Mode',
+          description: 'After an overrun, relative rebases the grid on now and absolute keeps it. One mode per timer; default: the mode another step of the timer gives, else relative.',
+        },
+      },
+    },
+    yield: { const: true, title: 'Yield', description: 'sched_yield (rt-app yield): give up the CPU once, then go on at once; host threads only (VMU guests have no yield).' },
+  },
+} as const;
 
 export const hostField = { host: id('Host', 'Id of the host this runs on.') } as const;
 

@@ -9,7 +9,7 @@
 
 import type { FromSchema } from 'json-schema-to-ts';
 import { DURATION_PATTERN, RATE_PATTERN } from './units.js';
-import { dur, execSchema, figureSchema, hostField, id, ID_PATTERN, policySchema, taskSchema } from './schema-parts.js';
+import { dur, execSchema, figureSchema, hostField, id, ID_PATTERN, policySchema, programPhaseSchema, programStepSchema, taskSchema } from './schema-parts.js';
 
 export { ID_PATTERN };
 
@@ -158,6 +158,12 @@ export const scenarioSchema = {
           title: 'Affinity',
           description: 'pCPU indices the vCPU threads may run on; default all CPUs of the host.',
         },
+        softAffinity: {
+          $ref: '#/$defs/cpuList',
+          title: 'Soft affinity',
+          description:
+            'pCPU indices the vCPUs prefer (xl.cfg cpus_soft): Xen Credit (>= 4.5) and Credit2 try them first; RTDS, SEDF and the KVM models have no such preference and ignore it. Default: none.',
+        },
         sla: { $ref: '#/$defs/sla', title: 'SLA', description: 'Reservation; absent for a best-effort VMU.' },
         guest: { $ref: '#/$defs/guest', title: 'Guest', description: 'Scheduler inside the VMU.' },
         hostPriority: {
@@ -222,6 +228,8 @@ export const scenarioSchema = {
     },
     task: taskSchema('Task', {}, []),
     hostThread: taskSchema('Host thread', hostField, ['host']),
+    programPhase: programPhaseSchema,
+    programStep: programStepSchema,
     exec: execSchema,
     policy: policySchema,
     figure: figureSchema,

@@ -4,6 +4,7 @@
 import { describeValue } from '../errors.js';
 import type { Checker } from './checks.js';
 import type { RawScenario } from './schema.js';
+import { normalizeProgram, programDeadline, programExec } from './program.js';
 import type { Arrival, ExecDist, Ns, Policy, TaskSpec } from './types.js';
 import { formatDuration } from './units.js';
 
@@ -24,52 +25,66 @@ export interface TaskPlacement {
 }
 
 export function normalizeTask(raw: RawTask | RawHostThread, pointer: string, placement: TaskPlacement, check: Checker): TaskSpec {
-  const { arrival, naturalDeadline } = normalizeArrival(raw, pointer, check);
-  const deadline = raw.deadline === undefined ? naturalDeadline : check.positiveDuration(raw.deadline, `${pointer}/deadline`);
+  const arrival = normalizeArrival(raw, pointer, check);
+  const deadline = raw.deadline === undefined ? naturalDeadline(arrival) : check.positiveDuration(raw.deadline, `${pointer}/deadline`);
   return {
     id: raw.id,
     arrival,
-    // A busy loop never completes: model it as one job of unbounded demand.
-    exec: raw.kind === 'busy' ? { kind: 'constant', value: Infinity } : normalizeExec(raw.exec, `${pointer}/exec`, check),
+    // A program sets each job's demand itself (exec is nominal); a busy loop never completes: model
+    // it as one job of unbounded demand. Every other kind requires `exec`.
+    exec:
+      'exec' in raw
+        ? normalizeExec(raw.exec, `${pointer}/exec`, check)
+        : arrival.kind === 'program'
+          ? programExec(arrival.program)
+          : { kind: 'constant', value: Infinity },
     deadline,
     policy: raw.policy === undefined ? { ...placement.defaultPolicy } : normalizePolicy(raw.policy, `${pointer}/policy`, check),
     affinity: check.processors(raw.affinity, placement.processors, `${pointer}/affinity`, placement.unit, placement.owner),
   };
 }
 
-function normalizeArrival(
-  raw: RawTask | RawHostThread,
-  pointer: string,
-  check: Checker,
-): { arrival: Arrival; naturalDeadline: Ns } {
+/** The relative deadline a task gets when it names none (shared with serialize.ts, which omits only that one). */
+export function naturalDeadline(arrival: Arrival): Ns {
+  switch (arrival.kind) {
+    case 'periodic':
+      return arrival.period;
+    case 'sporadic':
+      return arrival.minInterArrival;
+    case 'program':
+      return programDeadline(arrival.program);
+    default:
+      return Infinity;
+  }
+}
+
+function normalizeArrival(raw: RawTask | RawHostThread, pointer: string, check: Checker): Arrival {
   const offsetOf = (text: string | undefined) => check.duration(text ?? '0s', `${pointer}/offset`);
   switch (raw.kind) {
     case 'periodic': {
       const period = check.positiveDuration(raw.period, `${pointer}/period`);
       const jitter = check.duration(raw.jitter ?? '0s', `${pointer}/jitter`);
-      return { arrival: { kind: 'periodic', period, offset: offsetOf(raw.offset), jitter }, naturalDeadline: period };
+      return { kind: 'periodic', period, offset: offsetOf(raw.offset), jitter };
     }
     case 'sporadic': {
       const minInterArrival = check.positiveDuration(raw.minInterArrival, `${pointer}/minInterArrival`);
       const extraMean = check.duration(raw.extraMean ?? '0s', `${pointer}/extraMean`);
-      return {
-        arrival: { kind: 'sporadic', minInterArrival, extraMean, offset: offsetOf(raw.offset) },
-        naturalDeadline: minInterArrival,
-      };
+      return { kind: 'sporadic', minInterArrival, extraMean, offset: offsetOf(raw.offset) };
     }
     case 'server': {
       if (raw.arrivals === undefined) {
         // The schema guarantees `rate` when `arrivals` is absent.
-        const ratePerSec = check.rate(raw.rate, `${pointer}/rate`);
-        return { arrival: { kind: 'poisson', ratePerSec, offset: offsetOf(raw.offset) }, naturalDeadline: Infinity };
+        return { kind: 'poisson', ratePerSec: check.rate(raw.rate, `${pointer}/rate`), offset: offsetOf(raw.offset) };
       }
       if (raw.offset !== undefined) {
         check.fail(`${pointer}/offset`, 'no offset with explicit arrivals (they are absolute instants)', describeValue(raw.offset));
       }
-      return { arrival: { kind: 'trace', times: arrivalTimes(raw.arrivals, `${pointer}/arrivals`, check) }, naturalDeadline: Infinity };
+      return { kind: 'trace', times: arrivalTimes(raw.arrivals, `${pointer}/arrivals`, check) };
     }
     case 'busy':
-      return { arrival: { kind: 'busy', offset: offsetOf(raw.offset) }, naturalDeadline: Infinity };
+      return { kind: 'busy', offset: offsetOf(raw.offset) };
+    case 'program':
+      return { kind: 'program', program: normalizeProgram(raw, pointer, check) };
   }
 }
 

@@ -46,6 +46,8 @@ export interface JobProgram {
   phases: ProgramPhase[];
   /** Number of timers the steps refer to (ProgramStep.timer is an index below this). */
   timers: number;
+  /** Timer names (rt-app `ref`) by index, for scenario files and messages; absent: "unique", "unique1", …. */
+  timerRefs?: string[];
   /** Added to every sleep and timer wake-up (hrtimer slack: 50 µs for SCHED_OTHER, 0 for RT/DL). */
   wakeDelayNs: Ns;
 }
@@ -61,7 +63,9 @@ export type ProgramStep =
   /** Relative sleep from the moment the step starts. */
   | { kind: 'sleep'; ns: Ns }
   /** Wait for the next expiry of periodic timer `timer`; `relative`: rebase the grid after an overrun. */
-  | { kind: 'timer'; timer: number; period: Ns; relative: boolean };
+  | { kind: 'timer'; timer: number; period: Ns; relative: boolean }
+  /** sched_yield (rt-app `yield`): the thread gives up its CPU once, then goes on at once. */
+  | { kind: 'yield' };
 
 /** POSIX / Linux scheduling policy of a task or host thread. */
 export type Policy =
@@ -99,6 +103,8 @@ export interface VmuSpec {
   vcpus: number;
   /** pCPUs the VMU's threads may run on. */
   affinity: number[];
+  /** pCPUs its vCPUs prefer (Xen soft affinity, `cpus_soft`); absent: no preference. */
+  softAffinity?: number[];
   /** Absent: a best-effort VMU with no reservation. */
   sla?: Sla;
   guest: { scheduler: GuestSchedulerKind; tickNs: Ns };

@@ -95,6 +95,28 @@ export function parseRate(text: unknown, file: string, pointer: string): number 
   return perSecond;
 }
 
+const EXACT_UNITS: [bigint, string][] = [
+  [1_000_000_000n, 's'],
+  [1_000_000n, 'ms'],
+  [1_000n, 'us'],
+];
+
+/**
+ * The exact scenario-file text of a whole number of nanoseconds ("2.5ms", "50us", "0s"), which
+ * parseDuration reads back to the same number: the largest unit not above the value, in decimals.
+ * Unlike formatDuration it never rounds, so files written by hvsim (src/scenario/serialize.ts) lose nothing.
+ */
+export function durationString(ns: Ns): string {
+  if (!Number.isSafeInteger(ns) || ns < 0) throw new RangeError(`durationString: ${ns} is not a whole, finite, non-negative number of ns`);
+  if (ns === 0) return '0s';
+  const n = BigInt(ns);
+  const [factor, unit] = EXACT_UNITS.find(([f]) => n >= f) ?? [1n, 'ns'];
+  const whole = n / factor;
+  // Fraction digits padded to the unit's width, trailing zeros dropped: 2_500_000 ns → "2.5ms".
+  const frac = (n % factor).toString().padStart(factor.toString().length - 1, '0').replace(/0+$/, '');
+  return `${whole}${frac === '' ? '' : `.${frac}`}${unit}`;
+}
+
 const DISPLAY_UNITS: [number, string][] = [
   [1e9, 's'],
   [1e6, 'ms'],

@@ -191,6 +191,8 @@ export function describeSchema(raw: SchemaNode): string {
     }
     case 'object': {
       const fields = Object.keys(node.properties ?? {});
+      // One-key objects (program steps): say so, since {} and two keys both fail.
+      if (node.maxProperties === 1 && fields.length > 0) return `an object with exactly one of the fields ${listOr(fields)}`;
       return fields.length ? `an object with fields ${fields.join(', ')}` : 'an object';
     }
     default:

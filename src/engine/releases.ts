@@ -1,0 +1,106 @@
+// Where a task's jobs come from: its arrival law (periodic, sporadic, server, trace, busy — a
+// release timer re-armed from a ReleaseClock) or, for rt-app threads, a closed-loop program whose
+// next job is released when the current one completes (program.ts). The simulator owns what a
+// released job does (queueing, waking); this module owns when jobs appear and what they ask for.
+
+import type { JobProgram, Ns, Scenario } from '../scenario/types.js';
+import type { Job, Task } from './entities.js';
+import { EventPhase, type EventQueue, type Timer } from './event-queue.js';
+import { ProgramClock, type ProgramJob } from './program.js';
+import type { Rng } from './rng.js';
+import { DemandSampler, ReleaseClock } from './workload.js';
+
+/** What the release side needs from the simulator. */
+export interface ReleaseTarget {
+  readonly now: Ns;
+  readonly scenario: Scenario;
+  readonly queue: EventQueue;
+  /** Queue a released job; `onCpu`: the thread is still running, so it goes on without a wake-up. */
+  accept(task: Task, job: Job, onCpu: boolean): void;
+}
+
+/** A job as released at `now` with `demand` (and, from a program, its wall-clock and yield flags). */
+export function newJob(task: Task, now: Ns, demand: Ns, warmupNs: Ns, fromProgram?: ProgramJob): Job {
+  const job: Job = {
+    release: now,
+    deadline: now + task.spec.deadline,
+    demand,
+    remaining: demand,
+    started: false,
+    measured: now >= warmupNs,
+  };
+  if (fromProgram?.wall) job.wallNs = demand;
+  if (fromProgram !== undefined && fromProgram.yields > 0) job.yields = fromProgram.yields;
+  return job;
+}
+
+/** One task's job source. */
+export class TaskReleases {
+  private readonly demand: DemandSampler;
+  private readonly clock: ReleaseClock;
+  /** ADDED for the rt-app bridge: set for `program` arrivals. */
+  private program: ProgramClock | null = null;
+  private programTimer: Timer | null = null;
+  /** The program job the timer will release. */
+  private pending: ProgramJob | null = null;
+
+  constructor(
+    private readonly task: Task,
+    rng: Rng,
+    private readonly target: ReleaseTarget,
+  ) {
+    this.demand = new DemandSampler(task.spec.exec, rng);
+    this.clock = new ReleaseClock(task.spec.arrival, rng);
+  }
+
+  /** Arm the first release. */
+  start(): void {
+    const { task, target } = this;
+    const end = target.scenario.durationNs;
+    if (task.spec.arrival.kind === 'program') return this.startProgram(task.spec.arrival.program);
+    const timer = target.queue.timer(EventPhase.release, (now) => {
+      this.release(now);
+      const next = this.clock.next();
+      if (next <= end) timer.arm(Math.max(next, now));
+    });
+    const first = this.clock.next();
+    if (first <= end) timer.arm(first);
+  }
+
+  /**
+   * A job completed. For a program, the next job is released: at once if it is already due (the
+   * thread goes on running, as rt-app does after an overrun or between back-to-back runs), else by
+   * a release timer. Returns true when the thread now calls sched_yield on its CPU (host threads
+   * only: guest schedulers have no yield).
+   */
+  completed(): boolean {
+    if (this.program === null) return false;
+    this.scheduleProgramJob(this.program.completed(this.target.now));
+    return this.program.yieldedOnCpu && this.task.guest === null;
+  }
+
+  private startProgram(program: JobProgram): void {
+    this.program = new ProgramClock(program, this.target.scenario.durationNs);
+    this.programTimer = this.target.queue.timer(EventPhase.release, (now) => this.release(now, this.pending!));
+    this.scheduleProgramJob(this.program.start());
+  }
+
+  private scheduleProgramJob(pj: ProgramJob | null): void {
+    const { task, target } = this;
+    if (pj === null || pj.release > target.scenario.durationNs) return;
+    if (task.guest !== null) pj.yields = 0;
+    this.pending = pj;
+    const onCpu = task.runner !== null && task.runner.runningOn >= 0;
+    if (pj.release <= target.now && onCpu) {
+      target.accept(task, newJob(task, target.now, pj.ns, target.scenario.warmupNs, pj), true);
+    } else {
+      this.programTimer!.arm(Math.max(pj.release, target.now));
+    }
+  }
+
+  private release(now: Ns, fromProgram?: ProgramJob): void {
+    const { task } = this;
+    const demand = fromProgram ? fromProgram.ns : task.spec.arrival.kind === 'busy' ? Infinity : this.demand.next();
+    this.target.accept(task, newJob(task, now, demand, this.target.scenario.warmupNs, fromProgram), false);
+  }
+}

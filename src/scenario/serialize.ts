@@ -1,0 +1,161 @@
+// Resolved `Scenario` → the raw file form (the inverse of normalize.ts): what `hvsim import rtapp
+// --json` prints, so an imported workload can be committed, edited and loaded again. Loading the
+// output gives back the same scenario (test/scenario-serialize.test.ts), hence the same results.
+//
+// Every field is written, defaults included, so a committed file says what it runs; only values a
+// file cannot spell are left out: an infinite deadline (the natural one of its task kind) or
+// I/O-load deadline, empty lists and texts. Things models add while expanding a scenario (pinned
+// vCPUs, I/O threads, `external` arrivals) have no file form: serialize a scenario as loaded.
+
+import type { RawScenario } from './schema.js';
+import { serializeProgram } from './program.js';
+import { naturalDeadline, type RawHostThread, type RawTask } from './tasks.js';
+import type { ExecDist, FigureRequest, HostSpec, IoLoadSpec, Policy, Scenario, TaskSpec, VmuSpec } from './types.js';
+import { durationString as d } from './units.js';
+
+type RawVmu = NonNullable<RawScenario['vmus']>[number];
+type RawExec = Extract<RawTask, { exec: unknown }>['exec'];
+type RawPolicy = NonNullable<RawTask['policy']>;
+type RawFigure = NonNullable<RawScenario['figures']>[number];
+type RawIoLoad = NonNullable<RawVmu['io']>[number];
+
+export function serializeScenario(s: Scenario): RawScenario {
+  // Fields in the schema's order, so the file reads like a hand-written one.
+  const out: RawScenario = {
+    name: s.name,
+    ...(s.description !== '' && { description: s.description }),
+    ...(s.question && { question: s.question }),
+    duration: d(s.durationNs),
+    warmup: d(s.warmupNs),
+    seed: s.seed,
+    hosts: s.hosts.map(serializeHost),
+  };
+  if (s.vmus.length > 0) out.vmus = s.vmus.map(serializeVmu);
+  if (s.hostThreads.length > 0) {
+    out.hostThreads = s.hostThreads.map((t): RawHostThread => {
+      if (t.ioThreadOf !== undefined) throw new Error(`serializeScenario: host thread ${t.id} was added by a model`);
+      const { id, ...rest } = serializeTask(t);
+      return { id, host: t.host, ...rest };
+    });
+  }
+  if (s.models.length > 0) out.models = s.models.map((m) => (Object.keys(m.params).length === 0 ? m.name : { name: m.name, params: { ...m.params } }));
+  if (s.expectations.length > 0) {
+    out.expect = s.expectations.map(({ model, task, metric, min, max }) => ({
+      ...(model !== undefined && { model }),
+      task,
+      metric,
+      ...(min !== undefined && { min }),
+      ...(max !== undefined && { max }),
+    }));
+  }
+  if (s.figures && s.figures.length > 0) out.figures = s.figures.map(serializeFigure);
+  return out;
+}
+
+function serializeHost(h: HostSpec): RawScenario['hosts'][number] {
+  return { id: h.id, cpus: h.cpus, contextSwitch: d(h.contextSwitchNs), tick: d(h.tickNs) };
+}
+
+function serializeVmu(v: VmuSpec): RawVmu {
+  if (v.pinVcpus) throw new Error(`serializeScenario: VMU ${v.id} was added by a model`);
+  const out: RawVmu = { id: v.id, host: v.host, vcpus: v.vcpus, affinity: [...v.affinity] };
+  if (v.softAffinity !== undefined) out.softAffinity = [...v.softAffinity];
+  if (v.sla !== undefined) out.sla = { budget: d(v.sla.budget), period: d(v.sla.period), deadline: d(v.sla.deadline) };
+  out.guest = { scheduler: v.guest.scheduler, tick: d(v.guest.tickNs) };
+  if (v.hostPriority !== undefined) out.hostPriority = v.hostPriority;
+  out.weight = v.weight;
+  if (v.tasks.length > 0) out.tasks = v.tasks.map(serializeTask);
+  if (v.io.length > 0) out.io = v.io.map(serializeIoLoad);
+  if (v.aggressor !== undefined) out.aggressor = { ...v.aggressor };
+  return out;
+}
+
+function serializeTask(t: TaskSpec): RawTask {
+  const common = {
+    ...(t.deadline !== Infinity && { deadline: d(t.deadline) }),
+    policy: serializePolicy(t.policy),
+    affinity: [...t.affinity],
+  };
+  // An infinite deadline is only writable by omission, which means the kind's natural one.
+  if (t.deadline === Infinity && naturalDeadline(t.arrival) !== Infinity) {
+    throw new Error(`serializeScenario: task ${t.id} has no deadline, which a ${t.arrival.kind} task cannot say in a file`);
+  }
+  const a = t.arrival;
+  switch (a.kind) {
+    case 'periodic':
+      return { id: t.id, kind: 'periodic', period: d(a.period), offset: d(a.offset), jitter: d(a.jitter), exec: serializeExec(t.exec), ...common };
+    case 'sporadic':
+      return { id: t.id, kind: 'sporadic', minInterArrival: d(a.minInterArrival), extraMean: d(a.extraMean), offset: d(a.offset), exec: serializeExec(t.exec), ...common };
+    case 'poisson':
+      return { id: t.id, kind: 'server', rate: rateString(a.ratePerSec), offset: d(a.offset), exec: serializeExec(t.exec), ...common };
+    case 'trace':
+      return { id: t.id, kind: 'server', arrivals: a.times.map(d), exec: serializeExec(t.exec), ...common };
+    case 'busy':
+      return { id: t.id, kind: 'busy', offset: d(a.offset), ...common };
+    case 'program':
+      // `exec` is derived from the program on loading (programExec), so it is not written.
+      return { id: t.id, kind: 'program', ...serializeProgram(a.program), ...common };
+    case 'external':
+      throw new Error(`serializeScenario: task ${t.id} has jobs injected by a model (external arrival)`);
+  }
+}
+
+function serializeExec(e: ExecDist): RawExec {
+  switch (e.kind) {
+    case 'constant':
+      return d(e.value);
+    case 'uniform':
+      return { dist: 'uniform', min: d(e.min), max: d(e.max) };
+    case 'truncnormal':
+      return { dist: 'truncnormal', mean: d(e.mean), sd: d(e.sd), min: d(e.min), max: d(e.max) };
+    case 'trace':
+      return { dist: 'trace', values: e.values.map(d) };
+  }
+}
+
+function serializePolicy(p: Policy): RawPolicy {
+  switch (p.class) {
+    case 'fifo':
+    case 'rr':
+      return { class: p.class, priority: p.priority };
+    case 'fair':
+      return { class: 'fair', nice: p.nice };
+    case 'deadline':
+      return { class: 'deadline', runtime: d(p.runtime), deadline: d(p.deadline), period: d(p.period) };
+  }
+}
+
+function serializeIoLoad(io: IoLoadSpec): RawIoLoad {
+  const a = io.arrival;
+  const arrival = a.kind === 'poisson' ? { rate: rateString(a.ratePerSec) } : a.kind === 'periodic' ? { period: d(a.period) } : undefined;
+  if (arrival === undefined) throw new Error(`serializeScenario: I/O load ${io.id} has a ${a.kind} arrival, which files cannot express`);
+  return {
+    id: io.id,
+    kind: io.kind,
+    ...arrival,
+    compute: serializeExec(io.compute),
+    device: d(io.deviceNs),
+    ...(io.deadline !== Infinity && { deadline: d(io.deadline) }),
+    priority: io.priority,
+  };
+}
+
+function serializeFigure(f: FigureRequest): RawFigure {
+  if (f.kind === 'period-sweep') return { kind: f.kind, vmu: f.vmu, periods: f.periods.map(d), duration: d(f.durationNs) };
+  return {
+    kind: f.kind,
+    utilisations: [...f.utilisations],
+    taskSets: f.taskSets,
+    tasks: f.tasks,
+    periods: f.periods.map(d),
+    duration: d(f.durationNs),
+    model: f.model,
+  };
+}
+
+/** Events per second as "<decimal>/s"; String() gives the shortest text that parses back to the same double. */
+function rateString(perSecond: number): string {
+  const text = String(perSecond);
+  if (!/^[0-9]+(\.[0-9]+)?$/.test(text)) throw new Error(`serializeScenario: rate ${text}/s has no decimal spelling`);
+  return `${text}/s`;
+}
