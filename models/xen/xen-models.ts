@@ -12,6 +12,7 @@
 // scheduler it names, mapping its domains the same way; Pool-0 runs the model's scheduler.
 
 import type { HostBuild, HostSetup, HypervisorModel, PrepareSetup, SlaMappingRow } from '../../src/engine/model.js';
+import type { HostEntity } from '../../src/engine/entities.js';
 import type { SchedClass } from '../../src/engine/policy.js';
 import { InputError, pointerOf } from '../../src/errors.js';
 import type { VmuSpec } from '../../src/scenario/types.js';
@@ -24,8 +25,8 @@ import { confineToPools, poolOf, resolveCpupools, type Cpupool, type XenSchedule
 import { CreditClass } from './credit.js';
 import { Credit2Class } from './credit2.js';
 import { DOM0, isDom0, readXenParams, xenIoPath, xenPopulation, type Dom0Settings } from './dom0.js';
-import { RtdsClass } from './rtds.js';
-import { SedfClass } from './sedf.js';
+import { RtdsClass, type RtdsAdmitConfig } from './rtds.js';
+import { SedfClass, type SedfAdmitConfig } from './sedf.js';
 
 const MAX_WEIGHT = 65535;
 
@@ -134,24 +135,32 @@ function credit2Own(_cpus: number) {
   return { ratelimit: { type: 'duration', default: 1_000_000, doc: 'sched_ratelimit_us (0 disables)' } } satisfies Record<string, ParamSpec>;
 }
 
+/** A reservation scheduler's native parameters for each kind of domain, and how they read. */
+interface ReservationRules<C> {
+  dom0: { cfg: C; native: string };
+  reserved(budget: number, period: number): { cfg: C; native: string };
+  bestEffort(v: VmuOnHost): { cfg: C; native: string };
+}
+
+/** SEDF and RTDS map dom0, reserved and best-effort domains alike: one admission per vCPU, one row per domain. */
+function reservationPool<C>(b: PoolSetup<Dom0Settings>, admit: (e: HostEntity, cfg: C) => void, rules: ReservationRules<C>): SlaMappingRow[] {
+  return b.domains.map((v): SlaMappingRow => {
+    const rule = isDom0(v.vmu) ? rules.dom0 : v.vmu.sla ? rules.reserved(v.vmu.sla.budget, v.vmu.sla.period) : rules.bestEffort(v);
+    for (const e of v.vcpus) admit(e, rule.cfg);
+    return isDom0(v.vmu) ? dom0Row(b, rule.native) : guestRow(v, rule.native, false, b.pool.cpus);
+  });
+}
+
 const sedf: XenScheduler<ReturnType<typeof sedfOwn>> = {
   own: sedfOwn,
   buildPool(b) {
     const { setup, p } = b;
     checkWithin(setup, p.dom0Slice, p.dom0Period, 'dom0Slice', 'dom0 slice');
     const cls = new SedfClass(setup.ctx, { pool: b.pool.cpus });
-    const mapping = b.domains.map((v): SlaMappingRow => {
-      if (isDom0(v.vmu)) {
-        for (const e of v.vcpus) cls.admit(e, { periodNs: p.dom0Period, sliceNs: p.dom0Slice, extratime: true });
-        return dom0Row(b, `sedf period=${formatDuration(p.dom0Period)} slice=${formatDuration(p.dom0Slice)} extratime`);
-      }
-      if (v.vmu.sla) {
-        const { budget, period } = v.vmu.sla;
-        for (const e of v.vcpus) cls.admit(e, { periodNs: period, sliceNs: budget, extratime: false });
-        return guestRow(v, `sedf period=${formatDuration(period)} slice=${formatDuration(budget)} per vCPU, no extratime,`, false, b.pool.cpus);
-      }
-      for (const e of v.vcpus) cls.admit(e, { periodNs: 100_000_000, sliceNs: 0, extratime: true, weight: Math.max(1, Math.round(v.vmu.weight / 1024)) });
-      return guestRow(v, 'sedf slice 0, extratime only (best effort)', false, b.pool.cpus);
+    const mapping = reservationPool(b, (e, cfg: SedfAdmitConfig) => cls.admit(e, cfg), {
+      dom0: { cfg: { periodNs: p.dom0Period, sliceNs: p.dom0Slice, extratime: true }, native: `sedf period=${formatDuration(p.dom0Period)} slice=${formatDuration(p.dom0Slice)} extratime` },
+      reserved: (budget, period) => ({ cfg: { periodNs: period, sliceNs: budget, extratime: false }, native: `sedf period=${formatDuration(period)} slice=${formatDuration(budget)} per vCPU, no extratime,` }),
+      bestEffort: (v) => ({ cfg: { periodNs: 100_000_000, sliceNs: 0, extratime: true, weight: Math.max(1, Math.round(v.vmu.weight / 1024)) }, native: 'sedf slice 0, extratime only (best effort)' }),
     });
     const overloaded = overloadNote(b.domains);
     return { cls, mapping, settings: { dom0: `${formatDuration(p.dom0Slice)} / ${formatDuration(p.dom0Period)}`, ...(overloaded ? { overload: overloaded } : {}) } };
@@ -171,18 +180,10 @@ const rtds: XenScheduler<ReturnType<typeof rtdsOwn>> = {
     const { setup, p } = b;
     checkWithin(setup, p.dom0Budget, p.dom0Period, 'dom0Budget', 'dom0 budget');
     const cls = new RtdsClass(setup.ctx, { pool: b.pool.cpus });
-    const mapping = b.domains.map((v): SlaMappingRow => {
-      if (isDom0(v.vmu)) {
-        for (const e of v.vcpus) cls.admit(e, { budgetNs: p.dom0Budget, periodNs: p.dom0Period, extratime: true });
-        return dom0Row(b, `rtds budget=${formatDuration(p.dom0Budget)} period=${formatDuration(p.dom0Period)} extratime`);
-      }
-      if (v.vmu.sla) {
-        const { budget, period } = v.vmu.sla;
-        for (const e of v.vcpus) cls.admit(e, { budgetNs: budget, periodNs: period, extratime: false });
-        return guestRow(v, `rtds budget=${formatDuration(budget)} period=${formatDuration(period)} per vCPU, extratime off,`, false, b.pool.cpus);
-      }
-      for (const e of v.vcpus) cls.admit(e, { budgetNs: 4_000_000, periodNs: 10_000_000, extratime: true });
-      return guestRow(v, 'rtds default budget=4 ms period=10 ms, extratime,', false, b.pool.cpus);
+    const mapping = reservationPool(b, (e, cfg: RtdsAdmitConfig) => cls.admit(e, cfg), {
+      dom0: { cfg: { budgetNs: p.dom0Budget, periodNs: p.dom0Period, extratime: true }, native: `rtds budget=${formatDuration(p.dom0Budget)} period=${formatDuration(p.dom0Period)} extratime` },
+      reserved: (budget, period) => ({ cfg: { budgetNs: budget, periodNs: period, extratime: false }, native: `rtds budget=${formatDuration(budget)} period=${formatDuration(period)} per vCPU, extratime off,` }),
+      bestEffort: () => ({ cfg: { budgetNs: 4_000_000, periodNs: 10_000_000, extratime: true }, native: 'rtds default budget=4 ms period=10 ms, extratime,' }),
     });
     return { cls, mapping, settings: { dom0: `${formatDuration(p.dom0Budget)} / ${formatDuration(p.dom0Period)}` } };
   },
