@@ -30,6 +30,20 @@ export interface FairSlot {
   queued: boolean;
   index: number;
   prevCpu: number;
+  /** When it last left a CPU (se.exec_start for task_hot; -Infinity: never ran). */
+  lastRanNs: number;
+  /** Its place in the CPU's task list (fair-balance.ts): the FairRunqueues sequence at its last
+   *  enqueue, and from 4.15 at its last pick too (cfs_tasks is MRU). */
+  listSeq: number;
+  /** When a periodic or active balance last moved it (fair-balance.ts). */
+  balancedAt: number;
+  /** PELT-like averages (fair-balance-stats.ts, 5.5+ rules): fraction of recent time runnable (load_avg /
+   *  weight, runnable_avg / 1024) and running (util_avg / 1024), as of `peltAt`, and the state since. */
+  peltRunnableAvg: number;
+  peltRunningAvg: number;
+  peltAt: number;
+  peltRunnable: boolean;
+  peltRunning: boolean;
 }
 
 export class FairRunqueues {
@@ -40,6 +54,8 @@ export class FairRunqueues {
   /** Per CPU: monotonic floor of the vruntimes (min_vruntime), brought up to date lazily. */
   readonly minVruntime: Float64Array;
   activityListener: ((cpu: number, active: boolean) => void) | null = null;
+  /** Counter behind FairSlot.listSeq. */
+  private seq = 0;
 
   constructor(ctx: PolicyContext) {
     const n = ctx.cpuCount;
@@ -69,6 +85,17 @@ export class FairRunqueues {
       }
     }
     return best;
+  }
+
+  /** The weight of the visible entities on `cpu` (cfs_rq->load.weight; weighted_cpuload). */
+  visibleWeight(cpu: number): number {
+    const q = this.queues[cpu];
+    let w = 0;
+    for (let i = 0; i < q.length; i++) {
+      const s = q[i].slot as FairSlot;
+      if (this.visible(s, cpu)) w += s.weight;
+    }
+    return w;
   }
 
   /** min_vruntime = max(min_vruntime, smallest visible vruntime, the running entity included). */
@@ -113,6 +140,7 @@ export class FairRunqueues {
     q.push(e);
     s.queued = true;
     s.prevCpu = cpu;
+    s.listSeq = ++this.seq; // list_add at the head of the CPU's task list
     e.cpu = cpu;
     const bw = s.group === null ? null : s.group.bw;
     if (bw !== null) {
@@ -120,6 +148,11 @@ export class FairRunqueues {
       bw.totalQueued++;
     }
     if (this.visible(s, cpu)) this.addVisible(cpu, 1);
+  }
+
+  /** A pick moves the entity to the head of the CPU's task list (pick_next_task_fair, 4.15+). */
+  touch(s: FairSlot): void {
+    s.listSeq = ++this.seq;
   }
 
   remove(e: HostEntity, cpu: number): void {

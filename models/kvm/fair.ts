@@ -39,6 +39,8 @@
 // - Tick pre-emption, wake-up placement and wake-up pre-emption (§6.1).
 // - Wake-up CPU selection and idle balancing: a CPU with no fair work pulls a waiting entity from the
 //   busiest CPU (§6.1 SMP).
+// - Periodic load balancing between CPUs, busy or idle, with cache-hot and affinity checks and
+//   active balancing (fair-balance.ts, by kernel: kernel.ts `fairBalance`).
 // - Bandwidth control per group (fair-bandwidth.ts, §6.3): a throttled group's entities leave the pick
 //   on that CPU but stay runnable.
 //
@@ -51,18 +53,20 @@
 //   Linux only calls schedule() when someone set need_resched.
 // - min_vruntime is brought up to date lazily (at enqueue, tick, migration), not at every charge.
 // - Every entity is a sleeper at its first wake (no START_DEBIT): the threads exist before the run.
-// - Load balancing is idle balancing only (at a pick on a CPU without fair work, and at each tick of
-//   an idle CPU); there is no periodic balancing between busy CPUs and no cache-hot test.
+// - The idle pull (at a pick on a CPU without fair work, and at each tick of an idle CPU) takes any
+//   waiting entity at once, cache-hot or not; the periodic balancer's [M] choices are in fair-balance.ts.
 // - Unthrottled entities are placed like waking sleepers (Linux re-enqueues the group entity with
 //   ENQUEUE_WAKEUP).
 // - The run listener is told of fair run time only; the class cannot see a CPU running nothing.
-// Runqueue data structures: fair-queue.ts; bandwidth control: fair-bandwidth.ts.
+// Runqueue data structures: fair-queue.ts; bandwidth control: fair-bandwidth.ts; periodic load
+// balancing: fair-balance.ts.
 
 import type { Ns } from '../../src/scenario/types.js';
 import type { HostEntity } from '../../src/engine/entities.js';
 import { niceWeight } from '../../src/engine/guest.js';
 import type { PolicyContext, SchedClass, ServedClass } from '../../src/engine/policy.js';
 import { CfsBandwidth, type BandwidthHost } from './fair-bandwidth.js';
+import { FairBalancer, NEWEST_FAIR_BALANCE, type FairBalanceFeatures } from './fair-balance.js';
 import { FairRunqueues, type FairGroup, type FairSlot } from './fair-queue.js';
 
 export interface FairGroupConfig {
@@ -110,10 +114,16 @@ export class CfsClass implements SchedClass, ServedClass, BandwidthHost {
   /** Per CPU: fair asked for a re-pick (tick or wake-up pre-emption, throttling). */
   private readonly preemptPending: Uint8Array;
   private readonly groups = new Map<string, FairGroup>();
+  /** Every admitted entity. */
+  private readonly members: HostEntity[] = [];
   private runListener: ((cpu: number, deltaNs: Ns) => void) | null = null;
   private tickPreemptions = 0;
   private wakeupPreemptions = 0;
   private idlePulls = 0;
+  /** Periodic load balancing (fair-balance.ts); null when switched off. */
+  private readonly balancer: FairBalancer | null;
+  /** cfs_tasks is kept MRU by pick (4.15+): a pick moves the entity to the head of its CPU's list. */
+  private readonly touchOnPick: boolean;
 
   constructor(
     private readonly ctx: PolicyContext,
@@ -127,6 +137,8 @@ export class CfsClass implements SchedClass, ServedClass, BandwidthHost {
       baseSliceNs?: Ns;
       /** sched_yield rule; default the newest of the pick's kernels: 'skip' for CFS, 'forfeit' for EEVDF. */
       yieldRule?: FairYield;
+      /** Periodic load balancing rules (kernel.ts `fairBalance`); default the newest kernels'; null = none. */
+      balance?: FairBalanceFeatures | null;
     },
   ) {
     this.pick = opts.pick ?? 'cfs';
@@ -152,6 +164,12 @@ export class CfsClass implements SchedClass, ServedClass, BandwidthHost {
       }
       this.groups.set(g.id, { id: g.id, shares: g.shares, members: [], bw });
     }
+    const balance = opts.balance === undefined ? NEWEST_FAIR_BALANCE : opts.balance;
+    this.touchOnPick = balance !== null && balance.taskOrder === 'lru';
+    // [M] one flat sched domain of all the host's CPUs (this class serves them all).
+    const domain = Array.from({ length: n }, (_, c) => c);
+    this.balancer =
+      balance === null ? null : new FairBalancer({ owner: this, rq: this.rq, members: this.members, moveTask: (e, from, to) => this.moveTask(e, from, to) }, ctx, balance, domain);
   }
 
   admit(e: HostEntity, cfg: FairAdmitConfig): void {
@@ -173,9 +191,19 @@ export class CfsClass implements SchedClass, ServedClass, BandwidthHost {
       queued: false,
       index: -1,
       prevCpu: -1,
+      lastRanNs: -Infinity,
+      listSeq: 0,
+      balancedAt: -Infinity,
+      // [M] a thread that exists before the run starts like a new task: full load, half a CPU of util.
+      peltRunnableAvg: 1,
+      peltRunningAvg: 0.5,
+      peltAt: 0,
+      peltRunnable: false,
+      peltRunning: false,
     };
     e.policy = this;
     e.slot = slot;
+    this.members.push(e);
     if (group !== null) {
       group.members.push(e);
       // [M] flat hierarchy: the group's shares split evenly over its members.
@@ -219,6 +247,7 @@ export class CfsClass implements SchedClass, ServedClass, BandwidthHost {
       else s.vruntime = Math.max(s.vruntime, rq.minVruntime[cpu] - this.latencyNs / 2);
     }
     rq.insert(e, cpu);
+    this.balancer?.stats.setRunnable(s, true);
     if (rq.visible(s, cpu)) this.checkPreemptWakeup(e, s, cpu);
   }
 
@@ -234,6 +263,7 @@ export class CfsClass implements SchedClass, ServedClass, BandwidthHost {
     if (this.skip[e.cpu] === e) this.skip[e.cpu] = null; // dequeue_entity → clear_buddies
     this.rq.remove(e, e.cpu);
     e.cpu = -1;
+    this.balancer?.stats.setRunnable(s, false);
   }
 
   pickNext(cpu: number): HostEntity | null {
@@ -297,9 +327,15 @@ export class CfsClass implements SchedClass, ServedClass, BandwidthHost {
     s.protect = true; // §6.2 RUN_TO_PARITY: protected until this request is renewed
     s.renewed = false;
     this.preemptPending[cpu] = 0;
+    if (this.touchOnPick) this.rq.touch(s);
+    this.balancer?.stats.setRunning(s, true);
   }
 
-  stopped(): void {}
+  stopped(e: HostEntity): void {
+    const s = e.slot as FairSlot;
+    s.lastRanNs = this.ctx.now; // exec_start as last updated, for task_hot
+    this.balancer?.stats.setRunning(s, false);
+  }
 
   /** sched_yield (yield_task_fair), per the kernel's rule (header). */
   yield(e: HostEntity, cpu: number): void {
@@ -321,8 +357,14 @@ export class CfsClass implements SchedClass, ServedClass, BandwidthHost {
     }
   }
 
-  /** §6.1 tick pre-emption (check_preempt_tick); on an idle CPU, a periodic idle-balance check. */
+  /** scheduler_tick: the fair tick, then trigger_load_balance (fair-balance.ts). */
   tick(cpu: number, curr: HostEntity | null): void {
+    this.taskTick(cpu, curr);
+    if (this.balancer !== null) this.balancer.tick(cpu, curr);
+  }
+
+  /** §6.1 tick pre-emption (check_preempt_tick); on an idle CPU, a periodic idle-balance check. */
+  private taskTick(cpu: number, curr: HostEntity | null): void {
     const rq = this.rq;
     if (curr === null) {
       if (rq.nrVisibleTotal > 0 && rq.anyPullable(cpu)) this.ctx.resched(cpu);
@@ -379,6 +421,9 @@ export class CfsClass implements SchedClass, ServedClass, BandwidthHost {
       tickPreemptions: this.tickPreemptions,
       wakeupPreemptions: this.wakeupPreemptions,
       idlePulls: this.idlePulls,
+      periodicMigrations: this.balancer?.periodicMigrations ?? 0,
+      activeMigrations: this.balancer?.activeMigrations ?? 0,
+      balanceHotSkips: this.balancer?.hotSkips ?? 0,
     };
     for (const g of this.groups.values()) {
       if (g.bw === null) continue;
@@ -461,8 +506,9 @@ export class CfsClass implements SchedClass, ServedClass, BandwidthHost {
     return this.rq.nrVisible[cpu] + (cur !== null && cur.policy !== this && cur.runnable ? 1 : 0);
   }
 
-  /** §6.1 wake-up pre-emption: the current entity leads the woken one by more than wakeup_granularity. */
-  private checkPreemptWakeup(e: HostEntity, s: FairSlot, cpu: number): void {
+  /** §6.1 wake-up pre-emption: the current entity leads the woken one by more than wakeup_granularity.
+   *  Also check_preempt_curr after a balancer's attach_task, which is not counted as a wake-up. */
+  private checkPreemptWakeup(e: HostEntity, s: FairSlot, cpu: number, wakeup = true): void {
     const cur = this.ctx.current(cpu);
     if (cur === null) {
       this.ctx.resched(cpu);
@@ -477,16 +523,33 @@ export class CfsClass implements SchedClass, ServedClass, BandwidthHost {
       cs.renewed = false;
       const pick = this.pickEevdf(cpu, cur);
       if (pick === e || (renewed && pick !== cur)) {
-        this.wakeupPreemptions++;
+        if (wakeup) this.wakeupPreemptions++;
         this.preempt(cpu);
       }
       return;
     }
     const gran = (this.wakeupGranularityNs * NICE0_LOAD) / s.weight; // in the woken entity's virtual time
     if ((cur.slot as FairSlot).vruntime - s.vruntime > gran) {
-      this.wakeupPreemptions++;
+      if (wakeup) this.wakeupPreemptions++;
       this.preempt(cpu);
     }
+  }
+
+  /**
+   * The balancer's detach_task + attach_task: bring both CPUs' accounting up to date (update_curr),
+   * move `e` keeping its lag, take it off `from` if it ran there (active balance), then
+   * check_preempt_curr on `to`.
+   */
+  private moveTask(e: HostEntity, from: number, to: number): void {
+    const curFrom = this.ctx.current(from);
+    if (curFrom !== null && curFrom.policy === this) this.ctx.settle(from);
+    const curTo = this.ctx.current(to);
+    if (curTo !== null && curTo.policy === this) this.ctx.settle(to);
+    const wasRunning = e.runningOn === from;
+    this.migrate(e, from, to);
+    if (wasRunning) this.ctx.resched(from);
+    const s = e.slot as FairSlot;
+    if (this.rq.visible(s, to)) this.checkPreemptWakeup(e, s, to, false);
   }
 
   private preempt(cpu: number): void {
@@ -554,21 +617,10 @@ export class CfsClass implements SchedClass, ServedClass, BandwidthHost {
     return w > 0 ? wv / w : rq.minVruntime[cpu];
   }
 
-  private loadOf(cpu: number): number {
-    const rq = this.rq;
-    const q = rq.queues[cpu];
-    let w = 0;
-    for (let i = 0; i < q.length; i++) {
-      const xs = q[i].slot as FairSlot;
-      if (rq.visible(xs, cpu)) w += xs.weight;
-    }
-    return w;
-  }
-
   /** §6.2 place_entity (PLACE_LAG) for an entity about to be queued on `cpu` (not yet in its queue). */
   private placeEevdf(s: FairSlot, cpu: number): void {
     const v = this.avgVruntime(cpu, null);
-    const load = this.loadOf(cpu);
+    const load = this.rq.visibleWeight(cpu);
     let lag = this.delayDequeue ? Math.max(0, s.vlag) : s.vlag; // DELAY_DEQUEUE/DELAY_ZERO approximation [M]
     if (load > 0) lag = (lag * (load + s.weight)) / load; // V moves when the entity joins: inflate its lag
     s.vruntime = v - lag;

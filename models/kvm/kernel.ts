@@ -2,6 +2,7 @@
 // The deliverable scenarios pin the IRMOS era (2.6.3x) explicitly; the default is a current kernel.
 
 import { InputError, describeValue } from '../../src/errors.js';
+import type { FairBalanceFeatures } from './fair-balance.js';
 import type { FairYield } from './fair.js';
 
 export const DEFAULT_KERNEL = '6.12';
@@ -45,6 +46,19 @@ export interface KernelFeatures {
    * its stable number is taken as the series' first release, and 6.6.y's backport is not pinned).
    */
   fairYield: FairYield;
+  /**
+   * Periodic load balancing of the fair class (fair-balance.ts; §6.1 SMP), for the LLC-sharing level:
+   * - min/max_interval and busy_factor: SD_MC_INIT's 1 ms / 4 ms and 64 up to 3.15; sd_init's
+   *   sd_weight / 2·sd_weight ms and 32 from 3.16 (143e1e28cb40); busy_factor 16 from 5.10
+   *   (6e7499135db7 "sched/fair: Reduce busy load balance interval"), which also takes one jiffy off
+   *   a busy interval (patch 3 of that series); imbalance_pct 125, then 117 from 3.16.
+   * - load_balance: the avg_load + fix_small_imbalance rules up to 5.4, group types and migration
+   *   types from 5.5 (0b0695f2b34a); the per-task load test relaxed by failures from 5.10
+   *   (5a7f55590467); active balance only for task-count imbalances from 5.12 (e9b9734b7465).
+   * - Which task goes first: most recently enqueued, least recently picked from 4.15 (497297182186) [R].
+   * - Capacity averages: rt_avg (half-life 500 ms) until 4.18, PELT (32 ms) from 4.19 [R].
+   */
+  fairBalance: FairBalanceFeatures;
 }
 
 /** The stable release number of "6.18.44-…" (44); 0 when absent, which stands for the series' first release. */
@@ -82,5 +96,18 @@ export function kernelFeatures(text: string, file: string, pointer: string): Ker
     delayDequeue: atLeast(6, 12),
     baseSliceNs: atLeast(6, 15) ? 700_000 : 750_000,
     fairYield: !atLeast(2, 639) ? 'repick' : !atLeast(6, 6) ? 'skip' : since(6, 19, { 18: 2, 12: 63 }) ? 'forfeit' : 'deadline',
+    fairBalance: {
+      interval: atLeast(3, 16) ? 'domain-weight' : 'fixed',
+      busyFactor: !atLeast(3, 16) ? 64 : !atLeast(5, 10) ? 32 : 16,
+      busyIntervalLessOneJiffy: atLeast(5, 10),
+      imbalancePct: atLeast(3, 16) ? 117 : 125,
+      cacheNiceTries: 1,
+      algorithm: atLeast(5, 5) ? 'group-types' : 'legacy',
+      taskLoadTest: !atLeast(5, 5) ? 'half' : !atLeast(5, 10) ? 'half-unless-failed' : 'shift',
+      taskOrder: atLeast(4, 15) ? 'lru' : 'mru-enqueue',
+      activeBalance: atLeast(5, 12) ? 'task-imbalance' : 'failures',
+      avgHalfLifeNs: atLeast(4, 19) ? 32_000_000 : 500_000_000,
+      migrationCostNs: 500_000,
+    },
   };
 }

@@ -22,10 +22,13 @@ import {
 } from './common.js';
 import { hostThreadsOnHost, vmusOnHost } from '../population.js';
 import { CfsClass } from './fair.js';
+import { kernelFeatures } from './kernel.js';
 import { IrmosClass, type IrmosGroupConfig } from './irmos.js';
 import { IO_THREAD_PARAMS, kvmIoPath, kvmPopulation } from './io-threads.js';
 
 const ROOT_GROUP = '';
+/** The stock kernel the IRMOS patches applied to. */
+const IRMOS_KERNEL = '2.6.33';
 const VCPU_PRIORITY = 50;
 
 export const IRMOS_PARAMS = {
@@ -110,8 +113,10 @@ function buildIrmos(setup: HostSetup): HostBuild {
   }
 
   const irmos = new IrmosClass(ctx, { groups, migrateOnThrottle: p.migrateOnThrottle });
-  // 2.6.33: sched_yield of a fair task is a plain re-pick (sched_compat_yield = 0, kernel.ts).
-  const cfs = new CfsClass(ctx, { groups: bestEffortGroups(vmus), pick: 'cfs', yieldRule: 'repick' });
+  // 2.6.33: sched_yield of a fair task is a plain re-pick (sched_compat_yield = 0), and the periodic
+  // load balancer has that kernel's rules (kernel.ts).
+  const era = kernelFeatures(IRMOS_KERNEL, scenario.file, setup.paramsPointer);
+  const cfs = new CfsClass(ctx, { groups: bestEffortGroups(vmus), pick: 'cfs', yieldRule: era.fairYield, balance: era.fairBalance });
   for (const v of vmus) {
     for (const e of v.vcpus) {
       if (v.vmu.sla) irmos.admit(e, { priority: v.vmu.hostPriority ?? VCPU_PRIORITY, rr: false, group: v.vmu.id });
@@ -151,7 +156,7 @@ function buildIrmos(setup: HostSetup): HostBuild {
   return {
     classes: [irmos, cfs],
     mapping,
-    settings: { kernel: '2.6.33-irmos', admissionBound: p.admissionBound, migrateOnThrottle: p.migrateOnThrottle },
+    settings: { kernel: `${IRMOS_KERNEL}-irmos`, admissionBound: p.admissionBound, migrateOnThrottle: p.migrateOnThrottle },
   };
 }
 

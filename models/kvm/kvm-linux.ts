@@ -128,6 +128,7 @@ function buildStockLinux(variant: Variant, setup: HostSetup): HostBuild {
     delayDequeue: kernel.delayDequeue,
     baseSliceNs: kernel.baseSliceNs,
     yieldRule: kernel.fairYield,
+    balance: kernel.fairBalance,
   });
   const wantsDeadline = variant === 'deadline' || threads.some((t) => t.spec.policy.class === 'deadline');
   if (wantsDeadline && !kernel.schedDeadline) {
