@@ -64,7 +64,7 @@ export class Task {
   /** The guest scheduler of its VMU (null for a host thread). */
   guest: Guest | null = null;
   /** Guest-scheduler state (vruntime, RR quantum, queue order). */
-  guestSlot: GuestTaskState = { order: 0, vruntime: 0, rrLeftNs: 0 };
+  guestSlot: GuestTaskState = { order: 0, vruntime: 0, rrLeftNs: 0, newJobWhilePlaced: false };
   readonly stats = new TaskStats();
 
   constructor(
@@ -108,6 +108,13 @@ export interface GuestTaskState {
   order: number;
   vruntime: number;
   rrLeftNs: Ns;
+  /**
+   * The task moved on to a new job while still placed on its vCPU (its job completed and the next
+   * one was released or already queued in the same instant): the vCPU must be handed the task
+   * again even though the guest's choice did not change, so the new job's start is noted and its
+   * completion armed.
+   */
+  newJobWhilePlaced: boolean;
 }
 
 export type EntityOrigin =

@@ -65,10 +65,27 @@ export class Guest {
     // An I/O stage can hand a task new work in the instant its last job finished: it never left.
     if (this.runnable.includes(task)) return;
     const st = task.guestSlot;
+    // Blocked and woken again in one instant (a job completing at its successor's release): the
+    // guest will most likely pick it again for the vCPU it never left.
+    if (isPlaced(task)) st.newJobWhilePlaced = true;
     st.order = this.orderCounter++;
     if (this.kind === 'fair') st.vruntime = Math.max(st.vruntime, this.minVruntime - this.tickNs);
     if (task.spec.policy.class === 'rr' && st.rrLeftNs <= 0) st.rrLeftNs = RR_QUANTUM_NS;
     this.runnable.push(task);
+    this.markDirty();
+  }
+
+  /**
+   * The task's job completed and its next job was already queued: it goes on without blocking
+   * (a late periodic task), but the guest decides again — under EDF the new job's later deadline
+   * may lose to another task's.
+   */
+  nextJob(task: Task): void {
+    const st = task.guestSlot;
+    st.newJobWhilePlaced = true;
+    // SCHED_DEADLINE re-queues a task whose deadline moved behind the equal deadlines already
+    // queued (enqueue_dl_entity after replenishment); a FIFO task keeps its place in its list.
+    if (this.kind === 'edf') st.order = this.orderCounter++;
     this.markDirty();
   }
 
@@ -128,7 +145,7 @@ export class Guest {
         chosen.set(v, other);
       }
     }
-    const changed = this.vcpus.filter((v) => v.task !== (chosen.get(v) ?? null));
+    const changed = this.vcpus.filter((v) => needsAssign(v, chosen.get(v) ?? null));
     for (const v of changed) this.host.assign(v, chosen.get(v) ?? null);
   }
 
@@ -139,7 +156,7 @@ export class Guest {
     for (const t of this.runnable) if (best === null || compare(t, best) < 0) best = t;
     if (this.kind === 'fair' && best !== null) this.minVruntime = best.guestSlot.vruntime;
     const v = this.vcpus[0];
-    if (v.task !== best) this.host.assign(v, best);
+    if (needsAssign(v, best)) this.host.assign(v, best);
   }
 
   /** Find `task` a vCPU, moving already chosen tasks along an augmenting path if needed. */
@@ -175,6 +192,18 @@ export class Guest {
         return (a, b) => a.guestSlot.vruntime - b.guestSlot.vruntime || a.guestSlot.order - b.guestSlot.order;
     }
   }
+}
+
+function isPlaced(task: Task): boolean {
+  return task.runner !== null && task.runner.task === task;
+}
+
+/** A vCPU is handed `task` when its task changes, or when its task moved on to a new job in place. */
+function needsAssign(v: HostEntity, task: Task | null): boolean {
+  if (task === null) return v.task !== null;
+  const renewed = task.guestSlot.newJobWhilePlaced;
+  task.guestSlot.newJobWhilePlaced = false;
+  return renewed || v.task !== task;
 }
 
 function vcpuIndex(v: HostEntity): number {

@@ -323,9 +323,12 @@ export class Simulator implements IoEngine, ReleaseTarget {
     if (yielded) this.hostYield(host, e!);
     if (task.hasJob) {
       if (yielded) return; // its next job starts when the re-pick gives it a CPU again
+      this.dirtyHosts.add(host);
+      // A guest decides again whether its task keeps the vCPU for the next job; a host thread
+      // simply goes on.
+      if (task.guest !== null) return task.guest.nextJob(task);
       this.noteStart(task, p);
       p.needsRefresh = true;
-      this.dirtyHosts.add(host);
       return;
     }
     if (task.guest !== null) {
