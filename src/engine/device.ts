@@ -2,7 +2,7 @@
 // the NIC and wire). Deliberately small: the OSD/IXB QoS machinery (throttling, mClock, EDF device
 // queues, token buckets) grows behind this interface.
 
-import type { Ns } from '../scenario/types.js';
+import type { Ns } from './system.js';
 import { EventPhase, type EventQueue, type Timer } from './event-queue.js';
 
 export interface Device {

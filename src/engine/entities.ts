@@ -3,7 +3,7 @@
 // Policies keep their own per-entity state in `slot`, as Linux's sched_entity/sched_dl_entity and
 // Xen's per-vCPU scheduler private data do.
 
-import type { HostThreadSpec, Ns, TaskSpec, VmuSpec } from '../scenario/types.js';
+import type { HostThreadSpec, Ns, TaskSpec, VmuSpec } from './system.js';
 import { LatencyHistogram } from '../metrics/histogram.js';
 import type { SchedClass } from './policy.js';
 import type { Guest } from './guest.js';
@@ -18,12 +18,12 @@ export interface Job {
   started: boolean;
   /** Released after warm-up: counted in the metrics. */
   measured: boolean;
-  /** ADDED for the rt-app bridge: when the job first executed (set with `started`; rt-app logs). */
+  /** When the job first executed (set with `started`): wall-clock jobs end relative to it. */
   firstRunAt?: Ns;
-  /** ADDED for the rt-app bridge: a wall-clock job (rt-app `runtime`) ends this long after `firstRunAt`. */
+  /** A wall-clock job (a busy-wait until a time, rt-app `runtime`) ends this long after `firstRunAt`, however long it was pre-empted. */
   wallNs?: Ns;
   /**
-   * ADDED for rt-app `yield`: sched_yield calls its thread makes, once it has a CPU, before this
+   * sched_yield calls its thread makes, once it has a CPU, before this
    * job's work starts (src/engine/program.ts); the job counts as started only after them.
    */
   yields?: number;

@@ -6,7 +6,7 @@
 // Same-instant order is decided here, once: lower `phase` first, then insertion order. The phases
 // are listed in EventPhase; the simulator's reschedule pass runs after every event of an instant.
 
-import type { Ns } from '../scenario/types.js';
+import type { Ns } from './system.js';
 
 /** Order of events that fall on the same nanosecond. */
 export const EventPhase = {

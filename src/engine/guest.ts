@@ -13,7 +13,7 @@
 //   (CFS-like: vruntime += exec·1024/weight; a waking task is placed no earlier than the smallest
 //   vruntime minus one tick, GENTLE_FAIR_SLEEPERS-style; linux-irmos.md §6.1).
 
-import type { GuestSchedulerKind, Ns } from '../scenario/types.js';
+import type { GuestSchedulerKind, Ns } from './system.js';
 import type { HostEntity, Task } from './entities.js';
 
 const RR_QUANTUM_NS = 100_000_000;

@@ -5,7 +5,7 @@
 // (xen.md §7.2; linux-irmos.md §7.2). Notifications coalesce for free: a service task that already
 // has queued work is runnable and needs no new wake-up.
 
-import type { IoLoadSpec, Ns, VmuSpec } from '../scenario/types.js';
+import type { IoLoadSpec, Ns, VmuSpec } from './system.js';
 import { LatencyHistogram } from '../metrics/histogram.js';
 import type { Device } from './device.js';
 import { EventPhase, type EventQueue } from './event-queue.js';

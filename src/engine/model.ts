@@ -3,7 +3,7 @@
 // §5.3.2) onto its native parameters, places every host entity in one of its scheduling classes,
 // and says how it did so. It never touches time or dispatching: that is the engine's.
 
-import type { HostSpec, HostThreadSpec, IoLoadSpec, Scenario, VmuSpec } from '../scenario/types.js';
+import type { HostSpec, HostThreadSpec, IoLoadSpec, SystemSpec, VmuSpec } from './system.js';
 import type { HostEntity } from './entities.js';
 import type { IoStage } from './io.js';
 import type { PolicyContext, SchedClass } from './policy.js';
@@ -12,7 +12,7 @@ export type { IoStage } from './io.js';
 
 /** What a model sees before any entity exists. */
 export interface PrepareSetup {
-  scenario: Scenario;
+  scenario: SystemSpec;
   host: HostSpec;
   params: Record<string, unknown>;
   paramsPointer: string;
@@ -34,7 +34,7 @@ export interface SlaMappingRow {
 }
 
 export interface HostSetup {
-  scenario: Scenario;
+  scenario: SystemSpec;
   host: HostSpec;
   /** The domains and threads on this PH (the model's prepare(), or the scenario's). */
   population: HostPopulation;

@@ -25,7 +25,7 @@
 //   The engine has settled cpu; after the hook it takes e off cpu (stopped()) and re-picks it, as
 //   schedule() does; e stays runnable. Without the hook a yield is only that re-pick.
 
-import type { Ns } from '../scenario/types.js';
+import type { Ns } from './system.js';
 import type { EventPhase, Timer } from './event-queue.js';
 import type { HostEntity } from './entities.js';
 

@@ -1,4 +1,4 @@
-// Closed-loop job programs (ADDED for the rt-app bridge, src/rtapp): a thread that runs, sleeps and
+// Closed-loop job programs (how rt-app threads behave, src/rtapp): a thread that runs, sleeps and
 // waits on periodic timers in a fixed order, so each release depends on when its previous job
 // completed — which no open-loop arrival law (periodic, sporadic, …) can express. The semantics are
 // rt-app's run_event() and thread_body() (rt-app 1.0 src/rt-app.c; peers-and-rt-app.md §5a):
@@ -21,7 +21,7 @@
 // The clock also records each iteration (one pass over a phase's steps: one rt-app log row) so the
 // log exporter (src/rtapp/logs.ts) rebuilds slack and wu_lat from the same interpretation.
 
-import type { JobProgram, Ns, ProgramStep } from '../scenario/types.js';
+import type { JobProgram, Ns, ProgramStep } from './system.js';
 
 export interface ProgramJob {
   /** 0, 1, 2… in release order (jobs of a task complete in this order). */

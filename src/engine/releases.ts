@@ -3,7 +3,7 @@
 // next job is released when the current one completes (program.ts). The simulator owns what a
 // released job does (queueing, waking); this module owns when jobs appear and what they ask for.
 
-import type { JobProgram, Ns, Scenario } from '../scenario/types.js';
+import type { JobProgram, Ns, SystemSpec } from './system.js';
 import type { Job, Task } from './entities.js';
 import { EventPhase, type EventQueue, type Timer } from './event-queue.js';
 import { ProgramClock, type ProgramJob } from './program.js';
@@ -13,7 +13,7 @@ import { DemandSampler, ReleaseClock } from './workload.js';
 /** What the release side needs from the simulator. */
 export interface ReleaseTarget {
   readonly now: Ns;
-  readonly scenario: Scenario;
+  readonly scenario: SystemSpec;
   readonly queue: EventQueue;
   /** Queue a released job; `onCpu`: the thread is still running, so it goes on without a wake-up. */
   accept(task: Task, job: Job, onCpu: boolean): void;
@@ -38,7 +38,7 @@ export function newJob(task: Task, now: Ns, demand: Ns, warmupNs: Ns, fromProgra
 export class TaskReleases {
   private readonly demand: DemandSampler;
   private readonly clock: ReleaseClock;
-  /** ADDED for the rt-app bridge: set for `program` arrivals. */
+  /** Set for `program` arrivals. */
   private program: ProgramClock | null = null;
   private programTimer: Timer | null = null;
   /** The program job the timer will release. */

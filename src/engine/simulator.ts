@@ -7,7 +7,7 @@
 // rescheduling is re-picked once, then completion timers of changed pCPUs are re-armed. Anything
 // that pass arms at the same instant is handled before time advances.
 
-import type { HostSpec, Ns, Scenario, VmuSpec } from '../scenario/types.js';
+import type { HostSpec, Ns, SystemSpec, VmuSpec } from './system.js';
 import { EventPhase, EventQueue, Timer } from './event-queue.js';
 import { HostEntity, Task, type Job } from './entities.js';
 import { Guest, type GuestHost } from './guest.js';
@@ -39,7 +39,7 @@ export interface SimObserver {
   release?(now: Ns, task: Task, job: Job): void;
   /** A policy event on host `host` (see PolicyContext.note). */
   policy?(now: Ns, host: string, kind: string, cpu: number, entity: HostEntity | null): void;
-  /** ADDED for schedule traces (src/trace): the guest places `task` (or nothing) on vCPU `vcpu`. */
+  /** The guest places `task` (or nothing) on vCPU `vcpu`. */
   assign?(now: Ns, host: string, vcpu: HostEntity, task: Task | null): void;
 }
 
@@ -91,7 +91,7 @@ export class Simulator implements IoEngine, ReleaseTarget {
   readonly seed: number;
 
   constructor(
-    readonly scenario: Scenario,
+    readonly scenario: SystemSpec,
     readonly model: HypervisorModel,
     options: SimulateOptions = {},
   ) {
@@ -239,7 +239,7 @@ export class Simulator implements IoEngine, ReleaseTarget {
   inject(task: Task, demandNs: Ns, onDone: (now: Ns) => void): void {
     const job = newJob(task, this.now, demandNs, this.scenario.warmupNs);
     job.onDone = onDone;
-    this.accept(task, job, false); // ADDED for schedule traces: injected jobs are releases too
+    this.accept(task, job, false); // an injected job is a release like any other (observers see it)
   }
 
   /** A released job joins its task's queue; the task wakes if it had none (ReleaseTarget). */
@@ -318,7 +318,7 @@ export class Simulator implements IoEngine, ReleaseTarget {
       return;
     }
     this.finishJob(task, job);
-    // ADDED for the rt-app bridge (no-op otherwise); a `yield` right after the run happens on this CPU.
+    // A program may go on with sched_yield right after this run: that happens on this CPU.
     const yielded = this.runtimes.get(task)!.releases.completed();
     if (yielded) this.hostYield(host, e!);
     if (task.hasJob) {
@@ -397,7 +397,7 @@ export class Simulator implements IoEngine, ReleaseTarget {
   }
 
   /**
-   * ADDED for rt-app `yield`: the running host entity `e` calls sched_yield (do_sched_yield): its
+   * The running host entity `e` calls sched_yield (do_sched_yield): its
    * class's yield hook, then it leaves its CPU and the CPU is re-picked (schedule()); it stays runnable.
    */
   private hostYield(host: HostState, e: HostEntity): void {
@@ -430,7 +430,7 @@ export class Simulator implements IoEngine, ReleaseTarget {
       if (old.runner === v) old.runner = null;
     }
     v.task = task;
-    this.observer?.assign?.(this.now, host.spec.id, v, task); // ADDED for schedule traces (src/trace)
+    this.observer?.assign?.(this.now, host.spec.id, v, task);
     if (task !== null) {
       task.runner = v;
       if (p !== null) this.noteStart(task, p);
@@ -515,7 +515,7 @@ export class Simulator implements IoEngine, ReleaseTarget {
     p.segmentStart = this.now;
     p.needsRefresh = true;
     this.observer?.dispatch?.(this.now, host.spec.id, p.index, next);
-    // ADDED for rt-app `yield`: a thread that reached sched_yield off its CPU makes the call now.
+    // A thread that reached sched_yield while off its CPU makes the call once it is dispatched.
     const job = next?.task?.currentJob;
     if (job?.yields !== undefined && job.yields > 0) {
       job.yields--;
@@ -546,14 +546,14 @@ export class Simulator implements IoEngine, ReleaseTarget {
     const processor = task.guest !== null ? vcpuIndexOf(task.runner) : p.index;
     if (task.lastProcessor >= 0 && task.lastProcessor !== processor) task.stats.migrations++;
     task.lastProcessor = processor;
-    if (job.yields !== undefined && job.yields > 0) return; // ADDED for rt-app `yield`: the job starts after them
+    if (job.yields !== undefined && job.yields > 0) return; // the job's work starts after its yields
     const at = Math.max(this.now, p.overheadUntil);
     if (!job.started) {
       job.started = true;
       job.firstRunAt = at;
       if (job.measured) task.stats.wakeup.record(at - job.release);
     }
-    // ADDED for the rt-app bridge: a wall-clock job (rt-app `runtime`) ends wallNs after its first
+    // A wall-clock job ends wallNs after its first
     // run however long it was pre-empted, so whenever it (re)starts only the wall time left remains.
     if (job.wallNs !== undefined) job.remaining = Math.max(0, job.firstRunAt! + job.wallNs - at);
   }

@@ -1,7 +1,7 @@
 // Turns a task's arrival law and demand distribution into concrete release instants and job
 // demands (integer ns), drawing from the task's own random stream.
 
-import type { Arrival, ExecDist, Ns } from '../scenario/types.js';
+import type { Arrival, ExecDist, Ns } from './system.js';
 import type { Rng } from './rng.js';
 
 /** Demand of the next job. Always >= 1 ns so a job is never free. */
@@ -69,7 +69,7 @@ export class ReleaseClock {
       case 'busy':
         return k === 0 ? a.offset : Infinity;
       case 'program':
-        return Infinity; // ADDED for the rt-app bridge: released by the simulator's startProgram, never by this clock
+        return Infinity; // a program releases its own jobs (releases.ts), never this clock
       case 'external':
         return Infinity; // I/O service stages: the engine injects their jobs
     }

@@ -19,7 +19,7 @@ export function arrivalText(a: Scenario['vmus'][number]['tasks'][number]['arriva
       return 'busy loop';
     case 'external':
       return 'I/O service (jobs injected by the I/O path)';
-    case 'program': // ADDED for the rt-app bridge (src/rtapp)
+    case 'program': // an rt-app-style thread (src/rtapp)
       return `rt-app program, ${a.program.phases.length} phase(s)`;
   }
 }

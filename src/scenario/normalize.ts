@@ -132,7 +132,7 @@ function normalizeVmu(raw: RawVmu, pointer: string, { vmuIds, taskIds, findHost,
   return vmu;
 }
 
-/** ADDED for `hvsim isolation`: a factor with mode scale, none with mode busy. */
+/** For `hvsim isolation`: a factor with mode scale, none with mode busy. */
 function normalizeMisbehaviour(raw: NonNullable<RawVmu['aggressor']>, pointer: string, check: Checker): Misbehaviour {
   if (raw.mode === 'busy') {
     if (raw.factor !== undefined) check.fail(`${pointer}/factor`, 'no factor with mode "busy" (a factor goes with mode "scale")', describeValue(raw.factor));

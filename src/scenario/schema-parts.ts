@@ -137,7 +137,7 @@ export function taskSchema<const Extra extends object, const Required extends re
         },
       },
       {
-        // ADDED for the rt-app bridge: the file form of a JobProgram (src/scenario/program.ts), so
+        // The file form of a JobProgram (src/scenario/program.ts), so
         // `hvsim import rtapp --json` output loads back. Field names follow the in-memory type.
         type: 'object',
         title: 'Program (rt-app thread)',

@@ -1,166 +1,29 @@
-// The resolved scenario: what the loader hands the engine after schema validation, unit parsing,
-// defaulting and semantic checks. Every time is an integer number of nanoseconds; every id is
-// unique in its kind. The raw (on-disk) shape is described by schema/scenario.schema.json.
+// The resolved scenario: what the loader builds after schema validation, unit parsing, defaulting
+// and semantic checks. The system it describes is the engine's SystemSpec (src/engine/system.ts);
+// a scenario adds what experiments and reports need: its name and question, the models to run,
+// expectations, figures, aggressors. The raw (on-disk) shape is schema/scenario.schema.json.
 
-/** Integer nanoseconds. */
-export type Ns = number;
+import type { Ns, SystemSpec, VmuSpec } from '../engine/system.js';
 
-/** Distribution of a job's execution demand (ns). */
-export type ExecDist =
-  | { kind: 'constant'; value: Ns }
-  | { kind: 'uniform'; min: Ns; max: Ns }
-  /** Normal(mean, sd) redrawn until it falls in [min, max]. */
-  | { kind: 'truncnormal'; mean: Ns; sd: Ns; min: Ns; max: Ns }
-  /** Values used in order, cycling: a recorded per-frame demand trace. */
-  | { kind: 'trace'; values: Ns[] };
+export type {
+  Arrival, ExecDist, GuestSchedulerKind, HostSpec, HostThreadSpec, IoLoadSpec, JobProgram, Ns, Policy, ProgramPhase,
+  ProgramStep, Sla, SystemSpec, TaskSpec,
+} from '../engine/system.js';
 
-/** When jobs arrive. */
-export type Arrival =
-  /** Job k is released at offset + k·period (+ a uniform jitter in [0, jitter]). */
-  | { kind: 'periodic'; period: Ns; offset: Ns; jitter: Ns }
-  /** Inter-arrival = minInterArrival + an exponential extra of mean `extraMean` (0: strictly periodic). */
-  | { kind: 'sporadic'; minInterArrival: Ns; extraMean: Ns; offset: Ns }
-  /** Request/response server: Poisson arrivals at `ratePerSec`. */
-  | { kind: 'poisson'; ratePerSec: number; offset: Ns }
-  /** Explicit release instants (absolute, ns since start), in increasing order. */
-  | { kind: 'trace'; times: Ns[] }
-  /** Busy loop: one job of unbounded demand released at `offset` (the buggy VMU). */
-  | { kind: 'busy'; offset: Ns }
-  /** No releases of its own: jobs are injected by the engine (I/O service stages: dom0 backends, vhost). */
-  | { kind: 'external' }
-  /**
-   * ADDED for the rt-app bridge (src/rtapp): a closed-loop program of runs, sleeps and periodic
-   * timers (src/engine/program.ts). Each run is one job whose demand comes from the program (the
-   * task's `exec` is ignored); the next release depends on when the previous job completed.
-   */
-  | { kind: 'program'; program: JobProgram };
-
-/**
- * A thread's program, rt-app style: `phases` in order, each repeated `loop` times (-1: forever), the
- * whole list repeated `loop` times (-1: forever). Semantics: src/engine/program.ts.
- */
-export interface JobProgram {
-  /** Start of the program (rt-app `delay`); timers lay their first grid point `period` after it. */
-  offset: Ns;
-  loop: number;
-  phases: ProgramPhase[];
-  /** Number of timers the steps refer to (ProgramStep.timer is an index below this). */
-  timers: number;
-  /** Timer names (rt-app `ref`) by index, for scenario files and messages; absent: "unique", "unique1", …. */
-  timerRefs?: string[];
-  /** Added to every sleep and timer wake-up (hrtimer slack: 50 µs for SCHED_OTHER, 0 for RT/DL). */
-  wakeDelayNs: Ns;
-}
-
-export interface ProgramPhase {
-  loop: number;
-  steps: ProgramStep[];
-}
-
-export type ProgramStep =
-  /** CPU work: one job of demand `ns` (`wall`: a wall-clock busy loop, rt-app `runtime`, ends `ns` after it first ran). */
-  | { kind: 'run'; ns: Ns; wall: boolean }
-  /** Relative sleep from the moment the step starts. */
-  | { kind: 'sleep'; ns: Ns }
-  /** Wait for the next expiry of periodic timer `timer`; `relative`: rebase the grid after an overrun. */
-  | { kind: 'timer'; timer: number; period: Ns; relative: boolean }
-  /** sched_yield (rt-app `yield`): the thread gives up its CPU once, then goes on at once. */
-  | { kind: 'yield' };
-
-/** POSIX / Linux scheduling policy of a task or host thread. */
-export type Policy =
-  | { class: 'fifo'; priority: number }
-  | { class: 'rr'; priority: number }
-  | { class: 'deadline'; runtime: Ns; deadline: Ns; period: Ns }
-  | { class: 'fair'; nice: number };
-
-export interface TaskSpec {
-  /** Unique among all tasks and host threads of the scenario. */
-  id: string;
-  arrival: Arrival;
-  /** Demand per job; ignored for busy loops. */
-  exec: ExecDist;
-  /** Relative deadline; defaults to the period (or min inter-arrival), else none (Infinity). */
-  deadline: Ns;
-  /** Scheduling policy inside the guest (tasks in a VMU) or on the host (host threads). */
-  policy: Policy;
-  /** Allowed processors: vCPU indices inside a VMU, pCPU indices for a host thread. */
-  affinity: number[];
-}
-
-/** The abstract technical SLA of a VMU (seed deliverable §5.3.2): per vCPU. */
-export interface Sla {
-  budget: Ns;
-  period: Ns;
-  deadline: Ns;
-}
-
-export type GuestSchedulerKind = 'fifo' | 'edf' | 'fair';
-
-export interface VmuSpec {
-  id: string;
-  host: string;
-  vcpus: number;
-  /** pCPUs the VMU's threads may run on. */
-  affinity: number[];
-  /** pCPUs its vCPUs prefer (Xen soft affinity, `cpus_soft`); absent: no preference. */
-  softAffinity?: number[];
-  /** Absent: a best-effort VMU with no reservation. */
-  sla?: Sla;
-  guest: { scheduler: GuestSchedulerKind; tickNs: Ns };
-  /** Optional host-side priority of the vCPU threads, for models that schedule them by priority. */
-  hostPriority?: number;
-  /** CPU weight (cgroup shares / Xen weight) for proportional-share models; default 1024. */
-  weight: number;
-  tasks: TaskSpec[];
-  /** Network and disk loads whose requests cross the host's I/O path (dom0 backends, vhost, iothreads). */
-  io: IoLoadSpec[];
-  /** Pin vCPU i to pCPU affinity[i] (Xen's dom0_vcpus_pin); set by models for the domains they add. */
-  pinVcpus?: boolean;
-  /** ADDED for `hvsim isolation` (src/isolation): marks an aggressor and how it misbehaves; ignored by runs. */
+/** A VMU as a scenario describes it: the engine's VMU, plus how it misbehaves in `hvsim isolation`. */
+export interface ScenarioVmu extends VmuSpec {
+  /** Marks an aggressor for `hvsim isolation` (src/isolation) and how it misbehaves; ignored by runs. */
   aggressor?: Misbehaviour;
 }
+
+/** Kept under its old name: every VMU of a scenario. */
+export type { ScenarioVmu as VmuSpec };
 
 /**
  * How an aggressor VMU misbehaves in `hvsim isolation`: `busy` adds an infinite loop on each of its
  * vCPUs; `scale` multiplies every job demand of its tasks by `factor`.
  */
 export type Misbehaviour = { mode: 'busy' } | { mode: 'scale'; factor: number };
-
-/**
- * An I/O load of a VMU. `net`: a request arrives from the wire, is handled by the guest, and the
- * response leaves through the wire; `disk`: the guest issues a read, the device serves it, and the
- * guest consumes the data. Each model says which host entities the request crosses (its ioPath).
- */
-export interface IoLoadSpec {
-  /** Unique across tasks, host threads and I/O loads: its guest handler task carries this id. */
-  id: string;
-  kind: 'net' | 'disk';
-  arrival: Arrival;
-  /** Guest CPU per request: the application's work plus the frontend driver's. */
-  compute: ExecDist;
-  /** Device service time (disk) or wire/NIC time (net) per request. */
-  deviceNs: Ns;
-  /** End-to-end latency bound per request (Infinity: none). */
-  deadline: Ns;
-  /** Guest SCHED_FIFO priority of the handler thread. */
-  priority: number;
-}
-
-export interface HostThreadSpec extends TaskSpec {
-  host: string;
-  /** Set by KVM models on the vhost/iothread they add for a VMU's I/O (its id). */
-  ioThreadOf?: string;
-}
-
-export interface HostSpec {
-  id: string;
-  cpus: number;
-  /** Engine overheads, documented in README. */
-  contextSwitchNs: Ns;
-  /** Scheduler tick (1/HZ). */
-  tickNs: Ns;
-}
 
 export interface ModelRequest {
   /** Registry name, e.g. `kvm-irmos`. */
@@ -201,22 +64,14 @@ export type FigureRequest =
       pointer: string;
     };
 
-export interface Scenario {
+export interface Scenario extends SystemSpec {
   name: string;
   description: string;
   /** The question the experiment answers (report heading); '' when the file gives none. */
   question?: string;
   /** Extra report figures; absent or empty: none. */
   figures?: FigureRequest[];
-  /** File the scenario came from (for messages); '<memory>' for programmatic scenarios. */
-  file: string;
-  durationNs: Ns;
-  /** Metrics ignore jobs released before this instant. */
-  warmupNs: Ns;
-  seed: number;
-  hosts: HostSpec[];
-  vmus: VmuSpec[];
-  hostThreads: HostThreadSpec[];
+  vmus: ScenarioVmu[];
   models: ModelRequest[];
   expectations: Expectation[];
 }
