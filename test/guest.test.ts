@@ -2,6 +2,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Guest, type GuestHost } from '../src/engine/guest.js';
+import { GUEST_POLICIES } from '../src/engine/guest-policy.js';
 import { HostEntity, Task } from '../src/engine/entities.js';
 import type { VmuSpec } from '../src/scenario/types.js';
 import { ms, task, vmu } from './helpers/scenario.js';
@@ -19,7 +20,7 @@ function guestWith(vcpuCount: number, specs: { prio: number; affinity: number[] 
       if (t) t.runner = v;
     },
   };
-  const guest = new Guest('fifo', vcpus, ms(4), host);
+  const guest = new Guest(GUEST_POLICIES.fifo.create([], ms(4)), vcpus, ms(4), host);
   const tasks = specs.map((x, i) => {
     const t = new Task(task(`t${i}`, ms(1), ms(10), { policy: { class: 'fifo', priority: x.prio }, affinity: x.affinity }), spec);
     t.pushJob({ release: 0, deadline: ms(10), demand: ms(1), remaining: ms(1), started: false, measured: true });

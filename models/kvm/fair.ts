@@ -63,7 +63,7 @@
 
 import type { Ns } from '../../src/scenario/types.js';
 import type { HostEntity } from '../../src/engine/entities.js';
-import { niceWeight } from '../../src/engine/guest.js';
+import { niceWeight } from '../../src/engine/guest-policies/fair.js';
 import type { PolicyContext, SchedClass, ServedClass } from '../../src/engine/policy.js';
 import { CfsBandwidth, type BandwidthHost } from './fair-bandwidth.js';
 import { FairBalancer, NEWEST_FAIR_BALANCE, type FairBalanceFeatures } from './fair-balance.js';

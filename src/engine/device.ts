@@ -1,53 +1,77 @@
-// A device behind the I/O path: a single FIFO server with a per-request service time (a disk, or
-// the NIC and wire). Deliberately small: the OSD/IXB QoS machinery (throttling, mClock, EDF device
-// queues, token buckets) grows behind this interface.
+// A device or link behind the I/O path: a server with `units` requests in service at once (a disk
+// has one, an SSD several parallel units) and a queueing discipline (qdisc.ts) that decides which
+// queued request starts next. The server owns time and accounting — when a request starts, how long
+// it takes, what it finished — as the engine does for CPUs; the discipline only chooses.
 
 import type { Ns } from './system.js';
 import { EventPhase, type EventQueue, type Timer } from './event-queue.js';
+import type { QueueDiscipline, QueuedRequest } from './qdisc.js';
 
 export interface Device {
   /** Queue a request needing `serviceNs`; `done` runs when it has been served. */
   submit(now: Ns, serviceNs: Ns, done: (now: Ns) => void): void;
 }
 
-export class FifoDevice implements Device {
-  private readonly waiting: { serviceNs: Ns; done: (now: Ns) => void }[] = [];
-  private head = 0;
-  private inService: ((now: Ns) => void) | null = null;
-  private readonly timer: Timer;
-  /** Requests served (for results). */
+/** A request as the server queues it: what the discipline sees plus whom to tell when it is done. */
+export interface ServedRequest extends QueuedRequest {
+  readonly done: (now: Ns) => void;
+}
+
+export class DeviceServer implements Device {
+  /** Requests finished, dropped by the discipline, and time spent serving (for results). */
   served = 0;
+  dropped = 0;
   busyNs = 0;
+  private readonly inService: (ServedRequest | null)[];
+  private readonly finishTimers: Timer[];
+  /** Asks the discipline again when it said "not before t". */
+  private readonly retry: Timer;
 
   constructor(
     readonly id: string,
+    private readonly discipline: QueueDiscipline<ServedRequest>,
     queue: EventQueue,
+    units = 1,
   ) {
-    this.timer = queue.timer(EventPhase.completion, (now) => this.finish(now));
+    this.inService = Array.from({ length: units }, () => null);
+    this.finishTimers = this.inService.map((_, unit) => queue.timer(EventPhase.completion, (now) => this.finish(unit, now)));
+    this.retry = queue.timer(EventPhase.completion, (now) => this.startWhatMay(now));
   }
 
   submit(now: Ns, serviceNs: Ns, done: (now: Ns) => void): void {
-    this.waiting.push({ serviceNs, done });
-    if (this.inService === null) this.startNext(now);
+    this.enqueue({ flow: this.id, serviceNs, bytes: 0, arrivalNs: now, deadlineNs: Infinity, done }, now);
   }
 
-  private startNext(now: Ns): void {
-    if (this.head === this.waiting.length) {
-      this.waiting.length = 0;
-      this.head = 0;
+  enqueue(request: ServedRequest, now: Ns): void {
+    if (!this.discipline.enqueue(request, now)) {
+      this.dropped++;
       return;
     }
-    const next = this.waiting[this.head++];
-    this.inService = next.done;
-    this.busyNs += next.serviceNs;
-    this.timer.arm(now + next.serviceNs);
+    this.startWhatMay(now);
   }
 
-  private finish(now: Ns): void {
-    const done = this.inService!;
-    this.inService = null;
+  /** Fill free units with what the discipline lets start now. */
+  private startWhatMay(now: Ns): void {
+    for (let unit = 0; unit < this.inService.length; unit++) {
+      if (this.inService[unit] !== null) continue;
+      const next = this.discipline.dequeue(now);
+      if (next.kind === 'idle') return;
+      if (next.kind === 'wait') {
+        this.retry.arm(next.at);
+        return;
+      }
+      this.inService[unit] = next.request;
+      this.busyNs += next.request.serviceNs;
+      this.finishTimers[unit].arm(now + next.request.serviceNs);
+    }
+  }
+
+  private finish(unit: number, now: Ns): void {
+    const request = this.inService[unit]!;
+    this.inService[unit] = null;
     this.served++;
-    this.startNext(now);
-    done(now);
+    this.discipline.completed?.(request, now);
+    this.startWhatMay(now);
+    request.done(now);
   }
 }

@@ -63,8 +63,10 @@ export class Task {
   lastProcessor = -1;
   /** The guest scheduler of its VMU (null for a host thread). */
   guest: Guest | null = null;
-  /** Guest-scheduler state (vruntime, RR quantum, queue order). */
-  guestSlot: GuestTaskState = { order: 0, vruntime: 0, rrLeftNs: 0, newJobWhilePlaced: false };
+  /** The guest machinery's state of the task (queue order, re-placement). */
+  guestSlot: GuestTaskState = { order: 0, newJobWhilePlaced: false };
+  /** The guest policy's own state of the task (each policy file has its typed accessor). */
+  guestPolicyState: unknown = undefined;
   readonly stats = new TaskStats();
 
   constructor(
@@ -106,8 +108,6 @@ export class Task {
 export interface GuestTaskState {
   /** FIFO order among equals (smaller = queued earlier). */
   order: number;
-  vruntime: number;
-  rrLeftNs: Ns;
   /**
    * The task moved on to a new job while still placed on its vCPU (its job completed and the next
    * one was released or already queued in the same instant): the vCPU must be handed the task

@@ -11,8 +11,10 @@ import type { HostSpec, Ns, SystemSpec, VmuSpec } from './system.js';
 import { EventPhase, EventQueue, Timer } from './event-queue.js';
 import { HostEntity, Task, type Job } from './entities.js';
 import { Guest, type GuestHost } from './guest.js';
+import { GUEST_POLICIES } from './guest-policy.js';
 import type { HostBuild, HypervisorModel, PrepareSetup } from './model.js';
-import { FifoDevice } from './device.js';
+import { DeviceServer, type ServedRequest } from './device.js';
+import { QDISCS } from './qdisc.js';
 import { IoLoadRun, type IoEngine } from './io.js';
 import { ClassStack, type PolicyContext } from './policy.js';
 import { Rng } from './rng.js';
@@ -156,7 +158,8 @@ export class Simulator implements IoEngine, ReleaseTarget {
           ),
       );
       host.entities.push(...vcpus);
-      const guest = new Guest(vmu.guest.scheduler, vcpus, vmu.guest.tickNs, this.guestHost(host));
+      const policy = GUEST_POLICIES[vmu.guest.scheduler].create(vmu.tasks, vmu.guest.tickNs);
+      const guest = new Guest(policy, vcpus, vmu.guest.tickNs, this.guestHost(host));
       host.guests.push(guest);
       for (const spec of vmu.tasks) this.addTask(new Task(spec, vmu), rngFor(spec.id), host, guest);
     }
@@ -195,8 +198,7 @@ export class Simulator implements IoEngine, ReleaseTarget {
     }
     for (const guest of host.guests) {
       // Guest ticks only where a guest decision depends on elapsed time: fair re-balancing, RR quanta.
-      const vmu = (guest.vcpus[0].origin as { vmu: VmuSpec }).vmu;
-      if (guest.kind !== 'fair' && !vmu.tasks.some((t) => t.policy.class === 'rr')) continue;
+      if (!guest.policy.ticks) continue;
       const guestTick = this.queue.timer(EventPhase.tick, (now) => {
         guest.tick();
         if (guest.dirty) this.dirtyHosts.add(host);
@@ -210,10 +212,13 @@ export class Simulator implements IoEngine, ReleaseTarget {
   /** One request stream per I/O load, along the path the model describes (guest-only by default). */
   private buildIo(host: HostState, vmus: VmuSpec[], prepare: PrepareSetup): void {
     const tasks = new Map(this.tasks.filter((t) => this.runtimes.get(t)!.host === host).map((t) => [t.id, t]));
-    const devices = new Map<string, FifoDevice>();
+    const devices = new Map<string, DeviceServer>();
     const deviceOf = (kind: 'net' | 'disk') => {
       let d = devices.get(kind);
-      if (!d) devices.set(kind, (d = new FifoDevice(`${host.spec.id}/${kind}`, this.queue)));
+      if (!d) {
+        const id = `${host.spec.id}/${kind}`;
+        devices.set(kind, (d = new DeviceServer(id, QDISCS.fifo.create<ServedRequest>({}), this.queue)));
+      }
       return d;
     };
     for (const vmu of vmus) {

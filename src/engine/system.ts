@@ -3,6 +3,8 @@
 // (its resolved Scenario extends SystemSpec) and so can any other front end. Every time is an
 // integer number of nanoseconds; every id is unique in its kind.
 
+import type { GuestPolicyName } from './guest-policy.js';
+
 /** Integer nanoseconds. */
 export type Ns = number;
 
@@ -96,7 +98,8 @@ export interface Sla {
   deadline: Ns;
 }
 
-export type GuestSchedulerKind = 'fifo' | 'edf' | 'fair';
+/** A guest policy's name: a key of GUEST_POLICIES (src/engine/guest-policy.ts). */
+export type GuestSchedulerKind = GuestPolicyName;
 
 export interface VmuSpec {
   id: string;

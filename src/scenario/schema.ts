@@ -7,6 +7,7 @@
 // Shape constraints that json-schema-to-ts cannot type within its depth limit (the rate/arrivals
 // choice, min/max of an expectation) are written as if/then/else, which it ignores.
 
+import { GUEST_POLICY_NAMES } from '../engine/guest-policy.js';
 import type { FromSchema } from 'json-schema-to-ts';
 import { DURATION_PATTERN, RATE_PATTERN } from './units.js';
 import { dur, execSchema, figureSchema, hostField, id, ID_PATTERN, policySchema, programPhaseSchema, programStepSchema, taskSchema } from './schema-parts.js';
@@ -136,9 +137,9 @@ export const scenarioSchema = {
       additionalProperties: false,
       properties: {
         scheduler: {
-          enum: ['fifo', 'edf', 'fair'],
+          enum: GUEST_POLICY_NAMES,
           title: 'Guest scheduler',
-          description: 'Scheduler inside the guest kernel.',
+          description: 'Scheduler inside the guest kernel: fifo (POSIX fixed priorities), edf (earliest deadline first) or fair (CFS-like).',
           default: 'fifo',
         },
         tick: { ...dur('Guest tick', 'Guest scheduler tick (> 0).'), default: '4ms' },

@@ -1,0 +1,54 @@
+// The queueing-discipline seam, shared by storage device schedulers (FIFO, mq-deadline, mClock,
+// BFQ) and network qdiscs (TBF, HTB, priority, DRR): the counterpart for devices and links of a
+// host SchedClass for CPUs. A discipline only decides which queued request is served next, or
+// when to ask again (a shaper's next token, a limit tag); the engine's server (device.ts) owns time,
+// service and accounting, as it does for CPUs. Modelled on Linux's Qdisc_ops (enqueue, dequeue,
+// peek; io-qos.md) and dmclock's pull queue, whose pull answers "a request", "none", or "not
+// before t". One file per discipline in qdiscs/, one line per discipline in QDISCS below.
+
+import type { Ns } from './system.js';
+import { fifoQdisc } from './qdiscs/fifo.js';
+
+/** A request waiting for a device or a link. */
+export interface QueuedRequest {
+  /** The stream, flow or class it belongs to (what QoS attributes attach to). */
+  readonly flow: string;
+  /** Time the server needs for it once started (the device or link model's figure). */
+  readonly serviceNs: Ns;
+  /** Bytes moved (shapers and byte limits count these; 0 where only time matters). */
+  readonly bytes: number;
+  readonly arrivalNs: Ns;
+  /** Absolute deadline, Infinity for none (deadline and EDF disciplines). */
+  readonly deadlineNs: Ns;
+}
+
+/** What a discipline answers when the server has room for one more request. */
+export type Dequeued<R extends QueuedRequest> =
+  | { kind: 'serve'; request: R }
+  /** Nothing may start before `at` (a token bucket refills, a limit tag matures); ask again then. */
+  | { kind: 'wait'; at: Ns }
+  | { kind: 'idle' };
+
+export interface QueueDiscipline<R extends QueuedRequest = QueuedRequest> {
+  readonly name: string;
+  /** Queue `request` at `now`; false when the discipline drops it (queue full, policed). */
+  enqueue(request: R, now: Ns): boolean;
+  /** The next request to start at `now`, if any. */
+  dequeue(now: Ns): Dequeued<R>;
+  /** The server finished `request` at `now` (tag and credit upkeep). */
+  completed?(request: R, now: Ns): void;
+  /** Requests queued, not yet started. */
+  readonly backlog: number;
+}
+
+export interface QueueDisciplineFactory {
+  readonly summary: string;
+  create<R extends QueuedRequest>(params: Record<string, unknown>): QueueDiscipline<R>;
+}
+
+/** The disciplines by name. */
+export const QDISCS = {
+  fifo: fifoQdisc,
+} as const satisfies Record<string, QueueDisciplineFactory>;
+
+export type QdiscName = keyof typeof QDISCS;
