@@ -1,0 +1,67 @@
+// The sparse latency histogram against hdr-histogram-js, the reference HdrHistogram port: the same
+// buckets and the same percentile rule must give the same value at every percentile.
+import fc from 'fast-check';
+import * as hdr from 'hdr-histogram-js';
+import { describe, expect, it } from 'vitest';
+import { LatencyHistogram } from '../src/metrics/histogram.js';
+
+const reference = () =>
+  hdr.build({ bitBucketSize: 32, numberOfSignificantValueDigits: 3, lowestDiscernibleValue: 1, highestTrackableValue: 1e12, autoResize: false, useWebAssembly: false });
+
+const PERCENTILES = [0, 0.1, 1, 5, 10, 25, 50, 75, 90, 95, 98, 99, 99.5, 99.9, 99.99];
+
+/** Latencies as runs produce them: a few clusters over several decades, zeros and exact powers of two included. */
+const samples = fc.array(
+  fc.oneof(
+    fc.integer({ min: 0, max: 4096 }),
+    fc.integer({ min: 0, max: 39 }).map((k) => 2 ** k),
+    fc.integer({ min: 0, max: 39 }).map((k) => 2 ** k - 1),
+    fc.integer({ min: 1_000, max: 50_000_000 }),
+    fc.integer({ min: 1, max: 1e12 }),
+  ),
+  { minLength: 1, maxLength: 400 },
+);
+
+describe('LatencyHistogram (sparse HdrHistogram)', () => {
+  it('gives hdr-histogram-js’s value at every percentile, clipped to the exact max', () => {
+    fc.assert(
+      fc.property(samples, (values) => {
+        const ours = new LatencyHistogram();
+        const theirs = reference();
+        for (const v of values) {
+          ours.record(v);
+          theirs.recordValue(v);
+        }
+        for (const p of PERCENTILES) {
+          expect(ours.percentile(p), `p${p}`).toBe(Math.min(Math.max(...values), Math.round(theirs.getValueAtPercentile(p))));
+        }
+        expect(ours.max).toBe(Math.max(...values));
+        expect(ours.min).toBe(Math.min(...values));
+        expect(ours.count).toBe(values.length);
+      }),
+      { numRuns: 300, seed: 31 },
+    );
+  });
+
+  it('keeps every value to within 0.1 % (3 significant digits)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 1e12 }), (v) => {
+        const h = new LatencyHistogram();
+        h.record(v);
+        h.record(v + 1e12); // a larger max, so the percentile is not clipped to v
+        const p50 = h.percentile(50);
+        expect(p50).toBeGreaterThanOrEqual(v);
+        expect(p50 - v).toBeLessThanOrEqual(Math.max(0, v / 1000));
+      }),
+      { numRuns: 300, seed: 32 },
+    );
+  });
+
+  it('holds a few KB for a task’s latencies, nothing before the first record', () => {
+    const h = new LatencyHistogram() as unknown as { chunks: (Uint32Array | undefined)[]; record(v: number): void };
+    expect(h.chunks.filter(Boolean)).toHaveLength(0);
+    for (let i = 0; i < 100_000; i++) h.record(2_000_000 + ((i * 7919) % 400_000)); // 2.0–2.4 ms
+    const bytes = h.chunks.reduce((a, c) => a + (c?.byteLength ?? 0), 0);
+    expect(bytes).toBeLessThanOrEqual(4 * 1024);
+  });
+});
