@@ -59,7 +59,7 @@ export const IRMOS_PARAMS = {
   migrateOnThrottle: {
     type: 'boolean',
     default: false,
-    doc: 'push a task away from a throttled server to another CPU of its group (§2.6, unverified in the original)',
+    doc: 'push a task away from a throttled server to another CPU of its group (§2.6, unverified in the original); matters only where a group has more CPUs than runnable threads, as a VMU\'s cpuset has one CPU per vCPU',
   },
   ...IO_THREAD_PARAMS,
   // IRMOS practice attached every thread of the VM to its group (linux-irmos.md §7.3).
