@@ -95,7 +95,7 @@ function buildIrmos(setup: HostSetup): HostBuild {
     mapping.push({
       entity: v.vmu.id,
       requested: slaText(sla, v.vmu.vcpus),
-      native: `IRMOS cgroup ${v.vmu.id}: cpuset ${cpuList(cpus)}${chosen}; cpu.rt_runtime_us=${runtime / 1000} cpu.rt_period_us=${sla.period / 1000} on each of them${shared} (hard CBS, Q every P per CPU, total ${round(cpus.length * runtime / sla.period)} CPU); vCPU threads SCHED_FIFO ${v.vmu.hostPriority ?? VCPU_PRIORITY}`,
+      native: `IRMOS cgroup ${v.vmu.id}: cpuset ${cpuList(cpus)}${chosen}; cpu.rt_runtime_us=${runtime / 1000} cpu.rt_period_us=${sla.period / 1000} ${cpus.length > 1 ? 'on each of them' : 'there'}${shared} (hard CBS: Q every P per CPU, ${round((cpus.length * runtime) / sla.period)} CPU in all); vCPU threads SCHED_FIFO ${v.vmu.hostPriority ?? VCPU_PRIORITY}`,
     });
   }
   for (const t of threads) {

@@ -120,7 +120,7 @@ function buildStockLinux(variant: Variant, setup: HostSetup): HostBuild {
       mapping.push({
         entity: v.vmu.id,
         requested: slaText(sla, v.vmu.vcpus),
-        native: `RT cgroup ${v.vmu.id}: cpu.rt_runtime_us=${runtime / 1000} cpu.rt_period_us=${sla.period / 1000} on each of the host's ${host.cpus} CPU(s)${width < v.vmu.vcpus ? ` (shared by ${v.vmu.vcpus} vCPUs)` : ''}, admission counts ${round(runtime / sla.period)} of each; vCPU threads SCHED_FIFO priority ${prio.get(v.vmu.id)} on ${cpuList(v.vmu.affinity)}`,
+        native: `RT cgroup ${v.vmu.id}: cpu.rt_runtime_us=${runtime / 1000} cpu.rt_period_us=${sla.period / 1000} ${host.cpus > 1 ? `on each of the host's ${host.cpus} CPUs` : "on the host's CPU"}${width < v.vmu.vcpus ? ` (shared by ${v.vmu.vcpus} vCPUs)` : ''}, admission counts ${round(runtime / sla.period)} of ${host.cpus > 1 ? 'each' : 'it'}; vCPU threads SCHED_FIFO priority ${prio.get(v.vmu.id)} on ${cpuList(v.vmu.affinity)}`,
       });
     }
   }
