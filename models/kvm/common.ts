@@ -33,14 +33,28 @@ export function cpuList(cpus: number[]): string {
 }
 
 /**
- * Per-CPU budget of a VMU's reservation. A group's reservation is per CPU of its cpuset
- * (linux-irmos.md §2.6); when the cpuset is wider than the VMU's vCPU count, the SLA's total
- * vcpus × budget is spread over the cpuset so the VMU is not granted more than it asked for [M].
+ * Per-CPU budget that delivers a VMU's SLA (Q every P per vCPU) where each (group, CPU) reservation
+ * holds its own budget: the IRMOS per-CPU servers (linux-irmos.md §2.1, §2.6: "Q time units every
+ * period of P on each of the CPUs") and stock RT groups' per-CPU rt_runtime (§3.3). A vCPU thread
+ * runs on one CPU at a time, so each CPU's reservation must hold the whole Q: spreading vcpus·Q over
+ * a wider cpuset leaves a busy vCPU Q·vcpus/width per P (issue 9). Only when the vCPUs outnumber
+ * the CPUs they may use do they share a CPU's reservation, which then holds their vcpus·Q / width
+ * (rounded up, at most P) [M].
  */
-export function perCpuRuntime(vmu: VmuSpec): number {
+export function perCpuBudget(vmu: VmuSpec, cpus: number): number {
   const sla = vmu.sla!;
-  if (vmu.affinity.length <= vmu.vcpus) return sla.budget;
-  return Math.floor((sla.budget * vmu.vcpus) / vmu.affinity.length);
+  if (cpus >= vmu.vcpus) return sla.budget;
+  return Math.min(sla.period, Math.ceil((sla.budget * vmu.vcpus) / cpus));
+}
+
+/**
+ * The `count` CPUs of `allowed` with the least reservation bandwidth placed so far (`reserved[cpu]`,
+ * Σ Q/P), ties to the lower index; returned in ascending order. A worst-fit placement [M]: IRMOS
+ * left the choice of cpuset to its user (seed slides 002 pin the application with `numactl -C`).
+ */
+export function leastReservedCpus(allowed: readonly number[], count: number, reserved: readonly number[]): number[] {
+  const order = [...allowed].sort((a, b) => reserved[a] - reserved[b] || a - b);
+  return order.slice(0, Math.max(1, Math.min(count, allowed.length))).sort((a, b) => a - b);
 }
 
 /**

@@ -1,7 +1,18 @@
 // KVM on the IRMOS-patched Linux (2.6.3x): each reserved VMU is a cgroup whose reservation
 // (cpu.rt_runtime_us = budget, cpu.rt_period_us = period) gives Q every P on each CPU of its cpuset,
 // scheduled by hard CBS + EDF among reservations, with its vCPU threads SCHED_FIFO inside
-// (linux-irmos.md §2; seed slides 002). Host SCHED_FIFO/RR threads live in the root group's
+// (linux-irmos.md §2; seed slides 002).
+//
+// The cpuset of a VMU's group holds as many CPUs as the VMU has vCPUs (fewer only if its affinity is
+// narrower), chosen inside its affinity: the SLA's Q every P per vCPU is then exactly the group's
+// M·Q/P (§2.6), each vCPU can run its Q on a CPU of its own, and push/pull among those servers keeps
+// the group's highest-priority vCPUs running (slides 002: "with M CPUs, if N ≤ M partitioned
+// reservations are scheduled, the N highest priority tasks in the group concurrently run"). The other
+// way to deliver Q to a vCPU whose cpuset is wider — migrating a throttled vCPU to the group's other
+// servers — rests on migrateOnThrottle, which §2.6 marks unverified in the original, grants up to
+// min(1, width·Q/P) instead of Q/P (the reservation is no longer a limit, §2.1, §2.9 isolation) and
+// charges width·Q/P to admission. Partitioning is also what the deliverable names "the optimal
+// solution for single-CPU VMUs" (seed 000, section 5.2: "completely partitioned EDF scheduling"). Host SCHED_FIFO/RR threads live in the root group's
 // task reservation (§2.7); a host thread asking for SCHED_DEADLINE — which that kernel lacks — gets
 // an IRMOS reservation of its own with the same runtime and period, which is what IRMOS offered
 // instead. Everything best-effort runs under CFS below.
@@ -16,7 +27,8 @@ import {
   bestEffortGroups,
   bestEffortRow,
   cpuList,
-  perCpuRuntime,
+  leastReservedCpus,
+  perCpuBudget,
   policyText,
   slaText,
 } from './common.js';
@@ -47,7 +59,7 @@ export const IRMOS_PARAMS = {
   migrateOnThrottle: {
     type: 'boolean',
     default: false,
-    doc: 'push a task away from a throttled server to another CPU of its group (§2.6, unverified in the original)',
+    doc: 'push a task away from a throttled server to another CPU of its group (§2.6, unverified in the original); matters only where a group has more CPUs than runnable threads, as a VMU\'s cpuset has one CPU per vCPU',
   },
   ...IO_THREAD_PARAMS,
   // IRMOS practice attached every thread of the VM to its group (linux-irmos.md §7.3).
@@ -64,21 +76,33 @@ function buildIrmos(setup: HostSetup): HostBuild {
   const pointers = new Map<string, string>();
   const mapping: SlaMappingRow[] = [];
 
+  // Σ Q/P placed on each CPU so far: each group's cpuset goes where the least is reserved.
+  const reserved = allCpus.map(() => 0);
+  const place = (allowed: number[], count: number, runtime: number, period: number): number[] => {
+    const cpus = leastReservedCpus(allowed, count, reserved);
+    for (const c of cpus) reserved[c] += runtime / period;
+    return cpus;
+  };
   for (const v of vmus.filter((x) => x.vmu.sla)) {
     const sla = v.vmu.sla!;
-    const runtime = perCpuRuntime(v.vmu);
-    groups.push({ id: v.vmu.id, runtimeNs: runtime, periodNs: sla.period, cpus: v.vmu.affinity });
+    const width = Math.min(v.vmu.vcpus, v.vmu.affinity.length);
+    const runtime = perCpuBudget(v.vmu, width);
+    const cpus = place(v.vmu.affinity, width, runtime, sla.period);
+    groups.push({ id: v.vmu.id, runtimeNs: runtime, periodNs: sla.period, cpus });
     pointers.set(v.vmu.id, `${v.pointer}/sla`);
+    const chosen = cpus.length < v.vmu.affinity.length ? ` (${cpus.length} of its affinity ${cpuList(v.vmu.affinity)}, least reserved first)` : '';
+    const shared = width < v.vmu.vcpus ? ` shared by ${v.vmu.vcpus} vCPUs` : '';
     mapping.push({
       entity: v.vmu.id,
       requested: slaText(sla, v.vmu.vcpus),
-      native: `IRMOS cgroup ${v.vmu.id}: cpu.rt_runtime_us=${runtime / 1000} cpu.rt_period_us=${sla.period / 1000} (hard CBS, Q every P) on each of ${cpuList(v.vmu.affinity)}; vCPU threads SCHED_FIFO ${VCPU_PRIORITY}`,
+      native: `IRMOS cgroup ${v.vmu.id}: cpuset ${cpuList(cpus)}${chosen}; cpu.rt_runtime_us=${runtime / 1000} cpu.rt_period_us=${sla.period / 1000} ${cpus.length > 1 ? 'on each of them' : 'there'}${shared} (hard CBS: Q every P per CPU, ${round((cpus.length * runtime) / sla.period)} CPU in all); vCPU threads SCHED_FIFO ${v.vmu.hostPriority ?? VCPU_PRIORITY}`,
     });
   }
   for (const t of threads) {
     const pol = t.spec.policy;
     if (pol.class !== 'deadline') continue;
-    groups.push({ id: t.spec.id, runtimeNs: pol.runtime, periodNs: pol.period, cpus: t.spec.affinity });
+    // One thread, one server: a cpuset of one CPU delivers its runtime every period (as for a vCPU above).
+    groups.push({ id: t.spec.id, runtimeNs: pol.runtime, periodNs: pol.period, cpus: place(t.spec.affinity, 1, pol.runtime, pol.period) });
     pointers.set(t.spec.id, `${t.pointer}/policy`);
   }
 
@@ -145,7 +169,8 @@ function buildIrmos(setup: HostSetup): HostBuild {
       native = `${policyText(pol)} in the root group's task reservation`;
     } else if (pol.class === 'deadline') {
       irmos.admit(t.entity, { priority: VCPU_PRIORITY, rr: false, group: t.spec.id });
-      native = `own IRMOS reservation ${formatDuration(pol.runtime)} / ${formatDuration(pol.period)} (no SCHED_DEADLINE in 2.6.3x)`;
+      const cpus = groups.find((g) => g.id === t.spec.id)!.cpus;
+      native = `own IRMOS reservation ${formatDuration(pol.runtime)} / ${formatDuration(pol.period)} with cpuset ${cpuList(cpus)} (no SCHED_DEADLINE in 2.6.3x)`;
     } else {
       cfs.admit(t.entity, { nice: pol.nice });
       native = policyText(pol);
@@ -159,6 +184,8 @@ function buildIrmos(setup: HostSetup): HostBuild {
     settings: { kernel: `${IRMOS_KERNEL}-irmos`, admissionBound: p.admissionBound, migrateOnThrottle: p.migrateOnThrottle },
   };
 }
+
+const round = (x: number) => Math.round(x * 1e4) / 1e4;
 
 export const kvmIrmos: HypervisorModel = {
   name: 'kvm-irmos',

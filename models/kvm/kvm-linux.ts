@@ -20,7 +20,7 @@ import {
   bestEffortGroups,
   bestEffortRow,
   cpuList,
-  perCpuRuntime,
+  perCpuBudget,
   policyText,
   slaText,
   vcpuPriorities,
@@ -100,7 +100,10 @@ function buildStockLinux(variant: Variant, setup: HostSetup): HostBuild {
     let sum = 0;
     for (const v of reserved) {
       const sla = v.vmu.sla!;
-      const runtime = perCpuRuntime(v.vmu);
+      // An RT group has its rt_runtime on every CPU of the root domain (§3.3), whatever the threads'
+      // affinity, so each vCPU finds the whole Q on the CPU it runs on (common.ts perCpuBudget).
+      const width = Math.min(v.vmu.vcpus, v.vmu.affinity.length);
+      const runtime = perCpuBudget(v.vmu, width);
       rtGroups.push({ id: v.vmu.id, runtimeNs: runtime, periodNs: sla.period });
       sum += runtime / sla.period;
       // sched-rt-group.rst admission: Σ children runtime/period ≤ the root's (linux-irmos.md §3.3).
@@ -117,7 +120,7 @@ function buildStockLinux(variant: Variant, setup: HostSetup): HostBuild {
       mapping.push({
         entity: v.vmu.id,
         requested: slaText(sla, v.vmu.vcpus),
-        native: `RT cgroup ${v.vmu.id}: cpu.rt_runtime_us=${runtime / 1000} cpu.rt_period_us=${sla.period / 1000} on each of ${cpuList(v.vmu.affinity)}; vCPU threads SCHED_FIFO priority ${prio.get(v.vmu.id)}`,
+        native: `RT cgroup ${v.vmu.id}: cpu.rt_runtime_us=${runtime / 1000} cpu.rt_period_us=${sla.period / 1000} ${host.cpus > 1 ? `on each of the host's ${host.cpus} CPUs` : "on the host's CPU"}${width < v.vmu.vcpus ? ` (shared by ${v.vmu.vcpus} vCPUs)` : ''}, admission counts ${round(runtime / sla.period)} of ${host.cpus > 1 ? 'each' : 'it'}; vCPU threads SCHED_FIFO priority ${prio.get(v.vmu.id)} on ${cpuList(v.vmu.affinity)}`,
       });
     }
   }

@@ -162,7 +162,14 @@ const sedf: XenScheduler<ReturnType<typeof sedfOwn>> = {
       reserved: (budget, period) => ({ cfg: { periodNs: period, sliceNs: budget, extratime: false }, native: `sedf period=${formatDuration(period)} slice=${formatDuration(budget)} per vCPU, no extratime,` }),
       bestEffort: (v) => ({ cfg: { periodNs: 100_000_000, sliceNs: 0, extratime: true, weight: Math.max(1, Math.round(v.vmu.weight / 1024)) }, native: 'sedf slice 0, extratime only (best effort)' }),
     });
-    const overloaded = overloadNote(b.domains);
+    // Where sedf_pick_cpu put each vCPU (sedf.ts): the guarantee is per pCPU (xen.md §5), so the row
+    // names the placement and the overload check sums what was placed, not the affinity's average.
+    for (let i = 0; i < b.domains.length; i++) {
+      const v = b.domains[i];
+      if (isDom0(v.vmu)) continue;
+      mapping[i].native += `; placed ${v.vcpus.map((e, k) => `vCPU${k} on pCPU ${cls.homeCpu(e)}`).join(', ')}`;
+    }
+    const overloaded = overloadNote(b.domains, (e) => cls.homeCpu(e));
     return { cls, mapping, settings: { dom0: `${formatDuration(p.dom0Slice)} / ${formatDuration(p.dom0Period)}`, ...(overloaded ? { overload: overloaded } : {}) } };
   },
 };
@@ -258,12 +265,12 @@ export const xenSedf = xenModel('xen-sedf', 'Xen SEDF (3.0–4.5): per-vCPU slic
 export const xenRtds = xenModel('xen-rtds', 'Xen RTDS: per-vCPU budget/period, global EDF, deferrable servers on the period grid, extratime', 'rtds');
 
 /** SEDF has no admission control (xen.md §5): an overloaded configuration is reported, not refused. */
-function overloadNote(domains: VmuOnHost[]): string | undefined {
+function overloadNote(domains: VmuOnHost[], homeCpu: (e: HostEntity) => number): string | undefined {
   const perCpu = new Map<number, number>();
   for (const v of domains) {
     if (!v.vmu.sla || isDom0(v.vmu)) continue;
-    const share = (v.vmu.sla.budget / v.vmu.sla.period) * v.vmu.vcpus / v.vmu.affinity.length;
-    for (const c of v.vmu.affinity) perCpu.set(c, (perCpu.get(c) ?? 0) + share);
+    const share = v.vmu.sla.budget / v.vmu.sla.period;
+    for (const e of v.vcpus) perCpu.set(homeCpu(e), (perCpu.get(homeCpu(e)) ?? 0) + share);
   }
   const over = [...perCpu].filter(([, u]) => u > 1 + 1e-9).map(([c, u]) => `pCPU ${c} at ${(u * 100).toFixed(1)} %`);
   return over.length > 0 ? `reservations exceed the CPU (${over.join(', ')}); SEDF has no admission control` : undefined;
