@@ -8,7 +8,8 @@ export type ParamSpec =
   | { type: 'duration'; default: number; doc: string; min?: number }
   | { type: 'string'; default: string; doc: string; pattern?: RegExp; patternDoc?: string }
   | { type: 'boolean'; default: boolean; doc: string }
-  | { type: 'number'; default: number; doc: string; min?: number; max?: number }
+  /** `integer`: a whole number (dom0_max_vcpus, weights: 1.5 vCPUs is no configuration). */
+  | { type: 'number'; default: number; doc: string; min?: number; max?: number; integer?: boolean }
   | { type: 'optional-duration'; doc: string }
   /** pCPU indices of the host, checked against its CPU count; absent = undefined. */
   | { type: 'cpu-list'; doc: string; cpus: number }
@@ -37,7 +38,8 @@ export function readParams<S extends Record<string, ParamSpec>>(
 ): ParamValues<S> {
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(params)) {
-    if (!(key in specs)) {
+    // Own keys only: `key in specs` accepted "constructor", "toString" and "__proto__" (issue 15).
+    if (!Object.prototype.hasOwnProperty.call(specs, key)) {
       throw new InputError({
         file,
         pointer: pointer + pointerOf(key),
@@ -95,8 +97,8 @@ export function readParams<S extends Record<string, ParamSpec>>(
           out[key] = spec.default;
           break;
         }
-        if (typeof raw !== 'number' || (spec.min !== undefined && raw < spec.min) || (spec.max !== undefined && raw > spec.max)) {
-          throw bad(`a number${spec.min !== undefined ? ` >= ${spec.min}` : ''}${spec.max !== undefined ? ` and <= ${spec.max}` : ''}`);
+        if (typeof raw !== 'number' || !Number.isFinite(raw) || (spec.integer && !Number.isInteger(raw)) || (spec.min !== undefined && raw < spec.min) || (spec.max !== undefined && raw > spec.max)) {
+          throw bad(`a ${spec.integer ? 'whole number' : 'number'}${spec.min !== undefined ? ` >= ${spec.min}` : ''}${spec.max !== undefined ? ` and <= ${spec.max}` : ''}`);
         }
         out[key] = raw;
         break;

@@ -44,17 +44,48 @@ export class InputError extends Error {
 export function formatInputError(f: InputErrorFields): string {
   const file = f.line === undefined ? f.file : `${f.file}:${f.line}`;
   const where = f.pointer === '' ? file : `${file} at ${f.pointer}`;
-  const lines = [`${where}: expected ${f.expected}, found ${f.found}`];
-  if (f.hint) lines.push(`  hint: ${f.hint}`);
+  const lines = [escapeControl(`${where}: expected ${f.expected}, found ${f.found}`)];
+  if (f.hint) lines.push(`  hint: ${escapeControl(f.hint)}`);
   return lines.join('\n');
 }
 
-/** Render a found value compactly for an error message. */
+/**
+ * Control characters (C0, DEL, C1) as \u escapes: file names, keys and values come from files and
+ * flags, and raw escape sequences in them would reach the terminal (issue 15, item 10).
+ */
+export function escapeControl(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** How deep describeValue looks into nested values: a 5,000-deep array must not overflow the stack. */
+const DESCRIBE_DEPTH = 8;
+const DESCRIBE_WIDTH = 80;
+
+/** Render a found value compactly for an error message (bounded in depth and length). */
 export function describeValue(value: unknown): string {
   if (value === undefined) return 'nothing';
-  if (typeof value === 'string') return JSON.stringify(value);
-  const json = JSON.stringify(value);
-  return json.length > 80 ? `${json.slice(0, 77)}...` : json;
+  const text = compactJson(value, DESCRIBE_DEPTH, DESCRIBE_WIDTH + 1);
+  return text.length > DESCRIBE_WIDTH ? `${text.slice(0, DESCRIBE_WIDTH - 3)}...` : text;
+}
+
+/** JSON of `value`, nested values below `depth` as "…", stopping once `budget` characters are out. */
+function compactJson(value: unknown, depth: number, budget: number): string {
+  if (value === null || typeof value !== 'object') {
+    if (typeof value === 'string') return JSON.stringify(value.length > budget ? value.slice(0, budget) : value);
+    return typeof value === 'bigint' || typeof value === 'function' || typeof value === 'symbol' ? String(value) : (JSON.stringify(value) ?? 'nothing');
+  }
+  if (depth === 0) return Array.isArray(value) ? '[…]' : '{…}';
+  const parts: string[] = [];
+  let used = 2;
+  const entries = Array.isArray(value) ? value.map((v) => [undefined, v] as const) : Object.entries(value).map(([k, v]) => [k, v] as const);
+  for (const [key, item] of entries) {
+    if (used > budget) break;
+    const text = (key === undefined ? '' : `${JSON.stringify(key)}:`) + compactJson(item, depth - 1, budget - used);
+    parts.push(text);
+    used += text.length + 1;
+  }
+  return Array.isArray(value) ? `[${parts.join(',')}]` : `{${parts.join(',')}}`;
 }
 
 /** Join JSON pointer segments, escaping '~' and '/' as RFC 6901 requires. */

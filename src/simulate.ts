@@ -8,6 +8,8 @@ import type { ModelRequest, Scenario } from './scenario/types.js';
 export interface RunOptions {
   seed?: number;
   observer?: SimObserver;
+  /** Progress hook of each run (see SimulateOptions.onProgress); `model` names the run. */
+  onProgress?: (model: string, now: number) => void;
 }
 
 /** Run `scenario` under `model`; `request` carries the scenario's parameter overrides for it. */
@@ -22,6 +24,7 @@ export function simulate(
     params: request?.params ?? {},
     paramsPointer: request ? `${request.pointer}/params` : '',
     observer: options.observer,
+    onProgress: options.onProgress && ((now) => options.onProgress!(model.name, now)),
   });
   sim.run();
   return collectRun(sim);

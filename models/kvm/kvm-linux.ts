@@ -28,7 +28,8 @@ import {
 import { hostThreadsOnHost, vmusOnHost } from '../population.js';
 import { CfsClass, type FairGroupConfig } from './fair.js';
 import { DEFAULT_KERNEL, kernelFeatures, type KernelFeatures } from './kernel.js';
-import { DeadlineClass } from './deadline.js';
+import { DeadlineClass, DL_MIN_RUNTIME_NS } from './deadline.js';
+import { requireAtMost, requireDuration, requireParam, type DurationRange } from '../limits.js';
 import { RtClass, type RtGroupConfig } from './rt.js';
 
 type Variant = 'rt-groups' | 'cfs-quota' | 'deadline';
@@ -38,7 +39,8 @@ export const STOCK_LINUX_PARAMS = {
     type: 'string',
     default: DEFAULT_KERNEL,
     doc: 'Linux version whose scheduler behaviour to model ("2.6.33", "5.10", "6.12")',
-    pattern: /^\d+\.\d+(\.\d+)?/,
+    // Anchored: "x6.12y" is no version. A suffix such as "-rt" or "-rc1" after the numbers is allowed.
+    pattern: /^\d+\.\d+(\.\d+)?(-[A-Za-z0-9._-]+)?$/,
     patternDoc: 'a Linux version such as "2.6.33", "5.10" or "6.12"',
   },
   rtRuntime: { type: 'duration', default: 950_000_000, doc: 'sched_rt_runtime_us: RT time allowed per period on each CPU' },
@@ -63,11 +65,25 @@ export const STOCK_LINUX_PARAMS = {
   ...IO_THREAD_PARAMS,
 } satisfies Record<string, ParamSpec>;
 
+/** sched_setattr refuses a runtime below 2^DL_SCALE = 1024 ns (linux-irmos.md §0 row 17, §4.1). */
+const DL_RUNTIME: DurationRange = { min: DL_MIN_RUNTIME_NS, source: 'SCHED_DEADLINE needs 1024 ns ≤ runtime, linux-irmos.md §0 row 17' };
+
+/** The sysctl and debugfs writes the kernel refuses with EINVAL, refused here by parameter. */
+function checkStockLinuxLimits(setup: HostSetup, p: { rtRuntime: number; rtPeriod: number; fairServerRuntime: number; fairServerPeriod: number; ioRuntime: number; ioPeriod: number }): void {
+  // sched_rt_handler: sched_rt_runtime_us > sched_rt_period_us is EINVAL (linux-irmos.md §0 row 2, §3.1).
+  requireAtMost(setup, 'rtRuntime', p.rtRuntime, 'rtPeriod', p.rtPeriod, 'sched_rt_runtime_us > sched_rt_period_us is EINVAL, linux-irmos.md §3.1');
+  // fair_server is a dl_server: runtime ≤ period, as for any deadline entity (linux-irmos.md §4.6).
+  requireAtMost(setup, 'fairServerRuntime', p.fairServerRuntime, 'fairServerPeriod', p.fairServerPeriod, 'a dl_server needs runtime ≤ period, linux-irmos.md §4.6');
+  requireParam(setup, 'ioRuntime', p.ioRuntime, DL_RUNTIME);
+  requireAtMost(setup, 'ioRuntime', p.ioRuntime, 'ioPeriod', p.ioPeriod, 'SCHED_DEADLINE needs runtime ≤ deadline ≤ period, linux-irmos.md §4.1');
+}
+
 function buildStockLinux(variant: Variant, setup: HostSetup): HostBuild {
   const { scenario, ctx, host } = setup;
   const file = scenario.file;
   const p = readParams(STOCK_LINUX_PARAMS, setup.params, file, setup.paramsPointer);
   const kernel = kernelFeatures(p.kernel, file, setup.paramsPointer + pointerOf('kernel'));
+  checkStockLinuxLimits(setup, p);
   const vmus = vmusOnHost(setup);
   const threads = hostThreadsOnHost(setup);
   const reserved = vmus.filter((v) => v.vmu.sla);
@@ -163,6 +179,7 @@ function buildStockLinux(variant: Variant, setup: HostSetup): HostBuild {
       else if (variant === 'cfs-quota') cfs.admit(e, { nice: 0, group: v.vmu.id });
       else {
         const sla = v.vmu.sla;
+        requireDuration(setup, `${v.pointer}/sla/budget`, 'an SLA budget (the SCHED_DEADLINE runtime)', sla.budget, DL_RUNTIME);
         dl!.admit(e, { runtimeNs: sla.budget, deadlineNs: sla.deadline, periodNs: sla.period });
         dlBandwidths.push({ bw: sla.budget / sla.period, pointer: `${v.pointer}/sla`, id: e.id });
       }
@@ -202,6 +219,7 @@ function buildStockLinux(variant: Variant, setup: HostSetup): HostBuild {
     if (pol.class === 'fifo' || pol.class === 'rr') rt.admit(t.entity, { priority: pol.priority, rr: pol.class === 'rr' });
     else if (pol.class === 'fair') cfs.admit(t.entity, { nice: pol.nice });
     else {
+      requireDuration(setup, `${t.pointer}/policy/runtime`, 'a SCHED_DEADLINE runtime', pol.runtime, DL_RUNTIME);
       dl!.admit(t.entity, { runtimeNs: pol.runtime, deadlineNs: pol.deadline, periodNs: pol.period });
       dlBandwidths.push({ bw: pol.runtime / pol.period, pointer: `${t.pointer}/policy`, id: t.spec.id });
     }

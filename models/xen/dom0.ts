@@ -15,12 +15,12 @@ export const BLKBACK = 'dom0.blkback';
 /** dom0 and I/O-path parameters common to the Xen models; costs from xen.md §7.4. */
 export function dom0Params(cpus: number) {
   return {
-    dom0Vcpus: { type: 'number', default: 0, min: 0, max: 512, doc: 'dom0_max_vcpus; 0 = one per pCPU (Xen default, xen.md §0)' },
+    dom0Vcpus: { type: 'number', integer: true, default: 0, min: 0, max: 512, doc: 'dom0_max_vcpus; 0 = one per pCPU (Xen default, xen.md §0)' },
     dom0Cpus: { type: 'cpu-list', cpus, doc: 'pCPUs dom0 may run on (default all); with dom0Pin, vCPU i is pinned to the i-th of them' },
     dom0Pin: { type: 'boolean', default: false, doc: 'dom0_vcpus_pin (xen.md §7.3)' },
-    dom0Weight: { type: 'number', default: 256, min: 1, max: 65535, doc: "dom0's credit/credit2 weight (256 like any domain, xen.md §7.3)" },
-    dom0Cap: { type: 'number', default: 0, min: 0, doc: "dom0's cap in % of one pCPU (0 = none; at most 100 × its vCPUs)" },
-    eventVcpu: { type: 'number', default: 0, min: 0, doc: 'dom0 vCPU the backends\' event channels notify (vCPU0 by default, xen.md §7.1)' },
+    dom0Weight: { type: 'number', integer: true, default: 256, min: 1, max: 65535, doc: "dom0's credit/credit2 weight (256 like any domain, xen.md §7.3)" },
+    dom0Cap: { type: 'number', integer: true, default: 0, min: 0, max: 65535, doc: "dom0's cap in % of one pCPU (0 = none; at most 100 × its vCPUs)" },
+    eventVcpu: { type: 'number', integer: true, default: 0, min: 0, max: 511, doc: 'dom0 vCPU the backends\' event channels notify (vCPU0 by default, xen.md §7.1)' },
     netbackCost: { type: 'duration', default: 4_000, doc: 'dom0 CPU per packet in netback, each direction (2–5 µs, xen.md §7.4)' },
     blkbackCost: { type: 'duration', default: 20_000, doc: 'dom0 CPU per block request in blkback (10–30 µs, xen.md §7.4)' },
     blkCompletionCost: { type: 'duration', default: 5_000, doc: 'dom0 CPU to complete a block request' },

@@ -18,15 +18,31 @@ import { InputError, pointerOf } from '../../src/errors.js';
 import type { VmuSpec } from '../../src/scenario/types.js';
 import { formatDuration } from '../../src/scenario/units.js';
 import { readParams, type ParamSpec, type ParamValues } from '../params.js';
+import { requireAtMost, requireParam, requireSlaWithin, type DurationRange } from '../limits.js';
 import { cpuList, slaText } from '../kvm/common.js';
 import { vmusOnHost, type VmuOnHost } from '../population.js';
 import { softStepMask } from './affinity.js';
 import { confineToPools, poolOf, resolveCpupools, type Cpupool, type XenSchedulerName } from './cpupools.js';
 import { CreditClass } from './credit.js';
+import { creditFeatures } from './credit-version.js';
 import { Credit2Class } from './credit2.js';
 import { DOM0, isDom0, readXenParams, xenIoPath, xenPopulation, type Dom0Settings } from './dom0.js';
-import { RtdsClass, type RtdsAdmitConfig } from './rtds.js';
-import { SedfClass, type SedfAdmitConfig } from './sedf.js';
+import { RTDS_MIN_BUDGET_NS, RTDS_MIN_PERIOD_NS, RtdsClass, type RtdsAdmitConfig } from './rtds.js';
+import { SEDF_PERIOD_MAX_NS, SEDF_PERIOD_MIN_NS, SEDF_SLICE_MIN_NS, SedfClass, type SedfAdmitConfig } from './sedf.js';
+
+// The toolstack's ranges (xen.md §0, §4, §5): what `xl sched-*` refuses is refused here, by field.
+const SEDF_PERIOD: DurationRange = { min: SEDF_PERIOD_MIN_NS, max: SEDF_PERIOD_MAX_NS, source: 'Xen SEDF, xen.md §5' };
+const SEDF_SLICE: DurationRange = { min: SEDF_SLICE_MIN_NS, source: 'Xen SEDF, xen.md §5' };
+const RTDS_PERIOD: DurationRange = { min: RTDS_MIN_PERIOD_NS, source: 'Xen RTDS, xen.md §4' };
+const RTDS_BUDGET: DurationRange = { min: RTDS_MIN_BUDGET_NS, source: 'Xen RTDS, xen.md §4' };
+/** sched_credit_tslice_ms: whole milliseconds 1..1000 (xen.md §0). */
+const CREDIT_TSLICE: DurationRange = { min: 1_000_000, max: 1_000_000_000, source: 'Xen Credit sched_credit_tslice_ms, xen.md §0' };
+/** sched_ratelimit_us: 0 (off) or 100 µs..500 ms (xen.md §0). */
+const RATELIMIT: DurationRange = { min: 100_000, max: 500_000_000, source: 'Xen sched_ratelimit_us: 0 or 100 µs..500 ms, xen.md §0' };
+
+function requireRatelimit(setup: HostSetup, ratelimit: number): void {
+  if (ratelimit !== 0) requireParam(setup, 'ratelimit', ratelimit, RATELIMIT);
+}
 
 const MAX_WEIGHT = 65535;
 
@@ -102,7 +118,18 @@ function checkWithin(setup: HostSetup, budget: number, period: number, key: stri
 const credit: XenScheduler<ReturnType<typeof creditOwn>> = {
   own: creditOwn,
   buildPool(b) {
-    const { p } = b;
+    const { p, setup } = b;
+    requireParam(setup, 'tslice', p.tslice, CREDIT_TSLICE);
+    if (p.tslice % 1_000_000 !== 0) requireParam(setup, 'tslice', p.tslice, { min: Infinity, source: 'Xen Credit takes whole milliseconds (sched_credit_tslice_ms), xen.md §0' });
+    const features = creditFeatures(p.xenVersion);
+    if (features.ratelimit) {
+      // Before 4.2 there is no rate limit: the value is ignored, as CreditClass does.
+      requireRatelimit(setup, p.ratelimit);
+      requireAtMost(setup, 'ratelimit', p.ratelimit, 'tslice', p.tslice, 'xen.md §0: the rate limit must be ≤ the credit timeslice');
+    }
+    if (p.tslice !== 30_000_000 && !features.configurableTslice) {
+      throw new InputError({ file: setup.scenario.file, pointer: setup.paramsPointer + pointerOf('tslice'), expected: `30ms: Xen ${p.xenVersion} has a fixed timeslice (sched_credit_tslice_ms came in 4.2)`, found: formatDuration(p.tslice) });
+    }
     const cls = new CreditClass(b.setup.ctx, { tsliceNs: p.tslice, ratelimitNs: p.ratelimit, xenVersion: p.xenVersion, pool: b.pool.cpus });
     const mapping = proportionalPool(b, cls, 'credit', cls.features.softAffinity);
     return { cls, mapping, settings: { xenVersion: p.xenVersion, tslice: formatDuration(p.tslice), ratelimit: formatDuration(p.ratelimit) } };
@@ -115,8 +142,8 @@ function creditOwn(_cpus: number) {
       type: 'string',
       default: '4.19',
       doc: 'Xen version whose Credit behaviour to model ("3.4": pre-4.0 sampled accounting, as the IRMOS-era papers saw it)',
-      pattern: /^\d+\.\d+/,
-      patternDoc: 'a Xen version such as "3.4" or "4.19"',
+      pattern: /^\d+\.(\d+|x)(\.\d+)?$/,
+      patternDoc: 'a Xen version such as "3.4", "4.19", "3.0.4" or "3.x"',
     },
     tslice: { type: 'duration', default: 30_000_000, min: 1_000_000, doc: 'sched_credit_tslice_ms (accounting period; tick = tslice/3)' },
     ratelimit: { type: 'duration', default: 1_000_000, doc: 'sched_ratelimit_us (0 disables)' },
@@ -126,6 +153,7 @@ function creditOwn(_cpus: number) {
 const credit2: XenScheduler<ReturnType<typeof credit2Own>> = {
   own: credit2Own,
   buildPool(b) {
+    requireRatelimit(b.setup, b.p.ratelimit);
     const cls = new Credit2Class(b.setup.ctx, { ratelimitNs: b.p.ratelimit, pool: b.pool.cpus });
     return { cls, mapping: proportionalPool(b, cls, 'credit2', true), settings: { ratelimit: formatDuration(b.p.ratelimit) } };
   },
@@ -156,6 +184,9 @@ const sedf: XenScheduler<ReturnType<typeof sedfOwn>> = {
   buildPool(b) {
     const { setup, p } = b;
     checkWithin(setup, p.dom0Slice, p.dom0Period, 'dom0Slice', 'dom0 slice');
+    requireParam(setup, 'dom0Period', p.dom0Period, SEDF_PERIOD);
+    requireParam(setup, 'dom0Slice', p.dom0Slice, SEDF_SLICE);
+    requireSlaWithin(setup, b.domains, SEDF_SLICE, SEDF_PERIOD);
     const cls = new SedfClass(setup.ctx, { pool: b.pool.cpus });
     const mapping = reservationPool(b, (e, cfg: SedfAdmitConfig) => cls.admit(e, cfg), {
       dom0: { cfg: { periodNs: p.dom0Period, sliceNs: p.dom0Slice, extratime: true }, native: `sedf period=${formatDuration(p.dom0Period)} slice=${formatDuration(p.dom0Slice)} extratime` },
@@ -186,6 +217,9 @@ const rtds: XenScheduler<ReturnType<typeof rtdsOwn>> = {
   buildPool(b) {
     const { setup, p } = b;
     checkWithin(setup, p.dom0Budget, p.dom0Period, 'dom0Budget', 'dom0 budget');
+    requireParam(setup, 'dom0Period', p.dom0Period, RTDS_PERIOD);
+    requireParam(setup, 'dom0Budget', p.dom0Budget, RTDS_BUDGET);
+    requireSlaWithin(setup, b.domains, RTDS_BUDGET, RTDS_PERIOD);
     const cls = new RtdsClass(setup.ctx, { pool: b.pool.cpus });
     const mapping = reservationPool(b, (e, cfg: RtdsAdmitConfig) => cls.admit(e, cfg), {
       dom0: { cfg: { budgetNs: p.dom0Budget, periodNs: p.dom0Period, extratime: true }, native: `rtds budget=${formatDuration(p.dom0Budget)} period=${formatDuration(p.dom0Period)} extratime` },

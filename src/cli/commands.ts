@@ -11,6 +11,7 @@ import { fmtNs, fmtPct } from '../report/format.js';
 import { loadScenario } from '../scenario/load.js';
 import type { Scenario } from '../scenario/types.js';
 import { compare, type ModelChoice } from '../simulate.js';
+import { runWatcher, wallLimit } from './watch.js';
 
 export function loadForCli(file: string): Scenario {
   return loadScenario(file, { knownModels: modelNames() });
@@ -25,6 +26,8 @@ export function resolveModels(scenario: Scenario, flag: string | undefined): Mod
   if (flag !== undefined) {
     const names = flag.split(',').map((n) => n.trim()).filter((n) => n !== '');
     if (names.length === 0) throw new InputError({ file: '<command line>', pointer: '/models', expected: 'one or more model names', found: describeValue(flag) });
+    const twice = names.find((n, i) => names.indexOf(n) !== i);
+    if (twice !== undefined) throw new InputError({ file: '<command line>', pointer: '/models', expected: 'each model named once', found: `${JSON.stringify(twice)} twice in ${describeValue(flag)}` });
     return names.map((name) => ({ model: findModel(name, '<command line>', '/models'), request: fromScenario(name) }));
   }
   if (scenario.models.length > 0) {
@@ -33,8 +36,15 @@ export function resolveModels(scenario: Scenario, flag: string | undefined): Mod
   return DEFAULT_COMPARE.map((name) => ({ model: findModel(name, '<defaults>', ''), request: undefined }));
 }
 
-export function compareScenario(scenario: Scenario, choices: ModelChoice[], seed?: number): Results {
-  return compare(scenario, choices, { seed });
+/** The runs of `run` without --out, in this thread: progress on a terminal, stopped at --max-wall. */
+export function compareScenario(scenario: Scenario, choices: ModelChoice[], seed?: number, maxWallNs?: number): Results {
+  const limit = wallLimit(maxWallNs);
+  const watchers = new Map(choices.map((c) => [c.model.name, runWatcher(`${scenario.name} under ${c.model.name}`, scenario.durationNs, limit)]));
+  try {
+    return compare(scenario, choices, { seed, onProgress: (model, now) => watchers.get(model)?.onProgress(now) });
+  } finally {
+    for (const w of watchers.values()) w.done();
+  }
 }
 
 /** A terminal summary: per task and model, misses and worst response. */
@@ -57,6 +67,7 @@ export function describeRun(results: Results): string {
       );
     }
   }
+  for (const r of results.refused ?? []) lines.push(`  ${r.model}`, `    ${r.reason.split('\n').join('\n    ')}`);
   for (const e of results.expectations.filter((x) => !x.ok)) {
     lines.push(`  FAILED expectation: ${e.model} ${e.task} ${e.metric} = ${e.value} (bound ${e.min ?? ''}..${e.max ?? ''})`);
   }

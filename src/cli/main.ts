@@ -1,9 +1,13 @@
 // hvsim command line. Exit codes: 0 ok, 1 an expectation failed, 2 bad input (scenario, flags,
-// infeasible configuration). Bad input never prints a stack trace.
+// infeasible configuration), 3 an internal error (a bug: one line, the stack only with --debug).
+// Bad input never prints a stack trace, and a crash never looks like a failed expectation.
 
 import { join } from 'node:path';
 import yargs from 'yargs';
-import { InputError, describeValue } from '../errors.js';
+import { InputError, describeValue, escapeControl } from '../errors.js';
+import { checkOutputFile, checkOutputFolder, maxWallOf, refuseRepeatedFlags, seedOf } from './flags.js';
+import { installCleanup } from '../report/atomic.js';
+import { withLine } from '../scenario/load.js';
 import { collectScenarioFiles, compareScenario, describeRun, loadForCli, resolveModels } from './commands.js';
 import { reportScenario, runReport, type ScenarioReportOutcome } from './report-command.js';
 import { importCommand, loadRunInput, writeRunRtappLogs } from '../rtapp/cli.js'; // rt-app bridge
@@ -15,11 +19,14 @@ import { Simulator } from '../engine/simulator.js';
 const EXIT_OK = 0;
 const EXIT_EXPECTATION = 1;
 const EXIT_BAD_INPUT = 2;
+const EXIT_INTERNAL = 3;
+const ISSUES_URL = 'https://github.com/hvsim/hvsim/issues';
 
 class UsageError extends Error {}
 
 export async function main(argv: string[]): Promise<number> {
   let exitCode = EXIT_OK;
+  const debug = argv.includes('--debug');
   const parser = yargs(argv)
     .scriptName('hvsim')
     .usage('$0 <command> [options]\n\nCompare hypervisor scheduling stacks on one scenario of virtualised real-time services.')
@@ -46,21 +53,27 @@ export async function main(argv: string[]): Promise<number> {
         y
           .positional('scenario', { type: 'string', demandOption: true })
           .option('model', { alias: 'm', type: 'string', demandOption: true, describe: 'model name (see `hvsim models`)' })
-          .option('seed', { type: 'number', describe: 'override the scenario seed' })
+          .option('seed', { type: 'string', describe: 'override the scenario seed (0..4294967295)' })
+          .option('max-wall', { type: 'string', describe: 'stop (exit 2) if the simulation takes longer than this wall-clock time, e.g. "10min"' })
           .option('out', { type: 'string', describe: 'also write the report folder here, as `hvsim report` does: results.json, report.md, report.html, the charts and the scenario\'s figures' })
           .option('json', { type: 'boolean', default: false, describe: 'print results.json to stdout' })
           .option('rtapp-logs', { type: 'string', describe: 'also write one rt-app log per task into this folder' })
           .option('trace', { type: 'string', describe: 'also write the schedule as Chrome trace-event JSON to this file (see `hvsim trace`)' }),
       async (args) => {
+        const seed = seedOf(args.seed);
+        const maxWallNs = maxWallOf(args.maxWall);
+        // Every output target is checked before the first simulation: a refusal writes nothing.
+        if (args.out !== undefined) checkOutputFolder(args.out, 'out');
+        if (args.trace !== undefined) checkOutputFile(args.trace, 'trace');
+        if (args.rtappLogs !== undefined) checkOutputFolder(args.rtappLogs, 'rtapp-logs');
         const scenario = loadRunInput(args.scenario); // a scenario file, or an rt-app JSON file
         const choices = resolveModels(scenario, args.model);
-        const seed = seedOf(args.seed);
-        const out = folderOf(args.out);
+        const out = args.out;
         let results = args.trace !== undefined ? runTraced(scenario, choices, seed, args.trace) : undefined; // schedule trace (src/trace)
         if (args.rtappLogs !== undefined) writeRunRtappLogs(scenario, choices, seed, args.rtappLogs);
         // --out: the same folder `hvsim report` writes for a scenario (its runs give the summary too).
-        const report = out !== undefined ? await reportScenario(scenario, choices, out, { seed }) : undefined;
-        results = report?.results ?? results ?? compareScenario(scenario, choices, seed);
+        const report = out !== undefined ? await reportScenario(scenario, choices, out, { seed, maxWallNs }) : undefined;
+        results = report?.results ?? results ?? compareScenario(scenario, choices, seed, maxWallNs);
         process.stdout.write(args.json ? JSON.stringify(results, null, 2) + '\n' : describeRun(results) + (report && out !== undefined ? wrote(out, report) : ''));
         if (results.expectations.some((e) => !e.ok)) exitCode = EXIT_EXPECTATION;
       },
@@ -72,15 +85,19 @@ export async function main(argv: string[]): Promise<number> {
         y
           .positional('scenario', { type: 'string', demandOption: true })
           .option('models', { type: 'string', describe: 'comma-separated model names (default: the scenario\'s list, else the standard set)' })
-          .option('seed', { type: 'number', describe: 'override the scenario seed' })
+          .option('seed', { type: 'string', describe: 'override the scenario seed (0..4294967295)' })
+          .option('max-wall', { type: 'string', describe: 'stop (exit 2) if the simulations take longer than this wall-clock time, e.g. "10min"' })
           .option('out', { type: 'string', describe: 'output folder (default reports/<scenario name>)' })
           .option('json', { type: 'boolean', default: false, describe: 'print results.json to stdout instead of a summary' }),
       async (args) => {
+        const seed = seedOf(args.seed);
+        const maxWallNs = maxWallOf(args.maxWall);
+        if (args.out !== undefined) checkOutputFolder(args.out, 'out');
         const scenario = loadForCli(args.scenario);
         const choices = resolveModels(scenario, args.models);
-        const seed = seedOf(args.seed);
-        const out = folderOf(args.out) ?? join('reports', scenario.name);
-        const report = await reportScenario(scenario, choices, out, { seed });
+        const out = args.out ?? join('reports', scenario.name);
+        checkOutputFolder(out, 'out');
+        const report = await reportScenario(scenario, choices, out, { seed, maxWallNs });
         process.stdout.write(args.json ? JSON.stringify(report.results, null, 2) + '\n' : describeRun(report.results) + wrote(out, report));
         if (!report.ok) exitCode = EXIT_EXPECTATION;
       },
@@ -93,6 +110,7 @@ export async function main(argv: string[]): Promise<number> {
           .positional('dir', { type: 'string', default: 'scenarios' })
           .option('out', { type: 'string', default: 'reports', describe: 'output folder' }),
       async (args) => {
+        checkOutputFolder(args.out, 'out');
         const files = collectScenarioFiles(args.dir);
         exitCode = (await runReport(files, args.out)).ok ? EXIT_OK : EXIT_EXPECTATION;
       },
@@ -113,6 +131,8 @@ export async function main(argv: string[]): Promise<number> {
         }
       },
     )
+    .option('debug', { type: 'boolean', default: false, describe: 'on an internal error, print its stack trace' })
+    .middleware((args) => refuseRepeatedFlags(args as Record<string, unknown>), true)
     .demandCommand(1, 'name a command: validate, run, compare, report, import, trace, isolation or models')
     .strict()
     .help()
@@ -122,38 +142,36 @@ export async function main(argv: string[]): Promise<number> {
       throw new UsageError(msg);
     });
 
+  const uninstall = installCleanup();
   try {
     await parser.parseAsync();
   } catch (err) {
     if (err instanceof InputError) {
-      process.stderr.write(`hvsim: ${err.message}\n`);
+      process.stderr.write(`hvsim: ${withLine(err).message}\n`);
       return EXIT_BAD_INPUT;
     }
     if (err instanceof UsageError) {
-      process.stderr.write(`hvsim: ${err.message}\nRun \`hvsim --help\` for usage.\n`);
+      process.stderr.write(`hvsim: ${escapeControl(err.message)}\nRun \`hvsim --help\` for usage.\n`);
       return EXIT_BAD_INPUT;
     }
-    throw err;
+    return internalError(err, debug);
+  } finally {
+    uninstall();
   }
   return exitCode;
+}
+
+/** Not bad input: a bug. One line (where to report it), the stack only with --debug; never exit 1. */
+function internalError(err: unknown, debug: boolean): number {
+  const what = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  const firstLine = escapeControl(what.split('\n')[0]);
+  process.stderr.write(`hvsim: internal error (a bug, please report it at ${ISSUES_URL} with the command and scenario): ${firstLine}${debug ? '' : ' (--debug shows the stack)'}\n`);
+  if (debug && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+  return EXIT_INTERNAL;
 }
 
 /** The summary's last line: what a report folder received. */
 function wrote(dir: string, report: ScenarioReportOutcome): string {
   const charts = report.files.filter((f) => f.endsWith('.png')).length;
   return `wrote ${dir}: results.json, report.md, report.html and ${charts} chart(s)\n`;
-}
-
-/** `--out <dir>`: an empty name is bad input, not the current folder. */
-function folderOf(out: string | undefined): string | undefined {
-  if (out !== undefined && out.trim() === '') throw new InputError({ file: '<command line>', pointer: '/out', expected: 'a folder', found: describeValue(out) });
-  return out;
-}
-
-function seedOf(seed: number | undefined): number | undefined {
-  if (seed === undefined) return undefined;
-  if (!Number.isInteger(seed) || seed < 0) {
-    throw new InputError({ file: '<command line>', pointer: '/seed', expected: 'a whole number >= 0', found: String(seed) });
-  }
-  return seed;
 }

@@ -8,9 +8,9 @@
 // completion order, so the outputs are byte-identical whatever the timing or the number of cores.
 // Nothing written depends on the wall clock; timings go to stderr only.
 
-import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFilesAtomic } from '../report/atomic.js';
+import { InputError } from '../errors.js';
+import { writeFilesAtomic, writeFolderAtomic } from '../report/atomic.js';
 import { renderMarkdown } from '../report/doc.js';
 import { indexDoc, scenarioDoc, type Experiment, type RenderedFigure } from '../report/experiment.js';
 import { figureOutputs, figurePointCount, type FigureOutput, type FigurePoint, type ModelPick } from '../report/figures.js';
@@ -20,16 +20,20 @@ import type { Job } from '../report/jobs.js';
 import { createPool, defaultWorkers } from '../report/pool.js';
 import { createProgress, type Progress } from '../report/progress.js';
 import { cdfCharts, ioChart, scheduleChart, shareChart } from '../report/scenario-charts.js';
-import { checkExpectations, RESULTS_SCHEMA, type ModelRun, type Results } from '../metrics/results.js';
+import { checkExpectations, RESULTS_SCHEMA, type ModelRun, type RefusedModel, type Results } from '../metrics/results.js';
+import { withLine } from '../scenario/load.js';
 import { Simulator } from '../engine/simulator.js';
 import type { Scenario } from '../scenario/types.js';
 import type { ModelChoice } from '../simulate.js';
 import { loadForCli, resolveModels } from './commands.js';
+import { wallExceeded, wallLeftMs, wallLimit, type WallLimit } from './watch.js';
 
 export interface ReportOptions {
   /** Worker threads; 0 runs in this thread. Default: HVSIM_WORKERS, else one per core (never more than there are jobs). */
   workers?: number;
   progress?: Progress;
+  /** --max-wall: stop (InputError at /max-wall) when the simulations take longer (ns of wall time). */
+  maxWallNs?: number;
 }
 
 export interface ReportOutcome {
@@ -53,6 +57,29 @@ interface ReportEntry {
 
 type Files = Record<string, string | Uint8Array>;
 
+/** Names `report` writes beside the scenario folders: a scenario may not take them. */
+const INDEX_FILES = ['index.md', 'index.html'];
+
+/**
+ * Each scenario gets the folder its name says: two scenarios of one name would share it (the
+ * second silently replacing the first's results), and one named like an index file would collide.
+ */
+function refuseFolderCollisions(scenarios: Scenario[]): void {
+  const seen = new Map<string, Scenario>();
+  for (const s of scenarios) {
+    // Case-insensitive: on macOS and Windows "A" and "a" are one folder.
+    const key = s.name.toLowerCase();
+    const first = seen.get(key);
+    if (first) {
+      throw new InputError({ file: s.file, pointer: '/name', expected: `a scenario name no other scenario of the folder has (it names the report folder)`, found: `${JSON.stringify(s.name)}, also the name of ${first.file}` });
+    }
+    if (INDEX_FILES.includes(key)) {
+      throw new InputError({ file: s.file, pointer: '/name', expected: `a scenario name other than ${INDEX_FILES.join(' and ')} (the report writes those beside the scenario folders)`, found: JSON.stringify(s.name) });
+    }
+    seen.set(key, s);
+  }
+}
+
 /** `hvsim report`: every scenario file under its own models, a folder each under `outDir`, and the index. */
 export async function runReport(files: string[], outDir: string, options: ReportOptions = {}): Promise<ReportOutcome> {
   // Load everything first: a bad scenario stops the job before any output is written.
@@ -60,6 +87,7 @@ export async function runReport(files: string[], outDir: string, options: Report
     const scenario = loadForCli(f);
     return { scenario, choices: resolveModels(scenario, undefined) };
   });
+  refuseFolderCollisions(entries.map((e) => e.scenario));
   const progress = options.progress ?? createProgress();
   const { experiments, timing } = await reportPipeline(entries, (s) => join(outDir, s.name), { ...options, progress }, (all) => {
     const index = indexDoc(all);
@@ -98,16 +126,17 @@ export async function reportScenario(
  * over all the experiments. Every byte is computed before the first file is written.
  */
 async function reportPipeline(
-  entries: ReportEntry[],
+  given: ReportEntry[],
   folderOf: (scenario: Scenario) => string,
   options: ReportOptions,
   extra?: (experiments: Experiment[]) => Files,
 ): Promise<{ experiments: Experiment[]; timing: ReportOutcome['timing'] }> {
+  let entries = given;
   const scenarios = entries.map((e) => e.scenario);
-  // Admission control of every model before anything starts: a refused configuration is one message.
-  for (const { scenario, choices } of entries) {
-    for (const c of choices) new Simulator(scenario, c.model, { params: c.request?.params, paramsPointer: c.request ? `${c.request.pointer}/params` : '' });
-  }
+  // Admission control and limits of every model before anything starts. A configuration one model
+  // cannot express is that model's result (DESIGN.md "Interfaces"); the others run.
+  const refusals = entries.map((e) => admitModels(e));
+  entries = entries.map((e, i) => ({ ...e, choices: e.choices.filter((c) => !refusals[i].some((r) => r.model === c.model.name)) }));
   const models: ModelPick[][] = entries.map((e) =>
     e.choices.map((c) => ({ name: c.model.name, ...(c.request ? { request: { params: c.request.params, pointer: c.request.pointer } } : {}) })),
   );
@@ -134,7 +163,8 @@ async function reportPipeline(
     // ---- simulate ----
     const t0 = performance.now();
     progress.phase('simulate', jobs.length);
-    const simulated = await pool.run(jobs, (i) => progress.step(jobName[i]));
+    let done = 0;
+    const simulated = await withinWall(pool.run(jobs, (i) => (done++, progress.step(jobName[i]))), wallLimit(options.maxWallNs), () => `${done} of ${jobs.length} run(s) done`);
     const simulateMs = performance.now() - t0;
     const runCount = jobs.filter((j) => j.kind === 'run').length;
     progress.end(`simulated ${runCount} scenario run(s) and ${jobs.length - runCount} figure point(s) in ${(simulateMs / 1000).toFixed(1)} s on ${pool.size || 'no'} worker thread(s)`);
@@ -156,6 +186,7 @@ async function reportPipeline(
         scenario: { name: scenario.name, description: scenario.description, durationNs: scenario.durationNs, warmupNs: scenario.warmupNs, seed: scenario.seed },
         runs,
         expectations: checkExpectations(scenario, runs),
+        ...(refusals[si].length > 0 ? { refused: refusals[si] } : {}),
       };
       const charts: FigureOutput[] = [...cdfCharts(scenario, results)];
       const share = shareChart(scenario, results);
@@ -194,17 +225,16 @@ async function reportPipeline(
         return { file: c.file, png: out.png, width: c.spec.width, height: c.spec.height, alt: c.spec.title, caption: c.caption };
       }),
     }));
-    const files: Files = {};
-    for (const e of experiments) Object.assign(files, scenarioFiles(e, folderOf(e.scenario)));
-    if (extra) Object.assign(files, extra(experiments));
-    const documents = Object.keys(files).filter((f) => /\.(md|html)$/.test(f)).length;
+    const folders = experiments.map((e) => ({ dir: folderOf(e.scenario), files: scenarioFiles(e), drop: ourStaleChart(e) }));
+    const others: Files = extra ? extra(experiments) : {};
+    const documents = [...folders.flatMap((f) => Object.keys(f.files)), ...Object.keys(others)].filter((f) => /\.(md|html)$/.test(f)).length;
     const renderMs = performance.now() - t1;
     progress.end(`rendered ${renderJobs.length} chart(s) and ${documents} document(s) in ${(renderMs / 1000).toFixed(1)} s`);
 
     // ---- write ----
     const t2 = performance.now();
-    for (const e of experiments) removeStaleCharts(folderOf(e.scenario), e.scenario.name, new Set(e.figures.map((f) => f.file)));
-    writeFilesAtomic(files);
+    for (const f of folders) writeFolderAtomic(f.dir, f.files, f.drop);
+    writeFilesAtomic(others);
     const writeMs = performance.now() - t2;
     return {
       experiments,
@@ -215,15 +245,49 @@ async function reportPipeline(
   }
 }
 
-/** One scenario's folder: results.json, report.md, report.html and its charts. */
-function scenarioFiles(e: Experiment, dir: string): Files {
+/**
+ * The chosen models that refuse the entry's configuration, with the reason (their InputError). If
+ * every model refuses there is nothing to compare: the first refusal is the error (exit 2).
+ */
+function admitModels({ scenario, choices }: ReportEntry): RefusedModel[] {
+  const refused: RefusedModel[] = [];
+  let first: InputError | undefined;
+  for (const c of choices) {
+    try {
+      new Simulator(scenario, c.model, { params: c.request?.params, paramsPointer: c.request ? `${c.request.pointer}/params` : '' });
+    } catch (error) {
+      if (!(error instanceof InputError)) throw error;
+      first ??= error;
+      refused.push({ model: c.model.name, reason: `refused by admission/configuration: ${withLine(error).message}` });
+    }
+  }
+  if (first !== undefined && refused.length === choices.length) throw first;
+  return refused;
+}
+
+/** `work`, or an InputError at /max-wall once the limit passes (the pool's close() then stops the workers). */
+async function withinWall<T>(work: Promise<T>, limit: WallLimit | undefined, done: () => string): Promise<T> {
+  if (limit === undefined) return work;
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(wallExceeded(limit, done())), wallLeftMs(limit));
+  });
+  try {
+    return await Promise.race([work, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** One scenario's folder: results.json, report.md, report.html and its charts (names relative to it). */
+function scenarioFiles(e: Experiment): Files {
   const doc = scenarioDoc(e);
   const files: Files = {
-    [join(dir, 'results.json')]: JSON.stringify(e.results, null, 2) + '\n',
-    [join(dir, 'report.md')]: renderMarkdown(doc),
-    [join(dir, 'report.html')]: renderHtml(doc),
+    'results.json': JSON.stringify(e.results, null, 2) + '\n',
+    'report.md': renderMarkdown(doc),
+    'report.html': renderHtml(doc),
   };
-  for (const f of e.figures) files[join(dir, f.file)] = f.png;
+  for (const f of e.figures) files[f.file] = f.png;
   return files;
 }
 
@@ -231,13 +295,9 @@ function scenarioFiles(e: Experiment, dir: string): Files {
  * Charts of a scenario folder that a previous report wrote and this one did not (a task renamed, a
  * figure dropped). Only names this command produces: other commands (isolation) share the folder.
  */
-function removeStaleCharts(dir: string, name: string, keep: Set<string>): void {
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return;
-  }
+function ourStaleChart(e: Experiment): (name: string) => boolean {
+  const keep = new Set(e.figures.map((f) => f.file));
+  const name = e.scenario.name;
   const ours = (n: string) => /^cdf-.+\.png$/.test(n) || ['cpu-share.png', 'schedule.png', 'io-latency.png'].includes(n) || (n.startsWith(`${name}-fig`) && n.endsWith('.png'));
-  for (const n of names) if (ours(n) && !keep.has(n)) rmSync(join(dir, n), { force: true });
+  return (n) => ours(n) && !keep.has(n);
 }

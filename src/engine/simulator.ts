@@ -29,7 +29,12 @@ export interface SimulateOptions {
   paramsPointer?: string;
   /** Optional observer of dispatch decisions (traces, tests). */
   observer?: SimObserver;
+  /** Called with the simulated time every PROGRESS_EVENTS events (progress lines, wall-clock limits; may throw to stop). */
+  onProgress?: (now: Ns) => void;
 }
+
+/** How often run() reports progress: rare enough to cost nothing, often enough for a second-level wall limit. */
+const PROGRESS_EVENTS = 1 << 16;
 
 /** Hooks for traces and tests; the hot path pays one null check when absent. */
 export interface SimObserver {
@@ -87,6 +92,7 @@ export class Simulator implements IoEngine, ReleaseTarget {
   eventsFired = 0;
   private readonly dirtyHosts = new Set<HostState>();
   private readonly observer: SimObserver | undefined;
+  private readonly onProgress: ((now: Ns) => void) | undefined;
   private readonly runtimes = new Map<Task, TaskRuntimeState>();
   /** The I/O loads' request streams, in scenario order (for results). */
   readonly ioLoads: IoLoadRun[] = [];
@@ -99,6 +105,7 @@ export class Simulator implements IoEngine, ReleaseTarget {
   ) {
     this.seed = options.seed ?? scenario.seed;
     this.observer = options.observer;
+    this.onProgress = options.onProgress;
     for (const spec of scenario.hosts) this.buildHost(spec, options);
     for (const task of this.tasks) this.runtimes.get(task)!.releases.start();
     if (scenario.warmupNs > 0) {
@@ -110,6 +117,7 @@ export class Simulator implements IoEngine, ReleaseTarget {
   run(): void {
     const end = this.scenario.durationNs;
     const queue = this.queue;
+    let nextProgress = PROGRESS_EVENTS;
     this.reschedulePass();
     for (;;) {
       const t = queue.peekTime();
@@ -120,6 +128,10 @@ export class Simulator implements IoEngine, ReleaseTarget {
         this.eventsFired++;
       } while (queue.peekTime() === t);
       this.reschedulePass();
+      if (this.onProgress !== undefined && this.eventsFired >= nextProgress) {
+        nextProgress = this.eventsFired + PROGRESS_EVENTS;
+        this.onProgress(t);
+      }
     }
     this.now = end;
     for (const h of this.hosts) for (const p of h.cpus) this.settle(h, p);

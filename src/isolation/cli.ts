@@ -2,6 +2,7 @@
 // [--no-png] [--json] [--seed n]`: the isolation matrix, written as reports/<scenario>/isolation.json,
 // isolation.md and isolation-<model>.png. main.ts only registers the command.
 
+import { checkOutputFolder, seedOf } from '../cli/flags.js';
 import { join } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { InputError, describeValue } from '../errors.js';
@@ -20,7 +21,7 @@ interface IsolationArgs {
   models?: string;
   aggressors?: string;
   mode?: string;
-  seed?: number;
+  seed?: string;
   out?: string;
   png: boolean;
   json: boolean;
@@ -35,15 +36,16 @@ export const isolationCommand: CommandModule<object, IsolationArgs> = {
       .option('models', { type: 'string', describe: 'comma-separated model names (default: the scenario\'s list, else the standard set)' })
       .option('aggressors', { type: 'string', describe: 'comma-separated VMU ids (default: the VMUs marked `aggressor:` in the scenario)' })
       .option('mode', { type: 'string', describe: 'misbehaviour of every aggressor: busy, or scale:<k> (default: each VMU\'s `aggressor.mode`, else busy)' })
-      .option('seed', { type: 'number', describe: 'override the scenario seed' })
+      .option('seed', { type: 'string', describe: 'override the scenario seed (0..4294967295)' })
       .option('out', { type: 'string', describe: 'output folder (default reports/<scenario name>)' })
       .option('png', { type: 'boolean', default: true, describe: 'also render a heat map PNG per model (--no-png to skip)' })
       .option('json', { type: 'boolean', default: false, describe: 'print isolation.json to stdout instead of a summary' }) as unknown as Argv<IsolationArgs>,
   handler: (args) => {
     const scenario = loadForCli(args.scenario);
     const aggressors = chooseAggressors(scenario, args.aggressors, args.mode);
-    const results = isolationMatrix(scenario, resolveModels(scenario, args.models), aggressors, { seed: seedOf(args.seed) });
     const out = args.out ?? join('reports', scenario.name);
+    checkOutputFolder(out, 'out');
+    const results = isolationMatrix(scenario, resolveModels(scenario, args.models), aggressors, { seed: seedOf(args.seed) });
     const written = writeIsolationOutputs(results, out, args.png);
     process.stdout.write(args.json ? JSON.stringify(results, null, 2) + '\n' : `${describeIsolation(results)}wrote ${written.join(', ')}\n`);
   },
@@ -97,10 +99,4 @@ export function parseMode(text: string): Misbehaviour {
     throw new InputError({ file: FLAGS, pointer: '/mode', expected: '"busy" or "scale:<k>" with 0.001 <= k <= 1000, e.g. "scale:3"', found: describeValue(text) });
   }
   return { mode: 'scale', factor: k };
-}
-
-function seedOf(seed: number | undefined): number | undefined {
-  if (seed === undefined) return undefined;
-  if (!Number.isInteger(seed) || seed < 0) throw new InputError({ file: FLAGS, pointer: '/seed', expected: 'a whole number >= 0', found: String(seed) });
-  return seed;
 }

@@ -98,10 +98,19 @@ export interface ExpectationResult {
   ok: boolean;
 }
 
+/** A model that could not express the scenario's configuration (its limits, its admission test): its result under compare/report. */
+export interface RefusedModel {
+  model: string;
+  /** The input error, as `hvsim run -m <model>` would print it. */
+  reason: string;
+}
+
 export interface Results {
   schema: typeof RESULTS_SCHEMA;
   scenario: { name: string; description: string; durationNs: Ns; warmupNs: Ns; seed: number };
   runs: ModelRun[];
+  /** Present only when some chosen model refused the configuration; those models have no run. */
+  refused?: RefusedModel[];
   expectations: ExpectationResult[];
 }
 

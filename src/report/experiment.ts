@@ -249,6 +249,7 @@ export function scenarioDoc(e: Experiment): Doc {
   blocks.push({ kind: 'paragraph', text: runSummary(scenario, results) });
   blocks.push(...setupBlocks(scenario, 2));
   blocks.push(...mappingBlocks(results, 2));
+  blocks.push(...refusedBlocks(results));
   blocks.push({ kind: 'heading', level: 2, text: 'Results' });
   blocks.push({ kind: 'heading', level: 3, text: 'Per model' });
   blocks.push(...perModelBlocks(results, 4));
@@ -263,13 +264,21 @@ export function scenarioDoc(e: Experiment): Doc {
   return { title: `hvsim: ${scenario.name}`, blocks };
 }
 
+/** Models that could not express the configuration: their result is the refusal (no run, no numbers). */
+function refusedBlocks(results: Results): Block[] {
+  const refused = results.refused ?? [];
+  if (refused.length === 0) return [];
+  return refused.map((r): Block => ({ kind: 'paragraph', text: [{ strong: `${r.model}:` }, ` ${r.reason}`] }));
+}
+
 /** Verdict of an experiment in a few words, for the index's overview table. */
 function verdict(results: Results): string {
   const failed = results.expectations.filter((x) => !x.ok).length;
   const perfect = results.runs.filter((r) => r.tasks.every((t) => t.missed === 0)).map((r) => r.model);
   const head = perfect.length === results.runs.length ? 'no misses under any model' : perfect.length === 0 ? 'every model missed deadlines' : `no misses under ${perfect.join(', ')}`;
   const tail = results.expectations.length === 0 ? '' : failed === 0 ? `; expectations held (${results.expectations.length})` : `; ${failed} expectation(s) FAILED`;
-  return head + tail;
+  const refused = (results.refused ?? []).map((r) => r.model);
+  return head + tail + (refused.length > 0 ? `; refused by ${refused.join(', ')}` : '');
 }
 
 /** The comparison document: an overview, then one section per experiment. */

@@ -28,7 +28,7 @@ function barProgress(stream: NodeJS.WriteStream): Progress {
       bar = new cliProgress.SingleBar(
         {
           stream,
-          format: `${name.padEnd(10)} [{bar}] {value}/{total} {detail}`,
+          format: `${name.padEnd(10)} [{bar}] {value}/{total} ETA {eta_formatted} {detail}`,
           barCompleteChar: ascii ? '#' : '\u2588',
           barIncompleteChar: ascii ? '-' : '\u2591',
           hideCursor: true,

@@ -1,7 +1,7 @@
 // The rt-app bridge on the command line: `hvsim import rtapp <file>`, rt-app files accepted by
 // `hvsim run`, and `hvsim run --rtapp-logs <dir>`. main.ts only registers these.
 
-import { readFileSync } from 'node:fs';
+import { readInputText } from '../scenario/load.js';
 import { join } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { InputError, describeValue } from '../errors.js';
@@ -104,8 +104,9 @@ export function loadRunInput(file: string): Scenario {
   if (file.toLowerCase().endsWith('.json')) {
     let data: unknown;
     try {
-      data = JSON.parse(readFileSync(file, 'utf8'));
-    } catch {
+      data = JSON.parse(readInputText(file, 'a readable scenario or rt-app file'));
+    } catch (error) {
+      if (error instanceof InputError) throw error; // not a regular file, too large: refused before parsing
       data = undefined; // the scenario loader reports unreadable or malformed files
     }
     if (looksLikeRtapp(data)) return importRtappFile(file).scenario;

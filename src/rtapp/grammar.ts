@@ -3,8 +3,8 @@
 // refusing, by name, every event or key hvsim cannot model. Every refusal is an InputError whose
 // pointer names the thread, the phase and the event.
 
-import { readFileSync } from 'node:fs';
 import { isMap, isScalar, isSeq, parseDocument, type Node } from 'yaml';
+import { readInputText } from '../scenario/load.js';
 import { InputError, describeValue as describeJson, pointerOf } from '../errors.js';
 import { parseSource } from '../scenario/source.js';
 
@@ -102,14 +102,7 @@ function describeValue(value: unknown): string {
 }
 
 export function readRtappFile(file: string): RtappWorkload {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new InputError({ file, pointer: '', expected: 'a readable rt-app JSON file', found: code === 'ENOENT' ? 'no such file' : String(code) });
-  }
-  return parseRtapp(text, file);
+  return parseRtapp(readInputText(file, 'a readable rt-app JSON file'), file);
 }
 
 /** Parse rt-app JSON text; `file` names it in messages. */

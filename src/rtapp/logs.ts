@@ -16,12 +16,13 @@
 // Tasks that are not rt-app threads (scenario tasks) get one row per job, as an rt-app thread
 // `run C; timer T` (absolute) would: slack = next release − completion, c_period = the period.
 
-import { join } from 'node:path';
+import { join, relative, isAbsolute } from 'node:path';
 import type { Job, Task } from '../engine/entities.js';
 import { ProgramClock, type ProgramIteration } from '../engine/program.js';
 import type { SimObserver } from '../engine/simulator.js';
 import { InputError } from '../errors.js';
 import { writeFileAtomic } from '../report/atomic.js';
+import { safeFileNamePiece } from '../report/file-name.js';
 import type { Ns, Policy, Scenario, TaskSpec } from '../scenario/types.js';
 import { DEFAULT_NS_PER_LOOP, rtappOrigin } from './import.js';
 import type { RtappPhase } from './grammar.js';
@@ -76,8 +77,9 @@ export function formatRtappLog(log: RtappLog): string {
   return lines.join('\n') + '\n';
 }
 
+/** `<basename>-<name>-<index>.log`, with both names made safe: a thread named "x/../../evil" stays in the folder. */
 export function logFileName(basename: string, log: Pick<RtappLog, 'name' | 'index'>): string {
-  return `${basename}-${log.name}-${log.index}.log`;
+  return `${safeFileNamePiece(basename)}-${safeFileNamePiece(log.name)}-${log.index}.log`;
 }
 
 /** Read an rt-app log (real or ours): the policy line, the column header, then integer rows. */
@@ -106,6 +108,10 @@ export function parseRtappLog(text: string, file: string): RtappLog & { columns:
 /** Write every log into `dir` (each file atomically); returns the paths. */
 export function writeRtappLogs(dir: string, basename: string, logs: RtappLog[]): string[] {
   const paths = logs.map((log) => join(dir, logFileName(basename, log)));
+  for (const p of paths) {
+    const rel = relative(dir, p);
+    if (rel.startsWith('..') || isAbsolute(rel)) throw new Error(`rt-app log ${p} would leave ${dir}`); // logFileName makes this impossible
+  }
   const texts = logs.map(formatRtappLog);
   paths.forEach((p, i) => writeFileAtomic(p, texts[i]));
   return paths;

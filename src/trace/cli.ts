@@ -1,6 +1,7 @@
 // Schedule traces on the command line: `hvsim trace <scenario> --model m [--from t] [--to t]
 // [--max-events n] [--out file]` and `hvsim run … --trace <file>`. main.ts only registers these.
 
+import { checkOutputFile, seedOf } from '../cli/flags.js';
 import { join } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { InputError, describeValue } from '../errors.js';
@@ -21,7 +22,7 @@ interface TraceArgs {
   from?: string;
   to?: string;
   'max-events'?: number;
-  seed?: number;
+  seed?: string;
   out?: string;
 }
 
@@ -35,14 +36,15 @@ export const traceCommand: CommandModule<object, TraceArgs> = {
       .option('from', { type: 'string', describe: 'start of the window, e.g. "2s" (default 0s)' })
       .option('to', { type: 'string', describe: 'end of the window, e.g. "2.5s" (default: the end of the run; the run stops there)' })
       .option('max-events', { type: 'number', describe: `cap on recorded events (default ${DEFAULT_MAX_EVENTS}); past it the trace is cut and says so` })
-      .option('seed', { type: 'number', describe: 'override the scenario seed' })
+      .option('seed', { type: 'string', describe: 'override the scenario seed (0..4294967295)' })
       .option('out', { type: 'string', describe: 'output file (default reports/<scenario name>/trace-<model>.json)' }) as unknown as Argv<TraceArgs>,
   handler: (args) => {
     const scenario = loadForCli(args.scenario);
     const choice = singleModel(resolveModels(scenario, args.model), '/model');
     const options = traceOptions(scenario, args);
-    const { trace } = traceScenario(scenario, choice, { ...options, seed: seedOf(args.seed) });
     const out = args.out ?? join('reports', scenario.name, `trace-${choice.model.name}.json`);
+    checkOutputFile(out, 'out');
+    const { trace } = traceScenario(scenario, choice, { ...options, seed: seedOf(args.seed) });
     writeFileAtomic(out, serializeTrace(trace));
     const info = trace.otherData;
     process.stdout.write(`wrote ${out}: ${info.events} events, ${formatDuration(info.fromNs)}..${formatDuration(info.toNs)} of ${scenario.name} under ${info.model} (open it in https://ui.perfetto.dev or chrome://tracing)\n`);
@@ -98,10 +100,4 @@ function singleModel(choices: ModelChoice[], pointer: string): ModelChoice {
 
 function warnIfCut(trace: TraceDocument): void {
   if (trace.otherData.truncated) process.stderr.write(`hvsim: trace ${trace.otherData.note}\n`);
-}
-
-function seedOf(seed: number | undefined): number | undefined {
-  if (seed === undefined) return undefined;
-  if (!Number.isInteger(seed) || seed < 0) throw new InputError({ file: FLAGS, pointer: '/seed', expected: 'a whole number >= 0', found: String(seed) });
-  return seed;
 }
