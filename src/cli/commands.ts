@@ -2,19 +2,27 @@
 // running and summarising. The report folders (`report`, `compare`, `run --out`) are written by
 // report-command.ts.
 
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, realpathSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { InputError, describeValue } from '../errors.js';
+import { InputError, describeValue, escapeControl } from '../errors.js';
 import { findModel, modelNames, DEFAULT_COMPARE } from '../../models/index.js';
 import type { Results } from '../metrics/results.js';
 import { fmtNs, fmtPct } from '../report/format.js';
 import { loadScenario } from '../scenario/load.js';
+import { Simulator } from '../engine/simulator.js';
 import type { Scenario } from '../scenario/types.js';
 import { compare, type ModelChoice } from '../simulate.js';
 import { runWatcher, wallLimit } from './watch.js';
 
 export function loadForCli(file: string): Scenario {
   return loadScenario(file, { knownModels: modelNames() });
+}
+
+/** What `validate` checks beyond loading: every chosen model accepts the configuration (its limits, its admission test). */
+export function admitAll(scenario: Scenario): ModelChoice[] {
+  const choices = resolveModels(scenario, undefined);
+  for (const c of choices) new Simulator(scenario, c.model, { params: c.request?.params, paramsPointer: c.request ? `${c.request.pointer}/params` : '' });
+  return choices;
 }
 
 /**
@@ -74,11 +82,16 @@ export function describeRun(results: Results): string {
   return lines.join('\n') + '\n';
 }
 
-/** Scenario files under a folder (recursively), sorted for a stable order. */
-export function collectScenarioFiles(dir: string): string[] {
+/**
+ * Scenario files under a folder (recursively), sorted for a stable order. Symbolic links are
+ * followed once: a dangling link is skipped with a warning, a link back up the tree (a loop) is
+ * not entered twice (issue 15, item 10).
+ */
+export function collectScenarioFiles(dir: string, seen = new Set<string>()): string[] {
   let entries: string[];
   try {
     if (!statSync(dir).isDirectory()) return [dir];
+    seen.add(realpathSync(dir));
     entries = readdirSync(dir).sort();
   } catch {
     throw new InputError({ file: dir, pointer: '', expected: 'a folder of scenario files (.json, .yaml, .yml)', found: 'no such folder' });
@@ -86,8 +99,17 @@ export function collectScenarioFiles(dir: string): string[] {
   const files: string[] = [];
   for (const name of entries) {
     const path = join(dir, name);
-    if (statSync(path).isDirectory()) files.push(...collectScenarioFiles(path));
-    else if (/\.(json|ya?ml)$/.test(name)) files.push(path);
+    let isDirectory: boolean;
+    try {
+      isDirectory = statSync(path).isDirectory();
+    } catch (error) {
+      process.stderr.write(`hvsim: skipped ${escapeControl(path)}: ${(error as NodeJS.ErrnoException).code === 'ELOOP' ? 'a symbolic link loop' : 'a dangling symbolic link or unreadable entry'}\n`);
+      continue;
+    }
+    if (isDirectory) {
+      if (seen.has(realpathSync(path))) continue; // a loop, or a folder already walked through another link
+      files.push(...collectScenarioFiles(path, seen));
+    } else if (/\.(json|ya?ml)$/.test(name)) files.push(path);
   }
   return files;
 }

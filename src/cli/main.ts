@@ -8,13 +8,12 @@ import { InputError, describeValue, escapeControl } from '../errors.js';
 import { checkOutputFile, checkOutputFolder, maxWallOf, refuseRepeatedFlags, seedOf } from './flags.js';
 import { installCleanup } from '../report/atomic.js';
 import { withLine } from '../scenario/load.js';
-import { collectScenarioFiles, compareScenario, describeRun, loadForCli, resolveModels } from './commands.js';
+import { admitAll, collectScenarioFiles, compareScenario, describeRun, loadForCli, resolveModels } from './commands.js';
 import { reportScenario, runReport, type ScenarioReportOutcome } from './report-command.js';
 import { importCommand, loadRunInput, writeRunRtappLogs } from '../rtapp/cli.js'; // rt-app bridge
 import { runTraced, traceCommand } from '../trace/cli.js'; // schedule traces
 import { isolationCommand } from '../isolation/cli.js'; // isolation matrix
 import { MODELS } from '../../models/index.js';
-import { Simulator } from '../engine/simulator.js';
 
 const EXIT_OK = 0;
 const EXIT_EXPECTATION = 1;
@@ -37,8 +36,7 @@ export async function main(argv: string[]): Promise<number> {
       (args) => {
         for (const file of args.scenarios as string[]) {
           const scenario = loadForCli(file);
-          const choices = resolveModels(scenario, undefined);
-          for (const c of choices) new Simulator(scenario, c.model, { params: c.request?.params, paramsPointer: c.request ? `${c.request.pointer}/params` : '' });
+          const choices = admitAll(scenario);
           const tasks = scenario.vmus.reduce((a, v) => a + v.tasks.length, 0) + scenario.hostThreads.length;
           process.stdout.write(
             `ok ${file}: ${scenario.hosts.length} host(s), ${scenario.vmus.length} VMU(s), ${tasks} task(s); models ${choices.map((c) => c.model.name).join(', ')}\n`,

@@ -1,11 +1,15 @@
 // The rt-app bridge on the command line: `hvsim import rtapp <file>`, rt-app files accepted by
 // `hvsim run`, and `hvsim run --rtapp-logs <dir>`. main.ts only registers these.
 
-import { readInputText } from '../scenario/load.js';
 import { join } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { InputError, describeValue } from '../errors.js';
-import { loadForCli } from '../cli/commands.js';
+import { admitAll, loadForCli } from '../cli/commands.js';
+import { parseScenarioText, readInputText } from '../scenario/load.js';
+import { modelNames } from '../../models/index.js';
+
+/** The scenario schema's pCPU limit per host (schema.ts hosts[].cpus). */
+const MAX_HOST_CPUS = 256;
 import { policyText } from '../../models/kvm/common.js';
 import { formatDuration, parseDuration } from '../scenario/units.js';
 import { serializeScenario } from '../scenario/serialize.js';
@@ -45,18 +49,25 @@ export const importCommand: CommandModule<object, ImportArgs> = {
   handler: (args) => {
     const imported = importRtappFile(args.file, importOptions(args));
     // The file form, not the in-memory one (which has Infinity, timer indices, ns): it loads back as is.
-    process.stdout.write(args.json ? JSON.stringify(serializeScenario(imported.scenario), null, 2) + '\n' : describeImport(imported));
+    const text = args.json ? JSON.stringify(serializeScenario(imported.scenario), null, 2) + '\n' : describeImport(imported);
+    // Printed only if `validate` would accept it: the scenario file it is, loaded back, and every model's admission.
+    admitAll(parseScenarioText(JSON.stringify(serializeScenario(imported.scenario)), args.file.replace(/(\.json)?$/i, '.imported.json'), { knownModels: modelNames() }));
+    process.stdout.write(text);
   },
 };
 
 function importOptions(args: ImportArgs): RtappImportOptions {
   const o: RtappImportOptions = {};
   if (args.cpus !== undefined) {
-    if (!Number.isInteger(args.cpus) || args.cpus < 1) throw new InputError({ file: FLAGS, pointer: '/cpus', expected: 'a whole number >= 1', found: String(args.cpus) });
+    // The schema's host limit, checked before the importer allocates anything per CPU.
+    if (!Number.isInteger(args.cpus) || args.cpus < 1 || args.cpus > MAX_HOST_CPUS) throw new InputError({ file: FLAGS, pointer: '/cpus', expected: `a whole number in 1..${MAX_HOST_CPUS}`, found: String(args.cpus) });
     o.cpus = args.cpus;
   }
   if (args.kernel !== undefined) o.kernel = args.kernel;
-  if (args.tick !== undefined) o.tickNs = parseDuration(args.tick, FLAGS, '/tick');
+  if (args.tick !== undefined) {
+    o.tickNs = parseDuration(args.tick, FLAGS, '/tick');
+    if (o.tickNs <= 0) throw new InputError({ file: FLAGS, pointer: '/tick', expected: 'a tick > 0 such as "4ms"', found: describeValue(args.tick) });
+  }
   if (args.duration !== undefined) o.durationNs = parseDuration(args.duration, FLAGS, '/duration');
   const scale = args['work-scale'];
   if (scale !== undefined) {

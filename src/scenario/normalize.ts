@@ -26,9 +26,15 @@ type RawExpectation = NonNullable<RawScenario['expect']>[number];
 type RawFigure = NonNullable<RawScenario['figures']>[number];
 
 /** Validate and resolve scenario data already parsed from JSON/YAML (or built in code). */
+/** Tasks and host threads in one scenario (README "Limits"). */
+export const MAX_TASKS = 1000;
+
 export function normalizeScenario(raw: unknown, file = '<memory>', opts: NormalizeOptions = {}): Scenario {
   validateRawScenario(raw, file);
   const check = new Checker(file);
+  // Memory grows with the task count (histograms per task): a documented cap, checked before any is built.
+  const taskCount = (raw.vmus ?? []).reduce((a, v) => a + (v.tasks?.length ?? 0), 0) + (raw.hostThreads ?? []).length;
+  if (taskCount > MAX_TASKS) check.fail((raw.hostThreads ?? []).length > 0 ? '/hostThreads' : '/vmus', `at most ${MAX_TASKS} tasks and host threads in a scenario`, `${taskCount}`);
 
   const durationNs = check.positiveDuration(raw.duration, '/duration');
   const warmupNs = check.duration(raw.warmup ?? '0s', '/warmup');

@@ -166,6 +166,11 @@ function resolve(node: SchemaNode): SchemaNode {
   return target ? { ...resolve(target), ...rest } : node;
 }
 
+/** ", at most 64 characters" for a string with a documented length limit. */
+function lengthOf(node: SchemaNode): string {
+  return typeof node.maxLength === 'number' ? `, at most ${node.maxLength} characters` : '';
+}
+
 /** A noun phrase for the values a schema node accepts: "an integer in 1..256". */
 export function describeSchema(raw: SchemaNode): string {
   const node = resolve(raw);
@@ -176,18 +181,19 @@ export function describeSchema(raw: SchemaNode): string {
   if (Array.isArray(node.oneOf)) return (node.oneOf as SchemaNode[]).map(describeSchema).join(' or ');
   if (Array.isArray(node.enum)) return `one of ${listOr(node.enum.map((v: unknown) => JSON.stringify(v)))}`;
   if ('const' in node) return JSON.stringify(node.const);
-  if (typeof node.pattern === 'string') return PATTERN_PHRASES[node.pattern] ?? `a string matching ${node.pattern}`;
+  if (typeof node.pattern === 'string') return (PATTERN_PHRASES[node.pattern] ?? `a string matching ${node.pattern}`) + lengthOf(node);
   switch (node.type) {
     case 'integer':
     case 'number':
       return `${node.type === 'integer' ? 'an integer' : 'a number'}${rangeOf(node)}`;
     case 'string':
-      return 'a string';
+      return `a string${lengthOf(node)}`;
     case 'boolean':
       return 'true or false';
     case 'array': {
       const atLeast = node.minItems ? ` of at least ${node.minItems} item${node.minItems === 1 ? '' : 's'}` : '';
-      return `a list${atLeast}${node.uniqueItems ? ' without duplicates' : ''}`;
+      const atMost = node.maxItems !== undefined ? `${atLeast ? ' and' : ' of'} at most ${node.maxItems} items` : '';
+      return `a list${atLeast}${atMost}${node.uniqueItems ? ' without duplicates' : ''}`;
     }
     case 'object': {
       const fields = Object.keys(node.properties ?? {});
