@@ -480,9 +480,9 @@ describe('schema violations', () => {
 
   it('integers out of range', () => {
     expectBad('s.yaml', base('', 'hosts: [{ id: a, cpus: 0 }]\n'), { pointer: '/hosts/0/cpus', expected: 'an integer in 1..256', found: '0' });
-    expectBad('s.yaml', base('vmus: [{ id: v, host: ph1, vcpus: 0 }]\n'), { pointer: '/vmus/0/vcpus', expected: 'an integer >= 1', found: '0' });
+    expectBad('s.yaml', base('vmus: [{ id: v, host: ph1, vcpus: 0 }]\n'), { pointer: '/vmus/0/vcpus', expected: 'an integer in 1..256', found: '0' });
     expectBad('s.yaml', base('seed: 1.5\n'), { pointer: '/seed', expected: 'an integer in 0..4294967295', found: '1.5' });
-    expectBad('s.yaml', base('', 'hosts: []\n'), { pointer: '/hosts', expected: 'a list of at least 1 item', found: '[]' });
+    expectBad('s.yaml', base('', 'hosts: []\n'), { pointer: '/hosts', expected: 'a list of at least 1 item and at most 64 items', found: '[]' });
   });
 
   it('bad discriminators and unions', () => {
@@ -546,7 +546,7 @@ describe('schema violations', () => {
     });
     expectBad('s.yaml', 'name: a/b\nduration: 1s\nhosts: [{ id: a, cpus: 1 }]\n', {
       pointer: '/name',
-      expected: 'a name made of letters, digits, ".", "_" or "-"',
+      expected: 'a name made of letters, digits, ".", "_" or "-", at most 64 characters',
       found: '"a/b"',
     });
     expectBad('s.yaml', base('vmus: [{ id: v, host: ph1, affinity: [1, 1] }]\n'), {
