@@ -274,7 +274,9 @@ function buildPools(setup: HostSetup, p: XenParams<Record<string, ParamSpec>>, s
     const sched = SCHEDULERS[pool.param?.scheduler ?? scheduler];
     // An extra pool reads its scheduler's own parameters from its entry (dom0's stay Pool-0's).
     const params = pool.param === null ? p : { ...p, ...readParams(sched.own(setup.host.cpus), pool.param.params, setup.scenario.file, pool.param.pointer + '/params') };
-    const built = sched.buildPool({ setup, pool, domains, p: params });
+    // Limits found in an extra pool's parameters name that pool's entry.
+    const poolSetup = pool.param === null ? setup : { ...setup, paramsPointer: pool.param.pointer + '/params' };
+    const built = sched.buildPool({ setup: poolSetup, pool, domains, p: params });
     classes.push(built.cls);
     if (pools.length === 1) {
       mapping.push(...built.mapping);
