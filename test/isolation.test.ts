@@ -239,7 +239,7 @@ describe('hvsim isolation', () => {
     writeFileSync(file, 'name: s\nduration: 100ms\nhosts: [{ id: ph1, cpus: 1 }]\nvmus: [{ id: v, host: ph1, tasks: [{ id: t, kind: periodic, period: 10ms, exec: 1ms }] }]\n');
     const r = hvsim(['isolation', file, '--out', join(dir, 'out')]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/s\.yaml at \/vmus: expected at least one VMU marked as aggressor/);
+    expect(r.stderr).toMatch(/s\.yaml(:\d+)? at \/vmus: expected at least one VMU marked as aggressor/);
     expect(r.stderr).toMatch(/--aggressors/);
     expect(existsSync(join(dir, 'out'))).toBe(false);
     const bad = hvsim(['isolation', file, '--aggressors', 'v', '--mode', 'fast', '--out', join(dir, 'out')]);
