@@ -307,3 +307,35 @@ describe('10. smaller', () => {
     expect(existsSync(join(dir, 'out', 'linked', 'results.json'))).toBe(true);
   }, 30_000);
 });
+
+describe('progress of a long in-process run', () => {
+  it('on a terminal, one line redrawn with the simulated share and an estimate of the time left', async () => {
+    const { runWatcher } = await import('../src/cli/watch.js');
+    const written: string[] = [];
+    const stream = { isTTY: true, write: (s: string) => (written.push(s), true) } as unknown as NodeJS.WriteStream;
+    let wall = 1_000;
+    const now = vi.spyOn(performance, 'now').mockImplementation(() => wall);
+    try {
+      const w = runWatcher('s under m', 100_000_000_000, undefined, stream);
+      wall += 10_000; // 10 s of wall time for a quarter of the run: about 30 s left
+      w.onProgress(25_000_000_000);
+      expect(written.join('')).toMatch(/^\rs under m: 25 s of 100 s simulated \(25 %\), about 30 s left/);
+      wall += 100; // redrawn at most every 0.5 s
+      w.onProgress(26_000_000_000);
+      expect(written).toHaveLength(1);
+      w.done();
+      expect(written[1]).toBe('\r\u001b[K');
+    } finally {
+      now.mockRestore();
+    }
+  });
+
+  it('not on a terminal, nothing is drawn', async () => {
+    const { runWatcher } = await import('../src/cli/watch.js');
+    const written: string[] = [];
+    const w = runWatcher('s', 1_000, undefined, { isTTY: false, write: (s: string) => (written.push(s), true) } as unknown as NodeJS.WriteStream);
+    w.onProgress(500);
+    w.done();
+    expect(written).toEqual([]);
+  });
+});

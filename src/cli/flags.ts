@@ -34,7 +34,7 @@ export function refuseRepeatedFlags(argv: Record<string, unknown>): void {
 
 /**
  * Pseudo-filesystems where writing a report is never meant, and where some calls misbehave
- * (mkdir -p on /proc spins forever, issue 15 item 4).
+ * (mkdir -p on /proc spins forever, issue 15 item 4). /dev/shm, a plain tmpfs, stays allowed.
  */
 const SPECIAL_ROOTS = ['/proc', '/sys', '/dev'];
 
@@ -63,7 +63,8 @@ function checkWritableTarget(path: string, pointer: string, kind: 'folder' | 'fi
   const expected = kind === 'folder' ? 'a folder that is or can be created and written' : 'a file that can be created or replaced';
   if (path.trim() === '') refuse(pointer, path, expected, 'an empty name');
   const full = resolve(path);
-  if (SPECIAL_ROOTS.some((root) => full === root || full.startsWith(`${root}/`))) refuse(pointer, path, expected, 'a system pseudo-filesystem');
+  const special = SPECIAL_ROOTS.some((root) => full === root || full.startsWith(`${root}/`));
+  if (special && !full.startsWith('/dev/shm/')) refuse(pointer, path, expected, 'a system pseudo-filesystem');
   const near = nearestExisting(full);
   if (near.exists) {
     if (kind === 'folder' && !near.isDirectory) refuse(pointer, path, expected, 'it exists and is not a folder');

@@ -95,6 +95,7 @@ export async function runReport(files: string[], outDir: string, options: Report
   });
   const failed = experiments.flatMap(({ results }) => results.expectations.filter((e) => !e.ok).map((e) => `${results.scenario.name}: ${e.model} ${e.task} ${e.metric}`));
   for (const f of failed) progress.log(`FAILED expectation ${f}`);
+  for (const { results } of experiments) for (const r of results.refused ?? []) progress.log(`${results.scenario.name}: ${r.model} ${r.reason}`);
   progress.log(`wrote ${join(outDir, 'index.md')}, ${join(outDir, 'index.html')} and ${experiments.length} scenario folder(s)`);
   return { ok: failed.length === 0, timing };
 }

@@ -51,7 +51,7 @@ export const importCommand: CommandModule<object, ImportArgs> = {
     // The file form, not the in-memory one (which has Infinity, timer indices, ns): it loads back as is.
     const text = args.json ? JSON.stringify(serializeScenario(imported.scenario), null, 2) + '\n' : describeImport(imported);
     // Printed only if `validate` would accept it: the scenario file it is, loaded back, and every model's admission.
-    admitAll(parseScenarioText(JSON.stringify(serializeScenario(imported.scenario)), args.file.replace(/(\.json)?$/i, '.imported.json'), { knownModels: modelNames() }));
+    admitAll(parseScenarioText(JSON.stringify(serializeScenario(imported.scenario)), `${args.file} (imported as a scenario)`, { knownModels: modelNames(), format: 'json' }));
     process.stdout.write(text);
   },
 };
