@@ -4,9 +4,11 @@
 import { join } from 'node:path';
 import yargs from 'yargs';
 import { InputError, describeValue } from '../errors.js';
-import { collectScenarioFiles, compareScenario, describeRun, loadForCli, resolveModels } from './commands.js';
+import { collectScenarioFiles, compareScenario, describeRun, loadForCli, resolveModels, resolveSingleModel } from './commands.js';
+import { machineFlagsOf, machineOptions } from './machine-flags.js';
 import { reportScenario, runReport, type ScenarioReportOutcome } from './report-command.js';
-import { importCommand, loadRunInput, writeRunRtappLogs } from '../rtapp/cli.js'; // rt-app bridge
+import { importCommand, writeRunRtappLogs } from '../rtapp/cli.js'; // rt-app bridge
+import { assumptionLines } from '../scenario/machine.js';
 import { runTraced, traceCommand } from '../trace/cli.js'; // schedule traces
 import { isolationCommand } from '../isolation/cli.js'; // isolation matrix
 import { MODELS } from '../../models/index.js';
@@ -25,35 +27,37 @@ export async function main(argv: string[]): Promise<number> {
     .usage('$0 <command> [options]\n\nCompare hypervisor scheduling stacks on one scenario of virtualised real-time services.')
     .command(
       'validate <scenarios..>',
-      'check scenario files (schema, units, references, each model\'s admission control)',
-      (y) => y.positional('scenarios', { type: 'string', array: true, demandOption: true }),
+      'check scenario files or rt-app files (schema, units, references, each model\'s admission control)',
+      (y) => machineOptions(y.positional('scenarios', { type: 'string', array: true, demandOption: true })),
       (args) => {
+        const flags = machineFlagsOf(args);
         for (const file of args.scenarios as string[]) {
-          const scenario = loadForCli(file);
+          const scenario = loadForCli(file, flags);
           const choices = resolveModels(scenario, undefined);
           for (const c of choices) new Simulator(scenario, c.model, { params: c.request?.params, paramsPointer: c.request ? `${c.request.pointer}/params` : '' });
           const tasks = scenario.vmus.reduce((a, v) => a + v.tasks.length, 0) + scenario.hostThreads.length;
           process.stdout.write(
-            `ok ${file}: ${scenario.hosts.length} host(s), ${scenario.vmus.length} VMU(s), ${tasks} task(s); models ${choices.map((c) => c.model.name).join(', ')}\n`,
+            `ok ${file}: ${scenario.hosts.length} host(s), ${scenario.vmus.length} VMU(s), ${tasks} task(s); models ${choices.map((c) => c.model.name).join(', ')}\n` +
+              (scenario.assumptions ? assumptionLines(scenario.assumptions).map((l) => `  assumed ${l}\n`).join('') : ''),
           );
         }
       },
     )
     .command(
       'run <scenario>',
-      'run one scenario under one model and print a summary; --out also writes its report folder',
+      'run one scenario (or rt-app file) under one model and print a summary; --out also writes its report folder',
       (y) =>
-        y
+        machineOptions(y)
           .positional('scenario', { type: 'string', demandOption: true })
-          .option('model', { alias: 'm', type: 'string', demandOption: true, describe: 'model name (see `hvsim models`)' })
+          .option('model', { alias: 'm', type: 'string', describe: 'model name (see `hvsim models`); default: the scenario\'s one model' })
           .option('seed', { type: 'number', describe: 'override the scenario seed' })
           .option('out', { type: 'string', describe: 'also write the report folder here, as `hvsim report` does: results.json, report.md, report.html, the charts and the scenario\'s figures' })
           .option('json', { type: 'boolean', default: false, describe: 'print results.json to stdout' })
           .option('rtapp-logs', { type: 'string', describe: 'also write one rt-app log per task into this folder' })
           .option('trace', { type: 'string', describe: 'also write the schedule as Chrome trace-event JSON to this file (see `hvsim trace`)' }),
       async (args) => {
-        const scenario = loadRunInput(args.scenario); // a scenario file, or an rt-app JSON file
-        const choices = resolveModels(scenario, args.model);
+        const scenario = loadForCli(args.scenario, machineFlagsOf(args)); // a scenario file, or an rt-app JSON file
+        const choices = resolveSingleModel(scenario, args.model);
         const seed = seedOf(args.seed);
         const out = folderOf(args.out);
         let results = args.trace !== undefined ? runTraced(scenario, choices, seed, args.trace) : undefined; // schedule trace (src/trace)
@@ -69,14 +73,14 @@ export async function main(argv: string[]): Promise<number> {
       'compare <scenario>',
       'run one scenario under several models; writes its report folder reports/<name>/ as `hvsim report` does (results.json, report.md, report.html, charts, figures)',
       (y) =>
-        y
+        machineOptions(y)
           .positional('scenario', { type: 'string', demandOption: true })
           .option('models', { type: 'string', describe: 'comma-separated model names (default: the scenario\'s list, else the standard set)' })
           .option('seed', { type: 'number', describe: 'override the scenario seed' })
           .option('out', { type: 'string', describe: 'output folder (default reports/<scenario name>)' })
           .option('json', { type: 'boolean', default: false, describe: 'print results.json to stdout instead of a summary' }),
       async (args) => {
-        const scenario = loadForCli(args.scenario);
+        const scenario = loadForCli(args.scenario, machineFlagsOf(args));
         const choices = resolveModels(scenario, args.models);
         const seed = seedOf(args.seed);
         const out = folderOf(args.out) ?? join('reports', scenario.name);

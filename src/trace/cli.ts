@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { InputError, describeValue } from '../errors.js';
 import { loadForCli, resolveModels } from '../cli/commands.js';
+import { machineFlagsOf, machineOptions, type MachineArgs } from '../cli/machine-flags.js';
 import type { Results } from '../metrics/results.js';
 import { writeFileAtomic } from '../report/atomic.js';
 import { formatDuration, parseDuration } from '../scenario/units.js';
@@ -15,7 +16,7 @@ import { traceScenario } from './run.js';
 
 const FLAGS = '<command line>';
 
-interface TraceArgs {
+interface TraceArgs extends MachineArgs {
   scenario: string;
   model: string;
   from?: string;
@@ -29,7 +30,7 @@ export const traceCommand: CommandModule<object, TraceArgs> = {
   command: 'trace <scenario>',
   describe: 'run one scenario under one model and write its schedule as Chrome trace-event JSON (Perfetto, chrome://tracing)',
   builder: (y: Argv) =>
-    y
+    machineOptions(y)
       .positional('scenario', { type: 'string', demandOption: true })
       .option('model', { alias: 'm', type: 'string', demandOption: true, describe: 'model name (see `hvsim models`)' })
       .option('from', { type: 'string', describe: 'start of the window, e.g. "2s" (default 0s)' })
@@ -38,7 +39,7 @@ export const traceCommand: CommandModule<object, TraceArgs> = {
       .option('seed', { type: 'number', describe: 'override the scenario seed' })
       .option('out', { type: 'string', describe: 'output file (default reports/<scenario name>/trace-<model>.json)' }) as unknown as Argv<TraceArgs>,
   handler: (args) => {
-    const scenario = loadForCli(args.scenario);
+    const scenario = loadForCli(args.scenario, machineFlagsOf(args));
     const choice = singleModel(resolveModels(scenario, args.model), '/model');
     const options = traceOptions(scenario, args);
     const { trace } = traceScenario(scenario, choice, { ...options, seed: seedOf(args.seed) });
