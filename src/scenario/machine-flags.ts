@@ -36,11 +36,11 @@ export function withFileAssumptions(scenario: Scenario, data: unknown, flags: Ma
       flags.cpus !== undefined
         ? { value: flags.cpus, source: 'flag', note: '--cpus, on every host' }
         : { value: one(scenario.hosts.map((h) => h.cpus)), source: 'file', note: 'hosts[].cpus' },
+    kernel: kernelAssumption(scenario, flags, kernelModels),
     tick:
       flags.hz !== undefined
         ? { value: tickNsOfHz(flags.hz), hz: flags.hz, source: 'flag', note: `--hz ${flags.hz}, on every host` }
         : { value: tickNs, hz: tickNs === null ? null : hzOfTickNs(tickNs), source: tickGiven ? 'file' : 'default', note: tickGiven ? 'hosts[].tick' : 'no host gives a tick: 1 ms' },
-    kernel: kernelAssumption(scenario, flags, kernelModels),
     workScale:
       flags.workScale !== undefined
         ? { value: flags.workScale, source: 'flag', note: '--work-scale: every execution demand multiplied' }
@@ -57,9 +57,6 @@ function kernelAssumption(scenario: Scenario, flags: MachineFlags, km: KernelMod
   const given = listed.filter((m) => m.params.kernel !== undefined);
   const kernels = [...new Set(listed.map((m) => String(m.params.kernel ?? km.defaultKernel)))];
   if (given.length === 0) return { value: km.defaultKernel, source: 'default', note: `the default of ${names}` };
-  return {
-    value: kernels.length === 1 ? kernels[0] : null,
-    source: 'file',
-    note: given.map((m) => `${m.pointer}/params/kernel`).join(', '),
-  };
+  const each = listed.map((m) => `${m.name} ${String(m.params.kernel ?? km.defaultKernel)} (${m.params.kernel !== undefined ? `${m.pointer}/params/kernel` : 'its default'})`);
+  return { value: kernels.length === 1 ? kernels[0] : null, source: 'file', note: each.join(', ') };
 }

@@ -22,10 +22,10 @@ export interface Assumption<T> {
 
 export interface MachineAssumptions {
   cpus: Assumption<number>;
-  /** Scheduler tick in ns; `hz` is 1e9 / tick where that is a whole HZ. */
-  tick: Assumption<Ns> & { hz: number | null };
   /** The Linux version given to the stock-Linux models (their `kernel` parameter). */
   kernel: Assumption<string>;
+  /** Scheduler tick in ns; `hz` is 1e9 / tick where that is a whole HZ. */
+  tick: Assumption<Ns> & { hz: number | null };
   /** Every execution demand multiplied by this (1: as written). */
   workScale: Assumption<number>;
 }
