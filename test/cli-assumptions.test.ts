@@ -140,6 +140,12 @@ describe('machine flags', () => {
     expect(two.scenario.assumptions.cpus).toEqual({ value: 2, source: 'flag', note: '--cpus, on every host' });
   });
 
+  it('--ns-per-loop is for rt-app files only', () => {
+    const r = hvsim(['run', file(ALONE), '--ns-per-loop', '8']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('<command line> at /ns-per-loop: expected --ns-per-loop with an rt-app file');
+  });
+
   it('--cpus below an affinity is bad input that names the flag', () => {
     const pinned = TWO_FIFO.replace('priority: 40 } }', 'priority: 40 }, affinity: [1] }').replace('cpus: 1', 'cpus: 2');
     const r = hvsim(['run', file(pinned), '-m', 'kvm-linux', '--cpus', '1']);

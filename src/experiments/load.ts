@@ -4,6 +4,7 @@
 // comes back with `assumptions`: what was taken for the machine and from where.
 
 import { readFileSync } from 'node:fs';
+import { InputError } from '../errors.js';
 import { modelNames } from '../../models/index.js';
 import { DEFAULT_KERNEL } from '../../models/kvm/kernel.js';
 import { looksLikeRtapp } from '../rtapp/grammar.js';
@@ -27,6 +28,9 @@ export interface ExperimentLoadOptions {
 /** Load `file` (scenario or rt-app workload) for a command, the flags overriding what it says. */
 export function loadExperiment(file: string, flags: ExperimentFlags = {}, options: ExperimentLoadOptions = {}): Scenario {
   if (isRtappFile(file)) return importRtappExperiment(file, flags, options).scenario;
+  if (flags.nsPerLoop !== undefined) {
+    throw new InputError({ file: '<command line>', pointer: '/ns-per-loop', expected: '--ns-per-loop with an rt-app file (it scales rt-app\'s calibration loops)', found: `the scenario file ${file}`, hint: 'use --work-scale to scale a scenario\'s demands' });
+  }
   return loadScenario(file, { knownModels: modelNames(), machine: flags, kernelModels: { names: STOCK_LINUX_MODELS, defaultKernel: DEFAULT_KERNEL } });
 }
 

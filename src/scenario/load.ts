@@ -44,7 +44,7 @@ export function parseScenarioText(text: string, file: string, opts: LoadOptions 
   const flags = opts.machine ?? {};
   const data = overrideHosts(source.data, flags);
   try {
-    return withFileAssumptions(normalizeScenario(data, file, opts), data, flags, opts.kernelModels);
+    return withFileAssumptions(normalizeScenario(data, file, opts), flags, opts.kernelModels);
   } catch (error) {
     // Errors found after parsing know the pointer; the source knows which line that is.
     if (error instanceof InputError && error.line === undefined && error.file === file) {

@@ -26,11 +26,9 @@ export function overrideHosts(data: unknown, flags: MachineFlags): unknown {
 }
 
 /** The loaded scenario with its work scaled by `--work-scale` and its assumptions recorded. */
-export function withFileAssumptions(scenario: Scenario, data: unknown, flags: MachineFlags, kernelModels?: KernelModels): Scenario {
-  const rawHosts = ((data as { hosts?: { tick?: unknown }[] }).hosts ?? []) as { tick?: unknown }[];
+export function withFileAssumptions(scenario: Scenario, flags: MachineFlags, kernelModels?: KernelModels): Scenario {
   const one = <T>(values: T[]): T | null => (values.every((v) => v === values[0]) && values.length > 0 ? values[0] : null);
   const tickNs = one(scenario.hosts.map((h) => h.tickNs));
-  const tickGiven = rawHosts.some((h) => typeof h === 'object' && h !== null && h.tick !== undefined);
   const assumptions: MachineAssumptions = {
     cpus:
       flags.cpus !== undefined
@@ -40,7 +38,7 @@ export function withFileAssumptions(scenario: Scenario, data: unknown, flags: Ma
     tick:
       flags.hz !== undefined
         ? { value: tickNsOfHz(flags.hz), hz: flags.hz, source: 'flag', note: `--hz ${flags.hz}, on every host` }
-        : { value: tickNs, hz: tickNs === null ? null : hzOfTickNs(tickNs), source: tickGiven ? 'file' : 'default', note: tickGiven ? 'hosts[].tick' : 'no host gives a tick: 1 ms' },
+        : { value: tickNs, hz: tickNs === null ? null : hzOfTickNs(tickNs), source: 'file', note: 'hosts[].tick (1 ms where a host gives none)' },
     workScale:
       flags.workScale !== undefined
         ? { value: flags.workScale, source: 'flag', note: '--work-scale: every execution demand multiplied' }
