@@ -2,7 +2,7 @@
 
 import type { HypervisorModel } from './engine/model.js';
 import { Simulator, type SimObserver } from './engine/simulator.js';
-import { checkExpectations, collectRun, RESULTS_SCHEMA, type ModelRun, type Results } from './metrics/results.js';
+import { checkExpectations, collectRun, resultsScenario, RESULTS_SCHEMA, type ModelRun, type Results } from './metrics/results.js';
 import type { ModelRequest, Scenario } from './scenario/types.js';
 
 export interface RunOptions {
@@ -41,13 +41,7 @@ export function compare(scenario: Scenario, choices: ModelChoice[], options: Run
   const seed = options.seed ?? scenario.seed;
   return {
     schema: RESULTS_SCHEMA,
-    scenario: {
-      name: scenario.name,
-      description: scenario.description,
-      durationNs: scenario.durationNs,
-      warmupNs: scenario.warmupNs,
-      seed,
-    },
+    scenario: resultsScenario(scenario, seed),
     runs,
     expectations: checkExpectations(scenario, runs),
   };

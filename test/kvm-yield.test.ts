@@ -20,7 +20,7 @@ const program = (steps: ProgramStep[], loop = -1): JobProgram => ({ offset: 0, l
 /** An rt-app workload (thread name → properties and events, µs) on one CPU under `model`; its service log. */
 function runRtapp(tasks: Record<string, object>, durationNs: number, kernel = '6.18', model = 'kvm-linux'): ServiceLog {
   const doc = { global: { duration: 1, calibration: 10 }, tasks };
-  const imp = importRtapp(parseRtapp(JSON.stringify(doc), 'yield.json'), { cpus: 1, kernel, durationNs });
+  const imp = importRtapp(parseRtapp(JSON.stringify(doc), 'yield.json'), { cpus: 1, hz: 1000, kernel, durationNs });
   const request = imp.scenario.models.find((m) => m.name === model) ?? { params: {}, pointer: '' };
   const log = new ServiceLog();
   simulate(imp.scenario, findModel(model, '', ''), request, { observer: log.observer });

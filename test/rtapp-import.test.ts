@@ -22,7 +22,7 @@ function rtappFile(doc: unknown): string {
 
 function refusal(doc: unknown): InputError {
   try {
-    importRtapp(parseRtapp(typeof doc === 'string' ? doc : JSON.stringify(doc), 'w.json'), { cpus: 2, kernel: '6.18' });
+    importRtapp(parseRtapp(typeof doc === 'string' ? doc : JSON.stringify(doc), 'w.json'), { cpus: 2, hz: 1000, kernel: '6.18' });
   } catch (e) {
     if (e instanceof InputError) return e;
     throw e;
@@ -63,7 +63,7 @@ describe('rt-app grammar: the reference sample', () => {
   });
 
   it('turns it into one host with the given CPUs and a program per thread', () => {
-    const { scenario, threads } = importRtappFile(SAMPLE, { cpus: 2, kernel: '6.18' });
+    const { scenario, threads } = importRtappFile(SAMPLE, { cpus: 2, hz: 1000, kernel: '6.18' });
     expect(scenario.durationNs).toBe(1e9);
     expect(scenario.hosts).toEqual([{ id: 'host', cpus: 2, contextSwitchNs: 0, tickNs: 1e6 }]);
     expect(scenario.models.map((m) => [m.name, m.params.kernel])).toEqual([
@@ -99,7 +99,7 @@ describe('rt-app grammar: the reference sample', () => {
         }),
         'w.json',
       ),
-      { cpus: 2, kernel: '6.18', workScale: 1.1 },
+      { cpus: 2, hz: 1000, kernel: '6.18', workScale: 1.1 },
     );
     expect(imp.scenario.hostThreads.map((t) => [t.id, t.policy, t.affinity, t.deadline])).toEqual([
       ['dl', { class: 'deadline', runtime: 3e6, deadline: 10e6, period: 10e6 }, [0, 1], 10e6],
@@ -116,7 +116,7 @@ describe('rt-app grammar: the reference sample', () => {
   it('imports yield (matched by prefix) as a sched_yield step whatever its value, which rt-app ignores', () => {
     for (const value of ['', 0, 'x', {}]) {
       const doc = { global: { duration: 1 }, tasks: { t: { run: 10, yield1: value, sleep: 5 } } };
-      const arrival = importRtapp(parseRtapp(JSON.stringify(doc), 'w.json'), { cpus: 1, kernel: '6.18' }).scenario.hostThreads[0].arrival;
+      const arrival = importRtapp(parseRtapp(JSON.stringify(doc), 'w.json'), { cpus: 1, hz: 1000, kernel: '6.18' }).scenario.hostThreads[0].arrival;
       expect(arrival.kind === 'program' && arrival.program.phases[0].steps).toEqual([
         { kind: 'run', ns: 10_000, wall: false },
         { kind: 'yield' },
@@ -184,10 +184,11 @@ describe('rt-app grammar: refusals name the thread and the event', () => {
 
 describe('rt-app on the command line', () => {
   it('import prints the mapping; --json prints the scenario', async () => {
-    const r = await cli(['import', 'rtapp', SAMPLE, '--cpus', '2', '--kernel', '6.18', '--tick', '4ms']);
+    const r = await cli(['import', 'rtapp', SAMPLE, '--cpus', '2', '--kernel', '6.18', '--hz', '250']);
     expect(r.code).toBe(0);
     expect(r.out).toContain('2 rt-app thread(s)');
     expect(r.out).toContain('tick 4 ms');
+    expect(r.out).toContain('assumed tick: 4 ms (HZ 250), from the command line');
     expect(r.out).toMatch(/phase p2 ×∞: run 1 ms, sleep 3 ms/);
     const j = await cli(['import', 'rtapp', SAMPLE, '--cpus', '2', '--json']);
     expect(JSON.parse(j.out).hostThreads).toHaveLength(2);
@@ -213,6 +214,7 @@ describe('rt-app on the command line', () => {
 });
 
 describe('rt-app import → scenario file → run', () => {
+  const MACHINE = ['--cpus', '2', '--kernel', '6.18', '--hz', '250'];
   // What a scenario carries into a run (the file name aside, and question/figures the import never sets).
   const essence = (s: ReturnType<typeof loadScenario>) => {
     const { name, description, durationNs, warmupNs, seed, hosts, vmus, hostThreads, models, expectations } = s;
@@ -222,25 +224,32 @@ describe('rt-app import → scenario file → run', () => {
 
   it.each(workloads)('%s: `import --json` output loads back and runs exactly like the rt-app file', async (name) => {
     const workload = join(FIXTURES, name);
-    const imported = await cli(['import', 'rtapp', workload, '--json']);
+    const imported = await cli(['import', 'rtapp', workload, '--json', ...MACHINE]);
     expect(imported.code).toBe(0);
     const file = join(mkdtempSync(join(tmpdir(), 'hvsim-rtapp-scenario-')), 's.json');
     writeFileSync(file, imported.out);
-    expect(essence(loadScenario(file))).toEqual(essence(importRtappFile(workload).scenario));
+    expect(essence(loadScenario(file))).toEqual(essence(importRtappFile(workload, { cpus: 2, kernel: '6.18', hz: 250 }).scenario));
     const validated = await cli(['validate', file]);
     expect(validated.code).toBe(0);
     for (const model of ['kvm-linux', 'kvm-deadline']) {
       const fromScenario = await cli(['run', file, '--model', model, '--json']);
-      const fromWorkload = await cli(['run', workload, '--model', model, '--json']);
+      const fromWorkload = await cli(['run', workload, '--model', model, '--json', ...MACHINE]);
       expect(fromScenario.code).toBe(0);
       expect(JSON.parse(fromScenario.out).runs[0].tasks.some((t: { completed: number }) => t.completed > 0)).toBe(true);
-      expect(fromScenario.out).toBe(fromWorkload.out); // byte for byte
+      // The runs are byte for byte the same; only where the machine facts came from differs (the
+      // scenario file states them, the rt-app file got them from the command line).
+      const [a, b] = [fromScenario, fromWorkload].map((r) => JSON.parse(r.out));
+      const values = (x: { scenario: { assumptions: Record<string, { value: unknown }> } }) => Object.values(x.scenario.assumptions).map((f) => f.value);
+      expect(values(a)).toEqual(values(b));
+      delete a.scenario.assumptions;
+      delete b.scenario.assumptions;
+      expect(JSON.stringify(a)).toBe(JSON.stringify(b));
     }
   });
 
   it('keeps timer names, modes, delays, instances, work scale and slack through the file form', () => {
     const workload = readRtappFile(join(FIXTURES, 'mixed.json'));
-    const { scenario } = importRtapp(workload, { cpus: 2, kernel: '6.18', workScale: 1.37, timerSlackNs: 60_000, wakeLatencyNs: 7_000 });
+    const { scenario } = importRtapp(workload, { cpus: 2, hz: 1000, kernel: '6.18', workScale: 1.37, timerSlackNs: 60_000, wakeLatencyNs: 7_000 });
     const back = parseScenarioText(JSON.stringify(serializeScenario(scenario)), 's.json');
     expect(essence(back)).toEqual(essence(scenario));
     const worker = back.hostThreads.find((t) => t.id === 'fair_worker')!;

@@ -34,7 +34,7 @@ describe('rt-app log format', () => {
 });
 
 describe('import → run → export round trip of rt-app-sample', () => {
-  const imp = importRtappFile(SAMPLE, { cpus: 2, kernel: '6.18' });
+  const imp = importRtappFile(SAMPLE, { cpus: 2, hz: 1000, kernel: '6.18' });
   const logs = runWithLogs(imp.scenario);
 
   it('writes one log per thread under rt-app\'s file names', () => {
@@ -100,7 +100,7 @@ describe('hvsim run of a DL reservation holding a busy loop', () => {
   it('gives it runtime/period of a CPU and logs a row per run', () => {
     const imp = importRtapp(
       parseRtapp(JSON.stringify({ global: { duration: 2, calibration: 10 }, tasks: { d: { policy: 'SCHED_DEADLINE', 'dl-runtime': 3000, 'dl-period': 10000, 'dl-deadline': 10000, run: 100000 } } }), 'dl.json'),
-      { cpus: 2, kernel: '6.18' },
+      { cpus: 2, hz: 1000, kernel: '6.18' },
     );
     const recorder = new RtappLogRecorder(imp.scenario);
     const run = simulate(imp.scenario, findModel('kvm-linux', '', ''), imp.scenario.models[0], { observer: recorder.observer });
@@ -116,7 +116,7 @@ describe('hvsim run of a DL reservation holding a busy loop', () => {
 describe('an iteration with several runs and waits', () => {
   it('is one row: runs summed, slack at its timer, end at the wake-up', () => {
     const doc = { global: { duration: 1, calibration: 10 }, tasks: { m: { policy: 'SCHED_FIFO', priority: 50, cpus: [0], run0: 1000, sleep: 2000, run1: 1000, timer: { ref: 'unique', period: 10000 } } } };
-    const imp = importRtapp(parseRtapp(JSON.stringify(doc), 'multi.json'), { cpus: 1, kernel: '6.18', durationNs: ms(50) });
+    const imp = importRtapp(parseRtapp(JSON.stringify(doc), 'multi.json'), { cpus: 1, hz: 1000, kernel: '6.18', durationNs: ms(50) });
     const [log] = runWithLogs(imp.scenario);
     expect(log.rows.slice(0, 2)).toEqual([
       { idx: 0, perf: 200000, run: 2000, period: 10000, start: 0, end: 10000, rel_st: 0, slack: 6000, c_duration: 2000, c_period: 10000, wu_lat: 0 },

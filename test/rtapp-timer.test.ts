@@ -83,7 +83,7 @@ function overrunThread(mode: 'relative' | 'absolute') {
     global: { duration: 1, calibration: 10 },
     tasks: { th: { policy: 'SCHED_FIFO', priority: 50, cpus: [0], phases: { p1: { run: 25000, timer: t }, p2: { loop: -1, run: 1000, timer: t } } } },
   };
-  const imp = importRtapp(parseRtapp(JSON.stringify(doc), 'overrun.json'), { cpus: 1, kernel: '6.18', durationNs: 100e6 });
+  const imp = importRtapp(parseRtapp(JSON.stringify(doc), 'overrun.json'), { cpus: 1, hz: 1000, kernel: '6.18', durationNs: 100e6 });
   const recorder = new RtappLogRecorder(imp.scenario);
   simulate(imp.scenario, findModel('kvm-linux', '', ''), imp.scenario.models[0], { observer: recorder.observer });
   return recorder.logs()[0].rows.map((r) => [r.start, r.end, r.slack]);
@@ -119,7 +119,7 @@ describe('runtime events are wall-clock busy loops', () => {
       },
     });
     const runOf = (kind: 'run' | 'runtime') => {
-      const imp = importRtapp(parseRtapp(JSON.stringify(make(kind)), 'w.json'), { cpus: 1, kernel: '6.18', durationNs: 50e6 });
+      const imp = importRtapp(parseRtapp(JSON.stringify(make(kind)), 'w.json'), { cpus: 1, hz: 1000, kernel: '6.18', durationNs: 50e6 });
       const recorder = new RtappLogRecorder(imp.scenario);
       simulate(imp.scenario, findModel('kvm-linux', '', ''), imp.scenario.models[0], { observer: recorder.observer });
       return recorder.logs()[0].rows[0].run;

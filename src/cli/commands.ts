@@ -8,14 +8,17 @@ import { InputError, describeValue, escapeControl } from '../errors.js';
 import { findModel, modelNames, DEFAULT_COMPARE } from '../../models/index.js';
 import type { Results } from '../metrics/results.js';
 import { fmtNs, fmtPct } from '../report/format.js';
-import { loadScenario } from '../scenario/load.js';
 import { Simulator } from '../engine/simulator.js';
+import { loadExperiment, type ExperimentFlags } from '../experiments/load.js';
+import { assumptionLines } from '../scenario/machine.js';
 import type { Scenario } from '../scenario/types.js';
+import { STOCK_LINUX_MODELS } from '../rtapp/import.js';
 import { compare, type ModelChoice } from '../simulate.js';
 import { runWatcher, wallLimit } from './watch.js';
 
-export function loadForCli(file: string): Scenario {
-  return loadScenario(file, { knownModels: modelNames() });
+/** A scenario or rt-app file, under the machine flags (src/experiments/load.ts). */
+export function loadForCli(file: string, flags: ExperimentFlags = {}): Scenario {
+  return loadExperiment(file, flags);
 }
 
 /** What `validate` checks beyond loading: every chosen model accepts the configuration (its limits, its admission test). */
@@ -30,6 +33,38 @@ export function admitAll(scenario: Scenario): ModelChoice[] {
  * for those it also lists), else the scenario's own list, else the standard comparison set.
  */
 export function resolveModels(scenario: Scenario, flag: string | undefined): ModelChoice[] {
+  return withKernelFlag(scenario, chooseModels(scenario, flag));
+}
+
+/**
+ * `run` without -m: the scenario's one model. Several (or none listed, so the standard set) is
+ * bad input naming them: which to run is the user's choice.
+ */
+export function resolveSingleModel(scenario: Scenario, flag: string | undefined): ModelChoice[] {
+  const choices = resolveModels(scenario, flag);
+  if (flag === undefined && choices.length !== 1) {
+    const names = choices.map((c) => c.model.name).join(', ');
+    throw new InputError({
+      file: '<command line>',
+      pointer: '/model',
+      expected: `-m <model>: ${scenario.models.length > 0 ? `the scenario lists ${names}` : `the scenario lists no model; choose one, e.g. ${names}`}`,
+      found: 'no -m',
+      hint: '`hvsim compare` runs them all',
+    });
+  }
+  return choices;
+}
+
+/** `--kernel` reaches every stock-Linux model run, listed in the scenario or chosen by flag. */
+function withKernelFlag(scenario: Scenario, choices: ModelChoice[]): ModelChoice[] {
+  const kernel = scenario.assumptions?.kernel;
+  if (kernel?.source !== 'flag' || kernel.value === null) return choices;
+  return choices.map((c) =>
+    STOCK_LINUX_MODELS.includes(c.model.name) ? { ...c, request: { params: { ...c.request?.params, kernel: kernel.value }, pointer: c.request?.pointer ?? '' } } : c,
+  );
+}
+
+function chooseModels(scenario: Scenario, flag: string | undefined): ModelChoice[] {
   const fromScenario = (name: string) => scenario.models.find((m) => m.name === name);
   if (flag !== undefined) {
     const names = flag.split(',').map((n) => n.trim()).filter((n) => n !== '');
@@ -58,6 +93,7 @@ export function compareScenario(scenario: Scenario, choices: ModelChoice[], seed
 /** A terminal summary: per task and model, misses and worst response. */
 export function describeRun(results: Results): string {
   const lines: string[] = [`${results.scenario.name}: ${fmtNs(results.scenario.durationNs)} simulated, seed ${results.scenario.seed}`];
+  if (results.scenario.assumptions) lines.push(...assumptionLines(results.scenario.assumptions).map((l) => `  assumed ${l}`));
   for (const run of results.runs) {
     lines.push(`  ${run.model}`);
     for (const t of run.tasks) {

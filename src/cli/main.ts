@@ -8,9 +8,11 @@ import { InputError, describeValue, escapeControl } from '../errors.js';
 import { checkOutputFile, checkOutputFolder, maxWallOf, refuseRepeatedFlags, seedOf } from './flags.js';
 import { installCleanup } from '../report/atomic.js';
 import { withLine } from '../scenario/load.js';
-import { admitAll, collectScenarioFiles, compareScenario, describeRun, loadForCli, resolveModels } from './commands.js';
+import { admitAll, collectScenarioFiles, compareScenario, describeRun, loadForCli, resolveModels, resolveSingleModel } from './commands.js';
+import { machineFlagsOf, machineOptions } from './machine-flags.js';
 import { reportScenario, runReport, type ScenarioReportOutcome } from './report-command.js';
-import { importCommand, loadRunInput, writeRunRtappLogs } from '../rtapp/cli.js'; // rt-app bridge
+import { importCommand, writeRunRtappLogs } from '../rtapp/cli.js'; // rt-app bridge
+import { assumptionLines } from '../scenario/machine.js';
 import { runTraced, traceCommand } from '../trace/cli.js'; // schedule traces
 import { isolationCommand } from '../isolation/cli.js'; // isolation matrix
 import { MODELS } from '../../models/index.js';
@@ -31,26 +33,28 @@ export async function main(argv: string[]): Promise<number> {
     .usage('$0 <command> [options]\n\nCompare hypervisor scheduling stacks on one scenario of virtualised real-time services.')
     .command(
       'validate <scenarios..>',
-      'check scenario files (schema, units, references, each model\'s admission control)',
-      (y) => y.positional('scenarios', { type: 'string', array: true, demandOption: true }),
+      'check scenario files or rt-app files (schema, units, references, each model\'s admission control)',
+      (y) => machineOptions(y.positional('scenarios', { type: 'string', array: true, demandOption: true })),
       (args) => {
+        const flags = machineFlagsOf(args);
         for (const file of args.scenarios as string[]) {
-          const scenario = loadForCli(file);
+          const scenario = loadForCli(file, flags);
           const choices = admitAll(scenario);
           const tasks = scenario.vmus.reduce((a, v) => a + v.tasks.length, 0) + scenario.hostThreads.length;
           process.stdout.write(
-            `ok ${file}: ${scenario.hosts.length} host(s), ${scenario.vmus.length} VMU(s), ${tasks} task(s); models ${choices.map((c) => c.model.name).join(', ')}\n`,
+            `ok ${file}: ${scenario.hosts.length} host(s), ${scenario.vmus.length} VMU(s), ${tasks} task(s); models ${choices.map((c) => c.model.name).join(', ')}\n` +
+              (scenario.assumptions ? assumptionLines(scenario.assumptions).map((l) => `  assumed ${l}\n`).join('') : ''),
           );
         }
       },
     )
     .command(
       'run <scenario>',
-      'run one scenario under one model and print a summary; --out also writes its report folder',
+      'run one scenario (or rt-app file) under one model and print a summary; --out also writes its report folder',
       (y) =>
-        y
+        machineOptions(y)
           .positional('scenario', { type: 'string', demandOption: true })
-          .option('model', { alias: 'm', type: 'string', demandOption: true, describe: 'model name (see `hvsim models`)' })
+          .option('model', { alias: 'm', type: 'string', describe: 'model name (see `hvsim models`); default: the scenario\'s one model' })
           .option('seed', { type: 'string', describe: 'override the scenario seed (0..4294967295)' })
           .option('max-wall', { type: 'string', describe: 'stop (exit 2) if the simulation takes longer than this wall-clock time, e.g. "10min"' })
           .option('out', { type: 'string', describe: 'also write the report folder here, as `hvsim report` does: results.json, report.md, report.html, the charts and the scenario\'s figures' })
@@ -64,8 +68,8 @@ export async function main(argv: string[]): Promise<number> {
         if (args.out !== undefined) checkOutputFolder(args.out, 'out');
         if (args.trace !== undefined) checkOutputFile(args.trace, 'trace');
         if (args.rtappLogs !== undefined) checkOutputFolder(args.rtappLogs, 'rtapp-logs');
-        const scenario = loadRunInput(args.scenario); // a scenario file, or an rt-app JSON file
-        const choices = resolveModels(scenario, args.model);
+        const scenario = loadForCli(args.scenario, machineFlagsOf(args)); // a scenario file, or an rt-app JSON file
+        const choices = resolveSingleModel(scenario, args.model);
         const out = args.out;
         let results = args.trace !== undefined ? runTraced(scenario, choices, seed, args.trace) : undefined; // schedule trace (src/trace)
         if (args.rtappLogs !== undefined) writeRunRtappLogs(scenario, choices, seed, args.rtappLogs);
@@ -80,7 +84,7 @@ export async function main(argv: string[]): Promise<number> {
       'compare <scenario>',
       'run one scenario under several models; writes its report folder reports/<name>/ as `hvsim report` does (results.json, report.md, report.html, charts, figures)',
       (y) =>
-        y
+        machineOptions(y)
           .positional('scenario', { type: 'string', demandOption: true })
           .option('models', { type: 'string', describe: 'comma-separated model names (default: the scenario\'s list, else the standard set)' })
           .option('seed', { type: 'string', describe: 'override the scenario seed (0..4294967295)' })
@@ -91,7 +95,7 @@ export async function main(argv: string[]): Promise<number> {
         const seed = seedOf(args.seed);
         const maxWallNs = maxWallOf(args.maxWall);
         if (args.out !== undefined) checkOutputFolder(args.out, 'out');
-        const scenario = loadForCli(args.scenario);
+        const scenario = loadForCli(args.scenario, machineFlagsOf(args));
         const choices = resolveModels(scenario, args.models);
         const out = args.out ?? join('reports', scenario.name);
         checkOutputFolder(out, 'out');

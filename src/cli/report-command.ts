@@ -20,7 +20,7 @@ import type { Job } from '../report/jobs.js';
 import { createPool, defaultWorkers } from '../report/pool.js';
 import { createProgress, type Progress } from '../report/progress.js';
 import { cdfCharts, ioChart, scheduleChart, shareChart } from '../report/scenario-charts.js';
-import { checkExpectations, RESULTS_SCHEMA, type ModelRun, type RefusedModel, type Results } from '../metrics/results.js';
+import { checkExpectations, resultsScenario, RESULTS_SCHEMA, type ModelRun, type RefusedModel, type Results } from '../metrics/results.js';
 import { withLine } from '../scenario/load.js';
 import { Simulator } from '../engine/simulator.js';
 import type { Scenario } from '../scenario/types.js';
@@ -184,7 +184,7 @@ async function reportPipeline(
       }
       const results: Results = {
         schema: RESULTS_SCHEMA,
-        scenario: { name: scenario.name, description: scenario.description, durationNs: scenario.durationNs, warmupNs: scenario.warmupNs, seed: scenario.seed },
+        scenario: resultsScenario(scenario, scenario.seed),
         runs,
         expectations: checkExpectations(scenario, runs),
         ...(refusals[si].length > 0 ? { refused: refusals[si] } : {}),

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { InputError, describeValue } from '../errors.js';
 import { loadForCli, resolveModels } from '../cli/commands.js';
+import { machineFlagsOf, machineOptions, type MachineArgs } from '../cli/machine-flags.js';
 import { writeFilesAtomic } from '../report/atomic.js';
 import type { Misbehaviour, Scenario } from '../scenario/types.js';
 import { didYouMean } from '../scenario/suggest.js';
@@ -16,7 +17,7 @@ import { describeIsolation, renderIsolationMarkdown } from './render.js';
 
 const FLAGS = '<command line>';
 
-interface IsolationArgs {
+interface IsolationArgs extends MachineArgs {
   scenario: string;
   models?: string;
   aggressors?: string;
@@ -31,7 +32,7 @@ export const isolationCommand: CommandModule<object, IsolationArgs> = {
   command: 'isolation <scenario>',
   describe: 'isolation matrix: each aggressor VMU misbehaving vs. behaving, and what it does to every other task, per model',
   builder: (y: Argv) =>
-    y
+    machineOptions(y)
       .positional('scenario', { type: 'string', demandOption: true })
       .option('models', { type: 'string', describe: 'comma-separated model names (default: the scenario\'s list, else the standard set)' })
       .option('aggressors', { type: 'string', describe: 'comma-separated VMU ids (default: the VMUs marked `aggressor:` in the scenario)' })
@@ -41,7 +42,7 @@ export const isolationCommand: CommandModule<object, IsolationArgs> = {
       .option('png', { type: 'boolean', default: true, describe: 'also render a heat map PNG per model (--no-png to skip)' })
       .option('json', { type: 'boolean', default: false, describe: 'print isolation.json to stdout instead of a summary' }) as unknown as Argv<IsolationArgs>,
   handler: (args) => {
-    const scenario = loadForCli(args.scenario);
+    const scenario = loadForCli(args.scenario, machineFlagsOf(args));
     const aggressors = chooseAggressors(scenario, args.aggressors, args.mode);
     const out = args.out ?? join('reports', scenario.name);
     checkOutputFolder(out, 'out');

@@ -23,6 +23,9 @@ import { cbsResponseBound } from '../analysis/supply.js';
 import type { ModelRun, TaskResult } from '../metrics/results.js';
 import type { ExecDist, Misbehaviour, Ns, Scenario, TaskSpec, VmuSpec } from '../scenario/types.js';
 import { simulate, type ModelChoice } from '../simulate.js';
+import { scaleTask } from '../scenario/scale.js';
+
+export { scaleTask }; // the rule lives with the scenario: --work-scale uses it too
 
 export const ISOLATION_SCHEMA = 'hvsim-isolation/1';
 
@@ -169,35 +172,6 @@ function uniqueId(base: string, taken: Set<string>): string {
   for (let n = 2; taken.has(id); n++) id = `${base}-${n}`;
   taken.add(id);
   return id;
-}
-
-/** Every job demand × k (at least 1 ns). A program's run steps scale too. */
-export function scaleTask(task: TaskSpec, k: number): TaskSpec {
-  const s = (ns: Ns) => Math.max(1, Math.round(ns * k));
-  const arrival =
-    task.arrival.kind === 'program'
-      ? {
-          ...task.arrival,
-          program: {
-            ...task.arrival.program,
-            phases: task.arrival.program.phases.map((p) => ({ ...p, steps: p.steps.map((st) => (st.kind === 'run' ? { ...st, ns: s(st.ns) } : st)) })),
-          },
-        }
-      : task.arrival;
-  return { ...task, arrival, exec: scaleExec(task.exec, s) };
-}
-
-function scaleExec(e: ExecDist, s: (ns: Ns) => Ns): ExecDist {
-  switch (e.kind) {
-    case 'constant':
-      return { kind: 'constant', value: s(e.value) };
-    case 'uniform':
-      return { kind: 'uniform', min: s(e.min), max: s(e.max) };
-    case 'truncnormal':
-      return { kind: 'truncnormal', mean: s(e.mean), sd: Math.round(e.sd * (s(e.mean) / Math.max(1, e.mean))), min: s(e.min), max: s(e.max) };
-    case 'trace':
-      return { kind: 'trace', values: e.values.map(s) };
-  }
 }
 
 // ---- cells ----------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 // their unit (Ns, Share, Ratio); shares are fractions of one CPU over the measured window
 // (warm-up excluded). Nothing here depends on wall-clock time, so equal inputs give equal bytes.
 
+import type { MachineAssumptions } from '../scenario/machine.js';
 import type { Ns, Scenario } from '../scenario/types.js';
 import type { SlaMappingRow } from '../engine/model.js';
 import type { Simulator } from '../engine/simulator.js';
@@ -107,7 +108,7 @@ export interface RefusedModel {
 
 export interface Results {
   schema: typeof RESULTS_SCHEMA;
-  scenario: { name: string; description: string; durationNs: Ns; warmupNs: Ns; seed: number };
+  scenario: ResultsScenario;
   runs: ModelRun[];
   /** Present only when some chosen model refused the configuration; those models have no run. */
   refused?: RefusedModel[];
@@ -115,6 +116,22 @@ export interface Results {
 }
 
 const round6 = (x: number) => Math.round(x * 1e6) / 1e6;
+
+/** What results.json says of the scenario run: its identity, and what was assumed about the machine. */
+export interface ResultsScenario {
+  name: string;
+  description: string;
+  durationNs: Ns;
+  warmupNs: Ns;
+  seed: number;
+  assumptions?: MachineAssumptions;
+}
+
+export function resultsScenario(scenario: Scenario, seed: number): ResultsScenario {
+  const s: ResultsScenario = { name: scenario.name, description: scenario.description, durationNs: scenario.durationNs, warmupNs: scenario.warmupNs, seed };
+  if (scenario.assumptions) s.assumptions = scenario.assumptions;
+  return s;
+}
 
 /**
  * Task ids across runs, first-seen order: models differ in the tasks they add (dom0's backends

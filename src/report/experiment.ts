@@ -4,6 +4,7 @@
 // (with the detailed per-metric tables); `indexDoc` is the comparison document over all of them.
 
 import { taskIdsOf, type ModelRun, type Results, type TaskResult } from '../metrics/results.js';
+import { assumptionFacts } from '../scenario/machine.js';
 import type { Scenario } from '../scenario/types.js';
 import type { Block, Cell, Doc, Text } from './doc.js';
 import { slug } from './doc.js';
@@ -71,6 +72,14 @@ export function setupBlocks(scenario: Scenario, level: Level): Block[] {
     header: ['host', 'pCPUs', 'context switch', 'tick'],
     rows: scenario.hosts.map((h) => [h.id, num(String(h.cpus), h.cpus), nsCell(h.contextSwitchNs), nsCell(h.tickNs)]),
   });
+  if (scenario.assumptions) {
+    out.push({
+      kind: 'table',
+      caption: 'The machine predicted for: each fact and where it came from',
+      header: ['assumed', 'value', 'from', 'how'],
+      rows: assumptionFacts(scenario.assumptions).map((f) => [f.fact, f.value, f.from, f.how]),
+    });
+  }
   if (scenario.vmus.length > 0) {
     out.push({
       kind: 'table',

@@ -1,35 +1,31 @@
-// The rt-app bridge on the command line: `hvsim import rtapp <file>`, rt-app files accepted by
-// `hvsim run`, and `hvsim run --rtapp-logs <dir>`. main.ts only registers these.
+// The rt-app bridge on the command line: `hvsim import rtapp <file>` and `hvsim run --rtapp-logs
+// <dir>`. Every command loads rt-app files through src/experiments/load.ts. main.ts only
+// registers these.
 
 import { join } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { InputError, describeValue } from '../errors.js';
-import { admitAll, loadForCli } from '../cli/commands.js';
-import { parseScenarioText, readInputText } from '../scenario/load.js';
+import { admitAll } from '../cli/commands.js';
+import { parseScenarioText } from '../scenario/load.js';
 import { modelNames } from '../../models/index.js';
-
-/** The scenario schema's pCPU limit per host (schema.ts hosts[].cpus). */
-const MAX_HOST_CPUS = 256;
+import { machineFlagsOf, machineOptions, type MachineArgs } from '../cli/machine-flags.js';
+import { importRtappExperiment } from '../experiments/load.js';
 import { policyText } from '../../models/kvm/common.js';
+import { assumptionLines } from '../scenario/machine.js';
 import { formatDuration, parseDuration } from '../scenario/units.js';
 import { serializeScenario } from '../scenario/serialize.js';
 import type { JobProgram, ProgramStep, Scenario } from '../scenario/types.js';
 import { timerRef } from '../scenario/program.js';
 import { simulate, type ModelChoice } from '../simulate.js';
-import { looksLikeRtapp } from './grammar.js';
-import { importRtappFile, type RtappImport, type RtappImportOptions } from './import.js';
+import type { RtappImport } from './import.js';
 import { RtappLogRecorder, writeRtappLogs } from './logs.js';
 
 const FLAGS = '<command line>';
 
-interface ImportArgs {
+interface ImportArgs extends MachineArgs {
   format: string;
   file: string;
-  cpus?: number;
-  kernel?: string;
-  tick?: string;
   duration?: string;
-  'work-scale'?: number;
   json: boolean;
 }
 
@@ -37,17 +33,14 @@ export const importCommand: CommandModule<object, ImportArgs> = {
   command: 'import <format> <file>',
   describe: 'turn another tool\'s workload into a scenario and show it (format: rtapp)',
   builder: (y: Argv) =>
-    y
+    machineOptions(y)
       .positional('format', { type: 'string', choices: ['rtapp'], demandOption: true })
       .positional('file', { type: 'string', demandOption: true, describe: 'rt-app JSON workload' })
-      .option('cpus', { type: 'number', describe: 'host CPU count (default: this machine\'s)' })
-      .option('kernel', { type: 'string', describe: 'Linux version for the stock-Linux models (default: this machine\'s)' })
-      .option('tick', { type: 'string', describe: 'host tick 1/HZ, e.g. "4ms" (default 1ms)' })
       .option('duration', { type: 'string', describe: 'run length, e.g. "5s" (default: global.duration)' })
-      .option('work-scale', { type: 'number', describe: 'real ns per configured ns of `run` work (default 1)' })
       .option('json', { type: 'boolean', default: false, describe: 'print the scenario as a scenario file (JSON) that run and validate load' }) as unknown as Argv<ImportArgs>,
   handler: (args) => {
-    const imported = importRtappFile(args.file, importOptions(args));
+    const duration = args.duration === undefined ? undefined : parseDuration(args.duration, FLAGS, '/duration');
+    const imported = importRtappExperiment(args.file, { ...machineFlagsOf(args), durationNs: duration });
     // The file form, not the in-memory one (which has Infinity, timer indices, ns): it loads back as is.
     const text = args.json ? JSON.stringify(serializeScenario(imported.scenario), null, 2) + '\n' : describeImport(imported);
     // Printed only if `validate` would accept it: the scenario file it is, loaded back, and every model's admission.
@@ -56,33 +49,13 @@ export const importCommand: CommandModule<object, ImportArgs> = {
   },
 };
 
-function importOptions(args: ImportArgs): RtappImportOptions {
-  const o: RtappImportOptions = {};
-  if (args.cpus !== undefined) {
-    // The schema's host limit, checked before the importer allocates anything per CPU.
-    if (!Number.isInteger(args.cpus) || args.cpus < 1 || args.cpus > MAX_HOST_CPUS) throw new InputError({ file: FLAGS, pointer: '/cpus', expected: `a whole number in 1..${MAX_HOST_CPUS}`, found: String(args.cpus) });
-    o.cpus = args.cpus;
-  }
-  if (args.kernel !== undefined) o.kernel = args.kernel;
-  if (args.tick !== undefined) {
-    o.tickNs = parseDuration(args.tick, FLAGS, '/tick');
-    if (o.tickNs <= 0) throw new InputError({ file: FLAGS, pointer: '/tick', expected: 'a tick > 0 such as "4ms"', found: describeValue(args.tick) });
-  }
-  if (args.duration !== undefined) o.durationNs = parseDuration(args.duration, FLAGS, '/duration');
-  const scale = args['work-scale'];
-  if (scale !== undefined) {
-    if (!(scale > 0)) throw new InputError({ file: FLAGS, pointer: '/work-scale', expected: 'a number > 0', found: String(scale) });
-    o.workScale = scale;
-  }
-  return o;
-}
-
 export function describeImport(imp: RtappImport): string {
   const s = imp.scenario;
   const host = s.hosts[0];
   const lines = [
     `${s.file}: ${imp.threads.length} rt-app thread(s) → host threads on host "${host.id}" (${host.cpus} CPUs, tick ${formatDuration(host.tickNs)}), ${formatDuration(s.durationNs)}`,
   ];
+  if (s.assumptions) lines.push(...assumptionLines(s.assumptions).map((l) => `  assumed ${l}`));
   if (s.models.length > 0) lines.push(`  models: ${s.models.map((m) => m.name).join(', ')} with kernel ${String(s.models[0].params.kernel)}`);
   for (const { thread, spec } of imp.threads) {
     const program = spec.arrival.kind === 'program' ? spec.arrival.program : null;
@@ -108,21 +81,6 @@ function stepText(s: ProgramStep, program: JobProgram): string {
     case 'yield':
       return 'yield';
   }
-}
-
-/** `hvsim run` input: an rt-app file (a `tasks` object, no `hosts`) is imported, anything else loaded. */
-export function loadRunInput(file: string): Scenario {
-  if (file.toLowerCase().endsWith('.json')) {
-    let data: unknown;
-    try {
-      data = JSON.parse(readInputText(file, 'a readable scenario or rt-app file'));
-    } catch (error) {
-      if (error instanceof InputError) throw error; // not a regular file, too large: refused before parsing
-      data = undefined; // the scenario loader reports unreadable or malformed files
-    }
-    if (looksLikeRtapp(data)) return importRtappFile(file).scenario;
-  }
-  return loadForCli(file);
 }
 
 /**

@@ -1,10 +1,19 @@
-// rt-app workload → hvsim scenario: one physical host with this machine's CPU count, each rt-app
-// thread (each instance) a host thread with its policy and affinity whose jobs come from a
-// closed-loop program (src/engine/program.ts) that replays the thread's phases, loops and events.
+// rt-app workload → hvsim scenario: one physical host, each rt-app thread (each instance) a host
+// thread with its policy and affinity whose jobs come from a closed-loop program
+// (src/engine/program.ts) that replays the thread's phases, loops and events.
+//
+// The machine: an rt-app file names none, so its CPU count, kernel and tick (HZ) are the options'
+// (the CLI's --cpus, --kernel, --hz), else this machine's (src/scenario/machine.ts: CPUs, uname -r,
+// CONFIG_HZ), and the scenario records where each came from (`assumptions`).
 //
 // Mapping (peers-and-rt-app.md §5c):
-// - run: work at the reference speed, scaled by `workScale` (real ns per configured ns: rt-app's
-//   calibration is approximate, so the validation measures it); runtime: a wall-clock busy loop.
+// - run: rt-app turns `run t` into n = t·1000/p_load calibration loops (rt-app.c loadwait), p_load
+//   being global.calibration when it is a number of ns per loop, else what rt-app measures on
+//   "CPU<n>" at start. The loops then take n × (this machine's ns per loop). So `run` is work at the
+//   reference speed × `workScale` (real ns per configured ns, which the validation measures), and,
+//   when the file fixes p_load and the machine's own ns per loop is given (`machineNsPerLoop`),
+//   × machineNsPerLoop / p_load: loops calibrated on a faster machine take longer here.
+//   runtime: a wall-clock busy loop (rt-app polls the clock every 32 µs), never scaled.
 // - yield: a sched_yield step (src/engine/program.ts); its value is ignored, as rt-app does.
 // - sleep / timer: waits, whose wake-up is delayed by the thread's hrtimer slack: Linux gives
 //   SCHED_OTHER tasks timer_slack_ns = 50 µs and RT/DL tasks 0 (kernel/sched/syscalls.c
@@ -14,8 +23,8 @@
 // - A thread's relative deadline (for hvsim's miss counts) is its dl-deadline, else its timer period
 //   when every phase waits on one timer of the same period (a miss is then rt-app's slack < 0).
 
-import { availableParallelism, release as osRelease, type as osType } from 'node:os';
 import { InputError, pointerOf } from '../errors.js';
+import { detectMachine, hzOfTickNs, tickNsOfHz, thisMachine, type MachineAssumptions, type MachineProbe } from '../scenario/machine.js';
 import { isPrivateTimerRef, programDeadline, programExec } from '../scenario/program.js';
 import type { HostThreadSpec, JobProgram, ModelRequest, Ns, Policy, ProgramStep, Scenario } from '../scenario/types.js';
 import { readRtappFile, type RtappThread, type RtappWorkload } from './grammar.js';
@@ -25,8 +34,14 @@ export interface RtappImportOptions {
   cpus?: number;
   /** `kernel` parameter given to the stock-Linux models; default: this machine's version (Linux only). */
   kernel?: string;
-  /** Host tick (1/HZ); default 1 ms, the scenario default. */
+  /** Host tick as CONFIG_HZ (250 → 4 ms); default: this machine's CONFIG_HZ, else 1000. */
+  hz?: number;
+  /** Host tick (1/HZ) in ns, when no `hz` is given. */
   tickNs?: Ns;
+  /** Where the machine facts not given come from; default: this machine. */
+  probe?: MachineProbe;
+  /** ns per rt-app calibration loop on the machine modelled; scales `run` work when the file fixes global.calibration. */
+  machineNsPerLoop?: number;
   /** Run length; required when the file's global.duration is -1. */
   durationNs?: Ns;
   warmupNs?: Ns;
@@ -37,7 +52,7 @@ export interface RtappImportOptions {
   /** Extra delay of every timer/sleep wake-up (interrupt delivery on this machine); default 0. */
   wakeLatencyNs?: Ns;
   contextSwitchNs?: Ns;
-  /** ns per calibration loop for the logs' `perf` column when the file does not fix one; default 8. */
+  /** ns per calibration loop for the logs' `perf` column when the file does not fix one; default `machineNsPerLoop`, else 8. */
   nsPerLoop?: number;
 }
 
@@ -74,7 +89,8 @@ export function importRtappFile(file: string, options: RtappImportOptions = {}):
 
 export function importRtapp(workload: RtappWorkload, options: RtappImportOptions = {}): RtappImport {
   const file = workload.file;
-  const cpus = options.cpus ?? availableParallelism();
+  const assumptions = machineOf(workload, options);
+  const cpus = assumptions.cpus.value!;
   let durationNs = options.durationNs;
   if (durationNs === undefined) {
     if (workload.global.duration < 0) {
@@ -91,7 +107,7 @@ export function importRtapp(workload: RtappWorkload, options: RtappImportOptions
       throw new InputError({ file, pointer: `${thread.pointer}/cpus`, expected: `CPU numbers below ${cpus} (the host's CPU count)`, found: `CPU ${tooHigh} in thread "${thread.name}"`, hint: 'pass --cpus to import onto a bigger host' });
     }
     const policy = policyOf(thread);
-    const program = programOf(thread, timers, options, policy);
+    const program = programOf(thread, timers, { ...options, workScale: assumptions.workScale.value! }, policy);
     const spec: HostThreadSpec = {
       id: ids[thread.index],
       host: HOST_ID,
@@ -104,8 +120,8 @@ export function importRtapp(workload: RtappWorkload, options: RtappImportOptions
     return { thread, spec };
   });
   const models: ModelRequest[] = [];
-  const kernel = options.kernel ?? (osType() === 'Linux' ? osRelease() : undefined);
-  if (kernel !== undefined) STOCK_LINUX_MODELS.forEach((name, i) => models.push({ name, params: { kernel }, pointer: pointerOf('models', i) }));
+  const kernel = assumptions.kernel.value;
+  if (kernel !== null) STOCK_LINUX_MODELS.forEach((name, i) => models.push({ name, params: { kernel }, pointer: pointerOf('models', i) }));
   const base = file.replace(/^.*[\\/]/, '').replace(/\.json$/i, '');
   const scenario: Scenario = {
     name: base === '' ? 'rtapp' : cleanId(base), // a scenario name is an id: the file form must load
@@ -114,15 +130,52 @@ export function importRtapp(workload: RtappWorkload, options: RtappImportOptions
     durationNs,
     warmupNs: options.warmupNs ?? 0,
     seed: 1,
-    hosts: [{ id: HOST_ID, cpus, contextSwitchNs: options.contextSwitchNs ?? 0, tickNs: options.tickNs ?? 1_000_000 }],
+    hosts: [{ id: HOST_ID, cpus, contextSwitchNs: options.contextSwitchNs ?? 0, tickNs: assumptions.tick.value! }],
     vmus: [],
     hostThreads: threads.map((t) => t.spec),
     models,
     expectations: [],
+    assumptions,
   };
-  const result: RtappImport = { scenario, workload, threads, nsPerLoop: workload.global.nsPerLoop ?? options.nsPerLoop ?? DEFAULT_NS_PER_LOOP };
+  const nsPerLoop = workload.global.nsPerLoop ?? options.nsPerLoop ?? options.machineNsPerLoop ?? DEFAULT_NS_PER_LOOP;
+  const result: RtappImport = { scenario, workload, threads, nsPerLoop };
   origins.set(scenario, result);
   return result;
+}
+
+/** CPU count, kernel, tick and work scale: the options' where given, else the probed machine's. */
+function machineOf(workload: RtappWorkload, o: RtappImportOptions): MachineAssumptions {
+  const detected = o.cpus === undefined || o.kernel === undefined || (o.hz === undefined && o.tickNs === undefined) ? detectMachine(o.probe ?? thisMachine) : undefined;
+  const tick: MachineAssumptions['tick'] =
+    o.hz !== undefined
+      ? { value: tickNsOfHz(o.hz), hz: o.hz, source: 'flag', note: `--hz ${o.hz}` }
+      : o.tickNs !== undefined
+        ? { value: o.tickNs, hz: hzOfTickNs(o.tickNs), source: 'flag', note: 'tick given by the caller' }
+        : detected!.tick;
+  return {
+    cpus: o.cpus !== undefined ? { value: o.cpus, source: 'flag', note: '--cpus' } : detected!.cpus,
+    kernel: o.kernel !== undefined ? { value: o.kernel, source: 'flag', note: `--kernel, for ${STOCK_LINUX_MODELS.join(', ')}` } : detected!.kernel,
+    tick,
+    workScale: workScaleOf(workload, o),
+  };
+}
+
+/** `workScale` × (machine ns per loop / the file's fixed calibration), with how it was reached. */
+function workScaleOf(workload: RtappWorkload, o: RtappImportOptions): MachineAssumptions['workScale'] {
+  const calibration = workload.global.nsPerLoop;
+  const flag = o.workScale ?? 1;
+  const notes: string[] = o.workScale !== undefined ? [`--work-scale ${o.workScale}`] : [];
+  let value = flag;
+  if (calibration !== null && o.machineNsPerLoop !== undefined) {
+    value = flag * (o.machineNsPerLoop / calibration);
+    notes.push(`global.calibration ${calibration} ns per loop run at --ns-per-loop ${o.machineNsPerLoop} ns: × ${o.machineNsPerLoop}/${calibration}`);
+  } else if (calibration !== null) {
+    notes.push(`global.calibration ${calibration} ns per loop taken as this machine's (pass --ns-per-loop to model another)`);
+  } else {
+    notes.push('global.calibration "CPU<n>": rt-app calibrates on the machine it runs on');
+  }
+  const source = o.workScale !== undefined || (calibration !== null && o.machineNsPerLoop !== undefined) ? (o.workScale !== undefined ? 'flag' : 'file') : 'default';
+  return { value: Number(value.toPrecision(12)), source, note: `run work ×${Number(value.toPrecision(12))}: ${notes.join('; ')}` };
 }
 
 function policyOf(t: RtappThread): Policy {

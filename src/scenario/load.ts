@@ -3,6 +3,8 @@
 
 import { closeSync, fstatSync, openSync, readSync, constants } from 'node:fs';
 import { InputError } from '../errors.js';
+import type { MachineFlags } from './machine.js';
+import { overrideHosts, withFileAssumptions, type KernelModels } from './machine-flags.js';
 import { normalizeScenario, type NormalizeOptions } from './normalize.js';
 import { formatOfFile, parseSource, type SourceFormat } from './source.js';
 import type { Scenario } from './types.js';
@@ -10,6 +12,10 @@ import type { Scenario } from './types.js';
 export interface LoadOptions extends NormalizeOptions {
   /** Override the format otherwise inferred from the file extension. */
   format?: SourceFormat;
+  /** `--cpus`, `--hz`, `--kernel`, `--work-scale`: override what the file says (src/scenario/machine-flags.ts). */
+  machine?: MachineFlags;
+  /** Which models take a `kernel` parameter, for the kernel assumption. */
+  kernelModels?: KernelModels;
 }
 
 const FORMAT_EXPECTED = 'a scenario file ending in .json, .yaml or .yml';
@@ -75,14 +81,23 @@ export function parseScenarioText(text: string, file: string, opts: LoadOptions 
   // Editors on Windows may save a byte-order mark, which JSON.parse rejects.
   const source = parseSource(text.replace(/^\uFEFF/, ''), file, format);
   sourceLines.set(file, source.lineOf);
+  const flags = opts.machine ?? {};
+  const data = overrideHosts(source.data, flags);
   try {
-    return normalizeScenario(source.data, file, opts);
+    return withFileAssumptions(normalizeScenario(data, file, opts), flags, opts.kernelModels);
   } catch (error) {
     // Errors found after parsing know the pointer; the source knows which line that is.
     if (error instanceof InputError && error.line === undefined && error.file === file) {
       const line = source.lineOf(error.pointer);
-      if (line !== undefined) throw new InputError({ ...error.toJSON(), line });
+      const hint = error.hint ?? overrideHint(flags);
+      if (line !== undefined || hint !== undefined) throw new InputError({ ...error.toJSON(), line, hint });
     }
     throw error;
   }
+}
+
+/** An error in a scenario whose hosts the flags changed may be the flags' doing: say so. */
+function overrideHint(flags: MachineFlags): string | undefined {
+  const given = [flags.cpus !== undefined ? `--cpus ${flags.cpus}` : '', flags.hz !== undefined ? `--hz ${flags.hz}` : ''].filter((f) => f !== '');
+  return given.length > 0 ? `the command line set every host's ${given.join(' and ')}` : undefined;
 }

@@ -4,6 +4,7 @@
 // expectations, figures, aggressors. The raw (on-disk) shape is schema/scenario.schema.json.
 
 import type { Ns, SystemSpec, VmuSpec } from '../engine/system.js';
+import type { MachineAssumptions } from './machine.js';
 
 export type {
   Arrival, ExecDist, GuestSchedulerKind, HostSpec, HostThreadSpec, IoLoadSpec, JobProgram, Ns, Policy, ProgramPhase,
@@ -74,4 +75,6 @@ export interface Scenario extends SystemSpec {
   vmus: ScenarioVmu[];
   models: ModelRequest[];
   expectations: Expectation[];
+  /** What the prediction assumes about the machine and where each fact came from (set by the loaders). */
+  assumptions?: MachineAssumptions;
 }

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { InputError, describeValue } from '../errors.js';
 import { loadForCli, resolveModels } from '../cli/commands.js';
+import { machineFlagsOf, machineOptions, type MachineArgs } from '../cli/machine-flags.js';
 import type { Results } from '../metrics/results.js';
 import { writeFileAtomic } from '../report/atomic.js';
 import { formatDuration, parseDuration } from '../scenario/units.js';
@@ -16,7 +17,7 @@ import { traceScenario } from './run.js';
 
 const FLAGS = '<command line>';
 
-interface TraceArgs {
+interface TraceArgs extends MachineArgs {
   scenario: string;
   model: string;
   from?: string;
@@ -30,7 +31,7 @@ export const traceCommand: CommandModule<object, TraceArgs> = {
   command: 'trace <scenario>',
   describe: 'run one scenario under one model and write its schedule as Chrome trace-event JSON (Perfetto, chrome://tracing)',
   builder: (y: Argv) =>
-    y
+    machineOptions(y)
       .positional('scenario', { type: 'string', demandOption: true })
       .option('model', { alias: 'm', type: 'string', demandOption: true, describe: 'model name (see `hvsim models`)' })
       .option('from', { type: 'string', describe: 'start of the window, e.g. "2s" (default 0s)' })
@@ -39,7 +40,7 @@ export const traceCommand: CommandModule<object, TraceArgs> = {
       .option('seed', { type: 'string', describe: 'override the scenario seed (0..4294967295)' })
       .option('out', { type: 'string', describe: 'output file (default reports/<scenario name>/trace-<model>.json)' }) as unknown as Argv<TraceArgs>,
   handler: (args) => {
-    const scenario = loadForCli(args.scenario);
+    const scenario = loadForCli(args.scenario, machineFlagsOf(args));
     const choice = singleModel(resolveModels(scenario, args.model), '/model');
     const options = traceOptions(scenario, args);
     const out = args.out ?? join('reports', scenario.name, `trace-${choice.model.name}.json`);
