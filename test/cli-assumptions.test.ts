@@ -111,7 +111,7 @@ describe('run picks the scenario\'s one model', () => {
 
 describe('machine flags', () => {
   it.each([
-    [['--cpus', '0'], '/cpus', 'a whole number of CPUs from 1 to 1024', '0'],
+    [['--cpus', '0'], '/cpus', 'a whole number of CPUs from 1 to 256', '0'],
     [['--cpus', '1.5'], '/cpus', 'a whole number of CPUs', '1.5'],
     [['--hz', 'fast'], '/hz', 'ticks per second (CONFIG_HZ)', 'something that is not a number'],
     [['--hz', '0'], '/hz', 'ticks per second (CONFIG_HZ)', '0'],
