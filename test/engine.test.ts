@@ -26,7 +26,7 @@ function fixedPriorityModel(): HypervisorModel {
         },
         charge() {}, started() {}, stopped() {},
       };
-      for (const e of entities) e.policy = cls;
+      for (const e of entities) e.schedClass = cls;
       return { classes: [cls], mapping: [], settings: {} };
     },
   };

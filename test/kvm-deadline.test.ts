@@ -84,8 +84,8 @@ function dlModel(
       for (const e of entities) {
         h.entities.set(e.id, e);
         if (params[e.id]) dl.admit(e, params[e.id]);
-        else if (opts.fair?.includes(e.id)) e.policy = fair;
-        else e.policy = rt;
+        else if (opts.fair?.includes(e.id)) e.schedClass = fair;
+        else e.schedClass = rt;
       }
       h.dl = dl;
       h.ctx = ctx;

@@ -57,7 +57,7 @@ function irmosModel(
         h.entities.set(e.id, e);
         const p = placement[e.id];
         if (p) irmos.admit(e, { group: p.group, priority: p.priority, rr: p.rr ?? false });
-        else e.policy = bg;
+        else e.schedClass = bg;
       }
       h.cls = irmos;
       h.ctx = ctx;

@@ -129,7 +129,7 @@ export class DeadlineClass implements SchedClass {
     const t = new DlTask(this, e, this.ctx, { ...cfg, periodNs });
     this.tasks.push(t);
     e.slot = t;
-    e.policy = this;
+    e.schedClass = this;
   }
 
   // ---- SchedClass ------------------------------------------------------------------------
@@ -252,7 +252,7 @@ export class DeadlineClass implements SchedClass {
 
   /** The CBS state of a DL task (read it, do not drive it): for traces and tests. */
   reservation(e: HostEntity): CbsServer | undefined {
-    return e.policy === this ? taskOf(e).cbs : undefined;
+    return e.schedClass === this ? taskOf(e).cbs : undefined;
   }
 
   /** The fair_server of `cpu`, if configured. */

@@ -128,7 +128,7 @@ export class IrmosClass implements SchedClass, IrmosServerOwner {
       order: 0, rrLeftNs: this.rrQuantumNs, server: null, runServer: null,
     };
     e.slot = task;
-    e.policy = this;
+    e.schedClass = this;
     if (cfg.rr && this.tick === undefined) this.tick = (cpu, curr) => this.onTick(cpu, curr);
   }
 
@@ -421,7 +421,7 @@ export class IrmosClass implements SchedClass, IrmosServerOwner {
 
   /** §2.5 RR quantum; with tick enforcement the engine's settle before each tick does the charging. */
   private onTick(cpu: number, curr: HostEntity | null): void {
-    if (curr === null || curr.policy !== this) return;
+    if (curr === null || curr.schedClass !== this) return;
     const t = taskOf(curr);
     if (!t.rr) return;
     t.rrLeftNs -= this.ctx.tickNs;

@@ -58,7 +58,7 @@ export function slotOf(e: HostEntity): CreditSlot {
 
 /** Current Credit priority of a vCPU admitted to a CreditClass (CREDIT_PRI values). */
 export function creditPriority(e: HostEntity): CreditPri {
-  return (e.slot as CreditSlot).pri;
+  return slotOf(e).pri;
 }
 
 export function creditPriorityName(pri: number): 'BOOST' | 'UNDER' | 'OVER' | 'IDLE' {
@@ -74,7 +74,7 @@ export function creditState(e: HostEntity): {
   parked: boolean;
   processor: number;
 } {
-  const s = e.slot as CreditSlot;
+  const s = slotOf(e);
   return { pri: creditPriorityName(s.pri), credit: s.credit, burned: s.burned, active: s.active, parked: s.parked, processor: s.processor };
 }
 

@@ -193,7 +193,7 @@ export class CreditClass implements SchedClass {
       sleptIndex: -1,
       resumeAt: -1,
     };
-    e.policy = this;
+    e.schedClass = this;
     e.slot = slot;
     // csched_unit_insert places it with pick_cpu (§2.9): the soft step may move it off v->processor.
     slot.processor = this.smp.pickCpu(e);
@@ -330,7 +330,7 @@ export class CreditClass implements SchedClass {
   /** The vCPU running on `cpu` if it is ours and still wants this pCPU (not parked, not leaving). */
   private runningHere(cpu: number): HostEntity | null {
     const cur = this.ctx.current(cpu);
-    if (cur === null || cur.policy !== this || cur.cpu !== cpu || !cur.runnable) return null;
+    if (cur === null || cur.schedClass !== this || cur.cpu !== cpu || !cur.runnable) return null;
     const s = slotOf(cur);
     return s.parked || s.migratePending ? null : cur;
   }
@@ -396,7 +396,7 @@ export class CreditClass implements SchedClass {
   private onTick(cpu: number, now: Ns): void {
     this.counters.ticks++;
     const cur = this.ctx.current(cpu);
-    if (cur !== null && cur.policy === this) {
+    if (cur !== null && cur.schedClass === this) {
       this.ctx.settle(cpu); // burn up to now (exact accounting)
       const s = slotOf(cur);
       if (s.pri === CREDIT_PRI.BOOST) {

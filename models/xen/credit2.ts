@@ -137,7 +137,7 @@ export class Credit2Class implements SchedClass, C2Balancer {
     rq.assign(v);
     v.loadUpdated = this.ctx.now;
     e.slot = v;
-    e.policy = this;
+    e.schedClass = this;
   }
 
   // ---- SchedClass ------------------------------------------------------------------------
@@ -176,7 +176,7 @@ export class Credit2Class implements SchedClass, C2Balancer {
     const rq = this.rqOf[cpu];
     this.tickled[cpu] = 0;
     const cur = this.ctx.current(cpu);
-    const cv = cur !== null && cur.policy === this ? vcpuOf(cur) : null;
+    const cv = cur !== null && cur.schedClass === this ? vcpuOf(cur) : null;
     // Capped and overrun: try to get more budget, else it is parked (§3 "Cap").
     if (cv !== null && cv.dom.capped && cv.budget <= 0) this.caps.grab(cv);
     const snext = this.candidate(rq, cv, cpu, now);

@@ -110,7 +110,7 @@ export class RtdsClass implements SchedClass {
     const v = new RtdsVcpu(e, b, p, cfg.extratime ?? true);
     this.vcpus.push(v);
     e.slot = v;
-    e.policy = this;
+    e.schedClass = this;
     e.cpu = e.affinity[0];
   }
 
@@ -147,7 +147,7 @@ export class RtdsClass implements SchedClass {
   balance(cpu: number): void {
     this.tickled[cpu] = 0;
     const cur = this.ctx.current(cpu);
-    const cv = cur !== null && cur.policy === this ? vcpuOf(cur) : null;
+    const cv = cur !== null && cur.schedClass === this ? vcpuOf(cur) : null;
     const cand = this.best(cpu);
     let next: RtdsVcpu | null = null;
     if (cv !== null && cur!.runnable && cv.budget > 0 && (cand === null || prio(cv, cand) > 0)) {

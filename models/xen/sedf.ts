@@ -102,7 +102,7 @@ export class SedfClass implements SchedClass {
     home.reserved += s / p;
     this.all.push(v);
     e.slot = v;
-    e.policy = this;
+    e.schedClass = this;
     e.cpu = home.index;
   }
 
@@ -148,7 +148,7 @@ export class SedfClass implements SchedClass {
     const c = this.pcpus[cpu];
     const now = this.ctx.now;
     const cur = this.ctx.current(cpu);
-    if (cur !== null && cur.policy === this) this.desched(c, vcpuOf(cur), !cur.runnable);
+    if (cur !== null && cur.schedClass === this) this.desched(c, vcpuOf(cur), !cur.runnable);
     this.updateQueues(c, now);
 
     let next: SedfVcpu | null = null;
@@ -338,7 +338,7 @@ export class SedfClass implements SchedClass {
   private shouldSwitch(c: SedfCpu, woken: SedfVcpu): boolean {
     if (woken.periodBegin < c.sliceExpires) return true;
     const cur = this.ctx.current(c.index);
-    if (cur === null || cur.policy !== this) return true;
+    if (cur === null || cur.schedClass !== this) return true;
     const cv = vcpuOf(cur);
     switch (cv.run) {
       case Run.edf:

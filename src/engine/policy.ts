@@ -123,11 +123,11 @@ export class ClassStack {
 
   /** Throws when an entity may run where its class does not schedule (a model bug). */
   checkAffinity(e: HostEntity): void {
-    if (e.policy === undefined || !this.classes.includes(e.policy)) throw new Error(`${e.id}: the model placed it in no scheduling class of this host`);
-    const cpus = e.policy.cpus;
+    if (e.schedClass === undefined || !this.classes.includes(e.schedClass)) throw new Error(`${e.id}: the model placed it in no scheduling class of this host`);
+    const cpus = e.schedClass.cpus;
     if (cpus === undefined) return;
     const outside = e.affinity.filter((c) => !cpus.includes(c));
-    if (outside.length > 0) throw new Error(`${e.id}: affinity includes pCPU(s) ${outside.join(', ')} outside its ${e.policy.name} class's pCPUs ${cpus.join(', ')}`);
+    if (outside.length > 0) throw new Error(`${e.id}: affinity includes pCPU(s) ${outside.join(', ')} outside its ${e.schedClass.name} class's pCPUs ${cpus.join(', ')}`);
   }
 }
 

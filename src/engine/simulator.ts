@@ -392,7 +392,7 @@ export class Simulator implements IoEngine, ReleaseTarget {
   private hostWake(host: HostState, e: HostEntity): void {
     if (e.runnable) return;
     e.runnable = true;
-    e.policy.enqueue(e);
+    e.schedClass.enqueue(e);
     this.dirtyHosts.add(host);
   }
 
@@ -409,7 +409,7 @@ export class Simulator implements IoEngine, ReleaseTarget {
       this.switchOut(host, p, e, false);
       p.needsResched = true;
     }
-    e.policy.dequeue(e);
+    e.schedClass.dequeue(e);
     this.dirtyHosts.add(host);
   }
 
@@ -420,7 +420,7 @@ export class Simulator implements IoEngine, ReleaseTarget {
   private hostYield(host: HostState, e: HostEntity): void {
     const p = host.cpus[e.runningOn];
     this.settle(host, p);
-    e.policy.yield?.(e, p.index);
+    e.schedClass.yield?.(e, p.index);
     this.switchOut(host, p, e, false);
     p.needsResched = true;
     this.dirtyHosts.add(host);
@@ -477,7 +477,7 @@ export class Simulator implements IoEngine, ReleaseTarget {
     }
     e.cpuTimeNs += delta;
     p.busyNs += delta;
-    e.policy.charge(e, p.index, delta);
+    e.schedClass.charge(e, p.index, delta);
     const task = e.task;
     if (task === null || !task.hasJob) return;
     const useful = now - Math.max(now - delta, p.overheadUntil);
@@ -508,7 +508,7 @@ export class Simulator implements IoEngine, ReleaseTarget {
     const prev = p.current;
     if (next === prev) return;
     if (next !== null && next.cpu !== p.index) {
-      throw new Error(`policy ${next.policy.name} picked ${next.id} on pCPU ${p.index} but queued it on ${next.cpu}`);
+      throw new Error(`policy ${next.schedClass.name} picked ${next.id} on pCPU ${p.index} but queued it on ${next.cpu}`);
     }
     if (prev !== null) this.switchOut(host, p, prev);
     if (next !== null) {
@@ -526,7 +526,7 @@ export class Simulator implements IoEngine, ReleaseTarget {
       next.lastCpu = p.index;
       // Resuming the entity that left this CPU at this very instant (it blocked and woke again) costs no switch.
       if (next !== p.lastLeft || p.lastLeftAt !== this.now) p.overheadUntil = this.now + host.spec.contextSwitchNs;
-      next.policy.started(next, p.index);
+      next.schedClass.started(next, p.index);
       if (next.task !== null) this.noteStart(next.task, p);
     }
     p.segmentStart = this.now;
@@ -546,7 +546,7 @@ export class Simulator implements IoEngine, ReleaseTarget {
     p.current = null;
     p.lastLeft = e;
     p.lastLeftAt = this.now;
-    e.policy.stopped(e, p.index);
+    e.schedClass.stopped(e, p.index);
     if (e.runnable && preempted) {
       e.preemptions++;
       const t = e.task;
