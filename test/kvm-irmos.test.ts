@@ -25,6 +25,7 @@ function backgroundClass(ctx: PolicyContext): SchedClass {
   const queued: HostEntity[] = [];
   return {
     name: 'background',
+    admit(e) { e.schedClass = this; },
     enqueue(e) { e.cpu = e.affinity[0]; queued.push(e); ctx.resched(e.cpu); },
     dequeue(e) { queued.splice(queued.indexOf(e), 1); ctx.resched(e.cpu); },
     pickNext(cpu) { for (const e of queued) if (e.cpu === cpu) return e; return null; },

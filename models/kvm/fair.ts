@@ -64,7 +64,7 @@
 import type { Ns } from '../../src/scenario/types.js';
 import type { HostEntity } from '../../src/engine/entities.js';
 import { niceWeight } from '../../src/engine/guest-policies/fair.js';
-import type { PolicyContext, SchedClass, ServedClass } from '../../src/engine/policy.js';
+import type { ClassNeeds, PolicyContext, SchedClass, ServedClass } from '../../src/engine/policy.js';
 import { CfsBandwidth, type BandwidthHost } from './fair-bandwidth.js';
 import { FairBalancer, NEWEST_FAIR_BALANCE, type FairBalanceFeatures } from './fair-balance.js';
 import { FairRunqueues, fairSlot, type FairGroup, type FairSlot } from './fair-queue.js';
@@ -97,7 +97,7 @@ export type FairYield = 'repick' | 'skip' | 'deadline' | 'forfeit';
 /** 1 ns of virtual time: float tolerance for the EEVDF lag ≥ 0 (eligibility) test. */
 const ELIGIBLE_EPS = 1;
 
-export class CfsClass implements SchedClass, ServedClass, BandwidthHost {
+export class CfsClass implements SchedClass<FairAdmitConfig>, ServedClass, BandwidthHost {
   readonly name = 'fair';
   /** §6.1 tunables, scaled by f = 1 + ilog2(min(ncpus, 8)) (§0 rows 20–22). */
   readonly latencyNs: Ns;
@@ -355,6 +355,11 @@ export class CfsClass implements SchedClass, ServedClass, BandwidthHost {
         s.vruntime = s.deadline;
         s.deadline += this.vslice(s);
     }
+  }
+
+  /** The tick: slices, EEVDF deadlines and load balancing run on it. */
+  needs(): ClassNeeds {
+    return { tick: true, idleTime: false };
   }
 
   /** scheduler_tick: the fair tick, then trigger_load_balance (fair-balance.ts). */

@@ -37,7 +37,7 @@
 import type { Ns } from '../../src/scenario/types.js';
 import { EventPhase, type Timer } from '../../src/engine/event-queue.js';
 import type { HostEntity } from '../../src/engine/entities.js';
-import type { PolicyContext, SchedClass } from '../../src/engine/policy.js';
+import type { ClassNeeds, PolicyContext, SchedClass } from '../../src/engine/policy.js';
 import { RtBandwidth } from './rt-bandwidth.js';
 import { RtRunqueues, rtSlot, type RtSlot } from './rt-queue.js';
 
@@ -75,7 +75,7 @@ export interface RtAdmitConfig {
 
 const DEFAULT_RR_QUANTUM_NS = 100_000_000;
 
-export class RtClass implements SchedClass {
+export class RtClass implements SchedClass<RtAdmitConfig> {
   readonly name = 'rt';
   private readonly rq: RtRunqueues;
   private readonly root: RtBandwidth | null;
@@ -185,6 +185,11 @@ export class RtClass implements SchedClass {
   /** sched_yield (yield_task_rt → requeue_task_rt(rq, curr, 0)): to the tail of its priority; the re-pick and push follow. */
   yield(e: HostEntity, cpu: number): void {
     this.rq.requeueTail(e, cpu);
+  }
+
+  /** The tick: RR quanta (and the settle that lets the bandwidth timers see the runtime used). */
+  needs(): ClassNeeds {
+    return { tick: true, idleTime: false };
   }
 
   /** SCHED_RR quantum, counted in ticks (task_tick_rt); rotation only if an equal-priority peer waits. */
