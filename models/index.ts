@@ -4,9 +4,8 @@ import type { HypervisorModel } from '../src/engine/model.js';
 import { kvmIrmos } from './kvm/kvm-irmos.js';
 import { kvmDeadline, kvmLinux, kvmLinuxCfs } from './kvm/kvm-linux.js';
 import { xenCredit, xenCredit2, xenRtds, xenSedf } from './xen/xen-models.js';
-import { xenRr } from './xen/rr-scratch.js';
 
-export const MODELS: readonly HypervisorModel[] = [xenSedf, xenCredit, xenCredit2, xenRtds, kvmIrmos, kvmLinux, kvmLinuxCfs, kvmDeadline, xenRr];
+export const MODELS: readonly HypervisorModel[] = [xenSedf, xenCredit, xenCredit2, xenRtds, kvmIrmos, kvmLinux, kvmLinuxCfs, kvmDeadline];
 
 /** Models `compare` runs when neither the scenario nor the command line names any: the seed's question. */
 export const DEFAULT_COMPARE = ['xen-sedf', 'xen-credit', 'kvm-irmos', 'kvm-linux'];
