@@ -112,7 +112,7 @@ export class DeadlineClass implements SchedClass<DeadlineAdmitConfig> {
     }
   }
 
-  /** Make `e` a SCHED_DEADLINE task (and this class its policy). Call inside the model's build(). */
+  /** Make `e` a SCHED_DEADLINE task (and this class its schedClass). Call inside the model's build(). */
   admit(e: HostEntity, cfg: DeadlineAdmitConfig): void {
     const periodNs = cfg.periodNs === 0 ? cfg.deadlineNs : cfg.periodNs;
     if (!(cfg.runtimeNs >= DL_MIN_RUNTIME_NS && cfg.runtimeNs <= cfg.deadlineNs && cfg.deadlineNs <= periodNs)) {

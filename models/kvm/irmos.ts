@@ -109,7 +109,7 @@ export class IrmosClass implements SchedClass<IrmosAdmitConfig>, IrmosServerOwne
     }
   }
 
-  /** Attach `e` to a group as a FIFO/RR task (and make this class its policy). Call inside the model's build(). */
+  /** Attach `e` to a group as a FIFO/RR task (and make this class its schedClass). Call inside the model's build(). */
   admit(e: HostEntity, cfg: IrmosAdmitConfig): void {
     const group = this.groups.get(cfg.group);
     if (group === undefined) {

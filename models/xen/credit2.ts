@@ -96,7 +96,7 @@ export class Credit2Class implements SchedClass<Credit2AdmitConfig>, C2Balancer 
     this.caps = new C2Caps(ctx, (v) => this.enqueue(v.entity));
   }
 
-  /** Make `e` a Credit2 vCPU of `cfg.domain` (and this class its policy). Call inside the model's build(). */
+  /** Make `e` a Credit2 vCPU of `cfg.domain` (and this class its schedClass). Call inside the model's build(). */
   admit(e: HostEntity, cfg: Credit2AdmitConfig): void {
     const { weight, cap } = cfg;
     if (!(Number.isInteger(weight) && weight >= 1 && weight <= 65535)) throw new RangeError(`${e.id}: credit2 weight must be an integer in 1..65535, got ${weight}`);

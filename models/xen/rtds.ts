@@ -99,7 +99,7 @@ export class RtdsClass implements SchedClass<RtdsAdmitConfig | undefined> {
     this.replTimer = ctx.timer(EventPhase.budget, (now) => this.onReplenish(now));
   }
 
-  /** Make `e` an RTDS vCPU (and this class its policy). Call inside the model's build(). */
+  /** Make `e` an RTDS vCPU (and this class its schedClass). Call inside the model's build(). */
   admit(e: HostEntity, cfg: RtdsAdmitConfig = {}): void {
     const b = cfg.budgetNs ?? RTDS_DEFAULT_BUDGET_NS;
     const p = cfg.periodNs ?? RTDS_DEFAULT_PERIOD_NS;

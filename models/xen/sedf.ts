@@ -79,7 +79,7 @@ export class SedfClass implements SchedClass<SedfAdmitConfig> {
     this.pcpus = Array.from({ length: ctx.cpuCount }, (_, i) => new SedfCpu(i));
   }
 
-  /** Give `e` a SEDF reservation (and make this class its policy). Call inside the model's build(). */
+  /** Give `e` a SEDF reservation (and make this class its schedClass). Call inside the model's build(). */
   admit(e: HostEntity, cfg: SedfAdmitConfig): void {
     const { periodNs: p, sliceNs: s } = cfg;
     if (!(Number.isInteger(p) && p >= SEDF_PERIOD_MIN_NS && p <= SEDF_PERIOD_MAX_NS)) {
