@@ -15,7 +15,7 @@
 // - started/stopped bracket each run, one CPU per entity and one entity per CPU at a time;
 // - the charges of a run are positive and never add up to more than the time since started().
 
-import type { Ns } from '../scenario/types.js';
+import type { Ns } from './system.js';
 import type { HostEntity } from './entities.js';
 import type { Timer } from './event-queue.js';
 import type { ClassNeeds, PolicyContext, SchedClass, TaskSlice } from './policy.js';

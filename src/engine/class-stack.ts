@@ -4,7 +4,7 @@
 // do_schedule), owns Xen's per-pCPU slice timer, and fans the tick and idle time out to the classes
 // that asked for them.
 
-import type { Ns } from '../scenario/types.js';
+import type { Ns } from './system.js';
 import type { HostEntity } from './entities.js';
 import type { Timer } from './event-queue.js';
 import { NO_NEEDS, type SchedClass } from './policy.js';
