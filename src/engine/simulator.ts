@@ -72,8 +72,6 @@ class Pcpu {
   busyAtWarmupNs = 0;
   completion!: Timer;
   tick?: Timer;
-  /** Xen's s_timer: re-picks the pCPU when the slice a schedule() class returned ends. */
-  slice!: Timer;
 
   constructor(readonly index: number) {}
 }
@@ -205,7 +203,8 @@ export class Simulator implements IoEngine, ReleaseTarget {
       paramsPointer: options.paramsPointer ?? '',
       ctx,
     });
-    const sliceTimers = host.cpus.map((p) => (p.slice = this.queue.timer(EventPhase.budget, () => ctx.resched(p.index))));
+    // Xen's s_timer per pCPU: re-picks it when the slice a schedule() class returned ends (class-stack.ts).
+    const sliceTimers = host.cpus.map((p) => this.queue.timer(EventPhase.budget, () => ctx.resched(p.index)));
     host.stack = new ClassStack(host.build.classes, spec.cpus, sliceTimers, guard === null ? undefined : (cls) => guard.wrap(cls));
     for (const e of host.entities) host.stack.checkAffinity(e);
     for (const p of host.cpus) {
