@@ -5,5 +5,7 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    // Every simulation a test runs checks the scheduling-class protocol (src/engine/checked-class.ts).
+    env: { HVSIM_CHECK_PROTOCOL: '1' },
   },
 });

@@ -17,6 +17,7 @@ function fixedPriorityModel(): HypervisorModel {
       const prio = (e: HostEntity) => (e.origin.kind === 'thread' && 'priority' in e.origin.spec.policy ? e.origin.spec.policy.priority : 0);
       const cls: SchedClass = {
         name: 'fp',
+        admit(e) { e.schedClass = this; },
         enqueue(e) { e.cpu = e.affinity[0]; queued.push(e); ctx.resched(e.cpu); },
         dequeue(e) { queued.splice(queued.indexOf(e), 1); ctx.resched(e.cpu); },
         pickNext(cpu) {
@@ -26,7 +27,7 @@ function fixedPriorityModel(): HypervisorModel {
         },
         charge() {}, started() {}, stopped() {},
       };
-      for (const e of entities) e.policy = cls;
+      for (const e of entities) cls.admit(e, undefined);
       return { classes: [cls], mapping: [], settings: {} };
     },
   };

@@ -98,9 +98,9 @@ const hostFifo = () =>
     family: 'kvm',
     summary: 'test: host threads under SCHED_FIFO, unthrottled',
     create: (ctx) => new RtClass(ctx, { root: { runtimeNs: null, periodNs: ms(1000) }, runtimeShare: false, groups: [] }),
-    admit: (cls, e) => {
+    params: (e) => {
       const p = e.origin.kind === 'thread' ? e.origin.spec.policy : null;
-      cls.admit(e, { priority: p !== null && p.class === 'fifo' ? p.priority : 1, rr: false });
+      return { priority: p !== null && p.class === 'fifo' ? p.priority : 1, rr: false };
     },
   }).model;
 
@@ -111,10 +111,10 @@ const hostDeadline = () =>
     family: 'kvm',
     summary: 'test: host threads under SCHED_DEADLINE (C, T, T)',
     create: (ctx) => new DeadlineClass(ctx),
-    admit: (cls, e) => {
+    params: (e) => {
       const p = e.origin.kind === 'thread' ? e.origin.spec.policy : null;
       if (p === null || p.class !== 'deadline') throw new Error('deadline policy expected');
-      cls.admit(e, { runtimeNs: p.runtime, deadlineNs: p.deadline, periodNs: p.period });
+      return { runtimeNs: p.runtime, deadlineNs: p.deadline, periodNs: p.period };
     },
   }).model;
 

@@ -20,6 +20,7 @@ function fifoClass(ctx: PolicyContext, name = 'rt'): SchedClass {
   const queued: HostEntity[] = [];
   return {
     name,
+    admit(e) { e.schedClass = this; },
     enqueue(e) { e.cpu = e.affinity[0]; queued.push(e); ctx.resched(e.cpu); },
     dequeue(e) { queued.splice(queued.indexOf(e), 1); ctx.resched(e.cpu); },
     pickNext(cpu) { for (const e of queued) if (e.cpu === cpu) return e; return null; },
@@ -36,6 +37,7 @@ class StubFair implements SchedClass, ServedClass {
 
   constructor(private readonly ctx: PolicyContext) {}
 
+  admit(e: HostEntity): void { e.schedClass = this; }
   setRunListener(l: (cpu: number, deltaNs: number) => void): void { this.run = l; }
   setActivityListener(l: (cpu: number, active: boolean) => void): void { this.active = l; }
   hasRunnable(cpu: number): boolean { return this.queued.some((e) => e.cpu === cpu); }
@@ -84,8 +86,8 @@ function dlModel(
       for (const e of entities) {
         h.entities.set(e.id, e);
         if (params[e.id]) dl.admit(e, params[e.id]);
-        else if (opts.fair?.includes(e.id)) e.policy = fair;
-        else e.policy = rt;
+        else if (opts.fair?.includes(e.id)) e.schedClass = fair;
+        else e.schedClass = rt;
       }
       h.dl = dl;
       h.ctx = ctx;

@@ -25,6 +25,7 @@ function backgroundClass(ctx: PolicyContext): SchedClass {
   const queued: HostEntity[] = [];
   return {
     name: 'background',
+    admit(e) { e.schedClass = this; },
     enqueue(e) { e.cpu = e.affinity[0]; queued.push(e); ctx.resched(e.cpu); },
     dequeue(e) { queued.splice(queued.indexOf(e), 1); ctx.resched(e.cpu); },
     pickNext(cpu) { for (const e of queued) if (e.cpu === cpu) return e; return null; },
@@ -57,7 +58,7 @@ function irmosModel(
         h.entities.set(e.id, e);
         const p = placement[e.id];
         if (p) irmos.admit(e, { group: p.group, priority: p.priority, rr: p.rr ?? false });
-        else e.policy = bg;
+        else e.schedClass = bg;
       }
       h.cls = irmos;
       h.ctx = ctx;

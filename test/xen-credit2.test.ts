@@ -16,9 +16,9 @@ function credit2Model(params: Record<string, Partial<Credit2AdmitConfig>>, opts:
     family: 'xen',
     summary: 'Credit2 only',
     create: (ctx) => new Credit2Class(ctx, opts),
-    admit: (cls, e) => {
+    params: (e) => {
       const p = params[e.id] ?? {};
-      cls.admit(e, { domain: p.domain ?? e.id, weight: p.weight ?? CREDIT2.DEFAULT_WEIGHT, cap: p.cap ?? 0 });
+      return { domain: p.domain ?? e.id, weight: p.weight ?? CREDIT2.DEFAULT_WEIGHT, cap: p.cap ?? 0 };
     },
   });
 }

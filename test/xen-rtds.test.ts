@@ -20,7 +20,7 @@ function rtdsModel(params: Record<string, RtdsAdmitConfig>, onBuild?: (h: Harnes
     family: 'xen',
     summary: 'RTDS only',
     create: (ctx) => new RtdsClass(ctx),
-    admit: (cls, e) => cls.admit(e, params[e.id]),
+    params: (e) => params[e.id],
     onBuild,
   });
 }

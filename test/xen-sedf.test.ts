@@ -16,7 +16,7 @@ function sedfModel(params: Record<string, SedfAdmitConfig>, opts: SedfOptions = 
     family: 'xen',
     summary: 'SEDF only',
     create: (ctx) => new SedfClass(ctx, opts),
-    admit: (cls, e) => cls.admit(e, params[e.id]),
+    params: (e) => params[e.id],
   });
 }
 

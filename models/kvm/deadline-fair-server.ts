@@ -150,7 +150,7 @@ export class FairServer implements CbsHooks {
     // update_curr → dl_server_update): throttled, and the switch away from that task starts a new
     // deferred period (CbsServer.exhaustInBand).
     const cur = this.ctx.current(this.cpu);
-    cbs.exhaustInBand(this.ctx.now, cur !== null && (cur.policy as unknown) === (this.served as unknown));
+    cbs.exhaustInBand(this.ctx.now, cur !== null && (cur.schedClass as unknown) === (this.served as unknown));
   }
 
   sync(): void {

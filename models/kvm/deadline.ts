@@ -24,7 +24,7 @@
 
 import type { Ns } from '../../src/scenario/types.js';
 import type { HostEntity } from '../../src/engine/entities.js';
-import type { PolicyContext, SchedClass, ServedClass } from '../../src/engine/policy.js';
+import type { ClassNeeds, PolicyContext, SchedClass, ServedClass } from '../../src/engine/policy.js';
 import { CbsServer, CbsState, type CbsHooks } from './cbs.js';
 import { FairServer } from './deadline-fair-server.js';
 
@@ -79,18 +79,16 @@ class DlTask implements CbsHooks {
   }
 }
 
-export class DeadlineClass implements SchedClass {
+export class DeadlineClass implements SchedClass<DeadlineAdmitConfig> {
   readonly name = 'deadline';
-  /** Defined only with tick enforcement: the engine settles (and so charges) before each tick. */
-  tick?: (cpu: number, curr: HostEntity | null) => void;
-  /** Defined only with the 6.17+ fair_server: idle time is charged to the CPU's server. */
-  idleTime?: (cpu: number, deltaNs: Ns) => void;
 
   /** Per-CPU runqueue of ready DL tasks (unordered; picks scan by deadline). */
   private readonly rq: HostEntity[][];
   private readonly needPull: Uint8Array;
   private readonly fair: FairServer[] | null;
   private readonly exact: boolean;
+  /** The fair_server is charged for idle time too (6.17+). */
+  private readonly idleCharge: boolean = false;
   private readonly tasks: DlTask[] = [];
   private seq = 0;
   private pushes = 0;
@@ -101,16 +99,12 @@ export class DeadlineClass implements SchedClass {
     opts: DeadlineOptions = {},
   ) {
     this.exact = (opts.enforcement ?? 'exact') === 'exact';
-    if (!this.exact) this.tick = () => {};
     this.rq = Array.from({ length: ctx.cpuCount }, () => []);
     this.needPull = new Uint8Array(ctx.cpuCount);
     const fs = opts.fairServer;
     if (fs !== undefined && fs.runtimeNs > 0) {
       this.fair = Array.from({ length: ctx.cpuCount }, (_, cpu) => new FairServer(this, ctx, cpu, fs.served, fs.runtimeNs, fs.periodNs, fs.idleCharge === true, fs.stuckFix === true, fs.enforceAtTickNs ?? 0));
-      if (fs.idleCharge === true) {
-        const fair = this.fair;
-        this.idleTime = (cpu, delta) => fair[cpu].idle(delta);
-      }
+      this.idleCharge = fs.idleCharge === true;
       fs.served.setRunListener((cpu, delta) => this.fair![cpu].consume(delta));
       fs.served.setActivityListener((cpu, active) => this.fair![cpu].setActive(active));
     } else {
@@ -118,7 +112,7 @@ export class DeadlineClass implements SchedClass {
     }
   }
 
-  /** Make `e` a SCHED_DEADLINE task (and this class its policy). Call inside the model's build(). */
+  /** Make `e` a SCHED_DEADLINE task (and this class its schedClass). Call inside the model's build(). */
   admit(e: HostEntity, cfg: DeadlineAdmitConfig): void {
     const periodNs = cfg.periodNs === 0 ? cfg.deadlineNs : cfg.periodNs;
     if (!(cfg.runtimeNs >= DL_MIN_RUNTIME_NS && cfg.runtimeNs <= cfg.deadlineNs && cfg.deadlineNs <= periodNs)) {
@@ -129,10 +123,23 @@ export class DeadlineClass implements SchedClass {
     const t = new DlTask(this, e, this.ctx, { ...cfg, periodNs });
     this.tasks.push(t);
     e.slot = t;
-    e.policy = this;
+    e.schedClass = this;
   }
 
   // ---- SchedClass ------------------------------------------------------------------------
+
+  /**
+   * Tick enforcement needs the engine's settle (and so the charge) before each tick; the 6.17+
+   * fair_server is charged for idle time (§4.6).
+   */
+  needs(): ClassNeeds {
+    return { tick: !this.exact, idleTime: this.idleCharge };
+  }
+
+  /** Idle time on `cpu` counts against its fair_server (dl_server_update_idle_time, 6.17+). */
+  idleTime(cpu: number, deltaNs: Ns): void {
+    this.fair![cpu].idle(deltaNs);
+  }
 
   enqueue(e: HostEntity): void {
     const t = taskOf(e);
@@ -149,11 +156,6 @@ export class DeadlineClass implements SchedClass {
       }
     }
     this.queue(t, cpu);
-    // Blocked and woken at the same instant while still current: no started() if re-picked.
-    if (e.runningOn === cpu && this.exact) {
-      t.cbs.cpu = cpu;
-      t.cbs.armEnforcement(this.ctx.now);
-    }
     this.pushFrom(cpu);
   }
 
@@ -252,7 +254,7 @@ export class DeadlineClass implements SchedClass {
 
   /** The CBS state of a DL task (read it, do not drive it): for traces and tests. */
   reservation(e: HostEntity): CbsServer | undefined {
-    return e.policy === this ? taskOf(e).cbs : undefined;
+    return e.schedClass === this ? taskOf(e).cbs : undefined;
   }
 
   /** The fair_server of `cpu`, if configured. */

@@ -32,7 +32,7 @@
 import type { HostEntity } from '../../src/engine/entities.js';
 import type { PolicyContext } from '../../src/engine/policy.js';
 import type { BalanceHost, FairBalanceFeatures } from './fair-balance.js';
-import type { FairRunqueues, FairSlot } from './fair-queue.js';
+import { fairSlot, type FairRunqueues, type FairSlot } from './fair-queue.js';
 
 /** SCHED_LOAD_SCALE / SCHED_CAPACITY_SCALE. */
 export const SCALE = 1024;
@@ -86,7 +86,7 @@ export class BalanceStats {
 
   /** At each tick: whether another class ran on `cpu` (sched_rt_avg_update / update_rt_rq_load_avg). */
   sampleTick(cpu: number, curr: HostEntity | null): void {
-    const other = curr !== null && curr.policy !== this.host.owner && curr.runnable;
+    const other = curr !== null && curr.schedClass !== this.host.owner && curr.runnable;
     this.otherAvg[cpu] = this.otherAvg[cpu] * this.decay + (other ? 1 - this.decay : 0);
   }
 
@@ -131,7 +131,7 @@ export class BalanceStats {
     this.peltRunnable.fill(0);
     const now = this.ctx.now;
     for (const e of this.host.members) {
-      const s = e.slot as FairSlot;
+      const s = fairSlot(e);
       const cpu = e.cpu >= 0 ? e.cpu : s.prevCpu;
       if (cpu < 0) continue;
       const y = peltDecay(now - s.peltAt);
@@ -148,7 +148,7 @@ export class BalanceStats {
   /** rq->nr_running [M]: visible fair entities, plus one if another class runs here. */
   nrRunning(cpu: number): number {
     const cur = this.ctx.current(cpu);
-    return this.rq.nrVisible[cpu] + (cur !== null && cur.policy !== this.host.owner && cur.runnable ? 1 : 0);
+    return this.rq.nrVisible[cpu] + (cur !== null && cur.schedClass !== this.host.owner && cur.runnable ? 1 : 0);
   }
 
   /** cpu_power / capacity_of: what other classes leave of the CPU (scale_rt_power, scale_rt_capacity), ≥ 1. */

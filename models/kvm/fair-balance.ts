@@ -54,7 +54,7 @@ import type { HostEntity } from '../../src/engine/entities.js';
 import type { PolicyContext, SchedClass } from '../../src/engine/policy.js';
 import type { Ns } from '../../src/scenario/types.js';
 import { BalanceStats, MIGRATE_LOAD, MIGRATE_TASK } from './fair-balance-stats.js';
-import type { FairRunqueues, FairSlot } from './fair-queue.js';
+import { fairSlot, type FairRunqueues } from './fair-queue.js';
 
 export interface FairBalanceFeatures {
   /** min/max_interval: 'fixed' = SD_MC_INIT's 1 ms / 4 ms (≤ 3.15); 'domain-weight' = sd_init's
@@ -282,13 +282,13 @@ export class FairBalancer {
     const q = this.rq.queues[src];
     for (let i = 0; i < q.length; i++) list.push(q[i]);
     const sign = this.f.taskOrder === 'lru' ? 1 : -1;
-    list.sort((a, b) => sign * ((a.slot as FairSlot).listSeq - (b.slot as FairSlot).listSeq));
+    list.sort((a, b) => sign * (fairSlot(a).listSeq - fairSlot(b).listSeq));
     return list;
   }
 
   /** can_migrate_task; clears allPinned when `p` may run on dst (LBF_ALL_PINNED). */
   private canMigrate(p: HostEntity, src: number, dst: number): boolean {
-    const s = p.slot as FairSlot;
+    const s = fairSlot(p);
     if (s.balancedAt === this.ctx.now) return false; // in flight from another CPU's balance [M]
     if (!this.rq.visible(s, src) || !this.rq.visible(s, dst)) return false; // throttled_lb_pair
     if (!p.allows(dst)) return false;
@@ -317,7 +317,7 @@ export class FairBalancer {
     let loops = 0;
     let moved = 0;
     for (const p of this.candidatesOf(src)) {
-      const load = Math.max(1, stats.taskLoad(p.slot as FairSlot)); // se.load.weight; task_h_load from 5.5
+      const load = Math.max(1, stats.taskLoad(fairSlot(p))); // se.load.weight; task_h_load from 5.5
       if (this.legacy) {
         if (loops++ > SCHED_NR_MIGRATE) break;
         if (Math.floor(load / 2) > imb || !this.canMigrate(p, src, dst)) continue;
@@ -343,7 +343,7 @@ export class FairBalancer {
   }
 
   private move(p: HostEntity, src: number, dst: number): void {
-    (p.slot as FairSlot).balancedAt = this.ctx.now;
+    fairSlot(p).balancedAt = this.ctx.now;
     this.host.moveTask(p, src, dst);
   }
 
@@ -351,7 +351,7 @@ export class FairBalancer {
   private activeBalance(src: number, dst: number): boolean {
     if (this.stats.nrRunning(src) <= 1) return false; // "Is there any task to move?"
     for (const p of this.candidatesOf(src)) {
-      const s = p.slot as FairSlot;
+      const s = fairSlot(p);
       if (s.balancedAt === this.ctx.now || !this.rq.visible(s, src) || !this.rq.visible(s, dst) || !p.allows(dst)) continue;
       this.move(p, src, dst);
       this.ctx.note('lb-active', dst, p);

@@ -46,6 +46,11 @@ export interface FairSlot {
   peltRunning: boolean;
 }
 
+/** The fair-class state of `e` (its sched_entity): the one typed view of `e.slot` for this class. */
+export function fairSlot(e: HostEntity): FairSlot {
+  return e.slot as FairSlot;
+}
+
 export class FairRunqueues {
   readonly queues: HostEntity[][];
   /** Per CPU: queued entities not hidden by throttling. */
@@ -77,7 +82,7 @@ export class FairRunqueues {
     let bv = Infinity;
     for (let i = 0; i < q.length; i++) {
       const x = q[i];
-      const xs = x.slot as FairSlot;
+      const xs = fairSlot(x);
       if (x === skip || !this.visible(xs, cpu)) continue;
       if (xs.vruntime < bv) {
         bv = xs.vruntime;
@@ -92,7 +97,7 @@ export class FairRunqueues {
     const q = this.queues[cpu];
     let w = 0;
     for (let i = 0; i < q.length; i++) {
-      const s = q[i].slot as FairSlot;
+      const s = fairSlot(q[i]);
       if (this.visible(s, cpu)) w += s.weight;
     }
     return w;
@@ -102,7 +107,7 @@ export class FairRunqueues {
   updateMinVruntime(cpu: number): void {
     const left = this.leftmost(cpu, null);
     if (left === null) return;
-    this.raiseMinVruntime(cpu, (left.slot as FairSlot).vruntime);
+    this.raiseMinVruntime(cpu, fairSlot(left).vruntime);
   }
 
   raiseMinVruntime(cpu: number, v: number): void {
@@ -116,7 +121,7 @@ export class FairRunqueues {
     let bv = Infinity;
     for (let i = 0; i < q.length; i++) {
       const x = q[i];
-      const xs = x.slot as FairSlot;
+      const xs = fairSlot(x);
       if (x.runningOn >= 0 || !this.visible(xs, src) || !this.visible(xs, dst) || !x.allows(dst)) continue;
       if (xs.vruntime < bv) {
         bv = xs.vruntime;
@@ -134,7 +139,7 @@ export class FairRunqueues {
   }
 
   insert(e: HostEntity, cpu: number): void {
-    const s = e.slot as FairSlot;
+    const s = fairSlot(e);
     const q = this.queues[cpu];
     s.index = q.length;
     q.push(e);
@@ -156,12 +161,12 @@ export class FairRunqueues {
   }
 
   remove(e: HostEntity, cpu: number): void {
-    const s = e.slot as FairSlot;
+    const s = fairSlot(e);
     const q = this.queues[cpu];
     const last = q.pop()!;
     if (last !== e) {
       q[s.index] = last;
-      (last.slot as FairSlot).index = s.index;
+      fairSlot(last).index = s.index;
     }
     s.queued = false;
     s.index = -1;

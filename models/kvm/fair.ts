@@ -64,10 +64,10 @@
 import type { Ns } from '../../src/scenario/types.js';
 import type { HostEntity } from '../../src/engine/entities.js';
 import { niceWeight } from '../../src/engine/guest-policies/fair.js';
-import type { PolicyContext, SchedClass, ServedClass } from '../../src/engine/policy.js';
+import type { ClassNeeds, PolicyContext, SchedClass, ServedClass } from '../../src/engine/policy.js';
 import { CfsBandwidth, type BandwidthHost } from './fair-bandwidth.js';
 import { FairBalancer, NEWEST_FAIR_BALANCE, type FairBalanceFeatures } from './fair-balance.js';
-import { FairRunqueues, type FairGroup, type FairSlot } from './fair-queue.js';
+import { FairRunqueues, fairSlot, type FairGroup, type FairSlot } from './fair-queue.js';
 
 export interface FairGroupConfig {
   id: string;
@@ -97,7 +97,7 @@ export type FairYield = 'repick' | 'skip' | 'deadline' | 'forfeit';
 /** 1 ns of virtual time: float tolerance for the EEVDF lag ≥ 0 (eligibility) test. */
 const ELIGIBLE_EPS = 1;
 
-export class CfsClass implements SchedClass, ServedClass, BandwidthHost {
+export class CfsClass implements SchedClass<FairAdmitConfig>, ServedClass, BandwidthHost {
   readonly name = 'fair';
   /** §6.1 tunables, scaled by f = 1 + ilog2(min(ncpus, 8)) (§0 rows 20–22). */
   readonly latencyNs: Ns;
@@ -201,14 +201,14 @@ export class CfsClass implements SchedClass, ServedClass, BandwidthHost {
       peltRunnable: false,
       peltRunning: false,
     };
-    e.policy = this;
+    e.schedClass = this;
     e.slot = slot;
     this.members.push(e);
     if (group !== null) {
       group.members.push(e);
       // [M] flat hierarchy: the group's shares split evenly over its members.
       const w = group.shares / group.members.length;
-      for (const m of group.members) (m.slot as FairSlot).weight = w;
+      for (const m of group.members) fairSlot(m).weight = w;
     }
   }
 
@@ -229,12 +229,12 @@ export class CfsClass implements SchedClass, ServedClass, BandwidthHost {
   // ---- SchedClass ---------------------------------------------------------------------------
 
   enqueue(e: HostEntity): void {
-    const s = e.slot as FairSlot;
+    const s = fairSlot(e);
     const rq = this.rq;
     const stillRunning = e.runningOn >= 0 && e.allows(e.runningOn);
     const cpu = stillRunning ? e.runningOn : this.selectCpu(e, s);
     const cur = this.ctx.current(cpu);
-    if (cur !== null && cur.policy === this) this.ctx.settle(cpu); // update_curr before placement
+    if (cur !== null && cur.schedClass === this) this.ctx.settle(cpu); // update_curr before placement
     const eevdf = this.pick === 'eevdf';
     // A wake-up migration keeps the entity's vruntime relative to min_vruntime (CFS; EEVDF keeps lag).
     if (!eevdf && s.prevCpu >= 0 && s.prevCpu !== cpu) s.vruntime += rq.minVruntime[cpu] - rq.minVruntime[s.prevCpu];
@@ -252,7 +252,7 @@ export class CfsClass implements SchedClass, ServedClass, BandwidthHost {
   }
 
   dequeue(e: HostEntity): void {
-    const s = e.slot as FairSlot;
+    const s = fairSlot(e);
     if (!s.queued) return;
     if (this.pick === 'eevdf') {
       // §6.2 PLACE_LAG: remember the lag at sleep (update_entity_lag), clamped to ±max(2·slice, tick).
@@ -269,8 +269,8 @@ export class CfsClass implements SchedClass, ServedClass, BandwidthHost {
   pickNext(cpu: number): HostEntity | null {
     const rq = this.rq;
     const cur = this.ctx.current(cpu);
-    if (cur !== null && cur.policy === this && cur.cpu === cpu) {
-      const cs = cur.slot as FairSlot;
+    if (cur !== null && cur.schedClass === this && cur.cpu === cpu) {
+      const cs = fairSlot(cur);
       if (cs.queued && rq.visible(cs, cpu)) {
         if (this.preemptPending[cpu] === 0) return cur; // nobody asked fair to pre-empt it [M]
         const best = this.pick === 'eevdf' ? this.pickEevdf(cpu, cur) : this.pickCfs(cpu);
@@ -291,7 +291,7 @@ export class CfsClass implements SchedClass, ServedClass, BandwidthHost {
     const rq = this.rq;
     if (rq.nrVisible[cpu] !== 0 || rq.nrVisibleTotal === 0) return;
     const cur = this.ctx.current(cpu);
-    if (cur !== null && cur.policy !== this && cur.runnable) return; // a higher class keeps the CPU [M]
+    if (cur !== null && cur.schedClass !== this && cur.runnable) return; // a higher class keeps the CPU [M]
     let src = -1;
     let srcLoad = 0;
     for (let c = 0; c < rq.queues.length; c++) {
@@ -307,7 +307,7 @@ export class CfsClass implements SchedClass, ServedClass, BandwidthHost {
   }
 
   charge(e: HostEntity, cpu: number, deltaNs: Ns): void {
-    const s = e.slot as FairSlot;
+    const s = fairSlot(e);
     s.vruntime += (deltaNs * NICE0_LOAD) / s.weight; // §6.1 vruntime
     s.sumExec += deltaNs;
     if (this.pick === 'eevdf' && s.vruntime >= s.deadline) {
@@ -322,7 +322,7 @@ export class CfsClass implements SchedClass, ServedClass, BandwidthHost {
   }
 
   started(e: HostEntity, cpu: number): void {
-    const s = e.slot as FairSlot;
+    const s = fairSlot(e);
     s.sumExecAtPick = s.sumExec;
     s.protect = true; // §6.2 RUN_TO_PARITY: protected until this request is renewed
     s.renewed = false;
@@ -332,14 +332,14 @@ export class CfsClass implements SchedClass, ServedClass, BandwidthHost {
   }
 
   stopped(e: HostEntity): void {
-    const s = e.slot as FairSlot;
+    const s = fairSlot(e);
     s.lastRanNs = this.ctx.now; // exec_start as last updated, for task_hot
     this.balancer?.stats.setRunning(s, false);
   }
 
   /** sched_yield (yield_task_fair), per the kernel's rule (header). */
   yield(e: HostEntity, cpu: number): void {
-    const s = e.slot as FairSlot;
+    const s = fairSlot(e);
     if (this.rq.nrVisible[cpu] < 2) return; // "Are we the only task in the tree?"
     switch (this.yieldRule) {
       case 'repick':
@@ -357,6 +357,11 @@ export class CfsClass implements SchedClass, ServedClass, BandwidthHost {
     }
   }
 
+  /** The tick: slices, EEVDF deadlines and load balancing run on it. */
+  needs(): ClassNeeds {
+    return { tick: true, idleTime: false };
+  }
+
   /** scheduler_tick: the fair tick, then trigger_load_balance (fair-balance.ts). */
   tick(cpu: number, curr: HostEntity | null): void {
     this.taskTick(cpu, curr);
@@ -370,12 +375,12 @@ export class CfsClass implements SchedClass, ServedClass, BandwidthHost {
       if (rq.nrVisibleTotal > 0 && rq.anyPullable(cpu)) this.ctx.resched(cpu);
       return;
     }
-    if (curr.policy !== this || curr.cpu !== cpu) return;
+    if (curr.schedClass !== this || curr.cpu !== cpu) return;
     if (rq.nrVisible[cpu] < 2) {
-      (curr.slot as FairSlot).renewed = false; // update_deadline reschedules only with others queued
+      fairSlot(curr).renewed = false; // update_deadline reschedules only with others queued
       return;
     }
-    const s = curr.slot as FairSlot;
+    const s = fairSlot(curr);
     if (!s.queued || !rq.visible(s, cpu)) return;
     if (this.pick === 'eevdf') {
       // §6.2: no ideal-slice test; a renewed request (noticed at this tick, no HRTICK) reschedules and
@@ -394,7 +399,7 @@ export class CfsClass implements SchedClass, ServedClass, BandwidthHost {
     let load = 0;
     let left: FairSlot | null = null;
     for (let i = 0; i < q.length; i++) {
-      const xs = q[i].slot as FairSlot;
+      const xs = fairSlot(q[i]);
       if (!rq.visible(xs, cpu)) continue;
       load += xs.weight;
       if (q[i] !== curr && (left === null || xs.vruntime < left.vruntime)) left = xs;
@@ -441,9 +446,9 @@ export class CfsClass implements SchedClass, ServedClass, BandwidthHost {
   /** For trace notes: an entity of the group of `bw` on `cpu` (the running one if it is), or null. */
   private memberOn(bw: CfsBandwidth, cpu: number): HostEntity | null {
     const cur = this.ctx.current(cpu);
-    if (cur !== null && cur.policy === this && (cur.slot as FairSlot).group?.bw === bw) return cur;
+    if (cur !== null && cur.schedClass === this && fairSlot(cur).group?.bw === bw) return cur;
     const q = this.rq.queues[cpu];
-    for (let i = 0; i < q.length; i++) if ((q[i].slot as FairSlot).group?.bw === bw) return q[i];
+    for (let i = 0; i < q.length; i++) if (fairSlot(q[i]).group?.bw === bw) return q[i];
     return null;
   }
 
@@ -451,7 +456,7 @@ export class CfsClass implements SchedClass, ServedClass, BandwidthHost {
     this.ctx.note('throttle', cpu, this.memberOn(bw, cpu)); // for traces: quota exhausted
     this.rq.addVisible(cpu, -bw.nrQueued[cpu]);
     const cur = this.ctx.current(cpu);
-    if (cur !== null && cur.policy === this && (cur.slot as FairSlot).group?.bw === bw) this.preempt(cpu);
+    if (cur !== null && cur.schedClass === this && fairSlot(cur).group?.bw === bw) this.preempt(cpu);
   }
 
   unthrottleCpu(bw: CfsBandwidth, cpu: number): void {
@@ -461,13 +466,13 @@ export class CfsClass implements SchedClass, ServedClass, BandwidthHost {
     // min_vruntime over the entities that stayed visible, then place the returning ones as sleepers [M].
     let low = Infinity;
     for (let i = 0; i < q.length; i++) {
-      const xs = q[i].slot as FairSlot;
+      const xs = fairSlot(q[i]);
       if (xs.group?.bw !== bw && rq.visible(xs, cpu) && xs.vruntime < low) low = xs.vruntime;
     }
     if (low !== Infinity) rq.raiseMinVruntime(cpu, low);
     const floor = rq.minVruntime[cpu] - this.latencyNs / 2;
     for (let i = 0; i < q.length; i++) {
-      const xs = q[i].slot as FairSlot;
+      const xs = fairSlot(q[i]);
       if (xs.group?.bw === bw && xs.vruntime < floor) {
         xs.vruntime = floor;
         if (this.pick === 'eevdf') xs.deadline = floor + this.vslice(xs); // [M] a fresh request
@@ -503,7 +508,7 @@ export class CfsClass implements SchedClass, ServedClass, BandwidthHost {
   /** [M] load of a CPU for placement: its visible fair entities, plus one if another class occupies it. */
   private load(cpu: number): number {
     const cur = this.ctx.current(cpu);
-    return this.rq.nrVisible[cpu] + (cur !== null && cur.policy !== this && cur.runnable ? 1 : 0);
+    return this.rq.nrVisible[cpu] + (cur !== null && cur.schedClass !== this && cur.runnable ? 1 : 0);
   }
 
   /** §6.1 wake-up pre-emption: the current entity leads the woken one by more than wakeup_granularity.
@@ -514,11 +519,11 @@ export class CfsClass implements SchedClass, ServedClass, BandwidthHost {
       this.ctx.resched(cpu);
       return;
     }
-    if (cur === e || cur.policy !== this || !cur.runnable) return; // another class, or a re-pick is due anyway
+    if (cur === e || cur.schedClass !== this || !cur.runnable) return; // another class, or a re-pick is due anyway
     if (this.pick === 'eevdf') {
       // §6.2 check_preempt_wakeup_fair: pre-empt if pick_eevdf now returns the woken entity; a request of
       // the current renewed by this enqueue's update_curr reschedules as well (update_deadline).
-      const cs = cur.slot as FairSlot;
+      const cs = fairSlot(cur);
       const renewed = cs.renewed;
       cs.renewed = false;
       const pick = this.pickEevdf(cpu, cur);
@@ -529,7 +534,7 @@ export class CfsClass implements SchedClass, ServedClass, BandwidthHost {
       return;
     }
     const gran = (this.wakeupGranularityNs * NICE0_LOAD) / s.weight; // in the woken entity's virtual time
-    if ((cur.slot as FairSlot).vruntime - s.vruntime > gran) {
+    if (fairSlot(cur).vruntime - s.vruntime > gran) {
       if (wakeup) this.wakeupPreemptions++;
       this.preempt(cpu);
     }
@@ -542,13 +547,13 @@ export class CfsClass implements SchedClass, ServedClass, BandwidthHost {
    */
   private moveTask(e: HostEntity, from: number, to: number): void {
     const curFrom = this.ctx.current(from);
-    if (curFrom !== null && curFrom.policy === this) this.ctx.settle(from);
+    if (curFrom !== null && curFrom.schedClass === this) this.ctx.settle(from);
     const curTo = this.ctx.current(to);
-    if (curTo !== null && curTo.policy === this) this.ctx.settle(to);
+    if (curTo !== null && curTo.schedClass === this) this.ctx.settle(to);
     const wasRunning = e.runningOn === from;
     this.migrate(e, from, to);
     if (wasRunning) this.ctx.resched(from);
-    const s = e.slot as FairSlot;
+    const s = fairSlot(e);
     if (this.rq.visible(s, to)) this.checkPreemptWakeup(e, s, to, false);
   }
 
@@ -559,7 +564,7 @@ export class CfsClass implements SchedClass, ServedClass, BandwidthHost {
 
   private migrate(e: HostEntity, from: number, to: number): void {
     const rq = this.rq;
-    const s = e.slot as FairSlot;
+    const s = fairSlot(e);
     rq.updateMinVruntime(from);
     const vFrom = this.pick === 'eevdf' ? this.avgVruntime(from, null) : 0;
     if (this.skip[from] === e) this.skip[from] = null; // detach_task dequeues: clear_buddies
@@ -587,9 +592,9 @@ export class CfsClass implements SchedClass, ServedClass, BandwidthHost {
     if (left === null || skip === null) return left;
     if (left === skip) {
       const second = rq.leftmost(cpu, skip);
-      const ls = left.slot as FairSlot;
+      const ls = fairSlot(left);
       const gran = (this.wakeupGranularityNs * NICE0_LOAD) / ls.weight; // wakeup_gran(left)
-      if (second !== null && (second.slot as FairSlot).vruntime - ls.vruntime <= gran) return second;
+      if (second !== null && fairSlot(second).vruntime - ls.vruntime <= gran) return second;
       this.skip[cpu] = null;
     }
     return left;
@@ -609,7 +614,7 @@ export class CfsClass implements SchedClass, ServedClass, BandwidthHost {
     let w = 0;
     let wv = 0;
     for (let i = 0; i < q.length; i++) {
-      const xs = q[i].slot as FairSlot;
+      const xs = fairSlot(q[i]);
       if (xs === skip || !rq.visible(xs, cpu)) continue;
       w += xs.weight;
       wv += xs.weight * xs.vruntime;
@@ -639,7 +644,7 @@ export class CfsClass implements SchedClass, ServedClass, BandwidthHost {
     const eligible = (xs: FairSlot) => xs.vruntime <= V + ELIGIBLE_EPS;
     let curOk = false;
     if (cur !== null) {
-      const cs = cur.slot as FairSlot;
+      const cs = fairSlot(cur);
       curOk = cur.cpu === cpu && cs.queued && rq.visible(cs, cpu) && eligible(cs);
       if (curOk && cs.protect) return cur;
     }
@@ -649,7 +654,7 @@ export class CfsClass implements SchedClass, ServedClass, BandwidthHost {
     let fv = Infinity;
     for (let i = 0; i < q.length; i++) {
       const x = q[i];
-      const xs = x.slot as FairSlot;
+      const xs = fairSlot(x);
       if (!rq.visible(xs, cpu)) continue;
       if (xs.vruntime < fv) {
         fv = xs.vruntime;
@@ -662,7 +667,7 @@ export class CfsClass implements SchedClass, ServedClass, BandwidthHost {
       }
     }
     // The current only wins with a strictly earlier deadline (pick_eevdf: ties go to the tree's best).
-    if (curOk && (best === null || (cur!.slot as FairSlot).deadline < bd)) best = cur;
+    if (curOk && (best === null || fairSlot(cur!).deadline < bd)) best = cur;
     return best ?? fallback; // someone is always eligible; the fallback only guards float edge cases
   }
 }

@@ -30,7 +30,7 @@
 
 import type { Ns } from '../../src/scenario/types.js';
 import type { HostEntity } from '../../src/engine/entities.js';
-import type { PolicyContext, SchedClass } from '../../src/engine/policy.js';
+import type { ClassNeeds, PolicyContext, SchedClass } from '../../src/engine/policy.js';
 import { CbsState, type CbsServer } from './cbs.js';
 import { before, IrmosGroup, IrmosServer, taskOf, topPriority, topTask, type IrmosServerOwner, type IrmosTask } from './irmos-server.js';
 
@@ -66,10 +66,10 @@ export interface IrmosAdmitConfig {
 
 export const DEFAULT_RR_QUANTUM_NS = 100_000_000;
 
-export class IrmosClass implements SchedClass, IrmosServerOwner {
+export class IrmosClass implements SchedClass<IrmosAdmitConfig>, IrmosServerOwner {
   readonly name = 'irmos';
-  /** Defined only when needed (RR tasks, tick enforcement) so hosts without them pay no ticks. */
-  tick?: (cpu: number, curr: HostEntity | null) => void;
+  /** Some admitted task is SCHED_RR (its quantum runs on the tick). */
+  private hasRr = false;
 
   private readonly groups = new Map<string, IrmosGroup>();
   private readonly perCpu: IrmosServer[][];
@@ -88,7 +88,6 @@ export class IrmosClass implements SchedClass, IrmosServerOwner {
     this.migrateOnThrottle = opts.migrateOnThrottle ?? false;
     this.rrQuantumNs = opts.rrQuantumNs ?? DEFAULT_RR_QUANTUM_NS;
     this.exact = (opts.enforcement ?? 'exact') === 'exact';
-    if (!this.exact) this.tick = (cpu, curr) => this.onTick(cpu, curr);
     this.perCpu = Array.from({ length: ctx.cpuCount }, () => []);
     this.configs = opts.groups.map((g) => ({ ...g, cpus: [...g.cpus] }));
     for (const cfg of this.configs) {
@@ -110,7 +109,7 @@ export class IrmosClass implements SchedClass, IrmosServerOwner {
     }
   }
 
-  /** Attach `e` to a group as a FIFO/RR task (and make this class its policy). Call inside the model's build(). */
+  /** Attach `e` to a group as a FIFO/RR task (and make this class its schedClass). Call inside the model's build(). */
   admit(e: HostEntity, cfg: IrmosAdmitConfig): void {
     const group = this.groups.get(cfg.group);
     if (group === undefined) {
@@ -128,11 +127,16 @@ export class IrmosClass implements SchedClass, IrmosServerOwner {
       order: 0, rrLeftNs: this.rrQuantumNs, server: null, runServer: null,
     };
     e.slot = task;
-    e.policy = this;
-    if (cfg.rr && this.tick === undefined) this.tick = (cpu, curr) => this.onTick(cpu, curr);
+    e.schedClass = this;
+    if (cfg.rr) this.hasRr = true;
   }
 
   // ---- SchedClass ------------------------------------------------------------------------
+
+  /** The tick only for RR quanta and tick enforcement, so hosts without them pay no ticks. */
+  needs(): ClassNeeds {
+    return { tick: this.hasRr || !this.exact, idleTime: false };
+  }
 
   enqueue(e: HostEntity): void {
     const t = taskOf(e);
@@ -149,12 +153,6 @@ export class IrmosClass implements SchedClass, IrmosServerOwner {
     }
     if (t.rr && t.rrLeftNs <= 0) t.rrLeftNs = this.rrQuantumNs;
     this.insert(t, s);
-    // Blocked and woken at the same instant while still current: if re-picked it gets no started()
-    // call, so enforcement is armed here (harmless if another task is picked: stopped() cancels it).
-    if (e.runningOn === s.cpu) {
-      t.runServer = s;
-      if (this.exact) s.cbs.armEnforcement(this.ctx.now);
-    }
   }
 
   dequeue(e: HostEntity): void {
@@ -420,8 +418,8 @@ export class IrmosClass implements SchedClass, IrmosServerOwner {
   // ---- tick ------------------------------------------------------------------------------
 
   /** §2.5 RR quantum; with tick enforcement the engine's settle before each tick does the charging. */
-  private onTick(cpu: number, curr: HostEntity | null): void {
-    if (curr === null || curr.policy !== this) return;
+  tick(cpu: number, curr: HostEntity | null): void {
+    if (curr === null || curr.schedClass !== this) return;
     const t = taskOf(curr);
     if (!t.rr) return;
     t.rrLeftNs -= this.ctx.tickNs;

@@ -30,6 +30,11 @@ export interface RtSlot {
   prevCpu: number;
 }
 
+/** The RT-class state of `e` (its sched_rt_entity): the one typed view of `e.slot` for this class. */
+export function rtSlot(e: HostEntity): RtSlot {
+  return e.slot as RtSlot;
+}
+
 /** POSIX order: higher priority first, then nearer the head of its priority list. */
 export function ranksBefore(a: RtSlot, b: RtSlot): boolean {
   return a.prio > b.prio || (a.prio === b.prio && a.seq < b.seq);
@@ -62,11 +67,11 @@ export class RtRunqueues {
    * in their order, then the task behind them.
    */
   requeueTail(e: HostEntity, cpu: number): void {
-    const s = e.slot as RtSlot;
+    const s = rtSlot(e);
     if (s.group !== null) {
-      const peers = this.queues[cpu].filter((x) => x !== e && (x.slot as RtSlot).group === s.group);
-      peers.sort((a, b) => (a.slot as RtSlot).seq - (b.slot as RtSlot).seq);
-      for (const x of peers) this.toTail(x.slot as RtSlot);
+      const peers = this.queues[cpu].filter((x) => x !== e && rtSlot(x).group === s.group);
+      peers.sort((a, b) => rtSlot(a).seq - rtSlot(b).seq);
+      for (const x of peers) this.toTail(rtSlot(x));
     }
     this.toTail(s);
   }
@@ -83,7 +88,7 @@ export class RtRunqueues {
     let best: HostEntity | null = null;
     let bs: RtSlot | null = null;
     for (let i = 0; i < q.length; i++) {
-      const s = q[i].slot as RtSlot;
+      const s = rtSlot(q[i]);
       if (s.group !== null && s.group.throttled[cpu] !== 0) continue;
       if (bs === null || ranksBefore(s, bs)) {
         best = q[i];
@@ -95,10 +100,10 @@ export class RtRunqueues {
 
   /** Whether another visible entity of priority `prio` waits on `cpu` (RR rotation). */
   hasPeer(e: HostEntity, cpu: number): boolean {
-    const prio = (e.slot as RtSlot).prio;
+    const prio = rtSlot(e).prio;
     const q = this.queues[cpu];
     for (let i = 0; i < q.length; i++) {
-      const s = q[i].slot as RtSlot;
+      const s = rtSlot(q[i]);
       if (q[i] !== e && s.prio === prio && this.visible(s, cpu)) return true;
     }
     return false;
@@ -112,7 +117,7 @@ export class RtRunqueues {
     const q = this.queues[cpu];
     let top = 0;
     for (let i = 0; i < q.length; i++) {
-      const s = q[i].slot as RtSlot;
+      const s = rtSlot(q[i]);
       if (s.prio > top && (s.group === null || s.group.throttled[cpu] === 0)) top = s.prio;
     }
     if (top > 0) return top;
@@ -136,13 +141,13 @@ export class RtRunqueues {
 
   /** §3.4 wake-up placement (select_task_rq_rt). */
   selectCpu(e: HostEntity): number {
-    const s = e.slot as RtSlot;
+    const s = rtSlot(e);
     if (e.runningOn >= 0 && e.allows(e.runningOn)) return e.runningOn; // woke again before being switched out
     const prev = s.prevCpu >= 0 && e.allows(s.prevCpu) ? s.prevCpu : e.affinity[0];
     if (e.affinity.length === 1) return prev;
     const cur = this.ctx.current(prev);
     // Keep the previous CPU if it would run the task at once, unless that pre-empts a pinned RT task.
-    const pinnedVictim = cur !== null && cur.policy === this.owner && cur.runnable && cur.affinity.length === 1;
+    const pinnedVictim = cur !== null && cur.schedClass === this.owner && cur.runnable && cur.affinity.length === 1;
     if (this.score(prev) < s.prio && !pinnedVictim) return prev;
     const target = this.lowest(e, s.prio, prev, -1);
     return target >= 0 ? target : prev;
@@ -157,7 +162,7 @@ export class RtRunqueues {
     let cs: RtSlot | null = null;
     for (let i = 0; i < q.length; i++) {
       const x = q[i];
-      const xs = x.slot as RtSlot;
+      const xs = rtSlot(x);
       if (x === pick || x.runningOn >= 0 || x.affinity.length < 2 || !this.visible(xs, cpu)) continue;
       if (cs === null || ranksBefore(xs, cs)) {
         cand = x;
@@ -175,7 +180,7 @@ export class RtRunqueues {
     if (this.totalQueued < 2) return null;
     if (this.root !== null && this.root.throttled[cpu] !== 0) return null;
     const local = this.best(cpu);
-    const floor = local === null ? 0 : (local.slot as RtSlot).prio;
+    const floor = local === null ? 0 : rtSlot(local).prio;
     let cand: HostEntity | null = null;
     let cs: RtSlot | null = null;
     for (let c = 0; c < this.queues.length; c++) {
@@ -185,7 +190,7 @@ export class RtRunqueues {
       if (pick === null) continue;
       for (let i = 0; i < q.length; i++) {
         const x = q[i];
-        const xs = x.slot as RtSlot;
+        const xs = rtSlot(x);
         if (x === pick || x.runningOn >= 0 || xs.prio <= floor || !this.visible(xs, c) || !x.allows(cpu)) continue;
         if (cs === null || ranksBefore(xs, cs)) {
           cand = x;
@@ -197,7 +202,7 @@ export class RtRunqueues {
   }
 
   insert(e: HostEntity, cpu: number): void {
-    const s = e.slot as RtSlot;
+    const s = rtSlot(e);
     const q = this.queues[cpu];
     s.index = q.length;
     q.push(e);
@@ -210,14 +215,14 @@ export class RtRunqueues {
   }
 
   remove(e: HostEntity): void {
-    const s = e.slot as RtSlot;
+    const s = rtSlot(e);
     if (!s.queued) return;
     const cpu = e.cpu;
     const q = this.queues[cpu];
     const last = q.pop()!;
     if (last !== e) {
       q[s.index] = last;
-      (last.slot as RtSlot).index = s.index;
+      rtSlot(last).index = s.index;
     }
     s.queued = false;
     s.index = -1;
@@ -229,7 +234,7 @@ export class RtRunqueues {
   /** Migrate a queued, not running entity; it joins the tail of its priority on the new CPU. */
   move(e: HostEntity, to: number): void {
     this.remove(e);
-    this.toTail(e.slot as RtSlot);
+    this.toTail(rtSlot(e));
     this.insert(e, to);
   }
 }

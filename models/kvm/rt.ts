@@ -37,9 +37,9 @@
 import type { Ns } from '../../src/scenario/types.js';
 import { EventPhase, type Timer } from '../../src/engine/event-queue.js';
 import type { HostEntity } from '../../src/engine/entities.js';
-import type { PolicyContext, SchedClass } from '../../src/engine/policy.js';
+import type { ClassNeeds, PolicyContext, SchedClass } from '../../src/engine/policy.js';
 import { RtBandwidth } from './rt-bandwidth.js';
-import { RtRunqueues, type RtSlot } from './rt-queue.js';
+import { RtRunqueues, rtSlot, type RtSlot } from './rt-queue.js';
 
 export interface RtGroupConfig {
   id: string;
@@ -75,7 +75,7 @@ export interface RtAdmitConfig {
 
 const DEFAULT_RR_QUANTUM_NS = 100_000_000;
 
-export class RtClass implements SchedClass {
+export class RtClass implements SchedClass<RtAdmitConfig> {
   readonly name = 'rt';
   private readonly rq: RtRunqueues;
   private readonly root: RtBandwidth | null;
@@ -123,14 +123,14 @@ export class RtClass implements SchedClass {
       if (group === null) throw new Error(`rt: ${e.id}: unknown RT group ${cfg.group}`);
     }
     const slot: RtSlot = { prio: cfg.priority, rr: cfg.rr, group, seq: 0, index: -1, queued: false, rrLeftNs: this.rrQuantum, prevCpu: -1 };
-    e.policy = this;
+    e.schedClass = this;
     e.slot = slot;
   }
 
   // ---- SchedClass ---------------------------------------------------------------------------
 
   enqueue(e: HostEntity): void {
-    const s = e.slot as RtSlot;
+    const s = rtSlot(e);
     const rq = this.rq;
     rq.toTail(s); // a waking task joins the tail of its priority
     const cpu = rq.selectCpu(e);
@@ -164,7 +164,7 @@ export class RtClass implements SchedClass {
   }
 
   charge(e: HostEntity, cpu: number, deltaNs: Ns): void {
-    const s = e.slot as RtSlot;
+    const s = rtSlot(e);
     this.chargedTo[cpu] = this.ctx.now;
     if (s.group !== null) this.account(s.group, cpu, deltaNs);
     if (this.root !== null) this.account(this.root, cpu, deltaNs);
@@ -177,7 +177,7 @@ export class RtClass implements SchedClass {
 
   stopped(e: HostEntity, cpu: number): void {
     this.enforce[cpu].cancel();
-    const s = e.slot as RtSlot;
+    const s = rtSlot(e);
     // Pre-empted while still runnable: it may run at once on a lower-priority CPU (§3.4 push).
     if (e.runnable && s.queued && e.cpu === cpu) this.pushFrom(cpu);
   }
@@ -187,10 +187,15 @@ export class RtClass implements SchedClass {
     this.rq.requeueTail(e, cpu);
   }
 
+  /** The tick: RR quanta (and the settle that lets the bandwidth timers see the runtime used). */
+  needs(): ClassNeeds {
+    return { tick: true, idleTime: false };
+  }
+
   /** SCHED_RR quantum, counted in ticks (task_tick_rt); rotation only if an equal-priority peer waits. */
   tick(cpu: number, curr: HostEntity | null): void {
-    if (curr === null || curr.policy !== this || curr.cpu !== cpu) return;
-    const s = curr.slot as RtSlot;
+    if (curr === null || curr.schedClass !== this || curr.cpu !== cpu) return;
+    const s = rtSlot(curr);
     if (!s.rr) return;
     s.rrLeftNs -= this.ctx.tickNs;
     if (s.rrLeftNs > 0) return;
@@ -232,7 +237,7 @@ export class RtClass implements SchedClass {
     for (let guard = rq.queues[cpu].length; guard > 0; guard--) {
       const cand = rq.pushCandidate(cpu);
       if (cand === null) return;
-      const target = rq.lowest(cand, (cand.slot as RtSlot).prio, -1, cpu);
+      const target = rq.lowest(cand, rtSlot(cand).prio, -1, cpu);
       if (target < 0) return; // the best pushable task cannot move: stop, as push_rt_tasks does
       rq.move(cand, target);
       this.pushes++;
@@ -285,16 +290,16 @@ export class RtClass implements SchedClass {
   /** For trace notes: an entity of level `b` on `cpu` (the running one if it is), or null. */
   private memberOn(b: RtBandwidth, cpu: number): HostEntity | null {
     const cur = this.ctx.current(cpu);
-    if (cur !== null && cur.policy === this && (b === this.root || (cur.slot as RtSlot).group === b)) return cur;
+    if (cur !== null && cur.schedClass === this && (b === this.root || rtSlot(cur).group === b)) return cur;
     const q = this.rq.queues[cpu];
-    for (let i = 0; i < q.length; i++) if (b === this.root || (q[i].slot as RtSlot).group === b) return q[i];
+    for (let i = 0; i < q.length; i++) if (b === this.root || rtSlot(q[i]).group === b) return q[i];
     return null;
   }
 
   /** A CPU lent runtime (§3.2): if it runs RT now, its exhaustion instant comes earlier. */
   private readonly lent = (lender: number): void => {
     const cur = this.ctx.current(lender);
-    if (cur !== null && cur.policy === this) this.armEnforcement(cur, lender, false);
+    if (cur !== null && cur.schedClass === this) this.armEnforcement(cur, lender, false);
   };
 
   /** §3.1/§3.3: the level's tasks on `cpu` stay queued but become invisible. */
@@ -313,7 +318,7 @@ export class RtClass implements SchedClass {
       // §3.3 [M]: the group entity is re-enqueued at the tail of its priority in the parent.
       const q = this.rq.queues[cpu];
       for (let i = 0; i < q.length; i++) {
-        const s = q[i].slot as RtSlot;
+        const s = rtSlot(q[i]);
         if (s.group === b) this.rq.toTail(s);
       }
     }
@@ -328,7 +333,7 @@ export class RtClass implements SchedClass {
     // Bring running RT entities' rt_time up to now so the debt reduction sees all of it.
     for (let cpu = 0; cpu < b.cpus; cpu++) {
       const cur = ctx.current(cpu);
-      if (cur !== null && cur.policy === this) ctx.settle(cpu);
+      if (cur !== null && cur.schedClass === this) ctx.settle(cpu);
     }
     let keep = false;
     for (let cpu = 0; cpu < b.cpus; cpu++) {
@@ -343,7 +348,7 @@ export class RtClass implements SchedClass {
       if (b.rtTime[cpu] > 0 || b.nrQueued[cpu] > 0 || b.throttled[cpu] !== 0) keep = true;
       // A running entity has more runtime now: move its exhaustion instant.
       const cur = ctx.current(cpu);
-      if (cur !== null && cur.policy === this && cur.runningOn === cpu) this.armEnforcement(cur, cpu, false);
+      if (cur !== null && cur.schedClass === this && cur.runningOn === cpu) this.armEnforcement(cur, cpu, false);
     }
     if (keep) b.timer.arm(ctx.now + b.period);
   }
@@ -351,7 +356,7 @@ export class RtClass implements SchedClass {
   /** Exact enforcement: a budget timer at the instant the running entity exhausts a level. */
   private armEnforcement(e: HostEntity, cpu: number, fromTimer: boolean): void {
     if (!this.exact) return;
-    const s = e.slot as RtSlot;
+    const s = rtSlot(e);
     const unsettled = this.ctx.now - this.chargedTo[cpu];
     let left = Infinity;
     if (s.group !== null) left = Math.min(left, s.group.left(cpu, unsettled));
@@ -365,8 +370,8 @@ export class RtClass implements SchedClass {
   private onEnforce(cpu: number): void {
     this.ctx.settle(cpu);
     const e = this.ctx.current(cpu);
-    if (e === null || e.policy !== this) return;
-    const s = e.slot as RtSlot;
+    if (e === null || e.schedClass !== this) return;
+    const s = rtSlot(e);
     if (s.group !== null && s.group.throttled[cpu] === 0 && this.exhausted(s.group, cpu)) this.throttle(s.group, cpu);
     if (this.root !== null && this.root.throttled[cpu] === 0 && this.exhausted(this.root, cpu)) this.throttle(this.root, cpu);
     if (this.rq.visible(s, cpu)) this.armEnforcement(e, cpu, true);

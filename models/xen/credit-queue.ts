@@ -43,13 +43,6 @@ export interface CreditSlot {
   queued: boolean;
   /** Total credits debited, by burning or by sampled ticks (for tests and traces). */
   burned: number;
-  /** When it last blocked (dequeue), and whether it was running then (on `sleptCpu`) or queued (at `sleptIndex`). */
-  sleptAt: number;
-  sleptRunning: boolean;
-  sleptCpu: number;
-  sleptIndex: number;
-  /** Set when a same-instant block + wake resumes it where it was: it keeps its slice (see credit.ts [M]). */
-  resumeAt: number;
 }
 
 export function slotOf(e: HostEntity): CreditSlot {
@@ -58,7 +51,7 @@ export function slotOf(e: HostEntity): CreditSlot {
 
 /** Current Credit priority of a vCPU admitted to a CreditClass (CREDIT_PRI values). */
 export function creditPriority(e: HostEntity): CreditPri {
-  return (e.slot as CreditSlot).pri;
+  return slotOf(e).pri;
 }
 
 export function creditPriorityName(pri: number): 'BOOST' | 'UNDER' | 'OVER' | 'IDLE' {
@@ -74,7 +67,7 @@ export function creditState(e: HostEntity): {
   parked: boolean;
   processor: number;
 } {
-  const s = e.slot as CreditSlot;
+  const s = slotOf(e);
   return { pri: creditPriorityName(s.pri), credit: s.credit, burned: s.burned, active: s.active, parked: s.parked, processor: s.processor };
 }
 
@@ -104,10 +97,6 @@ export function removeAt(q: HostEntity[], at: number): void {
   for (let i = at; i < q.length - 1; i++) q[i] = q[i + 1];
   q.pop();
   // The caller owns the slot's `queued` flag.
-}
-
-export function runqInsertAt(q: HostEntity[], at: number, e: HostEntity): void {
-  insertAt(q, at, e);
 }
 
 function insertAt(q: HostEntity[], at: number, e: HostEntity): void {

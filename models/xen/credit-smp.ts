@@ -51,7 +51,7 @@ export class CreditSmp {
     const s = slotOf(e);
     const p = s.processor;
     const cur = this.ctx.current(p);
-    const curOurs = cur !== null && cur.policy === this.owner;
+    const curOurs = cur !== null && cur.schedClass === this.owner;
     const curPri = curOurs ? slotOf(cur).pri : CREDIT_PRI.IDLE;
     const n = this.cpus;
     const mode = this.features.tickle;

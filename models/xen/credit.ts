@@ -18,10 +18,11 @@
 // - One instance per cpupool (cpupools.ts): its credit is 300 per slice per pCPU of the pool.
 //
 // Modelling choices [M]:
-// - schedule() is split along the engine's protocol: balance(cpu) does its side effects (steal,
-//   slice timer when the current vCPU stays, idlers mask, stopping the tick) and pickNext(cpu)
-//   recomputes the same choice without side effects; stopped() re-inserts the outgoing vCPU behind
-//   its equals and started() takes the incoming one off the queue and arms its slice.
+// - schedule(cpu, now) is csched_schedule: the choice (pickNext(cpu), which computes it without
+//   side effects), stealing, the idlers mask and stopping the tick, and the slice it returns (a
+//   fresh tslice, or the rest of the rate limit), for which the engine arms the pCPU's slice timer;
+//   stopped() re-inserts the outgoing vCPU behind its equals and started() takes the incoming one
+//   off the queue.
 // - A pCPU is re-picked only where Xen raises SCHEDULE (slice timer, tickle, block, park, tick
 //   migration): a spurious re-pick would give the running vCPU a fresh 30 ms slice, as in Xen.
 // - SMP choices (flat topology, tickle cursor, kicking cur away): credit-smp.ts. No tasklets, no
@@ -39,12 +40,12 @@
 import type { Ns } from '../../src/scenario/types.js';
 import { EventPhase, type Timer } from '../../src/engine/event-queue.js';
 import type { HostEntity } from '../../src/engine/entities.js';
-import type { PolicyContext, SchedClass } from '../../src/engine/policy.js';
+import type { PolicyContext, SchedClass, TaskSlice } from '../../src/engine/policy.js';
 import { poolCpus, softStepMask } from './affinity.js';
 import { CreditAccounting } from './credit-account.js';
 import { CreditSmp } from './credit-smp.js';
 import {
-  CREDIT_PRI, runqInsert, runqInsertAt, runqPushHead, runqRemove, runqSort, slotOf,
+  CREDIT_PRI, runqInsert, runqRemove, runqSort, slotOf,
   type CreditDomain, type CreditSlot,
 } from './credit-queue.js';
 import { creditFeatures, type CreditFeatures } from './credit-version.js';
@@ -80,7 +81,7 @@ const STEAL_RATELIMIT_NS = MS;
 const DEFAULT_WEIGHT = 256;
 const NO_BALANCE_YET = -Infinity;
 
-export class CreditClass implements SchedClass {
+export class CreditClass implements SchedClass<CreditAdmitConfig> {
   readonly name = 'credit';
   readonly features: CreditFeatures;
   readonly tsliceNs: Ns;
@@ -100,7 +101,6 @@ export class CreditClass implements SchedClass {
   private readonly startedAt: Float64Array;
   private readonly lastBalance: Float64Array;
   private readonly sortedEpoch: Float64Array;
-  private readonly sliceTimers: Timer[];
   private readonly tickTimers: Timer[];
   private readonly acctTimer: Timer;
   private readonly sortScratch: HostEntity[] = [];
@@ -148,7 +148,6 @@ export class CreditClass implements SchedClass {
     this.startedAt = new Float64Array(n);
     this.lastBalance = new Float64Array(n).fill(NO_BALANCE_YET);
     this.sortedEpoch = new Float64Array(n);
-    this.sliceTimers = Array.from({ length: n }, (_, cpu) => ctx.timer(EventPhase.budget, () => ctx.resched(cpu)));
     this.tickTimers = Array.from({ length: n }, (_, cpu) => ctx.timer(EventPhase.budget, (now) => this.onTick(cpu, now)));
     // §2.4: the master pCPU's accounting timer, every tslice from boot.
     this.acctTimer = ctx.timer(EventPhase.tick, (now) => {
@@ -187,13 +186,8 @@ export class CreditClass implements SchedClass {
       softMask: this.features.softAffinity ? softStepMask(e, this.cpus) : null,
       queued: false,
       burned: 0,
-      sleptAt: -1,
-      sleptRunning: false,
-      sleptCpu: -1,
-      sleptIndex: -1,
-      resumeAt: -1,
     };
-    e.policy = this;
+    e.schedClass = this;
     e.slot = slot;
     // csched_unit_insert places it with pick_cpu (§2.9): the soft step may move it off v->processor.
     slot.processor = this.smp.pickCpu(e);
@@ -206,23 +200,18 @@ export class CreditClass implements SchedClass {
     const s = slotOf(e);
     e.cpu = s.processor;
     if (s.parked) return;
-    if (s.sleptAt === this.ctx.now && this.resumeInPlace(e, s)) return;
     this.wake(e);
   }
 
   /** §2.1 sleep: off the run queue; v->processor is kept for the next wake. */
   dequeue(e: HostEntity): void {
     const s = slotOf(e);
-    const now = this.ctx.now;
-    s.sleptIndex = s.queued ? this.runq[s.processor].indexOf(e) : -1;
     if (s.queued) this.unqueue(e);
-    if (s.sleptAt !== now) s.sleptRunning = false; // set by stopped() at this instant if it was running
-    s.sleptAt = now;
     s.migratePending = false; // [M] a blocked vCPU keeps its pCPU
     e.cpu = -1;
   }
 
-  /** §2.7 steps 3–5 without side effects (stealing happened in balance()). */
+  /** §2.7 steps 3–5 without side effects: the local choice (after schedule() stole, the stolen vCPU heads the queue). */
   pickNext(cpu: number): HostEntity | null {
     const cur = this.runningHere(cpu);
     const q = this.runq[cpu];
@@ -234,14 +223,12 @@ export class CreditClass implements SchedClass {
     return head;
   }
 
-  /** The side effects of schedule() on `cpu`, just before pickNext: steal (§2.8), timers, idlers. */
-  balance(cpu: number): void {
-    const now = this.ctx.now;
+  /** §2.7 csched_schedule on `cpu`: the local choice, else stolen work (§2.8); the idlers; the slice. */
+  schedule(cpu: number, now: Ns): TaskSlice {
     const cur = this.runningHere(cpu);
     const held = cur !== null && this.ratelimited(cpu);
     let next = this.pickNext(cpu);
-    const resumed = next !== null && slotOf(next).resumeAt === now;
-    if (!held && !resumed) {
+    if (!held) {
       const pri = next === null ? CREDIT_PRI.IDLE : slotOf(next).pri;
       // §2.8: steal only when the local candidate is OVER or idle, at most once per 1 ms (≥ 4.18).
       if (pri <= CREDIT_PRI.OVER && (this.stealRatelimitNs === 0 || now - this.lastBalance[cpu] > this.stealRatelimitNs)) {
@@ -253,20 +240,17 @@ export class CreditClass implements SchedClass {
     if (next === null) {
       // §2.7 step 6: idle gets no slice timer, joins the idlers, and stops its tick.
       this.smp.idlers[cpu] = 1;
-      this.sliceTimers[cpu].cancel();
       if (this.features.tickStopsWhenIdle) this.tickTimers[cpu].cancel();
-      return;
+      return { next: null, sliceNs: Infinity };
     }
     this.smp.idlers[cpu] = 0;
-    if (next !== cur) return; // started() arms the new vCPU's slice
     if (held) {
       // §2.7 step 3: keep cur until it has run for the rate limit.
       this.counters.ratelimitHolds++;
       this.ctx.note('ratelimit', cpu, cur);
-      this.sliceTimers[cpu].arm(this.startedAt[cpu] + this.ratelimitNs);
-    } else {
-      this.sliceTimers[cpu].arm(now + this.tsliceNs); // picked again: a fresh slice
+      return { next, sliceNs: this.startedAt[cpu] + this.ratelimitNs - now };
     }
+    return { next, sliceNs: this.tsliceNs }; // picked (again): a fresh slice
   }
 
   /** §2.2 exact burning (≥ 4.0): 10 credits per ms, the remainder kept. Sampled mode burns at the tick. */
@@ -285,9 +269,7 @@ export class CreditClass implements SchedClass {
     if (s.queued) this.unqueue(e);
     const now = this.ctx.now;
     this.smp.idlers[cpu] = 0;
-    if (s.resumeAt === now && s.sleptCpu === cpu) return; // it never left in Xen's eyes: same slice, same runtime
     this.startedAt[cpu] = now;
-    this.sliceTimers[cpu].arm(now + this.tsliceNs);
     // §2.3: leaving idle restarts the tick on the next multiple of the tick period.
     const tick = this.tickTimers[cpu];
     if (!tick.armed) tick.arm(now + this.tickNs - (now % this.tickNs));
@@ -296,13 +278,7 @@ export class CreditClass implements SchedClass {
   /** §2.7 step 4: a still-runnable vCPU goes back behind its equals (or migrates, §2.3). */
   stopped(e: HostEntity, cpu: number): void {
     const s = slotOf(e);
-    if (!e.runnable) {
-      // Blocking: dequeue() follows at once. Remember where it ran in case it wakes this instant.
-      s.sleptRunning = true;
-      s.sleptCpu = cpu;
-      s.sleptAt = this.ctx.now;
-      return;
-    }
+    if (!e.runnable) return; // blocking: dequeue() follows at once
     if (s.parked || s.queued || e.cpu !== cpu) return;
     if (s.migratePending) {
       s.migratePending = false;
@@ -330,7 +306,7 @@ export class CreditClass implements SchedClass {
   /** The vCPU running on `cpu` if it is ours and still wants this pCPU (not parked, not leaving). */
   private runningHere(cpu: number): HostEntity | null {
     const cur = this.ctx.current(cpu);
-    if (cur === null || cur.policy !== this || cur.cpu !== cpu || !cur.runnable) return null;
+    if (cur === null || cur.schedClass !== this || cur.cpu !== cpu || !cur.runnable) return null;
     const s = slotOf(cur);
     return s.parked || s.migratePending ? null : cur;
   }
@@ -343,26 +319,6 @@ export class CreditClass implements SchedClass {
     const s = slotOf(e);
     runqRemove(this.runq[s.processor], e);
     s.queued = false;
-  }
-
-  /**
-   * [M] The engine's guests switch a vCPU from one task to the next by blocking it and waking it
-   * in the same instant; in Xen the vCPU never left. Such a wake is undone: no BOOST, no tickle, a
-   * running vCPU goes back to the head of its queue to be re-picked keeping its slice and runtime,
-   * a queued one goes back to its place. Returns false for a genuine wake.
-   */
-  private resumeInPlace(e: HostEntity, s: CreditSlot): boolean {
-    const q = this.runq[s.processor];
-    if (s.sleptRunning && s.sleptCpu === s.processor) {
-      runqPushHead(q, e);
-      s.resumeAt = this.ctx.now;
-    } else if (s.sleptIndex >= 0) {
-      runqInsertAt(q, Math.min(s.sleptIndex, q.length), e);
-    } else {
-      return false;
-    }
-    s.queued = true;
-    return true;
   }
 
   /** §2.5 steps 2–4 (shared by wake, unpark and migration). */
@@ -396,7 +352,7 @@ export class CreditClass implements SchedClass {
   private onTick(cpu: number, now: Ns): void {
     this.counters.ticks++;
     const cur = this.ctx.current(cpu);
-    if (cur !== null && cur.policy === this) {
+    if (cur !== null && cur.schedClass === this) {
       this.ctx.settle(cpu); // burn up to now (exact accounting)
       const s = slotOf(cur);
       if (s.pri === CREDIT_PRI.BOOST) {

@@ -5,9 +5,10 @@
 // the best waiter (0.5–10 ms), a 1 ms ratelimit protects fresh runs, a woken vCPU "tickles" an idle
 // pCPU or the busy one it beats by the most, and a cap is a per-domain budget pool refilled every 10 ms.
 //
-// Engine mapping (as in sedf.ts): balance(cpu) is csched2_schedule() on that pCPU (the engine's
-// settle → charge has burnt the current vCPU's credit), pickNext(cpu) returns its decision, a per-pCPU
-// slice timer re-picks the pCPU, and a tickle asks the engine to re-pick.
+// Engine mapping (as in sedf.ts): schedule(cpu, now) is csched2_schedule() on that pCPU (the engine's
+// settle → charge has burnt the current vCPU's credit) and returns the slice csched2_runtime computed,
+// for which the engine arms the pCPU's slice timer; pickNext(cpu) reports its decision, and a tickle
+// asks the engine to re-pick. init() sets up the caps once every vCPU is admitted.
 //
 // Modelling choices ([M]):
 // - runqueue 'all' (default): one runqueue for the whole host, i.e. one socket of ≤ 16 pCPUs;
@@ -20,12 +21,11 @@
 //   runqueue with its starting 50 % load, so simultaneous admissions spread over the runqueues.
 // - The credit floor CREDIT_MIN (= −CREDIT_INIT) of the 2020 fix is applied in burning.
 // - The domain's cap replenishment timer starts at admission (time 0). A cap above 100 × the
-//   domain's vCPUs is refused at admission for VMU vCPUs, at the first schedule point otherwise.
+//   domain's vCPUs is refused at admission for VMU vCPUs, in init() otherwise.
 
 import type { Ns } from '../../src/scenario/types.js';
 import type { HostEntity } from '../../src/engine/entities.js';
-import { EventPhase, type Timer } from '../../src/engine/event-queue.js';
-import type { PolicyContext, SchedClass } from '../../src/engine/policy.js';
+import type { PolicyContext, SchedClass, TaskSlice } from '../../src/engine/policy.js';
 import { C2Domain, C2Runqueue, C2Vcpu, CREDIT2, IDLE_CREDIT, updateVcpuLoad } from './credit2-runqueue.js';
 import { balanceLoad, type C2Balancer } from './credit2-balance.js';
 import { C2Caps } from './credit2-cap.js';
@@ -51,7 +51,7 @@ export interface Credit2AdmitConfig {
   cap: number;
 }
 
-export class Credit2Class implements SchedClass, C2Balancer {
+export class Credit2Class implements SchedClass<Credit2AdmitConfig>, C2Balancer {
   readonly name = 'credit2';
   readonly ratelimitNs: Ns;
   /** The cpupool's pCPUs: the only ones this instance schedules. */
@@ -62,9 +62,7 @@ export class Credit2Class implements SchedClass, C2Balancer {
   private readonly vcpus: C2Vcpu[] = [];
   private readonly decision: (HostEntity | null)[];
   private readonly tickled: Uint8Array;
-  private readonly timers: Timer[];
   private readonly caps: C2Caps;
-  private ready = false;
   /** Runqueue entries runq_candidate skipped in its last scan. */
   private skipped = 0;
   // counters
@@ -95,11 +93,10 @@ export class Credit2Class implements SchedClass, C2Balancer {
     this.rqOf = Array.from({ length: n }, (_, i) => this.runqueues.find((rq) => rq.has(i)) ?? this.runqueues[0]);
     this.decision = new Array<HostEntity | null>(n).fill(null);
     this.tickled = new Uint8Array(n);
-    this.timers = Array.from({ length: n }, (_, i) => ctx.timer(EventPhase.budget, () => ctx.resched(i)));
     this.caps = new C2Caps(ctx, (v) => this.enqueue(v.entity));
   }
 
-  /** Make `e` a Credit2 vCPU of `cfg.domain` (and this class its policy). Call inside the model's build(). */
+  /** Make `e` a Credit2 vCPU of `cfg.domain` (and this class its schedClass). Call inside the model's build(). */
   admit(e: HostEntity, cfg: Credit2AdmitConfig): void {
     const { weight, cap } = cfg;
     if (!(Number.isInteger(weight) && weight >= 1 && weight <= 65535)) throw new RangeError(`${e.id}: credit2 weight must be an integer in 1..65535, got ${weight}`);
@@ -137,14 +134,18 @@ export class Credit2Class implements SchedClass, C2Balancer {
     rq.assign(v);
     v.loadUpdated = this.ctx.now;
     e.slot = v;
-    e.policy = this;
+    e.schedClass = this;
   }
 
   // ---- SchedClass ------------------------------------------------------------------------
 
+  /** Per-domain cap set-up once every vCPU is admitted (the quota depends on the domain's vCPU count). */
+  init(): void {
+    for (const d of this.domains.values()) if (d.capped) this.caps.finalize(d);
+  }
+
   /** csched2_unit_wake (§3 "Wake"): no boost; queued by credit, then tickle. */
   enqueue(e: HostEntity): void {
-    if (!this.ready) this.finalize();
     const v = vcpuOf(e);
     if (e.runningOn >= 0 || v.onRunq || v.parked || v.migrateTo !== null) return;
     const now = this.ctx.now;
@@ -164,27 +165,25 @@ export class Credit2Class implements SchedClass, C2Balancer {
     v.rq.remove(v);
   }
 
+  /** The choice of the last schedule point on `cpu` (curr_on_cpu). */
   pickNext(cpu: number): HostEntity | null {
     const d = this.decision[cpu];
     return d !== null && d.runnable ? d : null;
   }
 
-  /** csched2_schedule (§3 "schedule()"). */
-  balance(cpu: number): void {
-    if (!this.ready) this.finalize();
-    const now = this.ctx.now;
+  /** csched2_schedule (§3 "schedule()"): the candidate and the slice csched2_runtime gives it. */
+  schedule(cpu: number, now: Ns): TaskSlice {
     const rq = this.rqOf[cpu];
     this.tickled[cpu] = 0;
     const cur = this.ctx.current(cpu);
-    const cv = cur !== null && cur.policy === this ? vcpuOf(cur) : null;
+    const cv = cur !== null && cur.schedClass === this ? vcpuOf(cur) : null;
     // Capped and overrun: try to get more budget, else it is parked (§3 "Cap").
     if (cv !== null && cv.dom.capped && cv.budget <= 0) this.caps.grab(cv);
     const snext = this.candidate(rq, cv, cpu, now);
     if (snext === null) {
       this.decision[cpu] = null;
-      this.timers[cpu].cancel();
       rq.updateLoad(now, 0);
-      return;
+      return { next: null, sliceNs: Infinity };
     }
     if (snext !== cv) {
       rq.remove(snext);
@@ -209,8 +208,8 @@ export class Credit2Class implements SchedClass, C2Balancer {
     if (slice < this.minSliceNs) this.minSliceNs = slice;
     if (slice > this.maxSliceNs) this.maxSliceNs = slice;
     this.decision[cpu] = snext.entity;
-    this.timers[cpu].arm(now + slice);
     this.ctx.note('slice', cpu, snext.entity);
+    return { next: this.pickNext(cpu), sliceNs: slice };
   }
 
   /** burn_credits: Δt × max_weight / weight (with the remainder kept), floored; a capped vCPU burns budget too. */
@@ -298,12 +297,6 @@ export class Credit2Class implements SchedClass, C2Balancer {
   }
 
   // ---- rules -------------------------------------------------------------------------------
-
-  /** Per-domain cap set-up once every vCPU is admitted (quota depends on the domain's vCPU count). */
-  private finalize(): void {
-    this.ready = true;
-    for (const d of this.domains.values()) if (d.capped) this.caps.finalize(d);
-  }
 
   /** runq_candidate: ratelimit, then the first eligible runqueue entry if it beats the current. */
   private candidate(rq: C2Runqueue, cv: C2Vcpu | null, cpu: number, now: Ns): C2Vcpu | null {

@@ -4,11 +4,12 @@
 // discarded at the period boundary; an exhausted vCPU with extratime keeps competing one priority
 // level lower, one without waits for its boundary.
 //
-// Engine mapping (as in sedf.ts): balance(cpu) is rt_schedule() on that pCPU (burn was already done
-// by the engine's settle → charge), pickNext(cpu) returns its decision. "Tickling" a pCPU is asking
-// the engine to re-pick it. One global RunQ (unsorted array, scanned by priority), a DepletedQ (a
+// Engine mapping (as in sedf.ts): schedule(cpu, now) is rt_schedule() on that pCPU (burn was already
+// done by the engine's settle → charge) and returns next_time = cur_budget, for which the engine
+// arms the pCPU's slice timer; pickNext(cpu) reports its decision. "Tickling" a pCPU is asking the
+// engine to re-pick it. One global RunQ (unsorted array, scanned by priority), a DepletedQ (a
 // flag), a ReplQ (the runnable vCPUs, scanned for the earliest deadline) with one replenishment
-// timer, and a per-pCPU budget timer (Xen returns next_time = cur_budget).
+// timer.
 //
 // Modelling choices ([M]):
 // - The cpupool is the whole host; hard affinity is honoured; no soft affinity.
@@ -24,7 +25,7 @@
 import type { Ns } from '../../src/scenario/types.js';
 import type { HostEntity } from '../../src/engine/entities.js';
 import { EventPhase, type Timer } from '../../src/engine/event-queue.js';
-import type { PolicyContext, SchedClass } from '../../src/engine/policy.js';
+import type { PolicyContext, SchedClass, TaskSlice } from '../../src/engine/policy.js';
 import { poolCpus } from './affinity.js';
 
 /** Xen defaults (§0 RTDS row). */
@@ -71,14 +72,13 @@ class RtdsVcpu {
   ) {}
 }
 
-export class RtdsClass implements SchedClass {
+export class RtdsClass implements SchedClass<RtdsAdmitConfig | undefined> {
   readonly name = 'rtds';
   private readonly vcpus: RtdsVcpu[] = [];
   /** RunQ: vCPUs with budget or extratime, not running. */
   private readonly runq: RtdsVcpu[] = [];
   private readonly decision: (HostEntity | null)[];
   private readonly tickled: Uint8Array;
-  private readonly budgetTimers: Timer[];
   private readonly replTimer: Timer;
   /** Replenished vCPUs of one handler run, in processing order (preallocated). */
   private readonly batch: RtdsVcpu[] = [];
@@ -96,11 +96,10 @@ export class RtdsClass implements SchedClass {
     this.cpus = poolCpus(ctx, opts.pool, 'rtds');
     this.decision = new Array<HostEntity | null>(ctx.cpuCount).fill(null);
     this.tickled = new Uint8Array(ctx.cpuCount);
-    this.budgetTimers = Array.from({ length: ctx.cpuCount }, (_, i) => ctx.timer(EventPhase.budget, () => ctx.resched(i)));
     this.replTimer = ctx.timer(EventPhase.budget, (now) => this.onReplenish(now));
   }
 
-  /** Make `e` an RTDS vCPU (and this class its policy). Call inside the model's build(). */
+  /** Make `e` an RTDS vCPU (and this class its schedClass). Call inside the model's build(). */
   admit(e: HostEntity, cfg: RtdsAdmitConfig = {}): void {
     const b = cfg.budgetNs ?? RTDS_DEFAULT_BUDGET_NS;
     const p = cfg.periodNs ?? RTDS_DEFAULT_PERIOD_NS;
@@ -110,7 +109,7 @@ export class RtdsClass implements SchedClass {
     const v = new RtdsVcpu(e, b, p, cfg.extratime ?? true);
     this.vcpus.push(v);
     e.slot = v;
-    e.policy = this;
+    e.schedClass = this;
     e.cpu = e.affinity[0];
   }
 
@@ -138,16 +137,17 @@ export class RtdsClass implements SchedClass {
     }
   }
 
+  /** The choice of the last schedule point on `cpu` (curr_on_cpu). */
   pickNext(cpu: number): HostEntity | null {
     const d = this.decision[cpu];
     return d !== null && d.runnable ? d : null;
   }
 
   /** rt_schedule (§4 "schedule()"): keep the current vCPU only if strictly better than the RunQ candidate. */
-  balance(cpu: number): void {
+  schedule(cpu: number, now: Ns): TaskSlice {
     this.tickled[cpu] = 0;
     const cur = this.ctx.current(cpu);
-    const cv = cur !== null && cur.policy === this ? vcpuOf(cur) : null;
+    const cv = cur !== null && cur.schedClass === this ? vcpuOf(cur) : null;
     const cand = this.best(cpu);
     let next: RtdsVcpu | null = null;
     if (cv !== null && cur!.runnable && cv.budget > 0 && (cand === null || prio(cv, cand) > 0)) {
@@ -160,8 +160,7 @@ export class RtdsClass implements SchedClass {
     }
     // (A switched-out runnable vCPU re-enters the RunQ in stopped(): Xen's context_saved.)
     this.decision[cpu] = next === null ? null : next.entity;
-    if (next === null) this.budgetTimers[cpu].cancel();
-    else this.budgetTimers[cpu].arm(this.ctx.now + next.budget);
+    return { next: this.pickNext(cpu), sliceNs: next === null ? Infinity : next.budget };
   }
 
   /** burn_budget (§4 "Burn"). */

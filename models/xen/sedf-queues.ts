@@ -6,7 +6,6 @@
 
 import type { Ns } from '../../src/scenario/types.js';
 import type { HostEntity } from '../../src/engine/entities.js';
-import type { Timer } from '../../src/engine/event-queue.js';
 
 /** How the current run was chosen (Xen's get_run_type). */
 export const Run = { none: 0, edf: 1, penalty: 2, util: 3 } as const;
@@ -96,7 +95,6 @@ export class SedfCpu {
   seq = 0;
   /** Σ slice/period of the vCPUs placed here. */
   reserved = 0;
-  timer!: Timer;
 
   constructor(readonly index: number) {}
 

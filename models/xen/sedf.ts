@@ -3,12 +3,12 @@
 // idle time goes, in 500 µs quanta, first to vCPUs that lost slice to a short block (L0 "penalty"
 // queue) and then to extratime vCPUs by weighted round-robin (L1 "utilisation" queue).
 //
-// Engine mapping (shared with rtds.ts and credit2.ts): Xen decides only at schedule() points
-// (xen.md §1 "Scheduling points"). Here balance(cpu), which the engine calls right before
-// pickNext(cpu) at every re-pick of that CPU, *is* do_schedule(): it deschedules the current vCPU
-// (book-keeping), picks the next one with its slice and arms the per-pCPU slice timer; pickNext
-// only returns that decision. A slice timer or a wake that must preempt (should_switch) just asks
-// the engine to re-pick the CPU.
+// Engine mapping (shared with rtds.ts, credit.ts and credit2.ts): Xen decides only at schedule()
+// points (xen.md §1 "Scheduling points"). schedule(cpu, now), which the engine calls at every
+// re-pick of that CPU, is do_schedule(): it deschedules the current vCPU (book-keeping), picks the
+// next one and returns it with its slice, for which the engine arms the pCPU's slice timer;
+// pickNext only reports that decision. A wake that must preempt (should_switch) just asks the
+// engine to re-pick the CPU.
 //
 // Modelling choices ([M]):
 // - Partitioned, no load balancing (§5 "Structure"): a vCPU's pCPU is chosen at admission, by
@@ -30,8 +30,7 @@
 
 import type { Ns } from '../../src/scenario/types.js';
 import type { HostEntity } from '../../src/engine/entities.js';
-import { EventPhase } from '../../src/engine/event-queue.js';
-import type { PolicyContext, SchedClass } from '../../src/engine/policy.js';
+import type { PolicyContext, SchedClass, TaskSlice } from '../../src/engine/policy.js';
 import { Run, SedfCpu, SedfVcpu } from './sedf-queues.js';
 import { poolCpus } from './affinity.js';
 
@@ -62,7 +61,7 @@ export interface SedfOptions {
   pool?: readonly number[];
 }
 
-export class SedfClass implements SchedClass {
+export class SedfClass implements SchedClass<SedfAdmitConfig> {
   readonly name = 'sedf';
   /** The cpupool's pCPUs: the only ones this instance schedules. */
   readonly cpus: readonly number[];
@@ -77,14 +76,10 @@ export class SedfClass implements SchedClass {
   ) {
     this.placement = opts.placement ?? 'vcpu-index';
     this.cpus = poolCpus(ctx, opts.pool, 'sedf');
-    this.pcpus = Array.from({ length: ctx.cpuCount }, (_, i) => {
-      const c = new SedfCpu(i);
-      c.timer = ctx.timer(EventPhase.budget, () => ctx.resched(i));
-      return c;
-    });
+    this.pcpus = Array.from({ length: ctx.cpuCount }, (_, i) => new SedfCpu(i));
   }
 
-  /** Give `e` a SEDF reservation (and make this class its policy). Call inside the model's build(). */
+  /** Give `e` a SEDF reservation (and make this class its schedClass). Call inside the model's build(). */
   admit(e: HostEntity, cfg: SedfAdmitConfig): void {
     const { periodNs: p, sliceNs: s } = cfg;
     if (!(Number.isInteger(p) && p >= SEDF_PERIOD_MIN_NS && p <= SEDF_PERIOD_MAX_NS)) {
@@ -102,7 +97,7 @@ export class SedfClass implements SchedClass {
     home.reserved += s / p;
     this.all.push(v);
     e.slot = v;
-    e.policy = this;
+    e.schedClass = this;
     e.cpu = home.index;
   }
 
@@ -138,17 +133,17 @@ export class SedfClass implements SchedClass {
     v.home.dropAll(v);
   }
 
+  /** The choice of the last schedule point on `cpu` (curr_on_cpu). */
   pickNext(cpu: number): HostEntity | null {
     const d = this.pcpus[cpu].decision;
     return d !== null && d.runnable ? d : null;
   }
 
-  /** sedf_do_schedule (§5 "Scheduling decision"). */
-  balance(cpu: number): void {
+  /** sedf_do_schedule (§5 "Scheduling decision"): the next vCPU, until its slice ends or the next period starts. */
+  schedule(cpu: number, now: Ns): TaskSlice {
     const c = this.pcpus[cpu];
-    const now = this.ctx.now;
     const cur = this.ctx.current(cpu);
-    if (cur !== null && cur.policy === this) this.desched(c, vcpuOf(cur), !cur.runnable);
+    if (cur !== null && cur.schedClass === this) this.desched(c, vcpuOf(cur), !cur.runnable);
     this.updateQueues(c, now);
 
     let next: SedfVcpu | null = null;
@@ -181,8 +176,7 @@ export class SedfClass implements SchedClass {
     }
     c.decision = next === null ? null : next.entity;
     c.sliceExpires = until;
-    if (until === Infinity) c.timer.cancel();
-    else c.timer.arm(until);
+    return { next: this.pickNext(cpu), sliceNs: until - now };
   }
 
   charge(e: HostEntity, _cpu: number, deltaNs: Ns): void {
@@ -338,7 +332,7 @@ export class SedfClass implements SchedClass {
   private shouldSwitch(c: SedfCpu, woken: SedfVcpu): boolean {
     if (woken.periodBegin < c.sliceExpires) return true;
     const cur = this.ctx.current(c.index);
-    if (cur === null || cur.policy !== this) return true;
+    if (cur === null || cur.schedClass !== this) return true;
     const cv = vcpuOf(cur);
     switch (cv.run) {
       case Run.edf:

@@ -54,7 +54,7 @@ function proportionalShare(vmu: VmuSpec): { weight: number; cap: number } {
 }
 
 /** What one pool's scheduler instance needs: the host, its pCPUs, its domains, its parameters. */
-interface PoolSetup<P> {
+export interface PoolSetup<P> {
   setup: HostSetup;
   pool: Cpupool;
   domains: VmuOnHost[];
@@ -62,7 +62,7 @@ interface PoolSetup<P> {
 }
 
 /** One pool's scheduler instance, its SLA mapping rows and its native settings. */
-interface PoolBuild {
+export interface PoolBuild {
   cls: SchedClass;
   mapping: SlaMappingRow[];
   settings: Record<string, string | number | boolean>;
@@ -71,8 +71,8 @@ interface PoolBuild {
 /** dom0's settings plus the scheduler's own parameters, all validated together (unknown keys refused). */
 type XenParams<S extends Record<string, ParamSpec>> = Dom0Settings & { dom0Weight: number } & ParamValues<S>;
 
-/** A Xen scheduler: its own parameters and how it builds one pool. */
-interface XenScheduler<S extends Record<string, ParamSpec>> {
+/** A Xen scheduler: its own parameters and how it builds one pool (a new one: xenSchedulerModel()). */
+export interface XenScheduler<S extends Record<string, ParamSpec>> {
   own: (cpus: number) => S;
   buildPool(b: PoolSetup<XenParams<S>>): PoolBuild;
 }
@@ -164,14 +164,14 @@ function credit2Own(_cpus: number) {
 }
 
 /** A reservation scheduler's native parameters for each kind of domain, and how they read. */
-interface ReservationRules<C> {
+export interface ReservationRules<C> {
   dom0: { cfg: C; native: string };
   reserved(budget: number, period: number): { cfg: C; native: string };
   bestEffort(v: VmuOnHost): { cfg: C; native: string };
 }
 
 /** SEDF and RTDS map dom0, reserved and best-effort domains alike: one admission per vCPU, one row per domain. */
-function reservationPool<C>(b: PoolSetup<Dom0Settings>, admit: (e: HostEntity, cfg: C) => void, rules: ReservationRules<C>): SlaMappingRow[] {
+export function reservationPool<C>(b: PoolSetup<Dom0Settings>, admit: (e: HostEntity, cfg: C) => void, rules: ReservationRules<C>): SlaMappingRow[] {
   return b.domains.map((v): SlaMappingRow => {
     const rule = isDom0(v.vmu) ? rules.dom0 : v.vmu.sla ? rules.reserved(v.vmu.sla.budget, v.vmu.sla.period) : rules.bestEffort(v);
     for (const e of v.vcpus) admit(e, rule.cfg);
@@ -246,7 +246,16 @@ const SCHEDULERS: Record<XenSchedulerName, XenScheduler<Record<string, ParamSpec
 };
 
 function xenModel(name: string, summary: string, scheduler: XenSchedulerName): HypervisorModel {
-  const own = SCHEDULERS[scheduler];
+  return xenSchedulerModel(name, summary, SCHEDULERS[scheduler], scheduler);
+}
+
+/**
+ * A Xen model around `own`, dom0 and cpupools included: a new Xen scheduler is its class file
+ * exporting `xenSchedulerModel(…)` plus its line in the registry (models/index.ts). Naming it in a
+ * cpupool's `scheduler` needs its name in cpupools.ts too.
+ */
+export function xenSchedulerModel<S extends Record<string, ParamSpec>>(name: string, summary: string, scheduler: XenScheduler<S>, label = name): HypervisorModel {
+  const own = scheduler as unknown as XenScheduler<Record<string, ParamSpec>>;
   const read = (setup: PrepareSetup) => readXenParams(own.own, setup) as unknown as XenParams<Record<string, ParamSpec>>;
   return {
     name,
@@ -258,12 +267,12 @@ function xenModel(name: string, summary: string, scheduler: XenSchedulerName): H
       return confineToPools(setup, xenPopulation(setup, p, pools[0].cpus), pools);
     },
     ioPath: (load, _vmu, setup) => xenIoPath(load, read(setup)),
-    build: (setup) => buildPools(setup, read(setup), scheduler),
+    build: (setup) => buildPools(setup, read(setup), own, label),
   };
 }
 
 /** Pool-0 with the model's scheduler and parameters, then each cpupool with its own. */
-function buildPools(setup: HostSetup, p: XenParams<Record<string, ParamSpec>>, scheduler: XenSchedulerName): HostBuild {
+function buildPools(setup: HostSetup, p: XenParams<Record<string, ParamSpec>>, main: XenScheduler<Record<string, ParamSpec>>, scheduler: string): HostBuild {
   const pools = resolveCpupools(setup, p.cpupools);
   const onHost = vmusOnHost(setup);
   const classes: SchedClass[] = [];
@@ -271,7 +280,7 @@ function buildPools(setup: HostSetup, p: XenParams<Record<string, ParamSpec>>, s
   let settings: HostBuild['settings'] = {};
   for (const pool of pools) {
     const domains = onHost.filter((v) => poolOf(pools, v.vmu.id) === pool);
-    const sched = SCHEDULERS[pool.param?.scheduler ?? scheduler];
+    const sched = pool.param === null ? main : SCHEDULERS[pool.param.scheduler];
     // An extra pool reads its scheduler's own parameters from its entry (dom0's stay Pool-0's).
     const params = pool.param === null ? p : { ...p, ...readParams(sched.own(setup.host.cpus), pool.param.params, setup.scenario.file, pool.param.pointer + '/params') };
     // Limits found in an extra pool's parameters name that pool's entry.

@@ -132,7 +132,7 @@ export class HostEntity {
   /** The task whose job advances while this entity runs: the guest's choice for a vCPU, its own task for a thread. */
   task: Task | null = null;
   /** Scheduling class the model placed it in. */
-  policy!: SchedClass;
+  schedClass!: SchedClass;
   /** Class-private state. */
   slot: unknown = undefined;
   cpuTimeNs = 0;

@@ -48,7 +48,7 @@ export interface HostSetup {
 }
 
 export interface HostBuild {
-  /** Scheduling classes in precedence order. Every entity's `policy` is one of them. */
+  /** Scheduling classes in precedence order. Every entity's `schedClass` is one of them. */
   classes: SchedClass[];
   mapping: SlaMappingRow[];
   /** Native parameters in force (kernel version, switches), echoed in the results. */

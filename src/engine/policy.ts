@@ -1,26 +1,58 @@
-// The host scheduler-policy interface, in the spirit of Linux's `struct sched_class` and Xen's
-// `struct scheduler`: a policy owns only its decisions and its per-entity state; the engine owns
-// time, context switches, dispatching and accounting.
+// The host scheduling-class interface, in the spirit of Linux's `struct sched_class` and Xen's
+// `struct scheduler` (sched_ops): a class owns only its decisions and its per-entity state; the
+// engine owns time, context switches, dispatching and accounting (class-stack.ts is the engine's
+// side: Linux's core.c, Xen's common/sched/core.c).
 //
-// Protocol (the engine guarantees it):
-// - enqueue(e) when e becomes runnable; the policy picks e.cpu (select_task_rq: a CPU in
+//   hvsim SchedClass      Linux sched_class          Xen struct scheduler
+//   init()                (sched_init, per class)     init / switch_sched, after every insert_unit
+//   needs()               (compiled-in hooks)         (compiled-in hooks)
+//   admit(e, params)      sched_setattr → __setscheduler_params   insert_unit + adjust
+//   enqueue(e)            enqueue_task (+select_task_rq) wake
+//   dequeue(e)            dequeue_task               sleep
+//   pickNext(cpu)         pick_next_task             (curr_on_cpu after do_schedule)
+//   balance(cpu)          balance / pull_*_task      (inside do_schedule: load balance, steal)
+//   schedule(cpu, now)    —                          do_schedule → task_slice {task, time}
+//   charge(e, cpu, delta) update_curr                burn_credits / burn_budget
+//   started / stopped     set_next_task / put_prev_task   context_switch / context_saved
+//   tick(cpu, curr)       task_tick                  (per-scheduler tick timers)
+//   yield(e, cpu)         yield_task                 yield
+//
+// Protocol (the engine guarantees it; src/engine/checked-class.ts checks it when
+// HVSIM_CHECK_PROTOCOL=1, as every test run does):
+// - admit(e, params) while the model builds the host: the class takes e (sets e.schedClass and its
+//   own state in e.slot) and checks params. init() then runs once, after every admission and before
+//   the first event; needs() is read right after it and never again.
+// - enqueue(e) when e becomes runnable; the class picks e.cpu (select_task_rq: a CPU in
 //   e.affinity), queues it, and calls ctx.resched() on every CPU whose choice may have changed.
 //   There is no separate check_preempt: the engine re-picks each CPU marked for rescheduling once,
 //   after every event of the current instant has been handled (two-phase step, as in Schedsim).
-// - dequeue(e) when e blocks. If it was running, the engine has settled its CPU and will re-pick.
-// - pickNext(cpu) returns the policy's best eligible entity queued on `cpu` (the running one
-//   included) or null. It must not have side effects beyond lazy bookkeeping.
-// - balance(cpu) runs just before the class's pickNext on that CPU, and only when every higher
-//   class had nothing there: the place to pull work (Linux's pull_rt_task, pull_dl_task, idle
-//   balance; Xen's work stealing). A policy migrates an entity by changing
-//   e.cpu (only while e is not running, or by re-picking both CPUs).
-// - charge(e, cpu, delta) accounts delta ns that e ran on cpu (budget, vruntime, credits).
-//   The engine calls it whenever it settles a CPU: on any switch and when a policy asks.
-// - started/stopped bracket each run of e on a CPU: arm and cancel enforcement timers there.
-// - tick(cpu, curr) runs every host tick on every CPU when any class defines it.
-// - idleTime(cpu, delta), optional: the engine settled `delta` ns during which `cpu` ran nothing
-//   (Linux's put_prev_task_idle → dl_server_update_idle_time). Called from the same settles as
-//   charge(), only for classes that define it.
+// - dequeue(e) when e blocks (never twice, never before an enqueue). If it was running, the engine
+//   has settled its CPU and called stopped(e) first, and will re-pick the CPU.
+// - A CPU is re-picked in one of two ways:
+//   · Linux's: balance(cpu), then pickNext(cpu), which returns the class's best eligible entity
+//     queued on `cpu` (the running one included; for a deadline server, an entity of the class it
+//     serves) or null. balance runs only when every higher
+//     class had nothing there: the place to pull work (pull_rt_task, pull_dl_task, idle balance).
+//     pickNext must not have side effects beyond lazy bookkeeping: calling it twice gives the same
+//     answer and changes nothing (no timer, no resched, no settle).
+//   · Xen's, for a class that defines schedule(cpu, now): the engine calls it instead (do_schedule:
+//     deschedule the current unit, steal, pick, all side effects allowed) and arms the pCPU's
+//     slice timer (Xen's s_timer) `sliceNs` later, or cancels it for Infinity (Xen's −1); when it
+//     fires, the engine re-picks the pCPU. pickNext(cpu) then reports that decision without side
+//     effects until the next schedule point.
+//   A class migrates an entity by changing e.cpu (only while e is not running, or by re-picking
+//   both CPUs).
+// - charge(e, cpu, delta) accounts delta ns that e ran on cpu (budget, vruntime, credits). The
+//   engine calls it whenever it settles a CPU: on any switch and when a class asks. The charges
+//   between started(e, cpu) and stopped(e, cpu) add up to at most the time in between.
+// - started/stopped bracket each run of e on a CPU (an entity runs on one CPU at a time): arm and
+//   cancel enforcement timers there.
+// - tick(cpu, curr) runs every host tick on every CPU of a class whose needs() ask for the tick,
+//   after the engine has settled that CPU (Linux's scheduler_tick: update_curr, then task_tick).
+//   A class may need the settle without defining tick().
+// - idleTime(cpu, delta): the engine settled `delta` ns during which `cpu` ran nothing (Linux's
+//   put_prev_task_idle → dl_server_update_idle_time). Called from the same settles as charge(),
+//   only for classes whose needs() ask for it.
 // - yield(e, cpu), optional: e, running on cpu, called sched_yield (do_sched_yield → yield_task).
 //   The engine has settled cpu; after the hook it takes e off cpu (stopped()) and re-picks it, as
 //   schedule() does; e stays runnable. Without the hook a yield is only that re-pick.
@@ -51,7 +83,26 @@ export interface PolicyContext {
   note(kind: string, cpu: number, entity: HostEntity | null): void;
 }
 
-export interface SchedClass {
+/** What do_schedule returns (Xen's `struct task_slice`): the next entity and how long it may run. */
+export interface TaskSlice {
+  /** The entity to run on the CPU next (the running one included), or null: idle. */
+  next: HostEntity | null;
+  /** When, relative to now, the engine must ask again (Xen's next_time); Infinity: no timer (Xen's −1). */
+  sliceNs: Ns;
+}
+
+/** Engine services a class asks for, declared once after init() (Linux and Xen compile them in). */
+export interface ClassNeeds {
+  /** Settle each of the class's CPUs every host tick, then call tick() if the class defines it. */
+  readonly tick: boolean;
+  /** Call idleTime() with every idle interval settled on the class's CPUs. */
+  readonly idleTime: boolean;
+}
+
+export const NO_NEEDS: ClassNeeds = { tick: false, idleTime: false };
+
+/** A scheduling class; `Params` is what admit() takes (the class's sched_attr). */
+export interface SchedClass<Params = unknown> {
   /** Short name for results and traces, e.g. 'irmos', 'rt', 'fair', 'deadline'. */
   readonly name: string;
   /**
@@ -60,9 +111,17 @@ export interface SchedClass {
    * pCPUs only, and its entities' affinity must lie inside them.
    */
   readonly cpus?: readonly number[];
+  /** Take `e` into this class with `params` (sets e.schedClass and e.slot); throws on parameters the real system refuses. */
+  admit(e: HostEntity, params: Params): void;
+  /** Once every entity is admitted, before the first event: finish set-up that depends on all of them. */
+  init?(): void;
+  /** The engine services this class uses (read once, after init()); absent: none. */
+  needs?(): ClassNeeds;
   enqueue(e: HostEntity): void;
   dequeue(e: HostEntity): void;
   pickNext(cpu: number): HostEntity | null;
+  /** Xen's do_schedule on `cpu` (see the protocol above); when defined, the engine never calls balance(). */
+  schedule?(cpu: number, now: Ns): TaskSlice;
   charge(e: HostEntity, cpu: number, deltaNs: Ns): void;
   started(e: HostEntity, cpu: number): void;
   stopped(e: HostEntity, cpu: number): void;
@@ -74,61 +133,6 @@ export interface SchedClass {
   yield?(e: HostEntity, cpu: number): void;
   /** Counters worth reporting (throttle events, replenishments…), summed over the run. */
   stats?(): Record<string, number>;
-}
-
-/**
- * Strict class precedence on each CPU (Linux: stop > deadline > rt > fair > idle): the first class
- * with an eligible entity on that CPU wins. A Xen model is a one-class stack per cpupool: each pCPU
- * sees only the classes whose `cpus` include it (Xen's per-pCPU scheduler pointer).
- */
-export class ClassStack {
-  readonly wantsTick: boolean;
-  /** Classes serving each pCPU, in precedence order. */
-  private readonly onCpu: SchedClass[][];
-  /** Per pCPU, the classes that define idleTime(), so an idle settle costs nothing when there are none. */
-  private readonly idlersOn: SchedClass[][];
-
-  constructor(
-    readonly classes: SchedClass[],
-    cpuCount: number,
-  ) {
-    this.wantsTick = classes.some((c) => c.tick !== undefined);
-    this.onCpu = Array.from({ length: cpuCount }, (_, cpu) => classes.filter((c) => c.cpus === undefined || c.cpus.includes(cpu)));
-    this.idlersOn = this.onCpu.map((list) => list.filter((c) => c.idleTime !== undefined));
-  }
-
-  /** Classes that define idleTime() on `cpu`. */
-  idlers(cpu: number): readonly SchedClass[] {
-    return this.idlersOn[cpu];
-  }
-
-  /**
-   * A class balances (pulls) only when every higher class had nothing for this CPU, as Linux's
-   * pick_next_task reaches a class's balance/pull only after the classes above came up empty.
-   */
-  pickNext(cpu: number): HostEntity | null {
-    const classes = this.onCpu[cpu];
-    for (let i = 0; i < classes.length; i++) {
-      const cls = classes[i];
-      cls.balance?.(cpu);
-      const e = cls.pickNext(cpu);
-      if (e !== null) return e;
-    }
-    return null;
-  }
-
-  tick(cpu: number, curr: HostEntity | null): void {
-    for (const cls of this.onCpu[cpu]) cls.tick?.(cpu, curr);
-  }
-
-  /** Throws when an entity may run where its class does not schedule (a model bug). */
-  checkAffinity(e: HostEntity): void {
-    if (e.policy === undefined || !this.classes.includes(e.policy)) throw new Error(`${e.id}: the model placed it in no scheduling class of this host`);
-    const cpus = e.policy.cpus;
-    if (cpus === undefined) return;
-    const outside = e.affinity.filter((c) => !cpus.includes(c));
-    if (outside.length > 0) throw new Error(`${e.id}: affinity includes pCPU(s) ${outside.join(', ')} outside its ${e.policy.name} class's pCPUs ${cpus.join(', ')}`);
-  }
 }
 
 /** Helper for policies: the first CPU of e's affinity among `candidates`-ordered choices. */

@@ -16,7 +16,9 @@ import type { HostBuild, HypervisorModel, PrepareSetup } from './model.js';
 import { DeviceServer, type ServedRequest } from './device.js';
 import { QDISCS } from './qdisc.js';
 import { IoLoadRun, type IoEngine } from './io.js';
-import { ClassStack, type PolicyContext } from './policy.js';
+import { ClassStack } from './class-stack.js';
+import { ProtocolGuard } from './checked-class.js';
+import type { PolicyContext } from './policy.js';
 import { Rng } from './rng.js';
 import { TaskReleases, newJob, type ReleaseTarget } from './releases.js';
 
@@ -31,6 +33,11 @@ export interface SimulateOptions {
   observer?: SimObserver;
   /** Called with the simulated time every PROGRESS_EVENTS events (progress lines, wall-clock limits; may throw to stop). */
   onProgress?: (now: Ns) => void;
+  /**
+   * Check the scheduling-class protocol (policy.ts) on every call and throw on a violation
+   * (checked-class.ts). Default: on when the environment sets HVSIM_CHECK_PROTOCOL=1, as the tests do.
+   */
+  checkProtocol?: boolean;
 }
 
 /** How often run() reports progress: rare enough to cost nothing, often enough for a second-level wall limit. */
@@ -184,7 +191,9 @@ export class Simulator implements IoEngine, ReleaseTarget {
       this.addTask(task, rngFor(thread.id), host, null);
     }
 
-    const ctx = this.policyContext(host);
+    const check = options.checkProtocol ?? process.env.HVSIM_CHECK_PROTOCOL === '1';
+    const guard = check ? new ProtocolGuard(spec.id, () => this.now) : null;
+    const ctx = guard === null ? this.policyContext(host) : guard.context(this.policyContext(host));
     host.build = this.model.build({
       scenario,
       host: spec,
@@ -194,7 +203,9 @@ export class Simulator implements IoEngine, ReleaseTarget {
       paramsPointer: options.paramsPointer ?? '',
       ctx,
     });
-    host.stack = new ClassStack(host.build.classes, spec.cpus);
+    // Xen's s_timer per pCPU: re-picks it when the slice a schedule() class returned ends (class-stack.ts).
+    const sliceTimers = host.cpus.map((p) => this.queue.timer(EventPhase.budget, () => ctx.resched(p.index)));
+    host.stack = new ClassStack(host.build.classes, spec.cpus, sliceTimers, guard === null ? undefined : (cls) => guard.wrap(cls));
     for (const e of host.entities) host.stack.checkAffinity(e);
     for (const p of host.cpus) {
       p.completion = this.queue.timer(EventPhase.completion, () => this.onCompletion(host, p));
@@ -392,7 +403,7 @@ export class Simulator implements IoEngine, ReleaseTarget {
   private hostWake(host: HostState, e: HostEntity): void {
     if (e.runnable) return;
     e.runnable = true;
-    e.policy.enqueue(e);
+    host.stack.classOf(e).enqueue(e);
     this.dirtyHosts.add(host);
   }
 
@@ -409,7 +420,7 @@ export class Simulator implements IoEngine, ReleaseTarget {
       this.switchOut(host, p, e, false);
       p.needsResched = true;
     }
-    e.policy.dequeue(e);
+    host.stack.classOf(e).dequeue(e);
     this.dirtyHosts.add(host);
   }
 
@@ -420,7 +431,7 @@ export class Simulator implements IoEngine, ReleaseTarget {
   private hostYield(host: HostState, e: HostEntity): void {
     const p = host.cpus[e.runningOn];
     this.settle(host, p);
-    e.policy.yield?.(e, p.index);
+    host.stack.classOf(e).yield?.(e, p.index);
     this.switchOut(host, p, e, false);
     p.needsResched = true;
     this.dirtyHosts.add(host);
@@ -477,7 +488,7 @@ export class Simulator implements IoEngine, ReleaseTarget {
     }
     e.cpuTimeNs += delta;
     p.busyNs += delta;
-    e.policy.charge(e, p.index, delta);
+    host.stack.classOf(e).charge(e, p.index, delta);
     const task = e.task;
     if (task === null || !task.hasJob) return;
     const useful = now - Math.max(now - delta, p.overheadUntil);
@@ -504,11 +515,11 @@ export class Simulator implements IoEngine, ReleaseTarget {
   private reschedule(host: HostState, p: Pcpu): void {
     p.needsResched = false;
     this.settle(host, p);
-    const next = host.stack.pickNext(p.index);
+    const next = host.stack.pick(p.index, this.now);
     const prev = p.current;
     if (next === prev) return;
     if (next !== null && next.cpu !== p.index) {
-      throw new Error(`policy ${next.policy.name} picked ${next.id} on pCPU ${p.index} but queued it on ${next.cpu}`);
+      throw new Error(`policy ${next.schedClass.name} picked ${next.id} on pCPU ${p.index} but queued it on ${next.cpu}`);
     }
     if (prev !== null) this.switchOut(host, p, prev);
     if (next !== null) {
@@ -526,7 +537,7 @@ export class Simulator implements IoEngine, ReleaseTarget {
       next.lastCpu = p.index;
       // Resuming the entity that left this CPU at this very instant (it blocked and woke again) costs no switch.
       if (next !== p.lastLeft || p.lastLeftAt !== this.now) p.overheadUntil = this.now + host.spec.contextSwitchNs;
-      next.policy.started(next, p.index);
+      host.stack.classOf(next).started(next, p.index);
       if (next.task !== null) this.noteStart(next.task, p);
     }
     p.segmentStart = this.now;
@@ -546,7 +557,7 @@ export class Simulator implements IoEngine, ReleaseTarget {
     p.current = null;
     p.lastLeft = e;
     p.lastLeftAt = this.now;
-    e.policy.stopped(e, p.index);
+    host.stack.classOf(e).stopped(e, p.index);
     if (e.runnable && preempted) {
       e.preemptions++;
       const t = e.task;

@@ -207,7 +207,7 @@ export function collectRun(sim: Simulator): ModelRun {
       entities: h.entities.map((e) => ({
         id: e.id,
         kind: e.origin.kind,
-        class: e.policy.name,
+        class: e.schedClass.name,
         cpuShare: round6((e.cpuTimeNs - e.cpuTimeAtWarmupNs) / window),
       })),
       classStats,
