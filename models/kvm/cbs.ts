@@ -289,7 +289,8 @@ export class CbsServer {
     if (this.state !== CbsState.ready) return;
     const at = now + Math.max(0, this.budgetNs);
     const tick = this.enforceAtTickNs;
-    this.enforcement.arm(tick > 0 ? Math.ceil(at / tick) * tick : at);
+    const phase = tick > 0 && this.cpu >= 0 ? (this.ctx.tickPhaseNs?.(this.cpu) ?? 0) : 0; // the CPU's tick grid (src/engine/tick.ts)
+    this.enforcement.arm(tick > 0 ? phase + Math.ceil((at - phase) / tick) * tick : at);
   }
 
   /**

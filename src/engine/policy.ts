@@ -68,6 +68,8 @@ export interface PolicyContext {
   readonly cpuCount: number;
   /** Host scheduler tick period (1/HZ). */
   readonly tickNs: Ns;
+  /** Where `cpu`'s ticks fall: at tickPhaseNs(cpu) + k·tickNs (src/engine/tick.ts); absent: 0. */
+  tickPhaseNs?(cpu: number): Ns;
   /** A re-armable timer; `phase` orders it among events of the same instant. */
   timer(phase: EventPhase, fire: (now: Ns) => void): Timer;
   /** Ask the engine to re-pick `cpu` at the end of this instant. */

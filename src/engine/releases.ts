@@ -3,7 +3,7 @@
 // next job is released when the current one completes (program.ts). The simulator owns what a
 // released job does (queueing, waking); this module owns when jobs appear and what they ask for.
 
-import type { JobProgram, Ns, SystemSpec } from './system.js';
+import type { JobProgram, Ns, SystemSpec, WakeOverheads } from './system.js';
 import type { Job, Task } from './entities.js';
 import { EventPhase, type EventQueue, type Timer } from './event-queue.js';
 import { ProgramClock, type ProgramJob } from './program.js';
@@ -34,7 +34,18 @@ export function newJob(task: Task, now: Ns, demand: Ns, warmupNs: Ns, fromProgra
   return job;
 }
 
-/** One task's job source. */
+/** Delay of a timer-driven wake-up of a host thread (`guest` false) or of a guest task (src/scenario/overheads.ts). */
+export function timerWakeDelayNs(o: WakeOverheads | undefined, guest: boolean): Ns {
+  if (o === undefined) return 0;
+  return o.timerInterruptNs + o.wakeupNs + (guest ? o.vmExitNs : 0);
+}
+
+/**
+ * One task's job source. A timer-driven wake-up (a periodic or sporadic release, an rt-app timer or
+ * sleep) reaches the task `wakeOverheadNs` after the timer's expiry: the host's timer interrupt and
+ * wake-up path, plus a VM exit/entry for a guest task (src/scenario/overheads.ts). The job keeps the
+ * expiry as its release, so the overhead shows in its wake-up latency and response.
+ */
 export class TaskReleases {
   private readonly demand: DemandSampler;
   private readonly clock: ReleaseClock;
@@ -43,11 +54,15 @@ export class TaskReleases {
   private programTimer: Timer | null = null;
   /** The program job the timer will release. */
   private pending: ProgramJob | null = null;
+  /** Open-loop jobs released but not yet woken (wakeOverheadNs > 0), oldest first. */
+  private readonly waking: Job[] = [];
+  private wakeTimer: Timer | null = null;
 
   constructor(
     private readonly task: Task,
     rng: Rng,
     private readonly target: ReleaseTarget,
+    private readonly wakeOverheadNs: Ns = 0,
   ) {
     this.demand = new DemandSampler(task.spec.exec, rng);
     this.clock = new ReleaseClock(task.spec.arrival, rng);
@@ -80,7 +95,8 @@ export class TaskReleases {
   }
 
   private startProgram(program: JobProgram): void {
-    this.program = new ProgramClock(program, this.target.scenario.durationNs);
+    const delayed = this.wakeOverheadNs > 0 ? { ...program, wakeDelayNs: program.wakeDelayNs + this.wakeOverheadNs } : program;
+    this.program = new ProgramClock(delayed, this.target.scenario.durationNs);
     this.programTimer = this.target.queue.timer(EventPhase.release, (now) => this.release(now, this.pending!));
     this.scheduleProgramJob(this.program.start());
   }
@@ -100,7 +116,23 @@ export class TaskReleases {
 
   private release(now: Ns, fromProgram?: ProgramJob): void {
     const { task } = this;
-    const demand = fromProgram ? fromProgram.ns : task.spec.arrival.kind === 'busy' ? Infinity : this.demand.next();
-    this.target.accept(task, newJob(task, now, demand, this.target.scenario.warmupNs, fromProgram), false);
+    const kind = task.spec.arrival.kind;
+    const demand = fromProgram ? fromProgram.ns : kind === 'busy' ? Infinity : this.demand.next();
+    const job = newJob(task, now, demand, this.target.scenario.warmupNs, fromProgram);
+    // A program's wake-up overhead is already in its wake instant (startProgram); a busy loop and a
+    // server's requests are not timer wake-ups.
+    if (this.wakeOverheadNs === 0 || fromProgram !== undefined || (kind !== 'periodic' && kind !== 'sporadic')) {
+      this.target.accept(task, job, false);
+      return;
+    }
+    this.waking.push(job);
+    this.wakeTimer ??= this.target.queue.timer(EventPhase.release, () => this.woken());
+    if (this.waking.length === 1) this.wakeTimer.arm(now + this.wakeOverheadNs);
+  }
+
+  /** The oldest waking job reaches its task; the next one's wake-up is armed (constant delay: FIFO order). */
+  private woken(): void {
+    this.target.accept(this.task, this.waking.shift()!, false);
+    if (this.waking.length > 0) this.wakeTimer!.arm(this.waking[0].release + this.wakeOverheadNs);
   }
 }

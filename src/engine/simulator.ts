@@ -20,7 +20,8 @@ import { ClassStack } from './class-stack.js';
 import { ProtocolGuard } from './checked-class.js';
 import type { PolicyContext } from './policy.js';
 import { Rng } from './rng.js';
-import { TaskReleases, newJob, type ReleaseTarget } from './releases.js';
+import { TaskReleases, newJob, timerWakeDelayNs, type ReleaseTarget } from './releases.js';
+import { firstTickNs } from './tick.js';
 
 export interface SimulateOptions {
   /** Overrides the scenario's seed. */
@@ -216,7 +217,7 @@ export class Simulator implements IoEngine, ReleaseTarget {
           tick.arm(now + spec.tickNs);
         });
         p.tick = tick;
-        tick.arm(spec.tickNs);
+        tick.arm(firstTickNs(spec, p.index, this.seed)); // the host's tick grid: tick.ts
       }
     }
     for (const guest of host.guests) {
@@ -284,17 +285,19 @@ export class Simulator implements IoEngine, ReleaseTarget {
   private addTask(task: Task, rng: Rng, host: HostState, guest: Guest | null): void {
     this.tasks.push(task);
     task.guest = guest;
-    this.runtimes.set(task, { releases: new TaskReleases(task, rng, this), host });
+    this.runtimes.set(task, { releases: new TaskReleases(task, rng, this, timerWakeDelayNs(host.spec.overheads, guest !== null)), host });
   }
 
   private policyContext(host: HostState): PolicyContext {
     const sim = this;
+    const tickPhases = host.cpus.map((p) => firstTickNs(host.spec, p.index, this.seed) % host.spec.tickNs);
     return {
       get now() {
         return sim.now;
       },
       cpuCount: host.spec.cpus,
       tickNs: host.spec.tickNs,
+      tickPhaseNs: (cpu) => tickPhases[cpu],
       timer: (phase, fire) => this.queue.timer(phase, fire),
       resched: (cpu) => {
         host.cpus[cpu].needsResched = true;

@@ -152,10 +152,29 @@ export interface HostThreadSpec extends TaskSpec {
 export interface HostSpec {
   id: string;
   cpus: number;
-  /** Engine overheads, documented in README. */
+  /** CPU time lost per context switch (the leaf makes no progress before it); `overheads.contextSwitch`. */
   contextSwitchNs: Ns;
   /** Scheduler tick (1/HZ). */
   tickNs: Ns;
+  /**
+   * Where the tick grid falls: CPU 0 ticks at phase + k·tickNs (absent: 0, the workload starts on a
+   * tick); 'random': drawn from the run's seed (src/engine/tick.ts).
+   */
+  tickPhase?: Ns | 'random';
+  /** skew_tick=1: CPU i's tick is offset by i·(tick/2)/cpus (tick_setup_sched_timer). Absent: false. */
+  skewTick?: boolean;
+  /** Wake-up overheads beyond the context switch (src/scenario/overheads.ts); absent: none. */
+  overheads?: WakeOverheads;
+}
+
+/** Delays between a timer's expiry and the woken task being runnable (src/scenario/overheads.ts). */
+export interface WakeOverheads {
+  /** Timer interrupt: from the expiry to the handler waking the task (hrtimer_interrupt). */
+  timerInterruptNs: Ns;
+  /** Wake-up path: try_to_wake_up until the task can be picked. */
+  wakeupNs: Ns;
+  /** A guest task's timer: VM exit to the host and entry back with the interrupt injected. */
+  vmExitNs: Ns;
 }
 
 /** Everything one run simulates. */

@@ -7,6 +7,7 @@ import type { RawScenario } from './schema.js';
 import { didYouMean } from './suggest.js';
 import { checkTimerOwners } from './program.js';
 import { normalizeExec, normalizeTask } from './tasks.js';
+import { normalizeOverheads } from './overheads.js';
 import type { Misbehaviour } from './types.js'; // hvsim isolation
 import type { Arrival, Expectation, FigureRequest, HostSpec, HostThreadSpec, IoLoadSpec, ModelRequest, Scenario, Sla, VmuSpec } from './types.js';
 import { formatDuration } from './units.js';
@@ -93,12 +94,16 @@ export function normalizeScenario(raw: unknown, file = '<memory>', opts: Normali
 
 function normalizeHost(raw: RawHost, pointer: string, ids: IdRegistry, check: Checker): HostSpec {
   ids.add(raw.id, `${pointer}/id`);
-  return {
-    id: raw.id,
-    cpus: raw.cpus,
-    contextSwitchNs: check.duration(raw.contextSwitch ?? '0ns', `${pointer}/contextSwitch`),
-    tickNs: check.positiveDuration(raw.tick ?? '1ms', `${pointer}/tick`),
-  };
+  const { contextSwitchNs, ...wake } = normalizeOverheads(raw.overheads, raw.contextSwitch, pointer, check);
+  const host: HostSpec = { id: raw.id, cpus: raw.cpus, contextSwitchNs, tickNs: check.positiveDuration(raw.tick ?? '1ms', `${pointer}/tick`) };
+  if (raw.tickPhase !== undefined && raw.tickPhase !== 'random') {
+    const phase = check.duration(raw.tickPhase, `${pointer}/tickPhase`);
+    if (phase >= host.tickNs) check.fail(`${pointer}/tickPhase`, `a duration < the tick (${formatDuration(host.tickNs)}) or "random"`, describeValue(raw.tickPhase));
+    if (phase > 0) host.tickPhase = phase;
+  } else if (raw.tickPhase === 'random') host.tickPhase = 'random';
+  if (raw.skewTick === true) host.skewTick = true;
+  if (raw.overheads !== undefined && raw.overheads !== 'none') host.overheads = wake;
+  return host;
 }
 
 interface VmuContext {

@@ -124,6 +124,38 @@ export const scenarioSchema = {
         cpus: { type: 'integer', title: 'Physical CPUs', description: 'Number of pCPUs.', minimum: 1, maximum: 256 },
         contextSwitch: { ...dur('Context-switch cost', 'Overhead charged per context switch.'), default: '0ns' },
         tick: { ...dur('Scheduler tick', 'Host scheduler tick, 1/HZ (> 0).'), default: '1ms' },
+        tickPhase: {
+          title: 'Tick phase',
+          description:
+            'Where the tick grid falls: CPU 0 ticks at phase + k·tick (< tick). "random": drawn from the seed, as a real run starts at an arbitrary point of the jiffies grid.',
+          oneOf: [{ $ref: '#/$defs/duration' }, { const: 'random' }],
+          default: '0ns',
+        },
+        skewTick: {
+          type: 'boolean',
+          title: 'skew_tick',
+          description: "Linux's skew_tick=1 boot option: CPU i's tick is offset by i·(tick/2)/cpus. Default: ticks aligned on all CPUs.",
+          default: false,
+        },
+        overheads: {
+          title: 'Overheads',
+          description:
+            'Timer interrupt, wake-up path, context switch and VM exit/entry costs. "none" (default): all 0, for analytic work; "measured": the defaults measured by validate:linux (README); an object: each omitted field takes its measured default.',
+          oneOf: [
+            { enum: ['none', 'measured'] },
+            {
+              type: 'object',
+              additionalProperties: false,
+              properties: {
+                timerInterrupt: dur('Timer interrupt', 'From a timer expiry to the handler waking the task.'),
+                wakeup: dur('Wake-up path', 'From the wake-up to the task being runnable (try_to_wake_up).'),
+                contextSwitch: dur('Context switch', 'CPU time lost per context switch.'),
+                vmExit: dur('VM exit/entry', "A guest task's timer: VM exit to the host and entry back with the interrupt."),
+              },
+            },
+          ],
+          default: 'none',
+        },
       },
     },
     sla: {

@@ -53,7 +53,11 @@ export function serializeScenario(s: Scenario): RawScenario {
 }
 
 function serializeHost(h: HostSpec): RawScenario['hosts'][number] {
-  return { id: h.id, cpus: h.cpus, contextSwitch: d(h.contextSwitchNs), tick: d(h.tickNs) };
+  const out: RawScenario['hosts'][number] = { id: h.id, cpus: h.cpus, ...(h.overheads === undefined && { contextSwitch: d(h.contextSwitchNs) }), tick: d(h.tickNs) };
+  if (h.overheads !== undefined) out.overheads = { timerInterrupt: d(h.overheads.timerInterruptNs), wakeup: d(h.overheads.wakeupNs), contextSwitch: d(h.contextSwitchNs), vmExit: d(h.overheads.vmExitNs) };
+  if (h.tickPhase !== undefined) out.tickPhase = h.tickPhase === 'random' ? 'random' : d(h.tickPhase);
+  if (h.skewTick === true) out.skewTick = true;
+  return out;
 }
 
 function serializeVmu(v: VmuSpec): RawVmu {

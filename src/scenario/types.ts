@@ -8,7 +8,7 @@ import type { MachineAssumptions } from './machine.js';
 
 export type {
   Arrival, ExecDist, GuestSchedulerKind, HostSpec, HostThreadSpec, IoLoadSpec, JobProgram, Ns, Policy, ProgramPhase,
-  ProgramStep, Sla, SystemSpec, TaskSpec,
+  ProgramStep, Sla, SystemSpec, TaskSpec, WakeOverheads,
 } from '../engine/system.js';
 
 /** A VMU as a scenario describes it: the engine's VMU, plus how it misbehaves in `hvsim isolation`. */
