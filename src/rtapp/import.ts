@@ -26,7 +26,7 @@
 import { InputError, pointerOf } from '../errors.js';
 import { detectMachine, hzOfTickNs, tickNsOfHz, thisMachine, type MachineAssumptions, type MachineProbe } from '../scenario/machine.js';
 import { isPrivateTimerRef, programDeadline, programExec } from '../scenario/program.js';
-import type { HostThreadSpec, JobProgram, ModelRequest, Ns, Policy, ProgramStep, Scenario } from '../scenario/types.js';
+import type { HostSpec, HostThreadSpec, JobProgram, ModelRequest, Ns, Policy, ProgramStep, Scenario, WakeOverheads } from '../scenario/types.js';
 import { readRtappFile, type RtappThread, type RtappWorkload } from './grammar.js';
 
 export interface RtappImportOptions {
@@ -52,6 +52,10 @@ export interface RtappImportOptions {
   /** Extra delay of every timer/sleep wake-up (interrupt delivery on this machine); default 0. */
   wakeLatencyNs?: Ns;
   contextSwitchNs?: Ns;
+  /** The host's wake-up overheads (src/scenario/overheads.ts); default none. */
+  overheads?: WakeOverheads;
+  /** Where the host's tick grid falls against the workload's start (src/engine/tick.ts); default 0. */
+  tickPhase?: HostSpec['tickPhase'];
   /** ns per calibration loop for the logs' `perf` column when the file does not fix one; default `machineNsPerLoop`, else 8. */
   nsPerLoop?: number;
 }
@@ -130,7 +134,16 @@ export function importRtapp(workload: RtappWorkload, options: RtappImportOptions
     durationNs,
     warmupNs: options.warmupNs ?? 0,
     seed: 1,
-    hosts: [{ id: HOST_ID, cpus, contextSwitchNs: options.contextSwitchNs ?? 0, tickNs: assumptions.tick.value! }],
+    hosts: [
+      {
+        id: HOST_ID,
+        cpus,
+        contextSwitchNs: options.contextSwitchNs ?? 0,
+        tickNs: assumptions.tick.value!,
+        ...(options.overheads !== undefined && { overheads: options.overheads }),
+        ...(options.tickPhase !== undefined && { tickPhase: options.tickPhase }),
+      },
+    ],
     vmus: [],
     hostThreads: threads.map((t) => t.spec),
     models,
