@@ -9,7 +9,9 @@ export type Metric =
   | { kind: 'missRatio'; thread: string }
   | { kind: 'wakeup'; thread: string; p: number }
   | { kind: 'response'; thread: string; p: number }
-  | { kind: 'responseMax'; thread: string };
+  | { kind: 'responseMax'; thread: string }
+  /** Median number of jobs run between two starvations (gaps of more than `gapUs` between job starts). */
+  | { kind: 'bursts'; thread: string; gapUs: number };
 
 export interface ValidationCase {
   id: string;
@@ -106,6 +108,7 @@ export const CASES: ValidationCase[] = [
       { kind: 'cpuShare', thread: 'fp1' },
       { kind: 'cpuShare', thread: 'rthog' },
       { kind: 'missRatio', thread: 'fp1' },
+      { kind: 'bursts', thread: 'fp1', gapUs: 100_000 },
     ],
     warmupUs: 0,
     rtPhaseFromKernel: true,
@@ -114,6 +117,68 @@ export const CASES: ValidationCase[] = [
     quietCpu: { cpu: 1, limit: 0.002 },
     // Its outcome differs from run to run far more than the others' (see the report): more runs.
     repeats: 5,
+  },
+  {
+    id: 'fair-4hogs',
+    title: 'a fair periodic task (2 ms every 10 ms) next to four fair busy loops on 2 CPUs',
+    expectation:
+      'five fair entities on two CPUs: the task waits behind the loops\' requests, which end only at ticks (no HRTICK; HZ 250): misses appear and wake-ups spread over several ms with the tick phase (§6.2; src/engine/tick.ts)',
+    durationS: 4,
+    tasks: { fp: { ...PERIODIC }, ...FAIR_HOGS, hog2: { runtime: 100000 }, hog3: { runtime: 100000 } },
+    metrics: [...latencyAndResponse('fp'), { kind: 'cpuShare', thread: 'fp' }],
+    warmupUs: 500_000,
+  },
+  {
+    id: 'rr-observer',
+    title: 'two SCHED_RR loops (150 ms every 400 ms, priority 50) and a lower-priority SCHED_FIFO observer (1 ms every 10 ms, priority 10), all on CPU 1',
+    expectation:
+      'the RR pair round-robins in 100 ms quanta (sched_rr_timeslice_ms) and the observer runs only when both sleep: its response stretches to the pair\'s busy span (§1.1, §1.2)',
+    durationS: 4,
+    tasks: {
+      rr1: { policy: 'SCHED_RR', priority: 50, cpus: [1], runtime: 150000, timer: { ref: 'unique', period: 400000, mode: 'relative' } },
+      rr2: { policy: 'SCHED_RR', priority: 50, cpus: [1], runtime: 150000, timer: { ref: 'unique', period: 400000, mode: 'relative' } },
+      obs: { policy: 'SCHED_FIFO', priority: 10, cpus: [1], runtime: 1000, timer: TIMER(10000) },
+    },
+    metrics: [
+      { kind: 'missRatio', thread: 'obs' },
+      { kind: 'response', thread: 'obs', p: 50 },
+      { kind: 'responseMax', thread: 'obs' },
+      { kind: 'cpuShare', thread: 'rr1' },
+      { kind: 'cpuShare', thread: 'rr2' },
+      { kind: 'cpuShare', thread: 'obs' },
+    ],
+    warmupUs: 500_000,
+  },
+  {
+    id: 'nice-ratio',
+    title: 'fair busy loops at nice 0, 5 and -5 on CPU 1',
+    expectation: 'CPU shares in the ratio of the weights 1024 : 335 : 3121 (sched_prio_to_weight, §6.1)',
+    durationS: 4,
+    tasks: {
+      n0: { cpus: [1], priority: 0, runtime: 100000 },
+      n5: { cpus: [1], priority: 5, runtime: 100000 },
+      nm5: { cpus: [1], priority: -5, runtime: 100000 },
+    },
+    metrics: [
+      { kind: 'cpuShare', thread: 'n0' },
+      { kind: 'cpuShare', thread: 'n5' },
+      { kind: 'cpuShare', thread: 'nm5' },
+    ],
+    warmupUs: 500_000,
+  },
+  {
+    id: 'dl-under-load',
+    title: 'periodic SCHED_DEADLINE task (2 ms every 10 ms, reservation 3/10 ms) beside two DL busy loops (4/10 ms each) and two fair loops',
+    expectation: 'global EDF among three reservations on two CPUs (Σ 1.1 ≤ 1.9): the periodic task keeps its deadlines; its wake-up waits for an earlier-deadline reservation at most (§4.2)',
+    durationS: 4,
+    tasks: {
+      dlp: { policy: 'SCHED_DEADLINE', 'dl-runtime': 3000, 'dl-period': 10000, 'dl-deadline': 10000, ...PERIODIC },
+      dlb0: { policy: 'SCHED_DEADLINE', 'dl-runtime': 4000, 'dl-period': 10000, 'dl-deadline': 10000, runtime: 100000 },
+      dlb1: { policy: 'SCHED_DEADLINE', 'dl-runtime': 4000, 'dl-period': 10000, 'dl-deadline': 10000, runtime: 100000 },
+      ...FAIR_HOGS,
+    },
+    metrics: [...latencyAndResponse('dlp'), { kind: 'cpuShare', thread: 'dlb0' }, { kind: 'cpuShare', thread: 'dlb1' }],
+    warmupUs: 500_000,
   },
   {
     id: 'fifo-periodic',
@@ -137,7 +202,12 @@ export const CALIBRATION: ValidationCase = {
   title: 'calibration: SCHED_FIFO 5 ms every 20 ms pre-empting a fair loop on CPU 1',
   expectation: 'run time of 5000 µs of `run` work and the timer wake-up latency of a busy CPU',
   durationS: 2,
-  tasks: { calib: { policy: 'SCHED_FIFO', priority: 50, cpus: [1], run: 5000, timer: TIMER(20000) }, calibhog: { cpus: [1], runtime: 100000 } },
+  tasks: {
+    calib: { policy: 'SCHED_FIFO', priority: 50, cpus: [1], run: 5000, timer: TIMER(20000) },
+    calibhog: { cpus: [1], runtime: 100000 },
+    // Alone on CPU 0, which idles between its jobs: the wake-up of a halted vCPU (overheads' vmExit).
+    calidle: { policy: 'SCHED_FIFO', priority: 50, cpus: [0], runtime: 500, timer: TIMER(20000) },
+  },
   metrics: [],
   warmupUs: 200_000,
   settle: ['calib'],

@@ -14,12 +14,13 @@ import { CALIBRATION, CASES, type ValidationCase } from './cases.js';
 import { figure, formatError, formatValue, percentile, pooled, type Figure, type Sample } from './metrics.js';
 import { machineBusySeconds, runOnHvsim, runOnKernel, type KernelRun } from './runs.js';
 import { explain } from './explanations.js';
+import { MEASURED_OVERHEADS } from '../src/scenario/overheads.js';
 
 const REPORT = join('reports', 'validation', 'linux.md');
 const THRESHOLD = 0.05;
 /** Other processes on the machine (tests of other users, …) above this many CPUs spoil a run: retry it. */
 const FOREIGN_LOAD_LIMIT = 0.05;
-const ATTEMPTS = 6;
+const ATTEMPTS = Number(process.env.HVSIM_VALIDATE_ATTEMPTS ?? 6);
 /** rtPhaseFromKernel cases: tick phases hvsim runs per kernel run (the kernel's tick phase relative to rt-app's start is not measured). */
 const TICK_PHASES = 8;
 /** Kernel runs per case: the table shows their median and range (this VM's run-to-run spread). */
@@ -118,6 +119,10 @@ interface Calibration {
   workScale: number;
   /** Median timer wake-up latency of an RT task pre-empting a fair loop (µs): interrupt delivery + context switch. */
   wakeLatencyUs: number;
+  /** The same for an RT task alone on an idle vCPU (µs): the hypervisor must run the halted vCPU again. */
+  idleWakeLatencyUs: number;
+  /** The host overhead model fed to hvsim (src/scenario/overheads.ts), derived in `overheadsOf`. */
+  overheads: OverheadsUs;
   /**
    * CPU time per job beyond its `run` work (µs): the switches in and out and rt-app's own per-loop
    * work (timer, log), from the thread's schedstat over the window minus the run intervals in it.
@@ -128,11 +133,83 @@ interface Calibration {
   rows: number;
 }
 
-async function calibrate(root: string, tag: string): Promise<Calibration> {
+async function calibrate(root: string, tag: string, ipc: IpcCosts | null): Promise<Calibration> {
   const run = await quietRun({ ...CALIBRATION, id: `calibration-${tag}` }, root);
-  const rows = (run.rows.get('calib') ?? []).filter((r) => r.rel_st >= CALIBRATION.warmupUs && r.slack > 0);
+  const slept = (thread: string) => (run.rows.get(thread) ?? []).filter((r) => r.rel_st >= CALIBRATION.warmupUs && r.slack > 0);
+  const rows = slept('calib');
   if (rows.length < 10) throw new Error(`calibration produced ${rows.length} rows:\n${run.output}`);
-  return { workScale: percentile(rows.map((r) => r.run), 50) / 5000, wakeLatencyUs: percentile(rows.map((r) => r.wu_lat), 50), overheadUs: jobOverheadUs(run, 'calib'), rows: rows.length };
+  const wakeLatencyUs = percentile(rows.map((r) => r.wu_lat), 50);
+  const idle = slept('calidle');
+  const idleWakeLatencyUs = idle.length === 0 ? wakeLatencyUs : percentile(idle.map((r) => r.wu_lat), 50);
+  return {
+    workScale: percentile(rows.map((r) => r.run), 50) / 5000,
+    wakeLatencyUs,
+    idleWakeLatencyUs,
+    overheads: overheadsOf(wakeLatencyUs, idleWakeLatencyUs, ipc),
+    overheadUs: jobOverheadUs(run, 'calib'),
+    rows: rows.length,
+  };
+}
+
+/** Costs measured once with perf (µs), when perf is installed. */
+interface IpcCosts {
+  /** `perf bench sched pipe` pinned to one CPU: one round trip (two wake-ups and two switches, four syscalls). */
+  pipeRoundTripUs: number;
+  /** `perf bench syscall basic`: one syscall. */
+  syscallUs: number;
+}
+
+function perfUsPerOp(args: string[]): number | null {
+  const r = sh('sh', ['-c', `command -v perf >/dev/null && taskset -c 1 perf bench ${args.join(' ')} 2>&1`]);
+  const m = /([\d.]+) usecs\/op/.exec(r.out);
+  return r.ok && m ? Number(m[1]) : null;
+}
+
+function measureIpc(): IpcCosts | null {
+  const pipe = perfUsPerOp(['sched', 'pipe', '-l', '20000']);
+  const syscall = perfUsPerOp(['syscall', 'basic']);
+  return pipe === null || syscall === null ? null : { pipeRoundTripUs: pipe, syscallUs: syscall };
+}
+
+interface OverheadsUs {
+  timerInterrupt: number;
+  wakeup: number;
+  contextSwitch: number;
+  vmExit: number;
+  /** How the split was made (for the report). */
+  source: string;
+}
+
+/**
+ * The overhead model of src/scenario/overheads.ts from what user space can measure here: the FIFO
+ * wake-up latency on a busy vCPU is timerInterrupt + wakeup + contextSwitch; half a pipe round trip
+ * less two syscalls is wakeup + contextSwitch, split evenly [M] (no tracefs on this kernel to
+ * separate them); the idle vCPU's extra latency is the VM exit/entry that wakes it.
+ */
+function overheadsOf(busyUs: number, idleUs: number, ipc: IpcCosts | null): OverheadsUs {
+  const vmExit = Math.max(0, idleUs - busyUs);
+  if (ipc === null) {
+    const third = Math.round((busyUs / 3) * 10) / 10;
+    return { timerInterrupt: busyUs - 2 * third, wakeup: third, contextSwitch: third, vmExit, source: 'perf missing: the busy wake-up latency split in three' };
+  }
+  const pair = Math.min(busyUs, Math.max(0, ipc.pipeRoundTripUs / 2 - 2 * ipc.syscallUs));
+  const half = Math.round((pair / 2) * 10) / 10;
+  return { timerInterrupt: Math.max(0, Math.round((busyUs - 2 * half) * 10) / 10), wakeup: half, contextSwitch: half, vmExit, source: `pipe round trip ${ipc.pipeRoundTripUs.toFixed(1)} µs, syscall ${ipc.syscallUs.toFixed(2)} µs` };
+}
+
+function medianOverheads(all: OverheadsUs[]): OverheadsUs {
+  const m = (k: 'timerInterrupt' | 'wakeup' | 'contextSwitch' | 'vmExit') => percentile(all.map((o) => o[k]), 50);
+  return { timerInterrupt: m('timerInterrupt'), wakeup: m('wakeup'), contextSwitch: m('contextSwitch'), vmExit: m('vmExit'), source: '' };
+}
+
+const fmtOverheads = (o: OverheadsUs) => `timer interrupt ${o.timerInterrupt} µs, wake-up ${o.wakeup} µs, context switch ${o.contextSwitch} µs, VM exit/entry ${o.vmExit} µs`;
+
+/** Where a kernel run's tick grid fell against rt-app's start (ns in [0, tick)); null if unknown. */
+function tickPhaseOf(run: KernelRun, tickNs: number): number | null {
+  const row = [...run.rows.values()].flat()[0];
+  if (run.tickExpiryNs === null || row === undefined) return null;
+  const t0 = (row.start - row.rel_st) * 1000;
+  return (((run.tickExpiryNs - t0) % tickNs) + tickNs) % tickNs;
 }
 
 /** CPU time of `thread` in the window not spent inside its run events, per job started in the window (µs). */
@@ -166,6 +243,8 @@ interface CaseResult {
   runModels: Sample[][];
   /** rtPhaseFromKernel: each kernel run's RT period phase (ns after rt-app's start; null: not measured, hvsim used 0). */
   phasesNs: (number | null)[] | null;
+  /** Each kernel run's tick grid phase (ns after rt-app's start; null: not measured, hvsim used 0). */
+  tickPhases: (number | null)[];
   /** The same case under kernel 5.10 (RT throttling alone), where the kernel's fair-task protection matters (per kernel run like models). */
   pre612: Sample[] | null;
   cal: Calibration;
@@ -191,11 +270,15 @@ function explainOf(r: CaseResult, f: Figure): string {
 
 function table(results: CaseResult[]): string[] {
   const lines: string[] = [];
-  for (const { c, figures, foreignLoad, attempts, cal, phasesNs, runs } of results) {
+  for (const { c, figures, foreignLoad, attempts, cal, phasesNs, tickPhases, runs } of results) {
     lines.push(`### ${c.id}: ${c.title}`, '', `Expected: ${c.expectation}.`, '');
     const n = c.repeats ?? REPEATS;
     const onCpu = c.quietCpu === undefined ? '' : ` (on CPU ${c.quietCpu.cpu} at most ${Math.max(...runs.map((r) => r.foreignLoadByCpu[c.quietCpu!.cpu] ?? 0)).toFixed(4)})`;
-    lines.push(`Kernel: ${n} runs of ${c.durationS} s (${attempts} attempts); load from other processes during a window at most ${foreignLoad.toFixed(3)} CPU${onCpu}; calibration just before: wake-up latency ${cal.wakeLatencyUs} µs, 1 µs of run work = ${cal.workScale.toFixed(3)} µs, ${cal.overheadUs} µs of CPU per job beyond its work.`, '');
+    lines.push(`Kernel: ${n} runs of ${c.durationS} s (${attempts} attempts); load from other processes during a window at most ${foreignLoad.toFixed(3)} CPU${onCpu}; calibration just before: wake-up latency ${cal.wakeLatencyUs} µs (idle vCPU ${cal.idleWakeLatencyUs} µs), 1 µs of run work = ${cal.workScale.toFixed(3)} µs, ${cal.overheadUs} µs of CPU per job beyond its work; hvsim's overheads: ${fmtOverheads(cal.overheads)}.`, '');
+    if (phasesNs === null) {
+      const text = tickPhases.map((p) => (p === null ? 'not measured (0 used)' : `${(p / 1e6).toFixed(2)} ms`)).join(', ');
+      lines.push(`Tick grid of each kernel run (CPU 0's next tick_nohz_handler expiry after rt-app's start, modulo 1/HZ): ${text}. hvsim predicts each run on its grid (host \`tickPhase\`); the prediction is their median (their range in brackets).`, '');
+    }
     if (phasesNs !== null) {
       const text = phasesNs.map((p) => (p === null ? 'not measured (0 used)' : `${(p / 1e6).toFixed(1)} ms`)).join(', ');
       lines.push(`RT period grid of each kernel run (first sched_rt_period_timer expiry after rt-app's start): ${text}. hvsim predicts each run with that rtPeriodPhase and each of ${TICK_PHASES} phases of the scheduler tick (not measured: the workload shifted by k/${TICK_PHASES} of a tick); the prediction below is the median of those ${TICK_PHASES} × ${n} (their range in brackets).`, '');
@@ -223,17 +306,22 @@ async function main(): Promise<void> {
   const only = process.env.HVSIM_VALIDATE_CASES?.split(',').filter((x) => x !== '');
   const cases = only === undefined || only.length === 0 ? CASES : CASES.filter((c) => only.includes(c.id));
   const results: CaseResult[] = [];
+  const ipc = measureIpc();
+  process.stdout.write(ipc === null ? 'perf not found: overheads split without it\n' : `perf: pipe round trip ${ipc.pipeRoundTripUs} µs, syscall ${ipc.syscallUs} µs\n`);
   for (const c of cases) {
     // Calibrated right before each case: the VM's speed and interrupt latency drift with host load.
-    const cal = await calibrate(root, c.id);
+    const cal = await calibrate(root, c.id, ipc);
     process.stdout.write(`running ${c.id} (${c.durationS} s): 1 µs of run work takes ${cal.workScale.toFixed(3)} µs, RT wake-up latency ${cal.wakeLatencyUs} µs …\n`);
     const options = {
       cpus: m.cpus,
       kernel: m.kernel,
       tickNs: m.hz ? Math.round(1e9 / m.hz) : 1e6,
       workScale: cal.workScale,
-      wakeLatencyNs: cal.wakeLatencyUs * 1000,
-      loopCpuUs: cal.overheadUs,
+      // The host's overhead model (src/scenario/overheads.ts) with this calibration's figures.
+      contextSwitchNs: Math.round(cal.overheads.contextSwitch * 1000),
+      overheads: { timerInterruptNs: Math.round(cal.overheads.timerInterrupt * 1000), wakeupNs: Math.round(cal.overheads.wakeup * 1000), vmExitNs: Math.round(cal.overheads.vmExit * 1000) },
+      // The engine charges the switch in and out of each job itself now.
+      loopCpuUs: Math.max(0, cal.overheadUs - 2 * cal.overheads.contextSwitch),
     };
     const runs: (KernelRun & { attempts: number })[] = [];
     for (let i = 0; i < (c.repeats ?? REPEATS); i++) {
@@ -245,16 +333,18 @@ async function main(): Promise<void> {
     const phasesNs = c.rtPhaseFromKernel === true ? runs.map((r) => rtPhaseNs(r, rtPeriodNs)) : null;
     // Per kernel run (rtPhaseFromKernel): its RT period phase, and TICK_PHASES phases of the tick, which is not measured.
     const shifts = Array.from({ length: TICK_PHASES }, (_, k) => Math.round((k * options.tickNs) / TICK_PHASES / 1000));
+    // Other cases: one prediction per kernel run, on that run's measured tick grid.
+    const tickPhases = runs.map((r) => tickPhaseOf(r, options.tickNs));
     const predict = (kernel: string, ticks: number[]) =>
       phasesNs === null
-        ? [[runOnHvsim(c, { ...options, kernel })]]
+        ? tickPhases.map((ph) => [runOnHvsim(c, { ...options, kernel, tickPhase: ph ?? 0 })])
         : phasesNs.map((ph) => ticks.map((us) => runOnHvsim(c, { ...options, kernel, shiftUs: us, params: { rtPeriodPhase: `${(ph ?? 0) + us * 1000}ns` } })));
     const runModels = predict(m.kernel, shifts);
     const models = runModels.flat();
     const pre612 = c.id === 'fifo-hog-1cpu' ? predict('5.10', [0]).flat() : null;
     const figures = c.metrics.map((metric) => figure(metric, runs, models, c.warmupUs));
     const foreignLoad = Math.max(...runs.map((r) => r.foreignLoad));
-    results.push({ c, real: pooled(runs), runs, models, runModels, phasesNs, pre612, cal, figures, foreignLoad, attempts: runs.reduce((a, r) => a + r.attempts, 0) });
+    results.push({ c, real: pooled(runs), runs, models, runModels, phasesNs, tickPhases, pre612, cal, figures, foreignLoad, attempts: runs.reduce((a, r) => a + r.attempts, 0) });
   }
   const speeds = results.map((r) => r.cal.workScale);
   const wakes = results.map((r) => r.cal.wakeLatencyUs);
@@ -276,7 +366,8 @@ async function main(): Promise<void> {
     `- ${m.config.join(', ')}`,
     `- ${m.sysctl.join(', ')}`,
     `- rt-app: ${m.rtapp}; every file fixes \`calibration\` (ns per loop) so rt-app does not re-calibrate`,
-    `- calibration before each case (a separate 2 s run: SCHED_FIFO 5 ms / 20 ms pre-empting a fair loop on CPU 1): 1 µs of \`run\` work took ${Math.min(...speeds).toFixed(3)}–${Math.max(...speeds).toFixed(3)} µs (the VM's speed drifts with host load, hence \`runtime\` events in the cases); timer wake-up latency of a busy vCPU ${Math.min(...wakes)}–${Math.max(...wakes)} µs (median); CPU time per job beyond its work (switches, rt-app's own timer and log work; sampled while the thread sleeps, as schedstat lags for a running one) ${Math.min(...overheads)}–${Math.max(...overheads)} µs. hvsim gets each case's three (\`workScale\`, \`wakeLatencyNs\`, and that overhead as one more run before each wait of a thread), the tick 1/HZ and the hrtimer slack of SCHED_OTHER (50 µs).`,
+    `- calibration before each case (a separate 2 s run: SCHED_FIFO 5 ms / 20 ms pre-empting a fair loop on CPU 1): 1 µs of \`run\` work took ${Math.min(...speeds).toFixed(3)}–${Math.max(...speeds).toFixed(3)} µs (the VM's speed drifts with host load, hence \`runtime\` events in the cases); timer wake-up latency of a busy vCPU ${Math.min(...wakes)}–${Math.max(...wakes)} µs (median); CPU time per job beyond its work (switches, rt-app's own timer and log work; sampled while the thread sleeps, as schedstat lags for a running one) ${Math.min(...overheads)}–${Math.max(...overheads)} µs. hvsim gets each case's \`workScale\`, that CPU per job (less the two context switches the engine charges) as one more run before each wait of a thread, the tick 1/HZ on the kernel run's measured tick grid, the hrtimer slack of SCHED_OTHER (50 µs) and the host overhead model below.`,
+    `- overheads (host \`overheads\`, src/scenario/overheads.ts), per case from its calibration: a FIFO thread's median wake-up latency on a busy vCPU (${Math.min(...wakes)}–${Math.max(...wakes)} µs) = timer interrupt + wake-up + context switch; on an idle vCPU (${Math.min(...results.map((r) => r.cal.idleWakeLatencyUs))}–${Math.max(...results.map((r) => r.cal.idleWakeLatencyUs))} µs) it adds the VM exit/entry; wake-up + context switch = half a \`perf bench sched pipe\` round trip less two syscalls, split evenly (${results[0]?.cal.overheads.source ?? ''}). Median over the cases: ${fmtOverheads(medianOverheads(results.map((r) => r.cal.overheads)))}; hvsim's \`overheads: measured\` defaults: timer interrupt ${MEASURED_OVERHEADS.timerInterruptNs / 1000} µs, wake-up ${MEASURED_OVERHEADS.wakeupNs / 1000} µs, context switch ${MEASURED_OVERHEADS.contextSwitchNs / 1000} µs, VM exit/entry ${MEASURED_OVERHEADS.vmExitNs / 1000} µs.`,
     '',
     '## Results',
     '',

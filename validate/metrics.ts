@@ -20,7 +20,7 @@ export interface Sample {
 export interface Figure {
   metric: Metric;
   label: string;
-  unit: '%' | 'µs' | 'ratio';
+  unit: '%' | 'µs' | 'ratio' | 'count';
   /** Median over the kernel runs, and their range. */
   measured: number;
   measuredMin: number;
@@ -70,7 +70,26 @@ export function metricValue(m: Metric, s: Sample, warmupUs: number): number {
       return percentile(responses(all, warmupUs), m.p);
     case 'responseMax':
       return Math.max(...responses(all, warmupUs));
+    case 'bursts':
+      return percentile(burstSizes(rows, m.gapUs), 50);
   }
+}
+
+/**
+ * Jobs started between two starvations: the rows split where consecutive starts are more than
+ * `gapUs` apart; the first and last bursts (cut by the window) are left out.
+ */
+export function burstSizes(rows: RtappLogRow[], gapUs: number): number[] {
+  const sizes: number[] = [];
+  let size = 0;
+  rows.forEach((r, k) => {
+    if (k > 0 && r.start - rows[k - 1].start > gapUs) {
+      sizes.push(size);
+      size = 0;
+    }
+    size++;
+  });
+  return sizes.slice(1);
 }
 
 export function metricLabel(m: Metric): { label: string; unit: Figure['unit'] } {
@@ -87,6 +106,8 @@ export function metricLabel(m: Metric): { label: string; unit: Figure['unit'] } 
       return { label: `${m.thread} response p${m.p}`, unit: 'µs' };
     case 'responseMax':
       return { label: `${m.thread} response max (worst starvation)`, unit: 'µs' };
+    case 'bursts':
+      return { label: `${m.thread} jobs between starvations (> ${m.gapUs / 1000} ms gaps), median`, unit: 'count' };
   }
 }
 
@@ -132,12 +153,13 @@ export function formatValue(v: number, unit: Figure['unit']): string {
   if (!Number.isFinite(v)) return '—';
   if (unit === '%') return `${(v * 100).toFixed(1)} %`;
   if (unit === 'ratio') return `${(v * 100).toFixed(2)} %`;
+  if (unit === 'count') return `${Math.round(v * 10) / 10}`;
   return `${Math.round(v)} µs`;
 }
 
 export function formatError(f: Figure): string {
   const abs = f.predicted - f.measured;
-  const absText = f.unit === 'µs' ? `${abs >= 0 ? '+' : ''}${Math.round(abs)} µs` : `${abs >= 0 ? '+' : ''}${(abs * 100).toFixed(2)} pt`;
+  const absText = f.unit === 'count' ? `${abs >= 0 ? '+' : ''}${Math.round(abs * 10) / 10}` : f.unit === 'µs' ? `${abs >= 0 ? '+' : ''}${Math.round(abs)} µs` : `${abs >= 0 ? '+' : ''}${(abs * 100).toFixed(2)} pt`;
   if (f.error === null) return `n/a (${absText})`;
   return `${f.error >= 0 ? '+' : ''}${(f.error * 100).toFixed(1)} % (${absText})`;
 }

@@ -112,14 +112,20 @@ export interface KernelRun extends Sample {
    * (expiry + k·sched_rt_period_us) is where RT throttling forgives runtime.
    */
   rtPeriodExpiryNs: number | null;
+  /**
+   * Next expiry (CLOCK_MONOTONIC ns) of CPU 0's scheduler tick (tick_nohz_handler, tick_sched_timer
+   * before 6.9) in /proc/timer_list at the window start: where the jiffies grid falls, which hvsim
+   * takes as the host's tickPhase (src/engine/tick.ts); null when not readable.
+   */
+  tickExpiryNs: number | null;
   /** CPU time (ns) of each rt-app thread between the two samples of `windowNs`. */
   cpuNs: Map<string, number>;
 }
 
-/** The armed sched_rt_period_timer's expiry in /proc/timer_list (root only), or null. */
-function rtPeriodTimerExpiry(): number | null {
+/** The first armed hrtimer whose callback matches `callback` in /proc/timer_list (root only): its expiry, or null. */
+function timerExpiry(callback: RegExp): number | null {
   try {
-    const m = /sched_rt_period_timer[^\n]*\n\s*# expires at (\d+)-/.exec(readFileSync('/proc/timer_list', 'utf8'));
+    const m = new RegExp(`(?:${callback.source})[^\\n]*\\n\\s*# expires at (\\d+)-`).exec(readFileSync('/proc/timer_list', 'utf8'));
     return m ? Number(m[1]) : null;
   } catch {
     return null;
@@ -146,7 +152,8 @@ export async function runOnKernel(c: ValidationCase, root: string, basename = c.
   const a1 = process.hrtime.bigint();
   const othersA = othersCpu(child.pid!);
   const ta = process.hrtime.bigint();
-  const rtPeriodExpiryNs = rtPeriodTimerExpiry();
+  const rtPeriodExpiryNs = timerExpiry(/sched_rt_period_timer/);
+  const tickExpiryNs = timerExpiry(/tick_nohz_handler|tick_sched_timer/);
   await sleep(Math.max(0, (c.durationS - WINDOW_END_MARGIN_S) * 1000 - (Date.now() - t0)));
   await settle(c, child.pid!);
   const b0 = process.hrtime.bigint();
@@ -177,7 +184,7 @@ export async function runOnKernel(c: ValidationCase, root: string, basename = c.
     const log = parseRtappLog(readFileSync(join(dir, f), 'utf8'), f);
     rows.set(f.slice(basename.length + 1).replace(/-\d+\.log$/, ''), log.rows);
   }
-  return { rows, cpuShare, output, exitCode, foreignLoad, foreignLoadByCpu, windowNs: [Number((a0 + a1) / 2n), Number((b0 + b1) / 2n)], rtPeriodExpiryNs, cpuNs };
+  return { rows, cpuShare, output, exitCode, foreignLoad, foreignLoadByCpu, windowNs: [Number((a0 + a1) / 2n), Number((b0 + b1) / 2n)], rtPeriodExpiryNs, tickExpiryNs, cpuNs };
 }
 
 /** Per-entity CPU time inside [from, to], from the engine's dispatch hook. */

@@ -17,7 +17,14 @@
 //   restored on wake as vruntime = V − lag·(W + w)/W; first wake: lag 0 (vruntime = V).
 // - DELAY_DEQUEUE (6.12+) [M]: not modelled as a queued sleeper; its effect — negative lag decays to 0
 //   while the task sleeps (DELAY_ZERO) — is approximated by clamping the saved lag to ≥ 0.
-// - No PREEMPT_SHORT (all slices equal), no per-task sched_attr slices, no HRTICK.
+// - No PREEMPT_SHORT, no per-task sched_attr slices, no HRTICK. With every slice equal (no thread sets
+//   sched_attr.sched_runtime) PREEMPT_SHORT is inert in 6.18: check_preempt_wakeup_fair only cancels
+//   curr's protection when the wakee has_shorter_slice(), and set_protect_slice protects up to
+//   min(cfs_rq_min_slice, se->slice) = the current request's deadline (fair.c, 6.17+ "Limit run to
+//   parity to the min slice of enqueued entities"), which is what `protect` models.
+// - Where a woken task's wait ends is the next tick of its CPU (update_curr notices the request's
+//   end there): the tick grid's phase and skew are the host's (src/engine/tick.ts, tickPhase and
+//   skewTick), which is what spreads these waits over a tick across real runs.
 //
 // sched_yield (yield_task_fair; the engine then re-picks the CPU with the yielder off it, so neither
 // RUN_TO_PARITY nor "nobody asked fair to pre-empt" keeps it), by kernel (kernel.ts `fairYield`):
