@@ -8,6 +8,9 @@ import { normalizeScenario } from '../src/scenario/normalize.js';
 import { MEASURED_OVERHEADS } from '../src/scenario/overheads.js';
 import type { HostSpec, Scenario } from '../src/scenario/types.js';
 import { simulate } from '../src/simulate.js';
+import { parseRtapp } from '../src/rtapp/grammar.js';
+import { importRtapp } from '../src/rtapp/import.js';
+import { RtappLogRecorder } from '../src/rtapp/logs.js';
 import { CfsClass } from '../models/kvm/fair.js';
 import { busyTask, host, hostThread, ms, periodic, s, scenario, task, us, vmu } from './helpers/scenario.js';
 import { ServiceLog } from './helpers/service-log.js';
@@ -137,6 +140,19 @@ describe('the per-host overhead model (src/scenario/overheads.ts)', () => {
     const w = worstOf(sc, 'kvm-deadline', 'g');
     // Timer interrupt, VM exit/entry and wake-up before the task is runnable; the vCPU thread's dispatch costs one switch.
     expect(w.response).toBe(ms(2) + us(3 + 2 + 20) + us(1));
+  });
+
+  it('an rt-app FIFO thread sleeping on its timer logs wu_lat = timer interrupt + wake-up path + context switch', () => {
+    const rtapp = JSON.stringify({
+      global: { duration: 1, calibration: 20 },
+      tasks: { rt: { policy: 'SCHED_FIFO', priority: 50, cpus: [0], runtime: 2000, timer: { ref: 'unique', period: 10000 } } },
+    });
+    const imp = importRtapp(parseRtapp(rtapp, 'w.json'), { cpus: 1, kernel: '6.18', contextSwitchNs: us(1), overheads: o });
+    const recorder = new RtappLogRecorder(imp.scenario);
+    simulate(imp.scenario, findModel('kvm-linux', '', ''), { params: { kernel: '6.18' }, pointer: '' }, { observer: recorder.observer });
+    const rows = recorder.logs()[0].rows.filter((r) => r.slack > 0);
+    expect(rows.length).toBeGreaterThan(50);
+    for (const r of rows) expect(r.wu_lat).toBe(3 + 2 + 1);
   });
 
   const load = (host: Record<string, unknown>) =>
