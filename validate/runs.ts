@@ -228,6 +228,30 @@ export interface HvsimOptions extends RtappImportOptions {
   loopCpuUs?: number;
   /** Start every thread this much later (µs), with the rtPeriodPhase shifted alike: another phase of the scheduler tick. */
   shiftUs?: number;
+  /**
+   * When each thread started in a kernel run (µs after rt-app's start: its first log row's rel_st).
+   * rt-app creates and sets up its threads one after the other, milliseconds apart on this VM, and
+   * each thread's timer grid and reservation period start with it: which of two equal-period
+   * threads has the earlier deadline (and whose wake-up meets whose slice) follows from that order.
+   */
+  threadStartUs?: Map<string, number>;
+}
+
+/**
+ * When each thread started in a kernel run (µs after rt-app's start). A timer thread's grid starts at
+ * its t_first, which its first row gives back even when its first job waited for a CPU: the expiry
+ * it waited for is end + slack, one timer period (c_period) after t_first. A thread without a timer
+ * starts with its first event (rel_st).
+ */
+export function threadStarts(run: Sample): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const [name, rows] of run.rows) {
+    const r = rows[0];
+    if (r === undefined) continue;
+    const t0 = r.start - r.rel_st;
+    out.set(name, Math.max(0, r.c_period > 0 ? r.end + r.slack - r.c_period - t0 : r.rel_st));
+  }
+  return out;
 }
 
 /** The case's rt-app tasks as hvsim runs them: `loopCpuUs` as a `run` event before each thread's first wait, `shiftUs` as a start delay. */
@@ -236,7 +260,8 @@ function hvsimTasks(c: ValidationCase, o: HvsimOptions): Record<string, unknown>
   const out: Record<string, unknown> = {};
   for (const [name, spec] of Object.entries(c.tasks as Record<string, Record<string, unknown>>)) {
     const t: Record<string, unknown> = {};
-    if ((o.shiftUs ?? 0) > 0) t.delay = ((spec.delay as number | undefined) ?? 0) + o.shiftUs!;
+    const start = (o.shiftUs ?? 0) + (o.threadStartUs?.get(name) ?? 0);
+    if (start > 0) t.delay = ((spec.delay as number | undefined) ?? 0) + start;
     let added = loopRunUs <= 0;
     for (const [key, value] of Object.entries(spec)) {
       if (key === 'delay') continue;

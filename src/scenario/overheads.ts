@@ -14,9 +14,9 @@
 // default that charged real costs would silently change all of them. A scenario that predicts a
 // real machine asks for `measured` (or an object: omitted fields take the measured value).
 //
-// MEASURED: this machine, by `npm run validate:linux` (validate/overheads.ts; the figures of each
-// run are in reports/validation/linux.md): Linux 6.18.44 (Firecracker guest, 2 vCPUs AMD EPYC,
-// HZ 250, PREEMPT_DYNAMIC=none, pti=on), rt-app 1.0, 2026-12-07.
+// MEASURED: this machine, by `npm run validate:linux` (validate/linux.ts `overheadsOf`; the figures
+// of each run are in reports/validation/linux.md): Linux 6.18.44 (Firecracker guest, 2 vCPUs AMD
+// EPYC, HZ 250, PREEMPT_DYNAMIC=none, pti=on), rt-app 1.0, perf 6.x.
 // - timerInterrupt + wakeup + contextSwitch = the median wake-up latency of a SCHED_FIFO rt-app
 //   thread pre-empting a fair loop on its CPU (rt-app's wu_lat).
 // - wakeup + contextSwitch = half a round trip of `perf bench sched pipe` pinned to one CPU less
@@ -24,8 +24,15 @@
 //   separate them without tracing, which this kernel lacks (no tracefs).
 // - vmExit = the same FIFO thread's median wake-up latency on an idle vCPU minus on a busy one: the
 //   halted vCPU must be re-entered by the hypervisor before the guest sees its interrupt.
-// The VM's latencies drift with the host's load (a busy vCPU woke in 6 µs on 2026-11-22, 23 µs on
-// a loaded 2026-12-07): these are medians of quiet runs; validate:linux re-measures them per case.
+// The VM's latencies drift with the host's load, so the defaults come from the quietest runs:
+// - busy-vCPU wake-up 6–8 µs (validate:linux, 2026-11-22, other load < 0.01 CPU) → 7 µs total;
+// - `perf bench sched pipe` pinned to CPU 1: 16.8 µs per round trip, `perf bench syscall basic`
+//   1.67 µs (2026-12-07 05:18, before the machine filled up) → wakeup + contextSwitch =
+//   16.8/2 − 2·1.67 ≈ 5 µs → 2.5 µs each; timerInterrupt = 7 − 5 = 2 µs;
+// - vmExit: idle − busy vCPU wake-up, median over the nine calibrations of 2026-12-07: 10 µs
+//   (range 0–29 µs; the machine then carried 1–1.7 CPUs of other users' load, which raised the
+//   busy wake-up itself to 48–88 µs).
+// validate:linux re-measures all four before each case and runs hvsim with those.
 
 import type { Ns, WakeOverheads } from './types.js';
 import type { Checker } from './checks.js';
@@ -37,9 +44,9 @@ export interface HostOverheads extends WakeOverheads {
 /** validate:linux on the machine above (see the header). */
 export const MEASURED_OVERHEADS: Readonly<HostOverheads> = {
   timerInterruptNs: 2_000,
-  wakeupNs: 2_000,
-  contextSwitchNs: 2_000,
-  vmExitNs: 30_000,
+  wakeupNs: 2_500,
+  contextSwitchNs: 2_500,
+  vmExitNs: 10_000,
 };
 
 export const NO_OVERHEADS: Readonly<HostOverheads> = { timerInterruptNs: 0, wakeupNs: 0, contextSwitchNs: 0, vmExitNs: 0 };
