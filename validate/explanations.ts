@@ -73,6 +73,12 @@ const RULES: { test: (c: ExplainContext) => boolean; text: (c: ExplainContext) =
       'MODEL (EEVDF, linux-irmos.md §6.2): hvsim picks fair tasks by EEVDF for kernels ≥ 6.6 (models/kvm/fair.ts: lag and eligibility against the weighted average V, earliest virtual deadline, RUN_TO_PARITY, PLACE_LAG, slice expiry noticed at the tick without HRTICK). The periodic task therefore waits for a fair loop\'s request to end at a tick (HZ 250: up to 4 ms) and its 2 ms job can lose the CPU at its own slice end, as on the kernel. Each kernel run\'s tick grid is read from /proc/timer_list and hvsim predicts that run on it (src/engine/tick.ts), so the prediction\'s range spans the waits the three grids allow; within a run the kernel\'s waits still spread with timer and interrupt jitter, which the model\'s constant overheads do not. DELAY_DEQUEUE (6.12+) is approximated by flooring a sleeper\'s lag at 0; PREEMPT_SHORT is inert with equal slices (models/kvm/fair.ts). Errors in the tails of this case are of that order; earlier, with CFS rules for every kernel, hvsim predicted 56 µs / 2.06 ms here (−98 % / −67 %).',
   },
   {
+    // RR pair: who gets which 100 ms quantum.
+    test: (c) => c.caseId === 'rr-observer' && c.f.metric.kind === 'cpuShare',
+    text: () =>
+      'MODEL INPUT (start order, linux-irmos.md §1.2): the two RR loops alternate in 100 ms quanta (sched_rr_timeslice_ms), and each `runtime` event ends 150 ms of wall time after it first ran, pre-empted or not; so a loop that starts its event while the other holds the quantum ends it after less CPU. How the pair splits its time (25/25 % or 33/24 %, as the kernel runs themselves show) therefore follows from which thread rt-app started first and how far apart, which hvsim takes from each run\'s first log rows (validate/runs.ts threadStarts); the observer gets what the pair leaves, so its share moves the other way. The observer\'s misses and worst response, which depend only on the pair\'s busy span, agree.',
+  },
+  {
     // fair_server vs RT throttling: a knife-edge race per RT period, decided by the period grid's phase and µs.
     test: (c) => c.caseId === 'fifo-hog-1cpu' && (c.f.metric.kind === 'cpuShare' || c.f.metric.kind === 'missRatio') && threadOf(c.f) === 'fp1',
     text: (c) => {
