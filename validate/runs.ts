@@ -249,8 +249,7 @@ export function threadStarts(run: Sample): Map<string, number> {
     const r = rows[0];
     if (r === undefined) continue;
     const t0 = r.start - r.rel_st;
-    // A thread starts no later than its first event (a first row that ran over its period says less).
-    out.set(name, Math.max(0, Math.min(r.rel_st, r.c_period > 0 ? r.end + r.slack - r.c_period - t0 : r.rel_st)));
+    out.set(name, Math.max(0, r.c_period > 0 ? r.end + r.slack - r.c_period - t0 : r.rel_st));
   }
   return out;
 }
