@@ -23,6 +23,8 @@ interface ChildResult {
   name: string;
   simulatedS: number;
   wallS: number;
+  /** CPU time (user + system, all threads) the run took: steadier than wall time on a shared machine. */
+  cpuS: number;
   events: number;
   jobs: number;
   tasks: number;
@@ -73,15 +75,18 @@ function child(name: string, simulatedS: number): ChildResult {
   const startRssMiB = process.memoryUsage.rss() / MiB;
   const c = benchCase(name, simulatedS * 1e9);
   const sim = new Simulator(c.scenario, c.model, { params: c.params });
+  const cpuBefore = process.cpuUsage();
   const start = process.hrtime.bigint();
   sim.run();
   const wallS = Number(process.hrtime.bigint() - start) / 1e9;
+  const cpu = process.cpuUsage(cpuBefore);
+  const cpuS = (cpu.user + cpu.system) / 1e6;
   const jobs = sim.tasks.reduce((sum, t) => sum + t.stats.completed, 0);
   const maxRssMiB = process.resourceUsage().maxRSS / 1024;
   // Live heap after a full collection: what the run holds, whatever the GC's lazy peak RSS is.
   (globalThis as { gc?: () => void }).gc?.();
   const heapAfterGcMiB = process.memoryUsage().heapUsed / MiB;
-  return { name, simulatedS, wallS, events: sim.eventsFired, jobs, tasks: sim.tasks.length, maxRssMiB, startRssMiB, heapAfterGcMiB };
+  return { name, simulatedS, wallS, cpuS, events: sim.eventsFired, jobs, tasks: sim.tasks.length, maxRssMiB, startRssMiB, heapAfterGcMiB };
 }
 
 function runChild(name: string, simulatedS: number, nodeFlags: string[] = []): ChildResult {
