@@ -6,7 +6,7 @@
 
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EventPhase, EventQueue, type Timer } from '../src/engine/event-queue.js';
@@ -96,43 +96,49 @@ function runChild(name: string, simulatedS: number, nodeFlags: string[] = []): C
 }
 
 const M = (x: number) => `${(x / 1e6).toFixed(2)} M`;
-const rate = (r: ChildResult) => `${M(r.events / r.wallS)} | ${M(r.jobs / r.wallS)} | ${(r.simulatedS / r.wallS).toFixed(1)}×`;
+// Rates per CPU second of the run (see ChildResult.cpuS): on a quiet machine that is its wall time.
+const rate = (r: ChildResult) => `${M(r.events / r.cpuS)} | ${M(r.jobs / r.cpuS)} | ${(r.simulatedS / r.cpuS).toFixed(1)}×`;
+const times = (r: ChildResult) => `${r.cpuS.toFixed(2)} s | ${r.wallS.toFixed(2)} s`;
 const perTaskKiB = (r: ChildResult) => ((r.maxRssMiB - r.startRssMiB) * 1024) / r.tasks;
 
 function scaleTable(): void {
   console.log('\n## Scale: the reference scenario on 1–64 pCPUs (4 VMUs per pCPU, 4 tasks per VMU), kvm-irmos\n');
-  console.log('RSS per task: (peak RSS − RSS before the scenario is built) / tasks.\n');
-  console.log('| pCPUs | VMUs | tasks | simulated | wall | events/s | jobs/s | × real time | peak RSS | RSS per task |\n|---|---|---|---|---|---|---|---|---|---|');
+  console.log('RSS per task: (peak RSS − RSS before the scenario is built) / tasks, which charges the GC heap\'s fixed');
+  console.log('growth to the few tasks of a small host; marginal: peak RSS over the 1-pCPU run\'s, per task added.\n');
+  console.log('| pCPUs | VMUs | tasks | simulated | CPU | wall | events/s | jobs/s | × real time | peak RSS | RSS per task | marginal |\n|---|---|---|---|---|---|---|---|---|---|---|---|');
   // Shorter runs on bigger hosts: about the same number of events each.
+  let smallest: ChildResult | undefined;
   for (const [cpuCount, seconds] of [[1, 200], [4, 60], [16, 20], [64, 10]]) {
     const r = runChild(`ref/kvm-irmos/${cpuCount}`, seconds);
+    smallest ??= r;
+    const marginal = r === smallest ? '–' : `${(((r.maxRssMiB - smallest.maxRssMiB) * 1024) / (r.tasks - smallest.tasks)).toFixed(1)} KiB`;
     console.log(
-      `| ${cpuCount} | ${4 * cpuCount} | ${r.tasks} | ${seconds} s | ${r.wallS.toFixed(2)} s | ${rate(r)} | ${r.maxRssMiB.toFixed(0)} MiB | ${perTaskKiB(r).toFixed(1)} KiB |`,
+      `| ${cpuCount} | ${4 * cpuCount} | ${r.tasks} | ${seconds} s | ${times(r)} | ${rate(r)} | ${r.maxRssMiB.toFixed(0)} MiB | ${perTaskKiB(r).toFixed(1)} KiB | ${marginal} |`,
     );
   }
 }
 
 function edfTable(): void {
   console.log('\n## The EDF set: 10 tasks, U = 0.9, 100 s simulated\n');
-  console.log('| path | jobs | wall | events/s | jobs/s | × real time |\n|---|---|---|---|---|---|');
+  console.log('| path | jobs | CPU | wall | events/s | jobs/s | × real time |\n|---|---|---|---|---|---|---|');
   const paths: [string, string][] = [
     ['edf-threads', 'SCHED_DEADLINE host threads, 1 pCPU (kvm-deadline)'],
     ['edf-guest', 'global-EDF guest, 4 vCPUs on 4 whole-pCPU reservations (kvm-irmos)'],
   ];
   for (const [name, label] of paths) {
     const r = runChild(name, 100);
-    console.log(`| ${label} | ${r.jobs} | ${r.wallS.toFixed(2)} s | ${rate(r)} |`);
+    console.log(`| ${label} | ${r.jobs} | ${times(r)} | ${rate(r)} |`);
   }
 }
 
 function referenceTable(): void {
   console.log('\n## Reference scenario by model: 4 pCPUs, 16 VMUs, 64 tasks\n');
-  console.log('| model | simulated | wall | events/s | jobs/s | × real time | peak RSS | live heap after GC |\n|---|---|---|---|---|---|---|---|');
+  console.log('| model | simulated | CPU | wall | events/s | jobs/s | × real time | peak RSS | live heap after GC |\n|---|---|---|---|---|---|---|---|---|');
   // kvm-linux is absent on purpose: stock RT group runtimes apply on every CPU, so 16 groups of 20 % fail its admission.
   const runs: [string, number][] = [['kvm-irmos', 600], ['kvm-linux-cfs', 60], ['kvm-deadline', 60], ['xen-credit', 60], ['xen-credit', 600], ['xen-sedf', 60], ['xen-rtds', 60], ['xen-credit2', 60]];
   for (const [model, seconds] of runs) {
     const r = runChild(`ref/${model}/4`, seconds);
-    console.log(`| ${model} | ${seconds} s | ${r.wallS.toFixed(2)} s | ${rate(r)} | ${r.maxRssMiB.toFixed(0)} MiB | ${r.heapAfterGcMiB.toFixed(0)} MiB |`);
+    console.log(`| ${model} | ${seconds} s | ${times(r)} | ${rate(r)} | ${r.maxRssMiB.toFixed(0)} MiB | ${r.heapAfterGcMiB.toFixed(0)} MiB |`);
   }
 }
 
@@ -160,7 +166,8 @@ function main(): void {
     return;
   }
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
-  console.log(`# hvsim benchmarks\n\nMachine: ${cpus().length} × ${cpu}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}\n`);
+  console.log(`# hvsim benchmarks\n\nMachine: ${cpus().length} × ${cpu}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}; load average ${loadavg()[0].toFixed(1)} at start`);
+  console.log('Rates are per CPU second of each run (user + system, all its threads); wall time is shown beside.\n');
   console.log('## Pending-event set (hold model)\n');
   console.log('| pending timers | events/s |\n|---|---|');
   for (const pending of [64, 1024, 16384]) {
