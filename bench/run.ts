@@ -1,24 +1,52 @@
 // npm run bench: throughput and memory, reported with the machine they were measured on.
 // Not part of `npm test`: numbers depend on the machine, so nothing here asserts a time.
-//   node dist/bench/run.js            all benchmarks
-//   node dist/bench/run.js --child M S  one reference run of model M for S simulated seconds (prints JSON)
+//   node dist/bench/run.js               all benchmarks
+//   node dist/bench/run.js --child C S   one run of case C for S simulated seconds (prints JSON)
+// Cases: ref/<model>/<cpus> (the reference scenario scaled to <cpus> pCPUs), edf-threads, edf-guest.
 
 import { execFileSync } from 'node:child_process';
-import { cpus, totalmem } from 'node:os';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EventPhase, EventQueue, type Timer } from '../src/engine/event-queue.js';
 import { Rng } from '../src/engine/rng.js';
 import { Simulator } from '../src/engine/simulator.js';
+import type { HypervisorModel } from '../src/engine/model.js';
+import type { Scenario } from '../src/scenario/types.js';
 import { findModel } from '../models/index.js';
 import { referenceScenario } from './reference.js';
+import { edfGuest, edfHostThreads } from './edf-set.js';
+import { topSelfTime } from './profile.js';
 
 interface ChildResult {
-  model: string;
+  name: string;
   simulatedS: number;
   wallS: number;
+  /** CPU time (user + system, all threads) the run took: steadier than wall time on a shared machine. */
+  cpuS: number;
   events: number;
+  jobs: number;
+  tasks: number;
   maxRssMiB: number;
+  /** RSS before the scenario was built: the runtime and loaded modules. */
+  startRssMiB: number;
   heapAfterGcMiB: number;
+}
+
+interface BenchCase {
+  scenario: Scenario;
+  model: HypervisorModel;
+  params: Record<string, unknown>;
+}
+
+function benchCase(name: string, durationNs: number): BenchCase {
+  if (name === 'edf-threads') return { scenario: edfHostThreads(durationNs), model: findModel('kvm-deadline', '<bench>', ''), params: {} };
+  // Each vCPU is a whole pCPU: the guest's own EDF alone decides (see bench/edf-set.ts).
+  if (name === 'edf-guest') return { scenario: edfGuest(durationNs), model: findModel('kvm-irmos', '<bench>', ''), params: { admissionBound: 1 } };
+  const [kind, model, cpuCount] = name.split('/');
+  if (kind !== 'ref') throw new Error(`unknown bench case ${name}`);
+  return { scenario: referenceScenario(durationNs, Number(cpuCount)), model: findModel(model, '<bench>', ''), params: {} };
 }
 
 function holdModel(pending: number, operations: number): number {
@@ -42,21 +70,93 @@ function holdModel(pending: number, operations: number): number {
   return operations / seconds;
 }
 
-function child(model: string, simulatedS: number): ChildResult {
-  const scenario = referenceScenario(simulatedS * 1e9);
-  const sim = new Simulator(scenario, findModel(model, '<bench>', ''));
+function child(name: string, simulatedS: number): ChildResult {
+  const MiB = 2 ** 20;
+  const startRssMiB = process.memoryUsage.rss() / MiB;
+  const c = benchCase(name, simulatedS * 1e9);
+  const sim = new Simulator(c.scenario, c.model, { params: c.params });
+  const cpuBefore = process.cpuUsage();
   const start = process.hrtime.bigint();
   sim.run();
   const wallS = Number(process.hrtime.bigint() - start) / 1e9;
+  const cpu = process.cpuUsage(cpuBefore);
+  const cpuS = (cpu.user + cpu.system) / 1e6;
+  const jobs = sim.tasks.reduce((sum, t) => sum + t.stats.completed, 0);
+  const maxRssMiB = process.resourceUsage().maxRSS / 1024;
   // Live heap after a full collection: what the run holds, whatever the GC's lazy peak RSS is.
   (globalThis as { gc?: () => void }).gc?.();
-  const heapAfterGcMiB = Math.round(process.memoryUsage().heapUsed / 2 ** 20);
-  return { model, simulatedS, wallS, events: sim.eventsFired, maxRssMiB: Math.round(process.resourceUsage().maxRSS / 1024), heapAfterGcMiB };
+  const heapAfterGcMiB = process.memoryUsage().heapUsed / MiB;
+  return { name, simulatedS, wallS, cpuS, events: sim.eventsFired, jobs, tasks: sim.tasks.length, maxRssMiB, startRssMiB, heapAfterGcMiB };
 }
 
-function runChild(model: string, simulatedS: number): ChildResult {
-  const out = execFileSync(process.execPath, ['--expose-gc', fileURLToPath(import.meta.url), '--child', model, String(simulatedS)], { encoding: 'utf8' });
+function runChild(name: string, simulatedS: number, nodeFlags: string[] = []): ChildResult {
+  const script = fileURLToPath(import.meta.url);
+  const out = execFileSync(process.execPath, ['--expose-gc', ...nodeFlags, script, '--child', name, String(simulatedS)], { encoding: 'utf8' });
   return JSON.parse(out) as ChildResult;
+}
+
+const M = (x: number) => `${(x / 1e6).toFixed(2)} M`;
+// Rates per CPU second of the run (see ChildResult.cpuS): on a quiet machine that is its wall time.
+const rate = (r: ChildResult) => `${M(r.events / r.cpuS)} | ${M(r.jobs / r.cpuS)} | ${(r.simulatedS / r.cpuS).toFixed(1)}×`;
+const times = (r: ChildResult) => `${r.cpuS.toFixed(2)} s | ${r.wallS.toFixed(2)} s`;
+const perTaskKiB = (r: ChildResult) => ((r.maxRssMiB - r.startRssMiB) * 1024) / r.tasks;
+
+function scaleTable(): void {
+  console.log('\n## Scale: the reference scenario on 1–64 pCPUs (4 VMUs per pCPU, 4 tasks per VMU), kvm-irmos\n');
+  console.log('RSS per task: (peak RSS − RSS before the scenario is built) / tasks, which charges the GC heap\'s fixed');
+  console.log('growth to the few tasks of a small host; marginal: peak RSS over the 1-pCPU run\'s, per task added.\n');
+  console.log('| pCPUs | VMUs | tasks | simulated | CPU | wall | events/s | jobs/s | × real time | peak RSS | RSS per task | marginal |\n|---|---|---|---|---|---|---|---|---|---|---|---|');
+  // Shorter runs on bigger hosts: about the same number of events each.
+  let smallest: ChildResult | undefined;
+  for (const [cpuCount, seconds] of [[1, 200], [4, 60], [16, 20], [64, 10]]) {
+    const r = runChild(`ref/kvm-irmos/${cpuCount}`, seconds);
+    smallest ??= r;
+    const marginal = r === smallest ? '–' : `${(((r.maxRssMiB - smallest.maxRssMiB) * 1024) / (r.tasks - smallest.tasks)).toFixed(1)} KiB`;
+    console.log(
+      `| ${cpuCount} | ${4 * cpuCount} | ${r.tasks} | ${seconds} s | ${times(r)} | ${rate(r)} | ${r.maxRssMiB.toFixed(0)} MiB | ${perTaskKiB(r).toFixed(1)} KiB | ${marginal} |`,
+    );
+  }
+}
+
+function edfTable(): void {
+  console.log('\n## The EDF set: 10 tasks, U = 0.9, 100 s simulated\n');
+  console.log('| path | jobs | CPU | wall | events/s | jobs/s | × real time |\n|---|---|---|---|---|---|---|');
+  const paths: [string, string][] = [
+    ['edf-threads', 'SCHED_DEADLINE host threads, 1 pCPU (kvm-deadline)'],
+    ['edf-guest', 'global-EDF guest, 4 vCPUs on 4 whole-pCPU reservations (kvm-irmos)'],
+  ];
+  for (const [name, label] of paths) {
+    const r = runChild(name, 100);
+    console.log(`| ${label} | ${r.jobs} | ${times(r)} | ${rate(r)} |`);
+  }
+}
+
+function referenceTable(): void {
+  console.log('\n## Reference scenario by model: 4 pCPUs, 16 VMUs, 64 tasks\n');
+  console.log('| model | simulated | CPU | wall | events/s | jobs/s | × real time | peak RSS | live heap after GC |\n|---|---|---|---|---|---|---|---|---|');
+  // kvm-linux is absent on purpose: stock RT group runtimes apply on every CPU, so 16 groups of 20 % fail its admission.
+  const runs: [string, number][] = [['kvm-irmos', 600], ['kvm-linux-cfs', 60], ['kvm-deadline', 60], ['xen-credit', 60], ['xen-credit', 600], ['xen-sedf', 60], ['xen-rtds', 60], ['xen-credit2', 60]];
+  for (const [model, seconds] of runs) {
+    const r = runChild(`ref/${model}/4`, seconds);
+    console.log(`| ${model} | ${seconds} s | ${times(r)} | ${rate(r)} | ${r.maxRssMiB.toFixed(0)} MiB | ${r.heapAfterGcMiB.toFixed(0)} MiB |`);
+  }
+}
+
+/** Run a case under `node --cpu-prof` in a child process and print its top functions by self time. */
+function profileCase(name: string, simulatedS: number, label: string): void {
+  const dir = mkdtempSync(join(tmpdir(), 'hvsim-bench-prof-'));
+  try {
+    runChild(name, simulatedS, ['--cpu-prof', '--cpu-prof-dir', dir]);
+    const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+    if (!file) throw new Error(`no .cpuprofile written in ${dir}`);
+    console.log(`\n### ${label} (${simulatedS} s simulated; whole child process, start-up included)\n`);
+    console.log('| function (dist/ source position) | self time | share |\n|---|---|---|');
+    for (const f of topSelfTime(join(dir, file), 12)) {
+      console.log(`| \`${f.fn}\` | ${f.selfMs.toFixed(0)} ms | ${(f.share * 100).toFixed(1)} % |`);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 function main(): void {
@@ -66,22 +166,20 @@ function main(): void {
     return;
   }
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
-  console.log(`# hvsim benchmarks\n\nMachine: ${cpus().length} × ${cpu}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}\n`);
+  console.log(`# hvsim benchmarks\n\nMachine: ${cpus().length} × ${cpu}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}; load average ${loadavg()[0].toFixed(1)} at start`);
+  console.log('Rates are per CPU second of each run (user + system, all its threads); wall time is shown beside.\n');
   console.log('## Pending-event set (hold model)\n');
   console.log('| pending timers | events/s |\n|---|---|');
   for (const pending of [64, 1024, 16384]) {
     console.log(`| ${pending} | ${(holdModel(pending, 3_000_000) / 1e6).toFixed(2)} M |`);
   }
-  console.log('\n## Reference scenario: 4 pCPUs, 16 VMUs, 64 tasks\n');
-  console.log('| model | simulated | wall | events/s | × real time | peak RSS | live heap after GC |\n|---|---|---|---|---|---|---|');
-  // kvm-linux is absent on purpose: stock RT group runtimes apply on every CPU, so 16 groups of 20 % fail its admission.
-  const runs: [string, number][] = [['kvm-irmos', 60], ['kvm-irmos', 600], ['kvm-linux-cfs', 60], ['kvm-deadline', 60], ['xen-credit', 60], ['xen-credit', 600], ['xen-sedf', 60], ['xen-rtds', 60], ['xen-credit2', 60]];
-  for (const [model, seconds] of runs) {
-    const r = runChild(model, seconds);
-    console.log(
-      `| ${r.model} | ${r.simulatedS} s | ${r.wallS.toFixed(2)} s | ${(r.events / r.wallS / 1e6).toFixed(2)} M | ${(r.simulatedS / r.wallS).toFixed(0)}× | ${r.maxRssMiB} MiB | ${r.heapAfterGcMiB} MiB |`,
-    );
-  }
+  scaleTable();
+  edfTable();
+  referenceTable();
+  console.log('\n## CPU profile: top functions by self time\n');
+  profileCase('ref/kvm-irmos/64', 5, '64 pCPUs, 256 VMUs, 1024 tasks (kvm-irmos)');
+  profileCase('edf-guest', 50, 'EDF set through a 4-vCPU guest (kvm-irmos)');
+  profileCase('edf-threads', 50, 'EDF set as host threads on 1 pCPU (kvm-deadline)');
 }
 
 main();

@@ -20,6 +20,7 @@ import { ClassStack } from './class-stack.js';
 import { ProtocolGuard } from './checked-class.js';
 import type { PolicyContext } from './policy.js';
 import { Rng } from './rng.js';
+import { CpuSet } from './cpu-set.js';
 import { TaskReleases, newJob, timerWakeDelayNs, type ReleaseTarget } from './releases.js';
 import { firstTickNs } from './tick.js';
 
@@ -67,8 +68,6 @@ class Pcpu {
   /** Entity that last left this CPU and when: resuming it in the same instant is not a context switch. */
   lastLeft: HostEntity | null = null;
   lastLeftAt: Ns = -1;
-  needsResched = true;
-  needsRefresh = false;
   busyNs = 0;
   busyAtWarmupNs = 0;
   completion!: Timer;
@@ -83,11 +82,18 @@ export class HostState {
   readonly guests: Guest[] = [];
   /** Guests whose placement changes in this instant (reschedule pass). */
   readonly dirtyGuests: Guest[] = [];
+  /** pCPUs to re-pick in the reschedule pass (every one before the first pass). */
+  readonly needsResched: CpuSet;
+  /** pCPUs whose completion timer the reschedule pass re-arms. */
+  readonly needsRefresh: CpuSet;
   stack!: ClassStack;
   build!: HostBuild;
 
   constructor(readonly spec: HostSpec) {
     this.cpus = Array.from({ length: spec.cpus }, (_, i) => new Pcpu(i));
+    this.needsResched = new CpuSet(spec.cpus);
+    this.needsResched.addAll();
+    this.needsRefresh = new CpuSet(spec.cpus);
   }
 }
 
@@ -300,7 +306,7 @@ export class Simulator implements IoEngine, ReleaseTarget {
       tickPhaseNs: (cpu) => tickPhases[cpu],
       timer: (phase, fire) => this.queue.timer(phase, fire),
       resched: (cpu) => {
-        host.cpus[cpu].needsResched = true;
+        host.needsResched.add(cpu);
         this.dirtyHosts.add(host);
       },
       settle: (cpu) => this.settle(host, host.cpus[cpu]),
@@ -344,7 +350,7 @@ export class Simulator implements IoEngine, ReleaseTarget {
     const task = e?.task;
     const job = task?.currentJob;
     if (!task || !job || job.remaining > 0) {
-      p.needsRefresh = true; // Stale timing (e.g. a switch at this instant); re-arm.
+      host.needsRefresh.add(p.index); // Stale timing (e.g. a switch at this instant); re-arm.
       this.dirtyHosts.add(host);
       return;
     }
@@ -359,7 +365,7 @@ export class Simulator implements IoEngine, ReleaseTarget {
       // simply goes on.
       if (task.guest !== null) return task.guest.nextJob(task);
       this.noteStart(task, p);
-      p.needsRefresh = true;
+      host.needsRefresh.add(p.index);
       return;
     }
     if (task.guest !== null) {
@@ -421,7 +427,7 @@ export class Simulator implements IoEngine, ReleaseTarget {
       const p = host.cpus[e.runningOn];
       this.settle(host, p);
       this.switchOut(host, p, e, false);
-      p.needsResched = true;
+      host.needsResched.add(p.index);
     }
     host.stack.classOf(e).dequeue(e);
     this.dirtyHosts.add(host);
@@ -436,7 +442,7 @@ export class Simulator implements IoEngine, ReleaseTarget {
     this.settle(host, p);
     host.stack.classOf(e).yield?.(e, p.index);
     this.switchOut(host, p, e, false);
-    p.needsResched = true;
+    host.needsResched.add(p.index);
     this.dirtyHosts.add(host);
   }
 
@@ -451,7 +457,7 @@ export class Simulator implements IoEngine, ReleaseTarget {
       if (from.runningOn >= 0) {
         const q = host.cpus[from.runningOn];
         this.settle(host, q);
-        q.needsRefresh = true;
+        host.needsRefresh.add(q.index);
       }
       from.task = null;
     }
@@ -470,7 +476,7 @@ export class Simulator implements IoEngine, ReleaseTarget {
       this.hostBlock(host, v);
     }
     if (p !== null) {
-      p.needsRefresh = true;
+      host.needsRefresh.add(p.index);
       this.dirtyHosts.add(host);
     }
   }
@@ -510,13 +516,18 @@ export class Simulator implements IoEngine, ReleaseTarget {
       const guests = host.dirtyGuests;
       for (let i = 0; i < guests.length; i++) if (guests[i].dirty) guests[i].reassign();
       guests.length = 0;
-      for (const p of host.cpus) if (p.needsResched) this.reschedule(host, p);
-      for (const p of host.cpus) if (p.needsRefresh) this.refreshCompletion(p);
+      // Ascending CPU order, as a scan would: a CPU marked during the walk above the current one
+      // is re-picked in this visit, one at or below it in the host's next visit (it is re-marked dirty).
+      const cpus = host.cpus;
+      const resched = host.needsResched;
+      for (let i = resched.nextFrom(0); i >= 0; i = resched.nextFrom(i + 1)) this.reschedule(host, cpus[i]);
+      const refresh = host.needsRefresh;
+      for (let i = refresh.nextFrom(0); i >= 0; i = refresh.nextFrom(i + 1)) this.refreshCompletion(host, cpus[i]);
     }
   }
 
   private reschedule(host: HostState, p: Pcpu): void {
-    p.needsResched = false;
+    host.needsResched.delete(p.index);
     this.settle(host, p);
     const next = host.stack.pick(p.index, this.now);
     const prev = p.current;
@@ -531,7 +542,7 @@ export class Simulator implements IoEngine, ReleaseTarget {
         const other = host.cpus[next.runningOn];
         this.settle(host, other);
         this.switchOut(host, other, next, false);
-        other.needsResched = true;
+        host.needsResched.add(other.index);
         this.dirtyHosts.add(host);
       }
       next.runningOn = p.index;
@@ -544,7 +555,7 @@ export class Simulator implements IoEngine, ReleaseTarget {
       if (next.task !== null) this.noteStart(next.task, p);
     }
     p.segmentStart = this.now;
-    p.needsRefresh = true;
+    host.needsRefresh.add(p.index);
     this.observer?.dispatch?.(this.now, host.spec.id, p.index, next);
     // A thread that reached sched_yield while off its CPU makes the call once it is dispatched.
     const job = next?.task?.currentJob;
@@ -566,7 +577,7 @@ export class Simulator implements IoEngine, ReleaseTarget {
       const t = e.task;
       if (t !== null && t.hasJob && t.currentJob!.started) t.stats.preemptions++;
     }
-    p.needsRefresh = true;
+    host.needsRefresh.add(p.index);
     this.observer?.dispatch?.(this.now, host.spec.id, p.index, null);
   }
 
@@ -589,8 +600,8 @@ export class Simulator implements IoEngine, ReleaseTarget {
     if (job.wallNs !== undefined) job.remaining = Math.max(0, job.firstRunAt! + job.wallNs - at);
   }
 
-  private refreshCompletion(p: Pcpu): void {
-    p.needsRefresh = false;
+  private refreshCompletion(host: HostState, p: Pcpu): void {
+    host.needsRefresh.delete(p.index);
     const job = p.current?.task?.currentJob;
     if (job === undefined || job.remaining === Infinity) {
       p.completion.cancel();
