@@ -3,57 +3,10 @@
 // keep (each enqueued request served once, in an order the discipline chose, never before it may).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DeviceServer, type ServedRequest } from '../src/engine/device.js';
-import { EventQueue } from '../src/engine/event-queue.js';
-import { QDISCS, type Dequeued, type QueueDiscipline } from '../src/engine/qdisc.js';
+import type { ServedRequest } from '../src/engine/device.js';
+import { QDISCS, type QueueDiscipline } from '../src/engine/qdisc.js';
+import { checked, serve } from './helpers/qdisc.js';
 import { ms } from './helpers/scenario.js';
-
-/** Runs the queue to its end; returns each request's finish time by submission index. */
-function serve(discipline: QueueDiscipline<ServedRequest>, units: number, submissions: { at: number; serviceNs: number }[]) {
-  const queue = new EventQueue();
-  const server = new DeviceServer('dev', discipline, queue, units);
-  const finished: number[] = submissions.map(() => NaN);
-  submissions.forEach((s, i) => {
-    const t = queue.timer(0, (now) => server.submit(now, s.serviceNs, (end) => (finished[i] = end)));
-    t.arm(s.at);
-  });
-  while (queue.peekTime() < Infinity) queue.fireNext();
-  return { finished, server };
-}
-
-/** A checking wrapper: asserts the protocol around any discipline. */
-function checked(inner: QueueDiscipline<ServedRequest>): QueueDiscipline<ServedRequest> & { started: ServedRequest[] } {
-  const queued = new Set<ServedRequest>();
-  const started: ServedRequest[] = [];
-  return {
-    name: `checked ${inner.name}`,
-    started,
-    get backlog() {
-      return inner.backlog;
-    },
-    enqueue(r, now) {
-      const ok = inner.enqueue(r, now);
-      if (ok) queued.add(r);
-      expect(inner.backlog, 'backlog counts what was accepted').toBe(queued.size);
-      return ok;
-    },
-    dequeue(now): Dequeued<ServedRequest> {
-      const d = inner.dequeue(now);
-      if (d.kind === 'serve') {
-        expect(queued.has(d.request), 'serves only a queued request, once').toBe(true);
-        queued.delete(d.request);
-        started.push(d.request);
-      } else if (d.kind === 'wait') {
-        expect(d.at, 'asks to be asked again later, not now').toBeGreaterThan(now);
-        expect(queued.size).toBeGreaterThan(0);
-      } else {
-        expect(queued.size, 'idle only when nothing is queued').toBe(0);
-      }
-      return d;
-    },
-    completed: (r, now) => inner.completed?.(r, now),
-  };
-}
 
 describe('device server with a FIFO discipline', () => {
   it('n requests arriving together on one unit finish at s, 2s, …, ns', () => {

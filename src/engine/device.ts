@@ -12,6 +12,14 @@ export interface Device {
   submit(now: Ns, serviceNs: Ns, done: (now: Ns) => void): void;
 }
 
+/**
+ * How long a request takes on a device whose service time depends on its state (an HDD's head
+ * position, io-qos.md §1.9); asked once per request, when it starts on `unit`.
+ */
+export interface ServiceModel {
+  serviceNs(request: QueuedRequest, unit: number, now: Ns): Ns;
+}
+
 /** A request as the server queues it: what the discipline sees plus whom to tell when it is done. */
 export interface ServedRequest extends QueuedRequest {
   readonly done: (now: Ns) => void;
@@ -32,6 +40,8 @@ export class DeviceServer implements Device {
     private readonly discipline: QueueDiscipline<ServedRequest>,
     queue: EventQueue,
     units = 1,
+    /** Works out service times at start; without one, each request brings its own serviceNs. */
+    private readonly model?: ServiceModel,
   ) {
     this.inService = Array.from({ length: units }, () => null);
     this.finishTimers = this.inService.map((_, unit) => queue.timer(EventPhase.completion, (now) => this.finish(unit, now)));
@@ -60,9 +70,10 @@ export class DeviceServer implements Device {
         this.retry.arm(next.at);
         return;
       }
+      const serviceNs = this.model ? this.model.serviceNs(next.request, unit, now) : next.request.serviceNs;
       this.inService[unit] = next.request;
-      this.busyNs += next.request.serviceNs;
-      this.finishTimers[unit].arm(now + next.request.serviceNs);
+      this.busyNs += serviceNs;
+      this.finishTimers[unit].arm(now + serviceNs);
     }
   }
 

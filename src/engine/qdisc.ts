@@ -8,18 +8,29 @@
 
 import type { Ns } from './system.js';
 import { fifoQdisc } from './qdiscs/fifo.js';
+import { mclockQdisc } from './qdiscs/mclock.js';
+import { mqDeadlineQdisc } from './qdiscs/mq-deadline.js';
+import { throttleQdisc } from './qdiscs/throttle.js';
 
 /** A request waiting for a device or a link. */
 export interface QueuedRequest {
   /** The stream, flow or class it belongs to (what QoS attributes attach to). */
   readonly flow: string;
-  /** Time the server needs for it once started (the device or link model's figure). */
+  /**
+   * Time the server needs for it once started, when known at submission (a fixed per-request
+   * cost, a link's serialisation). A device with a service model (device.ts) works it out from its
+   * own state when the request starts instead (an HDD's seek depends on what it served last).
+   */
   readonly serviceNs: Ns;
   /** Bytes moved (shapers and byte limits count these; 0 where only time matters). */
   readonly bytes: number;
   readonly arrivalNs: Ns;
   /** Absolute deadline, Infinity for none (deadline and EDF disciplines). */
   readonly deadlineNs: Ns;
+  /** Storage: a write (mq-deadline and io.max treat the directions apart); absent = a read. */
+  readonly write?: boolean;
+  /** Storage: byte offset on the device (sector order, seek distance); absent = anywhere. */
+  readonly offset?: number;
 }
 
 /** What a discipline answers when the server has room for one more request. */
@@ -49,6 +60,26 @@ export interface QueueDisciplineFactory {
 /** The disciplines by name. */
 export const QDISCS = {
   fifo: fifoQdisc,
+  mclock: mclockQdisc,
+  'mq-deadline': mqDeadlineQdisc,
+  throttle: throttleQdisc,
 } as const satisfies Record<string, QueueDisciplineFactory>;
 
 export type QdiscName = keyof typeof QDISCS;
+
+/** A discipline by name with its parameters; a wrapper (throttle) names the discipline it feeds. */
+export interface QdiscSpec {
+  readonly name: QdiscName;
+  readonly params?: Record<string, unknown>;
+  readonly inner?: QdiscSpec;
+}
+
+/**
+ * Builds a discipline, inner one first: a wrapper receives the discipline it feeds as
+ * `params.inner` (the two layers of seed §5.4, throttling then device scheduling), so no
+ * discipline file needs the registry.
+ */
+export function createQdisc<R extends QueuedRequest>(spec: QdiscSpec): QueueDiscipline<R> {
+  const params = spec.inner ? { ...spec.params, inner: createQdisc<R>(spec.inner) } : { ...spec.params };
+  return QDISCS[spec.name].create<R>(params);
+}
