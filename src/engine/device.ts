@@ -7,9 +7,20 @@ import type { Ns } from './system.js';
 import { EventPhase, type EventQueue, type Timer } from './event-queue.js';
 import type { QueueDiscipline, QueuedRequest } from './qdisc.js';
 
+/** What a storage stream's request tells the device beyond its time (qdisc.ts QueuedRequest). */
+export interface RequestShape {
+  readonly flow: string;
+  readonly bytes: number;
+  readonly write: boolean;
+  readonly offset: number;
+  readonly deadlineNs: Ns;
+}
+
 export interface Device {
-  /** Queue a request needing `serviceNs`; `done` runs when it has been served. */
-  submit(now: Ns, serviceNs: Ns, done: (now: Ns) => void): void;
+  /** Queue a request needing `serviceNs` (or as `shape` says); `done` runs when it has been served. */
+  submit(now: Ns, serviceNs: Ns, done: (now: Ns) => void, shape?: RequestShape): void;
+  /** Bytes addressable on the device (where random offsets fall); absent when offsets do not matter. */
+  readonly capacityBytes?: number;
 }
 
 /**
@@ -18,6 +29,7 @@ export interface Device {
  */
 export interface ServiceModel {
   serviceNs(request: QueuedRequest, unit: number, now: Ns): Ns;
+  readonly capacityBytes?: number;
 }
 
 /** A request as the server queues it: what the discipline sees plus whom to tell when it is done. */
@@ -48,8 +60,12 @@ export class DeviceServer implements Device {
     this.retry = queue.timer(EventPhase.completion, (now) => this.startWhatMay(now));
   }
 
-  submit(now: Ns, serviceNs: Ns, done: (now: Ns) => void): void {
-    this.enqueue({ flow: this.id, serviceNs, bytes: 0, arrivalNs: now, deadlineNs: Infinity, done }, now);
+  get capacityBytes(): number | undefined {
+    return this.model?.capacityBytes;
+  }
+
+  submit(now: Ns, serviceNs: Ns, done: (now: Ns) => void, shape?: RequestShape): void {
+    this.enqueue(shape ? { ...shape, serviceNs, arrivalNs: now, done } : { flow: this.id, serviceNs, bytes: 0, arrivalNs: now, deadlineNs: Infinity, done }, now);
   }
 
   enqueue(request: ServedRequest, now: Ns): void {

@@ -7,10 +7,10 @@
 
 import type { IoLoadSpec, Ns, VmuSpec } from './system.js';
 import { LatencyHistogram } from '../metrics/histogram.js';
-import type { Device } from './device.js';
+import type { Device, RequestShape } from './device.js';
 import { EventPhase, type EventQueue } from './event-queue.js';
 import type { Task } from './entities.js';
-import type { Rng } from './rng.js';
+import { Rng } from './rng.js';
 import { DemandSampler, ReleaseClock } from './workload.js';
 
 /** A stage of the path, as a model describes it. */
@@ -35,12 +35,18 @@ export class IoLoadStats {
   requests = 0;
   completed = 0;
   missed = 0;
+  /** Requests that completed inside the measured window, whenever they arrived, and their bytes (throughput). */
+  served = 0;
+  servedBytes = 0;
 }
 
 export class IoLoadRun {
   readonly stats = new IoLoadStats();
   private readonly stages: ResolvedStage[];
   private readonly compute: DemandSampler;
+  /** Storage streams: where the next request lands (io-qos.md §1.9: sequential or random). */
+  private readonly offsets: Rng | null = null;
+  private nextOffset = -1;
 
   constructor(
     readonly spec: IoLoadSpec,
@@ -58,6 +64,8 @@ export class IoLoadRun {
       return { kind: 'cpu', task, costNs: s.costNs };
     });
     this.compute = new DemandSampler(spec.compute, rng);
+    // Offsets draw from their own stream, so schedulers that reorder requests share arrivals.
+    if (spec.storage) this.offsets = new Rng(rng.nextUint32(), `${spec.id}/offsets`);
     const clock = new ReleaseClock(spec.arrival, rng);
     const arrivals = engine.queue.timer(EventPhase.release, (now) => {
       this.start(now);
@@ -74,8 +82,24 @@ export class IoLoadRun {
     this.advance(arrival, measured, 0);
   }
 
+  /** A storage stream's request as the device sees it; undefined for a plain load. */
+  private shape(device: Device, arrival: Ns): RequestShape | undefined {
+    const st = this.spec.storage;
+    if (!st || !this.offsets) return undefined;
+    const blocks = Math.floor((device.capacityBytes ?? 2 ** 40) / 4096);
+    // A random request, or the first of a sequential stream, lands on any 4 KiB block.
+    if (!st.sequential || this.nextOffset < 0 || this.nextOffset + st.bytes > blocks * 4096) this.nextOffset = Math.floor(this.offsets.next() * blocks) * 4096;
+    const offset = this.nextOffset;
+    this.nextOffset += st.bytes;
+    return { flow: this.spec.id, bytes: st.bytes, write: st.write, offset, deadlineNs: arrival + this.spec.deadline };
+  }
+
   private advance(arrival: Ns, measured: boolean, index: number): void {
     if (index === this.stages.length) {
+      if (this.engine.now >= this.engine.warmupNs) {
+        this.stats.served++;
+        this.stats.servedBytes += this.spec.storage?.bytes ?? 0;
+      }
       if (!measured) return;
       const latency = this.engine.now - arrival;
       this.stats.completed++;
@@ -86,7 +110,7 @@ export class IoLoadRun {
     const stage = this.stages[index];
     const next = () => this.advance(arrival, measured, index + 1);
     if (stage.kind === 'device') {
-      stage.device.submit(this.engine.now, this.spec.deviceNs, next);
+      stage.device.submit(this.engine.now, this.spec.deviceNs, next, this.shape(stage.device, arrival));
     } else {
       const cost = stage.costNs === 'compute' ? this.compute.next() : stage.costNs;
       if (cost > 0) this.engine.inject(stage.task, cost, next);

@@ -15,6 +15,7 @@ import { GUEST_POLICIES } from './guest-policy.js';
 import type { HostBuild, HypervisorModel, PrepareSetup } from './model.js';
 import { DeviceServer, type ServedRequest } from './device.js';
 import { QDISCS } from './qdisc.js';
+import { storageDevice, storageStreams } from './storage/host-storage.js';
 import { IoLoadRun, type IoEngine } from './io.js';
 import { ClassStack } from './class-stack.js';
 import { ProtocolGuard } from './checked-class.js';
@@ -247,7 +248,11 @@ export class Simulator implements IoEngine, ReleaseTarget {
       let d = devices.get(kind);
       if (!d) {
         const id = `${host.spec.id}/${kind}`;
-        devices.set(kind, (d = new DeviceServer(id, QDISCS.fifo.create<ServedRequest>({}), this.queue)));
+        const storage = kind === 'disk' ? host.spec.storage : undefined;
+        d = storage
+          ? storageDevice(id, storage, storageStreams(vmus.flatMap((v) => v.io)), this.queue, new Rng(this.seed, `${id}/device`))
+          : new DeviceServer(id, QDISCS.fifo.create<ServedRequest>({}), this.queue);
+        devices.set(kind, d);
       }
       return d;
     };

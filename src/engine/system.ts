@@ -4,6 +4,8 @@
 // integer number of nanoseconds; every id is unique in its kind.
 
 import type { GuestPolicyName } from './guest-policy.js';
+import type { IoMax } from './qdiscs/throttle.js';
+import type { StorageDeviceName } from './storage/devices.js';
 
 /** Integer nanoseconds. */
 export type Ns = number;
@@ -141,6 +143,35 @@ export interface IoLoadSpec {
   deadline: Ns;
   /** Guest SCHED_FIFO priority of the handler thread. */
   priority: number;
+  /**
+   * A disk load served by the host's storage device (HostSpec.storage) as a stream with its own
+   * request shape and QoS, instead of a fixed `deviceNs`; the deadline is its max latency.
+   */
+  storage?: StorageStreamSpec;
+}
+
+/** A storage stream's requests and QoS attributes (io-qos.md §1.10 and §4.1). */
+export interface StorageStreamSpec {
+  bytes: number;
+  write: boolean;
+  /** Each request starts where the previous one ended; otherwise anywhere on the device. */
+  sequential: boolean;
+  /** mClock's r, w and l in requests/s (0: unset; io-qos.md §1.2). */
+  reservation: number;
+  weight: number;
+  limit: number;
+  /** blk-throttle io.max keys for the throttling layer (io-qos.md §1.8); absent: not throttled. */
+  ioMax?: IoMax;
+}
+
+/** A host's storage device: its service model and the discipline that schedules it. */
+export interface HostStorageSpec {
+  device: StorageDeviceName;
+  /** Model parameters over its defaults (src/engine/storage/hdd.ts, ssd.ts). */
+  deviceParams: Record<string, unknown>;
+  scheduler: 'fifo' | 'mq-deadline' | 'mclock';
+  /** Discipline parameters (mq-deadline's); mClock's come from the streams. */
+  schedulerParams: Record<string, unknown>;
 }
 
 export interface HostThreadSpec extends TaskSpec {
@@ -165,6 +196,8 @@ export interface HostSpec {
   skewTick?: boolean;
   /** Wake-up overheads beyond the context switch (src/scenario/overheads.ts); absent: none. */
   overheads?: WakeOverheads;
+  /** Its storage device; absent: disk loads share one FIFO device with a fixed time per request. */
+  storage?: HostStorageSpec;
 }
 
 /** Delays between a timer's expiry and the woken task being runnable (src/scenario/overheads.ts). */

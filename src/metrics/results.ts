@@ -75,6 +75,9 @@ export interface IoResult {
   missRatio: number;
   /** The stages a request crosses under this model, in order. */
   path: string[];
+  /** Storage streams only: requests and bytes completed per second in the measured window (whenever they arrived). */
+  iops?: number;
+  bytesPerSec?: number;
 }
 
 export interface ModelRun {
@@ -224,6 +227,7 @@ export function collectRun(sim: Simulator): ModelRun {
     missed: l.stats.missed,
     missRatio: l.stats.completed === 0 ? 0 : round6(l.stats.missed / l.stats.completed),
     path: l.path.map((s) => (s.kind === 'cpu' ? `${s.what} (${s.task})` : s.what)),
+    ...(l.spec.storage ? { iops: round6(l.stats.served / (window / 1e9)), bytesPerSec: round6(l.stats.servedBytes / (window / 1e9)) } : {}),
   }));
 
   const first = sim.hosts[0]?.build;

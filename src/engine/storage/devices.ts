@@ -9,18 +9,23 @@ import { SsdModel, type SsdParams } from './ssd.js';
 export interface StorageDevice {
   readonly units: number;
   readonly model: ServiceModel;
+  /** Mean time one unit spends on a request of this shape (for admission: Σ r·time ≤ units). */
+  meanServiceNs(bytes: number, write: boolean, sequential: boolean): number;
 }
 
 export const STORAGE_DEVICES = {
   hdd: {
     summary: '7.2k rpm SATA disk: √-distance seek, rotational latency, transfer; one arm',
-    create: (params: Record<string, unknown>, rng: Rng): StorageDevice => ({ units: 1, model: new HddModel(params as HddParams, rng) }),
+    create: (params: Record<string, unknown>, rng: Rng): StorageDevice => {
+      const model = new HddModel(params as HddParams, rng);
+      return { units: 1, model, meanServiceNs: (bytes, _write, sequential) => model.meanServiceNs(bytes, sequential) };
+    },
   },
   ssd: {
     summary: 'flash: per-request op latency (reads faster than writes) plus transfer, on parallel units',
     create: (params: Record<string, unknown>): StorageDevice => {
       const model = new SsdModel(params as SsdParams);
-      return { units: model.units, model };
+      return { units: model.units, model, meanServiceNs: (bytes, write) => model.meanServiceNs(bytes, write) };
     },
   },
 } as const;

@@ -75,6 +75,17 @@ export class HddModel implements ServiceModel {
     this.seekSlopeNs = (p.averageSeekNs - p.trackToTrackNs) / MEAN_SQRT_DISTANCE;
   }
 
+  get capacityBytes(): number {
+    return this.params.capacityBytes;
+  }
+
+  /** Mean service time of a request (random: average seek + half a revolution; sequential: transfer only). */
+  meanServiceNs(bytes: number, sequential: boolean): Ns {
+    const p = this.params;
+    const positioning = sequential ? 0 : p.averageSeekNs + this.revolutionNs / 2;
+    return p.overheadNs + positioning + (bytes * 1e9) / p.transferBytesPerSec;
+  }
+
   /** Seek time over `distance` bytes. */
   seekNs(distance: number): Ns {
     if (distance === 0) return 0;

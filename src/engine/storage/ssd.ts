@@ -47,8 +47,12 @@ export class SsdModel implements ServiceModel {
   }
 
   serviceNs(request: QueuedRequest): Ns {
+    return Math.max(1, Math.round(this.meanServiceNs(request.bytes, request.write ?? false)));
+  }
+
+  /** Service time on one unit (the same every time: flash has no position). */
+  meanServiceNs(bytes: number, write: boolean): Ns {
     const p = this.params;
-    const op = request.write ? p.writeOpNs : p.readOpNs;
-    return Math.max(1, Math.round(op + (request.bytes * 1e9) / p.unitBytesPerSec));
+    return (write ? p.writeOpNs : p.readOpNs) + (bytes * 1e9) / p.unitBytesPerSec;
   }
 }
