@@ -8,6 +8,7 @@ import { didYouMean } from './suggest.js';
 import { checkTimerOwners } from './program.js';
 import { normalizeExec, normalizeTask } from './tasks.js';
 import { normalizeOverheads } from './overheads.js';
+import { checkStorage, normalizeHostStorage, normalizeStorageStream } from './storage.js';
 import type { Misbehaviour } from './types.js'; // hvsim isolation
 import type { Arrival, Expectation, FigureRequest, HostSpec, HostThreadSpec, IoLoadSpec, ModelRequest, Scenario, Sla, VmuSpec } from './types.js';
 import { formatDuration } from './units.js';
@@ -54,6 +55,7 @@ export function normalizeScenario(raw: unknown, file = '<memory>', opts: Normali
   const taskIds = new IdRegistry(check, 'task or host thread');
   const vmuIds = new IdRegistry(check, 'VMU');
   const vmus = (raw.vmus ?? []).map((v, i) => normalizeVmu(v, `/vmus/${i}`, { vmuIds, taskIds, findHost, check }));
+  checkStorage(hosts, vmus, check);
 
   const hostThreads = (raw.hostThreads ?? []).map((t, i): HostThreadSpec => {
     const pointer = `/hostThreads/${i}`;
@@ -103,6 +105,7 @@ function normalizeHost(raw: RawHost, pointer: string, ids: IdRegistry, check: Ch
   } else if (raw.tickPhase === 'random') host.tickPhase = 'random';
   if (raw.skewTick === true) host.skewTick = true;
   if (raw.overheads !== undefined && raw.overheads !== 'none') host.overheads = wake;
+  if (raw.storage !== undefined) host.storage = normalizeHostStorage(raw.storage);
   return host;
 }
 
@@ -171,6 +174,7 @@ function normalizeIoLoad(raw: RawIoLoad, pointer: string, taskIds: IdRegistry, c
     deviceNs: check.duration(raw.device ?? (raw.kind === 'net' ? '20us' : '200us'), `${pointer}/device`),
     deadline: raw.deadline === undefined ? Infinity : check.positiveDuration(raw.deadline, `${pointer}/deadline`),
     priority: raw.priority ?? 60,
+    ...(raw.storage !== undefined && { storage: normalizeStorageStream(raw.storage, raw.kind, `${pointer}/storage`, check) }),
   };
 }
 

@@ -7,6 +7,7 @@
 // Shape constraints that json-schema-to-ts cannot type within its depth limit (the rate/arrivals
 // choice, min/max of an expectation) are written as if/then/else, which it ignores.
 
+import { hostStorageSchema, storageStreamSchema } from './schema-storage.js';
 import { GUEST_POLICY_NAMES } from '../engine/guest-policy.js';
 import type { FromSchema } from 'json-schema-to-ts';
 import { DURATION_PATTERN, RATE_PATTERN } from './units.js';
@@ -156,6 +157,7 @@ export const scenarioSchema = {
           ],
           default: 'none',
         },
+        storage: { $ref: '#/$defs/hostStorage', title: 'Storage device', description: 'The disk storage streams of its VMUs share; absent: disk loads take a fixed device time.' },
       },
     },
     sla: {
@@ -266,8 +268,11 @@ export const scenarioSchema = {
         device: dur('Device time', 'Device service time (disk, default "200us") or wire time (net, default "20us") per request.'),
         deadline: dur('Deadline', 'End-to-end latency bound per request; default none.'),
         priority: { type: 'integer', minimum: 1, maximum: 99, default: 60, title: 'Handler priority', description: 'Guest SCHED_FIFO priority of the handler thread.' },
+        storage: { $ref: '#/$defs/storageStream', title: 'Storage stream', description: 'kind disk only: served by the host\'s storage device with this request shape and QoS.' },
       },
     },
+    hostStorage: hostStorageSchema,
+    storageStream: storageStreamSchema,
     task: taskSchema('Task', {}, []),
     hostThread: taskSchema('Host thread', hostField, ['host']),
     programPhase: programPhaseSchema,

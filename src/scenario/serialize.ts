@@ -8,6 +8,7 @@
 // vCPUs, I/O threads, `external` arrivals) have no file form: serialize a scenario as loaded.
 
 import type { RawScenario } from './schema.js';
+import type { StorageStreamSpec } from '../engine/system.js';
 import { serializeProgram } from './program.js';
 import { naturalDeadline, type RawHostThread, type RawTask } from './tasks.js';
 import type { ExecDist, FigureRequest, HostSpec, IoLoadSpec, Policy, Scenario, TaskSpec, VmuSpec } from './types.js';
@@ -57,6 +58,7 @@ function serializeHost(h: HostSpec): RawScenario['hosts'][number] {
   if (h.overheads !== undefined) out.overheads = { timerInterrupt: d(h.overheads.timerInterruptNs), wakeup: d(h.overheads.wakeupNs), contextSwitch: d(h.contextSwitchNs), vmExit: d(h.overheads.vmExitNs) };
   if (h.tickPhase !== undefined) out.tickPhase = h.tickPhase === 'random' ? 'random' : d(h.tickPhase);
   if (h.skewTick === true) out.skewTick = true;
+  if (h.storage !== undefined) out.storage = { device: h.storage.device, scheduler: h.storage.scheduler };
   return out;
 }
 
@@ -141,6 +143,27 @@ function serializeIoLoad(io: IoLoadSpec): RawIoLoad {
     device: d(io.deviceNs),
     ...(io.deadline !== Infinity && { deadline: d(io.deadline) }),
     priority: io.priority,
+    ...(io.storage && { storage: serializeStorageStream(io.storage) }),
+  };
+}
+
+function serializeStorageStream(st: StorageStreamSpec): NonNullable<RawIoLoad['storage']> {
+  const m = st.ioMax;
+  return {
+    size: st.bytes,
+    write: st.write,
+    access: st.sequential ? 'sequential' : 'random',
+    ...(st.reservation > 0 && { reservation: rateString(st.reservation) }),
+    ...(st.limit > 0 && { limit: rateString(st.limit) }),
+    weight: st.weight,
+    ...(m && {
+      ioMax: {
+        ...(m.riops !== undefined && { riops: rateString(m.riops) }),
+        ...(m.wiops !== undefined && { wiops: rateString(m.wiops) }),
+        ...(m.rbps !== undefined && { rbps: m.rbps }),
+        ...(m.wbps !== undefined && { wbps: m.wbps }),
+      },
+    }),
   };
 }
 
