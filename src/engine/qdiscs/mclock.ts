@@ -189,7 +189,7 @@ class MClock<R extends QueuedRequest> implements QueueDiscipline<R> {
     s.prevR = s.headR;
     s.prevL = s.headL;
     s.prevP = s.headP;
-    // Weight-phase service gives back the reservation tag's advance (paper §3; Ceph subtracts
+    // Weight-phase service gives back the reservation tag's advance (the paper's tag adjustment; Ceph subtracts
     // (cost + ρ)/r, io-qos.md §1.2 step 2), so r is not consumed by what the weight earned.
     if (phase === 'weight' && s.reservation > 0) s.prevR -= (this.cost(entry.request) * SECOND) / s.reservation;
     if (s.queued > 0) this.tagHead(s, false);

@@ -33,9 +33,9 @@ export interface HddParams {
 
 /**
  * A 7.2k SATA disk of c. 2010, the class io-qos.md §1.9 tabulates (8–9 ms average seek, 4.17 ms
- * mean rotation, 100–150 MB/s; §4.1 suggests 8.5 ms and 120 MB/s). Datasheet figures: HGST
- * Ultrastar 7K4000 specification §4.4.1.1, average seek (read, typical) 8.2 ms; Hitachi Travelstar
- * 5K320 specification §4.4.2.3, single-track seek (read, typical) 1.0 ms; Seagate Barracuda XT
+ * mean rotation, 100–150 MB/s; io-qos.md §4.1 suggests 8.5 ms and 120 MB/s). Datasheet figures: HGST
+ * Ultrastar 7K4000 specification, section 4.4.1.1, average seek (read, typical) 8.2 ms; Hitachi Travelstar
+ * 5K320 specification, section 4.4.2.3, single-track seek (read, typical) 1.0 ms; Seagate Barracuda XT
  * (ST32000641AS) datasheet, 7200 rpm, average latency 4.16 ms, 2 TB, sustained 138 MB/s at the
  * outer diameter (120 MB/s is nearer the average across zones). No overhead: io-qos.md §1.9 puts a
  * 4 KiB random request at 12.7 ms (≈ 80 IOPS), which seek + rotation + transfer already make.
