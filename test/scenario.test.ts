@@ -456,7 +456,7 @@ describe('schema violations', () => {
   it('unknown field, with a suggestion and its line', () => {
     expectBad('s.yaml', base('', 'hosts:\n  - id: ph1\n    cpu: 2\n'), {
       pointer: '/hosts/0/cpu',
-      expected: 'one of the fields id, cpus, contextSwitch, tick, tickPhase, skewTick, overheads',
+      expected: 'one of the fields id, cpus, contextSwitch, tick, tickPhase, skewTick, overheads, storage',
       found: 'unknown field "cpu"',
       hint: 'did you mean "cpus"?',
       line: 5,
