@@ -4,33 +4,10 @@
 
 import { InputError } from '../../src/errors.js';
 import type { HostSetup, SlaMappingRow } from '../../src/engine/model.js';
-import type { Policy, Sla, VmuSpec } from '../../src/scenario/types.js';
+import type { VmuSpec } from '../../src/scenario/types.js';
 import type { VmuOnHost } from '../population.js';
-import { formatDuration } from '../../src/scenario/units.js';
+import { cpuList, slaText } from '../describe.js';
 import type { FairGroupConfig } from './fair.js';
-
-export function slaText(sla: Sla | undefined, vcpus = 1): string {
-  if (!sla) return 'no SLA (best effort)';
-  const d = sla.deadline !== sla.period ? `, deadline ${formatDuration(sla.deadline)}` : '';
-  const per = vcpus > 1 ? ` per vCPU × ${vcpus}` : '';
-  return `budget ${formatDuration(sla.budget)} / period ${formatDuration(sla.period)}${d}${per}`;
-}
-
-export function policyText(p: Policy): string {
-  switch (p.class) {
-    case 'fifo':
-    case 'rr':
-      return `SCHED_${p.class.toUpperCase()} priority ${p.priority}`;
-    case 'deadline':
-      return `SCHED_DEADLINE runtime ${formatDuration(p.runtime)} / deadline ${formatDuration(p.deadline)} / period ${formatDuration(p.period)}`;
-    case 'fair':
-      return `SCHED_OTHER nice ${p.nice}`;
-  }
-}
-
-export function cpuList(cpus: number[]): string {
-  return cpus.length === 1 ? `pCPU ${cpus[0]}` : `pCPUs ${cpus.join(',')}`;
-}
 
 /**
  * Per-CPU budget that delivers a VMU's SLA (Q every P per vCPU) where each (group, CPU) reservation

@@ -26,12 +26,10 @@ import {
   admissionError,
   bestEffortGroups,
   bestEffortRow,
-  cpuList,
   leastReservedCpus,
   perCpuBudget,
-  policyText,
-  slaText,
 } from './common.js';
+import { cpuList, policyText, slaText } from '../describe.js';
 import { hostThreadsOnHost, vmusOnHost } from '../population.js';
 import { CfsClass } from './fair.js';
 import { kernelFeatures } from './kernel.js';

@@ -19,12 +19,10 @@ import {
   admissionError,
   bestEffortGroups,
   bestEffortRow,
-  cpuList,
   perCpuBudget,
-  policyText,
-  slaText,
   vcpuPriorities,
 } from './common.js';
+import { cpuList, policyText, slaText } from '../describe.js';
 import { hostThreadsOnHost, vmusOnHost } from '../population.js';
 import { CfsClass, type FairGroupConfig } from './fair.js';
 import { DEFAULT_KERNEL, kernelFeatures, type KernelFeatures } from './kernel.js';

@@ -11,7 +11,7 @@ import type { HostPopulation, PrepareSetup } from '../../src/engine/model.js';
 import { InputError, describeValue, pointerOf } from '../../src/errors.js';
 import { didYouMean } from '../../src/scenario/suggest.js';
 import type { VmuSpec } from '../../src/scenario/types.js';
-import { cpuList } from '../kvm/common.js';
+import { cpuList } from '../describe.js';
 
 export const XEN_SCHEDULERS = ['credit', 'credit2', 'rtds', 'sedf'] as const;
 export type XenSchedulerName = (typeof XEN_SCHEDULERS)[number];

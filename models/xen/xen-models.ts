@@ -19,7 +19,7 @@ import type { VmuSpec } from '../../src/scenario/types.js';
 import { formatDuration } from '../../src/scenario/units.js';
 import { readParams, type ParamSpec, type ParamValues } from '../params.js';
 import { requireAtMost, requireParam, requireSlaWithin, type DurationRange } from '../limits.js';
-import { cpuList, slaText } from '../kvm/common.js';
+import { cpuList, slaText } from '../describe.js';
 import { vmusOnHost, type VmuOnHost } from '../population.js';
 import { softStepMask } from './affinity.js';
 import { confineToPools, poolOf, resolveCpupools, type Cpupool, type XenSchedulerName } from './cpupools.js';
