@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { collectScenarioFiles } from '../src/cli/commands.js';
+import { collectScenarioFiles } from '../src/experiments/load.js';
 import { runReport } from '../src/cli/report-command.js';
 
 async function main(): Promise<void> {

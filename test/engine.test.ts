@@ -3,7 +3,7 @@ import { EventPhase, EventQueue } from '../src/engine/event-queue.js';
 import type { HostEntity } from '../src/engine/entities.js';
 import type { HypervisorModel } from '../src/engine/model.js';
 import type { SchedClass } from '../src/engine/policy.js';
-import { simulate } from '../src/simulate.js';
+import { simulate } from '../src/experiments/simulate.js';
 import { hostThread, ms, scenario, task } from './helpers/scenario.js';
 
 /** A minimal partitioned fixed-priority class: just enough to exercise the engine. */

@@ -9,10 +9,10 @@ import { describe, expect, it } from 'vitest';
 import { findModel } from '../models/index.js';
 import { InputError } from '../src/errors.js';
 import { attackVariant, baselineVariant, isolationMatrix, markedAggressors, reservationBound, scaleTask, type IsolationResults } from '../src/isolation/matrix.js';
-import { chooseAggressors, parseMode } from '../src/isolation/cli.js';
+import { chooseAggressors, parseMode } from '../src/cli/isolation-command.js';
 import { loadScenario, parseScenarioText } from '../src/scenario/load.js';
 import type { Scenario } from '../src/scenario/types.js';
-import type { ModelChoice } from '../src/simulate.js';
+import type { ModelChoice } from '../src/experiments/simulate.js';
 import { busyTask, host, ms, scenario, task, vmu } from './helpers/scenario.js';
 
 const CLI = join(__dirname, '..', 'bin', 'hvsim.js');

@@ -5,7 +5,7 @@ import type { HostEntity } from '../src/engine/entities.js';
 import { EventPhase } from '../src/engine/event-queue.js';
 import type { HypervisorModel } from '../src/engine/model.js';
 import type { PolicyContext, SchedClass, ServedClass } from '../src/engine/policy.js';
-import { simulate } from '../src/simulate.js';
+import { simulate } from '../src/experiments/simulate.js';
 import { CbsState } from '../models/kvm/cbs.js';
 import { DeadlineClass, type DeadlineAdmitConfig } from '../models/kvm/deadline.js';
 import { kernelFeatures } from '../models/kvm/kernel.js';

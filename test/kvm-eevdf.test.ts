@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { HypervisorModel } from '../src/engine/model.js';
-import { simulate } from '../src/simulate.js';
+import { simulate } from '../src/experiments/simulate.js';
 import { CfsClass, type FairPick } from '../models/kvm/fair.js';
 import { busyTask, host, hostThread, ms, periodic, s, scenario, task } from './helpers/scenario.js';
 import { ServiceLog } from './helpers/service-log.js';

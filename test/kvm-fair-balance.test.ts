@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { HostEntity } from '../src/engine/entities.js';
 import type { HypervisorModel } from '../src/engine/model.js';
-import { simulate } from '../src/simulate.js';
+import { simulate } from '../src/experiments/simulate.js';
 import type { HostThreadSpec, TaskSpec } from '../src/scenario/types.js';
 import { CfsClass, type FairPick } from '../models/kvm/fair.js';
 import type { FairBalanceFeatures } from '../models/kvm/fair-balance.js';

@@ -2,7 +2,7 @@
 // guest, and vhost again; where the vhost thread is scheduled shows in the request latency.
 import { describe, expect, it } from 'vitest';
 import type { Scenario } from '../src/scenario/types.js';
-import { simulate } from '../src/simulate.js';
+import { simulate } from '../src/experiments/simulate.js';
 import { kvmIrmos } from '../models/kvm/kvm-irmos.js';
 import { kvmDeadline, kvmLinux } from '../models/kvm/kvm-linux.js';
 import { busyTask, ms, s, scenario, us, vmu, netLoad } from './helpers/scenario.js';

@@ -6,7 +6,7 @@ import { EventPhase } from '../src/engine/event-queue.js';
 import type { HypervisorModel } from '../src/engine/model.js';
 import type { PolicyContext, SchedClass } from '../src/engine/policy.js';
 import type { TaskSpec } from '../src/scenario/types.js';
-import { simulate } from '../src/simulate.js';
+import { simulate } from '../src/experiments/simulate.js';
 import { CbsState } from '../models/kvm/cbs.js';
 import { IrmosClass, type IrmosGroupConfig } from '../models/kvm/irmos.js';
 import { busyTask, host, hostThread, ms, scenario, task, us } from './helpers/scenario.js';

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { cbsResponseBound } from '../src/analysis/supply.js';
 import type { Scenario } from '../src/scenario/types.js';
-import { simulate } from '../src/simulate.js';
+import { simulate } from '../src/experiments/simulate.js';
 import { kvmIrmos } from '../models/kvm/kvm-irmos.js';
 import { kvmDeadline, kvmLinux, kvmLinuxCfs } from '../models/kvm/kvm-linux.js';
 import { busyTask, hostThread, ms, s, scenario, task, vmu } from './helpers/scenario.js';

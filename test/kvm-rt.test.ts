@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { HypervisorModel } from '../src/engine/model.js';
-import { simulate } from '../src/simulate.js';
+import { simulate } from '../src/experiments/simulate.js';
 import type { TaskSpec } from '../src/scenario/types.js';
 import { CfsClass } from '../models/kvm/fair.js';
 import { RtClass, type RtClassOptions } from '../models/kvm/rt.js';

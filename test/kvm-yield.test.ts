@@ -8,7 +8,7 @@ import { ProgramClock } from '../src/engine/program.js';
 import { parseRtapp } from '../src/rtapp/grammar.js';
 import { importRtapp } from '../src/rtapp/import.js';
 import type { JobProgram, ProgramStep } from '../src/scenario/types.js';
-import { simulate } from '../src/simulate.js';
+import { simulate } from '../src/experiments/simulate.js';
 import { ms, us } from './helpers/scenario.js';
 import { ServiceLog } from './helpers/service-log.js';
 

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { responseTimeAnalysis } from '../src/analysis/rta.js';
 import type { TaskSpec } from '../src/scenario/types.js';
-import { simulate } from '../src/simulate.js';
+import { simulate } from '../src/experiments/simulate.js';
 import { kvmIrmos } from '../models/kvm/kvm-irmos.js';
 import { kvmLinux } from '../models/kvm/kvm-linux.js';
 import { hostThread, ms, scenario, task, vmu } from './helpers/scenario.js';

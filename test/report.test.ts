@@ -173,8 +173,9 @@ describe('hvsim report on a small suite', () => {
   });
 
   it('writes the same results.json as `hvsim compare` (the schedule excerpt observer changes nothing)', async () => {
-    const { compareScenario, loadForCli, resolveModels } = await import('../src/cli/commands.js');
-    const scenario = loadForCli(join(dir, 'scenarios', 'a.yaml'));
+    const { compareScenario } = await import('../src/cli/commands.js');
+    const { loadScenarioFile, resolveModels } = await import('../src/experiments/load.js');
+    const scenario = loadScenarioFile(join(dir, 'scenarios', 'a.yaml'));
     const results = compareScenario(scenario, resolveModels(scenario, undefined));
     expect(JSON.stringify(results, null, 2) + '\n').toBe(readFileSync(join(out, 'tiny-isolation', 'results.json'), 'utf8'));
   });

@@ -8,7 +8,7 @@ import { parseRtapp } from '../src/rtapp/grammar.js';
 import { importRtapp, importRtappFile } from '../src/rtapp/import.js';
 import { RtappLogRecorder, formatRtappLog, logFileName, parseRtappLog, perfOfRun, type RtappLog } from '../src/rtapp/logs.js';
 import type { Scenario } from '../src/scenario/types.js';
-import { simulate } from '../src/simulate.js';
+import { simulate } from '../src/experiments/simulate.js';
 import { host, hostThread, ms, task } from './helpers/scenario.js';
 
 const FIXTURES = join(__dirname, 'fixtures', 'rtapp');

@@ -8,7 +8,7 @@ import { parseRtapp } from '../src/rtapp/grammar.js';
 import { importRtapp } from '../src/rtapp/import.js';
 import { RtappLogRecorder } from '../src/rtapp/logs.js';
 import type { JobProgram, ProgramStep } from '../src/scenario/types.js';
-import { simulate } from '../src/simulate.js';
+import { simulate } from '../src/experiments/simulate.js';
 
 const run = (ns: number): ProgramStep => ({ kind: 'run', ns, wall: false });
 const timer = (period: number, relative: boolean, index = 0): ProgramStep => ({ kind: 'timer', timer: index, period, relative });

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { InputError } from '../src/errors.js';
 import type { HypervisorModel } from '../src/engine/model.js';
 import type { Scenario, VmuSpec } from '../src/scenario/types.js';
-import { simulate } from '../src/simulate.js';
+import { simulate } from '../src/experiments/simulate.js';
 import { xenCredit, xenCredit2, xenRtds, xenSedf } from '../models/xen/xen-models.js';
 import { busyTask, host, ms, s, scenario, task, vmu } from './helpers/scenario.js';
 import { ServiceLog } from './helpers/service-log.js';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { HostEntity } from '../src/engine/entities.js';
 import type { HypervisorModel } from '../src/engine/model.js';
 import type { SimObserver } from '../src/engine/simulator.js';
-import { simulate } from '../src/simulate.js';
+import { simulate } from '../src/experiments/simulate.js';
 import type { Scenario, TaskSpec } from '../src/scenario/types.js';
 import { CreditClass, creditFeatures, creditState, type CreditClassOptions } from '../models/xen/credit.js';
 import { busyTask, host, ms, s, scenario, task, us, vmu } from './helpers/scenario.js';

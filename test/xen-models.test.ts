@@ -2,7 +2,7 @@
 // mappings, and the same-scenario comparison with KVM + IRMOS.
 import { describe, expect, it } from 'vitest';
 import type { Scenario, VmuSpec } from '../src/scenario/types.js';
-import { simulate } from '../src/simulate.js';
+import { simulate } from '../src/experiments/simulate.js';
 import { kvmIrmos } from '../models/kvm/kvm-irmos.js';
 import { xenCredit, xenCredit2, xenRtds, xenSedf } from '../models/xen/xen-models.js';
 import { busyTask, host, hostThread, ms, s, scenario, task, us, vmu, netLoad } from './helpers/scenario.js';

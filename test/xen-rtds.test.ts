@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { HostEntity } from '../src/engine/entities.js';
 import { EventPhase } from '../src/engine/event-queue.js';
 import type { TaskSpec } from '../src/scenario/types.js';
-import { simulate } from '../src/simulate.js';
+import { simulate } from '../src/experiments/simulate.js';
 import { RtdsClass, type RtdsAdmitConfig } from '../models/xen/rtds.js';
 import { busyTask, host, hostThread, ms, scenario, task, us } from './helpers/scenario.js';
 import { oneClassModel, type OneClassHarness } from './helpers/one-class-model.js';

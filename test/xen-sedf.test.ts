@@ -2,7 +2,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { TaskSpec } from '../src/scenario/types.js';
-import { simulate } from '../src/simulate.js';
+import { simulate } from '../src/experiments/simulate.js';
 import { SedfClass, type SedfAdmitConfig, type SedfOptions } from '../models/xen/sedf.js';
 import { busyTask, host, hostThread, ms, scenario, task, us } from './helpers/scenario.js';
 import { oneClassModel, type OneClassHarness } from './helpers/one-class-model.js';

@@ -10,7 +10,7 @@ import { parseRtapp } from '../src/rtapp/grammar.js';
 import { importRtapp, type RtappImportOptions } from '../src/rtapp/import.js';
 import { RtappLogRecorder, parseRtappLog, type RtappLogRow } from '../src/rtapp/logs.js';
 import type { Ns } from '../src/scenario/types.js';
-import { simulate } from '../src/simulate.js';
+import { simulate } from '../src/experiments/simulate.js';
 import { rtappDocument, type ValidationCase } from './cases.js';
 import type { Sample } from './metrics.js';
 

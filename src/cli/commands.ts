@@ -1,20 +1,17 @@
-// The pieces the CLI commands share: loading with the model registry's names, choosing models,
-// running and summarising. The report folders (`report`, `compare`, `run --out`) are written by
-// report-command.ts.
+// The pieces the CLI commands share: loading and running with the command's flags, summarising.
+// Loading, choosing models and finding scenario files live in src/experiments/load.ts (below the
+// CLI, shared with the library API); the report folders (`report`, `compare`, `run --out`) are
+// written by report-command.ts.
 
-import { readdirSync, realpathSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import { InputError, describeValue, escapeControl } from '../errors.js';
-import { findModel, modelNames, DEFAULT_COMPARE } from '../../models/index.js';
 import type { Results } from '../metrics/results.js';
 import { fmtNs, fmtPct } from '../report/format.js';
-import { Simulator } from '../engine/simulator.js';
-import { loadExperiment, type ExperimentFlags } from '../experiments/load.js';
+import { loadExperiment, resolveModels, type ExperimentFlags } from '../experiments/load.js';
+import { checkAdmission, compare, type ModelChoice } from '../experiments/simulate.js';
 import { assumptionLines } from '../scenario/machine.js';
 import type { Scenario } from '../scenario/types.js';
-import { STOCK_LINUX_MODELS } from '../rtapp/import.js';
-import { compare, type ModelChoice } from '../simulate.js';
 import { runWatcher, wallLimit } from './watch.js';
+
+export { collectScenarioFiles, resolveModels, resolveSingleModel } from '../experiments/load.js';
 
 /** A scenario or rt-app file, under the machine flags (src/experiments/load.ts). */
 export function loadForCli(file: string, flags: ExperimentFlags = {}): Scenario {
@@ -24,59 +21,8 @@ export function loadForCli(file: string, flags: ExperimentFlags = {}): Scenario 
 /** What `validate` checks beyond loading: every chosen model accepts the configuration (its limits, its admission test). */
 export function admitAll(scenario: Scenario): ModelChoice[] {
   const choices = resolveModels(scenario, undefined);
-  for (const c of choices) new Simulator(scenario, c.model, { params: c.request?.params, paramsPointer: c.request ? `${c.request.pointer}/params` : '' });
+  checkAdmission(scenario, choices);
   return choices;
-}
-
-/**
- * Models to run: the `--models`/`--model` flag if given (keeping the scenario's parameter overrides
- * for those it also lists), else the scenario's own list, else the standard comparison set.
- */
-export function resolveModels(scenario: Scenario, flag: string | undefined): ModelChoice[] {
-  return withKernelFlag(scenario, chooseModels(scenario, flag));
-}
-
-/**
- * `run` without -m: the scenario's one model. Several (or none listed, so the standard set) is
- * bad input naming them: which to run is the user's choice.
- */
-export function resolveSingleModel(scenario: Scenario, flag: string | undefined): ModelChoice[] {
-  const choices = resolveModels(scenario, flag);
-  if (flag === undefined && choices.length !== 1) {
-    const names = choices.map((c) => c.model.name).join(', ');
-    throw new InputError({
-      file: '<command line>',
-      pointer: '/model',
-      expected: `-m <model>: ${scenario.models.length > 0 ? `the scenario lists ${names}` : `the scenario lists no model; choose one, e.g. ${names}`}`,
-      found: 'no -m',
-      hint: '`hvsim compare` runs them all',
-    });
-  }
-  return choices;
-}
-
-/** `--kernel` reaches every stock-Linux model run, listed in the scenario or chosen by flag. */
-function withKernelFlag(scenario: Scenario, choices: ModelChoice[]): ModelChoice[] {
-  const kernel = scenario.assumptions?.kernel;
-  if (kernel?.source !== 'flag' || kernel.value === null) return choices;
-  return choices.map((c) =>
-    STOCK_LINUX_MODELS.includes(c.model.name) ? { ...c, request: { params: { ...c.request?.params, kernel: kernel.value }, pointer: c.request?.pointer ?? '' } } : c,
-  );
-}
-
-function chooseModels(scenario: Scenario, flag: string | undefined): ModelChoice[] {
-  const fromScenario = (name: string) => scenario.models.find((m) => m.name === name);
-  if (flag !== undefined) {
-    const names = flag.split(',').map((n) => n.trim()).filter((n) => n !== '');
-    if (names.length === 0) throw new InputError({ file: '<command line>', pointer: '/models', expected: 'one or more model names', found: describeValue(flag) });
-    const twice = names.find((n, i) => names.indexOf(n) !== i);
-    if (twice !== undefined) throw new InputError({ file: '<command line>', pointer: '/models', expected: 'each model named once', found: `${JSON.stringify(twice)} twice in ${describeValue(flag)}` });
-    return names.map((name) => ({ model: findModel(name, '<command line>', '/models'), request: fromScenario(name) }));
-  }
-  if (scenario.models.length > 0) {
-    return scenario.models.map((m) => ({ model: findModel(m.name, scenario.file, m.pointer), request: m }));
-  }
-  return DEFAULT_COMPARE.map((name) => ({ model: findModel(name, '<defaults>', ''), request: undefined }));
 }
 
 /** The runs of `run` without --out, in this thread: progress on a terminal, stopped at --max-wall. */
@@ -116,36 +62,4 @@ export function describeRun(results: Results): string {
     lines.push(`  FAILED expectation: ${e.model} ${e.task} ${e.metric} = ${e.value} (bound ${e.min ?? ''}..${e.max ?? ''})`);
   }
   return lines.join('\n') + '\n';
-}
-
-/**
- * Scenario files under a folder (recursively), sorted for a stable order. Symbolic links are
- * followed once: a dangling link is skipped with a warning, a link back up the tree (a loop) is
- * not entered twice (issue 15, item 10).
- */
-export function collectScenarioFiles(dir: string, seen = new Set<string>()): string[] {
-  let entries: string[];
-  try {
-    if (!statSync(dir).isDirectory()) return [dir];
-    seen.add(realpathSync(dir));
-    entries = readdirSync(dir).sort();
-  } catch {
-    throw new InputError({ file: dir, pointer: '', expected: 'a folder of scenario files (.json, .yaml, .yml)', found: 'no such folder' });
-  }
-  const files: string[] = [];
-  for (const name of entries) {
-    const path = join(dir, name);
-    let isDirectory: boolean;
-    try {
-      isDirectory = statSync(path).isDirectory();
-    } catch (error) {
-      process.stderr.write(`hvsim: skipped ${escapeControl(path)}: ${(error as NodeJS.ErrnoException).code === 'ELOOP' ? 'a symbolic link loop' : 'a dangling symbolic link or unreadable entry'}\n`);
-      continue;
-    }
-    if (isDirectory) {
-      if (seen.has(realpathSync(path))) continue; // a loop, or a folder already walked through another link
-      files.push(...collectScenarioFiles(path, seen));
-    } else if (/\.(json|ya?ml)$/.test(name)) files.push(path);
-  }
-  return files;
 }

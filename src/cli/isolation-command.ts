@@ -6,14 +6,14 @@ import { checkOutputFolder, seedOf } from '../cli/flags.js';
 import { join } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { InputError, describeValue } from '../errors.js';
-import { loadForCli, resolveModels } from '../cli/commands.js';
+import { loadForCli, resolveModels } from './commands.js';
 import { machineFlagsOf, machineOptions, type MachineArgs } from '../cli/machine-flags.js';
 import { writeFilesAtomic } from '../report/atomic.js';
 import type { Misbehaviour, Scenario } from '../scenario/types.js';
 import { didYouMean } from '../scenario/suggest.js';
-import { renderIsolationHeatmap } from './heatmap.js';
-import { isolationMatrix, markedAggressors, type Aggressor, type IsolationResults } from './matrix.js';
-import { describeIsolation, renderIsolationMarkdown } from './render.js';
+import { renderIsolationHeatmap } from '../isolation/heatmap.js';
+import { isolationMatrix, markedAggressors, type Aggressor, type IsolationResults } from '../isolation/matrix.js';
+import { describeIsolation, renderIsolationMarkdown } from '../isolation/render.js';
 
 const FLAGS = '<command line>';
 

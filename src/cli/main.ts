@@ -11,10 +11,10 @@ import { withLine } from '../scenario/load.js';
 import { admitAll, collectScenarioFiles, compareScenario, describeRun, loadForCli, resolveModels, resolveSingleModel } from './commands.js';
 import { machineFlagsOf, machineOptions } from './machine-flags.js';
 import { reportScenario, runReport, type ScenarioReportOutcome } from './report-command.js';
-import { importCommand, writeRunRtappLogs } from '../rtapp/cli.js'; // rt-app bridge
+import { importCommand, writeRunRtappLogs } from './rtapp-command.js'; // rt-app bridge
 import { assumptionLines } from '../scenario/machine.js';
-import { runTraced, traceCommand } from '../trace/cli.js'; // schedule traces
-import { isolationCommand } from '../isolation/cli.js'; // isolation matrix
+import { runTraced, traceCommand } from './trace-command.js'; // schedule traces
+import { isolationCommand } from './isolation-command.js'; // isolation matrix
 import { MODELS } from '../../models/index.js';
 
 const EXIT_OK = 0;
@@ -117,9 +117,9 @@ export async function main(argv: string[]): Promise<number> {
         exitCode = (await runReport(files, args.out)).ok ? EXIT_OK : EXIT_EXPECTATION;
       },
     )
-    .command(importCommand) // `hvsim import rtapp <file>` (src/rtapp/cli.ts)
-    .command(traceCommand) // `hvsim trace <scenario> --model m` (src/trace/cli.ts)
-    .command(isolationCommand) // `hvsim isolation <scenario>` (src/isolation/cli.ts)
+    .command(importCommand) // `hvsim import rtapp <file>` (src/cli/rtapp-command.ts)
+    .command(traceCommand) // `hvsim trace <scenario> --model m` (src/cli/trace-command.ts)
+    .command(isolationCommand) // `hvsim isolation <scenario>` (src/cli/isolation-command.ts)
     .command(
       'models',
       'list the hypervisor models',

@@ -13,19 +13,19 @@ import { InputError } from '../errors.js';
 import { writeFilesAtomic, writeFolderAtomic } from '../report/atomic.js';
 import { renderMarkdown } from '../report/doc.js';
 import { indexDoc, scenarioDoc, type Experiment, type RenderedFigure } from '../report/experiment.js';
-import { figureOutputs, figurePointCount, type FigureOutput, type FigurePoint, type ModelPick } from '../report/figures.js';
-import type { GanttTrace } from '../report/gantt.js';
+import { figureOutputs, type FigureOutput } from '../report/figures.js';
+import type { GanttTrace } from '../experiments/schedule-excerpt.js';
 import { renderHtml } from '../report/html.js';
-import type { Job } from '../report/jobs.js';
-import { createPool, defaultWorkers } from '../report/pool.js';
 import { createProgress, type Progress } from '../report/progress.js';
 import { cdfCharts, ioChart, scheduleChart, shareChart } from '../report/scenario-charts.js';
 import { checkExpectations, resultsScenario, RESULTS_SCHEMA, type ModelRun, type RefusedModel, type Results } from '../metrics/results.js';
 import { withLine } from '../scenario/load.js';
-import { Simulator } from '../engine/simulator.js';
 import type { Scenario } from '../scenario/types.js';
-import type { ModelChoice } from '../simulate.js';
-import { loadForCli, resolveModels } from './commands.js';
+import { createPool, defaultWorkers } from '../experiments/pool.js';
+import { checkAdmission, type ModelChoice } from '../experiments/simulate.js';
+import { figurePointCount, type FigurePoint, type ModelPick } from '../experiments/sweeps.js';
+import { loadExperiment, resolveModels } from '../experiments/load.js';
+import { reportJobRunner, type ReportJob } from './report-worker.js';
 import { wallExceeded, wallLeftMs, wallLimit, type WallLimit } from './watch.js';
 
 export interface ReportOptions {
@@ -84,7 +84,7 @@ function refuseFolderCollisions(scenarios: Scenario[]): void {
 export async function runReport(files: string[], outDir: string, options: ReportOptions = {}): Promise<ReportOutcome> {
   // Load everything first: a bad scenario stops the job before any output is written.
   const entries = files.map((f) => {
-    const scenario = loadForCli(f);
+    const scenario = loadExperiment(f);
     return { scenario, choices: resolveModels(scenario, undefined) };
   });
   refuseFolderCollisions(entries.map((e) => e.scenario));
@@ -141,7 +141,7 @@ async function reportPipeline(
   const models: ModelPick[][] = entries.map((e) =>
     e.choices.map((c) => ({ name: c.model.name, ...(c.request ? { request: { params: c.request.params, pointer: c.request.pointer } } : {}) })),
   );
-  const jobs: Job[] = [];
+  const jobs: ReportJob[] = [];
   const jobName: string[] = [];
   scenarios.forEach((s, si) => {
     models[si].forEach((m, mi) => {
@@ -159,7 +159,7 @@ async function reportPipeline(
   // No more threads than jobs (one scenario under two models needs a few, not one per core); the
   // charts are estimated (a CDF per task, three more, two per figure) as they are known only later.
   const chartEstimate = scenarios.reduce((a, s) => a + s.vmus.reduce((b, v) => b + v.tasks.length, 0) + s.hostThreads.length + 3 + 2 * (s.figures ?? []).length, 0);
-  const pool = createPool({ scenarios, models }, Math.min(options.workers ?? defaultWorkers(), Math.max(jobs.length, chartEstimate)));
+  const pool = createPool(reportJobRunner, { scenarios, models }, Math.min(options.workers ?? defaultWorkers(), Math.max(jobs.length, chartEstimate)));
   try {
     // ---- simulate ----
     const t0 = performance.now();
@@ -211,7 +211,7 @@ async function reportPipeline(
     });
 
     // ---- render ----
-    const renderJobs: Job[] = pending.flatMap((p) => p.charts.map((c) => ({ kind: 'render' as const, spec: c.spec })));
+    const renderJobs: ReportJob[] = pending.flatMap((p) => p.charts.map((c) => ({ kind: 'render' as const, spec: c.spec })));
     const renderNames = pending.flatMap((p) => p.charts.map((c) => `${p.scenario.name}/${c.file}`));
     progress.phase('render', renderJobs.length);
     const rendered = await pool.run(renderJobs, (i) => progress.step(renderNames[i]));
@@ -255,7 +255,7 @@ function admitModels({ scenario, choices }: ReportEntry): RefusedModel[] {
   let first: InputError | undefined;
   for (const c of choices) {
     try {
-      new Simulator(scenario, c.model, { params: c.request?.params, paramsPointer: c.request ? `${c.request.pointer}/params` : '' });
+      checkAdmission(scenario, [c]);
     } catch (error) {
       if (!(error instanceof InputError)) throw error;
       first ??= error;

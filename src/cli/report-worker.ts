@@ -1,19 +1,22 @@
-// Worker-thread entry of the report pipeline (`report`, `compare`, `run --out`): receives the
-// scenarios once (workerData), then runs jobs one at a time as the pool sends them, answering
-// { id, result } or { id, failure }.
+// Worker-thread entry of the report pipeline (`report`, `compare`, `run --out`): the simulation jobs
+// of src/experiments and the chart rendering of src/report on one pool, so one set of threads
+// serves both phases. It sits in the CLI layer because it is the one module that needs both.
 
-import { parentPort, workerData } from 'node:worker_threads';
-import { runJob, toFailure, type Job, type ReportInput } from './jobs.js';
+import { runExperimentJob, type ExperimentInput, type ExperimentJob, type ExperimentResult } from '../experiments/jobs.js';
+import { serveJobs, type JobRunner } from '../experiments/pool.js';
+import { renderChart, type ChartSpec } from '../report/charts.js';
 
-const input = workerData as ReportInput;
+export type ReportJob = ExperimentJob | { kind: 'render'; spec: ChartSpec };
+export type ReportJobResult = ExperimentResult | { kind: 'render'; png: Uint8Array };
 
-parentPort!.on('message', (msg: { id: number; job: Job }) => {
-  try {
-    const result = runJob(input, msg.job);
-    // PNG bytes are moved, not copied.
-    const transfer = result.kind === 'render' ? [result.png.buffer as ArrayBuffer] : [];
-    parentPort!.postMessage({ id: msg.id, result }, transfer);
-  } catch (err) {
-    parentPort!.postMessage({ id: msg.id, failure: toFailure(err) });
-  }
-});
+export function runReportJob(input: ExperimentInput, job: ReportJob): ReportJobResult {
+  return job.kind === 'render' ? { kind: 'render', png: renderChart(job.spec) } : runExperimentJob(input, job);
+}
+
+export const reportJobRunner: JobRunner<ExperimentInput, ReportJob, ReportJobResult> = {
+  workerUrl: new URL('./report-worker.js', import.meta.url),
+  runHere: runReportJob,
+};
+
+// PNG bytes are moved, not copied.
+serveJobs(runReportJob, (result) => (result.kind === 'render' ? [result.png.buffer as ArrayBuffer] : []));

@@ -5,20 +5,20 @@
 import { join } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { InputError, describeValue } from '../errors.js';
-import { admitAll } from '../cli/commands.js';
+import { admitAll } from './commands.js';
 import { parseScenarioText } from '../scenario/load.js';
 import { modelNames } from '../../models/index.js';
 import { machineFlagsOf, machineOptions, type MachineArgs } from '../cli/machine-flags.js';
 import { importRtappExperiment } from '../experiments/load.js';
-import { policyText } from '../../models/kvm/common.js';
+import { policyText } from '../../models/describe.js';
 import { assumptionLines } from '../scenario/machine.js';
 import { formatDuration, parseDuration } from '../scenario/units.js';
 import { serializeScenario } from '../scenario/serialize.js';
 import type { JobProgram, ProgramStep, Scenario } from '../scenario/types.js';
 import { timerRef } from '../scenario/program.js';
-import { simulate, type ModelChoice } from '../simulate.js';
-import type { RtappImport } from './import.js';
-import { RtappLogRecorder, writeRtappLogs } from './logs.js';
+import { simulate, type ModelChoice } from '../experiments/simulate.js';
+import type { RtappImport } from '../rtapp/import.js';
+import { RtappLogRecorder, writeRtappLogs } from '../rtapp/logs.js';
 
 const FLAGS = '<command line>';
 

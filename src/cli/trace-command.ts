@@ -5,15 +5,15 @@ import { checkOutputFile, seedOf } from '../cli/flags.js';
 import { join } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { InputError, describeValue } from '../errors.js';
-import { loadForCli, resolveModels } from '../cli/commands.js';
+import { loadForCli, resolveModels } from './commands.js';
 import { machineFlagsOf, machineOptions, type MachineArgs } from '../cli/machine-flags.js';
 import type { Results } from '../metrics/results.js';
 import { writeFileAtomic } from '../report/atomic.js';
 import { formatDuration, parseDuration } from '../scenario/units.js';
 import type { Ns, Scenario } from '../scenario/types.js';
-import { compare, type ModelChoice } from '../simulate.js';
-import { DEFAULT_MAX_EVENTS, serializeTrace, TraceRecorder, type TraceDocument, type TraceOptions } from './recorder.js';
-import { traceScenario } from './run.js';
+import { compare, type ModelChoice } from '../experiments/simulate.js';
+import { DEFAULT_MAX_EVENTS, serializeTrace, TraceRecorder, type TraceDocument, type TraceOptions } from '../trace/recorder.js';
+import { traceScenario } from '../trace/run.js';
 
 const FLAGS = '<command line>';
 

@@ -1,48 +1,39 @@
-// The units of work of the report pipeline, as plain data so they run on a worker thread or
-// in-process alike: one scenario under one model (with its schedule excerpt), one point of a
-// figure sweep, or one chart to render. Results come back as plain data too.
+// The units of simulation work, as plain data so they run on a worker thread or in-process alike:
+// one scenario under one model (with its schedule excerpt), or one point of a figure sweep.
+// Results and failures come back as plain data too.
 
 import { findModel } from '../../models/index.js';
 import { InputError, type InputErrorFields } from '../errors.js';
 import type { ModelRun } from '../metrics/results.js';
 import type { Scenario } from '../scenario/types.js';
-import { simulate } from '../simulate.js';
-import { renderChart, type ChartSpec } from './charts.js';
-import { runFigurePoint, type FigurePoint, type ModelPick } from './figures.js';
-import { ganttRecorder, type GanttTrace } from './gantt.js';
+import { scheduleExcerptRecorder, type GanttTrace } from './schedule-excerpt.js';
+import { simulate } from './simulate.js';
+import { runFigurePoint, type FigurePoint, type ModelPick } from './sweeps.js';
 
 /** What every worker receives once: the loaded scenarios and, per scenario, the models to run. */
-export interface ReportInput {
+export interface ExperimentInput {
   scenarios: Scenario[];
   models: ModelPick[][];
 }
 
-export type Job =
-  | { kind: 'run'; scenario: number; model: number }
-  | { kind: 'figure'; scenario: number; figure: number; point: number }
-  | { kind: 'render'; spec: ChartSpec };
+export type ExperimentJob = { kind: 'run'; scenario: number; model: number } | { kind: 'figure'; scenario: number; figure: number; point: number };
 
-export type JobResult =
-  | { kind: 'run'; run: ModelRun; gantt: GanttTrace }
-  | { kind: 'figure'; point: FigurePoint }
-  | { kind: 'render'; png: Uint8Array };
+export type ExperimentResult = { kind: 'run'; run: ModelRun; gantt: GanttTrace } | { kind: 'figure'; point: FigurePoint };
 
 /** A job's failure as data; InputErrors keep their fields so the CLI reports them as bad input. */
 export type JobFailure = { input: InputErrorFields } | { message: string; stack?: string };
 
-export function runJob(input: ReportInput, job: Job): JobResult {
+export function runExperimentJob(input: ExperimentInput, job: ExperimentJob): ExperimentResult {
   switch (job.kind) {
     case 'run': {
       const scenario = input.scenarios[job.scenario];
       const pick = input.models[job.scenario][job.model];
-      const recorder = ganttRecorder(scenario);
+      const recorder = scheduleExcerptRecorder(scenario);
       const run = simulate(scenario, findModel(pick.name, scenario.file, pick.request?.pointer ?? ''), pick.request, { observer: recorder.observer });
       return { kind: 'run', run, gantt: recorder.finish() };
     }
     case 'figure':
       return { kind: 'figure', point: runFigurePoint(input.scenarios[job.scenario], job.figure, job.point, input.models[job.scenario]) };
-    case 'render':
-      return { kind: 'render', png: renderChart(job.spec) };
   }
 }
 

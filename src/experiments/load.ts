@@ -1,16 +1,21 @@
 // One way in for every command that takes a scenario (validate, run, compare, trace, isolation,
-// report): an hvsim scenario file (JSON/YAML) or an rt-app JSON workload, with the machine flags
-// (--cpus, --kernel, --hz, --work-scale) applied the same way whatever the command. The scenario
-// comes back with `assumptions`: what was taken for the machine and from where.
+// report) and for the library API (src/index.ts): an hvsim scenario file (JSON/YAML) or an rt-app
+// JSON workload, checked against the model registry, with the machine flags (--cpus, --kernel,
+// --hz, --work-scale) applied the same way whatever the command. The scenario comes back with
+// `assumptions`: what was taken for the machine and from where. Also: the models to run it under,
+// and the scenario files of a folder.
 
-import { InputError } from '../errors.js';
-import { modelNames } from '../../models/index.js';
+import { readdirSync, realpathSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { InputError, describeValue, escapeControl } from '../errors.js';
+import { DEFAULT_COMPARE, findModel, modelNames } from '../../models/index.js';
 import { DEFAULT_KERNEL } from '../../models/kvm/kernel.js';
 import { looksLikeRtapp } from '../rtapp/grammar.js';
 import { importRtappFile, STOCK_LINUX_MODELS, type RtappImport } from '../rtapp/import.js';
 import { loadScenario, readInputText } from '../scenario/load.js';
 import type { MachineFlags, MachineProbe } from '../scenario/machine.js';
 import type { Scenario } from '../scenario/types.js';
+import type { ModelChoice } from './simulate.js';
 
 /** The machine flags, and for rt-app files the machine's own ns per calibration loop (`--ns-per-loop`). */
 export interface ExperimentFlags extends MachineFlags {
@@ -55,4 +60,87 @@ export function isRtappFile(file: string): boolean {
   } catch {
     return false; // unreadable or malformed: the scenario loader says why
   }
+}
+
+/**
+ * Models to run: the `--models`/`--model` flag if given (keeping the scenario's parameter overrides
+ * for those it also lists), else the scenario's own list, else the standard comparison set.
+ */
+export function resolveModels(scenario: Scenario, flag: string | undefined): ModelChoice[] {
+  return withKernelFlag(scenario, chooseModels(scenario, flag));
+}
+
+/**
+ * `run` without -m: the scenario's one model. Several (or none listed, so the standard set) is
+ * bad input naming them: which to run is the user's choice.
+ */
+export function resolveSingleModel(scenario: Scenario, flag: string | undefined): ModelChoice[] {
+  const choices = resolveModels(scenario, flag);
+  if (flag === undefined && choices.length !== 1) {
+    const names = choices.map((c) => c.model.name).join(', ');
+    throw new InputError({
+      file: '<command line>',
+      pointer: '/model',
+      expected: `-m <model>: ${scenario.models.length > 0 ? `the scenario lists ${names}` : `the scenario lists no model; choose one, e.g. ${names}`}`,
+      found: 'no -m',
+      hint: '`hvsim compare` runs them all',
+    });
+  }
+  return choices;
+}
+
+/** `--kernel` reaches every stock-Linux model run, listed in the scenario or chosen by flag. */
+function withKernelFlag(scenario: Scenario, choices: ModelChoice[]): ModelChoice[] {
+  const kernel = scenario.assumptions?.kernel;
+  if (kernel?.source !== 'flag' || kernel.value === null) return choices;
+  return choices.map((c) =>
+    STOCK_LINUX_MODELS.includes(c.model.name) ? { ...c, request: { params: { ...c.request?.params, kernel: kernel.value }, pointer: c.request?.pointer ?? '' } } : c,
+  );
+}
+
+function chooseModels(scenario: Scenario, flag: string | undefined): ModelChoice[] {
+  const fromScenario = (name: string) => scenario.models.find((m) => m.name === name);
+  if (flag !== undefined) {
+    const names = flag.split(',').map((n) => n.trim()).filter((n) => n !== '');
+    if (names.length === 0) throw new InputError({ file: '<command line>', pointer: '/models', expected: 'one or more model names', found: describeValue(flag) });
+    const twice = names.find((n, i) => names.indexOf(n) !== i);
+    if (twice !== undefined) throw new InputError({ file: '<command line>', pointer: '/models', expected: 'each model named once', found: `${JSON.stringify(twice)} twice in ${describeValue(flag)}` });
+    return names.map((name) => ({ model: findModel(name, '<command line>', '/models'), request: fromScenario(name) }));
+  }
+  if (scenario.models.length > 0) {
+    return scenario.models.map((m) => ({ model: findModel(m.name, scenario.file, m.pointer), request: m }));
+  }
+  return DEFAULT_COMPARE.map((name) => ({ model: findModel(name, '<defaults>', ''), request: undefined }));
+}
+
+/**
+ * Scenario files under a folder (recursively), sorted for a stable order. Symbolic links are
+ * followed once: a dangling link is skipped with a warning, a link back up the tree (a loop) is
+ * not entered twice (issue 15, item 10).
+ */
+export function collectScenarioFiles(dir: string, seen = new Set<string>()): string[] {
+  let entries: string[];
+  try {
+    if (!statSync(dir).isDirectory()) return [dir];
+    seen.add(realpathSync(dir));
+    entries = readdirSync(dir).sort();
+  } catch {
+    throw new InputError({ file: dir, pointer: '', expected: 'a folder of scenario files (.json, .yaml, .yml)', found: 'no such folder' });
+  }
+  const files: string[] = [];
+  for (const name of entries) {
+    const path = join(dir, name);
+    let isDirectory: boolean;
+    try {
+      isDirectory = statSync(path).isDirectory();
+    } catch (error) {
+      process.stderr.write(`hvsim: skipped ${escapeControl(path)}: ${(error as NodeJS.ErrnoException).code === 'ELOOP' ? 'a symbolic link loop' : 'a dangling symbolic link or unreadable entry'}\n`);
+      continue;
+    }
+    if (isDirectory) {
+      if (seen.has(realpathSync(path))) continue; // a loop, or a folder already walked through another link
+      files.push(...collectScenarioFiles(path, seen));
+    } else if (/\.(json|ya?ml)$/.test(name)) files.push(path);
+  }
+  return files;
 }

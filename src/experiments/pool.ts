@@ -1,36 +1,66 @@
-// Runs report jobs on worker threads (one per core by default) or in-process. Results are returned
-// in job order whatever the order they finish in, so everything built from them is byte-identical
-// from run to run and from one machine's core count to another's.
+// Runs jobs on worker threads (one per core by default) or in-process. Results are returned in job
+// order whatever the order they finish in, so everything built from them is byte-identical from run
+// to run and from one machine's core count to another's. The pool knows no job kind: the caller
+// names a worker module that calls serveJobs() with the same function it runs in-process.
 
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
-import { fromFailure, runJob, type Job, type JobFailure, type JobResult, type ReportInput } from './jobs.js';
+import { parentPort, Worker, workerData } from 'node:worker_threads';
+import { fromFailure, toFailure, type JobFailure } from './jobs.js';
 
-export interface Pool {
+export interface Pool<J, R> {
   readonly size: number;
   /** Run `jobs`; `onDone(i)` after each; resolves with results in the order of `jobs`. */
-  run(jobs: Job[], onDone?: (index: number) => void): Promise<JobResult[]>;
+  run(jobs: J[], onDone?: (index: number) => void): Promise<R[]>;
   close(): Promise<void>;
 }
 
+/** How to run a job: `runHere(data, job)` in this thread, or the module at `workerUrl` on a worker. */
+export interface JobRunner<D, J, R> {
+  /** URL of the worker module (compiled .js), e.g. `new URL('./my-worker.js', import.meta.url)`. */
+  workerUrl: URL;
+  runHere(data: D, job: J): R;
+}
+
+const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
 /**
- * The compiled worker. From dist/ it sits beside this module; when this module runs from its
+ * The compiled worker. From dist/ it sits where its URL says; when the caller runs from its
  * TypeScript source (vitest) the worker is taken from dist/ (built by `npm test`'s pretest).
  */
-function workerFile(): string | null {
-  const here = import.meta.url;
-  const url = here.endsWith('.ts') ? new URL('../../dist/src/report/worker.js', here) : new URL('./worker.js', here);
+function workerFile(url: URL): string | null {
   const path = fileURLToPath(url);
-  return existsSync(path) ? path : null;
+  if (existsSync(path)) return path;
+  const compiled = join(REPO_ROOT, 'dist', relative(REPO_ROOT, path));
+  return existsSync(compiled) ? compiled : null;
 }
 
 /** `workers` 0 runs everything in this thread (no parallelism, no worker start-up). */
-export function createPool(input: ReportInput, workers = defaultWorkers()): Pool {
-  const file = workers > 0 ? workerFile() : null;
-  if (file === null) return inProcessPool(input);
-  return workerPool(input, file, workers);
+export function createPool<D, J, R>(runner: JobRunner<D, J, R>, data: D, workers = defaultWorkers()): Pool<J, R> {
+  const file = workers > 0 ? workerFile(runner.workerUrl) : null;
+  if (file === null) return inProcessPool(runner, data);
+  return workerPool(data, file, workers);
+}
+
+/**
+ * The body of a worker module: receive the data once (workerData), then run jobs one at a time as
+ * the pool sends them, answering { id, result } or { id, failure }. `transfer` lists buffers to move
+ * rather than copy. Does nothing on the main thread, so the module can also be imported there.
+ */
+export function serveJobs<D, J, R>(run: (data: D, job: J) => R, transfer: (result: R) => ArrayBuffer[] = () => []): void {
+  if (parentPort === null) return;
+  const port = parentPort;
+  const data = workerData as D;
+  port.on('message', (msg: { id: number; job: J }) => {
+    try {
+      const result = run(data, msg.job);
+      port.postMessage({ id: msg.id, result }, transfer(result));
+    } catch (err) {
+      port.postMessage({ id: msg.id, failure: toFailure(err) });
+    }
+  });
 }
 
 export function defaultWorkers(): number {
@@ -39,12 +69,12 @@ export function defaultWorkers(): number {
   return availableParallelism();
 }
 
-function inProcessPool(input: ReportInput): Pool {
+function inProcessPool<D, J, R>(runner: JobRunner<D, J, R>, data: D): Pool<J, R> {
   return {
     size: 0,
     async run(jobs, onDone) {
       return jobs.map((job, i) => {
-        const r = runJob(input, job);
+        const r = runner.runHere(data, job);
         onDone?.(i);
         return r;
       });
@@ -53,15 +83,15 @@ function inProcessPool(input: ReportInput): Pool {
   };
 }
 
-type Reply = { id: number; result: JobResult } | { id: number; failure: JobFailure };
+type Reply<R> = { id: number; result: R } | { id: number; failure: JobFailure };
 
-function workerPool(input: ReportInput, file: string, size: number): Pool {
-  const workers = Array.from({ length: size }, () => new Worker(file, { workerData: input }));
+function workerPool<D, J, R>(data: D, file: string, size: number): Pool<J, R> {
+  const workers = Array.from({ length: size }, () => new Worker(file, { workerData: data }));
   return {
     size,
     run(jobs, onDone) {
       return new Promise((resolve, reject) => {
-        const results: JobResult[] = new Array(jobs.length);
+        const results: R[] = new Array(jobs.length);
         let next = 0;
         let done = 0;
         let failed = false;
@@ -79,7 +109,7 @@ function workerPool(input: ReportInput, file: string, size: number): Pool {
           }
         };
         for (const w of workers) {
-          const onMessage = (msg: Reply) => {
+          const onMessage = (msg: Reply<R>) => {
             if (failed) return;
             if ('failure' in msg) {
               failed = true;

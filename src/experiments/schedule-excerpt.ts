@@ -1,10 +1,9 @@
 // Schedule excerpt: what ran on each pCPU during a short window after the warm-up, recorded through
-// the simulator's observer during the normal run (no extra run). Outside the window each dispatch
+// the simulator's observer during the normal run (no extra run); src/report/gantt.ts draws it. Outside the window each dispatch
 // costs one comparison; inside it a segment is a few numbers.
 
 import type { SimObserver } from '../engine/simulator.js';
 import type { Ns, Scenario } from '../scenario/types.js';
-import { PALETTE, type ChartSpec, type GanttBar } from './charts.js';
 
 /** What one pCPU ran in the window: [entity index in `entities`, start, end] (ns), in time order. */
 export interface GanttTrace {
@@ -21,7 +20,7 @@ export interface GanttTrace {
  * (reservation or task), clamped to [50 ms, 200 ms] and to the end of the run, so a few periods of
  * the slowest activity are visible and the bars stay readable.
  */
-export function ganttWindow(scenario: Scenario): { from: Ns; to: Ns } {
+export function scheduleExcerptWindow(scenario: Scenario): { from: Ns; to: Ns } {
   const periods: number[] = [];
   for (const v of scenario.vmus) {
     if (v.sla) periods.push(v.sla.period);
@@ -36,7 +35,7 @@ export function ganttWindow(scenario: Scenario): { from: Ns; to: Ns } {
 }
 
 /** An observer that records the window's dispatches; `finish()` closes the open segments. */
-export function ganttRecorder(scenario: Scenario, window = ganttWindow(scenario)): { observer: SimObserver; finish(): GanttTrace } {
+export function scheduleExcerptRecorder(scenario: Scenario, window = scheduleExcerptWindow(scenario)): { observer: SimObserver; finish(): GanttTrace } {
   const { from, to } = window;
   const cpus: string[] = [];
   const cpuIndex = new Map<string, number>();
@@ -87,31 +86,5 @@ export function ganttRecorder(scenario: Scenario, window = ganttWindow(scenario)
         segments: segments.map(([c, e, s, t]) => [c, renumber.get(e)!, s, t]),
       };
     },
-  };
-}
-
-/**
- * One chart for all models: a row per (model, pCPU), a colour per VMU (its vCPUs share it, a host
- * thread has its own). Times in ms from the start of the run.
- */
-export function ganttChart(scenarioName: string, traces: { model: string; trace: GanttTrace }[]): ChartSpec {
-  const owner = (entity: string) => entity.replace(/\/vcpu\d+$/, '');
-  const owners = [...new Set(traces.flatMap((t) => t.trace.entities.map(owner)))].sort();
-  const rows: string[] = [];
-  const bars = new Map<string, GanttBar[]>(owners.map((o) => [o, []]));
-  for (const { model, trace } of traces) {
-    const base = rows.length;
-    rows.push(...trace.cpus.map((c) => `${model} ${c}`));
-    for (const [cpu, e, start, end] of trace.segments) bars.get(owner(trace.entities[e]))!.push([base + cpu, start / 1e6, end / 1e6]);
-  }
-  const first = traces[0]?.trace;
-  return {
-    kind: 'gantt',
-    title: `${scenarioName}: schedule excerpt per pCPU`,
-    width: 1000,
-    height: Math.max(260, 120 + rows.length * 34 + Math.ceil(owners.length / 5) * 22),
-    x: { title: 'time since start (ms)', min: (first?.from ?? 0) / 1e6, max: (first?.to ?? 0) / 1e6 },
-    rows,
-    entities: owners.map((o, i) => ({ label: o, color: PALETTE[i % PALETTE.length], bars: bars.get(o)! })),
   };
 }

@@ -1,9 +1,9 @@
 // The library entry points: simulate one scenario under one model, or compare several.
 
-import type { HypervisorModel } from './engine/model.js';
-import { Simulator, type SimObserver } from './engine/simulator.js';
-import { checkExpectations, collectRun, resultsScenario, RESULTS_SCHEMA, type ModelRun, type Results } from './metrics/results.js';
-import type { ModelRequest, Scenario } from './scenario/types.js';
+import type { HypervisorModel } from '../engine/model.js';
+import { Simulator, type SimObserver } from '../engine/simulator.js';
+import { checkExpectations, collectRun, resultsScenario, RESULTS_SCHEMA, type ModelRun, type Results } from '../metrics/results.js';
+import type { ModelRequest, Scenario } from '../scenario/types.js';
 
 export interface RunOptions {
   seed?: number;
@@ -28,6 +28,14 @@ export function simulate(
   });
   sim.run();
   return collectRun(sim);
+}
+
+/**
+ * Build (and drop) each chosen model's simulator: its admission control and parameter checks run at
+ * construction, so a refused configuration is one InputError before any run starts.
+ */
+export function checkAdmission(scenario: Scenario, choices: ModelChoice[]): void {
+  for (const c of choices) new Simulator(scenario, c.model, { params: c.request?.params, paramsPointer: c.request ? `${c.request.pointer}/params` : '' });
 }
 
 export interface ModelChoice {

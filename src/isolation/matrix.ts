@@ -22,7 +22,7 @@
 import { cbsResponseBound } from '../analysis/supply.js';
 import type { ModelRun, TaskResult } from '../metrics/results.js';
 import type { ExecDist, Misbehaviour, Ns, Scenario, TaskSpec, VmuSpec } from '../scenario/types.js';
-import { simulate, type ModelChoice } from '../simulate.js';
+import { simulate, type ModelChoice } from '../experiments/simulate.js';
 import { scaleTask } from '../scenario/scale.js';
 
 export { scaleTask }; // the rule lives with the scenario: --work-scale uses it too

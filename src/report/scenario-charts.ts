@@ -7,7 +7,8 @@ import type { Scenario } from '../scenario/types.js';
 import { modelColour, type ChartSpec, type XySeries } from './charts.js';
 import type { FigureOutput } from './figures.js';
 import { fmtNs } from './format.js';
-import { ganttChart, type GanttTrace } from './gantt.js';
+import type { GanttTrace } from '../experiments/schedule-excerpt.js';
+import { ganttChart } from './gantt.js';
 import { listText } from './reading.js';
 
 const toMs = (ns: number) => ns / 1e6;

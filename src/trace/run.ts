@@ -2,7 +2,7 @@
 
 import type { ModelRun } from '../metrics/results.js';
 import type { Ns, Scenario } from '../scenario/types.js';
-import { simulate, type ModelChoice } from '../simulate.js';
+import { simulate, type ModelChoice } from '../experiments/simulate.js';
 import { serializeTrace, TraceRecorder, type TraceDocument, type TraceOptions } from './recorder.js';
 
 export interface TraceRunOptions extends TraceOptions {
