@@ -8,10 +8,10 @@
 import { readdirSync, realpathSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError, describeValue, escapeControl } from '../errors.js';
-import { DEFAULT_COMPARE, findModel, modelNames } from '../../models/index.js';
+import { DEFAULT_COMPARE, findModel, modelNames, STOCK_LINUX_MODELS, SWEEP_DEFAULT_MODEL } from '../../models/index.js';
 import { DEFAULT_KERNEL } from '../../models/kvm/kernel.js';
 import { looksLikeRtapp } from '../rtapp/grammar.js';
-import { importRtappFile, STOCK_LINUX_MODELS, type RtappImport } from '../rtapp/import.js';
+import { importRtappFile, type RtappImport } from '../rtapp/import.js';
 import { loadScenario, readInputText } from '../scenario/load.js';
 import type { MachineFlags, MachineProbe } from '../scenario/machine.js';
 import type { Scenario } from '../scenario/types.js';
@@ -35,7 +35,7 @@ export function loadExperiment(file: string, flags: ExperimentFlags = {}, option
   if (flags.nsPerLoop !== undefined) {
     throw new InputError({ file: '<command line>', pointer: '/ns-per-loop', expected: '--ns-per-loop with an rt-app file (it scales rt-app\'s calibration loops)', found: `the scenario file ${file}`, hint: 'use --work-scale to scale a scenario\'s demands' });
   }
-  return loadScenario(file, { knownModels: modelNames(), machine: flags, kernelModels: { names: STOCK_LINUX_MODELS, defaultKernel: DEFAULT_KERNEL } });
+  return loadScenario(file, { knownModels: modelNames(), sweepModel: SWEEP_DEFAULT_MODEL, machine: flags, kernelModels: { names: STOCK_LINUX_MODELS, defaultKernel: DEFAULT_KERNEL } });
 }
 
 /** An rt-app file under the flags (`hvsim import rtapp` and every command given one). */

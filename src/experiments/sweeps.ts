@@ -12,7 +12,7 @@
 
 import { InputError } from '../errors.js';
 import { Rng } from '../engine/rng.js';
-import { findModel, modelNames } from '../../models/index.js';
+import { findModel, modelNames, registryEntry } from '../../models/index.js';
 import type { ModelRun } from '../metrics/results.js';
 import { normalizeScenario } from '../scenario/normalize.js';
 import type { FigureRequest, Ns, Scenario } from '../scenario/types.js';
@@ -166,9 +166,9 @@ export function taskSetScenario(name: string, seed: number, durationNs: Ns, set:
 function runUtilisationPoint(scenario: Scenario, figureIndex: number, figure: UtilisationSweep, point: number): FigurePoint {
   const utilisation = figure.utilisations[point];
   const model = findModel(figure.model, scenario.file, `${figure.pointer}/model`);
-  // A reservation of the whole CPU: kvm-irmos admits it only with the bound raised to 1.
+  // A reservation of the whole CPU: the registry says which native parameters admit it.
   const fromScenario = scenario.models.find((m) => m.name === figure.model);
-  const params = { ...(figure.model === 'kvm-irmos' ? { admissionBound: 1 } : {}), ...(fromScenario?.params ?? {}) };
+  const params = { ...(registryEntry(figure.model)?.wholeCpuParams ?? {}), ...(fromScenario?.params ?? {}) };
   const request = { params, pointer: fromScenario?.pointer ?? figure.pointer };
   const fp: SchedulerOutcome = { missed: 0, judged: 0, setsWithMiss: 0 };
   const edf: SchedulerOutcome = { missed: 0, judged: 0, setsWithMiss: 0 };

@@ -7,6 +7,7 @@
 import { createRequire } from 'node:module';
 import { createCanvas, GlobalFonts } from '@napi-rs/canvas';
 import { Chart, registerables, type ChartConfiguration, type Plugin } from 'chart.js';
+import { registryEntry } from '../../models/index.js';
 
 export interface Axis {
   title: string;
@@ -55,18 +56,12 @@ export type ChartSpec =
       entities: { label: string; color: string; bars: GanttBar[] }[];
     };
 
-/** Model colours, fixed by name so a model looks the same in every chart of every report. */
-const MODEL_COLOURS: Record<string, string> = {
-  'kvm-irmos': '#1f63b4',
-  'kvm-linux': '#e07b00',
-  'kvm-linux-cfs': '#c0282d',
-  'kvm-deadline': '#2a9a3c',
-};
 /** Colour-blind-safe-ish categorical palette (Tableau 10 order, darkened for white backgrounds). */
 export const PALETTE = ['#1f63b4', '#e07b00', '#2a9a3c', '#c0282d', '#7d5aa6', '#8c564b', '#d4589f', '#6f6f6f', '#a8a21a', '#139cb0'];
 
+/** The registry's colour for `model` (the same in every chart), else a palette colour by its position. */
 export function modelColour(model: string, index: number): string {
-  return MODEL_COLOURS[model] ?? PALETTE[(index + 4) % PALETTE.length];
+  return registryEntry(model)?.colour ?? PALETTE[(index + 4) % PALETTE.length];
 }
 
 export const FONT_FAMILY = 'HvsimReportSans';

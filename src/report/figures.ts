@@ -4,7 +4,7 @@
 import { liuLaylandBound } from '../analysis/liu-layland.js';
 import type { FigurePoint, PeriodSweep, SchedulerOutcome, UtilisationSweep } from '../experiments/sweeps.js';
 import type { Ns, Scenario } from '../scenario/types.js';
-import { modelColour, type ChartSpec, type XySeries } from './charts.js';
+import { modelColour, PALETTE, type ChartSpec, type XySeries } from './charts.js';
 import { fmtNs, fmtPct } from './format.js';
 
 /** A rendered-to-be figure: file name in the scenario's folder, chart, caption and alt text. */
@@ -124,8 +124,9 @@ function utilisationOutputs(
     markers: true,
     points: points.map((p) => [p.utilisation * 100, pick(p) * 100]),
   });
-  const fpColour = modelColour('kvm-linux', 1);
-  const edfColour = modelColour('kvm-irmos', 0);
+  // Fixed priorities and EDF are guest schedulers, not models: two fixed palette colours.
+  const fpColour = PALETTE[1];
+  const edfColour = PALETTE[0];
   const ll = liuLaylandBound(figure.tasks);
   const vertical = (x: number, label: string): XySeries => ({ label, color: '#777777', dash: true, points: [[x, 0], [x, 100]] });
   const spec: ChartSpec = {

@@ -23,6 +23,7 @@
 // - A thread's relative deadline (for hvsim's miss counts) is its dl-deadline, else its timer period
 //   when every phase waits on one timer of the same period (a miss is then rt-app's slack < 0).
 
+import { STOCK_LINUX_MODELS } from '../../models/index.js';
 import { InputError, pointerOf } from '../errors.js';
 import { detectMachine, hzOfTickNs, tickNsOfHz, thisMachine, type MachineAssumptions, type MachineProbe } from '../scenario/machine.js';
 import { isPrivateTimerRef, programDeadline, programExec } from '../scenario/program.js';
@@ -78,7 +79,6 @@ export const HOST_ID = 'host';
 export const DEFAULT_TIMER_SLACK_NS = 50_000;
 /** rt-app 1.0's calibration on the machine that produced rt-app-sample (250000 loops for 2 ms). */
 export const DEFAULT_NS_PER_LOOP = 8;
-export const STOCK_LINUX_MODELS = ['kvm-linux', 'kvm-linux-cfs', 'kvm-deadline'];
 
 const origins = new WeakMap<Scenario, RtappImport>();
 

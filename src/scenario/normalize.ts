@@ -4,6 +4,7 @@
 import { describeValue } from '../errors.js';
 import { Checker, IdRegistry } from './checks.js';
 import type { RawScenario } from './schema.js';
+import { figureSchema } from './schema-parts.js';
 import { didYouMean } from './suggest.js';
 import { checkTimerOwners } from './program.js';
 import { normalizeExec, normalizeTask } from './tasks.js';
@@ -17,7 +18,12 @@ import { validateRawScenario } from './validate.js';
 export interface NormalizeOptions {
   /** Registry names; when given, `models` and `expect[].model` must name one of them. */
   knownModels?: readonly string[];
+  /** The registry's model for a utilisation sweep that names none; default: the schema's documented default. */
+  sweepModel?: string;
 }
+
+/** The utilisation sweep's default model as the schema documents it (a test checks it is the registry's). */
+export const SCHEMA_SWEEP_MODEL: string = figureSchema.oneOf[1].properties.model.default;
 
 type RawHost = RawScenario['hosts'][number];
 type RawVmu = NonNullable<RawScenario['vmus']>[number];
@@ -247,7 +253,7 @@ function normalizeFigure(
       pointer,
     };
   }
-  const model = raw.model ?? 'kvm-irmos';
+  const model = raw.model ?? opts.sweepModel ?? SCHEMA_SWEEP_MODEL;
   checkKnownModel(model, `${pointer}/model`, opts, check);
   const periods = (raw.periods ?? ['5ms', '7ms', '10ms', '14ms', '20ms', '25ms', '35ms', '50ms']).map((p, i) =>
     check.positiveDuration(p, `${pointer}/periods/${i}`),
