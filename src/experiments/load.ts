@@ -12,7 +12,7 @@ import { DEFAULT_COMPARE, findModel, modelNames, STOCK_LINUX_MODELS, SWEEP_DEFAU
 import { DEFAULT_KERNEL } from '../../models/kvm/kernel.js';
 import { looksLikeRtapp } from '../rtapp/grammar.js';
 import { importRtappFile, type RtappImport } from '../rtapp/import.js';
-import { loadScenario, readInputText } from '../scenario/load.js';
+import { loadScenario, parseScenarioText, readInputText, type LoadOptions } from '../scenario/load.js';
 import type { MachineFlags, MachineProbe } from '../scenario/machine.js';
 import type { Scenario } from '../scenario/types.js';
 import type { ModelChoice } from './simulate.js';
@@ -60,6 +60,16 @@ export function isRtappFile(file: string): boolean {
   } catch {
     return false; // unreadable or malformed: the scenario loader says why
   }
+}
+
+/** What the registry tells the scenario loader: the model names and the utilisation sweep's default. */
+function registryOptions(): LoadOptions {
+  return { knownModels: modelNames(), sweepModel: SWEEP_DEFAULT_MODEL };
+}
+
+/** A scenario from text already read (no machine flags); `file` names it in error messages and decides JSON or YAML by extension. */
+export function parseScenarioFile(text: string, file: string): Scenario {
+  return parseScenarioText(text, file, registryOptions());
 }
 
 /**
