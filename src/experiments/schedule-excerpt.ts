@@ -1,6 +1,6 @@
 // Schedule excerpt: what ran on each pCPU during a short window after the warm-up, recorded through
-// the simulator's observer during the normal run (no extra run); src/report/gantt.ts draws it. Outside the window each dispatch
-// costs one comparison; inside it a segment is a few numbers.
+// the simulator's observer during the normal run (no extra run); src/report/gantt.ts draws it.
+// Outside the window each dispatch costs one comparison; inside it a segment is a few numbers.
 
 import type { SimObserver } from '../engine/simulator.js';
 import type { Ns, Scenario } from '../scenario/types.js';

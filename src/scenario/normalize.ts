@@ -230,7 +230,7 @@ function normalizeExpectation(
   return expectation;
 }
 
-/** Report figures (src/report/figures.ts): references resolved, durations parsed. */
+/** Report figures (run by src/experiments/sweeps.ts, drawn by src/report/figures.ts): references resolved, durations parsed. */
 function normalizeFigure(
   raw: RawFigure,
   pointer: string,

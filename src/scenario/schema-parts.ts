@@ -339,7 +339,8 @@ export const policySchema = {
 
 /**
  * Extra figures of the report (`hvsim report`), discriminated on `kind`. Each derives variants of
- * the scenario and runs them (src/report/figures.ts); the scenario's own runs are untouched.
+ * the scenario and runs them (src/experiments/sweeps.ts; drawn by src/report/figures.ts); the
+ * scenario's own runs are untouched.
  */
 export const figureSchema = {
   type: 'object',

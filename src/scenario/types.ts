@@ -47,7 +47,7 @@ export interface Expectation {
 }
 
 /**
- * An extra report figure that re-runs variants of the scenario (src/report/figures.ts). Optional in
+ * An extra report figure that re-runs variants of the scenario (src/experiments/sweeps.ts runs them). Optional in
  * `Scenario` so scenarios built in code need not list any.
  */
 export type FigureRequest =
