@@ -38,10 +38,19 @@ module.exports = {
     },
     {
       name: 'experiments-do-not-render',
-      comment: 'src/experiments runs scenarios; rendering, traces, the isolation matrix, rt-app and the CLI sit above it.',
+      comment:
+        'src/experiments runs scenarios; rendering, traces, the isolation matrix, rt-app logs and the CLI sit above it. ' +
+        'Reading an rt-app workload (src/rtapp/grammar.ts, import.ts) is input, like src/scenario: the loader may use it.',
       severity: 'error',
       from: { path: '^src/experiments/' },
-      to: { path: '^src/(report|trace|isolation|rtapp|cli|index)' },
+      to: { path: '^src/(report|trace|isolation|rtapp|cli|index)', pathNot: '^src/rtapp/(grammar|import)\\.ts$' },
+    },
+    {
+      name: 'rtapp-input-is-below-the-experiments',
+      comment: 'The rt-app reader and importer turn a workload into a scenario; they never run or render one.',
+      severity: 'error',
+      from: { path: '^src/rtapp/(grammar|import)\\.ts$' },
+      to: { path: '^src/(engine|experiments|report|trace|isolation|cli|index)|^src/rtapp/logs' },
     },
     {
       name: 'features-do-not-import-the-cli',
