@@ -18,13 +18,30 @@ const CLI = join(__dirname, '..', 'bin', 'hvsim.js');
 const ISOLATION = join(__dirname, '..', 'scenarios', 'isolation-transcoder.yaml');
 const MULTICPU = join(__dirname, '..', 'scenarios', 'multicpu-partitioned.yaml');
 
+// HVSIM_WORKERS=0: `run --out` renders in-process; worker threads are the report tests' subject, not these.
 function hvsim(args: string[]) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', HVSIM_WORKERS: '0' } });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 function tmp(): string {
   return mkdtempSync(join(tmpdir(), 'hvsim-trace-'));
+}
+
+/**
+ * The bundled isolation scenario cut to `seconds` of simulated time (20 s in the file). What these
+ * tests check — the trace format, no overlaps, counts equal to the run's — holds at any length;
+ * a few seconds still hold 50+ frames past the warm-up, and keep the suite quick.
+ */
+function isolation(seconds = 3): Scenario {
+  return { ...loadScenario(ISOLATION), durationNs: seconds * 1e9 };
+}
+
+/** The same as a file, for the command-line tests. */
+function isolationFile(dir: string, seconds = 3): string {
+  const file = join(dir, 'isolation-transcoder.yaml');
+  writeFileSync(file, readFileSync(ISOLATION, 'utf8').replace(/^duration: 20s$/m, `duration: ${seconds}s`));
+  return file;
 }
 
 /** 2 pCPUs, a 2-vCPU VMU with three tasks, a reserved neighbour with a loop, and a host thread. */
@@ -159,10 +176,10 @@ function traced(sc: Scenario, model: string, options: Parameters<typeof traceSce
 
 describe('schedule traces: format and consistency', () => {
   const cases: [string, () => Scenario, string][] = [
-    ['isolation-transcoder', () => loadScenario(ISOLATION), 'kvm-irmos'],
-    ['isolation-transcoder', () => loadScenario(ISOLATION), 'kvm-linux-cfs'],
-    ['isolation-transcoder', () => loadScenario(ISOLATION), 'kvm-linux'],
-    ['multicpu-partitioned', () => loadScenario(MULTICPU), 'kvm-irmos'],
+    ['isolation-transcoder', isolation, 'kvm-irmos'],
+    ['isolation-transcoder', isolation, 'kvm-linux-cfs'],
+    ['isolation-transcoder', isolation, 'kvm-linux'],
+    ['multicpu-partitioned', () => ({ ...loadScenario(MULTICPU), durationNs: 3e9 }), 'kvm-irmos'], // 10 s in the file
     ['mixed 2-CPU', mixed, 'kvm-irmos'],
     ['mixed 2-CPU', mixed, 'kvm-deadline'],
     ['mixed 2-CPU', mixed, 'kvm-linux'],
@@ -222,7 +239,7 @@ describe('schedule traces: format and consistency', () => {
   });
 
   it('budget events appear as instants: IRMOS and SCHED_DEADLINE throttle/replenish, RT throttling throttle/unthrottle, CFS bandwidth throttle/unthrottle', () => {
-    const sc = loadScenario(ISOLATION);
+    const sc = isolation();
     const kinds = (doc: TraceDocument) => new Set(doc.traceEvents.filter((e) => e.cat === 'policy').map((e) => e.name));
     const window = { toNs: ms(400) };
     expect(kinds(traced(sc, 'kvm-irmos', window).trace)).toEqual(new Set(['throttle', 'replenish']));
@@ -238,10 +255,10 @@ describe('schedule traces: format and consistency', () => {
   });
 
   it('deadline misses: late completions and jobs still pending past their deadline at the end', () => {
-    const sc = loadScenario(ISOLATION);
+    const sc = isolation(4);
     const { trace, run } = traced(sc, 'kvm-linux-cfs');
     const frames = run.tasks.find((t) => t.id === 'frames')!;
-    expect(frames.missed).toBeGreaterThan(100);
+    expect(frames.missed).toBeGreaterThan(20); // plain CFS shares: the loop takes half the CPU
     const misses = trace.traceEvents.filter((e) => e.name === 'deadline miss' && e.args!.measured === true);
     expect(misses.length).toBe(frames.missed);
     for (const m of misses) expect(m.ts * 1000 <= sc.durationNs).toBe(true);
@@ -308,7 +325,8 @@ describe('schedule traces on the command line', () => {
   it('run --trace writes a trace whose job events match the results.json it writes beside it', () => {
     const dir = tmp();
     const file = join(dir, 'run.trace.json');
-    const r = hvsim(['run', ISOLATION, '--model', 'kvm-irmos', '--trace', file, '--out', join(dir, 'out')]);
+    const scenarioFile = isolationFile(dir);
+    const r = hvsim(['run', scenarioFile, '--model', 'kvm-irmos', '--trace', file, '--out', join(dir, 'out')]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/wrote trace/);
     const doc = JSON.parse(readFileSync(file, 'utf8')) as TraceDocument;
@@ -317,7 +335,7 @@ describe('schedule traces on the command line', () => {
     expectNoOverlap(doc);
     expectCountsMatch(doc, results.runs[0]);
     // --json output stays clean: the trace messages went to stderr.
-    const j = hvsim(['run', ISOLATION, '--model', 'kvm-irmos', '--trace', join(dir, 'b.json'), '--json']);
+    const j = hvsim(['run', scenarioFile, '--model', 'kvm-irmos', '--trace', join(dir, 'b.json'), '--json']);
     expect(() => JSON.parse(j.stdout)).not.toThrow();
   });
 
