@@ -5,6 +5,7 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync, exist
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { hvsimInProcess } from './helpers/cli.js';
 
 const CLI = join(__dirname, '..', 'bin', 'hvsim.js');
 
@@ -80,11 +81,13 @@ describe('hvsim CLI', () => {
     ['an unknown model', 's.yaml', GOOD.replace('models: [kvm-irmos, kvm-linux]', 'models: [kvm-irmos, xen-bogus]'), /\/models\/1/],
     ['an admission refusal', 's.yaml', GOOD.replace('models: [kvm-irmos, kvm-linux]', 'models: [kvm-irmos]').replace('budget: 2ms, period: 10ms', 'budget: 9.9ms, period: 10ms'), /\/vmus\/0\/sla.*admission/s],
   ];
+  // In-process (see helpers/cli.ts): ten inputs, one message each; `bad input writes nothing` below
+  // checks the same through a real process.
   for (const [what, name, text, where] of bad) {
-    it(`${what}: one clear message with file and JSON pointer, exit 2, no output files`, () => {
+    it(`${what}: one clear message with file and JSON pointer, exit 2, no output files`, async () => {
       const { dir, file } = scenarioFile(text, name);
       const out = join(dir, 'out');
-      const r = hvsim(['compare', file, '--out', out]);
+      const r = await hvsimInProcess(['compare', file, '--out', out]);
       expect(r.code, r.stdout + r.stderr).toBe(2);
       expect(r.stderr).toContain(name);
       expect(r.stderr).toMatch(where);
@@ -94,9 +97,9 @@ describe('hvsim CLI', () => {
     });
   }
 
-  it('an unknown model on the command line is bad input too', () => {
+  it('an unknown model on the command line is bad input too', async () => {
     const { file } = scenarioFile(GOOD);
-    const r = hvsim(['run', file, '--model', 'nope']);
+    const r = await hvsimInProcess(['run', file, '--model', 'nope']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/expected a model name/);
   });

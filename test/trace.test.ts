@@ -12,6 +12,7 @@ import { loadScenario, parseScenarioText } from '../src/scenario/load.js';
 import type { Scenario } from '../src/scenario/types.js';
 import { serializeTrace, type TraceDocument, type TraceEvent } from '../src/trace/recorder.js';
 import { traceScenario } from '../src/trace/run.js';
+import { hvsimInProcess } from './helpers/cli.js';
 import { busyTask, host, hostThread, ms, scenario, task, vmu } from './helpers/scenario.js';
 
 const CLI = join(__dirname, '..', 'bin', 'hvsim.js');
@@ -350,7 +351,7 @@ describe('schedule traces on the command line', () => {
     expect(doc.otherData).toMatchObject({ fromNs: 1e9, toNs: 1.5e9, truncated: true, maxEvents: 50, model: 'kvm-irmos' });
   });
 
-  it('bad flags exit 2 naming the flag', () => {
+  it('bad flags exit 2 naming the flag', async () => {
     const bad: [string[], RegExp][] = [
       [['--from', 'soon'], /<command line> at \/from: expected a duration/],
       [['--from', '30s'], /<command line> at \/from: expected a time before the end of the run \(20 s\)/],
@@ -358,11 +359,11 @@ describe('schedule traces on the command line', () => {
       [['--max-events', '0'], /<command line> at \/max-events: expected a whole number >= 1/],
     ];
     for (const [flags, message] of bad) {
-      const r = hvsim(['trace', ISOLATION, '-m', 'kvm-irmos', '--out', join(tmp(), 'x.json'), ...flags]);
+      const r = await hvsimInProcess(['trace', ISOLATION, '-m', 'kvm-irmos', '--out', join(tmp(), 'x.json'), ...flags]);
       expect(r.code, flags.join(' ')).toBe(2);
       expect(r.stderr).toMatch(message);
     }
-    const two = hvsim(['trace', ISOLATION, '-m', 'kvm-irmos,kvm-linux', '--out', join(tmp(), 'x.json')]);
+    const two = await hvsimInProcess(['trace', ISOLATION, '-m', 'kvm-irmos,kvm-linux', '--out', join(tmp(), 'x.json')]);
     expect(two.code).toBe(2);
     expect(two.stderr).toMatch(/at \/model: expected exactly one model/);
   });
