@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { HypervisorModel } from '../src/engine/model.js';
 import type { Policy, Scenario, TaskSpec } from '../src/scenario/types.js';
-import { simulate } from '../src/simulate.js';
+import { simulate } from '../src/experiments/simulate.js';
 import type { TaskResult } from '../src/metrics/results.js';
 import { findModel } from '../models/index.js';
 import { DeadlineClass } from '../models/kvm/deadline.js';

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Task } from '../src/engine/entities.js';
 import { GUEST_POLICIES, GUEST_POLICY_NAMES, type GuestPolicy, type GuestPolicyFactory } from '../src/engine/guest-policy.js';
 import type { GuestSchedulerKind, Policy } from '../src/scenario/types.js';
-import { simulate } from '../src/simulate.js';
+import { simulate } from '../src/experiments/simulate.js';
 import { findModel } from '../models/index.js';
 import { host, ms, scenario, task, us, vmu } from './helpers/scenario.js';
 

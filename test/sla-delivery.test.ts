@@ -16,7 +16,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { HypervisorModel } from '../src/engine/model.js';
-import { simulate } from '../src/simulate.js';
+import { simulate } from '../src/experiments/simulate.js';
 import { MODELS } from '../models/index.js';
 import { busyTask, host, ms, s, scenario, task, us, vmu } from './helpers/scenario.js';
 import type { Run } from './helpers/service-log.js';
