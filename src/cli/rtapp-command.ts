@@ -6,10 +6,8 @@ import { join } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { InputError, describeValue } from '../errors.js';
 import { admitAll } from './commands.js';
-import { parseScenarioText } from '../scenario/load.js';
-import { modelNames } from '../../models/index.js';
-import { machineFlagsOf, machineOptions, type MachineArgs } from '../cli/machine-flags.js';
-import { importRtappExperiment } from '../experiments/load.js';
+import { machineFlagsOf, machineOptions, type MachineArgs } from './machine-flags.js';
+import { importRtappExperiment, parseScenarioFile } from '../experiments/load.js';
 import { policyText } from '../../models/describe.js';
 import { assumptionLines } from '../scenario/machine.js';
 import { formatDuration, parseDuration } from '../scenario/units.js';
@@ -44,7 +42,7 @@ export const importCommand: CommandModule<object, ImportArgs> = {
     // The file form, not the in-memory one (which has Infinity, timer indices, ns): it loads back as is.
     const text = args.json ? JSON.stringify(serializeScenario(imported.scenario), null, 2) + '\n' : describeImport(imported);
     // Printed only if `validate` would accept it: the scenario file it is, loaded back, and every model's admission.
-    admitAll(parseScenarioText(JSON.stringify(serializeScenario(imported.scenario)), `${args.file} (imported as a scenario)`, { knownModels: modelNames(), format: 'json' }));
+    admitAll(parseScenarioFile(JSON.stringify(serializeScenario(imported.scenario)), `${args.file} (imported as a scenario)`, 'json'));
     process.stdout.write(text);
   },
 };

@@ -67,9 +67,9 @@ function registryOptions(): LoadOptions {
   return { knownModels: modelNames(), sweepModel: SWEEP_DEFAULT_MODEL };
 }
 
-/** A scenario from text already read (no machine flags); `file` names it in error messages and decides JSON or YAML by extension. */
-export function parseScenarioFile(text: string, file: string): Scenario {
-  return parseScenarioText(text, file, registryOptions());
+/** A scenario from text already read (no machine flags); `file` names it in error messages and, unless `format`, decides JSON or YAML by extension. */
+export function parseScenarioFile(text: string, file: string, format?: LoadOptions['format']): Scenario {
+  return parseScenarioText(text, file, { ...registryOptions(), ...(format ? { format } : {}) });
 }
 
 /**
