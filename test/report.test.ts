@@ -174,8 +174,8 @@ describe('hvsim report on a small suite', () => {
 
   it('writes the same results.json as `hvsim compare` (the schedule excerpt observer changes nothing)', async () => {
     const { compareScenario } = await import('../src/cli/commands.js');
-    const { loadScenarioFile, resolveModels } = await import('../src/experiments/load.js');
-    const scenario = loadScenarioFile(join(dir, 'scenarios', 'a.yaml'));
+    const { loadExperiment, resolveModels } = await import('../src/experiments/load.js');
+    const scenario = loadExperiment(join(dir, 'scenarios', 'a.yaml'));
     const results = compareScenario(scenario, resolveModels(scenario, undefined));
     expect(JSON.stringify(results, null, 2) + '\n').toBe(readFileSync(join(out, 'tiny-isolation', 'results.json'), 'utf8'));
   });
