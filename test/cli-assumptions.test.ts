@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { hvsimInProcess } from './helpers/cli.js';
 import { importRtapp } from '../src/rtapp/import.js';
 import { parseRtapp } from '../src/rtapp/grammar.js';
 import { detectMachine, hzFromKernelConfig, tickNsOfHz, type MachineProbe } from '../src/scenario/machine.js';
@@ -15,8 +16,9 @@ const CLI = join(__dirname, '..', 'bin', 'hvsim.js');
 const SAMPLE = '/work/shared/reference/rt-app-sample/periodic.json';
 const RTAPP = join(__dirname, 'fixtures', 'rtapp', 'periodic.json');
 
+// HVSIM_WORKERS=0: reports render in one thread (worker threads change no byte; cli.test.ts checks that).
 function hvsim(args: string[]) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', HVSIM_WORKERS: '0' } });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -118,10 +120,11 @@ describe('machine flags', () => {
     [['--work-scale', '0'], '/work-scale', 'a factor > 0', '0'],
     [['--work-scale', '-2'], '/work-scale', 'a factor > 0', '-2'],
     [['--kernel', 'latest'], '/kernel', 'a Linux version such as', '"latest"'],
-  ])('%j is refused with one pointed message and nothing written', (bad, pointer, expected, found) => {
+  ])('%j is refused with one pointed message and nothing written', async (bad, pointer, expected, found) => {
     const out = join(mkdtempSync(join(tmpdir(), 'hvsim-assume-')), 'out');
     for (const cmd of [['run', file(ALONE), '--out', out], ['compare', file(ALONE), '--out', out], ['validate', file(ALONE)], ['import', 'rtapp', rtappPath()]]) {
-      const r = hvsim([...cmd, ...bad]);
+      // In-process (test/helpers/cli.ts): 28 refusals, one message each; the spawning tests here cover the process.
+      const r = await hvsimInProcess([...cmd, ...bad]);
       expect(r.code, `${cmd[0]} ${bad.join(' ')}`).toBe(2);
       expect(r.stderr).toContain(`<command line> at ${pointer}: expected `);
       expect(r.stderr).toContain(expected);
