@@ -7,7 +7,7 @@ import { InputError } from '../src/errors.js';
 import { normalizeScenario } from '../src/scenario/normalize.js';
 import { MEASURED_OVERHEADS } from '../src/scenario/overheads.js';
 import type { HostSpec, Scenario } from '../src/scenario/types.js';
-import { simulate } from '../src/simulate.js';
+import { simulate } from '../src/experiments/simulate.js';
 import { parseRtapp } from '../src/rtapp/grammar.js';
 import { importRtapp } from '../src/rtapp/import.js';
 import { RtappLogRecorder } from '../src/rtapp/logs.js';
