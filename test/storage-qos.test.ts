@@ -8,7 +8,7 @@ import { xenCredit } from '../models/xen/xen-models.js';
 import type { HostStorageSpec, IoLoadSpec, StorageStreamSpec } from '../src/engine/system.js';
 import { reservedShare, storageStreams } from '../src/engine/storage/host-storage.js';
 import type { Scenario } from '../src/scenario/types.js';
-import { simulate } from '../src/simulate.js';
+import { simulate } from '../src/experiments/simulate.js';
 import { host, ms, s, scenario, us, vmu } from './helpers/scenario.js';
 
 function stream(id: string, ratePerSec: number, deadlineNs: number, storage: Partial<StorageStreamSpec>): IoLoadSpec {
