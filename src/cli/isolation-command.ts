@@ -11,7 +11,6 @@ import { machineFlagsOf, machineOptions, type MachineArgs } from '../cli/machine
 import { writeFilesAtomic } from '../report/atomic.js';
 import type { Misbehaviour, Scenario } from '../scenario/types.js';
 import { didYouMean } from '../scenario/suggest.js';
-import { renderIsolationHeatmap } from '../isolation/heatmap.js';
 import { isolationMatrix, markedAggressors, type Aggressor, type IsolationResults } from '../isolation/matrix.js';
 import { describeIsolation, renderIsolationMarkdown } from '../isolation/render.js';
 
@@ -41,22 +40,26 @@ export const isolationCommand: CommandModule<object, IsolationArgs> = {
       .option('out', { type: 'string', describe: 'output folder (default reports/<scenario name>)' })
       .option('png', { type: 'boolean', default: true, describe: 'also render a heat map PNG per model (--no-png to skip)' })
       .option('json', { type: 'boolean', default: false, describe: 'print isolation.json to stdout instead of a summary' }) as unknown as Argv<IsolationArgs>,
-  handler: (args) => {
+  handler: async (args) => {
     const scenario = loadForCli(args.scenario, machineFlagsOf(args));
     const aggressors = chooseAggressors(scenario, args.aggressors, args.mode);
     const out = args.out ?? join('reports', scenario.name);
     checkOutputFolder(out, 'out');
     const results = isolationMatrix(scenario, resolveModels(scenario, args.models), aggressors, { seed: seedOf(args.seed) });
-    const written = writeIsolationOutputs(results, out, args.png);
+    const written = await writeIsolationOutputs(results, out, args.png);
     process.stdout.write(args.json ? JSON.stringify(results, null, 2) + '\n' : `${describeIsolation(results)}wrote ${written.join(', ')}\n`);
   },
 };
 
 /** isolation.json, isolation.md and (with `png`) isolation-<model>.png, all computed before the first write. */
-export function writeIsolationOutputs(results: IsolationResults, outDir: string, png: boolean): string[] {
+export async function writeIsolationOutputs(results: IsolationResults, outDir: string, png: boolean): Promise<string[]> {
   const files: Record<string, string | Uint8Array> = {};
   const pngName = (model: string) => `isolation-${model}.png`;
-  if (png) for (const m of results.models) files[join(outDir, pngName(m.model))] = renderIsolationHeatmap(results, m);
+  if (png) {
+    // Loaded only here: the chart renderer (canvas) costs every other command's start-up.
+    const { renderIsolationHeatmap } = await import('../isolation/heatmap.js');
+    for (const m of results.models) files[join(outDir, pngName(m.model))] = renderIsolationHeatmap(results, m);
+  }
   files[join(outDir, 'isolation.json')] = JSON.stringify(results, null, 2) + '\n';
   files[join(outDir, 'isolation.md')] = renderIsolationMarkdown(results, png ? pngName : undefined);
   writeFilesAtomic(files);

@@ -10,7 +10,7 @@ import { installCleanup } from '../report/atomic.js';
 import { withLine } from '../scenario/load.js';
 import { admitAll, collectScenarioFiles, compareScenario, describeRun, loadForCli, resolveModels, resolveSingleModel } from './commands.js';
 import { machineFlagsOf, machineOptions } from './machine-flags.js';
-import { reportScenario, runReport, type ScenarioReportOutcome } from './report-command.js';
+import type { ScenarioReportOutcome } from './report-command.js';
 import { importCommand, writeRunRtappLogs } from './rtapp-command.js'; // rt-app bridge
 import { assumptionLines } from '../scenario/machine.js';
 import { runTraced, traceCommand } from './trace-command.js'; // schedule traces
@@ -24,6 +24,9 @@ const EXIT_INTERNAL = 3;
 const ISSUES_URL = 'https://github.com/hvsim/hvsim/issues';
 
 class UsageError extends Error {}
+
+/** The report pipeline (charts on canvas, worker pool), loaded only by the commands that write reports. */
+const reportCommand = () => import('./report-command.js');
 
 export async function main(argv: string[]): Promise<number> {
   let exitCode = EXIT_OK;
@@ -74,7 +77,7 @@ export async function main(argv: string[]): Promise<number> {
         let results = args.trace !== undefined ? runTraced(scenario, choices, seed, args.trace) : undefined; // schedule trace (src/trace)
         if (args.rtappLogs !== undefined) writeRunRtappLogs(scenario, choices, seed, args.rtappLogs);
         // --out: the same folder `hvsim report` writes for a scenario (its runs give the summary too).
-        const report = out !== undefined ? await reportScenario(scenario, choices, out, { seed, maxWallNs }) : undefined;
+        const report = out !== undefined ? await (await reportCommand()).reportScenario(scenario, choices, out, { seed, maxWallNs }) : undefined;
         results = report?.results ?? results ?? compareScenario(scenario, choices, seed, maxWallNs);
         process.stdout.write(args.json ? JSON.stringify(results, null, 2) + '\n' : describeRun(results) + (report && out !== undefined ? wrote(out, report) : ''));
         if (results.expectations.some((e) => !e.ok)) exitCode = EXIT_EXPECTATION;
@@ -99,7 +102,7 @@ export async function main(argv: string[]): Promise<number> {
         const choices = resolveModels(scenario, args.models);
         const out = args.out ?? join('reports', scenario.name);
         checkOutputFolder(out, 'out');
-        const report = await reportScenario(scenario, choices, out, { seed, maxWallNs });
+        const report = await (await reportCommand()).reportScenario(scenario, choices, out, { seed, maxWallNs });
         process.stdout.write(args.json ? JSON.stringify(report.results, null, 2) + '\n' : describeRun(report.results) + wrote(out, report));
         if (!report.ok) exitCode = EXIT_EXPECTATION;
       },
@@ -114,7 +117,7 @@ export async function main(argv: string[]): Promise<number> {
       async (args) => {
         checkOutputFolder(args.out, 'out');
         const files = collectScenarioFiles(args.dir);
-        exitCode = (await runReport(files, args.out)).ok ? EXIT_OK : EXIT_EXPECTATION;
+        exitCode = (await (await reportCommand()).runReport(files, args.out)).ok ? EXIT_OK : EXIT_EXPECTATION;
       },
     )
     .command(importCommand) // `hvsim import rtapp <file>` (src/cli/rtapp-command.ts)

@@ -2,7 +2,8 @@
 // can act on. ajv reports every failing keyword, including the branches of unions the user never
 // meant; the rules below pick the deepest concrete complaint and phrase it from the schema itself.
 
-import Ajv2020 from 'ajv/dist/2020.js';
+import { createRequire } from 'node:module';
+import type Ajv2020 from 'ajv/dist/2020.js';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { InputError, describeValue } from '../errors.js';
 import { DURATION_EXPECTED, DURATION_PATTERN, RATE_EXPECTED, RATE_PATTERN } from './units.js';
@@ -19,22 +20,41 @@ const PATTERN_PHRASES: Record<string, string> = {
 
 let compiled: ValidateFunction | undefined;
 
-function buildValidator(): ValidateFunction {
-  // ajv is CommonJS: under NodeNext the default import is module.exports, whose `default`
-  // property is the class (at runtime both are the same class).
-  const ajv = new Ajv2020.default({
+/**
+ * The validator: the standalone code `npm run build` generates next to this module
+ * (emit-validator.ts), which loads in milliseconds, or — from the TypeScript sources, as the tests
+ * run — the schema compiled now, which takes several hundred. Both come from the same ajv options,
+ * and a test checks that they agree and that the built one is not stale.
+ */
+function loadValidator(): ValidateFunction {
+  try {
+    return createRequire(import.meta.url)(BUILT_VALIDATOR) as ValidateFunction;
+  } catch {
+    return scenarioAjv(false).compile(scenarioSchema);
+  }
+}
+
+/** Where the build writes the standalone validator, beside this module. */
+export const BUILT_VALIDATOR = './scenario-validator.cjs';
+
+/** The ajv instance both validators come from; `source` keeps the generated code (standalone). */
+export function scenarioAjv(source: boolean): InstanceType<typeof Ajv2020.default> {
+  // Required here, not imported: the built standalone validator needs none of ajv's compiler
+  // (50 ms of every start). ajv is CommonJS; its module's `default` property is the class.
+  const { default: Ajv } = createRequire(import.meta.url)('ajv/dist/2020.js') as typeof Ajv2020;
+  return new Ajv({
     allErrors: true, // all candidates, so the most specific one can be chosen
     verbose: true, // errors carry the failing data and schema node, used to phrase messages
     discriminator: true,
     strict: true,
     strictRequired: false, // `required` in if/else and union branches names fields defined alongside
+    ...(source ? { code: { source: true } } : {}),
   });
-  return ajv.compile(scenarioSchema);
 }
 
 /** Check `data` against the scenario schema; throws one InputError describing the best error. */
 export function validateRawScenario(data: unknown, file: string): asserts data is RawScenario {
-  const validate = (compiled ??= buildValidator());
+  const validate = (compiled ??= loadValidator());
   if (validate(data)) return;
   throw new InputError({ file, ...explainSchemaErrors(validate.errors ?? []) });
 }
