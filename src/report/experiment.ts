@@ -281,9 +281,10 @@ function refusedBlocks(results: Results): Block[] {
 }
 
 /** Verdict of an experiment in a few words, for the index's overview table. */
-function verdict(results: Results): string {
+export function verdict(results: Results): string {
   const failed = results.expectations.filter((x) => !x.ok).length;
-  const perfect = results.runs.filter((r) => r.tasks.every((t) => t.missed === 0)).map((r) => r.model);
+  // Every deadline counts: tasks' jobs and I/O requests alike.
+  const perfect = results.runs.filter((r) => r.tasks.every((t) => t.missed === 0) && r.io.every((io) => io.missed === 0)).map((r) => r.model);
   const head = perfect.length === results.runs.length ? 'no misses under any model' : perfect.length === 0 ? 'every model missed deadlines' : `no misses under ${perfect.join(', ')}`;
   const tail = results.expectations.length === 0 ? '' : failed === 0 ? `; expectations held (${results.expectations.length})` : `; ${failed} expectation(s) FAILED`;
   const refused = (results.refused ?? []).map((r) => r.model);

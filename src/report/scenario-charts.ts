@@ -34,6 +34,9 @@ export function cdfCharts(scenario: Scenario, results: Results): FigureOutput[] 
     const hasDeadline = deadline !== undefined && Number.isFinite(deadline);
     if (hasDeadline) series.push({ label: `deadline ${fmtNs(deadline)}`, color: '#777777', dash: true, points: [[toMs(deadline), 0], [toMs(deadline), 100]] });
     const none = per.filter((p) => p.t.responseCdfNs.length === 0).map((p) => p.model);
+    // One pathological stack can stretch a linear axis until every other curve is a vertical line
+    // at 0: when the responses span two decades or more, the axis is logarithmic.
+    const log = spansDecades(per.flatMap((p) => p.t.responseCdfNs));
     const same = coinciding(per.filter((p) => p.t.responseCdfNs.length > 0).map((p) => ({ model: p.model, key: p.t.responseCdfNs.join(',') })));
     out.push({
       file: `cdf-${id}.png`,
@@ -42,7 +45,7 @@ export function cdfCharts(scenario: Scenario, results: Results): FigureOutput[] 
         title: `Response-time CDF of ${id}`,
         width: 800,
         height: 440,
-        x: { title: 'response time, release to completion (ms)', min: 0 },
+        x: log ? { title: 'response time, release to completion (ms, log scale)', log: true } : { title: 'response time, release to completion (ms)', min: 0 },
         y: { title: 'jobs completed within (%)', min: 0, max: 100 },
         series,
       },
@@ -50,6 +53,13 @@ export function cdfCharts(scenario: Scenario, results: Results): FigureOutput[] 
     });
   }
   return out;
+}
+
+/** True when the positive values span a factor of 100 or more. */
+export function spansDecades(values: readonly number[]): boolean {
+  const positive = values.filter((v) => v > 0);
+  if (positive.length === 0) return false;
+  return Math.max(...positive) >= 100 * Math.min(...positive);
 }
 
 /** " Identical curves (drawn over each other): a and b." for models whose CDFs are equal. */

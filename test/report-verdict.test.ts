@@ -1,0 +1,35 @@
+// The index's one-line outcome and the CDF axis choice: small rules a reader relies on.
+import { describe, expect, it } from 'vitest';
+import type { Results } from '../src/metrics/results.js';
+import { verdict } from '../src/report/experiment.js';
+import { spansDecades } from '../src/report/scenario-charts.js';
+
+function results(runs: { model: string; taskMisses: number[]; ioMisses: number[] }[]): Results {
+  return {
+    runs: runs.map((r) => ({ model: r.model, tasks: r.taskMisses.map((missed) => ({ missed })), io: r.ioMisses.map((missed) => ({ missed })) })),
+    expectations: [],
+  } as unknown as Results;
+}
+
+describe('index outcome', () => {
+  it('counts every deadline: a stack whose I/O missed is not "no misses"', () => {
+    const r = results([
+      { model: 'a', taskMisses: [0, 0], ioMisses: [3] },
+      { model: 'b', taskMisses: [0], ioMisses: [0] },
+    ]);
+    expect(verdict(r)).toBe('no misses under b');
+  });
+
+  it('says so when every model met every deadline, and when none did', () => {
+    expect(verdict(results([{ model: 'a', taskMisses: [0], ioMisses: [] }]))).toBe('no misses under any model');
+    expect(verdict(results([{ model: 'a', taskMisses: [1], ioMisses: [] }, { model: 'b', taskMisses: [0], ioMisses: [2] }]))).toBe('every model missed deadlines');
+  });
+});
+
+describe('response-time CDF axis', () => {
+  it('is logarithmic from a factor of 100 between the smallest and largest positive response', () => {
+    expect(spansDecades([0, 1_000_000, 99_000_000])).toBe(false);
+    expect(spansDecades([0, 1_000_000, 100_000_000])).toBe(true);
+    expect(spansDecades([0, 0])).toBe(false);
+  });
+});
