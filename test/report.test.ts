@@ -138,6 +138,17 @@ describe('hvsim report on a small suite', () => {
     for (const heading of ['## Setup', '## How each model mapped the SLAs', '## Results', '## Figures', '## Reading', '## Expectations']) expect(report).toContain(heading);
   });
 
+  it('the index links every chart of index.md by its path in the scenario folders, lazily, and inlines none', () => {
+    const md = readFileSync(join(out, 'index.md'), 'utf8');
+    const html = readFileSync(join(out, 'index.html'), 'utf8');
+    const charts = [...md.matchAll(/!\[[^\]]*\]\(([^)]+\.png)\)/g)].map((m) => m[1]);
+    const linked = [...html.matchAll(/<img src="([^"]+\.png)" loading="lazy"/g)].map((m) => decodeURI(m[1]));
+    expect(charts.length).toBeGreaterThan(3);
+    expect(linked).toEqual(charts);
+    for (const c of linked) expect(existsSync(join(out, c)), c).toBe(true);
+    expect(html).not.toContain('data:image/png');
+  });
+
   it('draws every chart: each PNG decodes, has the size the page announces, and is not blank', async () => {
     for (const name of ['tiny-isolation', 'tiny-rm-edf']) {
       const md = readFileSync(join(out, name, 'report.md'), 'utf8');

@@ -91,7 +91,7 @@ export async function runReport(files: string[], outDir: string, options: Report
   const progress = options.progress ?? createProgress();
   const { experiments, timing } = await reportPipeline(entries, (s) => join(outDir, s.name), { ...options, progress }, (all) => {
     const index = indexDoc(all);
-    return { [join(outDir, 'index.md')]: renderMarkdown(index), [join(outDir, 'index.html')]: renderHtml(index) };
+    return { [join(outDir, 'index.md')]: renderMarkdown(index), [join(outDir, 'index.html')]: renderHtml(index, 'linked') };
   });
   const failed = experiments.flatMap(({ results }) => results.expectations.filter((e) => !e.ok).map((e) => `${results.scenario.name}: ${e.model} ${e.task} ${e.metric}`));
   for (const f of failed) progress.log(`FAILED expectation ${f}`);

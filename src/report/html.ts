@@ -1,5 +1,6 @@
 // The HTML rendering of a report: one self-contained file (PNGs inlined as data: URLs, CSS and the
-// table-sorting script inline, nothing fetched), readable from a phone to a laptop (fluid layout,
+// table-sorting script inline, nothing fetched; the index of every experiment links its charts
+// instead, lazily loaded, so it stays light), readable from a phone to a laptop (fluid layout,
 // tables scroll sideways on narrow screens). Every piece of text is escaped; the only markup is
 // ours.
 
@@ -26,7 +27,10 @@ function td(cell: Cell): string {
   return `<td${sort}>${htmlSpans(cellText(cell))}</td>`;
 }
 
-function block(b: Block, figureNumber: () => number): string {
+/** How charts appear: inlined as data: URLs (a self-contained page) or linked by their path (a light one). */
+export type ImageMode = 'inline' | 'linked';
+
+function block(b: Block, figureNumber: () => number, images: ImageMode): string {
   switch (b.kind) {
     case 'heading': {
       const id = b.anchor ?? slug(b.text);
@@ -44,8 +48,11 @@ function block(b: Block, figureNumber: () => number): string {
     }
     case 'figure': {
       const n = figureNumber();
-      const data = Buffer.from(b.png.buffer, b.png.byteOffset, b.png.byteLength).toString('base64');
-      return `<figure><img src="data:image/png;base64,${data}" width="${b.width}" height="${b.height}" alt="${escapeHtml(b.alt)}"><figcaption><strong>Figure ${n}.</strong> ${htmlSpans(b.caption)}</figcaption></figure>`;
+      const src =
+        images === 'linked'
+          ? `${escapeHtml(encodeURI(b.src))}" loading="lazy`
+          : `data:image/png;base64,${Buffer.from(b.png.buffer, b.png.byteOffset, b.png.byteLength).toString('base64')}`;
+      return `<figure><img src="${src}" width="${b.width}" height="${b.height}" alt="${escapeHtml(b.alt)}"><figcaption><strong>Figure ${n}.</strong> ${htmlSpans(b.caption)}</figcaption></figure>`;
     }
   }
 }
@@ -112,10 +119,10 @@ const SCRIPT = `
 })();
 `;
 
-export function renderHtml(doc: Doc): string {
+export function renderHtml(doc: Doc, images: ImageMode = 'inline'): string {
   let figures = 0;
   const next = () => ++figures;
-  const body = doc.blocks.map((b) => block(b, next)).join('\n');
+  const body = doc.blocks.map((b) => block(b, next, images)).join('\n');
   return [
     '<!DOCTYPE html>',
     '<html lang="en">',
