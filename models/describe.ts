@@ -20,6 +20,8 @@ export function policyText(p: Policy): string {
       return `SCHED_DEADLINE runtime ${formatDuration(p.runtime)} / deadline ${formatDuration(p.deadline)} / period ${formatDuration(p.period)}`;
     case 'fair':
       return `SCHED_OTHER nice ${p.nice}`;
+    case 'sporadic':
+      return `SCHED_SPORADIC priority ${p.priority} (low ${p.lowPriority}) budget ${formatDuration(p.budget)} / period ${formatDuration(p.period)}, max_repl ${p.maxRepl}`;
   }
 }
 

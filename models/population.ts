@@ -3,8 +3,8 @@
 // scenario file for error messages.
 
 import type { HostEntity } from '../src/engine/entities.js';
-import type { HostSetup } from '../src/engine/model.js';
-import { pointerOf } from '../src/errors.js';
+import type { HostSetup, PrepareSetup } from '../src/engine/model.js';
+import { InputError, pointerOf } from '../src/errors.js';
 import type { HostThreadSpec, VmuSpec } from '../src/scenario/types.js';
 
 export interface VmuOnHost {
@@ -39,5 +39,23 @@ export function hostThreadsOnHost(setup: HostSetup): ThreadOnHost[] {
       entity: setup.entities.find((e) => e.id === spec.id)!,
       pointer: index >= 0 ? pointerOf('hostThreads', index) : setup.paramsPointer,
     };
+  });
+}
+
+/**
+ * POSIX SCHED_SPORADIC exists only as a policy of the stock-Linux models' RT class
+ * (models/kvm/sporadic.ts): any other model refuses a host thread of this PH that asks for it.
+ */
+export function refuseSporadicThreads(setup: PrepareSetup, model: string): void {
+  // `model` names who would have to schedule it, for the message: 'kvm-irmos', 'Xen (dom0)'.
+  const { scenario, host } = setup;
+  const index = scenario.hostThreads.findIndex((t) => t.host === host.id && t.policy.class === 'sporadic');
+  if (index < 0) return;
+  throw new InputError({
+    file: scenario.file,
+    pointer: pointerOf('hostThreads', index, 'policy', 'class'),
+    expected: `a host-thread policy that ${model} schedules (fifo, rr, deadline or fair)`,
+    found: '"sporadic"',
+    hint: 'SCHED_SPORADIC is modelled only by kvm-linux, kvm-linux-cfs and kvm-deadline (stock Linux with the POSIX sporadic-server patch)',
   });
 }

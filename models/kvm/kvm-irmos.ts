@@ -30,7 +30,7 @@ import {
   perCpuBudget,
 } from './common.js';
 import { cpuList, policyText, slaText } from '../describe.js';
-import { hostThreadsOnHost, vmusOnHost } from '../population.js';
+import { hostThreadsOnHost, refuseSporadicThreads, vmusOnHost } from '../population.js';
 import { CfsClass } from './fair.js';
 import { kernelFeatures } from './kernel.js';
 import { IrmosClass, type IrmosGroupConfig } from './irmos.js';
@@ -169,9 +169,11 @@ function buildIrmos(setup: HostSetup): HostBuild {
       irmos.admit(t.entity, { priority: VCPU_PRIORITY, rr: false, group: t.spec.id });
       const cpus = groups.find((g) => g.id === t.spec.id)!.cpus;
       native = `own IRMOS reservation ${formatDuration(pol.runtime)} / ${formatDuration(pol.period)} with cpuset ${cpuList(cpus)} (no SCHED_DEADLINE in 2.6.3x)`;
-    } else {
+    } else if (pol.class === 'fair') {
       cfs.admit(t.entity, { nice: pol.nice });
       native = policyText(pol);
+    } else {
+      throw new Error(`${t.spec.id}: SCHED_SPORADIC reached kvm-irmos, whose prepare() refuses it`);
     }
     mapping.push({ entity: t.spec.id, requested: policyText(pol), native: `host thread ${native} on ${cpuList(t.spec.affinity)}` });
   }
@@ -192,6 +194,7 @@ export const kvmIrmos: HypervisorModel = {
   build: buildIrmos,
   prepare(setup) {
     readParams(IRMOS_PARAMS, setup.params, setup.scenario.file, setup.paramsPointer);
+    refuseSporadicThreads(setup, 'kvm-irmos');
     return kvmPopulation(setup);
   },
   ioPath: (load, vmu, setup) => kvmIoPath(load, vmu, readParams(IRMOS_PARAMS, setup.params, setup.scenario.file, setup.paramsPointer)),

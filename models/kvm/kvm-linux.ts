@@ -28,7 +28,8 @@ import { CfsClass, type FairGroupConfig } from './fair.js';
 import { DEFAULT_KERNEL, kernelFeatures, type KernelFeatures } from './kernel.js';
 import { DeadlineClass, DL_MIN_RUNTIME_NS } from './deadline.js';
 import { requireAtMost, requireDuration, requireParam, type DurationRange } from '../limits.js';
-import { RtClass, type RtGroupConfig } from './rt.js';
+import type { RtGroupConfig } from './rt.js';
+import { SporadicRtClass } from './sporadic.js';
 
 type Variant = 'rt-groups' | 'cfs-quota' | 'deadline';
 
@@ -162,7 +163,8 @@ function buildStockLinux(variant: Variant, setup: HostSetup): HostBuild {
     wantsDeadline || fairServerOn
       ? new DeadlineClass(ctx, fairServerOn ? { fairServer: { served: cfs, runtimeNs: p.fairServerRuntime, periodNs: p.fairServerPeriod, idleCharge: kernel.fairServerIdleCharge, stuckFix: kernel.fairServerStuckFix, enforceAtTickNs: ctx.tickNs } } : {})
       : null;
-  const rt = new RtClass(ctx, {
+  // The RT class with POSIX SCHED_SPORADIC among its policies (sporadic.ts; never merged upstream).
+  const rt = new SporadicRtClass(ctx, {
     root: { runtimeNs: rootThrottled && p.rtRuntime < p.rtPeriod ? p.rtRuntime : null, periodNs: p.rtPeriod, phaseNs: p.rtPeriodPhase % p.rtPeriod },
     runtimeShare,
     groups: rtGroups,
@@ -216,7 +218,9 @@ function buildStockLinux(variant: Variant, setup: HostSetup): HostBuild {
     }
     if (pol.class === 'fifo' || pol.class === 'rr') rt.admit(t.entity, { priority: pol.priority, rr: pol.class === 'rr' });
     else if (pol.class === 'fair') cfs.admit(t.entity, { nice: pol.nice });
-    else {
+    else if (pol.class === 'sporadic') {
+      rt.admit(t.entity, { priority: pol.priority, lowPriority: pol.lowPriority, budgetNs: pol.budget, periodNs: pol.period, maxRepl: pol.maxRepl });
+    } else {
       requireDuration(setup, `${t.pointer}/policy/runtime`, 'a SCHED_DEADLINE runtime', pol.runtime, DL_RUNTIME);
       dl!.admit(t.entity, { runtimeNs: pol.runtime, deadlineNs: pol.deadline, periodNs: pol.period });
       dlBandwidths.push({ bw: pol.runtime / pol.period, pointer: `${t.pointer}/policy`, id: t.spec.id });

@@ -77,7 +77,8 @@ const DEFAULT_RR_QUANTUM_NS = 100_000_000;
 
 export class RtClass implements SchedClass<RtAdmitConfig> {
   readonly name = 'rt';
-  private readonly rq: RtRunqueues;
+  /** Protected: SCHED_SPORADIC (sporadic.ts) is a policy of this class and moves its threads between priorities. */
+  protected readonly rq: RtRunqueues;
   private readonly root: RtBandwidth | null;
   private readonly groups = new Map<string, RtBandwidth>();
   private readonly bandwidths: RtBandwidth[] = [];
@@ -93,7 +94,7 @@ export class RtClass implements SchedClass<RtAdmitConfig> {
   private rrRotations = 0;
 
   constructor(
-    private readonly ctx: PolicyContext,
+    protected readonly ctx: PolicyContext,
     opts: RtClassOptions,
   ) {
     const n = ctx.cpuCount;
@@ -232,7 +233,7 @@ export class RtClass implements SchedClass<RtAdmitConfig> {
   // ---- SMP ----------------------------------------------------------------------------------
 
   /** §3.4 push: move waiting visible tasks that cannot run here to CPUs where they would run at once. */
-  private pushFrom(cpu: number): void {
+  protected pushFrom(cpu: number): void {
     const rq = this.rq;
     for (let guard = rq.queues[cpu].length; guard > 0; guard--) {
       const cand = rq.pushCandidate(cpu);

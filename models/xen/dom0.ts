@@ -7,6 +7,7 @@ import { InputError, pointerOf } from '../../src/errors.js';
 import type { IoLoadSpec, TaskSpec, VmuSpec } from '../../src/scenario/types.js';
 import { readParams, type ParamSpec } from '../params.js';
 import { POOL0, readCpupoolsParam, type CpupoolParam } from './cpupools.js';
+import { refuseSporadicThreads } from '../population.js';
 
 export const DOM0 = 'dom0';
 export const NETBACK = 'dom0.netback';
@@ -65,6 +66,8 @@ export function xenPopulation(setup: PrepareSetup, p: Dom0Settings, pool0: numbe
   if (p.dom0Cpus !== undefined && p.dom0Cpus.some((c) => !pool0.includes(c))) {
     throw new InputError({ file, pointer: setup.paramsPointer + pointerOf('dom0Cpus'), expected: `pCPUs of ${POOL0} (${pool0.join(', ')}), which holds dom0`, found: p.dom0Cpus.join(', ') });
   }
+  // Host threads run as dom0 tasks under dom0's guest scheduler, which has no sporadic server.
+  refuseSporadicThreads(setup, 'a Xen model (dom0\'s guest scheduler)');
   const vcpus = dom0VcpuCount(p, host.cpus);
   if (p.eventVcpu >= vcpus) {
     throw new InputError({ file, pointer: setup.paramsPointer + pointerOf('eventVcpu'), expected: `a dom0 vCPU index below ${vcpus}`, found: String(p.eventVcpu) });

@@ -77,7 +77,9 @@ export type Policy =
   | { class: 'fifo'; priority: number }
   | { class: 'rr'; priority: number }
   | { class: 'deadline'; runtime: Ns; deadline: Ns; period: Ns }
-  | { class: 'fair'; nice: number };
+  | { class: 'fair'; nice: number }
+  /** POSIX SCHED_SPORADIC (host threads of the stock-Linux models only; models/kvm/sporadic.ts). */
+  | { class: 'sporadic'; priority: number; lowPriority: number; budget: Ns; period: Ns; maxRepl: number };
 
 export interface TaskSpec {
   /** Unique among all tasks and host threads of the scenario. */

@@ -46,5 +46,7 @@ export function policyShort(p: Scenario['hostThreads'][number]['policy']): strin
       return `deadline ${fmtNs(p.runtime)}/${fmtNs(p.period)}`;
     case 'fair':
       return `fair nice ${p.nice}`;
+    case 'sporadic':
+      return `sporadic ${p.priority}/${p.lowPriority} ${fmtNs(p.budget)}/${fmtNs(p.period)}`;
   }
 }

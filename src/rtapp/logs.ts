@@ -62,6 +62,8 @@ export function policyLine(policy: Policy): string {
       return `Policy : SCHED_RR priority : ${policy.priority}`;
     case 'deadline':
       return 'Policy : SCHED_DEADLINE';
+    case 'sporadic':
+      return `Policy : SCHED_SPORADIC priority : ${policy.priority}`;
   }
 }
 

@@ -326,6 +326,22 @@ export const policySchema = {
     },
     {
       type: 'object',
+      title: 'POSIX SCHED_SPORADIC (host threads, stock-Linux models)',
+      description:
+        'POSIX sporadic server (XSH 2.8.4): runs at priority while it has budget, at lowPriority once the budget is spent; each chunk used returns one period after the activation that used it. Never merged into stock Linux: modelled as the POSIX rules over the RT class. 0 < budget <= period.',
+      additionalProperties: false,
+      required: ['class', 'priority', 'lowPriority', 'budget', 'period'],
+      properties: {
+        class: { const: 'sporadic' },
+        priority: { type: 'integer', title: 'Priority', description: 'sched_priority while budget remains: 2 .. 99.', minimum: 2, maximum: 99 },
+        lowPriority: { type: 'integer', title: 'Low priority', description: 'sched_ss_low_priority, the background priority: 1 .. priority - 1.', minimum: 1, maximum: 98 },
+        budget: dur('Budget', 'sched_ss_init_budget: execution time at priority per replenishment period.'),
+        period: dur('Replenishment period', 'sched_ss_repl_period: a chunk used returns this long after its activation.'),
+        maxRepl: { type: 'integer', title: 'Max replenishments', description: 'sched_ss_max_repl: pending replenishments at most, 1 .. 64; default 4 (_POSIX_SS_REPL_MAX).', minimum: 1, maximum: 64, default: 4 },
+      },
+    },
+    {
+      type: 'object',
       title: 'CFS (SCHED_OTHER)',
       additionalProperties: false,
       required: ['class'],

@@ -128,6 +128,8 @@ function serializePolicy(p: Policy): RawPolicy {
       return { class: 'fair', nice: p.nice };
     case 'deadline':
       return { class: 'deadline', runtime: d(p.runtime), deadline: d(p.deadline), period: d(p.period) };
+    case 'sporadic':
+      return { class: 'sporadic', priority: p.priority, lowPriority: p.lowPriority, budget: d(p.budget), period: d(p.period), maxRepl: p.maxRepl };
   }
 }
 

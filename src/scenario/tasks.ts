@@ -39,7 +39,7 @@ export function normalizeTask(raw: RawTask | RawHostThread, pointer: string, pla
           ? programExec(arrival.program)
           : { kind: 'constant', value: Infinity },
     deadline,
-    policy: raw.policy === undefined ? { ...placement.defaultPolicy } : normalizePolicy(raw.policy, `${pointer}/policy`, check),
+    policy: raw.policy === undefined ? { ...placement.defaultPolicy } : normalizeTaskPolicy(raw.policy, `${pointer}/policy`, placement, check),
     affinity: check.processors(raw.affinity, placement.processors, `${pointer}/affinity`, placement.unit, placement.owner),
   };
 }
@@ -127,6 +127,17 @@ export function normalizeExec(raw: RawExec, pointer: string, check: Checker): Ex
   }
 }
 
+/** _POSIX_SS_REPL_MAX: the least sched_ss_max_repl limit every POSIX system supports (XSH <limits.h>). */
+const POSIX_SS_REPL_MAX = 4;
+
+/** SCHED_SPORADIC is a host policy (issue 13): a guest scheduler has no sporadic server. */
+function normalizeTaskPolicy(raw: RawPolicy, pointer: string, placement: TaskPlacement, check: Checker): Policy {
+  if (raw.class === 'sporadic' && placement.unit === 'vCPU') {
+    check.fail(`${pointer}/class`, `a guest policy (fifo, rr, deadline or fair): SCHED_SPORADIC is for host threads only (${placement.owner})`, describeValue(raw.class));
+  }
+  return normalizePolicy(raw, pointer, check);
+}
+
 export function normalizePolicy(raw: RawPolicy, pointer: string, check: Checker): Policy {
   switch (raw.class) {
     case 'fifo':
@@ -141,6 +152,14 @@ export function normalizePolicy(raw: RawPolicy, pointer: string, check: Checker)
       check.atMost(runtime, deadline, `${pointer}/runtime`, raw.runtime, 'the deadline');
       check.atMost(deadline, period, `${pointer}/deadline`, raw.deadline, 'the period');
       return { class: 'deadline', runtime, deadline, period };
+    }
+    case 'sporadic': {
+      const budget = check.positiveDuration(raw.budget, `${pointer}/budget`);
+      const period = check.positiveDuration(raw.period, `${pointer}/period`);
+      // sched_setparam: EINVAL unless sched_ss_init_budget <= sched_ss_repl_period (POSIX XSH 2.8.4).
+      check.atMost(budget, period, `${pointer}/budget`, raw.budget, 'the period');
+      if (raw.lowPriority >= raw.priority) check.fail(`${pointer}/lowPriority`, `a priority below priority (${raw.priority})`, describeValue(raw.lowPriority));
+      return { class: 'sporadic', priority: raw.priority, lowPriority: raw.lowPriority, budget, period, maxRepl: raw.maxRepl ?? POSIX_SS_REPL_MAX };
     }
   }
 }
