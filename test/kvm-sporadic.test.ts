@@ -14,7 +14,7 @@ import { kvmIrmos } from '../models/kvm/kvm-irmos.js';
 import { kvmDeadline, kvmLinux, kvmLinuxCfs } from '../models/kvm/kvm-linux.js';
 import { SporadicRtClass } from '../models/kvm/sporadic.js';
 import { xenCredit } from '../models/xen/xen-models.js';
-import { busyTask, hostThread, ms, periodic, scenario, task } from './helpers/scenario.js';
+import { busyTask, host, hostThread, ms, periodic, scenario, task } from './helpers/scenario.js';
 import { ServiceLog, type Run } from './helpers/service-log.js';
 
 /** Host threads by policy: fifo/rr/sporadic → one SporadicRtClass (no RT throttling), fair → CFS. */
@@ -43,8 +43,8 @@ const sporadic = (budget: number, period: number, maxRepl = 64): Policy => ({ cl
 /** Between the server's two priorities: it runs whenever the server is at its low priority. */
 const MIDDLE: Policy = { class: 'fifo', priority: 30 };
 
-function run(threads: TaskSpec[], durationNs: number): { log: ServiceLog; stats: Record<string, number> } {
-  const sc = scenario({ durationNs, hostThreads: threads.map((t) => hostThread(t)) });
+function run(threads: TaskSpec[], durationNs: number, cpus = 1): { log: ServiceLog; stats: Record<string, number> } {
+  const sc = scenario({ durationNs, hosts: [host('ph1', cpus)], hostThreads: threads.map((t) => hostThread(t)) });
   const log = new ServiceLog();
   const model = sporadicModel();
   simulate(sc, model, undefined, { observer: log.observer });
@@ -61,10 +61,11 @@ function maxWindowService(runs: Run[], w: number): number {
 }
 
 describe('POSIX SCHED_SPORADIC (XSH 2.8.4, linux-irmos.md §5)', () => {
-  it('a (C, T) server with no higher-priority work never gets more than C in any window of T at its high priority', () => {
+  it('a (C, T) server with no higher-priority work never gets more than C in any window of T at its high priority, on 1 or 2 CPUs', () => {
     fc.assert(
       fc.property(
         fc.record({
+          cpus: fc.integer({ min: 1, max: 2 }),
           budgetMs: fc.integer({ min: 1, max: 8 }),
           extraPeriodMs: fc.integer({ min: 0, max: 12 }),
           jobPeriodMs: fc.integer({ min: 1, max: 25 }),
@@ -72,17 +73,20 @@ describe('POSIX SCHED_SPORADIC (XSH 2.8.4, linux-irmos.md §5)', () => {
           offsetUs: fc.integer({ min: 0, max: 5_000 }),
           maxRepl: fc.integer({ min: 1, max: 8 }),
         }),
-        ({ budgetMs, extraPeriodMs, jobPeriodMs, jobExecUs, offsetUs, maxRepl }) => {
+        ({ cpus, budgetMs, extraPeriodMs, jobPeriodMs, jobExecUs, offsetUs, maxRepl }) => {
           const C = ms(budgetMs);
           const T = ms(budgetMs + extraPeriodMs);
           // A busy thread between the server's priorities takes every instant the server spends at
           // its low priority, so all the server's service is at its high priority.
+          // On 2 CPUs, one busy middle thread per CPU, all free to migrate (push/pull, §3.4).
+          const all = Array.from({ length: cpus }, (_, c) => c);
           const { log } = run(
             [
-              task('ss', jobExecUs * 1000, ms(jobPeriodMs), { arrival: periodic(ms(jobPeriodMs), offsetUs * 1000), policy: sporadic(C, T, maxRepl), deadline: Infinity }),
-              busyTask('middle', { policy: MIDDLE }),
+              task('ss', jobExecUs * 1000, ms(jobPeriodMs), { arrival: periodic(ms(jobPeriodMs), offsetUs * 1000), policy: sporadic(C, T, maxRepl), deadline: Infinity, affinity: all }),
+              ...all.map((c) => busyTask(`middle${c}`, { policy: MIDDLE, affinity: all })),
             ],
             ms(200),
+            cpus,
           );
           expect(maxWindowService(log.of('ss'), T)).toBeLessThanOrEqual(C);
         },
@@ -161,6 +165,32 @@ describe('POSIX SCHED_SPORADIC (XSH 2.8.4, linux-irmos.md §5)', () => {
     expect(log.service('ss', ms(8), ms(8) + T)).toBe(2 * C);
     expect(maxWindowService(log.of('ss'), T)).toBe(2 * C);
     expect(stats.sporadicImmediateReplenishments).toBe(1);
+  });
+
+  it('RTAS 2010 premature replenishment in general: a delay d after activation gives min(T, C + min(C, d)) in the worst window of T', () => {
+    // Activation at 0, service [d, d + C), chunk due at T rather than d + T. If d + C < T the server
+    // runs [T, T + C) again, so the window [d, d + T) holds C + min(C, d); otherwise the chunk is
+    // applied at once and it runs on, 2C capped by the window's length T.
+    fc.assert(
+      fc.property(
+        fc.record({ budgetMs: fc.integer({ min: 1, max: 8 }), extraPeriodMs: fc.integer({ min: 0, max: 12 }), delayUs: fc.integer({ min: 1, max: 20_000 }) }),
+        ({ budgetMs, extraPeriodMs, delayUs }) => {
+          const C = ms(budgetMs);
+          const T = ms(budgetMs + extraPeriodMs);
+          const d = delayUs * 1000;
+          const { log } = run(
+            [
+              task('hp', d, ms(1000), { policy: { class: 'fifo', priority: 70 } }),
+              busyTask('ss', { policy: sporadic(C, T) }),
+              busyTask('middle', { policy: MIDDLE }),
+            ],
+            d + 4 * T,
+          );
+          expect(maxWindowService(log.of('ss'), T)).toBe(Math.min(T, C + Math.min(C, d)));
+        },
+      ),
+      { numRuns: 40 },
+    );
   });
 });
 

@@ -27,9 +27,10 @@
 // Known worst case (Stanovich, Baker, Wang, González Harbour, "Defects of the POSIX Sporadic Server
 // and How to Correct Them", RTAS 2010, DOI 10.1109/RTAS.2010.34; linux-irmos.md §5, §8 item 6):
 // "premature replenishment". Rule 2 posts activation_time when the thread is queued, not when it
-// starts to run. If higher-priority work delays it by d ≥ T − C, its chunk is due at activation + T
-// ≤ the exhaustion instant, so it is applied at once and the thread runs C more at sched_priority:
-// 2C inside one window of length T (test/kvm-sporadic.test.ts asserts this documented behaviour).
+// starts to run. If higher-priority work delays its start by d, its chunk is due at activation + T,
+// d too early: the window of length T from its start holds C + min(C, d) (at most T). With
+// d ≥ T − C the chunk is due by the exhaustion instant, is applied at once (rule 6) and the thread
+// runs on: 2C in one window. test/kvm-sporadic.test.ts asserts this documented behaviour.
 // The corrected rules of that paper are not modelled; this class follows the standard as written.
 // Without higher-priority interference (and exact enforcement, so no overrun: the other defect,
 // "budget amplification", needs overruns past the capacity) the sliding-window bound C per T holds.
