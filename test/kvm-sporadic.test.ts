@@ -6,6 +6,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { HypervisorModel } from '../src/engine/model.js';
 import { InputError } from '../src/errors.js';
+import { Simulator } from '../src/engine/simulator.js';
+import { collectRun } from '../src/metrics/results.js';
 import { simulate } from '../src/experiments/simulate.js';
 import { parseScenarioText } from '../src/scenario/index.js';
 import type { Policy, TaskSpec } from '../src/scenario/types.js';
@@ -14,7 +16,7 @@ import { kvmIrmos } from '../models/kvm/kvm-irmos.js';
 import { kvmDeadline, kvmLinux, kvmLinuxCfs } from '../models/kvm/kvm-linux.js';
 import { SporadicRtClass } from '../models/kvm/sporadic.js';
 import { xenCredit } from '../models/xen/xen-models.js';
-import { busyTask, host, hostThread, ms, periodic, scenario, task } from './helpers/scenario.js';
+import { busyTask, host, hostThread, ms, periodic, scenario, task, vmu } from './helpers/scenario.js';
 import { ServiceLog, type Run } from './helpers/service-log.js';
 
 /** Host threads by policy: fifo/rr/sporadic → one SporadicRtClass (no RT throttling), fair → CFS. */
@@ -236,5 +238,35 @@ describe('SCHED_SPORADIC in scenario files', () => {
       expect(r.hosts[0].classStats.rt.sporadicExhaustions).toBe(10);
     }
     for (const m of [kvmIrmos, xenCredit]) expect(pointerOfError(() => simulate(sc, m))).toBe('/hostThreads/0/policy/class');
+  });
+});
+
+describe('SCHED_SPORADIC keeps the scheduling-class protocol (src/engine/policy.ts)', () => {
+  it('sporadic threads beside RT-group VMUs and FIFO threads on 2 CPUs: the checker finds nothing and changes no result', () => {
+    fc.assert(
+      fc.property(
+        fc.record({ budgetMs: fc.integer({ min: 1, max: 4 }), periodMs: fc.integer({ min: 4, max: 12 }), maxRepl: fc.integer({ min: 1, max: 4 }), jobUs: fc.integer({ min: 200, max: 6_000 }) }),
+        ({ budgetMs, periodMs, maxRepl, jobUs }) => {
+          const all = [0, 1];
+          const sc = scenario({
+            durationNs: ms(60),
+            hosts: [host('ph1', 2, { contextSwitchNs: 2_000 })],
+            vmus: [vmu('vm', [task('vm-t', ms(1), ms(5))], { affinity: all, sla: { budget: ms(2), period: ms(5), deadline: ms(5) } })],
+            hostThreads: [
+              hostThread(task('ss', jobUs * 1000, ms(3), { policy: { class: 'sporadic', priority: 70, lowPriority: 5, budget: ms(budgetMs), period: ms(Math.max(budgetMs, periodMs)), maxRepl }, deadline: Infinity }), 'ph1', all),
+              hostThread(busyTask('ss-busy', { policy: sporadic(ms(1), ms(4), maxRepl) }), 'ph1', all),
+              hostThread(busyTask('fifo', { policy: MIDDLE }), 'ph1', all),
+            ],
+          });
+          const once = (checkProtocol: boolean) => {
+            const sim = new Simulator(sc, kvmLinux, { checkProtocol });
+            sim.run();
+            return JSON.stringify(collectRun(sim));
+          };
+          expect(once(true)).toBe(once(false));
+        },
+      ),
+      { numRuns: 12 },
+    );
   });
 });
