@@ -22,7 +22,7 @@ import { requireAtMost, requireParam, requireSlaWithin, type DurationRange } fro
 import { cpuList, slaText } from '../describe.js';
 import { vmusOnHost, type VmuOnHost } from '../population.js';
 import { softStepMask } from './affinity.js';
-import { confineToPools, poolOf, resolveCpupools, type Cpupool, type XenSchedulerName } from './cpupools.js';
+import { confineToPools, poolOf, registerPoolScheduler, resolveCpupools, type Cpupool } from './cpupools.js';
 import { CreditClass } from './credit.js';
 import { creditFeatures } from './credit-version.js';
 import { Credit2Class } from './credit2.js';
@@ -237,25 +237,21 @@ function rtdsOwn(_cpus: number) {
   } satisfies Record<string, ParamSpec>;
 }
 
-// eslint-style note: the table erases each scheduler's parameter type; buildPool gets what own() read.
-const SCHEDULERS: Record<XenSchedulerName, XenScheduler<Record<string, ParamSpec>>> = {
-  credit: credit as unknown as XenScheduler<Record<string, ParamSpec>>,
-  credit2: credit2 as unknown as XenScheduler<Record<string, ParamSpec>>,
-  sedf: sedf as unknown as XenScheduler<Record<string, ParamSpec>>,
-  rtds: rtds as unknown as XenScheduler<Record<string, ParamSpec>>,
-};
-
-function xenModel(name: string, summary: string, scheduler: XenSchedulerName): HypervisorModel {
-  return xenSchedulerModel(name, summary, SCHEDULERS[scheduler], scheduler);
-}
+/**
+ * The schedulers of the registry's Xen models by their Xen name (what a cpupool's `scheduler` says).
+ * The table erases each scheduler's parameter type; buildPool gets what own() read.
+ */
+const SCHEDULERS = new Map<string, XenScheduler<Record<string, ParamSpec>>>();
 
 /**
  * A Xen model around `own`, dom0 and cpupools included: a new Xen scheduler is its class file
- * exporting `xenSchedulerModel(…)` plus its line in the registry (models/index.ts). Naming it in a
- * cpupool's `scheduler` needs its name in cpupools.ts too.
+ * exporting `xenSchedulerModel(…)` plus its line in the registry (models/index.ts); cpupools may
+ * then name it by `label` as well.
  */
 export function xenSchedulerModel<S extends Record<string, ParamSpec>>(name: string, summary: string, scheduler: XenScheduler<S>, label = name): HypervisorModel {
   const own = scheduler as unknown as XenScheduler<Record<string, ParamSpec>>;
+  SCHEDULERS.set(label, own);
+  registerPoolScheduler(label);
   const read = (setup: PrepareSetup) => readXenParams(own.own, setup) as unknown as XenParams<Record<string, ParamSpec>>;
   return {
     name,
@@ -280,7 +276,7 @@ function buildPools(setup: HostSetup, p: XenParams<Record<string, ParamSpec>>, m
   let settings: HostBuild['settings'] = {};
   for (const pool of pools) {
     const domains = onHost.filter((v) => poolOf(pools, v.vmu.id) === pool);
-    const sched = pool.param === null ? main : SCHEDULERS[pool.param.scheduler];
+    const sched = pool.param === null ? main : SCHEDULERS.get(pool.param.scheduler)!;
     // An extra pool reads its scheduler's own parameters from its entry (dom0's stay Pool-0's).
     const params = pool.param === null ? p : { ...p, ...readParams(sched.own(setup.host.cpus), pool.param.params, setup.scenario.file, pool.param.pointer + '/params') };
     // Limits found in an extra pool's parameters name that pool's entry.
@@ -301,13 +297,13 @@ function buildPools(setup: HostSetup, p: XenParams<Record<string, ParamSpec>>, m
   return { classes, mapping, settings };
 }
 
-export const xenCredit = xenModel('xen-credit', 'Xen Credit (credit1): weights and caps, 30 ms slices, BOOST/UNDER/OVER, dom0 beside the guests', 'credit');
+export const xenCredit = xenSchedulerModel('xen-credit', 'Xen Credit (credit1): weights and caps, 30 ms slices, BOOST/UNDER/OVER, dom0 beside the guests', credit, 'credit');
 
-export const xenCredit2 = xenModel('xen-credit2', 'Xen Credit2 (default since 4.12): weighted credit burn, dynamic 0.5–10 ms slices, caps by budget', 'credit2');
+export const xenCredit2 = xenSchedulerModel('xen-credit2', 'Xen Credit2 (default since 4.12): weighted credit burn, dynamic 0.5–10 ms slices, caps by budget', credit2, 'credit2');
 
-export const xenSedf = xenModel('xen-sedf', 'Xen SEDF (3.0–4.5): per-vCPU slice/period EDF, extratime, no load balancing, no admission control', 'sedf');
+export const xenSedf = xenSchedulerModel('xen-sedf', 'Xen SEDF (3.0–4.5): per-vCPU slice/period EDF, extratime, no load balancing, no admission control', sedf, 'sedf');
 
-export const xenRtds = xenModel('xen-rtds', 'Xen RTDS: per-vCPU budget/period, global EDF, deferrable servers on the period grid, extratime', 'rtds');
+export const xenRtds = xenSchedulerModel('xen-rtds', 'Xen RTDS: per-vCPU budget/period, global EDF, deferrable servers on the period grid, extratime', rtds, 'rtds');
 
 /** SEDF has no admission control (xen.md §5): an overloaded configuration is reported, not refused. */
 function overloadNote(domains: VmuOnHost[], homeCpu: (e: HostEntity) => number): string | undefined {
