@@ -164,11 +164,10 @@ describe('rt-app grammar: refusals name the thread and the event', () => {
     expect(e.line).toBe(1);
   });
 
-  it('refuses bad values, shared timers, impossible DL parameters and too-high CPUs', () => {
+  it('refuses bad values, impossible DL parameters and too-high CPUs', () => {
     expect(refusal(one({ run: -5 })).expected).toContain('µs');
     expect(refusal(one({ run: 10, timer: { ref: 'unique', period: 0 } })).pointer).toBe('/tasks/worker/timer/period');
     expect(refusal(one({ run: 10, timer: { ref: 'unique', period: 10, mode: 'sometimes' } })).pointer).toBe('/tasks/worker/timer/mode');
-    expect(refusal({ global: { duration: 1 }, tasks: { a: { run: 1, timer: { ref: 't', period: 10 } }, b: { run: 1, timer: { ref: 't', period: 10 } } } }).found).toContain('shared');
     expect(refusal({ global: { duration: 1 }, tasks: { d: { policy: 'SCHED_DEADLINE', 'dl-runtime': 5000, 'dl-period': 4000, run: 1 } } }).expected).toContain('dl-runtime <= dl-deadline');
     expect(refusal({ global: { duration: 1 }, tasks: { d: { cpus: [3], run: 1 } } }).found).toContain('CPU 3');
     expect(refusal({ global: { duration: 1 }, tasks: { d: { policy: 'SCHED_IDLE', run: 1 } } }).hint).toContain('not modelled');

@@ -119,11 +119,11 @@ hostThreads:
       '"relative"',
     ],
     [
-      'a timer name shared by two tasks',
-      [program([{ steps: [{ run: '1ms' }, { timer: { ref: 'tick', period: '1ms' } }] }]), { ...program([{ steps: [{ run: '1ms' }, { timer: { ref: 'tick', period: '2ms' } }] }]), id: 'b' }],
-      '/hostThreads/1/phases/0/steps/1/timer/ref',
-      /^a timer private to its task/,
-      'timer "tick" also used by task "a" (/hostThreads/0)',
+      'two modes for one timer shared by two tasks',
+      [program([{ steps: [{ run: '1ms' }, { timer: { ref: 'tick', period: '1ms', mode: 'absolute' } }] }]), { ...program([{ steps: [{ run: '1ms' }, { timer: { ref: 'tick', period: '2ms' } }] }]), id: 'b' }],
+      '/hostThreads/1/phases/0/steps/1/timer/mode',
+      '"absolute", the mode of timer "tick" in task "a" (one mode per timer)',
+      '"relative" (the default)',
     ],
   ])('refuses %s', (_what, threads, pointer, expected, found) => {
     const text = scenarioWith(threads);
@@ -134,6 +134,18 @@ hostThreads:
     else expect(e.expected).toMatch(expected);
     expect(e.found).toBe(found);
     expect(e.line).toBeGreaterThan(0);
+  });
+
+  it('shares a named timer among one host\'s threads, and refuses it across processes (hosts, VMUs)', () => {
+    const user = (id: string, host: string) => ({ ...program([{ steps: [{ run: '1ms' }, { timer: { ref: 'tick', period: '1ms' } }] }]), id, host });
+    expect(parseScenarioText(scenarioWith([user('a', 'h'), user('b', 'h')]), 's.json').hostThreads).toHaveLength(2);
+    const e = inputError(() => parseScenarioText(scenarioWith([user('a', 'h'), user('b', 'h2')], { hosts: [{ id: 'h', cpus: 1 }, { id: 'h2', cpus: 1 }] }), 's.json'));
+    expect(e.pointer).toBe('/hostThreads/1/phases/0/steps/1/timer/ref');
+    expect(e.expected).toBe('a timer of host h2 ("unique…", or a name only tasks of host h2 use)');
+    expect(e.found).toBe('timer "tick" also used by task "a" of host h (/hostThreads/0)');
+    const guest = { ...user('g', 'h'), host: undefined };
+    const f = inputError(() => parseScenarioText(scenarioWith([user('a', 'h')], { hosts: [{ id: 'h', cpus: 1 }], vmus: [{ id: 'vm', host: 'h', tasks: [guest] }] }), 's.json'));
+    expect(f.found).toBe('timer "tick" also used by task "g" of VMU vm (/vmus/0/tasks/0)');
   });
 
   it('lets "unique…" timers repeat across tasks: they are private, as in rt-app', () => {

@@ -181,6 +181,28 @@ export const CASES: ValidationCase[] = [
     warmupUs: 500_000,
   },
   {
+    id: 'shared-timer',
+    title: 'two SCHED_FIFO threads (2 ms each) waking on one 10 ms timer they share, next to two fair busy loops',
+    expectation:
+      'rt-app keeps one t_next for a timer its threads share and each use adds the period (rt-app.c run_event): the threads take turns, each running every 20 ms — 10 % of a CPU each, not the 20 % of a private timer; RT beats the fair loops on wake-up (§1.1; docs/rtapp.md "Shared timers")',
+    durationS: 4,
+    tasks: {
+      sta: { policy: 'SCHED_FIFO', priority: 50, runtime: 2000, timer: { ref: 'shared', period: 10000, mode: 'relative' } },
+      stb: { policy: 'SCHED_FIFO', priority: 50, runtime: 2000, timer: { ref: 'shared', period: 10000, mode: 'relative' } },
+      ...FAIR_HOGS,
+    },
+    metrics: [
+      { kind: 'missRatio', thread: 'sta' },
+      { kind: 'missRatio', thread: 'stb' },
+      { kind: 'wakeup', thread: 'sta', p: 50 },
+      { kind: 'response', thread: 'sta', p: 50 },
+      { kind: 'response', thread: 'stb', p: 50 },
+      { kind: 'cpuShare', thread: 'sta' },
+      { kind: 'cpuShare', thread: 'stb' },
+    ],
+    warmupUs: 500_000,
+  },
+  {
     id: 'fifo-periodic',
     title: 'periodic SCHED_FIFO task (2 ms every 10 ms) next to two fair busy loops',
     expectation: 'RT beats fair at once on wake-up: no misses, response ≈ run time (§1.1)',
@@ -212,6 +234,30 @@ export const CALIBRATION: ValidationCase = {
   warmupUs: 200_000,
   settle: ['calib'],
 };
+
+/**
+ * Threads of a case that wait on a timer another thread names too (any ref not starting with
+ * "unique"), each with that timer's name: rt-app shares one t_next among them, so a thread's first
+ * expiry is not one period after its own start (validate/runs.ts threadStarts).
+ */
+export function sharedTimerThreads(c: ValidationCase): Map<string, string> {
+  const users = new Map<string, Set<string>>();
+  const visit = (thread: string, events: Record<string, unknown>) => {
+    for (const [key, value] of Object.entries(events)) {
+      if (key === 'phases' && typeof value === 'object' && value !== null) {
+        for (const phase of Object.values(value as Record<string, Record<string, unknown>>)) visit(thread, phase);
+      }
+      const ref = key.startsWith('timer') ? ((value as { ref?: string }).ref ?? 'unknown') : undefined;
+      if (ref === undefined || ref.startsWith('unique')) continue;
+      if (!users.has(ref)) users.set(ref, new Set());
+      users.get(ref)!.add(thread);
+    }
+  };
+  for (const [name, spec] of Object.entries(c.tasks as Record<string, Record<string, unknown>>)) visit(name, spec);
+  const out = new Map<string, string>();
+  for (const [ref, threads] of users) if (threads.size > 1) for (const thread of threads) out.set(thread, ref);
+  return out;
+}
 
 /** ns per loop fixed in every file, so rt-app does not calibrate (its estimate varies run to run). */
 export const NS_PER_LOOP = 20;

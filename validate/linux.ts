@@ -10,7 +10,7 @@ import { availableParallelism, release, tmpdir, type } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { writeFileAtomic } from '../src/report/atomic.js';
-import { CALIBRATION, CASES, type ValidationCase } from './cases.js';
+import { CALIBRATION, CASES, sharedTimerThreads, type ValidationCase } from './cases.js';
 import { figure, formatError, formatValue, percentile, pooled, type Figure, type Sample } from './metrics.js';
 import { machineBusySeconds, runOnHvsim, runOnKernel, threadStarts, type KernelRun } from './runs.js';
 import { explain } from './explanations.js';
@@ -345,7 +345,7 @@ async function main(): Promise<void> {
     const tickPhases = runs.map((r) => tickPhaseOf(r, options.tickNs));
     const predict = (kernel: string, ticks: number[]) =>
       phasesNs === null
-        ? tickPhases.map((ph, i) => [runOnHvsim(c, { ...options, kernel, tickPhase: ph ?? 0, threadStartUs: threadStarts(runs[i]) })])
+        ? tickPhases.map((ph, i) => [runOnHvsim(c, { ...options, kernel, tickPhase: ph ?? 0, threadStartUs: threadStarts(runs[i], sharedTimerThreads(c)) })])
         : phasesNs.map((ph) => ticks.map((us) => runOnHvsim(c, { ...options, kernel, shiftUs: us, params: { rtPeriodPhase: `${(ph ?? 0) + us * 1000}ns` } })));
     const runModels = predict(m.kernel, shifts);
     const models = runModels.flat();

@@ -241,16 +241,24 @@ export interface HvsimOptions extends RtappImportOptions {
  * When each thread started in a kernel run (µs after rt-app's start). A timer thread's grid starts at
  * its t_first, which its first row gives back even when its first job waited for a CPU: the expiry
  * it waited for is end + slack, one timer period (c_period) after t_first. A thread without a timer
- * starts with its first event (rel_st).
+ * starts with its first event (rel_st). Threads sharing a timer (`sharedTimer`: thread → timer name)
+ * share its grid, started at the t_first of the first user: every thread's t_first is rt-app's t_zero
+ * (rt-app.c thread_body), so the earliest first expiry of the group less one period is that origin
+ * for all of them (a later user's first expiry counts the others' uses too).
  */
-export function threadStarts(run: Sample): Map<string, number> {
+export function threadStarts(run: Sample, sharedTimer: ReadonlyMap<string, string> = new Map()): Map<string, number> {
   const out = new Map<string, number>();
+  const origins = new Map<string, number>();
   for (const [name, rows] of run.rows) {
     const r = rows[0];
     if (r === undefined) continue;
     const t0 = r.start - r.rel_st;
-    out.set(name, Math.max(0, r.c_period > 0 ? r.end + r.slack - r.c_period - t0 : r.rel_st));
+    const start = Math.max(0, r.c_period > 0 ? r.end + r.slack - r.c_period - t0 : r.rel_st);
+    out.set(name, start);
+    const ref = sharedTimer.get(name);
+    if (ref !== undefined) origins.set(ref, Math.min(origins.get(ref) ?? Infinity, start));
   }
+  for (const [name, ref] of sharedTimer) if (out.has(name)) out.set(name, origins.get(ref)!);
   return out;
 }
 

@@ -8,6 +8,15 @@
 //   the timer is used. Reached before t_next: sleep until t_next (+ wakeDelay, the hrtimer slack).
 //   Reached at or after it (an overrun): no sleep; a relative timer rebases t_next on now, an
 //   absolute one keeps its grid, so the following iterations run back to back until they catch up.
+//   Timers are rt-app resources: one whose name starts with "unique" is private to its thread; any
+//   other name is one resource of the whole rt-app process (rt-app_parse_config.c
+//   get_resource_index), so every thread using it advances the same t_next: each use adds that
+//   use's period, the first use (by whichever thread) starts it at that thread's t_first, and a
+//   relative overrun rebases it for everyone (rt-app.c run_event, case rtapp_timer). Two threads
+//   sharing a 10 ms timer therefore each wake every 20 ms, alternately (tutorial.txt: a shared timer
+//   "disturbs the original sequence"). Uses must happen in time order across threads, so a thread
+//   that reaches a shared timer step later than the instant being handled pauses there (`resumeAt`)
+//   and the engine resumes it at that instant.
 // - yield: sched_yield, then the next step at once (rt-app ignores the event's value). Reached
 //   where the previous run completed, with no wait between, the thread still holds its CPU: the
 //   engine yields there and then (`yieldedOnCpu`). Reached at the start or after a wait, the thread
@@ -64,13 +73,34 @@ export interface ProgramIteration {
   endsWithWait: boolean;
 }
 
+/** A timer's state, rt-app's res.timer: t_next once the first use has initialised it. */
+export interface TimerState {
+  init: boolean;
+  next: Ns;
+}
+
+/** The shared timers of one rt-app process (a host's threads, or one VMU's tasks): name → state. */
+export type SharedTimers = Map<string, TimerState>;
+
+/** rt-app: a timer whose name starts with "unique" is private to its thread; any other name is global. */
+export function isPrivateTimerRef(ref: string): boolean {
+  return ref.startsWith('unique');
+}
+
 /** Steps interpreted in one call without releasing a job or advancing time: a program that spins. */
 const SPIN_LIMIT = 1_000_000;
 
 export class ProgramClock {
   /** Iterations in order when recording (the last one may be open); consumers drop old ones with `forget`. */
   readonly iterations: ProgramIteration[] = [];
-  private readonly timers: { init: boolean; next: Ns }[];
+  private readonly timers: TimerState[];
+  /** Per timer index: whether other threads use it too (its steps run in time order, see `resumeAt`). */
+  private readonly sharedTimer: boolean[];
+  /**
+   * ≥ 0 after a call that answered null because the thread reached a shared timer step at this
+   * later instant: call `resume(resumeAt)` then. -1 otherwise.
+   */
+  resumeAt: Ns = -1;
   private threadLoops = 0;
   private phase = 0;
   private inPhase = 0;
@@ -96,27 +126,49 @@ export class ProgramClock {
     private readonly horizon: Ns,
     /** Keep iteration records (the log exporter does; the engine does not need them). */
     private readonly record = false,
+    /** The process's shared timers; without it every timer is private to this program. */
+    shared?: SharedTimers,
   ) {
-    this.timers = Array.from({ length: program.timers }, () => ({ init: false, next: 0 }));
+    this.timers = [];
+    this.sharedTimer = [];
+    for (let i = 0; i < program.timers; i++) {
+      const ref = program.timerRefs?.[i];
+      const isShared = shared !== undefined && ref !== undefined && !isPrivateTimerRef(ref);
+      let state: TimerState | undefined = isShared ? shared.get(ref) : undefined;
+      if (state === undefined) {
+        state = { init: false, next: 0 };
+        if (isShared) shared.set(ref, state);
+      }
+      this.timers.push(state);
+      this.sharedTimer.push(isShared);
+    }
     if (program.loop === 0 || program.phases.length === 0) this.done = true;
   }
 
   /** The first job, or null if the program releases none before the horizon. */
-  start(): ProgramJob | null {
-    return this.advance(this.program.offset);
+  /** The first job, or null if there is none (or none yet: see `resumeAt`). Called at time `now` (the run's start). */
+  start(now: Ns = 0): ProgramJob | null {
+    return this.advance(this.program.offset, now);
   }
 
-  /** The current job completed at `now`: the next job (release ≥ now), or null when there is none. */
+  /** The current job completed at `now`: the next job (release ≥ now), or null when there is none (yet: `resumeAt`). */
   completed(now: Ns): ProgramJob | null {
     this.onCpuAt = now;
     this.yieldedOnCpu = false;
-    const job = this.advance(now);
+    const job = this.advance(now, now);
     this.onCpuAt = -1;
     return job;
   }
 
-  private advance(from: Ns): ProgramJob | null {
+  /** Go on from the shared timer step the thread paused at (`resumeAt`, which is `now`). */
+  resume(now: Ns): ProgramJob | null {
+    return this.advance(now, now);
+  }
+
+  /** Interpret steps from instant `from`, the call being made at `now` (≤ from). */
+  private advance(from: Ns, now: Ns): ProgramJob | null {
     const phases = this.program.phases;
+    this.resumeAt = -1;
     let t = from;
     let spins = 0;
     let lastT = t;
@@ -132,8 +184,13 @@ export class ProgramClock {
         this.nextIteration();
         continue;
       }
+      const st = steps[this.step];
+      if (st.kind === 'timer' && this.sharedTimer[st.timer] && t > now) {
+        this.resumeAt = t; // other threads' uses before t must come first
+        return null;
+      }
       const index = this.step++;
-      const next = this.execute(steps[index], index, t);
+      const next = this.execute(st, index, t);
       if (typeof next !== 'number') return next;
       t = next;
     }

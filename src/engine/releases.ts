@@ -6,7 +6,7 @@
 import type { JobProgram, Ns, SystemSpec, WakeOverheads } from './system.js';
 import type { Job, Task } from './entities.js';
 import { EventPhase, type EventQueue, type Timer } from './event-queue.js';
-import { ProgramClock, type ProgramJob } from './program.js';
+import { ProgramClock, type ProgramJob, type SharedTimers } from './program.js';
 import type { Rng } from './rng.js';
 import { DemandSampler, ReleaseClock } from './workload.js';
 
@@ -17,6 +17,10 @@ export interface ReleaseTarget {
   readonly queue: EventQueue;
   /** Queue a released job; `onCpu`: the thread is still running, so it goes on without a wake-up. */
   accept(task: Task, job: Job, onCpu: boolean): void;
+  /** The shared timers of the process `task` belongs to (its host's threads, or its VMU's tasks). */
+  sharedTimers(task: Task): SharedTimers;
+  /** A program clock was made for `task` (it records its iterations when this is set: the rt-app log recorder). */
+  readonly onProgram?: (task: Task, clock: ProgramClock) => void;
 }
 
 /** A job as released at `now` with `demand` (and, from a program, its wall-clock and yield flags). */
@@ -56,6 +60,8 @@ export class TaskReleases {
   /** Set for `program` arrivals. */
   private program: ProgramClock | null = null;
   private programTimer: Timer | null = null;
+  /** Resumes a program paused at a shared timer step (ProgramClock.resumeAt). */
+  private resumeTimer: Timer | null = null;
   /** The program job the timer will release. */
   private pending: ProgramJob | null = null;
   /** Open-loop jobs released but not yet woken (wakeOverheadNs > 0), oldest first. */
@@ -100,14 +106,22 @@ export class TaskReleases {
 
   private startProgram(program: JobProgram): void {
     const delayed = this.wakeOverheadNs > 0 ? { ...program, wakeDelayNs: program.wakeDelayNs + this.wakeOverheadNs } : program;
-    this.program = new ProgramClock(delayed, this.target.scenario.durationNs);
-    this.programTimer = this.target.queue.timer(EventPhase.release, (now) => this.release(now, this.pending!));
-    this.scheduleProgramJob(this.program.start());
+    const { task, target } = this;
+    const clock = new ProgramClock(delayed, target.scenario.durationNs, target.onProgram !== undefined, target.sharedTimers(task));
+    this.program = clock;
+    target.onProgram?.(task, clock);
+    this.programTimer = target.queue.timer(EventPhase.release, (now) => this.release(now, this.pending!));
+    this.resumeTimer = target.queue.timer(EventPhase.release, (now) => this.scheduleProgramJob(clock.resume(now)));
+    this.scheduleProgramJob(clock.start(target.now));
   }
 
   private scheduleProgramJob(pj: ProgramJob | null): void {
     const { task, target } = this;
-    if (pj === null || pj.release > target.scenario.durationNs) return;
+    if (pj === null) {
+      if (this.program!.resumeAt >= 0) this.resumeTimer!.arm(this.program!.resumeAt);
+      return;
+    }
+    if (pj.release > target.scenario.durationNs) return;
     if (task.guest !== null) pj.yields = 0;
     this.pending = pj;
     const onCpu = task.runner !== null && task.runner.runningOn >= 0;

@@ -23,6 +23,7 @@ import type { PolicyContext } from './policy.js';
 import { Rng } from './rng.js';
 import { CpuSet } from './cpu-set.js';
 import { TaskReleases, newJob, timerWakeDelayNs, type ReleaseTarget } from './releases.js';
+import type { ProgramClock, SharedTimers } from './program.js';
 import { firstTickNs } from './tick.js';
 
 export interface SimulateOptions {
@@ -58,6 +59,11 @@ export interface SimObserver {
   policy?(now: Ns, host: string, kind: string, cpu: number, entity: HostEntity | null): void;
   /** The guest places `task` (or nothing) on vCPU `vcpu`. */
   assign?(now: Ns, host: string, vcpu: HostEntity, task: Task | null): void;
+  /**
+   * The closed-loop program clock of `task`, made at the start of the run; given this hook, clocks
+   * keep their iteration records (the rt-app log recorder reads them: one interpretation).
+   */
+  program?(task: Task, clock: ProgramClock): void;
 }
 
 class Pcpu {
@@ -109,6 +115,9 @@ export class Simulator implements IoEngine, ReleaseTarget {
   private readonly observer: SimObserver | undefined;
   private readonly onProgress: ((now: Ns) => void) | undefined;
   private readonly runtimes = new Map<Task, TaskRuntimeState>();
+  /** rt-app's process-wide timers, per process: a host's threads ("host:" id) or one VMU's tasks ("vmu:" id). */
+  private readonly timersByProcess = new Map<string, SharedTimers>();
+  readonly onProgram: ((task: Task, clock: ProgramClock) => void) | undefined;
   /** The I/O loads' request streams, in scenario order (for results). */
   readonly ioLoads: IoLoadRun[] = [];
   readonly seed: number;
@@ -121,6 +130,8 @@ export class Simulator implements IoEngine, ReleaseTarget {
     this.seed = options.seed ?? scenario.seed;
     this.observer = options.observer;
     this.onProgress = options.onProgress;
+    const programHook = options.observer?.program;
+    this.onProgram = programHook === undefined ? undefined : (task, clock) => programHook.call(options.observer, task, clock);
     for (const spec of scenario.hosts) this.buildHost(spec, options);
     for (const task of this.tasks) this.runtimes.get(task)!.releases.start();
     if (scenario.warmupNs > 0) {
@@ -291,6 +302,16 @@ export class Simulator implements IoEngine, ReleaseTarget {
     // A job queued behind a running one changes nothing until the running one completes; a thread
     // still on its CPU goes on without a wake-up.
     if (wasIdle && !onCpu) this.taskBecameRunnable(task);
+  }
+
+  sharedTimers(task: Task): SharedTimers {
+    const key = task.vmu !== null ? `vmu:${task.vmu.id}` : `host:${this.runtimes.get(task)!.host.spec.id}`;
+    let timers = this.timersByProcess.get(key);
+    if (timers === undefined) {
+      timers = new Map();
+      this.timersByProcess.set(key, timers);
+    }
+    return timers;
   }
 
   private addTask(task: Task, rng: Rng, host: HostState, guest: Guest | null): void {

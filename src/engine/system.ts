@@ -51,7 +51,11 @@ export interface JobProgram {
   phases: ProgramPhase[];
   /** Number of timers the steps refer to (ProgramStep.timer is an index below this). */
   timers: number;
-  /** Timer names (rt-app `ref`) by index, for scenario files and messages; absent: "unique", "unique1", …. */
+  /**
+   * Timer names (rt-app `ref`) by index; absent: "unique", "unique1", …. A name not starting with
+   * "unique" is one timer shared with every other program of the same process (a host's threads,
+   * or one VMU's tasks) that names it (src/engine/program.ts).
+   */
   timerRefs?: string[];
   /** Added to every sleep and timer wake-up (hrtimer slack: 50 µs for SCHED_OTHER, 0 for RT/DL). */
   wakeDelayNs: Ns;

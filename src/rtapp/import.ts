@@ -21,7 +21,10 @@
 //   optional machine wake-up latency (timer interrupt delivery, measured by validate/linux.ts).
 // - policy/priority/dl-*: the host thread's policy; cpus: its affinity (default: every CPU).
 // - A thread's relative deadline (for hvsim's miss counts) is its dl-deadline, else its timer period
-//   when every phase waits on one timer of the same period (a miss is then rt-app's slack < 0).
+//   when every phase waits on one timer of the same period (a miss is then rt-app's slack < 0); for a
+//   timer shared by k threads of that period, k·T (sharedTimerDeadline).
+// - timer refs other than "unique…" are shared by every thread naming them (one t_next advanced by
+//   each use; src/engine/program.ts).
 
 import { STOCK_LINUX_MODELS } from '../../models/index.js';
 import { InputError, pointerOf } from '../errors.js';
@@ -117,7 +120,7 @@ export function importRtapp(workload: RtappWorkload, options: RtappImportOptions
       host: HOST_ID,
       arrival: { kind: 'program', program },
       exec: programExec(program),
-      deadline: policy.class === 'deadline' ? policy.deadline : programDeadline(program),
+      deadline: policy.class === 'deadline' ? policy.deadline : (sharedTimerDeadline(thread, timers) ?? programDeadline(program)),
       policy,
       affinity,
     };
@@ -206,12 +209,18 @@ function policyOf(t: RtappThread): Policy {
   }
 }
 
-/** Timer resources: "unique…" refs are private to a thread instance; other names are global in rt-app. */
+/**
+ * Timer resources: "unique…" refs are private to a thread instance; any other name is one timer of
+ * the whole rt-app process, shared by every thread and instance that names it (rt-app_parse_config.c
+ * get_resource_index; the engine shares it among the host's threads, src/engine/program.ts).
+ */
 interface TimerTable {
   /** Per thread index: ref → timer index inside that thread's program, and the count. */
   local: Map<number, Map<string, number>>;
   /** Resource key → relative (false once any event on it asks for absolute, as rt-app's parser does). */
   relative: Map<string, boolean>;
+  /** Resource key → the threads using it, with the periods of their uses. */
+  users: Map<string, Map<number, number[]>>;
 }
 
 function resourceKey(thread: RtappThread, ref: string): string {
@@ -221,7 +230,7 @@ function resourceKey(thread: RtappThread, ref: string): string {
 function timerTable(workload: RtappWorkload): TimerTable {
   const local = new Map<number, Map<string, number>>();
   const relative = new Map<string, boolean>();
-  const owner = new Map<string, RtappThread>();
+  const users = new Map<string, Map<number, number[]>>();
   for (const thread of workload.threads) {
     const refs = new Map<string, number>();
     local.set(thread.index, refs);
@@ -229,23 +238,33 @@ function timerTable(workload: RtappWorkload): TimerTable {
       for (const e of phase.events) {
         if (e.kind !== 'timer') continue;
         const key = resourceKey(thread, e.ref);
-        const other = owner.get(key);
-        if (other !== undefined && other.index !== thread.index) {
-          throw new InputError({
-            file: workload.file,
-            pointer: `${e.pointer}/ref`,
-            expected: 'a timer private to its thread ("unique", or a name no other thread or instance uses)',
-            found: `timer "${e.ref}" shared by threads "${other.name}" (#${other.index}) and "${thread.name}" (#${thread.index})`,
-            hint: 'rt-app advances one shared t_next for all of them, which hvsim does not model; use "ref": "unique"',
-          });
-        }
-        owner.set(key, thread);
+        if (!users.has(key)) users.set(key, new Map());
+        const periods = users.get(key)!;
+        periods.set(thread.index, [...(periods.get(thread.index) ?? []), e.periodUs * 1000]);
         if (!refs.has(e.ref)) refs.set(e.ref, refs.size);
         relative.set(key, (relative.get(key) ?? true) && !e.absolute);
       }
     }
   }
-  return { local, relative };
+  return { local, relative, users };
+}
+
+/**
+ * A thread's relative deadline (hvsim's misses) when it waits on a timer shared by k threads, each
+ * of which uses it once per iteration with the same period T: k·T. In steady state the threads take
+ * turns, so the t_next a thread sleeps to is k·T after its previous one and rt-app's slack < 0 means
+ * a response beyond k·T. Undefined (the program's own rule) when the thread's timers are all its
+ * own, or shared in another pattern, where no single deadline matches rt-app's slack (read the logs).
+ */
+function sharedTimerDeadline(t: RtappThread, timers: TimerTable): Ns | undefined {
+  const keys = [...timers.local.get(t.index)!.keys()].map((ref) => resourceKey(t, ref));
+  const shared = keys.filter((key) => timers.users.get(key)!.size > 1);
+  if (shared.length === 0) return undefined;
+  if (keys.length !== 1) return undefined;
+  const uses = [...timers.users.get(shared[0])!.values()];
+  const period = uses[0][0];
+  const steady = uses.every((periods) => periods.every((p) => p === period)) && t.phases.every((ph) => ph.events.filter((e) => e.kind === 'timer').length === 1);
+  return steady ? uses.length * period : undefined;
 }
 
 function programOf(t: RtappThread, timers: TimerTable, o: RtappImportOptions, policy: Policy): JobProgram {

@@ -18,7 +18,7 @@
 
 import { join, relative, isAbsolute } from 'node:path';
 import type { Job, Task } from '../engine/entities.js';
-import { ProgramClock, type ProgramIteration } from '../engine/program.js';
+import type { ProgramClock, ProgramIteration } from '../engine/program.js';
 import type { SimObserver } from '../engine/simulator.js';
 import { InputError } from '../errors.js';
 import { writeFileAtomic } from '../report/atomic.js';
@@ -165,18 +165,22 @@ export class RtappLogRecorder {
         index: thread?.index ?? i,
         jobs: [],
         task: null,
-        clock: program === null ? null : new ProgramClock(program, scenario.durationNs, true),
+        clock: null,
         phases: thread ? thread.phases.map((p) => phaseConfig(p, nsPerLoop)) : program ? program.phases.map((p) => stepsConfig(p.steps, nsPerLoop)) : [],
       });
     });
-    for (const t of this.trackers.values()) t.clock?.start();
     this.observer = {
+      // The engine's own program clocks, recording: the logs follow the interpretation that ran
+      // (shared timers make one thread's iterations depend on the others').
+      program: (task: Task, clock: ProgramClock) => {
+        const t = this.trackers.get(task.id);
+        if (t !== undefined) t.clock = clock;
+      },
       complete: (now: Ns, task: Task, job: Job) => {
         const t = this.trackers.get(task.id);
         if (t === undefined) return;
         t.task = task;
         t.jobs.push({ release: job.release, firstRunAt: job.firstRunAt ?? job.release, completion: now, demand: job.demand });
-        t.clock?.completed(now);
       },
     };
   }
@@ -187,7 +191,7 @@ export class RtappLogRecorder {
       name: t.name,
       index: t.index,
       policyLine: policyLine(t.spec.policy),
-      rows: t.clock !== null ? this.programRows(t) : this.jobRows(t),
+      rows: t.spec.arrival.kind === 'program' ? this.programRows(t) : this.jobRows(t),
     }));
     return out.sort((a, b) => a.index - b.index);
   }
@@ -204,6 +208,7 @@ export class RtappLogRecorder {
 
   private programRows(t: Tracker): RtappLogRow[] {
     const rows: RtappLogRow[] = [];
+    if (t.clock === null) return rows;
     const end = this.scenario.durationNs;
     let prevEnd: Ns | undefined;
     for (const it of t.clock!.iterations) {

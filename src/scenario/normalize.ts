@@ -72,8 +72,8 @@ export function normalizeScenario(raw: unknown, file = '<memory>', opts: Normali
   });
   checkTimerOwners(
     [
-      ...(raw.vmus ?? []).flatMap((v, i) => (v.tasks ?? []).map((t, j) => ({ raw: t, pointer: `/vmus/${i}/tasks/${j}` }))),
-      ...(raw.hostThreads ?? []).map((t, i) => ({ raw: t, pointer: `/hostThreads/${i}` })),
+      ...(raw.vmus ?? []).flatMap((v, i) => (v.tasks ?? []).map((t, j) => ({ raw: t, pointer: `/vmus/${i}/tasks/${j}`, process: `VMU ${v.id}` }))),
+      ...(raw.hostThreads ?? []).map((t, i) => ({ raw: t, pointer: `/hostThreads/${i}`, process: `host ${t.host}` })),
     ],
     check,
   );

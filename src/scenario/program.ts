@@ -7,6 +7,7 @@
 // [{ run } | { runtime } | { sleep } | { timer: { ref, period, mode? } } | { yield: true }] }] }; semantics in
 // src/engine/program.ts.
 
+import { isPrivateTimerRef } from '../engine/program.js';
 import { describeValue } from '../errors.js';
 import type { Checker } from './checks.js';
 import type { RawScenario } from './schema.js';
@@ -20,10 +21,7 @@ type RawProgramFields = Pick<RawProgramTask, 'offset' | 'loop' | 'wakeDelay' | '
 type RawStep = RawProgramTask['phases'][number]['steps'][number];
 type RawTimer = NonNullable<RawStep['timer']>;
 
-/** rt-app: a timer whose name starts with "unique" is private to its thread; any other name is global. */
-export function isPrivateTimerRef(ref: string): boolean {
-  return ref.startsWith('unique');
-}
+export { isPrivateTimerRef } from '../engine/program.js';
 
 /** Name of timer `index` of `program` (programs built in code may carry none). */
 export function timerRef(program: JobProgram, index: number): string {
@@ -105,25 +103,41 @@ function loopCount(n: number, pointer: string, check: Checker): number {
 }
 
 /**
- * Timer names are global in rt-app: two threads using one name would advance one shared grid, which
- * the engine does not model. Refuse it, as the importer does; "unique…" names are private.
+ * Timer names are global in rt-app: the programs of one process that name the same timer (other
+ * than "unique…") share one t_next (src/engine/program.ts). A process is a host's threads, or one
+ * VMU's tasks (a guest runs its own rt-app): a name used in two processes is refused, as is a timer
+ * whose users ask for different modes (one mode per timer, as within a task).
  */
-export function checkTimerOwners(tasks: readonly { raw: RawAnyTask; pointer: string }[], check: Checker): void {
-  const owners = new Map<string, { id: string; pointer: string }>();
-  for (const { raw, pointer } of tasks) {
+export function checkTimerOwners(tasks: readonly { raw: RawAnyTask; pointer: string; process: string }[], check: Checker): void {
+  const owners = new Map<string, { id: string; pointer: string; process: string; mode: 'relative' | 'absolute' }>();
+  for (const { raw, pointer, process } of tasks) {
     if (raw.kind !== 'program') continue;
+    const modes = new Map<string, 'relative' | 'absolute'>();
+    for (const phase of raw.phases) for (const step of phase.steps) if (step.timer?.mode !== undefined && !modes.has(step.timer.ref)) modes.set(step.timer.ref, step.timer.mode);
     raw.phases.forEach((phase, i) =>
       phase.steps.forEach((step, j) => {
         const ref = step.timer?.ref;
         if (ref === undefined || isPrivateTimerRef(ref)) return;
+        const mode = modes.get(ref) ?? 'relative';
         const owner = owners.get(ref);
-        if (owner === undefined) owners.set(ref, { id: raw.id, pointer });
-        else if (owner.pointer !== pointer) {
+        if (owner === undefined) {
+          owners.set(ref, { id: raw.id, pointer, process, mode });
+          return;
+        }
+        if (owner.pointer === pointer) return;
+        if (owner.process !== process) {
           check.fail(
             `${pointer}/phases/${i}/steps/${j}/timer/ref`,
-            'a timer private to its task ("unique…", or a name no other task uses)',
-            `timer "${ref}" also used by task "${owner.id}" (${owner.pointer})`,
-            'rt-app advances one shared grid for all its users, which hvsim does not model; rename it, e.g. "unique"',
+            `a timer of ${process} ("unique…", or a name only tasks of ${process} use)`,
+            `timer "${ref}" also used by task "${owner.id}" of ${owner.process} (${owner.pointer})`,
+            'one rt-app process shares a timer among its threads; rename it in one of them',
+          );
+        }
+        if (owner.mode !== mode) {
+          check.fail(
+            `${pointer}/phases/${i}/steps/${j}/timer/mode`,
+            `"${owner.mode}", the mode of timer "${ref}" in task "${owner.id}" (one mode per timer)`,
+            `"${mode}"${modes.has(ref) ? '' : ' (the default)'}`,
           );
         }
       }),
