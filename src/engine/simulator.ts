@@ -24,7 +24,7 @@ import { Rng } from './rng.js';
 import { CpuSet } from './cpu-set.js';
 import { TaskReleases, newJob, timerWakeDelayNs, type ReleaseTarget } from './releases.js';
 import type { ProgramClock, SharedTimers } from './program.js';
-import { firstTickNs } from './tick.js';
+import { firstGuestTickNs, firstTickNs } from './tick.js';
 
 export interface SimulateOptions {
   /** Overrides the scenario's seed. */
@@ -184,6 +184,7 @@ export class Simulator implements IoEngine, ReleaseTarget {
     };
     const population = { vmus: given.vmus.map(withIoHandlers), hostThreads: given.hostThreads };
 
+    const guestVmus = new Map<Guest, VmuSpec>();
     for (const vmu of population.vmus) {
       const vcpus = Array.from(
         { length: vmu.vcpus },
@@ -199,6 +200,7 @@ export class Simulator implements IoEngine, ReleaseTarget {
       const policy = GUEST_POLICIES[vmu.guest.scheduler].create(vmu.tasks, vmu.guest.tickNs);
       const guest = new Guest(policy, vcpus, vmu.guest.tickNs, this.guestHost(host));
       host.guests.push(guest);
+      guestVmus.set(guest, vmu);
       for (const spec of vmu.tasks) this.addTask(new Task(spec, vmu), rngFor(spec.id), host, guest);
     }
     for (const thread of population.hostThreads) {
@@ -246,7 +248,7 @@ export class Simulator implements IoEngine, ReleaseTarget {
         if (guest.dirty) this.dirtyHosts.add(host);
         guestTick.arm(now + guest.tickNs);
       });
-      guestTick.arm(guest.tickNs);
+      guestTick.arm(firstGuestTickNs(spec, guestVmus.get(guest)!, this.seed)); // the guest's tick grid: tick.ts
     }
     this.buildIo(host, population.vmus, prepare);
   }

@@ -119,7 +119,11 @@ export interface VmuSpec {
   softAffinity?: number[];
   /** Absent: a best-effort VMU with no reservation. */
   sla?: Sla;
-  guest: { scheduler: GuestSchedulerKind; tickNs: Ns };
+  /**
+   * The guest kernel's scheduler and tick. `tickPhase`: where its tick grid falls against time 0, as
+   * the host's (a duration < tickNs, or 'random'); absent: the host's rule (src/engine/tick.ts).
+   */
+  guest: { scheduler: GuestSchedulerKind; tickNs: Ns; tickPhase?: Ns | 'random' };
   /** Optional host-side priority of the vCPU threads, for models that schedule them by priority. */
   hostPriority?: number;
   /** CPU weight (cgroup shares / Xen weight) for proportional-share models; default 1024. */

@@ -23,7 +23,18 @@
 // 'random' — drawn once per host from the scenario's seed, so a run stays reproducible while a set
 // of seeds samples the phases a set of real runs meets.
 
-import type { HostSpec, Ns } from './system.js';
+//
+// A guest kernel ticks on its own jiffies grid, set when it booted (its own tick_setup_sched_timer);
+// nothing ties it to the host's. hvsim gives a guest the host's phase rule unless the VMU states its
+// own (`guest.tickPhase`): a stated host phase is the grid origin of every kernel in the scenario (a
+// phase sweep moves host and guests together, and with equal HZ the guest ticks with the host), and
+// 'random' draws each guest's phase separately from the seed, as each kernel booted at its own
+// instant. A guest tick is a timer interrupt delivered to the guest: with host overheads it reaches
+// the guest timerInterrupt + vmExit after its expiry (src/scenario/overheads.ts), like a guest task's
+// timer wake-up less the wake-up path. [M] One tick per VMU (all its vCPUs on one grid, the guest's
+// skew_tick off) that fires whether or not a vCPU is running.
+
+import type { HostSpec, Ns, VmuSpec } from './system.js';
 import { Rng } from './rng.js';
 
 /** Phase of the host's tick grid (CPU 0), in [0, tickNs). */
@@ -31,6 +42,15 @@ export function tickPhaseNs(spec: HostSpec, seed: number): Ns {
   const phase = spec.tickPhase ?? 0;
   if (phase !== 'random') return phase;
   return new Rng(seed, `${spec.id}/tick-phase`).intBetween(0, spec.tickNs - 1);
+}
+
+/** First tick of VMU `vmu`'s guest after time 0 (> 0, like the host's), interrupt delivery included. */
+export function firstGuestTickNs(host: HostSpec, vmu: VmuSpec, seed: number): Ns {
+  const tickNs = vmu.guest.tickNs;
+  const rule = vmu.guest.tickPhase ?? host.tickPhase ?? 0;
+  const phase = rule === 'random' ? new Rng(seed, `${vmu.id}/guest-tick-phase`).intBetween(0, tickNs - 1) : rule % tickNs;
+  const delivery = host.overheads === undefined ? 0 : host.overheads.timerInterruptNs + host.overheads.vmExitNs;
+  return (phase === 0 ? tickNs : phase) + delivery;
 }
 
 /** First tick of CPU `cpu` after time 0 (> 0: a tick at 0 would find nothing to account). */

@@ -10,7 +10,7 @@ import { checkTimerOwners } from './program.js';
 import { normalizeExec, normalizeTask } from './tasks.js';
 import { normalizeOverheads } from './overheads.js';
 import { checkStorage, normalizeHostStorage, normalizeStorageStream } from './storage.js';
-import type { Misbehaviour } from './types.js'; // hvsim isolation
+import type { Misbehaviour, Ns } from './types.js'; // hvsim isolation
 import type { Arrival, Expectation, FigureRequest, HostSpec, HostThreadSpec, IoLoadSpec, ModelRequest, Scenario, Sla, VmuSpec } from './types.js';
 import { formatDuration } from './units.js';
 import { validateRawScenario } from './validate.js';
@@ -104,15 +104,20 @@ function normalizeHost(raw: RawHost, pointer: string, ids: IdRegistry, check: Ch
   ids.add(raw.id, `${pointer}/id`);
   const { contextSwitchNs, ...wake } = normalizeOverheads(raw.overheads, raw.contextSwitch, pointer, check);
   const host: HostSpec = { id: raw.id, cpus: raw.cpus, contextSwitchNs, tickNs: check.positiveDuration(raw.tick ?? '1ms', `${pointer}/tick`) };
-  if (raw.tickPhase !== undefined && raw.tickPhase !== 'random') {
-    const phase = check.duration(raw.tickPhase, `${pointer}/tickPhase`);
-    if (phase >= host.tickNs) check.fail(`${pointer}/tickPhase`, `a duration < the tick (${formatDuration(host.tickNs)}) or "random"`, describeValue(raw.tickPhase));
-    if (phase > 0) host.tickPhase = phase;
-  } else if (raw.tickPhase === 'random') host.tickPhase = 'random';
+  const phase = tickPhaseOf(raw.tickPhase, host.tickNs, `${pointer}/tickPhase`, check);
+  if (phase !== undefined && phase !== 0) host.tickPhase = phase;
   if (raw.skewTick === true) host.skewTick = true;
   if (raw.overheads !== undefined && raw.overheads !== 'none') host.overheads = wake;
   if (raw.storage !== undefined) host.storage = normalizeHostStorage(raw.storage);
   return host;
+}
+
+/** A tick phase field: a duration below the tick, or 'random'; undefined when absent. */
+function tickPhaseOf(raw: string | undefined, tickNs: Ns, pointer: string, check: Checker): Ns | 'random' | undefined {
+  if (raw === undefined || raw === 'random') return raw;
+  const phase = check.duration(raw, pointer);
+  if (phase >= tickNs) check.fail(pointer, `a duration < the tick (${formatDuration(tickNs)}) or "random"`, describeValue(raw));
+  return phase;
 }
 
 interface VmuContext {
@@ -145,6 +150,8 @@ function normalizeVmu(raw: RawVmu, pointer: string, { vmuIds, taskIds, findHost,
     tasks,
     io: (raw.io ?? []).map((load, i) => normalizeIoLoad(load, `${pointer}/io/${i}`, taskIds, check)),
   };
+  const guestTickPhase = tickPhaseOf(raw.guest?.tickPhase, vmu.guest.tickNs, `${pointer}/guest/tickPhase`, check);
+  if (guestTickPhase !== undefined) vmu.guest.tickPhase = guestTickPhase;
   if (raw.sla !== undefined) vmu.sla = normalizeSla(raw.sla, `${pointer}/sla`, check);
   if (raw.softAffinity !== undefined) vmu.softAffinity = check.processors(raw.softAffinity, host.cpus, `${pointer}/softAffinity`, 'pCPU', `host ${host.id}`);
   if (raw.hostPriority !== undefined) vmu.hostPriority = raw.hostPriority;

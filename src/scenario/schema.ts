@@ -184,6 +184,12 @@ export const scenarioSchema = {
           default: 'fifo',
         },
         tick: { ...dur('Guest tick', 'Guest scheduler tick (> 0).'), default: '4ms' },
+        tickPhase: {
+          title: 'Guest tick phase',
+          description:
+            "Where the guest kernel's tick grid falls: it ticks at phase + k·tick (< tick). \"random\": drawn from the seed for this VMU alone. Default: the host's tickPhase (a stated phase, modulo the guest tick; \"random\": this VMU's own draw).",
+          oneOf: [{ $ref: '#/$defs/duration' }, { const: 'random' }],
+        },
       },
     },
     vmu: {

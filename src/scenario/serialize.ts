@@ -68,6 +68,7 @@ function serializeVmu(v: VmuSpec): RawVmu {
   if (v.softAffinity !== undefined) out.softAffinity = [...v.softAffinity];
   if (v.sla !== undefined) out.sla = { budget: d(v.sla.budget), period: d(v.sla.period), deadline: d(v.sla.deadline) };
   out.guest = { scheduler: v.guest.scheduler, tick: d(v.guest.tickNs) };
+  if (v.guest.tickPhase !== undefined) out.guest.tickPhase = v.guest.tickPhase === 'random' ? 'random' : d(v.guest.tickPhase);
   if (v.hostPriority !== undefined) out.hostPriority = v.hostPriority;
   out.weight = v.weight;
   if (v.tasks.length > 0) out.tasks = v.tasks.map(serializeTask);
