@@ -14,7 +14,7 @@ import { CALIBRATION, CASES, sharedTimerThreads, type ValidationCase } from './c
 import { figure, formatError, formatValue, percentile, pooled, type Figure, type Sample } from './metrics.js';
 import { machineBusySeconds, runOnHvsim, runOnKernel, threadStarts, type KernelRun } from './runs.js';
 import { explain } from './explanations.js';
-import { MEASURED_OVERHEADS } from '../src/scenario/overheads.js';
+import { MEASURED_PROFILE, OVERHEAD_PROFILES, OVERHEAD_PROFILE_NAMES, overheadsFieldText, type OverheadProfileName } from '../src/scenario/overheads.js';
 
 const REPORT = join('reports', 'validation', 'linux.md');
 const THRESHOLD = 0.05;
@@ -209,6 +209,15 @@ function medianOverheads(all: OverheadsUs[]): OverheadsUs {
   return { timerInterrupt: m('timerInterrupt'), wakeup: m('wakeup'), contextSwitch: m('contextSwitch'), vmExit: m('vmExit'), source: '' };
 }
 
+/** The host `overheads` field that gives hvsim these costs (µs → whole ns). */
+const overheadsField = (o: OverheadsUs) =>
+  overheadsFieldText({ timerInterruptNs: Math.round(o.timerInterrupt * 1000), wakeupNs: Math.round(o.wakeup * 1000), contextSwitchNs: Math.round(o.contextSwitch * 1000), vmExitNs: Math.round(o.vmExit * 1000) });
+
+const profileText = (n: OverheadProfileName) => {
+  const p = OVERHEAD_PROFILES[n];
+  return `(${p.timerInterruptNs / 1000} / ${p.wakeupNs / 1000} / ${p.contextSwitchNs / 1000} / ${p.vmExitNs / 1000} µs: ${p.machine})`;
+};
+
 const fmtOverheads = (o: OverheadsUs) => `timer interrupt ${o.timerInterrupt} µs, wake-up ${o.wakeup} µs, context switch ${o.contextSwitch} µs, VM exit/entry ${o.vmExit} µs`;
 
 /** Where a kernel run's tick grid fell against rt-app's start (ns in [0, tick)); null if unknown. */
@@ -375,7 +384,7 @@ async function main(): Promise<void> {
     `- ${m.sysctl.join(', ')}`,
     `- rt-app: ${m.rtapp}; every file fixes \`calibration\` (ns per loop) so rt-app does not re-calibrate`,
     `- calibration before each case (a separate 2 s run: SCHED_FIFO 5 ms / 20 ms pre-empting a fair loop on CPU 1): 1 µs of \`run\` work took ${Math.min(...speeds).toFixed(3)}–${Math.max(...speeds).toFixed(3)} µs (the VM's speed drifts with host load, hence \`runtime\` events in the cases); timer wake-up latency of a busy vCPU ${Math.min(...wakes)}–${Math.max(...wakes)} µs (median); CPU time per job beyond its work (switches, rt-app's own timer and log work; sampled while the thread sleeps, as schedstat lags for a running one) ${Math.min(...overheads)}–${Math.max(...overheads)} µs. hvsim gets each case's \`workScale\`, that CPU per job (less the two context switches the engine charges) as one more run before each wait of a thread, the tick 1/HZ on the kernel run's measured tick grid, the hrtimer slack of SCHED_OTHER (50 µs) and the host overhead model below.`,
-    `- overheads (host \`overheads\`, src/scenario/overheads.ts), per case from its calibration: a FIFO thread's median wake-up latency on a busy vCPU (${Math.min(...wakes)}–${Math.max(...wakes)} µs) = timer interrupt + wake-up + context switch; on an idle vCPU (${Math.min(...results.map((r) => r.cal.idleWakeLatencyUs))}–${Math.max(...results.map((r) => r.cal.idleWakeLatencyUs))} µs) it adds the VM exit/entry; wake-up + context switch = half a \`perf bench sched pipe\` round trip less two syscalls, split evenly (${results[0]?.cal.overheads.source ?? ''}). Median over the cases: ${fmtOverheads(medianOverheads(results.map((r) => r.cal.overheads)))}; hvsim's \`overheads: measured\` defaults: timer interrupt ${MEASURED_OVERHEADS.timerInterruptNs / 1000} µs, wake-up ${MEASURED_OVERHEADS.wakeupNs / 1000} µs, context switch ${MEASURED_OVERHEADS.contextSwitchNs / 1000} µs, VM exit/entry ${MEASURED_OVERHEADS.vmExitNs / 1000} µs.`,
+    `- overheads (host \`overheads\`, src/scenario/overheads.ts), per case from its calibration: a FIFO thread's median wake-up latency on a busy vCPU (${Math.min(...wakes)}–${Math.max(...wakes)} µs) = timer interrupt + wake-up + context switch; on an idle vCPU (${Math.min(...results.map((r) => r.cal.idleWakeLatencyUs))}–${Math.max(...results.map((r) => r.cal.idleWakeLatencyUs))} µs) it adds the VM exit/entry; wake-up + context switch = half a \`perf bench sched pipe\` round trip less two syscalls, split evenly (${results[0]?.cal.overheads.source ?? ''}). Median over the cases: ${fmtOverheads(medianOverheads(results.map((r) => r.cal.overheads)))} — as a host field for a scenario predicting this machine in this state: \`${overheadsField(medianOverheads(results.map((r) => r.cal.overheads)))}\`. hvsim's named profiles (src/scenario/overheads.ts, each with its machine and source): ${OVERHEAD_PROFILE_NAMES.map((n) => `\`${n}\` ${profileText(n)}`).join('; ')}; \`measured\` is \`${MEASURED_PROFILE}\`.`,
     '',
     '## Results',
     '',

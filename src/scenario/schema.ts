@@ -9,6 +9,7 @@
 
 import { hostStorageSchema, storageStreamSchema } from './schema-storage.js';
 import { GUEST_POLICY_NAMES } from '../engine/guest-policy.js';
+import { OVERHEAD_PROFILE_NAMES } from './overheads.js';
 import type { FromSchema } from 'json-schema-to-ts';
 import { DURATION_PATTERN, RATE_PATTERN } from './units.js';
 import { dur, execSchema, figureSchema, hostField, id, ID_PATTERN, policySchema, programPhaseSchema, programStepSchema, taskSchema } from './schema-parts.js';
@@ -141,9 +142,9 @@ export const scenarioSchema = {
         overheads: {
           title: 'Overheads',
           description:
-            'Timer interrupt, wake-up path, context switch and VM exit/entry costs. "none" (default): all 0, for analytic work; "measured": the defaults measured by validate:linux (README); an object: each omitted field takes its measured default.',
+            'Timer interrupt, wake-up path, context switch and VM exit/entry costs. "none" (default): all 0, for analytic work; a profile measured by validate:linux on a named machine class (src/scenario/overheads.ts, README); "measured": the firecracker-quiet-host profile; an object: each omitted field takes its "measured" value.',
           oneOf: [
-            { enum: ['none', 'measured'] },
+            { enum: ['none', 'measured', ...OVERHEAD_PROFILE_NAMES] },
             {
               type: 'object',
               additionalProperties: false,
