@@ -142,12 +142,13 @@ describe('the validate:linux "shared-timer" case (hvsim side; the kernel side ne
   });
 
   it('takes the shared grid\'s origin from the kernel logs: the earliest first expiry of its users less one period', () => {
-    // Kernel-like first rows: sta started at 1 ms and first waited for expiry 10 ms (origin 0: t_zero),
-    // stb started at 3 ms and waited for 20 ms, its turn after sta's. Alone, stb would look like a
-    // thread started at 10 ms.
-    const row = (relSt: number, end: number, slack: number) => ({ idx: 0, perf: 0, run: 2000, period: 0, start: 5e6 + relSt, end: 5e6 + end, rel_st: relSt, slack, c_duration: 2000, c_period: 10000, wu_lat: 0 });
-    const run = { rows: new Map([['sta', [row(1000, 3000, 7000)]], ['stb', [row(3000, 5000, 15000)]]]), cpuShare: new Map<string, number>() };
-    expect(threadStarts(run)).toEqual(new Map([['sta', 0], ['stb', 10000]]));
-    expect(threadStarts(run, sharedTimerThreads(sharedCase))).toEqual(new Map([['sta', 0], ['stb', 0]]));
+    // Kernel-like first rows (rt-app takes `end` after the timer's sleep): sta began at 1 ms, ran
+    // 2 ms and slept to expiry 10 ms (origin 0: t_zero); stb began at 3 ms and slept to 20 ms, its
+    // turn after sta's. Read alone, stb's row says a grid starting at 10 ms (capped at its start).
+    const row = (relSt: number, slack: number, expiry: number) => ({ idx: 0, perf: 0, run: 2000, period: expiry + 30 - relSt, start: 5e6 + relSt, end: 5e6 + expiry + 30, rel_st: relSt, slack, c_duration: 2000, c_period: 10000, wu_lat: 30 });
+    const run = { rows: new Map([['sta', [row(1000, 7000, 10000)]], ['stb', [row(3000, 15000, 20000)]]]), cpuShare: new Map<string, number>() };
+    expect(threadStarts(run)).toEqual(new Map([['sta', { gridUs: 0, firstEventUs: 1000 }], ['stb', { gridUs: 3000, firstEventUs: 3000 }]]));
+    // Sharers start together at the origin, in the order they got going (1 µs apart).
+    expect(threadStarts(run, sharedTimerThreads(sharedCase))).toEqual(new Map([['sta', { gridUs: 0, firstEventUs: 1000 }], ['stb', { gridUs: 1, firstEventUs: 3000 }]]));
   });
 });

@@ -234,41 +234,69 @@ export interface HvsimOptions extends RtappImportOptions {
    * each thread's timer grid and reservation period start with it: which of two equal-period
    * threads has the earlier deadline (and whose wake-up meets whose slice) follows from that order.
    */
-  threadStartUs?: Map<string, number>;
+  threadStartUs?: ReadonlyMap<string, ThreadStart>;
 }
 
+/** Where a thread's timer grid starts and when it first ran its events, in µs after rt-app's start. */
+export interface ThreadStart {
+  /** When hvsim starts it (`delay`): its timers' grid origin t_first, or its first event without a timer. */
+  gridUs: number;
+  /** The start of its first loop iteration (its first row's rel_st). */
+  firstEventUs: number;
+}
+
+/** Timer threads whose grids lie closer than this are taken to start together (all at t_zero). */
+const SAME_START_US = 50;
+
 /**
- * When each thread started in a kernel run (µs after rt-app's start). A timer thread's grid starts at
- * its t_first, which its first row gives back even when its first job waited for a CPU: the expiry
- * it waited for is end + slack, one timer period (c_period) after t_first. A thread without a timer
- * starts with its first event (rel_st). Threads sharing a timer (`sharedTimer`: thread → timer name)
- * share its grid, started at the t_first of the first user: every thread's t_first is rt-app's t_zero
- * (rt-app.c thread_body), so the earliest first expiry of the group less one period is that origin
- * for all of them (a later user's first expiry counts the others' uses too).
+ * When each thread started in a kernel run (µs after rt-app's start). rt-app keeps two instants
+ * apart: every thread's timers count from t_first = t_zero (+ delay), taken as all threads leave one
+ * barrier (rt-app.c thread_body), while a thread begins its events when it gets a CPU after setting
+ * its policy (its first row's rel_st: later behind an equal-priority RR loop, say). A timer
+ * thread's first row gives t_first back: its first expiry t_next = t_first + c_period is end −
+ * wu_lat when it slept (rt-app reads `end` after the timer's sleep), or end + slack after an overrun
+ * (no sleep: `end` is the timer event). hvsim starts a timer thread at t_first; which of several
+ * such threads got going first (a race after the barrier, decisive for equal-priority RR loops
+ * whose quanta carry over sleeps) is the order of their first events, kept by starting them 1 µs
+ * apart in that order [M]. A thread without a timer starts with its first event. Threads sharing a
+ * timer (`sharedTimer`: thread → timer name) share one grid, started by its first user; a later
+ * user's first expiry counts the others' uses, so the group's origin is the earliest member's.
  */
-export function threadStarts(run: Sample, sharedTimer: ReadonlyMap<string, string> = new Map()): Map<string, number> {
-  const out = new Map<string, number>();
+export function threadStarts(run: Sample, sharedTimer: ReadonlyMap<string, string> = new Map()): Map<string, ThreadStart> {
+  const out = new Map<string, ThreadStart>();
   const origins = new Map<string, number>();
+  const timerThreads: string[] = [];
   for (const [name, rows] of run.rows) {
     const r = rows[0];
     if (r === undefined) continue;
     const t0 = r.start - r.rel_st;
-    const start = Math.max(0, r.c_period > 0 ? r.end + r.slack - r.c_period - t0 : r.rel_st);
-    out.set(name, start);
+    const firstEventUs = Math.max(0, r.rel_st);
+    const firstExpiry = r.slack > 0 ? r.end - r.wu_lat : r.end + r.slack;
+    const gridUs = r.c_period > 0 ? Math.min(firstEventUs, Math.max(0, firstExpiry - r.c_period - t0)) : firstEventUs;
+    out.set(name, { gridUs, firstEventUs });
+    if (r.c_period > 0) timerThreads.push(name);
     const ref = sharedTimer.get(name);
-    if (ref !== undefined) origins.set(ref, Math.min(origins.get(ref) ?? Infinity, start));
+    if (ref !== undefined) origins.set(ref, Math.min(origins.get(ref) ?? Infinity, gridUs));
   }
-  for (const [name, ref] of sharedTimer) if (out.has(name)) out.set(name, origins.get(ref)!);
+  for (const [name, ref] of sharedTimer) {
+    const s = out.get(name);
+    if (s !== undefined) s.gridUs = origins.get(ref)!;
+  }
+  const byFirstEvent = timerThreads.map((n) => out.get(n)!).sort((a, b) => a.firstEventUs - b.firstEventUs);
+  for (let i = 1; i < byFirstEvent.length; i++) {
+    const prev = byFirstEvent[i - 1].gridUs;
+    if (Math.abs(byFirstEvent[i].gridUs - prev) < SAME_START_US) byFirstEvent[i].gridUs = prev + 1;
+  }
   return out;
 }
 
-/** The case's rt-app tasks as hvsim runs them: `loopCpuUs` as a `run` event before each thread's first wait, `shiftUs` as a start delay. */
+/** The case's rt-app tasks as hvsim runs them: `loopCpuUs` as a `run` event before each thread's first wait, its measured start (`threadStartUs`) plus `shiftUs` as a start delay. */
 function hvsimTasks(c: ValidationCase, o: HvsimOptions): Record<string, unknown> {
   const loopRunUs = Math.round((o.loopCpuUs ?? 0) / (o.workScale ?? 1));
   const out: Record<string, unknown> = {};
   for (const [name, spec] of Object.entries(c.tasks as Record<string, Record<string, unknown>>)) {
     const t: Record<string, unknown> = {};
-    const start = (o.shiftUs ?? 0) + (o.threadStartUs?.get(name) ?? 0);
+    const start = (o.shiftUs ?? 0) + (o.threadStartUs?.get(name)?.gridUs ?? 0);
     if (start > 0) t.delay = ((spec.delay as number | undefined) ?? 0) + start;
     let added = loopRunUs <= 0;
     for (const [key, value] of Object.entries(spec)) {
