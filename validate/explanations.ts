@@ -79,19 +79,25 @@ const RULES: { test: (c: ExplainContext) => boolean; text: (c: ExplainContext) =
       'MODEL INPUT (start order, linux-irmos.md §1.2): the two RR loops alternate in 100 ms quanta (sched_rr_timeslice_ms) that carry over their sleeps (task_tick_rt refills a slice only when it is used up), and each `runtime` event ends 150 ms of wall time after it first ran, pre-empted or not; so how the pair splits its time (25/25 % or 33/24 %, as the kernel runs themselves show) follows from which loop got going first after rt-app\'s start barrier — a race. hvsim starts every thread at its timer origin t_first (t_zero, read back from its first row: end − wu_lat − c_period) in the order of their first events (validate/runs.ts threadStarts); a difference left here means that order does not say how the race went (for instance two loops that began within the same µs).',
   },
   {
+    // The same tie, seen in the longest wait (docs/validation-notes.md §2).
+    test: (c) => c.caseId === 'fifo-hog-1cpu' && c.f.metric.kind === 'responseMax' && threadOf(c.f) === 'fp1',
+    text: (c) =>
+      'MODEL (fair_server overrun debt against RT throttling, linux-irmos.md §3.1, §4.6; docs/validation-notes.md §2): the worst wait is 950 ms ' +
+      '(RT throttling) unless one RT period is left a fraction of a ms short of the hog\'s 950 ms: the fair_server\'s last job of a period runs ' +
+      'past c = 0 and replenish_dl_entity carries that overrun into the next period as debt, so a period whose overrun is smaller than the ' +
+      'previous one\'s serves less than 50 ms, the hog throttles just before the period ends, the fair task runs unprotected in that gap, and ' +
+      'update_curr_dl_se, finding the throttled server out of runtime, starts a new deferred period: a job woken while the server was ' +
+      'throttled then waits up to 950 ms more (1.3–1.4 s). Which side of that µs tie a run lands on depends on the per-job cost, which hvsim ' +
+      'gets as a calibrated mean, so its range over tick phases spans both. Per run — ' +
+      perRunText(c) +
+      '.',
+  },
+  {
     // fair_server vs RT throttling: a knife-edge race per RT period, decided by the period grid's phase and µs.
     test: (c) => c.caseId === 'fifo-hog-1cpu' && (c.f.metric.kind === 'cpuShare' || c.f.metric.kind === 'missRatio') && threadOf(c.f) === 'fp1',
     text: (c) => {
       const fmt = (v: number) => formatValue(v, c.f.unit);
-      const perRun = c.runs
-        .map((r, i) => {
-          const ph = c.phasesNs?.[i];
-          const phase = ph === null || ph === undefined ? 'phase not measured' : `grid at ${(ph / 1e6).toFixed(0)} ms`;
-          const own = (c.runModels[i] ?? c.runModels[0]).map((s) => metricValue(c.f.metric, s, c.warmupUs));
-          const hv = own.length === 1 ? fmt(own[0]) : `${fmt(percentile(own, 50))} (${fmt(Math.min(...own))} – ${fmt(Math.max(...own))} over the tick phases)`;
-          return `${phase}: kernel ${fmt(metricValue(c.f.metric, r, c.warmupUs))}, hvsim ${hv}`;
-        })
-        .join('; ');
+      const perRun = perRunText(c);
       const alt = c.pre612 === null ? '' : ` For comparison, hvsim with kernel 5.10 (RT throttling alone) predicts ${c.pre612.map((s) => fmt(metricValue(c.f.metric, s, c.warmupUs))).join(' / ')}.`;
       return (
         'MODEL (fair_server against root RT throttling, linux-irmos.md §3.1, §4.6; kernel rules in models/kvm/deadline-fair-server.ts): ' +
@@ -112,6 +118,20 @@ const RULES: { test: (c: ExplainContext) => boolean; text: (c: ExplainContext) =
     },
   },
 ];
+
+/** Per kernel run: its RT period grid, the kernel's figure and hvsim's (median and range over the tick phases). */
+function perRunText(c: ExplainContext): string {
+  const fmt = (v: number) => formatValue(v, c.f.unit);
+  return c.runs
+    .map((r, i) => {
+      const ph = c.phasesNs?.[i];
+      const phase = ph === null || ph === undefined ? 'phase not measured' : `grid at ${(ph / 1e6).toFixed(0)} ms`;
+      const own = (c.runModels[i] ?? c.runModels[0]).map((s) => metricValue(c.f.metric, s, c.warmupUs));
+      const hv = own.length === 1 ? fmt(own[0]) : `${fmt(percentile(own, 50))} (${fmt(Math.min(...own))} – ${fmt(Math.max(...own))} over the tick phases)`;
+      return `${phase}: kernel ${fmt(metricValue(c.f.metric, r, c.warmupUs))}, hvsim ${hv}`;
+    })
+    .join('; ');
+}
 
 export function explain(c: ExplainContext): string {
   const hit = RULES.find((r) => r.test(c));
