@@ -14,7 +14,7 @@ import type { ModelChoice } from '../experiments/simulate.js';
 import type { Ns, Scenario, VmuSpec } from '../scenario/types.js';
 import { formatDuration } from '../scenario/units.js';
 import { guestDemand, meetsDemand, type DemandTest, type GuestDemand } from './guest-demand.js';
-import { bisect, probe, probeHorizon, probeOk, probeText, type Probe } from './probe.js';
+import { admissionRefusal, bisect, probe, probeHorizon, probeOk, probeText, type Probe } from './probe.js';
 import { serverBound, type ServerBound } from './server-supply.js';
 
 export interface BudgetOptions {
@@ -125,9 +125,14 @@ export function simulatedBudget(scenario: Scenario, vmu: VmuSpec, choice: ModelC
     }
     return p;
   };
-  const top = Math.ceil(periodNs / g);
+  // The search tops out at the largest budget the model admits beside the VMU's neighbours.
+  let top = Math.ceil(periodNs / g);
+  const refused = (k: number) => admissionRefusal(budgetVariant(scenario, vmu, candidate(k, periodNs, g), periodNs, horizonNs), choice) !== undefined;
+  if (refused(top)) top = refused(1) ? 0 : bisect(1, top, (k) => k, refused).k - 1;
+  const topText = `Q = ${formatDuration(candidate(top, periodNs, g))}${top === Math.ceil(periodNs / g) ? ' = P' : ', the largest budget admitted'}`;
+  if (top === 0) return { budgetNs: null, horizonNs, failed: `even Q = ${formatDuration(g)}: ${probeText(run(1))}`, probes: memo.size };
   const hi = [hint === null ? top : Math.min(top, Math.ceil(hint / g)), top].find((k) => probeOk(run(k)));
-  if (hi === undefined) return { budgetNs: null, horizonNs, failed: `even Q = P = ${formatDuration(periodNs)}: ${probeText(run(top))}`, probes: memo.size };
+  if (hi === undefined) return { budgetNs: null, horizonNs, failed: `even ${topText}: ${probeText(run(top))}`, probes: memo.size };
   const found = bisect(0, hi, run, probeOk);
   return {
     budgetNs: candidate(found.k, periodNs, g),
@@ -156,7 +161,8 @@ export function adviseBudget(scenario: Scenario, vmu: VmuSpec, choice: ModelChoi
   const analytic: AnalyticBudget = analysable
     ? analyticBudget(scenario, vmu, choice, analysable, sla.period, g)
     : { budgetNs: null, failed: 'unanalysable' in demand ? `not analysed: ${demand.unanalysable}` : 'not analysed' };
-  const simulated = opts.analysisOnly ? null : simulatedBudget(scenario, vmu, choice, sla.period, analytic.budgetNs, opts);
+  const judged = vmu.tasks.some((t) => Number.isFinite(t.deadline)) || vmu.io.some((l) => Number.isFinite(l.deadline));
+  const simulated = opts.analysisOnly || !judged ? null : simulatedBudget(scenario, vmu, choice, sla.period, analytic.budgetNs, opts);
   const advice: BudgetAdvice = { ...base, test: analysable?.test ?? null, analytic, simulated };
   if (opts.periods && analysable) {
     advice.periodRange = opts.periods.map((periodNs) => {

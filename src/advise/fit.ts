@@ -9,13 +9,12 @@
 //   it, on any of its pCPUs, over k hyperperiods), found by galloping then bisection, with what
 //   n + 1 copies did: refused by admission, or missed.
 
-import { checkAdmission, type ModelChoice } from '../experiments/simulate.js';
-import { InputError } from '../errors.js';
+import type { ModelChoice } from '../experiments/simulate.js';
 import type { Ns, Scenario, TaskSpec, VmuSpec } from '../scenario/types.js';
 import type { BudgetOptions } from './budget.js';
 import { capacityCount } from './capacity.js';
 import { guestDemand, meetsDemand } from './guest-demand.js';
-import { bisect, probe, probeHorizon, probeOk, probeText, type Probe } from './probe.js';
+import { admissionRefusal, bisect, probe, probeHorizon, probeOk, probeText, type Probe } from './probe.js';
 import { serverBound } from './server-supply.js';
 
 /** Per-scenario limits (README "Limits"): copies never exceed them. */
@@ -44,16 +43,6 @@ export function copiesVariant(scenario: Scenario, vmu: VmuSpec, n: number, horiz
   return { ...scenario, name: `${scenario.name}.${vmu.id}-x${n}`, durationNs: horizonNs, warmupNs: 0, hosts: [host], vmus: copies, hostThreads: [], expectations: [], figures: [] };
 }
 
-function admitted(scenario: Scenario, choice: ModelChoice): true | string {
-  try {
-    checkAdmission(scenario, [choice]);
-    return true;
-  } catch (err) {
-    if (err instanceof InputError) return err.expected;
-    throw err;
-  }
-}
-
 export function adviseFit(scenario: Scenario, vmu: VmuSpec, choice: ModelChoice, opts: BudgetOptions): FitAdvice {
   const sla = vmu.sla!;
   const host = scenario.hosts.find((h) => h.id === vmu.host)!;
@@ -62,7 +51,7 @@ export function adviseFit(scenario: Scenario, vmu: VmuSpec, choice: ModelChoice,
   // Beyond cpus / (the copy's own demand) copies cannot all keep up on any stack.
   const physical = taskLoad > 0 ? Math.floor(host.cpus / taskLoad) + 1 : MAX_VMUS;
   const cap = Math.max(1, Math.min(MAX_VMUS, Math.floor(MAX_TASKS / perTasks), physical));
-  const build = (n: number) => admitted(copiesVariant(scenario, vmu, n, scenario.durationNs), choice);
+  const build = (n: number): true | string => admissionRefusal(copiesVariant(scenario, vmu, n, scenario.durationNs), choice) ?? true;
 
   // Admission: monotone in n (one more reservation never makes a refused set acceptable).
   let admission: FitAdvice['admission'];

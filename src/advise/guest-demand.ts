@@ -49,8 +49,8 @@ export function guestDemand(vmu: VmuSpec): GuestDemand | { unanalysable: string 
 /** null: a task without a deadline and demand (nothing to meet); a string: why it cannot be analysed. */
 function analysisTask(t: TaskSpec, edf: boolean): { task: AnalysisTask; jitter: Ns } | null | string {
   const a = t.arrival;
-  if (a.kind === 'busy') return 'a busy loop demands the whole CPU: no budget suffices';
-  if (!Number.isFinite(t.deadline)) return null;
+  if (!Number.isFinite(t.deadline)) return null; // a busy loop too: nothing to meet
+
   if (a.kind !== 'periodic' && a.kind !== 'sporadic') return `${a.kind} arrivals have no minimum inter-arrival time`;
   const period = a.kind === 'periodic' ? a.period : a.minInterArrival;
   const jitter = a.kind === 'periodic' ? a.jitter : 0;

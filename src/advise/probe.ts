@@ -5,7 +5,7 @@
 
 import { gcd } from '../analysis/tasks.js';
 import { InputError } from '../errors.js';
-import { simulate, type ModelChoice } from '../experiments/simulate.js';
+import { checkAdmission, simulate, type ModelChoice } from '../experiments/simulate.js';
 import type { Ns, Scenario } from '../scenario/types.js';
 
 export type Probe =
@@ -28,6 +28,17 @@ export function probe(variant: Scenario, choice: ModelChoice, watched: ReadonlyS
   const missed = mine.reduce((a, t) => a + t.missed, 0);
   const judged = mine.reduce((a, t) => a + t.judged, 0);
   return missed === 0 && judged > 0 ? { kind: 'met', judged } : { kind: 'missed', missed, judged };
+}
+
+/** Why the model refuses `variant` (its admission control or parameter ranges), or undefined: it builds it. */
+export function admissionRefusal(variant: Scenario, choice: ModelChoice): string | undefined {
+  try {
+    checkAdmission(variant, [choice]);
+    return undefined;
+  } catch (err) {
+    if (err instanceof InputError) return err.expected;
+    throw err;
+  }
 }
 
 export function probeText(p: Probe): string {

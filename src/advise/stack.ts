@@ -26,8 +26,9 @@ export interface StackRow {
   worstMarginTask: string | null;
   configuredBandwidth: number;
   neededBandwidth: number | null;
-  neededFrom: 'analysis' | 'simulation' | null;
-  /** Every reserved VMU's supply bound under this model is proven. */
+  /** Where the budgets came from: analysis, simulation, configured (joined with +). */
+  neededFrom: string | null;
+  /** The supply bound of every VMU with deadlines is proven under this model. */
   soundBound: boolean;
   isolation: { verdict: 'isolated' | 'not isolated' | 'not measured'; detail: string };
 }
@@ -45,7 +46,7 @@ export function adviseStack(scenario: Scenario, choices: ModelChoice[], budgets:
   const rows = choices.map((choice): StackRow => {
     const mine = budgets.filter((b) => b.model === choice.model.name);
     const needed = neededBandwidth(scenario, mine);
-    const soundBound = reserved.length > 0 && reserved.every((v) => mine.find((b) => b.vmu === v.id)?.bound?.sound === true);
+    const soundBound = mine.length > 0 && mine.every((b) => b.bound?.sound === true);
     const base = { model: choice.model.name, configuredBandwidth, ...needed, soundBound };
     let run;
     try {
@@ -69,14 +70,21 @@ export function adviseStack(scenario: Scenario, choices: ModelChoice[], budgets:
   return { rows, ...recommend(rows) };
 }
 
+/**
+ * Σ vcpus·Q/P with, per reserved VMU, its analytic minimum budget, else its simulated one, else
+ * its configured budget (a VMU without deadlines, such as an aggressor, needs what it is given).
+ */
 function neededBandwidth(scenario: Scenario, budgets: BudgetAdvice[]): Pick<StackRow, 'neededBandwidth' | 'neededFrom'> {
-  const vmus = scenario.vmus.filter((v) => v.sla !== undefined);
-  const analytic = vmus.map((v) => budgets.find((b) => b.vmu === v.id)?.analytic.budgetNs ?? null);
-  const pick = (qs: (Ns | null)[]) => (qs.every((q) => q !== null) ? round4(vmus.reduce((a, v, i) => a + (v.vcpus * qs[i]!) / v.sla!.period, 0)) : null);
-  const fromAnalysis = pick(analytic);
-  if (fromAnalysis !== null) return { neededBandwidth: fromAnalysis, neededFrom: 'analysis' };
-  const fromSim = pick(vmus.map((v) => budgets.find((b) => b.vmu === v.id)?.simulated?.budgetNs ?? null));
-  return fromSim !== null ? { neededBandwidth: fromSim, neededFrom: 'simulation' } : { neededBandwidth: null, neededFrom: null };
+  const from = new Set<string>();
+  let sum = 0;
+  for (const v of scenario.vmus.filter((x) => x.sla !== undefined)) {
+    const b = budgets.find((x) => x.vmu === v.id);
+    const [q, source] =
+      b?.analytic.budgetNs != null ? [b.analytic.budgetNs, 'analysis'] : b?.simulated?.budgetNs != null ? [b.simulated.budgetNs, 'simulation'] : [v.sla!.budget, 'configured'];
+    from.add(source);
+    sum += (v.vcpus * q) / v.sla!.period;
+  }
+  return { neededBandwidth: round4(sum), neededFrom: from.size === 0 ? null : [...from].join(' + ') };
 }
 
 function isolationVerdict(m: ModelMatrix): StackRow['isolation'] {
