@@ -39,6 +39,7 @@ function caseScenario(c: SetCase): Scenario {
 describe('advise budget', () => {
   for (const model of ['kvm-irmos', 'xen-sedf', 'xen-rtds']) {
     it(`under ${model} the minimum budget is met in simulation and one step below is not; analytic ≥ simulated`, () => {
+      let found = 0;
       fc.assert(
         fc.property(setCase, (c) => {
           const sc = caseScenario(c);
@@ -46,6 +47,7 @@ describe('advise budget', () => {
           const advice = adviseBudget(sc, v, choice(model), OPTS);
           const sim = advice.simulated!;
           if (sim.budgetNs === null) return; // the set needs more than the whole period: nothing to bisect
+          found++;
           const watched = new Set(v.tasks.map((t) => t.id));
           const run = (q: number) => probe(budgetVariant(sc, v, q, ms(10), sim.horizonNs), choice(model), watched);
           expect(probeOk(run(sim.budgetNs))).toBe(true);
@@ -56,8 +58,10 @@ describe('advise budget', () => {
             expect(probeOk(run(advice.analytic.budgetNs))).toBe(true);
           }
         }),
-        { numRuns: 12, seed: 12 },
+        { numRuns: 20, seed: 12 },
       );
+      // Most random sets have a budget to find: the property is not vacuous.
+      expect(found).toBeGreaterThanOrEqual(6);
     });
   }
 
