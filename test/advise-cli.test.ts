@@ -62,6 +62,23 @@ describe('hvsim advise', () => {
     }
   });
 
+  it('the same scenario and seed give byte-identical advice (budget, fit and stack with simulations)', async () => {
+    const { dir, file } = fixture();
+    const args = ['advise', file, 'budget', 'fit', 'stack', '--vmu', 'a', '--min-horizon', '100ms', '--granularity', '500us', '--no-png'];
+    const one = await hvsimInProcess([...args, '--out', join(dir, 'one')]);
+    const two = await hvsimInProcess([...args, '--out', join(dir, 'two')]);
+    expect(one.code).toBe(0);
+    expect(two.code).toBe(0);
+    for (const f of ['advise.json', 'advise.md', 'advise.html']) expect(readFileSync(join(dir, 'two', f), 'utf8')).toBe(readFileSync(join(dir, 'one', f), 'utf8'));
+    const json = JSON.parse(readFileSync(join(dir, 'one', 'advise.json'), 'utf8'));
+    // The simulated budget of a's EDF set (2 ms every 10 ms) under a proven bound lies between its utilisation and the analytic one.
+    for (const b of json.budget.filter((x: { vmu: string }) => x.vmu === 'a')) {
+      expect(b.simulated.budgetNs).toBeGreaterThanOrEqual(2_000_000);
+      expect(b.simulated.budgetNs).toBeLessThanOrEqual(b.analytic.budgetNs);
+    }
+    expect(json.stack.recommended).not.toBeNull();
+  });
+
   for (const [args, pointer] of [
     [['nonsense'], '/questions'],
     [['--granularity', '0ms'], '/granularity'],

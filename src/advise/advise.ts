@@ -20,6 +20,8 @@ export interface AdviseOptions extends BudgetOptions {
   /** Per-CPU admission bound of the placement. */
   placeBound: number;
   aggressors: Aggressor[];
+  /** Called before each step (progress on a terminal). */
+  onStep?: (what: string) => void;
 }
 
 export interface AdviseResults {
@@ -54,14 +56,17 @@ export function advise(scenario: Scenario, choices: ModelChoice[], opts: AdviseO
   // The stack table needs the budgets (bandwidth needed), so they are computed for it too.
   if (asked.has('budget') || asked.has('stack')) {
     const all = scenario.vmus.filter((v) => v.sla !== undefined && (asked.has('stack') ? hasDeadlines(v) || vmus.includes(v) : vmus.includes(v)));
-    results.budget = choices.flatMap((c) => all.map((v) => adviseBudget(scenario, v, c, opts)));
+    results.budget = choices.flatMap((c) => all.map((v) => (opts.onStep?.(`budget of ${v.id} under ${c.model.name}`), adviseBudget(scenario, v, c, opts))));
   }
-  if (asked.has('fit')) results.fit = choices.flatMap((c) => vmus.map((v) => adviseFit(scenario, v, c, opts)));
+  if (asked.has('fit')) results.fit = choices.flatMap((c) => vmus.map((v) => (opts.onStep?.(`copies of ${v.id} under ${c.model.name}`), adviseFit(scenario, v, c, opts))));
   let placed: Scenario | undefined;
   if (asked.has('place')) {
     results.place = advisePlace(scenario, opts.placeBound);
     placed = placedScenario(scenario, results.place.packings.find((p) => p.strategy === results.place!.best)!);
   }
-  if (asked.has('stack')) results.stack = adviseStack(scenario, choices, results.budget!, opts.aggressors, opts.seed);
+  if (asked.has('stack')) {
+    opts.onStep?.('which stack');
+    results.stack = adviseStack(scenario, choices, results.budget!, opts.aggressors, opts.seed);
+  }
   return { results, placed };
 }

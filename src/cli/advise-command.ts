@@ -107,6 +107,8 @@ export const adviseCommand: CommandModule<object, AdviseArgs> = {
       analysisOnly: args.analysisOnly,
       placeBound: args.placeBound,
       aggressors,
+      // Progress on a terminal only: piped stderr stays clean for scripts.
+      onStep: process.stderr.isTTY ? (what) => process.stderr.write(`advise ${scenario.name}: ${what}\n`) : undefined,
     });
     const files: Record<string, string | Uint8Array> = {};
     const spec = args.png ? budgetChart(results) : undefined;
