@@ -21,9 +21,9 @@
 
 import { cbsResponseBound } from '../analysis/supply.js';
 import type { ModelRun, TaskResult } from '../metrics/results.js';
-import type { ExecDist, Misbehaviour, Ns, Scenario, TaskSpec, VmuSpec } from '../scenario/types.js';
+import type { Misbehaviour, Ns, Scenario, TaskSpec, VmuSpec } from '../scenario/types.js';
 import { simulate, type ModelChoice } from '../experiments/simulate.js';
-import { scaleTask } from '../scenario/scale.js';
+import { maxDemand, scaleTask } from '../scenario/scale.js';
 
 export { scaleTask }; // the rule lives with the scenario: --work-scale uses it too
 
@@ -210,17 +210,4 @@ export function reservationBound(scenario: Scenario, vmu: VmuSpec, task: TaskSpe
   // than the next release, every activation starts a fresh period and the idle-start bound holds.
   if (Math.ceil(c / sla.budget) * sla.period > gap) return null;
   return cbsResponseBound(sla.period, sla.budget, c, { idleAtArrival: true });
-}
-
-function maxDemand(e: ExecDist): Ns | null {
-  switch (e.kind) {
-    case 'constant':
-      return e.value;
-    case 'uniform':
-      return e.max;
-    case 'truncnormal':
-      return Number.isFinite(e.max) ? e.max : null;
-    case 'trace':
-      return e.values.length > 0 ? Math.max(...e.values) : null;
-  }
 }

@@ -55,3 +55,17 @@ export function scaleWork(scenario: Scenario, k: number): Scenario {
     hostThreads: scenario.hostThreads.map((t) => scaleTask(t, k, opts)),
   };
 }
+
+/** The largest demand a job can have, or null when the distribution has no finite maximum. */
+export function maxDemand(e: ExecDist): Ns | null {
+  switch (e.kind) {
+    case 'constant':
+      return e.value;
+    case 'uniform':
+      return e.max;
+    case 'truncnormal':
+      return Number.isFinite(e.max) ? e.max : null;
+    case 'trace':
+      return e.values.length > 0 ? Math.max(...e.values) : null;
+  }
+}
