@@ -15,6 +15,7 @@ import { importCommand, writeRunRtappLogs } from './rtapp-command.js'; // rt-app
 import { assumptionLines } from '../scenario/machine.js';
 import { runTraced, traceCommand } from './trace-command.js'; // schedule traces
 import { isolationCommand } from './isolation-command.js'; // isolation matrix
+import { mergeCommand, sweepCommand, workerCommand } from './sweep-command.js'; // sweeps, local and distributed
 import { MODELS } from '../../models/index.js';
 
 const EXIT_OK = 0;
@@ -123,6 +124,9 @@ export async function main(argv: string[]): Promise<number> {
     .command(importCommand) // `hvsim import rtapp <file>` (src/cli/rtapp-command.ts)
     .command(traceCommand) // `hvsim trace <scenario> --model m` (src/cli/trace-command.ts)
     .command(isolationCommand) // `hvsim isolation <scenario>` (src/cli/isolation-command.ts)
+    .command(sweepCommand) // `hvsim sweep <scenario> --set …` (src/cli/sweep-command.ts)
+    .command(mergeCommand) // `hvsim merge <partials…>`
+    .command(workerCommand) // `hvsim worker redis://…`
     .command(
       'models',
       'list the hypervisor models',
@@ -138,7 +142,7 @@ export async function main(argv: string[]): Promise<number> {
     )
     .option('debug', { type: 'boolean', default: false, describe: 'on an internal error, print its stack trace' })
     .middleware((args) => refuseRepeatedFlags(args as Record<string, unknown>), true)
-    .demandCommand(1, 'name a command: validate, run, compare, report, import, trace, isolation or models')
+    .demandCommand(1, 'name a command: validate, run, compare, report, import, trace, isolation, sweep, merge, worker or models')
     .strict()
     .help()
     .version(false)
