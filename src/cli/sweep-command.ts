@@ -148,12 +148,23 @@ async function runJobs(plan: SweepPlan, todo: number[], queueUrl: string | undef
     }
     const pool = createPool(sweepJobRunner, undefined, Math.min(defaultWorkers(), todo.length));
     try {
-      await pool.run(
-        todo.map((j) => plan.jobs[j].job),
-        (i) => {
-          progress?.step(name(todo[i]));
-        },
-      ).then((outcomes) => outcomes.forEach((o, i) => done(todo[i], o)));
+      // One lane per thread, each result kept (cached) as it arrives: an interrupted sweep loses
+      // only the points in flight. A failure (a bug: refusals are results) stops every lane.
+      let next = 0;
+      let failed = false;
+      const lane = async () => {
+        while (next < todo.length && !failed) {
+          const j = todo[next++];
+          try {
+            done(j, await pool.submit(plan.jobs[j].job));
+          } catch (error) {
+            failed = true;
+            throw error;
+          }
+          progress?.step(name(j));
+        }
+      };
+      await Promise.all(Array.from({ length: Math.max(1, pool.size) }, lane));
       return `on ${pool.size || 'no'} worker thread(s)`;
     } finally {
       await pool.close();

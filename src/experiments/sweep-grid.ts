@@ -69,7 +69,7 @@ function parseValues(text: string, spec: string): SweepValue[] {
     if (!Array.isArray(parsed) || parsed.length === 0) bad(spec, 'a non-empty JSON array of values', describeValue(parsed));
     return parsed as SweepValue[];
   }
-  const range = RANGE.exec(trimmed);
+  const range = trimmed.startsWith('"') ? null : RANGE.exec(trimmed);
   if (range) return parseRange(range[1].trim(), range[2].trim(), range[3].trim(), spec);
   return splitList(trimmed, spec).map((item) => parseItem(item, spec));
 }
