@@ -89,11 +89,11 @@ describe('hvsim sweep', () => {
     expect(existsSync(join(dir, 'first', 'sweep.json'))).toBe(false);
     const resumed = hvsim([...args, '--out', 'resumed'], dir, 1);
     expect(resumed.code, resumed.stderr).toBe(0);
-    expect(resumed.stderr).toContain(`${k} from the cache, ${total - k} simulated`);
+    expect(resumed.stdout).toContain(`${k} from the cache, ${total - k} simulated`);
     const fresh = hvsim([...args, '--out', 'fresh', '--no-use-cache'], dir, 1);
     expect(outputs(join(dir, 'resumed'))).toEqual(outputs(join(dir, 'fresh')));
     // Nothing left to do the third time.
-    expect(hvsim([...args, '--out', 'again'], dir).stderr).toContain(`${total} from the cache, 0 simulated`);
+    expect(hvsim([...args, '--out', 'again'], dir).stdout).toContain(`${total} from the cache, 0 simulated`);
   });
 
   it('--shard i/n writes partial results that `hvsim merge` joins into exactly the unsharded outputs', () => {

@@ -87,7 +87,8 @@ describe(`hvsim sweep --queue with hvsim worker${redisFound ? '' : ` (${SKIP_REA
       expect(workers[0].output()).not.toContain(`done ${killedJob}`);
 
       expect(await sweep.exited, sweep.output()).toBe(0);
-      expect(sweep.output()).toContain('0 from the cache, 8 simulated (on the queue');
+      expect(sweep.output()).toContain('0 from the cache, 8 simulated');
+      expect(sweep.output()).toContain(`simulated 8 job(s) on the queue ${url}`);
       // The stalled point was taken up again by the surviving worker.
       expect(workers[1].output()).toContain(`start ${killedJob}`);
       expect(workers[1].output()).toContain(`done ${killedJob}`);

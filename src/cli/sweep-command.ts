@@ -86,9 +86,11 @@ export const sweepCommand: CommandModule<object, SweepArgs> = {
       cache.put(plan.jobs[j].key, outcome);
       outcomes.set(j, outcome);
     });
-    const seconds = ((performance.now() - started) / 1000).toFixed(1);
-    const summary = `sweep ${plan.scenario.name}: ${plan.points.length} point(s) × ${plan.models.length} model(s)${shard ? `, shard ${shard.index}/${shard.count}: ${wanted.length} job(s)` : ''}; ${wanted.length - todo.length} from the cache, ${todo.length} simulated (${ran})`;
-    process.stderr.write(`${summary} in ${seconds} s\n`);
+    // Wall time on stderr only: nothing written depends on it.
+    const timing = todo.length === 0 ? 'every job from the cache' : `simulated ${todo.length} job(s) ${ran} in ${((performance.now() - started) / 1000).toFixed(1)} s`;
+    if (progress) progress.end(timing);
+    else process.stderr.write(`${timing}\n`);
+    const summary = `sweep ${plan.scenario.name}: ${plan.points.length} point(s) × ${plan.models.length} model(s)${shard ? `, shard ${shard.index}/${shard.count}: ${wanted.length} job(s)` : ''}; ${wanted.length - todo.length} from the cache, ${todo.length} simulated`;
     if (shard !== undefined) {
       const file = join(out, `part-${shard.index}-of-${shard.count}.json`);
       writeFilesAtomic({ [file]: JSON.stringify(partialOf(headerOf(plan), shard, outcomes)) + '\n' });
@@ -169,8 +171,9 @@ async function runJobs(plan: SweepPlan, todo: number[], queueUrl: string | undef
     } finally {
       await pool.close();
     }
-  } finally {
-    progress?.end('');
+  } catch (error) {
+    progress?.end('sweep stopped');
+    throw error;
   }
 }
 
