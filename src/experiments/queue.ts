@@ -45,12 +45,13 @@ export async function checkRedisUrl(url: string, flag = '/queue'): Promise<strin
     throw new InputError({ file: '<command line>', pointer: flag, expected: 'a Redis URL redis://host:port', found: describeValue(url) });
   }
   const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 5000 });
-  client.on('error', () => {});
+  let cause: Error | undefined; // the socket's own error (ECONNREFUSED …) says more than "Connection is closed"
+  client.on('error', (error: Error) => (cause ??= error));
   try {
     await client.connect();
     await client.ping();
   } catch (error) {
-    throw new InputError({ file: '<command line>', pointer: flag, expected: 'a reachable Redis server', found: `${describeValue(url)}: ${(error as Error).message}` });
+    throw new InputError({ file: '<command line>', pointer: flag, expected: 'a reachable Redis server', found: `${describeValue(url)}: ${(cause ?? (error as Error)).message}` });
   } finally {
     client.disconnect();
   }
