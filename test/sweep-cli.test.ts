@@ -114,6 +114,18 @@ describe('hvsim sweep', () => {
     expect(outputs(join(dir, 'merged'))).toEqual(outputs(join(dir, 'whole')));
   });
 
+  it("a model's admission refusal at a point is that point's result; the other model runs it", () => {
+    const { dir, file } = workspace();
+    // 0.2 + 18/20 = 1.1 of the pCPU reserved: above kvm-irmos's per-CPU bound of 0.95; Credit admits anything.
+    const r = hvsim(['sweep', file, '--set', '/vmus/1/sla/budget=5ms,18ms', '--models', 'kvm-irmos,xen-credit', '--out', 'out', '--no-use-cache', '--no-png'], dir);
+    expect(r.code, r.stderr).toBe(0);
+    const sweep = JSON.parse(readFileSync(join(dir, 'out', 'sweep.json'), 'utf8'));
+    expect(sweep.points[0].runs.map((o: object) => 'run' in o)).toEqual([true, true]);
+    expect(sweep.points[1].runs[0]).toEqual({ model: 'kvm-irmos', refused: expect.stringMatching(/^refused by admission\/configuration: .*s\.yaml/) });
+    expect(sweep.points[1].runs[1].run.model).toBe('xen-credit');
+    expect(readFileSync(join(dir, 'out', 'sweep.csv'), 'utf8')).toMatch(/^1,18ms,kvm-irmos,refused,/m);
+  });
+
   it.each([
     [['--set', '/vmus/5/sla/budget=1ms'], /<command line> at \/set: .*\/vmus is a list of 2/],
     [['--set', '/vmus/0/sla/budget=2xs'], /s\.yaml:\d+ at \/vmus\/0\/sla\/budget: expected a duration.*\n.*at the sweep point \/vmus\/0\/sla\/budget="2xs"/],
