@@ -35,7 +35,8 @@ interface OutputArgs {
 
 interface SweepArgs extends MachineArgs, OutputArgs {
   scenario: string;
-  set?: string[];
+  /** One --set is a string, several an array (not `array: true`, which would swallow the scenario after it). */
+  set?: string | string[];
   models?: string;
   cache?: string;
   useCache: boolean;
@@ -58,7 +59,7 @@ export const sweepCommand: CommandModule<object, SweepArgs> = {
   builder: (y: Argv) =>
     outputOptions(machineOptions(y))
       .positional('scenario', { type: 'string', demandOption: true })
-      .option('set', { type: 'string', array: true, describe: 'a field and its values: /vmus/0/sla/budget=1ms..5ms:0.5ms, /seed=1,2,3, /x=["a",{"b":1}]; several give a grid' })
+      .option('set', { type: 'string', describe: 'a field and its values: /vmus/0/sla/budget=1ms..5ms:0.5ms, /seed=1,2,3, /x=["a",{"b":1}]; several give a grid' })
       .option('models', { type: 'string', describe: 'comma-separated model names (default: the scenario\'s list, else the standard set)' })
       .option('cache', { type: 'string', describe: `cache folder of finished points (default ${defaultCacheDir()})` })
       .option('use-cache', { type: 'boolean', default: true, describe: 'reuse and keep finished points (--no-use-cache: run every point)' })
@@ -67,7 +68,7 @@ export const sweepCommand: CommandModule<object, SweepArgs> = {
   handler: async (args) => {
     const metric = checkMetric(args.metric);
     const shard = args.shard === undefined ? undefined : parseShard(args.shard);
-    const plan = planSweep(args.scenario, args.set ?? [], { models: args.models, machine: machineFlagsOf(args) });
+    const plan = planSweep(args.scenario, [args.set ?? []].flat(), { models: args.models, machine: machineFlagsOf(args) });
     checkChartAxis(plan.parameters.map((p) => p.pointer), args.x);
     const out = args.out ?? join('sweeps', plan.scenario.name);
     checkOutputFolder(out, 'out');
