@@ -134,6 +134,8 @@ describe('hvsim sweep', () => {
     [['--set', '/vmus/0/sla/budget=1ms,20ms'], /budget.*period|period.*budget/],
     [['--set', '/vmus/0/sla/budget=1ms', '--metric', 'p99'], /at \/metric: expected one of/],
     [['--set', '/vmus/0/sla/budget=1ms', '--shard', '4/3'], /at \/shard: expected i\/n/],
+    [['--set', '/vmus/0/sla/budget=1ms', '--task', 'nope'], /at \/task: expected a task of the sweep \(t, u\)/],
+    [['--set', '/vmus/0/sla/budget=1ms', '--x', '/seed'], /at \/x: expected one of the --set pointers/],
     [[], /at least one --set/],
   ])('bad input %j: exit 2, one message, nothing written', (extra, message) => {
     const { dir, file } = workspace();

@@ -70,6 +70,7 @@ export const sweepCommand: CommandModule<object, SweepArgs> = {
     const shard = args.shard === undefined ? undefined : parseShard(args.shard);
     const plan = planSweep(args.scenario, [args.set ?? []].flat(), { models: args.models, machine: machineFlagsOf(args) });
     checkChartAxis(plan.parameters.map((p) => p.pointer), args.x);
+    checkTask(plan.taskIds, args.task);
     const out = args.out ?? join('sweeps', plan.scenario.name);
     checkOutputFolder(out, 'out');
     const queueUrl = args.queue === undefined ? undefined : await (await import('../experiments/queue.js')).checkRedisUrl(args.queue);
@@ -129,6 +130,12 @@ export const mergeCommand: CommandModule<object, MergeArgs> = {
   },
 };
 
+function checkTask(tasks: string[], task: string | undefined): void {
+  if (task !== undefined && !tasks.includes(task)) {
+    throw new InputError({ file: '<command line>', pointer: '/task', expected: `a task of the sweep (${tasks.join(', ') || 'none ran'})`, found: describeValue(task) });
+  }
+}
+
 function checkChartAxis(pointers: string[], x: string | undefined): void {
   if (x !== undefined && !pointers.includes(x)) {
     throw new InputError({ file: '<command line>', pointer: '/x', expected: `one of the --set pointers (${pointers.join(', ')})`, found: describeValue(x) });
@@ -180,6 +187,7 @@ async function runJobs(plan: SweepPlan, todo: number[], queueUrl: string | undef
 
 /** sweep.json, sweep.csv and the charts, every byte computed before the first file is written. */
 async function writeSweepOutputs(results: SweepResults, out: string, args: OutputArgs, summary: string): Promise<void> {
+  checkTask([...new Set(results.points.flatMap((p) => p.runs.flatMap((r) => ('run' in r ? r.run.tasks.map((t) => t.id) : []))))], args.task);
   const files: Record<string, string | Uint8Array> = {
     [join(out, 'sweep.json')]: JSON.stringify(results, null, 2) + '\n',
     [join(out, 'sweep.csv')]: sweepCsv(results),

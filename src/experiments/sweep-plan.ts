@@ -32,6 +32,8 @@ export interface SweepPlan {
   jobs: PlannedJob[];
   fingerprint: string;
   id: string;
+  /** The tasks and host threads of the scenario as the file has them (for `--task`). */
+  taskIds: string[];
 }
 
 export interface PlanOptions {
@@ -65,7 +67,8 @@ export function planSweep(file: string, specs: readonly string[], options: PlanO
     });
   });
   const id = contentHash({ fingerprint, keys: jobs.map((j) => j.key), parameters, models });
-  return { scenario: { name: baseScenario.name, file: label, seed: baseScenario.seed }, parameters, models, points, jobs, fingerprint, id };
+  const taskIds = [...baseScenario.vmus.flatMap((v) => v.tasks.map((t) => t.id)), ...baseScenario.hostThreads.map((t) => t.id)];
+  return { scenario: { name: baseScenario.name, file: label, seed: baseScenario.seed }, parameters, models, points, jobs, fingerprint, id, taskIds };
 }
 
 /** The point's scenario; an error it has is the file's, with the --set values that caused it named. */
