@@ -21,7 +21,7 @@ export function seedOf(raw: string | number | undefined): number | undefined {
 }
 
 /** Keys yargs fills with arrays on purpose (positional lists); any other array is a flag given twice. */
-const LIST_KEYS = new Set(['_', 'scenarios', 'questions']);
+const LIST_KEYS = new Set(['_', 'scenarios', 'questions', 'set', 'partials']);
 
 /** "give --models once": yargs turns a repeated flag into an array, which no command expects. */
 export function refuseRepeatedFlags(argv: Record<string, unknown>): void {

@@ -16,6 +16,7 @@ import { assumptionLines } from '../scenario/machine.js';
 import { runTraced, traceCommand } from './trace-command.js'; // schedule traces
 import { isolationCommand } from './isolation-command.js'; // isolation matrix
 import { adviseCommand } from './advise-command.js'; // decision support (src/advise)
+import { mergeCommand, sweepCommand, workerCommand } from './sweep-command.js'; // sweeps, local and distributed
 import { MODELS } from '../../models/index.js';
 
 const EXIT_OK = 0;
@@ -125,6 +126,9 @@ export async function main(argv: string[]): Promise<number> {
     .command(traceCommand) // `hvsim trace <scenario> --model m` (src/cli/trace-command.ts)
     .command(isolationCommand) // `hvsim isolation <scenario>` (src/cli/isolation-command.ts)
     .command(adviseCommand) // `hvsim advise <scenario> [budget|fit|place|stack]` (src/cli/advise-command.ts)
+    .command(sweepCommand) // `hvsim sweep <scenario> --set …` (src/cli/sweep-command.ts)
+    .command(mergeCommand) // `hvsim merge <partials…>`
+    .command(workerCommand) // `hvsim worker redis://…`
     .command(
       'models',
       'list the hypervisor models',
@@ -140,7 +144,7 @@ export async function main(argv: string[]): Promise<number> {
     )
     .option('debug', { type: 'boolean', default: false, describe: 'on an internal error, print its stack trace' })
     .middleware((args) => refuseRepeatedFlags(args as Record<string, unknown>), true)
-    .demandCommand(1, 'name a command: validate, run, compare, report, import, trace, isolation, advise or models')
+    .demandCommand(1, 'name a command: validate, run, compare, report, import, trace, isolation, advise, sweep, merge, worker or models')
     .strict()
     .help()
     .version(false)

@@ -12,7 +12,7 @@ import { DEFAULT_COMPARE, findModel, modelNames, STOCK_LINUX_MODELS, SWEEP_DEFAU
 import { DEFAULT_KERNEL } from '../../models/kvm/kernel.js';
 import { looksLikeRtapp } from '../rtapp/grammar.js';
 import { importRtappFile, type RtappImport } from '../rtapp/import.js';
-import { loadScenario, parseScenarioText, readInputText, type LoadOptions } from '../scenario/load.js';
+import { loadScenario, parseScenarioText, readInputText, scenarioFromData, type LoadOptions } from '../scenario/load.js';
 import type { MachineFlags, MachineProbe } from '../scenario/machine.js';
 import type { Scenario } from '../scenario/types.js';
 import type { ModelChoice } from './simulate.js';
@@ -35,7 +35,17 @@ export function loadExperiment(file: string, flags: ExperimentFlags = {}, option
   if (flags.nsPerLoop !== undefined) {
     throw new InputError({ file: '<command line>', pointer: '/ns-per-loop', expected: '--ns-per-loop with an rt-app file (it scales rt-app\'s calibration loops)', found: `the scenario file ${file}`, hint: 'use --work-scale to scale a scenario\'s demands' });
   }
-  return loadScenario(file, { knownModels: modelNames(), sweepModel: SWEEP_DEFAULT_MODEL, machine: flags, kernelModels: { names: STOCK_LINUX_MODELS, defaultKernel: DEFAULT_KERNEL } });
+  return loadScenario(file, scenarioLoadOptions(flags));
+}
+
+/** What the registry and the machine flags tell the scenario loader. */
+function scenarioLoadOptions(flags: MachineFlags): LoadOptions {
+  return { knownModels: modelNames(), sweepModel: SWEEP_DEFAULT_MODEL, machine: flags, kernelModels: { names: STOCK_LINUX_MODELS, defaultKernel: DEFAULT_KERNEL } };
+}
+
+/** A scenario file's parsed data (parseScenarioData), resolved exactly as loadExperiment resolves the file. */
+export function experimentFromData(data: unknown, file: string, flags: MachineFlags = {}): Scenario {
+  return scenarioFromData(data, file, scenarioLoadOptions(flags));
 }
 
 /** An rt-app file under the flags (`hvsim import rtapp` and every command given one). */

@@ -14,6 +14,8 @@ export interface Pool<J, R> {
   readonly size: number;
   /** Run `jobs`; `onDone(i)` after each; resolves with results in the order of `jobs`. */
   run(jobs: J[], onDone?: (index: number) => void): Promise<R[]>;
+  /** One job, queued behind the others; calls may overlap (`hvsim worker` takes jobs as they come). */
+  submit(job: J): Promise<R>;
   close(): Promise<void>;
 }
 
@@ -79,63 +81,89 @@ function inProcessPool<D, J, R>(runner: JobRunner<D, J, R>, data: D): Pool<J, R>
         return r;
       });
     },
+    async submit(job) {
+      return runner.runHere(data, job);
+    },
     async close() {},
   };
 }
 
 type Reply<R> = { id: number; result: R } | { id: number; failure: JobFailure };
 
+interface Task<J, R> {
+  job: J;
+  resolve(result: R): void;
+  reject(error: Error): void;
+  /** Dropped before it started (its run already failed). */
+  cancelled: boolean;
+}
+
+/**
+ * A queue of tasks fed to idle workers. `run` submits its jobs and fails on the first failure,
+ * dropping those of its jobs not yet started; a worker that dies fails its task, and once every
+ * worker is gone the queued tasks fail too.
+ */
 function workerPool<D, J, R>(data: D, file: string, size: number): Pool<J, R> {
   const workers = Array.from({ length: size }, () => new Worker(file, { workerData: data }));
+  const queue: Task<J, R>[] = [];
+  const idle: Worker[] = [...workers];
+  const busy = new Map<Worker, Task<J, R>>();
+  let alive = workers.length;
+  const dispatch = () => {
+    while (idle.length > 0 && queue.length > 0) {
+      const task = queue.shift()!;
+      if (task.cancelled) continue;
+      const w = idle.shift()!;
+      busy.set(w, task);
+      w.postMessage({ id: 0, job: task.job });
+    }
+  };
+  const failQueued = (err: Error) => {
+    for (const t of queue.splice(0)) t.reject(err);
+  };
+  for (const w of workers) {
+    w.on('message', (msg: Reply<R>) => {
+      const task = busy.get(w);
+      busy.delete(w);
+      idle.push(w);
+      if (task) {
+        if ('failure' in msg) task.reject(fromFailure(msg.failure));
+        else task.resolve(msg.result);
+      }
+      dispatch();
+    });
+    w.on('error', (err: Error) => {
+      busy.get(w)?.reject(err);
+      busy.delete(w);
+      if (--alive === 0) failQueued(err);
+    });
+  }
+  const submit = (job: J) =>
+    new Promise<R>((resolve, reject) => {
+      if (alive === 0) return reject(new Error('pool: every worker thread has stopped'));
+      queue.push({ job, resolve, reject, cancelled: false });
+      dispatch();
+    });
   return {
     size,
     run(jobs, onDone) {
-      return new Promise((resolve, reject) => {
-        const results: R[] = new Array(jobs.length);
-        let next = 0;
-        let done = 0;
-        let failed = false;
-        if (jobs.length === 0) return resolve(results);
-        const cleanup: (() => void)[] = [];
-        const finish = (err?: Error) => {
-          for (const c of cleanup) c();
-          if (err) reject(err);
-          else resolve(results);
-        };
-        const feed = (w: Worker) => {
-          if (next < jobs.length) {
-            const id = next++;
-            w.postMessage({ id, job: jobs[id] });
-          }
-        };
-        for (const w of workers) {
-          const onMessage = (msg: Reply<R>) => {
-            if (failed) return;
-            if ('failure' in msg) {
-              failed = true;
-              return finish(fromFailure(msg.failure));
-            }
-            results[msg.id] = msg.result;
-            done++;
-            onDone?.(msg.id);
-            if (done === jobs.length) return finish();
-            feed(w);
-          };
-          const onError = (err: Error) => {
-            if (failed) return;
-            failed = true;
-            finish(err);
-          };
-          w.on('message', onMessage);
-          w.on('error', onError);
-          cleanup.push(() => {
-            w.off('message', onMessage);
-            w.off('error', onError);
-          });
-          feed(w);
-        }
+      const tasks: Task<J, R>[] = [];
+      const all = jobs.map(
+        (job, i) =>
+          new Promise<R>((resolve, reject) => {
+            const task: Task<J, R> = { job, resolve: (r) => (onDone?.(i), resolve(r)), reject, cancelled: false };
+            tasks.push(task);
+            queue.push(task);
+          }),
+      );
+      if (alive === 0) failQueued(new Error('pool: every worker thread has stopped'));
+      dispatch();
+      return Promise.all(all).catch((err: Error) => {
+        for (const t of tasks) t.cancelled = true;
+        throw err;
       });
     },
+    submit,
     async close() {
       await Promise.all(workers.map((w) => w.terminate()));
     },

@@ -76,19 +76,32 @@ export function withLine(error: InputError): InputError {
 
 /** Parse scenario text; `file` names it in messages and, unless `opts.format`, picks the syntax. */
 export function parseScenarioText(text: string, file: string, opts: LoadOptions = {}): Scenario {
-  const format = opts.format ?? formatOfFile(file);
+  return scenarioFromData(parseScenarioData(text, file, opts.format), file, opts);
+}
+
+/**
+ * Scenario text as plain data, not yet resolved (`hvsim sweep` edits it by JSON pointer first). The
+ * file's pointer → line map is kept, so errors found later name lines of this text.
+ */
+export function parseScenarioData(text: string, file: string, givenFormat?: SourceFormat): unknown {
+  const format = givenFormat ?? formatOfFile(file);
   if (!format) throw new InputError({ file, pointer: '', expected: FORMAT_EXPECTED, found: JSON.stringify(file) });
   // Editors on Windows may save a byte-order mark, which JSON.parse rejects.
   const source = parseSource(text.replace(/^\uFEFF/, ''), file, format);
   sourceLines.set(file, source.lineOf);
+  return source.data;
+}
+
+/** Resolve parsed scenario data (parseScenarioData) with the machine flags of `opts`. */
+export function scenarioFromData(parsed: unknown, file: string, opts: LoadOptions = {}): Scenario {
   const flags = opts.machine ?? {};
-  const data = overrideHosts(source.data, flags);
+  const data = overrideHosts(parsed, flags);
   try {
     return withFileAssumptions(normalizeScenario(data, file, opts), flags, opts.kernelModels);
   } catch (error) {
     // Errors found after parsing know the pointer; the source knows which line that is.
     if (error instanceof InputError && error.line === undefined && error.file === file) {
-      const line = source.lineOf(error.pointer);
+      const line = sourceLines.get(file)?.(error.pointer);
       const hint = error.hint ?? overrideHint(flags);
       if (line !== undefined || hint !== undefined) throw new InputError({ ...error.toJSON(), line, hint });
     }
