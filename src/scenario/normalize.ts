@@ -9,6 +9,7 @@ import { didYouMean } from './suggest.js';
 import { checkTimerOwners } from './program.js';
 import { normalizeExec, normalizeTask } from './tasks.js';
 import { normalizeOverheads } from './overheads.js';
+import { checkInterference, normalizeHostMemory } from './memory.js';
 import { checkStorage, normalizeHostStorage, normalizeStorageStream } from './storage.js';
 import type { Misbehaviour, Ns } from './types.js'; // hvsim isolation
 import type { Arrival, Expectation, FigureRequest, HostSpec, HostThreadSpec, IoLoadSpec, ModelRequest, Scenario, Sla, VmuSpec } from './types.js';
@@ -52,6 +53,7 @@ export function normalizeScenario(raw: unknown, file = '<memory>', opts: Normali
 
   const hostIds = new IdRegistry(check, 'host');
   const hosts = raw.hosts.map((h, i) => normalizeHost(h, `/hosts/${i}`, hostIds, check));
+  const interference = checkInterference(raw.interference, hosts, check);
   const hostById = new Map(hosts.map((h) => [h.id, h]));
   const findHost = (id: string, pointer: string): HostSpec =>
     hostById.get(id) ??
@@ -97,6 +99,7 @@ export function normalizeScenario(raw: unknown, file = '<memory>', opts: Normali
     expectations,
     question: raw.question ?? '',
     figures,
+    ...(interference !== undefined && { interference }),
   };
 }
 
@@ -109,6 +112,7 @@ function normalizeHost(raw: RawHost, pointer: string, ids: IdRegistry, check: Ch
   if (raw.skewTick === true) host.skewTick = true;
   if (raw.overheads !== undefined && raw.overheads !== 'none') host.overheads = wake;
   if (raw.storage !== undefined) host.storage = normalizeHostStorage(raw.storage);
+  if (raw.memory !== undefined) host.memory = normalizeHostMemory(raw.memory, `${pointer}/memory`, raw.cpus, check);
   return host;
 }
 

@@ -44,6 +44,7 @@ const taskCommon = {
     title: 'Affinity',
     description: 'vCPU indices (tasks in a VMU) or pCPU indices (host threads) allowed to run this task; default all.',
   },
+  memory: { $ref: '#/$defs/taskMemory', title: 'Memory profile', description: 'Working set and memory intensity, for interference "cache"; absent: it neither suffers nor causes interference.' },
 } as const;
 
 /**
