@@ -5,7 +5,9 @@
 import { describeValue } from '../errors.js';
 import type { Checker } from './checks.js';
 import type { RawScenario } from './schema.js';
-import type { HostMemorySpec, HostSpec, MemoryProfile } from '../engine/system.js';
+import type { HostMemorySpec, HostSpec, HostThreadSpec, MemoryProfile, VmuSpec } from '../engine/system.js';
+import type { FigureRequest } from './types.js';
+import { didYouMean } from './suggest.js';
 import { formatSize, parseBandwidth, parseSize } from './memory-units.js';
 
 type RawHostMemory = NonNullable<RawScenario['hosts'][number]['memory']>;
@@ -52,4 +54,31 @@ export function checkInterference(interference: 'none' | 'cache' | undefined, ho
     }
   });
   return 'cache';
+}
+
+type RawWorkingSetSweep = Extract<NonNullable<RawScenario['figures']>[number], { kind: 'working-set-sweep' }>;
+
+/** Seed figure 14 as a sweep: the swept task must have a memory profile, and interference must be on. */
+export function normalizeWorkingSetSweep(
+  raw: RawWorkingSetSweep,
+  pointer: string,
+  system: { vmus: readonly VmuSpec[]; hostThreads: readonly HostThreadSpec[]; interference: 'cache' | undefined },
+  durationNs: number,
+  check: Checker,
+): FigureRequest {
+  if (system.interference !== 'cache') check.fail(`${pointer}/kind`, 'a scenario with interference: cache (a working set changes nothing without it)', 'interference none');
+  const tasks = [...system.vmus.flatMap((v) => v.tasks), ...system.hostThreads];
+  const task = tasks.find((t) => t.id === raw.task);
+  if (task === undefined) check.fail(`${pointer}/task`, 'the id of a task or host thread', describeValue(raw.task), didYouMean(raw.task, tasks.map((t) => t.id)));
+  if (task.memory === undefined) check.fail(`${pointer}/task`, 'a task with a memory profile (its working set is what varies)', `task ${task.id} without one`);
+  const vmu = system.vmus.find((v) => v.id === raw.vmu);
+  if (vmu === undefined) check.fail(`${pointer}/vmu`, 'the id of a VMU', describeValue(raw.vmu), didYouMean(raw.vmu, system.vmus.map((v) => v.id)));
+  return {
+    kind: 'working-set-sweep',
+    task: task.id,
+    workingSets: raw.workingSets.map((w, i) => parseSize(w, check.file, `${pointer}/workingSets/${i}`)),
+    vmu: vmu.id,
+    durationNs: raw.duration === undefined ? durationNs : check.positiveDuration(raw.duration, `${pointer}/duration`),
+    pointer,
+  };
 }

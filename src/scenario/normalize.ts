@@ -9,7 +9,7 @@ import { didYouMean } from './suggest.js';
 import { checkTimerOwners } from './program.js';
 import { normalizeExec, normalizeTask } from './tasks.js';
 import { normalizeOverheads } from './overheads.js';
-import { checkInterference, normalizeHostMemory } from './memory.js';
+import { checkInterference, normalizeHostMemory, normalizeWorkingSetSweep } from './memory.js';
 import { checkStorage, normalizeHostStorage, normalizeStorageStream } from './storage.js';
 import type { Misbehaviour, Ns } from './types.js'; // hvsim isolation
 import type { Arrival, Expectation, FigureRequest, HostSpec, HostThreadSpec, IoLoadSpec, ModelRequest, Scenario, Sla, VmuSpec } from './types.js';
@@ -83,7 +83,7 @@ export function normalizeScenario(raw: unknown, file = '<memory>', opts: Normali
   const models = (raw.models ?? []).map((m, i) => normalizeModel(m, `/models/${i}`, opts, check));
   const subjects = [...taskIds.ids(), ...vmuIds.ids()];
   const expectations = (raw.expect ?? []).map((e, i) => normalizeExpectation(e, `/expect/${i}`, subjects, opts, check));
-  const figures = (raw.figures ?? []).map((f, i) => normalizeFigure(f, `/figures/${i}`, vmus, durationNs, opts, check));
+  const figures = (raw.figures ?? []).map((f, i) => normalizeFigure(f, `/figures/${i}`, { vmus, hostThreads, interference }, durationNs, opts, check));
 
   return {
     name: raw.name,
@@ -245,7 +245,7 @@ function normalizeExpectation(
 function normalizeFigure(
   raw: RawFigure,
   pointer: string,
-  vmus: readonly VmuSpec[],
+  { vmus, hostThreads, interference }: { vmus: readonly VmuSpec[]; hostThreads: readonly HostThreadSpec[]; interference: 'cache' | undefined },
   durationNs: number,
   opts: NormalizeOptions,
   check: Checker,
@@ -264,6 +264,7 @@ function normalizeFigure(
       pointer,
     };
   }
+  if (raw.kind === 'working-set-sweep') return normalizeWorkingSetSweep(raw, pointer, { vmus, hostThreads, interference }, durationNs, check);
   const model = raw.model ?? opts.sweepModel ?? SCHEMA_SWEEP_MODEL;
   checkKnownModel(model, `${pointer}/model`, opts, check);
   const periods = (raw.periods ?? ['5ms', '7ms', '10ms', '14ms', '20ms', '25ms', '35ms', '50ms']).map((p, i) =>
