@@ -17,6 +17,7 @@ export interface WorkingSetOutcome {
   responseMaxNs: Ns;
   missed: number;
   judged: number;
+  completed: number;
   /** Work (solo ns of progress) its tasks did per ns of CPU the VMU received: 1 without interference. */
   workPerCpu: number;
 }
@@ -50,6 +51,7 @@ function outcome(run: ModelRun, vmuId: string): Omit<WorkingSetOutcome, 'model'>
     responseMaxNs: Math.max(0, ...mine.map((t) => t.response.maxNs)),
     missed: mine.reduce((a, t) => a + t.missed, 0),
     judged: mine.reduce((a, t) => a + t.judged, 0),
+    completed: mine.reduce((a, t) => a + t.completed, 0),
     workPerCpu: vmu && vmu.cpuTimeNs > 0 ? Math.round((work / vmu.cpuTimeNs) * 1e6) / 1e6 : 1,
   };
 }
@@ -61,7 +63,7 @@ export function runWorkingSetPoint(scenario: Scenario, figure: WorkingSetSweep, 
     try {
       return { model: m.name, ...outcome(simulate(variant, findModel(m.name, scenario.file, ''), m.request), figure.vmu) };
     } catch (err) {
-      if (err instanceof InputError) return { model: m.name, refused: err.expected, responseMaxNs: 0, missed: 0, judged: 0, workPerCpu: 1 };
+      if (err instanceof InputError) return { model: m.name, refused: err.expected, responseMaxNs: 0, missed: 0, judged: 0, completed: 0, workPerCpu: 1 };
       throw err;
     }
   });

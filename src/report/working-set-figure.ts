@@ -19,7 +19,7 @@ export function workingSetOutputs(scenario: Scenario, figure: WorkingSetSweep, f
     label: model,
     color: modelColour(model, i),
     markers: true,
-    points: points.flatMap((p) => (p.outcomes[i].refused || p.outcomes[i].judged === 0 ? [] : [[p.workingSetBytes / KiB, toMs(p.outcomes[i].responseMaxNs)] as [number, number]])),
+    points: points.flatMap((p) => (p.outcomes[i].refused || p.outcomes[i].completed === 0 ? [] : [[p.workingSetBytes / KiB, toMs(p.outcomes[i].responseMaxNs)] as [number, number]])),
   }));
   const deadlines = [...new Set(vmu.tasks.map((t) => t.deadline).filter(Number.isFinite))];
   const deadlineLines: XySeries[] = deadlines.map((d) => ({
@@ -33,14 +33,14 @@ export function workingSetOutputs(scenario: Scenario, figure: WorkingSetSweep, f
   }));
   const range = `${formatSize(figure.workingSets[0])} to ${formatSize(figure.workingSets[figure.workingSets.length - 1])}`;
   const findings = models.map((model, i) => {
-    const measured = points.filter((p) => !p.outcomes[i].refused && p.outcomes[i].judged > 0);
-    if (measured.length === 0) return `${model}: ${points[0]?.outcomes[i].refused ? `refused (${points[0].outcomes[i].refused})` : 'no job judged'}`;
+    const measured = points.filter((p) => !p.outcomes[i].refused && p.outcomes[i].completed > 0);
+    if (measured.length === 0) return `${model}: ${points[0]?.outcomes[i].refused ? `refused (${points[0].outcomes[i].refused})` : 'no job completed'}`;
     const first = measured[0].outcomes[i];
     const last = measured[measured.length - 1].outcomes[i];
     const growth = first.responseMaxNs > 0 ? ` (${last.responseMaxNs >= first.responseMaxNs ? '+' : ''}${fmtPct(last.responseMaxNs / first.responseMaxNs - 1, 0)})` : '';
     const missAt = measured.find((p) => p.outcomes[i].missed > 0);
     const misses = missAt ? `first missed a deadline at ${formatSize(missAt.workingSetBytes)}` : 'met every deadline';
-    return `${model}: worst response ${fmtNs(first.responseMaxNs)} beside ${formatSize(measured[0].workingSetBytes)} to ${fmtNs(last.responseMaxNs)} beside ${formatSize(measured[measured.length - 1].workingSetBytes)}${growth}, ${fmtPct(1 - last.workPerCpu, 0)} of its CPU time lost to reloads and stalls; ${misses}`;
+    return `${model}: worst response ${fmtNs(first.responseMaxNs)} beside ${formatSize(measured[0].workingSetBytes)} to ${fmtNs(last.responseMaxNs)} beside ${formatSize(measured[measured.length - 1].workingSetBytes)}${growth}, its work needing ${fmtPct(1 / last.workPerCpu - 1, 0)} more CPU time than alone there (the budget margin); ${misses}`;
   });
   return {
     figures: [
