@@ -239,3 +239,51 @@ hostThreads:
     expect(s.hostThreads[0]).toMatchObject({ arrival: periodic(ms(10)), exec: constant(ms(1)) });
   });
 });
+
+describe('the working-set sweep (seed figure 14 as a figure)', () => {
+  const text = `
+name: ws
+duration: 600ms
+interference: cache
+hosts:
+  - id: ph1
+    cpus: 2
+    memory: { bandwidth: 6GB/s, caches: [{ size: 32KiB, ways: 8, missPenalty: 12ns }, { size: 4MiB, ways: 16, sharedBy: 2, missPenalty: 90ns }] }
+vmus:
+  - { id: batch, host: ph1, affinity: [0], tasks: [{ id: fixed, kind: server, arrivals: [0s], exec: 100ms, memory: { workingSet: 3MiB, intensity: 0.15 } }] }
+  - { id: co, host: ph1, affinity: [1], tasks: [{ id: other, kind: busy, memory: { workingSet: 4KiB, intensity: 0.15 } }] }
+models: [kvm-irmos]
+figures:
+  - { kind: working-set-sweep, task: other, vmu: batch, workingSets: [4KiB, 1MiB, 4MiB, 64MiB] }
+`;
+  it('the fixed task takes longer the larger the co-runner, and the loaded scenario round-trips through serializeScenario', async () => {
+    const { runWorkingSetPoint } = await import('../src/experiments/working-set-sweep.js');
+    const { serializeScenario } = await import('../src/scenario/index.js');
+    const s = parseScenarioText(text, 'ws.yaml');
+    const figure = s.figures![0];
+    if (figure.kind !== 'working-set-sweep') throw new Error(figure.kind);
+    const responses = figure.workingSets.map((_, i) => runWorkingSetPoint(s, figure, i, [{ name: 'kvm-irmos' }]).outcomes[0].responseMaxNs);
+    expect(responses[0]).toBe(ms(100)); // a `yes`-sized co-runner leaves it its solo time
+    for (let i = 1; i < responses.length; i++) expect(responses[i]).toBeGreaterThanOrEqual(responses[i - 1]);
+    expect(responses[responses.length - 1]).toBeGreaterThan(responses[0]);
+    const back = parseScenarioText(JSON.stringify(serializeScenario(s)), 'ws.json', { format: 'json' });
+    expect(back.hosts).toEqual(s.hosts);
+    expect(back.vmus).toEqual(s.vmus);
+    expect(back.figures).toEqual(s.figures);
+  });
+
+  it('is refused without interference cache, and for a task without a memory profile', () => {
+    const expectPointer = (t: string, pointer: string) => {
+      try {
+        parseScenarioText(t, 'ws.yaml');
+      } catch (e) {
+        expect(e).toBeInstanceOf(InputError);
+        expect((e as InputError).pointer).toBe(pointer);
+        return;
+      }
+      throw new Error('accepted');
+    };
+    expectPointer(text.replace('interference: cache', 'interference: none'), '/figures/0/kind');
+    expectPointer(text.replace("{ id: other, kind: busy, memory: { workingSet: 4KiB, intensity: 0.15 } }", '{ id: other, kind: busy }'), '/figures/0/task');
+  });
+});
