@@ -3,9 +3,13 @@
 // whose data size varies. Modes:
 //   lat <bytes>                       ns per dependent load, chasing a random cycle over <bytes>
 //   bw <bytes>                        bytes per second of a sequential read-modify-write sweep
-//   rr <cpu> <fixed> <other> <steps>  fixed: <steps> loads chasing over <fixed> bytes; co-runner: sweeps
+//   rr <cpu> <fixed> <other> <steps> [quantum-us]
+//                                     fixed: <steps> loads chasing over <fixed> bytes; co-runner: sweeps
 //                                     <other> bytes (0: an arithmetic loop, like `yes`; -1: none); both
-//                                     SCHED_RR at one priority on <cpu>. Prints the fixed task's CPU ns.
+//                                     SCHED_RR at one priority on <cpu> (100 ms quanta), or with a quantum:
+//                                     SCHED_FIFO, each calling sched_yield after that much CPU time — round
+//                                     robin at a chosen quantum without touching sched_rr_timeslice_ms,
+//                                     which the machine's other users share. Prints the fixed task's CPU ns.
 // Build: cc -O2 -o cache-bench cache-bench.c
 
 #define _GNU_SOURCE
@@ -38,10 +42,27 @@ static struct node *make_cycle(size_t bytes) {
   return a;
 }
 
-static double now_ns(clockid_t clock) { struct timespec t; clock_gettime(clock, &t); return t.tv_sec * 1e9 + t.tv_nsec; }
+double now_ns(clockid_t clock) { struct timespec t; clock_gettime(clock, &t); return t.tv_sec * 1e9 + t.tv_nsec; }
+
+static double quantum_ns = 0; /* 0: the kernel's round robin */
+
+double now_ns(clockid_t clock);
+
+/** Yield the CPU once `quantum_ns` of CPU time passed since the last yield (checked every 4096 units of work). */
+static void maybe_yield(double *since) {
+  if (quantum_ns <= 0) return;
+  double t = now_ns(CLOCK_THREAD_CPUTIME_ID);
+  if (t - *since >= quantum_ns) { sched_yield(); *since = now_ns(CLOCK_THREAD_CPUTIME_ID); }
+}
 
 static struct node *chase(struct node *p, long steps) {
-  while (steps-- > 0) p = p->next;
+  double since = now_ns(CLOCK_THREAD_CPUTIME_ID);
+  while (steps > 0) {
+    long chunk = steps < 4096 ? steps : 4096;
+    steps -= chunk;
+    while (chunk-- > 0) p = p->next;
+    maybe_yield(&since);
+  }
   return p;
 }
 
@@ -52,7 +73,7 @@ static void pin(int cpu, int rr) {
   if (sched_setaffinity(0, sizeof set, &set) != 0) { perror("sched_setaffinity"); exit(2); }
   if (rr) {
     struct sched_param sp = { .sched_priority = 10 };
-    if (sched_setscheduler(0, SCHED_RR, &sp) != 0) { perror("sched_setscheduler(SCHED_RR) (needs root)"); exit(2); }
+    if (sched_setscheduler(0, quantum_ns > 0 ? SCHED_FIFO : SCHED_RR, &sp) != 0) { perror("sched_setscheduler (needs root)"); exit(2); }
   }
 }
 
@@ -61,9 +82,14 @@ static void sweep_forever(size_t bytes) {
   size_t n = bytes / sizeof(unsigned long);
   if (bytes > 0) { a = aligned_alloc(LINE, bytes); for (size_t i = 0; i < n; i++) a[i] = i; }
   unsigned long x = 1;
+  double since = now_ns(CLOCK_THREAD_CPUTIME_ID);
   for (;;) {
-    if (bytes == 0) { for (int i = 0; i < 1 << 20; i++) x = x * 6364136223846793005ul + 1; continue; }
-    for (size_t i = 0; i < n; i += LINE / sizeof(unsigned long)) a[i] += x;
+    if (bytes == 0) { for (int i = 0; i < 1 << 14; i++) x = x * 6364136223846793005ul + 1; a = (volatile unsigned long *)x; a = NULL; maybe_yield(&since); continue; }
+    for (size_t i = 0; i < n; i += LINE / sizeof(unsigned long)) {
+      a[i] += x;
+      if ((i & 0x3fff) == 0) maybe_yield(&since);
+    }
+    maybe_yield(&since);
   }
 }
 
@@ -91,6 +117,7 @@ int main(int argc, char **argv) {
     int cpu = atoi(argv[2]);
     size_t fixed = strtoull(argv[3], 0, 10);
     long other = atol(argv[4]), steps = atol(argv[5]);
+    if (argc >= 7) quantum_ns = atof(argv[6]) * 1e3;
     struct node *p = make_cycle(fixed);
     pin(cpu, 1);
     pid_t co = -1;
