@@ -456,7 +456,7 @@ describe('schema violations', () => {
   it('unknown field, with a suggestion and its line', () => {
     expectBad('s.yaml', base('', 'hosts:\n  - id: ph1\n    cpu: 2\n'), {
       pointer: '/hosts/0/cpu',
-      expected: 'one of the fields id, cpus, contextSwitch, tick, tickPhase, skewTick, overheads, storage',
+      expected: 'one of the fields id, cpus, contextSwitch, tick, tickPhase, skewTick, overheads, memory, storage',
       found: 'unknown field "cpu"',
       hint: 'did you mean "cpus"?',
       line: 5,
@@ -657,7 +657,7 @@ describe('semantic errors', () => {
     expectBad('s.yaml', base('warmup: 1s\n'), { pointer: '/warmup', expected: 'a warm-up shorter than the duration (1 s)', found: '"1s"' });
     expectBad('s.yaml', withTask('{ id: a, kind: busy, exec: 1ms }'), {
       pointer: '/vmus/0/tasks/0/exec',
-      expected: /^one of the fields id, kind, offset, deadline, policy, affinity$/,
+      expected: /^one of the fields id, kind, offset, deadline, policy, affinity, memory$/,
       found: 'unknown field "exec"',
     });
     expectBad('s.yaml', withTask('{ id: a, kind: periodic, period: 1ms, exec: { dist: uniform, min: 2ms, max: 1ms } }'), {

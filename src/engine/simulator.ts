@@ -25,6 +25,7 @@ import { CpuSet } from './cpu-set.js';
 import { TaskReleases, newJob, timerWakeDelayNs, type ReleaseTarget } from './releases.js';
 import type { ProgramClock, SharedTimers } from './program.js';
 import { firstGuestTickNs, firstTickNs } from './tick.js';
+import { HostInterference } from './interference.js';
 
 export interface SimulateOptions {
   /** Overrides the scenario's seed. */
@@ -95,6 +96,8 @@ export class HostState {
   readonly needsRefresh: CpuSet;
   stack!: ClassStack;
   build!: HostBuild;
+  /** Cache and memory interference among its tasks (interference.ts); null: none, demands are exact. */
+  interference: HostInterference | null = null;
 
   constructor(readonly spec: HostSpec) {
     this.cpus = Array.from({ length: spec.cpus }, (_, i) => new Pcpu(i));
@@ -215,6 +218,9 @@ export class Simulator implements IoEngine, ReleaseTarget {
     const check = options.checkProtocol ?? process.env.HVSIM_CHECK_PROTOCOL === '1';
     const guard = check ? new ProtocolGuard(spec.id, () => this.now) : null;
     const ctx = guard === null ? this.policyContext(host) : guard.context(this.policyContext(host));
+    if (scenario.interference === 'cache' && spec.memory !== undefined) {
+      host.interference = new HostInterference(spec.memory, spec.cpus, this.tasks.filter((t) => this.runtimes.get(t)!.host === host));
+    }
     host.build = this.model.build({
       scenario,
       host: spec,
@@ -531,7 +537,7 @@ export class Simulator implements IoEngine, ReleaseTarget {
     const useful = now - Math.max(now - delta, p.overheadUntil);
     if (useful <= 0) return;
     const job = task.currentJob!;
-    const progress = Math.min(useful, job.remaining);
+    const progress = host.interference === null ? Math.min(useful, job.remaining) : host.interference.progress(p.index, task, job, useful);
     job.remaining -= progress;
     task.execNs += progress;
     if (task.guest !== null) task.guest.charge(task, progress);
@@ -549,9 +555,24 @@ export class Simulator implements IoEngine, ReleaseTarget {
       const cpus = host.cpus;
       const resched = host.needsResched;
       for (let i = resched.nextFrom(0); i >= 0; i = resched.nextFrom(i + 1)) this.reschedule(host, cpus[i]);
+      if (host.interference !== null) this.updateInterference(host);
       const refresh = host.needsRefresh;
       for (let i = refresh.nextFrom(0); i >= 0; i = refresh.nextFrom(i + 1)) this.refreshCompletion(host, cpus[i]);
     }
+  }
+
+  /**
+   * Once the placement of this instant is settled: tell the interference model who now works on
+   * each pCPU (every CPU settled first, at the rates that held until now); when rates or reloads
+   * changed, every completion of the host is re-armed.
+   */
+  private updateInterference(host: HostState): void {
+    const leaves = host.cpus.map((p) => {
+      this.settle(host, p);
+      const task = p.current?.task ?? null;
+      return task !== null && task.hasJob ? task : null;
+    });
+    if (host.interference!.update(leaves)) for (const p of host.cpus) host.needsRefresh.add(p.index);
   }
 
   private reschedule(host: HostState, p: Pcpu): void {
@@ -630,12 +651,14 @@ export class Simulator implements IoEngine, ReleaseTarget {
 
   private refreshCompletion(host: HostState, p: Pcpu): void {
     host.needsRefresh.delete(p.index);
-    const job = p.current?.task?.currentJob;
+    const task = p.current?.task;
+    const job = task?.currentJob;
     if (job === undefined || job.remaining === Infinity) {
       p.completion.cancel();
       return;
     }
-    p.completion.arm(Math.max(this.now, p.overheadUntil) + job.remaining);
+    const needs = host.interference === null ? job.remaining : host.interference.timeToFinish(p.index, task!, job);
+    p.completion.arm(Math.max(this.now, p.overheadUntil) + needs);
   }
 
   private snapshotWarmup(): void {

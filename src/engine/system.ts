@@ -97,6 +97,39 @@ export interface TaskSpec {
   policy: Policy;
   /** Allowed processors: vCPU indices inside a VMU, pCPU indices for a host thread. */
   affinity: number[];
+  /** How it uses memory, for the cache-interference model (interference.ts); absent: it neither suffers nor causes any. */
+  memory?: MemoryProfile;
+}
+
+/** A task's use of memory (src/engine/cache-model.ts). */
+export interface MemoryProfile {
+  /** Bytes of data it reuses: what it needs resident in a cache to run at its solo speed. */
+  workingSetBytes: number;
+  /**
+   * 0..1: the share of the host's memory bandwidth it would draw streaming its data from memory,
+   * i.e. how fast it walks its working set (intensity × bandwidth bytes per ns of run).
+   */
+  intensity: number;
+}
+
+/** One cache level of a host (each instance serves `sharedBy` consecutive pCPUs). */
+export interface CacheLevelSpec {
+  name: string;
+  sizeBytes: number;
+  /** Associativity (ways per set). */
+  ways: number;
+  /** pCPUs per instance: 1 = private per core; the host's CPU count = one shared last-level cache. */
+  sharedBy: number;
+  /** Extra time a line costs when it misses this level (served by the next level, or memory after the last). */
+  missPenaltyNs: Ns;
+}
+
+/** A host's memory hierarchy: cache levels from the core outwards, and the memory bus. */
+export interface HostMemorySpec {
+  lineBytes: number;
+  levels: CacheLevelSpec[];
+  /** Memory bandwidth shared by all its pCPUs, bytes per ns (= GB/s). */
+  bandwidthBytesPerNs: number;
 }
 
 /** The abstract technical SLA of a VMU (seed deliverable §5.3.2): per vCPU. */
@@ -208,6 +241,8 @@ export interface HostSpec {
   overheads?: WakeOverheads;
   /** Its storage device; absent: disk loads share one FIFO device with a fixed time per request. */
   storage?: HostStorageSpec;
+  /** Its caches and memory bus (required when the system's interference is 'cache'). */
+  memory?: HostMemorySpec;
 }
 
 /** Delays between a timer's expiry and the woken task being runnable (src/scenario/overheads.ts). */
@@ -231,4 +266,10 @@ export interface SystemSpec {
   hosts: HostSpec[];
   vmus: VmuSpec[];
   hostThreads: HostThreadSpec[];
+  /**
+   * 'cache': a job's progress depends on the tasks that ran before it on its CPU and beside it on
+   * CPUs sharing a cache or the memory bus (interference.ts). Absent: none — execution times are
+   * exactly the demands, as analytic results assume.
+   */
+  interference?: 'cache';
 }

@@ -17,6 +17,7 @@ import type { ModelRun } from '../metrics/results.js';
 import { normalizeScenario } from '../scenario/normalize.js';
 import type { FigureRequest, Ns, Scenario } from '../scenario/types.js';
 import { simulate } from './simulate.js';
+import { runWorkingSetPoint, type WorkingSetPoint } from './working-set-sweep.js';
 
 /** A model to run, as data (it crosses to worker threads): registry name and scenario overrides. */
 export interface ModelPick {
@@ -39,6 +40,7 @@ export interface PointOutcome {
 
 export type FigurePoint =
   | { kind: 'period-sweep'; periodNs: Ns; budgetNs: Ns; outcomes: PointOutcome[] }
+  | WorkingSetPoint
   | {
       kind: 'utilisation-sweep';
       utilisation: number;
@@ -56,11 +58,13 @@ export interface SchedulerOutcome {
 }
 
 export function figurePointCount(figure: FigureRequest): number {
+  if (figure.kind === 'working-set-sweep') return figure.workingSets.length;
   return figure.kind === 'period-sweep' ? figure.periods.length : figure.utilisations.length;
 }
 
 export function runFigurePoint(scenario: Scenario, figureIndex: number, point: number, models: ModelPick[]): FigurePoint {
   const figure = scenario.figures![figureIndex];
+  if (figure.kind === 'working-set-sweep') return runWorkingSetPoint(scenario, figure, point, models);
   return figure.kind === 'period-sweep' ? runPeriodPoint(scenario, figure, point, models) : runUtilisationPoint(scenario, figureIndex, figure, point);
 }
 

@@ -6,6 +6,8 @@ import type { FigurePoint, PeriodSweep, SchedulerOutcome, UtilisationSweep } fro
 import type { Ns, Scenario } from '../scenario/types.js';
 import { modelColour, PALETTE, type ChartSpec, type XySeries } from './charts.js';
 import { fmtNs, fmtPct } from './format.js';
+import { workingSetOutputs } from './working-set-figure.js';
+import type { WorkingSetPoint } from '../experiments/working-set-sweep.js';
 
 /** A rendered-to-be figure: file name in the scenario's folder, chart, caption and alt text. */
 export interface FigureOutput {
@@ -22,6 +24,7 @@ const ratio = (o: { missed: number; judged: number }) => (o.judged === 0 ? 0 : o
 
 export function figureOutputs(scenario: Scenario, figureIndex: number, points: FigurePoint[]): { figures: FigureOutput[]; findings: string[] } {
   const figure = scenario.figures![figureIndex];
+  if (figure.kind === 'working-set-sweep') return workingSetOutputs(scenario, figure, figureIndex, points as WorkingSetPoint[]);
   return figure.kind === 'period-sweep'
     ? periodOutputs(scenario, figure, figureIndex, points as Extract<FigurePoint, { kind: 'period-sweep' }>[])
     : utilisationOutputs(scenario, figure, figureIndex, points as Extract<FigurePoint, { kind: 'utilisation-sweep' }>[]);

@@ -9,6 +9,7 @@ import { didYouMean } from './suggest.js';
 import { checkTimerOwners } from './program.js';
 import { normalizeExec, normalizeTask } from './tasks.js';
 import { normalizeOverheads } from './overheads.js';
+import { checkInterference, normalizeHostMemory, normalizeWorkingSetSweep } from './memory.js';
 import { checkStorage, normalizeHostStorage, normalizeStorageStream } from './storage.js';
 import type { Misbehaviour, Ns } from './types.js'; // hvsim isolation
 import type { Arrival, Expectation, FigureRequest, HostSpec, HostThreadSpec, IoLoadSpec, ModelRequest, Scenario, Sla, VmuSpec } from './types.js';
@@ -52,6 +53,7 @@ export function normalizeScenario(raw: unknown, file = '<memory>', opts: Normali
 
   const hostIds = new IdRegistry(check, 'host');
   const hosts = raw.hosts.map((h, i) => normalizeHost(h, `/hosts/${i}`, hostIds, check));
+  const interference = checkInterference(raw.interference, hosts, check);
   const hostById = new Map(hosts.map((h) => [h.id, h]));
   const findHost = (id: string, pointer: string): HostSpec =>
     hostById.get(id) ??
@@ -81,7 +83,7 @@ export function normalizeScenario(raw: unknown, file = '<memory>', opts: Normali
   const models = (raw.models ?? []).map((m, i) => normalizeModel(m, `/models/${i}`, opts, check));
   const subjects = [...taskIds.ids(), ...vmuIds.ids()];
   const expectations = (raw.expect ?? []).map((e, i) => normalizeExpectation(e, `/expect/${i}`, subjects, opts, check));
-  const figures = (raw.figures ?? []).map((f, i) => normalizeFigure(f, `/figures/${i}`, vmus, durationNs, opts, check));
+  const figures = (raw.figures ?? []).map((f, i) => normalizeFigure(f, `/figures/${i}`, { vmus, hostThreads, interference }, durationNs, opts, check));
 
   return {
     name: raw.name,
@@ -97,6 +99,7 @@ export function normalizeScenario(raw: unknown, file = '<memory>', opts: Normali
     expectations,
     question: raw.question ?? '',
     figures,
+    ...(interference !== undefined && { interference }),
   };
 }
 
@@ -109,6 +112,7 @@ function normalizeHost(raw: RawHost, pointer: string, ids: IdRegistry, check: Ch
   if (raw.skewTick === true) host.skewTick = true;
   if (raw.overheads !== undefined && raw.overheads !== 'none') host.overheads = wake;
   if (raw.storage !== undefined) host.storage = normalizeHostStorage(raw.storage);
+  if (raw.memory !== undefined) host.memory = normalizeHostMemory(raw.memory, `${pointer}/memory`, raw.cpus, check);
   return host;
 }
 
@@ -241,7 +245,7 @@ function normalizeExpectation(
 function normalizeFigure(
   raw: RawFigure,
   pointer: string,
-  vmus: readonly VmuSpec[],
+  { vmus, hostThreads, interference }: { vmus: readonly VmuSpec[]; hostThreads: readonly HostThreadSpec[]; interference: 'cache' | undefined },
   durationNs: number,
   opts: NormalizeOptions,
   check: Checker,
@@ -260,6 +264,7 @@ function normalizeFigure(
       pointer,
     };
   }
+  if (raw.kind === 'working-set-sweep') return normalizeWorkingSetSweep(raw, pointer, { vmus, hostThreads, interference }, durationNs, check);
   const model = raw.model ?? opts.sweepModel ?? SCHEMA_SWEEP_MODEL;
   checkKnownModel(model, `${pointer}/model`, opts, check);
   const periods = (raw.periods ?? ['5ms', '7ms', '10ms', '14ms', '20ms', '25ms', '35ms', '50ms']).map((p, i) =>

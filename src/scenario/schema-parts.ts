@@ -1,6 +1,8 @@
 // Building blocks of the scenario schema (schema.ts): field helpers, the task union (shared by
 // VMU tasks and host threads), execution-time distributions and scheduling policies.
 
+import { SIZE_PATTERN } from './memory-units.js';
+
 /** Ids become file and folder names in reports; '.' and '..' are excluded for that reason. */
 export const ID_PATTERN = '^(?!\\.\\.?$)[A-Za-z0-9._-]+$';
 
@@ -44,6 +46,7 @@ const taskCommon = {
     title: 'Affinity',
     description: 'vCPU indices (tasks in a VMU) or pCPU indices (host threads) allowed to run this task; default all.',
   },
+  memory: { $ref: '#/$defs/taskMemory', title: 'Memory profile', description: 'Working set and memory intensity, for interference "cache"; absent: it neither suffers nor causes interference.' },
 } as const;
 
 /**
@@ -412,6 +415,27 @@ export const figureSchema = {
         },
         duration: { ...dur('Duration', 'Simulated time of each task set (synchronous release: the critical instant comes first).'), default: '2s' },
         model: { ...id('Model', 'Host model running the VMU (a reservation of the whole CPU).'), default: 'kvm-irmos' },
+      },
+    },
+    {
+      type: 'object',
+      title: 'Working-set sweep (seed figure 14)',
+      description:
+        'The working set of one task with a memory profile takes each value (interference "cache"); the worst-case response time and deadline misses of one VMU\'s tasks under each of the scenario\'s models, one run per value and model.',
+      additionalProperties: false,
+      required: ['kind', 'task', 'workingSets', 'vmu'],
+      properties: {
+        kind: { const: 'working-set-sweep', title: 'Kind', description: 'period-sweep, utilisation-sweep or working-set-sweep.' },
+        task: id('Task', 'Id of the task (or host thread) whose working set varies; it needs a memory profile.'),
+        workingSets: {
+          type: 'array',
+          title: 'Working sets',
+          description: 'Working sets to try, sizes with units, e.g. ["4KiB", "1MiB", "64MiB"].',
+          minItems: 2,
+          items: { type: 'string', pattern: SIZE_PATTERN },
+        },
+        vmu: id('VMU', 'Id of the VMU whose tasks are observed.'),
+        duration: dur('Duration', 'Simulated time of each variant; default: the scenario\'s.'),
       },
     },
   ],

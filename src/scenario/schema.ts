@@ -8,6 +8,7 @@
 // choice, min/max of an expectation) are written as if/then/else, which it ignores.
 
 import { hostStorageSchema, storageStreamSchema } from './schema-storage.js';
+import { hostMemorySchema, taskMemorySchema } from './schema-memory.js';
 import { GUEST_POLICY_NAMES } from '../engine/guest-policy.js';
 import { OVERHEAD_PROFILE_NAMES } from './overheads.js';
 import type { FromSchema } from 'json-schema-to-ts';
@@ -42,6 +43,13 @@ export const scenarioSchema = {
       minimum: 0,
       maximum: 4294967295,
       default: 1,
+    },
+    interference: {
+      enum: ['none', 'cache'],
+      title: 'Interference',
+      description:
+        'none (default): a job needs exactly its demand, as analytic results assume. cache: its progress also depends on what ran before it on its CPU (reload of what others evicted) and beside it on CPUs sharing a cache or the memory bus (docs/reference/cache.md); every host then needs `memory`, tasks a `memory` profile to take part.',
+      default: 'none',
     },
     hosts: {
       type: 'array',
@@ -158,6 +166,7 @@ export const scenarioSchema = {
           ],
           default: 'none',
         },
+        memory: { $ref: '#/$defs/hostMemory', title: 'Memory hierarchy', description: 'Caches and memory bandwidth, for interference "cache".' },
         storage: { $ref: '#/$defs/hostStorage', title: 'Storage device', description: 'The disk storage streams of its VMUs share; absent: disk loads take a fixed device time.' },
       },
     },
@@ -279,6 +288,8 @@ export const scenarioSchema = {
       },
     },
     hostStorage: hostStorageSchema,
+    hostMemory: hostMemorySchema,
+    taskMemory: taskMemorySchema,
     storageStream: storageStreamSchema,
     task: taskSchema('Task', {}, []),
     hostThread: taskSchema('Host thread', hostField, ['host']),

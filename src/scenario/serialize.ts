@@ -29,6 +29,7 @@ export function serializeScenario(s: Scenario): RawScenario {
     duration: d(s.durationNs),
     warmup: d(s.warmupNs),
     seed: s.seed,
+    ...(s.interference !== undefined && { interference: s.interference }),
     hosts: s.hosts.map(serializeHost),
   };
   if (s.vmus.length > 0) out.vmus = s.vmus.map(serializeVmu);
@@ -59,6 +60,13 @@ function serializeHost(h: HostSpec): RawScenario['hosts'][number] {
   if (h.tickPhase !== undefined) out.tickPhase = h.tickPhase === 'random' ? 'random' : d(h.tickPhase);
   if (h.skewTick === true) out.skewTick = true;
   if (h.storage !== undefined) out.storage = { device: h.storage.device, scheduler: h.storage.scheduler };
+  if (h.memory !== undefined) {
+    out.memory = {
+      line: `${h.memory.lineBytes}B`,
+      bandwidth: `${h.memory.bandwidthBytesPerNs * 1e9}B/s`,
+      caches: h.memory.levels.map((l) => ({ name: l.name, size: `${l.sizeBytes}B`, ways: l.ways, sharedBy: l.sharedBy, missPenalty: d(l.missPenaltyNs) })),
+    };
+  }
   return out;
 }
 
@@ -82,6 +90,7 @@ function serializeTask(t: TaskSpec): RawTask {
     ...(t.deadline !== Infinity && { deadline: d(t.deadline) }),
     policy: serializePolicy(t.policy),
     affinity: [...t.affinity],
+    ...(t.memory !== undefined && { memory: { workingSet: `${t.memory.workingSetBytes}B`, intensity: t.memory.intensity } }),
   };
   // An infinite deadline is only writable by omission, which means the kind's natural one.
   if (t.deadline === Infinity && naturalDeadline(t.arrival) !== Infinity) {
@@ -172,6 +181,7 @@ function serializeStorageStream(st: StorageStreamSpec): NonNullable<RawIoLoad['s
 
 function serializeFigure(f: FigureRequest): RawFigure {
   if (f.kind === 'period-sweep') return { kind: f.kind, vmu: f.vmu, periods: f.periods.map(d), duration: d(f.durationNs) };
+  if (f.kind === 'working-set-sweep') return { kind: f.kind, task: f.task, workingSets: f.workingSets.map((w) => `${w}B`), vmu: f.vmu, duration: d(f.durationNs) };
   return {
     kind: f.kind,
     utilisations: [...f.utilisations],

@@ -7,6 +7,7 @@ import type { RawScenario } from './schema.js';
 import { normalizeProgram, programDeadline, programExec } from './program.js';
 import type { Arrival, ExecDist, Ns, Policy, TaskSpec } from './types.js';
 import { formatDuration } from './units.js';
+import { normalizeTaskMemory } from './memory.js';
 
 type RawVmu = NonNullable<RawScenario['vmus']>[number];
 export type RawTask = NonNullable<RawVmu['tasks']>[number];
@@ -41,6 +42,7 @@ export function normalizeTask(raw: RawTask | RawHostThread, pointer: string, pla
     deadline,
     policy: raw.policy === undefined ? { ...placement.defaultPolicy } : normalizeTaskPolicy(raw.policy, `${pointer}/policy`, placement, check),
     affinity: check.processors(raw.affinity, placement.processors, `${pointer}/affinity`, placement.unit, placement.owner),
+    ...(raw.memory !== undefined && { memory: normalizeTaskMemory(raw.memory, `${pointer}/memory`, check) }),
   };
 }
 

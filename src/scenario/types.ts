@@ -63,7 +63,9 @@ export type FigureRequest =
       durationNs: Ns;
       model: string;
       pointer: string;
-    };
+    }
+  /** Seed figure 14: one task's working set swept (interference cache); the observed VMU's worst response and misses. */
+  | { kind: 'working-set-sweep'; task: string; workingSets: number[]; vmu: string; durationNs: Ns; pointer: string };
 
 export interface Scenario extends SystemSpec {
   name: string;
