@@ -11,6 +11,7 @@ import { slug } from './doc.js';
 import { fmtNs, fmtPct } from './format.js';
 import { arrivalText, execText, policyShort } from './markdown.js';
 import { readingText } from './reading.js';
+import { flowTable } from './flows.js';
 
 /** A chart ready to place: its PNG file name (in the scenario's folder), bytes and caption. */
 export interface RenderedFigure {
@@ -174,6 +175,7 @@ export function perModelBlocks(results: Results, level: Level): Block[] {
         ]),
       });
     }
+    out.push(...flowTable(run));
   }
   return out;
 }
