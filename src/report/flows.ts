@@ -100,3 +100,47 @@ export function flowSentences(scenario: Scenario, runs: ModelRun[]): string[] {
   }
   return out;
 }
+
+function arrivalOf(a: NonNullable<Scenario['flows']>[number]['arrival']): string {
+  switch (a.kind) {
+    case 'periodic':
+      return `CBR ${(1e9 / a.period).toPrecision(4)}/s`;
+    case 'poisson':
+      return `Poisson ${a.ratePerSec}/s`;
+    case 'onoff':
+      return `${(1e9 / a.period).toPrecision(4)}/s on ${fmtNs(a.onNs)}, off ${fmtNs(a.offNs)}`;
+    case 'trace':
+      return `trace of ${a.times.length}`;
+  }
+}
+
+function sizeOf(d: NonNullable<Scenario['flows']>[number]['size']): string {
+  return d.kind === 'constant' ? `${d.value} B` : d.kind === 'uniform' ? `${d.min}–${d.max} B` : d.kind === 'trace' ? `trace of ${d.values.length}` : 'normal';
+}
+
+/** The setup's links and flows, with each sender's virtual link. */
+export function flowSetupBlocks(scenario: Scenario): Block[] {
+  const out: Block[] = [];
+  if (scenario.links && scenario.links.length > 0) {
+    out.push({
+      kind: 'table',
+      caption: 'Links (each direction its own wire)',
+      header: ['link', 'hosts', 'bandwidth', 'delay', 'NIC queue'],
+      rows: scenario.links.map((l) => [l.id, l.hosts.join(' – '), num(bitrate(l.bandwidthBps), l.bandwidthBps), num(fmtNs(l.delayNs), l.delayNs), num(`${l.queuePackets} packets`, l.queuePackets)]),
+    });
+  }
+  if (scenario.flows && scenario.flows.length > 0) {
+    const vmus = new Map(scenario.vmus.map((v) => [v.id, v]));
+    out.push({
+      kind: 'table',
+      caption: 'Flows (through the IXB of each host; the sender\'s policer and egress discipline)',
+      header: ['flow', 'from → to', 'arrivals', 'size', 'deadline', 'sender\'s virtual link'],
+      rows: scenario.flows.map((f) => {
+        const v = vmus.get(f.from)?.vlink;
+        const link = v ? `${v.police ? `police ${bitrate(v.police.rateBytesPerSec * 8)} (${v.police.action}), ` : ''}${v.egress.name}` : 'fifo';
+        return [f.id, `${f.from} → ${f.to}`, arrivalOf(f.arrival), sizeOf(f.size), Number.isFinite(f.deadline) ? num(fmtNs(f.deadline), f.deadline) : num('—', -1), link];
+      }),
+    });
+  }
+  return out;
+}
