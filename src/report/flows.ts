@@ -104,11 +104,11 @@ export function flowSentences(scenario: Scenario, runs: ModelRun[]): string[] {
 function arrivalOf(a: NonNullable<Scenario['flows']>[number]['arrival']): string {
   switch (a.kind) {
     case 'periodic':
-      return `CBR ${(1e9 / a.period).toPrecision(4)}/s`;
+      return `CBR ${Number((1e9 / a.period).toPrecision(4))}/s`;
     case 'poisson':
       return `Poisson ${a.ratePerSec}/s`;
     case 'onoff':
-      return `${(1e9 / a.period).toPrecision(4)}/s on ${fmtNs(a.onNs)}, off ${fmtNs(a.offNs)}`;
+      return `${Number((1e9 / a.period).toPrecision(4))}/s on ${fmtNs(a.onNs)}, off ${fmtNs(a.offNs)}`;
     case 'trace':
       return `trace of ${a.times.length}`;
   }

@@ -56,7 +56,7 @@ export function serializeVmuNetwork(v: VirtualLinkSpec): RawNetwork {
 
 export function serializeFlow(f: FlowSpec): RawFlow {
   const size: RawFlow['size'] = f.size.kind === 'constant' ? f.size.value : f.size.kind === 'uniform' ? { min: f.size.min, max: f.size.max } : f.size.kind === 'trace' ? { values: [...f.size.values] } : 1500;
-  const common = { id: f.id, from: f.from, to: f.to, size, class: f.class, ...(f.deadline !== Infinity && { deadline: d(f.deadline) }) };
+  const common = { id: f.id, from: f.from, to: f.to, size, ...(f.class !== f.id && { class: f.class }), ...(f.deadline !== Infinity && { deadline: d(f.deadline) }) };
   const a = f.arrival;
   switch (a.kind) {
     case 'periodic':
