@@ -7,7 +7,7 @@ import { InputError } from '../src/errors.js';
 import { parseScenarioText, serializeScenario } from '../src/scenario/index.js';
 
 const HTB = '{ qdisc: htb, rate: 100Mbit/s, classes: [{ name: ef, rate: 20Mbit/s, prio: 0 }, { name: be, rate: 50Mbit/s, ceil: 100Mbit/s, prio: 1 }] }';
-const REMARK = '{ rate: 30Mbit/s, burst: 15000, action: remark, remarkClass: be }';
+const REMARK = '{ rate: 30Mbit/s, burst: 15000, action: remark, remarkClass: be, class: ef }';
 const net = (egress = HTB, flowTo = 'sink', extra = '', police = REMARK) => `
 name: ixb
 duration: 1s
@@ -44,7 +44,7 @@ describe('the IXB packet path in scenario files', () => {
     const sc = load(net());
     expect(sc.links).toEqual([{ id: 'l1', hosts: ['ph1', 'ph2'], bandwidthBps: 1e9, delayNs: 100_000, queuePackets: 1000 }]);
     expect(sc.hosts[0].ixb).toMatchObject({ forwardNs: 2000, perByteNs: 0.25, ringSlots: 128, encapsulationNs: 300 });
-    expect(sc.vmus[0].vlink!.police).toEqual({ rateBytesPerSec: 30e6 / 8, burstBytes: 15000, action: 'remark', remarkClass: 'be' });
+    expect(sc.vmus[0].vlink!.police).toEqual({ rateBytesPerSec: 30e6 / 8, burstBytes: 15000, action: 'remark', remarkClass: 'be', onlyClass: 'ef' });
     expect(sc.vmus[0].vlink!.egress).toEqual({ name: 'htb', params: { rate: 100e6 / 8, classes: [{ name: 'ef', rate: 20e6 / 8, ceil: 20e6 / 8, prio: 0 }, { name: 'be', rate: 50e6 / 8, ceil: 100e6 / 8, prio: 1 }] } });
     expect(sc.flows![0].arrival).toEqual({ kind: 'periodic', period: 500_000, offset: 0, jitter: 0 });
     expect(sc.flows![1].arrival).toEqual({ kind: 'onoff', period: 125_000, onNs: 20_000_000, offNs: 80_000_000, offset: 0 });

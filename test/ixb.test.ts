@@ -132,3 +132,79 @@ describe('isolation of packet work (seed §3.1.1: a VMU overloading the CPU must
     expect(calm.latency.maxNs).toBeLessThanOrEqual(ms(7) + us(200));
   });
 });
+
+describe('classes on a virtual link (io-qos.md §2.3: EF strict priority, policed)', () => {
+  const camLink = {
+    bandwidthBps: 10e6,
+    police: { rateBytesPerSec: 3e6 / 8, burstBytes: 3000, action: 'remark' as const, remarkClass: 'be', onlyClass: 'ef' },
+    egress: { name: 'prio' as const, params: { classes: [{ name: 'ef', limitPackets: 50 }, { name: 'be', limitPackets: 50 }] } },
+  };
+  it('a 10 Mbit/s vNIC under prio keeps the EF flow whole and fast while best effort overflows its queue; an EF policer re-marks the excess of EF', () => {
+    const sc = scenario({
+      durationNs: s(1),
+      warmupNs: ms(50),
+      hosts: [host('ph1', 1)],
+      vmus: [vmu('cam', [], { vlink: camLink }), vmu('cam2', [], { vlink: camLink }), vmu('sink', [])],
+      flows: [
+        { ...cbr('voice', 'cam', 'sink', 200, 1000), class: 'ef' }, // 1.6 Mbit/s, under its VMU's 3 Mbit/s EF policer
+        { ...cbr('bulk', 'cam', 'sink', 2000, 1000), class: 'be' }, // 16 Mbit/s of best effort on the same vNIC
+        { ...cbr('greedy', 'cam2', 'sink', 750, 1000), class: 'ef' }, // 6 Mbit/s of EF: its excess over 3 Mbit/s is re-marked
+      ],
+    });
+    const run = simulate(sc, kvmLinux);
+    const voice = flowOf(run, 'voice');
+    const bulk = flowOf(run, 'bulk');
+    const greedy = flowOf(run, 'greedy');
+    expect(voice.lossRatio).toBe(0);
+    expect(voice.remarked).toBe(0);
+    // EF waits at most for the packet in service on the 10 Mbit/s vNIC (0.8 ms) and its own serialisation.
+    expect(voice.latency.maxNs).toBeLessThan(ms(2));
+    expect(bulk.lost.queueFull).toBeGreaterThan(0);
+    // cam's vNIC never carries more than its rate, and is kept busy.
+    const camTotal = voice.throughputBps + bulk.throughputBps;
+    expect(camTotal).toBeLessThanOrEqual(10e6 * 1.01);
+    expect(camTotal).toBeGreaterThan(10e6 * 0.95);
+    // The policer passes as EF at most burst + rate·t (io-qos.md §2.1); about half of greedy is re-marked.
+    const passedEf = (greedy.sent - greedy.remarked) * 1000;
+    expect(passedEf).toBeLessThanOrEqual(3000 + (3e6 / 8) * 0.95 + 1000);
+    expect(greedy.remarked / greedy.sent).toBeGreaterThan(0.45);
+  });
+});
+
+describe('flow arrivals and expectations', () => {
+  it('on/off sends a packet every period while on and nothing while off', async () => {
+    const { FlowClock } = await import('../src/engine/net/flow.js');
+    const { Rng } = await import('../src/engine/rng.js');
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 50 }), fc.integer({ min: 1, max: 20 }), fc.integer({ min: 0, max: 20 }), (period, onPeriods, off) => {
+        const on = onPeriods * period - (period > 1 ? 1 : 0);
+        const clock = new FlowClock({ kind: 'onoff', period, onNs: on, offNs: off, offset: 7 }, new Rng(1));
+        const times = Array.from({ length: 200 }, () => clock.next());
+        const cycle = on + off;
+        for (const t of times) expect((t - 7) % cycle).toBeLessThan(on);
+        // Per cycle, ⌈on / period⌉ packets.
+        expect(times.filter((t) => t - 7 < cycle).length).toBe(Math.min(200, Math.ceil(on / period)));
+      }),
+      { numRuns: 100, seed: 32 },
+    );
+  });
+
+  it('expectations read flow metrics by flow id', async () => {
+    const { checkExpectations } = await import('../src/metrics/results.js');
+    const sc = scenario({
+      durationNs: ms(100),
+      hosts: [host('ph1', 1)],
+      vmus: [vmu('a', []), vmu('b', [])],
+      flows: [cbr('f', 'a', 'b', 1000, 1000)],
+      expectations: [
+        { task: 'f', metric: 'flowLossRatio', max: 0, pointer: '/expect/0' },
+        { task: 'f', metric: 'flowLatencyMaxNs', max: 1000, pointer: '/expect/1' },
+      ],
+    });
+    const run = simulate(sc, kvmLinux);
+    const [loss, latency] = checkExpectations(sc, [run]);
+    expect(loss).toMatchObject({ task: 'f', metric: 'flowLossRatio', value: 0, ok: true });
+    // The path alone costs more than 1 µs (two IXB stages of several µs).
+    expect(latency).toMatchObject({ metric: 'flowLatencyMaxNs', value: flowOf(run, 'f').latency.maxNs, ok: false });
+  });
+});

@@ -145,8 +145,11 @@ export interface VmuSpec {
 export interface VirtualLinkSpec {
   /** Line rate of the virtual NIC in bits/s: its serialisation after the egress discipline. */
   bandwidthBps: number;
-  /** Ingress policer: a token bucket; non-conforming packets dropped or re-marked into `remarkClass`. */
-  police?: { rateBytesPerSec: number; burstBytes: number; action: 'drop' | 'remark'; remarkClass?: string };
+  /**
+   * Ingress policer: a token bucket; non-conforming packets dropped or re-marked into `remarkClass`.
+   * `onlyClass`: police only that class's packets (io-qos.md §2.3: EF policed to its rate); absent: all.
+   */
+  police?: { rateBytesPerSec: number; burstBytes: number; action: 'drop' | 'remark'; remarkClass?: string; onlyClass?: string };
   /** Egress discipline: fifo, tbf, htb, prio or drr with its parameters (src/engine/qdisc.ts). */
   egress: QdiscSpec;
 }

@@ -112,7 +112,17 @@ export function normalizeVmuNetwork(raw: RawNetwork, pointer: string, check: Che
       if (p.remarkClass === undefined) check.fail(`${pointer}/police/remarkClass`, 'the egress class re-marked packets go to', 'nothing');
       if (!names.includes(p.remarkClass)) check.fail(`${pointer}/police/remarkClass`, names.length ? `a class of the egress discipline (${names.join(', ')})` : 'an egress discipline with classes (htb, prio, drr) to re-mark into', describeValue(p.remarkClass), didYouMean(p.remarkClass, names));
     } else if (p.remarkClass !== undefined) check.fail(`${pointer}/police/remarkClass`, 'no remarkClass with action "drop"', describeValue(p.remarkClass));
-    vlink.police = { rateBytesPerSec: bytesPerSec(check, p.rate, `${pointer}/police/rate`), burstBytes: p.burst, action, ...(p.remarkClass !== undefined && { remarkClass: p.remarkClass }) };
+    if (p.class !== undefined) {
+      const names = classNames(egress);
+      if (!names.includes(p.class)) check.fail(`${pointer}/police/class`, names.length ? `a class of the egress discipline (${names.join(', ')})` : 'an egress discipline with classes (htb, prio, drr)', describeValue(p.class), didYouMean(p.class, names));
+    }
+    vlink.police = {
+      rateBytesPerSec: bytesPerSec(check, p.rate, `${pointer}/police/rate`),
+      burstBytes: p.burst,
+      action,
+      ...(p.remarkClass !== undefined && { remarkClass: p.remarkClass }),
+      ...(p.class !== undefined && { onlyClass: p.class }),
+    };
   }
   return vlink;
 }

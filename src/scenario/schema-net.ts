@@ -91,6 +91,7 @@ export const vmuNetworkSchema = {
         burst: bytes('Burst', 'Bucket depth in bytes.'),
         action: { enum: ['drop', 'remark'], default: 'drop', title: 'Action', description: 'What happens to a non-conforming packet.' },
         remarkClass: { $ref: '#/$defs/id', title: 'Re-mark class', description: 'action remark: the egress class non-conforming packets go to.' },
+        class: { $ref: '#/$defs/id', title: 'Policed class', description: 'Police only packets of this egress class (e.g. EF); default: every packet.' },
       },
     },
     egress: {

@@ -49,7 +49,7 @@ function serializeEgress(q: QdiscSpec): RawEgress {
 export function serializeVmuNetwork(v: VirtualLinkSpec): RawNetwork {
   const out: RawNetwork = { bandwidth: bits(v.bandwidthBps), egress: serializeEgress(v.egress) };
   if (v.police) {
-    out.police = { rate: bytesRate(v.police.rateBytesPerSec), burst: v.police.burstBytes, action: v.police.action, ...(v.police.remarkClass !== undefined && { remarkClass: v.police.remarkClass }) };
+    out.police = { rate: bytesRate(v.police.rateBytesPerSec), burst: v.police.burstBytes, action: v.police.action, ...(v.police.remarkClass !== undefined && { remarkClass: v.police.remarkClass }), ...(v.police.onlyClass !== undefined && { class: v.police.onlyClass }) };
   }
   return out;
 }

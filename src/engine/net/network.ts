@@ -144,10 +144,10 @@ export class FlowRun {
     const src = this.src;
     this.cpu(src, src.tx, sendCostNs(src.ixb, bytes, src.worker?.crossingNs ?? 0), measured, () => {
       let cls = this.spec.class;
-      if (src.policer && !src.policer.conforms(bytes, this.engine.now)) {
-        const police = src.vmu.vlink!.police!;
-        if (police.action === 'drop') return this.lose(measured, 'policed');
-        cls = police.remarkClass!;
+      const police = src.vmu.vlink?.police;
+      if (src.policer && (police!.onlyClass === undefined || police!.onlyClass === cls) && !src.policer.conforms(bytes, this.engine.now)) {
+        if (police!.action === 'drop') return this.lose(measured, 'policed');
+        cls = police!.remarkClass!;
         if (measured) this.stats.remarked++;
       }
       const onWire = () => (this.wire ? this.cross(this.wire, created, bytes, measured) : this.receive(created, bytes, measured));
