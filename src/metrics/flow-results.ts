@@ -30,11 +30,13 @@ export interface FlowResult {
   missRatio: number;
   /** The hops a packet crosses under this model. */
   path: string[];
+  /** One-way latency at the CDF levels of results.ts RESPONSE_CDF_PERCENTILES; [] when none was delivered. */
+  latencyCdfNs: number[];
 }
 
 const round6 = (x: number) => Math.round(x * 1e6) / 1e6;
 
-export function collectFlows(flows: readonly FlowRun[], windowNs: number): FlowResult[] {
+export function collectFlows(flows: readonly FlowRun[], windowNs: number, cdfPercentiles: readonly number[]): FlowResult[] {
   return flows.map((f) => {
     const s = f.stats;
     const lostAll = s.lost.policed + s.lost.queueFull + s.lost.starved;
@@ -53,6 +55,7 @@ export function collectFlows(flows: readonly FlowRun[], windowNs: number): FlowR
       remarked: s.remarked,
       missRatio: s.delivered === 0 ? 0 : round6(s.missed / s.delivered),
       path: f.path,
+      latencyCdfNs: s.delivered === 0 ? [] : s.latency.quantiles(cdfPercentiles),
     };
   });
 }

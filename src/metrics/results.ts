@@ -243,7 +243,7 @@ export function collectRun(sim: Simulator): ModelRun {
     vmus,
     hosts,
     io,
-    ...(sim.flows.length > 0 && { flows: collectFlows(sim.flows, window) }),
+    ...(sim.flows.length > 0 && { flows: collectFlows(sim.flows, window, RESPONSE_CDF_PERCENTILES) }),
     events: sim.eventsFired,
   };
 }
