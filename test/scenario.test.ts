@@ -456,7 +456,7 @@ describe('schema violations', () => {
   it('unknown field, with a suggestion and its line', () => {
     expectBad('s.yaml', base('', 'hosts:\n  - id: ph1\n    cpu: 2\n'), {
       pointer: '/hosts/0/cpu',
-      expected: 'one of the fields id, cpus, contextSwitch, tick, tickPhase, skewTick, overheads, memory, storage',
+      expected: 'one of the fields id, cpus, contextSwitch, tick, tickPhase, skewTick, overheads, memory, storage, ixb',
       found: 'unknown field "cpu"',
       hint: 'did you mean "cpus"?',
       line: 5,
@@ -699,7 +699,7 @@ describe('semantic errors', () => {
     expectBad('s.yaml', base('models: [{ name: foo }]\n'), { pointer: '/models/0/name', expected: /^one of the models/, found: '"foo"' }, opts);
     expectBad('s.yaml', withTask('{ id: a, kind: busy }') + 'expect: [{ task: b, metric: missRatio, max: 0 }]\n', {
       pointer: '/expect/0/task',
-      expected: 'the id of a task, host thread or VMU',
+      expected: 'the id of a task, host thread, VMU or flow',
       found: '"b"',
     });
     expectBad('s.yaml', withTask('{ id: a, kind: busy }') + 'expect: [{ model: nope, task: a, metric: cpuShare, max: 0.5 }]\n', {

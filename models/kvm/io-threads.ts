@@ -4,7 +4,8 @@
 // VMU's reservation: `inside` (IRMOS practice, §7.3: all VM threads in the group, I/O threads at a
 // higher priority than the vCPUs) or `outside` (stock default: SCHED_OTHER, no reservation).
 
-import type { IoStage, PrepareSetup, HostPopulation } from '../../src/engine/model.js';
+import type { IoStage, PacketPath, PrepareSetup, HostPopulation } from '../../src/engine/model.js';
+import { hasFlows } from '../../src/engine/net/network.js';
 import type { HostThreadSpec, IoLoadSpec, VmuSpec } from '../../src/scenario/types.js';
 import type { ParamSpec } from '../params.js';
 
@@ -48,10 +49,15 @@ export function kvmPopulation(setup: PrepareSetup): HostPopulation {
   const vmus = setup.scenario.vmus.filter((v) => v.host === setup.host.id);
   const threads = setup.scenario.hostThreads.filter((t) => t.host === setup.host.id);
   for (const vmu of vmus) {
-    if (vmu.io.some((l) => l.kind === 'net')) threads.push(ioThread(vhostId(vmu), vmu));
+    if (vmu.io.some((l) => l.kind === 'net') || hasFlows(setup.scenario, vmu.id)) threads.push(ioThread(vhostId(vmu), vmu));
     if (vmu.io.some((l) => l.kind === 'disk')) threads.push(ioThread(iothreadId(vmu), vmu));
   }
   return { vmus, hostThreads: threads };
+}
+
+/** A VMU's packets (src/engine/net) cost IXB work in its vhost thread, plus vhost's own per-packet cost (linux-irmos.md §7.2). */
+export function kvmPacketPath(vmu: VmuSpec, costs: IoThreadCosts): PacketPath {
+  return { task: vhostId(vmu), crossingNs: costs.vhostCost, what: 'vhost' };
 }
 
 /** vhost → guest → vhost → wire for a request; guest → iothread → disk → iothread → guest for a read. */

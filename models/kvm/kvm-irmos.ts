@@ -34,7 +34,7 @@ import { hostThreadsOnHost, refuseSporadicThreads, vmusOnHost } from '../populat
 import { CfsClass } from './fair.js';
 import { kernelFeatures } from './kernel.js';
 import { IrmosClass, type IrmosGroupConfig } from './irmos.js';
-import { IO_THREAD_PARAMS, kvmIoPath, kvmPopulation } from './io-threads.js';
+import { IO_THREAD_PARAMS, kvmIoPath, kvmPacketPath, kvmPopulation } from './io-threads.js';
 
 const ROOT_GROUP = '';
 /** The stock kernel the IRMOS patches applied to. */
@@ -198,4 +198,5 @@ export const kvmIrmos: HypervisorModel = {
     return kvmPopulation(setup);
   },
   ioPath: (load, vmu, setup) => kvmIoPath(load, vmu, readParams(IRMOS_PARAMS, setup.params, setup.scenario.file, setup.paramsPointer)),
+  packetPath: (vmu, setup) => kvmPacketPath(vmu, readParams(IRMOS_PARAMS, setup.params, setup.scenario.file, setup.paramsPointer)),
 };

@@ -8,9 +8,9 @@
 // Everything else is common: best-effort VMUs under CFS, host threads under their own policy, the
 // kernel version choosing RT_RUNTIME_SHARE, root RT throttling and the fair_server (kernel.ts).
 
-import type { HostBuild, HostPopulation, HostSetup, HypervisorModel, IoStage, PrepareSetup, SlaMappingRow } from '../../src/engine/model.js';
+import type { HostBuild, HostPopulation, HostSetup, HypervisorModel, IoStage, PacketPath, PrepareSetup, SlaMappingRow } from '../../src/engine/model.js';
 import type { IoLoadSpec, VmuSpec } from '../../src/scenario/types.js';
-import { IO_THREAD_PARAMS, kvmIoPath, kvmPopulation } from './io-threads.js';
+import { IO_THREAD_PARAMS, kvmIoPath, kvmPacketPath, kvmPopulation } from './io-threads.js';
 import { globalAdmission } from '../../src/analysis/admission.js';
 import { InputError, pointerOf } from '../../src/errors.js';
 import { formatDuration } from '../../src/scenario/units.js';
@@ -281,9 +281,13 @@ function stockIoPath(load: IoLoadSpec, vmu: VmuSpec, setup: PrepareSetup): IoSta
   return kvmIoPath(load, vmu, readParams(STOCK_LINUX_PARAMS, setup.params, setup.scenario.file, setup.paramsPointer));
 }
 
+function stockPacketPath(vmu: VmuSpec, setup: PrepareSetup): PacketPath {
+  return kvmPacketPath(vmu, readParams(STOCK_LINUX_PARAMS, setup.params, setup.scenario.file, setup.paramsPointer));
+}
+
 /** The three stock-kernel models differ only in how a reserved VMU's SLA becomes native parameters. */
 function stockLinuxModel(name: string, variant: Variant, summary: string): HypervisorModel {
-  return { name, family: 'kvm', summary, build: (setup) => buildStockLinux(variant, setup), prepare: stockPrepare, ioPath: stockIoPath };
+  return { name, family: 'kvm', summary, build: (setup) => buildStockLinux(variant, setup), prepare: stockPrepare, ioPath: stockIoPath, packetPath: stockPacketPath };
 }
 
 export const kvmLinux = stockLinuxModel(

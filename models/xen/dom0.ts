@@ -2,7 +2,8 @@
 // guests, whose kernel runs the split-driver backends (netback, blkback) and the host's own
 // threads; and the I/O path through it (xen.md §7.1, §7.2).
 
-import type { HostPopulation, IoStage, PrepareSetup } from '../../src/engine/model.js';
+import type { HostPopulation, IoStage, PacketPath, PrepareSetup } from '../../src/engine/model.js';
+import { hasFlows } from '../../src/engine/net/network.js';
 import { InputError, pointerOf } from '../../src/errors.js';
 import type { IoLoadSpec, TaskSpec, VmuSpec } from '../../src/scenario/types.js';
 import { readParams, type ParamSpec } from '../params.js';
@@ -86,7 +87,7 @@ export function xenPopulation(setup: PrepareSetup, p: Dom0Settings, pool0: numbe
     affinity: [p.eventVcpu],
   });
   const tasks: TaskSpec[] = [];
-  if (vmus.some((v) => v.io.some((l) => l.kind === 'net'))) tasks.push(backend(NETBACK));
+  if (vmus.some((v) => v.io.some((l) => l.kind === 'net') || hasFlows(scenario, v.id))) tasks.push(backend(NETBACK));
   if (vmus.some((v) => v.io.some((l) => l.kind === 'disk'))) tasks.push(backend(BLKBACK));
   for (const t of scenario.hostThreads.filter((x) => x.host === host.id)) {
     const { host: _host, ioThreadOf: _io, ...task } = t;
@@ -104,6 +105,11 @@ export function xenPopulation(setup: PrepareSetup, p: Dom0Settings, pool0: numbe
     io: [],
   };
   return { vmus: [dom0, ...vmus], hostThreads: [] };
+}
+
+/** A guest's packets (src/engine/net) cost IXB work in dom0's netback, plus netback's own per-packet cost (xen.md §7.2, §7.4). */
+export function xenPacketPath(p: Dom0Settings): PacketPath {
+  return { task: NETBACK, crossingNs: p.netbackCost, what: 'dom0 netback' };
 }
 
 /** Split-driver path (xen.md §7.2): every guest request crosses a dom0 backend, twice for the network. */

@@ -26,7 +26,7 @@ import { confineToPools, poolOf, registerPoolScheduler, resolveCpupools, type Cp
 import { CreditClass } from './credit.js';
 import { creditFeatures } from './credit-version.js';
 import { Credit2Class } from './credit2.js';
-import { DOM0, isDom0, readXenParams, xenIoPath, xenPopulation, type Dom0Settings } from './dom0.js';
+import { DOM0, isDom0, readXenParams, xenIoPath, xenPacketPath, xenPopulation, type Dom0Settings } from './dom0.js';
 import { RTDS_MIN_BUDGET_NS, RTDS_MIN_PERIOD_NS, RtdsClass, type RtdsAdmitConfig } from './rtds.js';
 import { SEDF_PERIOD_MAX_NS, SEDF_PERIOD_MIN_NS, SEDF_SLICE_MIN_NS, SedfClass, type SedfAdmitConfig } from './sedf.js';
 
@@ -263,6 +263,7 @@ export function xenSchedulerModel<S extends Record<string, ParamSpec>>(name: str
       return confineToPools(setup, xenPopulation(setup, p, pools[0].cpus), pools);
     },
     ioPath: (load, _vmu, setup) => xenIoPath(load, read(setup)),
+    packetPath: (_vmu, setup) => xenPacketPath(read(setup)),
     build: (setup) => buildPools(setup, read(setup), own, label),
   };
 }

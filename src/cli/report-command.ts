@@ -18,6 +18,7 @@ import type { GanttTrace } from '../experiments/schedule-excerpt.js';
 import { renderHtml } from '../report/html.js';
 import { createProgress, type Progress } from '../report/progress.js';
 import { cdfCharts, ioChart, scheduleChart, shareChart } from '../report/scenario-charts.js';
+import { flowCdfCharts, flowLossChart } from '../report/flow-charts.js';
 import { checkExpectations, resultsScenario, RESULTS_SCHEMA, type ModelRun, type RefusedModel, type Results } from '../metrics/results.js';
 import { withLine } from '../scenario/load.js';
 import type { Scenario } from '../scenario/types.js';
@@ -195,6 +196,9 @@ async function reportPipeline(
       charts.push(scheduleChart(scenario, traces));
       const io = ioChart(results);
       if (io) charts.push(io);
+      charts.push(...flowCdfCharts(scenario, results));
+      const losses = flowLossChart(results);
+      if (losses) charts.push(losses);
       const findings: string[] = [];
       (scenario.figures ?? []).forEach((f, fi) => {
         const points: FigurePoint[] = [];

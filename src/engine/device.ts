@@ -68,12 +68,14 @@ export class DeviceServer implements Device {
     this.enqueue(shape ? { ...shape, serviceNs, arrivalNs: now, done } : { flow: this.id, serviceNs, bytes: 0, arrivalNs: now, deadlineNs: Infinity, done }, now);
   }
 
-  enqueue(request: ServedRequest, now: Ns): void {
+  /** False when the discipline dropped it (queue full, policed): `done` will never run. */
+  enqueue(request: ServedRequest, now: Ns): boolean {
     if (!this.discipline.enqueue(request, now)) {
       this.dropped++;
-      return;
+      return false;
     }
     this.startWhatMay(now);
+    return true;
   }
 
   /** Fill free units with what the discipline lets start now. */

@@ -3,7 +3,7 @@
 // §5.3.2) onto its native parameters, places every host entity in one of its scheduling classes,
 // and says how it did so. It never touches time or dispatching: that is the engine's.
 
-import type { HostSpec, HostThreadSpec, IoLoadSpec, SystemSpec, VmuSpec } from './system.js';
+import type { HostSpec, HostThreadSpec, IoLoadSpec, Ns, SystemSpec, VmuSpec } from './system.js';
 import type { HostEntity } from './entities.js';
 import type { IoStage } from './io.js';
 import type { PolicyContext, SchedClass } from './policy.js';
@@ -77,4 +77,18 @@ export interface HypervisorModel {
    * then the device, with no host-side I/O entity.
    */
   ioPath?(load: IoLoadSpec, vmu: VmuSpec, setup: PrepareSetup): IoStage[];
+  /**
+   * Where the IXB's packet work for `vmu`'s flows runs (a host task of prepare()'s population: dom0's
+   * netback under Xen, the VMU's vhost under KVM) and what the crossing costs per packet besides the
+   * IXB's own work (src/engine/net). Default: no CPU at all, the packet path is free.
+   */
+  packetPath?(vmu: VmuSpec, setup: PrepareSetup): PacketPath;
+}
+
+/** The host task that does a VMU's packet work, and the model's per-packet crossing cost there. */
+export interface PacketPath {
+  task: string;
+  crossingNs: Ns;
+  /** For results: "dom0 netback", "vhost". */
+  what: string;
 }

@@ -11,6 +11,10 @@ import { fifoQdisc } from './qdiscs/fifo.js';
 import { mclockQdisc } from './qdiscs/mclock.js';
 import { mqDeadlineQdisc } from './qdiscs/mq-deadline.js';
 import { throttleQdisc } from './qdiscs/throttle.js';
+import { tbfQdisc } from './qdiscs/tbf.js';
+import { htbQdisc } from './qdiscs/htb.js';
+import { prioQdisc } from './qdiscs/prio.js';
+import { drrQdisc } from './qdiscs/drr.js';
 
 /** A request waiting for a device or a link. */
 export interface QueuedRequest {
@@ -63,6 +67,10 @@ export const QDISCS = {
   mclock: mclockQdisc,
   'mq-deadline': mqDeadlineQdisc,
   throttle: throttleQdisc,
+  tbf: tbfQdisc,
+  htb: htbQdisc,
+  prio: prioQdisc,
+  drr: drrQdisc,
 } as const satisfies Record<string, QueueDisciplineFactory>;
 
 export type QdiscName = keyof typeof QDISCS;

@@ -17,6 +17,7 @@ import { DeviceServer, type ServedRequest } from './device.js';
 import { QDISCS } from './qdisc.js';
 import { storageDevice, storageStreams } from './storage/host-storage.js';
 import { IoLoadRun, type IoEngine } from './io.js';
+import { buildNetwork, type FlowRun, type NetHost } from './net/network.js';
 import { ClassStack } from './class-stack.js';
 import { ProtocolGuard } from './checked-class.js';
 import type { PolicyContext } from './policy.js';
@@ -123,6 +124,9 @@ export class Simulator implements IoEngine, ReleaseTarget {
   readonly onProgram: ((task: Task, clock: ProgramClock) => void) | undefined;
   /** The I/O loads' request streams, in scenario order (for results). */
   readonly ioLoads: IoLoadRun[] = [];
+  /** The packet flows between VMUs, in scenario order (src/engine/net). */
+  readonly flows: FlowRun[];
+  private readonly netHosts = new Map<string, NetHost>();
   readonly seed: number;
 
   constructor(
@@ -136,6 +140,7 @@ export class Simulator implements IoEngine, ReleaseTarget {
     const programHook = options.observer?.program;
     this.onProgram = programHook === undefined ? undefined : (task, clock) => programHook.call(options.observer, task, clock);
     for (const spec of scenario.hosts) this.buildHost(spec, options);
+    this.flows = buildNetwork(scenario, this.netHosts, this, this.seed);
     for (const task of this.tasks) this.runtimes.get(task)!.releases.start();
     if (scenario.warmupNs > 0) {
       this.queue.timer(EventPhase.control, () => this.snapshotWarmup()).arm(scenario.warmupNs);
@@ -257,6 +262,8 @@ export class Simulator implements IoEngine, ReleaseTarget {
       guestTick.arm(firstGuestTickNs(spec, guestVmus.get(guest)!, this.seed)); // the guest's tick grid: tick.ts
     }
     this.buildIo(host, population.vmus, prepare);
+    const tasks = new Map(this.tasks.filter((t) => this.runtimes.get(t)!.host === host).map((t) => [t.id, t]));
+    this.netHosts.set(spec.id, { spec, tasks, path: (vmu) => this.model.packetPath?.(vmu, prepare) });
   }
 
   /** One request stream per I/O load, along the path the model describes (guest-only by default). */

@@ -5,6 +5,7 @@
 
 import type { GuestPolicyName } from './guest-policy.js';
 import type { IoMax } from './qdiscs/throttle.js';
+import type { QdiscSpec } from './qdisc.js';
 import type { StorageDeviceName } from './storage/devices.js';
 
 /** Integer nanoseconds. */
@@ -166,6 +167,73 @@ export interface VmuSpec {
   io: IoLoadSpec[];
   /** Pin vCPU i to pCPU affinity[i] (Xen's dom0_vcpus_pin); set by models for the domains they add. */
   pinVcpus?: boolean;
+  /** Its virtual link into the host's IXB (policing, shaping, classes); absent: a plain one (src/engine/net). */
+  vlink?: VirtualLinkSpec;
+}
+
+/**
+ * A VMU's virtual link into its PH's IXB (io-qos.md §2.1: police at ingress per VM, shape at egress
+ * per virtual link or class; §2.3 the per-packet pipeline).
+ */
+export interface VirtualLinkSpec {
+  /** Line rate of the virtual NIC in bits/s: its serialisation after the egress discipline. */
+  bandwidthBps: number;
+  /**
+   * Ingress policer: a token bucket; non-conforming packets dropped or re-marked into `remarkClass`.
+   * `onlyClass`: police only that class's packets (io-qos.md §2.3: EF policed to its rate); absent: all.
+   */
+  police?: { rateBytesPerSec: number; burstBytes: number; action: 'drop' | 'remark'; remarkClass?: string; onlyClass?: string };
+  /** Egress discipline: fifo, tbf, htb, prio or drr with its parameters (src/engine/qdisc.ts). */
+  egress: QdiscSpec;
+}
+
+/** A physical link between two PHs: full duplex, each direction its own wire and NIC queue. */
+export interface LinkSpec {
+  id: string;
+  hosts: [string, string];
+  bandwidthBps: number;
+  /** One-way propagation delay. */
+  delayNs: Ns;
+  /** NIC transmit queue per direction, in packets (txqueuelen, io-qos.md §2.5). */
+  queuePackets: number;
+}
+
+/** When a flow's packets leave: the task arrival laws that make sense for packets, plus on/off. */
+export type FlowArrival =
+  | Extract<Arrival, { kind: 'periodic' } | { kind: 'poisson' } | { kind: 'trace' }>
+  /** Constant bit rate during `onNs`, silent for `offNs`, repeating, from `offset`. */
+  | { kind: 'onoff'; period: Ns; onNs: Ns; offNs: Ns; offset: Ns };
+
+/** Packets from one VMU to another, on one PH or across a link (through both IXBs). */
+export interface FlowSpec {
+  id: string;
+  from: string;
+  to: string;
+  arrival: FlowArrival;
+  /** Packet sizes in bytes (an ExecDist over bytes). */
+  size: ExecDist;
+  /** Class at the source's egress discipline; default the flow id. */
+  class: string;
+  /** One-way latency bound (Infinity: none). */
+  deadline: Ns;
+}
+
+/**
+ * The CPU the IXB spends per packet (io-qos.md §2.4: t_cpu = c0 + c_byte·len + Σ c_feature; seed
+ * §4.1.1, figure 7: encapsulation, per-class scheduling, timestamping). Sending costs every part;
+ * receiving costs forward, (de)encapsulation and timestamping. On top comes the model's own
+ * crossing cost (netback, vhost).
+ */
+export interface IxbSpec {
+  forwardNs: Ns;
+  encapsulationNs: Ns;
+  policingNs: Ns;
+  schedulingNs: Ns;
+  timestampingNs: Ns;
+  /** ns per byte (a float: 0.25 ns/B copies payload). */
+  perByteNs: number;
+  /** Packets a VMU's ring holds per direction before arrivals are dropped as starved (Xen netif ring: 256). */
+  ringSlots: number;
 }
 
 /**
@@ -243,6 +311,8 @@ export interface HostSpec {
   storage?: HostStorageSpec;
   /** Its caches and memory bus (required when the system's interference is 'cache'). */
   memory?: HostMemorySpec;
+  /** Its IXB's per-packet CPU costs; absent: the defaults of src/engine/net/ixb.ts. */
+  ixb?: IxbSpec;
 }
 
 /** Delays between a timer's expiry and the woken task being runnable (src/scenario/overheads.ts). */
@@ -272,4 +342,8 @@ export interface SystemSpec {
    * exactly the demands, as analytic results assume.
    */
   interference?: 'cache';
+  /** Physical links between PHs; absent: none. */
+  links?: LinkSpec[];
+  /** Packet flows between VMUs; absent: none. */
+  flows?: FlowSpec[];
 }

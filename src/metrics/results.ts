@@ -7,6 +7,7 @@ import type { Ns, Scenario } from '../scenario/types.js';
 import type { SlaMappingRow } from '../engine/model.js';
 import type { Simulator } from '../engine/simulator.js';
 import type { LatencySummary } from './histogram.js';
+import { collectFlows, FLOW_METRICS, isFlowMetric, type FlowResult } from './flow-results.js';
 
 export const RESULTS_SCHEMA = 'hvsim-results/1';
 
@@ -89,6 +90,8 @@ export interface ModelRun {
   vmus: VmuResult[];
   hosts: HostResult[];
   io: IoResult[];
+  /** Packet flows (src/engine/net); absent when the scenario has none. */
+  flows?: FlowResult[];
   events: number;
 }
 
@@ -240,6 +243,7 @@ export function collectRun(sim: Simulator): ModelRun {
     vmus,
     hosts,
     io,
+    ...(sim.flows.length > 0 && { flows: collectFlows(sim.flows, window, RESPONSE_CDF_PERCENTILES) }),
     events: sim.eventsFired,
   };
 }
@@ -250,9 +254,16 @@ export function checkExpectations(scenario: Scenario, runs: ModelRun[]): Expecta
   for (const exp of scenario.expectations) {
     for (const run of runs) {
       if (exp.model !== undefined && exp.model !== run.model) continue;
-      const task = run.tasks.find((t) => t.id === exp.task);
-      if (!task) continue;
-      const value = metricValue(task, exp.metric);
+      let value: number;
+      if (isFlowMetric(exp.metric)) {
+        const flow = run.flows?.find((f) => f.id === exp.task);
+        if (!flow) continue;
+        value = FLOW_METRICS[exp.metric](flow);
+      } else {
+        const task = run.tasks.find((t) => t.id === exp.task);
+        if (!task) continue;
+        value = metricValue(task, exp.metric);
+      }
       const ok = (exp.min === undefined || value >= exp.min) && (exp.max === undefined || value <= exp.max);
       out.push({ model: run.model, task: exp.task, metric: exp.metric, value, min: exp.min, max: exp.max, ok });
     }

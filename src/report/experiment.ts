@@ -11,6 +11,7 @@ import { slug } from './doc.js';
 import { fmtNs, fmtPct } from './format.js';
 import { arrivalText, execText, policyShort } from './markdown.js';
 import { readingText } from './reading.js';
+import { flowSetupBlocks, flowTable } from './flows.js';
 
 /** A chart ready to place: its PNG file name (in the scenario's folder), bytes and caption. */
 export interface RenderedFigure {
@@ -104,6 +105,7 @@ export function setupBlocks(scenario: Scenario, level: Level): Block[] {
     header: ['task', 'in', 'arrivals', 'demand', 'deadline', 'policy'],
     rows: all.map(({ t, where }) => [t.id, where, arrivalText(t.arrival), execText(t.exec), nsCell(t.deadline), policyShort(t.policy)]),
   });
+  out.push(...flowSetupBlocks(scenario));
   return out;
 }
 
@@ -174,6 +176,7 @@ export function perModelBlocks(results: Results, level: Level): Block[] {
         ]),
       });
     }
+    out.push(...flowTable(run));
   }
   return out;
 }

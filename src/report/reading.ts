@@ -5,13 +5,11 @@
 
 import type { ModelRun, Results, TaskResult } from '../metrics/results.js';
 import type { Scenario } from '../scenario/types.js';
-import { fmtNs, fmtPct } from './format.js';
+import { fmtNs, fmtPct, listText } from './format.js';
 
-/** "a", "a and b", "a, b and c". */
-export function listText(items: string[]): string {
-  if (items.length <= 1) return items.join('');
-  return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
-}
+export { listText };
+import { flowSentences } from './flows.js';
+
 
 const times = (x: number) => `${x >= 10 ? x.toFixed(0) : x.toFixed(1)}×`;
 
@@ -77,6 +75,8 @@ export function readingText(scenario: Scenario, results: Results, findings: stri
   const tasks = [...scenario.vmus.flatMap((v) => v.tasks), ...scenario.hostThreads];
   const sentences: string[] = [];
   const allMet: string[] = [];
+  // Flows come first: a scenario with flows asks about its packets (src/report/flows.ts).
+  const flows = flowSentences(scenario, runs);
   for (const t of tasks) {
     const judged = runs.some((r) => (r.tasks.find((x) => x.id === t.id)?.judged ?? 0) > 0);
     if (!judged || !Number.isFinite(t.deadline)) continue;
@@ -104,6 +104,7 @@ export function readingText(scenario: Scenario, results: Results, findings: stri
     );
   }
   sentences.push(...findings);
+  sentences.unshift(...flows);
   if (sentences.length === 0) return 'No task of this scenario has deadlines to judge.';
   return sentences.join(' ');
 }

@@ -63,7 +63,7 @@ export function spansDecades(values: readonly number[]): boolean {
 }
 
 /** " Identical curves (drawn over each other): a and b." for models whose CDFs are equal. */
-function coinciding(curves: { model: string; key: string }[]): string {
+export function coinciding(curves: { model: string; key: string }[]): string {
   const groups = new Map<string, string[]>();
   for (const c of curves) groups.set(c.key, [...(groups.get(c.key) ?? []), c.model]);
   const same = [...groups.values()].filter((g) => g.length > 1);

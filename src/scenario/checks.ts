@@ -3,7 +3,7 @@
 
 import { InputError, describeValue } from '../errors.js';
 import type { Ns } from './types.js';
-import { formatDuration, parseDuration, parseRate } from './units.js';
+import { formatDuration, parseBandwidth, parseDuration, parseRate } from './units.js';
 
 export class Checker {
   constructor(readonly file: string) {}
@@ -18,6 +18,11 @@ export class Checker {
 
   rate(text: unknown, pointer: string): number {
     return parseRate(text, this.file, pointer);
+  }
+
+  /** Bits per second, > 0. */
+  bandwidth(text: unknown, pointer: string): number {
+    return parseBandwidth(text, this.file, pointer);
   }
 
   /** A duration that must be > 0 (periods, budgets, demands, ticks). */

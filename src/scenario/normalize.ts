@@ -11,6 +11,7 @@ import { normalizeExec, normalizeTask } from './tasks.js';
 import { normalizeOverheads } from './overheads.js';
 import { checkInterference, normalizeHostMemory, normalizeWorkingSetSweep } from './memory.js';
 import { checkStorage, normalizeHostStorage, normalizeStorageStream } from './storage.js';
+import { normalizeFlows, normalizeHostIxb, normalizeLinks, normalizeVmuNetwork } from './net.js';
 import type { Misbehaviour, Ns } from './types.js'; // hvsim isolation
 import type { Arrival, Expectation, FigureRequest, HostSpec, HostThreadSpec, IoLoadSpec, ModelRequest, Scenario, Sla, VmuSpec } from './types.js';
 import { formatDuration } from './units.js';
@@ -80,6 +81,9 @@ export function normalizeScenario(raw: unknown, file = '<memory>', opts: Normali
     check,
   );
 
+  const links = normalizeLinks(raw.links ?? [], hosts, check);
+  const flows = normalizeFlows(raw.flows ?? [], vmus, links, taskIds, check);
+
   const models = (raw.models ?? []).map((m, i) => normalizeModel(m, `/models/${i}`, opts, check));
   const subjects = [...taskIds.ids(), ...vmuIds.ids()];
   const expectations = (raw.expect ?? []).map((e, i) => normalizeExpectation(e, `/expect/${i}`, subjects, opts, check));
@@ -95,6 +99,8 @@ export function normalizeScenario(raw: unknown, file = '<memory>', opts: Normali
     hosts,
     vmus,
     hostThreads,
+    ...(links.length > 0 && { links }),
+    ...(flows.length > 0 && { flows }),
     models,
     expectations,
     question: raw.question ?? '',
@@ -113,6 +119,7 @@ function normalizeHost(raw: RawHost, pointer: string, ids: IdRegistry, check: Ch
   if (raw.overheads !== undefined && raw.overheads !== 'none') host.overheads = wake;
   if (raw.storage !== undefined) host.storage = normalizeHostStorage(raw.storage);
   if (raw.memory !== undefined) host.memory = normalizeHostMemory(raw.memory, `${pointer}/memory`, raw.cpus, check);
+  if (raw.ixb !== undefined) host.ixb = normalizeHostIxb(raw.ixb, `${pointer}/ixb`, check);
   return host;
 }
 
@@ -159,6 +166,7 @@ function normalizeVmu(raw: RawVmu, pointer: string, { vmuIds, taskIds, findHost,
   if (raw.sla !== undefined) vmu.sla = normalizeSla(raw.sla, `${pointer}/sla`, check);
   if (raw.softAffinity !== undefined) vmu.softAffinity = check.processors(raw.softAffinity, host.cpus, `${pointer}/softAffinity`, 'pCPU', `host ${host.id}`);
   if (raw.hostPriority !== undefined) vmu.hostPriority = raw.hostPriority;
+  if (raw.network !== undefined) vmu.vlink = normalizeVmuNetwork(raw.network, `${pointer}/network`, check);
   if (raw.aggressor !== undefined) vmu.aggressor = normalizeMisbehaviour(raw.aggressor, `${pointer}/aggressor`, check); // hvsim isolation
   return vmu;
 }
@@ -228,7 +236,7 @@ function normalizeExpectation(
   check: Checker,
 ): Expectation {
   if (!subjects.includes(raw.task)) {
-    check.fail(`${pointer}/task`, 'the id of a task, host thread or VMU', describeValue(raw.task), didYouMean(raw.task, subjects));
+    check.fail(`${pointer}/task`, 'the id of a task, host thread, VMU or flow', describeValue(raw.task), didYouMean(raw.task, subjects));
   }
   if (raw.model !== undefined) checkKnownModel(raw.model, `${pointer}/model`, opts, check);
   if (raw.min !== undefined && raw.max !== undefined && raw.min > raw.max) {

@@ -9,10 +9,11 @@
 
 import { hostStorageSchema, storageStreamSchema } from './schema-storage.js';
 import { hostMemorySchema, taskMemorySchema } from './schema-memory.js';
+import { FLOW_METRIC_NAMES, flowSchema, hostIxbSchema, linkSchema, vmuNetworkSchema } from './schema-net.js';
 import { GUEST_POLICY_NAMES } from '../engine/guest-policy.js';
 import { OVERHEAD_PROFILE_NAMES } from './overheads.js';
 import type { FromSchema } from 'json-schema-to-ts';
-import { DURATION_PATTERN, RATE_PATTERN } from './units.js';
+import { BANDWIDTH_PATTERN, DURATION_PATTERN, RATE_PATTERN } from './units.js';
 import { dur, execSchema, figureSchema, hostField, id, ID_PATTERN, policySchema, programPhaseSchema, programStepSchema, taskSchema } from './schema-parts.js';
 
 export { ID_PATTERN };
@@ -75,6 +76,22 @@ export const scenarioSchema = {
       items: { $ref: '#/$defs/hostThread' },
       default: [],
     },
+    links: {
+      type: 'array',
+      title: 'Links',
+      description: 'Physical links between hosts (at most 256).',
+      maxItems: 256,
+      items: { $ref: '#/$defs/link' },
+      default: [],
+    },
+    flows: {
+      type: 'array',
+      title: 'Flows',
+      description: 'Packet flows between VMUs through the IXBs (at most 256).',
+      maxItems: 256,
+      items: { $ref: '#/$defs/flow' },
+      default: [],
+    },
     models: {
       type: 'array',
       title: 'Models',
@@ -114,6 +131,13 @@ export const scenarioSchema = {
       description: 'Events per time unit: "200/s", "5/ms", "10/us", "50Hz", "2kHz".',
       pattern: RATE_PATTERN,
       examples: ['200/s', '50Hz'],
+    },
+    bandwidth: {
+      type: 'string',
+      title: 'Bandwidth',
+      description: 'Bits or bytes per second: "100Mbit/s", "1Gbit/s", "12.5MB/s".',
+      pattern: BANDWIDTH_PATTERN,
+      examples: ['1Gbit/s', '100Mbit/s'],
     },
     id: { type: 'string', title: 'Id', description: 'Letters, digits, ".", "_", "-"; at most 64 characters (ids become file names).', pattern: ID_PATTERN, minLength: 1, maxLength: 64 },
     cpuList: {
@@ -168,6 +192,7 @@ export const scenarioSchema = {
         },
         memory: { $ref: '#/$defs/hostMemory', title: 'Memory hierarchy', description: 'Caches and memory bandwidth, for interference "cache".' },
         storage: { $ref: '#/$defs/hostStorage', title: 'Storage device', description: 'The disk storage streams of its VMUs share; absent: disk loads take a fixed device time.' },
+        ixb: { $ref: '#/$defs/hostIxb', title: 'IXB CPU cost', description: 'CPU per packet of its IXB; absent: the defaults.' },
       },
     },
     sla: {
@@ -255,6 +280,7 @@ export const scenarioSchema = {
           items: { $ref: '#/$defs/ioLoad' },
           default: [],
         },
+        network: { $ref: '#/$defs/vmuNetwork', title: 'Virtual link', description: 'Policing, egress discipline and vNIC rate of its packets (flows); absent: fifo at 10 Gbit/s.' },
         aggressor: {
           type: 'object',
           title: 'Aggressor',
@@ -291,6 +317,10 @@ export const scenarioSchema = {
     hostMemory: hostMemorySchema,
     taskMemory: taskMemorySchema,
     storageStream: storageStreamSchema,
+    hostIxb: hostIxbSchema,
+    link: linkSchema,
+    vmuNetwork: vmuNetworkSchema,
+    flow: flowSchema,
     task: taskSchema('Task', {}, []),
     hostThread: taskSchema('Host thread', hostField, ['host']),
     programPhase: programPhaseSchema,
@@ -324,11 +354,11 @@ export const scenarioSchema = {
       else: { required: ['max'] },
       properties: {
         model: id('Model', 'Model the bound applies to; default: every model.'),
-        task: id('Task', 'Id of a task or host thread (or a VMU, for cpuShare).'),
+        task: id('Task', 'Id of a task or host thread (or a VMU, for cpuShare; a flow, for flow* metrics).'),
         metric: {
-          enum: ['missRatio', 'responseMaxNs', 'responseP99Ns', 'wakeupMaxNs', 'cpuShare'],
+          enum: ['missRatio', 'responseMaxNs', 'responseP99Ns', 'wakeupMaxNs', 'cpuShare', ...FLOW_METRIC_NAMES],
           title: 'Metric',
-          description: 'missRatio and cpuShare are fractions in [0, 1]; the others are nanoseconds.',
+          description: 'missRatio, cpuShare and the flow *Ratio metrics are fractions in [0, 1]; flowThroughputBps bits/s; the others nanoseconds. flow* metrics name a flow in `task`.',
         },
         min: { type: 'number', title: 'Minimum', description: 'Lower bound (inclusive).' },
         max: { type: 'number', title: 'Maximum', description: 'Upper bound (inclusive).' },

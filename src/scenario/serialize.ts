@@ -10,6 +10,7 @@
 import type { RawScenario } from './schema.js';
 import type { StorageStreamSpec } from '../engine/system.js';
 import { serializeProgram } from './program.js';
+import { serializeFlow, serializeIxb, serializeLink, serializeVmuNetwork } from './serialize-net.js';
 import { naturalDeadline, type RawHostThread, type RawTask } from './tasks.js';
 import type { ExecDist, FigureRequest, HostSpec, IoLoadSpec, Policy, Scenario, TaskSpec, VmuSpec } from './types.js';
 import { durationString as d } from './units.js';
@@ -40,6 +41,8 @@ export function serializeScenario(s: Scenario): RawScenario {
       return { id, host: t.host, ...rest };
     });
   }
+  if (s.links && s.links.length > 0) out.links = s.links.map(serializeLink);
+  if (s.flows && s.flows.length > 0) out.flows = s.flows.map(serializeFlow);
   if (s.models.length > 0) out.models = s.models.map((m) => (Object.keys(m.params).length === 0 ? m.name : { name: m.name, params: { ...m.params } }));
   if (s.expectations.length > 0) {
     out.expect = s.expectations.map(({ model, task, metric, min, max }) => ({
@@ -59,6 +62,7 @@ function serializeHost(h: HostSpec): RawScenario['hosts'][number] {
   if (h.overheads !== undefined) out.overheads = { timerInterrupt: d(h.overheads.timerInterruptNs), wakeup: d(h.overheads.wakeupNs), contextSwitch: d(h.contextSwitchNs), vmExit: d(h.overheads.vmExitNs) };
   if (h.tickPhase !== undefined) out.tickPhase = h.tickPhase === 'random' ? 'random' : d(h.tickPhase);
   if (h.skewTick === true) out.skewTick = true;
+  if (h.ixb !== undefined) out.ixb = serializeIxb(h.ixb);
   if (h.storage !== undefined) out.storage = { device: h.storage.device, scheduler: h.storage.scheduler };
   if (h.memory !== undefined) {
     out.memory = {
@@ -81,6 +85,7 @@ function serializeVmu(v: VmuSpec): RawVmu {
   out.weight = v.weight;
   if (v.tasks.length > 0) out.tasks = v.tasks.map(serializeTask);
   if (v.io.length > 0) out.io = v.io.map(serializeIoLoad);
+  if (v.vlink !== undefined) out.network = serializeVmuNetwork(v.vlink);
   if (v.aggressor !== undefined) out.aggressor = { ...v.aggressor };
   return out;
 }

@@ -5,6 +5,7 @@
 
 import type { Ns, SystemSpec, VmuSpec } from '../engine/system.js';
 import type { MachineAssumptions } from './machine.js';
+import type { FlowMetricName } from './schema-net.js';
 
 export type {
   Arrival, ExecDist, GuestSchedulerKind, HostSpec, HostThreadSpec, IoLoadSpec, JobProgram, Ns, Policy, ProgramPhase,
@@ -40,7 +41,7 @@ export interface Expectation {
   /** Model the expectation applies to; absent means every model. */
   model?: string;
   task: string;
-  metric: 'missRatio' | 'responseMaxNs' | 'responseP99Ns' | 'wakeupMaxNs' | 'cpuShare';
+  metric: 'missRatio' | 'responseMaxNs' | 'responseP99Ns' | 'wakeupMaxNs' | 'cpuShare' | FlowMetricName;
   max?: number;
   min?: number;
   pointer: string;

@@ -36,6 +36,34 @@ const RATE_UNITS: Record<string, { exp10: number; divisor?: number }> = {
 export const RATE_PATTERN = '^([0-9]+)(?:\\.([0-9]+))?[ ]?(/ns|/us|/µs|/μs|/ms|/s|/min|Hz|kHz|MHz)$';
 export const RATE_EXPECTED = 'a rate such as "200/s", "5/ms" or "50Hz" (events per time unit)';
 
+/** Bits per second per unit; bytes are 8 bits, k/M/G decimal as tc and NIC speeds count them. */
+const BANDWIDTH_UNITS: Record<string, number> = {
+  'bit/s': 1,
+  'kbit/s': 1e3,
+  'Mbit/s': 1e6,
+  'Gbit/s': 1e9,
+  'B/s': 8,
+  'kB/s': 8e3,
+  'MB/s': 8e6,
+  'GB/s': 8e9,
+};
+
+export const BANDWIDTH_PATTERN = '^([0-9]+)(?:\\.([0-9]+))?[ ]?(bit/s|kbit/s|Mbit/s|Gbit/s|B/s|kB/s|MB/s|GB/s)$';
+export const BANDWIDTH_EXPECTED = 'a bandwidth such as "100Mbit/s", "1Gbit/s" or "12.5MB/s" (units bit/s, kbit/s, Mbit/s, Gbit/s, B/s, kB/s, MB/s, GB/s)';
+const BANDWIDTH_RE = new RegExp(BANDWIDTH_PATTERN, 'u');
+
+/** Parse a bandwidth ("1Gbit/s", "12.5MB/s") into bits per second; 0 is refused (a link or shaper of rate 0 passes nothing). */
+export function parseBandwidth(text: unknown, file: string, pointer: string): number {
+  const match = typeof text === 'string' ? BANDWIDTH_RE.exec(text) : null;
+  if (!match) throw new InputError({ file, pointer, expected: BANDWIDTH_EXPECTED, found: describeValue(text) });
+  const [, whole, frac = '', unit] = match;
+  const bps = Number(`${whole}.${frac || '0'}`) * BANDWIDTH_UNITS[unit];
+  if (!(bps > 0) || !Number.isFinite(bps)) {
+    throw new InputError({ file, pointer, expected: 'a bandwidth > 0 (a rate of 0 would pass nothing)', found: describeValue(text) });
+  }
+  return bps;
+}
+
 const DURATION_RE = new RegExp(DURATION_PATTERN, 'u');
 const RATE_RE = new RegExp(RATE_PATTERN, 'u');
 

@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import type Ajv2020 from 'ajv/dist/2020.js';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { InputError, describeValue } from '../errors.js';
-import { DURATION_EXPECTED, DURATION_PATTERN, RATE_EXPECTED, RATE_PATTERN } from './units.js';
+import { BANDWIDTH_EXPECTED, BANDWIDTH_PATTERN, DURATION_EXPECTED, DURATION_PATTERN, RATE_EXPECTED, RATE_PATTERN } from './units.js';
 import { ID_PATTERN, scenarioSchema, type RawScenario } from './schema.js';
 import { didYouMean } from './suggest.js';
 
@@ -15,6 +15,7 @@ type SchemaNode = Record<string, any>;
 const PATTERN_PHRASES: Record<string, string> = {
   [DURATION_PATTERN]: DURATION_EXPECTED,
   [RATE_PATTERN]: RATE_EXPECTED,
+  [BANDWIDTH_PATTERN]: BANDWIDTH_EXPECTED,
   [ID_PATTERN]: 'a name made of letters, digits, ".", "_" or "-"',
 };
 

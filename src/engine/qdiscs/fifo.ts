@@ -1,5 +1,6 @@
-// First come, first served, unbounded (Linux's pfifo without a limit; the `none` I/O scheduler of
-// blk-mq for a device that serves requests in arrival order).
+// First come, first served (Linux's pfifo; the `none` I/O scheduler of blk-mq for a device that
+// serves requests in arrival order): unbounded unless `limitPackets` is given (pfifo's `limit`, a
+// NIC's txqueuelen, io-qos.md §2.5), past which arrivals are dropped.
 
 import type { QueueDiscipline, QueueDisciplineFactory, QueuedRequest } from '../qdisc.js';
 
@@ -8,11 +9,14 @@ class Fifo<R extends QueuedRequest> implements QueueDiscipline<R> {
   private readonly waiting: R[] = [];
   private head = 0;
 
+  constructor(private readonly limitPackets = Infinity) {}
+
   get backlog(): number {
     return this.waiting.length - this.head;
   }
 
   enqueue(request: R): boolean {
+    if (this.backlog >= this.limitPackets) return false;
     this.waiting.push(request);
     return true;
   }
@@ -29,6 +33,6 @@ class Fifo<R extends QueuedRequest> implements QueueDiscipline<R> {
 }
 
 export const fifoQdisc: QueueDisciplineFactory = {
-  summary: 'first come, first served, no limit',
-  create: <R extends QueuedRequest>() => new Fifo<R>(),
+  summary: 'first come, first served; no limit unless limitPackets',
+  create: <R extends QueuedRequest>(params: Record<string, unknown> = {}) => new Fifo<R>((params.limitPackets as number | undefined) ?? Infinity),
 };

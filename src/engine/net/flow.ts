@@ -1,0 +1,63 @@
+// A flow's packets: when they leave (constant bit rate, Poisson, on/off, a trace) and how large they
+// are, from the flow's own random streams; and what is measured of them per flow (io-qos.md §4.2):
+// one-way latency, jitter, throughput, and losses by cause.
+
+import { LatencyHistogram } from '../../metrics/histogram.js';
+import type { FlowArrival, Ns } from '../system.js';
+import type { Rng } from '../rng.js';
+import { ReleaseClock } from '../workload.js';
+
+/** Successive departure instants of a flow; Infinity when there are no more. */
+export class FlowClock {
+  private readonly inner: ReleaseClock | null;
+  private last = -1;
+
+  constructor(
+    private readonly arrival: FlowArrival,
+    rng: Rng,
+  ) {
+    this.inner = arrival.kind === 'onoff' ? null : new ReleaseClock(arrival, rng);
+  }
+
+  next(): Ns {
+    const a = this.arrival;
+    if (a.kind !== 'onoff') return this.inner!.next();
+    // On/off: a packet every `period` while on; a packet that would fall in the off time moves to the next on time.
+    const cycle = a.onNs + a.offNs;
+    let t = this.last < 0 ? a.offset : this.last + a.period;
+    const into = (t - a.offset) % cycle;
+    if (into >= a.onNs) t += cycle - into;
+    return (this.last = t);
+  }
+}
+
+/** Why a packet was lost (io-qos.md §4.2 "drops by cause"). */
+export type LossCause = 'policed' | 'queueFull' | 'starved';
+
+export class FlowStats {
+  readonly latency = new LatencyHistogram();
+  /** Packets created after warm-up, and what became of them. */
+  sent = 0;
+  delivered = 0;
+  missed = 0;
+  remarked = 0;
+  readonly lost: Record<LossCause, number> = { policed: 0, queueFull: 0, starved: 0 };
+  /** Delivered inside the measured window, whenever created (throughput). */
+  windowPackets = 0;
+  windowBytes = 0;
+  /** Sum of |D_i − D_{i−1}| over consecutive delivered packets (IPDV, RFC 3393), and their count. */
+  jitterSumNs = 0;
+  jitterPairs = 0;
+  private lastLatency = -1;
+
+  deliveredOne(latency: Ns, deadline: Ns): void {
+    this.delivered++;
+    this.latency.record(latency);
+    if (latency > deadline) this.missed++;
+    if (this.lastLatency >= 0) {
+      this.jitterSumNs += Math.abs(latency - this.lastLatency);
+      this.jitterPairs++;
+    }
+    this.lastLatency = latency;
+  }
+}

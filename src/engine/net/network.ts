@@ -1,0 +1,232 @@
+// The packet path between VMUs (io-qos.md §2.3 "per-packet pipeline"; seed §3.1.1: the IXB
+// intercepts each VMU's virtual link and applies queueing and filtering disciplines):
+//
+//   source VMU → its ring → IXB send work on the source PH's CPU (ixb.ts) → ingress policer
+//   → egress discipline of its virtual link + serialisation at the vNIC's rate
+//   → [other PH: the link's NIC queue, serialisation at the link's bandwidth, propagation delay]
+//   → destination VMU's ring → IXB receive work on the destination PH's CPU → delivered.
+//
+// Each hop is a DeviceServer with a queueing discipline (device.ts, qdisc.ts), each CPU stage a job
+// on the host task the model names (model.ts packetPath). A packet lost anywhere is counted once,
+// by cause: policed, queueFull (a discipline or NIC queue refused it), starved (a full ring).
+
+import { DeviceServer, type ServedRequest } from '../device.js';
+import { EventPhase, type Timer } from '../event-queue.js';
+import type { Task } from '../entities.js';
+import type { IoEngine } from '../io.js';
+import type { PacketPath } from '../model.js';
+import { createQdisc, QDISCS } from '../qdisc.js';
+import { Rng } from '../rng.js';
+import type { FlowSpec, HostSpec, IxbSpec, LinkSpec, Ns, SystemSpec, VmuSpec } from '../system.js';
+import { DemandSampler } from '../workload.js';
+import { FlowClock, FlowStats, type LossCause } from './flow.js';
+import { DEFAULT_IXB, IxbRing, receiveCostNs, sendCostNs } from './ixb.js';
+import { Policer } from './policer.js';
+
+/** A virtual NIC's line rate when the VMU declares none: 10 Gbit/s (virtio-net and netfront report it). [M] */
+export const DEFAULT_VLINK_BPS = 10e9;
+
+/** What the network needs of one built PH. */
+export interface NetHost {
+  spec: HostSpec;
+  /** Tasks and host threads of the PH by id. */
+  tasks: Map<string, Task>;
+  /** The model's packet path for a VMU of this PH (undefined: the model has none; packets cost no CPU). */
+  path(vmu: VmuSpec): PacketPath | undefined;
+}
+
+const serialisationNs = (bytes: number, bitsPerSec: number): Ns => Math.max(1, Math.round((bytes * 8 * 1e9) / bitsPerSec));
+
+/** A VMU's end of the network: its rings, its CPU stage, its policer and egress. */
+class Port {
+  readonly tx: IxbRing;
+  readonly rx: IxbRing;
+  readonly policer: Policer | null;
+  readonly egress: DeviceServer;
+  readonly worker: { task: Task; crossingNs: Ns; what: string } | null;
+
+  constructor(
+    readonly vmu: VmuSpec,
+    readonly ixb: IxbSpec,
+    host: NetHost,
+    engine: IoEngine,
+  ) {
+    this.tx = new IxbRing(ixb.ringSlots);
+    this.rx = new IxbRing(ixb.ringSlots);
+    const police = vmu.vlink?.police;
+    this.policer = police ? new Policer(police.rateBytesPerSec, police.burstBytes) : null;
+    this.egress = new DeviceServer(`${vmu.id}/vlink`, createQdisc<ServedRequest>(vmu.vlink?.egress ?? { name: 'fifo' }), engine.queue);
+    const path = host.path(vmu);
+    if (path) {
+      const task = host.tasks.get(path.task);
+      if (!task) throw new Error(`packet path of VMU ${vmu.id} names host task ${path.task}, which host ${host.spec.id} does not have`);
+      this.worker = { task, crossingNs: path.crossingNs, what: path.what };
+    } else this.worker = null;
+  }
+
+  get bandwidthBps(): number {
+    return this.vmu.vlink?.bandwidthBps ?? DEFAULT_VLINK_BPS;
+  }
+}
+
+/** One direction of a physical link: the sending PH's NIC queue and wire, then the propagation delay. */
+class Wire {
+  readonly nic: DeviceServer;
+  /** Packets propagating, in the order they left (the delay is the same for all: FIFO). */
+  private readonly flying: { at: Ns; arrive: (now: Ns) => void }[] = [];
+  private head = 0;
+  private readonly landing: Timer;
+
+  constructor(
+    readonly spec: LinkSpec,
+    readonly from: string,
+    readonly to: string,
+    engine: IoEngine,
+  ) {
+    this.nic = new DeviceServer(`${spec.id}:${from}>${to}`, QDISCS.fifo.create<ServedRequest>({ limitPackets: spec.queuePackets }), engine.queue);
+    this.landing = engine.queue.timer(EventPhase.completion, (now) => this.land(now));
+  }
+
+  propagate(now: Ns, arrive: (now: Ns) => void): void {
+    this.flying.push({ at: now + this.spec.delayNs, arrive });
+    if (this.flying.length - this.head === 1) this.landing.arm(now + this.spec.delayNs);
+  }
+
+  private land(now: Ns): void {
+    while (this.head < this.flying.length && this.flying[this.head].at <= now) this.flying[this.head++].arrive(now);
+    if (this.head === this.flying.length) {
+      this.flying.length = 0;
+      this.head = 0;
+    } else this.landing.arm(this.flying[this.head].at);
+  }
+}
+
+/** One flow: its packet source, its route, its statistics. */
+export class FlowRun {
+  readonly stats = new FlowStats();
+  /** The hops a packet crosses, for results. */
+  readonly path: string[];
+
+  constructor(
+    readonly spec: FlowSpec,
+    private readonly src: Port,
+    private readonly dst: Port,
+    private readonly wire: Wire | null,
+    private readonly engine: IoEngine,
+    seed: number,
+  ) {
+    const cpu = (p: Port, what: string) => (p.worker ? `IXB ${what} (${p.worker.task.id})` : `IXB ${what} (no CPU)`);
+    this.path = [
+      cpu(src, 'send'),
+      ...(src.policer ? [`${src.vmu.id} policer`] : []),
+      `${src.vmu.id} egress ${src.vmu.vlink?.egress.name ?? 'fifo'}`,
+      ...(wire ? [`link ${wire.spec.id} ${wire.from}→${wire.to}`] : []),
+      cpu(dst, 'receive'),
+    ];
+    const sizes = new DemandSampler(spec.size, new Rng(seed, `${spec.id}/sizes`));
+    const clock = new FlowClock(spec.arrival, new Rng(seed, `${spec.id}/packets`));
+    const departures = engine.queue.timer(EventPhase.release, (now) => {
+      this.send(now, sizes.next());
+      const next = clock.next();
+      if (next <= engine.durationNs) departures.arm(Math.max(next, now));
+    });
+    const first = clock.next();
+    if (first <= engine.durationNs) departures.arm(first);
+  }
+
+  private lose(measured: boolean, cause: LossCause): void {
+    if (measured) this.stats.lost[cause]++;
+  }
+
+  private send(created: Ns, bytes: number): void {
+    const measured = created >= this.engine.warmupNs;
+    if (measured) this.stats.sent++;
+    const src = this.src;
+    this.cpu(src, src.tx, sendCostNs(src.ixb, bytes, src.worker?.crossingNs ?? 0), measured, () => {
+      let cls = this.spec.class;
+      const police = src.vmu.vlink?.police;
+      if (src.policer && (police!.onlyClass === undefined || police!.onlyClass === cls) && !src.policer.conforms(bytes, this.engine.now)) {
+        if (police!.action === 'drop') return this.lose(measured, 'policed');
+        cls = police!.remarkClass!;
+        if (measured) this.stats.remarked++;
+      }
+      const onWire = () => (this.wire ? this.cross(this.wire, created, bytes, measured) : this.receive(created, bytes, measured));
+      this.hop(src.egress, cls, serialisationNs(bytes, src.bandwidthBps), created, bytes, measured, onWire);
+    });
+  }
+
+  private cross(wire: Wire, created: Ns, bytes: number, measured: boolean): void {
+    this.hop(wire.nic, this.spec.id, serialisationNs(bytes, wire.spec.bandwidthBps), created, bytes, measured, () =>
+      wire.propagate(this.engine.now, () => this.receive(created, bytes, measured)),
+    );
+  }
+
+  private receive(created: Ns, bytes: number, measured: boolean): void {
+    const dst = this.dst;
+    this.cpu(dst, dst.rx, receiveCostNs(dst.ixb, bytes, dst.worker?.crossingNs ?? 0), measured, () => {
+      const now = this.engine.now;
+      if (now >= this.engine.warmupNs) {
+        this.stats.windowPackets++;
+        this.stats.windowBytes += bytes;
+      }
+      if (measured) this.stats.deliveredOne(now - created, this.spec.deadline);
+    });
+  }
+
+  /** A CPU stage: a ring slot, then the job on the port's worker; without one, free and at once. */
+  private cpu(port: Port, ring: IxbRing, costNs: Ns, measured: boolean, then: () => void): void {
+    if (!port.worker) return then();
+    if (!ring.take()) return this.lose(measured, 'starved');
+    this.engine.inject(port.worker.task, costNs, () => {
+      ring.release();
+      then();
+    });
+  }
+
+  private hop(server: DeviceServer, cls: string, serviceNs: Ns, created: Ns, bytes: number, measured: boolean, then: () => void): void {
+    const accepted = server.enqueue({ flow: cls, serviceNs, bytes, arrivalNs: this.engine.now, deadlineNs: created + this.spec.deadline, done: then }, this.engine.now);
+    if (!accepted) this.lose(measured, 'queueFull');
+  }
+}
+
+/** Every flow of the system over the links between its PHs. */
+export function buildNetwork(system: SystemSpec, hosts: Map<string, NetHost>, engine: IoEngine, seed: number): FlowRun[] {
+  const flows = system.flows ?? [];
+  if (flows.length === 0) return [];
+  const vmus = new Map(system.vmus.map((v) => [v.id, v]));
+  const ports = new Map<string, Port>();
+  const port = (id: string): Port => {
+    let p = ports.get(id);
+    if (!p) {
+      const vmu = vmus.get(id);
+      if (!vmu) throw new Error(`flow endpoint ${id} is not a VMU of the system`);
+      const host = hosts.get(vmu.host)!;
+      p = new Port(vmu, host.spec.ixb ?? DEFAULT_IXB, host, engine);
+      ports.set(id, p);
+    }
+    return p;
+  };
+  const wires = new Map<string, Wire>();
+  const wire = (from: string, to: string): Wire => {
+    const key = `${from}>${to}`;
+    let w = wires.get(key);
+    if (!w) {
+      const link = (system.links ?? []).find((l) => (l.hosts[0] === from && l.hosts[1] === to) || (l.hosts[0] === to && l.hosts[1] === from));
+      if (!link) throw new Error(`no link between hosts ${from} and ${to}`);
+      w = new Wire(link, from, to, engine);
+      wires.set(key, w);
+    }
+    return w;
+  };
+  return flows.map((f) => {
+    const src = port(f.from);
+    const dst = port(f.to);
+    const across = src.vmu.host === dst.vmu.host ? null : wire(src.vmu.host, dst.vmu.host);
+    return new FlowRun(f, src, dst, across, engine, seed);
+  });
+}
+
+/** Whether `vmu` sends or receives packets of some flow (models add its packet worker then). */
+export function hasFlows(system: SystemSpec, vmu: string): boolean {
+  return (system.flows ?? []).some((f) => f.from === vmu || f.to === vmu);
+}
