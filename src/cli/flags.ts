@@ -8,6 +8,9 @@ import { parseDuration } from '../scenario/units.js';
 
 const FLAGS = '<command line>';
 
+/** A usage error yargs found (unknown flag, missing argument): main.ts exits 2 and points to --help. */
+export class UsageError extends Error {}
+
 /** The scenario schema's seed range (schema.ts `seed`): the PRNG takes a 32-bit seed. */
 export const MAX_SEED = 4294967295;
 

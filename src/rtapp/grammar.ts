@@ -3,10 +3,10 @@
 // refusing, by name, every event or key hvsim cannot model. Every refusal is an InputError whose
 // pointer names the thread, the phase and the event.
 
-import { isMap, isScalar, isSeq, parseDocument, type Node } from 'yaml';
+import type { Node } from 'yaml';
 import { readInputText } from '../scenario/load.js';
 import { InputError, describeValue as describeJson, pointerOf } from '../errors.js';
-import { parseSource } from '../scenario/source.js';
+import { parseSource, yaml } from '../scenario/source.js';
 
 export type RtappPolicy = 'SCHED_OTHER' | 'SCHED_FIFO' | 'SCHED_RR' | 'SCHED_DEADLINE';
 
@@ -109,7 +109,7 @@ export function readRtappFile(file: string): RtappWorkload {
 export function parseRtapp(text: string, file: string): RtappWorkload {
   const clean = text.replace(/^\uFEFF/, '');
   const source = parseSource(clean, file, 'json'); // syntax and duplicate-key errors, with lines
-  const doc = ordered(parseDocument(clean).contents as Node | null);
+  const doc = ordered(yaml().parseDocument(clean).contents as Node | null);
   const at = (pointer: string) => source.lineOf(pointer);
   const fail = (pointer: string, expected: string, found: string, hint?: string): never => {
     throw new InputError({ file, pointer, line: at(pointer), expected, found, hint });
@@ -125,6 +125,7 @@ export function looksLikeRtapp(data: unknown): boolean {
 /** YAML/JSON node → nested Maps (keeping key order, including integer-like keys), arrays and scalars. */
 function ordered(node: Node | null): unknown {
   if (node === null) return null;
+  const { isMap, isScalar, isSeq } = yaml();
   if (isMap(node)) {
     const out: Obj = new Map();
     for (const pair of node.items) out.set(String(isScalar(pair.key) ? pair.key.value : pair.key), ordered(pair.value as Node | null));

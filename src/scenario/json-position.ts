@@ -94,3 +94,43 @@ export function jsonSyntaxErrorOffset(text: string): number | undefined {
     throw stop;
   }
 }
+
+/**
+ * Whether valid JSON `text` repeats a key within one object (JSON.parse keeps the last silently).
+ * Only run on text JSON.parse accepted, so strings and brackets are well formed.
+ */
+export function jsonHasDuplicateKey(text: string): boolean {
+  const QUOTE = 0x22;
+  const BACKSLASH = 0x5c;
+  // One entry per open bracket: the keys seen so far for an object, null for an array.
+  const open: (Set<string> | null)[] = [];
+  let keyNext = false;
+  for (let at = 0; at < text.length; at++) {
+    const ch = text.charCodeAt(at);
+    if (ch === QUOTE) {
+      const start = at;
+      let escaped = false;
+      for (at++; text.charCodeAt(at) !== QUOTE; at++) {
+        if (text.charCodeAt(at) === BACKSLASH) (escaped = true), at++;
+      }
+      if (!keyNext) continue;
+      const keys = open[open.length - 1]!;
+      const key = escaped ? (JSON.parse(text.slice(start, at + 1)) as string) : text.slice(start + 1, at);
+      if (keys.has(key)) return true;
+      keys.add(key);
+      keyNext = false;
+    } else if (ch === 0x7b /* { */) {
+      open.push(new Set());
+      keyNext = true;
+    } else if (ch === 0x5b /* [ */) {
+      open.push(null);
+      keyNext = false;
+    } else if (ch === 0x7d /* } */ || ch === 0x5d /* ] */) {
+      open.pop();
+      keyNext = false;
+    } else if (ch === 0x2c /* , */) {
+      keyNext = open.length > 0 && open[open.length - 1] !== null;
+    }
+  }
+  return false;
+}

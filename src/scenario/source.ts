@@ -1,9 +1,23 @@
 // Turning scenario text into plain data, with syntax errors located by line and column, and a
 // way back from a JSON pointer to the line it came from (for errors found after parsing).
 
-import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, type Document, type Node } from 'yaml';
+import { createRequire } from 'node:module';
+import type { Document, LineCounter, Node } from 'yaml';
 import { InputError } from '../errors.js';
-import { jsonSyntaxErrorOffset } from './json-position.js';
+import { jsonSyntaxErrorOffset, jsonHasDuplicateKey } from './json-position.js';
+
+type YamlLibrary = typeof import('yaml');
+let yamlLibrary: YamlLibrary | undefined;
+
+/**
+ * The YAML library, loaded on first use (start-up, issue 14: it takes ~40 ms to load, and a JSON
+ * scenario needs it only to report an error). Its Node entry point is CommonJS, the same module
+ * an `import` would give, so `require` returns the one instance.
+ */
+export function yaml(): YamlLibrary {
+  yamlLibrary ??= createRequire(import.meta.url)('yaml') as YamlLibrary;
+  return yamlLibrary;
+}
 
 export type SourceFormat = 'json' | 'yaml';
 
@@ -46,18 +60,38 @@ function parseJson(text: string, file: string): ParsedSource {
     });
   }
   // JSON is YAML 1.2 flow syntax, so the YAML parser can map pointers to lines. It also catches
-  // duplicate keys, which JSON.parse silently resolves to the last one.
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: true });
-  const duplicate = doc.errors.find((e) => e.code === 'DUPLICATE_KEY');
-  if (duplicate) {
-    const line = duplicate.linePos?.[0].line;
-    throw new InputError({ file, pointer: '', line, expected: 'an object with unique keys', found: `a duplicate key at line ${line}` });
+  // duplicate keys, which JSON.parse silently resolves to the last one. A quick scan decides
+  // whether there is one; the YAML parser runs only then, or when an error needs a line.
+  let parsed: { doc: Document; lineCounter: LineCounter } | undefined;
+  const parseAsYaml = () => {
+    if (!parsed) {
+      const lineCounter = new (yaml().LineCounter)();
+      parsed = { doc: yaml().parseDocument(text, { lineCounter, uniqueKeys: true }), lineCounter };
+    }
+    return parsed;
+  };
+  if (jsonHasDuplicateKey(text)) {
+    const duplicate = parseAsYaml().doc.errors.find((e) => e.code === 'DUPLICATE_KEY');
+    if (duplicate) {
+      const line = duplicate.linePos?.[0].line;
+      throw new InputError({ file, pointer: '', line, expected: 'an object with unique keys', found: `a duplicate key at line ${line}` });
+    }
   }
-  return { data, lineOf: doc.errors.length ? () => undefined : locator(doc, lineCounter) };
+  let lineOf: ParsedSource['lineOf'] | undefined;
+  return {
+    data,
+    lineOf: (pointer) => {
+      if (!lineOf) {
+        const { doc, lineCounter } = parseAsYaml();
+        lineOf = doc.errors.length ? () => undefined : locator(doc, lineCounter);
+      }
+      return lineOf(pointer);
+    },
+  };
 }
 
 function parseYaml(text: string, file: string): ParsedSource {
+  const { LineCounter, parseDocument } = yaml();
   const lineCounter = new LineCounter();
   // `merge: true` lets scenarios share task definitions with `<<: *anchor`.
   const doc = parseDocument(text, { lineCounter, merge: true, uniqueKeys: true, prettyErrors: true });
@@ -83,6 +117,7 @@ function parseYaml(text: string, file: string): ParsedSource {
 
 /** Walk the YAML node tree along a JSON pointer; stop at the last node that exists. */
 function locator(doc: Document, lineCounter: LineCounter): (pointer: string) => number | undefined {
+  const { isAlias, isMap, isScalar, isSeq } = yaml();
   return (pointer) => {
     let node: unknown = doc.contents;
     const segments = pointer === '' ? [] : pointer.slice(1).split('/').map(unescapeSegment);
