@@ -31,8 +31,9 @@ export class Guest implements GuestQueue {
   // Scratch space of the multi-vCPU placement, reused so the hot path allocates nothing.
   private readonly ordered: Task[] = [];
   private readonly chosen: (Task | null)[];
-  /** vCPU indices in the order the matching first filled them, and their tasks then. */
+  /** vCPU indices in the order the matching first filled them (the first `filled`), and their tasks then. */
   private readonly filledOrder: number[] = [];
+  private filled = 0;
   private readonly snapshot: Task[] = [];
   private readonly visitedAt: Uint32Array;
   private visitStamp = 0;
@@ -94,7 +95,7 @@ export class Guest implements GuestQueue {
 
   /** Guest tick: the policy's periodic decisions (RR rotation, fair re-balancing). */
   tick(): void {
-    for (const v of this.vcpus) this.host.settleVcpu(v);
+    for (let v = 0; v < this.vcpus.length; v++) this.host.settleVcpu(this.vcpus[v]);
     this.policy.tick?.(this.runnable, this);
   }
 
@@ -105,41 +106,46 @@ export class Guest implements GuestQueue {
   /** Recompute the placement of runnable tasks on vCPUs (global policy, affinity respected). */
   reassign(): void {
     this.dirty = false;
-    for (const v of this.vcpus) this.host.settleVcpu(v);
-    if (this.vcpus.length === 1) return this.reassignSingle();
+    const vcpus = this.vcpus;
+    for (let v = 0; v < vcpus.length; v++) this.host.settleVcpu(vcpus[v]);
+    if (vcpus.length === 1) return this.reassignSingle();
+    // The scratch arrays are overwritten up to a count, never emptied with `length = 0` (which
+    // frees their storage, so every pass allocated anew: issue 14, allocation profile).
     const ordered = this.ordered;
-    ordered.length = 0;
+    const runnable = this.runnable;
+    const count = runnable.length;
     // Insertion sort: a VMU's few runnable tasks, and faster than Array.prototype.sort's calls into a
     // comparator at this size. The order is the same: `compare` is total (queue orders are distinct).
-    for (const t of this.runnable) {
-      let i = ordered.length;
-      ordered.push(t);
+    for (let n = 0; n < count; n++) {
+      const t = runnable[n];
+      let i = n;
       while (i > 0 && this.compare(t, ordered[i - 1]) < 0) {
         ordered[i] = ordered[i - 1];
         i--;
       }
       ordered[i] = t;
     }
-    if (ordered.length > 0) this.policy.headChosen?.(ordered[0]);
+    if (count > 0) this.policy.headChosen?.(ordered[0]);
 
     // Which tasks run: in policy order, each task is admitted if the tasks admitted so far and it
     // can all have an allowed vCPU (bipartite matching by augmenting paths; a few tasks and vCPUs).
     const chosen = this.chosen;
     chosen.fill(null);
-    this.filledOrder.length = 0;
-    for (const task of ordered) {
-      if (this.filledOrder.length === chosen.length) break;
+    this.filled = 0;
+    for (let n = 0; n < count; n++) {
+      if (this.filled === chosen.length) break;
       this.visitStamp++;
-      this.augment(task);
+      this.augment(ordered[n]);
     }
     // Then avoid needless migrations: swap two chosen tasks when each may run where the other is
     // placed and one of them gets back the vCPU it is on (vCPUs visited in the order they were
     // first filled; the tasks as they were before any swap).
+    const filledOrder = this.filledOrder;
     const snapshot = this.snapshot;
-    snapshot.length = 0;
-    for (const v of this.filledOrder) snapshot.push(chosen[v]!);
-    for (let k = 0; k < snapshot.length; k++) {
-      const v = this.filledOrder[k];
+    const filled = this.filled;
+    for (let k = 0; k < filled; k++) snapshot[k] = chosen[filledOrder[k]]!;
+    for (let k = 0; k < filled; k++) {
+      const v = filledOrder[k];
       const task = snapshot[k];
       if (chosen[v] !== task) continue; // moved by an earlier swap
       const home = task.runner;
@@ -155,13 +161,14 @@ export class Guest implements GuestQueue {
         chosen[v] = other;
       }
     }
-    for (let v = 0; v < chosen.length; v++) if (needsAssign(this.vcpus[v], chosen[v])) this.host.assign(this.vcpus[v], chosen[v]);
+    for (let v = 0; v < chosen.length; v++) if (needsAssign(vcpus[v], chosen[v])) this.host.assign(vcpus[v], chosen[v]);
   }
 
   /** One vCPU (the common case): the best runnable task, found without sorting or allocating. */
   private reassignSingle(): void {
     let best: Task | null = null;
-    for (const t of this.runnable) if (best === null || this.compare(t, best) < 0) best = t;
+    const runnable = this.runnable;
+    for (let n = 0; n < runnable.length; n++) if (best === null || this.compare(runnable[n], best) < 0) best = runnable[n];
     if (best !== null) this.policy.headChosen?.(best);
     const v = this.vcpus[0];
     if (needsAssign(v, best)) this.host.assign(v, best);
@@ -169,12 +176,14 @@ export class Guest implements GuestQueue {
 
   /** Find `task` a vCPU, moving already chosen tasks along an augmenting path if needed. */
   private augment(task: Task): boolean {
-    for (const i of task.spec.affinity) {
+    const affinity = task.spec.affinity;
+    for (let a = 0; a < affinity.length; a++) {
+      const i = affinity[a];
       if (this.visitedAt[i] === this.visitStamp) continue;
       this.visitedAt[i] = this.visitStamp;
       const holder = this.chosen[i];
       if (holder === null || this.augment(holder)) {
-        if (holder === null) this.filledOrder.push(i);
+        if (holder === null) this.filledOrder[this.filled++] = i;
         this.chosen[i] = task;
         return true;
       }

@@ -27,6 +27,7 @@ import { TaskReleases, newJob, timerWakeDelayNs, type ReleaseTarget } from './re
 import type { ProgramClock, SharedTimers } from './program.js';
 import { firstGuestTickNs, firstTickNs } from './tick.js';
 import { HostInterference } from './interference.js';
+import { WorkList } from './work-list.js';
 
 export interface SimulateOptions {
   /** Overrides the scenario's seed. */
@@ -90,7 +91,9 @@ export class HostState {
   readonly entities: HostEntity[] = [];
   readonly guests: Guest[] = [];
   /** Guests whose placement changes in this instant (reschedule pass). */
-  readonly dirtyGuests: Guest[] = [];
+  readonly dirtyGuests = new WorkList<Guest>();
+  /** In the simulator's list of hosts to visit in this instant's reschedule pass. */
+  dirty = false;
   /** pCPUs to re-pick in the reschedule pass (every one before the first pass). */
   readonly needsResched: CpuSet;
   /** pCPUs whose completion timer the reschedule pass re-arms. */
@@ -115,7 +118,8 @@ export class Simulator implements IoEngine, ReleaseTarget {
   readonly tasks: Task[] = [];
   /** Events fired (scheduler events per second in bench). */
   eventsFired = 0;
-  private readonly dirtyHosts = new Set<HostState>();
+  /** Hosts to visit in this instant's reschedule pass, each once (HostState.dirty), in the order first marked. */
+  private readonly dirtyHosts = new WorkList<HostState>();
   private readonly observer: SimObserver | undefined;
   private readonly onProgress: ((now: Ns) => void) | undefined;
   private readonly runtimes = new Map<Task, TaskRuntimeState>();
@@ -256,7 +260,7 @@ export class Simulator implements IoEngine, ReleaseTarget {
       if (!guest.policy.ticks) continue;
       const guestTick = this.queue.timer(EventPhase.tick, (now) => {
         guest.tick();
-        if (guest.dirty) this.dirtyHosts.add(host);
+        if (guest.dirty) this.markDirty(host);
         guestTick.arm(now + guest.tickNs);
       });
       guestTick.arm(firstGuestTickNs(spec, guestVmus.get(guest)!, this.seed)); // the guest's tick grid: tick.ts
@@ -348,7 +352,7 @@ export class Simulator implements IoEngine, ReleaseTarget {
       timer: (phase, fire) => this.queue.timer(phase, fire),
       resched: (cpu) => {
         host.needsResched.add(cpu);
-        this.dirtyHosts.add(host);
+        this.markDirty(host);
       },
       settle: (cpu) => this.settle(host, host.cpus[cpu]),
       current: (cpu) => host.cpus[cpu].current,
@@ -368,7 +372,7 @@ export class Simulator implements IoEngine, ReleaseTarget {
       assign: (v, task) => this.assignVcpu(host, v, task),
       guestDirty: (guest) => {
         host.dirtyGuests.push(guest);
-        this.dirtyHosts.add(host);
+        this.markDirty(host);
       },
     };
   }
@@ -379,7 +383,7 @@ export class Simulator implements IoEngine, ReleaseTarget {
     const host = this.runtimes.get(task)!.host;
     if (task.guest !== null) {
       task.guest.wake(task);
-      this.dirtyHosts.add(host);
+      this.markDirty(host);
     } else {
       this.hostWake(host, task.runner!);
     }
@@ -392,7 +396,7 @@ export class Simulator implements IoEngine, ReleaseTarget {
     const job = task?.currentJob;
     if (!task || !job || job.remaining > 0) {
       host.needsRefresh.add(p.index); // Stale timing (e.g. a switch at this instant); re-arm.
-      this.dirtyHosts.add(host);
+      this.markDirty(host);
       return;
     }
     this.finishJob(task, job);
@@ -401,7 +405,7 @@ export class Simulator implements IoEngine, ReleaseTarget {
     if (yielded) this.hostYield(host, e!);
     if (task.hasJob) {
       if (yielded) return; // its next job starts when the re-pick gives it a CPU again
-      this.dirtyHosts.add(host);
+      this.markDirty(host);
       // A guest decides again whether its task keeps the vCPU for the next job; a host thread
       // simply goes on.
       if (task.guest !== null) return task.guest.nextJob(task);
@@ -411,7 +415,7 @@ export class Simulator implements IoEngine, ReleaseTarget {
     }
     if (task.guest !== null) {
       task.guest.block(task);
-      this.dirtyHosts.add(host);
+      this.markDirty(host);
     } else {
       this.hostBlock(host, e!);
     }
@@ -454,7 +458,7 @@ export class Simulator implements IoEngine, ReleaseTarget {
     if (e.runnable) return;
     e.runnable = true;
     host.stack.classOf(e).enqueue(e);
-    this.dirtyHosts.add(host);
+    this.markDirty(host);
   }
 
   /**
@@ -471,7 +475,7 @@ export class Simulator implements IoEngine, ReleaseTarget {
       host.needsResched.add(p.index);
     }
     host.stack.classOf(e).dequeue(e);
-    this.dirtyHosts.add(host);
+    this.markDirty(host);
   }
 
   /**
@@ -484,7 +488,7 @@ export class Simulator implements IoEngine, ReleaseTarget {
     host.stack.classOf(e).yield?.(e, p.index);
     this.switchOut(host, p, e, false);
     host.needsResched.add(p.index);
-    this.dirtyHosts.add(host);
+    this.markDirty(host);
   }
 
   /** The guest places `task` (or nothing) on vCPU `v`. */
@@ -518,7 +522,7 @@ export class Simulator implements IoEngine, ReleaseTarget {
     }
     if (p !== null) {
       host.needsRefresh.add(p.index);
-      this.dirtyHosts.add(host);
+      this.markDirty(host);
     }
   }
 
@@ -550,13 +554,22 @@ export class Simulator implements IoEngine, ReleaseTarget {
     if (task.guest !== null) task.guest.charge(task, progress);
   }
 
+  /** `host` has something to re-decide in this instant's reschedule pass. */
+  private markDirty(host: HostState): void {
+    if (host.dirty) return;
+    host.dirty = true;
+    this.dirtyHosts.push(host);
+  }
+
   private reschedulePass(): void {
-    // A host marked again while it is being handled is visited again (Set iteration sees it).
-    for (const host of this.dirtyHosts) {
-      this.dirtyHosts.delete(host);
+    // A host marked again while it is being handled is appended and visited again.
+    const dirtyHosts = this.dirtyHosts;
+    for (let h = 0; h < dirtyHosts.length; h++) {
+      const host = dirtyHosts.at(h);
+      host.dirty = false;
       const guests = host.dirtyGuests;
-      for (let i = 0; i < guests.length; i++) if (guests[i].dirty) guests[i].reassign();
-      guests.length = 0;
+      for (let i = 0; i < guests.length; i++) if (guests.at(i).dirty) guests.at(i).reassign();
+      guests.clear();
       // Ascending CPU order, as a scan would: a CPU marked during the walk above the current one
       // is re-picked in this visit, one at or below it in the host's next visit (it is re-marked dirty).
       const cpus = host.cpus;
@@ -566,6 +579,7 @@ export class Simulator implements IoEngine, ReleaseTarget {
       const refresh = host.needsRefresh;
       for (let i = refresh.nextFrom(0); i >= 0; i = refresh.nextFrom(i + 1)) this.refreshCompletion(host, cpus[i]);
     }
+    dirtyHosts.clear();
   }
 
   /**
@@ -599,7 +613,7 @@ export class Simulator implements IoEngine, ReleaseTarget {
         this.settle(host, other);
         this.switchOut(host, other, next, false);
         host.needsResched.add(other.index);
-        this.dirtyHosts.add(host);
+        this.markDirty(host);
       }
       next.runningOn = p.index;
       p.current = next;
