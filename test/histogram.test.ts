@@ -58,10 +58,24 @@ describe('LatencyHistogram (sparse HdrHistogram)', () => {
   });
 
   it('holds a few KB for a task’s latencies, nothing before the first record', () => {
-    const h = new LatencyHistogram() as unknown as { chunks: (Uint32Array | undefined)[]; record(v: number): void };
-    expect(h.chunks.filter(Boolean)).toHaveLength(0);
+    const h = new LatencyHistogram();
+    expect(h.storageBytes()).toBe(0);
     for (let i = 0; i < 100_000; i++) h.record(2_000_000 + ((i * 7919) % 400_000)); // 2.0–2.4 ms
-    const bytes = h.chunks.reduce((a, c) => a + (c?.byteLength ?? 0), 0);
-    expect(bytes).toBeLessThanOrEqual(4 * 1024);
+    // 400 µs at 3 significant digits: about 240 distinct sub-buckets, all of them hit.
+    expect(h.storageBytes()).toBeLessThanOrEqual(4 * 1024);
+  });
+
+  it('holds a few KB for a few values spread over six decades (1 µs to 1 s)', () => {
+    const h = new LatencyHistogram();
+    const theirs = reference();
+    for (let i = 0; i < 60; i++) {
+      const v = Math.round(1_000 * 10 ** (i / 10)); // ten values per decade
+      h.record(v);
+      theirs.recordValue(v);
+    }
+    // 60 chunks of 64 bytes (the pool doubles: at most 64 held), and a directory spanning 1 µs … 1 s
+    // (about 1340 chunks of 2 bytes; it doubles too, so at most twice that).
+    expect(h.storageBytes()).toBeLessThanOrEqual(64 * 64 + 2 * 1340 * 2);
+    for (const p of PERCENTILES) expect(h.percentile(p)).toBe(Math.min(h.max, Math.round(theirs.getValueAtPercentile(p))));
   });
 });
