@@ -2,6 +2,7 @@
 // Not part of `npm test`: numbers depend on the machine, so nothing here asserts a time.
 //   node dist/bench/run.js               all benchmarks
 //   node dist/bench/run.js --child C S   one run of case C for S simulated seconds (prints JSON)
+//   node dist/bench/run.js startup       only the start-up table
 // Cases: ref/<model>/<cpus> (the reference scenario scaled to <cpus> pCPUs), edf-threads, edf-guest.
 
 import { execFileSync } from 'node:child_process';
@@ -18,6 +19,7 @@ import { findModel } from '../models/index.js';
 import { referenceScenario } from './reference.js';
 import { edfGuest, edfHostThreads } from './edf-set.js';
 import { topSelfTime } from './profile.js';
+import { startupTable } from './startup.js';
 
 interface ChildResult {
   name: string;
@@ -99,13 +101,15 @@ const M = (x: number) => `${(x / 1e6).toFixed(2)} M`;
 // Rates per CPU second of the run (see ChildResult.cpuS): on a quiet machine that is its wall time.
 const rate = (r: ChildResult) => `${M(r.events / r.cpuS)} | ${M(r.jobs / r.cpuS)} | ${(r.simulatedS / r.cpuS).toFixed(1)}×`;
 const times = (r: ChildResult) => `${r.cpuS.toFixed(2)} s | ${r.wallS.toFixed(2)} s`;
+/** The machine's 1-minute load average when a row was measured (2 cores: above 2, others share them). */
+const load = () => loadavg()[0].toFixed(1);
 const perTaskKiB = (r: ChildResult) => ((r.maxRssMiB - r.startRssMiB) * 1024) / r.tasks;
 
 function scaleTable(): void {
   console.log('\n## Scale: the reference scenario on 1–64 pCPUs (4 VMUs per pCPU, 4 tasks per VMU), kvm-irmos\n');
   console.log('RSS per task: (peak RSS − RSS before the scenario is built) / tasks, which charges the GC heap\'s fixed');
   console.log('growth to the few tasks of a small host; marginal: peak RSS over the 1-pCPU run\'s, per task added.\n');
-  console.log('| pCPUs | VMUs | tasks | simulated | CPU | wall | events/s | jobs/s | × real time | peak RSS | RSS per task | marginal |\n|---|---|---|---|---|---|---|---|---|---|---|---|');
+  console.log('| pCPUs | VMUs | tasks | simulated | CPU | wall | events/s | jobs/s | × real time | peak RSS | RSS per task | marginal | load |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   // Shorter runs on bigger hosts: about the same number of events each.
   let smallest: ChildResult | undefined;
   for (const [cpuCount, seconds] of [[1, 200], [4, 60], [16, 20], [64, 10]]) {
@@ -113,32 +117,32 @@ function scaleTable(): void {
     smallest ??= r;
     const marginal = r === smallest ? '–' : `${(((r.maxRssMiB - smallest.maxRssMiB) * 1024) / (r.tasks - smallest.tasks)).toFixed(1)} KiB`;
     console.log(
-      `| ${cpuCount} | ${4 * cpuCount} | ${r.tasks} | ${seconds} s | ${times(r)} | ${rate(r)} | ${r.maxRssMiB.toFixed(0)} MiB | ${perTaskKiB(r).toFixed(1)} KiB | ${marginal} |`,
+      `| ${cpuCount} | ${4 * cpuCount} | ${r.tasks} | ${seconds} s | ${times(r)} | ${rate(r)} | ${r.maxRssMiB.toFixed(0)} MiB | ${perTaskKiB(r).toFixed(1)} KiB | ${marginal} | ${load()} |`,
     );
   }
 }
 
 function edfTable(): void {
   console.log('\n## The EDF set: 10 tasks, U = 0.9, 100 s simulated\n');
-  console.log('| path | jobs | CPU | wall | events/s | jobs/s | × real time |\n|---|---|---|---|---|---|---|');
+  console.log('| path | jobs | CPU | wall | events/s | jobs/s | × real time | load |\n|---|---|---|---|---|---|---|---|');
   const paths: [string, string][] = [
     ['edf-threads', 'SCHED_DEADLINE host threads, 1 pCPU (kvm-deadline)'],
     ['edf-guest', 'global-EDF guest, 4 vCPUs on 4 whole-pCPU reservations (kvm-irmos)'],
   ];
   for (const [name, label] of paths) {
     const r = runChild(name, 100);
-    console.log(`| ${label} | ${r.jobs} | ${times(r)} | ${rate(r)} |`);
+    console.log(`| ${label} | ${r.jobs} | ${times(r)} | ${rate(r)} | ${load()} |`);
   }
 }
 
 function referenceTable(): void {
   console.log('\n## Reference scenario by model: 4 pCPUs, 16 VMUs, 64 tasks\n');
-  console.log('| model | simulated | CPU | wall | events/s | jobs/s | × real time | peak RSS | live heap after GC |\n|---|---|---|---|---|---|---|---|---|');
+  console.log('| model | simulated | CPU | wall | events/s | jobs/s | × real time | peak RSS | live heap after GC | load |\n|---|---|---|---|---|---|---|---|---|---|');
   // kvm-linux is absent on purpose: stock RT group runtimes apply on every CPU, so 16 groups of 20 % fail its admission.
   const runs: [string, number][] = [['kvm-irmos', 600], ['kvm-linux-cfs', 60], ['kvm-deadline', 60], ['xen-credit', 60], ['xen-credit', 600], ['xen-sedf', 60], ['xen-rtds', 60], ['xen-credit2', 60]];
   for (const [model, seconds] of runs) {
     const r = runChild(`ref/${model}/4`, seconds);
-    console.log(`| ${model} | ${seconds} s | ${times(r)} | ${rate(r)} | ${r.maxRssMiB.toFixed(0)} MiB | ${r.heapAfterGcMiB.toFixed(0)} MiB |`);
+    console.log(`| ${model} | ${seconds} s | ${times(r)} | ${rate(r)} | ${r.maxRssMiB.toFixed(0)} MiB | ${r.heapAfterGcMiB.toFixed(0)} MiB | ${load()} |`);
   }
 }
 
@@ -165,10 +169,12 @@ function main(): void {
     process.stdout.write(JSON.stringify(child(args[1], Number(args[2]))) + '\n');
     return;
   }
+  if (args[0] === 'startup') return startupTable();
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   console.log(`# hvsim benchmarks\n\nMachine: ${cpus().length} × ${cpu}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}; load average ${loadavg()[0].toFixed(1)} at start`);
   console.log('Rates are per CPU second of each run (user + system, all its threads); wall time is shown beside.\n');
-  console.log('## Pending-event set (hold model)\n');
+  startupTable();
+  console.log('\n## Pending-event set (hold model)\n');
   console.log('| pending timers | events/s |\n|---|---|');
   for (const pending of [64, 1024, 16384]) {
     console.log(`| ${pending} | ${(holdModel(pending, 3_000_000) / 1e6).toFixed(2)} M |`);
