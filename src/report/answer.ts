@@ -103,7 +103,8 @@ function holdsSentence(answer: Answer, runs: ModelRun[]): string {
     return { run, holds: measures.every((m) => m.holds), worst };
   });
   const held = per.filter((p) => p.holds);
-  const failed = per.filter((p) => !p.holds).sort((a, b) => b.worst.badness - a.worst.badness);
+  const failed = per.filter((p) => !p.holds);
+  const worstFailed = failed.reduce<(typeof per)[number] | null>((a, b) => (a === null || b.worst.badness > a.worst.badness ? b : a), null);
   const noun = metricNoun(answer, answer.of);
   const ids = listText(answer.of.map((t) => t.id));
   const heldPart = (who: string) =>
@@ -116,7 +117,7 @@ function holdsSentence(answer: Answer, runs: ModelRun[]): string {
     answer.metric === 'misses' ? `${ids} missed deadlines under ${who}` : answer.metric === 'share' ? `fell short of it under ${who}` : `exceeded it under ${who}`;
   const values = (xs: typeof per) => rangeText(answer, xs.map((x) => x.worst.value));
   const heldValues = answer.metric === 'misses' ? '' : ` (${values(held)})`;
-  const failedValues = answer.metric === 'misses' ? ` (up to ${valueText(answer, failed[0]?.worst.value ?? null)} of the jobs or requests)` : ` (${values(failed)})`;
+  const failedValues = answer.metric === 'misses' ? ` (up to ${valueText(answer, worstFailed?.worst.value ?? null)} of the jobs or requests)` : ` (${values(failed)})`;
   let head: string;
   if (failed.length === 0) head = `${heldPart(modelsText(held, runs.length))}${heldValues}`;
   else if (held.length === 0) {
