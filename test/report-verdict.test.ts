@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Results } from '../src/metrics/results.js';
 import { verdict } from '../src/report/experiment.js';
+import { DEADLINE_SOURCES, missesOf, type DeadlineSource } from '../src/report/deadlines.js';
 import { spansDecades } from '../src/report/scenario-charts.js';
 
 function results(runs: { model: string; taskMisses: number[]; ioMisses: number[] }[]): Results {
@@ -23,6 +24,19 @@ describe('index outcome', () => {
   it('says so when every model met every deadline, and when none did', () => {
     expect(verdict(results([{ model: 'a', taskMisses: [0], ioMisses: [] }]))).toBe('no misses under any model');
     expect(verdict(results([{ model: 'a', taskMisses: [1], ioMisses: [] }, { model: 'b', taskMisses: [0], ioMisses: [2] }]))).toBe('every model missed deadlines');
+  });
+});
+
+describe('deadline sources', () => {
+  it('a source added beside tasks, I/O and flows counts too: a stack whose new source missed is not "no misses"', () => {
+    const r = results([
+      { model: 'a', taskMisses: [0], ioMisses: [0] },
+      { model: 'b', taskMisses: [0], ioMisses: [0] },
+    ]);
+    const flows: DeadlineSource = { name: 'stream requests', count: (run) => ({ judged: 10, missed: run.model === 'a' ? 2 : 0 }) };
+    expect(verdict(r)).toBe('no misses under any model');
+    expect(verdict(r, [...DEADLINE_SOURCES, flows])).toBe('no misses under b');
+    expect(missesOf(r.runs[0], [...DEADLINE_SOURCES, flows])).toEqual([{ source: 'stream requests', missed: 2 }]);
   });
 });
 

@@ -12,6 +12,7 @@ import { fmtNs, fmtPct } from './format.js';
 import { arrivalText, execText, policyShort } from './markdown.js';
 import { readingText } from './reading.js';
 import { flowSetupBlocks, flowTable } from './flows.js';
+import { DEADLINE_SOURCES, missesOf, type DeadlineSource } from './deadlines.js';
 
 /** A chart ready to place: its PNG file name (in the scenario's folder), bytes and caption. */
 export interface RenderedFigure {
@@ -284,10 +285,10 @@ function refusedBlocks(results: Results): Block[] {
 }
 
 /** Verdict of an experiment in a few words, for the index's overview table. */
-export function verdict(results: Results): string {
+export function verdict(results: Results, sources: readonly DeadlineSource[] = DEADLINE_SOURCES): string {
   const failed = results.expectations.filter((x) => !x.ok).length;
-  // Every deadline counts: tasks' jobs and I/O requests alike.
-  const perfect = results.runs.filter((r) => r.tasks.every((t) => t.missed === 0) && r.io.every((io) => io.missed === 0)).map((r) => r.model);
+  // Every deadline counts (deadlines.ts): tasks' jobs, I/O requests, and whatever else a source judges.
+  const perfect = results.runs.filter((r) => missesOf(r, sources).length === 0).map((r) => r.model);
   const head = perfect.length === results.runs.length ? 'no misses under any model' : perfect.length === 0 ? 'every model missed deadlines' : `no misses under ${perfect.join(', ')}`;
   const tail = results.expectations.length === 0 ? '' : failed === 0 ? `; expectations held (${results.expectations.length})` : `; ${failed} expectation(s) FAILED`;
   const refused = (results.refused ?? []).map((r) => r.model);
