@@ -57,7 +57,7 @@ describe('the answer sentence', () => {
 
   it('names the metric the question asks about and its bound', () => {
     const s = answerSentence(sc, [run('a', 2_000_000), run('b', 30_000_000)])!;
-    expect(s).toMatch(/^The p99 latency of requests stayed within its 10 ms deadline under a \(2 ms\) and exceeded it under b \(30 ms\):/);
+    expect(s).toMatch(/^The p99 latency of requests stayed within its 10 ms deadline under a \(2 ms\), and exceeded it under b \(30 ms\):/);
   });
 
   it('flips when the results flip: the other stack holds', () => {
@@ -82,7 +82,7 @@ describe('the answer sentence', () => {
   it('judges misses of tasks and I/O together: a stack whose I/O missed does not hold', () => {
     const misses = scenarioWith('{ metric: misses, of: [t1, requests], because: reservation-order }');
     const s = answerSentence(misses, [run('a', 1, 0, 0), run('b', 1, 3, 0), run('c', 1, 0, 5)])!;
-    expect(s).toMatch(/^Every deadline of t1 and requests was met under a and t1 and requests missed deadlines under b and c \(up to 5.00 % of the jobs or requests\)/);
+    expect(s).toMatch(/^Every deadline of t1 and requests was met under a, and requests missed deadlines under b \(up to 3.00 % of requests\), and t1 under c \(up to 5.00 % of t1’s jobs\):/);
   });
 
   it('opens the reading, before the per-task detail', () => {

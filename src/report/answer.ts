@@ -98,31 +98,42 @@ export function causesText(runs: ModelRun[], answer: Answer): string {
 
 function holdsSentence(answer: Answer, runs: ModelRun[]): string {
   const per = runs.map((run) => {
-    const measures = answer.of.map((t) => measure(run, answer, t));
+    const measures = answer.of.map((t) => ({ target: t, ...measure(run, answer, t) }));
     const worst = measures.reduce((a, b) => (b.badness > a.badness ? b : a));
-    return { run, holds: measures.every((m) => m.holds), worst };
+    return { run, failing: measures.filter((m) => !m.holds), worst };
   });
-  const held = per.filter((p) => p.holds);
-  const failed = per.filter((p) => !p.holds);
-  const worstFailed = failed.reduce<(typeof per)[number] | null>((a, b) => (a === null || b.worst.badness > a.worst.badness ? b : a), null);
+  const held = per.filter((p) => p.failing.length === 0);
+  const failed = per.filter((p) => p.failing.length > 0);
   const noun = metricNoun(answer, answer.of);
   const ids = listText(answer.of.map((t) => t.id));
-  const heldPart = (who: string) =>
-    answer.metric === 'misses'
-      ? `every deadline of ${ids} was met under ${who}`
-      : answer.metric === 'share'
-        ? `the ${noun} reached its reservation under ${who}`
-        : `the ${noun} stayed within ${boundText(answer)} under ${who}`;
-  const failedPart = (who: string) =>
-    answer.metric === 'misses' ? `${ids} missed deadlines under ${who}` : answer.metric === 'share' ? `fell short of it under ${who}` : `exceeded it under ${who}`;
   const values = (xs: typeof per) => rangeText(answer, xs.map((x) => x.worst.value));
-  const heldValues = answer.metric === 'misses' ? '' : ` (${values(held)})`;
-  const failedValues = answer.metric === 'misses' ? ` (up to ${valueText(answer, worstFailed?.worst.value ?? null)} of the jobs or requests)` : ` (${values(failed)})`;
-  let head: string;
-  if (failed.length === 0) head = `${heldPart(modelsText(held, runs.length))}${heldValues}`;
-  else if (held.length === 0) {
-    head = answer.metric === 'misses' ? `${failedPart(modelsText(failed, runs.length))}${failedValues}` : `the ${noun} exceeded ${boundText(answer)} under ${modelsText(failed, runs.length)}${failedValues}`;
-  } else head = `${heldPart(listText(held.map((p) => p.run.model)))}${heldValues} and ${failedPart(listText(failed.map((p) => p.run.model)))}${failedValues}`;
+  const heldWho = failed.length === 0 ? modelsText(held, runs.length) : listText(held.map((p) => p.run.model));
+  const heldPart =
+    answer.metric === 'misses'
+      ? `every deadline of ${ids} was met under ${heldWho}`
+      : answer.metric === 'share'
+        ? `the ${noun} reached its reservation under ${heldWho} (${values(held)})`
+        : `the ${noun} stayed within ${boundText(answer)} under ${heldWho} (${values(held)})`;
+  let failedPart: string;
+  if (answer.metric === 'misses') {
+    // Which targets missed, per group of models with the same ones: "a and b missed deadlines under x (up to 5 % of b's jobs)".
+    const groups = new Map<string, typeof failed>();
+    for (const p of failed) {
+      const key = listText(p.failing.map((m) => m.target.id));
+      groups.set(key, [...(groups.get(key) ?? []), p]);
+    }
+    failedPart = [...groups]
+      .map(([who, ps], i) => {
+        const worst = ps.flatMap((p) => p.failing).reduce((a, b) => (b.badness > a.badness ? b : a));
+        const of = worst.target.subject === 'task' ? `${worst.target.id}’s jobs` : /requests$/.test(worst.target.id) ? worst.target.id : `${worst.target.id}’s requests`;
+        return `${who} ${i === 0 ? 'missed deadlines ' : ''}under ${listText(ps.map((p) => p.run.model))} (up to ${valueText(answer, worst.value)} of ${of})`;
+      })
+      .join(', and ');
+  } else {
+    const verb = answer.metric === 'share' ? 'fell short of it' : held.length === 0 ? `the ${noun} exceeded ${boundText(answer)}` : 'exceeded it';
+    failedPart = `${verb} under ${held.length === 0 ? modelsText(failed, runs.length) : listText(failed.map((p) => p.run.model))} (${values(failed)})`;
+  }
+  const head = failed.length === 0 ? heldPart : held.length === 0 ? failedPart : `${heldPart}, and ${failedPart}`;
   // Why: the failing models' rules first (what caused the misses), then the others'.
   return `${capitalise(head)}: ${causesText([...failed, ...held].map((p) => p.run), answer)}.`;
 }
