@@ -12,6 +12,8 @@ import { fmtNs, fmtPct } from './format.js';
 import { arrivalText, execText, policyShort } from './markdown.js';
 import { readingText } from './reading.js';
 import { flowSetupBlocks, flowTable } from './flows.js';
+import { isolationBlocks } from './isolation-blocks.js';
+import type { IsolationResults } from '../isolation/matrix.js';
 import { DEADLINE_SOURCES, missesOf, type DeadlineSource } from './deadlines.js';
 
 /** A chart ready to place: its PNG file name (in the scenario's folder), bytes and caption. */
@@ -31,6 +33,8 @@ export interface Experiment {
   figures: RenderedFigure[];
   /** Sentences the figure sweeps contribute to the reading. */
   findings: string[];
+  /** The isolation matrix, for a scenario with a VMU marked `aggressor:`. */
+  isolation?: IsolationResults;
 }
 
 type Level = 1 | 2 | 3 | 4;
@@ -271,6 +275,7 @@ export function scenarioDoc(e: Experiment): Doc {
     blocks.push({ kind: 'heading', level: 2, text: 'Figures' });
     blocks.push(...figureBlocks(e.figures, ''));
   }
+  if (e.isolation) blocks.push(...isolationBlocks(e.isolation, 2, 'isolation'));
   blocks.push({ kind: 'heading', level: 2, text: 'Reading' });
   blocks.push({ kind: 'paragraph', text: readingText(scenario, results, e.findings) });
   blocks.push(...expectationBlocks(results, 2));
@@ -337,6 +342,7 @@ export function indexDoc(experiments: Experiment[]): Doc {
       blocks.push({ kind: 'heading', level: 3, text: 'Charts', anchor: `${slug(scenario.name)}-charts` });
       blocks.push(...figureBlocks(e.figures, `${scenario.name}/`));
     }
+    if (e.isolation) blocks.push(...isolationBlocks(e.isolation, 3, `${slug(scenario.name)}-isolation`));
     blocks.push({ kind: 'heading', level: 3, text: 'Reading', anchor: `${slug(scenario.name)}-reading` });
     blocks.push({ kind: 'paragraph', text: readingText(scenario, results, e.findings) });
   }
