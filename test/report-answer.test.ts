@@ -82,7 +82,7 @@ describe('the answer sentence', () => {
   it('judges misses of tasks and I/O together: a stack whose I/O missed does not hold', () => {
     const misses = scenarioWith('{ metric: misses, of: [t1, requests], because: reservation-order }');
     const s = answerSentence(misses, [run('a', 1, 0, 0), run('b', 1, 3, 0), run('c', 1, 0, 5)])!;
-    expect(s).toMatch(/^Every deadline of t1 and requests was met under a, and requests missed deadlines under b \(up to 3.00 % of requests\), and t1 under c \(up to 5.00 % of t1’s jobs\):/);
+    expect(s).toMatch(/^Every deadline of t1 and requests was met under a, and requests missed deadlines under b \(up to 3.00 % of requests\), and t1 under c \(up to 5.00 % of the jobs of t1\):/);
   });
 
   it('opens the reading, before the per-task detail', () => {

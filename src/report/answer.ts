@@ -125,7 +125,7 @@ function holdsSentence(answer: Answer, runs: ModelRun[]): string {
     failedPart = [...groups]
       .map(([who, ps], i) => {
         const worst = ps.flatMap((p) => p.failing).reduce((a, b) => (b.badness > a.badness ? b : a));
-        const of = worst.target.subject === 'task' ? `${worst.target.id}’s jobs` : /requests$/.test(worst.target.id) ? worst.target.id : `${worst.target.id}’s requests`;
+        const of = worst.target.subject === 'task' ? `the jobs of ${worst.target.id}` : /requests$/.test(worst.target.id) ? worst.target.id : `the requests of ${worst.target.id}`;
         return `${who} ${i === 0 ? 'missed deadlines ' : ''}under ${listText(ps.map((p) => p.run.model))} (up to ${valueText(answer, worst.value)} of ${of})`;
       })
       .join(', and ');
