@@ -207,7 +207,7 @@ async function reportPipeline(
       const share = shareChart(scenario, results);
       if (share) charts.push(share);
       charts.push(scheduleChart(scenario, traces));
-      const io = ioChart(results);
+      const io = ioChart(scenario, results);
       if (io) charts.push(io);
       charts.push(...flowCdfCharts(scenario, results));
       const losses = flowLossChart(results);

@@ -140,10 +140,11 @@ export function mappingBlocks(results: Results, level: Level): Block[] {
   return out;
 }
 
-function taskRow(t: TaskResult): Cell[] {
+function taskRow(t: TaskResult, ioLoads: ReadonlySet<string>): Cell[] {
   const has = t.response.count > 0;
   return [
-    t.id,
+    // An I/O load's guest handler carries the load's id; its misses are the I/O table's, not these.
+    ioLoads.has(t.id) ? `${t.id} (guest handler)` : t.id,
     num(String(t.judged), t.judged),
     t.judged === 0 ? num('—', -1) : num(`${fmtPct(t.missRatio, 2)} (${t.missed})`, t.missRatio),
     nsCell(t.response.p50Ns, has),
@@ -162,7 +163,7 @@ export function perModelBlocks(results: Results, level: Level): Block[] {
     out.push({
       kind: 'table',
       header: ['task', 'jobs judged', 'missed', 'response p50', 'p99', 'max', 'wake-up max', 'CPU share'],
-      rows: run.tasks.map(taskRow),
+      rows: run.tasks.map((t) => taskRow(t, new Set(run.io.map((l) => l.id)))),
     });
     if (run.io.length > 0) {
       out.push({
@@ -191,10 +192,11 @@ function metricBlocks(scenario: Scenario, results: Results, level: Level): Block
   const runs = results.runs;
   const models = runs.map((r) => r.model);
   const ids = taskIdsOf(runs);
+  const handlers = new Set(scenario.vmus.flatMap((v) => v.io.map((l) => l.id)));
   const out: Block[] = [];
   const metric = (title: string, cell: (t: TaskResult) => Cell) => {
     out.push({ kind: 'heading', level, text: title });
-    out.push({ kind: 'table', header: ['task', ...models], rows: ids.map((id) => [id, ...runs.map((r) => {
+    out.push({ kind: 'table', header: ['task', ...models], rows: ids.map((id) => [handlers.has(id) ? `${id} (guest handler)` : id, ...runs.map((r) => {
       const t = r.tasks.find((x) => x.id === id);
       return t === undefined ? num('n/a', -1) : cell(t);
     })]) });
