@@ -85,6 +85,12 @@ describe('the answer sentence', () => {
     expect(s).toMatch(/^Every deadline of t1 and requests was met under a, and requests missed deadlines under b \(up to 3.00 % of requests\), and t1 under c \(up to 5.00 % of the jobs of t1\):/);
   });
 
+  it('judges a VMU\'s share against its reservation', () => {
+    const share = scenarioWith('{ metric: share, of: [web], because: overload-isolation }');
+    const withShare = (model: string, cpuShare: number) => ({ ...run(model, 1), causes: { 'overload-isolation': cause(model) }, vmus: [{ id: 'web', cpuShare, reservedShare: 0.2 }] }) as ModelRun;
+    expect(answerSentence(share, [withShare('a', 0.2), withShare('b', 0.1)])).toMatch(/^The CPU share of web reached its reservation under a \(20.0 %\), and fell short of it under b \(10.0 %\): under b, the rule of b/);
+  });
+
   it('opens the reading, before the per-task detail', () => {
     const text = readingText(sc, { runs: [run('a', 2_000_000)], expectations: [] } as never, []);
     expect(firstSentence(text)).toMatch(/^The p99 latency of requests stayed within/);
