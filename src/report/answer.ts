@@ -126,7 +126,8 @@ function holdsSentence(answer: Answer, runs: ModelRun[]): string {
       .map(([who, ps], i) => {
         const worst = ps.flatMap((p) => p.failing).reduce((a, b) => (b.badness > a.badness ? b : a));
         const of = worst.target.subject === 'task' ? `the jobs of ${worst.target.id}` : /requests$/.test(worst.target.id) ? worst.target.id : `the requests of ${worst.target.id}`;
-        return `${who} ${i === 0 ? 'missed deadlines ' : ''}under ${listText(ps.map((p) => p.run.model))} (up to ${valueText(answer, worst.value)} of ${of})`;
+        const how = worst.value === null ? `${of.replace(/^the /, '')}: none completed` : `up to ${valueText(answer, worst.value)} of ${of}`;
+        return `${who} ${i === 0 ? 'missed deadlines ' : ''}under ${listText(ps.map((p) => p.run.model))} (${how})`;
       })
       .join(', and ');
   } else {
