@@ -88,6 +88,7 @@ describe('the answer sentence', () => {
   it('judges a VMU\'s share against its reservation', () => {
     const share = scenarioWith('{ metric: share, of: [web], because: overload-isolation }');
     const withShare = (model: string, cpuShare: number) => ({ ...run(model, 1), causes: { 'overload-isolation': cause(model) }, vmus: [{ id: 'web', cpuShare, reservedShare: 0.2 }] }) as ModelRun;
+    expect(answerSentence(share, [withShare('a', 0.1)])).toMatch(/^The CPU share of web fell short of its reservation under a \(10.0 %\)/);
     expect(answerSentence(share, [withShare('a', 0.2), withShare('b', 0.1)])).toMatch(/^The CPU share of web reached its reservation under a \(20.0 %\), and fell short of it under b \(10.0 %\): under b, the rule of b/);
   });
 

@@ -131,7 +131,7 @@ function holdsSentence(answer: Answer, runs: ModelRun[]): string {
       })
       .join(', and ');
   } else {
-    const verb = answer.metric === 'share' ? 'fell short of it' : held.length === 0 ? `the ${noun} exceeded ${boundText(answer)}` : 'exceeded it';
+    const verb = held.length === 0 ? (answer.metric === 'share' ? `the ${noun} fell short of its reservation` : `the ${noun} exceeded ${boundText(answer)}`) : answer.metric === 'share' ? 'fell short of it' : 'exceeded it';
     failedPart = `${verb} under ${held.length === 0 ? modelsText(failed, runs.length) : listText(failed.map((p) => p.run.model))} (${values(failed)})`;
   }
   const head = failed.length === 0 ? heldPart : held.length === 0 ? failedPart : `${heldPart}, and ${failedPart}`;
