@@ -26,6 +26,18 @@ function measure(run: ModelRun, answer: Answer, target: AnswerTarget): Measure {
     const deficit = reserved - v.cpuShare;
     return { value: v.cpuShare, holds: deficit <= 0.005, badness: deficit };
   }
+  if (target.subject === 'flow') {
+    const f = run.flows?.find((x) => x.id === target.id);
+    if (!f) return { value: null, holds: false, badness: Infinity };
+    // A packet lost on the way never meets its deadline: losses count with late deliveries.
+    const lost = f.lost.policed + f.lost.queueFull + f.lost.starved;
+    if (metric === 'misses') {
+      const ratio = f.sent === 0 ? 0 : (lost + f.missRatio * f.delivered) / f.sent;
+      return { value: ratio, holds: ratio === 0, badness: ratio };
+    }
+    if (f.delivered === 0) return { value: null, holds: f.sent === 0, badness: f.sent === 0 ? 0 : Infinity };
+    return bounded(metric === 'p99' ? f.latency.p99Ns : f.latency.maxNs, target.boundNs);
+  }
   if (target.subject === 'io') {
     const io = run.io.find((x) => x.id === target.id);
     if (!io) return { value: null, holds: false, badness: Infinity };
@@ -48,7 +60,7 @@ function bounded(value: number, bound: number | null): Measure {
 
 /** "p99 latency of requests", "worst wake-up latency of task-coarse", "CPU share of web". */
 function metricNoun(answer: Answer, targets: AnswerTarget[]): string {
-  const io = targets.every((t) => t.subject === 'io');
+  const io = targets.every((t) => t.subject === 'io' || t.subject === 'flow');
   const noun: Record<Answer['metric'], string> = {
     misses: 'deadlines',
     p99: io ? 'p99 latency' : 'p99 response time',
@@ -125,7 +137,7 @@ function holdsSentence(answer: Answer, runs: ModelRun[]): string {
     failedPart = [...groups]
       .map(([who, ps], i) => {
         const worst = ps.flatMap((p) => p.failing).reduce((a, b) => (b.badness > a.badness ? b : a));
-        const of = worst.target.subject === 'task' ? `the jobs of ${worst.target.id}` : /requests$/.test(worst.target.id) ? worst.target.id : `the requests of ${worst.target.id}`;
+        const of = worst.target.subject === 'task' ? `the jobs of ${worst.target.id}` : worst.target.subject === 'flow' ? `the packets of ${worst.target.id}, lost or late` : /requests$/.test(worst.target.id) ? worst.target.id : `the requests of ${worst.target.id}`;
         const how = worst.value === null ? `${of.replace(/^the /, '')}: none completed` : `up to ${valueText(answer, worst.value)} of ${of}`;
         return `${who} ${i === 0 ? 'missed deadlines ' : ''}under ${listText(ps.map((p) => p.run.model))} (${how})`;
       })

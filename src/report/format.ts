@@ -17,9 +17,3 @@ export function mdTable(header: string[], rows: string[][]): string {
   for (const r of rows) lines.push(`| ${r.map(esc).join(' | ')} |`);
   return lines.join('\n');
 }
-
-/** "a", "a and b", "a, b and c". */
-export function listText(items: string[]): string {
-  if (items.length <= 1) return items.join('');
-  return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
-}

@@ -105,7 +105,7 @@ export function normalizeScenario(raw: unknown, file = '<memory>', opts: Normali
     models,
     expectations,
     question: raw.question ?? '',
-    ...(raw.answer !== undefined && { answer: normalizeAnswer(raw.answer, vmus, hostThreads, check) }),
+    ...(raw.answer !== undefined && { answer: normalizeAnswer(raw.answer, vmus, hostThreads, flows, check) }),
     figures,
     ...(interference !== undefined && { interference }),
   };

@@ -363,12 +363,12 @@ export const scenarioSchema = {
         metric: {
           enum: ['misses', 'p99', 'max', 'wakeup-max', 'share'],
           title: 'Metric',
-          description: 'misses: deadline misses of a task or I/O load; p99/max: its response (task) or latency (I/O load); wakeup-max: a task’s worst wake-up latency; share: a VMU’s CPU share against its reservation.',
+          description: 'misses: deadline misses of a task, I/O load or flow (a lost packet misses too); p99/max: its response (task) or latency (I/O load, flow one-way); wakeup-max: a task’s worst wake-up latency; share: a VMU’s CPU share against its reservation.',
         },
         of: {
           type: 'array',
           title: 'Targets',
-          description: 'Ids of the tasks, I/O loads or VMUs the question asks about (an I/O load before the task of the same id); compares takes exactly two.',
+          description: 'Ids of the tasks, I/O loads, flows or VMUs the question asks about (an I/O load before the task of the same id); compares takes exactly two.',
           minItems: 1,
           maxItems: 16,
           items: { $ref: '#/$defs/id' },
