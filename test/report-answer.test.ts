@@ -92,6 +92,11 @@ describe('the answer sentence', () => {
     expect(answerSentence(share, [withShare('a', 0.2), withShare('b', 0.1)])).toMatch(/^The CPU share of web reached its reservation under a \(20.0 %\), and fell short of it under b \(10.0 %\): under b, the rule of b/);
   });
 
+  it('when no model holds every target, names the targets every model held', () => {
+    const misses = scenarioWith('{ metric: misses, of: [t1, requests], because: reservation-order }');
+    expect(answerSentence(misses, [run('a', 1, 2, 0), run('b', 1, 3, 0)])).toMatch(/^Every deadline of t1 was met under a and b, and requests missed deadlines under a and b \(up to 3.00 % of requests\):/);
+  });
+
   it('opens the reading, before the per-task detail', () => {
     const text = readingText(sc, { runs: [run('a', 2_000_000)], expectations: [] } as never, []);
     expect(firstSentence(text)).toMatch(/^The p99 latency of requests stayed within/);

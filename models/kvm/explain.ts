@@ -20,6 +20,12 @@ function ioThreadCause(io: IoPlacement, inside: string, insideRef: string): Caus
   return { rule: inside, ref: insideRef };
 }
 
+/** Linux partitions CPU time, not the cache (cache.md §1.2): the same rule under every KVM stack. */
+const cacheCause = (scheduler: string): Cause => ({
+  rule: `${scheduler} divides CPU time only, not the shared cache or the memory bus: a neighbour's working set evicts the VMU's lines and stalls it, so each job needs more CPU than its budget was sized for`,
+  ref: 'cache.md §1.2, §3.2',
+});
+
 export function irmosExplain(io: IoPlacement, migrateOnThrottle: boolean): (p: Phenomenon) => Cause {
   return (p) => {
     switch (p) {
@@ -46,6 +52,8 @@ export function irmosExplain(io: IoPlacement, migrateOnThrottle: boolean): (p: P
           rule: `reservations are partitioned, Q every P on each CPU of the VMU’s cpuset, and its threads move between those CPUs by push/pull so its highest-priority tasks run${migrateOnThrottle ? ', a throttled server pushing its task to another CPU of the group' : ', a throttled server keeping its task (no push on throttle)'}`,
           ref: 'linux-irmos.md §2.6',
         };
+      case 'cache-interference':
+        return cacheCause('the IRMOS scheduler');
       default:
         return unexplained(p);
     }
@@ -101,6 +109,8 @@ export function stockExplain(f: StockFacts): (p: Phenomenon) => Cause {
           : f.variant === 'deadline'
             ? { rule: 'SCHED_DEADLINE threads move by push/pull as global EDF, which with pinned threads meets no guarantee from Σ U ≤ M alone', ref: 'linux-irmos.md §4.4' }
             : { rule: 'CFS balances load between CPUs by weight, ignoring deadlines', ref: 'linux-irmos.md §6.1' };
+      case 'cache-interference':
+        return cacheCause(f.variant === 'rt-groups' ? 'RT throttling' : f.variant === 'deadline' ? 'SCHED_DEADLINE' : 'CFS');
       default:
         return unexplained(p);
     }

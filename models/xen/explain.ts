@@ -7,6 +7,12 @@ import { unexplained, type Cause, type Phenomenon } from '../../src/engine/pheno
 import { formatDuration } from '../../src/scenario/units.js';
 import type { CreditFeatures } from './credit-version.js';
 
+/** No Xen scheduler partitions the cache (cache.md §1.2): it divides CPU time only. */
+const cacheCause = (scheduler: string): Cause => ({
+  rule: `${scheduler} divides CPU time only, not the shared cache or the memory bus: a neighbour's working set evicts the VMU's lines and stalls it, so each job needs more CPU than its budget was sized for`,
+  ref: 'cache.md §1.2, §3.2',
+});
+
 /** Under every Xen scheduler a guest's I/O crosses dom0's backend twice (xen.md §7.2). */
 const dom0Path = (how: string): string => `a request waits twice for dom0's netback/blkback, dom0 being ${how}`;
 
@@ -23,6 +29,8 @@ export function sedfExplain(dom0Slice: number, dom0Period: number): (p: Phenomen
         return { rule: 'SEDF orders domains by absolute deadline (EDF on slice/period) on each pCPU, and a domain that blocks before its deadline forfeits the rest of its slice (short block), its next job waiting for the next period', ref: 'xen.md §5' };
       case 'multicpu-placement':
         return { rule: 'SEDF places each vCPU once on a pCPU of its affinity (round-robin by vCPU id) and never balances, so each pCPU’s EDF sees only the vCPUs placed there', ref: 'xen.md §5' };
+      case 'cache-interference':
+        return cacheCause('Xen SEDF');
       default:
         return unexplained(p);
     }
@@ -45,6 +53,8 @@ export function creditExplain(tslice: number, features: CreditFeatures, xenVersi
         return { rule: `Credit has no deadlines: domains run by BOOST/UNDER/OVER then round-robin in ${slice} slices, so a domain whose demand exceeds its weight’s share goes OVER and waits a slice per domain ahead${sampled}`, ref: `xen.md §2.7, §2.12${sampledRef}` };
       case 'multicpu-placement':
         return { rule: 'Credit queues vCPUs per pCPU and lets idle pCPUs steal UNDER work, with no notion of which vCPU needs its CPU soonest', ref: 'xen.md §2.8, §2.9' };
+      case 'cache-interference':
+        return cacheCause('Xen Credit');
       default:
         return unexplained(p);
     }
@@ -64,6 +74,8 @@ export function credit2Explain(dom0Weight: number): (p: Phenomenon) => Cause {
         return { rule: 'Credit2 has no deadlines: it runs the vCPU with the most credit, so a domain whose job needs more than its weight’s share in a burst falls behind domains with more credit', ref: 'xen.md §3' };
       case 'multicpu-placement':
         return { rule: 'Credit2 shares a runqueue per socket and balances load between runqueues, ordering by credit rather than urgency', ref: 'xen.md §3' };
+      case 'cache-interference':
+        return cacheCause('Xen Credit2');
       default:
         return unexplained(p);
     }
@@ -83,6 +95,8 @@ export function rtdsExplain(dom0Budget: number, dom0Period: number): (p: Phenome
         return { rule: 'RTDS orders vCPUs by absolute deadline (global EDF) on each period grid, a deferrable server keeping its budget while it sleeps', ref: 'xen.md §4' };
       case 'multicpu-placement':
         return { rule: 'RTDS is global EDF within the pool, for which Σ U ≤ m is not sufficient: the vCPUs with the m earliest deadlines can hold every pCPU a pinned vCPU may use', ref: 'xen.md §4' };
+      case 'cache-interference':
+        return cacheCause('Xen RTDS');
       default:
         return unexplained(p);
     }

@@ -11,6 +11,7 @@ export const PHENOMENA = {
   'overload-isolation': 'what stops a VMU that wants every CPU cycle from taking a reserved neighbour’s time',
   'reservation-order': 'how several reservations on one CPU are ordered against each other (deadlines, fixed priorities, weights)',
   'multicpu-placement': 'how reserved vCPUs, pinned or free to migrate, are placed on several pCPUs',
+  'cache-interference': 'what a neighbour’s working set in the shared cache does to a reserved VMU’s demand',
 } as const;
 
 export type Phenomenon = keyof typeof PHENOMENA;

@@ -146,7 +146,10 @@ function holdsSentence(answer: Answer, runs: ModelRun[]): string {
     const verb = held.length === 0 ? (answer.metric === 'share' ? `the ${noun} fell short of its reservation` : `the ${noun} exceeded ${boundText(answer)}`) : answer.metric === 'share' ? 'fell short of it' : 'exceeded it';
     failedPart = `${verb} under ${held.length === 0 ? modelsText(failed, runs.length) : listText(failed.map((p) => p.run.model))} (${values(failed)})`;
   }
-  const head = failed.length === 0 ? heldPart : held.length === 0 ? failedPart : `${heldPart}, and ${failedPart}`;
+  // No model held every target: say which targets every model held, so the misses read against them.
+  const alwaysHeld = answer.of.filter((t) => failed.every((p) => !p.failing.some((m) => m.target.id === t.id))).map((t) => t.id);
+  const noneHeld = answer.metric === 'misses' && alwaysHeld.length > 0 ? `every deadline of ${listText(alwaysHeld)} was met under ${modelsText(per, runs.length)}, and ${failedPart}` : failedPart;
+  const head = failed.length === 0 ? heldPart : held.length === 0 ? noneHeld : `${heldPart}, and ${failedPart}`;
   // Why: the failing models' rules first (what caused the misses), then the others'.
   return `${capitalise(head)}: ${causesText([...failed, ...held].map((p) => p.run), answer)}.`;
 }
