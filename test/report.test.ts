@@ -30,7 +30,9 @@ vmus:
   - id: buggy
     host: ph1
     sla: { budget: 1ms, period: 10ms }
+    aggressor: { mode: busy }
     tasks: [{ id: spin, kind: busy }]
+answer: { metric: misses, of: [frames], because: overload-isolation }
 models: [kvm-irmos, { name: kvm-linux-cfs, params: { bandwidthControl: false } }]
 figures:
   - { kind: period-sweep, vmu: video, periods: [2ms, 10ms, 40ms], duration: 300ms }
@@ -134,8 +136,24 @@ describe('hvsim report on a small suite', () => {
     expect(reading).toMatch(/kvm-linux-cfs missed \d+ % of \d+ jobs/);
     expect(reading).toContain('The expectation of the scenario held.');
     expect(index).toMatch(/Utilisation sweep, 3 random sets of 4 tasks per point under kvm-irmos: fixed priorities/);
+    // The first sentence answers the question for the metric it names, with each model's rule.
+    expect(reading.split('\n\n')[1]).toMatch(/^Every deadline of frames was met under kvm-irmos, and frames missed deadlines under kvm-linux-cfs \(up to [\d.]+ % of the jobs of frames\): under kvm-linux-cfs, with bandwidth control off [^;]+ \(linux-irmos\.md §6\.1\); under kvm-irmos, a hard CBS/);
     const report = readFileSync(join(out, 'tiny-isolation', 'report.md'), 'utf8');
     for (const heading of ['## Setup', '## How each model mapped the SLAs', '## Results', '## Figures', '## Reading', '## Expectations']) expect(report).toContain(heading);
+  });
+
+  it('embeds the isolation matrix of a scenario with an aggressor in its report and the index, and only there', () => {
+    const index = readFileSync(join(out, 'index.md'), 'utf8');
+    const report = readFileSync(join(out, 'tiny-isolation', 'report.md'), 'utf8');
+    for (const doc of [index, report]) {
+      expect(doc).toMatch(/#+ Isolation matrix\n\nWith buggy \(busy: an infinite loop on each vCPU\) misbehaving, /);
+      expect(doc).toMatch(/\| kvm-linux-cfs \| frames \| [^|]+ \| [^|]+ \| [^|]+ \| p99 /);
+    }
+    expect(index.match(/Isolation matrix/g)?.length).toBe(1);
+    const iso = JSON.parse(readFileSync(join(out, 'tiny-isolation', 'isolation.json'), 'utf8'));
+    expect(iso.aggressors).toEqual([{ vmu: 'buggy', misbehaviour: { mode: 'busy' } }]);
+    expect(iso.models.map((m: { model: string }) => m.model)).toEqual(['kvm-irmos', 'kvm-linux-cfs']);
+    expect(listFiles(out)).not.toContain('tiny-rm-edf/isolation.json');
   });
 
   it('the index links every chart of index.md by its path in the scenario folders, lazily, and inlines none', () => {

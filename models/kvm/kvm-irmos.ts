@@ -17,6 +17,7 @@
 // an IRMOS reservation of its own with the same runtime and period, which is what IRMOS offered
 // instead. Everything best-effort runs under CFS below.
 
+import { irmosExplain } from './explain.js';
 import { perCpuAdmission, type Reservation } from '../../src/analysis/admission.js';
 import type { HostBuild, HostSetup, HypervisorModel, SlaMappingRow } from '../../src/engine/model.js';
 import { pointerOf } from '../../src/errors.js';
@@ -182,6 +183,7 @@ function buildIrmos(setup: HostSetup): HostBuild {
     classes: [irmos, cfs],
     mapping,
     settings: { kernel: `${IRMOS_KERNEL}-irmos`, admissionBound: p.admissionBound, migrateOnThrottle: p.migrateOnThrottle },
+    explain: irmosExplain(p.ioThreads as 'inside' | 'outside', p.migrateOnThrottle),
   };
 }
 

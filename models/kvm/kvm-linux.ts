@@ -8,6 +8,7 @@
 // Everything else is common: best-effort VMUs under CFS, host threads under their own policy, the
 // kernel version choosing RT_RUNTIME_SHARE, root RT throttling and the fair_server (kernel.ts).
 
+import { stockExplain, type StockVariant } from './explain.js';
 import type { HostBuild, HostPopulation, HostSetup, HypervisorModel, IoStage, PacketPath, PrepareSetup, SlaMappingRow } from '../../src/engine/model.js';
 import type { IoLoadSpec, VmuSpec } from '../../src/scenario/types.js';
 import { IO_THREAD_PARAMS, kvmIoPath, kvmPacketPath, kvmPopulation } from './io-threads.js';
@@ -31,7 +32,7 @@ import { requireAtMost, requireDuration, requireParam, type DurationRange } from
 import type { RtGroupConfig } from './rt.js';
 import { SporadicRtClass } from './sporadic.js';
 
-type Variant = 'rt-groups' | 'cfs-quota' | 'deadline';
+type Variant = StockVariant;
 
 export const STOCK_LINUX_PARAMS = {
   kernel: {
@@ -250,7 +251,12 @@ function buildStockLinux(variant: Variant, setup: HostSetup): HostBuild {
   }
 
   const classes = [dl, rt, cfs].filter((c) => c !== null);
-  return { classes, mapping, settings: settingsOf(kernel, rootThrottled, runtimeShare, fairServerOn, p) };
+  return {
+    classes,
+    mapping,
+    settings: settingsOf(kernel, rootThrottled, runtimeShare, fairServerOn, p),
+    explain: stockExplain({ variant, io: p.ioThreads as 'inside' | 'outside', bandwidthControl: p.bandwidthControl, runtimeShare }),
+  };
 }
 
 function settingsOf(

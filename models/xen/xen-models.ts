@@ -28,6 +28,8 @@ import { creditFeatures } from './credit-version.js';
 import { Credit2Class } from './credit2.js';
 import { DOM0, isDom0, readXenParams, xenIoPath, xenPacketPath, xenPopulation, type Dom0Settings } from './dom0.js';
 import { RTDS_MIN_BUDGET_NS, RTDS_MIN_PERIOD_NS, RtdsClass, type RtdsAdmitConfig } from './rtds.js';
+import { creditExplain, credit2Explain, rtdsExplain, sedfExplain } from './explain.js';
+import type { Explain } from '../../src/engine/phenomena.js';
 import { SEDF_PERIOD_MAX_NS, SEDF_PERIOD_MIN_NS, SEDF_SLICE_MIN_NS, SedfClass, type SedfAdmitConfig } from './sedf.js';
 
 // The toolstack's ranges (xen.md §0, §4, §5): what `xl sched-*` refuses is refused here, by field.
@@ -75,6 +77,8 @@ type XenParams<S extends Record<string, ParamSpec>> = Dom0Settings & { dom0Weigh
 export interface XenScheduler<S extends Record<string, ParamSpec>> {
   own: (cpus: number) => S;
   buildPool(b: PoolSetup<XenParams<S>>): PoolBuild;
+  /** The scheduler's rule behind each phenomenon, in the terms of its parameters (explain.ts). */
+  explain(p: XenParams<S>): Explain;
 }
 
 function dom0Row(b: PoolSetup<Dom0Settings>, native: string): SlaMappingRow {
@@ -117,6 +121,7 @@ function checkWithin(setup: HostSetup, budget: number, period: number, key: stri
 
 const credit: XenScheduler<ReturnType<typeof creditOwn>> = {
   own: creditOwn,
+  explain: (p) => creditExplain(p.tslice, creditFeatures(p.xenVersion), p.xenVersion, p.dom0Weight),
   buildPool(b) {
     const { p, setup } = b;
     requireParam(setup, 'tslice', p.tslice, CREDIT_TSLICE);
@@ -152,6 +157,7 @@ function creditOwn(_cpus: number) {
 
 const credit2: XenScheduler<ReturnType<typeof credit2Own>> = {
   own: credit2Own,
+  explain: (p) => credit2Explain(p.dom0Weight),
   buildPool(b) {
     requireRatelimit(b.setup, b.p.ratelimit);
     const cls = new Credit2Class(b.setup.ctx, { ratelimitNs: b.p.ratelimit, pool: b.pool.cpus });
@@ -181,6 +187,7 @@ export function reservationPool<C>(b: PoolSetup<Dom0Settings>, admit: (e: HostEn
 
 const sedf: XenScheduler<ReturnType<typeof sedfOwn>> = {
   own: sedfOwn,
+  explain: (p) => sedfExplain(p.dom0Slice, p.dom0Period),
   buildPool(b) {
     const { setup, p } = b;
     checkWithin(setup, p.dom0Slice, p.dom0Period, 'dom0Slice', 'dom0 slice');
@@ -214,6 +221,7 @@ function sedfOwn(_cpus: number) {
 
 const rtds: XenScheduler<ReturnType<typeof rtdsOwn>> = {
   own: rtdsOwn,
+  explain: (p) => rtdsExplain(p.dom0Budget, p.dom0Period),
   buildPool(b) {
     const { setup, p } = b;
     checkWithin(setup, p.dom0Budget, p.dom0Period, 'dom0Budget', 'dom0 budget');
@@ -295,7 +303,8 @@ function buildPools(setup: HostSetup, p: XenParams<Record<string, ParamSpec>>, m
     else for (const [k, v] of Object.entries(built.settings)) settings[`${pool.name}.${k}`] = v;
     settings[`cpupool ${pool.name}`] = `${pool.param?.scheduler ?? scheduler} on ${cpuList(pool.cpus)}${domains.length > 0 ? `: ${domains.map((d) => d.vmu.id).join(', ')}` : ', no domain'}`;
   }
-  return { classes, mapping, settings };
+  // The model's rules are Pool-0's scheduler's: the scheduler the model is named after.
+  return { classes, mapping, settings, explain: main.explain(p) };
 }
 
 export const xenCredit = xenSchedulerModel('xen-credit', 'Xen Credit (credit1): weights and caps, 30 ms slices, BOOST/UNDER/OVER, dom0 beside the guests', credit, 'credit');

@@ -26,6 +26,8 @@ import { createPool, defaultWorkers } from '../experiments/pool.js';
 import { checkAdmission, type ModelChoice } from '../experiments/simulate.js';
 import { figurePointCount, type FigurePoint, type ModelPick } from '../experiments/sweeps.js';
 import { loadExperiment, resolveModels } from '../experiments/load.js';
+import { markedAggressors } from '../experiments/isolation-variants.js';
+import { assembleIsolation, type IsolationRuns } from '../isolation/matrix.js';
 import { reportJobRunner, type ReportJob } from './report-worker.js';
 import { wallExceeded, wallLeftMs, wallLimit, type WallLimit } from './watch.js';
 
@@ -155,6 +157,16 @@ async function reportPipeline(
         jobName.push(`${s.name} figure ${fi + 1}`);
       }
     });
+    // A scenario with a VMU marked `aggressor:` gets its isolation matrix: a baseline and one run per aggressor, per model.
+    const aggressors = markedAggressors(s);
+    if (aggressors.length > 0) {
+      models[si].forEach((m, mi) => {
+        for (let variant = 0; variant <= aggressors.length; variant++) {
+          jobs.push({ kind: 'isolation', scenario: si, model: mi, variant });
+          jobName.push(`${s.name} isolation ${m.name} ${variant === 0 ? 'baseline' : aggressors[variant - 1].vmu}`);
+        }
+      });
+    }
   });
   const progress = options.progress ?? createProgress();
   // No more threads than jobs (one scenario under two models needs a few, not one per core); the
@@ -169,7 +181,8 @@ async function reportPipeline(
     const simulated = await withinWall(pool.run(jobs, (i) => (done++, progress.step(jobName[i]))), wallLimit(options.maxWallNs), () => `${done} of ${jobs.length} run(s) done`);
     const simulateMs = performance.now() - t0;
     const runCount = jobs.filter((j) => j.kind === 'run').length;
-    progress.end(`simulated ${runCount} scenario run(s) and ${jobs.length - runCount} figure point(s) in ${(simulateMs / 1000).toFixed(1)} s on ${pool.size || 'no'} worker thread(s)`);
+    const isolationCount = jobs.filter((j) => j.kind === 'isolation').length;
+    progress.end(`simulated ${runCount} scenario run(s), ${isolationCount} isolation run(s) and ${jobs.length - runCount - isolationCount} figure point(s) in ${(simulateMs / 1000).toFixed(1)} s on ${pool.size || 'no'} worker thread(s)`);
 
     // ---- assemble results and chart specs, in scenario order ----
     const t1 = performance.now();
@@ -194,7 +207,7 @@ async function reportPipeline(
       const share = shareChart(scenario, results);
       if (share) charts.push(share);
       charts.push(scheduleChart(scenario, traces));
-      const io = ioChart(results);
+      const io = ioChart(scenario, results);
       if (io) charts.push(io);
       charts.push(...flowCdfCharts(scenario, results));
       const losses = flowLossChart(results);
@@ -211,7 +224,20 @@ async function reportPipeline(
         charts.push(...out.figures);
         findings.push(...out.findings);
       });
-      return { scenario, results, charts, findings };
+      const aggressors = markedAggressors(scenario);
+      const isolationRuns: IsolationRuns[] = [];
+      if (aggressors.length > 0) {
+        for (const m of models[si]) {
+          const [baseline, ...attacked] = Array.from({ length: aggressors.length + 1 }, () => {
+            const r = simulated[k++];
+            if (r.kind !== 'isolation') throw new Error('report: job results out of order');
+            return r.run;
+          });
+          isolationRuns.push({ model: m.name, baseline, attacked });
+        }
+      }
+      const isolation = aggressors.length > 0 ? assembleIsolation(scenario, aggressors, scenario.seed, isolationRuns) : undefined;
+      return { scenario, results, charts, findings, isolation };
     });
 
     // ---- render ----
@@ -224,6 +250,7 @@ async function reportPipeline(
       scenario: p.scenario,
       results: p.results,
       findings: p.findings,
+      ...(p.isolation && { isolation: p.isolation }),
       figures: p.charts.map((c): RenderedFigure => {
         const out = rendered[r++];
         if (out.kind !== 'render') throw new Error('report: job results out of order');
@@ -243,7 +270,7 @@ async function reportPipeline(
     const writeMs = performance.now() - t2;
     return {
       experiments,
-      timing: { simulateMs, renderMs, writeMs, workers: pool.size, runs: runCount, figurePoints: jobs.length - runCount, charts: renderJobs.length },
+      timing: { simulateMs, renderMs, writeMs, workers: pool.size, runs: runCount, figurePoints: jobs.length - runCount - isolationCount, charts: renderJobs.length },
     };
   } finally {
     await pool.close();
@@ -292,6 +319,8 @@ function scenarioFiles(e: Experiment): Files {
     'report.md': renderMarkdown(doc),
     'report.html': renderHtml(doc),
   };
+  // The matrix's data as `hvsim isolation` writes it (its Markdown and heat maps stay that command's).
+  if (e.isolation) files['isolation.json'] = JSON.stringify(e.isolation, null, 2) + '\n';
   for (const f of e.figures) files[f.file] = f.png;
   return files;
 }

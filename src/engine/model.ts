@@ -7,6 +7,7 @@ import type { HostSpec, HostThreadSpec, IoLoadSpec, Ns, SystemSpec, VmuSpec } fr
 import type { HostEntity } from './entities.js';
 import type { IoStage } from './io.js';
 import type { PolicyContext, SchedClass } from './policy.js';
+import type { Explain } from './phenomena.js';
 
 export type { IoStage } from './io.js';
 
@@ -53,6 +54,11 @@ export interface HostBuild {
   mapping: SlaMappingRow[];
   /** Native parameters in force (kernel version, switches), echoed in the results. */
   settings: Record<string, string | number | boolean>;
+  /**
+   * The rule of this configuration behind each phenomenon a scenario can ask about (phenomena.ts),
+   * cited by the report's reading. Every registered model gives one (test/explain.test.ts).
+   */
+  explain?: Explain;
 }
 
 export interface HypervisorModel {

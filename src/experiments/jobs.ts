@@ -8,6 +8,7 @@ import type { ModelRun } from '../metrics/results.js';
 import type { Scenario } from '../scenario/types.js';
 import { scheduleExcerptRecorder, type GanttTrace } from './schedule-excerpt.js';
 import { simulate } from './simulate.js';
+import { isolationVariants, markedAggressors } from './isolation-variants.js';
 import { runFigurePoint, type FigurePoint, type ModelPick } from './sweeps.js';
 
 /** What every worker receives once: the loaded scenarios and, per scenario, the models to run. */
@@ -16,9 +17,13 @@ export interface ExperimentInput {
   models: ModelPick[][];
 }
 
-export type ExperimentJob = { kind: 'run'; scenario: number; model: number } | { kind: 'figure'; scenario: number; figure: number; point: number };
+export type ExperimentJob =
+  | { kind: 'run'; scenario: number; model: number }
+  | { kind: 'figure'; scenario: number; figure: number; point: number }
+  /** One run of the isolation matrix (src/isolation): variant 0 is the baseline, i + 1 the i-th marked aggressor misbehaving. */
+  | { kind: 'isolation'; scenario: number; model: number; variant: number };
 
-export type ExperimentResult = { kind: 'run'; run: ModelRun; gantt: GanttTrace } | { kind: 'figure'; point: FigurePoint };
+export type ExperimentResult = { kind: 'run'; run: ModelRun; gantt: GanttTrace } | { kind: 'figure'; point: FigurePoint } | { kind: 'isolation'; run: ModelRun };
 
 /** A job's failure as data; InputErrors keep their fields so the CLI reports them as bad input. */
 export type JobFailure = { input: InputErrorFields } | { message: string; stack?: string };
@@ -34,6 +39,13 @@ export function runExperimentJob(input: ExperimentInput, job: ExperimentJob): Ex
     }
     case 'figure':
       return { kind: 'figure', point: runFigurePoint(input.scenarios[job.scenario], job.figure, job.point, input.models[job.scenario]) };
+    case 'isolation': {
+      const scenario = input.scenarios[job.scenario];
+      const pick = input.models[job.scenario][job.model];
+      const { baseline, attacks } = isolationVariants(scenario, markedAggressors(scenario));
+      const variant = job.variant === 0 ? baseline : attacks[job.variant - 1];
+      return { kind: 'isolation', run: simulate(variant, findModel(pick.name, scenario.file, pick.request?.pointer ?? ''), pick.request) };
+    }
   }
 }
 

@@ -27,7 +27,7 @@ export function simulate(
     onProgress: options.onProgress && ((now) => options.onProgress!(model.name, now)),
   });
   sim.run();
-  return collectRun(sim);
+  return collectRun(sim, scenario.answer ? [scenario.answer.because] : []);
 }
 
 /**

@@ -21,18 +21,16 @@
 
 import { cbsResponseBound } from '../analysis/supply.js';
 import type { ModelRun, TaskResult } from '../metrics/results.js';
-import type { Misbehaviour, Ns, Scenario, TaskSpec, VmuSpec } from '../scenario/types.js';
+import type { Ns, Scenario, TaskSpec, VmuSpec } from '../scenario/types.js';
 import { simulate, type ModelChoice } from '../experiments/simulate.js';
 import { maxDemand, scaleTask } from '../scenario/scale.js';
+import { isolationVariants, type Aggressor } from '../experiments/isolation-variants.js';
 
 export { scaleTask }; // the rule lives with the scenario: --work-scale uses it too
+// The scenarios the matrix runs live with the experiments (the report's worker pool runs them too).
+export { attackVariant, baselineVariant, isolationVariants, markedAggressors, type Aggressor } from '../experiments/isolation-variants.js';
 
 export const ISOLATION_SCHEMA = 'hvsim-isolation/1';
-
-export interface Aggressor {
-  vmu: string;
-  misbehaviour: Misbehaviour;
-}
 
 /** One victim's outcome in one run. */
 export interface VictimOutcome {
@@ -86,23 +84,18 @@ export interface IsolationOptions {
   onRun?: (model: string, label: string) => void;
 }
 
-/** The aggressors the scenario marks, in scenario order. */
-export function markedAggressors(scenario: Scenario): Aggressor[] {
-  return scenario.vmus.filter((v) => v.aggressor !== undefined).map((v) => ({ vmu: v.id, misbehaviour: v.aggressor! }));
+/** The runs behind one model's matrix: the baseline, then one per aggressor (in `aggressors` order). */
+export interface IsolationRuns {
+  model: string;
+  baseline: ModelRun;
+  attacked: ModelRun[];
 }
 
 /** Compute the matrix for every model. */
 export function isolationMatrix(scenario: Scenario, choices: ModelChoice[], aggressors: Aggressor[], options: IsolationOptions = {}): IsolationResults {
-  if (aggressors.length === 0) throw new RangeError('isolationMatrix needs at least one aggressor');
   const seed = options.seed ?? scenario.seed;
-  const baseline = baselineVariant(scenario, aggressors);
-  const attacks = aggressors.map((a) => attackVariant(baseline, a));
-  const busyIds = new Set(
-    [...baseline.vmus.flatMap((v) => v.tasks), ...baseline.hostThreads].filter((t) => t.arrival.kind === 'busy').map((t) => t.id),
-  );
-  const bounds = new Map(baseline.vmus.flatMap((v) => v.tasks.map((t) => [t.id, reservationBound(baseline, v, t)] as const)));
-
-  const models = choices.map((choice): ModelMatrix => {
+  const { baseline, attacks } = isolationVariants(scenario, aggressors);
+  const runs = choices.map((choice): IsolationRuns => {
     const base = simulate(baseline, choice.model, choice.request, { seed });
     options.onRun?.(choice.model.name, 'baseline');
     const attacked = attacks.map((variant, i) => {
@@ -110,6 +103,20 @@ export function isolationMatrix(scenario: Scenario, choices: ModelChoice[], aggr
       options.onRun?.(choice.model.name, aggressors[i].vmu);
       return run;
     });
+    return { model: base.model, baseline: base, attacked };
+  });
+  return assembleIsolation(scenario, aggressors, seed, runs);
+}
+
+/** The matrix from its runs (however they were run: in this thread, or as jobs of the report's pool). */
+export function assembleIsolation(scenario: Scenario, aggressors: Aggressor[], seed: number, runs: IsolationRuns[]): IsolationResults {
+  const { baseline } = isolationVariants(scenario, aggressors);
+  const busyIds = new Set(
+    [...baseline.vmus.flatMap((v) => v.tasks), ...baseline.hostThreads].filter((t) => t.arrival.kind === 'busy').map((t) => t.id),
+  );
+  const bounds = new Map(baseline.vmus.flatMap((v) => v.tasks.map((t) => [t.id, reservationBound(baseline, v, t)] as const)));
+
+  const models = runs.map(({ baseline: base, attacked }): ModelMatrix => {
     const rows = base.tasks
       .filter((t) => !busyIds.has(t.id))
       .map((t): VictimRow => {
@@ -131,47 +138,6 @@ export function isolationMatrix(scenario: Scenario, choices: ModelChoice[], aggr
     aggressors,
     models,
   };
-}
-
-// ---- variants -----------------------------------------------------------------------------
-
-/** The scenario with every aggressor behaving: its busy tasks removed. */
-export function baselineVariant(scenario: Scenario, aggressors: Aggressor[]): Scenario {
-  const ids = new Set(aggressors.map((a) => a.vmu));
-  return {
-    ...scenario,
-    vmus: scenario.vmus.map((v) => (ids.has(v.id) ? { ...v, tasks: v.tasks.filter((t) => t.arrival.kind !== 'busy') } : v)),
-    expectations: [],
-  };
-}
-
-/** The baseline with `aggressor` misbehaving. */
-export function attackVariant(baseline: Scenario, aggressor: Aggressor): Scenario {
-  const taken = new Set([...baseline.vmus.flatMap((v) => v.tasks.map((t) => t.id)), ...baseline.hostThreads.map((t) => t.id)]);
-  return {
-    ...baseline,
-    vmus: baseline.vmus.map((v) => (v.id === aggressor.vmu ? misbehave(v, aggressor.misbehaviour, taken) : v)),
-  };
-}
-
-function misbehave(vmu: VmuSpec, how: Misbehaviour, taken: Set<string>): VmuSpec {
-  if (how.mode === 'scale') return { ...vmu, tasks: vmu.tasks.map((t) => scaleTask(t, how.factor)) };
-  const loops: TaskSpec[] = Array.from({ length: vmu.vcpus }, (_, i) => ({
-    id: uniqueId(`${vmu.id}.loop${i}`, taken),
-    arrival: { kind: 'busy', offset: 0 },
-    exec: { kind: 'constant', value: 1 },
-    deadline: Infinity,
-    policy: { class: 'fair', nice: 19 },
-    affinity: [i],
-  }));
-  return { ...vmu, tasks: [...vmu.tasks, ...loops] };
-}
-
-function uniqueId(base: string, taken: Set<string>): string {
-  let id = base;
-  for (let n = 2; taken.has(id); n++) id = `${base}-${n}`;
-  taken.add(id);
-  return id;
 }
 
 // ---- cells ----------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ export function fmtDeltaPp(x: number): string {
 
 const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
 
-function cellText(c: IsolationCell | null): string {
+export function cellText(c: IsolationCell | null): string {
   if (c === null) return '— (its own VMU)';
   const mark = c.withinBound === undefined ? '' : c.withinBound ? ' ✓' : ' ✗';
   if (c.starved) return `starved: no job completed · misses ${pct(c.attacked.missRatio)} (${fmtDeltaPp(c.deltaMissRatio)})${mark}`;

@@ -8,6 +8,7 @@ import type { SlaMappingRow } from '../engine/model.js';
 import type { Simulator } from '../engine/simulator.js';
 import type { LatencySummary } from './histogram.js';
 import { collectFlows, FLOW_METRICS, isFlowMetric, type FlowResult } from './flow-results.js';
+import type { Cause, Phenomenon } from '../engine/phenomena.js';
 
 export const RESULTS_SCHEMA = 'hvsim-results/1';
 
@@ -93,6 +94,11 @@ export interface ModelRun {
   /** Packet flows (src/engine/net); absent when the scenario has none. */
   flows?: FlowResult[];
   events: number;
+  /**
+   * The model's rule behind each phenomenon the scenario's answer names (src/engine/phenomena.ts),
+   * in the terms of its configuration; absent when the scenario names none.
+   */
+  causes?: Partial<Record<Phenomenon, Cause>>;
 }
 
 export interface ExpectationResult {
@@ -157,7 +163,8 @@ export function taskIdsOf(runs: readonly ModelRun[]): string[] {
   return ids;
 }
 
-export function collectRun(sim: Simulator): ModelRun {
+/** `phenomena`: those whose cause the run records (the scenario's answer.because). */
+export function collectRun(sim: Simulator, phenomena: readonly Phenomenon[] = []): ModelRun {
   const sc = sim.scenario;
   const window = sc.durationNs - sc.warmupNs;
   const tasks: TaskResult[] = sim.tasks.map((t) => {
@@ -234,6 +241,8 @@ export function collectRun(sim: Simulator): ModelRun {
   }));
 
   const first = sim.hosts[0]?.build;
+  const explain = first?.explain;
+  const causes = explain && phenomena.length > 0 ? Object.fromEntries(phenomena.map((p) => [p, explain(p)])) : undefined;
   return {
     model: sim.model.name,
     family: sim.model.family,
@@ -245,6 +254,7 @@ export function collectRun(sim: Simulator): ModelRun {
     io,
     ...(sim.flows.length > 0 && { flows: collectFlows(sim.flows, window, RESPONSE_CDF_PERCENTILES) }),
     events: sim.eventsFired,
+    ...(causes && { causes }),
   };
 }
 

@@ -12,6 +12,9 @@ import { fmtNs, fmtPct } from './format.js';
 import { arrivalText, execText, policyShort } from './markdown.js';
 import { readingText } from './reading.js';
 import { flowSetupBlocks, flowTable } from './flows.js';
+import { isolationBlocks } from './isolation-blocks.js';
+import type { IsolationResults } from '../isolation/matrix.js';
+import { DEADLINE_SOURCES, missesOf, type DeadlineSource } from './deadlines.js';
 
 /** A chart ready to place: its PNG file name (in the scenario's folder), bytes and caption. */
 export interface RenderedFigure {
@@ -30,6 +33,8 @@ export interface Experiment {
   figures: RenderedFigure[];
   /** Sentences the figure sweeps contribute to the reading. */
   findings: string[];
+  /** The isolation matrix, for a scenario with a VMU marked `aggressor:`. */
+  isolation?: IsolationResults;
 }
 
 type Level = 1 | 2 | 3 | 4;
@@ -135,10 +140,11 @@ export function mappingBlocks(results: Results, level: Level): Block[] {
   return out;
 }
 
-function taskRow(t: TaskResult): Cell[] {
+function taskRow(t: TaskResult, ioLoads: ReadonlySet<string>): Cell[] {
   const has = t.response.count > 0;
   return [
-    t.id,
+    // An I/O load's guest handler carries the load's id; its misses are the I/O table's, not these.
+    ioLoads.has(t.id) ? `${t.id} (guest handler)` : t.id,
     num(String(t.judged), t.judged),
     t.judged === 0 ? num('—', -1) : num(`${fmtPct(t.missRatio, 2)} (${t.missed})`, t.missRatio),
     nsCell(t.response.p50Ns, has),
@@ -157,7 +163,7 @@ export function perModelBlocks(results: Results, level: Level): Block[] {
     out.push({
       kind: 'table',
       header: ['task', 'jobs judged', 'missed', 'response p50', 'p99', 'max', 'wake-up max', 'CPU share'],
-      rows: run.tasks.map(taskRow),
+      rows: run.tasks.map((t) => taskRow(t, new Set(run.io.map((l) => l.id)))),
     });
     if (run.io.length > 0) {
       out.push({
@@ -186,10 +192,11 @@ function metricBlocks(scenario: Scenario, results: Results, level: Level): Block
   const runs = results.runs;
   const models = runs.map((r) => r.model);
   const ids = taskIdsOf(runs);
+  const handlers = new Set(scenario.vmus.flatMap((v) => v.io.map((l) => l.id)));
   const out: Block[] = [];
   const metric = (title: string, cell: (t: TaskResult) => Cell) => {
     out.push({ kind: 'heading', level, text: title });
-    out.push({ kind: 'table', header: ['task', ...models], rows: ids.map((id) => [id, ...runs.map((r) => {
+    out.push({ kind: 'table', header: ['task', ...models], rows: ids.map((id) => [handlers.has(id) ? `${id} (guest handler)` : id, ...runs.map((r) => {
       const t = r.tasks.find((x) => x.id === id);
       return t === undefined ? num('n/a', -1) : cell(t);
     })]) });
@@ -270,6 +277,7 @@ export function scenarioDoc(e: Experiment): Doc {
     blocks.push({ kind: 'heading', level: 2, text: 'Figures' });
     blocks.push(...figureBlocks(e.figures, ''));
   }
+  if (e.isolation) blocks.push(...isolationBlocks(e.isolation, 2, 'isolation'));
   blocks.push({ kind: 'heading', level: 2, text: 'Reading' });
   blocks.push({ kind: 'paragraph', text: readingText(scenario, results, e.findings) });
   blocks.push(...expectationBlocks(results, 2));
@@ -284,10 +292,10 @@ function refusedBlocks(results: Results): Block[] {
 }
 
 /** Verdict of an experiment in a few words, for the index's overview table. */
-export function verdict(results: Results): string {
+export function verdict(results: Results, sources: readonly DeadlineSource[] = DEADLINE_SOURCES): string {
   const failed = results.expectations.filter((x) => !x.ok).length;
-  // Every deadline counts: tasks' jobs and I/O requests alike.
-  const perfect = results.runs.filter((r) => r.tasks.every((t) => t.missed === 0) && r.io.every((io) => io.missed === 0)).map((r) => r.model);
+  // Every deadline counts (deadlines.ts): tasks' jobs, I/O requests, and whatever else a source judges.
+  const perfect = results.runs.filter((r) => missesOf(r, sources).length === 0).map((r) => r.model);
   const head = perfect.length === results.runs.length ? 'no misses under any model' : perfect.length === 0 ? 'every model missed deadlines' : `no misses under ${perfect.join(', ')}`;
   const tail = results.expectations.length === 0 ? '' : failed === 0 ? `; expectations held (${results.expectations.length})` : `; ${failed} expectation(s) FAILED`;
   const refused = (results.refused ?? []).map((r) => r.model);
@@ -336,6 +344,7 @@ export function indexDoc(experiments: Experiment[]): Doc {
       blocks.push({ kind: 'heading', level: 3, text: 'Charts', anchor: `${slug(scenario.name)}-charts` });
       blocks.push(...figureBlocks(e.figures, `${scenario.name}/`));
     }
+    if (e.isolation) blocks.push(...isolationBlocks(e.isolation, 3, `${slug(scenario.name)}-isolation`));
     blocks.push({ kind: 'heading', level: 3, text: 'Reading', anchor: `${slug(scenario.name)}-reading` });
     blocks.push({ kind: 'paragraph', text: readingText(scenario, results, e.findings) });
   }

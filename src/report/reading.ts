@@ -10,6 +10,7 @@ import { fmtNs, fmtPct, listText } from './format.js';
 export { listText };
 import { flowSentences } from './flows.js';
 
+import { answerSentence } from './answer.js';
 
 const times = (x: number) => `${x >= 10 ? x.toFixed(0) : x.toFixed(1)}×`;
 
@@ -105,6 +106,9 @@ export function readingText(scenario: Scenario, results: Results, findings: stri
   }
   sentences.push(...findings);
   sentences.unshift(...flows);
+  // The answer to the question comes first, then the flows, then the per-task detail.
+  const answer = answerSentence(scenario, runs);
+  if (answer) sentences.unshift(answer);
   if (sentences.length === 0) return 'No task of this scenario has deadlines to judge.';
   return sentences.join(' ');
 }

@@ -9,7 +9,7 @@ import type { FigureOutput } from './figures.js';
 import { fmtNs } from './format.js';
 import type { GanttTrace } from '../experiments/schedule-excerpt.js';
 import { ganttChart } from './gantt.js';
-import { listText } from './reading.js';
+import { listText } from './format.js';
 
 const toMs = (ns: number) => ns / 1e6;
 
@@ -17,6 +17,9 @@ const toMs = (ns: number) => ns / 1e6;
 export function cdfCharts(scenario: Scenario, results: Results): FigureOutput[] {
   const ids = taskIdsOf(results.runs);
   const deadlines = new Map([...scenario.vmus.flatMap((v) => v.tasks), ...scenario.hostThreads].map((t) => [t.id, t.deadline]));
+  // An I/O load's guest handler task carries the load's id: its CDF is the guest's part of each
+  // request only, and must not pass for the request's end-to-end latency (io-latency.png).
+  const handlers = new Set(scenario.vmus.flatMap((v) => v.io.map((l) => l.id)));
   const out: FigureOutput[] = [];
   for (const id of ids) {
     const per = results.runs
@@ -42,14 +45,14 @@ export function cdfCharts(scenario: Scenario, results: Results): FigureOutput[] 
       file: `cdf-${id}.png`,
       spec: {
         kind: 'xy',
-        title: `Response-time CDF of ${id}`,
+        title: handlers.has(id) ? `Guest-handler response-time CDF of ${id}` : `Response-time CDF of ${id}`,
         width: 800,
         height: 440,
         x: log ? { title: 'response time, release to completion (ms, log scale)', log: true } : { title: 'response time, release to completion (ms)', min: 0 },
         y: { title: 'jobs completed within (%)', min: 0, max: 100 },
         series,
       },
-      caption: `Response-time distribution of ${id} under each model: share of its jobs completed within a given time after their release (${jobCount(per.map((p) => p.t.response.count))} completed jobs per model${hasDeadline ? `; dashed: its ${fmtNs(deadline)} deadline` : ''}).${same}${none.length ? ` No job of ${id} completed under ${listText(none)}.` : ''}`,
+      caption: `${handlers.has(id) ? `Response-time distribution of the guest handler of I/O load ${id} (the guest's part of each request only; the request's end-to-end latency, backend and device included, is in the I/O latency chart)` : `Response-time distribution of ${id}`} under each model: share of its jobs completed within a given time after their release (${jobCount(per.map((p) => p.t.response.count))} completed jobs per model${hasDeadline ? `; dashed: its ${fmtNs(deadline)} deadline` : ''}).${same}${none.length ? ` No job of ${id} completed under ${listText(none)}.` : ''}`,
     });
   }
   return out;
@@ -119,7 +122,7 @@ export function scheduleChart(scenario: Scenario, traces: { model: string; trace
 }
 
 /** Guest I/O latency per stack: p50, p99 and worst per load, one bar group per load and model. */
-export function ioChart(results: Results): FigureOutput | null {
+export function ioChart(scenario: Scenario, results: Results): FigureOutput | null {
   const loads = [...new Set(results.runs.flatMap((r) => r.io.map((l) => l.id)))];
   if (loads.length === 0) return null;
   const categories = loads.flatMap((id) => results.runs.map((r) => `${id} ${r.model}`));
@@ -127,9 +130,15 @@ export function ioChart(results: Results): FigureOutput | null {
     loads.flatMap((id) =>
       results.runs.map((r) => {
         const l = r.io.find((x) => x.id === id);
-        return l && l.completed > 0 ? toMs(l.latency[key]) : null;
+        return l && l.completed > 0 ? l.latency[key] : null;
       }),
     );
+  const [p50, p99, max] = [pick('p50Ns'), pick('p99Ns'), pick('maxNs')];
+  // As for the CDFs: one stack's tail must not flatten the others' bars to nothing.
+  const log = spansDecades([...p50, ...p99, ...max].filter((v): v is number => v !== null));
+  const ms = (xs: (number | null)[]) => xs.map((v) => (v === null ? null : toMs(v)));
+  const deadlines = scenario.vmus.flatMap((v) => v.io).filter((l) => loads.includes(l.id) && Number.isFinite(l.deadline));
+  const deadlineText = deadlines.length === 0 ? '' : ` Deadlines: ${listText(deadlines.map((l) => `${l.id} ${fmtNs(l.deadline)}`))}.`;
   return {
     file: 'io-latency.png',
     spec: {
@@ -138,13 +147,13 @@ export function ioChart(results: Results): FigureOutput | null {
       width: 900,
       height: 460,
       categories,
-      y: { title: 'request latency (ms)', min: 0 },
+      y: log ? { title: 'request latency (ms, log scale)', log: true } : { title: 'request latency (ms)', min: 0 },
       series: [
-        { label: 'p50', color: '#7fb2e5', values: pick('p50Ns') },
-        { label: 'p99', color: '#1f63b4', values: pick('p99Ns') },
-        { label: 'max', color: '#0b2f5c', values: pick('maxNs') },
+        { label: 'p50', color: '#7fb2e5', values: ms(p50) },
+        { label: 'p99', color: '#1f63b4', values: ms(p99) },
+        { label: 'max', color: '#0b2f5c', values: ms(max) },
       ],
     },
-    caption: 'Latency of each guest I/O load from the request\'s arrival to the end of its path (guest handler, backend thread, device), per model.',
+    caption: `Latency of each guest I/O load from the request's arrival to the end of its path (guest handler, backend thread, device), per model${log ? '; the axis is logarithmic, as the latencies span two decades or more' : ''}.${deadlineText}`,
   };
 }

@@ -1,6 +1,7 @@
 // Raw scenario data → resolved `Scenario`: schema validation, unit parsing, defaults and the
 // semantic checks a schema cannot express (unique ids, references, time orderings).
 
+import { normalizeAnswer } from './answer.js';
 import { describeValue } from '../errors.js';
 import { Checker, IdRegistry } from './checks.js';
 import type { RawScenario } from './schema.js';
@@ -104,6 +105,7 @@ export function normalizeScenario(raw: unknown, file = '<memory>', opts: Normali
     models,
     expectations,
     question: raw.question ?? '',
+    ...(raw.answer !== undefined && { answer: normalizeAnswer(raw.answer, vmus, hostThreads, flows, check) }),
     figures,
     ...(interference !== undefined && { interference }),
   };

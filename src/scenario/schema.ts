@@ -12,6 +12,7 @@ import { hostMemorySchema, taskMemorySchema } from './schema-memory.js';
 import { FLOW_METRIC_NAMES, flowSchema, hostIxbSchema, linkSchema, vmuNetworkSchema } from './schema-net.js';
 import { GUEST_POLICY_NAMES } from '../engine/guest-policy.js';
 import { OVERHEAD_PROFILE_NAMES } from './overheads.js';
+import { PHENOMENON_NAMES } from '../engine/phenomena.js';
 import type { FromSchema } from 'json-schema-to-ts';
 import { BANDWIDTH_PATTERN, DURATION_PATTERN, RATE_PATTERN } from './units.js';
 import { dur, execSchema, figureSchema, hostField, id, ID_PATTERN, policySchema, programPhaseSchema, programStepSchema, taskSchema } from './schema-parts.js';
@@ -35,6 +36,7 @@ export const scenarioSchema = {
       description: 'The question the experiment answers, one sentence; it heads its section of the report.',
       maxLength: 2000,
     },
+    answer: { $ref: '#/$defs/answer' },
     duration: dur('Duration', 'Simulated time span, e.g. "10s".'),
     warmup: { ...dur('Warm-up', 'Metrics ignore jobs released before this instant; < duration.'), default: '0s' },
     seed: {
@@ -343,6 +345,41 @@ export const scenarioSchema = {
           },
         },
       ],
+    },
+    answer: {
+      type: 'object',
+      title: 'Answer',
+      description:
+        "What answers the question: the metric of the tasks, I/O loads or VMUs it asks about, and the phenomenon whose rule each model explains. The report's reading opens with the answer computed from the results (docs/extending.md).",
+      additionalProperties: false,
+      required: ['metric', 'of', 'because'],
+      properties: {
+        kind: {
+          enum: ['holds', 'compares'],
+          title: 'Kind of answer',
+          description: 'holds: which models keep the metric of every target within its bound; compares: how the metric of the first target compares with the second under each model.',
+          default: 'holds',
+        },
+        metric: {
+          enum: ['misses', 'p99', 'max', 'wakeup-max', 'share'],
+          title: 'Metric',
+          description: 'misses: deadline misses of a task, I/O load or flow (a lost packet misses too); p99/max: its response (task) or latency (I/O load, flow one-way); wakeup-max: a task’s worst wake-up latency; share: a VMU’s CPU share against its reservation.',
+        },
+        of: {
+          type: 'array',
+          title: 'Targets',
+          description: 'Ids of the tasks, I/O loads, flows or VMUs the question asks about (an I/O load before the task of the same id); compares takes exactly two.',
+          minItems: 1,
+          maxItems: 16,
+          items: { $ref: '#/$defs/id' },
+        },
+        bound: dur('Bound', 'For p99, max and wakeup-max: the bound that counts as holding; default: each target’s deadline.'),
+        because: {
+          enum: PHENOMENON_NAMES,
+          title: 'Phenomenon',
+          description: 'The phenomenon whose rule each model explains in the reading (src/engine/phenomena.ts).',
+        },
+      },
     },
     expectation: {
       type: 'object',

@@ -27,6 +27,9 @@ export function serializeScenario(s: Scenario): RawScenario {
     name: s.name,
     ...(s.description !== '' && { description: s.description }),
     ...(s.question && { question: s.question }),
+    ...(s.answer && {
+      answer: { kind: s.answer.kind, metric: s.answer.metric, of: s.answer.of.map((t) => t.id), ...(s.answer.bound !== null && { bound: d(s.answer.bound) }), because: s.answer.because },
+    }),
     duration: d(s.durationNs),
     warmup: d(s.warmupNs),
     seed: s.seed,

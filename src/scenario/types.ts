@@ -6,6 +6,7 @@
 import type { Ns, SystemSpec, VmuSpec } from '../engine/system.js';
 import type { MachineAssumptions } from './machine.js';
 import type { FlowMetricName } from './schema-net.js';
+import type { Phenomenon } from '../engine/phenomena.js';
 
 export type {
   Arrival, ExecDist, GuestSchedulerKind, HostSpec, HostThreadSpec, IoLoadSpec, JobProgram, Ns, Policy, ProgramPhase,
@@ -68,11 +69,36 @@ export type FigureRequest =
   /** Seed figure 14: one task's working set swept (interference cache); the observed VMU's worst response and misses. */
   | { kind: 'working-set-sweep'; task: string; workingSets: number[]; vmu: string; durationNs: Ns; pointer: string };
 
+/** A metric that can answer a question (schema `answer.metric`). */
+export type AnswerMetric = 'misses' | 'p99' | 'max' | 'wakeup-max' | 'share';
+
+/** One thing the question asks about, resolved: what kind of subject it is and its bound. */
+export interface AnswerTarget {
+  id: string;
+  /** A network flow (one-way latency; a lost packet misses too), an I/O load (end-to-end latency and misses), a task or host thread, or a VMU (its CPU share). */
+  subject: 'flow' | 'io' | 'task' | 'vmu';
+  /** The bound that counts as holding: the `bound` given, else the target's deadline; null for misses and share. */
+  boundNs: Ns | null;
+}
+
+/** What answers the scenario's question (src/scenario/answer.ts resolves it, src/report/answer.ts phrases it). */
+export interface Answer {
+  kind: 'holds' | 'compares';
+  metric: AnswerMetric;
+  of: AnswerTarget[];
+  /** The `bound` as written (null: each target's deadline). */
+  bound: Ns | null;
+  because: Phenomenon;
+  pointer: string;
+}
+
 export interface Scenario extends SystemSpec {
   name: string;
   description: string;
   /** The question the experiment answers (report heading); '' when the file gives none. */
   question?: string;
+  /** The metric that answers the question and the phenomenon that explains it; absent: the reading lists outcomes only. */
+  answer?: Answer;
   /** Extra report figures; absent or empty: none. */
   figures?: FigureRequest[];
   vmus: ScenarioVmu[];

@@ -1,0 +1,118 @@
+// Why a KVM stack behaves as it does, per phenomenon (src/engine/phenomena.ts): the rule of the host
+// Linux scheduler that decides it, in the terms of the configuration the model built (where the
+// vhost/iothread sits, RT groups or CFS quota or SCHED_DEADLINE), with the reference section it
+// follows. The reading of a report cites these beside the numbers (src/report/answer.ts); they state
+// rules, never outcomes, so they stay true whatever a run measures.
+
+import { unexplained, type Cause, type Phenomenon } from '../../src/engine/phenomena.js';
+
+/** Where a VMU's I/O threads run (io-threads.ts). */
+type IoPlacement = 'inside' | 'outside';
+
+/** The vhost/iothread's place, which decides the io-path phenomenon on every KVM stack. */
+function ioThreadCause(io: IoPlacement, inside: string, insideRef: string): Cause {
+  if (io === 'outside') {
+    return {
+      rule: 'the vhost/iothread is a SCHED_OTHER thread outside the VMU’s reservation, so each of a request’s backend steps waits for CFS to pick it among the other runnable SCHED_OTHER threads (fair share by vruntime, no latency guarantee)',
+      ref: 'linux-irmos.md §7.2, §6.1',
+    };
+  }
+  return { rule: inside, ref: insideRef };
+}
+
+/** Linux partitions CPU time, not the cache (cache.md §1.2): the same rule under every KVM stack. */
+const cacheCause = (scheduler: string): Cause => ({
+  rule: `${scheduler} divides CPU time only, not the shared cache or the memory bus: a neighbour's working set evicts the VMU's lines and stalls it, so each job needs more CPU than its budget was sized for`,
+  ref: 'cache.md §1.2, §3.2',
+});
+
+export function irmosExplain(io: IoPlacement, migrateOnThrottle: boolean): (p: Phenomenon) => Cause {
+  return (p) => {
+    switch (p) {
+      case 'io-path':
+        return ioThreadCause(
+          io,
+          'the vhost/iothread runs inside the VMU’s IRMOS reservation at a SCHED_FIFO priority above its vCPUs, so it is served by the VMU’s own hard CBS and waits only for that budget, at most P − Q once it is spent',
+          'linux-irmos.md §7.3, §2.4',
+        );
+      case 'budget-granularity':
+        return {
+          rule: 'each reservation is a hard CBS: once its budget Q is spent it is throttled until its deadline, so a job woken then waits up to P − Q, and a fresh activation resets (Q, t + P)',
+          ref: 'linux-irmos.md §2.4, §2.9',
+        };
+      case 'overload-isolation':
+        return {
+          rule: 'a hard CBS gives a reservation Q every P whatever the others do, admission keeps Σ Q/P ≤ the bound on each CPU, and best-effort VMUs run under CFS only when no reservation is ready',
+          ref: 'linux-irmos.md §2.4, §2.8, §2.9',
+        };
+      case 'reservation-order':
+        return { rule: 'reservations are ordered by their servers’ absolute deadlines (EDF among reservations on each CPU), task priorities counting only inside a reservation', ref: 'linux-irmos.md §2.3, §2.5' };
+      case 'multicpu-placement':
+        return {
+          rule: `reservations are partitioned, Q every P on each CPU of the VMU’s cpuset, and its threads move between those CPUs by push/pull so its highest-priority tasks run${migrateOnThrottle ? ', a throttled server pushing its task to another CPU of the group' : ', a throttled server keeping its task (no push on throttle)'}`,
+          ref: 'linux-irmos.md §2.6',
+        };
+      case 'cache-interference':
+        return cacheCause('the IRMOS scheduler');
+      default:
+        return unexplained(p);
+    }
+  };
+}
+
+/** The stock-kernel variants of models/kvm/kvm-linux.ts. */
+export type StockVariant = 'rt-groups' | 'cfs-quota' | 'deadline';
+
+export interface StockFacts {
+  variant: StockVariant;
+  io: IoPlacement;
+  /** kvm-linux-cfs: cpu.max applied (false: plain CFS shares). */
+  bandwidthControl: boolean;
+  /** RT_RUNTIME_SHARE in force (rt-groups). */
+  runtimeShare: boolean;
+}
+
+export function stockExplain(f: StockFacts): (p: Phenomenon) => Cause {
+  return (p) => {
+    switch (p) {
+      case 'io-path':
+        return f.variant === 'cfs-quota'
+          ? ioThreadCause(f.io, 'the vhost/iothread is a SCHED_OTHER thread in the VMU’s cgroup, so it shares the group’s CFS share and cpu.max quota with the vCPUs', 'linux-irmos.md §7.3, §6.3')
+          : f.variant === 'rt-groups'
+            ? ioThreadCause(f.io, 'the vhost/iothread runs SCHED_FIFO inside the VMU’s RT group, above its vCPUs, drawing on the group’s rt_runtime', 'linux-irmos.md §7.3, §3.3')
+            : ioThreadCause(f.io, 'the vhost/iothread has its own small SCHED_DEADLINE reservation, served in EDF order beside the vCPUs’', 'linux-irmos.md §7.3, §4.2');
+      case 'budget-granularity':
+        return f.variant === 'rt-groups'
+          ? { rule: `an RT group runs while it has rt_runtime left in its current rt_period and is throttled to the end of that period once it has spent it${f.runtimeShare ? ' (RT_RUNTIME_SHARE lets it borrow runtime from other CPUs first)' : ''}, so a job woken then waits up to P − Q`, ref: 'linux-irmos.md §3.3, §3.2' }
+          : f.variant === 'deadline'
+            ? { rule: 'each vCPU thread is a SCHED_DEADLINE hard CBS: once its runtime is spent it is throttled until its deadline, so a job woken then waits up to P − Q', ref: 'linux-irmos.md §4.2' }
+            : f.bandwidthControl
+              ? { rule: 'cpu.max refills the group’s quota on a fixed period grid and throttles it once spent, so a job waits up to P − Q after a burst; a waking vCPU thread otherwise runs as soon as CFS’s vruntime order puts it first', ref: 'linux-irmos.md §6.3, §6.1' }
+              : { rule: 'with bandwidth control off there is no period at all: the budget is not enforced and a waking vCPU thread runs as soon as CFS’s vruntime order puts it first', ref: 'linux-irmos.md §6.1' };
+      case 'overload-isolation':
+        return f.variant === 'rt-groups'
+          ? { rule: 'an RT group’s vCPU threads are SCHED_FIFO and run before every SCHED_OTHER thread, while a best-effort neighbour’s loop is SCHED_OTHER and can take only the time no RT group wants', ref: 'linux-irmos.md §1.1, §3.3' }
+          : f.variant === 'deadline'
+            ? { rule: 'SCHED_DEADLINE runs before the RT and fair classes and guarantees each admitted thread its runtime per period, so a SCHED_OTHER loop gets only the time left', ref: 'linux-irmos.md §1.1, §4.2, §4.5' }
+            : f.bandwidthControl
+              ? { rule: 'every VMU is a CFS cgroup: a neighbour’s loop gets a weighted fair share of the CPU, and cpu.max only caps a group, it guarantees nothing', ref: 'linux-irmos.md §6.1, §6.3' }
+              : { rule: 'with bandwidth control off every VMU is a plain CFS group of equal weight, so a neighbour’s loop takes an equal share of the CPU whatever the SLA says', ref: 'linux-irmos.md §6.1' };
+      case 'reservation-order':
+        return f.variant === 'rt-groups'
+          ? { rule: 'RT groups compete by the priority of their highest task, not by deadline, so the group with the lower priority waits while a higher one runs (fixed priorities, Liu & Layland’s bound)', ref: 'linux-irmos.md §3.3' }
+          : f.variant === 'deadline'
+            ? { rule: 'SCHED_DEADLINE threads are ordered by absolute deadline (global EDF)', ref: 'linux-irmos.md §4.2, §4.4' }
+            : { rule: 'CFS has no deadlines: runnable groups share the CPU by weight in vruntime order, and a job needing more than its weight’s share in a burst waits its turn', ref: 'linux-irmos.md §6.1' };
+      case 'multicpu-placement':
+        return f.variant === 'rt-groups'
+          ? { rule: 'RT vCPU threads move by push/pull so that about the M highest-priority runnable RT threads run (global fixed priorities), each group throttled per CPU', ref: 'linux-irmos.md §3.4, §3.3' }
+          : f.variant === 'deadline'
+            ? { rule: 'SCHED_DEADLINE threads move by push/pull as global EDF, which with pinned threads meets no guarantee from Σ U ≤ M alone', ref: 'linux-irmos.md §4.4' }
+            : { rule: 'CFS balances load between CPUs by weight, ignoring deadlines', ref: 'linux-irmos.md §6.1' };
+      case 'cache-interference':
+        return cacheCause(f.variant === 'rt-groups' ? 'RT throttling' : f.variant === 'deadline' ? 'SCHED_DEADLINE' : 'CFS');
+      default:
+        return unexplained(p);
+    }
+  };
+}
