@@ -8,7 +8,7 @@ import { InputError, describeValue, escapeControl } from '../errors.js';
 import { checkOutputFile, checkOutputFolder, maxWallOf, refuseRepeatedFlags, seedOf } from './flags.js';
 import { installCleanup } from '../report/atomic.js';
 import { withLine } from '../scenario/load.js';
-import { admitAll, collectScenarioFiles, compareScenario, describeRun, loadForCli, resolveModels, resolveSingleModel } from './commands.js';
+import { validateFiles, collectScenarioFiles, compareScenario, describeRun, loadForCli, resolveModels, resolveSingleModel } from './commands.js';
 import { machineFlagsOf, machineOptions } from './machine-flags.js';
 import type { ScenarioReportOutcome } from './report-command.js';
 import { importCommand, writeRunRtappLogs } from './rtapp-command.js'; // rt-app bridge
@@ -41,16 +41,8 @@ export async function main(argv: string[]): Promise<number> {
       'check scenario files or rt-app files (schema, units, references, each model\'s admission control)',
       (y) => machineOptions(y.positional('scenarios', { type: 'string', array: true, demandOption: true })),
       (args) => {
-        const flags = machineFlagsOf(args);
-        for (const file of args.scenarios as string[]) {
-          const scenario = loadForCli(file, flags);
-          const choices = admitAll(scenario);
-          const tasks = scenario.vmus.reduce((a, v) => a + v.tasks.length, 0) + scenario.hostThreads.length;
-          process.stdout.write(
-            `ok ${file}: ${scenario.hosts.length} host(s), ${scenario.vmus.length} VMU(s), ${tasks} task(s); models ${choices.map((c) => c.model.name).join(', ')}\n` +
-              (scenario.assumptions ? assumptionLines(scenario.assumptions).map((l) => `  assumed ${l}\n`).join('') : ''),
-          );
-        }
+        // Every file is checked and reported; a bad one makes the exit 2 without hiding the others.
+        exitCode = validateFiles(args.scenarios as string[], machineFlagsOf(args), (l) => process.stdout.write(`${l}\n`), (l) => process.stderr.write(`hvsim: ${l}\n`));
       },
     )
     .command(

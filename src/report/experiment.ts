@@ -3,7 +3,7 @@
 // per model, the charts and the reading. `scenarioDoc` is one scenario's report.md/report.html
 // (with the detailed per-metric tables); `indexDoc` is the comparison document over all of them.
 
-import { taskIdsOf, type ModelRun, type Results, type TaskResult } from '../metrics/results.js';
+import { taskIdsOf, type ExpectationResult, type ModelRun, type Results, type TaskResult } from '../metrics/results.js';
 import { assumptionFacts } from '../scenario/machine.js';
 import type { Scenario } from '../scenario/types.js';
 import type { Block, Cell, Doc, Text } from './doc.js';
@@ -240,12 +240,20 @@ function expectationBlocks(results: Results, level: Level): Block[] {
         e.model,
         e.task,
         e.metric,
-        [e.min !== undefined ? `≥ ${e.min}` : '', e.max !== undefined ? `≤ ${e.max}` : ''].filter(Boolean).join(', '),
-        num(String(e.value), e.value),
+        expectationBound(e),
+        e.value === null ? (e.note ?? '—') : num(String(e.value), e.value),
         e.ok ? 'ok' : { strong: 'FAILED' },
       ]),
     },
   ];
+}
+
+/** The bound column: min/max, a comparison with another model, or the admission verdict expected. */
+function expectationBound(e: ExpectationResult): string {
+  if (e.metric === 'refused') return e.min !== undefined ? 'refused by admission' : 'admitted';
+  const parts = [e.min !== undefined ? `≥ ${e.min}` : '', e.max !== undefined ? `≤ ${e.max}` : ''];
+  if (e.than) parts.push(`${e.than.relation === 'below' ? '<' : '>'} ${e.than.factor === 1 ? '' : `${e.than.factor} × `}${e.than.model} (${e.than.value ?? 'refused'})`);
+  return parts.filter(Boolean).join(', ');
 }
 
 function figureBlocks(figures: RenderedFigure[], prefix: string): Block[] {
