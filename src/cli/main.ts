@@ -17,6 +17,7 @@ import { runTraced, traceCommand } from './trace-command.js'; // schedule traces
 import { isolationCommand } from './isolation-command.js'; // isolation matrix
 import { adviseCommand } from './advise-command.js'; // decision support (src/advise)
 import { mergeCommand, sweepCommand, workerCommand } from './sweep-command.js'; // sweeps, local and distributed
+import type { RegressArgs } from './regress-command.js'; // regression suite (loaded when used: it runs on the report pool)
 import { MODELS } from '../../models/index.js';
 
 const EXIT_OK = 0;
@@ -114,6 +115,21 @@ export async function main(argv: string[]): Promise<number> {
         exitCode = (await (await reportCommand()).runReport(files, args.out)).ok ? EXIT_OK : EXIT_EXPECTATION;
       },
     )
+    .command(
+      'regress <scenarios..>',
+      'check scenarios against their expect: and the golden results beside them (exit 1 on a regression); --update re-baselines',
+      (y) =>
+        y
+          .positional('scenarios', { type: 'string', array: true, demandOption: true, describe: 'scenario files or folders of them' })
+          .option('update', { type: 'boolean', default: false, describe: 'rewrite the golden results from this run and print what changed' })
+          .option('markdown', { type: 'string', describe: 'also write the verdict as a Markdown table to this file' })
+          .option('junit', { type: 'string', describe: 'also write the verdict as JUnit XML (one testcase per scenario × model) to this file' }),
+      async (args) => {
+        const { runRegress } = await import('./regress-command.js');
+        const outcome = await runRegress(args as unknown as RegressArgs, (t) => process.stdout.write(t), (l) => process.stderr.write(`hvsim: ${l}\n`));
+        exitCode = outcome.exitCode;
+      },
+    )
     .command(importCommand) // `hvsim import rtapp <file>` (src/cli/rtapp-command.ts)
     .command(traceCommand) // `hvsim trace <scenario> --model m` (src/cli/trace-command.ts)
     .command(isolationCommand) // `hvsim isolation <scenario>` (src/cli/isolation-command.ts)
@@ -136,7 +152,7 @@ export async function main(argv: string[]): Promise<number> {
     )
     .option('debug', { type: 'boolean', default: false, describe: 'on an internal error, print its stack trace' })
     .middleware((args) => refuseRepeatedFlags(args as Record<string, unknown>), true)
-    .demandCommand(1, 'name a command: validate, run, compare, report, import, trace, isolation, advise, sweep, merge, worker or models')
+    .demandCommand(1, 'name a command: validate, run, compare, report, regress, import, trace, isolation, advise, sweep, merge, worker or models')
     .strict()
     .help()
     .version(false)
