@@ -101,7 +101,7 @@ export function describeRun(results: Results): string {
       );
     }
   }
-  for (const r of results.refused ?? []) lines.push(`  ${r.model}: refused by admission`, `    ${r.reason.split('\n').join('\n    ')}`);
+  for (const r of results.refused ?? []) lines.push(`  ${r.model}`, `    ${r.reason.split('\n').join('\n    ')}`);
   for (const e of results.expectations.filter((x) => !x.ok)) lines.push(`  FAILED expectation: ${describeExpectation(e)}`);
   return lines.join('\n') + '\n';
 }
