@@ -49,18 +49,13 @@ export function checkExpectations(scenario: Scenario, runs: readonly ModelRun[],
     }
     for (const model of modelsInOrder) {
       if (exp.model !== undefined && exp.model !== model) continue;
-      const base = {
-        model,
-        task: exp.subject.id,
-        ...(exp.subject.kind !== 'task' && { subject: exp.subject.kind }),
-        metric: exp.metric,
-        ...(exp.min !== undefined && { min: exp.min }),
-        ...(exp.max !== undefined && { max: exp.max }),
-      };
+      // Fields in results.json's documented order: who, what, value, bounds, verdict.
+      const head = { model, task: exp.subject.id, ...(exp.subject.kind !== 'task' && { subject: exp.subject.kind }), metric: exp.metric };
+      const bounds = { ...(exp.min !== undefined && { min: exp.min }), ...(exp.max !== undefined && { max: exp.max }) };
       const r = refusal(model);
       if (r) {
         // Only an expectation that names the model is broken by its refusal; one for every model skips it.
-        if (exp.model !== undefined) out.push({ ...base, value: null, note: `no value: ${model} ${r.reason}`, ok: false });
+        if (exp.model !== undefined) out.push({ ...head, value: null, ...bounds, note: `no value: ${model} ${r.reason}`, ok: false });
         continue;
       }
       const run = runs.find((x) => x.model === model)!;
@@ -84,7 +79,7 @@ export function checkExpectations(scenario: Scenario, runs: readonly ModelRun[],
           ok &&= exp.than.relation === 'below' ? value < limit : value > limit;
         }
       }
-      out.push({ ...base, value, ...(than && { than }), ...(note !== undefined && { note }), ok });
+      out.push({ ...head, value, ...bounds, ...(than && { than }), ...(note !== undefined && { note }), ok });
     }
   }
   return out;
