@@ -223,7 +223,10 @@ describe('an admission refusal is a result, not an abort', () => {
     expect(results.runs.map((x: { model: string }) => x.model)).toEqual(['xen-sedf']);
     expect(results.refused[0].model).toBe('kvm-irmos');
     expect(results.refused[0].reason).toMatch(/^refused by admission\/configuration: .*lone-task\.yaml/);
-    expect(readFileSync(join(s.dir, 'out', 'report.md'), 'utf8')).toContain('kvm-irmos');
+    const report = readFileSync(join(s.dir, 'out', 'report.md'), 'utf8');
+    expect(report).toContain('**kvm-irmos: refused by admission.** refused by admission/configuration:');
+    // Its column stays in the comparison tables, saying so.
+    expect(report).toMatch(/\| task \| xen-sedf \| kvm-irmos \|\n\|---\|---\|---\|\n\| t \| [^|]+ \| refused by admission \|/);
   });
 
   it('validate checks and reports every file: exit 2 if any is bad, each bad one named, the good ones ok', async () => {

@@ -184,7 +184,10 @@ export function perModelBlocks(results: Results, level: Level): Block[] {
 /** The per-metric tables with a column per model (the scenario report's detail). */
 function metricBlocks(scenario: Scenario, results: Results, level: Level): Block[] {
   const runs = results.runs;
-  const models = runs.map((r) => r.model);
+  // A model that refused the configuration keeps its column: its result is the refusal (reason above).
+  const refused = (results.refused ?? []).map((r) => r.model);
+  const models = [...runs.map((r) => r.model), ...refused];
+  const refusedCells = refused.map(() => num('refused by admission', -1));
   const ids = taskIdsOf(runs);
   const out: Block[] = [];
   const metric = (title: string, cell: (t: TaskResult) => Cell) => {
@@ -192,7 +195,7 @@ function metricBlocks(scenario: Scenario, results: Results, level: Level): Block
     out.push({ kind: 'table', header: ['task', ...models], rows: ids.map((id) => [id, ...runs.map((r) => {
       const t = r.tasks.find((x) => x.id === id);
       return t === undefined ? num('n/a', -1) : cell(t);
-    })]) });
+    }), ...refusedCells]) });
   };
   metric('Deadline misses (missed / judged jobs)', (t) => (t.judged === 0 ? num('—', -1) : num(`${fmtPct(t.missRatio, 2)} (${t.missed}/${t.judged})`, t.missRatio)));
   metric('Response time p50 / p99 / max', (t) => (t.response.count ? num(`${fmtNs(t.response.p50Ns)} / ${fmtNs(t.response.p99Ns)} / ${fmtNs(t.response.maxNs)}`, t.response.p99Ns) : num('—', -1)));
@@ -208,7 +211,7 @@ function metricBlocks(scenario: Scenario, results: Results, level: Level): Block
       header: ['VMU', 'reserved', ...models],
       rows: scenario.vmus.map((v) => {
         const reserved = runs[0]?.vmus.find((x) => x.id === v.id)?.reservedShare;
-        return [v.id, reserved == null ? num('—', -1) : num(fmtPct(reserved, 2), reserved), ...runs.map((r) => vmuShare(r, v.id))];
+        return [v.id, reserved == null ? num('—', -1) : num(fmtPct(reserved, 2), reserved), ...runs.map((r) => vmuShare(r, v.id)), ...refusedCells];
       }),
     });
   }
@@ -219,7 +222,7 @@ function metricBlocks(scenario: Scenario, results: Results, level: Level): Block
     rows: scenario.hosts.map((h) => [h.id, ...runs.map((r) => {
       const u = r.hosts.find((x) => x.id === h.id)?.utilisation ?? 0;
       return num(fmtPct(u, 2), u);
-    })]),
+    }), ...refusedCells]),
   });
   return out;
 }
@@ -288,7 +291,7 @@ export function scenarioDoc(e: Experiment): Doc {
 function refusedBlocks(results: Results): Block[] {
   const refused = results.refused ?? [];
   if (refused.length === 0) return [];
-  return refused.map((r): Block => ({ kind: 'paragraph', text: [{ strong: `${r.model}:` }, ` ${r.reason}`] }));
+  return refused.map((r): Block => ({ kind: 'paragraph', text: [{ strong: `${r.model}: refused by admission.` }, ` ${r.reason}`] }));
 }
 
 /** Verdict of an experiment in a few words, for the index's overview table. */
