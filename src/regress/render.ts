@@ -54,6 +54,7 @@ export function terminalSummary(verdicts: readonly ScenarioVerdict[], updating: 
       const state = failures.length > 0 ? 'FAIL' : 'ok  ';
       const what = `${c.refused ? 'refused by admission; ' : ''}${c.expectations.length} expectation(s), ${goldenState(c, updating)}`;
       lines.push(`  ${state} ${c.model.padEnd(14)} ${what}`);
+      if (c.refused) lines.push(`       ${c.refused.split('\n')[0]}`);
       for (const f of failures) lines.push(`       ${describeFailure(f)}`);
     }
     for (const s of v.stale) lines.push(`  note: ${s} is the golden of a model this run did not include${updating ? ' (removed)' : ''}`);
