@@ -67,6 +67,10 @@ describe('hvsim regress: goldens', () => {
     expect(r.stdout).toContain('lone-task');
     expect(r.stdout).toContain('task:t responseMaxNs: golden 3 ms (3000000 ns), now 3.2 ms (3200000 ns) (tolerance exact)');
     expect(r.stdout).toMatch(/2 of 2 case\(s\) FAILED/);
+    const json = JSON.parse((await hvsim(['regress', s.dir, '--json'])).stdout);
+    expect(json.ok).toBe(false);
+    const irmos = json.cases.find((c: { model: string }) => c.model === 'kvm-irmos');
+    expect(irmos.changes).toContainEqual({ subject: 'task:t', metric: 'responseMaxNs', golden: 3_000_000, now: 3_200_000, allowed: 0, regression: true });
   });
 
   it('an unchanged scenario matches its goldens byte for byte (exit 0), and --update then changes nothing', async () => {

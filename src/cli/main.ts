@@ -123,7 +123,8 @@ export async function main(argv: string[]): Promise<number> {
           .positional('scenarios', { type: 'string', array: true, demandOption: true, describe: 'scenario files or folders of them' })
           .option('update', { type: 'boolean', default: false, describe: 'rewrite the golden results from this run and print what changed' })
           .option('markdown', { type: 'string', describe: 'also write the verdict as a Markdown table to this file' })
-          .option('junit', { type: 'string', describe: 'also write the verdict as JUnit XML (one testcase per scenario × model) to this file' }),
+          .option('junit', { type: 'string', describe: 'also write the verdict as JUnit XML (one testcase per scenario × model) to this file' })
+          .option('json', { type: 'boolean', default: false, describe: 'print the verdict as JSON (per case: failures and changes from the golden)' }),
       async (args) => {
         const { runRegress } = await import('./regress-command.js');
         const outcome = await runRegress(args as unknown as RegressArgs, (t) => process.stdout.write(t), (l) => process.stderr.write(`hvsim: ${l}\n`));

@@ -17,7 +17,7 @@ import type { ModelPick } from '../experiments/sweeps.js';
 import type { ModelRun } from '../metrics/results.js';
 import { writeFileAtomic } from '../report/atomic.js';
 import { judgeScenario, type ScenarioVerdict } from '../regress/suite.js';
-import { junitXml, markdownSummary, terminalSummary, totals, updateSummary } from '../regress/render.js';
+import { jsonSummary, junitXml, markdownSummary, terminalSummary, totals, updateSummary } from '../regress/render.js';
 import { withLine } from '../scenario/load.js';
 import type { Scenario } from '../scenario/types.js';
 import { checkOutputFile } from './flags.js';
@@ -29,6 +29,8 @@ export interface RegressArgs {
   update: boolean;
   markdown?: string;
   junit?: string;
+  /** Print the verdict as JSON instead of the terminal summary. */
+  json?: boolean;
 }
 
 export interface RegressOutcome {
@@ -67,9 +69,9 @@ export async function runRegress(args: RegressArgs, out: (text: string) => void,
     // Every golden computed before the first is written; each file replaced by a rename.
     for (const c of verdicts.flatMap((v) => v.cases)) if (c.goldenChanged) writeFileAtomic(c.goldenFile, c.golden);
     for (const stale of verdicts.flatMap((v) => v.stale)) rmSync(stale, { force: true });
-    out(updateSummary(verdicts));
+    if (!args.json) out(updateSummary(verdicts));
   }
-  out(terminalSummary(verdicts, args.update));
+  out(args.json ? jsonSummary(verdicts, args.update) : terminalSummary(verdicts, args.update));
   if (args.markdown !== undefined) writeFileAtomic(args.markdown, markdownSummary(verdicts, args.update));
   if (args.junit !== undefined) writeFileAtomic(args.junit, junitXml(verdicts, args.update));
   return { exitCode: totals(verdicts, args.update).failed > 0 ? 1 : 0, verdicts };

@@ -110,6 +110,24 @@ export function markdownSummary(verdicts: readonly ScenarioVerdict[], updating: 
   return lines.join('\n') + '\n';
 }
 
+/** `--json`: the verdict for tools — per case its failures (as the terminal words them) and every change from the golden. */
+export function jsonSummary(verdicts: readonly ScenarioVerdict[], updating: boolean): string {
+  const t = totals(verdicts, updating);
+  const cases = verdicts.flatMap((v) =>
+    v.cases.map((c) => ({
+      scenario: c.scenario,
+      file: c.file,
+      model: c.model,
+      ok: failuresOf(c, updating).length === 0,
+      ...(c.refused !== undefined && { refused: c.refused }),
+      failures: failuresOf(c, updating).map(describeFailure),
+      changes: c.changes,
+      golden: c.goldenFile,
+    })),
+  );
+  return JSON.stringify({ ok: t.failed === 0, cases }, null, 2) + '\n';
+}
+
 /** XML 1.0 text: the five entities escaped, characters XML cannot carry (C0 controls but tab, LF, CR) dropped. */
 export function xmlEscape(text: string): string {
   // eslint-disable-next-line no-control-regex
