@@ -16,6 +16,7 @@ import { admitModels } from '../experiments/simulate.js';
 import type { ModelPick } from '../experiments/sweeps.js';
 import type { ModelRun } from '../metrics/results.js';
 import { writeFileAtomic } from '../report/atomic.js';
+import { goldenFolder } from '../regress/golden.js';
 import { judgeScenario, type ScenarioVerdict } from '../regress/suite.js';
 import { jsonSummary, junitXml, markdownSummary, terminalSummary, totals, updateSummary } from '../regress/render.js';
 import { withLine } from '../scenario/load.js';
@@ -106,6 +107,10 @@ function loadSuite(paths: string[], err: (line: string) => void): { scenario: Sc
     const other = names.get(e.scenario.name);
     if (other !== undefined) throw new InputError({ file: e.file, pointer: '/name', expected: 'a scenario name no other file of the suite has', found: `${JSON.stringify(e.scenario.name)}, also the name of ${other}` });
     names.set(e.scenario.name, e.file);
+    // a.yaml and a.json would share a.golden/.
+    const folder = goldenFolder(e.file);
+    const sharing = entries.find((o) => o !== e && goldenFolder(o.file) === folder);
+    if (sharing) throw new InputError({ file: e.file, pointer: '', expected: `a scenario file whose goldens (${folder}) no other file of the suite shares`, found: `also the goldens of ${sharing.file}`, hint: 'rename one of the files' });
   }
   return entries;
 }
