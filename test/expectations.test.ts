@@ -74,9 +74,10 @@ describe('expect: metrics of I/O loads, storage streams and VMUs', () => {
     const metrics = runMetrics(run('kvm-irmos'));
     expect(Object.keys(metrics['io:req'])).not.toContain('iops');
     expect(metrics['io:disk'].iops).toBe(50);
-    // Every metric of the catalogue is read from some subject of a run that has them all.
+    // Every task, VMU and I/O metric of the catalogue is read from some subject of a run that has
+    // them all (flow metrics read FLOW_METRICS, the IXB's own table, tested with the flows).
     const read = new Set(Object.values(metrics).flatMap((m) => Object.keys(m)));
-    for (const m of METRIC_NAMES) expect(read.has(m), `${m} (${METRICS[m].subject})`).toBe(true);
+    for (const m of METRIC_NAMES.filter((x) => METRICS[x].subject !== 'flow')) expect(read.has(m), `${m} (${METRICS[m].subject})`).toBe(true);
   });
 });
 
