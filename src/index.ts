@@ -7,9 +7,12 @@
 //   const results = compare(scenario, resolveModels(scenario, undefined));
 
 export { loadExperiment as loadScenario, parseScenarioFile as parseScenario, resolveModels, collectScenarioFiles, type ExperimentFlags } from './experiments/load.js';
-export { simulate, compare, checkAdmission, type ModelChoice, type RunOptions } from './experiments/simulate.js';
+export { simulate, compare, checkAdmission, admitModels, type ModelChoice, type RunOptions } from './experiments/simulate.js';
 export { MODELS, REGISTRY, DEFAULT_COMPARE, findModel, modelNames, registryEntry, type RegistryEntry } from '../models/index.js';
-export { RESULTS_SCHEMA, type Results, type ModelRun, type TaskResult, type VmuResult, type HostResult, type IoResult, type ExpectationResult } from './metrics/results.js';
+export { RESULTS_SCHEMA, type Results, type ModelRun, type TaskResult, type VmuResult, type HostResult, type IoResult, type ExpectationResult, type RefusedModel } from './metrics/results.js';
+export { checkExpectations } from './metrics/expectations.js';
+export { readMetric, runMetrics } from './metrics/metric-accessors.js';
+export { METRICS, METRIC_NAMES, type MetricName, type MetricSubject, type MetricUnit } from './scenario/metric-names.js';
 export type { HypervisorModel, SlaMappingRow } from './engine/model.js';
 export type { SimObserver } from './engine/simulator.js';
 export type { Scenario, ModelRequest, Ns } from './scenario/types.js';

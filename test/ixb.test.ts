@@ -197,8 +197,8 @@ describe('flow arrivals and expectations', () => {
       vmus: [vmu('a', []), vmu('b', [])],
       flows: [cbr('f', 'a', 'b', 1000, 1000)],
       expectations: [
-        { task: 'f', metric: 'flowLossRatio', max: 0, pointer: '/expect/0' },
-        { task: 'f', metric: 'flowLatencyMaxNs', max: 1000, pointer: '/expect/1' },
+        { kind: 'metric', subject: { kind: 'flow', id: 'f' }, metric: 'flowLossRatio', max: 0, pointer: '/expect/0' },
+        { kind: 'metric', subject: { kind: 'flow', id: 'f' }, metric: 'flowLatencyMaxNs', max: 1000, pointer: '/expect/1' },
       ],
     });
     const run = simulate(sc, kvmLinux);

@@ -208,8 +208,9 @@ describe('valid scenarios', () => {
       { name: 'kvm-linux', params: { kernel: '2.6.33' }, pointer: '/models/1' },
     ]);
     expect(s.expectations).toEqual([
-      { model: 'kvm-irmos', task: 'decode', metric: 'missRatio', max: 0, pointer: '/expect/0' },
-      { task: 'video', metric: 'cpuShare', min: 0.2, max: 0.3, pointer: '/expect/1' },
+      { kind: 'metric', model: 'kvm-irmos', subject: { kind: 'task', id: 'decode' }, metric: 'missRatio', max: 0, pointer: '/expect/0' },
+      // `task` naming a VMU (files from before `vmu:`): the VMU's cpuShare.
+      { kind: 'metric', subject: { kind: 'vmu', id: 'video' }, metric: 'cpuShare', min: 0.2, max: 0.3, pointer: '/expect/1' },
     ]);
   });
 
@@ -539,10 +540,10 @@ describe('schema violations', () => {
   });
 
   it('expectations need min or max; names must be path-safe; affinity has no duplicates', () => {
-    expectBad('s.yaml', base('expect: [{ task: x, metric: missRatio }]\n'), {
+    expectBad('s.yaml', withTask('{ id: x, kind: busy }') + 'expect: [{ task: x, metric: missRatio }]\n', {
       pointer: '/expect/0',
-      expected: 'at least one of the fields min, max',
-      found: 'neither',
+      expected: 'at least one of the fields min, max, below, above',
+      found: 'none',
     });
     expectBad('s.yaml', 'name: a/b\nduration: 1s\nhosts: [{ id: a, cpus: 1 }]\n', {
       pointer: '/name',
@@ -699,7 +700,7 @@ describe('semantic errors', () => {
     expectBad('s.yaml', base('models: [{ name: foo }]\n'), { pointer: '/models/0/name', expected: /^one of the models/, found: '"foo"' }, opts);
     expectBad('s.yaml', withTask('{ id: a, kind: busy }') + 'expect: [{ task: b, metric: missRatio, max: 0 }]\n', {
       pointer: '/expect/0/task',
-      expected: 'the id of a task, host thread, VMU or flow',
+      expected: 'the id of a task or host thread (or a VMU, or an I/O load or flow for their metrics)',
       found: '"b"',
     });
     expectBad('s.yaml', withTask('{ id: a, kind: busy }') + 'expect: [{ model: nope, task: a, metric: cpuShare, max: 0.5 }]\n', {
@@ -709,7 +710,7 @@ describe('semantic errors', () => {
     }, opts);
     expectBad('s.yaml', withTask('{ id: a, kind: busy }') + 'expect: [{ task: a, metric: cpuShare, min: 0.5, max: 0.4 }]\n', {
       pointer: '/expect/0/max',
-      expected: 'a number >= min (0.5)',
+      expected: 'a bound >= min (0.5)',
       found: '0.4',
     });
   });

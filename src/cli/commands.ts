@@ -6,7 +6,10 @@
 import type { Results } from '../metrics/results.js';
 import { fmtNs, fmtPct } from '../report/format.js';
 import { loadExperiment, resolveModels, type ExperimentFlags } from '../experiments/load.js';
-import { checkAdmission, compare, type ModelChoice } from '../experiments/simulate.js';
+import { admissionError, compare, expectsEveryRefusal, refusedModel, type ModelChoice } from '../experiments/simulate.js';
+import { describeExpectation } from '../metrics/expectations.js';
+import { InputError } from '../errors.js';
+import { withLine } from '../scenario/load.js';
 import { assumptionLines } from '../scenario/machine.js';
 import type { Scenario } from '../scenario/types.js';
 import { runWatcher, wallLimit } from './watch.js';
@@ -18,11 +21,52 @@ export function loadForCli(file: string, flags: ExperimentFlags = {}): Scenario 
   return loadExperiment(file, flags);
 }
 
-/** What `validate` checks beyond loading: every chosen model accepts the configuration (its limits, its admission test). */
+/** Every chosen model accepts the configuration (its limits, its admission test); the first refusal is thrown. */
 export function admitAll(scenario: Scenario): ModelChoice[] {
   const choices = resolveModels(scenario, undefined);
-  checkAdmission(scenario, choices);
+  for (const c of choices) {
+    const error = admissionError(scenario, c);
+    if (error) throw error;
+  }
   return choices;
+}
+
+/**
+ * `validate <files..>`: every file is checked and reported, a bad one does not hide the next. A
+ * file is bad when it does not load (schema, units, references) or when a model refuses it (its
+ * limits, its admission test) and no `expect: { model, refused: true }` says it should — `compare`
+ * would show that refusal as the model's result, `validate` points at it. Returns the exit code:
+ * 0 when every file holds, 2 when any is bad.
+ */
+export function validateFiles(files: string[], flags: ExperimentFlags, out: (line: string) => void, err: (line: string) => void): number {
+  let bad = 0;
+  for (const file of files) {
+    try {
+      const scenario = loadForCli(file, flags);
+      const choices = resolveModels(scenario, undefined);
+      const verdicts = choices.map((c) => ({ choice: c, error: admissionError(scenario, c) }));
+      const refused = verdicts.flatMap((v) => (v.error ? [{ ...refusedModel(v.choice, v.error), error: v.error }] : []));
+      const unexpected = refused.filter((r) => !expectsEveryRefusal(scenario, [r]));
+      const tasks = scenario.vmus.reduce((a, v) => a + v.tasks.length, 0) + scenario.hostThreads.length;
+      if (unexpected.length > 0) {
+        bad++;
+        for (const r of unexpected) err(`${withLine(r.error).message}\n  (${r.model} refuses this configuration; add \`expect: [{ model: ${r.model}, refused: true }]\` if that is the point)`);
+        continue;
+      }
+      const admitted = verdicts.filter((v) => !v.error).map((v) => v.choice.model.name);
+      out(
+        `ok ${file}: ${scenario.hosts.length} host(s), ${scenario.vmus.length} VMU(s), ${tasks} task(s); models ${admitted.join(', ')}` +
+          (refused.length > 0 ? `; refused by admission as expected: ${refused.map((r) => r.model).join(', ')}` : ''),
+      );
+      if (scenario.assumptions) for (const l of assumptionLines(scenario.assumptions)) out(`  assumed ${l}`);
+    } catch (error) {
+      if (!(error instanceof InputError)) throw error;
+      bad++;
+      err(withLine(error).message);
+    }
+  }
+  if (bad > 0 && files.length > 1) err(`${bad} of ${files.length} file(s) invalid`);
+  return bad > 0 ? 2 : 0;
 }
 
 /** The runs of `run` without --out, in this thread: progress on a terminal, stopped at --max-wall. */
@@ -58,8 +102,6 @@ export function describeRun(results: Results): string {
     }
   }
   for (const r of results.refused ?? []) lines.push(`  ${r.model}`, `    ${r.reason.split('\n').join('\n    ')}`);
-  for (const e of results.expectations.filter((x) => !x.ok)) {
-    lines.push(`  FAILED expectation: ${e.model} ${e.task} ${e.metric} = ${e.value} (bound ${e.min ?? ''}..${e.max ?? ''})`);
-  }
+  for (const e of results.expectations.filter((x) => !x.ok)) lines.push(`  FAILED expectation: ${describeExpectation(e)}`);
   return lines.join('\n') + '\n';
 }

@@ -19,11 +19,11 @@ import { renderHtml } from '../report/html.js';
 import { createProgress, type Progress } from '../report/progress.js';
 import { cdfCharts, ioChart, scheduleChart, shareChart } from '../report/scenario-charts.js';
 import { flowCdfCharts, flowLossChart } from '../report/flow-charts.js';
-import { checkExpectations, resultsScenario, RESULTS_SCHEMA, type ModelRun, type RefusedModel, type Results } from '../metrics/results.js';
+import { checkExpectations, resultsScenario, RESULTS_SCHEMA, type ModelRun, type Results } from '../metrics/results.js';
 import { withLine } from '../scenario/load.js';
 import type { Scenario } from '../scenario/types.js';
 import { createPool, defaultWorkers } from '../experiments/pool.js';
-import { checkAdmission, type ModelChoice } from '../experiments/simulate.js';
+import { admitModels, type ModelChoice } from '../experiments/simulate.js';
 import { figurePointCount, type FigurePoint, type ModelPick } from '../experiments/sweeps.js';
 import { loadExperiment, resolveModels } from '../experiments/load.js';
 import { markedAggressors } from '../experiments/isolation-variants.js';
@@ -139,7 +139,7 @@ async function reportPipeline(
   const scenarios = entries.map((e) => e.scenario);
   // Admission control and limits of every model before anything starts. A configuration one model
   // cannot express is that model's result (DESIGN.md "Interfaces"); the others run.
-  const refusals = entries.map((e) => admitModels(e));
+  const refusals = entries.map((e) => admitModels(e.scenario, e.choices).refused);
   entries = entries.map((e, i) => ({ ...e, choices: e.choices.filter((c) => !refusals[i].some((r) => r.model === c.model.name)) }));
   const models: ModelPick[][] = entries.map((e) =>
     e.choices.map((c) => ({ name: c.model.name, ...(c.request ? { request: { params: c.request.params, pointer: c.request.pointer } } : {}) })),
@@ -200,7 +200,7 @@ async function reportPipeline(
         schema: RESULTS_SCHEMA,
         scenario: resultsScenario(scenario, scenario.seed),
         runs,
-        expectations: checkExpectations(scenario, runs),
+        expectations: checkExpectations(scenario, runs, refusals[si]),
         ...(refusals[si].length > 0 ? { refused: refusals[si] } : {}),
       };
       const charts: FigureOutput[] = [...cdfCharts(scenario, results)];
@@ -275,26 +275,6 @@ async function reportPipeline(
   } finally {
     await pool.close();
   }
-}
-
-/**
- * The chosen models that refuse the entry's configuration, with the reason (their InputError). If
- * every model refuses there is nothing to compare: the first refusal is the error (exit 2).
- */
-function admitModels({ scenario, choices }: ReportEntry): RefusedModel[] {
-  const refused: RefusedModel[] = [];
-  let first: InputError | undefined;
-  for (const c of choices) {
-    try {
-      checkAdmission(scenario, [c]);
-    } catch (error) {
-      if (!(error instanceof InputError)) throw error;
-      first ??= error;
-      refused.push({ model: c.model.name, reason: `refused by admission/configuration: ${withLine(error).message}` });
-    }
-  }
-  if (first !== undefined && refused.length === choices.length) throw first;
-  return refused;
 }
 
 /** `work`, or an InputError at /max-wall once the limit passes (the pool's close() then stops the workers). */

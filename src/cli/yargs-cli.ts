@@ -4,14 +4,14 @@
 import { join } from 'node:path';
 import yargs from 'yargs';
 import { checkOutputFolder, maxWallOf, refuseRepeatedFlags, seedOf, UsageError } from './flags.js';
-import { admitAll, collectScenarioFiles, describeRun, loadForCli, resolveModels } from './commands.js';
+import { validateFiles, collectScenarioFiles, describeRun, loadForCli, resolveModels } from './commands.js';
 import { machineFlagsOf, machineOptions } from './machine-flags.js';
 import { importCommand } from './rtapp-command.js'; // rt-app bridge
-import { assumptionLines } from '../scenario/machine.js';
 import { traceCommand } from './trace-command.js'; // schedule traces
 import { isolationCommand } from './isolation-command.js'; // isolation matrix
 import { adviseCommand } from './advise-command.js'; // decision support (src/advise)
 import { mergeCommand, sweepCommand, workerCommand } from './sweep-command.js'; // sweeps, local and distributed
+import type { RegressArgs } from './regress-command.js'; // regression suite (loaded when used: it runs on the report pool)
 import { MODELS } from '../../models/index.js';
 import { EXIT_EXPECTATION, EXIT_OK, reportCommand, runCommand, wrote } from './run-command.js';
 
@@ -25,16 +25,8 @@ export async function parseWithYargs(argv: string[]): Promise<number> {
       'check scenario files or rt-app files (schema, units, references, each model\'s admission control)',
       (y) => machineOptions(y.positional('scenarios', { type: 'string', array: true, demandOption: true })),
       (args) => {
-        const flags = machineFlagsOf(args);
-        for (const file of args.scenarios as string[]) {
-          const scenario = loadForCli(file, flags);
-          const choices = admitAll(scenario);
-          const tasks = scenario.vmus.reduce((a, v) => a + v.tasks.length, 0) + scenario.hostThreads.length;
-          process.stdout.write(
-            `ok ${file}: ${scenario.hosts.length} host(s), ${scenario.vmus.length} VMU(s), ${tasks} task(s); models ${choices.map((c) => c.model.name).join(', ')}\n` +
-              (scenario.assumptions ? assumptionLines(scenario.assumptions).map((l) => `  assumed ${l}\n`).join('') : ''),
-          );
-        }
+        // Every file is checked and reported; a bad one makes the exit 2 without hiding the others.
+        exitCode = validateFiles(args.scenarios as string[], machineFlagsOf(args), (l) => process.stdout.write(`${l}\n`), (l) => process.stderr.write(`hvsim: ${l}\n`));
       },
     )
     .command(
@@ -91,6 +83,22 @@ export async function parseWithYargs(argv: string[]): Promise<number> {
         exitCode = (await (await reportCommand()).runReport(files, args.out)).ok ? EXIT_OK : EXIT_EXPECTATION;
       },
     )
+    .command(
+      'regress <scenarios..>',
+      'check scenarios against their expect: and the golden results beside them (exit 1 on a regression); --update re-baselines',
+      (y) =>
+        y
+          .positional('scenarios', { type: 'string', array: true, demandOption: true, describe: 'scenario files or folders of them' })
+          .option('update', { type: 'boolean', default: false, describe: 'rewrite the golden results from this run and print what changed' })
+          .option('markdown', { type: 'string', describe: 'also write the verdict as a Markdown table to this file' })
+          .option('junit', { type: 'string', describe: 'also write the verdict as JUnit XML (one testcase per scenario × model) to this file' })
+          .option('json', { type: 'boolean', default: false, describe: 'print the verdict as JSON (per case: failures and changes from the golden)' }),
+      async (args) => {
+        const { runRegress } = await import('./regress-command.js');
+        const outcome = await runRegress(args as unknown as RegressArgs, (t) => process.stdout.write(t), (l) => process.stderr.write(`hvsim: ${l}\n`));
+        exitCode = outcome.exitCode;
+      },
+    )
     .command(importCommand) // `hvsim import rtapp <file>` (src/cli/rtapp-command.ts)
     .command(traceCommand) // `hvsim trace <scenario> --model m` (src/cli/trace-command.ts)
     .command(isolationCommand) // `hvsim isolation <scenario>` (src/cli/isolation-command.ts)
@@ -113,7 +121,7 @@ export async function parseWithYargs(argv: string[]): Promise<number> {
     )
     .option('debug', { type: 'boolean', default: false, describe: 'on an internal error, print its stack trace' })
     .middleware((args) => refuseRepeatedFlags(args as Record<string, unknown>), true)
-    .demandCommand(1, 'name a command: validate, run, compare, report, import, trace, isolation, advise, sweep, merge, worker or models')
+    .demandCommand(1, 'name a command: validate, run, compare, report, regress, import, trace, isolation, advise, sweep, merge, worker or models')
     .strict()
     .help()
     .version(false)

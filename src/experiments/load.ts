@@ -158,6 +158,7 @@ export function collectScenarioFiles(dir: string, seen = new Set<string>()): str
       continue;
     }
     if (isDirectory) {
+      if (name.endsWith('.golden')) continue; // `hvsim regress`'s golden results beside a scenario, not scenarios
       if (seen.has(realpathSync(path))) continue; // a loop, or a folder already walked through another link
       files.push(...collectScenarioFiles(path, seen));
     } else if (/\.(json|ya?ml)$/.test(name)) files.push(path);

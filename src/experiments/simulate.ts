@@ -2,7 +2,9 @@
 
 import type { HypervisorModel } from '../engine/model.js';
 import { Simulator, type SimObserver } from '../engine/simulator.js';
-import { checkExpectations, collectRun, resultsScenario, RESULTS_SCHEMA, type ModelRun, type Results } from '../metrics/results.js';
+import { InputError } from '../errors.js';
+import { checkExpectations, collectRun, resultsScenario, RESULTS_SCHEMA, type ModelRun, type RefusedModel, type Results } from '../metrics/results.js';
+import { withLine } from '../scenario/load.js';
 import type { ModelRequest, Scenario } from '../scenario/types.js';
 
 export interface RunOptions {
@@ -43,14 +45,51 @@ export interface ModelChoice {
   request?: Pick<ModelRequest, 'params' | 'pointer'>;
 }
 
-/** Run the scenario under each chosen model and check its expectations. */
+/**
+ * Each chosen model's admission control and parameter checks, before anything runs. A model that
+ * refuses is that model's result, `refused by admission/configuration: <why>` (DESIGN.md
+ * "Interfaces"); the others run. If every model refuses there is nothing to compare: the first
+ * refusal is the error (exit 2).
+ */
+export function admitModels(scenario: Scenario, choices: ModelChoice[]): { admitted: ModelChoice[]; refused: RefusedModel[] } {
+  const verdicts = choices.map((c) => ({ choice: c, error: admissionError(scenario, c) }));
+  const admitted = verdicts.filter((v) => v.error === undefined).map((v) => v.choice);
+  const refused = verdicts.flatMap((v) => (v.error ? [refusedModel(v.choice, v.error)] : []));
+  const first = verdicts.find((v) => v.error !== undefined)?.error;
+  if (first !== undefined && admitted.length === 0 && !expectsEveryRefusal(scenario, refused)) throw first;
+  return { admitted, refused };
+}
+
+/** The model's refusal of the scenario (admission control, parameter ranges), or undefined when it admits it. */
+export function admissionError(scenario: Scenario, choice: ModelChoice): InputError | undefined {
+  try {
+    checkAdmission(scenario, [choice]);
+    return undefined;
+  } catch (error) {
+    if (!(error instanceof InputError)) throw error;
+    return error;
+  }
+}
+
+export function refusedModel(choice: ModelChoice, error: InputError): RefusedModel {
+  return { model: choice.model.name, reason: `refused by admission/configuration: ${withLine(error).message}` };
+}
+
+/** Every refusal is one the scenario's `expect:` asks for: a result, not bad input. */
+export function expectsEveryRefusal(scenario: Scenario, refused: RefusedModel[]): boolean {
+  return refused.every((r) => scenario.expectations.some((e) => e.kind === 'admission' && e.model === r.model && e.refused));
+}
+
+/** Run the scenario under each chosen model that admits it and check its expectations. */
 export function compare(scenario: Scenario, choices: ModelChoice[], options: RunOptions = {}): Results {
-  const runs = choices.map((c) => simulate(scenario, c.model, c.request, options));
+  const { admitted, refused } = admitModels(scenario, choices);
+  const runs = admitted.map((c) => simulate(scenario, c.model, c.request, options));
   const seed = options.seed ?? scenario.seed;
   return {
     schema: RESULTS_SCHEMA,
     scenario: resultsScenario(scenario, seed),
     runs,
-    expectations: checkExpectations(scenario, runs),
+    expectations: checkExpectations(scenario, runs, refused),
+    ...(refused.length > 0 && { refused }),
   };
 }

@@ -7,8 +7,11 @@ import type { Ns, Scenario } from '../scenario/types.js';
 import type { SlaMappingRow } from '../engine/model.js';
 import type { Simulator } from '../engine/simulator.js';
 import type { LatencySummary } from './histogram.js';
-import { collectFlows, FLOW_METRICS, isFlowMetric, type FlowResult } from './flow-results.js';
+import { collectFlows, type FlowResult } from './flow-results.js';
 import type { Cause, Phenomenon } from '../engine/phenomena.js';
+import type { ExpectationResult } from './expectations.js';
+
+export { checkExpectations, type ExpectationResult } from './expectations.js';
 
 export const RESULTS_SCHEMA = 'hvsim-results/1';
 
@@ -99,16 +102,6 @@ export interface ModelRun {
    * in the terms of its configuration; absent when the scenario names none.
    */
   causes?: Partial<Record<Phenomenon, Cause>>;
-}
-
-export interface ExpectationResult {
-  model: string;
-  task: string;
-  metric: string;
-  value: number;
-  min?: number;
-  max?: number;
-  ok: boolean;
 }
 
 /** A model that could not express the scenario's configuration (its limits, its admission test): its result under compare/report. */
@@ -256,44 +249,4 @@ export function collectRun(sim: Simulator, phenomena: readonly Phenomenon[] = []
     events: sim.eventsFired,
     ...(causes && { causes }),
   };
-}
-
-/** Evaluate the scenario's expectations against the runs. */
-export function checkExpectations(scenario: Scenario, runs: ModelRun[]): ExpectationResult[] {
-  const out: ExpectationResult[] = [];
-  for (const exp of scenario.expectations) {
-    for (const run of runs) {
-      if (exp.model !== undefined && exp.model !== run.model) continue;
-      let value: number;
-      if (isFlowMetric(exp.metric)) {
-        const flow = run.flows?.find((f) => f.id === exp.task);
-        if (!flow) continue;
-        value = FLOW_METRICS[exp.metric](flow);
-      } else {
-        const task = run.tasks.find((t) => t.id === exp.task);
-        if (!task) continue;
-        value = metricValue(task, exp.metric);
-      }
-      const ok = (exp.min === undefined || value >= exp.min) && (exp.max === undefined || value <= exp.max);
-      out.push({ model: run.model, task: exp.task, metric: exp.metric, value, min: exp.min, max: exp.max, ok });
-    }
-  }
-  return out;
-}
-
-function metricValue(task: TaskResult, metric: string): number {
-  switch (metric) {
-    case 'missRatio':
-      return task.missRatio;
-    case 'responseMaxNs':
-      return task.response.maxNs;
-    case 'responseP99Ns':
-      return task.response.p99Ns;
-    case 'wakeupMaxNs':
-      return task.wakeup.maxNs;
-    case 'cpuShare':
-      return task.cpuShare;
-    default:
-      throw new Error(`unknown metric ${metric}`);
-  }
 }

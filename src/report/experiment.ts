@@ -3,7 +3,7 @@
 // per model, the charts and the reading. `scenarioDoc` is one scenario's report.md/report.html
 // (with the detailed per-metric tables); `indexDoc` is the comparison document over all of them.
 
-import { taskIdsOf, type ModelRun, type Results, type TaskResult } from '../metrics/results.js';
+import { taskIdsOf, type ExpectationResult, type ModelRun, type Results, type TaskResult } from '../metrics/results.js';
 import { assumptionFacts } from '../scenario/machine.js';
 import type { Scenario } from '../scenario/types.js';
 import type { Block, Cell, Doc, Text } from './doc.js';
@@ -190,7 +190,10 @@ export function perModelBlocks(results: Results, level: Level): Block[] {
 /** The per-metric tables with a column per model (the scenario report's detail). */
 function metricBlocks(scenario: Scenario, results: Results, level: Level): Block[] {
   const runs = results.runs;
-  const models = runs.map((r) => r.model);
+  // A model that refused the configuration keeps its column: its result is the refusal (reason above).
+  const refused = (results.refused ?? []).map((r) => r.model);
+  const models = [...runs.map((r) => r.model), ...refused];
+  const refusedCells = refused.map(() => num('refused by admission', -1));
   const ids = taskIdsOf(runs);
   const handlers = new Set(scenario.vmus.flatMap((v) => v.io.map((l) => l.id)));
   const out: Block[] = [];
@@ -199,7 +202,7 @@ function metricBlocks(scenario: Scenario, results: Results, level: Level): Block
     out.push({ kind: 'table', header: ['task', ...models], rows: ids.map((id) => [handlers.has(id) ? `${id} (guest handler)` : id, ...runs.map((r) => {
       const t = r.tasks.find((x) => x.id === id);
       return t === undefined ? num('n/a', -1) : cell(t);
-    })]) });
+    }), ...refusedCells]) });
   };
   metric('Deadline misses (missed / judged jobs)', (t) => (t.judged === 0 ? num('—', -1) : num(`${fmtPct(t.missRatio, 2)} (${t.missed}/${t.judged})`, t.missRatio)));
   metric('Response time p50 / p99 / max', (t) => (t.response.count ? num(`${fmtNs(t.response.p50Ns)} / ${fmtNs(t.response.p99Ns)} / ${fmtNs(t.response.maxNs)}`, t.response.p99Ns) : num('—', -1)));
@@ -215,7 +218,7 @@ function metricBlocks(scenario: Scenario, results: Results, level: Level): Block
       header: ['VMU', 'reserved', ...models],
       rows: scenario.vmus.map((v) => {
         const reserved = runs[0]?.vmus.find((x) => x.id === v.id)?.reservedShare;
-        return [v.id, reserved == null ? num('—', -1) : num(fmtPct(reserved, 2), reserved), ...runs.map((r) => vmuShare(r, v.id))];
+        return [v.id, reserved == null ? num('—', -1) : num(fmtPct(reserved, 2), reserved), ...runs.map((r) => vmuShare(r, v.id)), ...refusedCells];
       }),
     });
   }
@@ -226,7 +229,7 @@ function metricBlocks(scenario: Scenario, results: Results, level: Level): Block
     rows: scenario.hosts.map((h) => [h.id, ...runs.map((r) => {
       const u = r.hosts.find((x) => x.id === h.id)?.utilisation ?? 0;
       return num(fmtPct(u, 2), u);
-    })]),
+    }), ...refusedCells]),
   });
   return out;
 }
@@ -247,12 +250,20 @@ function expectationBlocks(results: Results, level: Level): Block[] {
         e.model,
         e.task,
         e.metric,
-        [e.min !== undefined ? `≥ ${e.min}` : '', e.max !== undefined ? `≤ ${e.max}` : ''].filter(Boolean).join(', '),
-        num(String(e.value), e.value),
+        expectationBound(e),
+        e.value === null ? (e.note ?? '—') : num(String(e.value), e.value),
         e.ok ? 'ok' : { strong: 'FAILED' },
       ]),
     },
   ];
+}
+
+/** The bound column: min/max, a comparison with another model, or the admission verdict expected. */
+function expectationBound(e: ExpectationResult): string {
+  if (e.metric === 'refused') return e.min !== undefined ? 'refused by admission' : 'admitted';
+  const parts = [e.min !== undefined ? `≥ ${e.min}` : '', e.max !== undefined ? `≤ ${e.max}` : ''];
+  if (e.than) parts.push(`${e.than.relation === 'below' ? '<' : '>'} ${e.than.factor === 1 ? '' : `${e.than.factor} × `}${e.than.model} (${e.than.value ?? 'refused'})`);
+  return parts.filter(Boolean).join(', ');
 }
 
 function figureBlocks(figures: RenderedFigure[], prefix: string): Block[] {
@@ -288,7 +299,7 @@ export function scenarioDoc(e: Experiment): Doc {
 function refusedBlocks(results: Results): Block[] {
   const refused = results.refused ?? [];
   if (refused.length === 0) return [];
-  return refused.map((r): Block => ({ kind: 'paragraph', text: [{ strong: `${r.model}:` }, ` ${r.reason}`] }));
+  return refused.map((r): Block => ({ kind: 'paragraph', text: [{ strong: `${r.model}: refused by admission.` }, ` ${r.reason}`] }));
 }
 
 /** Verdict of an experiment in a few words, for the index's overview table. */

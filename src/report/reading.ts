@@ -4,6 +4,7 @@
 // the extra figures found.
 
 import type { ModelRun, Results, TaskResult } from '../metrics/results.js';
+import { describeExpectation } from '../metrics/expectations.js';
 import type { Scenario } from '../scenario/types.js';
 import { fmtNs, fmtPct, listText } from './format.js';
 
@@ -101,7 +102,7 @@ export function readingText(scenario: Scenario, results: Results, findings: stri
     sentences.push(
       failed.length === 0
         ? `${results.expectations.length === 1 ? 'The expectation' : results.expectations.length === 2 ? 'Both expectations' : `All ${results.expectations.length} expectations`} of the scenario held.`
-        : `${failed.length} of ${results.expectations.length} expectations FAILED: ${failed.map((e) => `${e.model} ${e.task} ${e.metric} = ${e.value}`).join('; ')}.`,
+        : `${failed.length} of ${results.expectations.length} expectations FAILED: ${failed.map(describeExpectation).join('; ')}.`,
     );
   }
   sentences.push(...findings);

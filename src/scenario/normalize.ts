@@ -14,9 +14,10 @@ import { checkInterference, normalizeHostMemory, normalizeWorkingSetSweep } from
 import { checkStorage, normalizeHostStorage, normalizeStorageStream } from './storage.js';
 import { normalizeFlows, normalizeHostIxb, normalizeLinks, normalizeVmuNetwork } from './net.js';
 import type { Misbehaviour, Ns } from './types.js'; // hvsim isolation
-import type { Arrival, Expectation, FigureRequest, HostSpec, HostThreadSpec, IoLoadSpec, ModelRequest, Scenario, Sla, VmuSpec } from './types.js';
+import type { Arrival, FigureRequest, HostSpec, HostThreadSpec, IoLoadSpec, ModelRequest, Scenario, Sla, VmuSpec } from './types.js';
 import { formatDuration } from './units.js';
 import { validateRawScenario } from './validate.js';
+import { normalizeExpectation, normalizeTolerance } from './expectations.js';
 
 export interface NormalizeOptions {
   /** Registry names; when given, `models` and `expect[].model` must name one of them. */
@@ -33,7 +34,6 @@ type RawVmu = NonNullable<RawScenario['vmus']>[number];
 type RawSla = NonNullable<RawVmu['sla']>;
 type RawIoLoad = NonNullable<RawVmu['io']>[number];
 type RawModel = NonNullable<RawScenario['models']>[number];
-type RawExpectation = NonNullable<RawScenario['expect']>[number];
 type RawFigure = NonNullable<RawScenario['figures']>[number];
 
 /** Validate and resolve scenario data already parsed from JSON/YAML (or built in code). */
@@ -86,8 +86,9 @@ export function normalizeScenario(raw: unknown, file = '<memory>', opts: Normali
   const flows = normalizeFlows(raw.flows ?? [], vmus, links, taskIds, check);
 
   const models = (raw.models ?? []).map((m, i) => normalizeModel(m, `/models/${i}`, opts, check));
-  const subjects = [...taskIds.ids(), ...vmuIds.ids()];
-  const expectations = (raw.expect ?? []).map((e, i) => normalizeExpectation(e, `/expect/${i}`, subjects, opts, check));
+  const expectationContext = { taskIds: taskIds.ids(), flowIds: flows.map((f) => f.id), vmus, check, checkModel: (name: string, at: string) => checkKnownModel(name, at, opts, check) };
+  const expectations = (raw.expect ?? []).map((e, i) => normalizeExpectation(e, `/expect/${i}`, expectationContext));
+  const tolerances = (raw.regress?.tolerances ?? []).map((t, i) => normalizeTolerance(t, `/regress/tolerances/${i}`, expectationContext));
   const figures = (raw.figures ?? []).map((f, i) => normalizeFigure(f, `/figures/${i}`, { vmus, hostThreads, interference }, durationNs, opts, check));
 
   return {
@@ -104,6 +105,7 @@ export function normalizeScenario(raw: unknown, file = '<memory>', opts: Normali
     ...(flows.length > 0 && { flows }),
     models,
     expectations,
+    ...(tolerances.length > 0 && { tolerances }),
     question: raw.question ?? '',
     ...(raw.answer !== undefined && { answer: normalizeAnswer(raw.answer, vmus, hostThreads, flows, check) }),
     figures,
@@ -228,27 +230,6 @@ function checkKnownModel(name: string, pointer: string, opts: NormalizeOptions, 
   if (known && !known.includes(name)) {
     check.fail(pointer, `one of the models ${known.join(', ')}`, describeValue(name), didYouMean(name, known));
   }
-}
-
-function normalizeExpectation(
-  raw: RawExpectation,
-  pointer: string,
-  subjects: readonly string[],
-  opts: NormalizeOptions,
-  check: Checker,
-): Expectation {
-  if (!subjects.includes(raw.task)) {
-    check.fail(`${pointer}/task`, 'the id of a task, host thread, VMU or flow', describeValue(raw.task), didYouMean(raw.task, subjects));
-  }
-  if (raw.model !== undefined) checkKnownModel(raw.model, `${pointer}/model`, opts, check);
-  if (raw.min !== undefined && raw.max !== undefined && raw.min > raw.max) {
-    check.fail(`${pointer}/max`, `a number >= min (${raw.min})`, describeValue(raw.max));
-  }
-  const expectation: Expectation = { task: raw.task, metric: raw.metric, pointer };
-  if (raw.model !== undefined) expectation.model = raw.model;
-  if (raw.min !== undefined) expectation.min = raw.min;
-  if (raw.max !== undefined) expectation.max = raw.max;
-  return expectation;
 }
 
 /** Report figures (run by src/experiments/sweeps.ts, drawn by src/report/figures.ts): references resolved, durations parsed. */

@@ -9,12 +9,13 @@
 
 import { hostStorageSchema, storageStreamSchema } from './schema-storage.js';
 import { hostMemorySchema, taskMemorySchema } from './schema-memory.js';
-import { FLOW_METRIC_NAMES, flowSchema, hostIxbSchema, linkSchema, vmuNetworkSchema } from './schema-net.js';
+import { flowSchema, hostIxbSchema, linkSchema, vmuNetworkSchema } from './schema-net.js';
 import { GUEST_POLICY_NAMES } from '../engine/guest-policy.js';
 import { OVERHEAD_PROFILE_NAMES } from './overheads.js';
 import { PHENOMENON_NAMES } from '../engine/phenomena.js';
 import type { FromSchema } from 'json-schema-to-ts';
 import { BANDWIDTH_PATTERN, DURATION_PATTERN, RATE_PATTERN } from './units.js';
+import { expectationSchema, regressSchema } from './schema-regress.js';
 import { dur, execSchema, figureSchema, hostField, id, ID_PATTERN, policySchema, programPhaseSchema, programStepSchema, taskSchema } from './schema-parts.js';
 
 export { ID_PATTERN };
@@ -105,11 +106,12 @@ export const scenarioSchema = {
     expect: {
       type: 'array',
       title: 'Expectations',
-      description: 'Bounds on metrics checked after a run; a failed one makes the run exit 1 (at most 1000).',
+      description: 'Bounds on metrics, comparisons between models and admission verdicts checked after a run; a failed one makes the run exit 1 (at most 1000).',
       maxItems: 1000,
       items: { $ref: '#/$defs/expectation' },
       default: [],
     },
+    regress: regressSchema,
     figures: {
       type: 'array',
       title: 'Figures',
@@ -381,26 +383,7 @@ export const scenarioSchema = {
         },
       },
     },
-    expectation: {
-      type: 'object',
-      title: 'Expectation',
-      description: 'A bound on one metric of one task; at least one of min and max.',
-      additionalProperties: false,
-      required: ['task', 'metric'],
-      if: { required: ['min'] },
-      else: { required: ['max'] },
-      properties: {
-        model: id('Model', 'Model the bound applies to; default: every model.'),
-        task: id('Task', 'Id of a task or host thread (or a VMU, for cpuShare; a flow, for flow* metrics).'),
-        metric: {
-          enum: ['missRatio', 'responseMaxNs', 'responseP99Ns', 'wakeupMaxNs', 'cpuShare', ...FLOW_METRIC_NAMES],
-          title: 'Metric',
-          description: 'missRatio, cpuShare and the flow *Ratio metrics are fractions in [0, 1]; flowThroughputBps bits/s; the others nanoseconds. flow* metrics name a flow in `task`.',
-        },
-        min: { type: 'number', title: 'Minimum', description: 'Lower bound (inclusive).' },
-        max: { type: 'number', title: 'Maximum', description: 'Upper bound (inclusive).' },
-      },
-    },
+    expectation: expectationSchema,
   },
 } as const;
 

@@ -12,7 +12,8 @@ import type { StorageStreamSpec } from '../engine/system.js';
 import { serializeProgram } from './program.js';
 import { serializeFlow, serializeIxb, serializeLink, serializeVmuNetwork } from './serialize-net.js';
 import { naturalDeadline, type RawHostThread, type RawTask } from './tasks.js';
-import type { ExecDist, FigureRequest, HostSpec, IoLoadSpec, Policy, Scenario, TaskSpec, VmuSpec } from './types.js';
+import { METRICS } from './metric-names.js';
+import type { ExecDist, Expectation, FigureRequest, HostSpec, IoLoadSpec, Policy, Scenario, TaskSpec, VmuSpec } from './types.js';
 import { durationString as d } from './units.js';
 
 type RawVmu = NonNullable<RawScenario['vmus']>[number];
@@ -47,14 +48,17 @@ export function serializeScenario(s: Scenario): RawScenario {
   if (s.links && s.links.length > 0) out.links = s.links.map(serializeLink);
   if (s.flows && s.flows.length > 0) out.flows = s.flows.map(serializeFlow);
   if (s.models.length > 0) out.models = s.models.map((m) => (Object.keys(m.params).length === 0 ? m.name : { name: m.name, params: { ...m.params } }));
-  if (s.expectations.length > 0) {
-    out.expect = s.expectations.map(({ model, task, metric, min, max }) => ({
-      ...(model !== undefined && { model }),
-      task,
-      metric,
-      ...(min !== undefined && { min }),
-      ...(max !== undefined && { max }),
-    }));
+  if (s.expectations.length > 0) out.expect = s.expectations.map(serializeExpectation);
+  if (s.tolerances && s.tolerances.length > 0) {
+    out.regress = {
+      tolerances: s.tolerances.map((t) => ({
+        metric: t.metric,
+        ...(t.model !== undefined && { model: t.model }),
+        ...(t.subject !== undefined && { [t.subject.kind]: t.subject.id }),
+        ...(t.relative !== undefined && { relative: `${round(t.relative * 100)}%` }),
+        ...(t.absolute !== undefined && { absolute: METRICS[t.metric].unit === 'ns' ? d(t.absolute) : t.absolute }),
+      })),
+    };
   }
   if (s.figures && s.figures.length > 0) out.figures = s.figures.map(serializeFigure);
   return out;
@@ -207,3 +211,20 @@ function rateString(perSecond: number): string {
   if (!/^[0-9]+(\.[0-9]+)?$/.test(text)) throw new Error(`serializeScenario: rate ${text}/s has no decimal spelling`);
   return `${text}/s`;
 }
+
+type RawExpectation = NonNullable<RawScenario['expect']>[number];
+
+function serializeExpectation(e: Expectation): RawExpectation {
+  if (e.kind === 'admission') return { model: e.model, refused: e.refused };
+  return {
+    ...(e.model !== undefined && { model: e.model }),
+    [e.subject.kind]: e.subject.id,
+    metric: e.metric,
+    ...(e.min !== undefined && { min: e.min }),
+    ...(e.max !== undefined && { max: e.max }),
+    ...(e.than !== undefined && { [e.than.relation]: e.than.model, ...(e.than.factor !== 1 && { factor: e.than.factor }) }),
+  };
+}
+
+/** A percentage without binary noise (0.05 × 100 = 5.000000000000001). */
+const round = (x: number) => Math.round(x * 1e9) / 1e9;

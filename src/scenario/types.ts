@@ -3,9 +3,9 @@
 // a scenario adds what experiments and reports need: its name and question, the models to run,
 // expectations, figures, aggressors. The raw (on-disk) shape is schema/scenario.schema.json.
 
+import type { MetricName, MetricSubject } from './metric-names.js';
 import type { Ns, SystemSpec, VmuSpec } from '../engine/system.js';
 import type { MachineAssumptions } from './machine.js';
-import type { FlowMetricName } from './schema-net.js';
 import type { Phenomenon } from '../engine/phenomena.js';
 
 export type {
@@ -37,14 +37,46 @@ export interface ModelRequest {
   pointer: string;
 }
 
-/** Optional expectations checked by `run`/`compare`/`regress`; a failed one exits 1. */
-export interface Expectation {
+/** Optional expectations checked by `run`/`compare`/`report`/`regress`; a failed one exits 1. */
+export type Expectation = MetricExpectation | AdmissionExpectation;
+
+/** What a metric is read from: a task or host thread, a VMU, an I/O load; `id` names it. */
+export interface MetricSubjectRef {
+  kind: MetricSubject;
+  id: string;
+}
+
+/** A bound on a metric (min/max, in its unit: ns, ratio, …) and/or a comparison with another model. */
+export interface MetricExpectation {
+  kind: 'metric';
   /** Model the expectation applies to; absent means every model. */
   model?: string;
-  task: string;
-  metric: 'missRatio' | 'responseMaxNs' | 'responseP99Ns' | 'wakeupMaxNs' | 'cpuShare' | FlowMetricName;
+  subject: MetricSubjectRef;
+  metric: MetricName;
   max?: number;
   min?: number;
+  /** This model's value must be < factor × (below) or > factor × (above) the named model's. */
+  than?: { model: string; relation: 'below' | 'above'; factor: number };
+  pointer: string;
+}
+
+/** The model's admission control must refuse (`refused: true`) or admit the configuration. */
+export interface AdmissionExpectation {
+  kind: 'admission';
+  model: string;
+  refused: boolean;
+  pointer: string;
+}
+
+/** `regress:` — how far each metric may move from its golden value (exact when no entry matches). */
+export interface Tolerance {
+  metric: MetricName;
+  model?: string;
+  subject?: MetricSubjectRef;
+  /** Fraction of the golden value (5 % = 0.05). */
+  relative?: number;
+  /** In the metric's unit (ns for a duration). */
+  absolute?: number;
   pointer: string;
 }
 
@@ -104,6 +136,8 @@ export interface Scenario extends SystemSpec {
   vmus: ScenarioVmu[];
   models: ModelRequest[];
   expectations: Expectation[];
+  /** `hvsim regress` tolerances; absent or empty: every metric exact. */
+  tolerances?: Tolerance[];
   /** What the prediction assumes about the machine and where each fact came from (set by the loaders). */
   assumptions?: MachineAssumptions;
 }

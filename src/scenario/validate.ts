@@ -9,6 +9,7 @@ import { InputError, describeValue } from '../errors.js';
 import { BANDWIDTH_EXPECTED, BANDWIDTH_PATTERN, DURATION_EXPECTED, DURATION_PATTERN, RATE_EXPECTED, RATE_PATTERN } from './units.js';
 import { ID_PATTERN, scenarioSchema, type RawScenario } from './schema.js';
 import { didYouMean } from './suggest.js';
+import { PERCENT_PATTERN } from './schema-regress.js';
 
 type SchemaNode = Record<string, any>;
 
@@ -17,6 +18,7 @@ const PATTERN_PHRASES: Record<string, string> = {
   [RATE_PATTERN]: RATE_EXPECTED,
   [BANDWIDTH_PATTERN]: BANDWIDTH_EXPECTED,
   [ID_PATTERN]: 'a name made of letters, digits, ".", "_" or "-"',
+  [PERCENT_PATTERN]: 'a percentage such as "5%"',
 };
 
 let compiled: ValidateFunction | undefined;

@@ -1,0 +1,72 @@
+// The metrics a scenario may name — in `expect:` bounds and comparisons, and in `regress:`
+// tolerances — with the kind of subject each belongs to and its unit. One catalogue: the schema's
+// enum, the normaliser's checks (a VMU metric on a task is refused with a pointer, an absolute
+// tolerance of a nanosecond metric must be a duration) and the golden files are all read from it.
+// Each name's value is read from a run by an accessor in src/metrics/metric-accessors.ts, typed so
+// that a name added here without its accessor does not compile. Flow metrics (the IXB network) join
+// by adding a subject kind here and its accessors there (flows did).
+
+/** What a metric is measured on: a task or host thread, a VMU, an I/O load (storage streams are I/O loads with a device). */
+export type MetricSubject = 'task' | 'vmu' | 'io' | 'flow';
+
+/** How a metric's values are written in a scenario: ns take durations ("3ms"), the others plain numbers. */
+export type MetricUnit = 'ns' | 'ratio' | 'share' | 'count' | 'per-second' | 'bytes-per-second' | 'bits-per-second';
+
+export interface MetricInfo {
+  subject: MetricSubject;
+  unit: MetricUnit;
+  /** One line for the schema and the docs. */
+  describe: string;
+}
+
+export const METRICS = {
+  // Tasks and host threads (results.json runs[].tasks[]).
+  missRatio: { subject: 'task', unit: 'ratio', describe: 'jobs missed / jobs judged, in [0, 1]' },
+  missed: { subject: 'task', unit: 'count', describe: 'jobs that missed their deadline' },
+  completed: { subject: 'task', unit: 'count', describe: 'jobs completed in the measured window' },
+  responseP50Ns: { subject: 'task', unit: 'ns', describe: 'median response time' },
+  responseP99Ns: { subject: 'task', unit: 'ns', describe: '99th percentile response time' },
+  responseMaxNs: { subject: 'task', unit: 'ns', describe: 'worst response time' },
+  wakeupP99Ns: { subject: 'task', unit: 'ns', describe: '99th percentile wake-up latency (release to first run)' },
+  wakeupMaxNs: { subject: 'task', unit: 'ns', describe: 'worst wake-up latency' },
+  tardinessMaxNs: { subject: 'task', unit: 'ns', describe: 'worst lateness past a deadline' },
+  cpuShare: { subject: 'task', unit: 'share', describe: 'CPU time / measured window (a VMU: in CPUs)' },
+  // VMUs (runs[].vmus[]); `cpuShare` above also applies to a VMU named as the subject.
+  reservedShare: { subject: 'vmu', unit: 'share', describe: 'vcpus × budget / period of the SLA, in CPUs' },
+  shareOfReservation: { subject: 'vmu', unit: 'ratio', describe: 'CPU share received / share reserved (1 = exactly the reservation)' },
+  // I/O loads and storage streams (runs[].io[]).
+  ioLatencyP50Ns: { subject: 'io', unit: 'ns', describe: 'median end-to-end request latency' },
+  ioLatencyP99Ns: { subject: 'io', unit: 'ns', describe: '99th percentile end-to-end request latency' },
+  ioLatencyMaxNs: { subject: 'io', unit: 'ns', describe: 'worst end-to-end request latency' },
+  ioMissRatio: { subject: 'io', unit: 'ratio', describe: 'requests over their deadline / requests completed' },
+  ioCompleted: { subject: 'io', unit: 'count', describe: 'requests completed' },
+  iops: { subject: 'io', unit: 'per-second', describe: 'storage streams: requests served per second' },
+  bytesPerSec: { subject: 'io', unit: 'bytes-per-second', describe: 'storage streams: bytes served per second' },
+  // Packet flows through the IXB (runs[].flows[]; their readers: FLOW_METRICS in src/metrics/flow-results.ts).
+  flowLatencyP50Ns: { subject: 'flow', unit: 'ns', describe: 'median one-way packet latency' },
+  flowLatencyP99Ns: { subject: 'flow', unit: 'ns', describe: '99th percentile one-way packet latency' },
+  flowLatencyMaxNs: { subject: 'flow', unit: 'ns', describe: 'worst one-way packet latency' },
+  flowJitterNs: { subject: 'flow', unit: 'ns', describe: 'packet delay variation' },
+  flowThroughputBps: { subject: 'flow', unit: 'bits-per-second', describe: 'bits delivered per second' },
+  flowLossRatio: { subject: 'flow', unit: 'ratio', describe: 'packets lost / sent' },
+  flowPolicedRatio: { subject: 'flow', unit: 'ratio', describe: 'packets dropped by the policer / sent' },
+  flowQueueFullRatio: { subject: 'flow', unit: 'ratio', describe: 'packets dropped at a full queue / sent' },
+  flowStarvedRatio: { subject: 'flow', unit: 'ratio', describe: 'packets lost to CPU starvation / sent' },
+} as const satisfies Record<string, MetricInfo>;
+
+export type MetricName = keyof typeof METRICS;
+export const METRIC_NAMES = Object.keys(METRICS) as MetricName[];
+
+/** Metrics a subject kind has; `cpuShare` belongs to tasks and VMUs alike. */
+export function metricsFor(subject: MetricSubject): MetricName[] {
+  return METRIC_NAMES.filter((m) => METRICS[m].subject === subject || (m === 'cpuShare' && subject === 'vmu'));
+}
+
+export function metricApplies(metric: MetricName, subject: MetricSubject): boolean {
+  return metricsFor(subject).includes(metric);
+}
+
+/** The schema's description of the metric field, listing every metric with its unit. */
+export function metricCatalogue(): string {
+  return METRIC_NAMES.map((m) => `${m} (${METRICS[m].subject}, ${METRICS[m].unit}): ${METRICS[m].describe}`).join('; ');
+}
