@@ -457,7 +457,7 @@ describe('schema violations', () => {
   it('unknown field, with a suggestion and its line', () => {
     expectBad('s.yaml', base('', 'hosts:\n  - id: ph1\n    cpu: 2\n'), {
       pointer: '/hosts/0/cpu',
-      expected: 'one of the fields id, cpus, contextSwitch, tick, tickPhase, skewTick, overheads, memory, storage, ixb',
+      expected: 'one of the fields id, cpus, contextSwitch, tick, tickPhase, skewTick, overheads, memory, storage, ixb, role, categories',
       found: 'unknown field "cpu"',
       hint: 'did you mean "cpus"?',
       line: 5,

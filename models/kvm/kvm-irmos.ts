@@ -35,6 +35,8 @@ import { hostThreadsOnHost, refuseSporadicThreads, vmusOnHost } from '../populat
 import { CfsClass } from './fair.js';
 import { kernelFeatures } from './kernel.js';
 import { IrmosClass, type IrmosGroupConfig } from './irmos.js';
+import { admitCategories } from '../categories.js';
+import { planIrmosCategories } from './irmos-categories.js';
 import { IO_THREAD_PARAMS, kvmIoPath, kvmPacketPath, kvmPopulation } from './io-threads.js';
 
 const ROOT_GROUP = '';
@@ -60,6 +62,12 @@ export const IRMOS_PARAMS = {
     default: false,
     doc: 'push a task away from a throttled server to another CPU of its group (§2.6, unverified in the original); matters only where a group has more CPUs than runnable threads, as a VMU\'s cpuset has one CPU per vCPU',
   },
+  categoryPeriod: {
+    type: 'duration',
+    default: 10_000_000,
+    min: 1,
+    doc: "period P of the reservations of fixed CPU categories (host categories, seed figure 6): Q = share × P on each CPU; 10 ms, the order of a packet's deadline",
+  },
   ...IO_THREAD_PARAMS,
   // IRMOS practice attached every thread of the VM to its group (linux-irmos.md §7.3).
   ioThreads: { ...IO_THREAD_PARAMS.ioThreads, default: 'inside' },
@@ -74,6 +82,8 @@ function buildIrmos(setup: HostSetup): HostBuild {
   const groups: IrmosGroupConfig[] = [];
   const pointers = new Map<string, string>();
   const mapping: SlaMappingRow[] = [];
+  const categories = admitCategories(setup);
+  const plan = categories === undefined ? undefined : planIrmosCategories(setup, categories, p.categoryPeriod);
 
   // Σ Q/P placed on each CPU so far: each group's cpuset goes where the least is reserved.
   const reserved = allCpus.map(() => 0);
@@ -103,6 +113,15 @@ function buildIrmos(setup: HostSetup): HostBuild {
     // One thread, one server: a cpuset of one CPU delivers its runtime every period (as for a vCPU above).
     groups.push({ id: t.spec.id, runtimeNs: pol.runtime, periodNs: pol.period, cpus: place(t.spec.affinity, 1, pol.runtime, pol.period) });
     pointers.set(t.spec.id, `${t.pointer}/policy`);
+  }
+
+  if (plan !== undefined) {
+    for (const g of plan.groups) {
+      for (const c of g.cpus) reserved[c] += g.runtimeNs / g.periodNs;
+      groups.push(g);
+      pointers.set(g.id, `/hosts/${setup.scenario.hosts.indexOf(host)}/categories/${g.id}/share`);
+    }
+    mapping.push(...plan.rows);
   }
 
   // The root group's task reservation serves host FIFO/RR threads (§2.7). By default it takes what
@@ -139,7 +158,7 @@ function buildIrmos(setup: HostSetup): HostBuild {
   // 2.6.33: sched_yield of a fair task is a plain re-pick (sched_compat_yield = 0), and the periodic
   // load balancer has that kernel's rules (kernel.ts).
   const era = kernelFeatures(IRMOS_KERNEL, scenario.file, setup.paramsPointer);
-  const cfs = new CfsClass(ctx, { groups: bestEffortGroups(vmus), pick: 'cfs', yieldRule: era.fairYield, balance: era.fairBalance });
+  const cfs = new CfsClass(ctx, { groups: [...bestEffortGroups(vmus), ...(plan?.fairGroups ?? [])], pick: 'cfs', yieldRule: era.fairYield, balance: era.fairBalance });
   for (const v of vmus) {
     for (const e of v.vcpus) {
       if (v.vmu.sla) irmos.admit(e, { priority: v.vmu.hostPriority ?? VCPU_PRIORITY, rr: false, group: v.vmu.id });
@@ -150,6 +169,13 @@ function buildIrmos(setup: HostSetup): HostBuild {
   for (const t of threads) {
     const pol = t.spec.policy;
     let native: string;
+    const category = plan?.place(t.spec);
+    if (category !== undefined) {
+      if (category.class === 'irmos') irmos.admit(t.entity, { priority: category.priority, rr: false, group: category.group });
+      else cfs.admit(t.entity, { nice: pol.class === 'fair' ? pol.nice : 0, group: category.group });
+      mapping.push({ entity: t.spec.id, requested: t.spec.ioThreadOf === undefined ? policyText(pol) : `I/O thread of ${t.spec.ioThreadOf} (IXB work)`, native: `${category.native} on ${cpuList(t.spec.affinity)}` });
+      continue;
+    }
     const owner = t.spec.ioThreadOf === undefined ? undefined : vmus.find((v) => v.vmu.id === t.spec.ioThreadOf)!.vmu;
     if (owner !== undefined) {
       // A VMU's vhost/iothread (io-threads.ts): in its group above the vCPUs, or outside under CFS.

@@ -8,6 +8,7 @@
 // Everything else is common: best-effort VMUs under CFS, host threads under their own policy, the
 // kernel version choosing RT_RUNTIME_SHARE, root RT throttling and the fair_server (kernel.ts).
 
+import { admitCategories, unenforcedCategoryRows } from '../categories.js';
 import { stockExplain, type StockVariant } from './explain.js';
 import type { HostBuild, HostPopulation, HostSetup, HypervisorModel, IoStage, PacketPath, PrepareSetup, SlaMappingRow } from '../../src/engine/model.js';
 import type { IoLoadSpec, VmuSpec } from '../../src/scenario/types.js';
@@ -89,6 +90,16 @@ function buildStockLinux(variant: Variant, setup: HostSetup): HostBuild {
   const reserved = vmus.filter((v) => v.vmu.sla);
   const mapping: SlaMappingRow[] = [];
   const prio = vcpuPriorities(reserved.map((v) => v.vmu));
+  // Host CPU categories (seed figure 6): admission here; the cgroup hierarchy that would enforce
+  // them (cpu.rt_runtime_us / cpu.max / cpu.weight, DEADLINE servers) is not built yet (issue 11).
+  admitCategories(setup);
+  mapping.push(
+    ...unenforcedCategoryRows(setup, `stock Linux (${variant})`, {
+      ixb: `the vhost threads run ${p.ioThreads === 'inside' ? "inside each VMU's reservation" : 'SCHED_OTHER outside any reservation'} (ioThreads)`,
+      vmu: 'each VMU held to its SLA by its own reservation',
+      framework: 'host threads at their own policies',
+    }),
+  );
 
   // RT_GROUP_SCHED is needed (and keeps RT bandwidth control even on 6.12+) only when VMUs are RT groups.
   const rtGroupSched = variant === 'rt-groups';

@@ -11,6 +11,7 @@
 // Every model also takes `cpupools` (cpupools.ts): each extra pool gets its own instance of the
 // scheduler it names, mapping its domains the same way; Pool-0 runs the model's scheduler.
 
+import { admitCategories, unenforcedCategoryRows } from '../categories.js';
 import type { HostBuild, HostSetup, HypervisorModel, PrepareSetup, SlaMappingRow } from '../../src/engine/model.js';
 import type { HostEntity } from '../../src/engine/entities.js';
 import type { SchedClass } from '../../src/engine/policy.js';
@@ -283,6 +284,16 @@ function buildPools(setup: HostSetup, p: XenParams<Record<string, ParamSpec>>, m
   const classes: SchedClass[] = [];
   const mapping: SlaMappingRow[] = [];
   let settings: HostBuild['settings'] = {};
+  // Host CPU categories (seed figure 6): admission here; a cpupool or dom0/driver-domain
+  // reservation per category is not built from them yet (issue 11).
+  admitCategories(setup);
+  mapping.push(
+    ...unenforcedCategoryRows(setup, `Xen ${scheduler}`, {
+      ixb: "the IXB work runs in dom0's netback, scheduled as dom0 among the guests",
+      vmu: 'each domain held by its scheduler parameters',
+      framework: "host threads run in dom0's kernel",
+    }),
+  );
   for (const pool of pools) {
     const domains = onHost.filter((v) => poolOf(pools, v.vmu.id) === pool);
     const sched = pool.param === null ? main : SCHEDULERS.get(pool.param.scheduler)!;

@@ -313,6 +313,35 @@ export interface HostSpec {
   memory?: HostMemorySpec;
   /** Its IXB's per-packet CPU costs; absent: the defaults of src/engine/net/ixb.ts. */
   ixb?: IxbSpec;
+  /** The PH's role in ISONI (seed §4.1.5, figure 10); absent: no role declared. */
+  role?: HostRole;
+  /** The top-level partition of its CPU among the three main categories (seed §4, figure 6); absent: none. */
+  categories?: HostCategories;
+}
+
+/** Seed §4.1.5: an IXB node carries inter-node traffic, so its IXB category is the larger one. */
+export type HostRole = 'ixb-node' | 'plain';
+
+/**
+ * One main scheduling category (seed §4.1): its portion of the host's CPU time (a fraction of all
+ * its CPUs, 0 < share ≤ 1) and whether that portion is fixed (figure 6: reserved, so guaranteed) or
+ * left to the scheduler (a weight that only divides contended time).
+ */
+export interface CpuCategory {
+  share: number;
+  fixed: boolean;
+}
+
+/**
+ * Seed §4.1.1–4.1.3: what runs in each category is fixed by the seed, not by the scenario — the IXB
+ * packet work (the model's packetPath task: dom0 netback, vhost), the VMUs' vCPUs (each within its
+ * SLA), and the host threads the scenario declares (ISONI node/domain functions, monitoring).
+ * Σ shares ≤ 1. The IXB category may use time the others leave (§4.1.1) where the stack allows it.
+ */
+export interface HostCategories {
+  ixb: CpuCategory;
+  vmu: CpuCategory;
+  framework: CpuCategory;
 }
 
 /** Delays between a timer's expiry and the woken task being runnable (src/scenario/overheads.ts). */

@@ -1,6 +1,7 @@
 // Raw scenario data → resolved `Scenario`: schema validation, unit parsing, defaults and the
 // semantic checks a schema cannot express (unique ids, references, time orderings).
 
+import { checkCategorisedVmus, normalizeHostCategories } from './categories.js';
 import { normalizeAnswer } from './answer.js';
 import { describeValue } from '../errors.js';
 import { Checker, IdRegistry } from './checks.js';
@@ -66,6 +67,7 @@ export function normalizeScenario(raw: unknown, file = '<memory>', opts: Normali
   const vmuIds = new IdRegistry(check, 'VMU');
   const vmus = (raw.vmus ?? []).map((v, i) => normalizeVmu(v, `/vmus/${i}`, { vmuIds, taskIds, findHost, check }));
   checkStorage(hosts, vmus, check);
+  checkCategorisedVmus(hosts, vmus, check);
 
   const hostThreads = (raw.hostThreads ?? []).map((t, i): HostThreadSpec => {
     const pointer = `/hostThreads/${i}`;
@@ -124,6 +126,8 @@ function normalizeHost(raw: RawHost, pointer: string, ids: IdRegistry, check: Ch
   if (raw.storage !== undefined) host.storage = normalizeHostStorage(raw.storage);
   if (raw.memory !== undefined) host.memory = normalizeHostMemory(raw.memory, `${pointer}/memory`, raw.cpus, check);
   if (raw.ixb !== undefined) host.ixb = normalizeHostIxb(raw.ixb, `${pointer}/ixb`, check);
+  if (raw.role !== undefined) host.role = raw.role;
+  if (raw.categories !== undefined) host.categories = normalizeHostCategories(raw.categories, `${pointer}/categories`, check);
   return host;
 }
 

@@ -7,6 +7,7 @@
 // Shape constraints that json-schema-to-ts cannot type within its depth limit (the rate/arrivals
 // choice, min/max of an expectation) are written as if/then/else, which it ignores.
 
+import { hostCategoriesSchema, hostRoleSchema } from './categories.js';
 import { hostStorageSchema, storageStreamSchema } from './schema-storage.js';
 import { hostMemorySchema, taskMemorySchema } from './schema-memory.js';
 import { flowSchema, hostIxbSchema, linkSchema, vmuNetworkSchema } from './schema-net.js';
@@ -197,6 +198,8 @@ export const scenarioSchema = {
         memory: { $ref: '#/$defs/hostMemory', title: 'Memory hierarchy', description: 'Caches and memory bandwidth, for interference "cache".' },
         storage: { $ref: '#/$defs/hostStorage', title: 'Storage device', description: 'The disk storage streams of its VMUs share; absent: disk loads take a fixed device time.' },
         ixb: { $ref: '#/$defs/hostIxb', title: 'IXB CPU cost', description: 'CPU per packet of its IXB; absent: the defaults.' },
+        role: hostRoleSchema,
+        categories: { $ref: '#/$defs/hostCategories', title: 'CPU categories', description: 'Portions of its CPU for IXB, VMUs and framework (seed figure 6); absent: none.' },
       },
     },
     sla: {
@@ -322,6 +325,7 @@ export const scenarioSchema = {
     taskMemory: taskMemorySchema,
     storageStream: storageStreamSchema,
     hostIxb: hostIxbSchema,
+    hostCategories: hostCategoriesSchema,
     link: linkSchema,
     vmuNetwork: vmuNetworkSchema,
     flow: flowSchema,

@@ -7,6 +7,7 @@
 // I/O-load deadline, empty lists and texts. Things models add while expanding a scenario (pinned
 // vCPUs, I/O threads, `external` arrivals) have no file form: serialize a scenario as loaded.
 
+import { serializeHostCategories } from './categories.js';
 import type { RawScenario } from './schema.js';
 import type { StorageStreamSpec } from '../engine/system.js';
 import { serializeProgram } from './program.js';
@@ -70,6 +71,8 @@ function serializeHost(h: HostSpec): RawScenario['hosts'][number] {
   if (h.tickPhase !== undefined) out.tickPhase = h.tickPhase === 'random' ? 'random' : d(h.tickPhase);
   if (h.skewTick === true) out.skewTick = true;
   if (h.ixb !== undefined) out.ixb = serializeIxb(h.ixb);
+  if (h.role !== undefined) out.role = h.role;
+  if (h.categories !== undefined) out.categories = serializeHostCategories(h.categories);
   if (h.storage !== undefined) out.storage = { device: h.storage.device, scheduler: h.storage.scheduler };
   if (h.memory !== undefined) {
     out.memory = {
