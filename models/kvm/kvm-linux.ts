@@ -8,7 +8,8 @@
 // Everything else is common: best-effort VMUs under CFS, host threads under their own policy, the
 // kernel version choosing RT_RUNTIME_SHARE, root RT throttling and the fair_server (kernel.ts).
 
-import { admitCategories, unenforcedCategoryRows } from '../categories.js';
+import { admitCategories } from '../categories.js';
+import { planLinuxCategories } from './linux-categories.js';
 import { stockExplain, type StockVariant } from './explain.js';
 import type { HostBuild, HostPopulation, HostSetup, HypervisorModel, IoStage, PacketPath, PrepareSetup, SlaMappingRow } from '../../src/engine/model.js';
 import type { IoLoadSpec, VmuSpec } from '../../src/scenario/types.js';
@@ -63,6 +64,7 @@ export const STOCK_LINUX_PARAMS = {
   bandwidthControl: { type: 'boolean', default: true, doc: 'kvm-linux-cfs: apply cpu.max quotas (false = plain CFS shares)' },
   ioRuntime: { type: 'duration', default: 100_000, doc: 'kvm-deadline with ioThreads=inside: runtime of each I/O thread\'s own SCHED_DEADLINE reservation' },
   ioPeriod: { type: 'duration', default: 2_000_000, min: 1, doc: 'kvm-deadline with ioThreads=inside: its period' },
+  categoryPeriod: { type: 'duration', default: 10_000_000, min: 1, doc: "period P of a fixed IXB category's RT cgroup or DEADLINE servers (host categories, seed figure 6): runtime = share × P" },
   ...IO_THREAD_PARAMS,
 } satisfies Record<string, ParamSpec>;
 
@@ -90,16 +92,11 @@ function buildStockLinux(variant: Variant, setup: HostSetup): HostBuild {
   const reserved = vmus.filter((v) => v.vmu.sla);
   const mapping: SlaMappingRow[] = [];
   const prio = vcpuPriorities(reserved.map((v) => v.vmu));
-  // Host CPU categories (seed figure 6): admission here; the cgroup hierarchy that would enforce
-  // them (cpu.rt_runtime_us / cpu.max / cpu.weight, DEADLINE servers) is not built yet (issue 11).
-  admitCategories(setup);
-  mapping.push(
-    ...unenforcedCategoryRows(setup, `stock Linux (${variant})`, {
-      ixb: `the vhost threads run ${p.ioThreads === 'inside' ? "inside each VMU's reservation" : 'SCHED_OTHER outside any reservation'} (ioThreads)`,
-      vmu: 'each VMU held to its SLA by its own reservation',
-      framework: 'host threads at their own policies',
-    }),
-  );
+  // Host CPU categories (seed figure 6): the VMUs' admission into theirs, the IXB's threads placed
+  // by linux-categories.ts.
+  const categories = admitCategories(setup);
+  const plan = categories === undefined ? undefined : planLinuxCategories(setup, categories, variant, p.categoryPeriod);
+  if (plan !== undefined) mapping.push(...plan.rows);
 
   // RT_GROUP_SCHED is needed (and keeps RT bandwidth control even on 6.12+) only when VMUs are RT groups.
   const rtGroupSched = variant === 'rt-groups';
@@ -107,8 +104,8 @@ function buildStockLinux(variant: Variant, setup: HostSetup): HostBuild {
   const runtimeShare = p.rtRuntimeShare === 'auto' ? kernel.rtRuntimeShare : p.rtRuntimeShare === 'on';
   const fairServerOn = kernel.fairServer && p.fairServerRuntime > 0;
 
-  const fairGroups: FairGroupConfig[] = bestEffortGroups(vmus);
-  const rtGroups: RtGroupConfig[] = [];
+  const fairGroups: FairGroupConfig[] = [...bestEffortGroups(vmus), ...(plan?.fairGroups ?? [])];
+  const rtGroups: RtGroupConfig[] = [...(plan?.rtGroups ?? [])];
   if (variant === 'cfs-quota') {
     for (const v of reserved) {
       const sla = v.vmu.sla!;
@@ -124,7 +121,7 @@ function buildStockLinux(variant: Variant, setup: HostSetup): HostBuild {
     }
   }
   if (variant === 'rt-groups') {
-    let sum = 0;
+    let sum = rtGroups.reduce((a, g) => a + g.runtimeNs / g.periodNs, 0);
     for (const v of reserved) {
       const sla = v.vmu.sla!;
       // An RT group has its rt_runtime on every CPU of the root domain (§3.3), whatever the threads'
@@ -209,6 +206,17 @@ function buildStockLinux(variant: Variant, setup: HostSetup): HostBuild {
   for (const t of threads) {
     const pol = t.spec.policy;
     const owner = t.spec.ioThreadOf === undefined ? undefined : vmus.find((v) => v.vmu.id === t.spec.ioThreadOf)!.vmu;
+    const ixb = plan?.place(t.spec);
+    if (ixb !== undefined) {
+      if (ixb.class === 'rt') rt.admit(t.entity, { priority: ixb.priority, rr: false, group: ixb.group });
+      else if (ixb.class === 'cfs') cfs.admit(t.entity, { nice: 0, group: ixb.group });
+      else {
+        dl!.admit(t.entity, { runtimeNs: ixb.runtimeNs, deadlineNs: ixb.periodNs, periodNs: ixb.periodNs });
+        dlBandwidths.push({ bw: ixb.runtimeNs / ixb.periodNs, pointer: `/hosts/${scenario.hosts.indexOf(host)}/categories/ixb/share`, id: t.spec.id });
+      }
+      mapping.push({ entity: t.spec.id, requested: `I/O thread of ${t.spec.ioThreadOf} (IXB work)`, native: `${ixb.native} on ${cpuList(t.spec.affinity)}` });
+      continue;
+    }
     if (owner !== undefined) {
       // A VMU's vhost/iothread (io-threads.ts): inside its reservation, one priority above its vCPUs, or outside it.
       const inside = p.ioThreads === 'inside';
