@@ -97,6 +97,13 @@ describe('the answer sentence', () => {
     expect(answerSentence(misses, [run('a', 1, 2, 0), run('b', 1, 3, 0)])).toMatch(/^Every deadline of t1 was met under a and b, and requests missed deadlines under a and b \(up to 3.00 % of requests\):/);
   });
 
+  it('answers per target when every model agrees which targets hold (variants compared within one scenario)', () => {
+    const variants = scenarioWith('{ metric: p99, of: [t1, requests], because: io-path }');
+    expect(answerSentence(variants, [run('a', 30_000_000), run('b', 40_000_000)])).toMatch(/^The p99 response time of t1 stayed within its 10 ms deadline under a and b \(1 ns\), and that of requests exceeded it \(30 ms–40 ms\): under a/);
+    // The models disagree: the answer is per model again.
+    expect(answerSentence(variants, [run('a', 2_000_000), run('b', 40_000_000)])).toMatch(/^The p99 response time of t1 and requests stayed within their 10 ms deadline under a \(2 ms\), and exceeded it under b/);
+  });
+
   it('opens the reading, before the per-task detail', () => {
     const text = readingText(sc, { runs: [run('a', 2_000_000)], expectations: [] } as never, []);
     expect(firstSentence(text)).toMatch(/^The p99 latency of requests stayed within/);

@@ -149,9 +149,31 @@ function holdsSentence(answer: Answer, runs: ModelRun[]): string {
   // No model held every target: say which targets every model held, so the misses read against them.
   const alwaysHeld = answer.of.filter((t) => failed.every((p) => !p.failing.some((m) => m.target.id === t.id))).map((t) => t.id);
   const noneHeld = answer.metric === 'misses' && alwaysHeld.length > 0 ? `every deadline of ${listText(alwaysHeld)} was met under ${modelsText(per, runs.length)}, and ${failedPart}` : failedPart;
-  const head = failed.length === 0 ? heldPart : held.length === 0 ? noneHeld : `${heldPart}, and ${failedPart}`;
+  const split = answer.metric === 'misses' ? null : splitByTarget(answer, per);
+  const head = split ?? (failed.length === 0 ? heldPart : held.length === 0 ? noneHeld : `${heldPart}, and ${failedPart}`);
   // Why: the failing models' rules first (what caused the misses), then the others'.
   return `${capitalise(head)}: ${causesText([...failed, ...held].map((p) => p.run), answer)}.`;
+}
+
+/**
+ * When the targets are the variants the question compares (one stream per device scheduler, say)
+ * and every model agrees on which of them hold, the answer is per target, not per model: "the p99
+ * latency of a stayed within its 150 ms deadline under every model (…), and that of b and c
+ * exceeded it (…)". Null when the models disagree or every target holds (or none does).
+ */
+function splitByTarget(answer: Answer, per: { run: ModelRun; failing: { target: AnswerTarget }[] }[]): string | null {
+  const failingKey = (p: (typeof per)[number]) => p.failing.map((m) => m.target.id).join(',');
+  const first = failingKey(per[0]);
+  if (per.some((p) => failingKey(p) !== first) || per[0].failing.length === 0 || per[0].failing.length === answer.of.length) return null;
+  const failing = new Set(per[0].failing.map((m) => m.target.id));
+  const runs = per.map((p) => p.run);
+  const values = (targets: AnswerTarget[]) => rangeText(answer, runs.flatMap((run) => targets.map((t) => measure(run, answer, t).value)));
+  const heldTargets = answer.of.filter((t) => !failing.has(t.id));
+  const failedTargets = answer.of.filter((t) => failing.has(t.id));
+  const everyModel = modelsText(runs.map((run) => ({ run })), runs.length);
+  const within = answer.metric === 'share' ? 'reached its reservation' : `stayed within ${boundText({ ...answer, of: heldTargets })}`;
+  const beyond = answer.metric === 'share' ? 'fell short of it' : 'exceeded it';
+  return `the ${metricNoun(answer, heldTargets)} ${within} under ${everyModel} (${values(heldTargets)}), and that of ${listText(failedTargets.map((t) => t.id))} ${beyond} (${values(failedTargets)})`;
 }
 
 function comparesSentence(answer: Answer, runs: ModelRun[]): string {
