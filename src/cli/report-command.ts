@@ -8,6 +8,7 @@
 // completion order, so the outputs are byte-identical whatever the timing or the number of cores.
 // Nothing written depends on the wall clock; timings go to stderr only.
 
+import { storageIopsChart, storageLatencyCdfCharts } from '../report/storage-charts.js';
 import { join } from 'node:path';
 import { InputError } from '../errors.js';
 import { writeFilesAtomic, writeFolderAtomic } from '../report/atomic.js';
@@ -209,6 +210,9 @@ async function reportPipeline(
       charts.push(scheduleChart(scenario, traces));
       const io = ioChart(scenario, results);
       if (io) charts.push(io);
+      const iops = storageIopsChart(scenario, results);
+      if (iops) charts.push(iops);
+      charts.push(...storageLatencyCdfCharts(scenario, results));
       charts.push(...flowCdfCharts(scenario, results));
       const losses = flowLossChart(results);
       if (losses) charts.push(losses);

@@ -83,6 +83,8 @@ export interface IoResult {
   /** Storage streams only: requests and bytes completed per second in the measured window (whenever they arrived). */
   iops?: number;
   bytesPerSec?: number;
+  /** Storage streams only: end-to-end latency at RESPONSE_CDF_PERCENTILES (the report's latency CDF). */
+  latencyCdfNs?: Ns[];
 }
 
 export interface ModelRun {
@@ -230,7 +232,7 @@ export function collectRun(sim: Simulator, phenomena: readonly Phenomenon[] = []
     missed: l.stats.missed,
     missRatio: l.stats.completed === 0 ? 0 : round6(l.stats.missed / l.stats.completed),
     path: l.path.map((s) => (s.kind === 'cpu' ? `${s.what} (${s.task})` : s.what)),
-    ...(l.spec.storage ? { iops: round6(l.stats.served / (window / 1e9)), bytesPerSec: round6(l.stats.servedBytes / (window / 1e9)) } : {}),
+    ...(l.spec.storage ? { iops: round6(l.stats.served / (window / 1e9)), bytesPerSec: round6(l.stats.servedBytes / (window / 1e9)), latencyCdfNs: l.stats.completed > 0 ? l.stats.latency.quantiles(RESPONSE_CDF_PERCENTILES) : [] } : {}),
   }));
 
   const first = sim.hosts[0]?.build;
