@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { ServedRequest } from '../src/engine/device.js';
 import { createQdisc, type QueueDiscipline } from '../src/engine/qdisc.js';
 import type { MClock, MClockParams, MClockStream } from '../src/engine/qdiscs/mclock.js';
+import { fluidShares } from './helpers/mclock-fluid.js';
 import { checked, closedLoop, countIn } from './helpers/qdisc.js';
 
 const SECOND = 1_000_000_000;
@@ -52,22 +53,6 @@ describe("mClock: dmclock's unit tests (io-qos.md §3, A1)", () => {
     expect(completions.get('a')).toHaveLength(5);
   });
 });
-
-/** The fluid steady state: a_i = min(l_i, max(r_i, w_i·x)) with x such that Σa_i = capacity (when limits allow). */
-function fluidShares(streams: Required<MClockStream>[], capacity: number): number[] {
-  const at = (x: number) => streams.map((s) => Math.min(s.limit > 0 ? s.limit : Infinity, Math.max(s.reservation, s.weight * x)));
-  const total = (x: number) => at(x).reduce((a, b) => a + b, 0);
-  let lo = 0;
-  let hi = capacity;
-  while (total(hi) < capacity && hi < 1e12) hi *= 2;
-  if (total(hi) < capacity) return at(hi); // every stream at its limit: Wait leaves the rest idle
-  for (let k = 0; k < 100; k++) {
-    const mid = (lo + hi) / 2;
-    if (total(mid) < capacity) lo = mid;
-    else hi = mid;
-  }
-  return at(hi);
-}
 
 /** IOPS of each stream over [from, to) when all are backlogged on a device of `capacity` IOPS. */
 function measured(streams: Required<MClockStream>[], capacity: number, from: number, to: number) {

@@ -6,6 +6,7 @@
 import type { GuestPolicyName } from './guest-policy.js';
 import type { IoMax } from './qdiscs/throttle.js';
 import type { QdiscSpec } from './qdisc.js';
+import type { CephClass, CephProfileName, CephRelease } from './storage/ceph-profiles.js';
 import type { StorageDeviceName } from './storage/devices.js';
 
 /** Integer nanoseconds. */
@@ -271,6 +272,8 @@ export interface StorageStreamSpec {
   reservation: number;
   weight: number;
   limit: number;
+  /** Under a Ceph mClock profile: the op class whose allocation the stream shares (default client). */
+  cephClass?: CephClass;
   /** blk-throttle io.max keys for the throttling layer (io-qos.md §1.8); absent: not throttled. */
   ioMax?: IoMax;
 }
@@ -281,6 +284,8 @@ export interface HostStorageSpec {
   /** Model parameters over its defaults (src/engine/storage/hdd.ts, ssd.ts). */
   deviceParams: Record<string, unknown>;
   scheduler: 'fifo' | 'mq-deadline' | 'mclock';
+  /** mclock only: a Ceph built-in profile sets each op class's r, w, l (src/engine/storage/ceph-profiles.ts). */
+  profile?: { name: CephProfileName; release: CephRelease };
   /** Discipline parameters (mq-deadline's); mClock's come from the streams. */
   schedulerParams: Record<string, unknown>;
 }

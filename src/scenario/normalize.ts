@@ -123,7 +123,7 @@ function normalizeHost(raw: RawHost, pointer: string, ids: IdRegistry, check: Ch
   if (phase !== undefined && phase !== 0) host.tickPhase = phase;
   if (raw.skewTick === true) host.skewTick = true;
   if (raw.overheads !== undefined && raw.overheads !== 'none') host.overheads = wake;
-  if (raw.storage !== undefined) host.storage = normalizeHostStorage(raw.storage);
+  if (raw.storage !== undefined) host.storage = normalizeHostStorage(raw.storage, `${pointer}/storage`, check);
   if (raw.memory !== undefined) host.memory = normalizeHostMemory(raw.memory, `${pointer}/memory`, raw.cpus, check);
   if (raw.ixb !== undefined) host.ixb = normalizeHostIxb(raw.ixb, `${pointer}/ixb`, check);
   if (raw.role !== undefined) host.role = raw.role;

@@ -19,6 +19,17 @@ export const hostStorageSchema = {
       title: 'Device scheduler',
       description: 'fifo; mq-deadline (Linux defaults); mclock (each stream\'s reservation, weight, limit). Streams with ioMax are throttled first.',
     },
+    profile: {
+      enum: ['balanced', 'high_client_ops', 'high_recovery_ops'],
+      title: 'Ceph mClock profile',
+      description: 'mclock only: a Ceph built-in profile (osd_mclock_profile) sets each op class\'s reservation, weight and limit from the device\'s 4 KiB random-write IOPS; streams then name their class instead of their own QoS.',
+    },
+    profileRelease: {
+      enum: ['reef', 'quincy-dev'],
+      default: 'reef',
+      title: 'Ceph release of the profile',
+      description: 'Which release\'s profile table: reef (current docs) or quincy-dev (Quincy development tables).',
+    },
   },
 } as const;
 
@@ -31,6 +42,11 @@ export const storageStreamSchema = {
     size: { type: 'integer', minimum: 512, maximum: 1073741824, default: 4096, title: 'Request size', description: 'Bytes per request.' },
     write: { type: 'boolean', default: false, title: 'Write', description: 'Writes instead of reads.' },
     access: { enum: ['random', 'sequential'], default: 'random', title: 'Access', description: 'sequential: each request starts where the previous ended.' },
+    class: {
+      enum: ['client', 'background_recovery', 'background_best_effort'],
+      title: 'Ceph op class',
+      description: 'Under a host\'s Ceph mClock profile: the op class whose allocation the stream shares; default client.',
+    },
     reservation: rateRef('Reservation', 'Minimum request rate mClock guarantees, e.g. "50/s"; default none.'),
     limit: rateRef('Limit', 'Maximum request rate under mClock, e.g. "100/s"; default none.'),
     weight: { type: 'number', minimum: 0, maximum: 10000, default: 1, title: 'Weight', description: 'Share of spare capacity under mClock.' },

@@ -73,7 +73,7 @@ function serializeHost(h: HostSpec): RawScenario['hosts'][number] {
   if (h.ixb !== undefined) out.ixb = serializeIxb(h.ixb);
   if (h.role !== undefined) out.role = h.role;
   if (h.categories !== undefined) out.categories = serializeHostCategories(h.categories);
-  if (h.storage !== undefined) out.storage = { device: h.storage.device, scheduler: h.storage.scheduler };
+  if (h.storage !== undefined) out.storage = { device: h.storage.device, scheduler: h.storage.scheduler, ...(h.storage.profile && { profile: h.storage.profile.name, profileRelease: h.storage.profile.release }) };
   if (h.memory !== undefined) {
     out.memory = {
       line: `${h.memory.lineBytes}B`,
@@ -180,6 +180,7 @@ function serializeStorageStream(st: StorageStreamSpec): NonNullable<RawIoLoad['s
     size: st.bytes,
     write: st.write,
     access: st.sequential ? 'sequential' : 'random',
+    ...(st.cephClass !== undefined && { class: st.cephClass }),
     ...(st.reservation > 0 && { reservation: rateString(st.reservation) }),
     ...(st.limit > 0 && { limit: rateString(st.limit) }),
     weight: st.weight,

@@ -3,6 +3,7 @@
 // that the reservations fit the device (mClock's feasibility Σr ≤ capacity, io-qos.md §1.2).
 
 import { describeValue } from '../errors.js';
+import { DEFAULT_CEPH_RELEASE } from '../engine/storage/ceph-profiles.js';
 import { reservedShare, storageStreams } from '../engine/storage/host-storage.js';
 import type { HostStorageSpec, StorageStreamSpec } from '../engine/system.js';
 import type { Checker } from './checks.js';
@@ -12,8 +13,14 @@ import type { HostSpec, VmuSpec } from './types.js';
 type RawHostStorage = NonNullable<RawScenario['hosts'][number]['storage']>;
 type RawStream = NonNullable<NonNullable<NonNullable<RawScenario['vmus']>[number]['io']>[number]['storage']>;
 
-export function normalizeHostStorage(raw: RawHostStorage): HostStorageSpec {
-  return { device: raw.device, deviceParams: {}, scheduler: raw.scheduler ?? 'fifo', schedulerParams: {} };
+export function normalizeHostStorage(raw: RawHostStorage, pointer: string, check: Checker): HostStorageSpec {
+  const spec: HostStorageSpec = { device: raw.device, deviceParams: {}, scheduler: raw.scheduler ?? 'fifo', schedulerParams: {} };
+  if (raw.profile !== undefined) {
+    // A profile is mClock's allocation (Ceph's osd_mclock_profile, io-qos.md §1.4): meaningless to another scheduler.
+    if (spec.scheduler !== 'mclock') check.fail(`${pointer}/profile`, 'a profile only with scheduler mclock (a Ceph mClock profile sets mClock\'s reservation, weight and limit per op class)', `scheduler ${spec.scheduler}`);
+    spec.profile = { name: raw.profile, release: raw.profileRelease ?? DEFAULT_CEPH_RELEASE };
+  } else if (raw.profileRelease !== undefined) check.fail(`${pointer}/profileRelease`, 'a profile for the release to apply to', 'a release without a profile');
+  return spec;
 }
 
 export function normalizeStorageStream(raw: RawStream, kind: 'net' | 'disk', pointer: string, check: Checker): StorageStreamSpec {
@@ -24,6 +31,7 @@ export function normalizeStorageStream(raw: RawStream, kind: 'net' | 'disk', poi
   if (limit > 0 && reservation > limit) check.fail(`${pointer}/reservation`, `a reservation <= the limit (${raw.limit})`, describeValue(raw.reservation));
   if (reservation === 0 && weight === 0) check.fail(`${pointer}/weight`, 'a weight > 0 for a stream without reservation (else mClock never serves it)', '0');
   const stream: StorageStreamSpec = { bytes: raw.size ?? 4096, write: raw.write ?? false, sequential: raw.access === 'sequential', reservation, weight, limit };
+  if (raw.class !== undefined) stream.cephClass = raw.class;
   if (raw.ioMax !== undefined) {
     const m = raw.ioMax;
     const p = `${pointer}/ioMax`;
@@ -45,8 +53,20 @@ export function checkStorage(hosts: HostSpec[], vmus: VmuSpec[], check: Checker)
       if (l.storage && !host.storage) check.fail(`/vmus/${i}/io/${j}/storage`, `a storage device on host ${host.id} (hosts[].storage)`, 'a host without one');
     }),
   );
+  vmus.forEach((v, i) =>
+    v.io.forEach((l, j) => {
+      const host = hosts.find((h) => h.id === v.host)!;
+      const pointer = `/vmus/${i}/io/${j}/storage`;
+      if (!l.storage || !host.storage) return;
+      if (host.storage.profile) {
+        const own = (['reservation', 'limit'] as const).find((k) => l.storage![k] > 0) ?? (l.storage.weight !== 1 ? 'weight' : undefined);
+        if (own) check.fail(`${pointer}/${own}`, `no ${own} of its own: host ${host.id}'s Ceph profile ${host.storage.profile.name} sets it for the stream's class (${l.storage.cephClass ?? 'client'})`, `${own} ${l.storage[own]}`, 'Drop it, or the host\'s profile to set QoS per stream.');
+      } else if (l.storage.cephClass !== undefined) check.fail(`${pointer}/class`, `a Ceph profile on host ${host.id} (hosts[].storage.profile) for the class to mean anything`, `class ${l.storage.cephClass}`);
+    }),
+  );
   hosts.forEach((h, i) => {
-    if (!h.storage) return;
+    // A profile's reservations are fractions of the capacity summing to at most 100 % (ceph-profiles.ts).
+    if (!h.storage || h.storage.profile) return;
     const streams = storageStreams(vmus.filter((v) => v.host === h.id).flatMap((v) => v.io));
     const share = reservedShare(h.storage, streams);
     if (share > 1) {

@@ -33,6 +33,12 @@ export interface MClockParams {
   readonly streams?: Readonly<Record<string, MClockStream>>;
   /** For streams not listed: r = 0, w = 1, no limit unless given (io-qos.md §4.1). */
   readonly default?: MClockStream;
+  /**
+   * The mClock client a request's flow belongs to, when several flows share one (a Ceph OSD keeps
+   * one client per op class: every external client's ops share the `client` allocation, io-qos.md
+   * §1.3–1.4). A flow not listed is its own client.
+   */
+  readonly classOf?: Readonly<Record<string, string>>;
   /** S_p: a request costs 1 + bytes/S_p instead of 1 (io-qos.md §1.1). */
   readonly sizeScaledBytes?: number;
 }
@@ -116,7 +122,7 @@ class MClock<R extends QueuedRequest> implements QueueDiscipline<R> {
   }
 
   enqueue(request: R, now: Ns): boolean {
-    const stream = this.stream(request.flow);
+    const stream = this.stream(this.params.classOf?.[request.flow] ?? request.flow);
     stream.waiting.push({ request, arrivalNs: now, sequence: this.sequence++ });
     this.queued++;
     if (stream.queued === 1) this.tagHead(stream, true);

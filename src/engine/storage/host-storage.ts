@@ -10,6 +10,7 @@ import type { MClockStream } from '../qdiscs/mclock.js';
 import type { IoMax } from '../qdiscs/throttle.js';
 import { Rng } from '../rng.js';
 import type { HostStorageSpec, IoLoadSpec, StorageStreamSpec } from '../system.js';
+import { capacityIops, profileAllocation } from './ceph-profiles.js';
 import { STORAGE_DEVICES } from './devices.js';
 
 type Stream = IoLoadSpec & { storage: StorageStreamSpec };
@@ -22,7 +23,9 @@ export function storageStreams(loads: IoLoadSpec[]): Stream[] {
 /** The discipline for `spec`: its scheduler, behind a throttle when some stream has io.max. */
 export function storageDiscipline(spec: HostStorageSpec, streams: Stream[]): QdiscSpec {
   const scheduler: QdiscSpec =
-    spec.scheduler === 'mclock'
+    spec.scheduler === 'mclock' && spec.profile
+      ? cephProfileDiscipline(spec, streams)
+      : spec.scheduler === 'mclock'
       ? {
           name: 'mclock',
           params: {
@@ -33,6 +36,13 @@ export function storageDiscipline(spec: HostStorageSpec, streams: Stream[]): Qdi
   const throttled = streams.filter((s) => s.storage.ioMax !== undefined);
   if (throttled.length === 0) return scheduler;
   return { name: 'throttle', params: { streams: Object.fromEntries(throttled.map((s): [string, IoMax] => [s.id, s.storage.ioMax!])) }, inner: scheduler };
+}
+
+/** mClock with a Ceph profile: one mClock client per op class, its r, w, l the profile's share of the device's capacity. */
+function cephProfileDiscipline(spec: HostStorageSpec, streams: Stream[]): QdiscSpec {
+  const device = STORAGE_DEVICES[spec.device].create(spec.deviceParams, new Rng(0, 'admission'));
+  const allocation = profileAllocation(spec.profile!.release, spec.profile!.name, capacityIops(device));
+  return { name: 'mclock', params: { streams: allocation, classOf: Object.fromEntries(streams.map((s) => [s.id, s.storage.cephClass ?? 'client'])) } };
 }
 
 /** The device server for a host's storage: `rng` draws the HDD's rotational positions. */
