@@ -15,6 +15,7 @@ import { tbfQdisc } from './qdiscs/tbf.js';
 import { htbQdisc } from './qdiscs/htb.js';
 import { prioQdisc } from './qdiscs/prio.js';
 import { drrQdisc } from './qdiscs/drr.js';
+import { edfQdisc } from './qdiscs/edf.js';
 
 /** A request waiting for a device or a link. */
 export interface QueuedRequest {
@@ -71,6 +72,7 @@ export const QDISCS = {
   htb: htbQdisc,
   prio: prioQdisc,
   drr: drrQdisc,
+  edf: edfQdisc,
 } as const satisfies Record<string, QueueDisciplineFactory>;
 
 export type QdiscName = keyof typeof QDISCS;

@@ -283,7 +283,7 @@ export interface HostStorageSpec {
   device: StorageDeviceName;
   /** Model parameters over its defaults (src/engine/storage/hdd.ts, ssd.ts). */
   deviceParams: Record<string, unknown>;
-  scheduler: 'fifo' | 'mq-deadline' | 'mclock';
+  scheduler: 'fifo' | 'mq-deadline' | 'mclock' | 'edf';
   /** mclock only: a Ceph built-in profile sets each op class's r, w, l (src/engine/storage/ceph-profiles.ts). */
   profile?: { name: CephProfileName; release: CephRelease };
   /** Discipline parameters (mq-deadline's); mClock's come from the streams. */

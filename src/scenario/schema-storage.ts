@@ -14,10 +14,10 @@ export const hostStorageSchema = {
   properties: {
     device: { enum: ['hdd', 'ssd'], title: 'Device model', description: 'hdd: 7.2k rpm SATA disk (seek, rotation, transfer); ssd: flash on 4 parallel units.' },
     scheduler: {
-      enum: ['fifo', 'mq-deadline', 'mclock'],
+      enum: ['fifo', 'mq-deadline', 'mclock', 'edf'],
       default: 'fifo',
       title: 'Device scheduler',
-      description: 'fifo; mq-deadline (Linux defaults); mclock (each stream\'s reservation, weight, limit). Streams with ioMax are throttled first.',
+      description: 'fifo; mq-deadline (Linux defaults); mclock (each stream\'s reservation, weight, limit); edf (earliest deadline first on each request\'s issue + its stream\'s max latency, Façade-style). Streams with ioMax are throttled first.',
     },
     profile: {
       enum: ['balanced', 'high_client_ops', 'high_recovery_ops'],
