@@ -13,6 +13,7 @@ import { normalizeExec, normalizeTask } from './tasks.js';
 import { normalizeOverheads } from './overheads.js';
 import { checkInterference, normalizeHostMemory, normalizeWorkingSetSweep } from './memory.js';
 import { checkStorage, normalizeHostStorage, normalizeStorageStream } from './storage.js';
+import { normalizeChains } from './chains.js';
 import { normalizeFlows, normalizeHostIxb, normalizeLinks, normalizeVmuNetwork } from './net.js';
 import type { Misbehaviour, Ns } from './types.js'; // hvsim isolation
 import type { Arrival, FigureRequest, HostSpec, HostThreadSpec, IoLoadSpec, ModelRequest, Scenario, Sla, VmuSpec } from './types.js';
@@ -86,6 +87,7 @@ export function normalizeScenario(raw: unknown, file = '<memory>', opts: Normali
 
   const links = normalizeLinks(raw.links ?? [], hosts, check);
   const flows = normalizeFlows(raw.flows ?? [], vmus, links, taskIds, check);
+  const chains = normalizeChains(raw.chains ?? [], vmus, hosts, links, taskIds, check);
 
   const models = (raw.models ?? []).map((m, i) => normalizeModel(m, `/models/${i}`, opts, check));
   const expectationContext = { taskIds: taskIds.ids(), flowIds: flows.map((f) => f.id), vmus, check, checkModel: (name: string, at: string) => checkKnownModel(name, at, opts, check) };
@@ -105,6 +107,7 @@ export function normalizeScenario(raw: unknown, file = '<memory>', opts: Normali
     hostThreads,
     ...(links.length > 0 && { links }),
     ...(flows.length > 0 && { flows }),
+    ...(chains.length > 0 && { chains }),
     models,
     expectations,
     ...(tolerances.length > 0 && { tolerances }),

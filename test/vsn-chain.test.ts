@@ -1,0 +1,86 @@
+// A VSN's request chains (issue 11 "VSNs across PHs"): a request crosses a packet hop PH1 → PH2, a
+// compute stage in the VMU on PH2, a storage request on PH2's device and the hop back. Checked:
+// with idle CPUs and an empty link its latency is the analytic sum of its stages under every model;
+// the breakdown's components add up to the end-to-end latency; a CPU hog on PH2 under a stack that
+// reserves nothing moves time into CPU wait and none into the link; same seed, same results.
+import { describe, expect, it } from 'vitest';
+import { MODELS } from '../models/index.js';
+import { kvmLinux } from '../models/kvm/kvm-linux.js';
+import { DEFAULT_IXB, receiveCostNs, sendCostNs } from '../src/engine/net/ixb.js';
+import type { ChainSpec, LinkSpec } from '../src/engine/system.js';
+import { simulate } from '../src/experiments/simulate.js';
+import type { ChainResult } from '../src/metrics/chain-results.js';
+import type { Scenario } from '../src/scenario/types.js';
+import { busyTask, host, ms, scenario, us, vmu } from './helpers/scenario.js';
+
+const BYTES = 1250;
+const link: LinkSpec = { id: 'l1', hosts: ['ph1', 'ph2'], bandwidthBps: 100e6, delayNs: us(50), queuePackets: 1000 };
+const chain = (perSec: number): ChainSpec => ({
+  id: 'order',
+  arrival: { kind: 'periodic', period: Math.round(1e9 / perSec), offset: 0, jitter: 0 },
+  stages: [
+    { kind: 'hop', from: 'web', to: 'db', bytes: BYTES },
+    { kind: 'compute', vmu: 'db', demandNs: ms(1), priority: 60 },
+    { kind: 'storage', host: 'ph2', bytes: 4096, write: false, serviceNs: ms(2) },
+    { kind: 'hop', from: 'db', to: 'web', bytes: BYTES },
+  ],
+  deadline: ms(5),
+});
+
+const vsn = (perSec: number, hog = false): Scenario =>
+  scenario({
+    durationNs: ms(400),
+    hosts: [host('ph1', 1), host('ph2', 1)],
+    vmus: [vmu('web', []), vmu('db', [], { host: 'ph2' }), ...(hog ? [vmu('hog', [busyTask('spin')], { host: 'ph2' })] : [])],
+    links: [link],
+    chains: [chain(perSec)],
+  });
+
+const chainOf = (run: { chains?: ChainResult[] }) => run.chains!.find((c) => c.id === 'order')!;
+
+describe('a request chain across two PHs', () => {
+  const idle = vsn(50);
+
+  it.each(MODELS.map((m) => [m.name, m] as const))('%s: idle CPUs, empty link: latency = Σ stage times, and the breakdown says where', (_name, model) => {
+    const c = chainOf(simulate(idle, model));
+    const crossing = (i: number) => model.packetPath!(idle.vmus[i], { scenario: idle, host: idle.hosts[i], params: {}, paramsPointer: '' }).crossingNs;
+    const bits = BYTES * 8;
+    // One hop: the sender's IXB, its vNIC at 10 Gbit/s, the link's wire and propagation, the receiver's IXB (io-qos.md §2.3).
+    const ixb = (from: number, to: number) => sendCostNs(DEFAULT_IXB, BYTES, crossing(from)) + bits / 10 + receiveCostNs(DEFAULT_IXB, BYTES, crossing(to));
+    const wire = (bits / 100e6) * 1e9 + us(50);
+    const expected = ixb(0, 1) + wire + ms(1) + ms(2) + wire + ixb(1, 0);
+    expect(c.completed).toBe(20);
+    expect(c.latency.minNs).toBe(expected);
+    expect(c.latency.maxNs).toBe(expected);
+    expect(c.breakdown.cpuWait.meanNs).toBe(0);
+    expect(c.breakdown.cpuRun.meanNs).toBe(ms(1));
+    expect(c.breakdown.storage.meanNs).toBe(ms(2));
+    expect(c.breakdown.link.meanNs).toBe(2 * wire);
+    expect(c.breakdown.ixb.meanNs).toBe(ixb(0, 1) + ixb(1, 0));
+    expect(c.missed).toBe(0);
+  });
+
+  it.each(MODELS.map((m) => [m.name, m] as const))('%s: under a CPU hog the components still sum to the end-to-end latency', (_name, model) => {
+    const c = chainOf(simulate(vsn(300, true), model));
+    expect(c.completed).toBeGreaterThan(0);
+    const parts = Object.values(c.breakdown).reduce((a, p) => a + p.meanNs, 0);
+    // Means are rounded to whole ns each: five components, at most 0.5 ns apiece.
+    expect(Math.abs(parts - c.latency.meanNs)).toBeLessThanOrEqual(3);
+  });
+
+  it('a CPU hog on PH2 under stock Linux (CFS shares, no reservation) moves time into CPU wait, not into the link', () => {
+    const calm = chainOf(simulate(vsn(50), kvmLinux));
+    const busy = chainOf(simulate(vsn(50, true), kvmLinux));
+    // The hog's vCPU is a CFS thread of the same weight as db's: db's job waits its turn (linux-irmos.md §3.1).
+    expect(busy.breakdown.cpuWait.meanNs).toBeGreaterThan(calm.breakdown.cpuWait.meanNs + us(100));
+    expect(busy.breakdown.link).toEqual(calm.breakdown.link);
+    expect(busy.breakdown.storage).toEqual(calm.breakdown.storage);
+    expect(busy.breakdown.cpuRun).toEqual(calm.breakdown.cpuRun);
+    expect(busy.latency.meanNs).toBeGreaterThan(calm.latency.meanNs);
+  });
+
+  it('same scenario and seed give identical chain results', () => {
+    const sc = { ...vsn(300, true), chains: [{ ...chain(300), arrival: { kind: 'poisson' as const, ratePerSec: 300, offset: 0 } }] };
+    expect(JSON.stringify(simulate(sc, kvmLinux).chains)).toBe(JSON.stringify(simulate(sc, kvmLinux).chains));
+  });
+});
