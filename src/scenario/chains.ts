@@ -4,6 +4,7 @@
 // stages name a VMU; storage stages name a host, with `service` exactly when it has no storage model.
 
 import { describeValue } from '../errors.js';
+import { ChainRun } from '../engine/net/chain.js';
 import type { ChainSpec, ChainStage, LinkSpec } from '../engine/system.js';
 import type { Checker, IdRegistry } from './checks.js';
 import { flowArrival } from './net.js';
@@ -50,6 +51,8 @@ export function normalizeChains(raw: readonly RawChain[], vmus: VmuSpec[], hosts
     const p = `/chains/${i}`;
     taskIds.add(c.id, `${p}/id`);
     const stages = c.stages.map((s, j) => stage(s, `${p}/stages/${j}`));
+    // Each compute stage's handler thread carries a task id of its own (results and charts name it).
+    stages.forEach((s, j) => s.kind === 'compute' && taskIds.add(ChainRun.handlerId(c.id, j), `${p}/stages/${j}/compute`));
     return { id: c.id, arrival: flowArrival(c, p, check), stages, deadline: c.deadline === undefined ? Infinity : check.positiveDuration(c.deadline, `${p}/deadline`) };
   });
 }

@@ -90,7 +90,7 @@ export function normalizeScenario(raw: unknown, file = '<memory>', opts: Normali
   const chains = normalizeChains(raw.chains ?? [], vmus, hosts, links, taskIds, check);
 
   const models = (raw.models ?? []).map((m, i) => normalizeModel(m, `/models/${i}`, opts, check));
-  const expectationContext = { taskIds: taskIds.ids(), flowIds: flows.map((f) => f.id), vmus, check, checkModel: (name: string, at: string) => checkKnownModel(name, at, opts, check) };
+  const expectationContext = { taskIds: taskIds.ids(), flowIds: flows.map((f) => f.id), chainIds: chains.map((c) => c.id), vmus, check, checkModel: (name: string, at: string) => checkKnownModel(name, at, opts, check) };
   const expectations = (raw.expect ?? []).map((e, i) => normalizeExpectation(e, `/expect/${i}`, expectationContext));
   const tolerances = (raw.regress?.tolerances ?? []).map((t, i) => normalizeTolerance(t, `/regress/tolerances/${i}`, expectationContext));
   const figures = (raw.figures ?? []).map((f, i) => normalizeFigure(f, `/figures/${i}`, { vmus, hostThreads, interference }, durationNs, opts, check));
@@ -112,7 +112,7 @@ export function normalizeScenario(raw: unknown, file = '<memory>', opts: Normali
     expectations,
     ...(tolerances.length > 0 && { tolerances }),
     question: raw.question ?? '',
-    ...(raw.answer !== undefined && { answer: normalizeAnswer(raw.answer, vmus, hostThreads, flows, check) }),
+    ...(raw.answer !== undefined && { answer: normalizeAnswer(raw.answer, vmus, hostThreads, flows, chains, check) }),
     figures,
     ...(interference !== undefined && { interference }),
   };

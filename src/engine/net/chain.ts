@@ -71,9 +71,9 @@ export class ChainRun {
     if (first <= engine.durationNs) arrivals.arm(first);
   }
 
-  /** The handler task's id for compute stage `index` of chain `chain` (simulator.ts adds the task to the VMU). */
+  /** The handler task's id for compute stage `index` of chain `chain` (simulator.ts adds the task to the VMU; the scenario reserves the id). */
   static handlerId(chain: string, index: number): string {
-    return `${chain}/stage${index}`;
+    return `${chain}-stage${index}`;
   }
 
   private start(now: Ns): void {
