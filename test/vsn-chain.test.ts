@@ -8,7 +8,9 @@ import { MODELS } from '../models/index.js';
 import { kvmLinux } from '../models/kvm/kvm-linux.js';
 import { DEFAULT_IXB, receiveCostNs, sendCostNs } from '../src/engine/net/ixb.js';
 import type { ChainSpec, LinkSpec } from '../src/engine/system.js';
+import { InputError } from '../src/errors.js';
 import { simulate } from '../src/experiments/simulate.js';
+import { parseScenarioText, serializeScenario } from '../src/scenario/index.js';
 import type { ChainResult } from '../src/metrics/chain-results.js';
 import type { Scenario } from '../src/scenario/types.js';
 import { busyTask, host, ms, scenario, us, vmu } from './helpers/scenario.js';
@@ -82,5 +84,66 @@ describe('a request chain across two PHs', () => {
   it('same scenario and seed give identical chain results', () => {
     const sc = { ...vsn(300, true), chains: [{ ...chain(300), arrival: { kind: 'poisson' as const, ratePerSec: 300, offset: 0 } }] };
     expect(JSON.stringify(simulate(sc, kvmLinux).chains)).toBe(JSON.stringify(simulate(sc, kvmLinux).chains));
+  });
+});
+
+describe('chains in scenario files', () => {
+  const text = (stages: string, links = '\nlinks:\n  - { id: l1, hosts: [ph1, ph2], bandwidth: 1Gbit/s }') => `
+name: vsn
+duration: 1s
+hosts:
+  - { id: ph1, cpus: 1 }
+  - { id: ph2, cpus: 1 }${links}
+vmus:
+  - { id: web, host: ph1 }
+  - { id: db, host: ph2 }
+chains:
+  - id: order
+    arrival: poisson
+    rate: 100/s
+    deadline: 10ms
+    stages: ${stages}
+`;
+  const good = '[{ hop: { from: web, to: db } }, { compute: { vmu: db, demand: 1ms } }, { storage: { host: ph2, service: 500us } }, { hop: { from: db, to: web, bytes: 200 } }]';
+  const failure = (t: string): InputError => {
+    try {
+      parseScenarioText(t, 'vsn.yaml');
+    } catch (e) {
+      if (e instanceof InputError) return e;
+      throw e;
+    }
+    throw new Error('expected an InputError');
+  };
+
+  it('reads stages in their units and round-trips through serializeScenario', () => {
+    const sc = parseScenarioText(text(good), 'vsn.yaml');
+    expect(sc.chains![0]).toEqual({
+      id: 'order',
+      arrival: { kind: 'poisson', ratePerSec: 100, offset: 0 },
+      deadline: ms(10),
+      stages: [
+        { kind: 'hop', from: 'web', to: 'db', bytes: 1500 },
+        { kind: 'compute', vmu: 'db', demandNs: ms(1), priority: 60 },
+        { kind: 'storage', host: 'ph2', bytes: 4096, write: false, serviceNs: us(500) },
+        { kind: 'hop', from: 'db', to: 'web', bytes: 200 },
+      ],
+    });
+    const again = parseScenarioText(JSON.stringify(serializeScenario(sc)), 'vsn.json', { format: 'json' });
+    expect({ ...again, file: sc.file }).toEqual(sc);
+  });
+
+  const cases: [string, string, string, RegExp][] = [
+    ['a hop to an unknown VMU', text('[{ hop: { from: web, to: dbb } }]'), '/chains/0/stages/0/hop/to', /did you mean "db"/],
+    ['a compute stage in an unknown VMU', text('[{ compute: { vmu: wbe, demand: 1ms } }]'), '/chains/0/stages/0/compute/vmu', /did you mean "web"/],
+    ['a hop between PHs with no link', text('[{ hop: { from: web, to: db } }]', ''), '/chains/0/stages/0/hop/to', /joined by a link/],
+    ['a stage of two kinds', text('[{ hop: { from: web, to: db }, compute: { vmu: db, demand: 1ms } }]'), '/chains/0/stages/0', /exactly one of hop, compute, storage/],
+    ['storage without a service time on a host without a storage model', text('[{ storage: { host: ph2 } }]'), '/chains/0/stages/0/storage/service', /declares no storage/],
+    ['storage on an unknown host', text('[{ storage: { host: ph3, service: 1ms } }]'), '/chains/0/stages/0/storage/host', /the id of a host \(ph1, ph2\)/],
+    ['a demand of zero', text('[{ compute: { vmu: db, demand: 0s } }]'), '/chains/0/stages/0/compute/demand', /> 0/],
+  ];
+  it.each(cases)('%s is one pointed error', (_what, t, pointer, message) => {
+    const e = failure(t);
+    expect(e.pointer).toBe(pointer);
+    expect(e.message).toMatch(message);
   });
 });
