@@ -10,6 +10,9 @@ import { DEFAULT_IXB, receiveCostNs, sendCostNs } from '../src/engine/net/ixb.js
 import type { ChainSpec, LinkSpec } from '../src/engine/system.js';
 import { InputError } from '../src/errors.js';
 import { simulate } from '../src/experiments/simulate.js';
+import { runMetrics } from '../src/metrics/metric-accessors.js';
+import { checkExpectations } from '../src/metrics/results.js';
+import { METRICS, METRIC_NAMES } from '../src/scenario/metric-names.js';
 import { parseScenarioText, serializeScenario } from '../src/scenario/index.js';
 import type { ChainResult } from '../src/metrics/chain-results.js';
 import type { Scenario } from '../src/scenario/types.js';
@@ -79,6 +82,15 @@ describe('a request chain across two PHs', () => {
     expect(busy.breakdown.storage).toEqual(calm.breakdown.storage);
     expect(busy.breakdown.cpuRun).toEqual(calm.breakdown.cpuRun);
     expect(busy.latency.meanNs).toBeGreaterThan(calm.latency.meanNs);
+  });
+
+  it('every chain metric of the catalogue is read from a run with a chain, and expect: bounds it', () => {
+    const run = simulate(vsn(50), kvmLinux);
+    const metrics = runMetrics(run)['chain:order'];
+    for (const m of METRIC_NAMES.filter((x) => METRICS[x].subject === 'chain')) expect(metrics[m], m).toBeTypeOf('number');
+    expect(metrics.chainLinkMeanNs).toBe(chainOf(run).breakdown.link.meanNs);
+    const sc = { ...vsn(50), expectations: [{ kind: 'metric' as const, model: 'kvm-linux', subject: { kind: 'chain' as const, id: 'order' }, metric: 'chainMissRatio' as const, max: 0, pointer: '/expect/0' }] };
+    expect(checkExpectations(sc as Scenario, [run])[0].ok).toBe(true);
   });
 
   it('same scenario and seed give identical chain results', () => {

@@ -5,6 +5,8 @@
 import { CHAIN_COMPONENTS, type ChainComponent, type ChainRun } from '../engine/net/chain.js';
 import type { LatencySummary } from './histogram.js';
 
+export { CHAIN_COMPONENTS, type ChainComponent };
+
 export interface ChainResult {
   id: string;
   /** Requests started after warm-up, completed, lost (a packet dropped on a hop), over the deadline. */

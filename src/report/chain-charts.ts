@@ -2,7 +2,7 @@
 // latency of each model stacked by where it went (CPU wait, CPU run, IXB, link, storage — the parts
 // of a request sum to its latency, chain.ts), and the end-to-end latency CDF per model on a log axis.
 
-import { CHAIN_COMPONENTS, type ChainComponent } from '../engine/net/chain.js';
+import { CHAIN_COMPONENTS, type ChainComponent } from '../metrics/chain-results.js';
 import { RESPONSE_CDF_PERCENTILES, type Results } from '../metrics/results.js';
 import type { Scenario } from '../scenario/types.js';
 import { modelColour, type XySeries } from './charts.js';
