@@ -7,7 +7,7 @@
 // rescheduling is re-picked once, then completion timers of changed pCPUs are re-armed. Anything
 // that pass arms at the same instant is handled before time advances.
 
-import type { HostSpec, Ns, SystemSpec, VmuSpec } from './system.js';
+import type { ChainSpec, HostSpec, IoLoadSpec, Ns, SystemSpec, VmuSpec } from './system.js';
 import { EventPhase, EventQueue, Timer } from './event-queue.js';
 import { HostEntity, Task, type Job } from './entities.js';
 import { Guest, type GuestHost } from './guest.js';
@@ -18,6 +18,7 @@ import { QDISCS } from './qdisc.js';
 import { storageDevice, storageStreams } from './storage/host-storage.js';
 import { IoLoadRun, type IoEngine } from './io.js';
 import { buildNetwork, type FlowRun, type NetHost } from './net/network.js';
+import { ChainRun, type ChainStep } from './net/chain.js';
 import { ClassStack } from './class-stack.js';
 import { ProtocolGuard } from './checked-class.js';
 import type { PolicyContext } from './policy.js';
@@ -130,6 +131,11 @@ export class Simulator implements IoEngine, ReleaseTarget {
   readonly ioLoads: IoLoadRun[] = [];
   /** The packet flows between VMUs, in scenario order (src/engine/net). */
   readonly flows: FlowRun[];
+  /** The request chains of the VSNs, in scenario order (src/engine/net/chain.ts). */
+  readonly chains: ChainRun[];
+  /** Each host's devices by "<host>/<kind>", built when a load or chain first uses one. */
+  private readonly devices = new Map<string, DeviceServer>();
+  private readonly storageStreamsOf = new Map<string, IoLoadSpec[]>();
   private readonly netHosts = new Map<string, NetHost>();
   readonly seed: number;
 
@@ -144,7 +150,9 @@ export class Simulator implements IoEngine, ReleaseTarget {
     const programHook = options.observer?.program;
     this.onProgram = programHook === undefined ? undefined : (task, clock) => programHook.call(options.observer, task, clock);
     for (const spec of scenario.hosts) this.buildHost(spec, options);
-    this.flows = buildNetwork(scenario, this.netHosts, this, this.seed);
+    const network = buildNetwork(scenario, this.netHosts, this, this.seed);
+    this.flows = network.flows;
+    this.chains = (scenario.chains ?? []).map((c) => new ChainRun(c, this.chainSteps(c, network.route), this, this.seed));
     for (const task of this.tasks) this.runtimes.get(task)!.releases.start();
     if (scenario.warmupNs > 0) {
       this.queue.timer(EventPhase.control, () => this.snapshotWarmup()).arm(scenario.warmupNs);
@@ -194,7 +202,7 @@ export class Simulator implements IoEngine, ReleaseTarget {
       vmus: scenario.vmus.filter((v) => v.host === spec.id),
       hostThreads: scenario.hostThreads.filter((t) => t.host === spec.id),
     };
-    const population = { vmus: given.vmus.map(withIoHandlers), hostThreads: given.hostThreads };
+    const population = { vmus: given.vmus.map((v) => withChainHandlers(withIoHandlers(v), scenario.chains ?? [])), hostThreads: given.hostThreads };
 
     const guestVmus = new Map<Guest, VmuSpec>();
     for (const vmu of population.vmus) {
@@ -273,19 +281,8 @@ export class Simulator implements IoEngine, ReleaseTarget {
   /** One request stream per I/O load, along the path the model describes (guest-only by default). */
   private buildIo(host: HostState, vmus: VmuSpec[], prepare: PrepareSetup): void {
     const tasks = new Map(this.tasks.filter((t) => this.runtimes.get(t)!.host === host).map((t) => [t.id, t]));
-    const devices = new Map<string, DeviceServer>();
-    const deviceOf = (kind: 'net' | 'disk') => {
-      let d = devices.get(kind);
-      if (!d) {
-        const id = `${host.spec.id}/${kind}`;
-        const storage = kind === 'disk' ? host.spec.storage : undefined;
-        d = storage
-          ? storageDevice(id, storage, storageStreams(vmus.flatMap((v) => v.io)), this.queue, new Rng(this.seed, `${id}/device`))
-          : new DeviceServer(id, QDISCS.fifo.create<ServedRequest>({}), this.queue);
-        devices.set(kind, d);
-      }
-      return d;
-    };
+    this.storageStreamsOf.set(host.spec.id, vmus.flatMap((v) => v.io));
+    const deviceOf = (kind: 'net' | 'disk') => this.deviceOf(host.spec, kind);
     for (const vmu of vmus) {
       for (const load of vmu.io) {
         const path = this.model.ioPath?.(load, vmu, prepare) ?? [
@@ -295,6 +292,39 @@ export class Simulator implements IoEngine, ReleaseTarget {
         this.ioLoads.push(new IoLoadRun(load, vmu, path, tasks, deviceOf, this, new Rng(this.seed, `${load.id}/requests`)));
       }
     }
+  }
+
+  /** The device `kind` of `host`, built on first use (a storage model when the host declares one). */
+  private deviceOf(host: HostSpec, kind: 'net' | 'disk'): DeviceServer {
+    const id = `${host.id}/${kind}`;
+    let d = this.devices.get(id);
+    if (!d) {
+      const storage = kind === 'disk' ? host.storage : undefined;
+      d = storage
+        ? storageDevice(id, storage, storageStreams(this.storageStreamsOf.get(host.id) ?? []), this.queue, new Rng(this.seed, `${id}/device`))
+        : new DeviceServer(id, QDISCS.fifo.create<ServedRequest>({}), this.queue);
+      this.devices.set(id, d);
+    }
+    return d;
+  }
+
+  /** A chain's stages resolved to routes, handler tasks and devices of the built hosts. */
+  private chainSteps(chain: ChainSpec, route: (from: string, to: string) => FlowRun): ChainStep[] {
+    return chain.stages.map((s, i): ChainStep => {
+      switch (s.kind) {
+        case 'hop':
+          return { kind: 'hop', route: route(s.from, s.to), bytes: s.bytes };
+        case 'compute': {
+          const task = this.tasks.find((t) => t.id === ChainRun.handlerId(chain.id, i));
+          if (!task) throw new Error(`chain ${chain.id}: VMU ${s.vmu} has no handler task for stage ${i} (the model dropped it)`);
+          return { kind: 'compute', task, demandNs: s.demandNs };
+        }
+        case 'storage': {
+          const host = this.scenario.hosts.find((h) => h.id === s.host)!;
+          return { kind: 'storage', device: this.deviceOf(host, 'disk'), bytes: s.bytes, write: s.write, serviceNs: s.serviceNs, storageModel: host.storage !== undefined };
+        }
+      }
+    });
   }
 
   get durationNs(): Ns {
@@ -717,4 +747,26 @@ function withIoHandlers(vmu: VmuSpec): VmuSpec {
     affinity: allVcpus,
   }));
   return { ...vmu, tasks: [...vmu.tasks, ...handlers] };
+}
+
+/** A handler task in `vmu` for each compute stage of a chain there: released only by the chain (chain.ts). */
+function withChainHandlers(vmu: VmuSpec, chains: readonly ChainSpec[]): VmuSpec {
+  const allVcpus = Array.from({ length: vmu.vcpus }, (_, i) => i);
+  const handlers = chains.flatMap((c) =>
+    c.stages.flatMap((s, i) =>
+      s.kind === 'compute' && s.vmu === vmu.id
+        ? [
+            {
+              id: ChainRun.handlerId(c.id, i),
+              arrival: { kind: 'external' } as const,
+              exec: { kind: 'constant', value: s.demandNs } as const,
+              deadline: Infinity,
+              policy: { class: 'fifo', priority: s.priority } as const,
+              affinity: allVcpus,
+            },
+          ]
+        : [],
+    ),
+  );
+  return handlers.length === 0 ? vmu : { ...vmu, tasks: [...vmu.tasks, ...handlers] };
 }

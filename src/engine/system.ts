@@ -220,6 +220,25 @@ export interface FlowSpec {
 }
 
 /**
+ * One stage of a request chain (a VSN's end-to-end request, issue 11): a packet between two VMUs
+ * (both IXBs, and the link when they sit on different PHs), a job of `demandNs` in a VMU (run by the
+ * chain's handler task there, chain.ts handlerId), or a request on a host's storage device.
+ */
+export type ChainStage =
+  | { kind: 'hop'; from: string; to: string; bytes: number }
+  | { kind: 'compute'; vmu: string; demandNs: Ns; priority: number }
+  /** `serviceNs` on a host without a storage model; the device's own service of `bytes` on one with one. */
+  | { kind: 'storage'; host: string; bytes: number; write: boolean; serviceNs: Ns };
+
+/** Requests that cross their stages in order; the end-to-end latency is judged against `deadline`. */
+export interface ChainSpec {
+  id: string;
+  arrival: FlowArrival;
+  stages: ChainStage[];
+  deadline: Ns;
+}
+
+/**
  * The CPU the IXB spends per packet (io-qos.md §2.4: t_cpu = c0 + c_byte·len + Σ c_feature; seed
  * §4.1.1, figure 7: encapsulation, per-class scheduling, timestamping). Sending costs every part;
  * receiving costs forward, (de)encapsulation and timestamping. On top comes the model's own
@@ -380,4 +399,6 @@ export interface SystemSpec {
   links?: LinkSpec[];
   /** Packet flows between VMUs; absent: none. */
   flows?: FlowSpec[];
+  /** Request chains across VMUs, IXBs, links and storage (a VSN, issue 11); absent: none. */
+  chains?: ChainSpec[];
 }

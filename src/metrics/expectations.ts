@@ -13,7 +13,7 @@ export interface ExpectationResult {
   /** The subject's id (a task, VMU or I/O load; '' for an admission verdict). */
   task: string;
   /** Present when the subject is a VMU or an I/O load rather than a task. */
-  subject?: 'vmu' | 'io' | 'flow';
+  subject?: 'vmu' | 'io' | 'flow' | 'chain';
   /** A metric name, or 'refused' for an admission verdict (value 1 = refused, 0 = admitted). */
   metric: string;
   /** null when the model has no value: it was refused. */

@@ -5,6 +5,7 @@
 import { METRICS, metricsFor, type MetricName, type MetricSubject } from '../scenario/metric-names.js';
 import type { IoResult, ModelRun, TaskResult, VmuResult } from './results.js';
 import { FLOW_METRICS, type FlowResult } from './flow-results.js';
+import { CHAIN_METRICS, type ChainResult } from './chain-results.js';
 
 const round6 = (x: number) => Math.round(x * 1e6) / 1e6;
 
@@ -41,6 +42,8 @@ const IO: Record<string, Reader<IoResult>> = {
 
 const FLOW: Record<string, Reader<FlowResult>> = FLOW_METRICS satisfies { [M in MetricName as (typeof METRICS)[M]['subject'] extends 'flow' ? M : never]: Reader<FlowResult> };
 
+const CHAIN: Record<string, Reader<ChainResult>> = CHAIN_METRICS satisfies { [M in MetricName as (typeof METRICS)[M]['subject'] extends 'chain' ? M : never]: Reader<ChainResult> };
+
 /** The metric of subject `id` in `run`; undefined when the run has no such subject or the metric does not apply (iops of a network load). */
 export function readMetric(run: ModelRun, subject: MetricSubject, id: string, metric: MetricName): number | undefined {
   switch (subject) {
@@ -60,10 +63,14 @@ export function readMetric(run: ModelRun, subject: MetricSubject, id: string, me
       const f = run.flows?.find((x) => x.id === id);
       return f && FLOW[metric]?.(f);
     }
+    case 'chain': {
+      const c = run.chains?.find((x) => x.id === id);
+      return c && CHAIN[metric]?.(c);
+    }
   }
 }
 
-/** Every metric of every subject of a run, keyed "task:<id>" / "vmu:<id>" / "io:<id>" / "flow:<id>", in run and catalogue order. */
+/** Every metric of every subject of a run, keyed "task:<id>" / "vmu:<id>" / "io:<id>" / "flow:<id>" / "chain:<id>", in run and catalogue order. */
 export function runMetrics(run: ModelRun): Record<string, Record<string, number>> {
   const out: Record<string, Record<string, number>> = {};
   const add = (kind: MetricSubject, ids: string[]) => {
@@ -80,6 +87,7 @@ export function runMetrics(run: ModelRun): Record<string, Record<string, number>
   add('vmu', run.vmus.map((v) => v.id));
   add('io', run.io.map((l) => l.id));
   add('flow', (run.flows ?? []).map((f) => f.id));
+  add('chain', (run.chains ?? []).map((c) => c.id));
   return out;
 }
 

@@ -2,6 +2,7 @@
 // their unit (Ns, Share, Ratio); shares are fractions of one CPU over the measured window
 // (warm-up excluded). Nothing here depends on wall-clock time, so equal inputs give equal bytes.
 
+import { collectChains, type ChainResult } from './chain-results.js';
 import type { MachineAssumptions } from '../scenario/machine.js';
 import type { Ns, Scenario } from '../scenario/types.js';
 import type { SlaMappingRow } from '../engine/model.js';
@@ -98,6 +99,8 @@ export interface ModelRun {
   io: IoResult[];
   /** Packet flows (src/engine/net); absent when the scenario has none. */
   flows?: FlowResult[];
+  /** A VSN's request chains (src/engine/net/chain.ts); absent when the scenario has none. */
+  chains?: ChainResult[];
   events: number;
   /**
    * The model's rule behind each phenomenon the scenario's answer names (src/engine/phenomena.ts),
@@ -248,6 +251,7 @@ export function collectRun(sim: Simulator, phenomena: readonly Phenomenon[] = []
     hosts,
     io,
     ...(sim.flows.length > 0 && { flows: collectFlows(sim.flows, window, RESPONSE_CDF_PERCENTILES) }),
+    ...(sim.chains.length > 0 && { chains: collectChains(sim.chains, RESPONSE_CDF_PERCENTILES) }),
     events: sim.eventsFired,
     ...(causes && { causes }),
   };

@@ -38,6 +38,17 @@ function measure(run: ModelRun, answer: Answer, target: AnswerTarget): Measure {
     if (f.delivered === 0) return { value: null, holds: f.sent === 0, badness: f.sent === 0 ? 0 : Infinity };
     return bounded(metric === 'p99' ? f.latency.p99Ns : f.latency.maxNs, target.boundNs);
   }
+  if (target.subject === 'chain') {
+    const c = run.chains?.find((x) => x.id === target.id);
+    if (!c) return { value: null, holds: false, badness: Infinity };
+    // A request whose packet was lost never ends: it misses with the late ones.
+    if (metric === 'misses') {
+      const ratio = c.requests === 0 ? 0 : (c.lost + c.missed) / c.requests;
+      return { value: ratio, holds: ratio === 0, badness: ratio };
+    }
+    if (c.completed === 0) return { value: null, holds: c.requests === 0, badness: c.requests === 0 ? 0 : Infinity };
+    return bounded(metric === 'p99' ? c.latency.p99Ns : c.latency.maxNs, target.boundNs);
+  }
   if (target.subject === 'io') {
     const io = run.io.find((x) => x.id === target.id);
     if (!io) return { value: null, holds: false, badness: Infinity };
@@ -60,7 +71,7 @@ function bounded(value: number, bound: number | null): Measure {
 
 /** "p99 latency of requests", "worst wake-up latency of task-coarse", "CPU share of web". */
 function metricNoun(answer: Answer, targets: AnswerTarget[]): string {
-  const io = targets.every((t) => t.subject === 'io' || t.subject === 'flow');
+  const io = targets.every((t) => t.subject === 'io' || t.subject === 'flow' || t.subject === 'chain');
   const noun: Record<Answer['metric'], string> = {
     misses: 'deadlines',
     p99: io ? 'p99 latency' : 'p99 response time',
@@ -137,7 +148,7 @@ function holdsSentence(answer: Answer, runs: ModelRun[]): string {
     failedPart = [...groups]
       .map(([who, ps], i) => {
         const worst = ps.flatMap((p) => p.failing).reduce((a, b) => (b.badness > a.badness ? b : a));
-        const of = worst.target.subject === 'task' ? `the jobs of ${worst.target.id}` : worst.target.subject === 'flow' ? `the packets of ${worst.target.id}, lost or late` : /requests$/.test(worst.target.id) ? worst.target.id : `the requests of ${worst.target.id}`;
+        const of = worst.target.subject === 'task' ? `the jobs of ${worst.target.id}` : worst.target.subject === 'flow' ? `the packets of ${worst.target.id}, lost or late` : worst.target.subject === 'chain' ? `the requests of chain ${worst.target.id}, lost or late` : /requests$/.test(worst.target.id) ? worst.target.id : `the requests of ${worst.target.id}`;
         const how = worst.value === null ? `${of.replace(/^the /, '')}: none completed` : `up to ${valueText(answer, worst.value)} of ${of}`;
         return `${who} ${i === 0 ? 'missed deadlines ' : ''}under ${listText(ps.map((p) => p.run.model))} (${how})`;
       })

@@ -44,7 +44,8 @@ export type GanttBar = [row: number, start: number, end: number];
 
 export type ChartSpec =
   | { kind: 'xy'; title: string; width: number; height: number; x: Axis; y: Axis; series: XySeries[] }
-  | { kind: 'bar'; title: string; width: number; height: number; categories: string[]; y: Axis; series: BarSeries[] }
+  /** stacked: each category's series pile up (a breakdown whose parts sum to a whole). */
+  | { kind: 'bar'; title: string; width: number; height: number; categories: string[]; y: Axis; series: BarSeries[]; stacked?: boolean }
   | {
       kind: 'gantt';
       title: string;
@@ -173,7 +174,7 @@ function configFor(spec: ChartSpec): ChartConfiguration {
             borderWidth: 0,
           })),
         },
-        options: { ...common, scales: { x: { grid: { display: false } }, y: { ...scale(spec.y, 'y'), beginAtZero: true } } },
+        options: { ...common, scales: { x: { grid: { display: false }, stacked: spec.stacked === true }, y: { ...scale(spec.y, 'y'), beginAtZero: true, stacked: spec.stacked === true } } },
       } as ChartConfiguration;
     case 'gantt':
       return {

@@ -6,23 +6,23 @@ import { describeValue } from '../errors.js';
 import type { Checker } from './checks.js';
 import { didYouMean } from './suggest.js';
 import type { Answer, AnswerMetric, AnswerTarget, HostThreadSpec, Ns, VmuSpec } from './types.js';
-import type { FlowSpec } from '../engine/system.js';
+import type { ChainSpec, FlowSpec } from '../engine/system.js';
 import type { RawScenario } from './schema.js';
 
 type RawAnswer = NonNullable<RawScenario['answer']>;
 
 /** What each metric can be measured on. */
 const SUBJECTS: Record<AnswerMetric, readonly AnswerTarget['subject'][]> = {
-  misses: ['flow', 'io', 'task'],
-  p99: ['flow', 'io', 'task'],
-  max: ['flow', 'io', 'task'],
+  misses: ['flow', 'chain', 'io', 'task'],
+  p99: ['flow', 'chain', 'io', 'task'],
+  max: ['flow', 'chain', 'io', 'task'],
   'wakeup-max': ['task'],
   share: ['vmu'],
 };
 
-const SUBJECT_WORDS: Record<AnswerTarget['subject'], string> = { flow: 'a flow', io: 'an I/O load', task: 'a task or host thread', vmu: 'a VMU' };
+const SUBJECT_WORDS: Record<AnswerTarget['subject'], string> = { flow: 'a flow', chain: 'a request chain', io: 'an I/O load', task: 'a task or host thread', vmu: 'a VMU' };
 
-export function normalizeAnswer(raw: RawAnswer, vmus: readonly VmuSpec[], hostThreads: readonly HostThreadSpec[], flowSpecs: readonly FlowSpec[], check: Checker): Answer {
+export function normalizeAnswer(raw: RawAnswer, vmus: readonly VmuSpec[], hostThreads: readonly HostThreadSpec[], flowSpecs: readonly FlowSpec[], chainSpecs: readonly ChainSpec[], check: Checker): Answer {
   const pointer = '/answer';
   const kind = raw.kind ?? 'holds';
   const metric = raw.metric;
@@ -35,20 +35,21 @@ export function normalizeAnswer(raw: RawAnswer, vmus: readonly VmuSpec[], hostTh
   }
 
   const flows = new Map(flowSpecs.map((f) => [f.id, f.deadline] as const));
+  const chains = new Map(chainSpecs.map((c) => [c.id, c.deadline] as const));
   const io = new Map(vmus.flatMap((v) => v.io.map((l) => [l.id, l.deadline] as const)));
   const tasks = new Map([...vmus.flatMap((v) => v.tasks), ...hostThreads].map((t) => [t.id, t.deadline] as const));
   const reserved = new Map(vmus.map((v) => [v.id, v.sla !== undefined] as const));
   const allowed = SUBJECTS[metric];
-  const known = [...(allowed.includes('flow') ? flows.keys() : []), ...(allowed.includes('io') ? io.keys() : []), ...(allowed.includes('task') ? tasks.keys() : []), ...(allowed.includes('vmu') ? reserved.keys() : [])];
+  const known = [...(allowed.includes('flow') ? flows.keys() : []), ...(allowed.includes('chain') ? chains.keys() : []), ...(allowed.includes('io') ? io.keys() : []), ...(allowed.includes('task') ? tasks.keys() : []), ...(allowed.includes('vmu') ? reserved.keys() : [])];
 
   const of = raw.of.map((id, i): AnswerTarget => {
     const at = `${pointer}/of/${i}`;
     // An I/O load's guest handler task carries the load's id: the load (end to end) is what is meant.
-    const subject = allowed.find((s) => (s === 'flow' ? flows.has(id) : s === 'io' ? io.has(id) : s === 'task' ? tasks.has(id) : reserved.has(id)));
+    const subject = allowed.find((s) => (s === 'flow' ? flows.has(id) : s === 'chain' ? chains.has(id) : s === 'io' ? io.has(id) : s === 'task' ? tasks.has(id) : reserved.has(id)));
     if (subject === undefined) {
       check.fail(at, `the id of ${allowed.map((s) => SUBJECT_WORDS[s]).join(' or ')} (metric ${metric})`, describeValue(id), didYouMean(id, known));
     }
-    const deadline: Ns = subject === 'flow' ? flows.get(id)! : subject === 'io' ? io.get(id)! : subject === 'task' ? tasks.get(id)! : Infinity;
+    const deadline: Ns = subject === 'flow' ? flows.get(id)! : subject === 'chain' ? chains.get(id)! : subject === 'io' ? io.get(id)! : subject === 'task' ? tasks.get(id)! : Infinity;
     if (subject === 'vmu') {
       if (kind === 'holds' && !reserved.get(id)) check.fail(at, 'a VMU with an SLA (its share is judged against its reservation)', `${describeValue(id)}, best effort`);
       return { id, subject, boundNs: null };

@@ -12,13 +12,15 @@ import type { Expectation, MetricSubjectRef, Tolerance, VmuSpec } from './types.
 
 type RawExpectation = NonNullable<RawScenario['expect']>[number];
 type RawTolerance = NonNullable<NonNullable<RawScenario['regress']>['tolerances']>[number];
-type RawSubject = { task?: string; vmu?: string; io?: string; flow?: string };
+type RawSubject = { task?: string; vmu?: string; io?: string; flow?: string; chain?: string };
 
 /** What the entries may refer to. */
 export interface ExpectationContext {
   taskIds: readonly string[];
   /** Packet flows' ids (they share the task namespace). */
   flowIds: readonly string[];
+  /** Request chains' ids (they share the task namespace too). */
+  chainIds: readonly string[];
   vmus: readonly VmuSpec[];
   checkModel(name: string, pointer: string): void;
   check: Checker;
@@ -29,7 +31,7 @@ export function normalizeExpectation(raw: RawExpectation, pointer: string, ctx: 
   if (raw.model !== undefined) ctx.checkModel(raw.model, `${pointer}/model`);
   if (raw.refused !== undefined) {
     // An admission verdict concerns the model alone: nothing to measure.
-    const extra = (['task', 'vmu', 'io', 'flow', 'metric', 'min', 'max', 'below', 'above', 'factor'] as const).find((f) => raw[f] !== undefined);
+    const extra = (['task', 'vmu', 'io', 'flow', 'chain', 'metric', 'min', 'max', 'below', 'above', 'factor'] as const).find((f) => raw[f] !== undefined);
     if (extra !== undefined) check.fail(`${pointer}/${extra}`, 'no metric fields beside "refused" (an admission verdict has nothing to measure)', describeValue(raw[extra]));
     if (raw.model === undefined) check.fail(`${pointer}/model`, 'the model whose admission control is expected to refuse (or admit) the configuration', 'nothing');
     return { kind: 'admission', model: raw.model, refused: raw.refused, pointer };
@@ -96,8 +98,8 @@ export function normalizeTolerance(raw: RawTolerance, pointer: string, ctx: Expe
  */
 function resolveSubject(raw: RawSubject, metric: MetricName, pointer: string, ctx: ExpectationContext, required: boolean): MetricSubjectRef | undefined {
   const check: Checker = ctx.check;
-  const given = (['task', 'vmu', 'io', 'flow'] as const).filter((f) => raw[f] !== undefined);
-  if (given.length > 1) check.fail(pointer, 'only one of the fields task, vmu, io, flow', given.join(' and '));
+  const given = (['task', 'vmu', 'io', 'flow', 'chain'] as const).filter((f) => raw[f] !== undefined);
+  if (given.length > 1) check.fail(pointer, 'only one of the fields task, vmu, io, flow, chain', given.join(' and '));
   const ioIds = ctx.vmus.flatMap((v) => v.io.map((l) => l.id));
   const vmuIds = ctx.vmus.map((v) => v.id);
   const kind = METRICS[metric].subject;
@@ -113,10 +115,11 @@ function resolveSubject(raw: RawSubject, metric: MetricName, pointer: string, ct
     // Older files: `task` naming a VMU (cpuShare) or an I/O load (its handler task).
     if (kind === 'io' && ioIds.includes(id)) subject = 'io';
     else if (kind === 'flow' && ctx.flowIds.includes(id)) subject = 'flow';
+    else if (kind === 'chain' && ctx.chainIds.includes(id)) subject = 'chain';
     else if (vmuIds.includes(id) && !ctx.taskIds.includes(id)) subject = 'vmu';
   }
-  const known = { task: ctx.taskIds.filter((t) => !ctx.flowIds.includes(t)), vmu: vmuIds, io: ioIds, flow: ctx.flowIds }[subject];
-  const what = { task: 'a task or host thread', vmu: 'a VMU', io: 'an I/O load', flow: 'a flow' }[subject];
+  const known = { task: ctx.taskIds.filter((t) => !ctx.flowIds.includes(t) && !ctx.chainIds.includes(t)), vmu: vmuIds, io: ioIds, flow: ctx.flowIds, chain: ctx.chainIds }[subject];
+  const what = { task: 'a task or host thread', vmu: 'a VMU', io: 'an I/O load', flow: 'a flow', chain: 'a request chain' }[subject];
   if (!known.includes(id)) check.fail(at, `the id of ${what}${field === 'task' ? ' (or a VMU, or an I/O load or flow for their metrics)' : ''}`, describeValue(id), didYouMean(id, known));
   if (!metricApplies(metric, subject)) {
     check.fail(`${pointer}/metric`, `a metric of ${what} (${metricsFor(subject).join(', ')})`, `${describeValue(metric)}, a metric of ${SUBJECT_NAMES[METRICS[metric].subject]}s`);
@@ -127,7 +130,7 @@ function resolveSubject(raw: RawSubject, metric: MetricName, pointer: string, ct
   return { kind: subject, id };
 }
 
-const SUBJECT_NAMES: Record<MetricSubject, string> = { task: 'task', vmu: 'VMU', io: 'I/O load', flow: 'flow' };
+const SUBJECT_NAMES: Record<MetricSubject, string> = { task: 'task', vmu: 'VMU', io: 'I/O load', flow: 'flow', chain: 'request chain' };
 
 /** A bound or tolerance in the metric's unit: nanoseconds as a duration (or a number of ns); other metrics a number. */
 function inUnit(value: number | string, metric: MetricName, pointer: string, check: Checker): number {

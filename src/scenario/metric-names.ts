@@ -7,7 +7,7 @@
 // by adding a subject kind here and its accessors there (flows did).
 
 /** What a metric is measured on: a task or host thread, a VMU, an I/O load (storage streams are I/O loads with a device). */
-export type MetricSubject = 'task' | 'vmu' | 'io' | 'flow';
+export type MetricSubject = 'task' | 'vmu' | 'io' | 'flow' | 'chain';
 
 /** How a metric's values are written in a scenario: ns take durations ("3ms"), the others plain numbers. */
 export type MetricUnit = 'ns' | 'ratio' | 'share' | 'count' | 'per-second' | 'bytes-per-second' | 'bits-per-second';
@@ -52,6 +52,20 @@ export const METRICS = {
   flowPolicedRatio: { subject: 'flow', unit: 'ratio', describe: 'packets dropped by the policer / sent' },
   flowQueueFullRatio: { subject: 'flow', unit: 'ratio', describe: 'packets dropped at a full queue / sent' },
   flowStarvedRatio: { subject: 'flow', unit: 'ratio', describe: 'packets lost to CPU starvation / sent' },
+  // A VSN's request chains (runs[].chains[]; their readers: CHAIN_METRICS in src/metrics/chain-results.ts).
+  chainLatencyP50Ns: { subject: 'chain', unit: 'ns', describe: 'median end-to-end request latency' },
+  chainLatencyP99Ns: { subject: 'chain', unit: 'ns', describe: '99th percentile end-to-end request latency' },
+  chainLatencyMaxNs: { subject: 'chain', unit: 'ns', describe: 'worst end-to-end request latency' },
+  chainMissRatio: { subject: 'chain', unit: 'ratio', describe: 'requests over the end-to-end deadline / completed' },
+  chainLossRatio: { subject: 'chain', unit: 'ratio', describe: 'requests whose packet was lost / started' },
+  chainCpuWaitMeanNs: { subject: 'chain', unit: 'ns', describe: 'mean time a request waited for a CPU in its compute stages' },
+  chainCpuWaitP99Ns: { subject: 'chain', unit: 'ns', describe: '99th percentile of that CPU wait' },
+  chainIxbMeanNs: { subject: 'chain', unit: 'ns', describe: 'mean time in the IXBs (their CPU stages and egress disciplines)' },
+  chainIxbP99Ns: { subject: 'chain', unit: 'ns', describe: '99th percentile of the IXB time' },
+  chainLinkMeanNs: { subject: 'chain', unit: 'ns', describe: 'mean time on physical links (NIC queue, wire, propagation)' },
+  chainLinkP99Ns: { subject: 'chain', unit: 'ns', describe: '99th percentile of the link time' },
+  chainStorageMeanNs: { subject: 'chain', unit: 'ns', describe: 'mean time at storage devices (queue and service)' },
+  chainStorageP99Ns: { subject: 'chain', unit: 'ns', describe: '99th percentile of the storage time' },
 } as const satisfies Record<string, MetricInfo>;
 
 export type MetricName = keyof typeof METRICS;

@@ -151,7 +151,8 @@ function flowSize(raw: RawFlow['size']): ExecDist {
   return { kind: 'uniform', min: raw.min, max: raw.max };
 }
 
-function flowArrival(raw: RawFlow, pointer: string, check: Checker): FlowArrival {
+/** The arrival process of a flow's packets, or of a chain's requests (chains.ts): the same fields. */
+export function flowArrival(raw: Pick<RawFlow, 'arrival' | 'rate' | 'on' | 'off' | 'times' | 'start'>, pointer: string, check: Checker): FlowArrival {
   const offset = check.duration(raw.start ?? '0s', `${pointer}/start`);
   const kind = raw.arrival ?? 'cbr';
   const only = (field: 'rate' | 'on' | 'off' | 'times', kinds: string[]) => {

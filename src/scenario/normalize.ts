@@ -13,6 +13,7 @@ import { normalizeExec, normalizeTask } from './tasks.js';
 import { normalizeOverheads } from './overheads.js';
 import { checkInterference, normalizeHostMemory, normalizeWorkingSetSweep } from './memory.js';
 import { checkStorage, normalizeHostStorage, normalizeStorageStream } from './storage.js';
+import { normalizeChains } from './chains.js';
 import { normalizeFlows, normalizeHostIxb, normalizeLinks, normalizeVmuNetwork } from './net.js';
 import type { Misbehaviour, Ns } from './types.js'; // hvsim isolation
 import type { Arrival, FigureRequest, HostSpec, HostThreadSpec, IoLoadSpec, ModelRequest, Scenario, Sla, VmuSpec } from './types.js';
@@ -86,9 +87,10 @@ export function normalizeScenario(raw: unknown, file = '<memory>', opts: Normali
 
   const links = normalizeLinks(raw.links ?? [], hosts, check);
   const flows = normalizeFlows(raw.flows ?? [], vmus, links, taskIds, check);
+  const chains = normalizeChains(raw.chains ?? [], vmus, hosts, links, taskIds, check);
 
   const models = (raw.models ?? []).map((m, i) => normalizeModel(m, `/models/${i}`, opts, check));
-  const expectationContext = { taskIds: taskIds.ids(), flowIds: flows.map((f) => f.id), vmus, check, checkModel: (name: string, at: string) => checkKnownModel(name, at, opts, check) };
+  const expectationContext = { taskIds: taskIds.ids(), flowIds: flows.map((f) => f.id), chainIds: chains.map((c) => c.id), vmus, check, checkModel: (name: string, at: string) => checkKnownModel(name, at, opts, check) };
   const expectations = (raw.expect ?? []).map((e, i) => normalizeExpectation(e, `/expect/${i}`, expectationContext));
   const tolerances = (raw.regress?.tolerances ?? []).map((t, i) => normalizeTolerance(t, `/regress/tolerances/${i}`, expectationContext));
   const figures = (raw.figures ?? []).map((f, i) => normalizeFigure(f, `/figures/${i}`, { vmus, hostThreads, interference }, durationNs, opts, check));
@@ -105,11 +107,12 @@ export function normalizeScenario(raw: unknown, file = '<memory>', opts: Normali
     hostThreads,
     ...(links.length > 0 && { links }),
     ...(flows.length > 0 && { flows }),
+    ...(chains.length > 0 && { chains }),
     models,
     expectations,
     ...(tolerances.length > 0 && { tolerances }),
     question: raw.question ?? '',
-    ...(raw.answer !== undefined && { answer: normalizeAnswer(raw.answer, vmus, hostThreads, flows, check) }),
+    ...(raw.answer !== undefined && { answer: normalizeAnswer(raw.answer, vmus, hostThreads, flows, chains, check) }),
     figures,
     ...(interference !== undefined && { interference }),
   };

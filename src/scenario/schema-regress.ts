@@ -25,13 +25,14 @@ const subjectFields = {
   vmu: id('VMU', 'Id of a VMU (cpuShare, reservedShare, shareOfReservation).'),
   io: id('I/O load', 'Id of an I/O load or storage stream (io* metrics, iops, bytesPerSec).'),
   flow: id('Flow', 'Id of a packet flow through the IXB (flow* metrics).'),
+  chain: id('Request chain', 'Id of a VSN request chain (chain* metrics).'),
 } as const;
 
 export const expectationSchema = {
   type: 'object',
   title: 'Expectation',
   description:
-    'A bound on one metric ({ task|vmu|io|flow, metric, min?, max? }), a comparison between models ({ model, task|vmu|io|flow, metric, below|above: <model>, factor? }) or an admission verdict ({ model, refused: true|false }).',
+    'A bound on one metric ({ task|vmu|io|flow|chain, metric, min?, max? }), a comparison between models ({ model, task|vmu|io|flow|chain, metric, below|above: <model>, factor? }) or an admission verdict ({ model, refused: true|false }).',
   additionalProperties: false,
   properties: {
     model: id('Model', 'Model the expectation applies to; default: every model (required for comparisons and admission).'),

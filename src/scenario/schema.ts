@@ -10,6 +10,7 @@
 import { hostCategoriesSchema, hostRoleSchema } from './categories.js';
 import { hostStorageSchema, storageStreamSchema } from './schema-storage.js';
 import { hostMemorySchema, taskMemorySchema } from './schema-memory.js';
+import { chainSchema } from './schema-chain.js';
 import { flowSchema, hostIxbSchema, linkSchema, vmuNetworkSchema } from './schema-net.js';
 import { GUEST_POLICY_NAMES } from '../engine/guest-policy.js';
 import { OVERHEAD_PROFILE_NAMES } from './overheads.js';
@@ -94,6 +95,14 @@ export const scenarioSchema = {
       description: 'Packet flows between VMUs through the IXBs (at most 256).',
       maxItems: 256,
       items: { $ref: '#/$defs/flow' },
+      default: [],
+    },
+    chains: {
+      type: 'array',
+      title: 'Request chains',
+      description: 'A VSN\'s end-to-end requests across VMUs, IXBs, links and storage (at most 64).',
+      maxItems: 64,
+      items: { $ref: '#/$defs/chain' },
       default: [],
     },
     models: {
@@ -329,6 +338,7 @@ export const scenarioSchema = {
     link: linkSchema,
     vmuNetwork: vmuNetworkSchema,
     flow: flowSchema,
+    chain: chainSchema,
     task: taskSchema('Task', {}, []),
     hostThread: taskSchema('Host thread', hostField, ['host']),
     programPhase: programPhaseSchema,

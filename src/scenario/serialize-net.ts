@@ -2,7 +2,7 @@
 // bandwidths as bit/s, rates as packets/s, times as exact durations, every field written.
 
 import type { QdiscSpec } from '../engine/qdisc.js';
-import type { FlowSpec, IxbSpec, LinkSpec, VirtualLinkSpec } from '../engine/system.js';
+import type { ChainSpec, FlowArrival, FlowSpec, IxbSpec, LinkSpec, VirtualLinkSpec } from '../engine/system.js';
 import type { RawScenario } from './schema.js';
 import { durationString as d } from './units.js';
 
@@ -57,15 +57,33 @@ export function serializeVmuNetwork(v: VirtualLinkSpec): RawNetwork {
 export function serializeFlow(f: FlowSpec): RawFlow {
   const size: RawFlow['size'] = f.size.kind === 'constant' ? f.size.value : f.size.kind === 'uniform' ? { min: f.size.min, max: f.size.max } : f.size.kind === 'trace' ? { values: [...f.size.values] } : 1500;
   const common = { id: f.id, from: f.from, to: f.to, size, ...(f.class !== f.id && { class: f.class }), ...(f.deadline !== Infinity && { deadline: d(f.deadline) }) };
-  const a = f.arrival;
+  return { ...common, ...serializeArrival(f.arrival) };
+}
+
+/** A flow's or a chain's arrival process in its file form. */
+export function serializeArrival(a: FlowArrival): Pick<RawFlow, 'arrival' | 'rate' | 'on' | 'off' | 'times' | 'start'> {
   switch (a.kind) {
     case 'periodic':
-      return { ...common, arrival: 'cbr', rate: perSec(a.period), start: d(a.offset) };
+      return { arrival: 'cbr', rate: perSec(a.period), start: d(a.offset) };
     case 'poisson':
-      return { ...common, arrival: 'poisson', rate: `${a.ratePerSec}/s`, start: d(a.offset) };
+      return { arrival: 'poisson', rate: `${a.ratePerSec}/s`, start: d(a.offset) };
     case 'onoff':
-      return { ...common, arrival: 'onoff', rate: perSec(a.period), on: d(a.onNs), off: d(a.offNs), start: d(a.offset) };
+      return { arrival: 'onoff', rate: perSec(a.period), on: d(a.onNs), off: d(a.offNs), start: d(a.offset) };
     case 'trace':
-      return { ...common, arrival: 'trace', times: a.times.map(d), start: '0s' };
+      return { arrival: 'trace', times: a.times.map(d), start: '0s' };
   }
+}
+
+export function serializeChain(c: ChainSpec): NonNullable<RawScenario['chains']>[number] {
+  const stages = c.stages.map((s) => {
+    switch (s.kind) {
+      case 'hop':
+        return { hop: { from: s.from, to: s.to, bytes: s.bytes } };
+      case 'compute':
+        return { compute: { vmu: s.vmu, demand: d(s.demandNs), priority: s.priority } };
+      case 'storage':
+        return { storage: { host: s.host, bytes: s.bytes, write: s.write, ...(s.serviceNs > 0 && { service: d(s.serviceNs) }) } };
+    }
+  });
+  return { id: c.id, ...serializeArrival(c.arrival), stages, ...(c.deadline !== Infinity && { deadline: d(c.deadline) }) };
 }

@@ -11,7 +11,7 @@ import { serializeHostCategories } from './categories.js';
 import type { RawScenario } from './schema.js';
 import type { StorageStreamSpec } from '../engine/system.js';
 import { serializeProgram } from './program.js';
-import { serializeFlow, serializeIxb, serializeLink, serializeVmuNetwork } from './serialize-net.js';
+import { serializeChain, serializeFlow, serializeIxb, serializeLink, serializeVmuNetwork } from './serialize-net.js';
 import { naturalDeadline, type RawHostThread, type RawTask } from './tasks.js';
 import { METRICS } from './metric-names.js';
 import type { ExecDist, Expectation, FigureRequest, HostSpec, IoLoadSpec, Policy, Scenario, TaskSpec, VmuSpec } from './types.js';
@@ -48,6 +48,7 @@ export function serializeScenario(s: Scenario): RawScenario {
   }
   if (s.links && s.links.length > 0) out.links = s.links.map(serializeLink);
   if (s.flows && s.flows.length > 0) out.flows = s.flows.map(serializeFlow);
+  if (s.chains && s.chains.length > 0) out.chains = s.chains.map(serializeChain);
   if (s.models.length > 0) out.models = s.models.map((m) => (Object.keys(m.params).length === 0 ? m.name : { name: m.name, params: { ...m.params } }));
   if (s.expectations.length > 0) out.expect = s.expectations.map(serializeExpectation);
   if (s.tolerances && s.tolerances.length > 0) {

@@ -107,8 +107,8 @@ export type AnswerMetric = 'misses' | 'p99' | 'max' | 'wakeup-max' | 'share';
 /** One thing the question asks about, resolved: what kind of subject it is and its bound. */
 export interface AnswerTarget {
   id: string;
-  /** A network flow (one-way latency; a lost packet misses too), an I/O load (end-to-end latency and misses), a task or host thread, or a VMU (its CPU share). */
-  subject: 'flow' | 'io' | 'task' | 'vmu';
+  /** A network flow (one-way latency; a lost packet misses too), a VSN request chain (end to end, likewise), an I/O load (end-to-end latency and misses), a task or host thread, or a VMU (its CPU share). */
+  subject: 'flow' | 'chain' | 'io' | 'task' | 'vmu';
   /** The bound that counts as holding: the `bound` given, else the target's deadline; null for misses and share. */
   boundNs: Ns | null;
 }

@@ -101,6 +101,17 @@ class Wire {
   }
 }
 
+/**
+ * Follows one packet a request chain sends (chain.ts): `passed` at the end of each segment — 'ixb'
+ * (an IXB CPU stage or the sender's egress discipline) or 'link' (the NIC queue, the wire and the
+ * propagation delay) — then `delivered`, or `lost` once.
+ */
+export interface PacketProbe {
+  passed(segment: 'ixb' | 'link', now: Ns): void;
+  delivered(now: Ns): void;
+  lost(cause: LossCause): void;
+}
+
 /** One flow: its packet source, its route, its statistics. */
 export class FlowRun {
   readonly stats = new FlowStats();
@@ -134,37 +145,55 @@ export class FlowRun {
     if (first <= engine.durationNs) departures.arm(first);
   }
 
-  private lose(measured: boolean, cause: LossCause): void {
+  private lose(measured: boolean, cause: LossCause, probe?: PacketProbe): void {
     if (measured) this.stats.lost[cause]++;
+    probe?.lost(cause);
   }
 
-  private send(created: Ns, bytes: number): void {
-    const measured = created >= this.engine.warmupNs;
+  /** Send one packet of a request chain along this route now; the flow's own statistics do not count it. */
+  carry(bytes: number, probe: PacketProbe): void {
+    this.send(this.engine.now, bytes, probe);
+  }
+
+  private send(created: Ns, bytes: number, probe?: PacketProbe): void {
+    const measured = probe === undefined && created >= this.engine.warmupNs;
     if (measured) this.stats.sent++;
     const src = this.src;
-    this.cpu(src, src.tx, sendCostNs(src.ixb, bytes, src.worker?.crossingNs ?? 0), measured, () => {
+    this.cpu(src, src.tx, sendCostNs(src.ixb, bytes, src.worker?.crossingNs ?? 0), measured, probe, () => {
+      probe?.passed('ixb', this.engine.now);
       let cls = this.spec.class;
       const police = src.vmu.vlink?.police;
       if (src.policer && (police!.onlyClass === undefined || police!.onlyClass === cls) && !src.policer.conforms(bytes, this.engine.now)) {
-        if (police!.action === 'drop') return this.lose(measured, 'policed');
+        if (police!.action === 'drop') return this.lose(measured, 'policed', probe);
         cls = police!.remarkClass!;
         if (measured) this.stats.remarked++;
       }
-      const onWire = () => (this.wire ? this.cross(this.wire, created, bytes, measured) : this.receive(created, bytes, measured));
-      this.hop(src.egress, cls, serialisationNs(bytes, src.bandwidthBps), created, bytes, measured, onWire);
+      const onWire = () => {
+        probe?.passed('ixb', this.engine.now);
+        if (this.wire) this.cross(this.wire, created, bytes, measured, probe);
+        else this.receive(created, bytes, measured, probe);
+      };
+      this.hop(src.egress, cls, serialisationNs(bytes, src.bandwidthBps), created, bytes, measured, probe, onWire);
     });
   }
 
-  private cross(wire: Wire, created: Ns, bytes: number, measured: boolean): void {
-    this.hop(wire.nic, this.spec.id, serialisationNs(bytes, wire.spec.bandwidthBps), created, bytes, measured, () =>
-      wire.propagate(this.engine.now, () => this.receive(created, bytes, measured)),
+  private cross(wire: Wire, created: Ns, bytes: number, measured: boolean, probe: PacketProbe | undefined): void {
+    this.hop(wire.nic, this.spec.id, serialisationNs(bytes, wire.spec.bandwidthBps), created, bytes, measured, probe, () =>
+      wire.propagate(this.engine.now, (now) => {
+        probe?.passed('link', now);
+        this.receive(created, bytes, measured, probe);
+      }),
     );
   }
 
-  private receive(created: Ns, bytes: number, measured: boolean): void {
+  private receive(created: Ns, bytes: number, measured: boolean, probe: PacketProbe | undefined): void {
     const dst = this.dst;
-    this.cpu(dst, dst.rx, receiveCostNs(dst.ixb, bytes, dst.worker?.crossingNs ?? 0), measured, () => {
+    this.cpu(dst, dst.rx, receiveCostNs(dst.ixb, bytes, dst.worker?.crossingNs ?? 0), measured, probe, () => {
       const now = this.engine.now;
+      if (probe) {
+        probe.passed('ixb', now);
+        return probe.delivered(now);
+      }
       if (now >= this.engine.warmupNs) {
         this.stats.windowPackets++;
         this.stats.windowBytes += bytes;
@@ -174,25 +203,30 @@ export class FlowRun {
   }
 
   /** A CPU stage: a ring slot, then the job on the port's worker; without one, free and at once. */
-  private cpu(port: Port, ring: IxbRing, costNs: Ns, measured: boolean, then: () => void): void {
+  private cpu(port: Port, ring: IxbRing, costNs: Ns, measured: boolean, probe: PacketProbe | undefined, then: () => void): void {
     if (!port.worker) return then();
-    if (!ring.take()) return this.lose(measured, 'starved');
+    if (!ring.take()) return this.lose(measured, 'starved', probe);
     this.engine.inject(port.worker.task, costNs, () => {
       ring.release();
       then();
     });
   }
 
-  private hop(server: DeviceServer, cls: string, serviceNs: Ns, created: Ns, bytes: number, measured: boolean, then: () => void): void {
+  private hop(server: DeviceServer, cls: string, serviceNs: Ns, created: Ns, bytes: number, measured: boolean, probe: PacketProbe | undefined, then: () => void): void {
     const accepted = server.enqueue({ flow: cls, serviceNs, bytes, arrivalNs: this.engine.now, deadlineNs: created + this.spec.deadline, done: then }, this.engine.now);
-    if (!accepted) this.lose(measured, 'queueFull');
+    if (!accepted) this.lose(measured, 'queueFull', probe);
   }
 }
 
-/** Every flow of the system over the links between its PHs. */
-export function buildNetwork(system: SystemSpec, hosts: Map<string, NetHost>, engine: IoEngine, seed: number): FlowRun[] {
-  const flows = system.flows ?? [];
-  if (flows.length === 0) return [];
+/** The system's packet paths: its flows, and the route a request chain's packet takes between two VMUs. */
+export interface Network {
+  flows: FlowRun[];
+  /** The path from VMU `from` to VMU `to` (the same ports, rings and wires the flows use). */
+  route(from: string, to: string): FlowRun;
+}
+
+/** Every flow of the system over the links between its PHs; chains' routes are built when first asked for. */
+export function buildNetwork(system: SystemSpec, hosts: Map<string, NetHost>, engine: IoEngine, seed: number): Network {
   const vmus = new Map(system.vmus.map((v) => [v.id, v]));
   const ports = new Map<string, Port>();
   const port = (id: string): Port => {
@@ -218,15 +252,31 @@ export function buildNetwork(system: SystemSpec, hosts: Map<string, NetHost>, en
     }
     return w;
   };
-  return flows.map((f) => {
+  const build = (f: FlowSpec) => {
     const src = port(f.from);
     const dst = port(f.to);
     const across = src.vmu.host === dst.vmu.host ? null : wire(src.vmu.host, dst.vmu.host);
     return new FlowRun(f, src, dst, across, engine, seed);
-  });
+  };
+  const flows = (system.flows ?? []).map(build);
+  const routes = new Map<string, FlowRun>();
+  const route = (from: string, to: string): FlowRun => {
+    const id = `${from}>${to}`;
+    let r = routes.get(id);
+    if (!r) {
+      // A route sends nothing of its own (no departures); chains put their packets on it (carry).
+      r = build({ id, from, to, arrival: { kind: 'trace', times: [] }, size: { kind: 'constant', value: 1 }, class: id, deadline: Infinity });
+      routes.set(id, r);
+    }
+    return r;
+  };
+  return { flows, route };
 }
 
-/** Whether `vmu` sends or receives packets of some flow (models add its packet worker then). */
+/** Whether `vmu` sends or receives packets of some flow or chain hop (models add its packet worker then). */
 export function hasFlows(system: SystemSpec, vmu: string): boolean {
-  return (system.flows ?? []).some((f) => f.from === vmu || f.to === vmu);
+  return (
+    (system.flows ?? []).some((f) => f.from === vmu || f.to === vmu) ||
+    (system.chains ?? []).some((c) => c.stages.some((s) => s.kind === 'hop' && (s.from === vmu || s.to === vmu)))
+  );
 }
