@@ -81,15 +81,19 @@ export class TaskReleases {
   /** Arm the first release. */
   start(): void {
     const { task, target } = this;
-    const end = target.scenario.durationNs;
     if (task.spec.arrival.kind === 'program') return this.startProgram(task.spec.arrival.program);
+    // A VMU with a lifetime (issue 13) releases from its start, offsets counted from it, and
+    // releases nothing at or after its stop (the simulator drops what is pending then).
+    const from = task.vmu?.startNs ?? 0;
+    const stop = task.vmu?.stopNs;
+    const within = (at: Ns): boolean => (stop === undefined ? at <= target.scenario.durationNs : at < stop);
     const timer = target.queue.timer(EventPhase.release, (now) => {
       this.release(now);
-      const next = this.clock.next();
-      if (next <= end) timer.arm(Math.max(next, now));
+      const next = from + this.clock.next();
+      if (within(next)) timer.arm(Math.max(next, now));
     });
-    const first = this.clock.next();
-    if (first <= end) timer.arm(first);
+    const first = from + this.clock.next();
+    if (within(first)) timer.arm(first);
   }
 
   /**

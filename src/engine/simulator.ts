@@ -45,6 +45,8 @@ export interface SimulateOptions {
    * (checked-class.ts). Default: on when the environment sets HVSIM_CHECK_PROTOCOL=1, as the tests do.
    */
   checkProtocol?: boolean;
+  /** Admission ran at each VMU's start (HostSetup.admittedAtStarts, src/experiments/lifecycle.ts). */
+  admittedAtStarts?: boolean;
 }
 
 /** How often run() reports progress: rare enough to cost nothing, often enough for a second-level wall limit. */
@@ -146,6 +148,9 @@ export class Simulator implements IoEngine, ReleaseTarget {
     for (const spec of scenario.hosts) this.buildHost(spec, options);
     this.flows = buildNetwork(scenario, this.netHosts, this, this.seed);
     for (const task of this.tasks) this.runtimes.get(task)!.releases.start();
+    for (const vmu of scenario.vmus) {
+      if (vmu.stopNs !== undefined) this.queue.timer(EventPhase.control, () => this.stopVmu(vmu.id)).arm(vmu.stopNs);
+    }
     if (scenario.warmupNs > 0) {
       this.queue.timer(EventPhase.control, () => this.snapshotWarmup()).arm(scenario.warmupNs);
     }
@@ -238,6 +243,7 @@ export class Simulator implements IoEngine, ReleaseTarget {
       params: options.params ?? {},
       paramsPointer: options.paramsPointer ?? '',
       ctx,
+      ...(options.admittedAtStarts === true && { admittedAtStarts: true }),
     });
     // Xen's s_timer per pCPU: re-picks it when the slice a schedule() class returned ends (class-stack.ts).
     const sliceTimers = host.cpus.map((p) => this.queue.timer(EventPhase.budget, () => ctx.resched(p.index)));
@@ -440,15 +446,36 @@ export class Simulator implements IoEngine, ReleaseTarget {
   }
 
   private countUnfinishedMisses(): void {
-    for (const task of this.tasks) {
-      for (const job of task.pendingJobs()) {
-        if (job.measured && job.deadline < this.now) {
-          task.stats.unfinishedMissed++;
-          const tardiness = this.now - job.deadline;
-          if (tardiness > task.stats.tardinessMaxNs) task.stats.tardinessMaxNs = tardiness;
-          task.stats.tardinessSumNs += tardiness;
-        }
+    for (const task of this.tasks) this.countUnfinished(task);
+  }
+
+  /** Jobs still queued now whose deadline has passed count as misses (at the end of the run, or at their VMU's stop). */
+  private countUnfinished(task: Task): void {
+    for (const job of task.pendingJobs()) {
+      if (job.measured && job.deadline < this.now) {
+        task.stats.unfinishedMissed++;
+        const tardiness = this.now - job.deadline;
+        if (tardiness > task.stats.tardinessMaxNs) task.stats.tardinessMaxNs = tardiness;
+        task.stats.tardinessSumNs += tardiness;
       }
+    }
+  }
+
+  /**
+   * The VMU is destroyed (its `stop`, issue 13): what its tasks ran so far is accounted, their late
+   * pending jobs count as misses, every pending job is dropped, and its vCPUs go idle — a reserving
+   * class then has nothing of it to run, so its bandwidth is free for the others.
+   */
+  private stopVmu(vmuId: string): void {
+    for (const task of this.tasks) {
+      if (task.vmu?.id !== vmuId || task.guest === null) continue;
+      const host = this.runtimes.get(task)!.host;
+      const runningOn = task.runner?.runningOn ?? -1;
+      if (runningOn >= 0) this.settle(host, host.cpus[runningOn]);
+      this.countUnfinished(task);
+      task.dropPendingJobs();
+      task.guest.block(task);
+      this.markDirty(host);
     }
   }
 

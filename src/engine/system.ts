@@ -169,6 +169,13 @@ export interface VmuSpec {
   pinVcpus?: boolean;
   /** Its virtual link into the host's IXB (policing, shaping, classes); absent: a plain one (src/engine/net). */
   vlink?: VirtualLinkSpec;
+  /**
+   * Its lifetime [startNs, stopNs) (src/experiments/lifecycle.ts admits it at startNs): its tasks
+   * release from startNs (their offsets count from it) and their pending jobs are dropped at stopNs.
+   * Absent: from time 0 / to the end of the run.
+   */
+  startNs?: Ns;
+  stopNs?: Ns;
 }
 
 /**

@@ -255,6 +255,14 @@ export const scenarioSchema = {
             'pCPU indices the vCPUs prefer (xl.cfg cpus_soft): Xen Credit (>= 4.5) and Credit2 try them first; RTDS, SEDF and the KVM models have no such preference and ignore it. Default: none.',
         },
         sla: { $ref: '#/$defs/sla', title: 'SLA', description: 'Reservation; absent for a best-effort VMU.' },
+        start: dur(
+          'Start',
+          'When the VMU is created (from time 0, e.g. "2s"): its reservation asks admission then, against the VMUs admitted at that instant (a refusal is a result: the VMU never starts), and its tasks release from then on (offsets count from it). Default 0: there from the start, admitted with the scenario.',
+        ),
+        stop: dur(
+          'Stop',
+          'When the VMU is destroyed (from time 0, after `start`): its pending jobs are dropped and its reservation released, so a later VMU can be admitted. Default: the end of the run.',
+        ),
         guest: { $ref: '#/$defs/guest', title: 'Guest', description: 'Scheduler inside the VMU.' },
         hostPriority: {
           type: 'integer',
