@@ -142,3 +142,32 @@ describe('a refusal at the start names the refused VMU in the scenario', () => {
     expect(late.reason).toMatch(/at \/vmus\/2\/sla/);
   });
 });
+
+describe('boot and shutdown phases', () => {
+  const P = ms(10);
+  const Q = ms(3);
+  it('kvm-irmos: a 5 ms boot under a (3 ms, 10 ms) hard CBS beside a hog takes 3 ms + 2 ms: done 12 ms after the start; the tasks release from then', () => {
+    const t = { ...busyTask('work'), arrival: { kind: 'periodic' as const, period: ms(20), offset: 0, jitter: 0 }, exec: { kind: 'constant' as const, value: ms(1) }, deadline: ms(20) };
+    const booting = { ...vmu('booting', [t]), sla: sla(Q, P), startNs: ms(30), bootNs: ms(5) };
+    const { run, within } = serviceOf('kvm-irmos', [booting, vmu('hog', [busyTask('loop')])], ms(100), 'booting');
+    const boot = run.tasks.find((x) => x.id === 'booting.boot')!;
+    expect(boot.completed).toBe(1);
+    expect(boot.response.maxNs).toBe(ms(12));
+    // Releases at 42, 62, 82 ms (offsets count from the boot's end), none before.
+    expect(run.tasks.find((x) => x.id === 'work')!.released).toBe(3);
+    expect(within(0, ms(30))).toBe(0);
+  });
+
+  it('kvm-irmos: at stop the pending work is dropped and only the 4 ms shutdown runs, 3 ms then 1 ms', () => {
+    const stopping = { ...vmu('stopping', [busyTask('spin')]), sla: sla(Q, P), stopNs: ms(50), shutdownNs: ms(4) };
+    const { run, within } = serviceOf('kvm-irmos', [stopping, vmu('hog', [busyTask('loop')])], ms(100), 'stopping');
+    expect(within(ms(50), ms(100))).toBe(ms(4));
+    expect(within(ms(50), ms(60))).toBe(Q);
+    expect(run.tasks.find((x) => x.id === 'stopping.shutdown')!.response.maxNs).toBe(ms(11));
+  });
+
+  it('a shutdown without a stop is an input error at /vmus/0/shutdown', () => {
+    const raw = { name: 'x', duration: '1s', hosts: [{ id: 'ph1', cpus: 1 }], vmus: [{ id: 'vm', host: 'ph1', shutdown: { cpu: '1ms' } }], models: ['kvm-irmos'] };
+    expect(() => normalizeScenario(raw, 'lc.json')).toThrow(/at \/vmus\/0\/shutdown: expected a shutdown phase on a VMU with a `stop`/);
+  });
+});

@@ -7,6 +7,7 @@
 // rescheduling is re-picked once, then completion timers of changed pCPUs are re-armed. Anything
 // that pass arms at the same instant is handled before time advances.
 
+import { BOOT_SUFFIX, isPhaseTask, SHUTDOWN_SUFFIX, tasksWithPhases } from './lifecycle.js';
 import type { HostSpec, Ns, SystemSpec, VmuSpec } from './system.js';
 import { EventPhase, EventQueue, Timer } from './event-queue.js';
 import { HostEntity, Task, type Job } from './entities.js';
@@ -147,8 +148,10 @@ export class Simulator implements IoEngine, ReleaseTarget {
     this.onProgram = programHook === undefined ? undefined : (task, clock) => programHook.call(options.observer, task, clock);
     for (const spec of scenario.hosts) this.buildHost(spec, options);
     this.flows = buildNetwork(scenario, this.netHosts, this, this.seed);
-    for (const task of this.tasks) this.runtimes.get(task)!.releases.start();
+    // A VMU that boots releases its tasks when the boot job completes (bootVmu), not before.
+    for (const task of this.tasks) if (task.vmu?.bootNs === undefined) this.runtimes.get(task)!.releases.start();
     for (const vmu of scenario.vmus) {
+      if (vmu.bootNs !== undefined) this.queue.timer(EventPhase.control, () => this.bootVmu(vmu.id)).arm(vmu.startNs ?? 0);
       if (vmu.stopNs !== undefined) this.queue.timer(EventPhase.control, () => this.stopVmu(vmu.id)).arm(vmu.stopNs);
     }
     if (scenario.warmupNs > 0) {
@@ -214,11 +217,12 @@ export class Simulator implements IoEngine, ReleaseTarget {
           ),
       );
       host.entities.push(...vcpus);
-      const policy = GUEST_POLICIES[vmu.guest.scheduler].create(vmu.tasks, vmu.guest.tickNs);
+      const tasks = tasksWithPhases(vmu);
+      const policy = GUEST_POLICIES[vmu.guest.scheduler].create(tasks, vmu.guest.tickNs);
       const guest = new Guest(policy, vcpus, vmu.guest.tickNs, this.guestHost(host));
       host.guests.push(guest);
       guestVmus.set(guest, vmu);
-      for (const spec of vmu.tasks) this.addTask(new Task(spec, vmu), rngFor(spec.id), host, guest);
+      for (const spec of tasks) this.addTask(new Task(spec, vmu), rngFor(spec.id), host, guest);
     }
     for (const thread of population.hostThreads) {
       const e = new HostEntity(thread.id, { kind: 'thread', spec: thread }, thread.affinity, host.entities.length);
@@ -467,8 +471,10 @@ export class Simulator implements IoEngine, ReleaseTarget {
    * class then has nothing of it to run, so its bandwidth is free for the others.
    */
   private stopVmu(vmuId: string): void {
+    let shutdown: Task | undefined;
     for (const task of this.tasks) {
       if (task.vmu?.id !== vmuId || task.guest === null) continue;
+      if (task.id === vmuId + SHUTDOWN_SUFFIX) shutdown = task;
       const host = this.runtimes.get(task)!.host;
       const runningOn = task.runner?.runningOn ?? -1;
       if (runningOn >= 0) this.settle(host, host.cpus[runningOn]);
@@ -477,6 +483,16 @@ export class Simulator implements IoEngine, ReleaseTarget {
       task.guest.block(task);
       this.markDirty(host);
     }
+    if (shutdown !== undefined) this.inject(shutdown, shutdown.vmu!.shutdownNs!, () => {});
+  }
+
+  /** The VMU starts booting (issue 13): its boot job runs, and its tasks release from the instant it completes. */
+  private bootVmu(vmuId: string): void {
+    const boot = this.tasks.find((t) => t.id === vmuId + BOOT_SUFFIX)!;
+    const vmu = boot.vmu!;
+    this.inject(boot, vmu.bootNs!, (now) => {
+      for (const task of this.tasks) if (task.vmu?.id === vmuId && !isPhaseTask(vmu, task.id)) this.runtimes.get(task)!.releases.start(now);
+    });
   }
 
   // ---- host-level runnability ---------------------------------------------------------------

@@ -176,6 +176,13 @@ export interface VmuSpec {
    */
   startNs?: Ns;
   stopNs?: Ns;
+  /**
+   * Guest boot and shutdown CPU bursts (issue 13): at startNs a boot job of `bootNs` runs on vCPU 0
+   * (task `<vmu>.boot`) and the tasks release from its completion; at stopNs a shutdown job of
+   * `shutdownNs` runs (task `<vmu>.shutdown`) after the tasks' pending jobs are dropped. Absent: none.
+   */
+  bootNs?: Ns;
+  shutdownNs?: Ns;
 }
 
 /**

@@ -12,7 +12,7 @@ import type { VmuStart } from '../metrics/results.js';
 export type { VmuStart };
 
 export function hasLifetime(vmu: VmuSpec): boolean {
-  return vmu.startNs !== undefined || vmu.stopNs !== undefined;
+  return vmu.startNs !== undefined || vmu.stopNs !== undefined || vmu.bootNs !== undefined;
 }
 
 export function hasLifecycle(scenario: Scenario): boolean {

@@ -10,8 +10,21 @@ import { formatDuration } from './units.js';
 type RawVmu = NonNullable<RawScenario['vmus']>[number];
 
 /** `startNs`/`stopNs` of a VMU that gives `start` or `stop`; pointed errors for a lifetime that cannot be. */
-export function lifetimeOf(raw: RawVmu, pointer: string, durationNs: Ns, check: Checker): { startNs?: Ns; stopNs?: Ns } {
-  const lifetime: { startNs?: Ns; stopNs?: Ns } = {};
+type Lifetime = { startNs?: Ns; stopNs?: Ns; bootNs?: Ns; shutdownNs?: Ns };
+
+/** Whether the raw VMU has any lifecycle field. */
+export function hasLifecycleFields(raw: RawVmu): boolean {
+  return raw.start !== undefined || raw.stop !== undefined || raw.boot !== undefined || raw.shutdown !== undefined;
+}
+
+/** `startNs`/`stopNs` (and boot/shutdown demands) of a VMU that gives any; pointed errors for a lifetime that cannot be. */
+export function lifetimeOf(raw: RawVmu, pointer: string, durationNs: Ns, check: Checker): Lifetime {
+  const lifetime: Lifetime = {};
+  if (raw.boot !== undefined) lifetime.bootNs = check.positiveDuration(raw.boot.cpu, `${pointer}/boot/cpu`);
+  if (raw.shutdown !== undefined) {
+    if (raw.stop === undefined) check.fail(`${pointer}/shutdown`, 'a shutdown phase on a VMU with a `stop` (it shuts down then)', 'no stop');
+    lifetime.shutdownNs = check.positiveDuration(raw.shutdown.cpu, `${pointer}/shutdown/cpu`);
+  }
   const startNs = raw.start === undefined ? 0 : check.duration(raw.start, `${pointer}/start`);
   if (startNs < 0) check.fail(`${pointer}/start`, 'a duration ≥ 0 (from time 0)', describeValue(raw.start));
   if (startNs >= durationNs) check.fail(`${pointer}/start`, `a start before the end of the run (${formatDuration(durationNs)})`, describeValue(raw.start));

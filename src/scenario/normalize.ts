@@ -4,7 +4,8 @@
 import { checkCategorisedVmus, normalizeHostCategories } from './categories.js';
 import { normalizeAnswer } from './answer.js';
 import { describeValue } from '../errors.js';
-import { lifetimeOf } from './lifecycle.js';
+import { hasLifecycleFields, lifetimeOf } from './lifecycle.js';
+import { BOOT_SUFFIX, SHUTDOWN_SUFFIX } from '../engine/lifecycle.js';
 import { Checker, IdRegistry } from './checks.js';
 import type { RawScenario } from './schema.js';
 import { figureSchema } from './schema-parts.js';
@@ -177,7 +178,10 @@ function normalizeVmu(raw: RawVmu, pointer: string, { vmuIds, taskIds, findHost,
   if (raw.softAffinity !== undefined) vmu.softAffinity = check.processors(raw.softAffinity, host.cpus, `${pointer}/softAffinity`, 'pCPU', `host ${host.id}`);
   if (raw.hostPriority !== undefined) vmu.hostPriority = raw.hostPriority;
   if (raw.network !== undefined) vmu.vlink = normalizeVmuNetwork(raw.network, `${pointer}/network`, check);
-  if (raw.start !== undefined || raw.stop !== undefined) Object.assign(vmu, lifetimeOf(raw, pointer, durationNs, check));
+  if (hasLifecycleFields(raw)) Object.assign(vmu, lifetimeOf(raw, pointer, durationNs, check));
+  // The phases' tasks (src/engine/lifecycle.ts) share the task namespace.
+  if (raw.boot !== undefined) taskIds.add(raw.id + BOOT_SUFFIX, `${pointer}/boot`);
+  if (raw.shutdown !== undefined) taskIds.add(raw.id + SHUTDOWN_SUFFIX, `${pointer}/shutdown`);
   if (raw.aggressor !== undefined) vmu.aggressor = normalizeMisbehaviour(raw.aggressor, `${pointer}/aggressor`, check); // hvsim isolation
   return vmu;
 }

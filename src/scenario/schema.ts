@@ -263,6 +263,22 @@ export const scenarioSchema = {
           'Stop',
           'When the VMU is destroyed (from time 0, after `start`): its pending jobs are dropped and its reservation released, so a later VMU can be admitted. Default: the end of the run.',
         ),
+        boot: {
+          type: 'object',
+          title: 'Boot phase',
+          description: 'The guest boots at `start` before its tasks release: one CPU burst on vCPU 0 (task `<vmu>.boot`, its response is the boot time); the tasks\' offsets count from its end. Absent: no boot phase.',
+          additionalProperties: false,
+          required: ['cpu'],
+          properties: { cpu: dur('Boot CPU', 'CPU demand of the boot, e.g. "200ms".') },
+        },
+        shutdown: {
+          type: 'object',
+          title: 'Shutdown phase',
+          description: 'At `stop` the tasks\' pending jobs are dropped and the guest shuts down: one CPU burst on vCPU 0 (task `<vmu>.shutdown`). Absent: no shutdown phase.',
+          additionalProperties: false,
+          required: ['cpu'],
+          properties: { cpu: dur('Shutdown CPU', 'CPU demand of the shutdown, e.g. "50ms".') },
+        },
         guest: { $ref: '#/$defs/guest', title: 'Guest', description: 'Scheduler inside the VMU.' },
         hostPriority: {
           type: 'integer',
