@@ -63,6 +63,16 @@ export function bestEffortRow(v: VmuOnHost): SlaMappingRow {
   };
 }
 
+/**
+ * Refuse by the real system's admission test — unless admission already ran at each VMU's start
+ * against the VMUs alive then (src/experiments/lifecycle.ts, HostSetup.admittedAtStarts): the
+ * union of lifetimes that never overlap is not a configuration the kernel ever holds at once.
+ */
+export function refuseAdmission(setup: HostSetup, pointer: string, test: string, found: string, hint: string): void {
+  if (setup.admittedAtStarts === true) return;
+  throw admissionError(setup, pointer, test, found, hint);
+}
+
 /** A refusal by the real system's admission test: names the test, the CPU and the sums. */
 export function admissionError(setup: HostSetup, pointer: string, test: string, found: string, hint: string): InputError {
   return new InputError({

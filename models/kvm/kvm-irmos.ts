@@ -24,7 +24,7 @@ import { pointerOf } from '../../src/errors.js';
 import { formatDuration } from '../../src/scenario/units.js';
 import { readParams, type ParamSpec } from '../params.js';
 import {
-  admissionError,
+  refuseAdmission,
   bestEffortGroups,
   bestEffortRow,
   leastReservedCpus,
@@ -145,7 +145,7 @@ function buildIrmos(setup: HostSetup): HostBuild {
   if (!verdict.ok) {
     const v = verdict.firstViolation!;
     const last = v.members[v.members.length - 1];
-    throw admissionError(
+    refuseAdmission(
       setup,
       pointers.get(last) ?? setup.paramsPointer,
       `IRMOS admission control on host ${host.id} pCPU ${v.cpu} (Σ Q/P ≤ ${p.admissionBound})`,

@@ -19,7 +19,7 @@ import { InputError, pointerOf } from '../../src/errors.js';
 import { formatDuration } from '../../src/scenario/units.js';
 import { readParams, type ParamSpec } from '../params.js';
 import {
-  admissionError,
+  refuseAdmission,
   bestEffortGroups,
   bestEffortRow,
   perCpuBudget,
@@ -133,7 +133,7 @@ function buildStockLinux(variant: Variant, setup: HostSetup): HostBuild {
       // sched-rt-group.rst admission: Σ children runtime/period ≤ the root's (linux-irmos.md §3.3).
       const rootBw = p.rtRuntime / p.rtPeriod;
       if (sum > rootBw + 1e-12) {
-        throw admissionError(
+        refuseAdmission(
           setup,
           `${v.pointer}/sla`,
           `RT group admission (Σ cpu.rt_runtime_us/cpu.rt_period_us ≤ sched_rt_runtime_us/sched_rt_period_us = ${round(rootBw)})`,
@@ -258,7 +258,7 @@ function buildStockLinux(variant: Variant, setup: HostSetup): HostBuild {
       sum += d.bw;
       const verdict = globalAdmission([sum], host.cpus, bound);
       if (!verdict.ok) {
-        throw admissionError(
+        refuseAdmission(
           setup,
           d.pointer,
           `SCHED_DEADLINE admission on host ${host.id} (Σ runtime/period ≤ ${host.cpus} CPUs × ${round(bound)} = ${round(verdict.capacity)})`,

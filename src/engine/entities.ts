@@ -100,6 +100,12 @@ export class Task {
     }
   }
 
+  /** Drop every queued job (its VMU stopped: issue 13 lifecycle). */
+  dropPendingJobs(): void {
+    this.jobs.length = 0;
+    this.head = 0;
+  }
+
   pendingJobs(): Job[] {
     return this.jobs.slice(this.head);
   }

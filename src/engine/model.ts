@@ -46,6 +46,12 @@ export interface HostSetup {
   /** JSON pointer of this model's entry in the scenario (for errors about its params). */
   paramsPointer: string;
   ctx: PolicyContext;
+  /**
+   * Admission control already ran at each VMU's start against the VMUs alive at that instant
+   * (src/experiments/lifecycle.ts): the model must not refuse the whole population, whose lifetimes
+   * need not overlap. Absent: the model's admission test applies to the population as a whole.
+   */
+  admittedAtStarts?: boolean;
 }
 
 export interface HostBuild {

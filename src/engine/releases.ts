@@ -78,18 +78,21 @@ export class TaskReleases {
     this.clock = new ReleaseClock(task.spec.arrival, rng);
   }
 
-  /** Arm the first release. */
-  start(): void {
+  /** Arm the first release; `from`: where offsets count from (a VMU's start, or its boot's end). */
+  start(from: Ns = this.task.vmu?.startNs ?? 0): void {
     const { task, target } = this;
-    const end = target.scenario.durationNs;
     if (task.spec.arrival.kind === 'program') return this.startProgram(task.spec.arrival.program);
+    // A VMU with a lifetime (issue 13) releases from its start, offsets counted from it, and
+    // releases nothing at or after its stop (the simulator drops what is pending then).
+    const stop = task.vmu?.stopNs;
+    const within = (at: Ns): boolean => (stop === undefined ? at <= target.scenario.durationNs : at < stop);
     const timer = target.queue.timer(EventPhase.release, (now) => {
       this.release(now);
-      const next = this.clock.next();
-      if (next <= end) timer.arm(Math.max(next, now));
+      const next = from + this.clock.next();
+      if (within(next)) timer.arm(Math.max(next, now));
     });
-    const first = this.clock.next();
-    if (first <= end) timer.arm(first);
+    const first = from + this.clock.next();
+    if (within(first)) timer.arm(Math.max(first, target.now));
   }
 
   /**

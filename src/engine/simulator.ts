@@ -7,6 +7,7 @@
 // rescheduling is re-picked once, then completion timers of changed pCPUs are re-armed. Anything
 // that pass arms at the same instant is handled before time advances.
 
+import { BOOT_SUFFIX, isPhaseTask, SHUTDOWN_SUFFIX, tasksWithPhases } from './lifecycle.js';
 import type { ChainSpec, HostSpec, IoLoadSpec, Ns, SystemSpec, VmuSpec } from './system.js';
 import { EventPhase, EventQueue, Timer } from './event-queue.js';
 import { HostEntity, Task, type Job } from './entities.js';
@@ -46,6 +47,8 @@ export interface SimulateOptions {
    * (checked-class.ts). Default: on when the environment sets HVSIM_CHECK_PROTOCOL=1, as the tests do.
    */
   checkProtocol?: boolean;
+  /** Admission ran at each VMU's start (HostSetup.admittedAtStarts, src/experiments/lifecycle.ts). */
+  admittedAtStarts?: boolean;
 }
 
 /** How often run() reports progress: rare enough to cost nothing, often enough for a second-level wall limit. */
@@ -153,7 +156,12 @@ export class Simulator implements IoEngine, ReleaseTarget {
     const network = buildNetwork(scenario, this.netHosts, this, this.seed);
     this.flows = network.flows;
     this.chains = (scenario.chains ?? []).map((c) => new ChainRun(c, this.chainSteps(c, network.route), this, this.seed));
-    for (const task of this.tasks) this.runtimes.get(task)!.releases.start();
+    // A VMU that boots releases its tasks when the boot job completes (bootVmu), not before.
+    for (const task of this.tasks) if (task.vmu?.bootNs === undefined) this.runtimes.get(task)!.releases.start();
+    for (const vmu of scenario.vmus) {
+      if (vmu.bootNs !== undefined) this.queue.timer(EventPhase.control, () => this.bootVmu(vmu.id)).arm(vmu.startNs ?? 0);
+      if (vmu.stopNs !== undefined) this.queue.timer(EventPhase.control, () => this.stopVmu(vmu.id)).arm(vmu.stopNs);
+    }
     if (scenario.warmupNs > 0) {
       this.queue.timer(EventPhase.control, () => this.snapshotWarmup()).arm(scenario.warmupNs);
     }
@@ -217,11 +225,12 @@ export class Simulator implements IoEngine, ReleaseTarget {
           ),
       );
       host.entities.push(...vcpus);
-      const policy = GUEST_POLICIES[vmu.guest.scheduler].create(vmu.tasks, vmu.guest.tickNs);
+      const tasks = tasksWithPhases(vmu);
+      const policy = GUEST_POLICIES[vmu.guest.scheduler].create(tasks, vmu.guest.tickNs);
       const guest = new Guest(policy, vcpus, vmu.guest.tickNs, this.guestHost(host));
       host.guests.push(guest);
       guestVmus.set(guest, vmu);
-      for (const spec of vmu.tasks) this.addTask(new Task(spec, vmu), rngFor(spec.id), host, guest);
+      for (const spec of tasks) this.addTask(new Task(spec, vmu), rngFor(spec.id), host, guest);
     }
     for (const thread of population.hostThreads) {
       const e = new HostEntity(thread.id, { kind: 'thread', spec: thread }, thread.affinity, host.entities.length);
@@ -246,6 +255,7 @@ export class Simulator implements IoEngine, ReleaseTarget {
       params: options.params ?? {},
       paramsPointer: options.paramsPointer ?? '',
       ctx,
+      ...(options.admittedAtStarts === true && { admittedAtStarts: true }),
     });
     // Xen's s_timer per pCPU: re-picks it when the slice a schedule() class returned ends (class-stack.ts).
     const sliceTimers = host.cpus.map((p) => this.queue.timer(EventPhase.budget, () => ctx.resched(p.index)));
@@ -470,16 +480,49 @@ export class Simulator implements IoEngine, ReleaseTarget {
   }
 
   private countUnfinishedMisses(): void {
-    for (const task of this.tasks) {
-      for (const job of task.pendingJobs()) {
-        if (job.measured && job.deadline < this.now) {
-          task.stats.unfinishedMissed++;
-          const tardiness = this.now - job.deadline;
-          if (tardiness > task.stats.tardinessMaxNs) task.stats.tardinessMaxNs = tardiness;
-          task.stats.tardinessSumNs += tardiness;
-        }
+    for (const task of this.tasks) this.countUnfinished(task);
+  }
+
+  /** Jobs still queued now whose deadline has passed count as misses (at the end of the run, or at their VMU's stop). */
+  private countUnfinished(task: Task): void {
+    for (const job of task.pendingJobs()) {
+      if (job.measured && job.deadline < this.now) {
+        task.stats.unfinishedMissed++;
+        const tardiness = this.now - job.deadline;
+        if (tardiness > task.stats.tardinessMaxNs) task.stats.tardinessMaxNs = tardiness;
+        task.stats.tardinessSumNs += tardiness;
       }
     }
+  }
+
+  /**
+   * The VMU is destroyed (its `stop`, issue 13): what its tasks ran so far is accounted, their late
+   * pending jobs count as misses, every pending job is dropped, and its vCPUs go idle — a reserving
+   * class then has nothing of it to run, so its bandwidth is free for the others.
+   */
+  private stopVmu(vmuId: string): void {
+    let shutdown: Task | undefined;
+    for (const task of this.tasks) {
+      if (task.vmu?.id !== vmuId || task.guest === null) continue;
+      if (task.id === vmuId + SHUTDOWN_SUFFIX) shutdown = task;
+      const host = this.runtimes.get(task)!.host;
+      const runningOn = task.runner?.runningOn ?? -1;
+      if (runningOn >= 0) this.settle(host, host.cpus[runningOn]);
+      this.countUnfinished(task);
+      task.dropPendingJobs();
+      task.guest.block(task);
+      this.markDirty(host);
+    }
+    if (shutdown !== undefined) this.inject(shutdown, shutdown.vmu!.shutdownNs!, () => {});
+  }
+
+  /** The VMU starts booting (issue 13): its boot job runs, and its tasks release from the instant it completes. */
+  private bootVmu(vmuId: string): void {
+    const boot = this.tasks.find((t) => t.id === vmuId + BOOT_SUFFIX)!;
+    const vmu = boot.vmu!;
+    this.inject(boot, vmu.bootNs!, (now) => {
+      for (const task of this.tasks) if (task.vmu?.id === vmuId && !isPhaseTask(vmu, task.id)) this.runtimes.get(task)!.releases.start(now);
+    });
   }
 
   // ---- host-level runnability ---------------------------------------------------------------

@@ -170,6 +170,20 @@ export interface VmuSpec {
   pinVcpus?: boolean;
   /** Its virtual link into the host's IXB (policing, shaping, classes); absent: a plain one (src/engine/net). */
   vlink?: VirtualLinkSpec;
+  /**
+   * Its lifetime [startNs, stopNs) (src/experiments/lifecycle.ts admits it at startNs): its tasks
+   * release from startNs (their offsets count from it) and their pending jobs are dropped at stopNs.
+   * Absent: from time 0 / to the end of the run.
+   */
+  startNs?: Ns;
+  stopNs?: Ns;
+  /**
+   * Guest boot and shutdown CPU bursts (issue 13): at startNs a boot job of `bootNs` runs on vCPU 0
+   * (task `<vmu>.boot`) and the tasks release from its completion; at stopNs a shutdown job of
+   * `shutdownNs` runs (task `<vmu>.shutdown`) after the tasks' pending jobs are dropped. Absent: none.
+   */
+  bootNs?: Ns;
+  shutdownNs?: Ns;
 }
 
 /**

@@ -5,6 +5,7 @@ import { Simulator, type SimObserver } from '../engine/simulator.js';
 import { InputError } from '../errors.js';
 import { checkExpectations, collectRun, resultsScenario, RESULTS_SCHEMA, type ModelRun, type RefusedModel, type Results } from '../metrics/results.js';
 import { withLine } from '../scenario/load.js';
+import { admitAtStarts, fromTheStart, hasLifecycle } from './lifecycle.js';
 import type { ModelRequest, Scenario } from '../scenario/types.js';
 
 export interface RunOptions {
@@ -21,15 +22,19 @@ export function simulate(
   request?: Pick<ModelRequest, 'params' | 'pointer'>,
   options: RunOptions = {},
 ): ModelRun {
-  const sim = new Simulator(scenario, model, {
+  // VMUs with a lifetime are admitted one by one at their starts (lifecycle.ts); the refused never run.
+  const lifecycle = hasLifecycle(scenario) ? admitAtStarts(scenario, (population) => populationRefusal(population, { model, request })) : undefined;
+  const sim = new Simulator(lifecycle?.scenario ?? scenario, model, {
     seed: options.seed,
     params: request?.params ?? {},
     paramsPointer: request ? `${request.pointer}/params` : '',
     observer: options.observer,
     onProgress: options.onProgress && ((now) => options.onProgress!(model.name, now)),
+    ...(lifecycle !== undefined && { admittedAtStarts: true }),
   });
   sim.run();
-  return collectRun(sim, scenario.answer ? [scenario.answer.because] : []);
+  const run = collectRun(sim, scenario.answer ? [scenario.answer.because] : []);
+  return lifecycle === undefined ? run : { ...run, lifecycle: lifecycle.starts };
 }
 
 /**
@@ -60,10 +65,19 @@ export function admitModels(scenario: Scenario, choices: ModelChoice[]): { admit
   return { admitted, refused };
 }
 
-/** The model's refusal of the scenario (admission control, parameter ranges), or undefined when it admits it. */
+/**
+ * The model's refusal of the scenario (admission control, parameter ranges), or undefined when it
+ * admits it. VMUs with a lifetime are left out: they ask admission at their start, during the run
+ * (lifecycle.ts, simulate()).
+ */
 export function admissionError(scenario: Scenario, choice: ModelChoice): InputError | undefined {
+  return populationRefusal(fromTheStart(scenario), choice);
+}
+
+/** The model's refusal of exactly these VMUs together, or undefined. */
+function populationRefusal(population: Scenario, choice: ModelChoice): InputError | undefined {
   try {
-    checkAdmission(scenario, [choice]);
+    checkAdmission(population, [choice]);
     return undefined;
   } catch (error) {
     if (!(error instanceof InputError)) throw error;

@@ -107,6 +107,20 @@ export interface ModelRun {
    * in the terms of its configuration; absent when the scenario names none.
    */
   causes?: Partial<Record<Phenomenon, Cause>>;
+  /** Each VMU with `start`/`stop`: admitted at its start or refused, and why (src/experiments/lifecycle.ts); absent when none has. */
+  lifecycle?: VmuStart[];
+}
+
+/** What happened to one VMU with a lifetime (`start`/`stop`) under one model (src/experiments/lifecycle.ts). */
+export interface VmuStart {
+  vmu: string;
+  startNs: Ns;
+  /** null: to the end of the run. */
+  stopNs: Ns | null;
+  /** Admitted at its start; false: refused, it never ran. */
+  admitted: boolean;
+  /** Why admission refused it at its start (the model's test and its sums). */
+  reason?: string;
 }
 
 /** A model that could not express the scenario's configuration (its limits, its admission test): its result under compare/report. */
@@ -195,12 +209,14 @@ export function collectRun(sim: Simulator, phenomena: readonly Phenomenon[] = []
     const host = sim.hosts.find((h) => h.spec.id === v.host)!;
     const vcpus = host.entities.filter((e) => e.vmuId === v.id);
     const cpuTimeNs = vcpus.reduce((a, e) => a + e.cpuTimeNs - e.cpuTimeAtWarmupNs, 0);
+    // A VMU with a lifetime: its share of the measured part of its lifetime (issue 13).
+    const lived = Math.min(v.stopNs ?? sc.durationNs, sc.durationNs) - Math.max(v.startNs ?? 0, sc.warmupNs);
     return {
       id: v.id,
       host: v.host,
       vcpus: v.vcpus,
       cpuTimeNs,
-      cpuShare: round6(cpuTimeNs / window),
+      cpuShare: round6(cpuTimeNs / (v.startNs === undefined && v.stopNs === undefined ? window : Math.max(1, lived))),
       reservedShare: v.sla ? round6((v.vcpus * v.sla.budget) / v.sla.period) : null,
       preemptions: vcpus.reduce((a, e) => a + e.preemptions, 0),
       migrations: vcpus.reduce((a, e) => a + e.migrations, 0),

@@ -236,7 +236,8 @@ function metricBlocks(scenario: Scenario, results: Results, level: Level): Block
 
 function vmuShare(run: ModelRun, id: string): Cell {
   const v = run.vmus.find((x) => x.id === id);
-  return v ? num(fmtPct(v.cpuShare, 2), v.cpuShare) : num('—', -1);
+  if (v) return num(fmtPct(v.cpuShare, 2), v.cpuShare);
+  return run.lifecycle?.some((x) => x.vmu === id && !x.admitted) ? num('not started (refused)', -1) : num('—', -1);
 }
 
 function expectationBlocks(results: Results, level: Level): Block[] {
@@ -280,6 +281,7 @@ export function scenarioDoc(e: Experiment): Doc {
   blocks.push(...setupBlocks(scenario, 2));
   blocks.push(...mappingBlocks(results, 2));
   blocks.push(...refusedBlocks(results));
+  blocks.push(...lifecycleBlocks(results));
   blocks.push({ kind: 'heading', level: 2, text: 'Results' });
   blocks.push({ kind: 'heading', level: 3, text: 'Per model' });
   blocks.push(...perModelBlocks(results, 4));
@@ -300,6 +302,18 @@ function refusedBlocks(results: Results): Block[] {
   const refused = results.refused ?? [];
   if (refused.length === 0) return [];
   return refused.map((r): Block => ({ kind: 'paragraph', text: [{ strong: `${r.model}: refused by admission.` }, ` ${r.reason}`] }));
+}
+
+/** VMUs with a lifetime: when each lived under each model, or that its admission at its start refused it (issue 13). */
+function lifecycleBlocks(results: Results): Block[] {
+  return results.runs.flatMap((r) =>
+    (r.lifecycle ?? []).map((v): Block => {
+      const until = v.stopNs === null ? 'the end' : fmtNs(v.stopNs);
+      return v.admitted
+        ? { kind: 'paragraph', text: `${r.model}: VMU ${v.vmu} admitted at its start, ran from ${fmtNs(v.startNs)} to ${until}; its metrics count that lifetime only.` }
+        : { kind: 'paragraph', text: [{ strong: `${r.model}: VMU ${v.vmu} refused at its start (${fmtNs(v.startNs)}), it never ran.` }, ` ${v.reason ?? ''}`] };
+    }),
+  );
 }
 
 /** Verdict of an experiment in a few words, for the index's overview table. */

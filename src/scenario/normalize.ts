@@ -4,6 +4,8 @@
 import { checkCategorisedVmus, normalizeHostCategories } from './categories.js';
 import { normalizeAnswer } from './answer.js';
 import { describeValue } from '../errors.js';
+import { hasLifecycleFields, lifetimeOf } from './lifecycle.js';
+import { BOOT_SUFFIX, SHUTDOWN_SUFFIX } from '../engine/lifecycle.js';
 import { Checker, IdRegistry } from './checks.js';
 import type { RawScenario } from './schema.js';
 import { figureSchema } from './schema-parts.js';
@@ -66,7 +68,7 @@ export function normalizeScenario(raw: unknown, file = '<memory>', opts: Normali
   // Tasks and host threads share one namespace: expectations and reports name them by id alone.
   const taskIds = new IdRegistry(check, 'task or host thread');
   const vmuIds = new IdRegistry(check, 'VMU');
-  const vmus = (raw.vmus ?? []).map((v, i) => normalizeVmu(v, `/vmus/${i}`, { vmuIds, taskIds, findHost, check }));
+  const vmus = (raw.vmus ?? []).map((v, i) => normalizeVmu(v, `/vmus/${i}`, { vmuIds, taskIds, findHost, durationNs, check }));
   checkStorage(hosts, vmus, check);
   checkCategorisedVmus(hosts, vmus, check);
 
@@ -146,10 +148,11 @@ interface VmuContext {
   vmuIds: IdRegistry;
   taskIds: IdRegistry;
   findHost(id: string, pointer: string): HostSpec;
+  durationNs: Ns;
   check: Checker;
 }
 
-function normalizeVmu(raw: RawVmu, pointer: string, { vmuIds, taskIds, findHost, check }: VmuContext): VmuSpec {
+function normalizeVmu(raw: RawVmu, pointer: string, { vmuIds, taskIds, findHost, durationNs, check }: VmuContext): VmuSpec {
   vmuIds.add(raw.id, `${pointer}/id`);
   const host = findHost(raw.host, `${pointer}/host`);
   const vcpus = raw.vcpus ?? 1;
@@ -178,6 +181,10 @@ function normalizeVmu(raw: RawVmu, pointer: string, { vmuIds, taskIds, findHost,
   if (raw.softAffinity !== undefined) vmu.softAffinity = check.processors(raw.softAffinity, host.cpus, `${pointer}/softAffinity`, 'pCPU', `host ${host.id}`);
   if (raw.hostPriority !== undefined) vmu.hostPriority = raw.hostPriority;
   if (raw.network !== undefined) vmu.vlink = normalizeVmuNetwork(raw.network, `${pointer}/network`, check);
+  if (hasLifecycleFields(raw)) Object.assign(vmu, lifetimeOf(raw, pointer, durationNs, check));
+  // The phases' tasks (src/engine/lifecycle.ts) share the task namespace.
+  if (raw.boot !== undefined) taskIds.add(raw.id + BOOT_SUFFIX, `${pointer}/boot`);
+  if (raw.shutdown !== undefined) taskIds.add(raw.id + SHUTDOWN_SUFFIX, `${pointer}/shutdown`);
   if (raw.aggressor !== undefined) vmu.aggressor = normalizeMisbehaviour(raw.aggressor, `${pointer}/aggressor`, check); // hvsim isolation
   return vmu;
 }

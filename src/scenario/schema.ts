@@ -264,6 +264,30 @@ export const scenarioSchema = {
             'pCPU indices the vCPUs prefer (xl.cfg cpus_soft): Xen Credit (>= 4.5) and Credit2 try them first; RTDS, SEDF and the KVM models have no such preference and ignore it. Default: none.',
         },
         sla: { $ref: '#/$defs/sla', title: 'SLA', description: 'Reservation; absent for a best-effort VMU.' },
+        start: dur(
+          'Start',
+          'When the VMU is created (from time 0, e.g. "2s"): its reservation asks admission then, against the VMUs admitted at that instant (a refusal is a result: the VMU never starts), and its tasks release from then on (offsets count from it). Default 0: there from the start, admitted with the scenario.',
+        ),
+        stop: dur(
+          'Stop',
+          'When the VMU is destroyed (from time 0, after `start`): its pending jobs are dropped and its reservation released, so a later VMU can be admitted. Default: the end of the run.',
+        ),
+        boot: {
+          type: 'object',
+          title: 'Boot phase',
+          description: 'The guest boots at `start` before its tasks release: one CPU burst on vCPU 0 (task `<vmu>.boot`, its response is the boot time); the tasks\' offsets count from its end. Absent: no boot phase.',
+          additionalProperties: false,
+          required: ['cpu'],
+          properties: { cpu: dur('Boot CPU', 'CPU demand of the boot, e.g. "200ms".') },
+        },
+        shutdown: {
+          type: 'object',
+          title: 'Shutdown phase',
+          description: 'At `stop` the tasks\' pending jobs are dropped and the guest shuts down: one CPU burst on vCPU 0 (task `<vmu>.shutdown`). Absent: no shutdown phase.',
+          additionalProperties: false,
+          required: ['cpu'],
+          properties: { cpu: dur('Shutdown CPU', 'CPU demand of the shutdown, e.g. "50ms".') },
+        },
         guest: { $ref: '#/$defs/guest', title: 'Guest', description: 'Scheduler inside the VMU.' },
         hostPriority: {
           type: 'integer',
