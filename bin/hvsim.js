@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // The compiled CLI lives in dist/ (built by `npm ci` through the `prepare` script).
+import '../dist/src/jit-tuning.js'; // first: V8's compiler settings for everything loaded after it
 import { main } from '../dist/src/cli/main.js';
 
 try {

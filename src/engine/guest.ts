@@ -83,8 +83,14 @@ export class Guest implements GuestQueue {
   }
 
   block(task: Task): void {
-    const i = this.runnable.indexOf(task);
-    if (i >= 0) this.runnable.splice(i, 1);
+    // Removed in place, order kept: splice allocated the array of removed elements on every block
+    // (a fifth of the 4-vCPU EDF set's allocation, issue 14).
+    const runnable = this.runnable;
+    const i = runnable.indexOf(task);
+    if (i >= 0) {
+      for (let k = i + 1; k < runnable.length; k++) runnable[k - 1] = runnable[k];
+      runnable.pop();
+    }
     this.markDirty();
   }
 

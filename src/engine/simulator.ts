@@ -30,6 +30,7 @@ import type { ProgramClock, SharedTimers } from './program.js';
 import { firstGuestTickNs, firstTickNs } from './tick.js';
 import { HostInterference } from './interference.js';
 import { WorkList } from './work-list.js';
+import { EngineGuestHost, EnginePolicyContext } from './engine-context.js';
 
 export interface SimulateOptions {
   /** Overrides the scenario's seed. */
@@ -380,15 +381,8 @@ export class Simulator implements IoEngine, ReleaseTarget {
   }
 
   private policyContext(host: HostState): PolicyContext {
-    const sim = this;
     const tickPhases = host.cpus.map((p) => firstTickNs(host.spec, p.index, this.seed) % host.spec.tickNs);
-    return {
-      get now() {
-        return sim.now;
-      },
-      cpuCount: host.spec.cpus,
-      tickNs: host.spec.tickNs,
-      tickPhaseNs: (cpu) => tickPhases[cpu],
+    return new EnginePolicyContext(this, host.spec.cpus, host.spec.tickNs, tickPhases, {
       timer: (phase, fire) => this.queue.timer(phase, fire),
       resched: (cpu) => {
         host.needsResched.add(cpu);
@@ -397,15 +391,11 @@ export class Simulator implements IoEngine, ReleaseTarget {
       settle: (cpu) => this.settle(host, host.cpus[cpu]),
       current: (cpu) => host.cpus[cpu].current,
       note: (kind, cpu, entity) => this.observer?.policy?.(this.now, host.spec.id, kind, cpu, entity),
-    };
+    });
   }
 
   private guestHost(host: HostState): GuestHost {
-    const sim = this;
-    return {
-      get now() {
-        return sim.now;
-      },
+    return new EngineGuestHost(this, {
       settleVcpu: (v) => {
         if (v.runningOn >= 0) this.settle(host, host.cpus[v.runningOn]);
       },
@@ -414,7 +404,7 @@ export class Simulator implements IoEngine, ReleaseTarget {
         host.dirtyGuests.push(guest);
         this.markDirty(host);
       },
-    };
+    });
   }
 
   // ---- work arriving and finishing ----------------------------------------------------------
