@@ -125,3 +125,16 @@ describe('an iteration with several runs and waits', () => {
   });
 });
 
+describe('rt-app log cells', () => {
+  it('reads a negative difference printed as unsigned 64-bit (a shared timer\'s wu_lat) as the signed value', () => {
+    const text = [
+      '# Policy : SCHED_FIFO priority : 50',
+      '#idx     perf      run   period           start             end          rel_st      slack c_duration   c_period     wu_lat',
+      '   0   160000     2008    19635     17588787154     17588806788            1956      17593       2000      10000 18446744073709541648',
+    ].join('\n');
+    const [row] = parseRtappLog(text, 'shared-timer-run1-sta-0.log').rows;
+    expect(row.wu_lat).toBe(-9968);
+    expect(row.start).toBe(17588787154);
+  });
+});
+

@@ -100,11 +100,22 @@ export function parseRtappLog(text: string, file: string): RtappLog & { columns:
   for (; at < lines.length; at++) {
     const cells = lines[at].trim().split(/\s+/);
     if (cells.length !== columns.length || cells.some((c) => !/^-?\d+$/.test(c))) fail(at + 1, `${columns.length} integer columns`, JSON.stringify(lines[at]));
-    const row = Object.fromEntries(columns.map((c, i) => [c, Number(cells[i])])) as RtappLogRow;
+    const row = Object.fromEntries(columns.map((c, i) => [c, logInteger(cells[i])])) as RtappLogRow;
     rows.push(row);
   }
   const m = /-([^-]+)-(\d+)\.log$/.exec(file);
   return { name: m?.[1] ?? '', index: m ? Number(m[2]) : rows[0]?.idx ?? 0, policyLine: policy, rows, columns };
+}
+
+/**
+ * One log cell. rt-app prints its signed differences (wu_lat, slack) through unsigned 64-bit
+ * formats, so a negative one appears as 2^64 − x: with a timer shared between threads, wu_lat is
+ * measured against the t_next the other sharer has already advanced by its period (rt-app.c
+ * run_event) and comes out negative. Read such a cell as the signed value rt-app computed.
+ */
+export function logInteger(cell: string): number {
+  if (cell.length < 16) return Number(cell); // well inside 2^53: the common case, no BigInt
+  return Number(BigInt.asIntN(64, BigInt(cell)));
 }
 
 /** Write every log into `dir` (each file atomically); returns the paths. */
