@@ -20,8 +20,12 @@ export function cdfCharts(scenario: Scenario, results: Results): FigureOutput[] 
   // An I/O load's guest handler task carries the load's id: its CDF is the guest's part of each
   // request only, and must not pass for the request's end-to-end latency (io-latency.png).
   const handlers = new Set(scenario.vmus.flatMap((v) => v.io.map((l) => l.id)));
+  // A storage stream's requests have their own latency CDF, device included (storage-cdf-<id>.png,
+  // storage-charts.ts); its guest handler's chart would only repeat the guest's small part of it.
+  const storageStreams = new Set(scenario.vmus.flatMap((v) => v.io.filter((l) => l.storage !== undefined).map((l) => l.id)));
   const out: FigureOutput[] = [];
   for (const id of ids) {
+    if (storageStreams.has(id)) continue;
     const per = results.runs
       .map((r, i) => ({ model: r.model, i, t: r.tasks.find((x) => x.id === id) }))
       .filter((p): p is { model: string; i: number; t: NonNullable<typeof p.t> } => p.t !== undefined);
