@@ -20,12 +20,12 @@ export interface FairSlot {
   /** Total executed ns, and its value when the entity was last picked (slice accounting). */
   sumExec: Ns;
   sumExecAtPick: Ns;
-  /** EEVDF (§6.2): virtual deadline, lag kept across a sleep, request still protected (RUN_TO_PARITY),
-   *  and a deadline renewal not yet acted on (update_deadline's resched). Unused in CFS mode. */
+  /** EEVDF (§6.2): virtual deadline, lag kept across a sleep, and se->vprot: the vruntime up to which
+   *  the entity, once picked, is protected from pick_eevdf (RUN_TO_PARITY; fair.c set_protect_slice,
+   *  6.17+). Unused in CFS mode. */
   deadline: number;
   vlag: number;
-  protect: boolean;
-  renewed: boolean;
+  vprot: number;
   group: FairGroup | null;
   queued: boolean;
   index: number;

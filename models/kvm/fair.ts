@@ -10,8 +10,14 @@
 //   eligible iff vruntime ≤ V (lag ≥ 0); pick = earliest vd among the eligible.
 // - When the current's vruntime reaches vd: new request vd = vruntime + slice·1024/w and resched
 //   (update_deadline). Without HRTICK this is only noticed at accounting points: the tick, or an
-//   enqueue on that CPU (update_curr).
-// - RUN_TO_PARITY: an eligible current keeps the CPU until its request is renewed.
+//   enqueue on that CPU (update_curr), and update_curr reschedules only with another entity queued
+//   (nr_queued > 1). So a lone busy loop's request has often ended unnoticed when a sleeper wakes:
+//   the enqueue's update_curr renews it to V + slice before the sleeper is placed, at V + slice too
+//   (lag 0), and the tie goes to the sleeper (pick_eevdf keeps curr only if entity_before(curr, best),
+//   a strict <): it pre-empts at once. Woken inside the loop's request it waits for the next tick.
+// - RUN_TO_PARITY (6.18 set_protect_slice/protect_slice): vprot = vd when the entity is picked
+//   (set_next_entity, only when the pick changes task: a re-picked current is not re-protected);
+//   protected while vruntime < vprot. update_curr reschedules whenever curr is unprotected.
 // - Wake-up pre-emption: only if the pick would now be the woken entity (check_preempt_wakeup_fair).
 // - PLACE_LAG: lag = V − vruntime saved at sleep (clamped to ±max(2·slice, tick) in virtual time),
 //   restored on wake as vruntime = V − lag·(W + w)/W; first wake: lag 0 (vruntime = V).
@@ -21,7 +27,7 @@
 //   sched_attr.sched_runtime) PREEMPT_SHORT is inert in 6.18: check_preempt_wakeup_fair only cancels
 //   curr's protection when the wakee has_shorter_slice(), and set_protect_slice protects up to
 //   min(cfs_rq_min_slice, se->slice) = the current request's deadline (fair.c, 6.17+ "Limit run to
-//   parity to the min slice of enqueued entities"), which is what `protect` models.
+//   parity to the min slice of enqueued entities"), which is what `vprot` models.
 // - Where a woken task's wait ends is the next tick of its CPU (update_curr notices the request's
 //   end there): the tick grid's phase and skew are the host's (src/engine/tick.ts, tickPhase and
 //   skewTick), which is what spreads these waits over a tick across real runs.
@@ -192,8 +198,7 @@ export class CfsClass implements SchedClass<FairAdmitConfig>, ServedClass, Bandw
       sumExecAtPick: 0,
       deadline: 0,
       vlag: 0,
-      protect: false,
-      renewed: false,
+      vprot: 0,
       group,
       queued: false,
       index: -1,
@@ -282,9 +287,10 @@ export class CfsClass implements SchedClass<FairAdmitConfig>, ServedClass, Bandw
         if (this.preemptPending[cpu] === 0) return cur; // nobody asked fair to pre-empt it [M]
         const best = this.pick === 'eevdf' ? this.pickEevdf(cpu, cur) : this.pickCfs(cpu);
         if (best === cur) {
-          // Re-picked after a pre-emption request: a new slice starts (set_next_entity).
-          cs.sumExecAtPick = cs.sumExec;
-          cs.protect = true; // §6.2 RUN_TO_PARITY re-armed by set_next_entity
+          // Re-picked after a pre-emption request. CFS: a new slice starts [M]. EEVDF: nothing is
+          // re-armed — pick_next_task_fair (6.18) calls set_next_entity only when prev != p, so an
+          // unprotected current stays unprotected (§6.2).
+          if (this.pick === 'cfs') cs.sumExecAtPick = cs.sumExec;
           this.preemptPending[cpu] = 0;
         }
         return best;
@@ -318,10 +324,9 @@ export class CfsClass implements SchedClass<FairAdmitConfig>, ServedClass, Bandw
     s.vruntime += (deltaNs * NICE0_LOAD) / s.weight; // §6.1 vruntime
     s.sumExec += deltaNs;
     if (this.pick === 'eevdf' && s.vruntime >= s.deadline) {
-      // §6.2 update_deadline: the request is done — a new one, and a resched (acted on by tick/wake-up).
+      // §6.2 update_deadline: the request is done — a new one. vprot (≤ the old deadline) is left
+      // behind, so protect_slice() is false from here: the tick or an enqueue on this CPU reschedules.
       s.deadline = s.vruntime + this.vslice(s);
-      s.protect = false;
-      s.renewed = true;
     }
     if (this.runListener !== null) this.runListener(cpu, deltaNs);
     const bw = s.group === null ? null : s.group.bw;
@@ -331,8 +336,9 @@ export class CfsClass implements SchedClass<FairAdmitConfig>, ServedClass, Bandw
   started(e: HostEntity, cpu: number): void {
     const s = fairSlot(e);
     s.sumExecAtPick = s.sumExec;
-    s.protect = true; // §6.2 RUN_TO_PARITY: protected until this request is renewed
-    s.renewed = false;
+    // §6.2 set_next_entity → set_protect_slice (6.17+): vprot = the deadline, or vruntime + the
+    // smallest slice queued when that is earlier — with every slice base_slice, the deadline.
+    s.vprot = s.deadline;
     this.preemptPending[cpu] = 0;
     if (this.touchOnPick) this.rq.touch(s);
     this.balancer?.stats.setRunning(s, true);
@@ -383,22 +389,19 @@ export class CfsClass implements SchedClass<FairAdmitConfig>, ServedClass, Bandw
       return;
     }
     if (curr.schedClass !== this || curr.cpu !== cpu) return;
-    if (rq.nrVisible[cpu] < 2) {
-      fairSlot(curr).renewed = false; // update_deadline reschedules only with others queued
-      return;
-    }
+    if (rq.nrVisible[cpu] < 2) return; // update_curr: "if (cfs_rq->nr_queued == 1) return;"
     const s = fairSlot(curr);
     if (!s.queued || !rq.visible(s, cpu)) return;
     if (this.pick === 'eevdf') {
-      // §6.2: no ideal-slice test; a renewed request (noticed at this tick, no HRTICK) reschedules and
-      // pick_eevdf decides.
+      // §6.2 update_curr (6.18): no ideal-slice test; "if (resched || !protect_slice(curr))
+      // resched_curr_lazy()". A request renewed at this tick (no HRTICK: its end is only noticed
+      // here) leaves curr unprotected, and so does an earlier re-pick of curr that did not re-arm
+      // vprot; pick_eevdf then decides. With preempt=none the lazy flag is still honoured on the
+      // return to user space of a busy loop, so the switch happens at this tick.
       rq.updateMinVruntime(cpu);
-      if (s.renewed) {
-        s.renewed = false;
-        if (this.pickEevdf(cpu, curr) !== curr) {
-          this.tickPreemptions++;
-          this.preempt(cpu);
-        }
+      if (!this.protectedSlice(s) && this.pickEevdf(cpu, curr) !== curr) {
+        this.tickPreemptions++;
+        this.preempt(cpu);
       }
       return;
     }
@@ -528,13 +531,15 @@ export class CfsClass implements SchedClass<FairAdmitConfig>, ServedClass, Bandw
     }
     if (cur === e || cur.schedClass !== this || !cur.runnable) return; // another class, or a re-pick is due anyway
     if (this.pick === 'eevdf') {
-      // §6.2 check_preempt_wakeup_fair: pre-empt if pick_eevdf now returns the woken entity; a request of
-      // the current renewed by this enqueue's update_curr reschedules as well (update_deadline).
+      // §6.2, 6.18: enqueue_entity's update_curr runs before the woken entity is counted: with another
+      // entity already queued beside curr (nr_queued > 1) and curr unprotected — its request ended,
+      // renewed by that update_curr or earlier — it reschedules and pick_eevdf chooses among all.
+      // Otherwise check_preempt_wakeup_fair pre-empts only if pick_eevdf(protect) returns the woken
+      // entity; a tie of deadlines goes to it (entity_before is strict).
       const cs = fairSlot(cur);
-      const renewed = cs.renewed;
-      cs.renewed = false;
+      const queuedBefore = this.rq.nrVisible[cpu] - (this.rq.visible(s, cpu) ? 1 : 0);
       const pick = this.pickEevdf(cpu, cur);
-      if (pick === e || (renewed && pick !== cur)) {
+      if (pick === e || (queuedBefore > 1 && !this.protectedSlice(cs) && pick !== cur)) {
         if (wakeup) this.wakeupPreemptions++;
         this.preempt(cpu);
       }
@@ -609,6 +614,11 @@ export class CfsClass implements SchedClass<FairAdmitConfig>, ServedClass, Bandw
 
   // ---- EEVDF (§6.2) -------------------------------------------------------------------------
 
+  /** fair.c protect_slice (6.17+): the current still runs inside the protection set when it was picked. */
+  private protectedSlice(s: FairSlot): boolean {
+    return s.vruntime < s.vprot;
+  }
+
   /** A request in the entity's virtual time: slice·1024/w. */
   private vslice(s: FairSlot): number {
     return (this.baseSliceNs * NICE0_LOAD) / s.weight;
@@ -653,7 +663,7 @@ export class CfsClass implements SchedClass<FairAdmitConfig>, ServedClass, Bandw
     if (cur !== null) {
       const cs = fairSlot(cur);
       curOk = cur.cpu === cpu && cs.queued && rq.visible(cs, cpu) && eligible(cs);
-      if (curOk && cs.protect) return cur;
+      if (curOk && this.protectedSlice(cs)) return cur;
     }
     let best: HostEntity | null = null;
     let bd = Infinity;
