@@ -26,6 +26,9 @@ export interface FairSlot {
   deadline: number;
   vlag: number;
   vprot: number;
+  /** EEVDF DELAY_DEQUEUE (6.12+, fair.c dequeue_entity/set_delayed): asleep, but still in its CPU's
+   *  tree (counted in V and nr_queued, never picked to run) until pick_eevdf reaches it or it wakes. */
+  delayed: boolean;
   group: FairGroup | null;
   queued: boolean;
   index: number;
@@ -56,6 +59,8 @@ export class FairRunqueues {
   /** Per CPU: queued entities not hidden by throttling. */
   readonly nrVisible: Int32Array;
   nrVisibleTotal = 0;
+  /** Per CPU: delay-dequeued sleepers still in the tree (FairSlot.delayed). */
+  readonly nrDelayed: Int32Array;
   /** Per CPU: monotonic floor of the vruntimes (min_vruntime), brought up to date lazily. */
   readonly minVruntime: Float64Array;
   activityListener: ((cpu: number, active: boolean) => void) | null = null;
@@ -66,13 +71,25 @@ export class FairRunqueues {
     const n = ctx.cpuCount;
     this.queues = Array.from({ length: n }, () => []);
     this.nrVisible = new Int32Array(n);
+    this.nrDelayed = new Int32Array(n);
     this.minVruntime = new Float64Array(n);
   }
 
-  /** Not hidden by its group's bandwidth throttling on `cpu` (§6.3). */
+  /** Runnable there: not a delay-dequeued sleeper, not hidden by its group's bandwidth throttling on `cpu` (§6.3). */
   visible(s: FairSlot, cpu: number): boolean {
+    if (s.delayed) return false;
     const bw = s.group === null ? null : s.group.bw;
     return bw === null || bw.throttled[cpu] === 0;
+  }
+
+  /** In the CPU's EEVDF tree: visible, or a delay-dequeued sleeper (it still weighs in V). */
+  inTree(s: FairSlot, cpu: number): boolean {
+    return s.delayed || this.visible(s, cpu);
+  }
+
+  /** cfs_rq->nr_queued: the entities in the tree, delay-dequeued sleepers included. */
+  nrQueued(cpu: number): number {
+    return this.nrVisible[cpu] + this.nrDelayed[cpu];
   }
 
   /** Smallest-vruntime visible entity on `cpu` (the leftmost), other than `skip`. */
@@ -92,13 +109,13 @@ export class FairRunqueues {
     return best;
   }
 
-  /** The weight of the visible entities on `cpu` (cfs_rq->load.weight; weighted_cpuload). */
-  visibleWeight(cpu: number): number {
+  /** The weight of the visible entities on `cpu` (weighted_cpuload), or with `tree` of all in its tree (cfs_rq->sum_weight). */
+  visibleWeight(cpu: number, tree = false): number {
     const q = this.queues[cpu];
     let w = 0;
     for (let i = 0; i < q.length; i++) {
       const s = fairSlot(q[i]);
-      if (this.visible(s, cpu)) w += s.weight;
+      if (tree ? this.inTree(s, cpu) : this.visible(s, cpu)) w += s.weight;
     }
     return w;
   }

@@ -199,6 +199,7 @@ export class CfsClass implements SchedClass<FairAdmitConfig>, ServedClass, Bandw
       deadline: 0,
       vlag: 0,
       vprot: 0,
+      delayed: false,
       group,
       queued: false,
       index: -1,
@@ -243,6 +244,10 @@ export class CfsClass implements SchedClass<FairAdmitConfig>, ServedClass, Bandw
   enqueue(e: HostEntity): void {
     const s = fairSlot(e);
     const rq = this.rq;
+    if (s.delayed) {
+      this.requeueDelayed(e, s);
+      return;
+    }
     const stillRunning = e.runningOn >= 0 && e.allows(e.runningOn);
     const cpu = stillRunning ? e.runningOn : this.selectCpu(e, s);
     const cur = this.ctx.current(cpu);
@@ -267,15 +272,27 @@ export class CfsClass implements SchedClass<FairAdmitConfig>, ServedClass, Bandw
     const s = fairSlot(e);
     if (!s.queued) return;
     if (this.pick === 'eevdf') {
-      // §6.2 PLACE_LAG: remember the lag at sleep (update_entity_lag), clamped to ±max(2·slice, tick).
-      const limit = (Math.max(2 * this.baseSliceNs, this.ctx.tickNs) * NICE0_LOAD) / s.weight;
-      const lag = this.avgVruntime(e.cpu, null) - s.vruntime;
-      s.vlag = Math.max(-limit, Math.min(limit, lag));
+      const cpu = e.cpu;
+      // §6.2 DELAY_DEQUEUE (6.12+, dequeue_entity): a sleeper that is not eligible stays in the tree,
+      // delayed, to burn off its negative lag. [M] Not for bandwidth-group members (flat hierarchy).
+      if (this.delayDequeue && s.group === null && s.vruntime > this.avgVruntime(cpu, null) + ELIGIBLE_EPS) {
+        if (this.skip[cpu] === e) this.skip[cpu] = null;
+        s.delayed = true;
+        this.rq.nrDelayed[cpu]++;
+        this.rq.addVisible(cpu, -1);
+        e.cpu = -1;
+        this.balancer?.stats.setRunnable(s, false);
+        if (this.rq.nrVisible[cpu] === 0) this.flushDelayed(cpu);
+        return;
+      }
+      s.vlag = this.entityLag(s, cpu); // §6.2 PLACE_LAG: the lag at sleep (update_entity_lag)
     }
     if (this.skip[e.cpu] === e) this.skip[e.cpu] = null; // dequeue_entity → clear_buddies
-    this.rq.remove(e, e.cpu);
+    const from = e.cpu;
+    this.rq.remove(e, from);
     e.cpu = -1;
     this.balancer?.stats.setRunnable(s, false);
+    if (this.rq.nrVisible[from] === 0 && this.rq.nrDelayed[from] > 0) this.flushDelayed(from);
   }
 
   pickNext(cpu: number): HostEntity | null {
@@ -285,7 +302,7 @@ export class CfsClass implements SchedClass<FairAdmitConfig>, ServedClass, Bandw
       const cs = fairSlot(cur);
       if (cs.queued && rq.visible(cs, cpu)) {
         if (this.preemptPending[cpu] === 0) return cur; // nobody asked fair to pre-empt it [M]
-        const best = this.pick === 'eevdf' ? this.pickEevdf(cpu, cur) : this.pickCfs(cpu);
+        const best = this.pick === 'eevdf' ? this.pickLive(cpu, cur) : this.pickCfs(cpu);
         if (best === cur) {
           // Re-picked after a pre-emption request. CFS: a new slice starts [M]. EEVDF: nothing is
           // re-armed — pick_next_task_fair (6.18) calls set_next_entity only when prev != p, so an
@@ -296,7 +313,7 @@ export class CfsClass implements SchedClass<FairAdmitConfig>, ServedClass, Bandw
         return best;
       }
     }
-    return this.pick === 'eevdf' ? this.pickEevdf(cpu, null) : this.pickCfs(cpu);
+    return this.pick === 'eevdf' ? this.pickLive(cpu, null) : this.pickCfs(cpu);
   }
 
   /** §6.1 idle balance: a CPU without fair work pulls a waiting entity from the busiest allowed CPU. */
@@ -389,7 +406,7 @@ export class CfsClass implements SchedClass<FairAdmitConfig>, ServedClass, Bandw
       return;
     }
     if (curr.schedClass !== this || curr.cpu !== cpu) return;
-    if (rq.nrVisible[cpu] < 2) return; // update_curr: "if (cfs_rq->nr_queued == 1) return;"
+    if (rq.nrQueued(cpu) < 2) return; // update_curr: "if (cfs_rq->nr_queued == 1) return;"
     const s = fairSlot(curr);
     if (!s.queued || !rq.visible(s, cpu)) return;
     if (this.pick === 'eevdf') {
@@ -399,7 +416,7 @@ export class CfsClass implements SchedClass<FairAdmitConfig>, ServedClass, Bandw
       // vprot; pick_eevdf then decides. With preempt=none the lazy flag is still honoured on the
       // return to user space of a busy loop, so the switch happens at this tick.
       rq.updateMinVruntime(cpu);
-      if (!this.protectedSlice(s) && this.pickEevdf(cpu, curr) !== curr) {
+      if (!this.protectedSlice(s) && this.pickLive(cpu, curr) !== curr) {
         this.tickPreemptions++;
         this.preempt(cpu);
       }
@@ -537,8 +554,8 @@ export class CfsClass implements SchedClass<FairAdmitConfig>, ServedClass, Bandw
       // Otherwise check_preempt_wakeup_fair pre-empts only if pick_eevdf(protect) returns the woken
       // entity; a tie of deadlines goes to it (entity_before is strict).
       const cs = fairSlot(cur);
-      const queuedBefore = this.rq.nrVisible[cpu] - (this.rq.visible(s, cpu) ? 1 : 0);
-      const pick = this.pickEevdf(cpu, cur);
+      const queuedBefore = this.rq.nrQueued(cpu) - (this.rq.visible(s, cpu) ? 1 : 0);
+      const pick = this.pickLive(cpu, cur);
       if (pick === e || (queuedBefore > 1 && !this.protectedSlice(cs) && pick !== cur)) {
         if (wakeup) this.wakeupPreemptions++;
         this.preempt(cpu);
@@ -581,6 +598,7 @@ export class CfsClass implements SchedClass<FairAdmitConfig>, ServedClass, Bandw
     const vFrom = this.pick === 'eevdf' ? this.avgVruntime(from, null) : 0;
     if (this.skip[from] === e) this.skip[from] = null; // detach_task dequeues: clear_buddies
     rq.remove(e, from);
+    if (rq.nrVisible[from] === 0 && rq.nrDelayed[from] > 0) this.flushDelayed(from); // its idle pick would
     rq.updateMinVruntime(to);
     if (this.pick === 'eevdf') {
       // §6.2: a migrating entity keeps its lag (relative to V), and its deadline relative to its vruntime.
@@ -614,6 +632,66 @@ export class CfsClass implements SchedClass<FairAdmitConfig>, ServedClass, Bandw
 
   // ---- EEVDF (§6.2) -------------------------------------------------------------------------
 
+  /** §6.2 update_entity_lag: V − vruntime, clamped to ±max(2·slice, tick) in the entity's virtual time. */
+  private entityLag(s: FairSlot, cpu: number): number {
+    const limit = (Math.max(2 * this.baseSliceNs, this.ctx.tickNs) * NICE0_LOAD) / s.weight;
+    return Math.max(-limit, Math.min(limit, this.avgVruntime(cpu, null) - s.vruntime));
+  }
+
+  /**
+   * pick_next_entity (6.18): pick_eevdf may reach a delay-dequeued sleeper; it is dequeued then
+   * (dequeue_entities with DEQUEUE_DELAYED) and the pick starts again. Idempotent: a second call
+   * finds nothing left to dequeue and answers the same.
+   */
+  private pickLive(cpu: number, cur: HostEntity | null): HostEntity | null {
+    for (;;) {
+      const p = this.pickEevdf(cpu, cur);
+      if (p === null || !fairSlot(p).delayed) return p;
+      this.finishDelayed(p, cpu);
+    }
+  }
+
+  /** finish_delayed_dequeue_entity: leave the tree with the lag of now, DELAY_ZERO clipping a positive one to 0. */
+  private finishDelayed(e: HostEntity, cpu: number): void {
+    const s = fairSlot(e);
+    s.vlag = Math.min(0, this.entityLag(s, cpu));
+    this.rq.remove(e, cpu); // still delayed here: not counted as visible
+    s.delayed = false;
+    this.rq.nrDelayed[cpu]--;
+  }
+
+  /** A CPU left with delayed sleepers only: its next pick (the idle path) dequeues them one by one. */
+  private flushDelayed(cpu: number): void {
+    while (this.rq.nrDelayed[cpu] > 0) {
+      const p = this.pickEevdf(cpu, null);
+      if (p === null) break;
+      this.finishDelayed(p, cpu);
+    }
+  }
+
+  /**
+   * A delay-dequeued sleeper wakes (ttwu_runnable → requeue_delayed_entity, 6.18): still queued, it
+   * stays on its CPU (no select_task_rq). DELAY_ZERO: a positive lag is dropped and it is placed
+   * afresh at V (deadline V + slice); with lag ≤ 0 it keeps its vruntime and deadline. Then
+   * wakeup_preempt.
+   */
+  private requeueDelayed(e: HostEntity, s: FairSlot): void {
+    const cpu = s.prevCpu;
+    const cur = this.ctx.current(cpu);
+    if (cur !== null && cur.schedClass === this) this.ctx.settle(cpu);
+    if (this.entityLag(s, cpu) > 0) {
+      s.vruntime = this.avgVruntime(cpu, s);
+      s.deadline = s.vruntime + this.vslice(s);
+    }
+    s.vlag = 0;
+    s.delayed = false;
+    this.rq.nrDelayed[cpu]--;
+    this.rq.addVisible(cpu, 1);
+    e.cpu = cpu;
+    this.balancer?.stats.setRunnable(s, true);
+    this.checkPreemptWakeup(e, s, cpu);
+  }
+
   /** fair.c protect_slice (6.17+): the current still runs inside the protection set when it was picked. */
   private protectedSlice(s: FairSlot): boolean {
     return s.vruntime < s.vprot;
@@ -632,7 +710,7 @@ export class CfsClass implements SchedClass<FairAdmitConfig>, ServedClass, Bandw
     let wv = 0;
     for (let i = 0; i < q.length; i++) {
       const xs = fairSlot(q[i]);
-      if (xs === skip || !rq.visible(xs, cpu)) continue;
+      if (xs === skip || !rq.inTree(xs, cpu)) continue;
       w += xs.weight;
       wv += xs.weight * xs.vruntime;
     }
@@ -642,8 +720,9 @@ export class CfsClass implements SchedClass<FairAdmitConfig>, ServedClass, Bandw
   /** §6.2 place_entity (PLACE_LAG) for an entity about to be queued on `cpu` (not yet in its queue). */
   private placeEevdf(s: FairSlot, cpu: number): void {
     const v = this.avgVruntime(cpu, null);
-    const load = this.rq.visibleWeight(cpu);
-    let lag = this.delayDequeue ? Math.max(0, s.vlag) : s.vlag; // DELAY_DEQUEUE/DELAY_ZERO approximation [M]
+    const load = this.rq.visibleWeight(cpu, true);
+    // [M] bandwidth-group members are not delay-dequeued: DELAY_ZERO's effect is approximated by a floor at 0.
+    let lag = this.delayDequeue && s.group !== null ? Math.max(0, s.vlag) : s.vlag;
     if (load > 0) lag = (lag * (load + s.weight)) / load; // V moves when the entity joins: inflate its lag
     s.vruntime = v - lag;
     s.deadline = s.vruntime + this.vslice(s);
@@ -672,7 +751,7 @@ export class CfsClass implements SchedClass<FairAdmitConfig>, ServedClass, Bandw
     for (let i = 0; i < q.length; i++) {
       const x = q[i];
       const xs = fairSlot(x);
-      if (!rq.visible(xs, cpu)) continue;
+      if (!rq.inTree(xs, cpu)) continue;
       if (xs.vruntime < fv) {
         fv = xs.vruntime;
         fallback = x;
