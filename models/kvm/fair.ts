@@ -80,6 +80,7 @@ import { niceWeight } from '../../src/engine/guest-policies/fair.js';
 import type { ClassNeeds, PolicyContext, SchedClass, ServedClass } from '../../src/engine/policy.js';
 import { CfsBandwidth, type BandwidthHost } from './fair-bandwidth.js';
 import { FairBalancer, NEWEST_FAIR_BALANCE, type FairBalanceFeatures } from './fair-balance.js';
+import { avgVruntime, ELIGIBLE_EPS, pickEevdf, protectedSlice } from './fair-eevdf.js';
 import { FairRunqueues, fairSlot, type FairGroup, type FairSlot } from './fair-queue.js';
 
 export interface FairGroupConfig {
@@ -107,8 +108,6 @@ export type FairPick = 'cfs' | 'eevdf';
 /** What sched_yield does (header; kernel.ts picks it by version). */
 export type FairYield = 'repick' | 'skip' | 'deadline' | 'forfeit';
 
-/** 1 ns of virtual time: float tolerance for the EEVDF lag ≥ 0 (eligibility) test. */
-const ELIGIBLE_EPS = 1;
 
 export class CfsClass implements SchedClass<FairAdmitConfig>, ServedClass, BandwidthHost {
   readonly name = 'fair';
@@ -275,7 +274,7 @@ export class CfsClass implements SchedClass<FairAdmitConfig>, ServedClass, Bandw
       const cpu = e.cpu;
       // §6.2 DELAY_DEQUEUE (6.12+, dequeue_entity): a sleeper that is not eligible stays in the tree,
       // delayed, to burn off its negative lag. [M] Not for bandwidth-group members (flat hierarchy).
-      if (this.delayDequeue && s.group === null && s.vruntime > this.avgVruntime(cpu, null) + ELIGIBLE_EPS) {
+      if (this.delayDequeue && s.group === null && s.vruntime > avgVruntime(this.rq, cpu, null) + ELIGIBLE_EPS) {
         if (this.skip[cpu] === e) this.skip[cpu] = null;
         s.delayed = true;
         this.rq.nrDelayed[cpu]++;
@@ -381,7 +380,7 @@ export class CfsClass implements SchedClass<FairAdmitConfig>, ServedClass, Bandw
         s.deadline += this.vslice(s);
         return;
       case 'forfeit':
-        if (s.vruntime > this.avgVruntime(cpu, null) + ELIGIBLE_EPS) return; // only an eligible entity forfeits
+        if (s.vruntime > avgVruntime(this.rq, cpu, null) + ELIGIBLE_EPS) return; // only an eligible entity forfeits
         s.vruntime = s.deadline;
         s.deadline += this.vslice(s);
     }
@@ -416,7 +415,7 @@ export class CfsClass implements SchedClass<FairAdmitConfig>, ServedClass, Bandw
       // vprot; pick_eevdf then decides. With preempt=none the lazy flag is still honoured on the
       // return to user space of a busy loop, so the switch happens at this tick.
       rq.updateMinVruntime(cpu);
-      if (!this.protectedSlice(s) && this.pickLive(cpu, curr) !== curr) {
+      if (!protectedSlice(s) && this.pickLive(cpu, curr) !== curr) {
         this.tickPreemptions++;
         this.preempt(cpu);
       }
@@ -556,7 +555,7 @@ export class CfsClass implements SchedClass<FairAdmitConfig>, ServedClass, Bandw
       const cs = fairSlot(cur);
       const queuedBefore = this.rq.nrQueued(cpu) - (this.rq.visible(s, cpu) ? 1 : 0);
       const pick = this.pickLive(cpu, cur);
-      if (pick === e || (queuedBefore > 1 && !this.protectedSlice(cs) && pick !== cur)) {
+      if (pick === e || (queuedBefore > 1 && !protectedSlice(cs) && pick !== cur)) {
         if (wakeup) this.wakeupPreemptions++;
         this.preempt(cpu);
       }
@@ -595,14 +594,14 @@ export class CfsClass implements SchedClass<FairAdmitConfig>, ServedClass, Bandw
     const rq = this.rq;
     const s = fairSlot(e);
     rq.updateMinVruntime(from);
-    const vFrom = this.pick === 'eevdf' ? this.avgVruntime(from, null) : 0;
+    const vFrom = this.pick === 'eevdf' ? avgVruntime(this.rq, from, null) : 0;
     if (this.skip[from] === e) this.skip[from] = null; // detach_task dequeues: clear_buddies
     rq.remove(e, from);
     if (rq.nrVisible[from] === 0 && rq.nrDelayed[from] > 0) this.flushDelayed(from); // its idle pick would
     rq.updateMinVruntime(to);
     if (this.pick === 'eevdf') {
       // §6.2: a migrating entity keeps its lag (relative to V), and its deadline relative to its vruntime.
-      const shift = this.avgVruntime(to, null) - vFrom;
+      const shift = avgVruntime(this.rq, to, null) - vFrom;
       s.vruntime += shift;
       s.deadline += shift;
     } else {
@@ -635,7 +634,7 @@ export class CfsClass implements SchedClass<FairAdmitConfig>, ServedClass, Bandw
   /** §6.2 update_entity_lag: V − vruntime, clamped to ±max(2·slice, tick) in the entity's virtual time. */
   private entityLag(s: FairSlot, cpu: number): number {
     const limit = (Math.max(2 * this.baseSliceNs, this.ctx.tickNs) * NICE0_LOAD) / s.weight;
-    return Math.max(-limit, Math.min(limit, this.avgVruntime(cpu, null) - s.vruntime));
+    return Math.max(-limit, Math.min(limit, avgVruntime(this.rq, cpu, null) - s.vruntime));
   }
 
   /**
@@ -645,7 +644,7 @@ export class CfsClass implements SchedClass<FairAdmitConfig>, ServedClass, Bandw
    */
   private pickLive(cpu: number, cur: HostEntity | null): HostEntity | null {
     for (;;) {
-      const p = this.pickEevdf(cpu, cur);
+      const p = pickEevdf(this.rq, cpu, cur);
       if (p === null || !fairSlot(p).delayed) return p;
       this.finishDelayed(p, cpu);
     }
@@ -663,7 +662,7 @@ export class CfsClass implements SchedClass<FairAdmitConfig>, ServedClass, Bandw
   /** A CPU left with delayed sleepers only: its next pick (the idle path) dequeues them one by one. */
   private flushDelayed(cpu: number): void {
     while (this.rq.nrDelayed[cpu] > 0) {
-      const p = this.pickEevdf(cpu, null);
+      const p = pickEevdf(this.rq, cpu, null);
       if (p === null) break;
       this.finishDelayed(p, cpu);
     }
@@ -680,7 +679,7 @@ export class CfsClass implements SchedClass<FairAdmitConfig>, ServedClass, Bandw
     const cur = this.ctx.current(cpu);
     if (cur !== null && cur.schedClass === this) this.ctx.settle(cpu);
     if (this.entityLag(s, cpu) > 0) {
-      s.vruntime = this.avgVruntime(cpu, s);
+      s.vruntime = avgVruntime(this.rq, cpu, s);
       s.deadline = s.vruntime + this.vslice(s);
     }
     s.vlag = 0;
@@ -692,34 +691,14 @@ export class CfsClass implements SchedClass<FairAdmitConfig>, ServedClass, Bandw
     this.checkPreemptWakeup(e, s, cpu);
   }
 
-  /** fair.c protect_slice (6.17+): the current still runs inside the protection set when it was picked. */
-  private protectedSlice(s: FairSlot): boolean {
-    return s.vruntime < s.vprot;
-  }
-
   /** A request in the entity's virtual time: slice·1024/w. */
   private vslice(s: FairSlot): number {
     return (this.baseSliceNs * NICE0_LOAD) / s.weight;
   }
 
-  /** §6.2 V: weight-averaged vruntime of the visible entities on `cpu` (running one included), other than `skip`. */
-  private avgVruntime(cpu: number, skip: FairSlot | null): number {
-    const rq = this.rq;
-    const q = rq.queues[cpu];
-    let w = 0;
-    let wv = 0;
-    for (let i = 0; i < q.length; i++) {
-      const xs = fairSlot(q[i]);
-      if (xs === skip || !rq.inTree(xs, cpu)) continue;
-      w += xs.weight;
-      wv += xs.weight * xs.vruntime;
-    }
-    return w > 0 ? wv / w : rq.minVruntime[cpu];
-  }
-
   /** §6.2 place_entity (PLACE_LAG) for an entity about to be queued on `cpu` (not yet in its queue). */
   private placeEevdf(s: FairSlot, cpu: number): void {
-    const v = this.avgVruntime(cpu, null);
+    const v = avgVruntime(this.rq, cpu, null);
     const load = this.rq.visibleWeight(cpu, true);
     // [M] bandwidth-group members are not delay-dequeued: DELAY_ZERO's effect is approximated by a floor at 0.
     let lag = this.delayDequeue && s.group !== null ? Math.max(0, s.vlag) : s.vlag;
@@ -727,43 +706,5 @@ export class CfsClass implements SchedClass<FairAdmitConfig>, ServedClass, Bandw
     s.vruntime = v - lag;
     s.deadline = s.vruntime + this.vslice(s);
     s.vlag = 0;
-  }
-
-  /**
-   * §6.2 pick_eevdf: with RUN_TO_PARITY the eligible, still-protected current stays; otherwise the
-   * eligible (vruntime ≤ V) visible entity with the earliest virtual deadline (a tie does not keep the current).
-   */
-  private pickEevdf(cpu: number, cur: HostEntity | null): HostEntity | null {
-    const rq = this.rq;
-    const q = rq.queues[cpu];
-    const V = this.avgVruntime(cpu, null);
-    const eligible = (xs: FairSlot) => xs.vruntime <= V + ELIGIBLE_EPS;
-    let curOk = false;
-    if (cur !== null) {
-      const cs = fairSlot(cur);
-      curOk = cur.cpu === cpu && cs.queued && rq.visible(cs, cpu) && eligible(cs);
-      if (curOk && this.protectedSlice(cs)) return cur;
-    }
-    let best: HostEntity | null = null;
-    let bd = Infinity;
-    let fallback: HostEntity | null = null;
-    let fv = Infinity;
-    for (let i = 0; i < q.length; i++) {
-      const x = q[i];
-      const xs = fairSlot(x);
-      if (!rq.inTree(xs, cpu)) continue;
-      if (xs.vruntime < fv) {
-        fv = xs.vruntime;
-        fallback = x;
-      }
-      if (x === cur || !eligible(xs)) continue;
-      if (xs.deadline < bd) {
-        bd = xs.deadline;
-        best = x;
-      }
-    }
-    // The current only wins with a strictly earlier deadline (pick_eevdf: ties go to the tree's best).
-    if (curOk && (best === null || fairSlot(cur!).deadline < bd)) best = cur;
-    return best ?? fallback; // someone is always eligible; the fallback only guards float edge cases
   }
 }
