@@ -87,7 +87,8 @@ export const CASES: ValidationCase[] = [
   {
     id: 'fair-periodic',
     title: 'the same periodic task as SCHED_OTHER next to two fair busy loops',
-    expectation: 'a waking sleeper pre-empts a hog only when far enough behind in virtual time: responses stretch by slices of the hogs (§6.1, §6.2)',
+    expectation:
+      'EEVDF (6.18, §6.2): a sleeper waking after the loop\'s request ended (unnoticed between ticks, renewed at its enqueue) ties with it and pre-empts at once; woken within one slice (1.4 ms) after a tick it waits for the next tick; its own 2 ms job is pre-empted when a tick lands after 1.4 ms of it, and the lag that earns carries into its next wake (PLACE_LAG)',
     durationS: 4,
     tasks: { fp: { ...PERIODIC }, ...FAIR_HOGS },
     metrics: [...latencyAndResponse('fp'), { kind: 'cpuShare', thread: 'fp' }, { kind: 'cpuShareSum', threads: ['hog0', 'hog1'] }],
