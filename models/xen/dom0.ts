@@ -7,7 +7,8 @@ import { hasFlows } from '../../src/engine/net/network.js';
 import { InputError, pointerOf } from '../../src/errors.js';
 import type { IoLoadSpec, TaskSpec, VmuSpec } from '../../src/scenario/types.js';
 import { readParams, type ParamSpec } from '../params.js';
-import { POOL0, readCpupoolsParam, type CpupoolParam } from './cpupools.js';
+import { POOL0, poolOf, readCpupoolsParam, type Cpupool, type CpupoolParam } from './cpupools.js';
+import { IXB_DOMAIN, ixbDriverDomain, ixbNetback } from './xen-categories.js';
 import { refuseSporadicThreads } from '../population.js';
 
 export const DOM0 = 'dom0';
@@ -22,6 +23,7 @@ export function dom0Params(cpus: number) {
     dom0Pin: { type: 'boolean', default: false, doc: 'dom0_vcpus_pin (xen.md §7.3)' },
     dom0Weight: { type: 'number', integer: true, default: 256, min: 1, max: 65535, doc: "dom0's credit/credit2 weight (256 like any domain, xen.md §7.3)" },
     dom0Cap: { type: 'number', integer: true, default: 0, min: 0, max: 65535, doc: "dom0's cap in % of one pCPU (0 = none; at most 100 × its vCPUs)" },
+    categoryPeriod: { type: 'duration', default: 10_000_000, min: 1, doc: 'period P of the sedf/rtds reservations of the category domains (host categories, seed figure 6: the ixb driver domain, dom0 for the framework): budget = portion × P per vCPU' },
     eventVcpu: { type: 'number', integer: true, default: 0, min: 0, max: 511, doc: 'dom0 vCPU the backends\' event channels notify (vCPU0 by default, xen.md §7.1)' },
     netbackCost: { type: 'duration', default: 4_000, doc: 'dom0 CPU per packet in netback, each direction (2–5 µs, xen.md §7.4)' },
     blkbackCost: { type: 'duration', default: 20_000, doc: 'dom0 CPU per block request in blkback (10–30 µs, xen.md §7.4)' },
@@ -41,6 +43,7 @@ export interface Dom0Settings {
   dom0Pin: boolean;
   dom0Cap: number;
   eventVcpu: number;
+  categoryPeriod: number;
   netbackCost: number;
   blkbackCost: number;
   blkCompletionCost: number;
@@ -57,12 +60,15 @@ export function dom0VcpuCount(p: Dom0Settings, hostCpus: number): number {
  * threads (bound to the event vCPU) and the scenario's host threads, which under Xen can only run
  * inside some domain.
  */
-export function xenPopulation(setup: PrepareSetup, p: Dom0Settings, pool0: number[]): HostPopulation {
+export function xenPopulation(setup: PrepareSetup, p: Dom0Settings, pools: Cpupool[]): HostPopulation {
   const { scenario, host } = setup;
   const file = scenario.file;
-  const clash = scenario.vmus.findIndex((v) => v.id === DOM0);
+  const pool0 = pools[0].cpus;
+  // A host with CPU categories also gets the IXB's network driver domain (xen-categories.ts).
+  const added = host.categories === undefined ? [DOM0] : [DOM0, IXB_DOMAIN];
+  const clash = scenario.vmus.findIndex((v) => added.includes(v.id));
   if (clash >= 0) {
-    throw new InputError({ file, pointer: pointerOf('vmus', clash, 'id'), expected: `a VMU id other than "${DOM0}" (Xen models add dom0 themselves)`, found: `"${DOM0}"` });
+    throw new InputError({ file, pointer: pointerOf('vmus', clash, 'id'), expected: `a VMU id other than ${added.map((a) => `"${a}"`).join(', ')} (the Xen model adds ${added.length > 1 ? 'those domains' : 'dom0'} itself)`, found: `"${scenario.vmus[clash].id}"` });
   }
   if (p.dom0Cpus !== undefined && p.dom0Cpus.some((c) => !pool0.includes(c))) {
     throw new InputError({ file, pointer: setup.paramsPointer + pointerOf('dom0Cpus'), expected: `pCPUs of ${POOL0} (${pool0.join(', ')}), which holds dom0`, found: p.dom0Cpus.join(', ') });
@@ -87,7 +93,8 @@ export function xenPopulation(setup: PrepareSetup, p: Dom0Settings, pool0: numbe
     affinity: [p.eventVcpu],
   });
   const tasks: TaskSpec[] = [];
-  if (vmus.some((v) => v.io.some((l) => l.kind === 'net') || hasFlows(scenario, v.id))) tasks.push(backend(NETBACK));
+  const networked = (v: VmuSpec) => v.io.some((l) => l.kind === 'net') || hasFlows(scenario, v.id);
+  if (host.categories === undefined && vmus.some(networked)) tasks.push(backend(NETBACK));
   if (vmus.some((v) => v.io.some((l) => l.kind === 'disk'))) tasks.push(backend(BLKBACK));
   for (const t of scenario.hostThreads.filter((x) => x.host === host.id)) {
     const { host: _host, ioThreadOf: _io, ...task } = t;
@@ -104,21 +111,28 @@ export function xenPopulation(setup: PrepareSetup, p: Dom0Settings, pool0: numbe
     tasks,
     io: [],
   };
-  return { vmus: [dom0, ...vmus], hostThreads: [] };
+  if (host.categories === undefined) return { vmus: [dom0, ...vmus], hostThreads: [] };
+  return { vmus: [dom0, ixbDriverDomain(setup, vmus, networked, poolOf(pools, IXB_DOMAIN)), ...vmus], hostThreads: [] };
+}
+
+/** The netback thread that serves `vmu`'s vif: dom0's, or the IXB driver domain's on a host with categories. */
+export function netbackOf(setup: PrepareSetup, vmu: VmuSpec): string {
+  return setup.host.categories === undefined ? NETBACK : ixbNetback(vmu.id);
 }
 
 /** A guest's packets (src/engine/net) cost IXB work in dom0's netback, plus netback's own per-packet cost (xen.md §7.2, §7.4). */
-export function xenPacketPath(p: Dom0Settings): PacketPath {
-  return { task: NETBACK, crossingNs: p.netbackCost, what: 'dom0 netback' };
+export function xenPacketPath(p: Dom0Settings, netback: string): PacketPath {
+  return { task: netback, crossingNs: p.netbackCost, what: netback === NETBACK ? 'dom0 netback' : `${IXB_DOMAIN} driver-domain netback` };
 }
 
 /** Split-driver path (xen.md §7.2): every guest request crosses a dom0 backend, twice for the network. */
-export function xenIoPath(load: IoLoadSpec, p: Dom0Settings): IoStage[] {
+export function xenIoPath(load: IoLoadSpec, p: Dom0Settings, netback: string): IoStage[] {
   if (load.kind === 'net') {
+    const where = netback === NETBACK ? 'dom0 netback' : `${IXB_DOMAIN} netback`;
     return [
-      { kind: 'cpu', task: NETBACK, costNs: p.netbackCost, what: 'dom0 netback RX' },
+      { kind: 'cpu', task: netback, costNs: p.netbackCost, what: `${where} RX` },
       { kind: 'cpu', task: load.id, costNs: 'compute', what: 'guest handler' },
-      { kind: 'cpu', task: NETBACK, costNs: p.netbackCost, what: 'dom0 netback TX' },
+      { kind: 'cpu', task: netback, costNs: p.netbackCost, what: `${where} TX` },
       { kind: 'device', device: 'net', what: 'wire' },
     ];
   }

@@ -11,13 +11,14 @@
 // Every model also takes `cpupools` (cpupools.ts): each extra pool gets its own instance of the
 // scheduler it names, mapping its domains the same way; Pool-0 runs the model's scheduler.
 
-import { admitCategories, unenforcedCategoryRows } from '../categories.js';
+import { admitCategories } from '../categories.js';
 import type { HostBuild, HostSetup, HypervisorModel, PrepareSetup, SlaMappingRow } from '../../src/engine/model.js';
 import type { HostEntity } from '../../src/engine/entities.js';
 import type { SchedClass } from '../../src/engine/policy.js';
 import { InputError, pointerOf } from '../../src/errors.js';
 import type { VmuSpec } from '../../src/scenario/types.js';
 import { formatDuration } from '../../src/scenario/units.js';
+import { percent } from '../../src/scenario/categories.js';
 import { readParams, type ParamSpec, type ParamValues } from '../params.js';
 import { requireAtMost, requireParam, requireSlaWithin, type DurationRange } from '../limits.js';
 import { cpuList, slaText } from '../describe.js';
@@ -27,7 +28,8 @@ import { confineToPools, poolOf, registerPoolScheduler, resolveCpupools, type Cp
 import { CreditClass } from './credit.js';
 import { creditFeatures } from './credit-version.js';
 import { Credit2Class } from './credit2.js';
-import { DOM0, isDom0, readXenParams, xenIoPath, xenPacketPath, xenPopulation, type Dom0Settings } from './dom0.js';
+import { DOM0, isDom0, netbackOf, readXenParams, xenIoPath, xenPacketPath, xenPopulation, type Dom0Settings } from './dom0.js';
+import { categoryBudget, categoryDomain, categoryPools, categoryWeight, ixbDomainRow, IXB_DOMAIN, requireCategoryBudget, xenCategoryRows, type CategoryDomain } from './xen-categories.js';
 import { RTDS_MIN_BUDGET_NS, RTDS_MIN_PERIOD_NS, RtdsClass, type RtdsAdmitConfig } from './rtds.js';
 import { creditExplain, credit2Explain, rtdsExplain, sedfExplain } from './explain.js';
 import type { Explain } from '../../src/engine/phenomena.js';
@@ -60,6 +62,8 @@ function proportionalShare(vmu: VmuSpec): { weight: number; cap: number } {
 export interface PoolSetup<P> {
   setup: HostSetup;
   pool: Cpupool;
+  /** Every pool of the host (a category domain's settings depend on whether it has a pool of its own). */
+  pools: Cpupool[];
   domains: VmuOnHost[];
   p: P;
 }
@@ -77,6 +81,11 @@ type XenParams<S extends Record<string, ParamSpec>> = Dom0Settings & { dom0Weigh
 /** A Xen scheduler: its own parameters and how it builds one pool (a new one: xenSchedulerModel()). */
 export interface XenScheduler<S extends Record<string, ParamSpec>> {
   own: (cpus: number) => S;
+  /**
+   * Whether it reserves time per vCPU (sedf slice, rtds budget). Without (credit, credit2: weight
+   * and cap only) a fixed category of whole pCPUs becomes a cpupool (xen-categories.ts).
+   */
+  reserves: boolean;
   buildPool(b: PoolSetup<XenParams<S>>): PoolBuild;
   /** The scheduler's rule behind each phenomenon, in the terms of its parameters (explain.ts). */
   explain(p: XenParams<S>): Explain;
@@ -99,12 +108,21 @@ function guestRow(v: VmuOnHost, native: string, honoursSoft: boolean, pool: read
   return { entity: v.vmu.id, requested: slaText(v.vmu.sla, v.vmu.vcpus), native: `${native} on ${cpuList(v.vmu.affinity)}${prefers}` };
 }
 
+/** A domain's row: dom0's, the IXB driver domain's, or a guest's. */
+function domainRow(b: PoolSetup<Dom0Settings>, v: VmuOnHost, native: string, honoursSoft: boolean): SlaMappingRow {
+  if (isDom0(v.vmu)) return dom0Row(b, native);
+  if (v.vmu.id === IXB_DOMAIN && b.setup.host.categories !== undefined) return ixbDomainRow(v.vmu, native);
+  return guestRow(v, native, honoursSoft, b.pool.cpus);
+}
+
 function proportionalPool(b: PoolSetup<Dom0Settings & { dom0Weight: number }>, cls: CreditClass | Credit2Class, label: string, honoursSoft: boolean): SlaMappingRow[] {
   return b.domains.map((v) => {
-    const { weight, cap } = isDom0(v.vmu) ? { weight: b.p.dom0Weight, cap: b.p.dom0Cap } : proportionalShare(v.vmu);
+    // A category domain (xen-categories.ts): weight ∝ its portion, no cap, so it keeps every idle cycle.
+    const category = categoryDomain(b.setup, v.vmu, b.pools);
+    const { weight, cap } = category ? { weight: categoryWeight(category), cap: 0 } : isDom0(v.vmu) ? { weight: b.p.dom0Weight, cap: b.p.dom0Cap } : proportionalShare(v.vmu);
     for (const e of v.vcpus) cls.admit(e, { domain: v.vmu.id, weight, cap });
-    const native = `${label} weight=${weight}${cap > 0 ? ` cap=${cap}` : ' no cap'}`;
-    return isDom0(v.vmu) ? dom0Row(b, native) : guestRow(v, native, honoursSoft, b.pool.cpus);
+    const native = `${label} weight=${weight}${cap > 0 ? ` cap=${cap}` : ' no cap'}${category ? ` (${percent(category.category.share)} of ${b.setup.host.cpus} pCPU)` : ''}`;
+    return domainRow(b, v, native, honoursSoft);
   });
 }
 
@@ -122,6 +140,7 @@ function checkWithin(setup: HostSetup, budget: number, period: number, key: stri
 
 const credit: XenScheduler<ReturnType<typeof creditOwn>> = {
   own: creditOwn,
+  reserves: false,
   explain: (p) => creditExplain(p.tslice, creditFeatures(p.xenVersion), p.xenVersion, p.dom0Weight),
   buildPool(b) {
     const { p, setup } = b;
@@ -158,6 +177,7 @@ function creditOwn(_cpus: number) {
 
 const credit2: XenScheduler<ReturnType<typeof credit2Own>> = {
   own: credit2Own,
+  reserves: false,
   explain: (p) => credit2Explain(p.dom0Weight),
   buildPool(b) {
     requireRatelimit(b.setup, b.p.ratelimit);
@@ -173,6 +193,8 @@ function credit2Own(_cpus: number) {
 /** A reservation scheduler's native parameters for each kind of domain, and how they read. */
 export interface ReservationRules<C> {
   dom0: { cfg: C; native: string };
+  /** dom0 (framework) and the IXB driver domain on a host with CPU categories (xen-categories.ts). */
+  category(d: CategoryDomain): { cfg: C; native: string };
   reserved(budget: number, period: number): { cfg: C; native: string };
   bestEffort(v: VmuOnHost): { cfg: C; native: string };
 }
@@ -180,14 +202,16 @@ export interface ReservationRules<C> {
 /** SEDF and RTDS map dom0, reserved and best-effort domains alike: one admission per vCPU, one row per domain. */
 export function reservationPool<C>(b: PoolSetup<Dom0Settings>, admit: (e: HostEntity, cfg: C) => void, rules: ReservationRules<C>): SlaMappingRow[] {
   return b.domains.map((v): SlaMappingRow => {
-    const rule = isDom0(v.vmu) ? rules.dom0 : v.vmu.sla ? rules.reserved(v.vmu.sla.budget, v.vmu.sla.period) : rules.bestEffort(v);
+    const category = categoryDomain(b.setup, v.vmu, b.pools);
+    const rule = category ? rules.category(category) : isDom0(v.vmu) ? rules.dom0 : v.vmu.sla ? rules.reserved(v.vmu.sla.budget, v.vmu.sla.period) : rules.bestEffort(v);
     for (const e of v.vcpus) admit(e, rule.cfg);
-    return isDom0(v.vmu) ? dom0Row(b, rule.native) : guestRow(v, rule.native, false, b.pool.cpus);
+    return domainRow(b, v, rule.native, false);
   });
 }
 
 const sedf: XenScheduler<ReturnType<typeof sedfOwn>> = {
   own: sedfOwn,
+  reserves: true,
   explain: (p) => sedfExplain(p.dom0Slice, p.dom0Period),
   buildPool(b) {
     const { setup, p } = b;
@@ -200,6 +224,18 @@ const sedf: XenScheduler<ReturnType<typeof sedfOwn>> = {
       dom0: { cfg: { periodNs: p.dom0Period, sliceNs: p.dom0Slice, extratime: true }, native: `sedf period=${formatDuration(p.dom0Period)} slice=${formatDuration(p.dom0Slice)} extratime` },
       reserved: (budget, period) => ({ cfg: { periodNs: period, sliceNs: budget, extratime: false }, native: `sedf period=${formatDuration(period)} slice=${formatDuration(budget)} per vCPU, no extratime,` }),
       bestEffort: (v) => ({ cfg: { periodNs: 100_000_000, sliceNs: 0, extratime: true, weight: Math.max(1, Math.round(v.vmu.weight / 1024)) }, native: 'sedf slice 0, extratime only (best effort)' }),
+      // A fixed category: its portion as a slice with extratime (it also runs in idle time, xen.md §5
+      // L1); one left to the scheduler: slice 0, extratime only, extraweight ∝ its portion (L1 score
+      // 2^17 / extraweight, so idle time divides ∝ portions).
+      category: (d) => {
+        if (!d.category.fixed) {
+          const weight = Math.max(1, Math.round(100 * d.perVcpu));
+          return { cfg: { periodNs: 100_000_000, sliceNs: 0, extratime: true, weight }, native: `sedf slice 0, extratime weight=${weight} (idle time only)` };
+        }
+        const slice = categoryBudget(d, p.categoryPeriod);
+        requireCategoryBudget(setup, d, slice, SEDF_SLICE_MIN_NS, 'Xen SEDF, xen.md §5');
+        return { cfg: { periodNs: p.categoryPeriod, sliceNs: slice, extratime: true }, native: `sedf period=${formatDuration(p.categoryPeriod)} slice=${formatDuration(slice)} per vCPU, extratime` };
+      },
     });
     // Where sedf_pick_cpu put each vCPU (sedf.ts): the guarantee is per pCPU (xen.md §5), so the row
     // names the placement and the overload check sums what was placed, not the affinity's average.
@@ -208,7 +244,7 @@ const sedf: XenScheduler<ReturnType<typeof sedfOwn>> = {
       if (isDom0(v.vmu)) continue;
       mapping[i].native += `; placed ${v.vcpus.map((e, k) => `vCPU${k} on pCPU ${cls.homeCpu(e)}`).join(', ')}`;
     }
-    const overloaded = overloadNote(b.domains, (e) => cls.homeCpu(e));
+    const overloaded = overloadNote(setup, b.pools, p.categoryPeriod, b.domains, (e) => cls.homeCpu(e));
     return { cls, mapping, settings: { dom0: `${formatDuration(p.dom0Slice)} / ${formatDuration(p.dom0Period)}`, ...(overloaded ? { overload: overloaded } : {}) } };
   },
 };
@@ -222,6 +258,7 @@ function sedfOwn(_cpus: number) {
 
 const rtds: XenScheduler<ReturnType<typeof rtdsOwn>> = {
   own: rtdsOwn,
+  reserves: true,
   explain: (p) => rtdsExplain(p.dom0Budget, p.dom0Period),
   buildPool(b) {
     const { setup, p } = b;
@@ -234,6 +271,14 @@ const rtds: XenScheduler<ReturnType<typeof rtdsOwn>> = {
       dom0: { cfg: { budgetNs: p.dom0Budget, periodNs: p.dom0Period, extratime: true }, native: `rtds budget=${formatDuration(p.dom0Budget)} period=${formatDuration(p.dom0Period)} extratime` },
       reserved: (budget, period) => ({ cfg: { budgetNs: budget, periodNs: period, extratime: false }, native: `rtds budget=${formatDuration(budget)} period=${formatDuration(period)} per vCPU, extratime off,` }),
       bestEffort: () => ({ cfg: { budgetNs: 4_000_000, periodNs: 10_000_000, extratime: true }, native: 'rtds default budget=4 ms period=10 ms, extratime,' }),
+      // RTDS has no weights, only budgets (xen.md §4): a category gets its portion as a budget either
+      // way, with extratime so it also takes slack (levels ≥ 1, EDF order).
+      category: (d) => {
+        const budget = categoryBudget(d, p.categoryPeriod);
+        requireCategoryBudget(setup, d, budget, RTDS_MIN_BUDGET_NS, 'Xen RTDS, xen.md §4');
+        const note = d.category.fixed ? '' : ' (RTDS has no weights: the portion is reserved in effect)';
+        return { cfg: { budgetNs: budget, periodNs: p.categoryPeriod, extratime: true }, native: `rtds budget=${formatDuration(budget)} period=${formatDuration(p.categoryPeriod)} per vCPU, extratime${note}` };
+      },
     });
     return { cls, mapping, settings: { dom0: `${formatDuration(p.dom0Budget)} / ${formatDuration(p.dom0Period)}` } };
   },
@@ -268,32 +313,31 @@ export function xenSchedulerModel<S extends Record<string, ParamSpec>>(name: str
     summary,
     prepare: (setup) => {
       const p = read(setup);
-      const pools = resolveCpupools(setup, p.cpupools);
-      return confineToPools(setup, xenPopulation(setup, p, pools[0].cpus), pools);
+      const pools = hostPools(setup, p, own, label);
+      return confineToPools(setup, xenPopulation(setup, p, pools), pools);
     },
-    ioPath: (load, _vmu, setup) => xenIoPath(load, read(setup)),
-    packetPath: (_vmu, setup) => xenPacketPath(read(setup)),
+    ioPath: (load, vmu, setup) => xenIoPath(load, read(setup), netbackOf(setup, vmu)),
+    packetPath: (vmu, setup) => xenPacketPath(read(setup), netbackOf(setup, vmu)),
     build: (setup) => buildPools(setup, read(setup), own, label),
   };
 }
 
+/** The host's pools: those its CPU categories make (xen-categories.ts), else the `cpupools` parameter's. */
+function hostPools(setup: PrepareSetup, p: XenParams<Record<string, ParamSpec>>, sched: XenScheduler<Record<string, ParamSpec>>, scheduler: string): Cpupool[] {
+  return categoryPools(setup, scheduler, sched.reserves, p.cpupools) ?? resolveCpupools(setup, p.cpupools);
+}
+
 /** Pool-0 with the model's scheduler and parameters, then each cpupool with its own. */
 function buildPools(setup: HostSetup, p: XenParams<Record<string, ParamSpec>>, main: XenScheduler<Record<string, ParamSpec>>, scheduler: string): HostBuild {
-  const pools = resolveCpupools(setup, p.cpupools);
+  const pools = hostPools(setup, p, main, scheduler);
   const onHost = vmusOnHost(setup);
   const classes: SchedClass[] = [];
   const mapping: SlaMappingRow[] = [];
   let settings: HostBuild['settings'] = {};
-  // Host CPU categories (seed figure 6): admission here; a cpupool or dom0/driver-domain
-  // reservation per category is not built from them yet (issue 11).
-  admitCategories(setup);
-  mapping.push(
-    ...unenforcedCategoryRows(setup, `Xen ${scheduler}`, {
-      ixb: "the IXB work runs in dom0's netback, scheduled as dom0 among the guests",
-      vmu: 'each domain held by its scheduler parameters',
-      framework: "host threads run in dom0's kernel",
-    }),
-  );
+  // Host CPU categories (seed figure 6): the VMUs' admission into theirs here; the IXB driver
+  // domain, dom0's framework portion and the category pools are set by each pool's scheduler
+  // (xen-categories.ts), and the category rows say what each category became.
+  const categories = admitCategories(setup);
   for (const pool of pools) {
     const domains = onHost.filter((v) => poolOf(pools, v.vmu.id) === pool);
     const sched = pool.param === null ? main : SCHEDULERS.get(pool.param.scheduler)!;
@@ -301,7 +345,7 @@ function buildPools(setup: HostSetup, p: XenParams<Record<string, ParamSpec>>, m
     const params = pool.param === null ? p : { ...p, ...readParams(sched.own(setup.host.cpus), pool.param.params, setup.scenario.file, pool.param.pointer + '/params') };
     // Limits found in an extra pool's parameters name that pool's entry.
     const poolSetup = pool.param === null ? setup : { ...setup, paramsPointer: pool.param.pointer + '/params' };
-    const built = sched.buildPool({ setup: poolSetup, pool, domains, p: params });
+    const built = sched.buildPool({ setup: poolSetup, pool, pools, domains, p: params });
     classes.push(built.cls);
     if (pools.length === 1) {
       mapping.push(...built.mapping);
@@ -314,6 +358,7 @@ function buildPools(setup: HostSetup, p: XenParams<Record<string, ParamSpec>>, m
     else for (const [k, v] of Object.entries(built.settings)) settings[`${pool.name}.${k}`] = v;
     settings[`cpupool ${pool.name}`] = `${pool.param?.scheduler ?? scheduler} on ${cpuList(pool.cpus)}${domains.length > 0 ? `: ${domains.map((d) => d.vmu.id).join(', ')}` : ', no domain'}`;
   }
+  if (categories !== undefined) mapping.unshift(...xenCategoryRows(setup, categories, pools, mapping, scheduler, main.reserves));
   // The model's rules are Pool-0's scheduler's: the scheduler the model is named after.
   return { classes, mapping, settings, explain: main.explain(p) };
 }
@@ -327,11 +372,13 @@ export const xenSedf = xenSchedulerModel('xen-sedf', 'Xen SEDF (3.0–4.5): per-
 export const xenRtds = xenSchedulerModel('xen-rtds', 'Xen RTDS: per-vCPU budget/period, global EDF, deferrable servers on the period grid, extratime', rtds, 'rtds');
 
 /** SEDF has no admission control (xen.md §5): an overloaded configuration is reported, not refused. */
-function overloadNote(domains: VmuOnHost[], homeCpu: (e: HostEntity) => number): string | undefined {
+function overloadNote(setup: HostSetup, pools: Cpupool[], periodNs: number, domains: VmuOnHost[], homeCpu: (e: HostEntity) => number): string | undefined {
   const perCpu = new Map<number, number>();
   for (const v of domains) {
-    if (!v.vmu.sla || isDom0(v.vmu)) continue;
-    const share = v.vmu.sla.budget / v.vmu.sla.period;
+    // dom0's default 75 % per vCPU would flag every host (xen.md §5); a category domain's slice counts.
+    const category = categoryDomain(setup, v.vmu, pools);
+    if (category === undefined && (!v.vmu.sla || isDom0(v.vmu))) continue;
+    const share = category ? (category.category.fixed ? categoryBudget(category, periodNs) / periodNs : 0) : v.vmu.sla!.budget / v.vmu.sla!.period;
     for (const e of v.vcpus) perCpu.set(homeCpu(e), (perCpu.get(homeCpu(e)) ?? 0) + share);
   }
   const over = [...perCpu].filter(([, u]) => u > 1 + 1e-9).map(([c, u]) => `pCPU ${c} at ${(u * 100).toFixed(1)} %`);
