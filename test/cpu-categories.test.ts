@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { MODELS } from '../models/index.js';
 import { kvmIrmos } from '../models/kvm/kvm-irmos.js';
 import { kvmDeadline, kvmLinux } from '../models/kvm/kvm-linux.js';
+import { xenRtds, xenSedf } from '../models/xen/xen-models.js';
 import type { HypervisorModel } from '../src/engine/model.js';
 import { sbf } from '../src/analysis/supply.js';
 import type { HostEntity } from '../src/engine/entities.js';
@@ -86,16 +87,24 @@ describe('admission into the VMU-granted category (seed §4.1.2), under every mo
   });
 });
 
-// How each reserving stack holds the IXB's portion: the servers the IXB threads run in (linux-irmos.md
+// How each reserving stack holds the IXB's portion: the servers the IXB runs in (linux-irmos.md
 // §2.4 IRMOS hard CBS, §3.3 an RT cgroup throttled at its runtime, §4.2 a DEADLINE server per vhost
-// thread, the portion split between the two) and what its mapping row must say.
-const RESERVING: [HypervisorModel, number, RegExp][] = [
-  [kvmIrmos, 1, /IRMOS group ixb.*cpu\.rt_runtime_us=3000 cpu\.rt_period_us=10000/],
-  [kvmLinux, 1, /RT cgroup ixb: cpu\.rt_runtime_us=3000 cpu\.rt_period_us=10000/],
-  [kvmDeadline, 2, /one SCHED_DEADLINE server per vhost thread, 1\.5 ?ms \/ 10 ?ms each/],
+// thread, the portion split between the two; xen.md §5 a SEDF slice and §4 an RTDS budget on the
+// netback driver domain's one vCPU, each a periodic server whose blackout is at most 2(P − Q)),
+// what its mapping row must say, which host entities do the IXB work (the vhost threads under KVM,
+// the driver domain's vCPUs under Xen) and the model's per-packet crossing cost there (vhost 3 µs,
+// netback 4 µs: the models' defaults).
+const vhosts = (e: HostEntity) => e.id === 'a.vhost' || e.id === 'b.vhost';
+const ixbDomain = (e: HostEntity) => e.vmuId === 'ixb';
+const RESERVING: [HypervisorModel, number, RegExp, (e: HostEntity) => boolean, number][] = [
+  [kvmIrmos, 1, /IRMOS group ixb.*cpu\.rt_runtime_us=3000 cpu\.rt_period_us=10000/, vhosts, us(3)],
+  [kvmLinux, 1, /RT cgroup ixb: cpu\.rt_runtime_us=3000 cpu\.rt_period_us=10000/, vhosts, us(3)],
+  [kvmDeadline, 2, /one SCHED_DEADLINE server per vhost thread, 1\.5 ?ms \/ 10 ?ms each/, vhosts, us(3)],
+  [xenSedf, 1, /driver domain ixb .*sedf period=10 ?ms slice=3 ?ms per vCPU, extratime/, ixbDomain, us(4)],
+  [xenRtds, 1, /driver domain ixb .*rtds budget=3 ?ms period=10 ?ms per vCPU, extratime/, ixbDomain, us(4)],
 ];
 
-describe.each(RESERVING)('a fixed IXB portion under %s (seed figure 6)', (model, servers, row) => {
+describe.each(RESERVING)('a fixed IXB portion under %s (seed figure 6)', (model, servers, row, isIxb, crossingNs) => {
   // Two reserved VMUs spin (the VMU category overloaded), an ISONI manager thread spins too (the
   // framework overloaded, at nice −20: without the IXB's reservation it would take most of CFS's time), and each VMU sends 60 kpps of 500 B: the IXB
   // work (≈ 4.9 µs a packet in vhost) asks for ≈ 58 % of ph1's CPU, twice its fixed 30 %, so the
@@ -119,7 +128,6 @@ describe.each(RESERVING)('a fixed IXB portion under %s (seed figure 6)', (model,
     links: [link],
     flows: [cbr('fa', 'a'), cbr('fb', 'b')],
   });
-  const ixbThreads = new Set(['a.vhost', 'b.vhost']);
   const running: { start: number; end: number }[] = [];
   let since: number | null = null;
   const run = simulate(sc, model, { params: {}, pointer: '/models/0' }, {
@@ -127,7 +135,7 @@ describe.each(RESERVING)('a fixed IXB portion under %s (seed figure 6)', (model,
       dispatch(now: number, hostId: string, _cpu: number, entity: HostEntity | null) {
         if (hostId !== 'ph1') return;
         if (since !== null) running.push({ start: since, end: now });
-        since = entity !== null && ixbThreads.has(entity.id) ? now : null;
+        since = entity !== null && isIxb(entity) ? now : null;
       },
     },
   });
@@ -142,7 +150,7 @@ describe.each(RESERVING)('a fixed IXB portion under %s (seed figure 6)', (model,
     // Each of the IXB's servers, backlogged throughout, supplies at least sbf(2P) of its own budget.
     expect(worst).toBeGreaterThanOrEqual(servers * sbf(P, Q / servers, 2 * P));
     // and the flows it serves show it: packets through ph1's IXB ≥ supply ÷ cost per packet.
-    const perPacket = sendCostNs(DEFAULT_IXB, 500, us(3));
+    const perPacket = sendCostNs(DEFAULT_IXB, 500, crossingNs);
     const measured = sc.durationNs - sc.warmupNs;
     const delivered = run.flows!.reduce((a, f) => a + f.delivered, 0);
     expect(delivered).toBeGreaterThanOrEqual(Math.floor((servers * sbf(P, Q / servers, measured)) / perPacket) - 2 * 256);
