@@ -25,11 +25,16 @@ interface Setup {
   /** Packets per second each of the two VMUs sends (500 B each). */
   pps: number;
   params?: Record<string, unknown>;
+  /** The VMUs' (and so their vhost threads') pCPUs; default all. */
+  vmuAffinity?: number[];
+  /** Spinning SCHED_OTHER nice-0 framework threads besides (default none). */
+  framework?: number;
 }
 
 /** Intervals on ph1 during which `isIxb` entities run, per pCPU, and who else ran on each pCPU. */
 function runIxb(model: HypervisorModel, u: Setup, isIxb: (e: HostEntity) => boolean) {
   const all = Array.from({ length: u.cpus }, (_, i) => i);
+  const affinity = u.vmuAffinity ?? all;
   // The two VMUs fill the VMU category exactly: budget = share × CPUs ÷ 2 per period.
   const budget = Math.floor((u.categories.vmu.share * u.cpus * P) / 2);
   const sla = { budget, period: P, deadline: P };
@@ -47,8 +52,11 @@ function runIxb(model: HypervisorModel, u: Setup, isIxb: (e: HostEntity) => bool
     durationNs: DURATION,
     warmupNs: WARMUP,
     hosts: [host('ph1', u.cpus, { role: 'ixb-node', categories: u.categories }), host('ph2', 2)],
-    vmus: [vmu('a', tasks('spin-a'), { sla, affinity: all }), vmu('b', tasks('spin-b'), { sla, affinity: all }), vmu('sink', [], { host: 'ph2', affinity: [0, 1] })],
-    hostThreads: u.spin ? [hostThread(busyTask('isoni-manager', { policy: { class: 'fair', nice: -20 } }), 'ph1', all)] : [],
+    vmus: [vmu('a', tasks('spin-a'), { sla, affinity }), vmu('b', tasks('spin-b'), { sla, affinity }), vmu('sink', [], { host: 'ph2', affinity: [0, 1] })],
+    hostThreads: [
+      ...(u.spin ? [hostThread(busyTask('isoni-manager', { policy: { class: 'fair', nice: -20 } }), 'ph1', all)] : []),
+      ...Array.from({ length: u.framework ?? 0 }, (_, i) => hostThread(busyTask(`monitor${i}`, { policy: { class: 'fair', nice: 0 } }), 'ph1', all)),
+    ],
     links: [{ id: 'l1', hosts: ['ph1', 'ph2'], bandwidthBps: 10e9, delayNs: us(50), queuePackets: 100_000 }],
     flows: [cbr('fa', 'a'), cbr('fb', 'b')],
   });
@@ -146,6 +154,18 @@ describe.each([
   });
 });
 
+// 2 CPUs, the VMUs (so their vhost threads) on CPU 0, the IXB's RT cgroup has 3 ms / 10 ms on each
+// CPU, and none of its threads runs on CPU 1: its runtime there is the only time RT_RUNTIME_SHARE
+// can lend (linux-irmos.md §3.3: borrowing from the same group's rt_rq on other CPUs, up to the period).
+const SPARE_ON_CPU1: Setup = { cpus: 2, categories: cats(0.3, 0.3, 0.1), spin: false, pps: 60_000, vmuAffinity: [0] };
+
+it('kvm-linux with RT_RUNTIME_SHARE: the IXB borrows its group\'s unused runtime from the other CPU (§3.3)', () => {
+  const r = runIxb(kvmLinux, { ...SPARE_ON_CPU1, params: { rtRuntimeShare: 'on' } }, vhosts);
+  expect(r.ixbTime(WARMUP, DURATION, 1)).toBe(0);
+  expect(r.ixbTime(WARMUP, DURATION)).toBeGreaterThan(1.5 * 0.3 * r.measured);
+  expect(starved(r.run)).toBe(0);
+});
+
 describe('where the stack does not let the IXB use time the others leave', () => {
   it('kvm-irmos: a hard CBS (linux-irmos.md §2.4; soft reservations are future work in the IRMOS slides) holds the IXB at Q per P', () => {
     const r = runIxb(kvmIrmos, IDLE_OTHERS, vhosts);
@@ -155,6 +175,12 @@ describe('where the stack does not let the IXB use time the others leave', () =>
 
   it('kvm-linux on one CPU: the RT cgroup is throttled at its runtime and RT_RUNTIME_SHARE has no other CPU to borrow from (§3.3)', () => {
     const r = runIxb(kvmLinux, { ...IDLE_OTHERS, params: { rtRuntimeShare: 'on' } }, vhosts);
+    expect(r.ixbTime(WARMUP, DURATION)).toBeLessThanOrEqual(0.3 * r.measured + 0.3 * P);
+    expect(starved(r.run)).toBeGreaterThan(0);
+  });
+
+  it('kvm-linux without RT_RUNTIME_SHARE: the RT cgroup is throttled at its runtime though the CPU idles (§3.3)', () => {
+    const r = runIxb(kvmLinux, { ...SPARE_ON_CPU1, params: { rtRuntimeShare: 'off' } }, vhosts);
     expect(r.ixbTime(WARMUP, DURATION)).toBeLessThanOrEqual(0.3 * r.measured + 0.3 * P);
     expect(starved(r.run)).toBeGreaterThan(0);
   });
@@ -188,5 +214,23 @@ describe('Xen admission checks the whole category hierarchy (a refusal is a resu
   it('refuses an IXB portion whose SEDF slice would fall below 5 µs', () => {
     const sc = two({ ixb: { share: 0.0002, fixed: true }, vmu: { share: 0.5, fixed: true }, framework: { share: 0.1, fixed: false } });
     expect(admissionError(sc, { model: xenSedf, request: { params: {}, pointer: '/models/0' } })?.message).toContain('/hosts/0/categories/ixb/share');
+  });
+});
+
+describe('stock Linux: the framework category is a cgroup of its own (seed §4.1.3)', () => {
+  // 1 CPU, the VMUs idle, IXB 30 % left to the scheduler (a cgroup of weight 3072), framework 10 %
+  // (weight 1024) with four spinning monitors, the IXB asking ≈ 88 % of the CPU: CFS divides the CPU
+  // between the two cgroups 3 : 1 (linux-irmos.md §6), whatever the number of threads in each. Four
+  // monitors at the root beside the ixb cgroup would take 4/7 instead.
+  const r = runIxb(kvmLinux, { cpus: 1, categories: cats(0.3, 0.6, 0.1, false), spin: false, pps: 90_000, framework: 4 }, vhosts);
+
+  it('the IXB gets its cgroup\'s 3/4 of the CPU against four framework threads', () => {
+    expect(r.ixbTime(WARMUP, DURATION)).toBeGreaterThanOrEqual(0.75 * r.measured - ms(10));
+    expect(starved(r.run)).toBeGreaterThan(0);
+  });
+
+  it('the mapping puts each SCHED_OTHER host thread in cgroup framework', () => {
+    expect(r.run.mapping.find((m) => m.entity === 'monitor0')!.native).toMatch(/in cgroup framework/);
+    expect(r.run.mapping.find((m) => m.entity.startsWith('category ISONI'))!.native).toMatch(/cgroup framework cpu\.weight ∝ 1024/);
   });
 });

@@ -94,14 +94,13 @@ function buildStockLinux(variant: Variant, setup: HostSetup): HostBuild {
   const prio = vcpuPriorities(reserved.map((v) => v.vmu));
   // Host CPU categories (seed figure 6): the VMUs' admission into theirs, the IXB's threads placed
   // by linux-categories.ts.
-  const categories = admitCategories(setup);
-  const plan = categories === undefined ? undefined : planLinuxCategories(setup, categories, variant, p.categoryPeriod);
-  if (plan !== undefined) mapping.push(...plan.rows);
-
   // RT_GROUP_SCHED is needed (and keeps RT bandwidth control even on 6.12+) only when VMUs are RT groups.
   const rtGroupSched = variant === 'rt-groups';
   const rootThrottled = kernel.rootRtThrottling || rtGroupSched;
   const runtimeShare = p.rtRuntimeShare === 'auto' ? kernel.rtRuntimeShare : p.rtRuntimeShare === 'on';
+  const categories = admitCategories(setup);
+  const plan = categories === undefined ? undefined : planLinuxCategories(setup, categories, variant, p.categoryPeriod, runtimeShare);
+  if (plan !== undefined) mapping.push(...plan.rows);
   const fairServerOn = kernel.fairServer && p.fairServerRuntime > 0;
 
   const fairGroups: FairGroupConfig[] = [...bestEffortGroups(vmus), ...(plan?.fairGroups ?? [])];
@@ -237,8 +236,15 @@ function buildStockLinux(variant: Variant, setup: HostSetup): HostBuild {
       continue;
     }
     if (pol.class === 'fifo' || pol.class === 'rr') rt.admit(t.entity, { priority: pol.priority, rr: pol.class === 'rr' });
-    else if (pol.class === 'fair') cfs.admit(t.entity, { nice: pol.nice });
-    else if (pol.class === 'sporadic') {
+    else if (pol.class === 'fair') {
+      // On a host with categories the framework's cgroup (linux-categories.ts), else the root.
+      const group = plan?.frameworkGroup(t.spec);
+      cfs.admit(t.entity, { nice: pol.nice, ...(group !== undefined && { group }) });
+      if (group !== undefined) {
+        mapping.push({ entity: t.spec.id, requested: policyText(pol), native: `host thread ${policyText(pol)} in cgroup ${group} on ${cpuList(t.spec.affinity)}` });
+        continue;
+      }
+    } else if (pol.class === 'sporadic') {
       rt.admit(t.entity, { priority: pol.priority, lowPriority: pol.lowPriority, budgetNs: pol.budget, periodNs: pol.period, maxRepl: pol.maxRepl });
     } else {
       requireDuration(setup, `${t.pointer}/policy/runtime`, 'a SCHED_DEADLINE runtime', pol.runtime, DL_RUNTIME);
