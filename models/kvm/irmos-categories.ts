@@ -7,7 +7,9 @@
 //   VMU groups, not their parent's sibling in a nested tree: the IRMOS kernel schedules every
 //   group's server flat in one per-CPU EDF queue and uses the hierarchy for admission only (§2.7).
 //   A hard CBS does not reclaim, so the IXB does not use time the others leave (§4.1.1 asks for it;
-//   IRMOS has no slack reclaiming, §2.4) — say so in the row.
+//   IRMOS has no slack reclaiming, §2.4; the IRMOS slides, seeds/002, list "Soft reservations" under
+//   "Things to improve"; AQuoSA's QOS_F_SOFT, §2.10, is the pre-IRMOS framework's, not this
+//   kernel's) — say so in the row.
 // - VMU-granted: the VMU groups are the category's children; admission puts Σ of their bandwidths
 //   within the category (models/categories.ts, §2.7's container semantics), and each group's hard
 //   CBS keeps its VMU at its Q/P, so the VMUs together never exceed the category.
@@ -55,7 +57,7 @@ export function planIrmosCategories(setup: HostSetup, categories: HostCategories
       const runtimeNs = Math.floor(c.share * periodNs);
       groups.push({ id: name, runtimeNs, periodNs, cpus });
       placement.set(name, { class: 'irmos', group: name, priority: CATEGORY_PRIORITY, native: `SCHED_FIFO ${CATEGORY_PRIORITY} in IRMOS group ${name}` });
-      const slack = name === 'ixb' ? '; hard CBS: no use of time the others leave (IRMOS does not reclaim, §2.4)' : '';
+      const slack = name === 'ixb' ? '; hard CBS: no use of time the others leave (IRMOS does not reclaim, §2.4; soft reservations are future work in the IRMOS slides)' : '';
       rows.push(categoryRow(setup, name, `IRMOS group ${name}, sibling of the VMU groups (scheduling is flat, §2.7): cpu.rt_runtime_us=${runtimeNs / 1000} cpu.rt_period_us=${periodNs / 1000} on each CPU${slack}`));
     } else {
       const shares = Math.max(2, Math.round(c.share * SHARES_AT_FULL));
