@@ -1,7 +1,7 @@
 // Network qdiscs of the IXB (io-qos.md §2.1–§2.3): TBF's envelope (never more than
 // burst + rate·t in a window of length t), HTB's guarantees (a backlogged class gets at least its
-// rate, never more than its ceil, spare split by quantum: the HTB user guide's example, io-qos.md
-// A6), DRR byte shares in proportion to quanta, and strict priority.
+// rate, never more than its ceil, spare split by quantum: the HTB user guide's examples, flat and
+// with inner classes, io-qos.md A6), DRR byte shares in proportion to quanta, and strict priority.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { QDISCS } from '../src/engine/qdisc.js';
@@ -119,6 +119,97 @@ describe('HTB (io-qos.md §2.2, A6)', () => {
         expect(htb.borrowed > 0).toBe(spare && canBorrow);
       }),
       { numRuns: 25, seed: 22 },
+    );
+  });
+});
+
+describe('HTB inner classes (io-qos.md §2.2, A6 hierarchical)', () => {
+  const kB = 1000;
+  const T = 20e9;
+  const rateOf = (c: number[] | undefined) => ((c?.length ?? 0) * kB) / (T / 1e9);
+  const stream = (flow: string) => ({ flow, outstanding: 50, bytes: kB });
+  // The HTB user guide's tree: root 100 kB/s; A (rate 40) over www (30) and smtp (10); B (60).
+  const tree = (o: { aCeil?: number; smtpCeil?: number } = {}) =>
+    QDISCS.htb.create({
+      rate: 100 * kB,
+      classes: [
+        { name: 'A', rate: 40 * kB, ceil: (o.aCeil ?? 100) * kB },
+        { name: 'www', rate: 30 * kB, ceil: 100 * kB, parent: 'A' },
+        { name: 'smtp', rate: 10 * kB, ceil: (o.smtpCeil ?? 100) * kB, parent: 'A' },
+        { name: 'B', rate: 60 * kB, ceil: 100 * kB },
+      ],
+    }) as ReturnType<typeof QDISCS.htb.create> & { borrowed: number };
+  const run = (htb: ReturnType<typeof tree>, active: string[]) => closedLoop(checked(htb), active.map(stream), { serviceNs: 1000, untilNs: T }).completions;
+
+  it('all backlogged: each leaf its rate (www 30, smtp 10, B 60), nothing borrowed', () => {
+    const htb = tree();
+    const c = run(htb, ['www', 'smtp', 'B']);
+    expect(rateOf(c.get('www')) / kB).toBeCloseTo(30, 0);
+    expect(rateOf(c.get('smtp')) / kB).toBeCloseTo(10, 0);
+    expect(rateOf(c.get('B')) / kB).toBeCloseTo(60, 0);
+    expect(htb.borrowed).toBe(0);
+  });
+
+  it('www stops: smtp borrows inside A first and takes A\'s 40, B stays at 60', () => {
+    const htb = tree();
+    const c = run(htb, ['smtp', 'B']);
+    expect(rateOf(c.get('smtp')) / kB).toBeCloseTo(40, 0);
+    expect(rateOf(c.get('B')) / kB).toBeCloseTo(60, 0);
+    expect(htb.borrowed).toBeGreaterThan(0);
+  });
+
+  it('A wants less than its 40 (smtp alone, ceil 20): the excess goes to B', () => {
+    const c = run(tree({ smtpCeil: 20 }), ['smtp', 'B']);
+    expect(rateOf(c.get('smtp')) / kB).toBeCloseTo(20, 0);
+    expect(rateOf(c.get('B')) / kB).toBeCloseTo(80, 0);
+  });
+
+  it('ceil variant, B idle: A capped at its ceil 60 in total and smtp at 20', () => {
+    const c = run(tree({ aCeil: 60, smtpCeil: 20 }), ['www', 'smtp']);
+    expect(rateOf(c.get('smtp')) / kB).toBeLessThanOrEqual(20.1);
+    expect((rateOf(c.get('www')) + rateOf(c.get('smtp'))) / kB).toBeCloseTo(60, 0);
+    // A's 20 of borrowed spare divides 3:1 by quantum (3000 : 1000 B), under smtp's ceil.
+    expect(rateOf(c.get('smtp')) / kB).toBeCloseTo(15, 0);
+  });
+
+  it('refuses a parent that is not a class, a cycle, and a default class that is a parent', () => {
+    expect(() => QDISCS.htb.create({ rate: 1000, classes: [{ name: 'a', rate: 10, parent: 'x' }] })).toThrow(/parent x is not a class/);
+    expect(() => QDISCS.htb.create({ rate: 1000, classes: [{ name: 'a', rate: 10, parent: 'b' }, { name: 'b', rate: 10, parent: 'a' }, { name: 'c', rate: 10 }] })).toThrow(/cycle/);
+    expect(() => QDISCS.htb.create({ rate: 1000, classes: [{ name: 'a', rate: 10, parent: 'b' }, { name: 'b', rate: 10 }] })).toThrow(/default \(last\) class must be a leaf/);
+  });
+
+  // A green leaf sends on its own rate without asking its ancestors (sch_htb: a class's mode is its own
+  // buckets'), so an inner class's children can overrun its ceil bucket by their rate bursts.
+  it('in any two-level tree, no inner class sends more than ceil·t + cburst + its children\'s bursts, and a backlogged leaf gets at least its rate', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ kids: fc.array(fc.record({ rate: fc.integer({ min: 5, max: 20 }), extra: fc.integer({ min: 0, max: 40 }), active: fc.boolean() }), { minLength: 1, maxLength: 3 }), extra: fc.integer({ min: 0, max: 40 }) }), { minLength: 1, maxLength: 3 }),
+        (groups) => {
+          const classes: { name: string; rate: number; ceil: number; parent?: string }[] = [];
+          const leaves: { name: string; rate: number; ceil: number; group: number; active: boolean }[] = [];
+          groups.forEach((g, i) => {
+            // A parent's rate equals the sum of its children's (io-qos.md §2.2 "Resulting rules").
+            const rate = g.kids.reduce((a, k) => a + k.rate, 0) * kB;
+            classes.push({ name: `g${i}`, rate, ceil: rate + g.extra * kB });
+            g.kids.forEach((k, j) => leaves.push({ name: `g${i}k${j}`, rate: k.rate * kB, ceil: (k.rate + k.extra) * kB, group: i, active: k.active || (i === 0 && j === 0) }));
+          });
+          const root = Math.max(100 * kB, classes.reduce((a, c) => a + c.rate, 0));
+          const htb = QDISCS.htb.create({ rate: root, classes: [...classes, ...leaves.map((l) => ({ name: l.name, rate: l.rate, ceil: l.ceil, parent: `g${l.group}` }))] });
+          const until = 4e9;
+          const active = leaves.filter((l) => l.active);
+          const { completions } = closedLoop(checked(htb), active.map((l) => stream(l.name)), { serviceNs: 1000, untilNs: until });
+          const secs = until / 1e9;
+          const sent = (name: string) => (completions.get(name)?.length ?? 0) * kB;
+          for (const l of active) expect(sent(l.name)).toBeGreaterThanOrEqual(l.rate * secs - 2 * kB);
+          classes.forEach((c, i) => {
+            const kids = leaves.filter((l) => l.group === i);
+            const bytes = kids.reduce((a, l) => a + sent(l.name), 0);
+            const bursts = kids.reduce((a, l) => a + l.rate / 1000 + 1600, 0);
+            expect(bytes).toBeLessThanOrEqual(c.ceil * secs + c.ceil / 1000 + 1600 + bursts + kB);
+          });
+        },
+      ),
+      { numRuns: 20, seed: 23 },
     );
   });
 });

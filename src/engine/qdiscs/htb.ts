@@ -1,17 +1,25 @@
-// Hierarchical token bucket, Linux `sch_htb` (io-qos.md §2.2), on two levels: a root with the link's
-// `rate` and leaf classes with rate, ceil, burst, cburst, prio and quantum. [M] Inner classes below
-// the root are not modelled: every leaf borrows from the root.
+// Hierarchical token bucket, Linux `sch_htb` (io-qos.md §2.2): a root with the link's `rate`, inner
+// classes (those some class names as its `parent`) and leaf classes, each with rate, ceil, burst,
+// cburst; leaves also prio and quantum, and the packet queues. A class with no parent hangs from
+// the root.
 //
-// Each leaf has a rate bucket and a ceil bucket (bytes; tokens may go negative after a packet).
-// Mode: red when ceil tokens < 0, green when rate tokens >= 0, otherwise yellow (may borrow).
-// Dequeue as htb_dequeue does: first the green leaves ("level 0"), lowest prio first; then the
-// yellow leaves whose root is green ("level 1", borrowing), lowest prio first; among leaves of one
-// level and prio, deficit round robin by quantum (htb_dequeue_tree: a class keeps the turn until its
-// deficit goes negative). A packet is charged to the leaf's ceil bucket always, to its rate bucket
-// only when it was sent on the leaf's own rate, and to the root's bucket always (htb_charge_class:
-// the rate bucket from the lending level upward). Nothing sendable: ask again at the earliest mode
-// change. So a backlogged leaf gets at least min(demand, rate), never more than its ceil, and the
-// root's spare goes to borrowers in proportion to quantum (io-qos.md §2.2 "Resulting rules").
+// Each class has a rate bucket and a ceil bucket (bytes; tokens may go negative after a packet); the
+// root's ceil is its rate. Mode (htb_class_mode): red when ceil tokens < 0, green when rate tokens
+// >= 0, otherwise yellow (may borrow). A backlogged leaf can send at level 0 when green; when yellow
+// it walks up through yellow ancestors to the first green one and sends at that ancestor's level, or
+// not at all if it meets a red one first (a yellow class sits on its parent's feed, io-qos.md §2.2
+// step 1). Levels as sch_htb numbers them: leaves 0, inner classes counted down from the root's
+// TC_HTB_MAXDEPTH − 1 = 7 by depth, so borrowing from the nearest ancestor comes first ("spare
+// capacity goes first to the nearest ancestor's children"). Dequeue (htb_dequeue): the lowest level
+// with a sendable leaf, then its lowest prio; among those leaves deficit round robin by quantum (a
+// class keeps the turn until its deficit goes negative). [M] sch_htb round-robins children at each
+// inner class of the lending subtree (htb_lookup_leaf); here the round robin is over the leaves
+// that borrow at that level, which gives the same shares when siblings' quanta are what divides.
+// A packet is charged (htb_charge_class) to the ceil bucket of the leaf and every ancestor, and to
+// the rate bucket of the classes from the lending level upward; classes below it are not charged
+// against their rate. Nothing sendable: ask again at the earliest instant a backlogged leaf could
+// send. So a backlogged leaf gets at least min(demand, rate) when its ancestors' rates cover their
+// children's, no class exceeds its ceil, and an inner class's spare goes to its own children first.
 
 import type { Ns } from '../system.js';
 import type { Dequeued, QueueDiscipline, QueueDisciplineFactory, QueuedRequest } from '../qdisc.js';
@@ -27,40 +35,77 @@ export interface HtbClass extends NamedClass {
   /** Bytes; default rate/HZ + mtu (HZ 1000). */
   readonly burst?: number;
   readonly cburst?: number;
-  /** 0–7, lower is offered bandwidth first; default 0. */
+  /** 0–7, lower is offered bandwidth first; default 0 (leaves). */
   readonly prio?: number;
-  /** DRR quantum in bytes; default rate / r2q (10) clamped to 1000–200 000. */
+  /** DRR quantum in bytes; default rate / r2q (10) clamped to 1000–200 000 (leaves). */
   readonly quantum?: number;
+  /** The inner class it hangs from (another class of the list); absent: the root. */
+  readonly parent?: string;
 }
 
 export interface HtbParams {
-  /** The root's rate in bytes/s: what the leaves share (their rates should add up to at most this). */
+  /** The root's rate in bytes/s: what the classes below it share. */
   readonly rate: number;
   readonly burst?: number;
-  /** A packet whose class is not listed goes to the last (the `default` class). */
+  /** A packet whose class is not a listed leaf goes to the last (the `default` class, a leaf). */
   readonly classes: readonly HtbClass[];
 }
 
 const HZ = 1000;
 const R2Q = 10;
+/** sch_htb's TC_HTB_MAXDEPTH: levels 0 (leaves) to 7 (the root). */
+const MAX_DEPTH = 8;
+const ROOT_LEVEL = MAX_DEPTH - 1;
 const defaultBurst = (rate: number) => rate / HZ + DEFAULT_MTU;
 
-interface Leaf<R extends QueuedRequest> {
+/** The root, an inner class or a leaf: its buckets, its level and its parent. */
+interface Node {
+  readonly tokens: TokenBucket;
+  /** The root's is its rate bucket (its ceil is its rate). */
+  readonly ctokens: TokenBucket;
+  readonly level: number;
+  readonly parent: Node | null;
+}
+
+interface Leaf<R extends QueuedRequest> extends Node {
   readonly index: number;
   readonly queue: ClassQueue<R>;
-  readonly tokens: TokenBucket;
-  readonly ctokens: TokenBucket;
   readonly prio: number;
   readonly quantum: number;
-  /** DRR deficit per level (0: own rate, 1: borrowing). */
-  readonly deficit: [number, number];
+  /** DRR deficit per level. */
+  readonly deficit: number[];
+}
+
+/** The classes' depth below the root (1 for a root child), refusing unknown parents, cycles and trees deeper than sch_htb's. */
+function depths(classes: readonly HtbClass[], index: Map<string, number>): number[] {
+  const depth: (number | undefined)[] = classes.map(() => undefined);
+  const of = (i: number, seen: Set<number>): number => {
+    const known = depth[i];
+    if (known !== undefined) return known;
+    const c = classes[i];
+    if (seen.has(i)) throw new Error(`htb class ${c.name}: its parents form a cycle`);
+    seen.add(i);
+    let d = 1;
+    if (c.parent !== undefined) {
+      const p = index.get(c.parent);
+      if (p === undefined) throw new Error(`htb class ${c.name}: parent ${c.parent} is not a class of this htb`);
+      d = of(p, seen) + 1;
+    }
+    // An inner class's level is 7 − depth and must stay ≥ 1: at most 6 levels of inner classes.
+    if (d > MAX_DEPTH - 1) throw new Error(`htb class ${c.name}: deeper than htb's ${MAX_DEPTH} levels`);
+    depth[i] = d;
+    return d;
+  };
+  return classes.map((_, i) => of(i, new Set()));
 }
 
 class Htb<R extends QueuedRequest> implements QueueDiscipline<R> {
   readonly name = 'htb';
   private readonly index: Map<string, number>;
+  /** Per class of the list: its leaf, or undefined for an inner class. */
+  private readonly leafOf: (Leaf<R> | undefined)[];
   private readonly leaves: Leaf<R>[];
-  private readonly root: TokenBucket;
+  private readonly fallback: number;
   /** Per "level/prio": the leaf index whose turn it is. */
   private readonly turn = new Map<string, number>();
   private queued = 0;
@@ -69,22 +114,34 @@ class Htb<R extends QueuedRequest> implements QueueDiscipline<R> {
 
   constructor(params: HtbParams) {
     this.index = classIndex(params.classes, 'htb');
-    this.root = new TokenBucket(params.rate, params.burst ?? defaultBurst(params.rate));
-    this.leaves = params.classes.map((c, index) => {
+    const rootBucket = new TokenBucket(params.rate, params.burst ?? defaultBurst(params.rate));
+    const root: Node = { tokens: rootBucket, ctokens: rootBucket, level: ROOT_LEVEL, parent: null };
+    const inner = new Set(params.classes.flatMap((c) => (c.parent === undefined ? [] : [c.parent])));
+    const depth = depths(params.classes, this.index);
+    const last = params.classes[params.classes.length - 1];
+    if (inner.has(last.name)) throw new Error(`htb class ${last.name}: the default (last) class must be a leaf, not a parent`);
+    const nodes = new Map<number, Node>();
+    // Parents before children: build in order of depth.
+    const order = params.classes.map((_, i) => i).sort((a, b) => depth[a] - depth[b] || a - b);
+    this.leafOf = params.classes.map(() => undefined);
+    for (const i of order) {
+      const c = params.classes[i];
       const ceil = c.ceil ?? c.rate;
       if (!(ceil >= c.rate)) throw new Error(`htb class ${c.name}: ceil (${ceil}) must be >= rate (${c.rate})`);
+      const parent = c.parent === undefined ? root : nodes.get(this.index.get(c.parent)!)!;
+      const buckets = { tokens: new TokenBucket(c.rate, c.burst ?? defaultBurst(c.rate)), ctokens: new TokenBucket(ceil, c.cburst ?? defaultBurst(ceil)), parent };
+      if (inner.has(c.name)) {
+        nodes.set(i, { ...buckets, level: ROOT_LEVEL - depth[i] });
+        continue;
+      }
       const quantum = c.quantum ?? Math.min(200_000, Math.max(1_000, c.rate / R2Q));
       if (!(quantum > 0)) throw new Error(`htb class ${c.name}: quantum must be > 0`);
-      return {
-        index,
-        queue: new ClassQueue<R>(c, `htb class ${c.name}`),
-        tokens: new TokenBucket(c.rate, c.burst ?? defaultBurst(c.rate)),
-        ctokens: new TokenBucket(ceil, c.cburst ?? defaultBurst(ceil)),
-        prio: c.prio ?? 0,
-        quantum,
-        deficit: [0, 0],
-      };
-    });
+      const leaf: Leaf<R> = { ...buckets, level: 0, index: i, queue: new ClassQueue<R>(c, `htb class ${c.name}`), prio: c.prio ?? 0, quantum, deficit: Array.from({ length: MAX_DEPTH }, () => 0) };
+      nodes.set(i, leaf);
+      this.leafOf[i] = leaf;
+    }
+    this.leaves = this.leafOf.filter((l): l is Leaf<R> => l !== undefined);
+    this.fallback = params.classes.length - 1;
   }
 
   get backlog(): number {
@@ -92,40 +149,50 @@ class Htb<R extends QueuedRequest> implements QueueDiscipline<R> {
   }
 
   enqueue(request: R): boolean {
-    const ok = this.leaves[classOf(this.index, request.flow, this.leaves.length - 1)].queue.push(request);
+    // A packet classified to an inner class goes to the default leaf, as an unlisted one. [M]
+    const leaf = this.leafOf[classOf(this.index, request.flow, this.fallback)] ?? this.leafOf[this.fallback]!;
+    const ok = leaf.queue.push(request);
     if (ok) this.queued++;
     return ok;
   }
 
   dequeue(now: Ns): Dequeued<R> {
     if (this.queued === 0) return { kind: 'idle' };
-    const rootGreen = this.root.holds(0, now);
-    for (const level of [0, 1] as const) {
-      if (level === 1 && !rootGreen) break;
-      const ready = this.leaves.filter((l) => l.queue.length > 0 && this.mode(l, now) === (level === 0 ? 'green' : 'yellow'));
-      if (ready.length === 0) continue;
-      const prio = Math.min(...ready.map((l) => l.prio));
-      return { kind: 'serve', request: this.send(ready.filter((l) => l.prio === prio), level, prio, now) };
+    let best: { level: number; prio: number } | null = null;
+    const ready: { leaf: Leaf<R>; level: number }[] = [];
+    for (const leaf of this.leaves) {
+      if (leaf.queue.length === 0) continue;
+      const level = this.lendingLevel(leaf, now);
+      if (level === null) continue;
+      ready.push({ leaf, level });
+      if (best === null || level < best.level || (level === best.level && leaf.prio < best.prio)) best = { level, prio: leaf.prio };
     }
-    return { kind: 'wait', at: this.nextModeChange(now, rootGreen) };
+    if (best === null) return { kind: 'wait', at: this.nextSendable(now) };
+    const { level, prio } = best;
+    return { kind: 'serve', request: this.send(ready.filter((r) => r.level === level && r.leaf.prio === prio).map((r) => r.leaf), level, prio, now) };
   }
 
-  private mode(leaf: Leaf<R>, now: Ns): 'red' | 'green' | 'yellow' {
-    if (!leaf.ctokens.holds(0, now)) return 'red';
-    return leaf.tokens.holds(0, now) ? 'green' : 'yellow';
+  /** The level the leaf can send at now: 0 when green, the first green ancestor's through yellow ones, null when a red class is in the way. */
+  private lendingLevel(leaf: Leaf<R>, now: Ns): number | null {
+    for (let n: Node | null = leaf; n !== null; n = n.parent) {
+      if (!n.ctokens.holds(0, now)) return null; // red
+      if (n.tokens.holds(0, now)) return n.level; // green: it lends (or the leaf sends on its own rate)
+    }
+    return null; // the root is never yellow: its ceil is its rate
   }
 
   /** DRR among `ready` (index order, as the kernel's rb-tree by class id) at this level and prio. */
-  private send(ready: Leaf<R>[], level: 0 | 1, prio: number, now: Ns): R {
+  private send(ready: Leaf<R>[], level: number, prio: number, now: Ns): R {
     const key = `${level}/${prio}`;
     const at = this.turn.get(key) ?? 0;
     const leaf = ready.find((l) => l.index >= at) ?? ready[0];
     const request = leaf.queue.shift();
     this.queued--;
-    leaf.ctokens.take(request.bytes, now);
-    if (level === 0) leaf.tokens.take(request.bytes, now);
-    else this.borrowed++;
-    this.root.take(request.bytes, now);
+    if (level > 0) this.borrowed++;
+    for (let n: Node | null = leaf; n !== null; n = n.parent) {
+      if (n.level >= level) n.tokens.take(request.bytes, now);
+      if (n.ctokens !== n.tokens) n.ctokens.take(request.bytes, now);
+    }
     leaf.deficit[level] -= request.bytes;
     if (leaf.deficit[level] < 0 || leaf.queue.length === 0) {
       leaf.deficit[level] += leaf.quantum;
@@ -134,20 +201,26 @@ class Htb<R extends QueuedRequest> implements QueueDiscipline<R> {
     return request;
   }
 
-  /** The earliest instant a backlogged leaf turns green, or yellow under a green root. */
-  private nextModeChange(now: Ns, rootGreen: boolean): Ns {
+  /**
+   * The earliest instant a backlogged leaf could send, charges aside: for each lender it could use
+   * (itself or an ancestor), when every ceil bucket up to the lender and the lender's rate bucket
+   * have refilled to zero.
+   */
+  private nextSendable(now: Ns): Ns {
     let at = Infinity;
-    for (const l of this.leaves) {
-      if (l.queue.length === 0) continue;
-      const ceilOk = l.ctokens.readyAt(0, now);
-      at = Math.min(at, Math.max(ceilOk, l.tokens.readyAt(0, now)));
-      at = Math.min(at, Math.max(ceilOk, rootGreen ? now + 1 : this.root.readyAt(0, now)));
+    for (const leaf of this.leaves) {
+      if (leaf.queue.length === 0) continue;
+      let ceilsOk = now;
+      for (let n: Node | null = leaf; n !== null; n = n.parent) {
+        ceilsOk = Math.max(ceilsOk, n.ctokens.readyAt(0, now));
+        at = Math.min(at, Math.max(ceilsOk, n.tokens.readyAt(0, now)));
+      }
     }
     return Math.max(at, now + 1);
   }
 }
 
 export const htbQdisc: QueueDisciplineFactory = {
-  summary: 'hierarchical token bucket (root + leaves): each leaf its rate, borrowing up to ceil from the root, prio then DRR',
+  summary: 'hierarchical token bucket (root, inner classes, leaves): each leaf its rate, borrowing up to ceil from its nearest green ancestor, prio then DRR',
   create: <R extends QueuedRequest>(params: Record<string, unknown>) => new Htb<R>(params as unknown as HtbParams),
 };
