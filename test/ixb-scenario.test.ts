@@ -7,6 +7,8 @@ import { InputError } from '../src/errors.js';
 import { parseScenarioText, serializeScenario } from '../src/scenario/index.js';
 
 const HTB = '{ qdisc: htb, rate: 100Mbit/s, classes: [{ name: ef, rate: 20Mbit/s, prio: 0 }, { name: be, rate: 50Mbit/s, ceil: 100Mbit/s, prio: 1 }] }';
+// An htb tree: inner class rt (30 Mbit/s, ceil 60) over ef; be beside it (HTB user guide, io-qos.md A6).
+const TREE = '{ qdisc: htb, rate: 100Mbit/s, classes: [{ name: rt, rate: 30Mbit/s, ceil: 60Mbit/s }, { name: ef, rate: 20Mbit/s, parent: rt }, { name: be, rate: 50Mbit/s, ceil: 100Mbit/s, prio: 1 }] }';
 const REMARK = '{ rate: 30Mbit/s, burst: 15000, action: remark, remarkClass: be, class: ef }';
 const net = (egress = HTB, flowTo = 'sink', extra = '', police = REMARK) => `
 name: ixb
@@ -51,6 +53,13 @@ describe('the IXB packet path in scenario files', () => {
     expect(sc.flows![1].size).toEqual({ kind: 'uniform', min: 64, max: 1500 });
   });
 
+  it('reads an htb class tree and gives it back serialized', () => {
+    const sc = load(net(TREE));
+    expect((sc.vmus[0].vlink!.egress.params as { classes: unknown[] }).classes[1]).toEqual({ name: 'ef', rate: 20e6 / 8, ceil: 20e6 / 8, parent: 'rt' });
+    const again = parseScenarioText(JSON.stringify(serializeScenario(sc)), 'ixb.json', { format: 'json' });
+    expect({ ...again, file: sc.file }).toEqual(sc);
+  });
+
   it('serializeScenario gives back the same scenario', () => {
     const sc = load(net());
     const again = parseScenarioText(JSON.stringify(serializeScenario(sc)), 'ixb.json', { format: 'json' });
@@ -62,6 +71,11 @@ describe('the IXB packet path in scenario files', () => {
     ['a shaper of rate 0', net('{ qdisc: tbf, rate: 0Mbit/s, burst: 15000 }'), '/vmus/0/network/egress/rate', /bandwidth > 0/],
     ['htb classes whose rates exceed the root', net('{ qdisc: htb, rate: 60Mbit/s, classes: [{ name: ef, rate: 20Mbit/s }, { name: be, rate: 50Mbit/s }] }'), '/vmus/0/network/egress/rate', /sum of its classes/],
     ['a class the sender has not', net(undefined, 'sink', '\n  - { id: x, from: cam, to: sink, rate: 1/s, class: eff }'), '/flows/2/class', /did you mean "ef"/],
+    ['a flow to an htb inner class (only leaves hold packets)', net(TREE, 'sink', '\n  - { id: x, from: cam, to: sink, rate: 1/s, class: rt }'), '/flows/2/class', /ef, be/],
+    ['an htb parent that is not a class', net(TREE.replace('parent: rt', 'parent: rtt')), '/vmus/0/network/egress/classes/1/parent', /did you mean "rt"/],
+    ['an htb inner class whose children\'s rates exceed its own', net(TREE.replace('name: rt, rate: 30Mbit/s', 'name: rt, rate: 10Mbit/s')), '/vmus/0/network/egress/classes/0/rate', /sum of its children's rates/],
+    ['an htb child whose ceil is over its parent\'s', net(TREE.replace('name: ef, rate: 20Mbit/s, parent: rt', 'name: ef, rate: 20Mbit/s, ceil: 90Mbit/s, parent: rt')), '/vmus/0/network/egress/classes/1/ceil', /its parent rt's ceil/],
+    ['an htb whose last (default) class is inner', net('{ qdisc: htb, rate: 100Mbit/s, classes: [{ name: ef, rate: 20Mbit/s, parent: be }, { name: be, rate: 50Mbit/s }] }'), '/vmus/0/network/egress/classes/1', /a leaf as the last class/],
     ['a tbf bucket smaller than a packet', net('{ qdisc: tbf, rate: 10Mbit/s, burst: 1000 }', 'sink', '', '{ rate: 30Mbit/s, burst: 15000 }').replace(/, class: (ef|be)/g, ''), '/vmus/0/network/egress/burst', /largest packet/],
   ];
   it.each(cases)('%s is one pointed error', (_what, text, pointer, message) => {

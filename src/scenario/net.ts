@@ -56,21 +56,22 @@ function normalizeEgress(raw: RawEgress, pointer: string, check: Checker): Qdisc
     }
     case 'htb': {
       need('rate', "the root's rate of the htb, e.g. \"100Mbit/s\"");
-      need('classes', 'the leaf classes of the htb, each with its rate');
+      need('classes', 'the classes of the htb, each with its rate');
       const root = bytesPerSec(check, raw.rate, `${pointer}/rate`);
-      let sum = 0;
-      const classes = raw.classes!.map((c, i) => {
+      const rawClasses = raw.classes!;
+      const names = rawClasses.map((c) => c.name);
+      const classes = rawClasses.map((c, i) => {
         const p = `${pointer}/classes/${i}`;
         if (c.rate === undefined) check.fail(`${p}/rate`, 'the guaranteed rate of an htb class', 'nothing');
         const rate = bytesPerSec(check, c.rate, `${p}/rate`);
         const ceil = c.ceil === undefined ? rate : bytesPerSec(check, c.ceil, `${p}/ceil`);
         if (ceil < rate) check.fail(`${p}/ceil`, `a ceil >= the rate (${c.rate})`, describeValue(c.ceil));
-        if (ceil > root) check.fail(`${p}/ceil`, `a ceil <= the root's rate (${raw.rate}): root classes cannot borrow`, describeValue(c.ceil ?? c.rate));
-        sum += rate;
-        return { name: c.name, rate, ceil, ...opt(c, ['burst', 'cburst', 'prio', 'quantum', 'limitPackets', 'limitBytes']) };
+        if (c.parent !== undefined && (c.parent === c.name || !names.includes(c.parent))) {
+          check.fail(`${p}/parent`, `another class of this htb (${names.filter((n) => n !== c.name).join(', ')})`, describeValue(c.parent), didYouMean(c.parent, names));
+        }
+        return { name: c.name, rate, ceil, ...opt(c, ['burst', 'cburst', 'prio', 'quantum', 'limitPackets', 'limitBytes', 'parent']) };
       });
-      // io-qos.md §2.2: a parent's rate should equal the sum of its children's; over it, no rate is guaranteed.
-      if (sum > root * (1 + 1e-9)) check.fail(`${pointer}/rate`, `a root rate >= the sum of its classes' rates (${(sum * 8) / 1e6} Mbit/s)`, describeValue(raw.rate));
+      checkHtbTree(classes, root, raw.rate, pointer, check);
       return { name: 'htb', params: { rate: root, ...(raw.burst !== undefined && { burst: raw.burst }), classes } };
     }
     case 'prio':
@@ -89,6 +90,44 @@ function normalizeEgress(raw: RawEgress, pointer: string, check: Checker): Qdisc
   }
 }
 
+type HtbTreeClass = { name: string; rate: number; ceil: number; parent?: string };
+
+/**
+ * An htb class tree as sch_htb admits it and the HTB user guide configures it (io-qos.md §2.2): no
+ * cycle, at most 8 levels, the default (last) class a leaf; each parent's rate at least the sum of
+ * its children's (over it, no child's rate is guaranteed) and each ceil within its parent's (the
+ * root's ceil is its rate: root classes cannot borrow).
+ */
+function checkHtbTree(classes: HtbTreeClass[], root: number, rootText: unknown, pointer: string, check: Checker): void {
+  const at = (name: string) => classes.findIndex((c) => c.name === name);
+  classes.forEach((c, i) => {
+    const seen = new Set([c.name]);
+    let depth = 1;
+    for (let p = c.parent; p !== undefined; p = classes[at(p)].parent) {
+      if (seen.has(p)) check.fail(`${pointer}/classes/${i}/parent`, 'a parent chain that reaches the root (no cycle)', describeValue(c.parent));
+      seen.add(p);
+      depth++;
+    }
+    if (depth > 7) check.fail(`${pointer}/classes/${i}/parent`, 'a class at most 7 levels below the root (htb has 8 levels)', `depth ${depth}`);
+    const parent = c.parent === undefined ? undefined : classes[at(c.parent)];
+    const parentCeil = parent?.ceil ?? root;
+    if (c.ceil > parentCeil * (1 + 1e-9)) {
+      check.fail(`${pointer}/classes/${i}/ceil`, parent ? `a ceil <= its parent ${parent.name}'s ceil (${(parentCeil * 8) / 1e6} Mbit/s)` : `a ceil <= the root's rate (${String(rootText)}): root classes cannot borrow`, `${(c.ceil * 8) / 1e6} Mbit/s`);
+    }
+  });
+  const last = classes.length - 1;
+  if (classes.some((c) => c.parent === classes[last].name)) {
+    check.fail(`${pointer}/classes/${last}`, 'a leaf as the last class (the default class takes unclassified packets; an inner class has no queue)', `inner class ${classes[last].name}`);
+  }
+  // io-qos.md §2.2: a parent's rate should equal the sum of its children's; over it, no rate is guaranteed.
+  const sumOf = (parent: string | undefined) => classes.filter((c) => c.parent === parent).reduce((a, c) => a + c.rate, 0);
+  if (sumOf(undefined) > root * (1 + 1e-9)) check.fail(`${pointer}/rate`, `a root rate >= the sum of its classes' rates (${(sumOf(undefined) * 8) / 1e6} Mbit/s)`, describeValue(rootText));
+  classes.forEach((c, i) => {
+    const sum = sumOf(c.name);
+    if (sum > c.rate * (1 + 1e-9)) check.fail(`${pointer}/classes/${i}/rate`, `a rate >= the sum of its children's rates (${(sum * 8) / 1e6} Mbit/s)`, `${(c.rate * 8) / 1e6} Mbit/s`);
+  });
+}
+
 function opt<T extends object, K extends keyof T>(o: T, keys: K[]): Partial<Pick<T, K>> {
   const out: Partial<Pick<T, K>> = {};
   for (const k of keys) if (o[k] !== undefined) out[k] = o[k];
@@ -97,8 +136,10 @@ function opt<T extends object, K extends keyof T>(o: T, keys: K[]): Partial<Pick
 
 /** Class names of an egress discipline (empty when it has none). */
 function classNames(spec: QdiscSpec | undefined): string[] {
-  const classes = spec?.params?.classes as { name: string }[] | undefined;
-  return classes?.map((c) => c.name) ?? [];
+  const classes = spec?.params?.classes as { name: string; parent?: string }[] | undefined;
+  // Only leaves hold packets: an htb inner class (one some class names as parent) cannot be named.
+  const inner = new Set(classes?.flatMap((c) => (c.parent === undefined ? [] : [c.parent])));
+  return classes?.filter((c) => !inner.has(c.name)).map((c) => c.name) ?? [];
 }
 
 export function normalizeVmuNetwork(raw: RawNetwork, pointer: string, check: Checker): VirtualLinkSpec {

@@ -69,6 +69,7 @@ const egressClass = {
     cburst: bytes('Ceil burst', 'htb: bucket of the ceil.'),
     prio: { type: 'integer', minimum: 0, maximum: 7, title: 'Priority', description: 'htb: lower is offered spare first (default 0).' },
     quantum: bytes('Quantum', 'drr and htb: bytes per round.'),
+    parent: { $ref: '#/$defs/id', title: 'Parent', description: 'htb: the inner class it hangs from, another class of this discipline (absent: the root). A class named as a parent is an inner class: no queue, flows cannot name it; its children borrow its spare first.' },
     ...limits,
   },
 } as const;
