@@ -372,7 +372,7 @@ export interface CpuCategory {
 
 /**
  * Seed §4.1.1–4.1.3: what runs in each category is fixed by the seed, not by the scenario — the IXB
- * packet work (the model's packetPath task: dom0 netback, vhost), the VMUs' vCPUs (each within its
+ * packet work (the model's packetPath task: the ixb driver domain's netback under Xen, vhost under KVM), the VMUs' vCPUs (each within its
  * SLA), and the host threads the scenario declares (ISONI node/domain functions, monitoring).
  * Σ shares ≤ 1. The IXB category may use time the others leave (§4.1.1) where the stack allows it.
  */

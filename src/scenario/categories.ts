@@ -34,7 +34,7 @@ export const hostCategoriesSchema = {
   type: 'object',
   title: 'CPU categories',
   description:
-    'Top-level partition of the host\'s CPU (seed §4, figure 6): IXB real-time (the IXB packet work: dom0 netback / vhost), VMU-granted (the VMUs, each within its SLA), ISONI framework (the host threads). Σ shares ≤ 100 %.',
+    'Top-level partition of the host\'s CPU (seed §4, figure 6): IXB real-time (the IXB packet work: netback in an ixb driver domain under Xen / vhost under KVM), VMU-granted (the VMUs, each within its SLA), ISONI framework (the host threads). Σ shares ≤ 100 %.',
   additionalProperties: false,
   required: ['ixb', 'vmu', 'framework'],
   properties: {
