@@ -112,6 +112,21 @@ describe.each(named(xenCredit, xenCredit2))('%s: a fixed IXB portion of whole pC
   });
 });
 
+describe.each(named(xenCredit, xenCredit2))('%s: a fixed VMU portion of whole pCPUs is a cpupool too', (_, model) => {
+  // 2 pCPUs, VMU 50 % fixed = pCPU 1, IXB 30 % (a weight, in Pool-0 with dom0): the spinning VMUs run
+  // on pCPU 1 only, and nothing else runs there.
+  const r = runIxb(model, { cpus: 2, categories: cats(0.3, 0.5, 0.2), spin: true, pps: 30_000 }, ixbDomain);
+
+  it('the VMUs run on the pool\'s pCPU only, the IXB and dom0 never there', () => {
+    const where = (id: string) => new Set([...r.others].filter((o) => o.startsWith(`${id}/`)).map((o) => Number(o.split('@')[1])));
+    expect([...where('a'), ...where('b')].every((c) => c === 1)).toBe(true);
+    expect(where('a').size + where('b').size).toBeGreaterThan(0);
+    expect([...where('dom0')].includes(1)).toBe(false);
+    expect(r.ixbTime(0, DURATION, 1)).toBe(0);
+    expect(r.run.mapping.find((m) => m.entity.startsWith('category VMU'))!.native).toMatch(/cpupool vmu .* on pCPU 1/);
+  });
+});
+
 describe.each([
   // Credit: shares ∝ weight, "enforced statistically over tens of ms"; a vCPU's credit is clipped at
   // one slice (±300 credits = 30 ms, xen.md §2.4, §2.12), so over T it is behind its share by at
