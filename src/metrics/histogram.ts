@@ -1,16 +1,17 @@
 // Latency histogram: HdrHistogram's log-linear buckets at 3 significant digits (Gil Tene's design:
 // each power of two split into 1024 equal sub-buckets, so every value is kept to within 0.1 %),
-// stored sparsely. The counts live in 64-byte chunks of 16 counts, allocated only when a value
-// falls in them, packed in one pool per histogram and found through a directory that spans only
-// the chunks between the smallest and the largest value seen — the dense arrays of hdr-histogram-js
-// cost 128 KB per histogram whatever was recorded, and 512-byte chunks each in its own typed array
-// still cost ~11 KB per histogram at 64 CPUs (issue 14: 10 KB per task at 64 CPUs and 1024 tasks;
-// a power of two above 2048 ns spans 1024 sub-buckets, so a latency spread over a few of them
-// touched many large chunks). A histogram that records nothing holds no array. Bucket boundaries
-// and the percentile rule are
-// HdrHistogram's exactly; test/histogram.test.ts checks every percentile against hdr-histogram-js.
-// The exact count, min, max and sum are kept beside the buckets (tests compare them with analytic
-// bounds to the nanosecond).
+// stored as what was recorded rather than as the bucket array. A recorded value is reduced to its
+// bucket index (below 31,600 for the trackable range, so 2 bytes) and appended to a small log;
+// when the log fills it is sorted and merged into a sorted list of the distinct indices hit and
+// their counts (6 bytes per distinct index). A task's few hundred latencies thus cost a few hundred
+// bytes, and a long run's costs grow with the distinct values seen, not with the range they span
+// (issue 14: ≤ 10 KB per task at 64 CPUs and 1024 tasks; the dense arrays of hdr-histogram-js
+// cost 128 KB per histogram whatever was recorded, and 64-byte chunks of 16 counts still cost
+// ~9 KB for 260 latencies spread over a millisecond, each in its own chunk). A histogram that
+// records nothing holds no array. Bucket boundaries and the percentile rule are HdrHistogram's
+// exactly; test/histogram.test.ts checks every percentile against hdr-histogram-js and against the
+// exact sorted values. The exact count, min, max and sum are kept beside the buckets (tests compare
+// them with analytic bounds to the nanosecond).
 
 import type { Ns } from '../engine/system.js';
 
@@ -20,11 +21,12 @@ const HIGHEST_TRACKABLE_NS = 1e12;
 const SUB_BUCKET_HALF_COUNT_MAGNITUDE = 10;
 const SUB_BUCKET_HALF_COUNT = 1 << SUB_BUCKET_HALF_COUNT_MAGNITUDE;
 const SUB_BUCKET_COUNT = SUB_BUCKET_HALF_COUNT * 2;
-const CHUNK_BITS = 4;
-const CHUNK_SIZE = 1 << CHUNK_BITS;
-const IN_CHUNK = CHUNK_SIZE - 1;
-/** The directory holds pool positions + 1 (0: chunk absent); indexOf(1e12) >>> 4 is about 2000 chunks, well within 16 bits. */
-const NO_CHUNKS = new Uint16Array(0);
+/** The log's first length, the length below which it always grows rather than merges, and its largest. */
+const FIRST_LOG = 8;
+const MIN_MERGE_LOG = 256;
+const MAX_LOG = 4096;
+/** indexOf(1e12) is 31,558: every bucket index fits in 16 bits. */
+const NO_INDICES = new Uint16Array(0);
 const NO_COUNTS = new Uint32Array(0);
 
 /** HdrHistogram's bucket of a value (lowest discernible value 1 ns, so unit magnitude 0). */
@@ -65,12 +67,13 @@ function highestEquivalent(value: number): number {
 const ulp = (x: number) => 2 ** (Math.floor(Math.log2(x)) - 52);
 
 export class LatencyHistogram {
-  /** Counts of the chunks in use, CHUNK_SIZE per chunk, in the order they were first used. */
-  private pool = NO_COUNTS;
-  private chunksUsed = 0;
-  /** Chunk k (indices k·16 … k·16 + 15) is at pool position directory[k − firstChunk] − 1; 0: all its counts are zero. */
-  private directory = NO_CHUNKS;
-  private firstChunk = 0;
+  /** Bucket indices recorded since the last merge, in arrival order (the first `logged` entries). */
+  private log = NO_INDICES;
+  private logged = 0;
+  /** Distinct bucket indices merged so far, ascending (the first `distinct` entries), and their counts. */
+  private indices = NO_INDICES;
+  private counts = NO_COUNTS;
+  private distinct = 0;
   count = 0;
   min: Ns = Infinity;
   max: Ns = 0;
@@ -81,49 +84,75 @@ export class LatencyHistogram {
     this.sum += value;
     if (value < this.min) this.min = value;
     if (value > this.max) this.max = value;
-    const index = indexOf(Math.min(Math.max(value, 0), HIGHEST_TRACKABLE_NS));
-    const k = index >>> CHUNK_BITS;
-    let slot = k - this.firstChunk;
-    if (slot < 0 || slot >= this.directory.length) slot = this.cover(k);
-    let at = this.directory[slot];
-    if (at === 0) at = this.directory[slot] = this.newChunk();
-    this.pool[(at - 1) * CHUNK_SIZE + (index & IN_CHUNK)]++;
+    if (this.logged === this.log.length) this.makeRoom();
+    this.log[this.logged++] = indexOf(Math.min(Math.max(value, 0), HIGHEST_TRACKABLE_NS));
   }
 
-  /** Widen the directory to include chunk `k` (doubling, so a run re-allocates it a few times at most); its slot. */
-  private cover(k: number): number {
-    const old = this.directory;
-    const oldFirst = this.firstChunk;
-    if (old.length === 0) {
-      this.directory = new Uint16Array(4);
-      this.firstChunk = k;
-      return 0;
+  /**
+   * Room in the full log: it doubles up to a length that keeps merging cheap (a merge walks the
+   * distinct indices once per `length` records), then is merged into the sorted counts and reused.
+   */
+  private makeRoom(): void {
+    const length = this.log.length;
+    if (length < Math.max(MIN_MERGE_LOG, this.distinct >>> 1) && length < MAX_LOG) {
+      const log = new Uint16Array(Math.max(FIRST_LOG, length * 2));
+      log.set(this.log);
+      this.log = log;
+    } else {
+      this.merge();
     }
-    const lowest = Math.min(k, oldFirst);
-    const highest = Math.max(k, oldFirst + old.length - 1);
-    const length = Math.max(highest - lowest + 1, old.length * 2);
-    // Grow towards the chunk that did not fit; the slack goes on that side too.
-    const first = k < oldFirst ? highest - length + 1 : lowest;
-    const directory = new Uint16Array(length);
-    directory.set(old, oldFirst - first);
-    this.directory = directory;
-    this.firstChunk = first;
-    return k - first;
   }
 
-  /** A zeroed chunk in the pool; its position + 1. */
-  private newChunk(): number {
-    if (this.chunksUsed * CHUNK_SIZE === this.pool.length) {
-      const pool = new Uint32Array(Math.max(4, this.chunksUsed * 2) * CHUNK_SIZE);
-      pool.set(this.pool);
-      this.pool = pool;
+  /** Fold the log into the sorted distinct indices and counts (merging from the top down, in place). */
+  private merge(): void {
+    const n = this.logged;
+    if (n === 0) return;
+    const log = this.log.subarray(0, n).sort();
+    const { indices, counts } = this;
+    // Distinct indices after the merge: the ones there already plus the log's new ones.
+    let merged = this.distinct;
+    for (let i = 0, j = 0; i < n; i++) {
+      if (i > 0 && log[i] === log[i - 1]) continue;
+      while (j < this.distinct && indices[j] < log[i]) j++;
+      if (j === this.distinct || indices[j] !== log[i]) merged++;
     }
-    return ++this.chunksUsed;
+    if (merged > indices.length) {
+      const capacity = Math.max(merged, indices.length + (indices.length >>> 1), FIRST_LOG);
+      this.indices = new Uint16Array(capacity);
+      this.indices.set(indices.subarray(0, this.distinct));
+      this.counts = new Uint32Array(capacity);
+      this.counts.set(counts.subarray(0, this.distinct));
+    }
+    const into = this.indices;
+    const tally = this.counts;
+    // From the top: the write position never falls below the read position of the old entries.
+    let w = merged - 1;
+    let j = this.distinct - 1;
+    let i = n - 1;
+    while (i >= 0) {
+      const index = log[i];
+      let runs = 1;
+      while (i - runs >= 0 && log[i - runs] === index) runs++;
+      i -= runs;
+      while (j >= 0 && into[j] > index) {
+        into[w] = into[j];
+        tally[w--] = tally[j--];
+      }
+      if (j >= 0 && into[j] === index) {
+        into[w] = index;
+        tally[w--] = tally[j--] + runs;
+      } else {
+        into[w] = index;
+        tally[w--] = runs;
+      }
+    }
+    this.distinct = merged;
+    this.logged = 0;
   }
 
-  /** Bytes its count arrays hold (the memory a recorded histogram costs beyond its object). */
+  /** Bytes its arrays hold (the memory a recorded histogram costs beyond its object). */
   storageBytes(): number {
-    return this.pool.byteLength + this.directory.byteLength;
+    return this.log.byteLength + this.indices.byteLength + this.counts.byteLength;
   }
 
   /** Value at percentile p (0..100): the bucket's representative, clipped to the exact max. */
@@ -133,21 +162,17 @@ export class LatencyHistogram {
     return Math.min(this.max, Math.round(this.bucketValueAt(p)));
   }
 
-  /** HdrHistogram's getValueAtPercentile over the sparse chunks. */
+  /** HdrHistogram's getValueAtPercentile over the distinct indices, in ascending order. */
   private bucketValueAt(p: number): number {
+    this.merge();
     const fpCount = (Math.min(p, 100) / 100) * this.count;
     const wanted = Math.max(Math.ceil(fpCount - ulp(fpCount)), 1);
     let total = 0;
-    for (let slot = 0; slot < this.directory.length; slot++) {
-      const at = this.directory[slot];
-      if (at === 0) continue;
-      const base = (at - 1) * CHUNK_SIZE;
-      for (let i = 0; i < CHUNK_SIZE; i++) {
-        total += this.pool[base + i];
-        if (total >= wanted) {
-          const value = lowestValueAt(((this.firstChunk + slot) << CHUNK_BITS) + i);
-          return p === 0 ? value : highestEquivalent(value);
-        }
+    for (let k = 0; k < this.distinct; k++) {
+      total += this.counts[k];
+      if (total >= wanted) {
+        const value = lowestValueAt(this.indices[k]);
+        return p === 0 ? value : highestEquivalent(value);
       }
     }
     return 0;
