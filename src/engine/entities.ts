@@ -49,10 +49,19 @@ export class TaskStats {
   migrations = 0;
 }
 
+/**
+ * What a pending-job slot holds once its job is done: the queue must not keep finished jobs
+ * reachable (issue 14: a task kept up to 64 of them, which outlived the young generation and
+ * filled the old one with garbage at 1024 tasks). Same fields in the same order as newJob's, so
+ * every slot shares the jobs' hidden class.
+ */
+const NO_JOB: Job = { release: 0, deadline: 0, demand: 0, remaining: 0, started: false, measured: false, firstRunAt: undefined, wallNs: undefined, yields: undefined, onDone: undefined };
+
 export class Task {
-  /** Pending jobs, oldest first (a late periodic task queues its next releases, like rt-app). */
-  readonly jobs: Job[] = [];
+  /** Pending jobs, oldest first (a late periodic task queues its next releases, like rt-app): a ring of `queued` jobs from `head`. */
+  private jobs: Job[] = [NO_JOB, NO_JOB];
   private head = 0;
+  private queued = 0;
   /** Total executed ns (progress of its jobs). */
   execNs = 0;
   /** execNs at the end of warm-up. */
@@ -80,34 +89,44 @@ export class Task {
   }
 
   get hasJob(): boolean {
-    return this.head < this.jobs.length;
+    return this.queued > 0;
   }
 
   get currentJob(): Job | undefined {
-    return this.jobs[this.head];
+    return this.queued > 0 ? this.jobs[this.head] : undefined;
   }
 
   pushJob(job: Job): void {
-    this.jobs.push(job);
-  }
-
-  /** Drop the finished head job; compacts the array now and then so memory stays bounded. */
-  shiftJob(): void {
-    this.head++;
-    if (this.head > 64 && this.head * 2 > this.jobs.length) {
-      this.jobs.splice(0, this.head);
+    const capacity = this.jobs.length;
+    if (this.queued === capacity) {
+      // Full: unroll into twice the room, oldest first (capacity stays a power of two).
+      const jobs = this.pendingJobs();
+      for (let k = capacity; k < 2 * capacity; k++) jobs.push(NO_JOB);
+      this.jobs = jobs;
       this.head = 0;
     }
+    this.jobs[(this.head + this.queued++) & (this.jobs.length - 1)] = job;
+  }
+
+  /** Drop the finished head job. */
+  shiftJob(): void {
+    this.jobs[this.head] = NO_JOB;
+    this.head = (this.head + 1) & (this.jobs.length - 1);
+    this.queued--;
   }
 
   /** Drop every queued job (its VMU stopped: issue 13 lifecycle). */
   dropPendingJobs(): void {
-    this.jobs.length = 0;
+    this.jobs.fill(NO_JOB);
     this.head = 0;
+    this.queued = 0;
   }
 
+  /** The queued jobs, oldest first (a copy). */
   pendingJobs(): Job[] {
-    return this.jobs.slice(this.head);
+    const jobs: Job[] = [];
+    for (let k = 0; k < this.queued; k++) jobs.push(this.jobs[(this.head + k) & (this.jobs.length - 1)]);
+    return jobs;
   }
 }
 
