@@ -1,19 +1,20 @@
 // Latency histogram: HdrHistogram's log-linear buckets at 3 significant digits (Gil Tene's design:
 // each power of two split into 1024 equal sub-buckets, so every value is kept to within 0.1 %),
 // stored as what was recorded rather than as the bucket array. A recorded value is reduced to its
-// bucket index (below 31,600 for the trackable range, so 2 bytes) and appended to a small log;
-// when the log fills it is sorted and merged into a sorted list of the distinct indices hit and
-// their counts (6 bytes per distinct index). A task's few hundred latencies thus cost a few hundred
-// bytes, and a long run's costs grow with the distinct values seen, not with the range they span
-// (issue 14: ≤ 10 KB per task at 64 CPUs and 1024 tasks; the dense arrays of hdr-histogram-js
-// cost 128 KB per histogram whatever was recorded, and 64-byte chunks of 16 counts still cost
-// ~9 KB for 260 latencies spread over a millisecond, each in its own chunk). A histogram that
+// bucket index (below 31,600 for the trackable range, so 2 bytes) and appended to a log that
+// doubles as needed; a percentile sorts it in place. A task's few hundred latencies thus cost a few
+// hundred bytes. Past 1024 values the log is poured into chunked counts (chunked-counts.ts), where
+// recording is O(1) and memory grows with the buckets hit, not the values recorded (issue 14:
+// ≤ 10 KB per task at 64 CPUs and 1024 tasks; the dense arrays of hdr-histogram-js cost 128 KB per
+// histogram whatever was recorded, and chunks alone cost ~9 KB for 260 latencies spread over a
+// millisecond, each in its own 64-byte chunk). A histogram that
 // records nothing holds no array. Bucket boundaries and the percentile rule are HdrHistogram's
 // exactly; test/histogram.test.ts checks every percentile against hdr-histogram-js and against the
 // exact sorted values. The exact count, min, max and sum are kept beside the buckets (tests compare
 // them with analytic bounds to the nanosecond).
 
 import type { Ns } from '../engine/system.js';
+import { ChunkedCounts } from './chunked-counts.js';
 
 /** Largest value the buckets resolve (about 16.7 minutes); larger samples saturate there, max stays exact. */
 const HIGHEST_TRACKABLE_NS = 1e12;
@@ -21,13 +22,11 @@ const HIGHEST_TRACKABLE_NS = 1e12;
 const SUB_BUCKET_HALF_COUNT_MAGNITUDE = 10;
 const SUB_BUCKET_HALF_COUNT = 1 << SUB_BUCKET_HALF_COUNT_MAGNITUDE;
 const SUB_BUCKET_COUNT = SUB_BUCKET_HALF_COUNT * 2;
-/** The log's first length, the length below which it always grows rather than merges, and its largest. */
+/** The log's first length, and its largest (2 KB): beyond it a histogram keeps chunked counts. */
 const FIRST_LOG = 8;
-const MIN_MERGE_LOG = 256;
-const MAX_LOG = 4096;
+const LOG_LIMIT = 1024;
 /** indexOf(1e12) is 31,558: every bucket index fits in 16 bits. */
 const NO_INDICES = new Uint16Array(0);
-const NO_COUNTS = new Uint32Array(0);
 
 /** HdrHistogram's bucket of a value (lowest discernible value 1 ns, so unit magnitude 0). */
 function bucketOf(value: number): number {
@@ -67,13 +66,13 @@ function highestEquivalent(value: number): number {
 const ulp = (x: number) => 2 ** (Math.floor(Math.log2(x)) - 52);
 
 export class LatencyHistogram {
-  /** Bucket indices recorded since the last merge, in arrival order (the first `logged` entries). */
+  /** Bucket indices recorded, in arrival order (the first `logged` entries), until the log is full. */
   private log = NO_INDICES;
   private logged = 0;
-  /** Distinct bucket indices merged so far, ascending (the first `distinct` entries), and their counts. */
-  private indices = NO_INDICES;
-  private counts = NO_COUNTS;
-  private distinct = 0;
+  /** The log is in ascending order up to here (a percentile sorts it in place: order does not matter). */
+  private sortedUpTo = 0;
+  /** The counts once the log overflowed (then the log is empty). */
+  private chunks: ChunkedCounts | null = null;
   count = 0;
   min: Ns = Infinity;
   max: Ns = 0;
@@ -84,75 +83,36 @@ export class LatencyHistogram {
     this.sum += value;
     if (value < this.min) this.min = value;
     if (value > this.max) this.max = value;
-    if (this.logged === this.log.length) this.makeRoom();
-    this.log[this.logged++] = indexOf(Math.min(Math.max(value, 0), HIGHEST_TRACKABLE_NS));
+    const index = indexOf(Math.min(Math.max(value, 0), HIGHEST_TRACKABLE_NS));
+    const chunks = this.chunks;
+    if (chunks !== null) return chunks.add(index, 1);
+    if (this.logged === this.log.length && !this.growLog()) return this.moveToChunks().add(index, 1);
+    this.log[this.logged++] = index;
   }
 
-  /**
-   * Room in the full log: it doubles up to a length that keeps merging cheap (a merge walks the
-   * distinct indices once per `length` records), then is merged into the sorted counts and reused.
-   */
-  private makeRoom(): void {
+  /** Double the full log, up to LOG_LIMIT entries; false when it is at its limit. */
+  private growLog(): boolean {
     const length = this.log.length;
-    if (length < Math.max(MIN_MERGE_LOG, this.distinct >>> 1) && length < MAX_LOG) {
-      const log = new Uint16Array(Math.max(FIRST_LOG, length * 2));
-      log.set(this.log);
-      this.log = log;
-    } else {
-      this.merge();
-    }
+    if (length >= LOG_LIMIT) return false;
+    const log = new Uint16Array(Math.max(FIRST_LOG, length * 2));
+    log.set(this.log);
+    this.log = log;
+    return true;
   }
 
-  /** Fold the log into the sorted distinct indices and counts (merging from the top down, in place). */
-  private merge(): void {
-    const n = this.logged;
-    if (n === 0) return;
-    const log = this.log.subarray(0, n).sort();
-    const { indices, counts } = this;
-    // Distinct indices after the merge: the ones there already plus the log's new ones.
-    let merged = this.distinct;
-    for (let i = 0, j = 0; i < n; i++) {
-      if (i > 0 && log[i] === log[i - 1]) continue;
-      while (j < this.distinct && indices[j] < log[i]) j++;
-      if (j === this.distinct || indices[j] !== log[i]) merged++;
-    }
-    if (merged > indices.length) {
-      const capacity = Math.max(merged, indices.length + (indices.length >>> 1), FIRST_LOG);
-      this.indices = new Uint16Array(capacity);
-      this.indices.set(indices.subarray(0, this.distinct));
-      this.counts = new Uint32Array(capacity);
-      this.counts.set(counts.subarray(0, this.distinct));
-    }
-    const into = this.indices;
-    const tally = this.counts;
-    // From the top: the write position never falls below the read position of the old entries.
-    let w = merged - 1;
-    let j = this.distinct - 1;
-    let i = n - 1;
-    while (i >= 0) {
-      const index = log[i];
-      let runs = 1;
-      while (i - runs >= 0 && log[i - runs] === index) runs++;
-      i -= runs;
-      while (j >= 0 && into[j] > index) {
-        into[w] = into[j];
-        tally[w--] = tally[j--];
-      }
-      if (j >= 0 && into[j] === index) {
-        into[w] = index;
-        tally[w--] = tally[j--] + runs;
-      } else {
-        into[w] = index;
-        tally[w--] = runs;
-      }
-    }
-    this.distinct = merged;
-    this.logged = 0;
+  /** Pour the log into chunked counts, from now on the histogram's only store. */
+  private moveToChunks(): ChunkedCounts {
+    const chunks = new ChunkedCounts();
+    for (let k = 0; k < this.logged; k++) chunks.add(this.log[k], 1);
+    this.log = NO_INDICES;
+    this.logged = this.sortedUpTo = 0;
+    this.chunks = chunks;
+    return chunks;
   }
 
   /** Bytes its arrays hold (the memory a recorded histogram costs beyond its object). */
   storageBytes(): number {
-    return this.log.byteLength + this.indices.byteLength + this.counts.byteLength;
+    return this.log.byteLength + (this.chunks?.storageBytes() ?? 0);
   }
 
   /** Value at percentile p (0..100): the bucket's representative, clipped to the exact max. */
@@ -162,20 +122,23 @@ export class LatencyHistogram {
     return Math.min(this.max, Math.round(this.bucketValueAt(p)));
   }
 
-  /** HdrHistogram's getValueAtPercentile over the distinct indices, in ascending order. */
+  /** HdrHistogram's getValueAtPercentile over the recorded buckets, in ascending order. */
   private bucketValueAt(p: number): number {
-    this.merge();
     const fpCount = (Math.min(p, 100) / 100) * this.count;
     const wanted = Math.max(Math.ceil(fpCount - ulp(fpCount)), 1);
-    let total = 0;
-    for (let k = 0; k < this.distinct; k++) {
-      total += this.counts[k];
-      if (total >= wanted) {
-        const value = lowestValueAt(this.indices[k]);
-        return p === 0 ? value : highestEquivalent(value);
-      }
+    const index = this.chunks !== null ? this.chunks.indexAtRank(wanted) : this.loggedIndexAtRank(wanted);
+    if (index < 0) return 0;
+    const value = lowestValueAt(index);
+    return p === 0 ? value : highestEquivalent(value);
+  }
+
+  /** The `wanted`-th smallest logged index (1-based), or -1 when fewer were logged. */
+  private loggedIndexAtRank(wanted: number): number {
+    if (this.sortedUpTo !== this.logged) {
+      this.log.subarray(0, this.logged).sort();
+      this.sortedUpTo = this.logged;
     }
-    return 0;
+    return wanted <= this.logged ? this.log[wanted - 1] : -1;
   }
 
   /** Values at the given percentiles (0..100), for a CDF; empty when nothing was recorded. */
