@@ -36,6 +36,7 @@
 
 import type { HostSpec, Ns, VmuSpec } from './system.js';
 import { Rng } from './rng.js';
+import { medianNs } from './overhead-delay.js';
 
 /** Phase of the host's tick grid (CPU 0), in [0, tickNs). */
 export function tickPhaseNs(spec: HostSpec, seed: number): Ns {
@@ -49,7 +50,8 @@ export function firstGuestTickNs(host: HostSpec, vmu: VmuSpec, seed: number): Ns
   const tickNs = vmu.guest.tickNs;
   const rule = vmu.guest.tickPhase ?? host.tickPhase ?? 0;
   const phase = rule === 'random' ? new Rng(seed, `${vmu.id}/guest-tick-phase`).intBetween(0, tickNs - 1) : rule % tickNs;
-  const delivery = host.overheads === undefined ? 0 : host.overheads.timerInterruptNs + host.overheads.vmExitNs;
+  // A distribution stands here by its median ([M]: one delivery delay for the whole grid).
+  const delivery = host.overheads === undefined ? 0 : medianNs(host.overheads.timerInterruptNs) + medianNs(host.overheads.vmExitNs);
   return (phase === 0 ? tickNs : phase) + delivery;
 }
 
