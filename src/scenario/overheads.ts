@@ -139,6 +139,21 @@ function costsOf(name: OverheadProfileName): HostOverheads {
   return { timerInterruptNs, wakeupNs, contextSwitchNs, vmExitNs };
 }
 
+/** The costs a name gives (none: all 0), for `--overheads`; the name must be one of OVERHEADS_NAMES. */
+export function overheadsOfName(name: string): HostOverheads {
+  if (name === 'none') return NO_OVERHEADS;
+  return costsOf(name === 'measured' ? MEASURED_PROFILE : (name as OverheadProfileName));
+}
+
+/** What a name stands for, in words: its machine and costs (for the printed assumptions). */
+export function overheadsNote(name: string): string {
+  if (name === 'none') return 'timer wake-ups and context switches take no time (exact analytic schedules)';
+  const profile = name === 'measured' ? MEASURED_PROFILE : (name as OverheadProfileName);
+  const p = OVERHEAD_PROFILES[profile];
+  const costs = `timer interrupt ${delayText(p.timerInterruptNs)}, wake-up ${delayText(p.wakeupNs)}, context switch ${durationString(p.contextSwitchNs)}, VM exit/entry ${delayText(p.vmExitNs)}`;
+  return `${name === 'measured' ? `the ${profile} profile: ` : ''}${p.machine}; ${costs} (src/scenario/overheads.ts)`;
+}
+
 /** `overheads: measured`, and the fallback of each field an object omits. */
 export const MEASURED_OVERHEADS: Readonly<HostOverheads> = costsOf(MEASURED_PROFILE);
 
