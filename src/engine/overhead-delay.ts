@@ -52,6 +52,8 @@ export class DelaySampler {
   /** The sum of the constant terms. */
   private readonly fixedNs: Ns;
   private readonly drawn: QuantileDelay[];
+  /** Made at the first draw of a distribution. */
+  private stream: Rng | null = null;
 
   constructor(
     terms: readonly OverheadDelay[],
@@ -71,8 +73,6 @@ export class DelaySampler {
   get none(): boolean {
     return this.constant && this.fixedNs === 0;
   }
-
-  private stream: Rng | null = null;
 
   /** One occurrence's delay, whole ns. */
   next(): Ns {
