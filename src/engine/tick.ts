@@ -31,7 +31,8 @@
 // 'random' draws each guest's phase separately from the seed, as each kernel booted at its own
 // instant. A guest tick is a timer interrupt delivered to the guest: with host overheads it reaches
 // the guest timerInterrupt + vmExit after its expiry (src/scenario/overheads.ts), like a guest task's
-// timer wake-up less the wake-up path. [M] One tick per VMU (all its vCPUs on one grid, the guest's
+// timer wake-up less the wake-up path; a term given as a distribution counts by its median, as the
+// whole grid is shifted by one delay. [M] One tick per VMU (all its vCPUs on one grid, the guest's
 // skew_tick off) that fires whether or not a vCPU is running.
 
 import type { HostSpec, Ns, VmuSpec } from './system.js';
