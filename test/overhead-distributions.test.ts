@@ -184,6 +184,8 @@ describe('bad quantiles are refused with one pointed message', () => {
 
   it('no max, a key that names no percentile, a negative or unitless value', () => {
     expect(refusal({ p50: '30us', p99: '60us' }).message).toMatch(/max/);
+    expect(refusal({ max: '60us' }).message).toMatch(/at least one percentile beside max/);
+    expect(refusal({ p50: '30us', foo: '60us', max: '70us' }).message).toMatch(/\/foo.*pN for the N-th percentile/);
     expect(refusal({ p50: '30us', p100: '60us', max: '70us' }).message).toMatch(/p100/);
     expect(refusal({ p50: '-3us', max: '70us' }).message).toMatch(new RegExp(`${at}/p50`));
     expect(refusal({ p50: 30, max: '70us' }).message).toMatch(new RegExp(`${at}/p50`));

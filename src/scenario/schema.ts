@@ -40,7 +40,6 @@ const overheadDelay = <const T extends string, const D extends string>(title: T,
         // Any p-key passes here so that one out of range (p100, p0) gets the normaliser's pointed message.
         patternProperties: { '^p': { $ref: '#/$defs/duration', title: 'pN for the N-th percentile (0 < N < 100, e.g. p50, p99, p99.9)' } },
         additionalProperties: false,
-        minProperties: 2,
       },
     ],
   }) as const;
