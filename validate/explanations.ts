@@ -19,7 +19,9 @@ export interface ExplainContext {
   /** hvsim's prediction for kernel 5.10 (RT throttling without fair_server), when computed (like `models`). */
   pre612: Sample[] | null;
   warmupUs: number;
-  wakeLatencyUs: number;
+  /** The calibration run's FIFO wake-up latency (µs), which hvsim's timer-interrupt draws reproduce, and its wake-up count. */
+  wake: { p50: number; p99: number; max: number };
+  calibrationWakeups: number;
   workScale: number;
   /** CPUs' worth of other processes' time during the case's windows (the worst run). */
   foreignLoad: number;
@@ -41,11 +43,16 @@ function responseParts(c: ExplainContext, thread: string): string {
   const wu = rows.filter((r) => r.rel_st >= c.warmupUs && r.slack > 0).map((r) => r.wu_lat);
   const model = runPercentile(c.model.rows.get(thread) ?? [], c.warmupUs, 50);
   const slow = wu.filter((v) => v > 100).length;
-  return `over all kernel runs its run column spans p50 ${µs(r50)}, p99 ${µs(r99)}, max ${µs(rmax)} and its wake-up latency p50 ${µs(percentile(wu, 50))}, p99 ${µs(percentile(wu, 99))}, max ${µs(percentile(wu, 100))} (${slow} of ${wu.length} wake-ups above 100 µs); in hvsim the run is ${µs(model)} and the wake-up the calibrated ${µs(c.wakeLatencyUs)} every time`;
+  return `over all kernel runs its run column spans p50 ${µs(r50)}, p99 ${µs(r99)}, max ${µs(rmax)} and its wake-up latency p50 ${µs(percentile(wu, 50))}, p99 ${µs(percentile(wu, 99))}, max ${µs(percentile(wu, 100))} (${slow} of ${wu.length} wake-ups above 100 µs); in hvsim the run is ${µs(model)} and each wake-up is drawn from the calibration's distribution (${calibrated(c)})`;
+}
+
+/** The calibration's wake-up distribution as hvsim was given it. */
+function calibrated(c: ExplainContext): string {
+  return `p50 ${µs(c.wake.p50)}, p99 ${µs(c.wake.p99)}, max ${µs(c.wake.max)} over its ${c.calibrationWakeups} wake-ups`;
 }
 
 const RT_TAIL =
-  'The thread outranks everything else on the machine (it pre-empts the fair loops at once), so no scheduling decision delays it in either world: what differs is machine noise the model does not represent — the hrtimer interrupt reaching the guest (a few µs, more when the host is busy), a `runtime` event ending at its first 32 µs loop check past its wall time, and the hypervisor now and then pre-empting the vCPU itself (invisible to the guest: this VM reports no steal time)';
+  'The thread outranks everything else on the machine (it pre-empts the fair loops at once), so no scheduling decision delays it in either world: its wake-up latency is machine noise — the hrtimer interrupt reaching the guest (a few µs, more when the host is busy), a `runtime` event ending at its first 32 µs loop check past its wall time, and the hypervisor now and then pre-empting the vCPU itself (invisible to the guest: this VM reports no steal time)';
 
 /** What the fair cases follow from (models/kvm/fair.ts header, Linux 6.18 kernel/sched/fair.c). */
 const EEVDF_RULES =
@@ -63,7 +70,7 @@ const RULES: { test: (c: ExplainContext) => boolean; text: (c: ExplainContext) =
     test: (c) => ['dl-periodic', 'fifo-periodic', 'dl-under-load'].includes(c.caseId) && c.f.metric.kind === 'wakeup',
     text: (c) => {
       const rows = (c.real.rows.get(threadOf(c.f)!) ?? []).filter((r) => r.rel_st >= c.warmupUs && r.slack > 0).map((r) => r.wu_lat);
-      return `${RT_TAIL}. Its wake-up latency is that interrupt plus a context switch: over all kernel runs p50 ${µs(percentile(rows, 50))}, p99 ${µs(percentile(rows, 99))}, max ${µs(percentile(rows, 100))} (${rows.filter((v) => v > 100).length} of ${rows.length} above 100 µs); hvsim adds the host overhead model, constant (timer interrupt + wake-up + context switch = ${µs(c.wakeLatencyUs)}, the median of the calibration run just before): its p50 matches, its tail does not, as the model has no distribution of interrupt latency${c.foreignLoad > CONTENDED ? ` — and here other processes used up to ${c.foreignLoad.toFixed(2)} CPUs, so the hypervisor often had the vCPU off its physical CPU` : ''}.`;
+      return `${RT_TAIL}. Over all kernel runs of the case its wake-up latency is p50 ${µs(percentile(rows, 50))}, p99 ${µs(percentile(rows, 99))}, max ${µs(percentile(rows, 100))} (${rows.filter((v) => v > 100).length} of ${rows.length} above 100 µs). hvsim draws each wake-up's timer interrupt from the calibration run just before (src/scenario/overheads.ts: ${calibrated(c)}, less the constant wake-up path and context switch), so it predicts this case's tail only as well as that separate, shorter run, minutes earlier, describes it: the hypervisor host's load drifts between the two (this VM cannot see it: no steal time), the calibration's p99 rests on its few slowest wake-ups, and the model draws wake-ups independently where the kernel's slow ones come in bursts${c.foreignLoad > CONTENDED ? ` — and here other processes used up to ${c.foreignLoad.toFixed(2)} CPUs, so the hypervisor often had the vCPU off its physical CPU` : ''}.`;
     },
   },
   {
@@ -75,7 +82,7 @@ const RULES: { test: (c: ExplainContext) => boolean; text: (c: ExplainContext) =
     test: (c) => c.caseId === 'fair-periodic' && c.f.metric.kind === 'wakeup' && c.f.metric.p === 50,
     text: (c) => {
       const wu = (c.real.rows.get(threadOf(c.f)!) ?? []).filter((r) => r.rel_st >= c.warmupUs && r.slack > 0).map((r) => r.wu_lat);
-      return `MACHINE (hrtimer slack + interrupt latency, not EEVDF): most wake-ups of this case pre-empt a loop at once (rules below), so their latency is SCHED_OTHER's 50 µs timer slack plus the timer interrupt. The kernel's quickest wake-ups here (p5 ${µs(percentile(wu, 5))}) leave ${µs(percentile(wu, 5) - 50)} of interrupt latency once the slack is taken off, while the calibration run just before measured ${µs(c.wakeLatencyUs)} for a FIFO thread (no slack): the host's load changed between the two, and hvsim got the calibration's figure. ${EEVDF_RULES}`;
+      return `MACHINE (hrtimer slack + interrupt latency, not EEVDF): most wake-ups of this case pre-empt a loop at once (rules below), so their latency is SCHED_OTHER's 50 µs timer slack plus the timer interrupt. The kernel's quickest wake-ups here (p5 ${µs(percentile(wu, 5))}) leave ${µs(percentile(wu, 5) - 50)} of interrupt latency once the slack is taken off, while the calibration run just before measured a median of ${µs(c.wake.p50)} for a FIFO thread (no slack): the host's load changed between the two, and hvsim drew the timer interrupt from the calibration's distribution (${calibrated(c)}). ${EEVDF_RULES}`;
     },
   },
   {

@@ -14,7 +14,8 @@ import { CALIBRATION, CASES, sharedTimerThreads, type ValidationCase } from './c
 import { figure, formatError, formatValue, percentile, pooled, type Figure, type Sample } from './metrics.js';
 import { machineBusySeconds, runOnHvsim, runOnKernel, threadStarts, type KernelRun } from './runs.js';
 import { explain } from './explanations.js';
-import { MEASURED_PROFILE, OVERHEAD_PROFILES, OVERHEAD_PROFILE_NAMES, overheadsFieldText, type OverheadProfileName } from '../src/scenario/overheads.js';
+import { MEASURED_PROFILE, OVERHEAD_PROFILE_NAMES } from '../src/scenario/overheads.js';
+import { fmtOverheads, fmtQuantiles, hostOverheadsParts, medianOverheads, overheadsField, overheadsOf, profileText, wakeQuantilesOf, type IpcCosts, type OverheadsUs, type WakeQuantilesUs } from './overheads.js';
 
 const REPORT = join('reports', 'validation', 'linux.md');
 const THRESHOLD = 0.05;
@@ -124,8 +125,12 @@ function machine(): Machine {
 interface Calibration {
   /** Real µs per configured µs of `run` work. */
   workScale: number;
-  /** Median timer wake-up latency of an RT task pre-empting a fair loop (µs): interrupt delivery + context switch. */
-  wakeLatencyUs: number;
+  /**
+   * Timer wake-up latency of an RT task pre-empting a fair loop (µs): interrupt delivery + wake-up
+   * + context switch, as its p50, p99 and max over the calibration's wake-ups — hvsim draws each
+   * case's wake-ups from this distribution (src/scenario/overheads.ts), so it predicts the tails.
+   */
+  wake: WakeQuantilesUs;
   /** The same for an RT task alone on an idle vCPU (µs): the hypervisor must run the halted vCPU again. */
   idleWakeLatencyUs: number;
   /** The host overhead model fed to hvsim (src/scenario/overheads.ts), derived in `overheadsOf`. */
@@ -145,25 +150,17 @@ async function calibrate(root: string, tag: string, ipc: IpcCosts | null): Promi
   const slept = (thread: string) => (run.rows.get(thread) ?? []).filter((r) => r.rel_st >= CALIBRATION.warmupUs && r.slack > 0);
   const rows = slept('calib');
   if (rows.length < 10) throw new Error(`calibration produced ${rows.length} rows:\n${run.output}`);
-  const wakeLatencyUs = percentile(rows.map((r) => r.wu_lat), 50);
+  const wake = wakeQuantilesOf(rows.map((r) => r.wu_lat));
   const idle = slept('calidle');
-  const idleWakeLatencyUs = idle.length === 0 ? wakeLatencyUs : percentile(idle.map((r) => r.wu_lat), 50);
+  const idleWakeLatencyUs = idle.length === 0 ? wake.p50 : percentile(idle.map((r) => r.wu_lat), 50);
   return {
     workScale: percentile(rows.map((r) => r.run), 50) / 5000,
-    wakeLatencyUs,
+    wake,
     idleWakeLatencyUs,
-    overheads: overheadsOf(wakeLatencyUs, idleWakeLatencyUs, ipc),
+    overheads: overheadsOf(wake, idleWakeLatencyUs, ipc),
     overheadUs: jobOverheadUs(run, 'calib'),
     rows: rows.length,
   };
-}
-
-/** Costs measured once with perf (µs), when perf is installed. */
-interface IpcCosts {
-  /** `perf bench sched pipe` pinned to one CPU: one round trip (two wake-ups and two switches, four syscalls). */
-  pipeRoundTripUs: number;
-  /** `perf bench syscall basic`: one syscall. */
-  syscallUs: number;
 }
 
 function perfUsPerOp(args: string[]): number | null {
@@ -178,47 +175,6 @@ function measureIpc(): IpcCosts | null {
   return pipe === null || syscall === null ? null : { pipeRoundTripUs: pipe, syscallUs: syscall };
 }
 
-interface OverheadsUs {
-  timerInterrupt: number;
-  wakeup: number;
-  contextSwitch: number;
-  vmExit: number;
-  /** How the split was made (for the report). */
-  source: string;
-}
-
-/**
- * The overhead model of src/scenario/overheads.ts from what user space can measure here: the FIFO
- * wake-up latency on a busy vCPU is timerInterrupt + wakeup + contextSwitch; half a pipe round trip
- * less two syscalls is wakeup + contextSwitch, split evenly [M] (no tracefs on this kernel to
- * separate them); the idle vCPU's extra latency is the VM exit/entry that wakes it.
- */
-function overheadsOf(busyUs: number, idleUs: number, ipc: IpcCosts | null): OverheadsUs {
-  const vmExit = Math.max(0, idleUs - busyUs);
-  if (ipc === null) {
-    const third = Math.round((busyUs / 3) * 10) / 10;
-    return { timerInterrupt: busyUs - 2 * third, wakeup: third, contextSwitch: third, vmExit, source: 'perf missing: the busy wake-up latency split in three' };
-  }
-  const pair = Math.min(busyUs, Math.max(0, ipc.pipeRoundTripUs / 2 - 2 * ipc.syscallUs));
-  const half = Math.round((pair / 2) * 10) / 10;
-  return { timerInterrupt: Math.max(0, Math.round((busyUs - 2 * half) * 10) / 10), wakeup: half, contextSwitch: half, vmExit, source: `pipe round trip ${ipc.pipeRoundTripUs.toFixed(1)} µs, syscall ${ipc.syscallUs.toFixed(2)} µs` };
-}
-
-function medianOverheads(all: OverheadsUs[]): OverheadsUs {
-  const m = (k: 'timerInterrupt' | 'wakeup' | 'contextSwitch' | 'vmExit') => percentile(all.map((o) => o[k]), 50);
-  return { timerInterrupt: m('timerInterrupt'), wakeup: m('wakeup'), contextSwitch: m('contextSwitch'), vmExit: m('vmExit'), source: '' };
-}
-
-/** The host `overheads` field that gives hvsim these costs (µs → whole ns). */
-const overheadsField = (o: OverheadsUs) =>
-  overheadsFieldText({ timerInterruptNs: Math.round(o.timerInterrupt * 1000), wakeupNs: Math.round(o.wakeup * 1000), contextSwitchNs: Math.round(o.contextSwitch * 1000), vmExitNs: Math.round(o.vmExit * 1000) });
-
-const profileText = (n: OverheadProfileName) => {
-  const p = OVERHEAD_PROFILES[n];
-  return `(${p.timerInterruptNs / 1000} / ${p.wakeupNs / 1000} / ${p.contextSwitchNs / 1000} / ${p.vmExitNs / 1000} µs: ${p.machine})`;
-};
-
-const fmtOverheads = (o: OverheadsUs) => `timer interrupt ${o.timerInterrupt} µs, wake-up ${o.wakeup} µs, context switch ${o.contextSwitch} µs, VM exit/entry ${o.vmExit} µs`;
 
 /** Where a kernel run's tick grid fell against rt-app's start (ns in [0, tick)); null if unknown. */
 function tickPhaseOf(run: KernelRun, tickNs: number): number | null {
@@ -279,7 +235,8 @@ function explainOf(r: CaseResult, f: Figure): string {
     phasesNs: r.phasesNs,
     pre612: r.pre612,
     warmupUs: r.c.warmupUs,
-    wakeLatencyUs: r.cal.wakeLatencyUs,
+    wake: r.cal.wake,
+    calibrationWakeups: r.cal.rows,
     foreignLoad: r.foreignLoad,
     workScale: r.cal.workScale,
   });
@@ -291,7 +248,7 @@ function table(results: CaseResult[]): string[] {
     lines.push(`### ${c.id}: ${c.title}`, '', `Expected: ${c.expectation}.`, '');
     const n = c.repeats ?? REPEATS;
     const onCpu = c.quietCpu === undefined ? '' : ` (on CPU ${c.quietCpu.cpu} at most ${Math.max(...runs.map((r) => r.foreignLoadByCpu[c.quietCpu!.cpu] ?? 0)).toFixed(4)})`;
-    lines.push(`Kernel: ${n} runs of ${c.durationS} s (${attempts} attempts); load from other processes during a window at most ${foreignLoad.toFixed(3)} CPU${onCpu}; calibration just before: wake-up latency ${cal.wakeLatencyUs} µs (idle vCPU ${cal.idleWakeLatencyUs} µs), 1 µs of run work = ${cal.workScale.toFixed(3)} µs, ${cal.overheadUs} µs of CPU per job beyond its work; hvsim's overheads: ${fmtOverheads(cal.overheads)}.`, '');
+    lines.push(`Kernel: ${n} runs of ${c.durationS} s (${attempts} attempts); load from other processes during a window at most ${foreignLoad.toFixed(3)} CPU${onCpu}; calibration just before: wake-up latency ${fmtQuantiles(cal.wake)} (idle vCPU median ${cal.idleWakeLatencyUs} µs), 1 µs of run work = ${cal.workScale.toFixed(3)} µs, ${cal.overheadUs} µs of CPU per job beyond its work; hvsim's overheads: ${fmtOverheads(cal.overheads)}.`, '');
     if (phasesNs === null) {
       const text = tickPhases.map((p) => (p === null ? 'not measured (0 used)' : `${(p / 1e6).toFixed(2)} ms`)).join(', ');
       lines.push(`Tick grid of each kernel run (CPU 0's next tick_nohz_handler expiry after rt-app's start, modulo 1/HZ): ${text}. hvsim predicts each run on its grid (host \`tickPhase\`); the prediction is their median (their range in brackets).`, '');
@@ -328,15 +285,15 @@ async function main(): Promise<void> {
   for (const c of cases) {
     // Calibrated right before each case: the VM's speed and interrupt latency drift with host load.
     const cal = await calibrate(root, c.id, ipc);
-    process.stdout.write(`running ${c.id} (${c.durationS} s): 1 µs of run work takes ${cal.workScale.toFixed(3)} µs, RT wake-up latency ${cal.wakeLatencyUs} µs …\n`);
+    process.stdout.write(`running ${c.id} (${c.durationS} s): 1 µs of run work takes ${cal.workScale.toFixed(3)} µs, RT wake-up latency ${fmtQuantiles(cal.wake)} …\n`);
     const options = {
       cpus: m.cpus,
       kernel: m.kernel,
       tickNs: m.hz ? Math.round(1e9 / m.hz) : 1e6,
       workScale: cal.workScale,
-      // The host's overhead model (src/scenario/overheads.ts) with this calibration's figures.
-      contextSwitchNs: Math.round(cal.overheads.contextSwitch * 1000),
-      overheads: { timerInterruptNs: Math.round(cal.overheads.timerInterrupt * 1000), wakeupNs: Math.round(cal.overheads.wakeup * 1000), vmExitNs: Math.round(cal.overheads.vmExit * 1000) },
+      // The host's overhead model (src/scenario/overheads.ts) with this calibration's figures: the
+      // timer interrupt drawn per wake-up from the calibration's wake-up distribution.
+      ...hostOverheadsParts(cal.overheads),
       // The engine charges the switch in and out of each job itself now.
       loopCpuUs: Math.max(0, cal.overheadUs - 2 * cal.overheads.contextSwitch),
     };
@@ -364,7 +321,8 @@ async function main(): Promise<void> {
     results.push({ c, real: pooled(runs), runs, models, runModels, phasesNs, tickPhases, pre612, cal, figures, foreignLoad, attempts: runs.reduce((a, r) => a + r.attempts, 0) });
   }
   const speeds = results.map((r) => r.cal.workScale);
-  const wakes = results.map((r) => r.cal.wakeLatencyUs);
+  const wakes = results.map((r) => r.cal.wake.p50);
+  const tails = results.map((r) => r.cal.wake.p99);
   const overheads = results.map((r) => r.cal.overheadUs);
 
   const over = results.flatMap((r) => r.figures.filter(disagrees).map((f) => ({ r, f })));
@@ -383,8 +341,8 @@ async function main(): Promise<void> {
     `- ${m.config.join(', ')}`,
     `- ${m.sysctl.join(', ')}`,
     `- rt-app: ${m.rtapp}; every file fixes \`calibration\` (ns per loop) so rt-app does not re-calibrate`,
-    `- calibration before each case (a separate 2 s run: SCHED_FIFO 5 ms / 20 ms pre-empting a fair loop on CPU 1): 1 µs of \`run\` work took ${Math.min(...speeds).toFixed(3)}–${Math.max(...speeds).toFixed(3)} µs (the VM's speed drifts with host load, hence \`runtime\` events in the cases); timer wake-up latency of a busy vCPU ${Math.min(...wakes)}–${Math.max(...wakes)} µs (median); CPU time per job beyond its work (switches, rt-app's own timer and log work; sampled while the thread sleeps, as schedstat lags for a running one) ${Math.min(...overheads)}–${Math.max(...overheads)} µs. hvsim gets each case's \`workScale\`, that CPU per job (less the two context switches the engine charges) as one more run before each wait of a thread, the tick 1/HZ on the kernel run's measured tick grid, the hrtimer slack of SCHED_OTHER (50 µs) and the host overhead model below.`,
-    `- overheads (host \`overheads\`, src/scenario/overheads.ts), per case from its calibration: a FIFO thread's median wake-up latency on a busy vCPU (${Math.min(...wakes)}–${Math.max(...wakes)} µs) = timer interrupt + wake-up + context switch; on an idle vCPU (${Math.min(...results.map((r) => r.cal.idleWakeLatencyUs))}–${Math.max(...results.map((r) => r.cal.idleWakeLatencyUs))} µs) it adds the VM exit/entry; wake-up + context switch = half a \`perf bench sched pipe\` round trip less two syscalls, split evenly (${results[0]?.cal.overheads.source ?? ''}). Median over the cases: ${fmtOverheads(medianOverheads(results.map((r) => r.cal.overheads)))} — as a host field for a scenario predicting this machine in this state: \`${overheadsField(medianOverheads(results.map((r) => r.cal.overheads)))}\`. hvsim's named profiles (src/scenario/overheads.ts, each with its machine and source): ${OVERHEAD_PROFILE_NAMES.map((n) => `\`${n}\` ${profileText(n)}`).join('; ')}; \`measured\` is \`${MEASURED_PROFILE}\`.`,
+    `- calibration before each case (a separate ${CALIBRATION.durationS} s run: SCHED_FIFO 5 ms / 20 ms pre-empting a fair loop on CPU 1): 1 µs of \`run\` work took ${Math.min(...speeds).toFixed(3)}–${Math.max(...speeds).toFixed(3)} µs (the VM's speed drifts with host load, hence \`runtime\` events in the cases); timer wake-up latency of a busy vCPU ${Math.min(...wakes)}–${Math.max(...wakes)} µs (median; p99 ${Math.min(...tails)}–${Math.max(...tails)} µs); CPU time per job beyond its work (switches, rt-app's own timer and log work; sampled while the thread sleeps, as schedstat lags for a running one) ${Math.min(...overheads)}–${Math.max(...overheads)} µs. hvsim gets each case's \`workScale\`, that CPU per job (less the two context switches the engine charges) as one more run before each wait of a thread, the tick 1/HZ on the kernel run's measured tick grid, the hrtimer slack of SCHED_OTHER (50 µs) and the host overhead model below.`,
+    `- overheads (host \`overheads\`, src/scenario/overheads.ts), per case from its calibration: a FIFO thread's wake-up latency on a busy vCPU (median ${Math.min(...wakes)}–${Math.max(...wakes)} µs) = timer interrupt + wake-up + context switch, so the timer interrupt is drawn per wake-up from that latency's p50, p99 and max less the two constants (piecewise linear between them: src/engine/overhead-delay.ts); on an idle vCPU (median (${Math.min(...results.map((r) => r.cal.idleWakeLatencyUs))}–${Math.max(...results.map((r) => r.cal.idleWakeLatencyUs))} µs) it adds the VM exit/entry; wake-up + context switch = half a \`perf bench sched pipe\` round trip less two syscalls, split evenly (${results[0]?.cal.overheads.source ?? ''}). Median over the cases: ${fmtOverheads(medianOverheads(results.map((r) => r.cal.overheads)))} — as a host field for a scenario predicting this machine in this state: \`${overheadsField(medianOverheads(results.map((r) => r.cal.overheads)))}\`. hvsim's named profiles (src/scenario/overheads.ts, each with its machine and source): ${OVERHEAD_PROFILE_NAMES.map((n) => `\`${n}\` ${profileText(n)}`).join('; ')}; \`measured\` is \`${MEASURED_PROFILE}\`.`,
     '',
     '## Results',
     '',

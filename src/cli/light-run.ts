@@ -25,6 +25,7 @@ const RUN_FLAGS: Record<string, { key: string; kind: Kind }> = {
   '--hz': { key: 'hz', kind: 'number' },
   '--work-scale': { key: 'work-scale', kind: 'number' },
   '--ns-per-loop': { key: 'ns-per-loop', kind: 'number' },
+  '--overheads': { key: 'overheads', kind: 'string' },
 };
 
 /** Plain decimal numbers only: yargs reads these as Number() does; hex, exponents, signs go to yargs. */

@@ -1,11 +1,13 @@
-// The machine flags every command that loads a scenario takes: --cpus, --kernel, --hz and
-// --work-scale override what the file (or, for an rt-app file, this machine) says; --ns-per-loop
-// gives the machine's rt-app loop cost. Each is checked here, with one pointed message.
+// The machine flags every command that loads a scenario takes: --cpus, --kernel, --hz,
+// --work-scale and --overheads override what the file (or, for an rt-app file, this machine) says;
+// --ns-per-loop gives the machine's rt-app loop cost. Each is checked here, with one pointed message.
 
 import type { Argv } from 'yargs';
 import { InputError, describeValue } from '../errors.js';
 import type { ExperimentFlags } from '../experiments/load.js';
 import { parseKernelVersion } from '../../models/kvm/kernel.js';
+import { OVERHEADS_NAMES } from '../scenario/overheads.js';
+import { didYouMean } from '../scenario/suggest.js';
 
 const FLAGS = '<command line>';
 
@@ -15,11 +17,20 @@ export interface MachineArgs {
   hz?: number;
   'work-scale'?: number;
   'ns-per-loop'?: number;
+  overheads?: string;
 }
 
-/** The flags' definitions (yargs), shared by validate, run, compare, trace, isolation and import. */
+/** `--overheads` alone (report takes it without the other machine flags). */
+export function overheadsOption<T>(y: Argv<T>): Argv<T & Pick<MachineArgs, 'overheads'>> {
+  return y.option('overheads', {
+    type: 'string',
+    describe: `timer interrupt, wake-up, context switch and VM exit costs of every host: ${OVERHEADS_NAMES.join(', ')} (default: the file's; none where it says nothing). The profiles are measured machines (README "Overheads")`,
+  }) as Argv<T & Pick<MachineArgs, 'overheads'>>;
+}
+
+/** The flags' definitions (yargs), shared by validate, run, compare, trace, isolation, sweep, advise and import. */
 export function machineOptions<T>(y: Argv<T>): Argv<T & MachineArgs> {
-  return y
+  return overheadsOption(y)
     .option('cpus', { type: 'number', describe: 'CPUs of every host (default: the file\'s; rt-app files: this machine\'s)' })
     .option('kernel', { type: 'string', describe: 'Linux version for kvm-linux, kvm-linux-cfs and kvm-deadline, e.g. 5.10 (default: the file\'s; rt-app files: this machine\'s)' })
     .option('hz', { type: 'number', describe: 'scheduler tick as CONFIG_HZ, e.g. 250 for a 4 ms tick (default: the file\'s tick; rt-app files: this machine\'s CONFIG_HZ)' })
@@ -39,6 +50,14 @@ export function machineFlagsOf(args: MachineArgs): ExperimentFlags {
   }
   const scale = args['work-scale'];
   if (scale !== undefined) flags.workScale = positive(scale, '/work-scale', 'a factor > 0 and at most 1000, e.g. 1.5', 1000);
+  if (args.overheads !== undefined) {
+    const name = args.overheads as unknown;
+    if (typeof name !== 'string' || !OVERHEADS_NAMES.includes(name)) {
+      const hint = typeof name === 'string' ? didYouMean(name, OVERHEADS_NAMES) : undefined;
+      throw new InputError({ file: FLAGS, pointer: '/overheads', expected: `--overheads: one of ${OVERHEADS_NAMES.join(', ')}`, found: Array.isArray(name) ? `${name.length} values (the flag given more than once)` : describeValue(name), hint });
+    }
+    flags.overheads = name;
+  }
   const loop = args['ns-per-loop'];
   if (loop !== undefined) flags.nsPerLoop = positive(loop, '/ns-per-loop', 'ns per loop > 0, e.g. 8', 1e9);
   return flags;

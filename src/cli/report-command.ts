@@ -27,7 +27,7 @@ import type { Scenario } from '../scenario/types.js';
 import { createPool, defaultWorkers } from '../experiments/pool.js';
 import { admitModels, type ModelChoice } from '../experiments/simulate.js';
 import { figurePointCount, type FigurePoint, type ModelPick } from '../experiments/sweeps.js';
-import { loadExperiment, resolveModels } from '../experiments/load.js';
+import { loadExperiment, resolveModels, type ExperimentFlags } from '../experiments/load.js';
 import { markedAggressors } from '../experiments/isolation-variants.js';
 import { assembleIsolation, type IsolationRuns } from '../isolation/matrix.js';
 import { reportJobRunner, type ReportJob } from './report-worker.js';
@@ -39,6 +39,8 @@ export interface ReportOptions {
   progress?: Progress;
   /** --max-wall: stop (InputError at /max-wall) when the simulations take longer (ns of wall time). */
   maxWallNs?: number;
+  /** Machine flags applied to every scenario (`--overheads`). */
+  machine?: ExperimentFlags;
 }
 
 export interface ReportOutcome {
@@ -89,7 +91,7 @@ function refuseFolderCollisions(scenarios: Scenario[]): void {
 export async function runReport(files: string[], outDir: string, options: ReportOptions = {}): Promise<ReportOutcome> {
   // Load everything first: a bad scenario stops the job before any output is written.
   const entries = files.map((f) => {
-    const scenario = loadExperiment(f);
+    const scenario = loadExperiment(f, options.machine);
     return { scenario, choices: resolveModels(scenario, undefined) };
   });
   refuseFolderCollisions(entries.map((e) => e.scenario));

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import yargs from 'yargs';
 import { checkOutputFolder, maxWallOf, refuseRepeatedFlags, seedOf, UsageError } from './flags.js';
 import { validateFiles, collectScenarioFiles, describeRun, loadForCli, resolveModels } from './commands.js';
-import { machineFlagsOf, machineOptions } from './machine-flags.js';
+import { machineFlagsOf, machineOptions, overheadsOption } from './machine-flags.js';
 import { importCommand } from './rtapp-command.js'; // rt-app bridge
 import { traceCommand } from './trace-command.js'; // schedule traces
 import { isolationCommand } from './isolation-command.js'; // isolation matrix
@@ -74,13 +74,16 @@ export async function parseWithYargs(argv: string[]): Promise<number> {
       'report [dir]',
       'run every scenario in a folder under its models and regenerate reports/ (what `npm start` does)',
       (y) =>
-        y
-          .positional('dir', { type: 'string', default: 'scenarios' })
-          .option('out', { type: 'string', default: 'reports', describe: 'output folder' }),
+        overheadsOption(
+          y
+            .positional('dir', { type: 'string', default: 'scenarios' })
+            .option('out', { type: 'string', default: 'reports', describe: 'output folder' }),
+        ),
       async (args) => {
+        const machine = machineFlagsOf(args);
         checkOutputFolder(args.out, 'out');
         const files = collectScenarioFiles(args.dir);
-        exitCode = (await (await reportCommand()).runReport(files, args.out)).ok ? EXIT_OK : EXIT_EXPECTATION;
+        exitCode = (await (await reportCommand()).runReport(files, args.out, { machine })).ok ? EXIT_OK : EXIT_EXPECTATION;
       },
     )
     .command(

@@ -128,6 +128,8 @@ export class ProgramClock {
     private readonly record = false,
     /** The process's shared timers; without it every timer is private to this program. */
     shared?: SharedTimers,
+    /** The host's wake-up overhead, drawn per timer or sleep wake-up (releases.ts), beyond `wakeDelayNs`. */
+    private readonly drawWakeOverhead?: () => Ns,
   ) {
     this.timers = [];
     this.sharedTimer = [];
@@ -198,6 +200,11 @@ export class ProgramClock {
     return null;
   }
 
+  /** From a wake-up's timer expiry to the thread being woken: the program's slack and the host's overhead. */
+  private wakeDelayNs(): Ns {
+    return this.program.wakeDelayNs + (this.drawWakeOverhead?.() ?? 0);
+  }
+
   /** Runs one step at `t`: the job it releases, or the instant the thread goes on. */
   private execute(st: ProgramStep, index: number, t: Ns): ProgramJob | Ns {
     const it = this.current!;
@@ -219,7 +226,7 @@ export class ProgramClock {
       }
       case 'sleep':
         this.wokenBy = null;
-        return st.ns <= 0 ? t : t + st.ns + this.program.wakeDelayNs;
+        return st.ns <= 0 ? t : t + st.ns + this.wakeDelayNs();
       case 'timer': {
         const timer = this.timers[st.timer];
         if (!timer.init) {
@@ -230,7 +237,7 @@ export class ProgramClock {
         const wait: TimerWait = { step: index, next: timer.next, at: t, slept: t < timer.next, wakesJob: -1 };
         it.timers.push(wait);
         if (wait.slept) {
-          const wake = timer.next + this.program.wakeDelayNs;
+          const wake = timer.next + this.wakeDelayNs();
           this.wokenBy = { at: wake, wait };
           return wake;
         }

@@ -4,6 +4,7 @@
 // released job does (queueing, waking); this module owns when jobs appear and what they ask for.
 
 import type { JobProgram, Ns, SystemSpec, WakeOverheads } from './system.js';
+import { DelaySampler } from './overhead-delay.js';
 import type { Job, Task } from './entities.js';
 import { EventPhase, type EventQueue, type Timer } from './event-queue.js';
 import { ProgramClock, type ProgramJob, type SharedTimers } from './program.js';
@@ -42,17 +43,22 @@ export function newJob(task: Task, now: Ns, demand: Ns, warmupNs: Ns, fromProgra
   };
 }
 
-/** Delay of a timer-driven wake-up of a host thread (`guest` false) or of a guest task (src/scenario/overheads.ts). */
-export function timerWakeDelayNs(o: WakeOverheads | undefined, guest: boolean): Ns {
-  if (o === undefined) return 0;
-  return o.timerInterruptNs + o.wakeupNs + (guest ? o.vmExitNs : 0);
+/**
+ * The delay of each timer-driven wake-up of a host thread (`guest` false) or of a guest task
+ * (src/scenario/overheads.ts); null when there is none. `rng` makes the task's own stream, asked for
+ * only if a term is a distribution (overhead-delay.ts).
+ */
+export function timerWakeDelay(o: WakeOverheads | undefined, guest: boolean, rng: () => Rng): DelaySampler | null {
+  if (o === undefined) return null;
+  const sampler = new DelaySampler(guest ? [o.timerInterruptNs, o.wakeupNs, o.vmExitNs] : [o.timerInterruptNs, o.wakeupNs], rng);
+  return sampler.none ? null : sampler;
 }
 
 /**
  * One task's job source. A timer-driven wake-up (a periodic or sporadic release, an rt-app timer or
- * sleep) reaches the task `wakeOverheadNs` after the timer's expiry: the host's timer interrupt and
- * wake-up path, plus a VM exit/entry for a guest task (src/scenario/overheads.ts). The job keeps the
- * expiry as its release, so the overhead shows in its wake-up latency and response.
+ * sleep) reaches the task a `wakeDelay` draw after the timer's expiry: the host's timer interrupt
+ * and wake-up path, plus a VM exit/entry for a guest task (src/scenario/overheads.ts). The job keeps
+ * the expiry as its release, so the overhead shows in its wake-up latency and response.
  */
 export class TaskReleases {
   private readonly demand: DemandSampler;
@@ -64,15 +70,16 @@ export class TaskReleases {
   private resumeTimer: Timer | null = null;
   /** The program job the timer will release. */
   private pending: ProgramJob | null = null;
-  /** Open-loop jobs released but not yet woken (wakeOverheadNs > 0), oldest first. */
-  private readonly waking: Job[] = [];
+  /** Open-loop jobs released but not yet woken (a wake delay), oldest first, with the instant each wakes. */
+  private readonly waking: { job: Job; at: Ns }[] = [];
   private wakeTimer: Timer | null = null;
 
   constructor(
     private readonly task: Task,
     rng: Rng,
     private readonly target: ReleaseTarget,
-    private readonly wakeOverheadNs: Ns = 0,
+    /** Null: timer wake-ups take no time. */
+    private readonly wakeDelay: DelaySampler | null = null,
   ) {
     this.demand = new DemandSampler(task.spec.exec, rng);
     this.clock = new ReleaseClock(task.spec.arrival, rng);
@@ -108,9 +115,9 @@ export class TaskReleases {
   }
 
   private startProgram(program: JobProgram): void {
-    const delayed = this.wakeOverheadNs > 0 ? { ...program, wakeDelayNs: program.wakeDelayNs + this.wakeOverheadNs } : program;
-    const { task, target } = this;
-    const clock = new ProgramClock(delayed, target.scenario.durationNs, target.onProgram !== undefined, target.sharedTimers(task));
+    const { task, target, wakeDelay } = this;
+    const draw = wakeDelay === null ? undefined : () => wakeDelay.next();
+    const clock = new ProgramClock(program, target.scenario.durationNs, target.onProgram !== undefined, target.sharedTimers(task), draw);
     this.program = clock;
     target.onProgram?.(task, clock);
     this.programTimer = target.queue.timer(EventPhase.release, (now) => this.release(now, this.pending!));
@@ -142,18 +149,21 @@ export class TaskReleases {
     const job = newJob(task, now, demand, this.target.scenario.warmupNs, fromProgram);
     // A program's wake-up overhead is already in its wake instant (startProgram); a busy loop and a
     // server's requests are not timer wake-ups.
-    if (this.wakeOverheadNs === 0 || fromProgram !== undefined || (kind !== 'periodic' && kind !== 'sporadic')) {
+    if (this.wakeDelay === null || fromProgram !== undefined || (kind !== 'periodic' && kind !== 'sporadic')) {
       this.target.accept(task, job, false);
       return;
     }
-    this.waking.push(job);
+    // A task's jobs reach it in release order: a draw shorter than the previous job's still waiting
+    // wakes with it ([M]: one wake-up per task in flight, as one hrtimer per task re-armed in order).
+    const previous = this.waking.length > 0 ? this.waking[this.waking.length - 1].at : now;
+    this.waking.push({ job, at: Math.max(previous, now + this.wakeDelay.next()) });
     this.wakeTimer ??= this.target.queue.timer(EventPhase.release, () => this.woken());
-    if (this.waking.length === 1) this.wakeTimer.arm(now + this.wakeOverheadNs);
+    if (this.waking.length === 1) this.wakeTimer.arm(this.waking[0].at);
   }
 
-  /** The oldest waking job reaches its task; the next one's wake-up is armed (constant delay: FIFO order). */
+  /** The oldest waking job reaches its task; the next one's wake-up is armed. */
   private woken(): void {
-    this.target.accept(this.task, this.waking.shift()!, false);
-    if (this.waking.length > 0) this.wakeTimer!.arm(this.waking[0].release + this.wakeOverheadNs);
+    this.target.accept(this.task, this.waking.shift()!.job, false);
+    if (this.waking.length > 0) this.wakeTimer!.arm(this.waking[0].at);
   }
 }

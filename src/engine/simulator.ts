@@ -25,7 +25,7 @@ import { ProtocolGuard } from './checked-class.js';
 import type { PolicyContext } from './policy.js';
 import { Rng } from './rng.js';
 import { CpuSet } from './cpu-set.js';
-import { TaskReleases, newJob, timerWakeDelayNs, type ReleaseTarget } from './releases.js';
+import { TaskReleases, newJob, timerWakeDelay, type ReleaseTarget } from './releases.js';
 import type { ProgramClock, SharedTimers } from './program.js';
 import { firstGuestTickNs, firstTickNs } from './tick.js';
 import { HostInterference } from './interference.js';
@@ -377,7 +377,9 @@ export class Simulator implements IoEngine, ReleaseTarget {
   private addTask(task: Task, rng: Rng, host: HostState, guest: Guest | null): void {
     this.tasks.push(task);
     task.guest = guest;
-    this.runtimes.set(task, { releases: new TaskReleases(task, rng, this, timerWakeDelayNs(host.spec.overheads, guest !== null)), host });
+    // The wake-up overhead's draws come from the task's own stream (overhead-delay.ts), made only if one is drawn.
+    const wakeDelay = timerWakeDelay(host.spec.overheads, guest !== null, () => new Rng(this.seed, `${task.spec.id}/wake-overhead`));
+    this.runtimes.set(task, { releases: new TaskReleases(task, rng, this, wakeDelay), host });
   }
 
   private policyContext(host: HostState): PolicyContext {

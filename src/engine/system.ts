@@ -8,6 +8,7 @@ import type { IoMax } from './qdiscs/throttle.js';
 import type { QdiscSpec } from './qdisc.js';
 import type { CephClass, CephProfileName, CephRelease } from './storage/ceph-profiles.js';
 import type { StorageDeviceName } from './storage/devices.js';
+import type { OverheadDelay } from './overhead-delay.js';
 
 /** Integer nanoseconds. */
 export type Ns = number;
@@ -382,14 +383,17 @@ export interface HostCategories {
   framework: CpuCategory;
 }
 
-/** Delays between a timer's expiry and the woken task being runnable (src/scenario/overheads.ts). */
+/**
+ * Delays between a timer's expiry and the woken task being runnable (src/scenario/overheads.ts):
+ * each a constant or a distribution drawn per wake-up (overhead-delay.ts).
+ */
 export interface WakeOverheads {
-  /** Timer interrupt: from the expiry to the handler waking the task (hrtimer_interrupt). */
-  timerInterruptNs: Ns;
+  /** Timer interrupt: from the expiry to the handler waking the task (hrtimer_interrupt); carries the machine's interrupt-latency noise. */
+  timerInterruptNs: OverheadDelay;
   /** Wake-up path: try_to_wake_up until the task can be picked. */
-  wakeupNs: Ns;
+  wakeupNs: OverheadDelay;
   /** A guest task's timer: VM exit to the host and entry back with the interrupt injected. */
-  vmExitNs: Ns;
+  vmExitNs: OverheadDelay;
 }
 
 /** Everything one run simulates. */

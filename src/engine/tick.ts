@@ -31,11 +31,13 @@
 // 'random' draws each guest's phase separately from the seed, as each kernel booted at its own
 // instant. A guest tick is a timer interrupt delivered to the guest: with host overheads it reaches
 // the guest timerInterrupt + vmExit after its expiry (src/scenario/overheads.ts), like a guest task's
-// timer wake-up less the wake-up path. [M] One tick per VMU (all its vCPUs on one grid, the guest's
+// timer wake-up less the wake-up path; a term given as a distribution counts by its median, as the
+// whole grid is shifted by one delay. [M] One tick per VMU (all its vCPUs on one grid, the guest's
 // skew_tick off) that fires whether or not a vCPU is running.
 
 import type { HostSpec, Ns, VmuSpec } from './system.js';
 import { Rng } from './rng.js';
+import { medianNs } from './overhead-delay.js';
 
 /** Phase of the host's tick grid (CPU 0), in [0, tickNs). */
 export function tickPhaseNs(spec: HostSpec, seed: number): Ns {
@@ -49,7 +51,8 @@ export function firstGuestTickNs(host: HostSpec, vmu: VmuSpec, seed: number): Ns
   const tickNs = vmu.guest.tickNs;
   const rule = vmu.guest.tickPhase ?? host.tickPhase ?? 0;
   const phase = rule === 'random' ? new Rng(seed, `${vmu.id}/guest-tick-phase`).intBetween(0, tickNs - 1) : rule % tickNs;
-  const delivery = host.overheads === undefined ? 0 : host.overheads.timerInterruptNs + host.overheads.vmExitNs;
+  // A distribution stands here by its median ([M]: one delivery delay for the whole grid).
+  const delivery = host.overheads === undefined ? 0 : medianNs(host.overheads.timerInterruptNs) + medianNs(host.overheads.vmExitNs);
   return (phase === 0 ? tickNs : phase) + delivery;
 }
 

@@ -1,7 +1,7 @@
 // One way in for every command that takes a scenario (validate, run, compare, trace, isolation,
 // report) and for the library API (src/index.ts): an hvsim scenario file (JSON/YAML) or an rt-app
 // JSON workload, checked against the model registry, with the machine flags (--cpus, --kernel,
-// --hz, --work-scale) applied the same way whatever the command. The scenario comes back with
+// --hz, --work-scale, --overheads) applied the same way whatever the command. The scenario comes back with
 // `assumptions`: what was taken for the machine and from where. Also: the models to run it under,
 // and the scenario files of a folder.
 
@@ -55,6 +55,7 @@ export function importRtappExperiment(file: string, flags: ExperimentFlags = {},
     kernel: flags.kernel,
     hz: flags.hz,
     workScale: flags.workScale,
+    overheadsName: flags.overheads,
     machineNsPerLoop: flags.nsPerLoop,
     durationNs: flags.durationNs,
     probe: options.probe,

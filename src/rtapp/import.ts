@@ -30,6 +30,7 @@ import { STOCK_LINUX_MODELS } from '../../models/index.js';
 import { InputError, pointerOf } from '../errors.js';
 import { detectMachine, hzOfTickNs, tickNsOfHz, thisMachine, type MachineAssumptions, type MachineProbe } from '../scenario/machine.js';
 import { isPrivateTimerRef, programDeadline, programExec } from '../scenario/program.js';
+import { overheadsNote, overheadsOfName } from '../scenario/overheads.js';
 import type { HostSpec, HostThreadSpec, JobProgram, ModelRequest, Ns, Policy, ProgramStep, Scenario, WakeOverheads } from '../scenario/types.js';
 import { readRtappFile, type RtappThread, type RtappWorkload } from './grammar.js';
 
@@ -58,6 +59,8 @@ export interface RtappImportOptions {
   contextSwitchNs?: Ns;
   /** The host's wake-up overheads (src/scenario/overheads.ts); default none. */
   overheads?: WakeOverheads;
+  /** `--overheads`: none, measured or a profile (checked by the caller); sets `overheads` and `contextSwitchNs`. */
+  overheadsName?: string;
   /** Where the host's tick grid falls against the workload's start (src/engine/tick.ts); default 0. */
   tickPhase?: HostSpec['tickPhase'];
   /** ns per calibration loop for the logs' `perf` column when the file does not fix one; default `machineNsPerLoop`, else 8. */
@@ -94,7 +97,8 @@ export function importRtappFile(file: string, options: RtappImportOptions = {}):
   return importRtapp(readRtappFile(file), options);
 }
 
-export function importRtapp(workload: RtappWorkload, options: RtappImportOptions = {}): RtappImport {
+export function importRtapp(workload: RtappWorkload, given: RtappImportOptions = {}): RtappImport {
+  const options = withNamedOverheads(given);
   const file = workload.file;
   const assumptions = machineOf(workload, options);
   const cpus = assumptions.cpus.value!;
@@ -160,6 +164,20 @@ export function importRtapp(workload: RtappWorkload, options: RtappImportOptions
 }
 
 /** CPU count, kernel, tick and work scale: the options' where given, else the probed machine's. */
+/** `overheadsName` resolved into the host's costs (none: no overheads at all). */
+function withNamedOverheads(o: RtappImportOptions): RtappImportOptions {
+  if (o.overheadsName === undefined) return o;
+  const { contextSwitchNs, ...wake } = overheadsOfName(o.overheadsName);
+  return { ...o, contextSwitchNs, overheads: o.overheadsName === 'none' ? undefined : wake };
+}
+
+/** The overheads as assumed: a flag's name, the caller's costs, or nothing said (none, the default). */
+function overheadsAssumed(o: RtappImportOptions): MachineAssumptions['overheads'] {
+  if (o.overheadsName !== undefined) return { value: o.overheadsName, source: 'flag', note: `--overheads: ${overheadsNote(o.overheadsName)}` };
+  if (o.overheads !== undefined) return { value: 'custom', source: 'flag', note: 'host overheads given by the caller' };
+  return undefined;
+}
+
 function machineOf(workload: RtappWorkload, o: RtappImportOptions): MachineAssumptions {
   const detected = o.cpus === undefined || o.kernel === undefined || (o.hz === undefined && o.tickNs === undefined) ? detectMachine(o.probe ?? thisMachine) : undefined;
   const tick: MachineAssumptions['tick'] =
@@ -173,6 +191,7 @@ function machineOf(workload: RtappWorkload, o: RtappImportOptions): MachineAssum
     kernel: o.kernel !== undefined ? { value: o.kernel, source: 'flag', note: `--kernel, for ${STOCK_LINUX_MODELS.join(', ')}` } : detected!.kernel,
     tick,
     workScale: workScaleOf(workload, o),
+    ...(overheadsAssumed(o) !== undefined && { overheads: overheadsAssumed(o) }),
   };
 }
 

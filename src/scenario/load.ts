@@ -12,7 +12,7 @@ import type { Scenario } from './types.js';
 export interface LoadOptions extends NormalizeOptions {
   /** Override the format otherwise inferred from the file extension. */
   format?: SourceFormat;
-  /** `--cpus`, `--hz`, `--kernel`, `--work-scale`: override what the file says (src/scenario/machine-flags.ts). */
+  /** `--cpus`, `--hz`, `--kernel`, `--work-scale`, `--overheads`: override what the file says (src/scenario/machine-flags.ts). */
   machine?: MachineFlags;
   /** Which models take a `kernel` parameter, for the kernel assumption. */
   kernelModels?: KernelModels;
@@ -97,7 +97,7 @@ export function scenarioFromData(parsed: unknown, file: string, opts: LoadOption
   const flags = opts.machine ?? {};
   const data = overrideHosts(parsed, flags);
   try {
-    return withFileAssumptions(normalizeScenario(data, file, opts), flags, opts.kernelModels);
+    return withFileAssumptions(normalizeScenario(data, file, opts), flags, opts.kernelModels, parsed);
   } catch (error) {
     // Errors found after parsing know the pointer; the source knows which line that is.
     if (error instanceof InputError && error.line === undefined && error.file === file) {
@@ -111,6 +111,6 @@ export function scenarioFromData(parsed: unknown, file: string, opts: LoadOption
 
 /** An error in a scenario whose hosts the flags changed may be the flags' doing: say so. */
 function overrideHint(flags: MachineFlags): string | undefined {
-  const given = [flags.cpus !== undefined ? `--cpus ${flags.cpus}` : '', flags.hz !== undefined ? `--hz ${flags.hz}` : ''].filter((f) => f !== '');
+  const given = [flags.cpus !== undefined ? `--cpus ${flags.cpus}` : '', flags.hz !== undefined ? `--hz ${flags.hz}` : '', flags.overheads !== undefined ? `--overheads ${flags.overheads}` : ''].filter((f) => f !== '');
   return given.length > 0 ? `the command line set every host's ${given.join(' and ')}` : undefined;
 }

@@ -1,9 +1,11 @@
-// `--cpus`, `--hz`, `--kernel` and `--work-scale` on a scenario file: the flags override what the
-// file says about its machine, and the scenario records, per fact, whether the file or a flag gave
-// it (src/scenario/machine.ts). Host overrides go into the raw data before validation, so every
-// check (affinities within the CPUs, ticks > 0) sees the machine actually simulated.
+// `--cpus`, `--hz`, `--kernel`, `--work-scale` and `--overheads` on a scenario file: the flags
+// override what the file says about its machine, and the scenario records, per fact, whether the
+// file or a flag gave it (src/scenario/machine.ts). Host overrides go into the raw data before
+// validation, so every check (affinities within the CPUs, ticks > 0) sees the machine actually
+// simulated. `--overheads` replaces each host's `overheads` and its older `contextSwitch` field.
 
-import { hzOfTickNs, tickNsOfHz, type MachineAssumptions, type MachineFlags } from './machine.js';
+import { hzOfTickNs, tickNsOfHz, type Assumption, type MachineAssumptions, type MachineFlags } from './machine.js';
+import { overheadsNote } from './overheads.js';
 import { scaleWork } from './scale.js';
 import type { Scenario } from './types.js';
 
@@ -13,20 +15,25 @@ export interface KernelModels {
   defaultKernel: string;
 }
 
-/** Raw scenario data with every host's `cpus` and `tick` replaced by the flags' (a copy; the input is untouched). */
+/** Raw scenario data with every host's `cpus`, `tick` and `overheads` replaced by the flags' (a copy; the input is untouched). */
 export function overrideHosts(data: unknown, flags: MachineFlags): unknown {
-  if (flags.cpus === undefined && flags.hz === undefined) return data;
+  if (flags.cpus === undefined && flags.hz === undefined && flags.overheads === undefined) return data;
   if (typeof data !== 'object' || data === null || !Array.isArray((data as { hosts?: unknown }).hosts)) return data; // the schema reports it
   const raw = data as { hosts: unknown[] };
   const hosts = raw.hosts.map((h) => {
     if (typeof h !== 'object' || h === null) return h;
-    return { ...h, ...(flags.cpus !== undefined ? { cpus: flags.cpus } : {}), ...(flags.hz !== undefined ? { tick: `${tickNsOfHz(flags.hz)}ns` } : {}) };
+    const { contextSwitch, ...rest } = h as { contextSwitch?: unknown };
+    const host = flags.overheads !== undefined ? { ...rest, overheads: flags.overheads } : { ...rest, ...(contextSwitch !== undefined && { contextSwitch }) };
+    return { ...host, ...(flags.cpus !== undefined ? { cpus: flags.cpus } : {}), ...(flags.hz !== undefined ? { tick: `${tickNsOfHz(flags.hz)}ns` } : {}) };
   });
   return { ...raw, hosts };
 }
 
-/** The loaded scenario with its work scaled by `--work-scale` and its assumptions recorded. */
-export function withFileAssumptions(scenario: Scenario, flags: MachineFlags, kernelModels?: KernelModels): Scenario {
+/**
+ * The loaded scenario with its work scaled by `--work-scale` and its assumptions recorded; `raw` is
+ * the file's data as parsed (the overheads' names are gone once normalised).
+ */
+export function withFileAssumptions(scenario: Scenario, flags: MachineFlags, kernelModels?: KernelModels, raw?: unknown): Scenario {
   const one = <T>(values: T[]): T | null => (values.every((v) => v === values[0]) && values.length > 0 ? values[0] : null);
   const tickNs = one(scenario.hosts.map((h) => h.tickNs));
   const assumptions: MachineAssumptions = {
@@ -44,7 +51,24 @@ export function withFileAssumptions(scenario: Scenario, flags: MachineFlags, ker
         ? { value: flags.workScale, source: 'flag', note: '--work-scale: every execution demand multiplied' }
         : { value: 1, source: 'default', note: 'demands as written' },
   };
+  const overheads = overheadsAssumption(raw, flags);
+  if (overheads !== undefined) assumptions.overheads = overheads;
   return { ...scaleWork(scenario, flags.workScale ?? 1), assumptions };
+}
+
+/** `--overheads`, else what the file's hosts state; undefined when neither says anything (none, by default). */
+function overheadsAssumption(raw: unknown, flags: MachineFlags): Assumption<string> | undefined {
+  if (flags.overheads !== undefined) {
+    return { value: flags.overheads, source: 'flag', note: `--overheads, on every host (replacing the file's overheads and contextSwitch): ${overheadsNote(flags.overheads)}` };
+  }
+  const hosts = typeof raw === 'object' && raw !== null && Array.isArray((raw as { hosts?: unknown }).hosts) ? (raw as { hosts: unknown[] }).hosts : [];
+  const stated = hosts.map((h) => (typeof h === 'object' && h !== null ? (h as { overheads?: unknown }).overheads : undefined));
+  if (stated.every((o) => o === undefined)) return undefined;
+  const names = stated.map((o) => (o === undefined ? 'none' : typeof o === 'string' ? o : 'custom'));
+  const one = names.every((n) => n === names[0]) ? names[0] : null;
+  const each = names.map((n, i) => `hosts[${i}] ${n === 'custom' ? 'custom (its overheads object)' : n}`);
+  const note = one !== null && one !== 'custom' ? `hosts[].overheads: ${overheadsNote(one)}` : `hosts[].overheads: ${each.join(', ')}`;
+  return { value: one, source: 'file', note };
 }
 
 function kernelAssumption(scenario: Scenario, flags: MachineFlags, km: KernelModels | undefined): MachineAssumptions['kernel'] {

@@ -28,14 +28,22 @@ export interface MachineAssumptions {
   tick: Assumption<Ns> & { hz: number | null };
   /** Every execution demand multiplied by this (1: as written). */
   workScale: Assumption<number>;
+  /**
+   * The hosts' overhead model (src/scenario/overheads.ts): "none", a profile's name, or "custom".
+   * Absent: no host states one and no flag gave one — none, the default, which terminals still
+   * print (assumptionLines) while results.json and reports stay as they were.
+   */
+  overheads?: Assumption<string>;
 }
 
-/** Flags that override what the file or this machine says (`--cpus`, `--kernel`, `--hz`, `--work-scale`). */
+/** Flags that override what the file or this machine says (`--cpus`, `--kernel`, `--hz`, `--work-scale`, `--overheads`). */
 export interface MachineFlags {
   cpus?: number;
   kernel?: string;
   hz?: number;
   workScale?: number;
+  /** none, measured or a profile name (checked: src/cli/machine-flags.ts), on every host. */
+  overheads?: string;
 }
 
 /** The scheduler tick of a kernel built with CONFIG_HZ = hz: TICK_NSEC = (NSEC_PER_SEC + HZ/2) / HZ (include/vdso/jiffies.h). */
@@ -119,13 +127,20 @@ export function detectMachine(probe: MachineProbe = thisMachine): DetectedMachin
 }
 
 export interface AssumptionFact {
-  fact: 'CPUs' | 'kernel' | 'tick' | 'work scale';
+  fact: 'CPUs' | 'kernel' | 'tick' | 'work scale' | 'overheads';
   value: string;
   from: string;
   how: string;
 }
 
-/** The assumptions as four facts in words, for terminals (assumptionLines) and report tables. */
+/** What a scenario with no overheads anywhere assumes (printed on terminals; see MachineAssumptions.overheads). */
+export const DEFAULT_OVERHEADS_ASSUMPTION: Assumption<string> = {
+  value: 'none',
+  source: 'default',
+  note: 'no host states overheads: timer wake-ups and context switches take no time (exact analytic schedules); pass --overheads measured or a profile to predict a real machine',
+};
+
+/** The assumptions as facts in words, for terminals (assumptionLines) and report tables. */
 export function assumptionFacts(a: MachineAssumptions): AssumptionFact[] {
   const from = (s: AssumptionSource) => (s === 'file' ? 'the file' : s === 'flag' ? 'the command line' : s === 'detected' ? 'this machine' : 'default');
   const ms = (ns: Ns) => `${Number((ns / 1e6).toPrecision(6))} ms`;
@@ -134,10 +149,11 @@ export function assumptionFacts(a: MachineAssumptions): AssumptionFact[] {
     { fact: 'kernel', value: a.kernel.value ?? 'per model (see the mapping)', from: from(a.kernel.source), how: a.kernel.note },
     { fact: 'tick', value: a.tick.value === null ? 'per host (see the setup)' : `${ms(a.tick.value)}${a.tick.hz !== null ? ` (HZ ${a.tick.hz})` : ''}`, from: from(a.tick.source), how: a.tick.note },
     { fact: 'work scale', value: String(a.workScale.value ?? 1), from: from(a.workScale.source), how: a.workScale.note },
+    ...(a.overheads === undefined ? [] : [{ fact: 'overheads' as const, value: a.overheads.value ?? 'per host (see the setup)', from: from(a.overheads.source), how: a.overheads.note }]),
   ];
 }
 
-/** One line per assumption, for terminals. */
+/** One line per assumption, for terminals: the overheads always, none included. */
 export function assumptionLines(a: MachineAssumptions): string[] {
-  return assumptionFacts(a).map((f) => `${f.fact}: ${f.value}, from ${f.from} (${f.how})`);
+  return assumptionFacts({ ...a, overheads: a.overheads ?? DEFAULT_OVERHEADS_ASSUMPTION }).map((f) => `${f.fact}: ${f.value}, from ${f.from} (${f.how})`);
 }

@@ -22,6 +22,28 @@ import { dur, execSchema, figureSchema, hostField, id, ID_PATTERN, policySchema,
 
 export { ID_PATTERN };
 
+/**
+ * An overhead: a duration, or a distribution given by quantiles (min, pN for the N-th percentile,
+ * max; max required), drawn per wake-up (src/engine/overhead-delay.ts). Ordering and the
+ * percentile range are checked by the normaliser (src/scenario/overheads.ts).
+ */
+const overheadDelay = <const T extends string, const D extends string>(title: T, description: D) =>
+  ({
+    title,
+    description,
+    oneOf: [
+      { $ref: '#/$defs/duration' },
+      {
+        type: 'object',
+        required: ['max'],
+        properties: { min: { $ref: '#/$defs/duration' }, max: { $ref: '#/$defs/duration' } },
+        // Any p-key passes here so that one out of range (p100, p0) gets the normaliser's pointed message.
+        patternProperties: { '^p': { $ref: '#/$defs/duration', title: 'pN for the N-th percentile (0 < N < 100, e.g. p50, p99, p99.9)' } },
+        additionalProperties: false,
+      },
+    ],
+  }) as const;
+
 export const scenarioSchema = {
   $schema: 'https://json-schema.org/draft/2020-12/schema',
   title: 'hvsim scenario',
@@ -188,17 +210,17 @@ export const scenarioSchema = {
         overheads: {
           title: 'Overheads',
           description:
-            'Timer interrupt, wake-up path, context switch and VM exit/entry costs. "none" (default): all 0, for analytic work; a profile measured by validate:linux on a named machine class (src/scenario/overheads.ts, README); "measured": the firecracker-quiet-host profile; an object: each omitted field takes its "measured" value.',
+            'Timer interrupt, wake-up path, context switch and VM exit/entry costs. "none" (default): all 0, for analytic work; a profile measured by validate:linux on a named machine class (src/scenario/overheads.ts, README); "measured": the firecracker-quiet-host profile; an object: each omitted field takes its "measured" value. timerInterrupt, wakeup and vmExit are each a duration or a distribution given by quantiles, drawn per wake-up.',
           oneOf: [
             { enum: ['none', 'measured', ...OVERHEAD_PROFILE_NAMES] },
             {
               type: 'object',
               additionalProperties: false,
               properties: {
-                timerInterrupt: dur('Timer interrupt', 'From a timer expiry to the handler waking the task.'),
-                wakeup: dur('Wake-up path', 'From the wake-up to the task being runnable (try_to_wake_up).'),
-                contextSwitch: dur('Context switch', 'CPU time lost per context switch.'),
-                vmExit: dur('VM exit/entry', "A guest task's timer: VM exit to the host and entry back with the interrupt."),
+                timerInterrupt: overheadDelay('Timer interrupt', "From a timer expiry to the handler waking the task; the machine's interrupt-latency noise."),
+                wakeup: overheadDelay('Wake-up path', 'From the wake-up to the task being runnable (try_to_wake_up).'),
+                contextSwitch: dur('Context switch', 'CPU time lost per context switch (a duration: charged on every dispatch).'),
+                vmExit: overheadDelay('VM exit/entry', "A guest task's timer: VM exit to the host and entry back with the interrupt."),
               },
             },
           ],

@@ -16,6 +16,8 @@ import { naturalDeadline, type RawHostThread, type RawTask } from './tasks.js';
 import { METRICS } from './metric-names.js';
 import type { ExecDist, Expectation, FigureRequest, HostSpec, IoLoadSpec, Policy, Scenario, TaskSpec, VmuSpec } from './types.js';
 import { durationString as d } from './units.js';
+import { delayQuantilesText } from './overheads.js';
+import type { OverheadDelay } from '../engine/overhead-delay.js';
 
 type RawVmu = NonNullable<RawScenario['vmus']>[number];
 type RawExec = Extract<RawTask, { exec: unknown }>['exec'];
@@ -66,9 +68,14 @@ export function serializeScenario(s: Scenario): RawScenario {
   return out;
 }
 
+/** An overhead as written: a duration, or its quantiles keyed min / pN / max (overheads.ts). */
+function delayField(delay: OverheadDelay): string | { max: string } {
+  return typeof delay === 'number' ? d(delay) : delayQuantilesText(delay);
+}
+
 function serializeHost(h: HostSpec): RawScenario['hosts'][number] {
   const out: RawScenario['hosts'][number] = { id: h.id, cpus: h.cpus, ...(h.overheads === undefined && { contextSwitch: d(h.contextSwitchNs) }), tick: d(h.tickNs) };
-  if (h.overheads !== undefined) out.overheads = { timerInterrupt: d(h.overheads.timerInterruptNs), wakeup: d(h.overheads.wakeupNs), contextSwitch: d(h.contextSwitchNs), vmExit: d(h.overheads.vmExitNs) };
+  if (h.overheads !== undefined) out.overheads = { timerInterrupt: delayField(h.overheads.timerInterruptNs), wakeup: delayField(h.overheads.wakeupNs), contextSwitch: d(h.contextSwitchNs), vmExit: delayField(h.overheads.vmExitNs) };
   if (h.tickPhase !== undefined) out.tickPhase = h.tickPhase === 'random' ? 'random' : d(h.tickPhase);
   if (h.skewTick === true) out.skewTick = true;
   if (h.ixb !== undefined) out.ixb = serializeIxb(h.ixb);

@@ -114,9 +114,11 @@ function explainOne(error: ErrorObject, all: ErrorObject[]): Explained | undefin
     case 'additionalProperties': {
       const field = String(error.params.additionalProperty);
       const known = Object.keys(node.properties ?? {});
+      // Fields named by a pattern (an overhead's pN percentiles) are described by their schema's title.
+      const patterned = Object.values(node.patternProperties ?? {}).map((p) => (p as SchemaNode).title as string | undefined).filter((t) => t !== undefined);
       return {
         pointer: `${at}/${escape(field)}`,
-        expected: `one of the fields ${known.join(', ')}`,
+        expected: `one of the fields ${known.join(', ')}${patterned.length > 0 ? `, or ${patterned.join(', ')}` : ''}`,
         found: `unknown field ${JSON.stringify(field)}`,
         hint: didYouMean(field, known),
       };
@@ -162,6 +164,8 @@ function explainOne(error: ErrorObject, all: ErrorObject[]): Explained | undefin
         expected: `${describeSchema(node)}`,
         found: `${describeValue((error.data as unknown[])[error.params.i as number])} twice`,
       };
+    case 'enum':
+      return { pointer: at, expected: describeSchema(node), found: describeValue(error.data), hint: typeof error.data === 'string' ? didYouMean(error.data, (node.enum as unknown[]).filter((v): v is string => typeof v === 'string')) : undefined };
     default:
       return { pointer: at, expected: describeSchema(node), found: describeValue(error.data) };
   }
