@@ -100,7 +100,8 @@ export function normalizeMigrations(raw: readonly RawMigration[], ctx: Context):
       twin,
       atNs,
       memoryBytes,
-      dirtyBytesPerSec: check.bandwidth(m.dirtyRate, `${p}/dirtyRate`) / 8,
+      // A guest that writes nothing ("0MB/s") is a rate the link parser refuses: 0 is meaningful here.
+      dirtyBytesPerSec: /^0+(?:\.0+)?[ ]?\S+$/u.test(m.dirtyRate) ? 0 : check.bandwidth(m.dirtyRate, `${p}/dirtyRate`) / 8,
       pageBytes,
       deviceStateBytes: parseSize(m.deviceState ?? '256KiB', check.file, `${p}/deviceState`),
       sendThread,
