@@ -1,5 +1,5 @@
-// Live migration of a VMU between PHs (issue 13): pre-copy as Clark et al. describe it ("Live
-// Migration of Virtual Machines", NSDI 2005 §3): round 1 sends every page while the guest runs, round
+// Live migration of a VMU between PHs (issue 13; reference note migration.md): pre-copy as Clark
+// et al. describe it ("Live Migration of Virtual Machines", NSDI 2005; migration.md §1.1): round 1 sends every page while the guest runs, round
 // i sends the pages dirtied during round i−1, until the stack's stop rule says the rest is small
 // enough (or the rounds are up); then the VMU stops, the last dirty pages and the device state
 // cross ("stop-and-copy"), and it resumes on the destination. Its downtime is that gap.
@@ -12,7 +12,7 @@
 // migration thread under KVM, a SCHED_OTHER thread of the QEMU process that libvirt places in the
 // emulator cgroup, so outside the vCPUs' reservation).
 //
-// Stop rules (PRECOPY_RULES):
+// Stop rules (PRECOPY_RULES; migration.md §2.1, §3.1):
 // - KVM / QEMU (migration/migration.c migration_update_counters, migration_iteration_run): after each
 //   bitmap sync, complete when the pending dirty bytes fit `threshold_size = bandwidth ×
 //   downtime_limit` (bandwidth measured over the iteration; downtime-limit default 300 ms,
@@ -300,10 +300,10 @@ export class MigrationRun {
 
 /** A migrated VMU's task on the destination PH `host` (its instance's copy of `taskId`). */
 export function twinTaskId(taskId: string, host: string): string {
-  return `${taskId}@${host}`;
+  return `${taskId}.${host}`;
 }
 
 /** The destination instance of VMU `vmu` on PH `host`. */
 export function twinVmuId(vmu: string, host: string): string {
-  return `${vmu}@${host}`;
+  return `${vmu}.${host}`;
 }

@@ -104,3 +104,15 @@ function interferenceOf(sim: Simulator, run: MigrationRun): MigrationInterferenc
   const ids = [run.spec.vmu, ...sim.scenario.vmus.filter((v) => v.id !== run.spec.vmu && v.migrationOf === undefined && (v.host === run.spec.from || v.host === run.spec.to)).map((v) => v.id)];
   return ids.map((vmu) => ({ vmu, host: hostOf.get(vmu)!, ...(run.jobs.get(vmu) ?? none) }));
 }
+
+/** The migration metrics of the catalogue (src/scenario/metric-names.ts), read for VMU `vmu`; undefined where they do not apply. */
+export const MIGRATION_METRICS = {
+  migrationTotalNs: (ms: readonly MigrationResult[], vmu: string) => ms.find((m) => m.vmu === vmu)?.totalTimeNs ?? undefined,
+  migrationDowntimeNs: (ms: readonly MigrationResult[], vmu: string) => ms.find((m) => m.vmu === vmu)?.downtimeNs ?? undefined,
+  migrationRounds: (ms: readonly MigrationResult[], vmu: string) => ms.find((m) => m.vmu === vmu)?.rounds,
+  migrationBytes: (ms: readonly MigrationResult[], vmu: string) => ms.find((m) => m.vmu === vmu)?.bytesSent,
+  missedDuringMigration: (ms: readonly MigrationResult[], vmu: string) => {
+    const rows = ms.flatMap((m) => m.interference.filter((r) => r.vmu === vmu));
+    return rows.length === 0 ? undefined : rows.reduce((a, r) => a + r.missedDuring, 0);
+  },
+} satisfies Record<string, (ms: readonly MigrationResult[], vmu: string) => number | undefined>;
