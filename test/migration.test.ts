@@ -165,7 +165,7 @@ describe('downtime as the tasks see it', () => {
       const { result } = migrate({ memoryMiB: 8, dirtyMBps: 20, linkMbps: 1000, duration: '1s', extra: fast }, name, {
         observer: {
           dispatch(now, _host, _cpu, e) {
-            if (e !== null && (e.vmuId === 'mover' || e.vmuId === 'mover@ph2')) runs.push({ vmu: e.vmuId, at: now });
+            if (e !== null && (e.vmuId === 'mover' || e.vmuId === 'mover.ph2')) runs.push({ vmu: e.vmuId, at: now });
           },
           complete(now, task, job) {
             if (task.id.startsWith('tick')) releases.push({ release: job.release, done: now });
@@ -176,7 +176,7 @@ describe('downtime as the tasks see it', () => {
       expect(result.downtimeNs).toBe(resumedAtNs! - pausedAtNs!);
       expect(runs.filter((r) => r.at >= pausedAtNs! && r.at < resumedAtNs!)).toEqual([]);
       expect(runs.filter((r) => r.vmu === 'mover' && r.at >= pausedAtNs!)).toEqual([]);
-      expect(runs.filter((r) => r.vmu === 'mover@ph2' && r.at < resumedAtNs!)).toEqual([]);
+      expect(runs.filter((r) => r.vmu === 'mover.ph2' && r.at < resumedAtNs!)).toEqual([]);
       const during = releases.filter((r) => r.release >= pausedAtNs! && r.release < resumedAtNs!);
       expect(during.length).toBeGreaterThan(0);
       for (const r of during) expect(r.done).toBeGreaterThanOrEqual(resumedAtNs! + 20_000);
@@ -225,7 +225,7 @@ describe('admission on the destination', () => {
       expect(result.bytesSent).toBe(0);
       const tick = run.tasks.find((t) => t.id === 'tick')!;
       expect(tick.completed).toBeGreaterThanOrEqual(99);
-      expect(run.tasks.find((t) => t.id === 'tick@ph2')?.released ?? 0).toBe(0);
+      expect(run.tasks.find((t) => t.id === 'tick.ph2')?.released ?? 0).toBe(0);
       expect(run.lifecycle ?? []).toEqual([]);
     });
   }
