@@ -21,7 +21,8 @@ import { simulate } from '../src/experiments/simulate.js';
 import { InputError } from '../src/errors.js';
 import { normalizeScenario } from '../src/scenario/normalize.js';
 import { MODELS } from '../models/index.js';
-import type { MigrationResult } from '../src/metrics/migration-results.js';
+import { MIGRATION_METRICS, type MigrationResult } from '../src/metrics/migration-results.js';
+import { runMetrics } from '../src/metrics/metric-accessors.js';
 import type { RunOptions } from '../src/experiments/simulate.js';
 import { CHUNK_BYTES, WINDOW_CHUNKS } from '../src/engine/migration.js';
 
@@ -229,6 +230,19 @@ describe('admission on the destination', () => {
       expect(run.lifecycle ?? []).toEqual([]);
     });
   }
+});
+
+describe('migration metrics for expect:', () => {
+  it('the migrated VMU carries every migration metric, a neighbour its misses during the migration', () => {
+    const two = { vmus: [{ id: 'mover', host: 'ph1', tasks: [{ id: 'tick', kind: 'periodic', period: '10ms', exec: '100us' }] }, { id: 'near', host: 'ph2', tasks: [{ id: 'n', kind: 'periodic', period: '10ms', exec: '1ms' }] }] };
+    const { run, result } = migrate({ memoryMiB: 4, dirtyMBps: 1, linkMbps: 1000, duration: '300ms', extra: two }, 'kvm-irmos');
+    const metrics = runMetrics(run);
+    expect(Object.keys(metrics['vmu:mover']).filter((m) => m in MIGRATION_METRICS).sort()).toEqual(Object.keys(MIGRATION_METRICS).sort());
+    expect(metrics['vmu:mover'].migrationDowntimeNs).toBe(result.downtimeNs);
+    expect(metrics['vmu:mover'].migrationRounds).toBe(result.timeline.filter((r) => r.kind === 'live').length);
+    expect(metrics['vmu:near']).toHaveProperty('missedDuringMigration');
+    expect(metrics['vmu:near']).not.toHaveProperty('migrationDowntimeNs');
+  });
 });
 
 describe('pointed errors in migrations:', () => {
