@@ -13,7 +13,7 @@ import type { RawScenario } from './schema.js';
 import { didYouMean } from './suggest.js';
 import type { LinkSpec, MigrationSpec } from '../engine/system.js';
 import type { HostSpec, HostThreadSpec, Ns, VmuSpec } from './types.js';
-import { formatDuration } from './units.js';
+import { durationString, formatDuration } from './units.js';
 
 type RawMigration = NonNullable<RawScenario['migrations']>[number];
 
@@ -123,4 +123,27 @@ function refuseUncarried(vmu: VmuSpec, ctx: Context, p: string): void {
   if (ctx.networked.has(vmu.id)) why('flows or chain stages');
   if (vmu.startNs !== undefined || vmu.stopNs !== undefined || vmu.bootNs !== undefined) why('start, stop or boot');
   if (vmu.tasks.some((t) => t.arrival.kind === 'program')) why('rt-app programs');
+}
+
+/** A migration in its file form (the inverse of normalizeMigrations; its destination instance and threads are not written). */
+export function serializeMigration(m: MigrationSpec): RawMigration {
+  return {
+    vmu: m.vmu,
+    to: m.to,
+    at: durationString(m.atNs),
+    memory: `${m.memoryBytes}B`,
+    dirtyRate: `${m.dirtyBytesPerSec * 8}bit/s`,
+    pageSize: m.pageBytes as 4096 | 2097152,
+    deviceState: `${m.deviceStateBytes}B`,
+    sendCost: durationString(m.sendCostPerPageNs),
+    receiveCost: durationString(m.receiveCostPerPageNs),
+    ...(m.maxBandwidthBps !== undefined && { maxBandwidth: `${m.maxBandwidthBps}bit/s` }),
+    ...(m.downtimeLimitNs !== undefined && { downtimeLimit: durationString(m.downtimeLimitNs) }),
+    ...(m.maxRounds !== undefined && { maxRounds: m.maxRounds }),
+  };
+}
+
+/** What normalizeMigrations added to the scenario's VMUs and host threads: left out when it is written back. */
+export function addedByMigrations(migrations: readonly MigrationSpec[] | undefined): Set<string> {
+  return new Set((migrations ?? []).flatMap((m) => [m.twin, m.sendThread, m.receiveThread]));
 }
