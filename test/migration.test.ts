@@ -211,6 +211,21 @@ describe('a competing flow on the link', () => {
   });
 });
 
+describe('a starved migration thread', () => {
+  it('xen-credit: dom0 capped at 5 % of a pCPU copies 20 µs a page no faster than the cap allows', () => {
+    // 4 MiB = 1024 pages × 20 µs = 20.5 ms of dom0 CPU on each side; at 5 % that is ≥ 410 ms, while
+    // the link alone would take 34 ms.
+    const slow = raw({ memoryMiB: 4, dirtyMBps: 0, linkMbps: 1000, duration: '2s' });
+    (slow.migrations as Record<string, unknown>[])[0].sendCost = '20us';
+    const scenario = normalizeScenario(slow);
+    const capped = simulate(scenario, model('xen-credit'), { params: { dom0Cap: 5 }, pointer: '/models/0' }).migrations![0];
+    const free = simulate(scenario, model('xen-credit')).migrations![0];
+    expect(free.totalTimeNs!).toBeLessThan(60e6);
+    expect(capped.outcome).toBe('done');
+    expect(capped.totalTimeNs!).toBeGreaterThan(0.9 * ((1024 * 20e3) / 0.05));
+  });
+});
+
 describe('admission on the destination', () => {
   for (const name of ['kvm-irmos', 'kvm-deadline']) {
     it(`${name}: a 50 % VMU is refused by a destination holding 80 % at the start; the migration is aborted and the VMU stays`, () => {
