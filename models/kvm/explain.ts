@@ -26,6 +26,12 @@ const cacheCause = (scheduler: string): Cause => ({
   ref: 'cache.md §1.2, §3.2',
 });
 
+/** QEMU's pre-copy rule and where its thread runs (migration.md §2.1, §2.2): the same under every KVM stack. */
+const migrationCause = (scheduler: string): Cause => ({
+  rule: `QEMU ends pre-copy as soon as the dirty rest fits the measured bandwidth × downtime-limit (300 ms), so the guest may be stopped for up to 300 ms of link time; its migration thread is SCHED_OTHER outside the VMU's reservation, served by ${scheduler} from what the reserved VMUs leave`,
+  ref: 'migration.md §2.1, §2.2',
+});
+
 export function irmosExplain(io: IoPlacement, migrateOnThrottle: boolean): (p: Phenomenon) => Cause {
   return (p) => {
     switch (p) {
@@ -54,6 +60,8 @@ export function irmosExplain(io: IoPlacement, migrateOnThrottle: boolean): (p: P
         };
       case 'cache-interference':
         return cacheCause('the IRMOS scheduler');
+      case 'live-migration':
+        return migrationCause('CFS');
       default:
         return unexplained(p);
     }
@@ -111,6 +119,8 @@ export function stockExplain(f: StockFacts): (p: Phenomenon) => Cause {
             : { rule: 'CFS balances load between CPUs by weight, ignoring deadlines', ref: 'linux-irmos.md §6.1' };
       case 'cache-interference':
         return cacheCause(f.variant === 'rt-groups' ? 'RT throttling' : f.variant === 'deadline' ? 'SCHED_DEADLINE' : 'CFS');
+      case 'live-migration':
+        return migrationCause('CFS');
       default:
         return unexplained(p);
     }

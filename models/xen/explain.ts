@@ -13,6 +13,12 @@ const cacheCause = (scheduler: string): Cause => ({
   ref: 'cache.md §1.2, §3.2',
 });
 
+/** Xen's pre-copy rule and where it copies (migration.md §3.1, §3.2): the same under every scheduler, which decides dom0's share. */
+const migrationCause = (scheduler: string): Cause => ({
+  rule: `xc_domain_save repeats pre-copy rounds until fewer than 50 pages are dirty or 5 rounds are sent, then suspends the domain for the rest, so a converging guest is down only for its last small dirty set; the copying runs in dom0 (libxl-save-helper), which ${scheduler} schedules like any domain`,
+  ref: 'migration.md §3.1, §3.2',
+});
+
 /** Under every Xen scheduler a guest's I/O crosses dom0's backend twice (xen.md §7.2). */
 const dom0Path = (how: string): string => `a request waits twice for dom0's netback/blkback, dom0 being ${how}`;
 
@@ -31,6 +37,8 @@ export function sedfExplain(dom0Slice: number, dom0Period: number): (p: Phenomen
         return { rule: 'SEDF places each vCPU once on a pCPU of its affinity (round-robin by vCPU id) and never balances, so each pCPU’s EDF sees only the vCPUs placed there', ref: 'xen.md §5' };
       case 'cache-interference':
         return cacheCause('Xen SEDF');
+      case 'live-migration':
+        return migrationCause('Xen SEDF');
       default:
         return unexplained(p);
     }
@@ -55,6 +63,8 @@ export function creditExplain(tslice: number, features: CreditFeatures, xenVersi
         return { rule: 'Credit queues vCPUs per pCPU and lets idle pCPUs steal UNDER work, with no notion of which vCPU needs its CPU soonest', ref: 'xen.md §2.8, §2.9' };
       case 'cache-interference':
         return cacheCause('Xen Credit');
+      case 'live-migration':
+        return migrationCause('Xen Credit');
       default:
         return unexplained(p);
     }
@@ -76,6 +86,8 @@ export function credit2Explain(dom0Weight: number): (p: Phenomenon) => Cause {
         return { rule: 'Credit2 shares a runqueue per socket and balances load between runqueues, ordering by credit rather than urgency', ref: 'xen.md §3' };
       case 'cache-interference':
         return cacheCause('Xen Credit2');
+      case 'live-migration':
+        return migrationCause('Xen Credit2');
       default:
         return unexplained(p);
     }
@@ -97,6 +109,8 @@ export function rtdsExplain(dom0Budget: number, dom0Period: number): (p: Phenome
         return { rule: 'RTDS is global EDF within the pool, for which Σ U ≤ m is not sufficient: the vCPUs with the m earliest deadlines can hold every pCPU a pinned vCPU may use', ref: 'xen.md §4' };
       case 'cache-interference':
         return cacheCause('Xen RTDS');
+      case 'live-migration':
+        return migrationCause('Xen RTDS');
       default:
         return unexplained(p);
     }

@@ -21,6 +21,7 @@ import { createProgress, type Progress } from '../report/progress.js';
 import { cdfCharts, ioChart, scheduleChart, shareChart } from '../report/scenario-charts.js';
 import { flowCdfCharts, flowLossChart } from '../report/flow-charts.js';
 import { chainCharts } from '../report/chain-charts.js';
+import { migrationCharts } from '../report/migration-report.js';
 import { checkExpectations, resultsScenario, RESULTS_SCHEMA, type ModelRun, type Results } from '../metrics/results.js';
 import { withLine } from '../scenario/load.js';
 import type { Scenario } from '../scenario/types.js';
@@ -220,6 +221,7 @@ async function reportPipeline(
       const losses = flowLossChart(results);
       if (losses) charts.push(losses);
       charts.push(...chainCharts(scenario, results));
+      charts.push(...migrationCharts(scenario, results));
       const findings: string[] = [];
       (scenario.figures ?? []).forEach((f, fi) => {
         const points: FigurePoint[] = [];

@@ -12,6 +12,7 @@ export const PHENOMENA = {
   'reservation-order': 'how several reservations on one CPU are ordered against each other (deadlines, fixed priorities, weights)',
   'multicpu-placement': 'how reserved vCPUs, pinned or free to migrate, are placed on several pCPUs',
   'cache-interference': 'what a neighbour’s working set in the shared cache does to a reserved VMU’s demand',
+  'live-migration': 'how long a live-migrating VMU is stopped, and where the migration’s copying runs against the reserved VMUs',
 } as const;
 
 export type Phenomenon = keyof typeof PHENOMENA;

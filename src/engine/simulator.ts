@@ -8,6 +8,7 @@
 // that pass arms at the same instant is handled before time advances.
 
 import { BOOT_SUFFIX, isPhaseTask, SHUTDOWN_SUFFIX, tasksWithPhases } from './lifecycle.js';
+import { MigrationRun, precopyRule, twinTaskId } from './migration.js';
 import type { ChainSpec, HostSpec, IoLoadSpec, Ns, SystemSpec, VmuSpec } from './system.js';
 import { EventPhase, EventQueue, Timer } from './event-queue.js';
 import { HostEntity, Task, type Job } from './entities.js';
@@ -67,6 +68,8 @@ export interface SimObserver {
   policy?(now: Ns, host: string, kind: string, cpu: number, entity: HostEntity | null): void;
   /** The guest places `task` (or nothing) on vCPU `vcpu`. */
   assign?(now: Ns, host: string, vcpu: HostEntity, task: Task | null): void;
+  /** A live migration's step (src/engine/migration.ts): start, round, pause, resume. */
+  migration?(now: Ns, event: string, detail: string): void;
   /**
    * The closed-loop program clock of `task`, made at the start of the run; given this hook, clocks
    * keep their iteration records (the rt-app log recorder reads them: one interpretation).
@@ -137,6 +140,12 @@ export class Simulator implements IoEngine, ReleaseTarget {
   readonly flows: FlowRun[];
   /** The request chains of the VSNs, in scenario order (src/engine/net/chain.ts). */
   readonly chains: ChainRun[];
+  /** The live migrations whose destination admitted the VMU, in scenario order (src/engine/migration.ts). */
+  readonly migrations: MigrationRun[];
+  /** VMUs stopped for a migration's stop-and-copy: their tasks take jobs but do not wake. */
+  private readonly pausedVmus = new Set<string>();
+  /** A migrated VMU's tasks → their instances on the destination, where new jobs go. */
+  private readonly movedTasks = new Map<Task, Task>();
   /** Each host's devices by "<host>/<kind>", built when a load or chain first uses one. */
   private readonly devices = new Map<string, DeviceServer>();
   private readonly storageStreamsOf = new Map<string, IoLoadSpec[]>();
@@ -157,8 +166,10 @@ export class Simulator implements IoEngine, ReleaseTarget {
     const network = buildNetwork(scenario, this.netHosts, this, this.seed);
     this.flows = network.flows;
     this.chains = (scenario.chains ?? []).map((c) => new ChainRun(c, this.chainSteps(c, network.route), this, this.seed));
-    // A VMU that boots releases its tasks when the boot job completes (bootVmu), not before.
-    for (const task of this.tasks) if (task.vmu?.bootNs === undefined) this.runtimes.get(task)!.releases.start();
+    this.migrations = this.buildMigrations(network.route);
+    // A VMU that boots releases its tasks when the boot job completes (bootVmu), not before; a
+    // migration's destination instance releases nothing of its own (the source's jobs move to it).
+    for (const task of this.tasks) if (task.vmu?.bootNs === undefined && task.vmu?.migrationOf === undefined) this.runtimes.get(task)!.releases.start();
     for (const vmu of scenario.vmus) {
       if (vmu.bootNs !== undefined) this.queue.timer(EventPhase.control, () => this.bootVmu(vmu.id)).arm(vmu.startNs ?? 0);
       if (vmu.stopNs !== undefined) this.queue.timer(EventPhase.control, () => this.stopVmu(vmu.id)).arm(vmu.stopNs);
@@ -354,7 +365,8 @@ export class Simulator implements IoEngine, ReleaseTarget {
   }
 
   /** A released job joins its task's queue; the task wakes if it had none (ReleaseTarget). */
-  accept(task: Task, job: Job, onCpu: boolean): void {
+  accept(released: Task, job: Job, onCpu: boolean): void {
+    const task = this.movedTasks.get(released) ?? released;
     if (job.measured) task.stats.released++;
     this.observer?.release?.(this.now, task, job);
     const wasIdle = !task.hasJob;
@@ -412,6 +424,7 @@ export class Simulator implements IoEngine, ReleaseTarget {
   // ---- work arriving and finishing ----------------------------------------------------------
 
   private taskBecameRunnable(task: Task): void {
+    if (task.vmu !== null && this.pausedVmus.has(task.vmu.id)) return; // it runs again at its resume
     const host = this.runtimes.get(task)!.host;
     if (task.guest !== null) {
       task.guest.wake(task);
@@ -461,6 +474,7 @@ export class Simulator implements IoEngine, ReleaseTarget {
       const response = this.now - job.release;
       s.completed++;
       s.response.record(response);
+      if (this.migrations.length > 0 && task.vmu !== null) for (const m of this.migrations) m.judge(task.vmu, job.release, this.now > job.deadline);
       if (this.now > job.deadline) {
         s.missed++;
         const tardiness = this.now - job.deadline;
@@ -515,6 +529,65 @@ export class Simulator implements IoEngine, ReleaseTarget {
     this.inject(boot, vmu.bootNs!, (now) => {
       for (const task of this.tasks) if (task.vmu?.id === vmuId && !isPhaseTask(vmu, task.id)) this.runtimes.get(task)!.releases.start(now);
     });
+  }
+
+  /** Each migration whose destination instance exists (admitted at its start, src/experiments/lifecycle.ts). */
+  private buildMigrations(route: (from: string, to: string) => FlowRun): MigrationRun[] {
+    const vmuIds = new Set(this.scenario.vmus.map((v) => v.id));
+    const taskById = (id: string): Task => {
+      const task = this.tasks.find((t) => t.id === id);
+      if (task === undefined) throw new Error(`migration thread ${id} is not a task of the system (the model dropped it)`);
+      return task;
+    };
+    const sim = this;
+    const host = {
+      get now() {
+        return sim.now;
+      },
+      durationNs: this.scenario.durationNs,
+      timer: (fire: (now: Ns) => void) => this.queue.timer(EventPhase.control, fire),
+      inject: (task: Task, demandNs: Ns, onDone: (now: Ns) => void) => this.inject(task, demandNs, onDone),
+      pause: (vmu: string) => this.pauseVmu(vmu),
+      resume: (vmu: string, twin: string) => this.resumeVmu(vmu, twin),
+      note: (event: string, detail: string) => this.observer?.migration?.(this.now, event, detail),
+    };
+    return (this.scenario.migrations ?? [])
+      .filter((m) => vmuIds.has(m.twin))
+      .map((m) => new MigrationRun(m, precopyRule(this.model.family, m), route(m.vmu, m.twin), taskById(m.sendThread), taskById(m.receiveThread), host));
+  }
+
+  /**
+   * The VMU stops for a migration's stop-and-copy: what its tasks ran is accounted, and they leave
+   * its vCPUs; their jobs stay queued and new releases queue behind them (the guest's timers fire
+   * at its resume), so the downtime shows in their responses.
+   */
+  private pauseVmu(vmuId: string): void {
+    this.pausedVmus.add(vmuId);
+    for (const task of this.tasks) {
+      if (task.vmu?.id !== vmuId || task.guest === null) continue;
+      const host = this.runtimes.get(task)!.host;
+      const runningOn = task.runner?.runningOn ?? -1;
+      if (runningOn >= 0) this.settle(host, host.cpus[runningOn]);
+      task.guest.block(task);
+      this.markDirty(host);
+    }
+  }
+
+  /** The VMU resumes on the destination: its queued jobs (with their progress) move to its instance there, which runs them. */
+  private resumeVmu(vmuId: string, twinId: string): void {
+    this.pausedVmus.delete(vmuId);
+    const twin = this.scenario.vmus.find((v) => v.id === twinId)!;
+    for (const task of this.tasks) {
+      if (task.vmu?.id !== vmuId || task.guest === null) continue;
+      const moved = this.tasks.find((t) => t.id === twinTaskId(task.id, twin.host))!;
+      this.movedTasks.set(task, moved);
+      const jobs = task.pendingJobs();
+      task.dropPendingJobs();
+      if (jobs.length === 0) continue;
+      const wasIdle = !moved.hasJob;
+      for (const job of jobs) moved.pushJob(job);
+      if (wasIdle) this.taskBecameRunnable(moved);
+    }
   }
 
   // ---- host-level runnability ---------------------------------------------------------------

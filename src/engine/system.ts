@@ -185,6 +185,11 @@ export interface VmuSpec {
    */
   bootNs?: Ns;
   shutdownNs?: Ns;
+  /**
+   * Set on the destination instance of a VMU that live-migrates (src/engine/migration.ts): the id of
+   * the VMU it continues. It releases nothing of its own; the source's jobs move to it at resume.
+   */
+  migrationOf?: string;
 }
 
 /**
@@ -419,4 +424,36 @@ export interface SystemSpec {
   flows?: FlowSpec[];
   /** Request chains across VMUs, IXBs, links and storage (a VSN, issue 11); absent: none. */
   chains?: ChainSpec[];
+  /** Live migrations of VMUs between PHs (issue 13, src/engine/migration.ts); absent: none. */
+  migrations?: MigrationSpec[];
+}
+
+/**
+ * One live migration (pre-copy, Clark et al. NSDI 2005 §3): from `atNs` the pages of `vmu` cross to
+ * `to` in rounds, then the VMU stops, its last dirty pages and device state cross, and it resumes as
+ * `twin` (a VMU of the destination PH). Each optional field overrides the stack's own default
+ * (src/engine/migration.ts PRECOPY_RULES).
+ */
+export interface MigrationSpec {
+  id: string;
+  vmu: string;
+  from: string;
+  to: string;
+  /** The VMU's instance on the destination PH (VmuSpec.migrationOf = vmu). */
+  twin: string;
+  atNs: Ns;
+  memoryBytes: number;
+  /** Bytes the guest dirties per second (distinct pages × page size while it runs). */
+  dirtyBytesPerSec: number;
+  pageBytes: number;
+  /** CPU and device state sent during the stop-and-copy besides the last dirty pages. */
+  deviceStateBytes: number;
+  /** Host threads doing the per-page work on the source and the destination (dom0 under Xen, QEMU under KVM). */
+  sendThread: string;
+  receiveThread: string;
+  sendCostPerPageNs: Ns;
+  receiveCostPerPageNs: Ns;
+  maxBandwidthBps?: number;
+  downtimeLimitNs?: Ns;
+  maxRounds?: number;
 }

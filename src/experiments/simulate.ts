@@ -6,6 +6,7 @@ import { InputError } from '../errors.js';
 import { checkExpectations, collectRun, resultsScenario, RESULTS_SCHEMA, type ModelRun, type RefusedModel, type Results } from '../metrics/results.js';
 import { withLine } from '../scenario/load.js';
 import { admitAtStarts, fromTheStart, hasLifecycle } from './lifecycle.js';
+import { collectMigrations } from '../metrics/migration-results.js';
 import type { ModelRequest, Scenario } from '../scenario/types.js';
 
 export interface RunOptions {
@@ -34,7 +35,18 @@ export function simulate(
   });
   sim.run();
   const run = collectRun(sim, scenario.answer ? [scenario.answer.because] : []);
-  return lifecycle === undefined ? run : { ...run, lifecycle: lifecycle.starts };
+  if (lifecycle === undefined) return run;
+  // A migration's destination instance is admitted at the migration's start like a VMU starting
+  // then (src/scenario/migration.ts); its verdict is the migration's, not a VMU's lifetime.
+  const migrations = scenario.migrations ?? [];
+  const twins = new Set(migrations.map((m) => m.twin));
+  const starts = lifecycle.starts.filter((s) => !twins.has(s.vmu));
+  const refusals = migrations.flatMap((m) => lifecycle.starts.filter((s) => s.vmu === m.twin && !s.admitted).map((s) => ({ migration: m, reason: s.reason ?? 'refused' })));
+  return {
+    ...run,
+    ...(starts.length > 0 && { lifecycle: starts }),
+    ...(migrations.length > 0 && { migrations: collectMigrations(sim, migrations, refusals) }),
+  };
 }
 
 /**

@@ -6,6 +6,7 @@ import { METRICS, metricsFor, type MetricName, type MetricSubject } from '../sce
 import type { IoResult, ModelRun, TaskResult, VmuResult } from './results.js';
 import { FLOW_METRICS, type FlowResult } from './flow-results.js';
 import { CHAIN_METRICS, type ChainResult } from './chain-results.js';
+import { MIGRATION_METRICS } from './migration-results.js';
 
 const round6 = (x: number) => Math.round(x * 1e6) / 1e6;
 
@@ -28,7 +29,7 @@ const VMU: Record<string, Reader<VmuResult>> = {
   cpuShare: (v) => v.cpuShare,
   reservedShare: (v) => v.reservedShare ?? undefined,
   shareOfReservation: (v) => (v.reservedShare ? round6(v.cpuShare / v.reservedShare) : undefined),
-} satisfies { [M in MetricName as (typeof METRICS)[M]['subject'] extends 'vmu' ? M : never]: Reader<VmuResult> } & { cpuShare: Reader<VmuResult> };
+} satisfies { [M in MetricName as (typeof METRICS)[M]['subject'] extends 'vmu' ? (M extends keyof typeof MIGRATION_METRICS ? never : M) : never]: Reader<VmuResult> } & { cpuShare: Reader<VmuResult> };
 
 const IO: Record<string, Reader<IoResult>> = {
   ioLatencyP50Ns: (l) => l.latency.p50Ns,
@@ -53,7 +54,8 @@ export function readMetric(run: ModelRun, subject: MetricSubject, id: string, me
     }
     case 'vmu': {
       const v = run.vmus.find((x) => x.id === id);
-      return v && VMU[metric]?.(v);
+      if (v === undefined) return undefined;
+      return metric in MIGRATION_METRICS ? MIGRATION_METRICS[metric as keyof typeof MIGRATION_METRICS](run.migrations ?? [], id) : VMU[metric]?.(v);
     }
     case 'io': {
       const l = run.io.find((x) => x.id === id);

@@ -11,6 +11,7 @@ import type { LatencySummary } from './histogram.js';
 import { collectFlows, type FlowResult } from './flow-results.js';
 import type { Cause, Phenomenon } from '../engine/phenomena.js';
 import type { ExpectationResult } from './expectations.js';
+import type { MigrationResult } from './migration-results.js';
 
 export { checkExpectations, type ExpectationResult } from './expectations.js';
 
@@ -109,6 +110,8 @@ export interface ModelRun {
   causes?: Partial<Record<Phenomenon, Cause>>;
   /** Each VMU with `start`/`stop`: admitted at its start or refused, and why (src/experiments/lifecycle.ts); absent when none has. */
   lifecycle?: VmuStart[];
+  /** Each live migration: refused, unfinished or done, its rounds, bytes, times and who missed deadlines meanwhile; absent when none. */
+  migrations?: MigrationResult[];
 }
 
 /** What happened to one VMU with a lifetime (`start`/`stop`) under one model (src/experiments/lifecycle.ts). */

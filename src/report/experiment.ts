@@ -3,6 +3,7 @@
 // per model, the charts and the reading. `scenarioDoc` is one scenario's report.md/report.html
 // (with the detailed per-metric tables); `indexDoc` is the comparison document over all of them.
 
+import { migrationBlocks } from './migration-report.js';
 import { taskIdsOf, type ExpectationResult, type ModelRun, type Results, type TaskResult } from '../metrics/results.js';
 import { assumptionFacts } from '../scenario/machine.js';
 import type { Scenario } from '../scenario/types.js';
@@ -283,6 +284,7 @@ export function scenarioDoc(e: Experiment): Doc {
   blocks.push(...refusedBlocks(results));
   blocks.push(...lifecycleBlocks(results));
   blocks.push({ kind: 'heading', level: 2, text: 'Results' });
+  blocks.push(...migrationBlocks(results));
   blocks.push({ kind: 'heading', level: 3, text: 'Per model' });
   blocks.push(...perModelBlocks(results, 4));
   blocks.push(...metricBlocks(scenario, results, 3));

@@ -34,6 +34,12 @@ export const METRICS = {
   // VMUs (runs[].vmus[]); `cpuShare` above also applies to a VMU named as the subject.
   reservedShare: { subject: 'vmu', unit: 'share', describe: 'vcpus × budget / period of the SLA, in CPUs' },
   shareOfReservation: { subject: 'vmu', unit: 'ratio', describe: 'CPU share received / share reserved (1 = exactly the reservation)' },
+  // Live migrations (runs[].migrations[]; readers: MIGRATION_METRICS in src/metrics/migration-results.ts), on the migrated VMU.
+  migrationTotalNs: { subject: 'vmu', unit: 'ns', describe: 'its live migration, start to resume on the destination (none if refused or unfinished)' },
+  migrationDowntimeNs: { subject: 'vmu', unit: 'ns', describe: 'its live migration\'s downtime, stop to resume' },
+  migrationRounds: { subject: 'vmu', unit: 'count', describe: 'live (pre-copy) rounds its migration sent' },
+  migrationBytes: { subject: 'vmu', unit: 'count', describe: 'bytes its migration put on the link' },
+  missedDuringMigration: { subject: 'vmu', unit: 'count', describe: 'deadline misses of its jobs released while a migration between its PH and another ran (the migrated VMU or a neighbour)' },
   // I/O loads and storage streams (runs[].io[]).
   ioLatencyP50Ns: { subject: 'io', unit: 'ns', describe: 'median end-to-end request latency' },
   ioLatencyP99Ns: { subject: 'io', unit: 'ns', describe: '99th percentile end-to-end request latency' },

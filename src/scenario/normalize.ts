@@ -16,6 +16,7 @@ import { normalizeOverheads } from './overheads.js';
 import { checkInterference, normalizeHostMemory, normalizeWorkingSetSweep } from './memory.js';
 import { checkStorage, normalizeHostStorage, normalizeStorageStream } from './storage.js';
 import { normalizeChains } from './chains.js';
+import { normalizeMigrations } from './migration.js';
 import { normalizeFlows, normalizeHostIxb, normalizeLinks, normalizeVmuNetwork } from './net.js';
 import type { Misbehaviour, Ns } from './types.js'; // hvsim isolation
 import type { Arrival, FigureRequest, HostSpec, HostThreadSpec, IoLoadSpec, ModelRequest, Scenario, Sla, VmuSpec } from './types.js';
@@ -90,6 +91,10 @@ export function normalizeScenario(raw: unknown, file = '<memory>', opts: Normali
   const links = normalizeLinks(raw.links ?? [], hosts, check);
   const flows = normalizeFlows(raw.flows ?? [], vmus, links, taskIds, check);
   const chains = normalizeChains(raw.chains ?? [], vmus, hosts, links, taskIds, check);
+  const networked = new Set([...flows.flatMap((f) => [f.from, f.to]), ...chains.flatMap((c) => c.stages.flatMap((s) => (s.kind === 'hop' ? [s.from, s.to] : s.kind === 'compute' ? [s.vmu] : [])))]);
+  const moves = normalizeMigrations(raw.migrations ?? [], { vmus, hosts, links, taskIds, vmuIds, networked, durationNs, check });
+  vmus.push(...moves.twins);
+  hostThreads.push(...moves.threads);
 
   const models = (raw.models ?? []).map((m, i) => normalizeModel(m, `/models/${i}`, opts, check));
   const expectationContext = { taskIds: taskIds.ids(), flowIds: flows.map((f) => f.id), chainIds: chains.map((c) => c.id), vmus, check, checkModel: (name: string, at: string) => checkKnownModel(name, at, opts, check) };
@@ -110,6 +115,7 @@ export function normalizeScenario(raw: unknown, file = '<memory>', opts: Normali
     ...(links.length > 0 && { links }),
     ...(flows.length > 0 && { flows }),
     ...(chains.length > 0 && { chains }),
+    ...(moves.migrations.length > 0 && { migrations: moves.migrations }),
     models,
     expectations,
     ...(tolerances.length > 0 && { tolerances }),

@@ -11,6 +11,7 @@ import { hostCategoriesSchema, hostRoleSchema } from './categories.js';
 import { hostStorageSchema, storageStreamSchema } from './schema-storage.js';
 import { hostMemorySchema, taskMemorySchema } from './schema-memory.js';
 import { chainSchema } from './schema-chain.js';
+import { migrationSchema } from './schema-migration.js';
 import { flowSchema, hostIxbSchema, linkSchema, vmuNetworkSchema } from './schema-net.js';
 import { GUEST_POLICY_NAMES } from '../engine/guest-policy.js';
 import { OVERHEAD_PROFILE_NAMES } from './overheads.js';
@@ -125,6 +126,14 @@ export const scenarioSchema = {
       description: 'A VSN\'s end-to-end requests across VMUs, IXBs, links and storage (at most 64).',
       maxItems: 64,
       items: { $ref: '#/$defs/chain' },
+      default: [],
+    },
+    migrations: {
+      type: 'array',
+      title: 'Live migrations',
+      description: 'VMUs that move to another PH during the run (at most 64).',
+      maxItems: 64,
+      items: { $ref: '#/$defs/migration' },
       default: [],
     },
     models: {
@@ -385,6 +394,7 @@ export const scenarioSchema = {
     vmuNetwork: vmuNetworkSchema,
     flow: flowSchema,
     chain: chainSchema,
+    migration: migrationSchema,
     task: taskSchema('Task', {}, []),
     hostThread: taskSchema('Host thread', hostField, ['host']),
     programPhase: programPhaseSchema,

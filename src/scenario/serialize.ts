@@ -11,6 +11,7 @@ import { serializeHostCategories } from './categories.js';
 import type { RawScenario } from './schema.js';
 import type { StorageStreamSpec } from '../engine/system.js';
 import { serializeProgram } from './program.js';
+import { addedByMigrations, serializeMigration } from './migration.js';
 import { serializeChain, serializeFlow, serializeIxb, serializeLink, serializeVmuNetwork } from './serialize-net.js';
 import { naturalDeadline, type RawHostThread, type RawTask } from './tasks.js';
 import { METRICS } from './metric-names.js';
@@ -40,9 +41,12 @@ export function serializeScenario(s: Scenario): RawScenario {
     ...(s.interference !== undefined && { interference: s.interference }),
     hosts: s.hosts.map(serializeHost),
   };
-  if (s.vmus.length > 0) out.vmus = s.vmus.map(serializeVmu);
-  if (s.hostThreads.length > 0) {
-    out.hostThreads = s.hostThreads.map((t): RawHostThread => {
+  const added = addedByMigrations(s.migrations);
+  const vmus = s.vmus.filter((v) => !added.has(v.id));
+  const hostThreads = s.hostThreads.filter((t) => !added.has(t.id));
+  if (vmus.length > 0) out.vmus = vmus.map(serializeVmu);
+  if (hostThreads.length > 0) {
+    out.hostThreads = hostThreads.map((t): RawHostThread => {
       if (t.ioThreadOf !== undefined) throw new Error(`serializeScenario: host thread ${t.id} was added by a model`);
       const { id, ...rest } = serializeTask(t);
       return { id, host: t.host, ...rest };
@@ -51,6 +55,7 @@ export function serializeScenario(s: Scenario): RawScenario {
   if (s.links && s.links.length > 0) out.links = s.links.map(serializeLink);
   if (s.flows && s.flows.length > 0) out.flows = s.flows.map(serializeFlow);
   if (s.chains && s.chains.length > 0) out.chains = s.chains.map(serializeChain);
+  if (s.migrations && s.migrations.length > 0) out.migrations = s.migrations.map(serializeMigration);
   if (s.models.length > 0) out.models = s.models.map((m) => (Object.keys(m.params).length === 0 ? m.name : { name: m.name, params: { ...m.params } }));
   if (s.expectations.length > 0) out.expect = s.expectations.map(serializeExpectation);
   if (s.tolerances && s.tolerances.length > 0) {
@@ -105,6 +110,11 @@ function serializeVmu(v: VmuSpec): RawVmu {
   if (v.io.length > 0) out.io = v.io.map(serializeIoLoad);
   if (v.vlink !== undefined) out.network = serializeVmuNetwork(v.vlink);
   if (v.aggressor !== undefined) out.aggressor = { ...v.aggressor };
+  // Its lifetime (issue 13, src/scenario/lifecycle.ts).
+  if (v.startNs !== undefined) out.start = d(v.startNs);
+  if (v.stopNs !== undefined) out.stop = d(v.stopNs);
+  if (v.bootNs !== undefined) out.boot = { cpu: d(v.bootNs) };
+  if (v.shutdownNs !== undefined) out.shutdown = { cpu: d(v.shutdownNs) };
   return out;
 }
 

@@ -236,6 +236,14 @@ export class TraceRecorder implements SimObserver {
     if (entity !== null) this.instant(this.entityTrack(entity, host), kind, 'policy', now, args);
   }
 
+  /** A live migration's step (src/engine/migration.ts): start, each round, pause, resume — instants on one track of their own. */
+  migration(now: Ns, event: string, detail: string): void {
+    this.checkCap(now);
+    const key = 'm:migrations';
+    if (!this.tracks.has(key)) this.track(key, this.process('migrations', 'live migrations', this.scenario.hosts[0]?.id ?? '', PROC_HOST_THREADS), 'pre-copy and stop-and-copy', 0);
+    this.instant(key, event, 'migration', now, { detail });
+  }
+
   // ---- end of run --------------------------------------------------------------------------
 
   /** Close what is still open at `endNs` (the end of the run) and mark unfinished jobs past their deadline. */

@@ -273,9 +273,13 @@ export function buildNetwork(system: SystemSpec, hosts: Map<string, NetHost>, en
   return { flows, route };
 }
 
-/** Whether `vmu` sends or receives packets of some flow or chain hop (models add its packet worker then). */
+/**
+ * Whether `vmu` sends or receives packets of some flow or chain hop, or of a live migration's page
+ * stream (its source or destination instance: src/engine/migration.ts); models add its packet worker then.
+ */
 export function hasFlows(system: SystemSpec, vmu: string): boolean {
   return (
+    (system.migrations ?? []).some((m) => m.vmu === vmu || m.twin === vmu) ||
     (system.flows ?? []).some((f) => f.from === vmu || f.to === vmu) ||
     (system.chains ?? []).some((c) => c.stages.some((s) => s.kind === 'hop' && (s.from === vmu || s.to === vmu)))
   );

@@ -1,0 +1,309 @@
+// Live migration of a VMU between PHs (issue 13; reference note migration.md): pre-copy as Clark
+// et al. describe it ("Live Migration of Virtual Machines", NSDI 2005; migration.md §1.1): round 1 sends every page while the guest runs, round
+// i sends the pages dirtied during round i−1, until the stack's stop rule says the rest is small
+// enough (or the rounds are up); then the VMU stops, the last dirty pages and the device state
+// cross ("stop-and-copy"), and it resumes on the destination. Its downtime is that gap.
+//
+// The pages travel as chunks over the same path as the VMUs' packets (src/engine/net): the IXB
+// work of both PHs, the source PH's NIC queue (FIFO, shared with every other flow on the link),
+// serialisation and propagation. Each chunk also costs the migration threads CPU per page: the
+// sender's dirty-log scan and copy, the receiver's page load (MigrationSpec.sendThread /
+// receiveThread: a dom0 task under Xen, where libxl-save-helper runs xc_domain_save; the QEMU
+// migration thread under KVM, a SCHED_OTHER thread of the QEMU process that libvirt places in the
+// emulator cgroup, so outside the vCPUs' reservation).
+//
+// Stop rules (PRECOPY_RULES; migration.md §2.1, §3.1):
+// - KVM / QEMU (migration/migration.c migration_update_counters, migration_iteration_run): after each
+//   bitmap sync, complete when the pending dirty bytes fit `threshold_size = bandwidth ×
+//   downtime_limit` (bandwidth measured over the iteration; downtime-limit default 300 ms,
+//   migration/options.c DEFAULT_MIGRATE_SET_DOWNTIME); no round limit — a guest that dirties faster
+//   than the link carries never converges and migrates on until cancelled (auto-converge and
+//   postcopy are off by default). The stream is rate-limited to max-bandwidth (MAX_THROTTLE, 128 MiB/s
+//   since QEMU 5.2) during pre-copy; migration_completion_precopy stops the VM and sets
+//   RATE_LIMIT_DISABLED, so the stop-and-copy goes at the link's speed.
+// - Xen (tools/libs/guest/xg_sr_save.c simple_precopy_policy, send_memory_live; Xen ≥ 4.6, "the
+//   policy previously hard-coded into xc_domain_save()"): stop-and-copy once 5 rounds have been sent
+//   (SPP_MAX_ITERATIONS) or fewer than 50 pages are dirty (SPP_TARGET_DIRTY_COUNT) — in that case
+//   those pages are still sent live once more, then the domain is suspended and what was dirtied
+//   meanwhile is sent (suspend_and_send_dirty). No rate limit (xc_domain_save's ADAPTIVE_SAVE rate
+//   control is compiled out). The legacy xc_domain_save (Xen ≤ 4.5) had DEF_MAX_ITERS 29 and
+//   DEF_MAX_FACTOR 3 (stop after sending 3× the memory); maxRounds overrides the round limit.
+//
+// Dirtying: the guest dirties `dirtyBytesPerSec` of distinct pages while it runs, capped at its
+// memory (Clark et al.'s writable working set is the whole memory here): a round of length t leaves
+// min(pages, ⌊rate·t / page⌋) pages for the next one.
+
+import type { Timer } from './event-queue.js';
+import type { Task } from './entities.js';
+import type { FlowRun } from './net/network.js';
+import type { MigrationSpec, Ns, VmuSpec } from './system.js';
+
+/** A stack's pre-copy rule and defaults (see the header for the sources). */
+export interface PrecopyRule {
+  /** Who sends: 'qemu' (KVM) or 'xc_domain_save' (Xen). */
+  sender: 'qemu' | 'xc_domain_save';
+  /** Pre-copy rate limit in bits/s; null: none. */
+  maxBandwidthBps: number | null;
+  /** QEMU: stop-and-copy when the rest fits bandwidth × this; null: no such test. */
+  downtimeLimitNs: Ns | null;
+  /** Live rounds at most; null: unbounded. */
+  maxRounds: number | null;
+  /** Xen: stop-and-copy when fewer pages than this are dirty (they are sent live once more first). */
+  targetDirtyPages: number | null;
+  /** Whether the stop-and-copy keeps the pre-copy rate limit (QEMU lifts it). */
+  pacedStopAndCopy: boolean;
+}
+
+export const PRECOPY_RULES: Record<'kvm' | 'xen', PrecopyRule> = {
+  kvm: { sender: 'qemu', maxBandwidthBps: 128 * 2 ** 20 * 8, downtimeLimitNs: 300_000_000, maxRounds: null, targetDirtyPages: null, pacedStopAndCopy: false },
+  xen: { sender: 'xc_domain_save', maxBandwidthBps: null, downtimeLimitNs: null, maxRounds: 5, targetDirtyPages: 50, pacedStopAndCopy: false },
+};
+
+/** The stack's rule with the scenario's overrides. */
+export function precopyRule(family: 'kvm' | 'xen', spec: Pick<MigrationSpec, 'maxBandwidthBps' | 'downtimeLimitNs' | 'maxRounds'>): PrecopyRule {
+  const base = PRECOPY_RULES[family];
+  return {
+    ...base,
+    ...(spec.maxBandwidthBps !== undefined && { maxBandwidthBps: spec.maxBandwidthBps }),
+    ...(spec.downtimeLimitNs !== undefined && { downtimeLimitNs: spec.downtimeLimitNs }),
+    ...(spec.maxRounds !== undefined && { maxRounds: spec.maxRounds }),
+  };
+}
+
+/** Pages the guest dirties in `ns` of running: ⌊rate·t / page⌋, at most all of them. */
+export function dirtiedPages(spec: Pick<MigrationSpec, 'dirtyBytesPerSec' | 'pageBytes' | 'memoryBytes'>, ns: Ns): number {
+  const total = Math.ceil(spec.memoryBytes / spec.pageBytes);
+  return Math.min(total, Math.floor((spec.dirtyBytesPerSec * ns) / 1e9 / spec.pageBytes));
+}
+
+/** What to do after a live round that sent `sentBytes` in `durationNs` and left `dirtyPages` dirty. */
+export type PrecopyStep = { next: 'round'; pages: number; last: boolean } | { next: 'stop-and-copy'; pages: number };
+
+/**
+ * The stop rule after live round `round` (1-based). `lastLive`: this round was Xen's final live
+ * send of a small dirty set. Pure, so the closed-form tests can follow it too.
+ */
+export function afterRound(rule: PrecopyRule, round: number, dirtyPages: number, pageBytes: number, sentBytes: number, durationNs: Ns, lastLive: boolean): PrecopyStep {
+  if (lastLive) return { next: 'stop-and-copy', pages: dirtyPages };
+  if (rule.downtimeLimitNs !== null) {
+    // QEMU: threshold_size = bandwidth (bytes/ms over the iteration) × downtime_limit (ms).
+    const threshold = durationNs > 0 ? (sentBytes / durationNs) * rule.downtimeLimitNs : 0;
+    if (dirtyPages * pageBytes <= threshold) return { next: 'stop-and-copy', pages: dirtyPages };
+  }
+  if (rule.maxRounds !== null && round >= rule.maxRounds) return { next: 'stop-and-copy', pages: dirtyPages };
+  if (rule.targetDirtyPages !== null && dirtyPages < rule.targetDirtyPages) return { next: 'round', pages: dirtyPages, last: true };
+  return { next: 'round', pages: dirtyPages, last: false };
+}
+
+/** One round as it happened. */
+export interface MigrationRound {
+  /** 1-based; the stop-and-copy is kind 'stop-and-copy'. */
+  index: number;
+  kind: 'live' | 'stop-and-copy';
+  startNs: Ns;
+  endNs: Ns;
+  pages: number;
+  bytes: number;
+}
+
+/** What the simulator lends a migration. */
+export interface MigrationHost {
+  readonly now: Ns;
+  readonly durationNs: Ns;
+  timer(fire: (now: Ns) => void): Timer;
+  inject(task: Task, demandNs: Ns, onDone: (now: Ns) => void): void;
+  /** Stop the VMU's vCPUs: its tasks keep their jobs (and get new releases) but run nothing. */
+  pause(vmu: string): void;
+  /** Move the paused VMU's jobs to its destination instance and run them there. */
+  resume(vmu: string, twin: string): void;
+  note?(event: string, detail: string): void;
+}
+
+/** A VMU's measured jobs, split by whether they were released while the migration ran (start → resume). */
+export interface JobsAround {
+  completedDuring: number;
+  missedDuring: number;
+  completedOutside: number;
+  missedOutside: number;
+}
+
+/** A chunk of pages on the wire: a GSO segment (64 KiB, Linux GSO_MAX_SIZE). [M] */
+export const CHUNK_BYTES = 64 * 1024;
+/** Chunks in flight before the sender waits: a 1 MiB TCP window. [M] */
+export const WINDOW_CHUNKS = 16;
+/** A lost chunk is sent again after TCP's minimum retransmission timeout (Linux TCP_RTO_MIN, 200 ms). */
+export const RETRANSMIT_NS = 200_000_000;
+
+export type MigrationState = 'waiting' | 'precopy' | 'stop-and-copy' | 'done';
+
+export class MigrationRun {
+  state: MigrationState = 'waiting';
+  readonly rounds: MigrationRound[] = [];
+  bytesSent = 0;
+  retransmittedBytes = 0;
+  pausedAtNs: Ns | null = null;
+  resumedAtNs: Ns | null = null;
+  startedAtNs: Ns | null = null;
+  /** Per VMU of the two PHs (the destination instance folded into the migrated VMU): its judged jobs. */
+  readonly jobs = new Map<string, JobsAround>();
+  private readonly pageTimer: Timer;
+  // The round being sent.
+  private roundPages = 0;
+  private roundBytes = 0;
+  private roundStart: Ns = 0;
+  private nextChunk = 0;
+  private chunks = 0;
+  private acked = 0;
+  private inFlight = 0;
+  private paced = false;
+  private lastLive = false;
+
+  constructor(
+    readonly spec: MigrationSpec,
+    readonly rule: PrecopyRule,
+    private readonly route: FlowRun,
+    private readonly sendTask: Task,
+    private readonly receiveTask: Task,
+    private readonly host: MigrationHost,
+  ) {
+    this.pageTimer = host.timer(() => this.pump());
+    if (spec.atNs <= host.durationNs) host.timer(() => this.begin()).arm(spec.atNs);
+  }
+
+  get totalPages(): number {
+    return Math.ceil(this.spec.memoryBytes / this.spec.pageBytes);
+  }
+
+  get downtimeNs(): Ns | null {
+    return this.pausedAtNs !== null && this.resumedAtNs !== null ? this.resumedAtNs - this.pausedAtNs : null;
+  }
+
+  /**
+   * A measured job of a task on the source or destination PH completed (`missed`: late). Jobs
+   * released from the start to the resume (or the end of the run) count as during the migration.
+   */
+  judge(vmu: VmuSpec, release: Ns, missed: boolean): void {
+    if (vmu.host !== this.spec.from && vmu.host !== this.spec.to) return;
+    const id = vmu.migrationOf ?? vmu.id;
+    let row = this.jobs.get(id);
+    if (row === undefined) {
+      row = { completedDuring: 0, missedDuring: 0, completedOutside: 0, missedOutside: 0 };
+      this.jobs.set(id, row);
+    }
+    const during = this.startedAtNs !== null && release >= this.startedAtNs && (this.resumedAtNs === null || release < this.resumedAtNs);
+    if (during) {
+      row.completedDuring++;
+      if (missed) row.missedDuring++;
+    } else {
+      row.completedOutside++;
+      if (missed) row.missedOutside++;
+    }
+  }
+
+  private begin(): void {
+    this.state = 'precopy';
+    this.startedAtNs = this.host.now;
+    this.host.note?.('migration-start', `${this.spec.vmu} → ${this.spec.to}`);
+    this.startRound(this.totalPages, 0);
+  }
+
+  private startRound(pages: number, extraBytes: number): void {
+    const stopAndCopy = this.state === 'stop-and-copy';
+    this.roundPages = pages;
+    this.roundBytes = Math.min(pages * this.spec.pageBytes, stopAndCopy ? Infinity : this.spec.memoryBytes) + extraBytes;
+    this.roundStart = this.host.now;
+    this.chunks = Math.max(1, Math.ceil(this.roundBytes / CHUNK_BYTES));
+    this.nextChunk = 0;
+    this.acked = 0;
+    this.paced = this.rule.maxBandwidthBps !== null && (!stopAndCopy || this.rule.pacedStopAndCopy);
+    this.rounds.push({ index: this.rounds.length + 1, kind: stopAndCopy ? 'stop-and-copy' : 'live', startNs: this.roundStart, endNs: -1, pages, bytes: this.roundBytes });
+    // Nothing dirty: xc_domain_save skips the send (send_memory_live sends only dirty_count > 0).
+    if (this.roundBytes === 0) return this.roundDone();
+    this.pump();
+  }
+
+  private chunkBytes(k: number): number {
+    return k < this.chunks - 1 ? CHUNK_BYTES : this.roundBytes - CHUNK_BYTES * (this.chunks - 1);
+  }
+
+  /** Issue chunks while the window has room and the rate limit allows. */
+  private pump(): void {
+    while (this.inFlight < WINDOW_CHUNKS && this.nextChunk < this.chunks) {
+      if (this.paced) {
+        // QEMU's rate limit, smoothed: chunk k leaves no earlier than the bytes before it allow.
+        const due = this.roundStart + Math.ceil((this.nextChunk * CHUNK_BYTES * 8e9) / this.rule.maxBandwidthBps!);
+        if (due > this.host.now) {
+          this.pageTimer.arm(due);
+          return;
+        }
+      }
+      this.send(this.chunkBytes(this.nextChunk++));
+    }
+  }
+
+  private pagesOf(bytes: number): number {
+    return Math.ceil(bytes / this.spec.pageBytes);
+  }
+
+  private send(bytes: number): void {
+    this.inFlight++;
+    const round = this.rounds.length;
+    this.host.inject(this.sendTask, this.pagesOf(bytes) * this.spec.sendCostPerPageNs, () => this.transmit(bytes, round));
+  }
+
+  private transmit(bytes: number, round: number): void {
+    this.bytesSent += bytes;
+    this.route.carry(bytes, {
+      passed: () => {},
+      delivered: () => this.host.inject(this.receiveTask, this.pagesOf(bytes) * this.spec.receiveCostPerPageNs, () => this.acknowledged(round)),
+      lost: () => {
+        this.retransmittedBytes += bytes;
+        this.host.timer(() => this.transmit(bytes, round)).arm(this.host.now + RETRANSMIT_NS);
+      },
+    });
+  }
+
+  private acknowledged(round: number): void {
+    this.inFlight--;
+    if (round !== this.rounds.length) return;
+    this.acked++;
+    if (this.acked === this.chunks) this.roundDone();
+    else this.pump();
+  }
+
+  private roundDone(): void {
+    const now = this.host.now;
+    const round = this.rounds[this.rounds.length - 1];
+    round.endNs = now;
+    if (this.state === 'stop-and-copy') {
+      this.state = 'done';
+      this.resumedAtNs = now;
+      this.host.resume(this.spec.vmu, this.spec.twin);
+      this.host.note?.('migration-resume', `${this.spec.vmu} on ${this.spec.to} after ${now - this.pausedAtNs!} ns down`);
+      return;
+    }
+    const dirty = dirtiedPages(this.spec, now - round.startNs);
+    const step = afterRound(this.rule, round.index, dirty, this.spec.pageBytes, round.bytes, now - round.startNs, this.lastLive);
+    this.host.note?.('migration-round', `${this.spec.vmu} round ${round.index}: ${round.pages} pages in ${now - round.startNs} ns, ${dirty} dirty`);
+    if (step.next === 'round') {
+      this.lastLive = step.last;
+      this.startRound(step.pages, 0);
+      return;
+    }
+    this.state = 'stop-and-copy';
+    this.pausedAtNs = now;
+    this.host.pause(this.spec.vmu);
+    this.host.note?.('migration-pause', `${this.spec.vmu}: ${step.pages} pages and device state left`);
+    this.startRound(step.pages, this.spec.deviceStateBytes);
+  }
+}
+
+/** A migrated VMU's task on the destination PH `host` (its instance's copy of `taskId`). */
+export function twinTaskId(taskId: string, host: string): string {
+  return `${taskId}.${host}`;
+}
+
+/** The destination instance of VMU `vmu` on PH `host`. */
+export function twinVmuId(vmu: string, host: string): string {
+  return `${vmu}.${host}`;
+}

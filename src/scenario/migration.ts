@@ -1,0 +1,149 @@
+// Live migrations as the scenario writes them (`migrations:`, issue 13) resolved to the engine's
+// MigrationSpec, plus what the engine needs built before the run: the VMU's instance on the
+// destination PH (a VMU with `startNs` = the migration's start, so the lifecycle admission asks the
+// destination's admission control then: src/experiments/lifecycle.ts) and the two migration threads.
+// Checks a schema cannot make: the VMU and host exist (did you mean…?), the host is another one and
+// linked to the VMU's, the VMU migrates once and has nothing the move cannot carry yet.
+
+import { describeValue } from '../errors.js';
+import { twinTaskId, twinVmuId } from '../engine/migration.js';
+import type { Checker, IdRegistry } from './checks.js';
+import { parseSize } from './memory-units.js';
+import type { RawScenario } from './schema.js';
+import { didYouMean } from './suggest.js';
+import type { LinkSpec, MigrationSpec } from '../engine/system.js';
+import type { HostSpec, HostThreadSpec, Ns, VmuSpec } from './types.js';
+import { durationString, formatDuration } from './units.js';
+
+type RawMigration = NonNullable<RawScenario['migrations']>[number];
+
+export interface ScenarioMigrations {
+  migrations: MigrationSpec[];
+  /** The migrating VMUs' destination instances, in migration order. */
+  twins: VmuSpec[];
+  /** Each migration's send (source PH) and receive (destination PH) thread. */
+  threads: HostThreadSpec[];
+}
+
+interface Context {
+  vmus: VmuSpec[];
+  hosts: HostSpec[];
+  links: LinkSpec[];
+  taskIds: IdRegistry;
+  vmuIds: IdRegistry;
+  /** VMUs a flow or chain names: the move does not carry their packets yet. */
+  networked: Set<string>;
+  durationNs: Ns;
+  check: Checker;
+}
+
+/** The migration thread: SCHED_OTHER on any CPU of its PH (QEMU creates it with default attributes; under Xen a dom0 process). */
+function migrationThread(id: string, host: HostSpec): HostThreadSpec {
+  return {
+    id,
+    host: host.id,
+    arrival: { kind: 'external' },
+    exec: { kind: 'constant', value: 1 },
+    deadline: Infinity,
+    policy: { class: 'fair', nice: 0 },
+    affinity: Array.from({ length: host.cpus }, (_, i) => i),
+  };
+}
+
+export function normalizeMigrations(raw: readonly RawMigration[], ctx: Context): ScenarioMigrations {
+  const { check } = ctx;
+  const out: ScenarioMigrations = { migrations: [], twins: [], threads: [] };
+  const moved = new Map<string, string>();
+  raw.forEach((m, i) => {
+    const p = `/migrations/${i}`;
+    const vmu =
+      ctx.vmus.find((v) => v.id === m.vmu) ??
+      check.fail(`${p}/vmu`, `the id of a VMU (${ctx.vmus.map((v) => v.id).join(', ') || 'none'})`, describeValue(m.vmu), didYouMean(m.vmu, ctx.vmus.map((v) => v.id)));
+    if (moved.has(vmu.id)) check.fail(`${p}/vmu`, `a VMU that migrates once (${moved.get(vmu.id)} already moves it; successive moves are not modelled yet)`, describeValue(m.vmu));
+    moved.set(vmu.id, p);
+    const to =
+      ctx.hosts.find((h) => h.id === m.to) ??
+      check.fail(`${p}/to`, `the id of a host (${ctx.hosts.map((h) => h.id).join(', ')})`, describeValue(m.to), didYouMean(m.to, ctx.hosts.map((h) => h.id)));
+    if (to.id === vmu.host) check.fail(`${p}/to`, `a host other than the VMU's own (${vmu.host})`, describeValue(m.to));
+    if (!ctx.links.some((l) => l.hosts.includes(vmu.host) && l.hosts.includes(to.id))) {
+      check.fail(`${p}/to`, `a host joined to ${vmu.host} by a link (links[] with hosts [${vmu.host}, ${to.id}]): the pages cross it`, describeValue(m.to));
+    }
+    const beyond = vmu.affinity.find((c) => c >= to.cpus);
+    if (beyond !== undefined) check.fail(`${p}/to`, `a host with pCPU ${beyond} (the VMU's affinity), ${to.id} has ${to.cpus}`, describeValue(m.to));
+    refuseUncarried(vmu, ctx, p);
+    const atNs = check.duration(m.at, `${p}/at`);
+    if (atNs >= ctx.durationNs) check.fail(`${p}/at`, `a start before the end of the run (${formatDuration(ctx.durationNs)})`, describeValue(m.at));
+    const memoryBytes = parseSize(m.memory, check.file, `${p}/memory`);
+    const pageBytes = m.pageSize ?? 4096;
+    if (memoryBytes < pageBytes) check.fail(`${p}/memory`, `at least one page (${pageBytes} bytes)`, describeValue(m.memory));
+
+    const twin = twinVmuId(vmu.id, to.id);
+    ctx.vmuIds.add(twin, `${p}/vmu`);
+    const tasks = vmu.tasks.map((t) => {
+      const id = twinTaskId(t.id, to.id);
+      ctx.taskIds.add(id, `${p}/vmu`);
+      return { ...t, id };
+    });
+    const { aggressor: _aggressor, ...source } = vmu;
+    out.twins.push({ ...source, id: twin, host: to.id, tasks, startNs: atNs, migrationOf: vmu.id });
+    const sendThread = `${vmu.id}.migration`;
+    const receiveThread = `${twin}.migration`;
+    ctx.taskIds.add(sendThread, `${p}/vmu`);
+    ctx.taskIds.add(receiveThread, `${p}/vmu`);
+    const from = ctx.hosts.find((h) => h.id === vmu.host)!;
+    out.threads.push(migrationThread(sendThread, from), migrationThread(receiveThread, to));
+    out.migrations.push({
+      id: `${vmu.id}>${to.id}`,
+      vmu: vmu.id,
+      from: vmu.host,
+      to: to.id,
+      twin,
+      atNs,
+      memoryBytes,
+      // A guest that writes nothing ("0MB/s") is a rate the link parser refuses: 0 is meaningful here.
+      dirtyBytesPerSec: /^0+(?:\.0+)?[ ]?\S+$/u.test(m.dirtyRate) ? 0 : check.bandwidth(m.dirtyRate, `${p}/dirtyRate`) / 8,
+      pageBytes,
+      deviceStateBytes: parseSize(m.deviceState ?? '256KiB', check.file, `${p}/deviceState`),
+      sendThread,
+      receiveThread,
+      sendCostPerPageNs: check.duration(m.sendCost ?? '1us', `${p}/sendCost`),
+      receiveCostPerPageNs: check.duration(m.receiveCost ?? '1us', `${p}/receiveCost`),
+      ...(m.maxBandwidth !== undefined && { maxBandwidthBps: check.bandwidth(m.maxBandwidth, `${p}/maxBandwidth`) }),
+      ...(m.downtimeLimit !== undefined && { downtimeLimitNs: check.positiveDuration(m.downtimeLimit, `${p}/downtimeLimit`) }),
+      ...(m.maxRounds !== undefined && { maxRounds: m.maxRounds }),
+    });
+  });
+  return out;
+}
+
+/** What the move cannot carry yet: requests in flight, packets, a lifetime, rt-app programs. */
+function refuseUncarried(vmu: VmuSpec, ctx: Context, p: string): void {
+  const why = (what: string) => ctx.check.fail(`${p}/vmu`, `a VMU without ${what} (not carried by a migration yet)`, `VMU ${vmu.id} with ${what}`);
+  if (vmu.io.length > 0) why('I/O loads');
+  if (ctx.networked.has(vmu.id)) why('flows or chain stages');
+  if (vmu.startNs !== undefined || vmu.stopNs !== undefined || vmu.bootNs !== undefined) why('start, stop or boot');
+  if (vmu.tasks.some((t) => t.arrival.kind === 'program')) why('rt-app programs');
+}
+
+/** A migration in its file form (the inverse of normalizeMigrations; its destination instance and threads are not written). */
+export function serializeMigration(m: MigrationSpec): RawMigration {
+  return {
+    vmu: m.vmu,
+    to: m.to,
+    at: durationString(m.atNs),
+    memory: `${m.memoryBytes}B`,
+    dirtyRate: `${m.dirtyBytesPerSec * 8}bit/s`,
+    pageSize: m.pageBytes as 4096 | 2097152,
+    deviceState: `${m.deviceStateBytes}B`,
+    sendCost: durationString(m.sendCostPerPageNs),
+    receiveCost: durationString(m.receiveCostPerPageNs),
+    ...(m.maxBandwidthBps !== undefined && { maxBandwidth: `${m.maxBandwidthBps}bit/s` }),
+    ...(m.downtimeLimitNs !== undefined && { downtimeLimit: durationString(m.downtimeLimitNs) }),
+    ...(m.maxRounds !== undefined && { maxRounds: m.maxRounds }),
+  };
+}
+
+/** What normalizeMigrations added to the scenario's VMUs and host threads: left out when it is written back. */
+export function addedByMigrations(migrations: readonly MigrationSpec[] | undefined): Set<string> {
+  return new Set((migrations ?? []).flatMap((m) => [m.twin, m.sendThread, m.receiveThread]));
+}
