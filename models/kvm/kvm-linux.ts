@@ -176,6 +176,8 @@ function buildStockLinux(variant: Variant, setup: HostSetup): HostBuild {
     root: { runtimeNs: rootThrottled && p.rtRuntime < p.rtPeriod ? p.rtRuntime : null, periodNs: p.rtPeriod, phaseNs: p.rtPeriodPhase % p.rtPeriod },
     runtimeShare,
     groups: rtGroups,
+    // The kernel charges RT time and tests the throttle in update_curr_rt, at ticks and switches (rt.ts).
+    enforcement: 'tick',
   });
 
   // Place every entity.
