@@ -247,7 +247,7 @@ function buildStockLinux(variant: Variant, setup: HostSetup): HostBuild {
         continue;
       }
     } else if (pol.class === 'sporadic') {
-      rt.admit(t.entity, { priority: pol.priority, lowPriority: pol.lowPriority, budgetNs: pol.budget, periodNs: pol.period, maxRepl: pol.maxRepl });
+      rt.admit(t.entity, { priority: pol.priority, lowPriority: pol.lowPriority, budgetNs: pol.budget, periodNs: pol.period, maxRepl: pol.maxRepl, rules: pol.rules });
     } else {
       requireDuration(setup, `${t.pointer}/policy/runtime`, 'a SCHED_DEADLINE runtime', pol.runtime, DL_RUNTIME);
       dl!.admit(t.entity, { runtimeNs: pol.runtime, deadlineNs: pol.deadline, periodNs: pol.period });
