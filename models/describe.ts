@@ -21,7 +21,7 @@ export function policyText(p: Policy): string {
     case 'fair':
       return `SCHED_OTHER nice ${p.nice}`;
     case 'sporadic':
-      return `SCHED_SPORADIC priority ${p.priority} (low ${p.lowPriority}) budget ${formatDuration(p.budget)} / period ${formatDuration(p.period)}, max_repl ${p.maxRepl}`;
+      return `SCHED_SPORADIC priority ${p.priority} (low ${p.lowPriority}) budget ${formatDuration(p.budget)} / period ${formatDuration(p.period)}, max_repl ${p.maxRepl}${p.rules === 'corrected' ? ', corrected rules (RTAS 2010)' : ''}`;
   }
 }
 

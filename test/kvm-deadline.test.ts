@@ -447,3 +447,61 @@ describe('fair_server: deferral, idle charging and in-band exhaustion (6.18 rule
     expect(run(false).service('f', wake, wake + ms(1))).toBe(ms(1));
   });
 });
+
+// ---- fair_server beside RT throttling (RT_GROUP_SCHED kernels, 6.18): the RT period boundary -------
+
+describe('fair_server beside root RT throttling (6.18 with RT_GROUP_SCHED): the throttling gap at an RT period boundary', () => {
+  const P = s(1);
+  const Q = ms(50);
+  const job = us(1070); // a job slightly over 1 ms: 46 jobs use 49.2 ms, so the server ends a period
+  //                       less than Q into its budget of the next, and the hog reaches 950 ms of an RT period
+  //                       just before it ends: a throttling gap, seen at the last tick before the boundary.
+  const rtPhase = ms(942) + us(600); // RT period boundaries at 942.6 ms + k·1 s
+  /** A FIFO busy loop and a fair task (`job` every 10 ms, rt-app timer) on one CPU, tick 4 ms at `tickPhase`. */
+  const run = (tickPhase: number) => {
+    const sc = scenario({
+      durationNs: s(6),
+      hosts: [host('ph1', 1, { tickNs: ms(4), tickPhase })],
+      hostThreads: [
+        hostThread(busyTask('hog', { policy: { class: 'fifo', priority: 50 } })),
+        hostThread({
+          ...task('fp', job, ms(10), { policy: { class: 'fair', nice: 0 } }),
+          arrival: {
+            kind: 'program',
+            program: { offset: 0, loop: -1, timers: 1, wakeDelayNs: 0, phases: [{ loop: 1, steps: [{ kind: 'run', ns: job, wall: false }, { kind: 'timer', timer: 0, period: ms(10), relative: true }] }] },
+          },
+        }),
+      ],
+    });
+    const log = new ServiceLog();
+    const r = simulate(sc, kvmLinux, { params: { kernel: '6.18.44', rtPeriodPhase: `${rtPhase}ns` }, pointer: '/models/0' }, { observer: log });
+    log.close(sc.durationNs);
+    return { fp: r.tasks.find((t) => t.id === 'fp')!, log };
+  };
+  /** The gap: from the last tick before an RT boundary to the boundary (every boundary alike: P is a multiple of the tick). */
+  const gapOf = (tickPhase: number) => (((rtPhase - tickPhase) % ms(4)) + ms(4)) % ms(4);
+
+  it('whatever the tick phase, the server gives the fair task Q (less the overrun debt, under one job) in every window of 2P', () => {
+    // Not per RT period: a restart (below) defers the next service by P − Q from where it happens.
+    for (const tickPhase of [rtPhase + ms(2), rtPhase + ms(3) + us(500)]) {
+      const { log } = run(tickPhase);
+      for (let t = 0; t + 2 * P <= s(6); t += ms(10)) expect(log.service('fp', t, t + 2 * P)).toBeGreaterThanOrEqual(Q - job);
+    }
+  });
+
+  it('a gap at least one job long: the job caught in it finishes there, and no job waits longer than the server\'s deferral P − Q plus two jobs', () => {
+    const tickPhase = rtPhase + ms(2);
+    expect(gapOf(tickPhase)).toBeGreaterThanOrEqual(job);
+    const { fp } = run(tickPhase);
+    expect(fp.response.maxNs).toBeLessThanOrEqual(P - Q + 2 * job + ms(1));
+  });
+
+  it('a gap shorter than a job: the fair time run in it restarts the exhausted, throttled server on a new deferred period (update_curr_dl_se), so the job caught there waits P − Q more', () => {
+    const tickPhase = rtPhase + ms(3) + us(500);
+    expect(gapOf(tickPhase)).toBeLessThan(job);
+    const { fp } = run(tickPhase);
+    // The job woken after the server's budget ran out waits for the gap, gets less than its run there,
+    // and then the whole deferral of the restarted server.
+    expect(fp.response.maxNs).toBeGreaterThan(P - Q + ms(100));
+  });
+});

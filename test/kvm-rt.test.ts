@@ -91,6 +91,52 @@ describe('stock RT throttling (linux-irmos.md §3.1)', () => {
     }
   });
 
+  /** A FIFO busy loop and a CFS busy loop on one CPU, tick 4 ms at `tickPhase`, root runtime `runtime` per 1 s, tick enforcement. */
+  const tickRun = (runtime: number, tickPhase: number, durationNs: number) => {
+    const sc = scenario({
+      durationNs,
+      hosts: [host('ph1', 1, { tickNs: ms(4), tickPhase })],
+      hostThreads: [
+        hostThread(busyTask('hog', { policy: { class: 'fifo', priority: 50 } })),
+        hostThread(busyTask('other', { policy: { class: 'fair', nice: 0 } })),
+      ],
+    });
+    const log = new ServiceLog();
+    simulate(sc, rtModel({ root: { runtimeNs: runtime, periodNs: s(1) }, runtimeShare: false, groups: [], enforcement: 'tick' }), undefined, { observer: log });
+    log.close(durationNs);
+    return { log, starts: log.of('other').map(([start]) => start) };
+  };
+
+  it('tick enforcement: the RT level is throttled only at a tick, the first one where rt_time > runtime (update_curr_rt → sched_rt_runtime_exceeded)', () => {
+    const phase = ms(1); // ticks at 1, 5, 9 … ms
+    const { log, starts } = tickRun(ms(950), phase, s(5));
+    // Every throttling gap (the CFS loop's service) begins on the tick grid, never between ticks.
+    expect(starts.length).toBeGreaterThanOrEqual(5);
+    for (const t of starts) expect((t - phase) % ms(4)).toBe(0);
+    // The first period: rt_time passes 950 ms at the tick at 953 ms; the loop gets [953, 1000] ms.
+    expect(log.service('other', 0, ms(953))).toBe(0);
+    expect(log.service('other', ms(953), s(1))).toBe(ms(47));
+    // The 3 ms overrun is debt (rt_time −= runtime at the period timer): the hog gets 950 ms in every
+    // period on average, each period within one tick of it.
+    for (let k = 0; k < 5; k++) expect(Math.abs(log.service('hog', s(k), s(k + 1)) - ms(950))).toBeLessThanOrEqual(ms(4));
+    expect(Math.abs(log.service('hog', 0, s(5)) - 5 * ms(950))).toBeLessThanOrEqual(ms(4));
+  });
+
+  it('tick enforcement: the period timer forgives rt_time as last charged at a tick; the running task\'s time since that tick goes into the next period (do_sched_rt_period_timer)', () => {
+    // Runtime 999 ms, ticks at 2, 6 … 998, 1002 ms. First period: rt_time is 998 at the last tick, so
+    // no throttling; the 2 ms run after it are charged at the tick at 1002 ms, into the second period,
+    // whose rt_time then passes 999 ms at the tick at 1998 ms: the CFS loop gets [1998, 2000] ms.
+    // (Were those 2 ms charged to the first period at its timer, rt_time 1000 would leave 1 ms of
+    // debt, too little to throttle before 2000 ms; exact enforcement throttles at 999 ms in each period.)
+    const { log } = tickRun(ms(999), ms(2), s(4));
+    expect(log.service('other', 0, ms(1998))).toBe(0);
+    expect(log.service('other', ms(1998), s(2))).toBe(ms(2));
+    // Throttled at a tick, the loop was not running at 2000 ms: nothing carried, no throttling in the
+    // third period; its last 2 ms again go into the fourth.
+    expect(log.service('other', s(2), ms(3998))).toBe(0);
+    expect(log.service('other', ms(3998), s(4))).toBe(ms(2));
+  });
+
   it('with RT_RUNTIME_SHARE on 2 CPUs a pinned FIFO hog reaches ~100 % of its CPU while the other CPU has no RT work (§3.2)', () => {
     const run = (runtimeShare: boolean) => {
       const sc = scenario({

@@ -49,10 +49,13 @@ describe('VMU start and stop', () => {
       const { run, within } = serviceOf(model, [timed, hog], duration, 'timed');
       expect(within(0, start)).toBe(0);
       expect(within(stop, duration)).toBe(0);
-      for (let t = start; t < stop; t += P) expect(within(t, t + P), `period at ${t / 1e6} ms`).toBe(Q);
+      // kvm-linux's RT group is throttled at ticks (update_curr_rt, rt.ts): within one tick (1 ms here) of Q, the overrun repaid as debt.
+      const tick = model === 'kvm-linux' ? ms(1) : 0;
+      for (let t = start; t < stop; t += P) expect(Math.abs(within(t, t + P) - Q), `period at ${t / 1e6} ms`).toBeLessThanOrEqual(tick);
+      expect(Math.abs(within(start, stop) - ((stop - start) / P) * Q)).toBeLessThanOrEqual(tick);
       expect(run.lifecycle).toEqual([{ vmu: 'timed', startNs: start, stopNs: stop, admitted: true }]);
       // Its share counts its lifetime only: Q/P.
-      expect(run.vmus.find((v) => v.id === 'timed')!.cpuShare).toBeCloseTo(Q / P, 6);
+      expect(run.vmus.find((v) => v.id === 'timed')!.cpuShare).toBeCloseTo(Q / P, tick > 0 ? 1 : 6);
     });
   }
 

@@ -168,7 +168,10 @@ const RUNS = 30;
 describe('reservations deliver Q in every window of P, whatever the affinity (issue 9.2)', () => {
   // SEDF's first period starts `slice` after the vCPU's first wake (Xen's deadl_abs = now + slice
   // quirk, sedf.ts header), so its windows are counted from Q; every other model's from 0.
-  const cases: { model: string; maxUtil: number; params: fc.Arbitrary<Record<string, unknown>>; from: (c: SlaCase) => number; pre?: (c: SlaCase) => boolean }[] = [
+  // `tickSlack`: a model that enforces at ticks promises Q within one tick (issue 9.2): kvm-linux's RT
+  // groups are charged and throttled in update_curr_rt (rt.ts), so a period after an overrun of up to
+  // a tick gets that much less (the debt), and the test helper's host ticks every 1 ms.
+  const cases: { model: string; maxUtil: number; params: fc.Arbitrary<Record<string, unknown>>; from: (c: SlaCase) => number; pre?: (c: SlaCase) => boolean; tickSlack?: number }[] = [
     { model: 'kvm-irmos', maxUtil: 0.95, params: noParams, from: () => 0 },
     // Root RT throttling (950 ms per 1 s, still on with RT_GROUP_SCHED, linux-irmos.md §3.1) also
     // counts the group's time: a group running Q at the start of each of its periods uses up to
@@ -179,6 +182,7 @@ describe('reservations deliver Q in every window of P, whatever the affinity (is
       params: fc.record({ kernel: fc.constantFrom('2.6.33', '5.10', '6.12') }),
       from: () => 0,
       pre: (c) => c.budgetNs * Math.ceil(s(1) / c.periodNs) <= ms(950),
+      tickSlack: ms(1),
     },
     { model: 'kvm-deadline', maxUtil: 0.95, params: fc.record({ kernel: fc.constantFrom('5.10', '6.12') }), from: () => 0 },
     { model: 'xen-sedf', maxUtil: 0.95, params: noParams, from: (c) => c.budgetNs },
@@ -190,7 +194,7 @@ describe('reservations deliver Q in every window of P, whatever the affinity (is
           fc.pre(k.pre === undefined || k.pre(c));
           const runs = serviceOfVm(k.model, c);
           const { least, at } = leastWindowService(runs, c.periodNs, k.from(c), c.durationNs);
-          expect(least, `window [${at}, ${at + c.periodNs}) ns`).toBeGreaterThanOrEqual(c.budgetNs);
+          expect(least, `window [${at}, ${at + c.periodNs}) ns`).toBeGreaterThanOrEqual(c.budgetNs - (k.tickSlack ?? 0));
         }),
         { numRuns: RUNS, seed: 9_2 },
       );
@@ -209,7 +213,7 @@ describe('reservations deliver Q in every window of P, whatever the affinity (is
           fc.pre(settings.overload === undefined);
           perVcpu.forEach((runs, i) => {
             const { least, at } = leastWindowService(runs, c.periodNs, k.from(c), c.durationNs);
-            expect(least, `vCPU ${i}, window [${at}, ${at + c.periodNs}) ns`).toBeGreaterThanOrEqual(c.budgetNs);
+            expect(least, `vCPU ${i}, window [${at}, ${at + c.periodNs}) ns`).toBeGreaterThanOrEqual(c.budgetNs - (k.tickSlack ?? 0));
           });
         }),
         { numRuns: RUNS / 2, seed: 9_2 },

@@ -104,16 +104,18 @@ const RULES: { test: (c: ExplainContext) => boolean; text: (c: ExplainContext) =
       'MODEL INPUT (start order, linux-irmos.md §1.2): the two RR loops alternate in 100 ms quanta (sched_rr_timeslice_ms) that carry over their sleeps (task_tick_rt refills a slice only when it is used up), and each `runtime` event ends 150 ms of wall time after it first ran, pre-empted or not; so how the pair splits its time (25/25 % or 33/24 %, as the kernel runs themselves show) follows from which loop got going first after rt-app\'s start barrier — a race. hvsim starts every thread at its timer origin t_first (t_zero, read back from its first row: end − wu_lat − c_period) in the order of their first events (validate/runs.ts threadStarts); a difference left here means that order does not say how the race went (for instance two loops that began within the same µs).',
   },
   {
-    // The same tie, seen in the longest wait (docs/validation-notes.md §2).
+    // The longest wait: the throttling gap before an RT period boundary (docs/validation-notes.md §2).
     test: (c) => c.caseId === 'fifo-hog-1cpu' && c.f.metric.kind === 'responseMax' && threadOf(c.f) === 'fp1',
     text: (c) =>
-      'MODEL (fair_server overrun debt against RT throttling, linux-irmos.md §3.1, §4.6; docs/validation-notes.md §2): the worst wait is 950 ms ' +
-      '(RT throttling) unless one RT period is left a fraction of a ms short of the hog\'s 950 ms: the fair_server\'s last job of a period runs ' +
-      'past c = 0 and replenish_dl_entity carries that overrun into the next period as debt, so a period whose overrun is smaller than the ' +
-      'previous one\'s serves less than 50 ms, the hog throttles just before the period ends, the fair task runs unprotected in that gap, and ' +
-      'update_curr_dl_se, finding the throttled server out of runtime, starts a new deferred period: a job woken while the server was ' +
-      'throttled then waits up to 950 ms more (1.3–1.4 s). Which side of that µs tie a run lands on depends on the per-job cost, which hvsim ' +
-      'gets as a calibrated mean, so its range over tick phases spans both. Per run — ' +
+      'MODEL (RT throttling seen at ticks beside the fair_server, linux-irmos.md §3.1, §4.6; docs/validation-notes.md §2): the worst wait is the ' +
+      'first one, ~950 ms (the server\'s deferral P − Q), unless a job is caught in a throttling gap shorter than itself. Each RT period the ' +
+      'server serves 50 ms less the overrun debt of its previous period plus its own overrun, so the hog often reaches 950 ms of rt_time just ' +
+      'before the period ends; update_curr_rt sees that only at a tick, so the gap runs from the last tick before the boundary to the boundary ' +
+      '(0–4 ms, fixed per run by the tick grid against the RT grid). The fair time run in it restarts the server, exhausted and throttled ' +
+      'until its deadline, on a new deferred period (update_curr_dl_se): a job that cannot finish in the gap then waits 950 ms more (1.3–1.5 s). ' +
+      'The kernel logs show such gaps of 2.1–3.8 ms in every run, longer than a 1.1 ms job, hence 952 ms; hvsim predicts each run on its ' +
+      'measured tick grid (validate/linux.ts), or over 8 tick phases when it was not measured, where phases with a gap under one job give 1.3–1.5 s. ' +
+      'Before 2026-12 hvsim throttled RT exactly at 950 ms, which made the gap the server\'s shortfall (under a job) on every grid. Per run — ' +
       perRunText(c) +
       '.',
   },
@@ -132,8 +134,9 @@ const RULES: { test: (c: ExplainContext) => boolean; text: (c: ExplainContext) =
         'until its 50 ms are used (up to 5 %); one whose activation meets the throttling gap has its budget eaten by the idle time there ' +
         '(dl_server_update_idle_time) and the task lives on the gap (0.5 %). In between, each period is a tie — the hog\'s 950 ms plus the ' +
         'server\'s 50 ms fill it exactly — broken by µs and by ticks: a tick that finds the budget gone while a job still runs restarts the ' +
-        'server\'s period there (update_curr_dl_se), one that does not leaves it to replenish at its deadline. hvsim gets each kernel run\'s ' +
-        'measured grid and runs every tick phase (the kernel\'s is not measured), so its range spans the outcomes those phases allow; ' +
+        'server\'s period there (update_curr_dl_se), one that does not leaves it to replenish at its deadline; and the hog\'s throttling is ' +
+        'seen at ticks only (update_curr_rt), so the gap before an RT boundary is as long as the time from the last tick to it. hvsim gets each ' +
+        'kernel run\'s measured RT grid and its measured tick grid (where not measured, every tick phase), so its range spans the outcomes those allow; ' +
         'what it cannot know is the server\'s state left by earlier fair activity on CPU 1 (a start that finds an old deadline ahead keeps it), ' +
         'and any other fair thread there takes its share of the 50 ms (runs with more than 2 ms/s of it are retried). Per run — ' +
         perRun +

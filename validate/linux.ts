@@ -255,7 +255,8 @@ function table(results: CaseResult[]): string[] {
     }
     if (phasesNs !== null) {
       const text = phasesNs.map((p) => (p === null ? 'not measured (0 used)' : `${(p / 1e6).toFixed(1)} ms`)).join(', ');
-      lines.push(`RT period grid of each kernel run (first sched_rt_period_timer expiry after rt-app's start): ${text}. hvsim predicts each run with that rtPeriodPhase and each of ${TICK_PHASES} phases of the scheduler tick (not measured: the workload shifted by k/${TICK_PHASES} of a tick); the prediction below is the median of those ${TICK_PHASES} × ${n} (their range in brackets).`, '');
+      const ticks = tickPhases.map((p) => (p === null ? `not measured (${TICK_PHASES} phases tried)` : `${(p / 1e6).toFixed(2)} ms`)).join(', ');
+      lines.push(`RT period grid of each kernel run (first sched_rt_period_timer expiry after rt-app's start): ${text}; its tick grid (CPU 0's next tick_nohz_handler expiry, modulo 1/HZ; every CPU ticks on it): ${ticks}. hvsim predicts each run with that rtPeriodPhase on that tick grid (host \`tickPhase\`), or, where the tick was not measured, on each of ${TICK_PHASES} phases of the tick (the workload shifted by k/${TICK_PHASES} of a tick); the prediction below is the median of those predictions (their range in brackets).`, '');
     }
     lines.push(`| figure | measured (kernel, median of ${n} runs) | range over runs | predicted (hvsim kvm-linux) | error |`, '|---|---:|---:|---:|---:|');
     for (const f of figures) {
@@ -312,7 +313,15 @@ async function main(): Promise<void> {
     const predict = (kernel: string, ticks: number[]) =>
       phasesNs === null
         ? tickPhases.map((ph, i) => [runOnHvsim(c, { ...options, kernel, tickPhase: ph ?? 0, threadStartUs: threadStarts(runs[i], sharedTimerThreads(c)) })])
-        : phasesNs.map((ph) => ticks.map((us) => runOnHvsim(c, { ...options, kernel, shiftUs: us, params: { rtPeriodPhase: `${(ph ?? 0) + us * 1000}ns` } })));
+        : phasesNs.map((ph, i) =>
+            // On the run's measured tick grid (all CPUs tick together: src/engine/tick.ts); where it was
+            // not measured, on TICK_PHASES assumed phases. Which tick falls last before an RT period
+            // boundary decides how long a throttling gap is (update_curr_rt sees rt_time at ticks), and
+            // so whether a fair job caught in it finishes there (docs/validation-notes.md §2).
+            tickPhases[i] !== null
+              ? [runOnHvsim(c, { ...options, kernel, tickPhase: tickPhases[i]!, params: { rtPeriodPhase: `${ph ?? 0}ns` } })]
+              : ticks.map((us) => runOnHvsim(c, { ...options, kernel, shiftUs: us, params: { rtPeriodPhase: `${(ph ?? 0) + us * 1000}ns` } })),
+          );
     const runModels = predict(m.kernel, shifts);
     const models = runModels.flat();
     const pre612 = c.id === 'fifo-hog-1cpu' ? predict('5.10', [0]).flat() : null;

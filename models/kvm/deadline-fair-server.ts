@@ -34,6 +34,9 @@
 // All versions with the fix 115135422562 "sched/deadline: Fix 'stuck' dl_server" (6.19, 6.18.9,
 // 6.12.69; `stuckFix`): a start that begins a new period (deadline passed or overflow) clears
 // dl_defer_running, so it defers again instead of entering the band at once.
+// Not modelled: 14a857056466 "sched/deadline: Use revised wakeup rule for dl_server" (mainline April 2026,
+// queued for 6.18.y on 2026-04-22): a start before d whose budget overflows keeps d with runtime
+// density × (d − now) instead of a new period (docs/validation-notes.md §2 says where it matters).
 //
 // Modelling choices ([M]):
 // - 6.17+: idle is charged as the engine settles idle segments (SchedClass.idleTime), not only at

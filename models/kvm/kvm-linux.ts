@@ -59,6 +59,13 @@ export const STOCK_LINUX_PARAMS = {
     pattern: /^(auto|on|off)$/,
     patternDoc: '"auto", "on" or "off"',
   },
+  rtEnforcement: {
+    type: 'string',
+    default: 'tick',
+    doc: "RT throttling: tick (the kernel: rt_time charged and tested in update_curr_rt at ticks and switches, linux-irmos.md §1.3; up to a tick of overrun, carried as debt) or exact (throttled at the instant rt_time reaches the runtime, an idealised kernel)",
+    pattern: /^(tick|exact)$/,
+    patternDoc: '"tick" or "exact"',
+  },
   fairServerRuntime: { type: 'duration', default: 50_000_000, doc: 'fair_server runtime per CPU (6.12+); 0 disables it' },
   fairServerPeriod: { type: 'duration', default: 1_000_000_000, doc: 'fair_server period per CPU (6.12+)', min: 1 },
   bandwidthControl: { type: 'boolean', default: true, doc: 'kvm-linux-cfs: apply cpu.max quotas (false = plain CFS shares)' },
@@ -176,6 +183,8 @@ function buildStockLinux(variant: Variant, setup: HostSetup): HostBuild {
     root: { runtimeNs: rootThrottled && p.rtRuntime < p.rtPeriod ? p.rtRuntime : null, periodNs: p.rtPeriod, phaseNs: p.rtPeriodPhase % p.rtPeriod },
     runtimeShare,
     groups: rtGroups,
+    // The kernel charges RT time and tests the throttle in update_curr_rt, at ticks and switches (rt.ts).
+    enforcement: p.rtEnforcement === 'exact' ? 'exact' : 'tick',
   });
 
   // Place every entity.
@@ -245,7 +254,7 @@ function buildStockLinux(variant: Variant, setup: HostSetup): HostBuild {
         continue;
       }
     } else if (pol.class === 'sporadic') {
-      rt.admit(t.entity, { priority: pol.priority, lowPriority: pol.lowPriority, budgetNs: pol.budget, periodNs: pol.period, maxRepl: pol.maxRepl });
+      rt.admit(t.entity, { priority: pol.priority, lowPriority: pol.lowPriority, budgetNs: pol.budget, periodNs: pol.period, maxRepl: pol.maxRepl, rules: pol.rules });
     } else {
       requireDuration(setup, `${t.pointer}/policy/runtime`, 'a SCHED_DEADLINE runtime', pol.runtime, DL_RUNTIME);
       dl!.admit(t.entity, { runtimeNs: pol.runtime, deadlineNs: pol.deadline, periodNs: pol.period });
@@ -289,13 +298,14 @@ function settingsOf(
   rootThrottled: boolean,
   runtimeShare: boolean,
   fairServer: boolean,
-  p: { rtRuntime: number; rtPeriod: number; rtPeriodPhase: number; fairServerRuntime: number; fairServerPeriod: number },
+  p: { rtRuntime: number; rtPeriod: number; rtPeriodPhase: number; rtEnforcement: string; fairServerRuntime: number; fairServerPeriod: number },
 ): Record<string, string | number | boolean> {
   return {
     kernel: kernel.version,
     rtThrottling: rootThrottled
       ? `${formatDuration(p.rtRuntime)} / ${formatDuration(p.rtPeriod)}${p.rtPeriodPhase % p.rtPeriod !== 0 ? `, periods start at ${formatDuration(p.rtPeriodPhase % p.rtPeriod)} + k·${formatDuration(p.rtPeriod)}` : ''}`
       : 'off',
+    rtEnforcement: p.rtEnforcement === 'exact' ? 'exact (at the exhaustion instant)' : 'at ticks and switches (update_curr_rt)',
     rtRuntimeShare: runtimeShare,
     fairServer: fairServer ? `${formatDuration(p.fairServerRuntime)} / ${formatDuration(p.fairServerPeriod)}` : 'off',
   };

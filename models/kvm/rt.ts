@@ -17,9 +17,13 @@
 //
 // Modelling choices [M] (placement and queue rules: rt-queue.ts):
 // - Enforcement 'exact' (default): a per-CPU budget timer fires at the instant the running entity
-//   exhausts a level's runtime (throttle at rt_time ≥ runtime). 'tick': rt_time is checked whenever the
-//   CPU is settled (every tick and every switch), throttling at rt_time > runtime as update_curr_rt
-//   does, so the overrun is up to one tick (§1.3).
+//   exhausts a level's runtime (throttle at rt_time ≥ runtime). 'tick' follows the kernel, where RT
+//   time reaches rt_time only in update_curr_rt (rt.c, v2.6.25 to v6.18: called from task_tick_rt,
+//   put_prev_task_rt and dequeue_task_rt): the running task's time is charged, and
+//   sched_rt_runtime_exceeded tested (rt_time > runtime), at each tick and when it leaves the CPU,
+//   so the overrun is up to one tick (§1.3). do_sched_rt_period_timer does not call update_curr_rt:
+//   it forgives debt from rt_time as last charged, and the running task's time since its last tick is
+//   charged at its next tick, into the new period.
 // - Period grid anchored at time 0 (2.6.3x kernels forward the period hrtimer on its own grid; recent
 //   kernels re-anchor it when the timer restarts after an idle period: do_start_rt_bandwidth kicks it
 //   at the first RT wake-up, so a workload whose RT threads start at 0 on a quiet kernel gets this
@@ -89,6 +93,8 @@ export class RtClass implements SchedClass<RtAdmitConfig> {
   private readonly enforce: Timer[];
   /** Per CPU: time up to which the running RT entity has been charged. */
   private readonly chargedTo: Float64Array;
+  /** Tick enforcement, per CPU: time the running RT entity ran since its last update_curr_rt (not yet in rt_time). */
+  private readonly unaccounted: Float64Array;
   private pushes = 0;
   private pulls = 0;
   private rrRotations = 0;
@@ -102,6 +108,7 @@ export class RtClass implements SchedClass<RtAdmitConfig> {
     this.share = opts.runtimeShare;
     this.rrQuantum = opts.rrQuantumNs ?? DEFAULT_RR_QUANTUM_NS;
     this.chargedTo = new Float64Array(n);
+    this.unaccounted = new Float64Array(n);
     checkPositive('root period', opts.root.periodNs);
     this.root = opts.root.runtimeNs === null ? null : this.addBandwidth('root', opts.root.runtimeNs, opts.root.periodNs);
     if (this.root !== null) this.root.phase = opts.root.phaseNs ?? 0;
@@ -165,10 +172,9 @@ export class RtClass implements SchedClass<RtAdmitConfig> {
   }
 
   charge(e: HostEntity, cpu: number, deltaNs: Ns): void {
-    const s = rtSlot(e);
     this.chargedTo[cpu] = this.ctx.now;
-    if (s.group !== null) this.account(s.group, cpu, deltaNs);
-    if (this.root !== null) this.account(this.root, cpu, deltaNs);
+    if (this.exact) this.updateCurr(e, cpu, deltaNs);
+    else this.unaccounted[cpu] += deltaNs; // reaches rt_time at the next tick or switch (updateCurrRt)
   }
 
   started(e: HostEntity, cpu: number): void {
@@ -178,6 +184,7 @@ export class RtClass implements SchedClass<RtAdmitConfig> {
 
   stopped(e: HostEntity, cpu: number): void {
     this.enforce[cpu].cancel();
+    this.updateCurrRt(e, cpu); // put_prev_task_rt → update_curr_rt
     const s = rtSlot(e);
     // Pre-empted while still runnable: it may run at once on a lower-priority CPU (§3.4 push).
     if (e.runnable && s.queued && e.cpu === cpu) this.pushFrom(cpu);
@@ -196,6 +203,7 @@ export class RtClass implements SchedClass<RtAdmitConfig> {
   /** SCHED_RR quantum, counted in ticks (task_tick_rt); rotation only if an equal-priority peer waits. */
   tick(cpu: number, curr: HostEntity | null): void {
     if (curr === null || curr.schedClass !== this || curr.cpu !== cpu) return;
+    this.updateCurrRt(curr, cpu); // task_tick_rt → update_curr_rt
     const s = rtSlot(curr);
     if (!s.rr) return;
     s.rrLeftNs -= this.ctx.tickNs;
@@ -247,6 +255,21 @@ export class RtClass implements SchedClass<RtAdmitConfig> {
   }
 
   // ---- throttling ---------------------------------------------------------------------------
+
+  /** Tick enforcement: update_curr_rt, charging the running entity's time since its last call. */
+  private updateCurrRt(e: HostEntity, cpu: number): void {
+    const delta = this.unaccounted[cpu];
+    if (delta <= 0) return;
+    this.unaccounted[cpu] = 0;
+    this.updateCurr(e, cpu, delta);
+  }
+
+  /** Charge every bandwidth level of `e` (§3.1, §3.3). */
+  private updateCurr(e: HostEntity, cpu: number, deltaNs: Ns): void {
+    const s = rtSlot(e);
+    if (s.group !== null) this.account(s.group, cpu, deltaNs);
+    if (this.root !== null) this.account(this.root, cpu, deltaNs);
+  }
 
   private addBandwidth(id: string, runtime: Ns, period: Ns): RtBandwidth {
     if (!(runtime >= 0)) throw new Error(`rt: ${id}: runtime must be ≥ 0, got ${runtime}`);
@@ -331,10 +354,14 @@ export class RtClass implements SchedClass<RtAdmitConfig> {
   private onPeriod(b: RtBandwidth): void {
     const ctx = this.ctx;
     b.periods++;
-    // Bring running RT entities' rt_time up to now so the debt reduction sees all of it.
-    for (let cpu = 0; cpu < b.cpus; cpu++) {
-      const cur = ctx.current(cpu);
-      if (cur !== null && cur.schedClass === this) ctx.settle(cpu);
+    // Exact enforcement: bring running RT entities' rt_time up to now so the debt reduction sees all
+    // of it. Tick enforcement: as do_sched_rt_period_timer, which only reads rt_time as update_curr_rt
+    // last left it (the running task's time since its last tick goes into the next period).
+    if (this.exact) {
+      for (let cpu = 0; cpu < b.cpus; cpu++) {
+        const cur = ctx.current(cpu);
+        if (cur !== null && cur.schedClass === this) ctx.settle(cpu);
+      }
     }
     let keep = false;
     for (let cpu = 0; cpu < b.cpus; cpu++) {

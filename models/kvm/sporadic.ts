@@ -31,7 +31,10 @@
 // d too early: the window of length T from its start holds C + min(C, d) (at most T). With
 // d ≥ T − C the chunk is due by the exhaustion instant, is applied at once (rule 6) and the thread
 // runs on: 2C in one window. test/kvm-sporadic.test.ts asserts this documented behaviour.
-// The corrected rules of that paper are not modelled; this class follows the standard as written.
+// `rules: corrected` (default `posix`) applies that paper's corrected bookkeeping instead
+// (sporadic-corrected.ts, rules C1–C5): activation when the thread starts to run at sched_priority,
+// a chunk per run segment due T after that segment started, replenishments merged when due and when
+// sched_ss_max_repl is reached, Σ chunks = C: then no window of length T holds more than C.
 // Without higher-priority interference (and exact enforcement, so no overrun: the other defect,
 // "budget amplification", needs overruns past the capacity) the sliding-window bound C per T holds.
 //
@@ -47,6 +50,10 @@ import type { HostEntity } from '../../src/engine/entities.js';
 import type { PolicyContext, SchedClass } from '../../src/engine/policy.js';
 import { RtClass, type RtAdmitConfig, type RtClassOptions } from './rt.js';
 import { rtSlot, type RtSlot } from './rt-queue.js';
+import { CorrectedBudget } from './sporadic-corrected.js';
+
+/** Which replenishment rules a SCHED_SPORADIC thread follows: the standard's, or RTAS 2010's corrections. */
+export type SporadicRules = 'posix' | 'corrected';
 
 /** The implementation's SS_REPL_MAX: the largest sched_ss_max_repl accepted. */
 export const SS_REPL_MAX = 64;
@@ -67,6 +74,8 @@ export interface SporadicAdmitConfig {
   maxRepl: number;
   /** RT cgroup id; undefined = the root group. */
   group?: string;
+  /** 'posix' (default): XSH 2.8.4 as written; 'corrected': Stanovich et al., RTAS 2010 (sporadic-corrected.ts). */
+  rules?: SporadicRules;
 }
 
 interface Replenishment {
@@ -91,6 +100,10 @@ interface SporadicState {
   readonly pending: Replenishment[];
   readonly replenishTimer: Timer;
   readonly exhaustTimer: Timer;
+  /** `rules: corrected`: the chunk queue (null under the POSIX rules). */
+  readonly corrected: CorrectedBudget | null;
+  /** `rules: corrected`: start of the current run segment at sched_priority (C2), or −1. */
+  segmentStart: Ns;
 }
 
 interface SporadicSlot extends RtSlot {
@@ -135,6 +148,8 @@ export class SporadicRtClass extends RtClass implements SchedClass<RtAdmitConfig
       pending: [],
       replenishTimer: this.ctx.timer(EventPhase.budget, () => this.onReplenish(e)),
       exhaustTimer: this.ctx.timer(EventPhase.budget, () => this.onExhaustTimer(e)),
+      corrected: cfg.rules === 'corrected' ? new CorrectedBudget(cfg.budgetNs, cfg.periodNs, cfg.maxRepl, this.ctx.now) : null,
+      segmentStart: -1,
     };
     (e.slot as SporadicSlot).ss = ss;
     this.sporadicThreads++;
@@ -143,6 +158,10 @@ export class SporadicRtClass extends RtClass implements SchedClass<RtAdmitConfig
   /** Rule 1 and 2: a waking thread joins the tail of sched_priority if it has capacity, else of the low priority. */
   override enqueue(e: HostEntity): void {
     const ss = sporadicOf(e);
+    if (ss?.corrected) {
+      ss.capacity = ss.corrected.mergeDue(this.ctx.now); // C1
+      this.armNextDue(ss);
+    }
     if (ss !== undefined) this.setLevel(e, ss, ss.capacity > 0);
     super.enqueue(e);
   }
@@ -150,7 +169,8 @@ export class SporadicRtClass extends RtClass implements SchedClass<RtAdmitConfig
   /** Rule 4: blocking at sched_priority schedules the replenishment of what this activation used. */
   override dequeue(e: HostEntity): void {
     const ss = sporadicOf(e);
-    if (ss !== undefined && ss.atHigh) this.scheduleReplenishment(e, ss);
+    // Corrected rules: the running segment was closed when the thread left its CPU (stopped, C3).
+    if (ss !== undefined && ss.atHigh && ss.corrected === null) this.scheduleReplenishment(e, ss);
     super.dequeue(e);
   }
 
@@ -159,6 +179,7 @@ export class SporadicRtClass extends RtClass implements SchedClass<RtAdmitConfig
     super.charge(e, cpu, deltaNs);
     const ss = sporadicOf(e);
     if (ss === undefined || !ss.atHigh) return;
+    if (ss.corrected !== null && ss.segmentStart < 0) return; // queued at sched_priority, not running
     ss.consumed += deltaNs;
     ss.capacity = Math.max(0, ss.capacity - deltaNs);
     if (ss.capacity === 0) this.exhaust(e, ss, cpu);
@@ -167,11 +188,18 @@ export class SporadicRtClass extends RtClass implements SchedClass<RtAdmitConfig
   override started(e: HostEntity, cpu: number): void {
     super.started(e, cpu);
     const ss = sporadicOf(e);
-    if (ss !== undefined && ss.atHigh) ss.exhaustTimer.arm(this.ctx.now + ss.capacity);
+    if (ss === undefined || !ss.atHigh) return;
+    if (ss.corrected !== null) this.openSegment(ss); // C2: the activation is when it runs
+    ss.exhaustTimer.arm(this.ctx.now + ss.capacity);
   }
 
   override stopped(e: HostEntity, cpu: number): void {
-    sporadicOf(e)?.exhaustTimer.cancel();
+    const ss = sporadicOf(e);
+    ss?.exhaustTimer.cancel();
+    if (ss?.corrected && ss.segmentStart >= 0) {
+      this.closeSegment(ss); // C3 at pre-emption and blocking
+      if (ss.capacity === 0) this.demote(e, ss); // C4 merged its remnant away
+    }
     super.stopped(e, cpu);
   }
 
@@ -192,9 +220,19 @@ export class SporadicRtClass extends RtClass implements SchedClass<RtAdmitConfig
     this.exhaustions++;
     this.ctx.note('sporadic exhausted', cpu, e);
     ss.exhaustTimer.cancel();
+    if (ss.corrected !== null) {
+      this.closeSegment(ss); // C3: the whole head comes back T after the segment began
+      ss.capacity = ss.corrected.mergeDue(this.ctx.now); // C1: a chunk due at this very instant
+      this.armNextDue(ss);
+      if (ss.capacity > 0) {
+        this.openSegment(ss);
+        ss.exhaustTimer.arm(this.ctx.now + ss.capacity);
+        return;
+      }
+    }
     this.setLevel(e, ss, false);
     this.ctx.resched(cpu);
-    this.scheduleReplenishment(e, ss);
+    if (ss.corrected === null) this.scheduleReplenishment(e, ss);
   }
 
   /** Rule 6 (and the sched_ss_max_repl limit). Called while the thread is at sched_priority; leaves it at the low one unless applied at once. */
@@ -227,6 +265,7 @@ export class SporadicRtClass extends RtClass implements SchedClass<RtAdmitConfig
     const now = this.ctx.now;
     // Bring the running thread's capacity to now before it grows.
     if (e.runningOn >= 0) this.ctx.settle(e.runningOn);
+    if (ss.corrected !== null) return this.onCorrectedDue(e, ss);
     let amount = 0;
     while (ss.pending.length > 0 && ss.pending[0].at <= now) amount += ss.pending.shift()!.amount;
     if (ss.pending.length > 0) ss.replenishTimer.arm(ss.pending[0].at);
@@ -269,6 +308,58 @@ export class SporadicRtClass extends RtClass implements SchedClass<RtAdmitConfig
     ss.atHigh = high;
     s.prio = high ? ss.high : ss.low;
     this.rq.toTail(s);
+  }
+
+  // ---- rules: corrected (sporadic-corrected.ts) ---------------------------------------------
+
+  private openSegment(ss: SporadicState): void {
+    ss.segmentStart = this.ctx.now;
+    ss.consumed = 0;
+  }
+
+  /** C3: the segment's time becomes a chunk due at its start + T; the capacity is what the head has left. */
+  private closeSegment(ss: SporadicState): void {
+    const budget = ss.corrected!;
+    const now = this.ctx.now;
+    const merges = budget.merges;
+    budget.split(ss.segmentStart, ss.consumed, now);
+    this.maxReplMerges += budget.merges - merges;
+    ss.segmentStart = -1;
+    ss.consumed = 0;
+    ss.capacity = budget.available(now);
+    this.armNextDue(ss);
+  }
+
+  /** A chunk fell due: end the running segment (C5), merge what is due (C1), and return to sched_priority if it has capacity again. */
+  private onCorrectedDue(e: HostEntity, ss: SporadicState): void {
+    const running = e.runningOn >= 0 && ss.atHigh && ss.segmentStart >= 0;
+    if (running) this.closeSegment(ss);
+    const before = ss.capacity;
+    ss.capacity = ss.corrected!.mergeDue(this.ctx.now);
+    this.armNextDue(ss);
+    if (ss.capacity > before) this.replenishments++;
+    if (running) {
+      this.openSegment(ss);
+      ss.exhaustTimer.arm(this.ctx.now + ss.capacity);
+      return;
+    }
+    if (ss.atHigh || ss.capacity <= 0 || !e.runnable || e.cpu < 0) return;
+    const cpu = e.cpu;
+    this.ctx.note('sporadic replenished', cpu, e);
+    this.setLevel(e, ss, true);
+    this.ctx.resched(cpu);
+    if (e.runningOn === cpu) {
+      // Running in background at this instant: it now runs at sched_priority (C2).
+      this.openSegment(ss);
+      ss.exhaustTimer.arm(this.ctx.now + ss.capacity);
+    }
+    this.pushFrom(cpu);
+  }
+
+  private armNextDue(ss: SporadicState): void {
+    const at = ss.corrected!.nextDue(this.ctx.now);
+    if (at === Infinity) ss.replenishTimer.cancel();
+    else ss.replenishTimer.arm(at);
   }
 
   private onExhaustTimer(e: HostEntity): void {

@@ -86,7 +86,7 @@ export type Policy =
   | { class: 'deadline'; runtime: Ns; deadline: Ns; period: Ns }
   | { class: 'fair'; nice: number }
   /** POSIX SCHED_SPORADIC (host threads of the stock-Linux models only; models/kvm/sporadic.ts). */
-  | { class: 'sporadic'; priority: number; lowPriority: number; budget: Ns; period: Ns; maxRepl: number };
+  | { class: 'sporadic'; priority: number; lowPriority: number; budget: Ns; period: Ns; maxRepl: number; rules: 'posix' | 'corrected' };
 
 export interface TaskSpec {
   /** Unique among all tasks and host threads of the scenario. */

@@ -341,6 +341,13 @@ export const policySchema = {
         budget: dur('Budget', 'sched_ss_init_budget: execution time at priority per replenishment period.'),
         period: dur('Replenishment period', 'sched_ss_repl_period: a chunk used returns this long after its activation.'),
         maxRepl: { type: 'integer', title: 'Max replenishments', description: 'sched_ss_max_repl: pending replenishments at most, 1 .. 64; default 4 (_POSIX_SS_REPL_MAX).', minimum: 1, maximum: 64, default: 4 },
+        rules: {
+          enum: ['posix', 'corrected'],
+          title: 'Replenishment rules',
+          description:
+            "posix (default): the standard as written, with its premature-replenishment defect (a server delayed by higher-priority work can get up to 2·budget in one period). corrected: the corrections of Stanovich, Baker, Wang and González Harbour (RTAS 2010): each stretch run at priority comes back one period after it started to run, replenishments merge when due, never more than budget in any window of one period.",
+          default: 'posix',
+        },
       },
     },
     {

@@ -172,7 +172,7 @@ function serializePolicy(p: Policy): RawPolicy {
     case 'deadline':
       return { class: 'deadline', runtime: d(p.runtime), deadline: d(p.deadline), period: d(p.period) };
     case 'sporadic':
-      return { class: 'sporadic', priority: p.priority, lowPriority: p.lowPriority, budget: d(p.budget), period: d(p.period), maxRepl: p.maxRepl };
+      return { class: 'sporadic', priority: p.priority, lowPriority: p.lowPriority, budget: d(p.budget), period: d(p.period), maxRepl: p.maxRepl, ...(p.rules === 'corrected' && { rules: p.rules }) };
   }
 }
 

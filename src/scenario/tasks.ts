@@ -161,7 +161,7 @@ export function normalizePolicy(raw: RawPolicy, pointer: string, check: Checker)
       // sched_setparam: EINVAL unless sched_ss_init_budget <= sched_ss_repl_period (POSIX XSH 2.8.4).
       check.atMost(budget, period, `${pointer}/budget`, raw.budget, 'the period');
       if (raw.lowPriority >= raw.priority) check.fail(`${pointer}/lowPriority`, `a priority below priority (${raw.priority})`, describeValue(raw.lowPriority));
-      return { class: 'sporadic', priority: raw.priority, lowPriority: raw.lowPriority, budget, period, maxRepl: raw.maxRepl ?? POSIX_SS_REPL_MAX };
+      return { class: 'sporadic', priority: raw.priority, lowPriority: raw.lowPriority, budget, period, maxRepl: raw.maxRepl ?? POSIX_SS_REPL_MAX, rules: raw.rules ?? 'posix' };
     }
   }
 }
