@@ -221,6 +221,7 @@ async function reportPipeline(
       if (losses) charts.push(losses);
       charts.push(...chainCharts(scenario, results));
       const findings: string[] = [];
+      let figureAnswer: string | undefined;
       (scenario.figures ?? []).forEach((f, fi) => {
         const points: FigurePoint[] = [];
         for (let p = 0; p < figurePointCount(f); p++) {
@@ -231,6 +232,7 @@ async function reportPipeline(
         const out = figureOutputs(scenario, fi, points);
         charts.push(...out.figures);
         findings.push(...out.findings);
+        figureAnswer ??= out.answer;
       });
       const aggressors = markedAggressors(scenario);
       const isolationRuns: IsolationRuns[] = [];
@@ -245,7 +247,7 @@ async function reportPipeline(
         }
       }
       const isolation = aggressors.length > 0 ? assembleIsolation(scenario, aggressors, scenario.seed, isolationRuns) : undefined;
-      return { scenario, results, charts, findings, isolation };
+      return { scenario, results, charts, findings, figureAnswer, isolation };
     });
 
     // ---- render ----
@@ -258,6 +260,7 @@ async function reportPipeline(
       scenario: p.scenario,
       results: p.results,
       findings: p.findings,
+      ...(p.figureAnswer !== undefined && { figureAnswer: p.figureAnswer }),
       ...(p.isolation && { isolation: p.isolation }),
       figures: p.charts.map((c): RenderedFigure => {
         const out = rendered[r++];

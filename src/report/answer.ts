@@ -211,10 +211,15 @@ function comparesSentence(answer: Answer, runs: ModelRun[]): string {
   return `The ${noun} was ${listText(parts)}: ${causesText(ordered, answer)}.`;
 }
 
-/** The reading's first sentence, or null when the scenario names no answer (or no model ran). */
-export function answerSentence(scenario: Scenario, runs: ModelRun[]): string | null {
+/**
+ * The reading's first sentence, or null when the scenario names no answer (or no model ran). For
+ * kind breaks the head comes from the throughput sweep (`figureAnswer`, src/report/throughput-figure.ts);
+ * without it (figures not drawn) there is no answer to give.
+ */
+export function answerSentence(scenario: Scenario, runs: ModelRun[], figureAnswer?: string): string | null {
   const answer = scenario.answer;
   if (!answer || runs.length === 0) return null;
+  if (answer.kind === 'breaks') return figureAnswer === undefined ? null : `${figureAnswer}: ${causesText(runs, answer)}.`;
   return answer.kind === 'holds' ? holdsSentence(answer, runs) : comparesSentence(answer, runs);
 }
 
