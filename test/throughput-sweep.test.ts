@@ -31,7 +31,7 @@ vmus:
 flows:
   - { id: fwd, from: src, to: dst, rate: 1000/s, size: ${PACKET_BYTES}, deadline: 20ms }
 models: [kvm-irmos]
-answer: { kind: breaks, metric: misses, of: [fwd], because: io-path }
+answer: { kind: breaks, metric: misses, of: [fwd], because: ixb-category }
 figures:
   - { kind: throughput-sweep, flows: [fwd], throughputs: [${throughputs.join(', ')}] }
 ${extra}`;

@@ -1,8 +1,8 @@
 // The runs behind a throughput sweep (seed §4.1.1 and figure 10: the IXB category's CPU need grows
 // with the network throughput, and a PH's role sets how much of its CPU the IXB gets): the named
 // flows offer each throughput in turn, everything else unchanged, and each model is judged per flow
-// on the two guarantees of seed §4 — the VMUs' deadlines on the flow's PH (§4.1.2) and the IXB's
-// packets, none lost or late (§4.1.1). Folded into charts and the answer by
+// on the two guarantees of seed §4 — the VMUs' deadlines on the flow's PH (seed §4.1.2) and the
+// IXB's packets, none lost or late (seed §4.1.1). Folded into charts and the answer by
 // src/report/throughput-figure.ts.
 
 import { InputError } from '../errors.js';

@@ -10,7 +10,7 @@ import type { FigureOutput } from './figures.js';
 import { fmtNs, listText } from './format.js';
 import { spansDecades } from './scenario-charts.js';
 
-/** The two guarantees of seed §4: the VMU-granted category's (§4.1.2) and the IXB real-time's (§4.1.1). */
+/** The two guarantees of seed §4: the VMU-granted category's (seed §4.1.2) and the IXB real-time's (seed §4.1.1). */
 export const GUARANTEES = {
   ixb: { noun: 'the IXB’s guarantee', what: 'no packet lost or late', ratio: (g: FlowGuarantees) => (g.sent === 0 ? 0 : (g.lost + g.late) / g.sent) },
   vmu: { noun: 'the VMUs’ guarantee', what: 'no deadline missed', ratio: (g: FlowGuarantees) => (g.vmuJudged === 0 ? 0 : g.vmuMissed / g.vmuJudged) },
