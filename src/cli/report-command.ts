@@ -15,6 +15,7 @@ import { writeFilesAtomic, writeFolderAtomic } from '../report/atomic.js';
 import { renderMarkdown } from '../report/doc.js';
 import { indexDoc, scenarioDoc, type Experiment, type RenderedFigure } from '../report/experiment.js';
 import { figureOutputs, type FigureOutput } from '../report/figures.js';
+import { flowTimeCharts } from '../report/flow-time-charts.js';
 import type { GanttTrace } from '../experiments/schedule-excerpt.js';
 import { renderHtml } from '../report/html.js';
 import { createProgress, type Progress } from '../report/progress.js';
@@ -219,6 +220,7 @@ async function reportPipeline(
       charts.push(...flowCdfCharts(scenario, results));
       const losses = flowLossChart(results);
       if (losses) charts.push(losses);
+      charts.push(...flowTimeCharts(scenario, results));
       charts.push(...chainCharts(scenario, results));
       const findings: string[] = [];
       let figureAnswer: string | undefined;
