@@ -36,6 +36,12 @@ function noCategory(io: Cause): Cause {
   return { rule: `the host declares no CPU categories: the IXB's packet work is each VMU's vhost thread, and ${io.rule}`, ref: io.ref };
 }
 
+/** Below the iothread the host's block layer and its device scheduler order the requests (linux-irmos.md §7.2). */
+const iothreadDevice: Cause = {
+  rule: "the VMU's iothread hands each request to the host's storage device scheduler, which orders it among every stream's requests; the CPU scheduler decides only when the iothread runs",
+  ref: 'linux-irmos.md §7.2',
+};
+
 /** Linux partitions CPU time, not the cache (cache.md §1.2): the same rule under every KVM stack. */
 const cacheCause = (scheduler: string): Cause => ({
   rule: `${scheduler} divides CPU time only, not the shared cache or the memory bus: a neighbour's working set evicts the VMU's lines and stalls it, so each job needs more CPU than its budget was sized for`,
@@ -70,6 +76,8 @@ export function irmosExplain(io: IoPlacement, migrateOnThrottle: boolean, ixb?: 
         };
       case 'cache-interference':
         return cacheCause('the IRMOS scheduler');
+      case 'device-scheduling':
+        return iothreadDevice;
       case 'ixb-category':
         if (ixb === undefined) return noCategory(explain('io-path'));
         return ixb.fixed
@@ -160,6 +168,8 @@ export function stockExplain(f: StockFacts): (p: Phenomenon) => Cause {
             : { rule: 'CFS balances load between CPUs by weight, ignoring deadlines', ref: 'linux-irmos.md §6.1' };
       case 'cache-interference':
         return cacheCause(f.variant === 'rt-groups' ? 'RT throttling' : f.variant === 'deadline' ? 'SCHED_DEADLINE' : 'CFS');
+      case 'device-scheduling':
+        return iothreadDevice;
       case 'ixb-category':
         return f.ixb === undefined ? noCategory(explain('io-path')) : stockIxbCause(f, f.ixb);
       default:

@@ -20,6 +20,12 @@ const dom0Path = (how: string): string => `a request waits twice for dom0's netb
  * Host CPU categories under Xen are admission only (models/categories.ts; no cpupool or dom0
  * reservation is built from them yet): the IXB's packet work is dom0's netback, scheduled as dom0.
  */
+/** Below dom0's blkback the host's device scheduler orders the requests (xen.md §7.2; io-qos.md §1). */
+const dom0Device: Cause = {
+  rule: "dom0's blkback hands each request to the host's storage device scheduler, which orders it among every stream's requests; the Xen scheduler decides only when blkback gets the CPU",
+  ref: 'xen.md §7.2',
+};
+
 const dom0Category = (how: string, ref: string): Cause => ({
   rule: `the CPU categories are admission only under Xen: the IXB's packet work is dom0's netback, dom0 being ${how}, so it gets no portion of its own and competes with the guests as one more domain`,
   ref: `${ref}, xen.md §7.3`,
@@ -40,6 +46,8 @@ export function sedfExplain(dom0Slice: number, dom0Period: number): (p: Phenomen
         return { rule: 'SEDF places each vCPU once on a pCPU of its affinity (round-robin by vCPU id) and never balances, so each pCPU’s EDF sees only the vCPUs placed there', ref: 'xen.md §5' };
       case 'cache-interference':
         return cacheCause('Xen SEDF');
+      case 'device-scheduling':
+        return dom0Device;
       case 'ixb-category':
         return dom0Category(`an SEDF domain of ${formatDuration(dom0Slice)} every ${formatDuration(dom0Period)} with extratime that waits its EDF turn, or for idle time in 500 µs quanta once its slice is spent`, 'xen.md §5');
       default:
@@ -66,6 +74,8 @@ export function creditExplain(tslice: number, features: CreditFeatures, xenVersi
         return { rule: 'Credit queues vCPUs per pCPU and lets idle pCPUs steal UNDER work, with no notion of which vCPU needs its CPU soonest', ref: 'xen.md §2.8, §2.9' };
       case 'cache-interference':
         return cacheCause('Xen Credit');
+      case 'device-scheduling':
+        return dom0Device;
       case 'ixb-category':
         return dom0Category(`a Credit domain of weight ${dom0Weight}, BOOSTed on wake only while UNDER — once OVER it waits behind the CPU-bound domains' ${slice} slices`, `xen.md §2.5, §2.12${sampledRef}`);
       default:
@@ -89,6 +99,8 @@ export function credit2Explain(dom0Weight: number): (p: Phenomenon) => Cause {
         return { rule: 'Credit2 shares a runqueue per socket and balances load between runqueues, ordering by credit rather than urgency', ref: 'xen.md §3' };
       case 'cache-interference':
         return cacheCause('Xen Credit2');
+      case 'device-scheduling':
+        return dom0Device;
       case 'ixb-category':
         return dom0Category(`a Credit2 domain of weight ${dom0Weight}; a vCPU that slept keeps its unburnt credit and is inserted ahead of CPU-bound domains that burnt theirs`, 'xen.md §3');
       default:
@@ -112,6 +124,8 @@ export function rtdsExplain(dom0Budget: number, dom0Period: number): (p: Phenome
         return { rule: 'RTDS is global EDF within the pool, for which Σ U ≤ m is not sufficient: the vCPUs with the m earliest deadlines can hold every pCPU a pinned vCPU may use', ref: 'xen.md §4' };
       case 'cache-interference':
         return cacheCause('Xen RTDS');
+      case 'device-scheduling':
+        return dom0Device;
       case 'ixb-category':
         return dom0Category(`an RTDS vCPU of ${formatDuration(dom0Budget)} every ${formatDuration(dom0Period)} with extratime: once its budget is spent it drops below every vCPU with budget left and waits in EDF order among the extratime vCPUs until its replenishment`, 'xen.md §4');
       default:

@@ -12,6 +12,7 @@ export const PHENOMENA = {
   'reservation-order': 'how several reservations on one CPU are ordered against each other (deadlines, fixed priorities, weights)',
   'multicpu-placement': 'how reserved vCPUs, pinned or free to migrate, are placed on several pCPUs',
   'cache-interference': 'what a neighbour’s working set in the shared cache does to a reserved VMU’s demand',
+  'device-scheduling': 'which rule of a host’s storage device scheduler (FIFO, mClock, mq-deadline, EDF) decides when a stream’s request reaches the disk',
   'ixb-category': 'what CPU a PH’s IXB packet work gets when the host partitions its CPU into categories (seed figure 6), and whether growing IXB work can take the VMUs’ time',
 } as const;
 
