@@ -4,6 +4,7 @@ import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { MODELS } from '../models/index.js';
 import { PHENOMENON_NAMES, type Cause } from '../src/engine/phenomena.js';
+import { deviceSchedulerCause } from '../src/engine/storage/scheduler-rules.js';
 import { InputError } from '../src/errors.js';
 import { compare } from '../src/experiments/simulate.js';
 import type { IoResult, ModelRun, TaskResult } from '../src/metrics/results.js';
@@ -157,6 +158,29 @@ describe('every model explains every phenomenon', () => {
     for (const f of readdirSync('scenarios').filter((x) => x.endsWith('.yaml'))) {
       expect(loadScenario(`scenarios/${f}`).answer, f).toBeDefined();
     }
+  });
+});
+
+describe('device-scheduling: the device scheduler’s rule, per target', () => {
+  it('cites the rule of each storage stream’s own device scheduler, whatever the model, in one sentence', () => {
+    const sc = loadScenario('scenarios/osd-qos.yaml');
+    const short: Scenario = { ...sc, durationNs: 300_000_000, warmupNs: 0, figures: [], expectations: [] };
+    const results = compare(short, ['kvm-irmos', 'xen-credit'].map((name) => ({ model: MODELS.find((m) => m.name === name)! })));
+    const s = answerSentence(short, results.runs)!;
+    expect(firstSentence(s)).toBe(s);
+    for (const t of short.answer!.of) {
+      const host = short.hosts.find((h) => h.id === short.vmus.find((v) => v.io.some((l) => l.id === t.id))!.host)!;
+      const rule = deviceSchedulerCause(host.storage!);
+      expect(s).toMatch(new RegExp(`under the ${host.storage!.scheduler} device scheduler \\([^)]*\\b${t.id}\\b[^)]*\\), ${escape(rule.rule)} \\(${escape(rule.ref)}\\)`));
+    }
+    // The models' own I/O-path rules are not what decides here.
+    expect(s).not.toContain(results.runs[0].causes!['device-scheduling']!.rule);
+  });
+
+  it('states mq-deadline’s rule with the host’s own parameters', () => {
+    const rule = deviceSchedulerCause({ device: 'hdd', deviceParams: {}, scheduler: 'mq-deadline', schedulerParams: { readExpireNs: 100_000_000, fifoBatch: 4 } }).rule;
+    expect(rule).toContain('up to 4 requests');
+    expect(rule).toContain('read_expire 100 ms');
   });
 });
 

@@ -5,6 +5,7 @@
 // rules, never outcomes, so they stay true whatever a run measures.
 
 import { unexplained, type Cause, type Phenomenon } from '../../src/engine/phenomena.js';
+import { formatDuration } from '../../src/scenario/units.js';
 
 /** Where a VMU's I/O threads run (io-threads.ts). */
 type IoPlacement = 'inside' | 'outside';
@@ -20,6 +21,27 @@ function ioThreadCause(io: IoPlacement, inside: string, insideRef: string): Caus
   return { rule: inside, ref: insideRef };
 }
 
+/**
+ * The IXB category of the model's first host (models/categories.ts; the reading cites one rule per
+ * model): absent when it declares no categories; `fixed` when the category is a reservation of
+ * share × P every P.
+ */
+export interface IxbCategoryFacts {
+  fixed: boolean;
+  periodNs: number;
+}
+
+/** Without categories the IXB work is each VMU's vhost thread, wherever io-path puts it. */
+function noCategory(io: Cause): Cause {
+  return { rule: `the host declares no CPU categories: the IXB's packet work is each VMU's vhost thread, and ${io.rule}`, ref: io.ref };
+}
+
+/** Below the iothread the host's block layer and its device scheduler order the requests (linux-irmos.md §7.2). */
+const iothreadDevice: Cause = {
+  rule: "the VMU's iothread hands each request to the host's storage device scheduler, which orders it among every stream's requests; the CPU scheduler decides only when the iothread runs",
+  ref: 'linux-irmos.md §7.2',
+};
+
 /** Linux partitions CPU time, not the cache (cache.md §1.2): the same rule under every KVM stack. */
 const cacheCause = (scheduler: string): Cause => ({
   rule: `${scheduler} divides CPU time only, not the shared cache or the memory bus: a neighbour's working set evicts the VMU's lines and stalls it, so each job needs more CPU than its budget was sized for`,
@@ -32,8 +54,8 @@ const migrationCause = (scheduler: string): Cause => ({
   ref: 'migration.md §2.1, §2.2',
 });
 
-export function irmosExplain(io: IoPlacement, migrateOnThrottle: boolean): (p: Phenomenon) => Cause {
-  return (p) => {
+export function irmosExplain(io: IoPlacement, migrateOnThrottle: boolean, ixb?: IxbCategoryFacts): (p: Phenomenon) => Cause {
+  const explain = (p: Phenomenon): Cause => {
     switch (p) {
       case 'io-path':
         return ioThreadCause(
@@ -62,10 +84,21 @@ export function irmosExplain(io: IoPlacement, migrateOnThrottle: boolean): (p: P
         return cacheCause('the IRMOS scheduler');
       case 'live-migration':
         return migrationCause('CFS');
+      case 'device-scheduling':
+        return iothreadDevice;
+      case 'ixb-category':
+        if (ixb === undefined) return noCategory(explain('io-path'));
+        return ixb.fixed
+          ? {
+              rule: `every vhost thread runs in the IRMOS group ixb, a hard CBS of the category's share of each CPU every ${formatDuration(ixb.periodNs)}, scheduled flat beside the VMU groups: the IXB gets its portion in every period and never more (a hard CBS does not reclaim), and each VMU group keeps its own Q every P however much packet work waits`,
+              ref: 'linux-irmos.md §2.4, §2.7, §2.9',
+            }
+          : { rule: 'the vhost threads are SCHED_OTHER in cgroup ixb, served by CFS only from what the reservations leave, divided by weight; the VMU groups keep their Q every P', ref: 'linux-irmos.md §2.4, §6.1' };
       default:
         return unexplained(p);
     }
   };
+  return explain;
 }
 
 /** The stock-kernel variants of models/kvm/kvm-linux.ts. */
@@ -78,10 +111,34 @@ export interface StockFacts {
   bandwidthControl: boolean;
   /** RT_RUNTIME_SHARE in force (rt-groups). */
   runtimeShare: boolean;
+  /** The host's IXB category, when it declares categories (linux-categories.ts). */
+  ixb?: IxbCategoryFacts;
+}
+
+/** Where linux-categories.ts put the vhost threads of a host with categories, as a rule. */
+function stockIxbCause(f: StockFacts, ixb: IxbCategoryFacts): Cause {
+  // The share is the host's (PHs of one scenario differ): the rule names the period only.
+  const portion = `the category's share × ${formatDuration(ixb.periodNs)}`;
+  if (ixb.fixed && f.variant === 'rt-groups') {
+    return {
+      rule: `every vhost thread runs SCHED_FIFO 99 in the RT cgroup ixb (cpu.rt_runtime_us = ${portion} on each CPU): above every vCPU until the group has spent its runtime, then throttled to the end of its period${f.runtimeShare ? ' (RT_RUNTIME_SHARE lets it borrow runtime from other CPUs first)' : ''}, so the IXB gets its portion and never takes the VMUs' RT groups' runtime beyond it`,
+      ref: 'linux-irmos.md §3.3, §3.2',
+    };
+  }
+  if (ixb.fixed && f.variant === 'deadline') {
+    return {
+      rule: `every vhost thread is a SCHED_DEADLINE server with its part of ${portion}, in EDF order beside the vCPUs' servers; once its runtime is spent it is throttled until its deadline (no GRUB reclaiming), so the IXB never takes the VMUs' runtime`,
+      ref: 'linux-irmos.md §4.2, §4.3',
+    };
+  }
+  return {
+    rule: `the vhost threads are SCHED_OTHER in cgroup ixb with a weight ∝ the category's share${ixb.fixed ? ' (CFS cannot fix a portion)' : ''}: CFS gives the IXB a weighted share of contended time and no guarantee, while ${f.variant === 'cfs-quota' ? 'the VMUs are CFS groups too, so the IXB\'s growing demand and the VMUs\' compete by weight' : 'the reserved VMUs run first'}`,
+    ref: f.variant === 'cfs-quota' ? 'linux-irmos.md §6.1, §6.3' : 'linux-irmos.md §6.1, §1.1',
+  };
 }
 
 export function stockExplain(f: StockFacts): (p: Phenomenon) => Cause {
-  return (p) => {
+  const explain = (p: Phenomenon): Cause => {
     switch (p) {
       case 'io-path':
         return f.variant === 'cfs-quota'
@@ -121,8 +178,13 @@ export function stockExplain(f: StockFacts): (p: Phenomenon) => Cause {
         return cacheCause(f.variant === 'rt-groups' ? 'RT throttling' : f.variant === 'deadline' ? 'SCHED_DEADLINE' : 'CFS');
       case 'live-migration':
         return migrationCause('CFS');
+      case 'device-scheduling':
+        return iothreadDevice;
+      case 'ixb-category':
+        return f.ixb === undefined ? noCategory(explain('io-path')) : stockIxbCause(f, f.ixb);
       default:
         return unexplained(p);
     }
   };
+  return explain;
 }

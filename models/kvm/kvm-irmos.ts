@@ -209,7 +209,7 @@ function buildIrmos(setup: HostSetup): HostBuild {
     classes: [irmos, cfs],
     mapping,
     settings: { kernel: `${IRMOS_KERNEL}-irmos`, admissionBound: p.admissionBound, migrateOnThrottle: p.migrateOnThrottle },
-    explain: irmosExplain(p.ioThreads as 'inside' | 'outside', p.migrateOnThrottle),
+    explain: irmosExplain(p.ioThreads as 'inside' | 'outside', p.migrateOnThrottle, categories && { fixed: categories.ixb.fixed, periodNs: p.categoryPeriod }),
   };
 }
 

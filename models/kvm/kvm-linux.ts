@@ -289,7 +289,7 @@ function buildStockLinux(variant: Variant, setup: HostSetup): HostBuild {
     classes,
     mapping,
     settings: settingsOf(kernel, rootThrottled, runtimeShare, fairServerOn, p),
-    explain: stockExplain({ variant, io: p.ioThreads as 'inside' | 'outside', bandwidthControl: p.bandwidthControl, runtimeShare }),
+    explain: stockExplain({ variant, io: p.ioThreads as 'inside' | 'outside', bandwidthControl: p.bandwidthControl, runtimeShare, ...(categories && { ixb: { fixed: categories.ixb.fixed, periodNs: p.categoryPeriod } }) }),
   };
 }
 

@@ -22,6 +22,21 @@ const migrationCause = (scheduler: string): Cause => ({
 /** Under every Xen scheduler a guest's I/O crosses dom0's backend twice (xen.md §7.2). */
 const dom0Path = (how: string): string => `a request waits twice for dom0's netback/blkback, dom0 being ${how}`;
 
+/** Below dom0's blkback the host's device scheduler orders the requests (xen.md §7.2; io-qos.md §1). */
+const dom0Device: Cause = {
+  rule: "dom0's blkback hands each request to the host's storage device scheduler, which orders it among every stream's requests; the Xen scheduler decides only when blkback gets the CPU",
+  ref: 'xen.md §7.2',
+};
+
+/**
+ * Host CPU categories under Xen (xen-categories.ts): the IXB's netback moves to the network driver
+ * domain ixb, given the category's portion the scheduler's way; without categories it stays dom0's.
+ */
+const dom0Category = (how: string, ref: string, driverDomain: string): Cause => ({
+  rule: `with CPU categories the IXB's packet work is netback in the network driver domain ixb, which ${driverDomain}, and it competes with the guests as one more domain; without them it is dom0's, dom0 being ${how}`,
+  ref: `${ref}, xen.md §7.3`,
+});
+
 export function sedfExplain(dom0Slice: number, dom0Period: number): (p: Phenomenon) => Cause {
   return (p) => {
     switch (p) {
@@ -39,6 +54,10 @@ export function sedfExplain(dom0Slice: number, dom0Period: number): (p: Phenomen
         return cacheCause('Xen SEDF');
       case 'live-migration':
         return migrationCause('Xen SEDF');
+      case 'device-scheduling':
+        return dom0Device;
+      case 'ixb-category':
+        return dom0Category(`an SEDF domain of ${formatDuration(dom0Slice)} every ${formatDuration(dom0Period)} with extratime that waits its EDF turn, or for idle time in 500 µs quanta once its slice is spent`, 'xen.md §5', 'gets a slice of categoryPeriod per vCPU with extratime');
       default:
         return unexplained(p);
     }
@@ -65,6 +84,10 @@ export function creditExplain(tslice: number, features: CreditFeatures, xenVersi
         return cacheCause('Xen Credit');
       case 'live-migration':
         return migrationCause('Xen Credit');
+      case 'device-scheduling':
+        return dom0Device;
+      case 'ixb-category':
+        return dom0Category(`a Credit domain of weight ${dom0Weight}, BOOSTed on wake only while UNDER — once OVER it waits behind the CPU-bound domains' ${slice} slices`, `xen.md §2.5, §2.12${sampledRef}`, 'gets a cpupool of its own for a fixed portion of whole pCPUs, else a weight ∝ its portion without cap (a long-run share)');
       default:
         return unexplained(p);
     }
@@ -88,6 +111,10 @@ export function credit2Explain(dom0Weight: number): (p: Phenomenon) => Cause {
         return cacheCause('Xen Credit2');
       case 'live-migration':
         return migrationCause('Xen Credit2');
+      case 'device-scheduling':
+        return dom0Device;
+      case 'ixb-category':
+        return dom0Category(`a Credit2 domain of weight ${dom0Weight}; a vCPU that slept keeps its unburnt credit and is inserted ahead of CPU-bound domains that burnt theirs`, 'xen.md §3', 'gets a cpupool of its own for a fixed portion of whole pCPUs, else a weight ∝ its portion without cap (a long-run share)');
       default:
         return unexplained(p);
     }
@@ -111,6 +138,10 @@ export function rtdsExplain(dom0Budget: number, dom0Period: number): (p: Phenome
         return cacheCause('Xen RTDS');
       case 'live-migration':
         return migrationCause('Xen RTDS');
+      case 'device-scheduling':
+        return dom0Device;
+      case 'ixb-category':
+        return dom0Category(`an RTDS vCPU of ${formatDuration(dom0Budget)} every ${formatDuration(dom0Period)} with extratime: once its budget is spent it drops below every vCPU with budget left and waits in EDF order among the extratime vCPUs until its replenishment`, 'xen.md §4', 'gets a budget of categoryPeriod per vCPU with extratime');
       default:
         return unexplained(p);
     }

@@ -15,6 +15,7 @@ import { writeFilesAtomic, writeFolderAtomic } from '../report/atomic.js';
 import { renderMarkdown } from '../report/doc.js';
 import { indexDoc, scenarioDoc, type Experiment, type RenderedFigure } from '../report/experiment.js';
 import { figureOutputs, type FigureOutput } from '../report/figures.js';
+import { flowTimeCharts } from '../report/flow-time-charts.js';
 import type { GanttTrace } from '../experiments/schedule-excerpt.js';
 import { renderHtml } from '../report/html.js';
 import { createProgress, type Progress } from '../report/progress.js';
@@ -220,9 +221,11 @@ async function reportPipeline(
       charts.push(...flowCdfCharts(scenario, results));
       const losses = flowLossChart(results);
       if (losses) charts.push(losses);
+      charts.push(...flowTimeCharts(scenario, results));
       charts.push(...chainCharts(scenario, results));
       charts.push(...migrationCharts(scenario, results));
       const findings: string[] = [];
+      let figureAnswer: string | undefined;
       (scenario.figures ?? []).forEach((f, fi) => {
         const points: FigurePoint[] = [];
         for (let p = 0; p < figurePointCount(f); p++) {
@@ -233,6 +236,7 @@ async function reportPipeline(
         const out = figureOutputs(scenario, fi, points);
         charts.push(...out.figures);
         findings.push(...out.findings);
+        figureAnswer ??= out.answer;
       });
       const aggressors = markedAggressors(scenario);
       const isolationRuns: IsolationRuns[] = [];
@@ -247,7 +251,7 @@ async function reportPipeline(
         }
       }
       const isolation = aggressors.length > 0 ? assembleIsolation(scenario, aggressors, scenario.seed, isolationRuns) : undefined;
-      return { scenario, results, charts, findings, isolation };
+      return { scenario, results, charts, findings, figureAnswer, isolation };
     });
 
     // ---- render ----
@@ -260,6 +264,7 @@ async function reportPipeline(
       scenario: p.scenario,
       results: p.results,
       findings: p.findings,
+      ...(p.figureAnswer !== undefined && { figureAnswer: p.figureAnswer }),
       ...(p.isolation && { isolation: p.isolation }),
       figures: p.charts.map((c): RenderedFigure => {
         const out = rendered[r++];

@@ -13,6 +13,8 @@ export const PHENOMENA = {
   'multicpu-placement': 'how reserved vCPUs, pinned or free to migrate, are placed on several pCPUs',
   'cache-interference': 'what a neighbour’s working set in the shared cache does to a reserved VMU’s demand',
   'live-migration': 'how long a live-migrating VMU is stopped, and where the migration’s copying runs against the reserved VMUs',
+  'device-scheduling': 'which rule of a host’s storage device scheduler (FIFO, mClock, mq-deadline, EDF) decides when a stream’s request reaches the disk',
+  'ixb-category': 'what CPU a PH’s IXB packet work gets when the host partitions its CPU into categories (seed figure 6), and whether growing IXB work can take the VMUs’ time',
 } as const;
 
 export type Phenomenon = keyof typeof PHENOMENA;

@@ -18,6 +18,7 @@ import { normalizeScenario } from '../scenario/normalize.js';
 import type { FigureRequest, Ns, Scenario } from '../scenario/types.js';
 import { simulate } from './simulate.js';
 import { runWorkingSetPoint, type WorkingSetPoint } from './working-set-sweep.js';
+import { runThroughputPoint, type ThroughputPoint } from './throughput-sweep.js';
 
 /** A model to run, as data (it crosses to worker threads): registry name and scenario overrides. */
 export interface ModelPick {
@@ -41,6 +42,7 @@ export interface PointOutcome {
 export type FigurePoint =
   | { kind: 'period-sweep'; periodNs: Ns; budgetNs: Ns; outcomes: PointOutcome[] }
   | WorkingSetPoint
+  | ThroughputPoint
   | {
       kind: 'utilisation-sweep';
       utilisation: number;
@@ -59,12 +61,14 @@ export interface SchedulerOutcome {
 
 export function figurePointCount(figure: FigureRequest): number {
   if (figure.kind === 'working-set-sweep') return figure.workingSets.length;
+  if (figure.kind === 'throughput-sweep') return figure.throughputsBps.length;
   return figure.kind === 'period-sweep' ? figure.periods.length : figure.utilisations.length;
 }
 
 export function runFigurePoint(scenario: Scenario, figureIndex: number, point: number, models: ModelPick[]): FigurePoint {
   const figure = scenario.figures![figureIndex];
   if (figure.kind === 'working-set-sweep') return runWorkingSetPoint(scenario, figure, point, models);
+  if (figure.kind === 'throughput-sweep') return runThroughputPoint(scenario, figure, point, models);
   return figure.kind === 'period-sweep' ? runPeriodPoint(scenario, figure, point, models) : runUtilisationPoint(scenario, figureIndex, figure, point);
 }
 

@@ -32,6 +32,8 @@ export interface FlowResult {
   path: string[];
   /** One-way latency at the CDF levels of results.ts RESPONSE_CDF_PERCENTILES; [] when none was delivered. */
   latencyCdfNs: number[];
+  /** The measured window in bins from startNs, binNs wide (the last may end past the window): bytes delivered and packets lost per bin; they sum to the totals above. */
+  overTime: { startNs: number; binNs: number; deliveredBytes: number[]; lost: { policed: number[]; queueFull: number[]; starved: number[] } };
 }
 
 const round6 = (x: number) => Math.round(x * 1e6) / 1e6;
@@ -56,6 +58,7 @@ export function collectFlows(flows: readonly FlowRun[], windowNs: number, cdfPer
       missRatio: s.delivered === 0 ? 0 : round6(s.missed / s.delivered),
       path: f.path,
       latencyCdfNs: s.delivered === 0 ? [] : s.latency.quantiles(cdfPercentiles),
+      overTime: { startNs: s.timeline.startNs, binNs: s.timeline.binNs, deliveredBytes: [...s.timeline.deliveredBytes], lost: { policed: [...s.timeline.lost.policed], queueFull: [...s.timeline.lost.queueFull], starved: [...s.timeline.lost.starved] } },
     };
   });
 }

@@ -9,6 +9,7 @@ import type { SlaMappingRow } from '../engine/model.js';
 import type { Simulator } from '../engine/simulator.js';
 import type { LatencySummary } from './histogram.js';
 import { collectFlows, type FlowResult } from './flow-results.js';
+import { deviceSchedulerCause } from '../engine/storage/scheduler-rules.js';
 import type { Cause, Phenomenon } from '../engine/phenomena.js';
 import type { ExpectationResult } from './expectations.js';
 import type { MigrationResult } from './migration-results.js';
@@ -108,6 +109,11 @@ export interface ModelRun {
    * in the terms of its configuration; absent when the scenario names none.
    */
   causes?: Partial<Record<Phenomenon, Cause>>;
+  /**
+   * For the device-scheduling phenomenon: per host with a storage device, the rule of its device
+   * scheduler (src/engine/storage/scheduler-rules.ts) — the host's, whatever the model; absent otherwise.
+   */
+  deviceCauses?: Record<string, Cause>;
   /** Each VMU with `start`/`stop`: admitted at its start or refused, and why (src/experiments/lifecycle.ts); absent when none has. */
   lifecycle?: VmuStart[];
   /** Each live migration: refused, unfinished or done, its rounds, bytes, times and who missed deadlines meanwhile; absent when none. */
@@ -273,5 +279,6 @@ export function collectRun(sim: Simulator, phenomena: readonly Phenomenon[] = []
     ...(sim.chains.length > 0 && { chains: collectChains(sim.chains, RESPONSE_CDF_PERCENTILES) }),
     events: sim.eventsFired,
     ...(causes && { causes }),
+    ...(phenomena.includes('device-scheduling') && { deviceCauses: Object.fromEntries(sc.hosts.flatMap((h) => (h.storage ? [[h.id, deviceSchedulerCause(h.storage)]] : []))) }),
   };
 }

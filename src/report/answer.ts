@@ -119,7 +119,34 @@ export function causesText(runs: ModelRun[], answer: Answer): string {
   return [...groups].map(([text, models]) => `under ${listText(models)}, ${text}`).join('; ');
 }
 
-function holdsSentence(answer: Answer, runs: ModelRun[]): string {
+/**
+ * device-scheduling: the rule is the device scheduler's, which belongs to the target's host, not to
+ * the model — "under the fifo device scheduler (video-fifo), rule (ref); …", schedulers in the
+ * order of the targets. Null when a target is no storage stream (the models' own rules serve then).
+ */
+function deviceCausesText(scenario: Scenario, answer: Answer, runs: ModelRun[]): string | null {
+  const groups = new Map<string, { scheduler: string; targets: string[]; text: string }>();
+  for (const t of answer.of) {
+    const vmu = scenario.vmus.find((v) => v.io.some((l) => l.id === t.id && l.storage !== undefined));
+    const storage = vmu && scenario.hosts.find((h) => h.id === vmu.host)?.storage;
+    // The host's rule, recorded by every run alike (results.ts deviceCauses).
+    const cause = vmu && runs[0]?.deviceCauses?.[vmu.host];
+    if (!storage || !cause) return null;
+    const text = `${cause.rule} (${cause.ref})`;
+    const key = `${storage.scheduler}\n${text}`;
+    const g = groups.get(key) ?? { scheduler: storage.scheduler, targets: [], text };
+    g.targets.push(t.id);
+    groups.set(key, g);
+  }
+  return [...groups.values()].map((g) => `under the ${g.scheduler} device scheduler (${listText(g.targets)}), ${g.text}`).join('; ');
+}
+
+/** Why, after the answer: each model's rule for the phenomenon, or the device schedulers' for device-scheduling. */
+function whyText(scenario: Scenario, answer: Answer, runs: ModelRun[]): string {
+  return (answer.because === 'device-scheduling' ? deviceCausesText(scenario, answer, runs) : null) ?? causesText(runs, answer);
+}
+
+function holdsSentence(answer: Answer, runs: ModelRun[], why: (runs: ModelRun[]) => string): string {
   const per = runs.map((run) => {
     const measures = answer.of.map((t) => ({ target: t, ...measure(run, answer, t) }));
     const worst = measures.reduce((a, b) => (b.badness > a.badness ? b : a));
@@ -163,7 +190,7 @@ function holdsSentence(answer: Answer, runs: ModelRun[]): string {
   const split = answer.metric === 'misses' ? null : splitByTarget(answer, per);
   const head = split ?? (failed.length === 0 ? heldPart : held.length === 0 ? noneHeld : `${heldPart}, and ${failedPart}`);
   // Why: the failing models' rules first (what caused the misses), then the others'.
-  return `${capitalise(head)}: ${causesText([...failed, ...held].map((p) => p.run), answer)}.`;
+  return `${capitalise(head)}: ${why([...failed, ...held].map((p) => p.run))}.`;
 }
 
 /**
@@ -187,7 +214,7 @@ function splitByTarget(answer: Answer, per: { run: ModelRun; failing: { target: 
   return `the ${metricNoun(answer, heldTargets)} ${within} under ${everyModel} (${values(heldTargets)}), and that of ${listText(failedTargets.map((t) => t.id))} ${beyond} (${values(failedTargets)})`;
 }
 
-function comparesSentence(answer: Answer, runs: ModelRun[]): string {
+function comparesSentence(answer: Answer, runs: ModelRun[], why: (runs: ModelRun[]) => string): string {
   const [a, b] = answer.of;
   // Over twice, or under half: a difference the period or the rule explains, not noise.
   const classify = (x: number, y: number) => (x > 2 * y && x - y > 100_000 ? 'higher' : y > 2 * x && y - x > 100_000 ? 'lower' : 'same');
@@ -208,14 +235,20 @@ function comparesSentence(answer: Answer, runs: ModelRun[]): string {
   const missing = per.filter((p) => p.x === null || p.y === null);
   if (missing.length > 0) parts.push(`not measured under ${listText(missing.map((p) => p.run.model))} (no job completed)`);
   const ordered = grouped.flatMap((g) => g.runs.map((p) => p.run)).concat(missing.map((p) => p.run));
-  return `The ${noun} was ${listText(parts)}: ${causesText(ordered, answer)}.`;
+  return `The ${noun} was ${listText(parts)}: ${why(ordered)}.`;
 }
 
-/** The reading's first sentence, or null when the scenario names no answer (or no model ran). */
-export function answerSentence(scenario: Scenario, runs: ModelRun[]): string | null {
+/**
+ * The reading's first sentence, or null when the scenario names no answer (or no model ran). For
+ * kind breaks the head comes from the throughput sweep (`figureAnswer`, src/report/throughput-figure.ts);
+ * without it (figures not drawn) there is no answer to give.
+ */
+export function answerSentence(scenario: Scenario, runs: ModelRun[], figureAnswer?: string): string | null {
   const answer = scenario.answer;
   if (!answer || runs.length === 0) return null;
-  return answer.kind === 'holds' ? holdsSentence(answer, runs) : comparesSentence(answer, runs);
+  const why = (ordered: ModelRun[]) => whyText(scenario, answer, ordered);
+  if (answer.kind === 'breaks') return figureAnswer === undefined ? null : `${figureAnswer}: ${why(runs)}.`;
+  return answer.kind === 'holds' ? holdsSentence(answer, runs, why) : comparesSentence(answer, runs, why);
 }
 
 function capitalise(s: string): string {

@@ -34,6 +34,8 @@ export interface Experiment {
   figures: RenderedFigure[];
   /** Sentences the figure sweeps contribute to the reading. */
   findings: string[];
+  /** The answer a figure computed (a throughput sweep's breaking points, for `answer: { kind: breaks }`). */
+  figureAnswer?: string;
   /** The isolation matrix, for a scenario with a VMU marked `aggressor:`. */
   isolation?: IsolationResults;
 }
@@ -294,7 +296,7 @@ export function scenarioDoc(e: Experiment): Doc {
   }
   if (e.isolation) blocks.push(...isolationBlocks(e.isolation, 2, 'isolation'));
   blocks.push({ kind: 'heading', level: 2, text: 'Reading' });
-  blocks.push({ kind: 'paragraph', text: readingText(scenario, results, e.findings) });
+  blocks.push({ kind: 'paragraph', text: readingText(scenario, results, e.findings, e.figureAnswer) });
   blocks.push(...expectationBlocks(results, 2));
   return { title: `hvsim: ${scenario.name}`, blocks };
 }
@@ -373,7 +375,7 @@ export function indexDoc(experiments: Experiment[]): Doc {
     }
     if (e.isolation) blocks.push(...isolationBlocks(e.isolation, 3, `${slug(scenario.name)}-isolation`));
     blocks.push({ kind: 'heading', level: 3, text: 'Reading', anchor: `${slug(scenario.name)}-reading` });
-    blocks.push({ kind: 'paragraph', text: readingText(scenario, results, e.findings) });
+    blocks.push({ kind: 'paragraph', text: readingText(scenario, results, e.findings, e.figureAnswer) });
   }
   return { title: 'hvsim: hypervisor scheduling stacks compared', blocks };
 }

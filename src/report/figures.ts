@@ -8,6 +8,8 @@ import { modelColour, PALETTE, type ChartSpec, type XySeries } from './charts.js
 import { fmtNs, fmtPct } from './format.js';
 import { workingSetOutputs } from './working-set-figure.js';
 import type { WorkingSetPoint } from '../experiments/working-set-sweep.js';
+import type { ThroughputPoint } from '../experiments/throughput-sweep.js';
+import { breaksAnswer, throughputOutputs } from './throughput-figure.js';
 
 /** A rendered-to-be figure: file name in the scenario's folder, chart, caption and alt text. */
 export interface FigureOutput {
@@ -22,8 +24,18 @@ const toMs = (x: Ns) => x / 1e6;
 const setCount = (n: number, of: number) => (n === 0 ? 'no task set' : n === of ? `all ${of} task sets` : `${n} of ${of} task sets`);
 const ratio = (o: { missed: number; judged: number }) => (o.judged === 0 ? 0 : o.missed / o.judged);
 
-export function figureOutputs(scenario: Scenario, figureIndex: number, points: FigurePoint[]): { figures: FigureOutput[]; findings: string[] } {
+/**
+ * The figure's charts and reading sentences; `answer`, for the throughput sweep a scenario's
+ * `answer: { kind: breaks }` reads, the head of the reading's first sentence.
+ */
+export function figureOutputs(scenario: Scenario, figureIndex: number, points: FigurePoint[]): { figures: FigureOutput[]; findings: string[]; answer?: string } {
   const figure = scenario.figures![figureIndex];
+  if (figure.kind === 'throughput-sweep') {
+    const tp = points as ThroughputPoint[];
+    const out = throughputOutputs(scenario, figure, figureIndex, tp);
+    const answer = scenario.answer?.kind === 'breaks' ? breaksAnswer(scenario, figure, tp, scenario.answer.of.map((t) => t.id)) : undefined;
+    return answer === undefined ? out : { ...out, answer };
+  }
   if (figure.kind === 'working-set-sweep') return workingSetOutputs(scenario, figure, figureIndex, points as WorkingSetPoint[]);
   return figure.kind === 'period-sweep'
     ? periodOutputs(scenario, figure, figureIndex, points as Extract<FigurePoint, { kind: 'period-sweep' }>[])

@@ -72,7 +72,7 @@ function shortchanged(scenario: Scenario, runs: ModelRun[]): string[] {
   return out;
 }
 
-export function readingText(scenario: Scenario, results: Results, findings: string[]): string {
+export function readingText(scenario: Scenario, results: Results, findings: string[], figureAnswer?: string): string {
   const runs = results.runs;
   const tasks = [...scenario.vmus.flatMap((v) => v.tasks), ...scenario.hostThreads];
   const sentences: string[] = [];
@@ -108,7 +108,7 @@ export function readingText(scenario: Scenario, results: Results, findings: stri
   sentences.push(...findings);
   sentences.unshift(...flows);
   // The answer to the question comes first, then the flows, then the per-task detail.
-  const answer = answerSentence(scenario, runs);
+  const answer = answerSentence(scenario, runs, figureAnswer);
   if (answer) sentences.unshift(answer);
   if (sentences.length === 0) return 'No task of this scenario has deadlines to judge.';
   return sentences.join(' ');

@@ -5,7 +5,7 @@
 import { describeValue } from '../errors.js';
 import type { Checker } from './checks.js';
 import { didYouMean } from './suggest.js';
-import type { Answer, AnswerMetric, AnswerTarget, HostThreadSpec, Ns, VmuSpec } from './types.js';
+import type { Answer, AnswerMetric, AnswerTarget, FigureRequest, HostThreadSpec, Ns, VmuSpec } from './types.js';
 import type { ChainSpec, FlowSpec } from '../engine/system.js';
 import type { RawScenario } from './schema.js';
 
@@ -22,7 +22,7 @@ const SUBJECTS: Record<AnswerMetric, readonly AnswerTarget['subject'][]> = {
 
 const SUBJECT_WORDS: Record<AnswerTarget['subject'], string> = { flow: 'a flow', chain: 'a request chain', io: 'an I/O load', task: 'a task or host thread', vmu: 'a VMU' };
 
-export function normalizeAnswer(raw: RawAnswer, vmus: readonly VmuSpec[], hostThreads: readonly HostThreadSpec[], flowSpecs: readonly FlowSpec[], chainSpecs: readonly ChainSpec[], check: Checker): Answer {
+export function normalizeAnswer(raw: RawAnswer, vmus: readonly VmuSpec[], hostThreads: readonly HostThreadSpec[], flowSpecs: readonly FlowSpec[], chainSpecs: readonly ChainSpec[], figures: readonly FigureRequest[], check: Checker): Answer {
   const pointer = '/answer';
   const kind = raw.kind ?? 'holds';
   const metric = raw.metric;
@@ -34,6 +34,7 @@ export function normalizeAnswer(raw: RawAnswer, vmus: readonly VmuSpec[], hostTh
     check.fail(`${pointer}/of`, 'exactly two targets for kind "compares" (the first compared with the second)', `${raw.of.length}`);
   }
 
+  if (kind === 'breaks') checkBreaks(raw, figures, check);
   const flows = new Map(flowSpecs.map((f) => [f.id, f.deadline] as const));
   const chains = new Map(chainSpecs.map((c) => [c.id, c.deadline] as const));
   const io = new Map(vmus.flatMap((v) => v.io.map((l) => [l.id, l.deadline] as const)));
@@ -65,4 +66,17 @@ export function normalizeAnswer(raw: RawAnswer, vmus: readonly VmuSpec[], hostTh
     return { id, subject, boundNs };
   });
   return { kind, metric, of, bound, because: raw.because, pointer };
+}
+
+/**
+ * kind breaks: the answer is read off a throughput-sweep figure (src/report/throughput-figure.ts),
+ * so its metric is misses (a guarantee holds or not) and its targets are flows that figure sweeps.
+ */
+function checkBreaks(raw: RawAnswer, figures: readonly FigureRequest[], check: Checker): void {
+  if (raw.metric !== 'misses') check.fail('/answer/metric', 'misses for kind "breaks" (a guarantee either holds at a throughput or not)', describeValue(raw.metric));
+  const sweep = figures.find((f) => f.kind === 'throughput-sweep');
+  if (sweep === undefined) check.fail('/answer/kind', 'a scenario with a throughput-sweep figure for kind "breaks" (the throughputs it judges at)', 'no such figure', 'add figures: [{ kind: throughput-sweep, flows, throughputs }] or use kind holds');
+  raw.of.forEach((id, i) => {
+    if (!sweep.flows.includes(id)) check.fail(`/answer/of/${i}`, `a flow the throughput-sweep figure sweeps (${sweep.flows.join(', ')})`, describeValue(id), didYouMean(id, sweep.flows));
+  });
 }

@@ -18,7 +18,9 @@ import { checkStorage, normalizeHostStorage, normalizeStorageStream } from './st
 import { normalizeChains } from './chains.js';
 import { normalizeMigrations } from './migration.js';
 import { normalizeFlows, normalizeHostIxb, normalizeLinks, normalizeVmuNetwork } from './net.js';
+import { normalizeThroughputSweep } from './throughput-sweep.js';
 import type { Misbehaviour, Ns } from './types.js'; // hvsim isolation
+import type { FlowSpec } from '../engine/system.js';
 import type { Arrival, FigureRequest, HostSpec, HostThreadSpec, IoLoadSpec, ModelRequest, Scenario, Sla, VmuSpec } from './types.js';
 import { formatDuration } from './units.js';
 import { validateRawScenario } from './validate.js';
@@ -100,7 +102,7 @@ export function normalizeScenario(raw: unknown, file = '<memory>', opts: Normali
   const expectationContext = { taskIds: taskIds.ids(), flowIds: flows.map((f) => f.id), chainIds: chains.map((c) => c.id), vmus, check, checkModel: (name: string, at: string) => checkKnownModel(name, at, opts, check) };
   const expectations = (raw.expect ?? []).map((e, i) => normalizeExpectation(e, `/expect/${i}`, expectationContext));
   const tolerances = (raw.regress?.tolerances ?? []).map((t, i) => normalizeTolerance(t, `/regress/tolerances/${i}`, expectationContext));
-  const figures = (raw.figures ?? []).map((f, i) => normalizeFigure(f, `/figures/${i}`, { vmus, hostThreads, interference }, durationNs, opts, check));
+  const figures = (raw.figures ?? []).map((f, i) => normalizeFigure(f, `/figures/${i}`, { vmus, hostThreads, flows, interference }, durationNs, opts, check));
 
   return {
     name: raw.name,
@@ -120,7 +122,7 @@ export function normalizeScenario(raw: unknown, file = '<memory>', opts: Normali
     expectations,
     ...(tolerances.length > 0 && { tolerances }),
     question: raw.question ?? '',
-    ...(raw.answer !== undefined && { answer: normalizeAnswer(raw.answer, vmus, hostThreads, flows, chains, check) }),
+    ...(raw.answer !== undefined && { answer: normalizeAnswer(raw.answer, vmus, hostThreads, flows, chains, figures, check) }),
     figures,
     ...(interference !== undefined && { interference }),
   };
@@ -256,7 +258,7 @@ function checkKnownModel(name: string, pointer: string, opts: NormalizeOptions, 
 function normalizeFigure(
   raw: RawFigure,
   pointer: string,
-  { vmus, hostThreads, interference }: { vmus: readonly VmuSpec[]; hostThreads: readonly HostThreadSpec[]; interference: 'cache' | undefined },
+  { vmus, hostThreads, flows, interference }: { vmus: readonly VmuSpec[]; hostThreads: readonly HostThreadSpec[]; flows: readonly FlowSpec[]; interference: 'cache' | undefined },
   durationNs: number,
   opts: NormalizeOptions,
   check: Checker,
@@ -275,6 +277,7 @@ function normalizeFigure(
       pointer,
     };
   }
+  if (raw.kind === 'throughput-sweep') return normalizeThroughputSweep(raw, pointer, flows, durationNs, check);
   if (raw.kind === 'working-set-sweep') return normalizeWorkingSetSweep(raw, pointer, { vmus, hostThreads, interference }, durationNs, check);
   const model = raw.model ?? opts.sweepModel ?? SCHEMA_SWEEP_MODEL;
   checkKnownModel(model, `${pointer}/model`, opts, check);

@@ -445,5 +445,33 @@ export const figureSchema = {
         duration: dur('Duration', 'Simulated time of each variant; default: the scenario\'s.'),
       },
     },
+    {
+      type: 'object',
+      title: 'Throughput sweep (seed figure 10)',
+      description:
+        'Each named flow offers each throughput in turn (its packet rate = throughput / (8 × mean packet size); cbr or poisson), everything else unchanged; per model and per flow, the deadline-miss ratio of the tasks of the VMUs on its PH and the share of its packets lost or late, one run per throughput and model.',
+      additionalProperties: false,
+      required: ['kind', 'flows', 'throughputs'],
+      properties: {
+        kind: { const: 'throughput-sweep', title: 'Kind', description: 'period-sweep, utilisation-sweep, working-set-sweep or throughput-sweep.' },
+        flows: {
+          type: 'array',
+          title: 'Flows',
+          description: 'Ids of the flows whose offered throughput rises (cbr or poisson), typically one per PH compared.',
+          minItems: 1,
+          maxItems: 16,
+          items: { $ref: '#/$defs/id' },
+        },
+        throughputs: {
+          type: 'array',
+          title: 'Throughputs',
+          description: 'Offered throughputs of each flow, increasing, e.g. ["40Mbit/s", "80Mbit/s", "160Mbit/s"].',
+          minItems: 2,
+          maxItems: 64,
+          items: { $ref: '#/$defs/bandwidth' },
+        },
+        duration: dur('Duration', 'Simulated time of each variant; default: the scenario\'s.'),
+      },
+    },
   ],
 } as const;

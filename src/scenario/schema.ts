@@ -427,9 +427,9 @@ export const scenarioSchema = {
       required: ['metric', 'of', 'because'],
       properties: {
         kind: {
-          enum: ['holds', 'compares'],
+          enum: ['holds', 'compares', 'breaks'],
           title: 'Kind of answer',
-          description: 'holds: which models keep the metric of every target within its bound; compares: how the metric of the first target compares with the second under each model.',
+          description: 'holds: which models keep the metric of every target within its bound; compares: how the metric of the first target compares with the second under each model; breaks (metric misses, targets the flows of a throughput-sweep figure): the throughput at which each model stops guaranteeing the VMUs on each flow\'s PH and the flow itself.',
           default: 'holds',
         },
         metric: {

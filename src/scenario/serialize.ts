@@ -215,6 +215,7 @@ function serializeStorageStream(st: StorageStreamSpec): NonNullable<RawIoLoad['s
 
 function serializeFigure(f: FigureRequest): RawFigure {
   if (f.kind === 'period-sweep') return { kind: f.kind, vmu: f.vmu, periods: f.periods.map(d), duration: d(f.durationNs) };
+  if (f.kind === 'throughput-sweep') return { kind: f.kind, flows: [...f.flows], throughputs: f.throughputsBps.map((b) => `${b}bit/s`), duration: d(f.durationNs) };
   if (f.kind === 'working-set-sweep') return { kind: f.kind, task: f.task, workingSets: f.workingSets.map((w) => `${w}B`), vmu: f.vmu, duration: d(f.durationNs) };
   return {
     kind: f.kind,

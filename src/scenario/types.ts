@@ -99,7 +99,9 @@ export type FigureRequest =
       pointer: string;
     }
   /** Seed figure 14: one task's working set swept (interference cache); the observed VMU's worst response and misses. */
-  | { kind: 'working-set-sweep'; task: string; workingSets: number[]; vmu: string; durationNs: Ns; pointer: string };
+  | { kind: 'working-set-sweep'; task: string; workingSets: number[]; vmu: string; durationNs: Ns; pointer: string }
+  /** Seed figure 10: the named flows' offered throughput rises (bits/s, increasing); their PHs' VMUs and the flows themselves judged at each. */
+  | { kind: 'throughput-sweep'; flows: string[]; throughputsBps: number[]; durationNs: Ns; pointer: string };
 
 /** A metric that can answer a question (schema `answer.metric`). */
 export type AnswerMetric = 'misses' | 'p99' | 'max' | 'wakeup-max' | 'share';
@@ -115,7 +117,8 @@ export interface AnswerTarget {
 
 /** What answers the scenario's question (src/scenario/answer.ts resolves it, src/report/answer.ts phrases it). */
 export interface Answer {
-  kind: 'holds' | 'compares';
+  /** holds/compares: judged on the scenario's own runs; breaks: the throughput at which each target stops holding, from the throughput-sweep figure. */
+  kind: 'holds' | 'compares' | 'breaks';
   metric: AnswerMetric;
   of: AnswerTarget[];
   /** The `bound` as written (null: each target's deadline). */

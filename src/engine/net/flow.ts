@@ -34,8 +34,39 @@ export class FlowClock {
 /** Why a packet was lost (io-qos.md §4.2 "drops by cause"). */
 export type LossCause = 'policed' | 'queueFull' | 'starved';
 
+/** Bins of a flow's timeline over the measured window: enough to see a ring fill and drain, a few KB per flow in results. */
+export const TIMELINE_BINS = 50;
+
+/**
+ * A flow over time (io-qos.md §4.2: throughput "over fixed windows", drops by cause): bytes delivered
+ * and packets lost per bin of the measured window [warm-up, end]. Counted with the same rules as the
+ * totals — a delivery by when it happened, a loss of a packet created after warm-up by when it was
+ * lost — so the bins sum to windowBytes and lost[cause].
+ */
+export class FlowTimeline {
+  readonly binNs: Ns;
+  readonly deliveredBytes: number[];
+  readonly lost: Record<LossCause, number[]>;
+
+  constructor(
+    readonly startNs: Ns,
+    endNs: Ns,
+  ) {
+    this.binNs = Math.max(1, Math.ceil((endNs - startNs) / TIMELINE_BINS));
+    const zeros = () => new Array<number>(TIMELINE_BINS).fill(0);
+    this.deliveredBytes = zeros();
+    this.lost = { policed: zeros(), queueFull: zeros(), starved: zeros() };
+  }
+
+  /** The bin of instant `now` ≥ startNs; the window's last instant falls in the last bin. */
+  bin(now: Ns): number {
+    return Math.min(TIMELINE_BINS - 1, Math.floor((now - this.startNs) / this.binNs));
+  }
+}
+
 export class FlowStats {
   readonly latency = new LatencyHistogram();
+  readonly timeline: FlowTimeline;
   /** Packets created after warm-up, and what became of them. */
   sent = 0;
   delivered = 0;
@@ -49,6 +80,23 @@ export class FlowStats {
   jitterSumNs = 0;
   jitterPairs = 0;
   private lastLatency = -1;
+
+  constructor(warmupNs: Ns, durationNs: Ns) {
+    this.timeline = new FlowTimeline(warmupNs, durationNs);
+  }
+
+  /** A packet lost at `now`, of the measured ones (created after warm-up). */
+  lostOne(cause: LossCause, now: Ns): void {
+    this.lost[cause]++;
+    this.timeline.lost[cause][this.timeline.bin(now)]++;
+  }
+
+  /** A packet delivered at `now` inside the measured window, whenever it was created. */
+  deliveredInWindow(bytes: number, now: Ns): void {
+    this.windowPackets++;
+    this.windowBytes += bytes;
+    this.timeline.deliveredBytes[this.timeline.bin(now)] += bytes;
+  }
 
   deliveredOne(latency: Ns, deadline: Ns): void {
     this.delivered++;

@@ -114,7 +114,7 @@ export interface PacketProbe {
 
 /** One flow: its packet source, its route, its statistics. */
 export class FlowRun {
-  readonly stats = new FlowStats();
+  readonly stats: FlowStats;
   /** The hops a packet crosses, for results. */
   readonly path: string[];
 
@@ -126,6 +126,7 @@ export class FlowRun {
     private readonly engine: IoEngine,
     seed: number,
   ) {
+    this.stats = new FlowStats(engine.warmupNs, engine.durationNs);
     const cpu = (p: Port, what: string) => (p.worker ? `IXB ${what} (${p.worker.task.id})` : `IXB ${what} (no CPU)`);
     this.path = [
       cpu(src, 'send'),
@@ -146,7 +147,7 @@ export class FlowRun {
   }
 
   private lose(measured: boolean, cause: LossCause, probe?: PacketProbe): void {
-    if (measured) this.stats.lost[cause]++;
+    if (measured) this.stats.lostOne(cause, this.engine.now);
     probe?.lost(cause);
   }
 
@@ -194,10 +195,7 @@ export class FlowRun {
         probe.passed('ixb', now);
         return probe.delivered(now);
       }
-      if (now >= this.engine.warmupNs) {
-        this.stats.windowPackets++;
-        this.stats.windowBytes += bytes;
-      }
+      if (now >= this.engine.warmupNs) this.stats.deliveredInWindow(bytes, now);
       if (measured) this.stats.deliveredOne(now - created, this.spec.deadline);
     });
   }
