@@ -8,7 +8,7 @@
 // that pass arms at the same instant is handled before time advances.
 
 import { BOOT_SUFFIX, isPhaseTask, SHUTDOWN_SUFFIX, tasksWithPhases } from './lifecycle.js';
-import type { ChainSpec, HostSpec, IoLoadSpec, Ns, SystemSpec, VmuSpec } from './system.js';
+import type { ChainSpec, HostSpec, IoLoadSpec, Ns, SlaChange, SystemSpec, VmuSpec } from './system.js';
 import { EventPhase, EventQueue, Timer } from './event-queue.js';
 import { HostEntity, Task, type Job } from './entities.js';
 import { Guest, type GuestHost } from './guest.js';
@@ -31,6 +31,7 @@ import { firstGuestTickNs, firstTickNs } from './tick.js';
 import { HostInterference } from './interference.js';
 import { WorkList } from './work-list.js';
 import { EngineGuestHost, EnginePolicyContext } from './engine-context.js';
+import { InputError } from '../errors.js';
 
 export interface SimulateOptions {
   /** Overrides the scenario's seed. */
@@ -72,6 +73,8 @@ export interface SimObserver {
    * keep their iteration records (the rt-app log recorder reads them: one interpretation).
    */
   program?(task: Task, clock: ProgramClock): void;
+  /** A run-time SLA change of a VMU (issue 13) applied (`admitted`) or refused at `now`; `vcpus` are the VMU's. */
+  slaChange?(now: Ns, host: string, vcpus: readonly HostEntity[], admitted: boolean, args: Record<string, string | number>): void;
 }
 
 class Pcpu {
@@ -162,6 +165,7 @@ export class Simulator implements IoEngine, ReleaseTarget {
     for (const vmu of scenario.vmus) {
       if (vmu.bootNs !== undefined) this.queue.timer(EventPhase.control, () => this.bootVmu(vmu.id)).arm(vmu.startNs ?? 0);
       if (vmu.stopNs !== undefined) this.queue.timer(EventPhase.control, () => this.stopVmu(vmu.id)).arm(vmu.stopNs);
+      for (const change of vmu.slaChanges ?? []) this.queue.timer(EventPhase.control, () => this.changeSla(vmu, change)).arm(change.atNs);
     }
     if (scenario.warmupNs > 0) {
       this.queue.timer(EventPhase.control, () => this.snapshotWarmup()).arm(scenario.warmupNs);
@@ -283,6 +287,14 @@ export class Simulator implements IoEngine, ReleaseTarget {
         guestTick.arm(now + guest.tickNs);
       });
       guestTick.arm(firstGuestTickNs(spec, guestVmus.get(guest)!, this.seed)); // the guest's tick grid: tick.ts
+    }
+    if (host.build.changeSla === undefined && population.vmus.some((v) => (v.slaChanges ?? []).length > 0)) {
+      throw new InputError({
+        file: scenario.file,
+        pointer: `/vmus/${scenario.vmus.findIndex((v) => v.host === spec.id && v.slaChanges !== undefined)}/slaChanges`,
+        expected: `no run-time SLA changes under ${this.model.name} (it does not model reconfiguring a reservation yet)`,
+        found: 'SLA changes',
+      });
     }
     this.buildIo(host, population.vmus, prepare);
     const tasks = new Map(this.tasks.filter((t) => this.runtimes.get(t)!.host === host).map((t) => [t.id, t]));
@@ -504,6 +516,27 @@ export class Simulator implements IoEngine, ReleaseTarget {
       this.markDirty(host);
     }
     if (shutdown !== undefined) this.inject(shutdown, shutdown.vmu!.shutdownNs!, () => {});
+  }
+
+  /**
+   * A run-time SLA change of `vmu` reaches its instant (issue 13). Admitted, the model reconfigures
+   * the reservation (HostBuild.changeSla) once the time run so far is charged under the old
+   * parameters, and every pCPU of the host is re-picked; refused, nothing changes but the trace.
+   */
+  private changeSla(vmu: VmuSpec, change: SlaChange): void {
+    const host = this.hosts.find((h) => h.spec.id === vmu.host)!;
+    const vcpus = host.entities.filter((e) => e.origin.kind === 'vcpu' && e.origin.vmu.id === vmu.id);
+    const asked = { budgetNs: change.sla.budget, periodNs: change.sla.period, deadlineNs: change.sla.deadline };
+    if (change.admitted !== true) {
+      this.observer?.slaChange?.(this.now, host.spec.id, vcpus, false, { ...asked, reason: change.reason ?? '' });
+      return;
+    }
+    for (const p of host.cpus) this.settle(host, p);
+    const native = host.build.changeSla!(vmu, change.sla);
+    host.needsResched.addAll();
+    for (const p of host.cpus) host.needsRefresh.add(p.index);
+    this.markDirty(host);
+    this.observer?.slaChange?.(this.now, host.spec.id, vcpus, true, { ...asked, native });
   }
 
   /** The VMU starts booting (issue 13): its boot job runs, and its tasks release from the instant it completes. */

@@ -184,6 +184,21 @@ export interface VmuSpec {
    */
   bootNs?: Ns;
   shutdownNs?: Ns;
+  /**
+   * Run-time SLA renegotiations (issue 13), in time order. Each carries the model's admission verdict
+   * at its instant (src/experiments/lifecycle.ts decides it before the run): an admitted one is
+   * applied then by the model's HostBuild.changeSla, a refused one only leaves a trace event.
+   */
+  slaChanges?: SlaChange[];
+}
+
+/** One asked-for change of a VMU's SLA at `atNs`; `admitted` undefined until admission decided it. */
+export interface SlaChange {
+  atNs: Ns;
+  sla: Sla;
+  admitted?: boolean;
+  /** Why the model refused it (its admission test and sums). */
+  reason?: string;
 }
 
 /**

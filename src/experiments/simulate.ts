@@ -5,7 +5,7 @@ import { Simulator, type SimObserver } from '../engine/simulator.js';
 import { InputError } from '../errors.js';
 import { checkExpectations, collectRun, resultsScenario, RESULTS_SCHEMA, type ModelRun, type RefusedModel, type Results } from '../metrics/results.js';
 import { withLine } from '../scenario/load.js';
-import { admitAtStarts, fromTheStart, hasLifecycle } from './lifecycle.js';
+import { admitOverTime, fromTheStart, hasLifecycle } from './lifecycle.js';
 import type { ModelRequest, Scenario } from '../scenario/types.js';
 
 export interface RunOptions {
@@ -22,8 +22,9 @@ export function simulate(
   request?: Pick<ModelRequest, 'params' | 'pointer'>,
   options: RunOptions = {},
 ): ModelRun {
-  // VMUs with a lifetime are admitted one by one at their starts (lifecycle.ts); the refused never run.
-  const lifecycle = hasLifecycle(scenario) ? admitAtStarts(scenario, (population) => populationRefusal(population, { model, request })) : undefined;
+  // VMUs with a lifetime are admitted one by one at their starts, SLA changes at their instants
+  // (lifecycle.ts); the refused VMUs never run, the refused changes never apply.
+  const lifecycle = hasLifecycle(scenario) ? admitOverTime(scenario, (population) => populationRefusal(population, { model, request })) : undefined;
   const sim = new Simulator(lifecycle?.scenario ?? scenario, model, {
     seed: options.seed,
     params: request?.params ?? {},
@@ -34,7 +35,8 @@ export function simulate(
   });
   sim.run();
   const run = collectRun(sim, scenario.answer ? [scenario.answer.because] : []);
-  return lifecycle === undefined ? run : { ...run, lifecycle: lifecycle.starts };
+  if (lifecycle === undefined) return run;
+  return { ...run, ...(lifecycle.starts.length > 0 && { lifecycle: lifecycle.starts }), ...(lifecycle.changes.length > 0 && { slaChanges: lifecycle.changes }) };
 }
 
 /**

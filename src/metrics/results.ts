@@ -109,6 +109,29 @@ export interface ModelRun {
   causes?: Partial<Record<Phenomenon, Cause>>;
   /** Each VMU with `start`/`stop`: admitted at its start or refused, and why (src/experiments/lifecycle.ts); absent when none has. */
   lifecycle?: VmuStart[];
+  /** Each run-time SLA change asked for (`vmus[].slaChanges`): admitted at its instant or refused, and why; absent when none. */
+  slaChanges?: SlaChangeVerdict[];
+}
+
+/** An SLA as results.json writes it. */
+export interface SlaTerms {
+  budgetNs: Ns;
+  periodNs: Ns;
+  deadlineNs: Ns;
+}
+
+/** What the model's admission said to one run-time SLA change (src/experiments/lifecycle.ts). */
+export interface SlaChangeVerdict {
+  vmu: string;
+  atNs: Ns;
+  /** The SLA in force before it. */
+  from: SlaTerms;
+  /** The SLA asked for. */
+  to: SlaTerms;
+  /** Admitted: the reservation was reconfigured at atNs; false: the SLA in force stayed. */
+  admitted: boolean;
+  /** Why it was refused (the model's admission test and its sums). */
+  reason?: string;
 }
 
 /** What happened to one VMU with a lifetime (`start`/`stop`) under one model (src/experiments/lifecycle.ts). */

@@ -288,6 +288,22 @@ export const scenarioSchema = {
           required: ['cpu'],
           properties: { cpu: dur('Shutdown CPU', 'CPU demand of the shutdown, e.g. "50ms".') },
         },
+        slaChanges: {
+          type: 'array',
+          title: 'SLA changes',
+          description:
+            'Run-time renegotiations of the VMU\'s SLA, in time order: at each `at` (from time 0, after `start`, before `stop`) the model runs its own admission test for the new SLA against what is admitted at that instant; accepted, it reconfigures the reservation as the real stack does (sched_setattr, cpu.rt_runtime_us, xl sched-rtds, …); refused, the SLA in force stays and the refusal is a result. Absent: the SLA never changes.',
+          items: {
+            type: 'object',
+            title: 'SLA change',
+            additionalProperties: false,
+            required: ['at', 'sla'],
+            properties: {
+              at: dur('At', 'When the change is asked for, from time 0, e.g. "2s".'),
+              sla: { $ref: '#/$defs/sla', title: 'New SLA', description: 'The SLA asked for from then on (budget, period, deadline per vCPU).' },
+            },
+          },
+        },
         guest: { $ref: '#/$defs/guest', title: 'Guest', description: 'Scheduler inside the VMU.' },
         hostPriority: {
           type: 'integer',
