@@ -145,6 +145,8 @@ export class Simulator implements IoEngine, ReleaseTarget {
   private readonly storageStreamsOf = new Map<string, IoLoadSpec[]>();
   private readonly netHosts = new Map<string, NetHost>();
   readonly seed: number;
+  /** Each booting VMU's boot time, start → end of its boot (issue 13), once it has booted. */
+  readonly bootTimes = new Map<string, Ns>();
 
   constructor(
     readonly scenario: SystemSpec,
@@ -160,8 +162,9 @@ export class Simulator implements IoEngine, ReleaseTarget {
     const network = buildNetwork(scenario, this.netHosts, this, this.seed);
     this.flows = network.flows;
     this.chains = (scenario.chains ?? []).map((c) => new ChainRun(c, this.chainSteps(c, network.route), this, this.seed));
-    // A VMU that boots releases its tasks when the boot job completes (bootVmu), not before.
+    // A VMU that boots releases its tasks and issues its I/O when the boot job completes (bootVmu), not before.
     for (const task of this.tasks) if (task.vmu?.bootNs === undefined) this.runtimes.get(task)!.releases.start();
+    for (const load of this.ioLoads) if (load.vmu.bootNs === undefined && load.spec.issuedBy === undefined) load.begin(load.vmu.startNs ?? 0);
     for (const vmu of scenario.vmus) {
       if (vmu.bootNs !== undefined) this.queue.timer(EventPhase.control, () => this.bootVmu(vmu.id)).arm(vmu.startNs ?? 0);
       if (vmu.stopNs !== undefined) this.queue.timer(EventPhase.control, () => this.stopVmu(vmu.id)).arm(vmu.stopNs);
@@ -539,13 +542,29 @@ export class Simulator implements IoEngine, ReleaseTarget {
     this.observer?.slaChange?.(this.now, host.spec.id, vcpus, true, { ...asked, native });
   }
 
-  /** The VMU starts booting (issue 13): its boot job runs, and its tasks release from the instant it completes. */
+  /**
+   * The VMU starts booting (issue 13): its boot disk reads cross the I/O path one after another (a
+   * boot loader reads synchronously), then its boot job runs; its tasks release and its I/O loads
+   * start from the instant that completes, and the boot time is start → then.
+   */
   private bootVmu(vmuId: string): void {
     const boot = this.tasks.find((t) => t.id === vmuId + BOOT_SUFFIX)!;
     const vmu = boot.vmu!;
-    this.inject(boot, vmu.bootNs!, (now) => {
-      for (const task of this.tasks) if (task.vmu?.id === vmuId && !isPhaseTask(vmu, task.id)) this.runtimes.get(task)!.releases.start(now);
-    });
+    const startedAt = this.now;
+    const reads = this.ioLoads.find((l) => l.vmu.id === vmuId && l.spec.issuedBy?.kind === 'boot');
+    const runBurst = () =>
+      this.inject(boot, vmu.bootNs!, (now) => {
+        this.bootTimes.set(vmuId, now - startedAt);
+        for (const task of this.tasks) if (task.vmu?.id === vmuId && !isPhaseTask(vmu, task.id)) this.runtimes.get(task)!.releases.start(now);
+        for (const load of this.ioLoads) if (load.vmu.id === vmuId && load !== reads) load.begin(now);
+      });
+    if (reads === undefined) return runBurst();
+    let left = reads.spec.issuedBy!.reads;
+    const readNext = (): void => {
+      if (left-- === 0) return runBurst();
+      reads.request(readNext);
+    };
+    readNext();
   }
 
   // ---- host-level runnability ---------------------------------------------------------------

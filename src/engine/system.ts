@@ -293,6 +293,11 @@ export interface IxbSpec {
 export interface IoLoadSpec {
   /** Unique across tasks, host threads and I/O loads: its guest handler task carries this id. */
   id: string;
+  /**
+   * 'boot': the VMU's boot disk reads (issue 13) — `reads` requests issued one after another by its
+   * boot (src/engine/lifecycle.ts), not by the arrival law. Absent: an ordinary load.
+   */
+  issuedBy?: { kind: 'boot'; reads: number };
   kind: 'net' | 'disk';
   arrival: Arrival;
   /** Guest CPU per request: the application's work plus the frontend driver's. */

@@ -36,7 +36,8 @@ export function simulate(
   sim.run();
   const run = collectRun(sim, scenario.answer ? [scenario.answer.because] : []);
   if (lifecycle === undefined) return run;
-  return { ...run, ...(lifecycle.starts.length > 0 && { lifecycle: lifecycle.starts }), ...(lifecycle.changes.length > 0 && { slaChanges: lifecycle.changes }) };
+  const starts = lifecycle.starts.map((v) => (sim.bootTimes.has(v.vmu) ? { ...v, bootTimeNs: sim.bootTimes.get(v.vmu)! } : v));
+  return { ...run, ...(starts.length > 0 && { lifecycle: starts }), ...(lifecycle.changes.length > 0 && { slaChanges: lifecycle.changes }) };
 }
 
 /**

@@ -144,6 +144,8 @@ export interface VmuStart {
   admitted: boolean;
   /** Why admission refused it at its start (the model's test and its sums). */
   reason?: string;
+  /** A VMU with a boot phase that finished booting: start → end of its boot (disk reads, then the CPU burst). */
+  bootTimeNs?: Ns;
 }
 
 /** A model that could not express the scenario's configuration (its limits, its admission test): its result under compare/report. */

@@ -310,7 +310,7 @@ function lifecycleBlocks(results: Results): Block[] {
     (r.lifecycle ?? []).map((v): Block => {
       const until = v.stopNs === null ? 'the end' : fmtNs(v.stopNs);
       return v.admitted
-        ? { kind: 'paragraph', text: `${r.model}: VMU ${v.vmu} admitted at its start, ran from ${fmtNs(v.startNs)} to ${until}; its metrics count that lifetime only.` }
+        ? { kind: 'paragraph', text: `${r.model}: VMU ${v.vmu} admitted at its start, ran from ${fmtNs(v.startNs)} to ${until}${v.bootTimeNs === undefined ? '' : ` (booted in ${fmtNs(v.bootTimeNs)})`}; its metrics count that lifetime only.` }
         : { kind: 'paragraph', text: [{ strong: `${r.model}: VMU ${v.vmu} refused at its start (${fmtNs(v.startNs)}), it never ran.` }, ` ${v.reason ?? ''}`] };
     }),
   ).concat(slaChangeBlocks(results));

@@ -5,13 +5,14 @@ import { describeValue } from '../errors.js';
 import type { Checker } from './checks.js';
 import type { RawScenario } from './schema.js';
 import type { Ns, Sla } from './types.js';
-import type { SlaChange } from '../engine/system.js';
+import type { IoLoadSpec, SlaChange } from '../engine/system.js';
+import { BOOT_DISK_SUFFIX } from '../engine/lifecycle.js';
 import { formatDuration } from './units.js';
 
 type RawVmu = NonNullable<RawScenario['vmus']>[number];
 
 /** `startNs`/`stopNs` of a VMU that gives `start` or `stop`; pointed errors for a lifetime that cannot be. */
-type Lifetime = { startNs?: Ns; stopNs?: Ns; bootNs?: Ns; shutdownNs?: Ns; slaChanges?: SlaChange[] };
+type Lifetime = { startNs?: Ns; stopNs?: Ns; bootNs?: Ns; shutdownNs?: Ns; slaChanges?: SlaChange[]; bootDisk?: IoLoadSpec };
 
 /** Whether the raw VMU has any lifecycle field. */
 export function hasLifecycleFields(raw: RawVmu): boolean {
@@ -22,6 +23,7 @@ export function hasLifecycleFields(raw: RawVmu): boolean {
 export function lifetimeOf(raw: RawVmu, pointer: string, durationNs: Ns, check: Checker, normalizeSla: (raw: NonNullable<RawVmu['sla']>, pointer: string) => Sla): Lifetime {
   const lifetime: Lifetime = {};
   if (raw.boot !== undefined) lifetime.bootNs = check.positiveDuration(raw.boot.cpu, `${pointer}/boot/cpu`);
+  if (raw.boot?.disk !== undefined) lifetime.bootDisk = bootDiskLoad(raw.id, raw.boot.disk, `${pointer}/boot/disk`, check);
   if (raw.shutdown !== undefined) {
     if (raw.stop === undefined) check.fail(`${pointer}/shutdown`, 'a shutdown phase on a VMU with a `stop` (it shuts down then)', 'no stop');
     lifetime.shutdownNs = check.positiveDuration(raw.shutdown.cpu, `${pointer}/shutdown/cpu`);
@@ -37,12 +39,6 @@ export function lifetimeOf(raw: RawVmu, pointer: string, durationNs: Ns, check: 
     lifetime.stopNs = stopNs;
   }
   if (raw.slaChanges !== undefined) lifetime.slaChanges = slaChangesOf(raw, pointer, startNs, lifetime.stopNs ?? durationNs, check, normalizeSla);
-  // Requests in flight through dom0/vhost and rt-app programs' shared timers have no defined end at
-  // a stop yet: refused rather than silently kept running.
-  if ((raw.io ?? []).length > 0) check.fail(`${pointer}/io`, 'no I/O loads on a VMU with `start`/`stop` (not modelled yet)', `${(raw.io ?? []).length} load(s)`);
-  (raw.tasks ?? []).forEach((t, i) => {
-    if ((t as { kind?: string }).kind === 'program') check.fail(`${pointer}/tasks/${i}`, 'periodic, sporadic, server or busy tasks in a VMU with `start`/`stop` (rt-app programs are not modelled there yet)', 'a program');
-  });
   return lifetime;
 }
 
@@ -65,4 +61,23 @@ function slaChangesOf(raw: RawVmu, pointer: string, startNs: Ns, endNs: Ns, chec
     previous = atNs;
     return { atNs, sla: normalizeSla(c.sla, `${pointer}/slaChanges/${i}/sla`) };
   });
+}
+
+/**
+ * The boot's disk reads as an I/O load of the VMU (`<vmu>.boot-disk`): a storage stream of
+ * sequential reads (a boot reads its images front to back), no QoS of its own, issued by the boot.
+ * Its guest side costs only the completion interrupt the model's path charges (no `compute`).
+ */
+function bootDiskLoad(vmuId: string, raw: { reads: number; size?: number; device?: string }, pointer: string, check: Checker): IoLoadSpec {
+  return {
+    id: vmuId + BOOT_DISK_SUFFIX,
+    issuedBy: { kind: 'boot', reads: raw.reads },
+    kind: 'disk',
+    arrival: { kind: 'external' },
+    compute: { kind: 'constant', value: 0 },
+    deviceNs: check.positiveDuration(raw.device ?? '200us', `${pointer}/device`),
+    deadline: Infinity,
+    priority: 99,
+    storage: { bytes: raw.size ?? 65536, write: false, sequential: true, reservation: 0, weight: 1, limit: 0 },
+  };
 }

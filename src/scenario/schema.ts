@@ -275,10 +275,25 @@ export const scenarioSchema = {
         boot: {
           type: 'object',
           title: 'Boot phase',
-          description: 'The guest boots at `start` before its tasks release: one CPU burst on vCPU 0 (task `<vmu>.boot`, its response is the boot time); the tasks\' offsets count from its end. Absent: no boot phase.',
+          description: 'The guest boots at `start` before its tasks release: its disk reads (if any) one after another through the stack\'s I/O path, then one CPU burst on vCPU 0 (task `<vmu>.boot`); the boot time is from `start` to the burst\'s end, and the tasks\' offsets count from its end. Absent: no boot phase.',
           additionalProperties: false,
           required: ['cpu'],
-          properties: { cpu: dur('Boot CPU', 'CPU demand of the boot, e.g. "200ms".') },
+          properties: {
+            cpu: dur('Boot CPU', 'CPU demand of the boot, e.g. "200ms".'),
+            disk: {
+              type: 'object',
+              title: 'Boot disk reads',
+              description:
+                'The images the boot loads, read synchronously one request at a time (a boot loader\'s firmware or pvgrub reads), each through the I/O path (blkfront → dom0 blkback under Xen, the iothread under KVM) and the host\'s storage device (I/O load `<vmu>.boot-disk`). Absent: the boot reads nothing.',
+              additionalProperties: false,
+              required: ['reads'],
+              properties: {
+                reads: { type: 'integer', minimum: 1, maximum: 1000000, title: 'Reads', description: 'Number of read requests.' },
+                size: { type: 'integer', minimum: 1, maximum: 1e9, default: 65536, title: 'Size', description: 'Bytes per read (a host with `storage:`), default 64 KiB; sequential from one random place.' },
+                device: dur('Device time', 'Service time of one read on a host without a storage model, default "200us" (as an I/O load\'s `device`).'),
+              },
+            },
+          },
         },
         shutdown: {
           type: 'object',
