@@ -89,7 +89,9 @@ export function admitOverTime(scenario: Scenario, refusal: (population: Scenario
         if (error === undefined) verdict.admitted = true;
         else {
           slaInForce.set(vmu, from); // refused: the SLA in force stays
-          verdict.reason = error.message;
+          // The refusal names the change asked for, whichever reservation the test saw last.
+          const pointer = `/vmus/${scenario.vmus.indexOf(vmu)}/slaChanges/${vmu.slaChanges!.indexOf(change)}/sla`;
+          verdict.reason = new InputError({ ...error.toJSON(), pointer }).message;
         }
       }
       changes.set(change, verdict);
