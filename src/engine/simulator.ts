@@ -164,7 +164,6 @@ export class Simulator implements IoEngine, ReleaseTarget {
     this.chains = (scenario.chains ?? []).map((c) => new ChainRun(c, this.chainSteps(c, network.route), this, this.seed));
     // A VMU that boots releases its tasks and issues its I/O when the boot job completes (bootVmu), not before.
     for (const task of this.tasks) if (task.vmu?.bootNs === undefined) this.runtimes.get(task)!.releases.start();
-    for (const load of this.ioLoads) if (load.vmu.bootNs === undefined && load.spec.issuedBy === undefined) load.begin(load.vmu.startNs ?? 0);
     for (const vmu of scenario.vmus) {
       if (vmu.bootNs !== undefined) this.queue.timer(EventPhase.control, () => this.bootVmu(vmu.id)).arm(vmu.startNs ?? 0);
       if (vmu.stopNs !== undefined) this.queue.timer(EventPhase.control, () => this.stopVmu(vmu.id)).arm(vmu.stopNs);
@@ -315,7 +314,10 @@ export class Simulator implements IoEngine, ReleaseTarget {
           { kind: 'cpu', task: load.id, costNs: 'compute', what: 'guest handler' } as const,
           { kind: 'device', device: load.kind, what: load.kind === 'net' ? 'wire' : 'disk' } as const,
         ];
-        this.ioLoads.push(new IoLoadRun(load, vmu, path, tasks, deviceOf, this, new Rng(this.seed, `${load.id}/requests`)));
+        const run = new IoLoadRun(load, vmu, path, tasks, deviceOf, this, new Rng(this.seed, `${load.id}/requests`));
+        this.ioLoads.push(run);
+        // Arrivals armed here, as they always were (same-instant order); a booting VMU's start at its boot's end (bootVmu).
+        if (vmu.bootNs === undefined && load.issuedBy === undefined) run.begin(vmu.startNs ?? 0);
       }
     }
   }
