@@ -190,3 +190,18 @@ describe('bad SLA changes are input errors naming the field', () => {
     expect(errorOf(raw).pointer).toBe('/expect/0/at');
   });
 });
+
+describe('proportional-share stacks: the cap follows the SLA', () => {
+  // Credit and Credit2 map an SLA to a cap of 100·Q/P % (xen-models.ts); `xl sched-credit[2] -c`
+  // takes effect from the next accounting / replenishment (xen.md §2.11, §3 "Cap"). A busy VMU beside
+  // a hog then gets about its cap: 30 % before a raise to (6 ms, 10 ms), 60 % after.
+  for (const model of ['xen-credit', 'xen-credit2']) {
+    it(`${model}: a busy VMU's share moves from its 30 % cap to its new 60 % cap`, () => {
+      const renegotiated = { ...vmu('rt', [busyTask('spin')]), sla: sla(ms(3), ms(10)), slaChanges: [{ atNs: ms(1000), sla: sla(ms(6), ms(10)) }] };
+      const { run, within } = serviceOf(model, [renegotiated, vmu('hog', [busyTask('loop')])], ms(2000), 'rt');
+      expect(run.slaChanges![0].admitted).toBe(true);
+      expect(within(ms(200), ms(1000)) / ms(800)).toBeCloseTo(0.3, 1);
+      expect(within(ms(1200), ms(2000)) / ms(800)).toBeCloseTo(0.6, 1);
+    });
+  }
+});

@@ -189,7 +189,12 @@ const credit2: XenScheduler<ReturnType<typeof credit2Own>> = {
   buildPool(b) {
     requireRatelimit(b.setup, b.p.ratelimit);
     const cls = new Credit2Class(b.setup.ctx, { ratelimitNs: b.p.ratelimit, pool: b.pool.cpus });
-    return { cls, mapping: proportionalPool(b, cls, 'credit2', true), settings: { ratelimit: formatDuration(b.p.ratelimit) } };
+    const changeSla = (v: VmuOnHost, sla: Sla): string => {
+      const { weight, cap } = proportionalShare({ ...v.vmu, sla });
+      cls.setDomain(v.vmu.id, weight, cap);
+      return `xl sched-credit2 -d ${v.vmu.id} -w ${weight} -c ${cap}`;
+    };
+    return { cls, mapping: proportionalPool(b, cls, 'credit2', true), settings: { ratelimit: formatDuration(b.p.ratelimit) }, changeSla };
   },
 };
 
