@@ -17,31 +17,17 @@ import { normalizeScenario } from '../src/scenario/normalize.js';
 import { InputError } from '../src/errors.js';
 import { MODELS } from '../models/index.js';
 import { busyTask, host, ms, scenario, vmu } from './helpers/scenario.js';
+import { serviceOf as serviceIn } from './helpers/service.js';
 import type { VmuSpec } from '../src/scenario/types.js';
 
 const modelNamed = (name: string): HypervisorModel => MODELS.find((m) => m.name === name)!;
 const sla = (budget: number, period: number) => ({ budget, period, deadline: period });
 
-/** Service of VMU `id`'s vCPUs, as [from, to) intervals, and the run. */
+/** Service of VMU `id` (helpers/service.ts) and the SLA-change trace events of the run. */
 function serviceOf(model: string, vmus: VmuSpec[], durationNs: number, id: string) {
-  const sc = scenario({ durationNs, hosts: [host('ph1', 1)], vmus });
-  const runs: [number, number][] = [];
-  let open: number | null = null;
   const events: { admitted: boolean; at: number }[] = [];
-  const run = simulate(sc, modelNamed(model), undefined, {
-    observer: {
-      dispatch(now, _host, _cpu, e) {
-        if (open !== null && now > open) runs.push([open, now]);
-        open = e !== null && e.vmuId === id ? now : null;
-      },
-      slaChange(now, _host, _vcpus, admitted) {
-        events.push({ admitted, at: now });
-      },
-    },
-  });
-  if (open !== null && durationNs > open) runs.push([open, durationNs]);
-  const within = (a: number, b: number) => runs.reduce((sum, [x, y]) => sum + Math.max(0, Math.min(b, y) - Math.max(a, x)), 0);
-  return { run, within, events };
+  const service = serviceIn(model, vmus, durationNs, id, { slaChange: (now, _host, _vcpus, admitted) => events.push({ admitted, at: now }) });
+  return { ...service, events };
 }
 
 const RESERVING = ['kvm-irmos', 'kvm-linux', 'kvm-deadline', 'xen-rtds', 'xen-sedf'];
