@@ -12,29 +12,11 @@ import { simulate } from '../src/experiments/simulate.js';
 import { normalizeScenario } from '../src/scenario/normalize.js';
 import { InputError } from '../src/errors.js';
 import { MODELS } from '../models/index.js';
-import { busyTask, host, ms, scenario, vmu } from './helpers/scenario.js';
-import type { VmuSpec } from '../src/scenario/types.js';
+import { busyTask, ms, scenario, vmu } from './helpers/scenario.js';
+import { serviceOf } from './helpers/service.js';
 
 const modelNamed = (name: string): HypervisorModel => MODELS.find((m) => m.name === name)!;
 const sla = (budget: number, period: number) => ({ budget, period, deadline: period });
-
-/** Service of VMU `id`'s vCPUs per pCPU dispatch, as [from, to) intervals. */
-function serviceOf(model: string, vmus: VmuSpec[], durationNs: number, id: string) {
-  const sc = scenario({ durationNs, hosts: [host('ph1', 1)], vmus });
-  const runs: [number, number][] = [];
-  let open: number | null = null;
-  const run = simulate(sc, modelNamed(model), undefined, {
-    observer: {
-      dispatch(now, _host, _cpu, e) {
-        if (open !== null && now > open) runs.push([open, now]);
-        open = e !== null && e.vmuId === id ? now : null;
-      },
-    },
-  });
-  if (open !== null && durationNs > open) runs.push([open, durationNs]);
-  const within = (a: number, b: number) => runs.reduce((sum, [x, y]) => sum + Math.max(0, Math.min(b, y) - Math.max(a, x)), 0);
-  return { run, within };
-}
 
 describe('VMU start and stop', () => {
   const P = ms(10);

@@ -64,9 +64,9 @@ const DL_SCALE_DIV = 1024;
 export const DL_SERVER_MIN_RES_NS = 1_000_000;
 
 export class CbsServer {
-  readonly runtimeNs: Ns;
-  readonly deadlineNs: Ns;
-  readonly periodNs: Ns;
+  runtimeNs: Ns;
+  deadlineNs: Ns;
+  periodNs: Ns;
   readonly defer: boolean;
   /** c: remaining budget (ns); negative after an overrun (tick enforcement), repaid at replenishment. */
   budgetNs: Ns = 0;
@@ -118,16 +118,34 @@ export class CbsServer {
     params: CbsParams,
     private readonly hooks: CbsHooks,
   ) {
-    const { runtimeNs: q, deadlineNs: dl, periodNs: p } = params;
-    if (!(Number.isInteger(q) && Number.isInteger(dl) && Number.isInteger(p) && q >= 0 && q <= dl && dl > 0 && dl <= p)) {
-      throw new RangeError(`CBS parameters must be integers with 0 ≤ runtime ≤ deadline ≤ period, deadline > 0, got (${q}, ${dl}, ${p})`);
-    }
-    this.runtimeNs = q;
-    this.deadlineNs = dl;
-    this.periodNs = p;
+    checkParams(params);
+    this.runtimeNs = params.runtimeNs;
+    this.deadlineNs = params.deadlineNs;
+    this.periodNs = params.periodNs;
     this.defer = params.defer === true;
     this.timer = ctx.timer(EventPhase.budget, (now) => this.onTimer(now));
     this.enforcement = ctx.timer(EventPhase.budget, () => this.hooks.enforce(this));
+  }
+
+  /**
+   * New (Q, D, P) while the server lives — sched_setattr on a SCHED_DEADLINE task, a write of an
+   * IRMOS group's runtime/period (issue 13 renegotiation). The kernel's __setparam_dl only stores
+   * dl_runtime, dl_deadline and dl_period (dl_change_utilization moves the bandwidth accounting): the
+   * budget and deadline in progress are kept and the new values take effect at the next
+   * replenishment (c += Q', d += P') or new period (Q', now + D'); a throttled entity keeps its
+   * replenishment timer. Only the re-enqueue with ENQUEUE_RESTORE starts a new period at once when
+   * the deadline in progress has already passed (enqueue_dl_entity → setup_new_dl_entity). Returns
+   * true when that reset happened (the owner's ordering by deadline changed).
+   */
+  setParams(params: Pick<CbsParams, 'runtimeNs' | 'deadlineNs' | 'periodNs'>, now: Ns): boolean {
+    checkParams(params);
+    this.runtimeNs = params.runtimeNs;
+    this.deadlineNs = params.deadlineNs;
+    this.periodNs = params.periodNs;
+    if (this.state !== CbsState.ready || this.fresh || this.deadline >= now) return false;
+    this.newPeriod(now);
+    if (this.enforcement.armed) this.enforcement.arm(now + this.budgetNs);
+    return true;
   }
 
   get eligible(): boolean {
@@ -412,5 +430,12 @@ export class CbsServer {
       this.budgetNs = this.runtimeNs;
       this.deadline = now + this.deadlineNs;
     }
+  }
+}
+
+function checkParams(params: Pick<CbsParams, 'runtimeNs' | 'deadlineNs' | 'periodNs'>): void {
+  const { runtimeNs: q, deadlineNs: dl, periodNs: p } = params;
+  if (!(Number.isInteger(q) && Number.isInteger(dl) && Number.isInteger(p) && q >= 0 && q <= dl && dl > 0 && dl <= p)) {
+    throw new RangeError(`CBS parameters must be integers with 0 ≤ runtime ≤ deadline ≤ period, deadline > 0, got (${q}, ${dl}, ${p})`);
   }
 }

@@ -126,6 +126,16 @@ export class DeadlineClass implements SchedClass<DeadlineAdmitConfig> {
     e.schedClass = this;
   }
 
+  /**
+   * sched_setattr on a SCHED_DEADLINE thread while it runs (issue 13 renegotiation; admission,
+   * sched_dl_overflow, already accepted it): CbsServer.setParams keeps the runtime and deadline in
+   * progress and applies the new ones from the next replenishment (__setparam_dl).
+   */
+  setParams(e: HostEntity, cfg: DeadlineAdmitConfig): void {
+    (e.slot as DlTask).cbs.setParams(cfg, this.ctx.now);
+    for (let cpu = 0; cpu < this.ctx.cpuCount; cpu++) this.ctx.resched(cpu);
+  }
+
   // ---- SchedClass ------------------------------------------------------------------------
 
   /**

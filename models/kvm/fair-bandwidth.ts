@@ -56,8 +56,8 @@ export class CfsBandwidth {
     private readonly ctx: PolicyContext,
     private readonly host: BandwidthHost,
     readonly id: string,
-    readonly quotaNs: Ns,
-    readonly periodNs: Ns,
+    public quotaNs: Ns,
+    public periodNs: Ns,
   ) {
     const n = ctx.cpuCount;
     this.pool = quotaNs;
@@ -66,6 +66,29 @@ export class CfsBandwidth {
     this.nrQueued = new Int32Array(n);
     this.period = ctx.timer(EventPhase.budget, () => this.onPeriod());
     this.slack = ctx.timer(EventPhase.budget, () => this.onSlack());
+  }
+
+  /**
+   * A write of cpu.max while the group runs (issue 13 renegotiation), as tg_set_cfs_bandwidth does
+   * (kernel/sched/core.c): store quota and period, refill the pool to the new quota
+   * (__refill_cfs_bandwidth_runtime), restart the period timer, and on every CPU zero the group's
+   * runtime_remaining and unthrottle a throttled runqueue — each then draws a fresh slice from the
+   * refilled pool at its next charge.
+   */
+  setQuota(quotaNs: Ns, periodNs: Ns): void {
+    this.quotaNs = quotaNs;
+    this.periodNs = periodNs;
+    this.pool = quotaNs;
+    this.period.cancel();
+    this.startPeriod();
+    for (let cpu = 0; cpu < this.remaining.length; cpu++) {
+      this.remaining[cpu] = 0;
+      if (this.throttled[cpu] === 0) continue;
+      this.throttled[cpu] = 0;
+      this.nrThrottled--;
+      this.unthrottles++;
+      this.host.unthrottleCpu(this, cpu);
+    }
   }
 
   /** Whether the period timer is running (for tests and stats). */

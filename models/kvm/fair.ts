@@ -469,6 +469,14 @@ export class CfsClass implements SchedClass<FairAdmitConfig>, ServedClass, Bandw
 
   // ---- BandwidthHost (§6.3) -----------------------------------------------------------------
 
+  /** New cpu.max of group `id` (CfsBandwidth.setQuota: tg_set_cfs_bandwidth); every CPU re-picked. */
+  setGroupQuota(id: string, quotaNs: Ns, periodNs: Ns): void {
+    const bw = this.groups.get(id)?.bw;
+    if (bw == null) throw new Error(`fair: group ${id} has no bandwidth control`);
+    bw.setQuota(quotaNs, periodNs);
+    for (let cpu = 0; cpu < this.ctx.cpuCount; cpu++) this.ctx.resched(cpu);
+  }
+
   /** For trace notes: an entity of the group of `bw` on `cpu` (the running one if it is), or null. */
   private memberOn(bw: CfsBandwidth, cpu: number): HostEntity | null {
     const cur = this.ctx.current(cpu);

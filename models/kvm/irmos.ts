@@ -228,6 +228,24 @@ export class IrmosClass implements SchedClass<IrmosAdmitConfig>, IrmosServerOwne
     return { throttles, replenishments, wakeResets, lagResets, pushes: this.pushes, pulls: this.pulls, ...out };
   }
 
+  /**
+   * New runtime/period for group `id` on every CPU of its cpuset: a write of its cpu.rt_runtime_us /
+   * cpu.rt_period_us once admission (§2.8) accepted it (issue 13 renegotiation). What the IRMOS patch
+   * did to the budget and deadline in progress is not documented [M]: each server keeps them and the
+   * new values apply from its next replenishment, as SCHED_DEADLINE's __setparam_dl (CbsServer.setParams).
+   */
+  setGroupParams(id: string, runtimeNs: Ns, periodNs: Ns): void {
+    const group = this.groups.get(id);
+    if (group === undefined) throw new RangeError(`IRMOS group '${id}' is not configured`);
+    const cfg = this.configs.find((c) => c.id === id)!;
+    cfg.runtimeNs = runtimeNs;
+    cfg.periodNs = periodNs;
+    for (const c of group.cpus) {
+      group.servers[c]!.cbs.setParams({ runtimeNs, deadlineNs: periodNs, periodNs }, this.ctx.now);
+      this.ctx.resched(c);
+    }
+  }
+
   // ---- inspection ------------------------------------------------------------------------
 
   /** Σ Q/P of the servers on each CPU, with the groups contributing (for the model's admission control, §2.8). */

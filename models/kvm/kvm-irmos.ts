@@ -208,6 +208,13 @@ function buildIrmos(setup: HostSetup): HostBuild {
   return {
     classes: [irmos, cfs],
     mapping,
+    changeSla(vmu, sla) {
+      // The group keeps its cpuset; its per-CPU budget follows the new SLA as at build (perCpuBudget).
+      const cpus = groups.find((g) => g.id === vmu.id)!.cpus;
+      const runtime = perCpuBudget({ ...vmu, sla }, Math.min(vmu.vcpus, vmu.affinity.length));
+      irmos.setGroupParams(vmu.id, runtime, sla.period);
+      return `cgroup ${vmu.id}: cpu.rt_period_us=${sla.period / 1000} cpu.rt_runtime_us=${runtime / 1000} on ${cpuList(cpus)}`;
+    },
     settings: { kernel: `${IRMOS_KERNEL}-irmos`, admissionBound: p.admissionBound, migrateOnThrottle: p.migrateOnThrottle },
     explain: irmosExplain(p.ioThreads as 'inside' | 'outside', p.migrateOnThrottle, categories && { fixed: categories.ixb.fixed, periodNs: p.categoryPeriod }),
   };

@@ -288,6 +288,21 @@ function buildStockLinux(variant: Variant, setup: HostSetup): HostBuild {
   return {
     classes,
     mapping,
+    changeSla(vmu, sla) {
+      // The same mapping as at build, written through the interface each variant configures.
+      if (variant === 'rt-groups') {
+        const runtime = perCpuBudget({ ...vmu, sla }, Math.min(vmu.vcpus, vmu.affinity.length));
+        rt.setGroupBandwidth(vmu.id, runtime, sla.period);
+        return `cgroup ${vmu.id}: cpu.rt_period_us=${sla.period / 1000} cpu.rt_runtime_us=${runtime / 1000}`;
+      }
+      if (variant === 'cfs-quota') {
+        if (!p.bandwidthControl) return `cgroup ${vmu.id}: no quota (bandwidthControl=false), nothing to write`;
+        cfs.setGroupQuota(vmu.id, vmu.vcpus * sla.budget, sla.period);
+        return `cgroup ${vmu.id}: cpu.max="${(vmu.vcpus * sla.budget) / 1000} ${sla.period / 1000}"`;
+      }
+      for (const e of vmus.find((v) => v.vmu.id === vmu.id)!.vcpus) dl!.setParams(e, { runtimeNs: sla.budget, deadlineNs: sla.deadline, periodNs: sla.period });
+      return `sched_setattr(runtime=${formatDuration(sla.budget)}, deadline=${formatDuration(sla.deadline)}, period=${formatDuration(sla.period)}) on each vCPU thread`;
+    },
     settings: settingsOf(kernel, rootThrottled, runtimeShare, fairServerOn, p),
     explain: stockExplain({ variant, io: p.ioThreads as 'inside' | 'outside', bandwidthControl: p.bandwidthControl, runtimeShare, ...(categories && { ixb: { fixed: categories.ixb.fixed, periodNs: p.categoryPeriod } }) }),
   };

@@ -26,14 +26,26 @@ export class RtBandwidth {
   constructor(
     readonly id: string,
     /** Configured runtime per CPU (ns). */
-    readonly baseRuntime: Ns,
-    readonly period: Ns,
+    public baseRuntime: Ns,
+    public period: Ns,
     readonly cpus: number,
   ) {
     this.runtime = new Float64Array(cpus).fill(baseRuntime);
     this.rtTime = new Float64Array(cpus);
     this.throttled = new Uint8Array(cpus);
     this.nrQueued = new Int32Array(cpus);
+  }
+
+  /**
+   * A write of cpu.rt_runtime_us / cpu.rt_period_us while the group runs (issue 13 renegotiation):
+   * tg_set_rt_bandwidth stores the new period and runtime and sets every CPU's rt_rq->rt_runtime to
+   * it; rt_time and the throttled state are kept, so a throttled CPU waits for its period timer, which
+   * is re-armed with the new period at its next expiry (kernel/sched/rt.c).
+   */
+  setBandwidth(runtime: Ns, period: Ns): void {
+    this.baseRuntime = runtime;
+    this.period = period;
+    this.runtime.fill(runtime);
   }
 
   /** Whether `cpu`'s level can ever throttle: runtime below the period and not 0 (§3.1). */

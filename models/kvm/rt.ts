@@ -320,6 +320,21 @@ export class RtClass implements SchedClass<RtAdmitConfig> {
     return null;
   }
 
+  /**
+   * New runtime/period for RT group `id` (RtBandwidth.setBandwidth: tg_set_rt_bandwidth); each CPU
+   * running one of its entities gets its exhaustion instant moved to the new runtime.
+   */
+  setGroupBandwidth(id: string, runtime: Ns, period: Ns): void {
+    const b = this.groups.get(id);
+    if (b === undefined) throw new Error(`rt: group ${id} is not configured`);
+    b.setBandwidth(runtime, period);
+    for (let cpu = 0; cpu < b.cpus; cpu++) {
+      const cur = this.ctx.current(cpu);
+      if (cur !== null && cur.schedClass === this && cur.runningOn === cpu) this.armEnforcement(cur, cpu, false);
+      this.ctx.resched(cpu);
+    }
+  }
+
   /** A CPU lent runtime (§3.2): if it runs RT now, its exhaustion instant comes earlier. */
   private readonly lent = (lender: number): void => {
     const cur = this.ctx.current(lender);

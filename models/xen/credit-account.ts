@@ -67,6 +67,18 @@ export class CreditAccounting {
     if (last) this.activeDomains.splice(this.activeDomains.indexOf(d), 1);
   }
 
+  /**
+   * csched_dom_cntl (`xl sched-credit -d <dom> -w -c`, issue 13 renegotiation): an active domain's
+   * contribution to weight_total moves to the new weight at once (prv->weight −= old × active vCPUs,
+   * += new × active vCPUs); the cap is just stored. Both act from the next accounting (§2.4, §2.11).
+   */
+  reweigh(d: CreditDomain, weight: number, cap: number): void {
+    const counted = this.cfg.perVcpuWeight ? d.activeVcpus.length : d.activeVcpus.length > 0 ? 1 : 0;
+    this.weightTotal += (weight - d.weight) * counted;
+    d.weight = weight;
+    d.cap = cap;
+  }
+
   /** §2.4: distribute 300 × nCPUs credits by weight among the active domains and re-prioritise. */
   run(): void {
     const { creditsPerTslice: cpt, perVcpuWeight } = this.cfg;

@@ -97,6 +97,13 @@ export class CreditClass implements SchedClass<CreditAdmitConfig> {
   private readonly acct: CreditAccounting;
   private readonly runq: HostEntity[][];
   private readonly smp: CreditSmp;
+  /** New weight and cap of domain `id` (CreditAccounting.reweigh: csched_dom_cntl). */
+  setDomain(id: string, weight: number, cap: number): void {
+    const dom = this.domains.get(id);
+    if (dom === undefined) throw new Error(`credit: domain ${id} is not configured`);
+    this.acct.reweigh(dom, weight, cap);
+  }
+
   /** When the running vCPU entered the running state on each pCPU (rate limit, §2.7). */
   private readonly startedAt: Float64Array;
   private readonly lastBalance: Float64Array;

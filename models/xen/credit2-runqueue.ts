@@ -49,9 +49,9 @@ export class C2Domain {
 
   constructor(
     readonly id: string,
-    readonly weight: number,
+    public weight: number,
     /** % of one pCPU; 0 = none. */
-    readonly cap: number,
+    public cap: number,
   ) {}
 
   get capped(): boolean {
@@ -132,6 +132,11 @@ export class C2Runqueue {
   deassign(v: C2Vcpu): void {
     const i = this.vcpus.indexOf(v);
     this.vcpus.splice(i, 1);
+    this.refreshMaxWeight();
+  }
+
+  /** update_max_weight after a weight change or a departure: the largest weight left (at least 1). */
+  refreshMaxWeight(): void {
     let m = 1;
     for (const x of this.vcpus) if (x.weight > m) m = x.weight;
     this.maxWeight = m;

@@ -96,6 +96,27 @@ export class Credit2Class implements SchedClass<Credit2AdmitConfig>, C2Balancer 
     this.caps = new C2Caps(ctx, (v) => this.enqueue(v.entity));
   }
 
+  /**
+   * `xl sched-credit2 -d <dom> -w -c` on a running domain (issue 13 renegotiation), as
+   * csched2_dom_cntl does: every unit takes the new weight and its runqueue's max_weight follows
+   * (update_max_weight); a new cap sets tot_budget = cap% × 10 ms and each unit's quota, the pool
+   * in progress is kept (the next replenishment fills it to the new total), and a domain capped for
+   * the first time gets its budget and replenishment timer then (xen.md §3 "Cap").
+   */
+  setDomain(id: string, weight: number, cap: number): void {
+    const d = this.domains.get(id);
+    if (d === undefined) throw new RangeError(`credit2: domain '${id}' is not configured`);
+    const wasCapped = d.capped;
+    d.weight = weight;
+    for (const rq of new Set(d.units.map((v) => v.rq))) rq.refreshMaxWeight();
+    if (cap === 0 && wasCapped) throw new RangeError(`credit2: removing domain '${id}''s cap at run time is not modelled`);
+    d.cap = cap;
+    if (cap === 0) return;
+    if (wasCapped) d.totBudget = Math.floor((CREDIT2.CAP_PERIOD * cap) / 100);
+    else this.caps.setUp(d);
+    this.caps.finalize(d);
+  }
+
   /** Make `e` a Credit2 vCPU of `cfg.domain` (and this class its schedClass). Call inside the model's build(). */
   admit(e: HostEntity, cfg: Credit2AdmitConfig): void {
     const { weight, cap } = cfg;

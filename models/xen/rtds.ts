@@ -66,8 +66,8 @@ class RtdsVcpu {
 
   constructor(
     readonly entity: HostEntity,
-    readonly budgetNs: Ns,
-    readonly periodNs: Ns,
+    public budgetNs: Ns,
+    public periodNs: Ns,
     readonly extratime: boolean,
   ) {}
 }
@@ -97,6 +97,20 @@ export class RtdsClass implements SchedClass<RtdsAdmitConfig | undefined> {
     this.decision = new Array<HostEntity | null>(ctx.cpuCount).fill(null);
     this.tickled = new Uint8Array(ctx.cpuCount);
     this.replTimer = ctx.timer(EventPhase.budget, (now) => this.onReplenish(now));
+  }
+
+  /**
+   * `xl sched-rtds -d <dom> -p -b` on a running domain (issue 13 renegotiation): rt_dom_cntl
+   * (XEN_DOMCTL_SCHEDOP_putinfo / putvcpuinfo) stores the new period and budget in each vCPU and
+   * leaves cur_budget and cur_deadline alone, so the new values apply from its next replenishment
+   * (rt_update_deadline: cur_deadline += period, cur_budget = budget). RTDS has no admission control
+   * (xen.md §4).
+   */
+  setParams(e: HostEntity, budgetNs: Ns, periodNs: Ns): void {
+    const v = this.vcpus.find((x) => x.entity === e)!;
+    v.budgetNs = budgetNs;
+    v.periodNs = periodNs;
+    for (const c of this.cpus) this.ctx.resched(c);
   }
 
   /** Make `e` an RTDS vCPU (and this class its schedClass). Call inside the model's build(). */
@@ -224,9 +238,13 @@ export class RtdsClass implements SchedClass<RtdsAdmitConfig | undefined> {
 
   // ---- rules -------------------------------------------------------------------------------
 
-  /** rt_update_deadline: next grid point after now, full budget, level 0. */
+  /**
+   * rt_update_deadline: cur_deadline advanced by whole periods past now, full budget, level 0. From
+   * cur_deadline = 0 that is the next point of the period grid; after `xl sched-rtds` changed the
+   * period (setParams) the new periods count from the deadline in force, as in Xen.
+   */
   private updateDeadline(v: RtdsVcpu, now: Ns): void {
-    v.deadline = (Math.floor(now / v.periodNs) + 1) * v.periodNs;
+    v.deadline += (Math.floor((now - v.deadline) / v.periodNs) + 1) * v.periodNs;
     v.budget = v.budgetNs;
     v.level = 0;
     v.replenishments++;

@@ -21,8 +21,8 @@ export interface SedfVcpuParams {
 
 export class SedfVcpu {
   // ---- parameters
-  readonly periodNs: Ns;
-  readonly sliceNs: Ns;
+  periodNs: Ns;
+  sliceNs: Ns;
   /** EXTRA_AWARE. */
   readonly aware: boolean;
   /** 0: utilisation-based L1 score. */

@@ -101,6 +101,21 @@ export class SedfClass implements SchedClass<SedfAdmitConfig> {
     e.cpu = home.index;
   }
 
+  /**
+   * `xl sched-sedf -p -s` on a running domain (issue 13 renegotiation): sedf_adjust stores the new
+   * period and slice in each vCPU (period = period_orig, slice = slice_orig) and nothing else — its
+   * absolute deadline and the time consumed in the current period stay, so a raised slice gives more
+   * in the current period at once (cputime is compared with the new slice) and the new period starts
+   * at the next deadline (Xen 4.5 sched_sedf.c; xen.md §5). SEDF has no admission control.
+   */
+  setParams(e: HostEntity, periodNs: Ns, sliceNs: Ns): void {
+    const v = vcpuOf(e);
+    v.home.reserved += sliceNs / periodNs - v.sliceNs / v.periodNs;
+    v.periodNs = periodNs;
+    v.sliceNs = sliceNs;
+    this.ctx.resched(v.home.index);
+  }
+
   // ---- SchedClass ------------------------------------------------------------------------
 
   /** sedf_wake (§5 "Wake"): short block forfeits the slice, long block starts a new period now. */

@@ -16,7 +16,7 @@ import type { HostBuild, HostSetup, HypervisorModel, PrepareSetup, SlaMappingRow
 import type { HostEntity } from '../../src/engine/entities.js';
 import type { SchedClass } from '../../src/engine/policy.js';
 import { InputError, pointerOf } from '../../src/errors.js';
-import type { VmuSpec } from '../../src/scenario/types.js';
+import type { Sla, VmuSpec } from '../../src/scenario/types.js';
 import { formatDuration } from '../../src/scenario/units.js';
 import { percent } from '../../src/scenario/categories.js';
 import { readParams, type ParamSpec, type ParamValues } from '../params.js';
@@ -73,6 +73,8 @@ export interface PoolBuild {
   cls: SchedClass;
   mapping: SlaMappingRow[];
   settings: Record<string, string | number | boolean>;
+  /** A domain's new SLA written with the scheduler's xl command (HostBuild.changeSla); absent: not modelled. */
+  changeSla?(v: VmuOnHost, sla: Sla): string;
 }
 
 /** dom0's settings plus the scheduler's own parameters, all validated together (unknown keys refused). */
@@ -157,7 +159,12 @@ const credit: XenScheduler<ReturnType<typeof creditOwn>> = {
     }
     const cls = new CreditClass(b.setup.ctx, { tsliceNs: p.tslice, ratelimitNs: p.ratelimit, xenVersion: p.xenVersion, pool: b.pool.cpus });
     const mapping = proportionalPool(b, cls, 'credit', cls.features.softAffinity);
-    return { cls, mapping, settings: { xenVersion: p.xenVersion, tslice: formatDuration(p.tslice), ratelimit: formatDuration(p.ratelimit) } };
+    const changeSla = (v: VmuOnHost, sla: Sla): string => {
+      const { weight, cap } = proportionalShare({ ...v.vmu, sla });
+      cls.setDomain(v.vmu.id, weight, cap);
+      return `xl sched-credit -d ${v.vmu.id} -w ${weight} -c ${cap}`;
+    };
+    return { cls, mapping, settings: { xenVersion: p.xenVersion, tslice: formatDuration(p.tslice), ratelimit: formatDuration(p.ratelimit) }, changeSla };
   },
 };
 
@@ -182,7 +189,12 @@ const credit2: XenScheduler<ReturnType<typeof credit2Own>> = {
   buildPool(b) {
     requireRatelimit(b.setup, b.p.ratelimit);
     const cls = new Credit2Class(b.setup.ctx, { ratelimitNs: b.p.ratelimit, pool: b.pool.cpus });
-    return { cls, mapping: proportionalPool(b, cls, 'credit2', true), settings: { ratelimit: formatDuration(b.p.ratelimit) } };
+    const changeSla = (v: VmuOnHost, sla: Sla): string => {
+      const { weight, cap } = proportionalShare({ ...v.vmu, sla });
+      cls.setDomain(v.vmu.id, weight, cap);
+      return `xl sched-credit2 -d ${v.vmu.id} -w ${weight} -c ${cap}`;
+    };
+    return { cls, mapping: proportionalPool(b, cls, 'credit2', true), settings: { ratelimit: formatDuration(b.p.ratelimit) }, changeSla };
   },
 };
 
@@ -245,7 +257,11 @@ const sedf: XenScheduler<ReturnType<typeof sedfOwn>> = {
       mapping[i].native += `; placed ${v.vcpus.map((e, k) => `vCPU${k} on pCPU ${cls.homeCpu(e)}`).join(', ')}`;
     }
     const overloaded = overloadNote(setup, b.pools, p.categoryPeriod, b.domains, (e) => cls.homeCpu(e));
-    return { cls, mapping, settings: { dom0: `${formatDuration(p.dom0Slice)} / ${formatDuration(p.dom0Period)}`, ...(overloaded ? { overload: overloaded } : {}) } };
+    const changeSla = (v: VmuOnHost, sla: Sla): string => {
+      for (const e of v.vcpus) cls.setParams(e, sla.period, sla.budget);
+      return `xl sched-sedf -d ${v.vmu.id} -p ${sla.period / 1e6} -s ${sla.budget / 1e6}`;
+    };
+    return { cls, mapping, settings: { dom0: `${formatDuration(p.dom0Slice)} / ${formatDuration(p.dom0Period)}`, ...(overloaded ? { overload: overloaded } : {}) }, changeSla };
   },
 };
 
@@ -280,7 +296,11 @@ const rtds: XenScheduler<ReturnType<typeof rtdsOwn>> = {
         return { cfg: { budgetNs: budget, periodNs: p.categoryPeriod, extratime: true }, native: `rtds budget=${formatDuration(budget)} period=${formatDuration(p.categoryPeriod)} per vCPU, extratime${note}` };
       },
     });
-    return { cls, mapping, settings: { dom0: `${formatDuration(p.dom0Budget)} / ${formatDuration(p.dom0Period)}` } };
+    const changeSla = (v: VmuOnHost, sla: Sla): string => {
+      for (const e of v.vcpus) cls.setParams(e, sla.budget, sla.period);
+      return `xl sched-rtds -d ${v.vmu.id} -p ${sla.period / 1000} -b ${sla.budget / 1000}`;
+    };
+    return { cls, mapping, settings: { dom0: `${formatDuration(p.dom0Budget)} / ${formatDuration(p.dom0Period)}` }, changeSla };
   },
 };
 
@@ -333,6 +353,8 @@ function buildPools(setup: HostSetup, p: XenParams<Record<string, ParamSpec>>, m
   const onHost = vmusOnHost(setup);
   const classes: SchedClass[] = [];
   const mapping: SlaMappingRow[] = [];
+  const changers = new Map<string, (sla: Sla) => string>();
+  let renegotiable = true;
   let settings: HostBuild['settings'] = {};
   // Host CPU categories (seed figure 6): the VMUs' admission into theirs here; the IXB driver
   // domain, dom0's framework portion and the category pools are set by each pool's scheduler
@@ -347,6 +369,8 @@ function buildPools(setup: HostSetup, p: XenParams<Record<string, ParamSpec>>, m
     const poolSetup = pool.param === null ? setup : { ...setup, paramsPointer: pool.param.pointer + '/params' };
     const built = sched.buildPool({ setup: poolSetup, pool, pools, domains, p: params });
     classes.push(built.cls);
+    if (built.changeSla === undefined) renegotiable = false;
+    else for (const v of domains) changers.set(v.vmu.id, (sla) => built.changeSla!(v, sla));
     if (pools.length === 1) {
       mapping.push(...built.mapping);
       settings = built.settings;
@@ -360,7 +384,7 @@ function buildPools(setup: HostSetup, p: XenParams<Record<string, ParamSpec>>, m
   }
   if (categories !== undefined) mapping.unshift(...xenCategoryRows(setup, categories, pools, mapping, scheduler, main.reserves));
   // The model's rules are Pool-0's scheduler's: the scheduler the model is named after.
-  return { classes, mapping, settings, explain: main.explain(p) };
+  return { classes, mapping, settings, explain: main.explain(p), ...(renegotiable && { changeSla: (vmu: VmuSpec, sla: Sla) => changers.get(vmu.id)!(sla) }) };
 }
 
 export const xenCredit = xenSchedulerModel('xen-credit', 'Xen Credit (credit1): weights and caps, 30 ms slices, BOOST/UNDER/OVER, dom0 beside the guests', credit, 'credit');

@@ -47,6 +47,7 @@ export class IoLoadRun {
   /** Storage streams: where the next request lands (io-qos.md §1.9: sequential or random). */
   private readonly offsets: Rng | null = null;
   private nextOffset = -1;
+  private readonly clock: ReleaseClock;
 
   constructor(
     readonly spec: IoLoadSpec,
@@ -66,20 +67,35 @@ export class IoLoadRun {
     this.compute = new DemandSampler(spec.compute, rng);
     // Offsets draw from their own stream, so schedulers that reorder requests share arrivals.
     if (spec.storage) this.offsets = new Rng(rng.nextUint32(), `${spec.id}/offsets`);
-    const clock = new ReleaseClock(spec.arrival, rng);
-    const arrivals = engine.queue.timer(EventPhase.release, (now) => {
-      this.start(now);
-      const next = clock.next();
-      if (next <= engine.durationNs) arrivals.arm(Math.max(next, now));
-    });
-    const first = clock.next();
-    if (first <= engine.durationNs) arrivals.arm(first);
+    this.clock = new ReleaseClock(spec.arrival, rng);
   }
 
-  private start(arrival: Ns): void {
+  /**
+   * Issue requests from `from` (its arrival law's times count from there): time 0, or its VMU's
+   * start or boot end (issue 13). A VMU's stop ends its requests: none is issued at or after it, and
+   * one still in flight then is dropped at its next stage (advance).
+   */
+  begin(from: Ns = 0): void {
+    const { engine, clock } = this;
+    const end = this.vmu.stopNs === undefined ? engine.durationNs + 1 : this.vmu.stopNs;
+    const arrivals = engine.queue.timer(EventPhase.release, (now) => {
+      this.start(now);
+      const next = from + clock.next();
+      if (next < end && next <= engine.durationNs) arrivals.arm(Math.max(next, now));
+    });
+    const first = from + clock.next();
+    if (first < end && first <= engine.durationNs) arrivals.arm(Math.max(first, engine.now));
+  }
+
+  /** Issue one request now; `onDone` runs when it has crossed every stage (boot reads: one after another). */
+  request(onDone: () => void): void {
+    this.start(this.engine.now, onDone);
+  }
+
+  private start(arrival: Ns, onDone?: () => void): void {
     const measured = arrival >= this.engine.warmupNs;
     if (measured) this.stats.requests++;
-    this.advance(arrival, measured, 0);
+    this.advance(arrival, measured, 0, onDone);
   }
 
   /** A storage stream's request as the device sees it; undefined for a plain load. */
@@ -94,8 +110,11 @@ export class IoLoadRun {
     return { flow: this.spec.id, bytes: st.bytes, write: st.write, offset, deadlineNs: arrival + this.spec.deadline };
   }
 
-  private advance(arrival: Ns, measured: boolean, index: number): void {
+  private advance(arrival: Ns, measured: boolean, index: number, onDone?: () => void): void {
+    // Its VMU was destroyed while the request was in flight: nothing continues it (issue 13).
+    if (this.vmu.stopNs !== undefined && this.engine.now >= this.vmu.stopNs) return;
     if (index === this.stages.length) {
+      onDone?.();
       if (this.engine.now >= this.engine.warmupNs) {
         this.stats.served++;
         this.stats.servedBytes += this.spec.storage?.bytes ?? 0;
@@ -108,7 +127,7 @@ export class IoLoadRun {
       return;
     }
     const stage = this.stages[index];
-    const next = () => this.advance(arrival, measured, index + 1);
+    const next = () => this.advance(arrival, measured, index + 1, onDone);
     if (stage.kind === 'device') {
       stage.device.submit(this.engine.now, this.spec.deviceNs, next, this.shape(stage.device, arrival));
     } else {

@@ -7,6 +7,8 @@ import type { Ns, TaskSpec, VmuSpec } from './system.js';
 
 export const BOOT_SUFFIX = '.boot';
 export const SHUTDOWN_SUFFIX = '.shutdown';
+/** The I/O load of a boot's disk reads (and its guest handler task). */
+export const BOOT_DISK_SUFFIX = '.boot-disk';
 
 function phaseTask(id: string, demandNs: Ns): TaskSpec {
   return { id, arrival: { kind: 'external' }, exec: { kind: 'constant', value: demandNs }, deadline: Infinity, policy: { class: 'fifo', priority: 99 }, affinity: [0] };

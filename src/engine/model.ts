@@ -3,7 +3,7 @@
 // §5.3.2) onto its native parameters, places every host entity in one of its scheduling classes,
 // and says how it did so. It never touches time or dispatching: that is the engine's.
 
-import type { HostSpec, HostThreadSpec, IoLoadSpec, Ns, SystemSpec, VmuSpec } from './system.js';
+import type { HostSpec, HostThreadSpec, IoLoadSpec, Ns, Sla, SystemSpec, VmuSpec } from './system.js';
 import type { HostEntity } from './entities.js';
 import type { IoStage } from './io.js';
 import type { PolicyContext, SchedClass } from './policy.js';
@@ -65,6 +65,14 @@ export interface HostBuild {
    * cited by the report's reading. Every registered model gives one (test/explain.test.ts).
    */
   explain?: Explain;
+  /**
+   * Reconfigure the reservation of VMU `vmu` to `sla` at run time — a renegotiation its admission
+   * already accepted (issue 13, src/experiments/lifecycle.ts) — as the real stack's interface does
+   * (sched_setattr, cgroup bandwidth files, xl sched-*), with that interface's rule for the budget
+   * and deadline in progress. Called inside an engine event after every pCPU of the host was
+   * settled; every pCPU is re-picked after it. Returns the native change, for the trace and report.
+   */
+  changeSla?(vmu: VmuSpec, sla: Sla): string;
 }
 
 export interface HypervisorModel {

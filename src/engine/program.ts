@@ -150,7 +150,8 @@ export class ProgramClock {
   /** The first job, or null if the program releases none before the horizon. */
   /** The first job, or null if there is none (or none yet: see `resumeAt`). Called at time `now` (the run's start). */
   start(now: Ns = 0): ProgramJob | null {
-    return this.advance(this.program.offset, now);
+    // A VMU started later (issue 13) starts its programs then: their offset counts from that instant.
+    return this.advance(now + this.program.offset, now);
   }
 
   /** The current job completed at `now`: the next job (release ≥ now), or null when there is none (yet: `resumeAt`). */

@@ -88,7 +88,12 @@ export class TaskReleases {
   /** Arm the first release; `from`: where offsets count from (a VMU's start, or its boot's end). */
   start(from: Ns = this.task.vmu?.startNs ?? 0): void {
     const { task, target } = this;
-    if (task.spec.arrival.kind === 'program') return this.startProgram(task.spec.arrival.program);
+    if (task.spec.arrival.kind === 'program') {
+      // A program starts with its VMU (issue 13): at `from`, by a timer when that is still ahead.
+      if (from <= target.now) return this.startProgram(task.spec.arrival.program);
+      const begin = target.queue.timer(EventPhase.release, () => this.startProgram((task.spec.arrival as { program: JobProgram }).program));
+      return begin.arm(from);
+    }
     // A VMU with a lifetime (issue 13) releases from its start, offsets counted from it, and
     // releases nothing at or after its stop (the simulator drops what is pending then).
     const stop = task.vmu?.stopNs;
@@ -131,7 +136,9 @@ export class TaskReleases {
       if (this.program!.resumeAt >= 0) this.resumeTimer!.arm(this.program!.resumeAt);
       return;
     }
-    if (pj.release > target.scenario.durationNs) return;
+    // Nothing at or after the VMU's stop (issue 13): the simulator dropped what was pending then.
+    const stop = task.vmu?.stopNs;
+    if (pj.release > target.scenario.durationNs || (stop !== undefined && pj.release >= stop)) return;
     if (task.guest !== null) pj.yields = 0;
     this.pending = pj;
     const onCpu = task.runner !== null && task.runner.runningOn >= 0;

@@ -9,7 +9,7 @@
 
 import { BOOT_SUFFIX, isPhaseTask, SHUTDOWN_SUFFIX, tasksWithPhases } from './lifecycle.js';
 import { MigrationRun, precopyRule, twinTaskId } from './migration.js';
-import type { ChainSpec, HostSpec, IoLoadSpec, Ns, SystemSpec, VmuSpec } from './system.js';
+import type { ChainSpec, HostSpec, IoLoadSpec, Ns, SlaChange, SystemSpec, VmuSpec } from './system.js';
 import { EventPhase, EventQueue, Timer } from './event-queue.js';
 import { HostEntity, Task, type Job } from './entities.js';
 import { Guest, type GuestHost } from './guest.js';
@@ -32,6 +32,7 @@ import { firstGuestTickNs, firstTickNs } from './tick.js';
 import { HostInterference } from './interference.js';
 import { WorkList } from './work-list.js';
 import { EngineGuestHost, EnginePolicyContext } from './engine-context.js';
+import { InputError } from '../errors.js';
 
 export interface SimulateOptions {
   /** Overrides the scenario's seed. */
@@ -75,6 +76,8 @@ export interface SimObserver {
    * keep their iteration records (the rt-app log recorder reads them: one interpretation).
    */
   program?(task: Task, clock: ProgramClock): void;
+  /** A run-time SLA change of a VMU (issue 13) applied (`admitted`) or refused at `now`; `vcpus` are the VMU's. */
+  slaChange?(now: Ns, host: string, vcpus: readonly HostEntity[], admitted: boolean, args: Record<string, string | number>): void;
 }
 
 class Pcpu {
@@ -151,6 +154,8 @@ export class Simulator implements IoEngine, ReleaseTarget {
   private readonly storageStreamsOf = new Map<string, IoLoadSpec[]>();
   private readonly netHosts = new Map<string, NetHost>();
   readonly seed: number;
+  /** Each booting VMU's boot time, start → end of its boot (issue 13), once it has booted. */
+  readonly bootTimes = new Map<string, Ns>();
 
   constructor(
     readonly scenario: SystemSpec,
@@ -167,12 +172,13 @@ export class Simulator implements IoEngine, ReleaseTarget {
     this.flows = network.flows;
     this.chains = (scenario.chains ?? []).map((c) => new ChainRun(c, this.chainSteps(c, network.route), this, this.seed));
     this.migrations = this.buildMigrations(network.route);
-    // A VMU that boots releases its tasks when the boot job completes (bootVmu), not before; a
-    // migration's destination instance releases nothing of its own (the source's jobs move to it).
+    // A VMU that boots releases its tasks and issues its I/O when the boot job completes (bootVmu), not
+    // before; a migration's destination instance releases nothing of its own (the source's jobs move to it).
     for (const task of this.tasks) if (task.vmu?.bootNs === undefined && task.vmu?.migrationOf === undefined) this.runtimes.get(task)!.releases.start();
     for (const vmu of scenario.vmus) {
       if (vmu.bootNs !== undefined) this.queue.timer(EventPhase.control, () => this.bootVmu(vmu.id)).arm(vmu.startNs ?? 0);
       if (vmu.stopNs !== undefined) this.queue.timer(EventPhase.control, () => this.stopVmu(vmu.id)).arm(vmu.stopNs);
+      for (const change of vmu.slaChanges ?? []) this.queue.timer(EventPhase.control, () => this.changeSla(vmu, change)).arm(change.atNs);
     }
     if (scenario.warmupNs > 0) {
       this.queue.timer(EventPhase.control, () => this.snapshotWarmup()).arm(scenario.warmupNs);
@@ -295,6 +301,14 @@ export class Simulator implements IoEngine, ReleaseTarget {
       });
       guestTick.arm(firstGuestTickNs(spec, guestVmus.get(guest)!, this.seed)); // the guest's tick grid: tick.ts
     }
+    if (host.build.changeSla === undefined && population.vmus.some((v) => (v.slaChanges ?? []).length > 0)) {
+      throw new InputError({
+        file: scenario.file,
+        pointer: `/vmus/${scenario.vmus.findIndex((v) => v.host === spec.id && v.slaChanges !== undefined)}/slaChanges`,
+        expected: `no run-time SLA changes under ${this.model.name} (it does not model reconfiguring a reservation yet)`,
+        found: 'SLA changes',
+      });
+    }
     this.buildIo(host, population.vmus, prepare);
     const tasks = new Map(this.tasks.filter((t) => this.runtimes.get(t)!.host === host).map((t) => [t.id, t]));
     this.netHosts.set(spec.id, { spec, tasks, path: (vmu) => this.model.packetPath?.(vmu, prepare) });
@@ -311,7 +325,10 @@ export class Simulator implements IoEngine, ReleaseTarget {
           { kind: 'cpu', task: load.id, costNs: 'compute', what: 'guest handler' } as const,
           { kind: 'device', device: load.kind, what: load.kind === 'net' ? 'wire' : 'disk' } as const,
         ];
-        this.ioLoads.push(new IoLoadRun(load, vmu, path, tasks, deviceOf, this, new Rng(this.seed, `${load.id}/requests`)));
+        const run = new IoLoadRun(load, vmu, path, tasks, deviceOf, this, new Rng(this.seed, `${load.id}/requests`));
+        this.ioLoads.push(run);
+        // Arrivals armed here, as they always were (same-instant order); a booting VMU's start at its boot's end (bootVmu).
+        if (vmu.bootNs === undefined && load.issuedBy === undefined) run.begin(vmu.startNs ?? 0);
       }
     }
   }
@@ -522,13 +539,50 @@ export class Simulator implements IoEngine, ReleaseTarget {
     if (shutdown !== undefined) this.inject(shutdown, shutdown.vmu!.shutdownNs!, () => {});
   }
 
-  /** The VMU starts booting (issue 13): its boot job runs, and its tasks release from the instant it completes. */
+  /**
+   * A run-time SLA change of `vmu` reaches its instant (issue 13). Admitted, the model reconfigures
+   * the reservation (HostBuild.changeSla) once the time run so far is charged under the old
+   * parameters, and every pCPU of the host is re-picked; refused, nothing changes but the trace.
+   */
+  private changeSla(vmu: VmuSpec, change: SlaChange): void {
+    const host = this.hosts.find((h) => h.spec.id === vmu.host)!;
+    const vcpus = host.entities.filter((e) => e.origin.kind === 'vcpu' && e.origin.vmu.id === vmu.id);
+    const asked = { budgetNs: change.sla.budget, periodNs: change.sla.period, deadlineNs: change.sla.deadline };
+    if (change.admitted !== true) {
+      this.observer?.slaChange?.(this.now, host.spec.id, vcpus, false, { ...asked, reason: change.reason ?? '' });
+      return;
+    }
+    for (const p of host.cpus) this.settle(host, p);
+    const native = host.build.changeSla!(vmu, change.sla);
+    host.needsResched.addAll();
+    for (const p of host.cpus) host.needsRefresh.add(p.index);
+    this.markDirty(host);
+    this.observer?.slaChange?.(this.now, host.spec.id, vcpus, true, { ...asked, native });
+  }
+
+  /**
+   * The VMU starts booting (issue 13): its boot disk reads cross the I/O path one after another (a
+   * boot loader reads synchronously), then its boot job runs; its tasks release and its I/O loads
+   * start from the instant that completes, and the boot time is start → then.
+   */
   private bootVmu(vmuId: string): void {
     const boot = this.tasks.find((t) => t.id === vmuId + BOOT_SUFFIX)!;
     const vmu = boot.vmu!;
-    this.inject(boot, vmu.bootNs!, (now) => {
-      for (const task of this.tasks) if (task.vmu?.id === vmuId && !isPhaseTask(vmu, task.id)) this.runtimes.get(task)!.releases.start(now);
-    });
+    const startedAt = this.now;
+    const reads = this.ioLoads.find((l) => l.vmu.id === vmuId && l.spec.issuedBy?.kind === 'boot');
+    const runBurst = () =>
+      this.inject(boot, vmu.bootNs!, (now) => {
+        this.bootTimes.set(vmuId, now - startedAt);
+        for (const task of this.tasks) if (task.vmu?.id === vmuId && !isPhaseTask(vmu, task.id)) this.runtimes.get(task)!.releases.start(now);
+        for (const load of this.ioLoads) if (load.vmu.id === vmuId && load !== reads) load.begin(now);
+      });
+    if (reads === undefined) return runBurst();
+    let left = reads.spec.issuedBy!.reads;
+    const readNext = (): void => {
+      if (left-- === 0) return runBurst();
+      reads.request(readNext);
+    };
+    readNext();
   }
 
   /** Each migration whose destination instance exists (admitted at its start, src/experiments/lifecycle.ts). */

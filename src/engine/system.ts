@@ -190,6 +190,21 @@ export interface VmuSpec {
    * the VMU it continues. It releases nothing of its own; the source's jobs move to it at resume.
    */
   migrationOf?: string;
+  /**
+   * Run-time SLA renegotiations (issue 13), in time order. Each carries the model's admission verdict
+   * at its instant (src/experiments/lifecycle.ts decides it before the run): an admitted one is
+   * applied then by the model's HostBuild.changeSla, a refused one only leaves a trace event.
+   */
+  slaChanges?: SlaChange[];
+}
+
+/** One asked-for change of a VMU's SLA at `atNs`; `admitted` undefined until admission decided it. */
+export interface SlaChange {
+  atNs: Ns;
+  sla: Sla;
+  admitted?: boolean;
+  /** Why the model refused it (its admission test and sums). */
+  reason?: string;
 }
 
 /**
@@ -284,6 +299,11 @@ export interface IxbSpec {
 export interface IoLoadSpec {
   /** Unique across tasks, host threads and I/O loads: its guest handler task carries this id. */
   id: string;
+  /**
+   * 'boot': the VMU's boot disk reads (issue 13) — `reads` requests issued one after another by its
+   * boot (src/engine/lifecycle.ts), not by the arrival law. Absent: an ordinary load.
+   */
+  issuedBy?: { kind: 'boot'; reads: number };
   kind: 'net' | 'disk';
   arrival: Arrival;
   /** Guest CPU per request: the application's work plus the frontend driver's. */

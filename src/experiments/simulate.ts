@@ -5,7 +5,7 @@ import { Simulator, type SimObserver } from '../engine/simulator.js';
 import { InputError } from '../errors.js';
 import { checkExpectations, collectRun, resultsScenario, RESULTS_SCHEMA, type ModelRun, type RefusedModel, type Results } from '../metrics/results.js';
 import { withLine } from '../scenario/load.js';
-import { admitAtStarts, fromTheStart, hasLifecycle } from './lifecycle.js';
+import { admitOverTime, fromTheStart, hasLifecycle } from './lifecycle.js';
 import { collectMigrations } from '../metrics/migration-results.js';
 import type { ModelRequest, Scenario } from '../scenario/types.js';
 
@@ -23,8 +23,9 @@ export function simulate(
   request?: Pick<ModelRequest, 'params' | 'pointer'>,
   options: RunOptions = {},
 ): ModelRun {
-  // VMUs with a lifetime are admitted one by one at their starts (lifecycle.ts); the refused never run.
-  const lifecycle = hasLifecycle(scenario) ? admitAtStarts(scenario, (population) => populationRefusal(population, { model, request })) : undefined;
+  // VMUs with a lifetime are admitted one by one at their starts, SLA changes at their instants
+  // (lifecycle.ts); the refused VMUs never run, the refused changes never apply.
+  const lifecycle = hasLifecycle(scenario) ? admitOverTime(scenario, (population) => populationRefusal(population, { model, request })) : undefined;
   const sim = new Simulator(lifecycle?.scenario ?? scenario, model, {
     seed: options.seed,
     params: request?.params ?? {},
@@ -40,11 +41,14 @@ export function simulate(
   // then (src/scenario/migration.ts); its verdict is the migration's, not a VMU's lifetime.
   const migrations = scenario.migrations ?? [];
   const twins = new Set(migrations.map((m) => m.twin));
-  const starts = lifecycle.starts.filter((s) => !twins.has(s.vmu));
+  const starts = lifecycle.starts
+    .filter((s) => !twins.has(s.vmu))
+    .map((v) => (sim.bootTimes.has(v.vmu) ? { ...v, bootTimeNs: sim.bootTimes.get(v.vmu)! } : v));
   const refusals = migrations.flatMap((m) => lifecycle.starts.filter((s) => s.vmu === m.twin && !s.admitted).map((s) => ({ migration: m, reason: s.reason ?? 'refused' })));
   return {
     ...run,
     ...(starts.length > 0 && { lifecycle: starts }),
+    ...(lifecycle.changes.length > 0 && { slaChanges: lifecycle.changes }),
     ...(migrations.length > 0 && { migrations: collectMigrations(sim, migrations, refusals) }),
   };
 }

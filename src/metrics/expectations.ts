@@ -35,6 +35,10 @@ export function checkExpectations(scenario: Scenario, runs: readonly ModelRun[],
   for (const exp of scenario.expectations) {
     if (exp.kind === 'admission') {
       if (!modelsInOrder.includes(exp.model)) continue; // not run this time (--models)
+      if (exp.vmu !== undefined) {
+        out.push(vmuVerdictResult(exp, runs.find((run) => run.model === exp.model), refusal(exp.model)));
+        continue;
+      }
       const r = refusal(exp.model);
       out.push({
         model: exp.model,
@@ -92,4 +96,22 @@ export function describeExpectation(e: ExpectationResult): string {
   const bound = e.min !== undefined || e.max !== undefined ? ` (bound ${e.min ?? ''}..${e.max ?? ''})` : '';
   const than = e.than ? ` ${e.than.relation} ${e.than.factor === 1 ? '' : `${e.than.factor} × `}${e.than.model} (${e.than.value ?? '—'})` : '';
   return `${e.model} ${subject} ${e.metric} = ${e.value ?? '—'}${bound}${than}${e.note ? `: ${e.note.split('\n')[0]}` : ''}`;
+}
+
+/**
+ * A VMU's own admission verdict (issue 13): at its start, or of its SLA change at `atNs`, from the
+ * run's lifecycle records. A model refused as a whole has no verdict for it: the expectation fails.
+ */
+function vmuVerdictResult(exp: Extract<Scenario['expectations'][number], { kind: 'admission' }>, run: ModelRun | undefined, refused: RefusedModel | undefined): ExpectationResult {
+  const head = { model: exp.model, task: exp.vmu!, subject: 'vmu' as const, metric: 'refused' };
+  const bounds = exp.refused ? { min: 1 } : { max: 0 };
+  const verdict =
+    run === undefined
+      ? undefined
+      : exp.atNs === undefined
+        ? run.lifecycle?.find((v) => v.vmu === exp.vmu)
+        : run.slaChanges?.find((c) => c.vmu === exp.vmu && c.atNs === exp.atNs);
+  if (verdict === undefined) return { ...head, value: null, ...bounds, note: `no verdict: ${exp.model} ${refused?.reason ?? 'did not judge it'}`, ok: false };
+  const wasRefused = !verdict.admitted;
+  return { ...head, value: wasRefused ? 1 : 0, ...bounds, ...(verdict.reason !== undefined && { note: verdict.reason }), ok: wasRefused === exp.refused };
 }

@@ -118,6 +118,29 @@ export interface ModelRun {
   lifecycle?: VmuStart[];
   /** Each live migration: refused, unfinished or done, its rounds, bytes, times and who missed deadlines meanwhile; absent when none. */
   migrations?: MigrationResult[];
+  /** Each run-time SLA change asked for (`vmus[].slaChanges`): admitted at its instant or refused, and why; absent when none. */
+  slaChanges?: SlaChangeVerdict[];
+}
+
+/** An SLA as results.json writes it. */
+export interface SlaTerms {
+  budgetNs: Ns;
+  periodNs: Ns;
+  deadlineNs: Ns;
+}
+
+/** What the model's admission said to one run-time SLA change (src/experiments/lifecycle.ts). */
+export interface SlaChangeVerdict {
+  vmu: string;
+  atNs: Ns;
+  /** The SLA in force before it. */
+  from: SlaTerms;
+  /** The SLA asked for. */
+  to: SlaTerms;
+  /** Admitted: the reservation was reconfigured at atNs; false: the SLA in force stayed. */
+  admitted: boolean;
+  /** Why it was refused (the model's admission test and its sums). */
+  reason?: string;
 }
 
 /** What happened to one VMU with a lifetime (`start`/`stop`) under one model (src/experiments/lifecycle.ts). */
@@ -130,6 +153,8 @@ export interface VmuStart {
   admitted: boolean;
   /** Why admission refused it at its start (the model's test and its sums). */
   reason?: string;
+  /** A VMU with a boot phase that finished booting: start → end of its boot (disk reads, then the CPU burst). */
+  bootTimeNs?: Ns;
 }
 
 /** A model that could not express the scenario's configuration (its limits, its admission test): its result under compare/report. */

@@ -4,7 +4,7 @@
 // (with the detailed per-metric tables); `indexDoc` is the comparison document over all of them.
 
 import { migrationBlocks } from './migration-report.js';
-import { taskIdsOf, type ExpectationResult, type ModelRun, type Results, type TaskResult } from '../metrics/results.js';
+import { taskIdsOf, type ExpectationResult, type ModelRun, type Results, type SlaTerms, type TaskResult } from '../metrics/results.js';
 import { assumptionFacts } from '../scenario/machine.js';
 import type { Scenario } from '../scenario/types.js';
 import type { Block, Cell, Doc, Text } from './doc.js';
@@ -314,8 +314,21 @@ function lifecycleBlocks(results: Results): Block[] {
     (r.lifecycle ?? []).map((v): Block => {
       const until = v.stopNs === null ? 'the end' : fmtNs(v.stopNs);
       return v.admitted
-        ? { kind: 'paragraph', text: `${r.model}: VMU ${v.vmu} admitted at its start, ran from ${fmtNs(v.startNs)} to ${until}; its metrics count that lifetime only.` }
+        ? { kind: 'paragraph', text: `${r.model}: VMU ${v.vmu} admitted at its start, ran from ${fmtNs(v.startNs)} to ${until}${v.bootTimeNs === undefined ? '' : ` (booted in ${fmtNs(v.bootTimeNs)})`}; its metrics count that lifetime only.` }
         : { kind: 'paragraph', text: [{ strong: `${r.model}: VMU ${v.vmu} refused at its start (${fmtNs(v.startNs)}), it never ran.` }, ` ${v.reason ?? ''}`] };
+    }),
+  ).concat(slaChangeBlocks(results));
+}
+
+/** Run-time SLA changes: applied at their instant under each model, or refused by its admission there (issue 13). */
+function slaChangeBlocks(results: Results): Block[] {
+  const terms = (t: SlaTerms) => `${fmtNs(t.budgetNs)} / ${fmtNs(t.periodNs)}`;
+  return results.runs.flatMap((r) =>
+    (r.slaChanges ?? []).map((c): Block => {
+      const what = `VMU ${c.vmu} asked at ${fmtNs(c.atNs)} to go from ${terms(c.from)} to ${terms(c.to)}`;
+      return c.admitted
+        ? { kind: 'paragraph', text: `${r.model}: ${what}: admitted, the reservation was reconfigured then.` }
+        : { kind: 'paragraph', text: [{ strong: `${r.model}: ${what}: refused, ${terms(c.from)} stayed.` }, ` ${c.reason ?? ''}`] };
     }),
   );
 }

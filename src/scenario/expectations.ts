@@ -8,7 +8,8 @@ import type { Checker } from './checks.js';
 import { METRICS, metricApplies, metricsFor, type MetricName, type MetricSubject } from './metric-names.js';
 import type { RawScenario } from './schema.js';
 import { didYouMean } from './suggest.js';
-import type { Expectation, MetricSubjectRef, Tolerance, VmuSpec } from './types.js';
+import type { Expectation, MetricSubjectRef, Ns, Tolerance, VmuSpec } from './types.js';
+import { formatDuration } from './units.js';
 
 type RawExpectation = NonNullable<RawScenario['expect']>[number];
 type RawTolerance = NonNullable<NonNullable<RawScenario['regress']>['tolerances']>[number];
@@ -31,10 +32,10 @@ export function normalizeExpectation(raw: RawExpectation, pointer: string, ctx: 
   if (raw.model !== undefined) ctx.checkModel(raw.model, `${pointer}/model`);
   if (raw.refused !== undefined) {
     // An admission verdict concerns the model alone: nothing to measure.
-    const extra = (['task', 'vmu', 'io', 'flow', 'chain', 'metric', 'min', 'max', 'below', 'above', 'factor'] as const).find((f) => raw[f] !== undefined);
+    const extra = (['task', 'io', 'flow', 'chain', 'metric', 'min', 'max', 'below', 'above', 'factor'] as const).find((f) => raw[f] !== undefined);
     if (extra !== undefined) check.fail(`${pointer}/${extra}`, 'no metric fields beside "refused" (an admission verdict has nothing to measure)', describeValue(raw[extra]));
     if (raw.model === undefined) check.fail(`${pointer}/model`, 'the model whose admission control is expected to refuse (or admit) the configuration', 'nothing');
-    return { kind: 'admission', model: raw.model, refused: raw.refused, pointer };
+    return { kind: 'admission', model: raw.model, refused: raw.refused, ...vmuVerdict(raw, pointer, ctx), pointer };
   }
   if (raw.metric === undefined) check.fail(`${pointer}/metric`, `the metric to check (${metricsFor('task').join(', ')}, …) or "refused: true|false"`, 'nothing');
   const metric = raw.metric;
@@ -68,6 +69,32 @@ function comparison(raw: RawExpectation, pointer: string, ctx: ExpectationContex
   if (raw.model === undefined) ctx.check.fail(`${pointer}/model`, `the model compared with ${other} (a comparison is between two named models)`, 'nothing');
   if (raw.model === other) ctx.check.fail(`${pointer}/${field}`, `a model other than ${raw.model} itself`, describeValue(other));
   return { model: other, relation: field, factor: raw.factor ?? 1 };
+}
+
+/**
+ * `{ vmu, at? }` beside `refused`: a VMU's own admission verdict (issue 13) — at its start (it must
+ * have a lifetime) or, with `at`, of its SLA change at that instant (it must ask for one then).
+ */
+function vmuVerdict(raw: RawExpectation, pointer: string, ctx: ExpectationContext): { vmu?: string; atNs?: Ns } {
+  const check = ctx.check;
+  if (raw.vmu === undefined) {
+    if (raw.at !== undefined) check.fail(`${pointer}/vmu`, 'the VMU whose SLA change at `at` is judged', 'nothing');
+    return {};
+  }
+  const ids = ctx.vmus.map((v) => v.id);
+  const vmu = ctx.vmus.find((v) => v.id === raw.vmu) ?? check.fail(`${pointer}/vmu`, 'the id of a VMU', describeValue(raw.vmu), didYouMean(raw.vmu, ids));
+  if (raw.at === undefined) {
+    if (vmu.startNs === undefined && vmu.stopNs === undefined && vmu.bootNs === undefined) {
+      check.fail(`${pointer}/at`, `the instant of an SLA change of VMU ${vmu.id} (it has no start of its own to be admitted at)`, 'nothing');
+    }
+    return { vmu: vmu.id };
+  }
+  const atNs = check.duration(raw.at, `${pointer}/at`);
+  const changes = vmu.slaChanges ?? [];
+  if (!changes.some((c) => c.atNs === atNs)) {
+    check.fail(`${pointer}/at`, `the instant of one of VMU ${vmu.id}'s SLA changes (${changes.length === 0 ? 'it has none' : changes.map((c) => formatDuration(c.atNs)).join(', ')})`, describeValue(raw.at));
+  }
+  return { vmu: vmu.id, atNs };
 }
 
 export function normalizeTolerance(raw: RawTolerance, pointer: string, ctx: ExpectationContext): Tolerance {

@@ -189,7 +189,16 @@ function normalizeVmu(raw: RawVmu, pointer: string, { vmuIds, taskIds, findHost,
   if (raw.softAffinity !== undefined) vmu.softAffinity = check.processors(raw.softAffinity, host.cpus, `${pointer}/softAffinity`, 'pCPU', `host ${host.id}`);
   if (raw.hostPriority !== undefined) vmu.hostPriority = raw.hostPriority;
   if (raw.network !== undefined) vmu.vlink = normalizeVmuNetwork(raw.network, `${pointer}/network`, check);
-  if (hasLifecycleFields(raw)) Object.assign(vmu, lifetimeOf(raw, pointer, durationNs, check));
+  if (hasLifecycleFields(raw)) {
+    const { bootDisk, ...lifetime } = lifetimeOf(raw, pointer, durationNs, check, (sla, at) => normalizeSla(sla, at, check));
+    Object.assign(vmu, lifetime);
+    if (bootDisk !== undefined) {
+      taskIds.add(bootDisk.id, `${pointer}/boot/disk`);
+      // On a host without a storage model the reads take the fixed device time instead.
+      if (host.storage === undefined) delete bootDisk.storage;
+      vmu.io.push(bootDisk);
+    }
+  }
   // The phases' tasks (src/engine/lifecycle.ts) share the task namespace.
   if (raw.boot !== undefined) taskIds.add(raw.id + BOOT_SUFFIX, `${pointer}/boot`);
   if (raw.shutdown !== undefined) taskIds.add(raw.id + SHUTDOWN_SUFFIX, `${pointer}/shutdown`);

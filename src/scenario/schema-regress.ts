@@ -32,7 +32,7 @@ export const expectationSchema = {
   type: 'object',
   title: 'Expectation',
   description:
-    'A bound on one metric ({ task|vmu|io|flow|chain, metric, min?, max? }), a comparison between models ({ model, task|vmu|io|flow|chain, metric, below|above: <model>, factor? }) or an admission verdict ({ model, refused: true|false }).',
+    'A bound on one metric ({ task|vmu|io|flow|chain, metric, min?, max? }), a comparison between models ({ model, task|vmu|io|flow|chain, metric, below|above: <model>, factor? }) or an admission verdict ({ model, refused: true|false }; { model, vmu, at?, refused } for a VMU\'s start or its SLA change at that instant).',
   additionalProperties: false,
   properties: {
     model: id('Model', 'Model the expectation applies to; default: every model (required for comparisons and admission).'),
@@ -43,7 +43,8 @@ export const expectationSchema = {
     below: id('Below', 'Another model: this model\'s value must be < factor × that model\'s.'),
     above: id('Above', 'Another model: this model\'s value must be > factor × that model\'s.'),
     factor: { type: 'number', exclusiveMinimum: 0, title: 'Factor', description: 'Scales the other model\'s value in a comparison; default 1.' },
-    refused: { type: 'boolean', title: 'Refused', description: 'true: the model\'s admission control must refuse the configuration; false: it must admit it.' },
+    refused: { type: 'boolean', title: 'Refused', description: 'true: the model\'s admission control must refuse the configuration; false: it must admit it. With `vmu`: that VMU\'s admission at its start, or with `at` its SLA change at that instant.' },
+    at: { $ref: '#/$defs/duration', title: 'At', description: 'With `vmu` and `refused`: the instant of the VMU\'s SLA change (`vmus[].slaChanges[].at`) whose verdict is expected.' },
   },
 } as const;
 

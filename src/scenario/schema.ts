@@ -306,10 +306,25 @@ export const scenarioSchema = {
         boot: {
           type: 'object',
           title: 'Boot phase',
-          description: 'The guest boots at `start` before its tasks release: one CPU burst on vCPU 0 (task `<vmu>.boot`, its response is the boot time); the tasks\' offsets count from its end. Absent: no boot phase.',
+          description: 'The guest boots at `start` before its tasks release: its disk reads (if any) one after another through the stack\'s I/O path, then one CPU burst on vCPU 0 (task `<vmu>.boot`); the boot time is from `start` to the burst\'s end, and the tasks\' offsets count from its end. Absent: no boot phase.',
           additionalProperties: false,
           required: ['cpu'],
-          properties: { cpu: dur('Boot CPU', 'CPU demand of the boot, e.g. "200ms".') },
+          properties: {
+            cpu: dur('Boot CPU', 'CPU demand of the boot, e.g. "200ms".'),
+            disk: {
+              type: 'object',
+              title: 'Boot disk reads',
+              description:
+                'The images the boot loads, read synchronously one request at a time (a boot loader\'s firmware or pvgrub reads), each through the I/O path (blkfront → dom0 blkback under Xen, the iothread under KVM) and the host\'s storage device (I/O load `<vmu>.boot-disk`). Absent: the boot reads nothing.',
+              additionalProperties: false,
+              required: ['reads'],
+              properties: {
+                reads: { type: 'integer', minimum: 1, maximum: 1000000, title: 'Reads', description: 'Number of read requests.' },
+                size: { type: 'integer', minimum: 1, maximum: 1e9, default: 65536, title: 'Size', description: 'Bytes per read (a host with `storage:`), default 64 KiB; sequential from one random place.' },
+                device: dur('Device time', 'Service time of one read on a host without a storage model, default "200us" (as an I/O load\'s `device`).'),
+              },
+            },
+          },
         },
         shutdown: {
           type: 'object',
@@ -318,6 +333,22 @@ export const scenarioSchema = {
           additionalProperties: false,
           required: ['cpu'],
           properties: { cpu: dur('Shutdown CPU', 'CPU demand of the shutdown, e.g. "50ms".') },
+        },
+        slaChanges: {
+          type: 'array',
+          title: 'SLA changes',
+          description:
+            'Run-time renegotiations of the VMU\'s SLA, in time order: at each `at` (from time 0, after `start`, before `stop`) the model runs its own admission test for the new SLA against what is admitted at that instant; accepted, it reconfigures the reservation as the real stack does (sched_setattr, cpu.rt_runtime_us, xl sched-rtds, …); refused, the SLA in force stays and the refusal is a result. Absent: the SLA never changes.',
+          items: {
+            type: 'object',
+            title: 'SLA change',
+            additionalProperties: false,
+            required: ['at', 'sla'],
+            properties: {
+              at: dur('At', 'When the change is asked for, from time 0, e.g. "2s".'),
+              sla: { $ref: '#/$defs/sla', title: 'New SLA', description: 'The SLA asked for from then on (budget, period, deadline per vCPU).' },
+            },
+          },
         },
         guest: { $ref: '#/$defs/guest', title: 'Guest', description: 'Scheduler inside the VMU.' },
         hostPriority: {

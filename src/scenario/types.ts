@@ -65,6 +65,9 @@ export interface AdmissionExpectation {
   kind: 'admission';
   model: string;
   refused: boolean;
+  /** A VMU's own verdict instead of the model's: at its start (a VMU with a lifetime), or of its SLA change at `atNs`. */
+  vmu?: string;
+  atNs?: Ns;
   pointer: string;
 }
 

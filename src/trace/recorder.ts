@@ -244,6 +244,11 @@ export class TraceRecorder implements SimObserver {
     this.instant(key, event, 'migration', now, { detail });
   }
 
+  slaChange(now: Ns, host: string, vcpus: readonly HostEntity[], admitted: boolean, args: Record<string, string | number>): void {
+    this.checkCap(now);
+    for (const v of vcpus) this.instant(this.entityTrack(v, host), admitted ? 'SLA change applied' : 'SLA change refused', 'lifecycle', now, args);
+  }
+
   // ---- end of run --------------------------------------------------------------------------
 
   /** Close what is still open at `endNs` (the end of the run) and mark unfinished jobs past their deadline. */
