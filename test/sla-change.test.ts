@@ -32,6 +32,17 @@ function serviceOf(model: string, vmus: VmuSpec[], durationNs: number, id: strin
 
 const RESERVING = ['kvm-irmos', 'kvm-linux', 'kvm-deadline', 'xen-rtds', 'xen-sedf'];
 
+/**
+ * kvm-linux enforces RT runtime at ticks (update_curr_rt, linux-irmos.md §3.1; models/kvm/rt.ts): a
+ * period may run up to one tick over Q and the next repays it, so it promises Q within one tick
+ * (the test helper's host ticks every 1 ms); the others enforce with exact timers.
+ */
+const tickSlackOf = (model: string) => (model === 'kvm-linux' ? ms(1) : 0);
+
+function expectNear(value: number, target: number, slack: number, label: string): void {
+  expect(Math.abs(value - target), `${label}: ${value} ns against ${target} ns ± ${slack} ns`).toBeLessThanOrEqual(slack);
+}
+
 describe('an accepted SLA change', () => {
   // (3 ms, 10 ms) → (8 ms, 20 ms) asked at 45 ms, in the period that ends at 50 ms. Every model keeps
   // the period in progress (its deadline stays) and the new parameters start at its end: windows
@@ -51,11 +62,12 @@ describe('an accepted SLA change', () => {
       const renegotiated = { ...vmu('rt', [busyTask('spin')]), sla: sla(Q, P), slaChanges: [{ atNs: at, sla: sla(Q2, P2) }] };
       const hog = vmu('hog', [busyTask('loop')]);
       const { run, within, events } = serviceOf(model, [renegotiated, hog], duration, 'rt');
-      for (let t = grid; t + P <= boundary - P; t += P) expect(within(t, t + P), `old period at ${t / 1e6} ms`).toBe(Q);
+      const slack = tickSlackOf(model);
+      for (let t = grid; t + P <= boundary - P; t += P) expectNear(within(t, t + P), Q, slack, `old period at ${t / 1e6} ms`);
       const inProgress = within(boundary - P, boundary);
-      expect(inProgress).toBeGreaterThanOrEqual(Q);
-      expect(inProgress).toBeLessThanOrEqual(Q2);
-      for (let t = boundary; t + P2 <= duration; t += P2) expect(within(t, t + P2), `new period at ${t / 1e6} ms`).toBe(Q2);
+      expect(inProgress).toBeGreaterThanOrEqual(Q - slack);
+      expect(inProgress).toBeLessThanOrEqual(Q2 + slack);
+      for (let t = boundary; t + P2 <= duration; t += P2) expectNear(within(t, t + P2), Q2, slack, `new period at ${t / 1e6} ms`);
       expect(run.slaChanges).toEqual([{ vmu: 'rt', atNs: at, from: { budgetNs: Q, periodNs: P, deadlineNs: P }, to: { budgetNs: Q2, periodNs: P2, deadlineNs: P2 }, admitted: true }]);
       expect(events).toEqual([{ admitted: true, at }]);
     });
@@ -70,7 +82,9 @@ describe('a refused SLA change', () => {
     it(`${model}: a raise to 98 % is refused with the model's reason, and the VMU keeps Q = 3 ms in every period`, () => {
       const renegotiated = { ...vmu('rt', [busyTask('spin')]), sla: sla(Q, P), slaChanges: [{ atNs: ms(25), sla: sla(ms(9.8), P) }] };
       const { run, within, events } = serviceOf(model, [renegotiated, vmu('hog', [busyTask('loop')])], ms(100), 'rt');
-      for (let t = 0; t + P <= ms(100); t += P) expect(within(t, t + P), `period at ${t / 1e6} ms`).toBe(Q);
+      for (let t = 0; t + P <= ms(100); t += P) expectNear(within(t, t + P), Q, tickSlackOf(model), `period at ${t / 1e6} ms`);
+      // Over whole periods the debt is repaid: the total stays within one tick of k·Q.
+      expectNear(within(0, ms(100)), 10 * Q, tickSlackOf(model), 'all ten periods');
       const verdict = run.slaChanges![0];
       expect(verdict.admitted).toBe(false);
       expect(verdict.reason).toMatch(/admission/);
