@@ -59,4 +59,13 @@ describe('validate:linux overheads from a calibration', () => {
     expect(text).toMatch(new RegExp(`p50 ${Math.round(wake.p50)} µs, p99 ${Math.round(wake.p99)} µs, max 422 µs over its 290 wake-ups`));
     expect(text).not.toMatch(/no distribution/);
   });
+  it("rr-observer's response figure is explained by the halted-vCPU wake, with the case's own wake-up numbers", () => {
+    const c = CASES.find((x) => x.id === 'rr-observer')!;
+    const sample = runOnHvsim(c, { kernel: '6.18.44', cpus: 2, hz: 250, workScale: 1, ...hostOverheadsParts(o) });
+    const f = figure({ kind: 'response', thread: 'obs', p: 50 }, [sample], sample, c.warmupUs);
+    const text = explain({ caseId: c.id, f, real: sample, model: sample, runs: [sample], runModels: [[sample]], phasesNs: null, pre612: null, warmupUs: c.warmupUs, wake, calibrationWakeups: CALIBRATION_WAKEUPS.length, workScale: 1, foreignLoad: 0 });
+    expect(text).toMatch(/^MACHINE \(waking a halted vCPU\)/);
+    const wu = sample.rows.get('obs')!.filter((r) => r.rel_st >= c.warmupUs && r.slack > 0).map((r) => r.wu_lat).sort((a, b) => a - b);
+    expect(text).toContain(`wake-up latency p50 ${Math.round(wu[Math.ceil(wu.length / 2) - 1])} µs`);
+  });
 });
