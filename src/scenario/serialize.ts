@@ -15,7 +15,7 @@ import { addedByMigrations, serializeMigration } from './migration.js';
 import { serializeChain, serializeFlow, serializeIxb, serializeLink, serializeVmuNetwork } from './serialize-net.js';
 import { naturalDeadline, type RawHostThread, type RawTask } from './tasks.js';
 import { METRICS } from './metric-names.js';
-import type { ExecDist, Expectation, FigureRequest, HostSpec, IoLoadSpec, Policy, Scenario, TaskSpec, VmuSpec } from './types.js';
+import type { ExecDist, Expectation, FigureRequest, HostSpec, IoLoadSpec, Policy, Scenario, Sla, TaskSpec, VmuSpec } from './types.js';
 import { durationString as d } from './units.js';
 import { delayQuantilesText } from './overheads.js';
 import type { OverheadDelay } from '../engine/overhead-delay.js';
@@ -101,21 +101,34 @@ function serializeVmu(v: VmuSpec): RawVmu {
   if (v.pinVcpus) throw new Error(`serializeScenario: VMU ${v.id} was added by a model`);
   const out: RawVmu = { id: v.id, host: v.host, vcpus: v.vcpus, affinity: [...v.affinity] };
   if (v.softAffinity !== undefined) out.softAffinity = [...v.softAffinity];
-  if (v.sla !== undefined) out.sla = { budget: d(v.sla.budget), period: d(v.sla.period), deadline: d(v.sla.deadline) };
+  if (v.sla !== undefined) out.sla = serializeSla(v.sla);
   out.guest = { scheduler: v.guest.scheduler, tick: d(v.guest.tickNs) };
   if (v.guest.tickPhase !== undefined) out.guest.tickPhase = v.guest.tickPhase === 'random' ? 'random' : d(v.guest.tickPhase);
   if (v.hostPriority !== undefined) out.hostPriority = v.hostPriority;
   out.weight = v.weight;
   if (v.tasks.length > 0) out.tasks = v.tasks.map(serializeTask);
-  if (v.io.length > 0) out.io = v.io.map(serializeIoLoad);
+  // The boot's disk reads are an I/O load the loader adds (lifecycle.ts bootDiskLoad): written as `boot.disk`.
+  const bootDisk = v.io.find((io) => io.issuedBy?.kind === 'boot');
+  const io = v.io.filter((load) => load !== bootDisk);
+  if (io.length > 0) out.io = io.map(serializeIoLoad);
   if (v.vlink !== undefined) out.network = serializeVmuNetwork(v.vlink);
   if (v.aggressor !== undefined) out.aggressor = { ...v.aggressor };
   // Its lifetime (issue 13, src/scenario/lifecycle.ts).
   if (v.startNs !== undefined) out.start = d(v.startNs);
   if (v.stopNs !== undefined) out.stop = d(v.stopNs);
-  if (v.bootNs !== undefined) out.boot = { cpu: d(v.bootNs) };
+  if (v.bootNs !== undefined) out.boot = { cpu: d(v.bootNs), ...(bootDisk && { disk: serializeBootDisk(bootDisk) }) };
   if (v.shutdownNs !== undefined) out.shutdown = { cpu: d(v.shutdownNs) };
+  if (v.slaChanges !== undefined) out.slaChanges = v.slaChanges.map((c) => ({ at: d(c.atNs), sla: serializeSla(c.sla) }));
   return out;
+}
+
+function serializeSla(sla: Sla): NonNullable<RawVmu['sla']> {
+  return { budget: d(sla.budget), period: d(sla.period), deadline: d(sla.deadline) };
+}
+
+/** `boot.disk` from the load the loader made of it; `size` only where it counts (a host with a storage model). */
+function serializeBootDisk(load: IoLoadSpec): NonNullable<NonNullable<RawVmu['boot']>['disk']> {
+  return { reads: load.issuedBy!.reads, ...(load.storage && { size: load.storage.bytes }), device: d(load.deviceNs) };
 }
 
 function serializeTask(t: TaskSpec): RawTask {
