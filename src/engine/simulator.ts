@@ -168,7 +168,7 @@ export class Simulator implements IoEngine, ReleaseTarget {
     const programHook = options.observer?.program;
     this.onProgram = programHook === undefined ? undefined : (task, clock) => programHook.call(options.observer, task, clock);
     for (const spec of scenario.hosts) this.buildHost(spec, options);
-    const network = buildNetwork(scenario, this.netHosts, this, this.seed);
+    const network = buildNetwork(scenario, this.netHosts, this, this.seed, (vmu, now) => this.isUp(vmu, now));
     this.flows = network.flows;
     this.chains = (scenario.chains ?? []).map((c) => new ChainRun(c, this.chainSteps(c, network.route), this, this.seed));
     this.migrations = this.buildMigrations(network.route);
@@ -558,6 +558,15 @@ export class Simulator implements IoEngine, ReleaseTarget {
     for (const p of host.cpus) host.needsRefresh.add(p.index);
     this.markDirty(host);
     this.observer?.slaChange?.(this.now, host.spec.id, vcpus, true, { ...asked, native });
+  }
+
+  /**
+   * Whether `vmu` is up at `now` (issue 13): from its start — its boot's end when it boots, as its
+   * tasks release from then (bootVmu) — until its stop, exclusive.
+   */
+  private isUp(vmu: VmuSpec, now: Ns): boolean {
+    if (now < (vmu.startNs ?? 0) || (vmu.stopNs !== undefined && now >= vmu.stopNs)) return false;
+    return vmu.bootNs === undefined || this.bootTimes.has(vmu.id);
   }
 
   /**

@@ -5,7 +5,7 @@ import { describeValue } from '../errors.js';
 import type { Checker } from './checks.js';
 import type { RawScenario } from './schema.js';
 import type { Ns, Sla } from './types.js';
-import type { IoLoadSpec, SlaChange } from '../engine/system.js';
+import type { IoLoadSpec, SlaChange, VmuSpec } from '../engine/system.js';
 import { BOOT_DISK_SUFFIX } from '../engine/lifecycle.js';
 import { formatDuration } from './units.js';
 
@@ -80,4 +80,18 @@ function bootDiskLoad(vmuId: string, raw: { reads: number; size?: number; device
     priority: 99,
     storage: { bytes: raw.size ?? 65536, write: false, sequential: true, reservation: 0, weight: 1, limit: 0 },
   };
+}
+
+/**
+ * Refuses `vmu` with a lifetime (start, stop or boot) where the network cannot follow it yet
+ * (issue 13): as a flow's destination, and in any stage of a request chain. A packet or request
+ * reaching a VMU that is not up would be dropped by the real stack (no vif/tap, no guest to answer),
+ * but the results have no cause to count that under, and a chain request whose compute job is dropped
+ * at the stop would never end and never be counted: a silent wrong result, so the scenario is refused.
+ * A flow's source is followed: it sends only while it is up (network.ts).
+ */
+export function refuseLifetimeEndpoint(vmu: VmuSpec, pointer: string, role: string, check: Checker): void {
+  const fields = (['start', 'stop', 'boot'] as const).filter((f) => vmu[`${f}Ns`] !== undefined);
+  if (fields.length === 0) return;
+  check.fail(pointer, `${role} without start, stop or boot (a VMU that comes and goes is followed only as a flow's source)`, `VMU ${vmu.id} with ${fields.join(', ')}`);
 }

@@ -297,7 +297,7 @@ export const scenarioSchema = {
         sla: { $ref: '#/$defs/sla', title: 'SLA', description: 'Reservation; absent for a best-effort VMU.' },
         start: dur(
           'Start',
-          'When the VMU is created (from time 0, e.g. "2s"): its reservation asks admission then, against the VMUs admitted at that instant (a refusal is a result: the VMU never starts), and its tasks release from then on (offsets count from it). Default 0: there from the start, admitted with the scenario.',
+          'When the VMU is created (from time 0, e.g. "2s"): its reservation asks admission then, against the VMUs admitted at that instant (a refusal is a result: the VMU never starts), and its tasks release from then on (offsets count from it); flows from it send only while it is up (start or boot end to stop), and it may not be a flow\'s destination nor in a chain. Default 0: there from the start, admitted with the scenario.',
         ),
         stop: dur(
           'Stop',

@@ -125,6 +125,7 @@ export class FlowRun {
     private readonly wire: Wire | null,
     private readonly engine: IoEngine,
     seed: number,
+    senderUp: (now: Ns) => boolean = () => true,
   ) {
     this.stats = new FlowStats(engine.warmupNs, engine.durationNs);
     const cpu = (p: Port, what: string) => (p.worker ? `IXB ${what} (${p.worker.task.id})` : `IXB ${what} (no CPU)`);
@@ -138,7 +139,11 @@ export class FlowRun {
     const sizes = new DemandSampler(spec.size, new Rng(seed, `${spec.id}/sizes`));
     const clock = new FlowClock(spec.arrival, new Rng(seed, `${spec.id}/packets`));
     const departures = engine.queue.timer(EventPhase.release, (now) => {
-      this.send(now, sizes.next());
+      // A departure while the sender is not up (before its start or its boot's end, from its stop:
+      // issue 13) is not sent — its application is not running — and not counted; the clock runs on.
+      // Its size is drawn all the same, so a lifetime does not shift the sizes of the packets sent.
+      const bytes = sizes.next();
+      if (senderUp(now)) this.send(now, bytes);
       const next = clock.next();
       if (next <= engine.durationNs) departures.arm(Math.max(next, now));
     });
@@ -223,8 +228,12 @@ export interface Network {
   route(from: string, to: string): FlowRun;
 }
 
-/** Every flow of the system over the links between its PHs; chains' routes are built when first asked for. */
-export function buildNetwork(system: SystemSpec, hosts: Map<string, NetHost>, engine: IoEngine, seed: number): Network {
+/**
+ * Every flow of the system over the links between its PHs; chains' routes are built when first asked
+ * for. `isUp(vmu, now)`: whether a VMU with a lifetime is up (started, booted, not stopped) — a flow
+ * sends only while its source is.
+ */
+export function buildNetwork(system: SystemSpec, hosts: Map<string, NetHost>, engine: IoEngine, seed: number, isUp: (vmu: VmuSpec, now: Ns) => boolean = () => true): Network {
   const vmus = new Map(system.vmus.map((v) => [v.id, v]));
   const ports = new Map<string, Port>();
   const port = (id: string): Port => {
@@ -254,7 +263,8 @@ export function buildNetwork(system: SystemSpec, hosts: Map<string, NetHost>, en
     const src = port(f.from);
     const dst = port(f.to);
     const across = src.vmu.host === dst.vmu.host ? null : wire(src.vmu.host, dst.vmu.host);
-    return new FlowRun(f, src, dst, across, engine, seed);
+    const lives = src.vmu.startNs !== undefined || src.vmu.stopNs !== undefined || src.vmu.bootNs !== undefined;
+    return new FlowRun(f, src, dst, across, engine, seed, lives ? (now) => isUp(src.vmu, now) : undefined);
   };
   const flows = (system.flows ?? []).map(build);
   const routes = new Map<string, FlowRun>();
