@@ -300,10 +300,12 @@ export class CfsClass implements SchedClass<FairAdmitConfig>, ServedClass, Bandw
         if (this.preemptPending[cpu] === 0) return cur; // nobody asked fair to pre-empt it [M]
         const best = this.pick === 'eevdf' ? this.delay.pickLive(cpu, cur) : this.pickCfs(cpu);
         if (best === cur) {
-          // Re-picked after a pre-emption request. CFS: a new slice starts [M]. EEVDF: nothing is
-          // re-armed — pick_next_task_fair (6.18) calls set_next_entity only when prev != p, so an
-          // unprotected current stays unprotected (§6.2).
-          if (this.pick === 'cfs') cs.sumExecAtPick = cs.sumExec;
+          // Re-picked after a pre-emption request: nothing is re-armed. pick_next_task_fair calls
+          // set_next_entity only `if (prev != p)` — CFS (v6.5, CONFIG_FAIR_GROUP_SCHED as in every
+          // distribution kernel): prev_sum_exec_runtime stays, so a current past its ideal slice is
+          // rescheduled at every tick until another entity is leftmost (§6.1); EEVDF (6.18): an
+          // unprotected current stays unprotected (§6.2). [M] Without FAIR_GROUP_SCHED v6.5 takes the
+          // `simple:` path (put_prev_task + set_next_entity) and would start a new slice.
           this.preemptPending[cpu] = 0;
         }
         return best;
