@@ -21,8 +21,8 @@
 // - Wake-up pre-emption: only if the pick would now be the woken entity (check_preempt_wakeup_fair).
 // - PLACE_LAG: lag = V − vruntime saved at sleep (clamped to ±max(2·slice, tick) in virtual time),
 //   restored on wake as vruntime = V − lag·(W + w)/W; first wake: lag 0 (vruntime = V).
-// - DELAY_DEQUEUE (6.12+) [M]: not modelled as a queued sleeper; its effect — negative lag decays to 0
-//   while the task sleeps (DELAY_ZERO) — is approximated by clamping the saved lag to ≥ 0.
+// - DELAY_DEQUEUE / DELAY_ZERO (6.12+): fair-delay.ts. [M] Bandwidth-group members are not delayed;
+//   for them DELAY_ZERO's effect is approximated by clamping the saved lag to ≥ 0.
 // - No PREEMPT_SHORT, no per-task sched_attr slices, no HRTICK. With every slice equal (no thread sets
 //   sched_attr.sched_runtime) PREEMPT_SHORT is inert in 6.18: check_preempt_wakeup_fair only cancels
 //   curr's protection when the wakee has_shorter_slice(), and set_protect_slice protects up to
@@ -71,7 +71,8 @@
 // - Unthrottled entities are placed like waking sleepers (Linux re-enqueues the group entity with
 //   ENQUEUE_WAKEUP).
 // - The run listener is told of fair run time only; the class cannot see a CPU running nothing.
-// Runqueue data structures: fair-queue.ts; bandwidth control: fair-bandwidth.ts; periodic load
+// Runqueue data structures: fair-queue.ts; the EEVDF pick: fair-eevdf.ts; delayed dequeue: fair-delay.ts;
+// bandwidth control: fair-bandwidth.ts; periodic load
 // balancing: fair-balance.ts.
 
 import type { Ns } from '../../src/scenario/types.js';
@@ -80,7 +81,8 @@ import { niceWeight } from '../../src/engine/guest-policies/fair.js';
 import type { ClassNeeds, PolicyContext, SchedClass, ServedClass } from '../../src/engine/policy.js';
 import { CfsBandwidth, type BandwidthHost } from './fair-bandwidth.js';
 import { FairBalancer, NEWEST_FAIR_BALANCE, type FairBalanceFeatures } from './fair-balance.js';
-import { avgVruntime, ELIGIBLE_EPS, pickEevdf, protectedSlice } from './fair-eevdf.js';
+import { DelayedDequeue, type DelayHost } from './fair-delay.js';
+import { avgVruntime, ELIGIBLE_EPS, protectedSlice } from './fair-eevdf.js';
 import { FairRunqueues, fairSlot, type FairGroup, type FairSlot } from './fair-queue.js';
 
 export interface FairGroupConfig {
@@ -109,7 +111,7 @@ export type FairPick = 'cfs' | 'eevdf';
 export type FairYield = 'repick' | 'skip' | 'deadline' | 'forfeit';
 
 
-export class CfsClass implements SchedClass<FairAdmitConfig>, ServedClass, BandwidthHost {
+export class CfsClass implements SchedClass<FairAdmitConfig>, ServedClass, BandwidthHost, DelayHost {
   readonly name = 'fair';
   /** §6.1 tunables, scaled by f = 1 + ilog2(min(ncpus, 8)) (§0 rows 20–22). */
   readonly latencyNs: Ns;
@@ -119,7 +121,8 @@ export class CfsClass implements SchedClass<FairAdmitConfig>, ServedClass, Bandw
   readonly baseSliceNs: Ns;
   readonly pick: FairPick;
   readonly yieldRule: FairYield;
-  private readonly delayDequeue: boolean;
+  /** DELAY_DEQUEUE (fair-delay.ts). */
+  private readonly delay: DelayedDequeue;
   /** Per CPU: cfs_rq->skip, the skip buddy ('skip' yield rule). */
   private readonly skip: (HostEntity | null)[];
   private readonly rq: FairRunqueues;
@@ -155,7 +158,6 @@ export class CfsClass implements SchedClass<FairAdmitConfig>, ServedClass, Bandw
   ) {
     this.pick = opts.pick ?? 'cfs';
     this.yieldRule = opts.yieldRule ?? (this.pick === 'eevdf' ? 'forfeit' : 'skip');
-    this.delayDequeue = opts.delayDequeue ?? false;
     const n = ctx.cpuCount;
     const f = 1 + Math.floor(Math.log2(Math.min(n, 8)));
     this.latencyNs = 6_000_000 * f;
@@ -163,6 +165,7 @@ export class CfsClass implements SchedClass<FairAdmitConfig>, ServedClass, Bandw
     this.wakeupGranularityNs = 1_000_000 * f;
     this.baseSliceNs = (opts.baseSliceNs ?? 750_000) * f;
     this.rq = new FairRunqueues(ctx);
+    this.delay = new DelayedDequeue(ctx, this.rq, this, this.pick === 'eevdf' && (opts.delayDequeue ?? false));
     this.preemptPending = new Uint8Array(n);
     this.skip = new Array<HostEntity | null>(n).fill(null);
     for (const g of opts.groups) {
@@ -244,7 +247,7 @@ export class CfsClass implements SchedClass<FairAdmitConfig>, ServedClass, Bandw
     const s = fairSlot(e);
     const rq = this.rq;
     if (s.delayed) {
-      this.requeueDelayed(e, s);
+      this.checkPreemptWakeup(e, s, this.delay.requeue(e, s));
       return;
     }
     const stillRunning = e.runningOn >= 0 && e.allows(e.runningOn);
@@ -272,16 +275,10 @@ export class CfsClass implements SchedClass<FairAdmitConfig>, ServedClass, Bandw
     if (!s.queued) return;
     if (this.pick === 'eevdf') {
       const cpu = e.cpu;
-      // §6.2 DELAY_DEQUEUE (6.12+, dequeue_entity): a sleeper that is not eligible stays in the tree,
-      // delayed, to burn off its negative lag. [M] Not for bandwidth-group members (flat hierarchy).
-      if (this.delayDequeue && s.group === null && s.vruntime > avgVruntime(this.rq, cpu, null) + ELIGIBLE_EPS) {
-        if (this.skip[cpu] === e) this.skip[cpu] = null;
-        s.delayed = true;
-        this.rq.nrDelayed[cpu]++;
-        this.rq.addVisible(cpu, -1);
-        e.cpu = -1;
-        this.balancer?.stats.setRunnable(s, false);
-        if (this.rq.nrVisible[cpu] === 0) this.flushDelayed(cpu);
+      // §6.2 DELAY_DEQUEUE (6.12+, dequeue_entity; fair-delay.ts): a sleeper that is not eligible stays
+      // in the tree, delayed, to burn off its negative lag.
+      if (this.delay.tryDelay(e, s, cpu)) {
+        if (this.skip[cpu] === e) this.skip[cpu] = null; // clear_buddies
         return;
       }
       s.vlag = this.entityLag(s, cpu); // §6.2 PLACE_LAG: the lag at sleep (update_entity_lag)
@@ -291,7 +288,7 @@ export class CfsClass implements SchedClass<FairAdmitConfig>, ServedClass, Bandw
     this.rq.remove(e, from);
     e.cpu = -1;
     this.balancer?.stats.setRunnable(s, false);
-    if (this.rq.nrVisible[from] === 0 && this.rq.nrDelayed[from] > 0) this.flushDelayed(from);
+    this.delay.flushIfIdle(from);
   }
 
   pickNext(cpu: number): HostEntity | null {
@@ -301,18 +298,20 @@ export class CfsClass implements SchedClass<FairAdmitConfig>, ServedClass, Bandw
       const cs = fairSlot(cur);
       if (cs.queued && rq.visible(cs, cpu)) {
         if (this.preemptPending[cpu] === 0) return cur; // nobody asked fair to pre-empt it [M]
-        const best = this.pick === 'eevdf' ? this.pickLive(cpu, cur) : this.pickCfs(cpu);
+        const best = this.pick === 'eevdf' ? this.delay.pickLive(cpu, cur) : this.pickCfs(cpu);
         if (best === cur) {
-          // Re-picked after a pre-emption request. CFS: a new slice starts [M]. EEVDF: nothing is
-          // re-armed — pick_next_task_fair (6.18) calls set_next_entity only when prev != p, so an
-          // unprotected current stays unprotected (§6.2).
-          if (this.pick === 'cfs') cs.sumExecAtPick = cs.sumExec;
+          // Re-picked after a pre-emption request: nothing is re-armed. pick_next_task_fair calls
+          // set_next_entity only `if (prev != p)` — CFS (v6.5, CONFIG_FAIR_GROUP_SCHED as in every
+          // distribution kernel): prev_sum_exec_runtime stays, so a current past its ideal slice is
+          // rescheduled at every tick until another entity is leftmost (§6.1); EEVDF (6.18): an
+          // unprotected current stays unprotected (§6.2). [M] Without FAIR_GROUP_SCHED v6.5 takes the
+          // `simple:` path (put_prev_task + set_next_entity) and would start a new slice.
           this.preemptPending[cpu] = 0;
         }
         return best;
       }
     }
-    return this.pick === 'eevdf' ? this.pickLive(cpu, null) : this.pickCfs(cpu);
+    return this.pick === 'eevdf' ? this.delay.pickLive(cpu, null) : this.pickCfs(cpu);
   }
 
   /** §6.1 idle balance: a CPU without fair work pulls a waiting entity from the busiest allowed CPU. */
@@ -415,7 +414,7 @@ export class CfsClass implements SchedClass<FairAdmitConfig>, ServedClass, Bandw
       // vprot; pick_eevdf then decides. With preempt=none the lazy flag is still honoured on the
       // return to user space of a busy loop, so the switch happens at this tick.
       rq.updateMinVruntime(cpu);
-      if (!protectedSlice(s) && this.pickLive(cpu, curr) !== curr) {
+      if (!protectedSlice(s) && this.delay.pickLive(cpu, curr) !== curr) {
         this.tickPreemptions++;
         this.preempt(cpu);
       }
@@ -562,7 +561,7 @@ export class CfsClass implements SchedClass<FairAdmitConfig>, ServedClass, Bandw
       // entity; a tie of deadlines goes to it (entity_before is strict).
       const cs = fairSlot(cur);
       const queuedBefore = this.rq.nrQueued(cpu) - (this.rq.visible(s, cpu) ? 1 : 0);
-      const pick = this.pickLive(cpu, cur);
+      const pick = this.delay.pickLive(cpu, cur);
       if (pick === e || (queuedBefore > 1 && !protectedSlice(cs) && pick !== cur)) {
         if (wakeup) this.wakeupPreemptions++;
         this.preempt(cpu);
@@ -605,7 +604,7 @@ export class CfsClass implements SchedClass<FairAdmitConfig>, ServedClass, Bandw
     const vFrom = this.pick === 'eevdf' ? avgVruntime(this.rq, from, null) : 0;
     if (this.skip[from] === e) this.skip[from] = null; // detach_task dequeues: clear_buddies
     rq.remove(e, from);
-    if (rq.nrVisible[from] === 0 && rq.nrDelayed[from] > 0) this.flushDelayed(from); // its idle pick would
+    this.delay.flushIfIdle(from); // its idle pick would
     rq.updateMinVruntime(to);
     if (this.pick === 'eevdf') {
       // §6.2: a migrating entity keeps its lag (relative to V), and its deadline relative to its vruntime.
@@ -640,67 +639,18 @@ export class CfsClass implements SchedClass<FairAdmitConfig>, ServedClass, Bandw
   // ---- EEVDF (§6.2) -------------------------------------------------------------------------
 
   /** §6.2 update_entity_lag: V − vruntime, clamped to ±max(2·slice, tick) in the entity's virtual time. */
-  private entityLag(s: FairSlot, cpu: number): number {
+  entityLag(s: FairSlot, cpu: number): number {
     const limit = (Math.max(2 * this.baseSliceNs, this.ctx.tickNs) * NICE0_LOAD) / s.weight;
     return Math.max(-limit, Math.min(limit, avgVruntime(this.rq, cpu, null) - s.vruntime));
   }
 
-  /**
-   * pick_next_entity (6.18): pick_eevdf may reach a delay-dequeued sleeper; it is dequeued then
-   * (dequeue_entities with DEQUEUE_DELAYED) and the pick starts again. Idempotent: a second call
-   * finds nothing left to dequeue and answers the same.
-   */
-  private pickLive(cpu: number, cur: HostEntity | null): HostEntity | null {
-    for (;;) {
-      const p = pickEevdf(this.rq, cpu, cur);
-      if (p === null || !fairSlot(p).delayed) return p;
-      this.finishDelayed(p, cpu);
-    }
-  }
-
-  /** finish_delayed_dequeue_entity: leave the tree with the lag of now, DELAY_ZERO clipping a positive one to 0. */
-  private finishDelayed(e: HostEntity, cpu: number): void {
-    const s = fairSlot(e);
-    s.vlag = Math.min(0, this.entityLag(s, cpu));
-    this.rq.remove(e, cpu); // still delayed here: not counted as visible
-    s.delayed = false;
-    this.rq.nrDelayed[cpu]--;
-  }
-
-  /** A CPU left with delayed sleepers only: its next pick (the idle path) dequeues them one by one. */
-  private flushDelayed(cpu: number): void {
-    while (this.rq.nrDelayed[cpu] > 0) {
-      const p = pickEevdf(this.rq, cpu, null);
-      if (p === null) break;
-      this.finishDelayed(p, cpu);
-    }
-  }
-
-  /**
-   * A delay-dequeued sleeper wakes (ttwu_runnable → requeue_delayed_entity, 6.18): still queued, it
-   * stays on its CPU (no select_task_rq). DELAY_ZERO: a positive lag is dropped and it is placed
-   * afresh at V (deadline V + slice); with lag ≤ 0 it keeps its vruntime and deadline. Then
-   * wakeup_preempt.
-   */
-  private requeueDelayed(e: HostEntity, s: FairSlot): void {
-    const cpu = s.prevCpu;
-    const cur = this.ctx.current(cpu);
-    if (cur !== null && cur.schedClass === this) this.ctx.settle(cpu);
-    if (this.entityLag(s, cpu) > 0) {
-      s.vruntime = avgVruntime(this.rq, cpu, s);
-      s.deadline = s.vruntime + this.vslice(s);
-    }
-    s.vlag = 0;
-    s.delayed = false;
-    this.rq.nrDelayed[cpu]--;
-    this.rq.addVisible(cpu, 1);
-    e.cpu = cpu;
-    this.balancer?.stats.setRunnable(s, true);
-    this.checkPreemptWakeup(e, s, cpu);
+  /** DelayHost: tell the balancer's load tracking (fair-balance-stats.ts) of a runnable change. */
+  setRunnable(s: FairSlot, runnable: boolean): void {
+    this.balancer?.stats.setRunnable(s, runnable);
   }
 
   /** A request in the entity's virtual time: slice·1024/w. */
-  private vslice(s: FairSlot): number {
+  vslice(s: FairSlot): number {
     return (this.baseSliceNs * NICE0_LOAD) / s.weight;
   }
 
@@ -709,7 +659,7 @@ export class CfsClass implements SchedClass<FairAdmitConfig>, ServedClass, Bandw
     const v = avgVruntime(this.rq, cpu, null);
     const load = this.rq.visibleWeight(cpu, true);
     // [M] bandwidth-group members are not delay-dequeued: DELAY_ZERO's effect is approximated by a floor at 0.
-    let lag = this.delayDequeue && s.group !== null ? Math.max(0, s.vlag) : s.vlag;
+    let lag = this.delay.enabled && s.group !== null ? Math.max(0, s.vlag) : s.vlag;
     if (load > 0) lag = (lag * (load + s.weight)) / load; // V moves when the entity joins: inflate its lag
     s.vruntime = v - lag;
     s.deadline = s.vruntime + this.vslice(s);
