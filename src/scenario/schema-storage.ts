@@ -1,6 +1,10 @@
 // Scenario schema of OSD storage QoS (issue 11): a host's storage device and the storage stream of
 // a disk I/O load. Rates are strings with units ("50/s"); sizes whole bytes.
 
+import { BANDWIDTH_PATTERN, SIZE_PATTERN } from './memory-units.js';
+
+const dur = <const T extends string, const D extends string>(title: T, description: D) => ({ $ref: '#/$defs/duration', title, description }) as const;
+const byteRate = <const T extends string, const D extends string>(title: T, description: D) => ({ type: 'string', pattern: BANDWIDTH_PATTERN, title, description }) as const;
 const rateRef = <const T extends string, const D extends string>(title: T, description: D) => ({ $ref: '#/$defs/rate', title, description }) as const;
 const bytesPerSec = <const T extends string>(title: T) =>
   ({ type: 'integer', minimum: 1, maximum: 1e12, title, description: 'Bytes per second (blk-throttle io.max).' }) as const;
@@ -12,7 +16,49 @@ export const hostStorageSchema = {
   additionalProperties: false,
   required: ['device'],
   properties: {
-    device: { enum: ['hdd', 'ssd'], title: 'Device model', description: 'hdd: 7.2k rpm SATA disk (seek, rotation, transfer); ssd: flash on 4 parallel units.' },
+    device: {
+      title: 'Device model',
+      description: 'hdd: 7.2k rpm SATA disk (seek, rotation, transfer); ssd: flash on 4 parallel units; or { model: hdd | ssd, ... } overriding that model\'s parameters (defaults in src/engine/storage/hdd.ts, ssd.ts).',
+      oneOf: [
+        { enum: ['hdd', 'ssd'] },
+        {
+          type: 'object',
+          required: ['model'],
+          discriminator: { propertyName: 'model' },
+          oneOf: [
+            {
+              type: 'object',
+              title: 'HDD parameters',
+              additionalProperties: false,
+              required: ['model'],
+              properties: {
+                model: { const: 'hdd' },
+                rpm: { type: 'number', exclusiveMinimum: 0, maximum: 100000, title: 'Spindle speed', description: 'Revolutions per minute (default 7200); the mean rotational delay is half a revolution.' },
+                averageSeek: dur('Average seek', 'Mean seek over all seek lengths, datasheet "average seek, read" (default "8.2ms").'),
+                trackToTrack: dur('Track-to-track seek', 'Single-track seek (default "1ms"), at most averageSeek.'),
+                transferRate: byteRate('Media transfer rate', 'Sustained transfer, e.g. "120MB/s" (default).'),
+                capacity: { type: 'string', pattern: SIZE_PATTERN, title: 'Capacity', description: 'Disk size, e.g. "2000GB" (default): random offsets land anywhere on it.' },
+                overhead: dur('Command overhead', 'Controller time per request (default "0s").'),
+                rotation: { enum: ['random', 'mean'], title: 'Rotational latency', description: 'random: drawn per request (default); mean: half a revolution every time.' },
+              },
+            },
+            {
+              type: 'object',
+              title: 'SSD parameters',
+              additionalProperties: false,
+              required: ['model'],
+              properties: {
+                model: { const: 'ssd' },
+                units: { type: 'integer', minimum: 1, maximum: 1024, title: 'Parallel units', description: 'Requests served at once (default 4).' },
+                readOp: dur('Read op', 'Flash read time per request (default "80us").'),
+                writeOp: dur('Write op', 'Flash program time per request (default "170us").'),
+                unitBandwidth: byteRate('Unit bandwidth', 'Transfer rate of one unit, e.g. "300MiB/s" (default).'),
+              },
+            },
+          ],
+        },
+      ],
+    },
     scheduler: {
       enum: ['fifo', 'mq-deadline', 'mclock', 'edf'],
       default: 'fifo',

@@ -9,7 +9,7 @@
 
 import { serializeHostCategories } from './categories.js';
 import type { RawScenario } from './schema.js';
-import type { StorageStreamSpec } from '../engine/system.js';
+import type { HostStorageSpec, StorageStreamSpec } from '../engine/system.js';
 import { serializeProgram } from './program.js';
 import { addedByMigrations, serializeMigration } from './migration.js';
 import { serializeChain, serializeFlow, serializeIxb, serializeLink, serializeVmuNetwork } from './serialize-net.js';
@@ -86,7 +86,7 @@ function serializeHost(h: HostSpec): RawScenario['hosts'][number] {
   if (h.ixb !== undefined) out.ixb = serializeIxb(h.ixb);
   if (h.role !== undefined) out.role = h.role;
   if (h.categories !== undefined) out.categories = serializeHostCategories(h.categories);
-  if (h.storage !== undefined) out.storage = { device: h.storage.device, scheduler: h.storage.scheduler, ...(h.storage.profile && { profile: h.storage.profile.name, profileRelease: h.storage.profile.release }) };
+  if (h.storage !== undefined) out.storage = { device: serializeDevice(h.storage), scheduler: h.storage.scheduler, ...(h.storage.profile && { profile: h.storage.profile.name, profileRelease: h.storage.profile.release }) };
   if (h.memory !== undefined) {
     out.memory = {
       line: `${h.memory.lineBytes}B`,
@@ -203,6 +203,31 @@ function serializeIoLoad(io: IoLoadSpec): RawIoLoad {
     priority: io.priority,
     ...(io.storage && { storage: serializeStorageStream(io.storage) }),
   };
+}
+
+/** Model parameter → scenario field and how to write it (the inverse of normalizeDevice, storage.ts). */
+const DEVICE_FIELDS: Record<string, [field: string, write: (v: never) => unknown]> = {
+  rpm: ['rpm', (v: number) => v],
+  averageSeekNs: ['averageSeek', d],
+  trackToTrackNs: ['trackToTrack', d],
+  transferBytesPerSec: ['transferRate', (v: number) => `${v}B/s`],
+  capacityBytes: ['capacity', (v: number) => `${v}B`],
+  overheadNs: ['overhead', d],
+  rotation: ['rotation', (v: string) => v],
+  units: ['units', (v: number) => v],
+  readOpNs: ['readOp', d],
+  writeOpNs: ['writeOp', d],
+  unitBytesPerSec: ['unitBandwidth', (v: number) => `${v}B/s`],
+};
+
+/** The device as normalizeDevice (storage.ts) reads it back: its name alone, or the model with its overrides in units. */
+function serializeDevice(st: HostStorageSpec): NonNullable<RawScenario['hosts'][number]['storage']>['device'] {
+  if (Object.keys(st.deviceParams).length === 0) return st.device;
+  const fields = Object.entries(st.deviceParams).map(([key, value]) => {
+    const [field, write] = DEVICE_FIELDS[key];
+    return [field, write(value as never)];
+  });
+  return { model: st.device, ...Object.fromEntries(fields) } as NonNullable<RawScenario['hosts'][number]['storage']>['device'];
 }
 
 function serializeStorageStream(st: StorageStreamSpec): NonNullable<RawIoLoad['storage']> {

@@ -5,22 +5,62 @@
 import { describeValue } from '../errors.js';
 import { DEFAULT_CEPH_RELEASE } from '../engine/storage/ceph-profiles.js';
 import { reservedShare, storageStreams } from '../engine/storage/host-storage.js';
+import { HDD_DEFAULTS, type HddParams } from '../engine/storage/hdd.js';
+import type { SsdParams } from '../engine/storage/ssd.js';
 import type { HostStorageSpec, StorageStreamSpec } from '../engine/system.js';
+import { parseBandwidth, parseSize } from './memory-units.js';
+import { formatDuration } from './units.js';
 import type { Checker } from './checks.js';
 import type { RawScenario } from './schema.js';
 import type { HostSpec, VmuSpec } from './types.js';
 
 type RawHostStorage = NonNullable<RawScenario['hosts'][number]['storage']>;
+type RawDevice = RawHostStorage['device'];
 type RawStream = NonNullable<NonNullable<NonNullable<RawScenario['vmus']>[number]['io']>[number]['storage']>;
 
 export function normalizeHostStorage(raw: RawHostStorage, pointer: string, check: Checker): HostStorageSpec {
-  const spec: HostStorageSpec = { device: raw.device, deviceParams: {}, scheduler: raw.scheduler ?? 'fifo', schedulerParams: {} };
+  const device = normalizeDevice(raw.device, `${pointer}/device`, check);
+  const spec: HostStorageSpec = { ...device, scheduler: raw.scheduler ?? 'fifo', schedulerParams: {} };
   if (raw.profile !== undefined) {
     // A profile is mClock's allocation (Ceph's osd_mclock_profile, io-qos.md §1.4): meaningless to another scheduler.
     if (spec.scheduler !== 'mclock') check.fail(`${pointer}/profile`, 'a profile only with scheduler mclock (a Ceph mClock profile sets mClock\'s reservation, weight and limit per op class)', `scheduler ${spec.scheduler}`);
     spec.profile = { name: raw.profile, release: raw.profileRelease ?? DEFAULT_CEPH_RELEASE };
   } else if (raw.profileRelease !== undefined) check.fail(`${pointer}/profileRelease`, 'a profile for the release to apply to', 'a release without a profile');
   return spec;
+}
+
+/**
+ * `device: hdd | ssd`, or an object naming the model and overriding its parameters in scenario
+ * units (durations, "120MB/s", "2000GB"), resolved to the model's own parameter names (hdd.ts,
+ * ssd.ts). Only what the file gives is kept: the model's defaults fill the rest.
+ */
+function normalizeDevice(raw: RawDevice, pointer: string, check: Checker): Pick<HostStorageSpec, 'device' | 'deviceParams'> {
+  if (typeof raw === 'string') return { device: raw, deviceParams: {} };
+  const bytesPerSec = (text: string, at: string) => Math.round(parseBandwidth(text, check.file, at) * 1e9);
+  if (raw.model === 'hdd') {
+    const params: { -readonly [K in keyof HddParams]: HddParams[K] } = {};
+    if (raw.rpm !== undefined) params.rpm = raw.rpm;
+    if (raw.averageSeek !== undefined) params.averageSeekNs = check.positiveDuration(raw.averageSeek, `${pointer}/averageSeek`);
+    if (raw.trackToTrack !== undefined) params.trackToTrackNs = check.duration(raw.trackToTrack, `${pointer}/trackToTrack`);
+    if (raw.transferRate !== undefined) params.transferBytesPerSec = bytesPerSec(raw.transferRate, `${pointer}/transferRate`);
+    if (raw.capacity !== undefined) params.capacityBytes = parseSize(raw.capacity, check.file, `${pointer}/capacity`);
+    if (raw.overhead !== undefined) params.overheadNs = check.duration(raw.overhead, `${pointer}/overhead`);
+    if (raw.rotation !== undefined) params.rotation = raw.rotation;
+    // The √-distance seek curve rises from the single-track seek to a mean of averageSeek (hdd.ts).
+    const averageSeek = params.averageSeekNs ?? HDD_DEFAULTS.averageSeekNs;
+    const trackToTrack = params.trackToTrackNs ?? HDD_DEFAULTS.trackToTrackNs;
+    if (trackToTrack > averageSeek) {
+      const at = raw.trackToTrack !== undefined ? 'trackToTrack' : 'averageSeek';
+      check.fail(`${pointer}/${at}`, `a track-to-track seek <= the average seek (the seek curve rises from one to a mean of the other)`, `trackToTrack ${formatDuration(trackToTrack)}, averageSeek ${formatDuration(averageSeek)}${raw.trackToTrack === undefined ? ' (trackToTrack by default)' : ''}`, 'Set trackToTrack too, or a longer averageSeek.');
+    }
+    return { device: 'hdd', deviceParams: params as Record<string, unknown> };
+  }
+  const params: { -readonly [K in keyof SsdParams]: SsdParams[K] } = {};
+  if (raw.units !== undefined) params.units = raw.units;
+  if (raw.readOp !== undefined) params.readOpNs = check.duration(raw.readOp, `${pointer}/readOp`);
+  if (raw.writeOp !== undefined) params.writeOpNs = check.duration(raw.writeOp, `${pointer}/writeOp`);
+  if (raw.unitBandwidth !== undefined) params.unitBytesPerSec = bytesPerSec(raw.unitBandwidth, `${pointer}/unitBandwidth`);
+  return { device: 'ssd', deviceParams: params as Record<string, unknown> };
 }
 
 export function normalizeStorageStream(raw: RawStream, kind: 'net' | 'disk', pointer: string, check: Checker): StorageStreamSpec {

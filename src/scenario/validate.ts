@@ -10,6 +10,7 @@ import { BANDWIDTH_EXPECTED, BANDWIDTH_PATTERN, DURATION_EXPECTED, DURATION_PATT
 import { ID_PATTERN, scenarioSchema, type RawScenario } from './schema.js';
 import { didYouMean } from './suggest.js';
 import { PERCENT_PATTERN } from './schema-regress.js';
+import { BANDWIDTH_PATTERN as BYTES_PER_SEC_PATTERN, SIZE_PATTERN } from './memory-units.js';
 
 type SchemaNode = Record<string, any>;
 
@@ -19,6 +20,8 @@ const PATTERN_PHRASES: Record<string, string> = {
   [BANDWIDTH_PATTERN]: BANDWIDTH_EXPECTED,
   [ID_PATTERN]: 'a name made of letters, digits, ".", "_" or "-"',
   [PERCENT_PATTERN]: 'a percentage such as "5%"',
+  [BYTES_PER_SEC_PATTERN]: 'bytes per second with a unit, such as "120MB/s" or "300MiB/s" (B, KiB, MiB, GiB, KB, MB, GB per s)',
+  [SIZE_PATTERN]: 'a size with a unit, such as "48KiB", "2000GB" or "64B" (B, KiB, MiB, GiB, KB, MB, GB)',
 };
 
 let compiled: ValidateFunction | undefined;
