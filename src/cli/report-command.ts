@@ -193,7 +193,8 @@ async function reportPipeline(
     const simulateMs = performance.now() - t0;
     const runCount = jobs.filter((j) => j.kind === 'run').length;
     const isolationCount = jobs.filter((j) => j.kind === 'isolation').length;
-    progress.end(`simulated ${runCount} scenario run(s), ${isolationCount} isolation run(s) and ${jobs.length - runCount - isolationCount} figure point(s) in ${(simulateMs / 1000).toFixed(1)} s on ${pool.size || 'no'} worker thread(s)`);
+    const alreadyRun = entries.reduce((n, e) => n + Object.keys(e.simulated ?? {}).length, 0);
+    progress.end(`simulated ${runCount} scenario run(s)${alreadyRun > 0 ? ` (and took ${alreadyRun} already run with the trace)` : ''}, ${isolationCount} isolation run(s) and ${jobs.length - runCount - isolationCount} figure point(s) in ${(simulateMs / 1000).toFixed(1)} s on ${pool.size || 'no'} worker thread(s)`);
 
     // ---- assemble results and chart specs, in scenario order ----
     const t1 = performance.now();
