@@ -2,25 +2,18 @@
 // does; --cpus, --kernel, --hz and --work-scale override the file (or this machine) and move results
 // in the direction analysis says; every summary, results.json and report says what was assumed and
 // where it came from. Runs the built CLI (npm test builds first).
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { hvsimInProcess } from './helpers/cli.js';
+import { hvsimSpawn as hvsim } from './helpers/spawn-cli.js';
 import { importRtapp } from '../src/rtapp/import.js';
 import { parseRtapp } from '../src/rtapp/grammar.js';
 import { detectMachine, hzFromKernelConfig, tickNsOfHz, type MachineProbe } from '../src/scenario/machine.js';
 
-const CLI = join(__dirname, '..', 'bin', 'hvsim.js');
 const SAMPLE = '/work/shared/reference/rt-app-sample/periodic.json';
 const RTAPP = join(__dirname, 'fixtures', 'rtapp', 'periodic.json');
-
-// HVSIM_WORKERS=0: reports render in one thread (worker threads change no byte; cli.test.ts checks that).
-function hvsim(args: string[]) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', HVSIM_WORKERS: '0' } });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 function file(text: string, name = 's.yaml'): string {
   const path = join(mkdtempSync(join(tmpdir(), 'hvsim-assume-')), name);

@@ -1,22 +1,11 @@
 // The command line as a user meets it: exit codes, one clear message for bad input, no partial
 // outputs, byte-identical results for the same seed. Runs the built CLI (npm test builds first).
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { hvsimInProcess } from './helpers/cli.js';
-
-const CLI = join(__dirname, '..', 'bin', 'hvsim.js');
-
-/**
- * Run the built CLI. HVSIM_WORKERS=0 (everything in one thread) unless `workers` says otherwise:
- * worker threads cost a start-up each and change no byte, which the byte-identity test checks.
- */
-function hvsim(args: string[], cwd?: string, workers = 0) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd, env: { ...process.env, NO_COLOR: '1', HVSIM_WORKERS: String(workers) } });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+import { hvsimSpawn as hvsim } from './helpers/spawn-cli.js';
 
 const GOOD = `
 name: cli-good

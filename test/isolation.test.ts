@@ -1,7 +1,6 @@
 // The isolation matrix (src/isolation): the variants it runs, the reservation bound it judges by,
 // and the deliverable's temporal-isolation requirement on the bundled isolation scenario — large
 // degradation under an unreserved stack, none beyond the reservation bound under kvm-irmos.
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,14 +13,12 @@ import { loadScenario, parseScenarioText } from '../src/scenario/load.js';
 import type { Scenario } from '../src/scenario/types.js';
 import type { ModelChoice } from '../src/experiments/simulate.js';
 import { busyTask, host, ms, scenario, task, vmu } from './helpers/scenario.js';
+import { hvsimSpawn } from './helpers/spawn-cli.js';
 
-const CLI = join(__dirname, '..', 'bin', 'hvsim.js');
 const ISOLATION = join(__dirname, '..', 'scenarios', 'isolation-transcoder.yaml');
 
-function hvsim(args: string[]) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+// Isolation runs use as many worker threads as the environment allows (no HVSIM_WORKERS override).
+const hvsim = (args: string[]) => hvsimSpawn(args, undefined, 'inherit');
 
 function choices(sc: Scenario, names: string[]): ModelChoice[] {
   return names.map((name) => ({ model: findModel(name, '<test>', ''), request: sc.models.find((m) => m.name === name) }));

@@ -2,18 +2,13 @@
 // the scenario with that value written into the file; the outputs are byte-identical whatever the
 // number of worker threads, after an interrupted run resumed from the cache, and when merged from
 // shards; bad pointers, values and units are exit 2 with nothing written.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { CLI, hvsimSpawn as hvsim } from './helpers/spawn-cli.js';
 
-const CLI = join(__dirname, '..', 'bin', 'hvsim.js');
-
-function hvsim(args: string[], cwd: string, workers = 0) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd, env: { ...process.env, NO_COLOR: '1', HVSIM_WORKERS: String(workers) } });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 /** The scenario with `budget` for VMU vm written into the text itself (not through --set). */
 const scenario = (budget: string, duration = '2s') => `

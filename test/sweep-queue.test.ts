@@ -8,8 +8,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { CLI } from './helpers/spawn-cli.js';
 
-const CLI = join(__dirname, '..', 'bin', 'hvsim.js');
 const redisFound = spawnSync('redis-server', ['--version'], { encoding: 'utf8' }).status === 0;
 const SKIP_REASON = 'skipped: no redis-server on PATH (Debian package redis-server; .ci/run installs it)';
 if (!redisFound) console.warn(`test/sweep-queue.test.ts ${SKIP_REASON}`);

@@ -1,7 +1,6 @@
 // Schedule traces (src/trace): the Chrome trace-event JSON parses and follows the format, run
 // intervals never overlap on a track, job events match results.json, windows and the event cap
 // behave as documented, and the output is deterministic.
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,17 +12,11 @@ import type { Scenario } from '../src/scenario/types.js';
 import { serializeTrace, type TraceDocument, type TraceEvent } from '../src/trace/recorder.js';
 import { traceScenario } from '../src/trace/run.js';
 import { hvsimInProcess } from './helpers/cli.js';
+import { hvsimSpawn as hvsim } from './helpers/spawn-cli.js';
 import { busyTask, host, hostThread, ms, scenario, task, vmu } from './helpers/scenario.js';
 
-const CLI = join(__dirname, '..', 'bin', 'hvsim.js');
 const ISOLATION = join(__dirname, '..', 'scenarios', 'isolation-transcoder.yaml');
 const MULTICPU = join(__dirname, '..', 'scenarios', 'multicpu-partitioned.yaml');
-
-// HVSIM_WORKERS=0: `run --out` renders in-process; worker threads are the report tests' subject, not these.
-function hvsim(args: string[]) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', HVSIM_WORKERS: '0' } });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 function tmp(): string {
   return mkdtempSync(join(tmpdir(), 'hvsim-trace-'));
@@ -372,8 +365,8 @@ describe('schedule traces on the command line', () => {
     const dir = tmp();
     const sc = join(dir, 's.yaml');
     writeFileSync(sc, 'name: tiny\nduration: 50ms\nhosts: [{ id: ph1, cpus: 1 }]\nvmus: [{ id: vm, host: ph1, tasks: [{ id: t, kind: periodic, period: 10ms, exec: 1ms }] }]\n');
-    const r = spawnSync(process.execPath, [CLI, 'trace', sc, '-m', 'kvm-linux'], { encoding: 'utf8', cwd: dir });
-    expect(r.status, r.stderr).toBe(0);
+    const r = hvsim(['trace', sc, '-m', 'kvm-linux'], dir);
+    expect(r.code, r.stderr).toBe(0);
     const doc = JSON.parse(readFileSync(join(dir, 'reports', 'tiny', 'trace-kvm-linux.json'), 'utf8')) as TraceDocument;
     expect(doc.otherData.scenario).toBe('tiny');
   });

@@ -58,10 +58,14 @@ export interface ScenarioReportOutcome extends ReportOutcome {
   files: string[];
 }
 
+/** Runs already simulated for a report (with their schedule excerpts), by model name: the report does not run them again. */
+export type SimulatedRuns = Record<string, { run: ModelRun; gantt: GanttTrace }>;
+
 /** A scenario to report on and the models to run it under. */
 interface ReportEntry {
   scenario: Scenario;
   choices: ModelChoice[];
+  simulated?: SimulatedRuns;
 }
 
 type Files = Record<string, string | Uint8Array>;
@@ -118,10 +122,10 @@ export async function reportScenario(
   scenario: Scenario,
   choices: ModelChoice[],
   outDir: string,
-  options: ReportOptions & { seed?: number } = {},
+  options: ReportOptions & { seed?: number; simulated?: SimulatedRuns } = {},
 ): Promise<ScenarioReportOutcome> {
   const seeded = options.seed === undefined ? scenario : { ...scenario, seed: options.seed };
-  const { experiments, timing } = await reportPipeline([{ scenario: seeded, choices }], () => outDir, options);
+  const { experiments, timing } = await reportPipeline([{ scenario: seeded, choices, simulated: options.simulated }], () => outDir, options);
   const [{ results, figures }] = experiments;
   return {
     ok: results.expectations.every((e) => e.ok),
@@ -154,6 +158,7 @@ async function reportPipeline(
   const jobName: string[] = [];
   scenarios.forEach((s, si) => {
     models[si].forEach((m, mi) => {
+      if (entries[si].simulated?.[m.name] !== undefined) return; // run already (run --trace --out)
       jobs.push({ kind: 'run', scenario: si, model: mi });
       jobName.push(`${s.name} ${m.name}`);
     });
@@ -188,7 +193,8 @@ async function reportPipeline(
     const simulateMs = performance.now() - t0;
     const runCount = jobs.filter((j) => j.kind === 'run').length;
     const isolationCount = jobs.filter((j) => j.kind === 'isolation').length;
-    progress.end(`simulated ${runCount} scenario run(s), ${isolationCount} isolation run(s) and ${jobs.length - runCount - isolationCount} figure point(s) in ${(simulateMs / 1000).toFixed(1)} s on ${pool.size || 'no'} worker thread(s)`);
+    const alreadyRun = entries.reduce((n, e) => n + Object.keys(e.simulated ?? {}).length, 0);
+    progress.end(`simulated ${runCount} scenario run(s)${alreadyRun > 0 ? ` (and took ${alreadyRun} already run with the trace)` : ''}, ${isolationCount} isolation run(s) and ${jobs.length - runCount - isolationCount} figure point(s) in ${(simulateMs / 1000).toFixed(1)} s on ${pool.size || 'no'} worker thread(s)`);
 
     // ---- assemble results and chart specs, in scenario order ----
     const t1 = performance.now();
@@ -197,8 +203,8 @@ async function reportPipeline(
       const runs: ModelRun[] = [];
       const traces: { model: string; trace: GanttTrace }[] = [];
       for (const m of models[si]) {
-        const r = simulated[k++];
-        if (r.kind !== 'run') throw new Error('report: job results out of order');
+        const r = entries[si].simulated?.[m.name] ?? simulated[k++];
+        if (!('gantt' in r)) throw new Error('report: job results out of order');
         runs.push(r.run);
         traces.push({ model: m.name, trace: r.gantt });
       }

@@ -6,7 +6,10 @@
 import { checkOutputFile, checkOutputFolder, maxWallOf, seedOf } from './flags.js';
 import { compareScenario, describeRun, loadForCli, resolveSingleModel } from './commands.js';
 import { machineFlagsOf, type MachineArgs } from './machine-flags.js';
-import type { ScenarioReportOutcome } from './report-command.js';
+import type { ScenarioReportOutcome, SimulatedRuns } from './report-command.js';
+import type { ModelChoice } from '../experiments/simulate.js';
+import type { Results } from '../metrics/results.js';
+import type { Scenario } from '../scenario/types.js';
 
 export const EXIT_OK = 0;
 export const EXIT_EXPECTATION = 1;
@@ -37,13 +40,20 @@ export async function runCommand(args: RunArgs): Promise<number> {
   const scenario = loadForCli(args.scenario, machineFlagsOf(args)); // a scenario file, or an rt-app JSON file
   const choices = resolveSingleModel(scenario, args.model);
   const out = args.out;
-  let results = args.trace !== undefined ? (await import('./trace-command.js')).runTraced(scenario, choices, seed, args.trace) : undefined; // schedule trace (src/trace)
+  // --trace (src/trace): with --out too, the traced run is also the report's run of that model (one simulation, not two).
+  const traced = args.trace === undefined ? undefined : await tracedRun(scenario, choices, seed, args.trace, out !== undefined);
+  let results = traced?.results;
   if (args.rtappLogs !== undefined) (await import('./rtapp-command.js')).writeRunRtappLogs(scenario, choices, seed, args.rtappLogs);
   // --out: the same folder `hvsim report` writes for a scenario (its runs give the summary too).
-  const report = out !== undefined ? await (await reportCommand()).reportScenario(scenario, choices, out, { seed, maxWallNs }) : undefined;
+  const report = out !== undefined ? await (await reportCommand()).reportScenario(scenario, choices, out, { seed, maxWallNs, simulated: traced?.simulated }) : undefined;
   results = report?.results ?? results ?? compareScenario(scenario, choices, seed, maxWallNs);
   process.stdout.write(args.json ? JSON.stringify(results, null, 2) + '\n' : describeRun(results) + (report && out !== undefined ? wrote(out, report) : ''));
   return results.expectations.some((e) => !e.ok) ? EXIT_EXPECTATION : EXIT_OK;
+}
+
+async function tracedRun(scenario: Scenario, choices: ModelChoice[], seed: number | undefined, file: string, forReport: boolean): Promise<{ results: Results; simulated?: SimulatedRuns }> {
+  const traces = await import('./trace-command.js');
+  return forReport ? traces.runTracedForReport(scenario, choices, seed, file) : { results: traces.runTraced(scenario, choices, seed, file) };
 }
 
 /** The summary's last line: what a report folder received. */

@@ -12,6 +12,10 @@ import { writeFileAtomic } from '../report/atomic.js';
 import { formatDuration, parseDuration } from '../scenario/units.js';
 import type { Ns, Scenario } from '../scenario/types.js';
 import { compare, type ModelChoice } from '../experiments/simulate.js';
+import { observeAll } from '../experiments/observe-all.js';
+import { scheduleExcerptRecorder } from '../experiments/schedule-excerpt.js';
+import type { SimObserver } from '../engine/simulator.js';
+import type { SimulatedRuns } from './report-command.js';
 import { DEFAULT_MAX_EVENTS, serializeTrace, TraceRecorder, type TraceDocument, type TraceOptions } from '../trace/recorder.js';
 import { traceScenario } from '../trace/run.js';
 
@@ -57,16 +61,30 @@ export const traceCommand: CommandModule<object, TraceArgs> = {
  * `hvsim run --trace <file>`: the run as usual, with its schedule recorded (whole run, default cap).
  * Messages go to stderr so `--json` output stays clean.
  */
-export function runTraced(scenario: Scenario, choices: ModelChoice[], seed: number | undefined, file: string): Results {
+export function runTraced(scenario: Scenario, choices: ModelChoice[], seed: number | undefined, file: string, alsoObserve?: SimObserver): Results {
   const choice = singleModel(choices, '/model');
   const recorder = new TraceRecorder(scenario, choice.model.name, seed ?? scenario.seed);
-  const results = compare(scenario, [choice], { seed, observer: recorder });
+  const results = compare(scenario, [choice], { seed, observer: alsoObserve ? observeAll(recorder, alsoObserve) : recorder });
   recorder.finish(scenario.durationNs);
   const trace = recorder.document();
   writeFileAtomic(file, serializeTrace(trace));
   process.stderr.write(`hvsim: wrote trace ${file} (${trace.otherData.events} events)\n`);
   warnIfCut(trace);
   return results;
+}
+
+/**
+ * `hvsim run --trace <file> --out <dir>`: the traced run also records the report's schedule excerpt,
+ * so the report takes it as its run of that model (`simulated`) instead of simulating it again.
+ * The run is the report's own (same scenario, model and seed; observers do not change a run), so
+ * results and trace are byte-identical to `run --out` and `trace` apart.
+ */
+export function runTracedForReport(scenario: Scenario, choices: ModelChoice[], seed: number | undefined, file: string): { results: Results; simulated: SimulatedRuns } {
+  const excerpt = scheduleExcerptRecorder(scenario);
+  const results = runTraced(scenario, choices, seed, file, excerpt.observer);
+  const gantt = excerpt.finish();
+  // A model its admission control refused did not run: the report records the refusal itself.
+  return { results, simulated: Object.fromEntries(results.runs.map((run) => [run.model, { run, gantt }])) };
 }
 
 /** Resolve --from/--to/--max-events against the scenario; errors name the flag. */
