@@ -68,4 +68,14 @@ describe('validate:linux overheads from a calibration', () => {
     const wu = sample.rows.get('obs')!.filter((r) => r.rel_st >= c.warmupUs && r.slack > 0).map((r) => r.wu_lat).sort((a, b) => a - b);
     expect(text).toContain(`wake-up latency p50 ${Math.round(wu[Math.ceil(wu.length / 2) - 1])} µs`);
   });
+  it("fifo-hog-1cpu's jobs-between-starvations figure is explained by the fair_server / throttling split, like its share and misses", () => {
+    const c = CASES.find((x) => x.id === 'fifo-hog-1cpu')!;
+    const sample = { ...runOnHvsim({ ...c, durationS: 2 }, { kernel: '6.18.44', cpus: 2, hz: 250, workScale: 1, ...hostOverheadsParts(o) }) };
+    const ctx = (f: ReturnType<typeof figure>) => explain({ caseId: c.id, f, real: sample, model: sample, runs: [sample], runModels: [[sample]], phasesNs: null, pre612: null, warmupUs: c.warmupUs, wake, calibrationWakeups: CALIBRATION_WAKEUPS.length, workScale: 1, foreignLoad: 0 });
+    const bursts = ctx(figure({ kind: 'bursts', thread: 'fp1', gapUs: 100_000 }, [sample], sample, c.warmupUs));
+    const share = ctx(figure({ kind: 'cpuShare', thread: 'fp1' }, [sample], sample, c.warmupUs));
+    expect(bursts).toMatch(/^MODEL \(fair_server against root RT throttling/);
+    expect(bursts).toMatch(/45 jobs between two starvations/);
+    expect(share.slice(0, 200)).toBe(bursts.slice(0, 200));
+  });
 });

@@ -131,7 +131,10 @@ const RULES: { test: (c: ExplainContext) => boolean; text: (c: ExplainContext) =
   },
   {
     // fair_server vs RT throttling: a knife-edge race per RT period, decided by the period grid's phase and µs.
-    test: (c) => c.caseId === 'fifo-hog-1cpu' && (c.f.metric.kind === 'cpuShare' || c.f.metric.kind === 'missRatio') && threadOf(c.f) === 'fp1',
+    // The jobs between starvations follow the same split as the share and the misses: a period the
+    // server serves runs up to ~45 jobs (50 ms of budget, one job per wake-up) between the hog's
+    // starvations, one lived on the throttling gap only the few jobs that fit in that gap.
+    test: (c) => c.caseId === 'fifo-hog-1cpu' && ['cpuShare', 'missRatio', 'bursts'].includes(c.f.metric.kind) && threadOf(c.f) === 'fp1',
     text: (c) => {
       const fmt = (v: number) => formatValue(v, c.f.unit);
       const perRun = perRunText(c);
@@ -141,8 +144,8 @@ const RULES: { test: (c: ExplainContext) => boolean; text: (c: ExplainContext) =
         'this RT_GROUP_SCHED kernel keeps the 950 ms / 1 s throttling next to the deferred fair_server, and which of the two serves the task ' +
         'depends on where the RT period grid (sched_rt_period_timer, anchored by whatever RT work started it) falls against the server\'s ' +
         '0-laxity instant, 950 ms after the task first woke. A server that reaches the DL band inside an RT period serves one job per wake-up ' +
-        'until its 50 ms are used (up to 5 %); one whose activation meets the throttling gap has its budget eaten by the idle time there ' +
-        '(dl_server_update_idle_time) and the task lives on the gap (0.5 %). In between, each period is a tie — the hog\'s 950 ms plus the ' +
+        'until its 50 ms are used (up to 5 %, some 45 jobs between two starvations); one whose activation meets the throttling gap has its budget eaten by the idle time there ' +
+        '(dl_server_update_idle_time) and the task lives on the gap (0.5 %, the few jobs the gap holds). In between, each period is a tie — the hog\'s 950 ms plus the ' +
         'server\'s 50 ms fill it exactly — broken by µs and by ticks: a tick that finds the budget gone while a job still runs restarts the ' +
         'server\'s period there (update_curr_dl_se), one that does not leaves it to replenish at its deadline; and the hog\'s throttling is ' +
         'seen at ticks only (update_curr_rt), so the gap before an RT boundary is as long as the time from the last tick to it. hvsim gets each ' +
