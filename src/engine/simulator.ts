@@ -383,7 +383,8 @@ export class Simulator implements IoEngine, ReleaseTarget {
 
   /** A released job joins its task's queue; the task wakes if it had none (ReleaseTarget). */
   accept(released: Task, job: Job, onCpu: boolean): void {
-    const task = this.movedTasks.get(released) ?? released;
+    // Only a run with a finished live migration has moved tasks: skip the lookup on every other release.
+    const task = this.movedTasks.size === 0 ? released : (this.movedTasks.get(released) ?? released);
     if (job.measured) task.stats.released++;
     this.observer?.release?.(this.now, task, job);
     const wasIdle = !task.hasJob;
@@ -441,7 +442,7 @@ export class Simulator implements IoEngine, ReleaseTarget {
   // ---- work arriving and finishing ----------------------------------------------------------
 
   private taskBecameRunnable(task: Task): void {
-    if (task.vmu !== null && this.pausedVmus.has(task.vmu.id)) return; // it runs again at its resume
+    if (this.pausedVmus.size > 0 && task.vmu !== null && this.pausedVmus.has(task.vmu.id)) return; // it runs again at its resume
     const host = this.runtimes.get(task)!.host;
     if (task.guest !== null) {
       task.guest.wake(task);
