@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { MODELS } from '../models/index.js';
 import { kvmIrmos } from '../models/kvm/kvm-irmos.js';
 import { kvmDeadline, kvmLinux } from '../models/kvm/kvm-linux.js';
-import { xenRtds, xenSedf } from '../models/xen/xen-models.js';
+import { xenCredit, xenRtds, xenSedf } from '../models/xen/xen-models.js';
 import type { HypervisorModel } from '../src/engine/model.js';
 import { sbf } from '../src/analysis/supply.js';
 import type { HostEntity } from '../src/engine/entities.js';
@@ -94,6 +94,29 @@ describe('admission into the VMU-granted category (seed §4.1.2), under every mo
 // what its mapping row must say, which host entities do the IXB work (the vhost threads under KVM,
 // the driver domain's vCPUs under Xen) and the model's per-packet crossing cost there (vhost 3 µs,
 // netback 4 µs: the models' defaults).
+describe("dom0's own share settings on hosts with CPU categories", () => {
+  const plain = scenario({ durationNs: ms(20), hosts: [host('ph1', 1, { categories: FIXED })], vmus: [vmu('a', [], { sla })] });
+  const refusal = (sc: typeof plain, model: HypervisorModel, params: Record<string, unknown>): string | undefined => {
+    try {
+      simulate(sc, model, { params, pointer: '/models/0' });
+    } catch (e) {
+      if (e instanceof InputError) return e.message;
+      throw e;
+    }
+    return undefined;
+  };
+
+  it('refuses dom0Weight and dom0Slice when every host lets its framework category set dom0\'s share', () => {
+    expect(refusal(plain, xenCredit, { dom0Weight: 512 })).toMatch(/\/models\/0\/params\/dom0Weight.*framework portion/);
+    expect(refusal(plain, xenSedf, { dom0Slice: '2ms' })).toMatch(/\/models\/0\/params\/dom0Slice/);
+  });
+
+  it('accepts them when some host has no categories, where they still apply', () => {
+    const mixed = { ...plain, hosts: [...plain.hosts, host('ph2', 1)] };
+    expect(refusal(mixed, xenCredit, { dom0Weight: 512 })).toBeUndefined();
+  });
+});
+
 const vhosts = (e: HostEntity) => e.id === 'a.vhost' || e.id === 'b.vhost';
 const ixbDomain = (e: HostEntity) => e.vmuId === 'ixb';
 const RESERVING: [HypervisorModel, number, RegExp, (e: HostEntity) => boolean, number][] = [

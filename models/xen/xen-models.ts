@@ -332,6 +332,7 @@ export function xenSchedulerModel<S extends Record<string, ParamSpec>>(name: str
     family: 'xen',
     summary,
     prepare: (setup) => {
+      refuseOverriddenDom0Params(setup);
       const p = read(setup);
       const pools = hostPools(setup, p, own, label);
       return confineToPools(setup, xenPopulation(setup, p, pools), pools);
@@ -340,6 +341,27 @@ export function xenSchedulerModel<S extends Record<string, ParamSpec>>(name: str
     packetPath: (vmu, setup) => xenPacketPath(read(setup), netbackOf(setup, vmu)),
     build: (setup) => buildPools(setup, read(setup), own, label),
   };
+}
+
+/** dom0's own share settings, which a host's framework category replaces (xen-categories.ts). */
+const DOM0_SHARE_PARAMS = ['dom0Weight', 'dom0Cap', 'dom0Slice', 'dom0Budget'] as const;
+
+/**
+ * Refuses a dom0 share setting that would be silently ignored: on a host with CPU categories the
+ * framework portion gives dom0 its share, so a setting is only honoured on hosts without them.
+ */
+function refuseOverriddenDom0Params(setup: PrepareSetup): void {
+  const hosts = setup.scenario.hosts;
+  if (!hosts.every((h) => h.categories !== undefined)) return;
+  const given = DOM0_SHARE_PARAMS.find((k) => setup.params[k] !== undefined);
+  if (given === undefined) return;
+  throw new InputError({
+    file: setup.scenario.file,
+    pointer: setup.paramsPointer + pointerOf(given),
+    expected: `no ${given}: every host declares CPU categories, whose framework portion sets dom0's share`,
+    found: String(setup.params[given]),
+    hint: `set the framework portion in ${pointerOf('hosts', 0, 'categories')} instead`,
+  });
 }
 
 /** The host's pools: those its CPU categories make (xen-categories.ts), else the `cpupools` parameter's. */
