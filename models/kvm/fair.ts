@@ -2,47 +2,9 @@
 // control — linux-irmos.md §6.1 and §6.3 — and, with `pick: 'eevdf'` (kernels 6.6+, kernel.ts), the
 // EEVDF pick of §6.2 on the same vruntimes.
 //
-// EEVDF mode (§6.2):
-// - request slice = base_slice 0.75 ms·f, 0.70 ms·f from 6.15 (sysctl_sched_base_slice, scaled like the
-//   §6.1 tunables);
-//   virtual deadline vd = vruntime + slice·1024/w.
-// - V = weight-averaged vruntime of the visible entities of the CPU, the running one included;
-//   eligible iff vruntime ≤ V (lag ≥ 0); pick = earliest vd among the eligible.
-// - When the current's vruntime reaches vd: new request vd = vruntime + slice·1024/w and resched
-//   (update_deadline). Without HRTICK this is only noticed at accounting points: the tick, or an
-//   enqueue on that CPU (update_curr), and update_curr reschedules only with another entity queued
-//   (nr_queued > 1). So a lone busy loop's request has often ended unnoticed when a sleeper wakes:
-//   the enqueue's update_curr renews it to V + slice before the sleeper is placed, at V + slice too
-//   (lag 0), and the tie goes to the sleeper (pick_eevdf keeps curr only if entity_before(curr, best),
-//   a strict <): it pre-empts at once. Woken inside the loop's request it waits for the next tick.
-// - RUN_TO_PARITY (6.18 set_protect_slice/protect_slice): vprot = vd when the entity is picked
-//   (set_next_entity, only when the pick changes task: a re-picked current is not re-protected);
-//   protected while vruntime < vprot. update_curr reschedules whenever curr is unprotected.
-// - Wake-up pre-emption: only if the pick would now be the woken entity (check_preempt_wakeup_fair).
-// - PLACE_LAG: lag = V − vruntime saved at sleep (clamped to ±max(2·slice, tick) in virtual time),
-//   restored on wake as vruntime = V − lag·(W + w)/W; first wake: lag 0 (vruntime = V).
-// - DELAY_DEQUEUE / DELAY_ZERO (6.12+): fair-delay.ts. [M] Bandwidth-group members are not delayed;
-//   for them DELAY_ZERO's effect is approximated by clamping the saved lag to ≥ 0.
-// - No PREEMPT_SHORT, no per-task sched_attr slices, no HRTICK. With every slice equal (no thread sets
-//   sched_attr.sched_runtime) PREEMPT_SHORT is inert in 6.18: check_preempt_wakeup_fair only cancels
-//   curr's protection when the wakee has_shorter_slice(), and set_protect_slice protects up to
-//   min(cfs_rq_min_slice, se->slice) = the current request's deadline (fair.c, 6.17+ "Limit run to
-//   parity to the min slice of enqueued entities"), which is what `vprot` models.
-// - Where a woken task's wait ends is the next tick of its CPU (update_curr notices the request's
-//   end there): the tick grid's phase and skew are the host's (src/engine/tick.ts, tickPhase and
-//   skewTick), which is what spreads these waits over a tick across real runs.
+// EEVDF mode (§6.2): the rules are listed in fair-eevdf.ts's header.
 //
-// sched_yield (yield_task_fair; the engine then re-picks the CPU with the yielder off it, so neither
-// RUN_TO_PARITY nor "nobody asked fair to pre-empt" keeps it), by kernel (kernel.ts `fairYield`):
-// - 'repick' (2.6.23–2.6.38, sched_compat_yield = 0): update_curr only; the pick decides by vruntime.
-// - 'skip' (2.6.39–6.5): set_skip_buddy. pick_next_entity passes over the skip buddy when it is the
-//   leftmost and the second is within wakeup_gran of it (wakeup_preempt_entity < 1); picking the
-//   skip buddy, or its dequeue, clears it.
-// - 'deadline' (6.6+): se->deadline += calc_delta_fair(se->slice, se).
-// - 'forfeit' (79104becf42b: 6.19, 6.18.2, 6.12.63): if eligible, se->vruntime = se->deadline and
-//   the deadline moves one slice on (update_deadline in the newest code: the same values).
-// Alone on its runqueue (rq->nr_running == 1) a yield changes nothing. [M] nr_running counts the
-// visible fair entities of the CPU only.
+// sched_yield by kernel: fair-yield.ts.
 //
 // What it models:
 // - Per-CPU runqueues ordered by vruntime (the running entity stays in its queue); the pick is the
@@ -82,8 +44,10 @@ import type { ClassNeeds, PolicyContext, SchedClass, ServedClass } from '../../s
 import { CfsBandwidth, type BandwidthHost } from './fair-bandwidth.js';
 import { FairBalancer, NEWEST_FAIR_BALANCE, type FairBalanceFeatures } from './fair-balance.js';
 import { DelayedDequeue, type DelayHost } from './fair-delay.js';
-import { avgVruntime, ELIGIBLE_EPS, protectedSlice } from './fair-eevdf.js';
+import { avgVruntime, protectedSlice } from './fair-eevdf.js';
 import { FairRunqueues, fairSlot, type FairGroup, type FairSlot } from './fair-queue.js';
+import { cfsTickPreempts, pickCfs } from './fair-cfs.js';
+import { yieldFair, type FairYield } from './fair-yield.js';
 
 export interface FairGroupConfig {
   id: string;
@@ -103,12 +67,9 @@ export interface FairAdmitConfig {
 
 const NICE0_LOAD = 1024;
 const DEFAULT_BANDWIDTH_PERIOD_NS = 100_000_000;
-/** sched_nr_latency (§0 row 23). */
-const NR_LATENCY = 8;
 
 export type FairPick = 'cfs' | 'eevdf';
-/** What sched_yield does (header; kernel.ts picks it by version). */
-export type FairYield = 'repick' | 'skip' | 'deadline' | 'forfeit';
+export type { FairYield } from './fair-yield.js';
 
 
 export class CfsClass implements SchedClass<FairAdmitConfig>, ServedClass, BandwidthHost, DelayHost {
@@ -365,24 +326,9 @@ export class CfsClass implements SchedClass<FairAdmitConfig>, ServedClass, Bandw
     this.balancer?.stats.setRunning(s, false);
   }
 
-  /** sched_yield (yield_task_fair), per the kernel's rule (header). */
+  /** sched_yield (yield_task_fair), per the kernel's rule (fair-yield.ts). */
   yield(e: HostEntity, cpu: number): void {
-    const s = fairSlot(e);
-    if (this.rq.nrVisible[cpu] < 2) return; // "Are we the only task in the tree?"
-    switch (this.yieldRule) {
-      case 'repick':
-        return;
-      case 'skip':
-        this.skip[cpu] = e; // set_skip_buddy
-        return;
-      case 'deadline':
-        s.deadline += this.vslice(s);
-        return;
-      case 'forfeit':
-        if (s.vruntime > avgVruntime(this.rq, cpu, null) + ELIGIBLE_EPS) return; // only an eligible entity forfeits
-        s.vruntime = s.deadline;
-        s.deadline += this.vslice(s);
-    }
+    yieldFair(this.yieldRule, { rq: this.rq, skip: this.skip, vslice: (s) => this.vslice(s) }, e, cpu);
   }
 
   /** The tick: slices, EEVDF deadlines and load balancing run on it. */
@@ -420,23 +366,7 @@ export class CfsClass implements SchedClass<FairAdmitConfig>, ServedClass, Bandw
       }
       return;
     }
-    const q = rq.queues[cpu];
-    let load = 0;
-    let left: FairSlot | null = null;
-    for (let i = 0; i < q.length; i++) {
-      const xs = fairSlot(q[i]);
-      if (!rq.visible(xs, cpu)) continue;
-      load += xs.weight;
-      if (q[i] !== curr && (left === null || xs.vruntime < left.vruntime)) left = xs;
-    }
-    if (left === null) return;
-    rq.raiseMinVruntime(cpu, Math.min(s.vruntime, left.vruntime));
-    const nr = rq.nrVisible[cpu];
-    const period = nr > NR_LATENCY ? nr * this.minGranularityNs : this.latencyNs;
-    const ideal = (period * s.weight) / load; // §6.1 ideal slice
-    const ran = s.sumExec - s.sumExecAtPick;
-    // §6.1: pre-empt after the ideal slice, or after min_granularity if it leads the leftmost by more than a slice.
-    if (ran > ideal || (ran >= this.minGranularityNs && s.vruntime - left.vruntime > ideal)) {
+    if (cfsTickPreempts(rq, cpu, curr, this.latencyNs, this.minGranularityNs)) {
       this.tickPreemptions++;
       this.preempt(cpu);
     }
@@ -617,23 +547,8 @@ export class CfsClass implements SchedClass<FairAdmitConfig>, ServedClass, Bandw
     rq.insert(e, to);
   }
 
-  /**
-   * CFS pick_next_entity (§6.1): the leftmost, unless it is the skip buddy and the second is within
-   * wakeup_gran of it (wakeup_preempt_entity(second, left) < 1). Picking the skip buddy clears it.
-   */
   private pickCfs(cpu: number): HostEntity | null {
-    const rq = this.rq;
-    const left = rq.leftmost(cpu, null);
-    const skip = this.skip[cpu];
-    if (left === null || skip === null) return left;
-    if (left === skip) {
-      const second = rq.leftmost(cpu, skip);
-      const ls = fairSlot(left);
-      const gran = (this.wakeupGranularityNs * NICE0_LOAD) / ls.weight; // wakeup_gran(left)
-      if (second !== null && fairSlot(second).vruntime - ls.vruntime <= gran) return second;
-      this.skip[cpu] = null;
-    }
-    return left;
+    return pickCfs(this.rq, cpu, this.skip, this.wakeupGranularityNs);
   }
 
   // ---- EEVDF (§6.2) -------------------------------------------------------------------------
