@@ -40,6 +40,8 @@ export const hostStorageSchema = {
                 capacity: { type: 'string', pattern: SIZE_PATTERN, title: 'Capacity', description: 'Disk size, e.g. "2000GB" (default): random offsets land anywhere on it.' },
                 overhead: dur('Command overhead', 'Controller time per request (default "0s").'),
                 rotation: { enum: ['random', 'mean'], title: 'Rotational latency', description: 'random: drawn per request (default); mean: half a revolution every time.' },
+                queueDepth: { type: 'integer', minimum: 1, maximum: 256, title: 'Command queue depth', description: 'Requests the scheduler may dispatch to the disk at once (NCQ: up to 32); the disk starts the one it reaches soonest (seek + rotation). Default 1: no queueing, the scheduler\'s order.' },
+                maxCommandAge: dur('Command age limit', 'With queueDepth > 1: a request that has waited this long inside the disk goes before any younger one (default: none, pure shortest positioning time first).'),
               },
             },
             {

@@ -214,6 +214,8 @@ const DEVICE_FIELDS: Record<string, [field: string, write: (v: never) => unknown
   capacityBytes: ['capacity', (v: number) => `${v}B`],
   overheadNs: ['overhead', d],
   rotation: ['rotation', (v: string) => v],
+  queueDepth: ['queueDepth', (v: number) => v],
+  maxCommandAgeNs: ['maxCommandAge', d],
   units: ['units', (v: number) => v],
   readOpNs: ['readOp', d],
   writeOpNs: ['writeOp', d],

@@ -46,6 +46,12 @@ function normalizeDevice(raw: RawDevice, pointer: string, check: Checker): Pick<
     if (raw.capacity !== undefined) params.capacityBytes = parseSize(raw.capacity, check.file, `${pointer}/capacity`);
     if (raw.overhead !== undefined) params.overheadNs = check.duration(raw.overhead, `${pointer}/overhead`);
     if (raw.rotation !== undefined) params.rotation = raw.rotation;
+    if (raw.queueDepth !== undefined) params.queueDepth = raw.queueDepth;
+    if (raw.maxCommandAge !== undefined) {
+      params.maxCommandAgeNs = check.positiveDuration(raw.maxCommandAge, `${pointer}/maxCommandAge`);
+      // An age limit orders commands waiting inside the disk: with none queued there it means nothing.
+      if ((raw.queueDepth ?? 1) === 1) check.fail(`${pointer}/maxCommandAge`, 'a queueDepth > 1 beside it (the age limit orders commands waiting inside the disk)', `maxCommandAge with queueDepth ${raw.queueDepth ?? '1 (by default)'}`, 'Set queueDepth, or drop maxCommandAge.');
+    }
     // The √-distance seek curve rises from the single-track seek to a mean of averageSeek (hdd.ts).
     const averageSeek = params.averageSeekNs ?? HDD_DEFAULTS.averageSeekNs;
     const trackToTrack = params.trackToTrackNs ?? HDD_DEFAULTS.trackToTrackNs;

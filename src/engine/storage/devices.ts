@@ -15,7 +15,7 @@ export interface StorageDevice {
 
 export const STORAGE_DEVICES = {
   hdd: {
-    summary: '7.2k rpm SATA disk: √-distance seek, rotational latency, transfer; one arm',
+    summary: '7.2k rpm SATA disk: √-distance seek, rotational latency, transfer; one arm; optional command queue (NCQ) served shortest positioning time first',
     create: (params: Record<string, unknown>, rng: Rng): StorageDevice => {
       const model = new HddModel(params as HddParams, rng);
       return { units: 1, model, meanServiceNs: (bytes, _write, sequential) => model.meanServiceNs(bytes, sequential) };

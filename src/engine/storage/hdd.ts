@@ -9,6 +9,31 @@
 // Rotational latency is uniform on [0, one revolution) from the device's seeded Rng, or half a
 // revolution in the mean-value mode. A request that starts where the previous one ended skips the
 // seek, and also the rotation when it follows that one with no gap (the sector is under the head).
+//
+// Command queueing (SATA NCQ, SCSI TCQ; io-qos.md §1.9 "Device queue"): with `queueDepth` N > 1 the
+// host's scheduler may dispatch up to N requests to the disk, and the disk starts next the waiting
+// command it can reach soonest — shortest positioning time first, seek plus rotational latency
+// (SATF: Jacobson & Wilkes, HP Labs HPL-CSP-91-7, 1991; SPTF: Worthington, Ganger & Patt,
+// SIGMETRICS 1994; "Rotational Position Ordering" in the Intel/Seagate whitepaper "Serial ATA Native
+// Command Queuing", July 2003, which chooses by "the combined seek and rotational latency time", up to
+// 32 commands). Choosing by rotation needs each sector's angle: the platter turns at a constant rate
+// from angle 0 at t = 0, and a byte offset sits at angle (offset mod bytesPerTrack) / bytesPerTrack,
+// one track holding what the head reads in a revolution at the media rate (zones and track skew
+// folded in [M]). So at depth > 1 the rotational latency is the wait from the angle the head reaches
+// after the seek to the sector's angle, not a draw; at depth 1 the disk has no choice to make and
+// keeps the uniform draw (a random sector's angle is uniform), so results without queueing stay as
+// they were. With rotation 'mean' every command costs half a revolution: the choice is by seek
+// alone (SSTF). Ties go to the command dispatched first.
+// The price (Valente, linux commit bcd5642607ab "block, bfq: preserve a low latency also with
+// NCQ-capable drives", 2017): "the internal scheduler of an NCQ-capable drive may postpone the
+// service of some unlucky (prefetched) requests as long as it deems serving other requests more
+// appropriate" — the host scheduler's order (mq-deadline's expiry, mClock's tags) decides only when
+// a request reaches the disk; BFQ therefore keeps the drive's queue empty for latency-sensitive
+// queues, and pure SATF can starve a command at saturation. Drives age commands; the literature's
+// rules weight a command's wait into its positioning time (Jacobson & Wilkes' aged SATF, Worthington
+// et al.'s ASPTF). Modelled here is the simplest form with a bound one can state [M]: with
+// `maxCommandAgeNs`, a command that has waited that long inside the disk goes before any younger one,
+// oldest first, so none waits inside the disk more than maxCommandAge + N full services.
 
 import type { Ns } from '../system.js';
 import type { QueuedRequest } from '../qdisc.js';
@@ -29,6 +54,10 @@ export interface HddParams {
   readonly overheadNs?: Ns;
   /** 'random' draws each rotational latency; 'mean' charges half a revolution. */
   readonly rotation?: 'random' | 'mean';
+  /** Commands the disk holds at once (NCQ: up to 32); 1 = no queueing, the host's order. */
+  readonly queueDepth?: number;
+  /** With queueDepth > 1: a command waiting this long inside the disk goes first (oldest first); absent: pure SATF. */
+  readonly maxCommandAgeNs?: Ns;
 }
 
 /**
@@ -48,7 +77,12 @@ export const HDD_DEFAULTS = {
   capacityBytes: 2e12,
   overheadNs: 0,
   rotation: 'random',
+  queueDepth: 1,
+  maxCommandAgeNs: Infinity,
 } as const satisfies Required<HddParams>;
+
+/** The deepest command queue accepted: SCSI TCQ goes beyond NCQ's 32 tags; 256 is ample. */
+export const MAX_QUEUE_DEPTH = 256;
 
 /** E[√|U − V|] for U, V uniform on [0, 1]: ∫ 2(1 − f)·√f df = 8/15. */
 const MEAN_SQRT_DISTANCE = 8 / 15;
@@ -57,8 +91,11 @@ export class HddModel implements ServiceModel {
   readonly params: Required<HddParams>;
   readonly revolutionNs: Ns;
   private readonly seekSlopeNs: number;
+  private readonly bytesPerTrack: number;
   private headAt = 0;
   private lastFinish = -1;
+  /** Commands dispatched to the disk and not yet started: where each goes, and since when it waits. */
+  private readonly accepted = new Map<QueuedRequest, { offset: number; at: Ns }>();
 
   constructor(
     params: HddParams,
@@ -71,7 +108,10 @@ export class HddModel implements ServiceModel {
     }
     if (!(p.trackToTrackNs >= 0 && p.trackToTrackNs <= p.averageSeekNs)) throw new Error(`hdd: trackToTrackNs must lie in [0, averageSeekNs], not ${p.trackToTrackNs}`);
     if (!(p.overheadNs >= 0)) throw new Error(`hdd: overheadNs must be ≥ 0, not ${p.overheadNs}`);
+    if (!Number.isInteger(p.queueDepth) || p.queueDepth < 1 || p.queueDepth > MAX_QUEUE_DEPTH) throw new Error(`hdd: queueDepth must be a whole number in [1, ${MAX_QUEUE_DEPTH}], not ${p.queueDepth}`);
+    if (!(p.maxCommandAgeNs > 0)) throw new Error(`hdd: maxCommandAgeNs must be > 0, not ${p.maxCommandAgeNs}`);
     this.revolutionNs = 60e9 / p.rpm;
+    this.bytesPerTrack = (p.transferBytesPerSec * this.revolutionNs) / 1e9;
     this.seekSlopeNs = (p.averageSeekNs - p.trackToTrackNs) / MEAN_SQRT_DISTANCE;
   }
 
@@ -93,17 +133,74 @@ export class HddModel implements ServiceModel {
     return this.params.trackToTrackNs + this.seekSlopeNs * Math.sqrt(fraction);
   }
 
+  get queueDepth(): number {
+    return this.params.queueDepth;
+  }
+
+  /** A command reaches the disk: where it goes (a random 4 KiB-aligned block without an offset). */
+  accept(request: QueuedRequest, now: Ns): void {
+    this.accepted.set(request, { offset: request.offset ?? this.randomOffset(), at: now });
+  }
+
+  /** The waiting command to start now: an overdue one (oldest first) if any, else the shortest positioning time. */
+  pick(waiting: readonly QueuedRequest[], now: Ns): number {
+    let best = 0;
+    let bestKey = Infinity;
+    let overdue = false;
+    for (let i = 0; i < waiting.length; i++) {
+      const { offset, at } = this.where(waiting[i]);
+      if (now - at >= this.params.maxCommandAgeNs) {
+        if (!overdue || at < bestKey) [best, bestKey, overdue] = [i, at, true];
+      } else if (!overdue) {
+        const positioning = this.positioningNs(offset, now);
+        if (positioning < bestKey) [best, bestKey] = [i, positioning];
+      }
+    }
+    return best;
+  }
+
+  /** Time from `now` until the head is over `offset`'s sector: overhead, seek, then the platter's turn. */
+  positioningNs(offset: number, now: Ns): Ns {
+    const p = this.params;
+    if (offset === this.headAt && now === this.lastFinish) return 0;
+    const seek = this.seekNs(Math.abs(offset - this.headAt));
+    return p.overheadNs + seek + this.rotationNs(offset, now + p.overheadNs + seek);
+  }
+
   serviceNs(request: QueuedRequest, _unit: number, now: Ns): Ns {
     const p = this.params;
-    // Without an offset the request lands anywhere on the disk, 4 KiB aligned.
-    const offset = request.offset ?? Math.floor(this.rng.next() * (p.capacityBytes / 4096)) * 4096;
+    const { offset } = this.where(request);
+    this.accepted.delete(request);
     const continues = offset === this.headAt;
     const seek = this.seekNs(Math.abs(offset - this.headAt));
-    const rotation = continues && now === this.lastFinish ? 0 : p.rotation === 'mean' ? this.revolutionNs / 2 : this.rng.next() * this.revolutionNs;
+    const rotation =
+      continues && now === this.lastFinish ? 0
+      : p.rotation === 'mean' ? this.revolutionNs / 2
+      : p.queueDepth > 1 ? this.rotationNs(offset, now + p.overheadNs + seek)
+      : this.rng.next() * this.revolutionNs;
     const transfer = (request.bytes * 1e9) / p.transferBytesPerSec;
     const total = Math.max(1, Math.round(p.overheadNs + seek + rotation + transfer));
     this.headAt = offset + request.bytes;
     this.lastFinish = now + total;
     return total;
+  }
+
+  /** The wait at `reachedAt` for `offset`'s sector to come under the head (half a turn in the mean mode). */
+  private rotationNs(offset: number, reachedAt: Ns): Ns {
+    if (this.params.rotation === 'mean') return this.revolutionNs / 2;
+    const R = this.revolutionNs;
+    const sector = (offset % this.bytesPerTrack) / this.bytesPerTrack;
+    const head = (reachedAt % R) / R;
+    const turn = (((sector - head) % 1) + 1) % 1;
+    return turn * R;
+  }
+
+  private where(request: QueuedRequest): { offset: number; at: Ns } {
+    return this.accepted.get(request) ?? { offset: request.offset ?? this.randomOffset(), at: request.arrivalNs };
+  }
+
+  /** Without an offset a request lands anywhere on the disk, 4 KiB aligned. */
+  private randomOffset(): number {
+    return Math.floor(this.rng.next() * (this.params.capacityBytes / 4096)) * 4096;
   }
 }
