@@ -69,6 +69,16 @@ describe('storage device parameters in scenario files', () => {
     const ssd = load('{ model: ssd, units: 8, writeOp: 50us, unitBandwidth: 300MiB/s }');
     expect(ssd.hosts[0].storage!.deviceParams).toEqual({ units: 8, writeOpNs: 50_000, unitBytesPerSec: 300 * 1024 * 1024 });
     expect(parseScenarioText(JSON.stringify(serializeScenario(ssd)), 'dev.json', { format: 'json' }).hosts).toEqual(ssd.hosts);
+    const ncq = load('{ model: hdd, queueDepth: 32, maxCommandAge: 250ms }');
+    expect(ncq.hosts[0].storage!.deviceParams).toEqual({ queueDepth: 32, maxCommandAgeNs: 250_000_000 });
+    expect(parseScenarioText(JSON.stringify(serializeScenario(ncq)), 'dev.json', { format: 'json' }).hosts).toEqual(ncq.hosts);
+  });
+
+  it('HDD: queueDepth 1 is the default — the same run, byte for byte — and a deeper queue lets the disk reorder', () => {
+    expect(readLatency('{ model: hdd, queueDepth: 1 }')).toEqual(readLatency('hdd'));
+    // One read every 200 ms never finds another queued: the disk has no choice, yet its rotation
+    // now follows the sector's angle instead of a draw, so the run differs but stays a valid service.
+    expect(readLatency('{ model: hdd, queueDepth: 8 }').maxNs).toBeLessThan(30e6);
   });
 
   it('refuses bad parameters with the file, the pointer, what was expected and what was found', () => {
@@ -87,5 +97,8 @@ describe('storage device parameters in scenario files', () => {
     expect(message('{ model: ssd, rpm: 7200 }')).toMatch(/\/hosts\/0\/storage\/device[\s\S]*rpm/);
     expect(message('{ model: ssd, units: 0 }')).toMatch(/\/hosts\/0\/storage\/device\/units/);
     expect(message('{ model: tape }')).toMatch(/\/hosts\/0\/storage\/device/);
+    expect(message('{ model: hdd, queueDepth: 0 }')).toMatch(/\/hosts\/0\/storage\/device\/queueDepth/);
+    expect(message('{ model: hdd, queueDepth: 300 }')).toMatch(/\/hosts\/0\/storage\/device\/queueDepth/);
+    expect(message('{ model: hdd, maxCommandAge: 100ms }')).toMatch(/\/hosts\/0\/storage\/device\/maxCommandAge[\s\S]*queueDepth > 1[\s\S]*queueDepth 1 \(by default\)/);
   });
 });

@@ -84,13 +84,17 @@ export interface ClosedLoopStream {
   write?: boolean;
   /** From when the stream submits (default 0). */
   startNs?: number;
+  /** Where each request goes (a device with a service model); absent: no offset. */
+  offset?: () => number;
 }
 
 /** Backlogged streams on a server with fixed service time, for `untilNs`; completion times per flow. */
-export function closedLoop(discipline: QueueDiscipline<ServedRequest>, streams: ClosedLoopStream[], opts: { serviceNs: number; untilNs: number; units?: number }) {
+export function closedLoop(discipline: QueueDiscipline<ServedRequest>, streams: ClosedLoopStream[], opts: { serviceNs: number; untilNs: number; units?: number; model?: ServiceModel }) {
   const queue = new EventQueue();
-  const server = new DeviceServer('dev', discipline, queue, opts.units ?? 1);
+  const server = new DeviceServer('dev', discipline, queue, opts.units ?? 1, opts.model);
   const completions = new Map<string, number[]>(streams.map((s) => [s.flow, []]));
+  /** Per flow, each request's time from submission to completion, in completion order. */
+  const latencies = new Map<string, number[]>(streams.map((s) => [s.flow, []]));
   const submit = (s: ClosedLoopStream, now: number): void =>
     server.enqueue(
       {
@@ -98,10 +102,12 @@ export function closedLoop(discipline: QueueDiscipline<ServedRequest>, streams: 
         serviceNs: opts.serviceNs,
         bytes: s.bytes ?? 4096,
         write: s.write,
+        offset: s.offset?.(),
         arrivalNs: now,
         deadlineNs: Infinity,
         done: (end) => {
           completions.get(s.flow)!.push(end);
+          latencies.get(s.flow)!.push(end - now);
           if (end < opts.untilNs) submit(s, end);
         },
       },
@@ -114,7 +120,7 @@ export function closedLoop(discipline: QueueDiscipline<ServedRequest>, streams: 
     start.arm(s.startNs ?? 0);
   }
   drain(queue, opts.untilNs);
-  return { completions, server };
+  return { completions, latencies, server };
 }
 
 /** How many of `times` fall in [from, to). */

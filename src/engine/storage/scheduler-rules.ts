@@ -10,8 +10,20 @@ import type { HostStorageSpec } from '../system.js';
 /** "500 ms", "5 s": the expiries as the kernel's docs state them (whole ms or s). */
 const ms = (ns: number) => (ns % 1_000_000_000 === 0 ? `${ns / 1e9} s` : `${ns / 1e6} ms`);
 import { MQ_DEADLINE_DEFAULTS, type MqDeadlineParams } from '../qdiscs/mq-deadline.js';
+import type { HddParams } from './hdd.js';
 
 export function deviceSchedulerCause(storage: HostStorageSpec): Cause {
+  const cause = schedulerCause(storage);
+  const depth = storage.device === 'hdd' ? ((storage.deviceParams as HddParams).queueDepth ?? 1) : 1;
+  if (depth === 1) return cause;
+  // NCQ (hdd.ts): the scheduler's order only decides when a request reaches the disk.
+  return {
+    rule: `${cause.rule}; then the disk holds up to ${depth} dispatched requests and starts the one it reaches soonest (seek + rotation), so a request already dispatched can still be overtaken inside the disk${(storage.deviceParams as HddParams).maxCommandAgeNs === undefined ? '' : ` until it has waited ${ms((storage.deviceParams as HddParams).maxCommandAgeNs!)} there`}`,
+    ref: `${cause.ref}, §1.9`,
+  };
+}
+
+function schedulerCause(storage: HostStorageSpec): Cause {
   switch (storage.scheduler) {
     case 'fifo':
       return {
