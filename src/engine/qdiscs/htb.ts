@@ -4,17 +4,16 @@
 // the root.
 //
 // Each class has a rate bucket and a ceil bucket (bytes; tokens may go negative after a packet); the
-// root's ceil is its rate. Mode (htb_class_mode): red when ceil tokens < 0, green when rate tokens
-// >= 0, otherwise yellow (may borrow). A backlogged leaf can send at level 0 when green; when yellow
-// it walks up through yellow ancestors to the first green one and sends at that ancestor's level, or
-// not at all if it meets a red one first (a yellow class sits on its parent's feed, io-qos.md §2.2
-// step 1). Levels as sch_htb numbers them: leaves 0, inner classes counted down from the root's
-// TC_HTB_MAXDEPTH − 1 = 7 by depth, so borrowing from the nearest ancestor comes first ("spare
-// capacity goes first to the nearest ancestor's children"). Dequeue (htb_dequeue): the lowest level
-// with a sendable leaf, then its lowest prio; among those leaves deficit round robin by quantum (a
-// class keeps the turn until its deficit goes negative). [M] sch_htb round-robins children at each
-// inner class of the lending subtree (htb_lookup_leaf); here the round robin is over the leaves
-// that borrow at that level, which gives the same shares when siblings' quanta are what divides.
+// root's ceil is its rate. Mode (htb_class_mode, without hysteresis as htb_hysteresis = 0): red when
+// ceil tokens < 0, green when rate tokens >= 0, otherwise yellow (may borrow). A backlogged leaf can
+// send at level 0 when green; when yellow it climbs through yellow ancestors to the first green one
+// and sends at that ancestor's level, or not at all if it meets a red one first (a yellow class sits
+// on its parent's feed, io-qos.md §2.2 step 1). Levels as sch_htb numbers them: leaves 0, inner
+// classes counted down from the root's TC_HTB_MAXDEPTH − 1 = 7 by depth, so borrowing from the
+// nearest ancestor comes first ("spare capacity goes first to the nearest ancestor's children").
+// Dequeue (htb_dequeue): the lowest level with a class that may send, then its lowest prio; there,
+// sch_htb's round robin through rows and inner feeds picks the leaf, by deficit round robin with
+// each leaf's quantum (htb-round-robin.ts: htb_lookup_leaf, htb_dequeue_tree).
 // A packet is charged (htb_charge_class) to the ceil bucket of the leaf and every ancestor, and to
 // the rate bucket of the classes from the lending level upward; classes below it are not charged
 // against their rate. Nothing sendable: ask again at the earliest instant a backlogged leaf could
@@ -25,6 +24,7 @@ import type { Ns } from '../system.js';
 import type { Dequeued, QueueDiscipline, QueueDisciplineFactory, QueuedRequest } from '../qdisc.js';
 import { ClassQueue, classIndex, classOf, type NamedClass } from './class-queue.js';
 import { DEFAULT_MTU } from './drr.js';
+import { HtbRoundRobin, MAX_DEPTH, type HtbMode, type RoundRobinClass } from './htb-round-robin.js';
 import { TokenBucket } from './token-bucket.js';
 
 export interface HtbClass extends NamedClass {
@@ -53,22 +53,19 @@ export interface HtbParams {
 
 const HZ = 1000;
 const R2Q = 10;
-/** sch_htb's TC_HTB_MAXDEPTH: levels 0 (leaves) to 7 (the root). */
-const MAX_DEPTH = 8;
+/** Levels 0 (leaves) to 7 (the root): sch_htb's TC_HTB_MAXDEPTH. */
 const ROOT_LEVEL = MAX_DEPTH - 1;
 const defaultBurst = (rate: number) => rate / HZ + DEFAULT_MTU;
 
 /** The root, an inner class or a leaf: its buckets, its level and its parent. */
-interface Node {
+interface Node extends RoundRobinClass {
   readonly tokens: TokenBucket;
   /** The root's is its rate bucket (its ceil is its rate). */
   readonly ctokens: TokenBucket;
-  readonly level: number;
   readonly parent: Node | null;
 }
 
 interface Leaf<R extends QueuedRequest> extends Node {
-  readonly index: number;
   readonly queue: ClassQueue<R>;
   readonly prio: number;
   readonly quantum: number;
@@ -106,8 +103,7 @@ class Htb<R extends QueuedRequest> implements QueueDiscipline<R> {
   private readonly leafOf: (Leaf<R> | undefined)[];
   private readonly leaves: Leaf<R>[];
   private readonly fallback: number;
-  /** Per "level/prio": the leaf index whose turn it is. */
-  private readonly turn = new Map<string, number>();
+  private readonly roundRobin = new HtbRoundRobin<Node>();
   private queued = 0;
   /** Packets sent on borrowed bandwidth (Linux's `borrowed` counter). */
   borrowed = 0;
@@ -115,7 +111,7 @@ class Htb<R extends QueuedRequest> implements QueueDiscipline<R> {
   constructor(params: HtbParams) {
     this.index = classIndex(params.classes, 'htb');
     const rootBucket = new TokenBucket(params.rate, params.burst ?? defaultBurst(params.rate));
-    const root: Node = { tokens: rootBucket, ctokens: rootBucket, level: ROOT_LEVEL, parent: null };
+    const root: Node = { tokens: rootBucket, ctokens: rootBucket, level: ROOT_LEVEL, parent: null, order: -1, isLeaf: false };
     const inner = new Set(params.classes.flatMap((c) => (c.parent === undefined ? [] : [c.parent])));
     const depth = depths(params.classes, this.index);
     const last = params.classes[params.classes.length - 1];
@@ -129,14 +125,14 @@ class Htb<R extends QueuedRequest> implements QueueDiscipline<R> {
       const ceil = c.ceil ?? c.rate;
       if (!(ceil >= c.rate)) throw new Error(`htb class ${c.name}: ceil (${ceil}) must be >= rate (${c.rate})`);
       const parent = c.parent === undefined ? root : nodes.get(this.index.get(c.parent)!)!;
-      const buckets = { tokens: new TokenBucket(c.rate, c.burst ?? defaultBurst(c.rate)), ctokens: new TokenBucket(ceil, c.cburst ?? defaultBurst(ceil)), parent };
+      const buckets = { tokens: new TokenBucket(c.rate, c.burst ?? defaultBurst(c.rate)), ctokens: new TokenBucket(ceil, c.cburst ?? defaultBurst(ceil)), parent, order: i };
       if (inner.has(c.name)) {
-        nodes.set(i, { ...buckets, level: ROOT_LEVEL - depth[i] });
+        nodes.set(i, { ...buckets, level: ROOT_LEVEL - depth[i], isLeaf: false });
         continue;
       }
       const quantum = c.quantum ?? Math.min(200_000, Math.max(1_000, c.rate / R2Q));
       if (!(quantum > 0)) throw new Error(`htb class ${c.name}: quantum must be > 0`);
-      const leaf: Leaf<R> = { ...buckets, level: 0, index: i, queue: new ClassQueue<R>(c, `htb class ${c.name}`), prio: c.prio ?? 0, quantum, deficit: Array.from({ length: MAX_DEPTH }, () => 0) };
+      const leaf: Leaf<R> = { ...buckets, level: 0, isLeaf: true, queue: new ClassQueue<R>(c, `htb class ${c.name}`), prio: c.prio ?? 0, quantum, deficit: Array.from({ length: MAX_DEPTH }, () => 0) };
       nodes.set(i, leaf);
       this.leafOf[i] = leaf;
     }
@@ -149,7 +145,8 @@ class Htb<R extends QueuedRequest> implements QueueDiscipline<R> {
   }
 
   enqueue(request: R): boolean {
-    // A packet classified to an inner class goes to the default leaf, as an unlisted one. [M]
+    // A packet classified to an inner class goes to the default leaf, as an unlisted one (htb_classify
+    // takes a classid only when it names a leaf, else falls through to the default class).
     const leaf = this.leafOf[classOf(this.index, request.flow, this.fallback)] ?? this.leafOf[this.fallback]!;
     const ok = leaf.queue.push(request);
     if (ok) this.queued++;
@@ -158,34 +155,11 @@ class Htb<R extends QueuedRequest> implements QueueDiscipline<R> {
 
   dequeue(now: Ns): Dequeued<R> {
     if (this.queued === 0) return { kind: 'idle' };
-    let best: { level: number; prio: number } | null = null;
-    const ready: { leaf: Leaf<R>; level: number }[] = [];
-    for (const leaf of this.leaves) {
-      if (leaf.queue.length === 0) continue;
-      const level = this.lendingLevel(leaf, now);
-      if (level === null) continue;
-      ready.push({ leaf, level });
-      if (best === null || level < best.level || (level === best.level && leaf.prio < best.prio)) best = { level, prio: leaf.prio };
-    }
-    if (best === null) return { kind: 'wait', at: this.nextSendable(now) };
-    const { level, prio } = best;
-    return { kind: 'serve', request: this.send(ready.filter((r) => r.level === level && r.leaf.prio === prio).map((r) => r.leaf), level, prio, now) };
-  }
-
-  /** The level the leaf can send at now: 0 when green, the first green ancestor's through yellow ones, null when a red class is in the way. */
-  private lendingLevel(leaf: Leaf<R>, now: Ns): number | null {
-    for (let n: Node | null = leaf; n !== null; n = n.parent) {
-      if (!n.ctokens.holds(0, now)) return null; // red
-      if (n.tokens.holds(0, now)) return n.level; // green: it lends (or the leaf sends on its own rate)
-    }
-    return null; // the root is never yellow: its ceil is its rate
-  }
-
-  /** DRR among `ready` (index order, as the kernel's rb-tree by class id) at this level and prio. */
-  private send(ready: Leaf<R>[], level: number, prio: number, now: Ns): R {
-    const key = `${level}/${prio}`;
-    const at = this.turn.get(key) ?? 0;
-    const leaf = ready.find((l) => l.index >= at) ?? ready[0];
+    this.refresh(now);
+    const row = this.roundRobin.firstRow();
+    if (row === null) return { kind: 'wait', at: this.nextSendable(now) };
+    const { level, prio } = row;
+    const leaf = this.roundRobin.lookupLeaf(level, prio) as Leaf<R>;
     const request = leaf.queue.shift();
     this.queued--;
     if (level > 0) this.borrowed++;
@@ -194,11 +168,22 @@ class Htb<R extends QueuedRequest> implements QueueDiscipline<R> {
       if (n.ctokens !== n.tokens) n.ctokens.take(request.bytes, now);
     }
     leaf.deficit[level] -= request.bytes;
-    if (leaf.deficit[level] < 0 || leaf.queue.length === 0) {
+    if (leaf.deficit[level] < 0) {
       leaf.deficit[level] += leaf.quantum;
-      this.turn.set(key, leaf.index + 1);
-    } else this.turn.set(key, leaf.index);
-    return request;
+      this.roundRobin.passTurn(leaf, level, prio);
+    }
+    // The emptied leaf leaves its tree and the charged classes change mode now, as in htb_dequeue_tree.
+    this.refresh(now);
+    return { kind: 'serve', request };
+  }
+
+  /** Rows and feeds as the classes' modes and the backlogged leaves have them at `now`. */
+  private refresh(now: Ns): void {
+    const modeOf = (n: Node): HtbMode => (!n.ctokens.holds(0, now) ? 'red' : n.tokens.holds(0, now) ? 'green' : 'yellow');
+    this.roundRobin.update(
+      this.leaves.filter((l) => l.queue.length > 0).map((leaf) => ({ leaf, prio: leaf.prio })),
+      modeOf,
+    );
   }
 
   /**
