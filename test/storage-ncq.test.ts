@@ -145,6 +145,37 @@ describe('HDD command queueing (NCQ)', () => {
     expect(Math.max(...deep.latencies)).toBeGreaterThan(2 * Math.max(...shallow.latencies));
   });
 
+  it("mq-deadline's expiry holds at the host at any depth — an expired oldest read is the next dispatched — yet inside a queueing disk later reads overtake it", () => {
+    const readExpireNs = 50e6;
+    const overtakenAt = (queueDepth: number) => {
+      const disk = watched({ queueDepth });
+      // fifo_batch 1: every dispatch starts a batch, so expiry is looked at every time.
+      const d = checked(createQdisc<ServedRequest>({ name: 'mq-deadline', params: { fifoBatch: 1, readExpireNs } }));
+      closedLoop(d, [{ flow: 'r', outstanding: 48, bytes: KIB4, offset: randomBlock(new Rng(7, 'offsets')) }], { serviceNs: 0, untilNs: 10 * SECOND, model: disk.model });
+      const dispatchedAt = new Map(d.started.map((s) => [s.request, s.at]));
+      let expiredSeen = 0;
+      for (const { request, at } of d.started) {
+        const olderExpired = d.started.filter((o) => o.request.arrivalNs < request.arrivalNs && o.at > at && o.request.arrivalNs + readExpireNs <= at);
+        expect(olderExpired, 'an expired older read was waiting and passed over').toEqual([]);
+        if (request.arrivalNs + readExpireNs <= at) expiredSeen++;
+      }
+      expect(expiredSeen).toBeGreaterThan(0);
+      // Overtaken inside the disk: a request dispatched later finished earlier.
+      const ends = new Map(disk.services.map((s) => [s.request, s.end]));
+      const byDispatch = [...dispatchedAt.keys()].filter((r) => ends.has(r));
+      let earliestLater = Infinity;
+      let overtaken = 0;
+      for (let i = byDispatch.length - 1; i >= 0; i--) {
+        const end = ends.get(byDispatch[i])!;
+        if (earliestLater < end) overtaken++;
+        earliestLater = Math.min(earliestLater, end);
+      }
+      return overtaken;
+    };
+    expect(overtakenAt(1)).toBe(0);
+    expect(overtakenAt(32)).toBeGreaterThan(0);
+  });
+
   it('every dispatched request completes exactly once, and the disk never idles while it holds one (work conserving)', () => {
     fc.assert(
       fc.property(
