@@ -6,7 +6,7 @@ import { defineConfig } from 'vitest/config';
  * matrix and the packed package. `npm run test:unit` is the quick loop while editing; a test that
  * runs a bundled scenario or spawns the CLI belongs in SCENARIO_TESTS.
  */
-const SCENARIO_TESTS = ['test/cli.test.ts', 'test/cli-assumptions.test.ts', 'test/trace.test.ts', 'test/report.test.ts', 'test/isolation.test.ts', 'test/package.test.ts', 'test/sweep-cli.test.ts', 'test/sweep-queue.test.ts', 'test/regress.test.ts', 'test/regress-bundled.test.ts'];
+const SCENARIO_TESTS = ['test/cli.test.ts', 'test/cli-assumptions.test.ts', 'test/trace.test.ts', 'test/report.test.ts', 'test/isolation.test.ts', 'test/package.test.ts', 'test/sweep-cli.test.ts', 'test/sweep-queue.test.ts', 'test/regress.test.ts', 'test/regress-bundled.test.ts', 'test/bundled-cli.test.ts'];
 
 export default defineConfig({
   test: {

@@ -3,12 +3,16 @@
 // Bad input never prints a stack trace, and a crash never looks like a failed expectation.
 // A plain `hvsim run` skips yargs (light-run.ts: start-up, issue 14); every other command line,
 // including any `run` the light reader does not fully understand, is read by yargs (yargs-cli.ts).
+// run-command is imported statically so the bundled CLI (build/bundle-cli.mjs) holds the whole run
+// path in its one entry file: yargs, the report pipeline and the other commands are chunks loaded
+// when used.
 
 import { InputError, escapeControl } from '../errors.js';
 import { UsageError } from './flags.js';
 import { installCleanup } from '../report/atomic.js';
 import { withLine } from '../scenario/load.js';
 import { lightRunArgs } from './light-run.js';
+import { runCommand } from './run-command.js';
 
 const EXIT_BAD_INPUT = 2;
 const EXIT_INTERNAL = 3;
@@ -19,7 +23,7 @@ export async function main(argv: string[]): Promise<number> {
   const uninstall = installCleanup();
   try {
     const light = lightRunArgs(argv);
-    if (light) return await (await import('./run-command.js')).runCommand(light);
+    if (light) return await runCommand(light);
     return await (await import('./yargs-cli.js')).parseWithYargs(argv);
   } catch (err) {
     if (err instanceof InputError) {

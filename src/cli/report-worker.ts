@@ -4,6 +4,7 @@
 
 import { runExperimentJob, type ExperimentInput, type ExperimentJob, type ExperimentResult } from '../experiments/jobs.js';
 import { serveJobs, type JobRunner } from '../experiments/pool.js';
+import { codeUrl } from '../code-root.js';
 import { renderChart, type ChartSpec } from '../report/charts.js';
 
 export type ReportJob = ExperimentJob | { kind: 'render'; spec: ChartSpec };
@@ -14,7 +15,7 @@ export function runReportJob(input: ExperimentInput, job: ReportJob): ReportJobR
 }
 
 export const reportJobRunner: JobRunner<ExperimentInput, ReportJob, ReportJobResult> = {
-  workerUrl: new URL('./report-worker.js', import.meta.url),
+  workerUrl: codeUrl('src/cli/report-worker.js'), // this module, compiled (src/code-root.ts: also from the bundle)
   runHere: runReportJob,
 };
 

@@ -7,10 +7,10 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CODE_ROOT, RUNNING_COMPILED, codeUrl } from '../code-root.js';
 
-/** dist/ when compiled (this file is dist/src/experiments/…), the repository when run from source. */
-const CODE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const PACKAGE_JSON = fileURLToPath(new URL(CODE_ROOT.endsWith('/dist/') ? '../../../package.json' : '../../package.json', import.meta.url));
+/** package.json sits in the repository: the code root's parent when the code runs from dist/. */
+const PACKAGE_JSON = fileURLToPath(codeUrl(RUNNING_COMPILED ? '../package.json' : 'package.json'));
 
 let cached: string | undefined;
 

@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CODE_ROOT } from '../code-root.js';
 import { parentPort, Worker, workerData } from 'node:worker_threads';
 import { fromFailure, toFailure, type JobFailure } from './jobs.js';
 
@@ -21,12 +22,10 @@ export interface Pool<J, R> {
 
 /** How to run a job: `runHere(data, job)` in this thread, or the module at `workerUrl` on a worker. */
 export interface JobRunner<D, J, R> {
-  /** URL of the worker module (compiled .js), e.g. `new URL('./my-worker.js', import.meta.url)`. */
+  /** URL of the worker module (compiled .js), e.g. `codeUrl('src/experiments/my-worker.js')` (src/code-root.ts). */
   workerUrl: URL;
   runHere(data: D, job: J): R;
 }
-
-const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /**
  * The compiled worker. From dist/ it sits where its URL says; when the caller runs from its
@@ -35,7 +34,7 @@ const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 function workerFile(url: URL): string | null {
   const path = fileURLToPath(url);
   if (existsSync(path)) return path;
-  const compiled = join(REPO_ROOT, 'dist', relative(REPO_ROOT, path));
+  const compiled = join(CODE_ROOT, 'dist', relative(CODE_ROOT, path));
   return existsSync(compiled) ? compiled : null;
 }
 

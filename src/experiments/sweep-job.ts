@@ -4,6 +4,7 @@
 // <model>` resolves a file. A model's admission refusal is the point's result, not a failure.
 // This module is also the worker-thread entry of the local pool.
 
+import { codeUrl } from '../code-root.js';
 import { InputError } from '../errors.js';
 import type { ModelRun } from '../metrics/results.js';
 import type { MachineFlags } from '../scenario/machine.js';
@@ -35,7 +36,7 @@ export function runSweepJob(_data: unknown, job: SweepJob): SweepOutcome {
 }
 
 export const sweepJobRunner: JobRunner<unknown, SweepJob, SweepOutcome> = {
-  workerUrl: new URL('./sweep-job.js', import.meta.url),
+  workerUrl: codeUrl('src/experiments/sweep-job.js'), // this module, compiled (src/code-root.ts: also from the bundle)
   runHere: runSweepJob,
 };
 

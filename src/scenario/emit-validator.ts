@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import standaloneCode from 'ajv/dist/standalone/index.js';
 import { scenarioSchema } from './schema.js';
-import { BUILT_VALIDATOR, scenarioAjv } from './validate.js';
+import { BUILT_VALIDATOR_URL, scenarioAjv } from './validate.js';
 
 /** The validator's CommonJS source (it requires ajv's small runtime helpers). */
 export function renderScenarioValidator(): string {
@@ -16,6 +16,6 @@ export function renderScenarioValidator(): string {
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const target = fileURLToPath(new URL(BUILT_VALIDATOR, import.meta.url));
+  const target = fileURLToPath(BUILT_VALIDATOR_URL);
   writeFileSync(target, renderScenarioValidator());
 }

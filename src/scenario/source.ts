@@ -2,6 +2,8 @@
 // way back from a JSON pointer to the line it came from (for errors found after parsing).
 
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { codeUrl } from '../code-root.js';
 import type { Document, LineCounter, Node } from 'yaml';
 import { InputError } from '../errors.js';
 import { jsonSyntaxErrorOffset, jsonHasDuplicateKey } from './json-position.js';
@@ -12,12 +14,27 @@ let yamlLibrary: YamlLibrary | undefined;
 /**
  * The YAML library, loaded on first use (start-up, issue 14: it takes ~40 ms to load, and a JSON
  * scenario needs it only to report an error). Its Node entry point is CommonJS, the same module
- * an `import` would give, so `require` returns the one instance.
+ * an `import` would give, so `require` returns the one instance. `npm run build` also bundles that
+ * entry point into one file (build/bundle-cli.mjs: ~60 modules to resolve and read become one, a
+ * third of the load time); the package itself serves when that file is absent (TypeScript sources).
  */
 export function yaml(): YamlLibrary {
-  yamlLibrary ??= createRequire(import.meta.url)('yaml') as YamlLibrary;
+  yamlLibrary ??= loadYaml();
   return yamlLibrary;
 }
+
+function loadYaml(): YamlLibrary {
+  const require = createRequire(import.meta.url);
+  try {
+    return require(fileURLToPath(BUNDLED_YAML_URL)) as YamlLibrary;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw error;
+    return require('yaml') as YamlLibrary;
+  }
+}
+
+/** The yaml package's Node entry point bundled into one CommonJS file by `npm run build` (src/code-root.ts). */
+export const BUNDLED_YAML_URL = codeUrl('bundle/yaml.cjs');
 
 export type SourceFormat = 'json' | 'yaml';
 

@@ -3,6 +3,8 @@
 // meant; the rules below pick the deepest concrete complaint and phrase it from the schema itself.
 
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { codeUrl } from '../code-root.js';
 import type Ajv2020 from 'ajv/dist/2020.js';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { InputError, describeValue } from '../errors.js';
@@ -34,14 +36,17 @@ let compiled: ValidateFunction | undefined;
  */
 function loadValidator(): ValidateFunction {
   try {
-    return createRequire(import.meta.url)(BUILT_VALIDATOR) as ValidateFunction;
+    return createRequire(import.meta.url)(fileURLToPath(BUILT_VALIDATOR_URL)) as ValidateFunction;
   } catch {
     return scenarioAjv(false).compile(scenarioSchema);
   }
 }
 
-/** Where the build writes the standalone validator, beside this module. */
-export const BUILT_VALIDATOR = './scenario-validator.cjs';
+/**
+ * Where the build writes the standalone validator: beside the compiled validate.js, found through
+ * the code root so the bundled CLI (dist/bundle/) loads the same file (src/code-root.ts).
+ */
+export const BUILT_VALIDATOR_URL = codeUrl('src/scenario/scenario-validator.cjs');
 
 /** The ajv instance both validators come from; `source` keeps the generated code (standalone). */
 export function scenarioAjv(source: boolean): InstanceType<typeof Ajv2020.default> {

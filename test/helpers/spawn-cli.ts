@@ -5,8 +5,14 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 
-/** bin/hvsim.js of this checkout. */
-export const CLI = join(__dirname, '..', '..', 'bin', 'hvsim.js');
+/**
+ * The CLI's entry as tsc compiled it (dist/src/cli/entry.js), so the tests run the modules they
+ * check; bin/hvsim.js runs the same entry bundled (dist/bundle/), which bundled-cli.test.ts runs.
+ */
+export const CLI = join(__dirname, '..', '..', 'dist', 'src', 'cli', 'entry.js');
+
+/** bin/hvsim.js of this checkout: the bundled CLI users run. */
+export const BUNDLED_CLI = join(__dirname, '..', '..', 'bin', 'hvsim.js');
 
 export interface SpawnedCli {
   /** null when a signal ended the process. */
@@ -20,8 +26,8 @@ export interface SpawnedCli {
  * `workers` says otherwise, or 'inherit' (whatever the environment says): worker threads cost a
  * start-up each and change no byte, which cli.test.ts's byte-identity test checks.
  */
-export function hvsimSpawn(args: string[], cwd?: string, workers: number | 'inherit' = 0): SpawnedCli {
-  const env = { ...process.env, NO_COLOR: '1', ...(workers === 'inherit' ? {} : { HVSIM_WORKERS: String(workers) }) };
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd, env });
+export function hvsimSpawn(args: string[], cwd?: string, workers: number | 'inherit' = 0, cli = CLI, extraEnv: Record<string, string> = {}): SpawnedCli {
+  const env = { ...process.env, NO_COLOR: '1', ...(workers === 'inherit' ? {} : { HVSIM_WORKERS: String(workers) }), ...extraEnv };
+  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', cwd, env });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
