@@ -90,6 +90,11 @@ export class DeadlineClass implements SchedClass<DeadlineAdmitConfig> {
   /** The fair_server is charged for idle time too (6.17+). */
   private readonly idleCharge: boolean = false;
   private readonly tasks: DlTask[] = [];
+  /**
+   * Admitted tasks whose affinity allows more than one CPU. With none, push and pull can move
+   * nothing (every task is queued on its one allowed CPU), so they are skipped (issue 14).
+   */
+  private movable = 0;
   private seq = 0;
   private pushes = 0;
   private pulls = 0;
@@ -122,6 +127,7 @@ export class DeadlineClass implements SchedClass<DeadlineAdmitConfig> {
     }
     const t = new DlTask(this, e, this.ctx, { ...cfg, periodNs });
     this.tasks.push(t);
+    if (e.affinity.length > 1) this.movable++;
     e.slot = t;
     e.schedClass = this;
   }
@@ -140,10 +146,13 @@ export class DeadlineClass implements SchedClass<DeadlineAdmitConfig> {
 
   /**
    * Tick enforcement needs the engine's settle (and so the charge) before each tick; the 6.17+
-   * fair_server is charged for idle time (§4.6).
+   * fair_server is charged for idle time (§4.6). With exact enforcement a charge is only the task's
+   * own c −= delta (a fair_server is charged by the fair class, never here), exhausting at c ≤ 0
+   * exactly when the enforcement timer fires: split anywhere else, the same (issue 14: lets the
+   * engine leave out no-op ticks).
    */
   needs(): ClassNeeds {
-    return { tick: !this.exact, idleTime: this.idleCharge };
+    return { tick: !this.exact, idleTime: this.idleCharge, chargeSplits: this.exact };
   }
 
   /** Idle time on `cpu` counts against its fair_server (dl_server_update_idle_time, 6.17+). */
@@ -193,6 +202,7 @@ export class DeadlineClass implements SchedClass<DeadlineAdmitConfig> {
   balance(cpu: number): void {
     if (this.needPull[cpu] === 0) return;
     this.needPull[cpu] = 0;
+    if (this.movable === 0) return; // a task queued elsewhere is not allowed here
     const local = this.earliestDeadline(cpu);
     let best: DlTask | null = null;
     for (let j = 0; j < this.rq.length; j++) {
@@ -392,6 +402,7 @@ export class DeadlineClass implements SchedClass<DeadlineAdmitConfig> {
 
   /** §4.4 push: move waiting tasks of `cpu`, earliest first, while each finds a free or later CPU. */
   private pushFrom(cpu: number): void {
+    if (this.movable === 0) return; // nothing may leave its one CPU
     const list = this.rq[cpu];
     for (let guard = list.length; guard > 0; guard--) {
       const keep = this.pickTask(cpu);

@@ -65,12 +65,14 @@ export function protectedSlice(s: FairSlot): boolean {
  */
 export function pickEevdf(rq: FairRunqueues, cpu: number, cur: HostEntity | null): HostEntity | null {
   const q = rq.queues[cpu];
-  const V = avgVruntime(rq, cpu, null);
-  const eligible = (xs: FairSlot) => xs.vruntime <= V + ELIGIBLE_EPS;
+  // An empty CPU (the idle path under higher classes) answers at once, with no closure or average.
+  if (cur === null && q.length === 0) return null;
+  // Eligible: vruntime ≤ V (+ the float guard); one bound, no closure per pick (issue 14).
+  const bound = avgVruntime(rq, cpu, null) + ELIGIBLE_EPS;
   let curOk = false;
   if (cur !== null) {
     const cs = fairSlot(cur);
-    curOk = cur.cpu === cpu && cs.queued && rq.visible(cs, cpu) && eligible(cs);
+    curOk = cur.cpu === cpu && cs.queued && rq.visible(cs, cpu) && cs.vruntime <= bound;
     if (curOk && protectedSlice(cs)) return cur;
   }
   let best: HostEntity | null = null;
@@ -85,7 +87,7 @@ export function pickEevdf(rq: FairRunqueues, cpu: number, cur: HostEntity | null
       fv = xs.vruntime;
       fallback = x;
     }
-    if (x === cur || !eligible(xs)) continue;
+    if (x === cur || !(xs.vruntime <= bound)) continue;
     if (xs.deadline < bd) {
       bd = xs.deadline;
       best = x;

@@ -331,9 +331,13 @@ export class CfsClass implements SchedClass<FairAdmitConfig>, ServedClass, Bandw
     yieldFair(this.yieldRule, { rq: this.rq, skip: this.skip, vslice: (s) => this.vslice(s) }, e, cpu);
   }
 
-  /** The tick: slices, EEVDF deadlines and load balancing run on it. */
+  /**
+   * The tick: slices, EEVDF deadlines and load balancing run on it — all on the class's own
+   * entities, so with none on the host it does nothing (taskTick sees no fair curr and an empty
+   * tree; the balancer finds no busiest CPU and has nothing to move).
+   */
   needs(): ClassNeeds {
-    return { tick: true, idleTime: false };
+    return { tick: true, idleTime: false, tickOnlyWithMembers: true };
   }
 
   /** scheduler_tick: the fair tick, then trigger_load_balance (fair-balance.ts). */

@@ -133,9 +133,13 @@ export class IrmosClass implements SchedClass<IrmosAdmitConfig>, IrmosServerOwne
 
   // ---- SchedClass ------------------------------------------------------------------------
 
-  /** The tick only for RR quanta and tick enforcement, so hosts without them pay no ticks. */
+  /**
+   * The tick only for RR quanta and tick enforcement, so hosts without them pay no ticks. With exact
+   * enforcement a charge is only the server's c −= delta, exhausting at c ≤ 0 exactly when its
+   * enforcement timer fires: split anywhere else, the same (issue 14).
+   */
   needs(): ClassNeeds {
-    return { tick: this.hasRr || !this.exact, idleTime: false };
+    return { tick: this.hasRr || !this.exact, idleTime: false, chargeSplits: this.exact };
   }
 
   enqueue(e: HostEntity): void {

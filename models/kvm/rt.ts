@@ -195,9 +195,12 @@ export class RtClass implements SchedClass<RtAdmitConfig> {
     this.rq.requeueTail(e, cpu);
   }
 
-  /** The tick: RR quanta (and the settle that lets the bandwidth timers see the runtime used). */
+  /**
+   * The tick: RR quanta (and the settle that lets the bandwidth timers see the runtime used) — of
+   * RT entities only, so with none on the host it does nothing.
+   */
   needs(): ClassNeeds {
-    return { tick: true, idleTime: false };
+    return { tick: true, idleTime: false, tickOnlyWithMembers: true };
   }
 
   /** SCHED_RR quantum, counted in ticks (task_tick_rt); rotation only if an equal-priority peer waits. */

@@ -7,7 +7,7 @@
 import type { Ns } from './system.js';
 import type { HostEntity } from './entities.js';
 import type { Timer } from './event-queue.js';
-import { NO_NEEDS, type SchedClass } from './policy.js';
+import { NO_NEEDS, type ClassNeeds, type SchedClass } from './policy.js';
 
 /**
  * Strict class precedence on each CPU (Linux: stop > deadline > rt > fair > idle): the first class
@@ -23,6 +23,8 @@ export class ClassStack {
   private readonly idlersOn: SchedClass[][];
   /** The class the engine calls for an entity of each model class (itself, or its checking wrapper). */
   private readonly callable: Map<SchedClass, SchedClass> | null;
+  /** What each model class asked for, by the model's class. */
+  private readonly needsOf: Map<SchedClass, ClassNeeds>;
 
   /**
    * @param classes the model's classes, in precedence order; each gets init() here, then needs() is read.
@@ -39,6 +41,7 @@ export class ClassStack {
     const called = wrap === undefined ? classes : classes.map(wrap);
     this.callable = wrap === undefined ? null : new Map(classes.map((c, i) => [c, called[i]]));
     const needs = called.map((c) => c.needs?.() ?? NO_NEEDS);
+    this.needsOf = new Map(classes.map((c, i) => [c, needs[i]]));
     this.wantsTick = needs.some((n) => n.tick);
     this.onCpu = Array.from({ length: cpuCount }, (_, cpu) => called.filter((c) => c.cpus === undefined || c.cpus.includes(cpu)));
     this.tickersOn = this.onCpu.map((list) => list.filter((c) => needs[called.indexOf(c)].tick));
@@ -95,6 +98,29 @@ export class ClassStack {
   tick(cpu: number, curr: HostEntity | null): void {
     const list = this.tickersOn[cpu];
     for (let i = 0; i < list.length; i++) list[i].tick?.(cpu, curr);
+  }
+
+  /**
+   * Whether `cpu`'s host tick can be left out without changing anything (issue 14): every class
+   * that asked for the tick there has no entity on the host and said its tick then does nothing
+   * (tickOnlyWithMembers); no class there counts idle time; and every class with an entity that may
+   * run on `cpu` charges split-additively (chargeSplits), so the settle a tick makes — which only
+   * splits the running entity's segment in two — changes no class either. The engine still owns
+   * the job's progress (additive: the completion timer fires before a tick of the same instant)
+   * and guest and interference accounting (it checks those itself).
+   */
+  tickElidable(cpu: number, entities: readonly HostEntity[]): boolean {
+    if (this.idlersOn[cpu].length > 0) return false;
+    const members = new Set<SchedClass>();
+    for (const e of entities) if (e.affinity.includes(cpu)) members.add(e.schedClass);
+    const hasAny = new Set(entities.map((e) => e.schedClass));
+    for (const cls of this.classes) {
+      if (cls.cpus !== undefined && !cls.cpus.includes(cpu)) continue;
+      const needs = this.needsOf.get(cls)!;
+      if (needs.tick && !(needs.tickOnlyWithMembers === true && !hasAny.has(cls))) return false;
+      if (members.has(cls) && needs.chargeSplits !== true) return false;
+    }
+    return true;
   }
 
   /** Throws when an entity may run where its class does not schedule (a model bug). */

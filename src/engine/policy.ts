@@ -99,6 +99,17 @@ export interface ClassNeeds {
   readonly tick: boolean;
   /** Call idleTime() with every idle interval settled on the class's CPUs. */
   readonly idleTime: boolean;
+  /**
+   * With no entity admitted on the host, the class's tick (and the settle before it) changes
+   * nothing: its tick only acts on its own running entities, runqueues and their statistics.
+   */
+  readonly tickOnlyWithMembers?: boolean;
+  /**
+   * charge(e, cpu, a) then charge(e, cpu, b), the split falling at an instant where none of the
+   * class's own timers is due, leaves the class exactly as charge(e, cpu, a + b) would (integer
+   * budgets with exact enforcement: the budget cannot reach 0 strictly inside a segment).
+   */
+  readonly chargeSplits?: boolean;
 }
 
 export const NO_NEEDS: ClassNeeds = { tick: false, idleTime: false };

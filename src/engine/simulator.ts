@@ -52,6 +52,11 @@ export interface SimulateOptions {
   checkProtocol?: boolean;
   /** Admission ran at each VMU's start (HostSetup.admittedAtStarts, src/experiments/lifecycle.ts). */
   admittedAtStarts?: boolean;
+  /**
+   * Leave out host ticks that provably change nothing (ClassStack.tickElidable; counted in
+   * eventsFired all the same). Default true; false runs every tick (the equivalence test).
+   */
+  elideTicks?: boolean;
 }
 
 /** How often run() reports progress: rare enough to cost nothing, often enough for a second-level wall limit. */
@@ -127,8 +132,15 @@ export class Simulator implements IoEngine, ReleaseTarget {
   now: Ns = 0;
   readonly hosts: HostState[] = [];
   readonly tasks: Task[] = [];
-  /** Events fired (scheduler events per second in bench). */
+  /** Events fired (scheduler events per second in bench), host ticks left out as no-ops included. */
   eventsFired = 0;
+  /** Host tick grids left out as no-ops (ClassStack.tickElidable): first tick and period of each. */
+  private readonly elidedTicks: { firstNs: Ns; periodNs: Ns }[] = [];
+
+  /** pCPUs whose host ticks the engine leaves out (for tests). */
+  get elidedTickCpus(): number {
+    return this.elidedTicks.length;
+  }
   /** Hosts to visit in this instant's reschedule pass, each once (HostState.dirty), in the order first marked. */
   private readonly dirtyHosts = new WorkList<HostState>();
   private readonly observer: SimObserver | undefined;
@@ -206,6 +218,8 @@ export class Simulator implements IoEngine, ReleaseTarget {
       }
     }
     this.now = end;
+    // The ticks left out would each have been one event: results count them as before.
+    for (const g of this.elidedTicks) if (g.firstNs <= end) this.eventsFired += Math.floor((end - g.firstNs) / g.periodNs) + 1;
     for (const h of this.hosts) for (const p of h.cpus) this.settle(h, p);
     this.countUnfinishedMisses();
   }
@@ -281,7 +295,9 @@ export class Simulator implements IoEngine, ReleaseTarget {
     for (const e of host.entities) host.stack.checkAffinity(e);
     for (const p of host.cpus) {
       p.completion = this.queue.timer(EventPhase.completion, () => this.onCompletion(host, p));
-      if (host.stack.wantsTick) {
+      if (host.stack.wantsTick && options.elideTicks !== false && this.tickElidable(host, p.index)) {
+        this.elidedTicks.push({ firstNs: firstTickNs(spec, p.index, this.seed), periodNs: spec.tickNs });
+      } else if (host.stack.wantsTick) {
         const tick = this.queue.timer(EventPhase.tick, (now) => {
           this.settle(host, p);
           host.stack.tick(p.index, p.current);
@@ -312,6 +328,16 @@ export class Simulator implements IoEngine, ReleaseTarget {
     this.buildIo(host, population.vmus, prepare);
     const tasks = new Map(this.tasks.filter((t) => this.runtimes.get(t)!.host === host).map((t) => [t.id, t]));
     this.netHosts.set(spec.id, { spec, tasks, path: (vmu) => this.model.packetPath?.(vmu, prepare) });
+  }
+
+  /**
+   * Whether `cpu`'s host tick would change nothing (issue 14: a DEADLINE- or IRMOS-only CPU ticks
+   * only for classes with nothing to do): the classes say so (ClassStack.tickElidable), and the
+   * engine's own accounting at a settle is additive there — no interference model (its progress
+   * rates are not), no guest policy that charges its tasks (the fair guest's vruntime is a float).
+   */
+  private tickElidable(host: HostState, cpu: number): boolean {
+    return host.interference === null && host.guests.every((g) => g.policy.charge === undefined) && host.stack.tickElidable(cpu, host.entities);
   }
 
   /** One request stream per I/O load, along the path the model describes (guest-only by default). */

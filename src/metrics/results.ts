@@ -103,6 +103,7 @@ export interface ModelRun {
   flows?: FlowResult[];
   /** A VSN's request chains (src/engine/net/chain.ts); absent when the scenario has none. */
   chains?: ChainResult[];
+  /** Events of the run, host ticks the engine left out as no-ops included (Simulator.eventsFired). */
   events: number;
   /**
    * The model's rule behind each phenomenon the scenario's answer names (src/engine/phenomena.ts),

@@ -9,7 +9,13 @@ export const edfPolicy: GuestPolicyFactory = {
   summary: 'earliest deadline first (SCHED_DEADLINE order, no budget enforcement)',
   create(): GuestPolicy {
     return {
-      compare: (a, b) => (a.currentJob?.deadline ?? Infinity) - (b.currentJob?.deadline ?? Infinity),
+      // The sign only (Guest reads nothing else; equal deadlines, or none, fall to queue order): a
+      // small integer, where the difference of two deadlines was a fresh heap number per call.
+      compare: (a, b) => {
+        const da = a.currentJob?.deadline ?? Infinity;
+        const db = b.currentJob?.deadline ?? Infinity;
+        return da < db ? -1 : da > db ? 1 : 0;
+      },
       requeueOnNextJob: true,
       ticks: false,
     };
