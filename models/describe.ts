@@ -8,7 +8,7 @@ export function slaText(sla: Sla | undefined, vcpus = 1): string {
   if (!sla) return 'no SLA (best effort)';
   const d = sla.deadline !== sla.period ? `, deadline ${formatDuration(sla.deadline)}` : '';
   const per = vcpus > 1 ? ` per vCPU × ${vcpus}` : '';
-  return `budget ${formatDuration(sla.budget)} / period ${formatDuration(sla.period)}${d}${per}`;
+  return `budget ${formatDuration(sla.budget)} / period ${formatDuration(sla.period)}${d}${per}${sla.reclaim === true ? ', may reclaim time the others leave' : ''}`;
 }
 
 export function policyText(p: Policy): string {
@@ -17,7 +17,7 @@ export function policyText(p: Policy): string {
     case 'rr':
       return `SCHED_${p.class.toUpperCase()} priority ${p.priority}`;
     case 'deadline':
-      return `SCHED_DEADLINE runtime ${formatDuration(p.runtime)} / deadline ${formatDuration(p.deadline)} / period ${formatDuration(p.period)}`;
+      return `SCHED_DEADLINE runtime ${formatDuration(p.runtime)} / deadline ${formatDuration(p.deadline)} / period ${formatDuration(p.period)}${p.reclaim === true ? ' SCHED_FLAG_RECLAIM' : ''}`;
     case 'fair':
       return `SCHED_OTHER nice ${p.nice}`;
     case 'sporadic':

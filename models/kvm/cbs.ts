@@ -302,10 +302,13 @@ export class CbsServer {
     this.exhaust(now);
   }
 
-  /** Exact enforcement (§1.3 'exact'): fire the enforce hook when the budget would run out. */
-  armEnforcement(now: Ns): void {
+  /**
+   * Exact enforcement (§1.3 'exact'): fire the enforce hook when the budget would run out, after
+   * `runForNs` of execution when it is not charged 1:1 (GRUB, grub.ts).
+   */
+  armEnforcement(now: Ns, runForNs?: Ns): void {
     if (this.state !== CbsState.ready) return;
-    const at = now + Math.max(0, this.budgetNs);
+    const at = now + (runForNs ?? Math.max(0, this.budgetNs));
     const tick = this.enforceAtTickNs;
     const phase = tick > 0 && this.cpu >= 0 ? (this.ctx.tickPhaseNs?.(this.cpu) ?? 0) : 0; // the CPU's tick grid (src/engine/tick.ts)
     this.enforcement.arm(tick > 0 ? phase + Math.ceil((at - phase) / tick) * tick : at);

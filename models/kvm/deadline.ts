@@ -8,7 +8,9 @@
 // - Enforcement is exact by default (HRTICK_DL-like: an exhaustion timer while a task runs);
 //   'tick' charges at ticks and switches only, as the stock kernel does (§1.3), and overruns are
 //   repaid by postponing deadlines at replenishment.
-// - No GRUB reclaiming (§4.3), no capacity/frequency scaling, no PI boosting.
+// - GRUB reclaiming (§4.3, SCHED_FLAG_RECLAIM) for the entities admitted with `reclaim`, when the
+//   owner gives the GRUB rules (options.grub): bookkeeping and charging in grub.ts. No
+//   capacity/frequency scaling, no PI boosting.
 // - sched_yield (yield_task_dl, §4.2): the task gives up the runtime it has left and is throttled
 //   until its next period start (CbsServer.yieldRest), whatever else is runnable.
 // - "Free CPU" and "latest deadline" (cpudl, §4.4) are read from the per-CPU queues: a CPU's
@@ -27,6 +29,7 @@ import type { HostEntity } from '../../src/engine/entities.js';
 import type { ClassNeeds, PolicyContext, SchedClass, ServedClass } from '../../src/engine/policy.js';
 import { CbsServer, CbsState, type CbsHooks } from './cbs.js';
 import { FairServer } from './deadline-fair-server.js';
+import { GrubAccounting, type GrubEntity, type GrubFormula } from './grub.js';
 
 export interface DeadlineAdmitConfig {
   /** sched_runtime (ns), ≥ 1024 (§4.1). */
@@ -35,6 +38,8 @@ export interface DeadlineAdmitConfig {
   deadlineNs: Ns;
   /** sched_period (ns); 0 means equal to the deadline (§4.1). */
   periodNs: Ns;
+  /** SCHED_FLAG_RECLAIM (§4.3): runtime charged by GRUB's rule (grub.ts) instead of 1:1. */
+  reclaim?: boolean;
 }
 
 export interface DeadlineOptions {
@@ -45,6 +50,12 @@ export interface DeadlineOptions {
   fairServer?: { served: ServedClass; runtimeNs: Ns; periodNs: Ns; idleCharge?: boolean; stuckFix?: boolean; enforceAtTickNs?: Ns };
   /** Budget enforcement (§1.3). Default 'exact'. */
   enforcement?: 'exact' | 'tick';
+  /**
+   * GRUB (§4.3, grub.ts): the root domain's sched_rt_runtime/period (max_bw, bw_ratio) and the kernel's
+   * grub_reclaim formula. Absent: SCHED_FLAG_RECLAIM is refused. The bookkeeping runs only when some
+   * entity reclaims.
+   */
+  grub?: { rtRuntimeNs: Ns; rtPeriodNs: Ns; formula: GrubFormula };
 }
 
 /** Minimum runtime: 2^DL_SCALE ns (§0 row 17, §4.1). */
@@ -56,6 +67,9 @@ class DlTask implements CbsHooks {
   queued = false;
   /** When it was queued: FIFO among equal deadlines. */
   seq = 0;
+  /** Its GRUB bookkeeping (grub.ts), when some entity of the class reclaims. */
+  grub: GrubEntity | null = null;
+  readonly reclaim: boolean;
 
   constructor(
     readonly owner: DeadlineClass,
@@ -64,6 +78,7 @@ class DlTask implements CbsHooks {
     cfg: DeadlineAdmitConfig,
   ) {
     this.cbs = new CbsServer(ctx, { runtimeNs: cfg.runtimeNs, deadlineNs: cfg.deadlineNs, periodNs: cfg.periodNs }, this);
+    this.reclaim = cfg.reclaim === true;
   }
 
   throttled(): void {
@@ -98,6 +113,13 @@ export class DeadlineClass implements SchedClass<DeadlineAdmitConfig> {
   private seq = 0;
   private pushes = 0;
   private pulls = 0;
+  private readonly grubRules: DeadlineOptions['grub'];
+  /** GRUB bookkeeping (§4.3), built by init() when some entity reclaims. */
+  private grub: GrubAccounting | null = null;
+  /** Each fair_server's GRUB entity (its dl_bw counts in this_bw and extra_bw, 6.12+). */
+  private fairGrub: GrubEntity[] = [];
+  /** The reclaiming DL task running on each CPU, whose rate GRUB changes re-time. */
+  private readonly reclaimerOn: (DlTask | null)[];
 
   constructor(
     private readonly ctx: PolicyContext,
@@ -106,12 +128,20 @@ export class DeadlineClass implements SchedClass<DeadlineAdmitConfig> {
     this.exact = (opts.enforcement ?? 'exact') === 'exact';
     this.rq = Array.from({ length: ctx.cpuCount }, () => []);
     this.needPull = new Uint8Array(ctx.cpuCount);
+    this.grubRules = opts.grub;
+    this.reclaimerOn = new Array<DlTask | null>(ctx.cpuCount).fill(null);
     const fs = opts.fairServer;
     if (fs !== undefined && fs.runtimeNs > 0) {
       this.fair = Array.from({ length: ctx.cpuCount }, (_, cpu) => new FairServer(this, ctx, cpu, fs.served, fs.runtimeNs, fs.periodNs, fs.idleCharge === true, fs.stuckFix === true, fs.enforceAtTickNs ?? 0));
       this.idleCharge = fs.idleCharge === true;
       fs.served.setRunListener((cpu, delta) => this.fair![cpu].consume(delta));
-      fs.served.setActivityListener((cpu, active) => this.fair![cpu].setActive(active));
+      fs.served.setActivityListener((cpu, active) => {
+        this.fair![cpu].setActive(active);
+        // dl_server_start / dl_server_stop: the server contends, or goes non contending (grub.ts [M]).
+        if (this.grub === null) return;
+        if (active) this.grub.contend(this.fairGrub[cpu], cpu);
+        else this.grub.nonContend(this.fairGrub[cpu], this.fair![cpu].cbs, this.ctx.now);
+      });
     } else {
       this.fair = null;
     }
@@ -125,6 +155,7 @@ export class DeadlineClass implements SchedClass<DeadlineAdmitConfig> {
         `${e.id}: SCHED_DEADLINE needs ${DL_MIN_RUNTIME_NS} ns ≤ runtime ≤ deadline ≤ period, got (${cfg.runtimeNs}, ${cfg.deadlineNs}, ${cfg.periodNs})`,
       );
     }
+    if (cfg.reclaim === true && this.grubRules === undefined) throw new RangeError(`${e.id}: SCHED_FLAG_RECLAIM needs a kernel with GRUB reclaiming (4.13+, §4.3)`);
     const t = new DlTask(this, e, this.ctx, { ...cfg, periodNs });
     this.tasks.push(t);
     if (e.affinity.length > 1) this.movable++;
@@ -138,11 +169,31 @@ export class DeadlineClass implements SchedClass<DeadlineAdmitConfig> {
    * progress and applies the new ones from the next replenishment (__setparam_dl).
    */
   setParams(e: HostEntity, cfg: DeadlineAdmitConfig): void {
-    (e.slot as DlTask).cbs.setParams(cfg, this.ctx.now);
+    const t = e.slot as DlTask;
+    if (t.grub !== null) this.grub!.changeBandwidth(t.grub, cfg.runtimeNs, cfg.periodNs === 0 ? cfg.deadlineNs : cfg.periodNs);
+    t.cbs.setParams(cfg, this.ctx.now);
     for (let cpu = 0; cpu < this.ctx.cpuCount; cpu++) this.ctx.resched(cpu);
   }
 
   // ---- SchedClass ------------------------------------------------------------------------
+
+  /** GRUB (§4.3) only when some entity reclaims: then every DL entity, fair_servers included, is counted. */
+  init(): void {
+    const rules = this.grubRules;
+    if (rules === undefined || !this.tasks.some((t) => t.reclaim)) return;
+    const grub = new GrubAccounting(this.ctx, rules.formula, rules.rtRuntimeNs, rules.rtPeriodNs, {
+      beforeChange: (cpu) => {
+        if (this.reclaimerOn[cpu] !== null) this.ctx.settle(cpu);
+      },
+      afterChange: (cpu) => this.grubRearm(cpu),
+    });
+    this.grub = grub;
+    for (const t of this.tasks) {
+      const e = t.entity;
+      t.grub = grub.entity(t.cbs.runtimeNs, t.cbs.periodNs, t.reclaim, e.cpu >= 0 && e.allows(e.cpu) ? e.cpu : e.affinity[0]);
+    }
+    if (this.fair !== null) this.fairGrub = this.fair.map((fs) => grub.entity(fs.cbs.runtimeNs, fs.cbs.periodNs, false, fs.cpu));
+  }
 
   /**
    * Tick enforcement needs the engine's settle (and so the charge) before each tick; the 6.17+
@@ -164,6 +215,8 @@ export class DeadlineClass implements SchedClass<DeadlineAdmitConfig> {
     const t = taskOf(e);
     let cpu = e.cpu >= 0 && e.allows(e.cpu) ? e.cpu : e.affinity[0];
     e.cpu = cpu;
+    // §4.3 task_contending comes first, throttled or not: a throttled task is still active.
+    if (t.grub !== null) this.grub!.contend(t.grub, cpu);
     // §4.2 wake-up rule (overflow test, revised CBS, constrained throttle) in CbsServer.activate.
     if (!t.cbs.activate(this.ctx.now)) return; // throttled: the replenishment timer enqueues it
     // select_task_rq_dl (§4.4): not earlier than the local deadline → a free or later CPU.
@@ -185,6 +238,8 @@ export class DeadlineClass implements SchedClass<DeadlineAdmitConfig> {
       this.needPull[e.cpu] = 1;
     }
     t.cbs.deactivate();
+    // §4.3 task_non_contending: its bandwidth stays in running_bw until its 0-lag time.
+    if (t.grub !== null) this.grub!.nonContend(t.grub, t.cbs, this.ctx.now);
   }
 
   /** EDF on this CPU: the earliest queued deadline; a ready fair_server runs its client in the DL band. */
@@ -223,18 +278,23 @@ export class DeadlineClass implements SchedClass<DeadlineAdmitConfig> {
     }
   }
 
-  charge(e: HostEntity, _cpu: number, deltaNs: Ns): void {
-    taskOf(e).cbs.consume(deltaNs, this.ctx.now);
+  charge(e: HostEntity, cpu: number, deltaNs: Ns): void {
+    const t = taskOf(e);
+    // §4.3: a reclaiming task's runtime goes down at GRUB's rate (grub_reclaim), every other 1:1.
+    t.cbs.consume(t.reclaim && t.grub !== null ? this.grub!.charge(t.grub, cpu, deltaNs) : deltaNs, this.ctx.now);
   }
 
   started(e: HostEntity, cpu: number): void {
     const t = taskOf(e);
     t.cbs.cpu = cpu;
-    if (this.exact) t.cbs.armEnforcement(this.ctx.now);
+    const reclaiming = t.reclaim && t.grub !== null;
+    if (reclaiming) this.reclaimerOn[cpu] = t;
+    if (this.exact) t.cbs.armEnforcement(this.ctx.now, reclaiming ? this.grub!.runFor(t.grub!, cpu, t.cbs.budgetNs) : undefined);
   }
 
   stopped(e: HostEntity, cpu: number): void {
     const t = taskOf(e);
+    if (this.reclaimerOn[cpu] === t) this.reclaimerOn[cpu] = null;
     t.cbs.cancelEnforcement();
     // Pre-empted while ready: push it to a free or later CPU (push after schedule, §4.4).
     if (e.runnable && t.queued) this.pushFrom(cpu);
@@ -257,6 +317,7 @@ export class DeadlineClass implements SchedClass<DeadlineAdmitConfig> {
       lagResets += t.cbs.lagResets;
     }
     const out: Record<string, number> = { throttles, replenishments, wakeResets, lagResets, pushes: this.pushes, pulls: this.pulls };
+    if (this.grub !== null) out.grubInactiveTimers = this.grub.inactiveTimers;
     if (this.fair !== null) {
       let act = 0;
       let thr = 0;
@@ -292,6 +353,12 @@ export class DeadlineClass implements SchedClass<DeadlineAdmitConfig> {
 
   // ---- hooks (from DlTask / FairServer) -------------------------------------------------------
 
+  /** Re-time the exhaustion of the reclaimer running on `cpu` at GRUB's current rate (exact enforcement). */
+  private grubRearm(cpu: number): void {
+    const t = this.reclaimerOn[cpu];
+    if (t !== null && this.exact) t.cbs.armEnforcement(this.ctx.now, this.grub!.runFor(t.grub!, cpu, t.cbs.budgetNs));
+  }
+
   /** §4.2 exhaustion: dequeued until the next period start. */
   onThrottled(t: DlTask): void {
     this.ctx.note('throttle', t.entity.cpu, t.entity); // for traces: runtime exhausted
@@ -311,7 +378,11 @@ export class DeadlineClass implements SchedClass<DeadlineAdmitConfig> {
   }
 
   onEnforce(t: DlTask): void {
-    if (t.entity.runningOn >= 0) this.ctx.settle(t.entity.runningOn);
+    const cpu = t.entity.runningOn;
+    if (cpu < 0) return;
+    this.ctx.settle(cpu);
+    // GRUB charges each settled stretch rounded down (as update_curr_dl does): a few ns may be left.
+    if (this.reclaimerOn[cpu] === t) this.grubRearm(cpu);
   }
 
   /** A fair_server entered the DL band on `cpu`: re-pick, and move DL tasks it displaces. */
@@ -333,6 +404,8 @@ export class DeadlineClass implements SchedClass<DeadlineAdmitConfig> {
   // ---- runqueues and global EDF (§4.4) ----------------------------------------------------------
 
   private queue(t: DlTask, cpu: number): void {
+    // §4.3: push, pull and wake-up placement carry this_bw and running_bw to the new runqueue.
+    if (t.grub !== null) this.grub!.move(t.grub, cpu);
     t.entity.cpu = cpu;
     t.queued = true;
     t.seq = ++this.seq;

@@ -29,6 +29,8 @@ function ioThreadCause(io: IoPlacement, inside: string, insideRef: string): Caus
 export interface IxbCategoryFacts {
   fixed: boolean;
   periodNs: number;
+  /** kvm-deadline's ixbReclaim: the IXB's servers have SCHED_FLAG_RECLAIM (GRUB, grub.ts). */
+  reclaim?: boolean;
 }
 
 /** Without categories the IXB work is each VMU's vhost thread, wherever io-path puts it. */
@@ -127,7 +129,9 @@ function stockIxbCause(f: StockFacts, ixb: IxbCategoryFacts): Cause {
   }
   if (ixb.fixed && f.variant === 'deadline') {
     return {
-      rule: `every vhost thread is a SCHED_DEADLINE server with its part of ${portion}, in EDF order beside the vCPUs' servers; once its runtime is spent it is throttled until its deadline (no GRUB reclaiming), so the IXB never takes the VMUs' runtime`,
+      rule: ixb.reclaim === true
+        ? `every vhost thread is a SCHED_DEADLINE server with its part of ${portion} and SCHED_FLAG_RECLAIM, in EDF order beside the vCPUs' servers; GRUB charges its runtime at max{u, Umax − Uinact − Uextra}/Umax, so it also uses the bandwidth the VMUs' sleeping servers and the unreserved part leave, up to sched_rt_runtime/sched_rt_period of the CPU, and never the VMUs' runtime (their CBS guarantee holds)`
+        : `every vhost thread is a SCHED_DEADLINE server with its part of ${portion}, in EDF order beside the vCPUs' servers; once its runtime is spent it is throttled until its deadline (no GRUB reclaiming), so the IXB never takes the VMUs' runtime`,
       ref: 'linux-irmos.md §4.2, §4.3',
     };
   }

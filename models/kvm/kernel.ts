@@ -4,6 +4,7 @@
 import { InputError, describeValue } from '../../src/errors.js';
 import type { FairBalanceFeatures } from './fair-balance.js';
 import type { FairYield } from './fair.js';
+import type { GrubFormula } from './grub.js';
 
 export const DEFAULT_KERNEL = '6.12';
 
@@ -31,6 +32,12 @@ export interface KernelFeatures {
   fairServerStuckFix: boolean;
   /** SCHED_DEADLINE exists: 3.14+ (§4). */
   schedDeadline: boolean;
+  /**
+   * GRUB reclaiming, SCHED_FLAG_RECLAIM (§4.3, grub.ts): none before 4.13; from 4.13 the original
+   * grub_reclaim (dq = −max{u/Umax, 1 − Uinact − Uextra} dt); from 6.5 the max_bw form of 6a9d623aad89
+   * "sched/deadline: Fix bandwidth reclaim equation in GRUB" (dq = −max{u, Umax − Uinact − Uextra}/Umax dt).
+   */
+  grub: 'none' | GrubFormula;
   /** EEVDF replaced CFS's pick in 6.6 (§6.2); fair.ts switches to its EEVDF pick from 6.6. */
   eevdf: boolean;
   /** DELAY_DEQUEUE (6.12+, §6.2): a negative-lag sleeper stays queued until its lag decays to 0. */
@@ -92,6 +99,7 @@ export function kernelFeatures(text: string, file: string, pointer: string): Ker
     fairServerIdleCharge: atLeast(6, 17),
     fairServerStuckFix: since(6, 19, { 18: 9, 12: 69 }),
     schedDeadline: atLeast(3, 14),
+    grub: atLeast(6, 5) ? 'max-bw' : atLeast(4, 13) ? 'legacy' : 'none',
     eevdf: atLeast(6, 6),
     delayDequeue: atLeast(6, 12),
     baseSliceNs: atLeast(6, 15) ? 700_000 : 750_000,

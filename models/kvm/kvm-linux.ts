@@ -72,6 +72,11 @@ export const STOCK_LINUX_PARAMS = {
   ioRuntime: { type: 'duration', default: 100_000, doc: 'kvm-deadline with ioThreads=inside: runtime of each I/O thread\'s own SCHED_DEADLINE reservation' },
   ioPeriod: { type: 'duration', default: 2_000_000, min: 1, doc: 'kvm-deadline with ioThreads=inside: its period' },
   categoryPeriod: { type: 'duration', default: 10_000_000, min: 1, doc: "period P of a fixed IXB category's RT cgroup or DEADLINE servers (host categories, seed figure 6): runtime = share × P" },
+  ixbReclaim: {
+    type: 'boolean',
+    default: false,
+    doc: "kvm-deadline with a fixed IXB category: SCHED_FLAG_RECLAIM (GRUB, linux-irmos.md §4.3; 4.13+) on the IXB's SCHED_DEADLINE servers, so the IXB also uses the time the others leave (seed §4.1.1), up to rtRuntime/rtPeriod of each CPU",
+  },
   ...IO_THREAD_PARAMS,
 } satisfies Record<string, ParamSpec>;
 
@@ -106,7 +111,7 @@ function buildStockLinux(variant: Variant, setup: HostSetup): HostBuild {
   const rootThrottled = kernel.rootRtThrottling || rtGroupSched;
   const runtimeShare = p.rtRuntimeShare === 'auto' ? kernel.rtRuntimeShare : p.rtRuntimeShare === 'on';
   const categories = admitCategories(setup);
-  const plan = categories === undefined ? undefined : planLinuxCategories(setup, categories, variant, p.categoryPeriod, runtimeShare);
+  const plan = categories === undefined ? undefined : planLinuxCategories(setup, categories, variant, p.categoryPeriod, runtimeShare, p.ixbReclaim);
   if (plan !== undefined) mapping.push(...plan.rows);
   const fairServerOn = kernel.fairServer && p.fairServerRuntime > 0;
 
@@ -174,10 +179,16 @@ function buildStockLinux(variant: Variant, setup: HostSetup): HostBuild {
       hint: 'raise the model parameter kernel, or use another policy',
     });
   }
-  const dl =
-    wantsDeadline || fairServerOn
-      ? new DeadlineClass(ctx, fairServerOn ? { fairServer: { served: cfs, runtimeNs: p.fairServerRuntime, periodNs: p.fairServerPeriod, idleCharge: kernel.fairServerIdleCharge, stuckFix: kernel.fairServerStuckFix, enforceAtTickNs: ctx.tickNs } } : {})
-      : null;
+  // GRUB (§4.3, grub.ts) with the root domain's sched_rt_runtime/period as max_bw, from 4.13.
+  const grub = kernel.grub === 'none' ? undefined : { rtRuntimeNs: p.rtRuntime, rtPeriodNs: p.rtPeriod, formula: kernel.grub };
+  const fairServer = fairServerOn ? { served: cfs, runtimeNs: p.fairServerRuntime, periodNs: p.fairServerPeriod, idleCharge: kernel.fairServerIdleCharge, stuckFix: kernel.fairServerStuckFix, enforceAtTickNs: ctx.tickNs } : undefined;
+  const dl = wantsDeadline || fairServerOn ? new DeadlineClass(ctx, { ...(fairServer && { fairServer }), ...(grub && { grub }) }) : null;
+  /** SCHED_FLAG_RECLAIM asked at `pointer`: refused by a kernel without GRUB (sched_setattr's EINVAL for an unknown flag). */
+  const reclaimFlag = (asked: boolean | undefined, pointer: string): boolean => {
+    if (asked !== true) return false;
+    if (grub === undefined) throw new InputError({ file, pointer, expected: 'a kernel with SCHED_FLAG_RECLAIM (GRUB reclaiming, 4.13 or later; linux-irmos.md §4.3)', found: `kernel ${p.kernel}`, hint: 'raise the model parameter kernel, or drop reclaim' });
+    return true;
+  };
   // The RT class with POSIX SCHED_SPORADIC among its policies (sporadic.ts; never merged upstream).
   const rt = new SporadicRtClass(ctx, {
     root: { runtimeNs: rootThrottled && p.rtRuntime < p.rtPeriod ? p.rtRuntime : null, periodNs: p.rtPeriod, phaseNs: p.rtPeriodPhase % p.rtPeriod },
@@ -197,7 +208,7 @@ function buildStockLinux(variant: Variant, setup: HostSetup): HostBuild {
       else {
         const sla = v.vmu.sla;
         requireDuration(setup, `${v.pointer}/sla/budget`, 'an SLA budget (the SCHED_DEADLINE runtime)', sla.budget, DL_RUNTIME);
-        dl!.admit(e, { runtimeNs: sla.budget, deadlineNs: sla.deadline, periodNs: sla.period });
+        dl!.admit(e, { runtimeNs: sla.budget, deadlineNs: sla.deadline, periodNs: sla.period, reclaim: reclaimFlag(sla.reclaim, `${v.pointer}/sla/reclaim`) });
         dlBandwidths.push({ bw: sla.budget / sla.period, pointer: `${v.pointer}/sla`, id: e.id });
       }
     }
@@ -207,7 +218,7 @@ function buildStockLinux(variant: Variant, setup: HostSetup): HostBuild {
       mapping.push({
         entity: v.vmu.id,
         requested: slaText(sla, v.vmu.vcpus),
-        native: `each vCPU thread SCHED_DEADLINE runtime=${formatDuration(sla.budget)} deadline=${formatDuration(sla.deadline)} period=${formatDuration(sla.period)}, global EDF over ${cpuList(v.vmu.affinity)}`,
+        native: `each vCPU thread SCHED_DEADLINE runtime=${formatDuration(sla.budget)} deadline=${formatDuration(sla.deadline)} period=${formatDuration(sla.period)}${sla.reclaim === true ? ' SCHED_FLAG_RECLAIM (GRUB: also the bandwidth the others leave, up to rtRuntime/rtPeriod of its CPU)' : ''}, global EDF over ${cpuList(v.vmu.affinity)}`,
       });
     }
   }
@@ -219,7 +230,7 @@ function buildStockLinux(variant: Variant, setup: HostSetup): HostBuild {
       if (ixb.class === 'rt') rt.admit(t.entity, { priority: ixb.priority, rr: false, group: ixb.group });
       else if (ixb.class === 'cfs') cfs.admit(t.entity, { nice: 0, group: ixb.group });
       else {
-        dl!.admit(t.entity, { runtimeNs: ixb.runtimeNs, deadlineNs: ixb.periodNs, periodNs: ixb.periodNs });
+        dl!.admit(t.entity, { runtimeNs: ixb.runtimeNs, deadlineNs: ixb.periodNs, periodNs: ixb.periodNs, reclaim: reclaimFlag(ixb.reclaim, setup.paramsPointer + pointerOf('ixbReclaim')) });
         dlBandwidths.push({ bw: ixb.runtimeNs / ixb.periodNs, pointer: `/hosts/${scenario.hosts.indexOf(host)}/categories/ixb/share`, id: t.spec.id });
       }
       mapping.push({ entity: t.spec.id, requested: `I/O thread of ${t.spec.ioThreadOf} (IXB work)`, native: `${ixb.native} on ${cpuList(t.spec.affinity)}` });
@@ -257,7 +268,7 @@ function buildStockLinux(variant: Variant, setup: HostSetup): HostBuild {
       rt.admit(t.entity, { priority: pol.priority, lowPriority: pol.lowPriority, budgetNs: pol.budget, periodNs: pol.period, maxRepl: pol.maxRepl, rules: pol.rules });
     } else {
       requireDuration(setup, `${t.pointer}/policy/runtime`, 'a SCHED_DEADLINE runtime', pol.runtime, DL_RUNTIME);
-      dl!.admit(t.entity, { runtimeNs: pol.runtime, deadlineNs: pol.deadline, periodNs: pol.period });
+      dl!.admit(t.entity, { runtimeNs: pol.runtime, deadlineNs: pol.deadline, periodNs: pol.period, reclaim: reclaimFlag(pol.reclaim, `${t.pointer}/policy/reclaim`) });
       dlBandwidths.push({ bw: pol.runtime / pol.period, pointer: `${t.pointer}/policy`, id: t.spec.id });
     }
     mapping.push({ entity: t.spec.id, requested: policyText(pol), native: `host thread ${policyText(pol)} on ${cpuList(t.spec.affinity)}` });
@@ -304,7 +315,7 @@ function buildStockLinux(variant: Variant, setup: HostSetup): HostBuild {
       return `sched_setattr(runtime=${formatDuration(sla.budget)}, deadline=${formatDuration(sla.deadline)}, period=${formatDuration(sla.period)}) on each vCPU thread`;
     },
     settings: settingsOf(kernel, rootThrottled, runtimeShare, fairServerOn, p),
-    explain: stockExplain({ variant, io: p.ioThreads as 'inside' | 'outside', bandwidthControl: p.bandwidthControl, runtimeShare, ...(categories && { ixb: { fixed: categories.ixb.fixed, periodNs: p.categoryPeriod } }) }),
+    explain: stockExplain({ variant, io: p.ioThreads as 'inside' | 'outside', bandwidthControl: p.bandwidthControl, runtimeShare, ...(categories && { ixb: { fixed: categories.ixb.fixed, periodNs: p.categoryPeriod, reclaim: p.ixbReclaim } }) }),
   };
 }
 

@@ -6,16 +6,19 @@
 //   and is throttled at its portion; the group counts in RT group admission beside the VMUs' groups.
 // - deadline (kvm-deadline), IXB fixed: one SCHED_DEADLINE server per vhost thread, the category
 //   split evenly among them (runtime = share × P / n, deadline = period = P), counted in DEADLINE
-//   admission (§4.5). Without GRUB reclaiming (§4.3) a server does not use time the others leave.
+//   admission (§4.5). Without GRUB reclaiming (§4.3) a server does not use time the others leave;
+//   with kvm-deadline's ixbReclaim each server has SCHED_FLAG_RECLAIM (grub.ts) and does.
 // - cfs-quota (kvm-linux-cfs), or IXB not fixed: a cgroup `ixb` with cpu.weight ∝ its share — CFS
 //   offers no guarantee, only a share of contended time (§6), and the row says so.
 // - Whether the IXB uses time the others leave (seed §4.1.1): an RT cgroup is throttled at its
 //   runtime on each CPU even when the CPU would idle; with RT_RUNTIME_SHARE it first borrows the
 //   unused runtime of the same group on other CPUs, up to the whole period (§3.3) — so it reclaims
 //   only its own group's time on CPUs where its threads do not run, never the VMUs' or the idle
-//   CPU's. A DEADLINE server does not either (GRUB, SCHED_FLAG_RECLAIM §4.3, would, but hvsim's
-//   SCHED_DEADLINE does not model it: deadline.ts). A CFS cgroup is work-conserving (§6): it takes
-//   all idle time, its weight only dividing contended time.
+//   CPU's. A DEADLINE server does not either, unless it has SCHED_FLAG_RECLAIM (ixbReclaim; GRUB §4.3,
+//   grub.ts): then it runs on in the bandwidth the other DL servers leave asleep and the unreserved
+//   part, up to sched_rt_runtime/sched_rt_period of its CPU (max_bw), never into the other servers'
+//   runtime. A CFS cgroup is work-conserving (§6): it takes all idle time, its weight only dividing
+//   contended time.
 // - ISONI framework: the SCHED_OTHER host threads (ISONI node and domain functions, monitoring: seed
 //   §4.1.3, non-real-time) in a cgroup `framework` of their own with cpu.weight ∝ the portion, so
 //   they divide CFS time with the IXB's cgroup by weight and not thread by thread, and take what the
@@ -43,7 +46,7 @@ export type StockVariant = 'rt-groups' | 'cfs-quota' | 'deadline';
 
 export type IxbPlacement =
   | { class: 'rt'; group: string; priority: number; native: string }
-  | { class: 'dl'; runtimeNs: number; periodNs: number; native: string }
+  | { class: 'dl'; runtimeNs: number; periodNs: number; reclaim: boolean; native: string }
   | { class: 'cfs'; group: string; native: string };
 
 export interface LinuxCategoryPlan {
@@ -56,7 +59,7 @@ export interface LinuxCategoryPlan {
   frameworkGroup(thread: HostThreadSpec): string | undefined;
 }
 
-export function planLinuxCategories(setup: HostSetup, categories: HostCategories, variant: StockVariant, periodNs: number, runtimeShare: boolean): LinuxCategoryPlan {
+export function planLinuxCategories(setup: HostSetup, categories: HostCategories, variant: StockVariant, periodNs: number, runtimeShare: boolean, reclaim = false): LinuxCategoryPlan {
   const ixbThreads = setup.population.hostThreads.filter((t) => t.ioThreadOf !== undefined && t.id === vhostId(setup.population.vmus.find((v) => v.id === t.ioThreadOf)!));
   const { share, fixed } = categories.ixb;
   const runtimeNs = Math.floor(share * periodNs);
@@ -70,8 +73,13 @@ export function planLinuxCategories(setup: HostSetup, categories: HostCategories
     ixbNative = `RT cgroup ixb: cpu.rt_runtime_us=${runtimeNs / 1000} cpu.rt_period_us=${periodNs / 1000} on each CPU, vhost threads SCHED_FIFO ${IXB_PRIORITY} (above every vCPU); throttled at its portion even on an idle CPU, ${runtimeShare ? 'RT_RUNTIME_SHARE on: it borrows only its own group\'s unused runtime from other CPUs' : 'RT_RUNTIME_SHARE off: no use of time the others leave'}`;
   } else if (fixed && variant === 'deadline' && ixbThreads.length > 0) {
     const each = Math.floor(runtimeNs / ixbThreads.length);
-    placement = { class: 'dl', runtimeNs: each, periodNs, native: `SCHED_DEADLINE ${formatDuration(each)} / ${formatDuration(periodNs)}` };
-    ixbNative = `one SCHED_DEADLINE server per vhost thread, ${formatDuration(each)} / ${formatDuration(periodNs)} each (the portion split among ${ixbThreads.length}); no GRUB: no use of time the others leave`;
+    const flag = reclaim ? ' SCHED_FLAG_RECLAIM' : '';
+    placement = { class: 'dl', runtimeNs: each, periodNs, reclaim, native: `SCHED_DEADLINE ${formatDuration(each)} / ${formatDuration(periodNs)}${flag}` };
+    ixbNative = `one SCHED_DEADLINE server per vhost thread, ${formatDuration(each)} / ${formatDuration(periodNs)} each (the portion split among ${ixbThreads.length}); ${
+      reclaim
+        ? 'SCHED_FLAG_RECLAIM (GRUB): it also uses the time the others leave, up to sched_rt_runtime/sched_rt_period of each CPU, never the VMUs\' runtime'
+        : 'no GRUB: no use of time the others leave'
+    }`;
   } else {
     const shares = Math.max(2, Math.round(share * SHARES_AT_FULL));
     fairGroups.push({ id: 'ixb', shares });

@@ -83,7 +83,8 @@ export type ProgramStep =
 export type Policy =
   | { class: 'fifo'; priority: number }
   | { class: 'rr'; priority: number }
-  | { class: 'deadline'; runtime: Ns; deadline: Ns; period: Ns }
+  /** `reclaim`: SCHED_FLAG_RECLAIM (GRUB; models/kvm/grub.ts), stock-Linux host threads. */
+  | { class: 'deadline'; runtime: Ns; deadline: Ns; period: Ns; reclaim?: boolean }
   | { class: 'fair'; nice: number }
   /** POSIX SCHED_SPORADIC (host threads of the stock-Linux models only; models/kvm/sporadic.ts). */
   | { class: 'sporadic'; priority: number; lowPriority: number; budget: Ns; period: Ns; maxRepl: number; rules: 'posix' | 'corrected' };
@@ -140,6 +141,8 @@ export interface Sla {
   budget: Ns;
   period: Ns;
   deadline: Ns;
+  /** May use CPU time the other reservations leave (kvm-deadline: SCHED_FLAG_RECLAIM, GRUB); absent: false. */
+  reclaim?: boolean;
 }
 
 /** A guest policy's name: a key of GUEST_POLICIES (src/engine/guest-policy.ts). */

@@ -246,7 +246,7 @@ function normalizeSla(raw: RawSla, pointer: string, check: Checker): Sla {
   check.atMost(budget, period, `${pointer}/budget`, raw.budget, 'the period');
   check.atMost(budget, deadline, `${pointer}/budget`, raw.budget, 'the deadline');
   check.atMost(deadline, period, `${pointer}/deadline`, raw.deadline, 'the period');
-  return { budget, period, deadline };
+  return { budget, period, deadline, ...(raw.reclaim === true && { reclaim: true }) };
 }
 
 function normalizeModel(raw: RawModel, pointer: string, opts: NormalizeOptions, check: Checker): ModelRequest {

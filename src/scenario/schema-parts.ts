@@ -325,6 +325,13 @@ export const policySchema = {
         runtime: dur('Runtime', 'Budget per period.'),
         deadline: dur('Deadline', 'Relative deadline; default: the period.'),
         period: dur('Period', 'Reservation period.'),
+        reclaim: {
+          type: 'boolean',
+          default: false,
+          title: 'Reclaim',
+          description:
+            'SCHED_FLAG_RECLAIM (GRUB, Linux 4.13+): the runtime is charged at the GRUB rate, so the thread may also use bandwidth the other SCHED_DEADLINE threads leave and the unreserved part, up to sched_rt_runtime/sched_rt_period of its CPU (95 % by default). Host threads of the stock-Linux models only.',
+        },
       },
     },
     {

@@ -252,6 +252,13 @@ export const scenarioSchema = {
         budget: dur('Budget', 'CPU time guaranteed per period (> 0).'),
         period: dur('Period', 'Reservation period.'),
         deadline: dur('Deadline', 'Relative deadline of the budget; default: the period.'),
+        reclaim: {
+          type: 'boolean',
+          default: false,
+          title: 'Reclaim',
+          description:
+            'The reservation may also use CPU time the other reservations leave. kvm-deadline: SCHED_FLAG_RECLAIM (GRUB) on each vCPU thread, up to sched_rt_runtime/sched_rt_period of its CPU (95 % by default); the other stacks keep their own rule and their mapping rows say it is not honoured.',
+        },
       },
     },
     guest: {

@@ -123,7 +123,7 @@ function serializeVmu(v: VmuSpec): RawVmu {
 }
 
 function serializeSla(sla: Sla): NonNullable<RawVmu['sla']> {
-  return { budget: d(sla.budget), period: d(sla.period), deadline: d(sla.deadline) };
+  return { budget: d(sla.budget), period: d(sla.period), deadline: d(sla.deadline), ...(sla.reclaim === true && { reclaim: true }) };
 }
 
 /** `boot.disk` from the load the loader made of it; `size` only where it counts (a host with a storage model). */
@@ -183,7 +183,7 @@ function serializePolicy(p: Policy): RawPolicy {
     case 'fair':
       return { class: 'fair', nice: p.nice };
     case 'deadline':
-      return { class: 'deadline', runtime: d(p.runtime), deadline: d(p.deadline), period: d(p.period) };
+      return { class: 'deadline', runtime: d(p.runtime), deadline: d(p.deadline), period: d(p.period), ...(p.reclaim === true && { reclaim: true }) };
     case 'sporadic':
       return { class: 'sporadic', priority: p.priority, lowPriority: p.lowPriority, budget: d(p.budget), period: d(p.period), maxRepl: p.maxRepl, ...(p.rules === 'corrected' && { rules: p.rules }) };
   }

@@ -137,6 +137,9 @@ function normalizeTaskPolicy(raw: RawPolicy, pointer: string, placement: TaskPla
   if (raw.class === 'sporadic' && placement.unit === 'vCPU') {
     check.fail(`${pointer}/class`, `a guest policy (fifo, rr, deadline or fair): SCHED_SPORADIC is for host threads only (${placement.owner})`, describeValue(raw.class));
   }
+  if (raw.class === 'deadline' && raw.reclaim === true && placement.unit === 'vCPU') {
+    check.fail(`${pointer}/reclaim`, `no reclaim on a guest task (${placement.owner}): SCHED_FLAG_RECLAIM is modelled for the host's SCHED_DEADLINE (host threads, or a VMU's sla.reclaim under kvm-deadline)`, 'true', 'drop reclaim, or give the VMU\'s sla reclaim: true');
+  }
   return normalizePolicy(raw, pointer, check);
 }
 
@@ -153,7 +156,7 @@ export function normalizePolicy(raw: RawPolicy, pointer: string, check: Checker)
       const deadline = raw.deadline === undefined ? period : check.positiveDuration(raw.deadline, `${pointer}/deadline`);
       check.atMost(runtime, deadline, `${pointer}/runtime`, raw.runtime, 'the deadline');
       check.atMost(deadline, period, `${pointer}/deadline`, raw.deadline, 'the period');
-      return { class: 'deadline', runtime, deadline, period };
+      return { class: 'deadline', runtime, deadline, period, ...(raw.reclaim === true && { reclaim: true }) };
     }
     case 'sporadic': {
       const budget = check.positiveDuration(raw.budget, `${pointer}/budget`);
