@@ -5,7 +5,7 @@
 // do not, and admission of the whole hierarchy under Xen.
 import { describe, expect, it } from 'vitest';
 import { kvmIrmos } from '../models/kvm/kvm-irmos.js';
-import { kvmLinux, kvmLinuxCfs } from '../models/kvm/kvm-linux.js';
+import { kvmDeadline, kvmLinux, kvmLinuxCfs } from '../models/kvm/kvm-linux.js';
 import { xenCredit, xenCredit2, xenRtds, xenSedf } from '../models/xen/xen-models.js';
 import type { HypervisorModel } from '../src/engine/model.js';
 import type { HostEntity } from '../src/engine/entities.js';
@@ -183,7 +183,30 @@ it('kvm-linux with RT_RUNTIME_SHARE: the IXB borrows its group\'s unused runtime
   expect(starved(r.run)).toBe(0);
 });
 
+describe('kvm-deadline with ixbReclaim: the IXB\'s DEADLINE servers reclaim (SCHED_FLAG_RECLAIM, GRUB, linux-irmos.md §4.3)', () => {
+  it('runs well beyond its 30 % portion and keeps up with its packets while the VMUs sleep', () => {
+    const r = runIxb(kvmDeadline, { ...IDLE_OTHERS, params: { ixbReclaim: true } }, vhosts);
+    expect(r.ixbTime(WARMUP, DURATION)).toBeGreaterThan(1.5 * 0.3 * r.measured);
+    // GRUB's bound: never more than sched_rt_runtime/sched_rt_period = 95 % of the CPU.
+    expect(r.ixbTime(WARMUP, DURATION)).toBeLessThanOrEqual(0.955 * r.measured);
+    expect(starved(r.run)).toBe(0);
+    expect(r.run.mapping.find((m) => m.entity.startsWith('category IXB'))!.native).toMatch(/SCHED_FLAG_RECLAIM \(GRUB\)/);
+  });
+
+  it('and never takes the spinning VMUs\' runtime: each keeps its budget per period (the CBS guarantee)', () => {
+    const r = runIxb(kvmDeadline, { cpus: 1, categories: cats(0.3, 0.6, 0.1), spin: true, pps: 60_000, params: { ixbReclaim: true } }, vhosts);
+    for (const v of r.run.vmus.filter((x) => x.id === 'a' || x.id === 'b')) expect(v.cpuShare).toBeGreaterThanOrEqual(v.reservedShare! - 0.005);
+    expect(r.ixbTime(WARMUP, DURATION)).toBeGreaterThanOrEqual(0.3 * r.measured - 0.3 * P);
+  });
+});
+
 describe('where the stack does not let the IXB use time the others leave', () => {
+  it('kvm-deadline without ixbReclaim: each DEADLINE server is throttled at its runtime though the CPU idles (no GRUB, §4.2)', () => {
+    const r = runIxb(kvmDeadline, IDLE_OTHERS, vhosts);
+    expect(r.ixbTime(WARMUP, DURATION)).toBeLessThanOrEqual(0.3 * r.measured + 0.3 * P);
+    expect(starved(r.run)).toBeGreaterThan(0);
+  });
+
   it('kvm-irmos: a hard CBS (linux-irmos.md §2.4; soft reservations are future work in the IRMOS slides) holds the IXB at Q per P', () => {
     const r = runIxb(kvmIrmos, IDLE_OTHERS, vhosts);
     expect(r.ixbTime(WARMUP, DURATION)).toBeLessThanOrEqual(0.3 * r.measured + 0.3 * P);

@@ -8,7 +8,7 @@ import { kvmLinux } from '../models/kvm/kvm-linux.js';
 import type { Policy, TaskSpec } from '../src/engine/system.js';
 import { InputError } from '../src/errors.js';
 import { simulate } from '../src/experiments/simulate.js';
-import { busyTask, hostThread, ms, s, scenario, task } from './helpers/scenario.js';
+import { busyTask, host, hostThread, ms, s, scenario, task } from './helpers/scenario.js';
 import { ServiceLog } from './helpers/service-log.js';
 
 /** sched_rt_runtime/sched_rt_period by default: GRUB's max_bw (init_dl_rq_bw_ratio). */
@@ -97,6 +97,45 @@ describe('the 0-lag rule (inactive timer, §4.3)', () => {
   it('and b meets every deadline', () => {
     expect(r.task('b').missed).toBe(0);
     expect(r.task('b').completed).toBe(100);
+  });
+});
+
+describe('two CPUs: extra_bw is the root domain\'s, split evenly (__dl_update), and bandwidth follows a pushed task', () => {
+  // b (6 ms, 10 ms) on CPU 0; a (2.5 ms, 10 ms) reclaiming. Each CPU's extra_bw is Umax − Σ bw / 2 =
+  // 0.95 − (0.25 + 0.6 + 2 × 0.05 fair_servers)/2 = 0.475, so a alone on CPU 1 (Uinact = its idle
+  // fair_server's 0.05) is charged max{0.25, 0.95 − 0.05 − 0.475}/0.95 and runs 0.25·0.95/0.425 = 55.9 %,
+  // not 95 %: the SMP inaccuracy Vineeth Pillai's 2023 series described and mainline kept.
+  const two = (affinity: number[]) => {
+    const sc = scenario({
+      durationNs: s(1),
+      hosts: [host('ph1', 2)],
+      hostThreads: [hostThread(busyTask('a', { policy: dl(ms(2.5), ms(10), true) }), 'ph1', affinity), hostThread(busyTask('b', { policy: dl(ms(6), ms(10)) }), 'ph1', [0])],
+    });
+    const r = simulate(sc, kvmLinux);
+    return (id: string) => r.tasks.find((t) => t.id === id)!.cpuTimeNs / s(1);
+  };
+
+  it('a pinned to CPU 1 reclaims to 0.25·0.95/0.425 = 55.9 %', () => {
+    const share = two([1]);
+    expect(share('a')).toBeCloseTo(0.559, 2);
+    expect(share('b')).toBeCloseTo(0.6, 3);
+  });
+
+  it('a task pushed to CPU 1 takes its this_bw along: asleep there, it is no inactive bandwidth for CPU 0\'s reclaimer', () => {
+    // c (1 ms, 10 ms) reclaiming, busy, on CPU 0; d (6 ms, 10 ms) with 1 ms jobs, free to run on both,
+    // is pushed to the free CPU 1 at its first wake-up (c holds CPU 0 with an equal deadline) and
+    // stays there. CPU 0 then has this_bw = 0.1 + 0.05 (fair_server), running_bw = 0.1, extra_bw =
+    // 0.95 − (0.1 + 0.6 + 0.1)/2 = 0.55: c is charged max{0.1, 0.95 − 0.05 − 0.55}/0.95 = 0.35/0.95
+    // and runs 0.1·0.95/0.35 = 27.1 %. Had d's 0.6 stayed in CPU 0's this_bw, its sleep would count
+    // as CPU 0's inactive bandwidth and c would run up to 95 % whenever d sleeps.
+    const sc = scenario({
+      durationNs: s(1),
+      hosts: [host('ph1', 2)],
+      hostThreads: [hostThread(busyTask('c', { policy: dl(ms(1), ms(10), true) }), 'ph1', [0]), hostThread(task('d', ms(1), ms(10), { policy: dl(ms(6), ms(10)) }), 'ph1', [0, 1])],
+    });
+    const r = simulate(sc, kvmLinux);
+    expect(r.tasks.find((t) => t.id === 'c')!.cpuTimeNs / s(1)).toBeCloseTo((0.1 * UMAX) / 0.35, 2);
+    expect(r.tasks.find((t) => t.id === 'd')!.missed).toBe(0);
   });
 });
 
