@@ -29,7 +29,7 @@ import type { HostEntity } from '../../src/engine/entities.js';
 import type { ClassNeeds, PolicyContext, SchedClass, ServedClass } from '../../src/engine/policy.js';
 import { CbsServer, CbsState, type CbsHooks } from './cbs.js';
 import { FairServer } from './deadline-fair-server.js';
-import { GrubAccounting, type GrubEntity, type GrubFormula } from './grub.js';
+import { GrubAccounting, type GrubEntity, type GrubFormula, type GrubRunner } from './grub.js';
 
 export interface DeadlineAdmitConfig {
   /** sched_runtime (ns), ≥ 1024 (§4.1). */
@@ -61,7 +61,7 @@ export interface DeadlineOptions {
 /** Minimum runtime: 2^DL_SCALE ns (§0 row 17, §4.1). */
 export const DL_MIN_RUNTIME_NS = 1024;
 
-class DlTask implements CbsHooks {
+class DlTask implements CbsHooks, GrubRunner {
   readonly cbs: CbsServer;
   /** Queued in its CPU's runqueue (ready and runnable). */
   queued = false;
@@ -118,8 +118,6 @@ export class DeadlineClass implements SchedClass<DeadlineAdmitConfig> {
   private grub: GrubAccounting | null = null;
   /** Each fair_server's GRUB entity (its dl_bw counts in this_bw and extra_bw, 6.12+). */
   private fairGrub: GrubEntity[] = [];
-  /** The reclaiming DL task running on each CPU, whose rate GRUB changes re-time. */
-  private readonly reclaimerOn: (DlTask | null)[];
 
   constructor(
     private readonly ctx: PolicyContext,
@@ -129,7 +127,6 @@ export class DeadlineClass implements SchedClass<DeadlineAdmitConfig> {
     this.rq = Array.from({ length: ctx.cpuCount }, () => []);
     this.needPull = new Uint8Array(ctx.cpuCount);
     this.grubRules = opts.grub;
-    this.reclaimerOn = new Array<DlTask | null>(ctx.cpuCount).fill(null);
     const fs = opts.fairServer;
     if (fs !== undefined && fs.runtimeNs > 0) {
       this.fair = Array.from({ length: ctx.cpuCount }, (_, cpu) => new FairServer(this, ctx, cpu, fs.served, fs.runtimeNs, fs.periodNs, fs.idleCharge === true, fs.stuckFix === true, fs.enforceAtTickNs ?? 0));
@@ -181,12 +178,7 @@ export class DeadlineClass implements SchedClass<DeadlineAdmitConfig> {
   init(): void {
     const rules = this.grubRules;
     if (rules === undefined || !this.tasks.some((t) => t.reclaim)) return;
-    const grub = new GrubAccounting(this.ctx, rules.formula, rules.rtRuntimeNs, rules.rtPeriodNs, {
-      beforeChange: (cpu) => {
-        if (this.reclaimerOn[cpu] !== null) this.ctx.settle(cpu);
-      },
-      afterChange: (cpu) => this.grubRearm(cpu),
-    });
+    const grub = new GrubAccounting(this.ctx, rules.formula, rules.rtRuntimeNs, rules.rtPeriodNs, this.exact);
     this.grub = grub;
     for (const t of this.tasks) {
       const e = t.entity;
@@ -287,14 +279,13 @@ export class DeadlineClass implements SchedClass<DeadlineAdmitConfig> {
   started(e: HostEntity, cpu: number): void {
     const t = taskOf(e);
     t.cbs.cpu = cpu;
-    const reclaiming = t.reclaim && t.grub !== null;
-    if (reclaiming) this.reclaimerOn[cpu] = t;
-    if (this.exact) t.cbs.armEnforcement(this.ctx.now, reclaiming ? this.grub!.runFor(t.grub!, cpu, t.cbs.budgetNs) : undefined);
+    const runFor = this.grub?.started(t, cpu); // §4.3: a reclaimer's budget lasts longer than its value
+    if (this.exact) t.cbs.armEnforcement(this.ctx.now, runFor);
   }
 
   stopped(e: HostEntity, cpu: number): void {
     const t = taskOf(e);
-    if (this.reclaimerOn[cpu] === t) this.reclaimerOn[cpu] = null;
+    this.grub?.stopped(t, cpu);
     t.cbs.cancelEnforcement();
     // Pre-empted while ready: push it to a free or later CPU (push after schedule, §4.4).
     if (e.runnable && t.queued) this.pushFrom(cpu);
@@ -353,12 +344,6 @@ export class DeadlineClass implements SchedClass<DeadlineAdmitConfig> {
 
   // ---- hooks (from DlTask / FairServer) -------------------------------------------------------
 
-  /** Re-time the exhaustion of the reclaimer running on `cpu` at GRUB's current rate (exact enforcement). */
-  private grubRearm(cpu: number): void {
-    const t = this.reclaimerOn[cpu];
-    if (t !== null && this.exact) t.cbs.armEnforcement(this.ctx.now, this.grub!.runFor(t.grub!, cpu, t.cbs.budgetNs));
-  }
-
   /** §4.2 exhaustion: dequeued until the next period start. */
   onThrottled(t: DlTask): void {
     this.ctx.note('throttle', t.entity.cpu, t.entity); // for traces: runtime exhausted
@@ -381,8 +366,7 @@ export class DeadlineClass implements SchedClass<DeadlineAdmitConfig> {
     const cpu = t.entity.runningOn;
     if (cpu < 0) return;
     this.ctx.settle(cpu);
-    // GRUB charges each settled stretch rounded down (as update_curr_dl does): a few ns may be left.
-    if (this.reclaimerOn[cpu] === t) this.grubRearm(cpu);
+    this.grub?.enforced(t, cpu);
   }
 
   /** A fair_server entered the DL band on `cpu`: re-pick, and move DL tasks it displaces. */

@@ -86,10 +86,10 @@ export interface GrubCbsView {
   readonly periodNs: Ns;
 }
 
-/** The owner hears each change of a CPU's utilisations, to charge and re-arm its running reclaimer. */
-export interface GrubHooks {
-  beforeChange(cpu: number): void;
-  afterChange(cpu: number): void;
+/** A reclaiming entity as its class runs it: its GRUB part, and its CBS's exhaustion timer. */
+export interface GrubRunner {
+  readonly grub: GrubEntity | null;
+  readonly cbs: { readonly budgetNs: Ns; armEnforcement(now: Ns, runForNs?: Ns): void };
 }
 
 /** One DL entity's part in the bookkeeping (sched_dl_entity's dl_bw, dl_non_contending, inactive_timer). */
@@ -121,14 +121,25 @@ export class GrubAccounting {
   readonly bwRatio: number;
   /** Inactive timers that fired (a blocked entity's bandwidth left running_bw at its 0-lag time). */
   inactiveTimers = 0;
+  /** The reclaiming entity running on each CPU: a change of that CPU's utilisations re-times it. */
+  private readonly runningOn: (GrubRunner | null)[];
+  private readonly hooks: { beforeChange(cpu: number): void; afterChange(cpu: number): void };
 
   constructor(
     private readonly ctx: PolicyContext,
     readonly formula: GrubFormula,
     rtRuntimeNs: Ns,
     rtPeriodNs: Ns,
-    private readonly hooks: GrubHooks,
+    /** Exhaustion timers (the class's exact enforcement); false: runtime is seen at ticks and switches. */
+    private readonly exact: boolean,
   ) {
+    this.runningOn = new Array<GrubRunner | null>(ctx.cpuCount).fill(null);
+    this.hooks = {
+      beforeChange: (cpu) => {
+        if (this.runningOn[cpu] !== null) ctx.settle(cpu);
+      },
+      afterChange: (cpu) => this.rearm(cpu),
+    };
     // init_dl_rq_bw_ratio; sched_rt_runtime_us = -1 (RUNTIME_INF) has no counterpart here (rtRuntime ≤ rtPeriod).
     this.maxBw = toRatio(rtPeriodNs, rtRuntimeNs);
     this.bwRatio = Math.floor(toRatio(rtRuntimeNs, rtPeriodNs) / (1 << (BW_SHIFT - RATIO_SHIFT)));
@@ -232,6 +243,29 @@ export class GrubAccounting {
     this.thisBw[g.cpu] += bw - g.bw;
     g.bw = bw;
     this.hooks.afterChange(g.cpu);
+  }
+
+  /** `r` starts running on `cpu`: for a reclaimer, the execution after which its budget is spent (else undefined, 1:1). */
+  started(r: GrubRunner, cpu: number): Ns | undefined {
+    const g = r.grub;
+    if (g === null || !g.reclaim) return undefined;
+    this.runningOn[cpu] = r;
+    return this.runFor(g, cpu, r.cbs.budgetNs);
+  }
+
+  stopped(r: GrubRunner, cpu: number): void {
+    if (this.runningOn[cpu] === r) this.runningOn[cpu] = null;
+  }
+
+  /** The exhaustion timer of `r` fired and its CPU was settled: each settled stretch is charged rounded down (as update_curr_dl does), so a few ns may be left. */
+  enforced(r: GrubRunner, cpu: number): void {
+    if (this.runningOn[cpu] === r) this.rearm(cpu);
+  }
+
+  /** Re-time the exhaustion of the reclaimer running on `cpu` at the current rate. */
+  private rearm(cpu: number): void {
+    const r = this.runningOn[cpu];
+    if (r !== null && this.exact) r.cbs.armEnforcement(this.ctx.now, this.runFor(r.grub!, cpu, r.cbs.budgetNs));
   }
 
   /** The runtime that `deltaNs` of execution on `cpu` costs a reclaiming entity (grub_reclaim). */
