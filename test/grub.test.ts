@@ -4,10 +4,11 @@
 // in deadline.c), not read off the simulator.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { kvmLinux } from '../models/kvm/kvm-linux.js';
 import type { Policy, TaskSpec } from '../src/engine/system.js';
 import { InputError } from '../src/errors.js';
 import { simulate } from '../src/experiments/simulate.js';
+import { parseScenarioText } from '../src/scenario/load.js';
+import { kvmDeadline, kvmLinux } from '../models/kvm/kvm-linux.js';
 import { busyTask, host, hostThread, ms, s, scenario, task } from './helpers/scenario.js';
 import { ServiceLog } from './helpers/service-log.js';
 
@@ -175,5 +176,48 @@ describe('property: random reclaiming and non-reclaiming sets of total U ≤ 0.9
       }),
       { numRuns: 25, seed: 11 },
     );
+  });
+});
+
+describe('scenario fields: sla.reclaim and policy.reclaim, with pointed errors', () => {
+  const file = (vmu: string, kernel = '6.12') => `
+name: grub-fields
+duration: 100ms
+hosts: [{ id: ph1, cpus: 1 }]
+vmus:
+  - ${vmu}
+models: [{ name: kvm-deadline, params: { kernel: "${kernel}" } }]
+`;
+  const errorOf = (f: () => unknown): InputError => {
+    try {
+      f();
+    } catch (e) {
+      if (e instanceof InputError) return e;
+      throw e;
+    }
+    throw new Error('no error');
+  };
+
+  it('a VMU\'s sla.reclaim makes kvm-deadline\'s vCPU threads reclaim: a spinning 2 ms / 10 ms VMU runs 95 %', () => {
+    const sc = parseScenarioText(file('{ id: v, host: ph1, sla: { budget: 2ms, period: 10ms, reclaim: true }, tasks: [{ id: spin, kind: busy }] }'), 'grub.yaml');
+    expect(sc.vmus[0].sla!.reclaim).toBe(true);
+    const r = simulate(sc, kvmDeadline, sc.models[0]);
+    expect(r.vmus[0].cpuShare).toBeGreaterThan(UMAX - 0.002);
+    expect(r.vmus[0].cpuShare).toBeLessThan(UMAX + 0.003);
+    expect(r.mapping.find((m) => m.entity === 'v')!.native).toMatch(/SCHED_FLAG_RECLAIM/);
+  });
+
+  it('refuses sla.reclaim on a kernel without GRUB (before 4.13), naming /vmus/0/sla/reclaim', () => {
+    const sc = parseScenarioText(file('{ id: v, host: ph1, sla: { budget: 2ms, period: 10ms, reclaim: true } }', '4.9'), 'grub.yaml');
+    const e = errorOf(() => simulate(sc, kvmDeadline, sc.models[0]));
+    expect(e.message).toMatch(/\/vmus\/0\/sla\/reclaim/);
+    expect(e.message).toMatch(/4\.13/);
+  });
+
+  it('refuses reclaim on a guest task, naming its pointer', () => {
+    const e = errorOf(() =>
+      parseScenarioText(file('{ id: v, host: ph1, sla: { budget: 2ms, period: 10ms }, tasks: [{ id: t, kind: busy, policy: { class: deadline, runtime: 1ms, period: 10ms, reclaim: true } }] }'), 'grub.yaml'),
+    );
+    expect(e.message).toMatch(/\/vmus\/0\/tasks\/0\/policy\/reclaim/);
   });
 });

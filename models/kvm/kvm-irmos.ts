@@ -104,7 +104,7 @@ function buildIrmos(setup: HostSetup): HostBuild {
     mapping.push({
       entity: v.vmu.id,
       requested: slaText(sla, v.vmu.vcpus),
-      native: `IRMOS cgroup ${v.vmu.id}: cpuset ${cpuList(cpus)}${chosen}; cpu.rt_runtime_us=${runtime / 1000} cpu.rt_period_us=${sla.period / 1000} ${cpus.length > 1 ? 'on each of them' : 'there'}${shared} (hard CBS: Q every P per CPU, ${round((cpus.length * runtime) / sla.period)} CPU in all); vCPU threads SCHED_FIFO ${v.vmu.hostPriority ?? VCPU_PRIORITY}`,
+      native: `IRMOS cgroup ${v.vmu.id}: cpuset ${cpuList(cpus)}${chosen}; cpu.rt_runtime_us=${runtime / 1000} cpu.rt_period_us=${sla.period / 1000} ${cpus.length > 1 ? 'on each of them' : 'there'}${shared} (hard CBS: Q every P per CPU, ${round((cpus.length * runtime) / sla.period)} CPU in all); vCPU threads SCHED_FIFO ${v.vmu.hostPriority ?? VCPU_PRIORITY}${sla.reclaim === true ? '; sla.reclaim not applied: a hard CBS does not reclaim (linux-irmos.md §2.4)' : ''}`,
     });
   }
   for (const t of threads) {

@@ -129,6 +129,7 @@ function buildStockLinux(variant: Variant, setup: HostSetup): HostBuild {
           ? `cgroup ${v.vmu.id}: cpu.max="${quota / 1000} ${sla.period / 1000}" (µs), cpu.shares=${v.vmu.weight}, vCPU threads SCHED_OTHER on ${cpuList(v.vmu.affinity)}`
           : `cgroup ${v.vmu.id}: cpu.shares=${v.vmu.weight}, no quota (bandwidthControl=false)`,
       });
+      if (sla.reclaim === true) mapping[mapping.length - 1].native += p.bandwidthControl ? '; sla.reclaim not applied: cpu.max caps the group (no GRUB for CFS groups)' : '; sla.reclaim: CFS without a quota is work-conserving anyway';
     }
   }
   if (variant === 'rt-groups') {
@@ -155,7 +156,7 @@ function buildStockLinux(variant: Variant, setup: HostSetup): HostBuild {
       mapping.push({
         entity: v.vmu.id,
         requested: slaText(sla, v.vmu.vcpus),
-        native: `RT cgroup ${v.vmu.id}: cpu.rt_runtime_us=${runtime / 1000} cpu.rt_period_us=${sla.period / 1000} ${host.cpus > 1 ? `on each of the host's ${host.cpus} CPUs` : "on the host's CPU"}${width < v.vmu.vcpus ? ` (shared by ${v.vmu.vcpus} vCPUs)` : ''}, admission counts ${round(runtime / sla.period)} of ${host.cpus > 1 ? 'each' : 'it'}; vCPU threads SCHED_FIFO priority ${prio.get(v.vmu.id)} on ${cpuList(v.vmu.affinity)}`,
+        native: `RT cgroup ${v.vmu.id}: cpu.rt_runtime_us=${runtime / 1000} cpu.rt_period_us=${sla.period / 1000} ${host.cpus > 1 ? `on each of the host's ${host.cpus} CPUs` : "on the host's CPU"}${width < v.vmu.vcpus ? ` (shared by ${v.vmu.vcpus} vCPUs)` : ''}, admission counts ${round(runtime / sla.period)} of ${host.cpus > 1 ? 'each' : 'it'}; vCPU threads SCHED_FIFO priority ${prio.get(v.vmu.id)} on ${cpuList(v.vmu.affinity)}${sla.reclaim === true ? '; sla.reclaim not applied: an RT group is throttled at its runtime (RT_RUNTIME_SHARE only borrows its own runtime from other CPUs)' : ''}`,
       });
     }
   }

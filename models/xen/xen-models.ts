@@ -107,7 +107,9 @@ function guestRow(v: VmuOnHost, native: string, honoursSoft: boolean, pool: read
     const useful = v.vcpus.some((e) => softStepMask(e, pool) !== null);
     prefers = !honoursSoft ? ' (soft affinity ignored)' : useful ? `, prefers ${cpuList(soft)}` : ' (soft affinity has no effect here)';
   }
-  return { entity: v.vmu.id, requested: slaText(v.vmu.sla, v.vmu.vcpus), native: `${native} on ${cpuList(v.vmu.affinity)}${prefers}` };
+  // sla.reclaim is kvm-deadline's SCHED_FLAG_RECLAIM: a Xen scheduler keeps its own rule (extratime, caps).
+  const reclaim = v.vmu.sla?.reclaim === true ? '; sla.reclaim not applied: the scheduler\'s own rule for spare time holds (extratime, weights and caps)' : '';
+  return { entity: v.vmu.id, requested: slaText(v.vmu.sla, v.vmu.vcpus), native: `${native} on ${cpuList(v.vmu.affinity)}${prefers}${reclaim}` };
 }
 
 /** A domain's row: dom0's, the IXB driver domain's, or a guest's. */
