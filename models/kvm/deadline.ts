@@ -195,7 +195,9 @@ export class DeadlineClass implements SchedClass<DeadlineAdmitConfig> {
    * engine leave out no-op ticks).
    */
   needs(): ClassNeeds {
-    return { tick: !this.exact, idleTime: this.idleCharge, chargeSplits: this.exact };
+    // GRUB (grub.ts) rounds each charged stretch down, as update_curr_dl does: there a split is not
+    // the same, so the host ticks keep settling reclaimers as the kernel's tick does.
+    return { tick: !this.exact, idleTime: this.idleCharge, chargeSplits: this.exact && this.grub === null };
   }
 
   /** Idle time on `cpu` counts against its fair_server (dl_server_update_idle_time, 6.17+). */
