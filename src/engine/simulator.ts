@@ -8,7 +8,8 @@
 // that pass arms at the same instant is handled before time advances.
 
 import { BOOT_SUFFIX, isPhaseTask, SHUTDOWN_SUFFIX, tasksWithPhases } from './lifecycle.js';
-import { MigrationRun, precopyRule, twinTaskId } from './migration.js';
+import { MigrationRun, twinTaskId } from './migration.js';
+import { precopyRule } from './migration-rules.js';
 import type { ChainSpec, HostSpec, IoLoadSpec, Ns, SlaChange, SystemSpec, VmuSpec } from './system.js';
 import { EventPhase, EventQueue, Timer } from './event-queue.js';
 import { HostEntity, Task, type Job } from './entities.js';

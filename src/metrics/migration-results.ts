@@ -4,7 +4,8 @@
 // VMUs on the source and destination PHs.
 
 import type { Ns } from '../engine/system.js';
-import { precopyRule, type JobsAround, type MigrationRound, type MigrationRun, type PrecopyRule } from '../engine/migration.js';
+import type { JobsAround, MigrationRound, MigrationRun } from '../engine/migration.js';
+import { precopyRule, type PrecopyRule } from '../engine/migration-rules.js';
 import type { Simulator } from '../engine/simulator.js';
 import type { MigrationSpec } from '../engine/system.js';
 
