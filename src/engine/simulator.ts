@@ -20,7 +20,7 @@ import { DeviceServer, type ServedRequest } from './device.js';
 import { QDISCS } from './qdisc.js';
 import { storageDevice, storageStreams } from './storage/host-storage.js';
 import { IoLoadRun, type IoEngine } from './io.js';
-import { buildNetwork, type FlowRun, type NetHost } from './net/network.js';
+import { buildNetwork, type FlowRun, type NetHost, type Network } from './net/network.js';
 import { ChainRun, type ChainStep } from './net/chain.js';
 import { ClassStack } from './class-stack.js';
 import { ProtocolGuard } from './checked-class.js';
@@ -184,7 +184,7 @@ export class Simulator implements IoEngine, ReleaseTarget {
     const network = buildNetwork(scenario, this.netHosts, this, this.seed, (vmu, now) => this.isUp(vmu, now));
     this.flows = network.flows;
     this.chains = (scenario.chains ?? []).map((c) => new ChainRun(c, this.chainSteps(c, network.route), this, this.seed));
-    this.migrations = this.buildMigrations(network.route);
+    this.migrations = this.buildMigrations(network);
     // A VMU that boots releases its tasks and issues its I/O when the boot job completes (bootVmu), not
     // before; a migration's destination instance releases nothing of its own (the source's jobs move to it).
     for (const task of this.tasks) if (task.vmu?.bootNs === undefined && task.vmu?.migrationOf === undefined) this.runtimes.get(task)!.releases.start();
@@ -623,7 +623,7 @@ export class Simulator implements IoEngine, ReleaseTarget {
   }
 
   /** Each migration whose destination instance exists (admitted at its start, src/experiments/lifecycle.ts). */
-  private buildMigrations(route: (from: string, to: string) => FlowRun): MigrationRun[] {
+  private buildMigrations(network: Network): MigrationRun[] {
     const vmuIds = new Set(this.scenario.vmus.map((v) => v.id));
     const taskById = (id: string): Task => {
       const task = this.tasks.find((t) => t.id === id);
@@ -638,13 +638,19 @@ export class Simulator implements IoEngine, ReleaseTarget {
       durationNs: this.scenario.durationNs,
       timer: (fire: (now: Ns) => void) => this.queue.timer(EventPhase.control, fire),
       inject: (task: Task, demandNs: Ns, onDone: (now: Ns) => void) => this.inject(task, demandNs, onDone),
-      pause: (vmu: string) => this.pauseVmu(vmu),
-      resume: (vmu: string, twin: string) => this.resumeVmu(vmu, twin),
+      pause: (vmu: string) => {
+        this.pauseVmu(vmu);
+        network.pause(vmu);
+      },
+      resume: (vmu: string, twin: string) => {
+        this.resumeVmu(vmu, twin);
+        network.move(vmu, twin);
+      },
       note: (event: string, detail: string) => this.observer?.migration?.(this.now, event, detail),
     };
     return (this.scenario.migrations ?? [])
       .filter((m) => vmuIds.has(m.twin))
-      .map((m) => new MigrationRun(m, precopyRule(this.model.family, m), route(m.vmu, m.twin), taskById(m.sendThread), taskById(m.receiveThread), host));
+      .map((m) => new MigrationRun(m, precopyRule(this.model.family, m), network.stream(m.vmu, m.twin), taskById(m.sendThread), taskById(m.receiveThread), host));
   }
 
   /**
@@ -953,10 +959,11 @@ function withChainHandlers(vmu: VmuSpec, chains: readonly ChainSpec[]): VmuSpec 
   const allVcpus = Array.from({ length: vmu.vcpus }, (_, i) => i);
   const handlers = chains.flatMap((c) =>
     c.stages.flatMap((s, i) =>
-      s.kind === 'compute' && s.vmu === vmu.id
+      s.kind === 'compute' && s.vmu === (vmu.migrationOf ?? vmu.id)
         ? [
             {
-              id: ChainRun.handlerId(c.id, i),
+              // A migration's destination instance has its own copy, where the stage's jobs go after the switch-over.
+              id: vmu.migrationOf === undefined ? ChainRun.handlerId(c.id, i) : twinTaskId(ChainRun.handlerId(c.id, i), vmu.host),
               arrival: { kind: 'external' } as const,
               exec: { kind: 'constant', value: s.demandNs } as const,
               deadline: Infinity,

@@ -3,7 +3,8 @@
 // destination PH (a VMU with `startNs` = the migration's start, so the lifecycle admission asks the
 // destination's admission control then: src/experiments/lifecycle.ts) and the two migration threads.
 // Checks a schema cannot make: the VMU and host exist (did you mean…?), the host is another one and
-// linked to the VMU's, the VMU migrates once and has nothing the move cannot carry yet.
+// linked to the VMU's and to the PHs of its flows' and chains' other ends, the VMU migrates once and
+// has nothing the move cannot carry yet.
 
 import { describeValue } from '../errors.js';
 import { twinTaskId, twinVmuId } from '../engine/migration.js';
@@ -11,7 +12,8 @@ import type { Checker, IdRegistry } from './checks.js';
 import { parseSize } from './memory-units.js';
 import type { RawScenario } from './schema.js';
 import { didYouMean } from './suggest.js';
-import type { LinkSpec, MigrationSpec } from '../engine/system.js';
+import type { ChainSpec, FlowSpec, LinkSpec, MigrationSpec } from '../engine/system.js';
+import { ChainRun } from '../engine/net/chain.js';
 import type { HostSpec, HostThreadSpec, Ns, VmuSpec } from './types.js';
 import { durationString, formatDuration } from './units.js';
 
@@ -31,8 +33,8 @@ interface Context {
   links: LinkSpec[];
   taskIds: IdRegistry;
   vmuIds: IdRegistry;
-  /** VMUs a flow or chain names: the move does not carry their packets yet. */
-  networked: Set<string>;
+  flows: FlowSpec[];
+  chains: ChainSpec[];
   durationNs: Ns;
   check: Checker;
 }
@@ -71,6 +73,7 @@ export function normalizeMigrations(raw: readonly RawMigration[], ctx: Context):
     const beyond = vmu.affinity.find((c) => c >= to.cpus);
     if (beyond !== undefined) check.fail(`${p}/to`, `a host with pCPU ${beyond} (the VMU's affinity), ${to.id} has ${to.cpus}`, describeValue(m.to));
     refuseUncarried(vmu, ctx, p);
+    checkPeersReach(vmu, to, raw, ctx, p);
     const atNs = check.duration(m.at, `${p}/at`);
     if (atNs >= ctx.durationNs) check.fail(`${p}/at`, `a start before the end of the run (${formatDuration(ctx.durationNs)})`, describeValue(m.at));
     const memoryBytes = parseSize(m.memory, check.file, `${p}/memory`);
@@ -84,6 +87,8 @@ export function normalizeMigrations(raw: readonly RawMigration[], ctx: Context):
       ctx.taskIds.add(id, `${p}/vmu`);
       return { ...t, id };
     });
+    // The chains' handler tasks in the VMU (added when the hosts are built) have their twins too.
+    for (const c of ctx.chains) c.stages.forEach((s, j) => s.kind === 'compute' && s.vmu === vmu.id && ctx.taskIds.add(twinTaskId(ChainRun.handlerId(c.id, j), to.id), `${p}/vmu`));
     const { aggressor: _aggressor, ...source } = vmu;
     out.twins.push({ ...source, id: twin, host: to.id, tasks, startNs: atNs, migrationOf: vmu.id });
     const sendThread = `${vmu.id}.migration`;
@@ -116,11 +121,33 @@ export function normalizeMigrations(raw: readonly RawMigration[], ctx: Context):
   return out;
 }
 
-/** What the move cannot carry yet: requests in flight, packets, a lifetime, rt-app programs. */
+/**
+ * After the switch-over the VMU's flows and chain hops run between the destination and each peer's
+ * PH (src/engine/net/network.ts move): the destination must be that PH or linked to it, wherever the
+ * peer is then (its own host, or any PH one of its migrations takes it to).
+ */
+function checkPeersReach(vmu: VmuSpec, to: HostSpec, raw: readonly RawMigration[], ctx: Context, p: string): void {
+  const hostOf = (id: string) => ctx.vmus.find((v) => v.id === id)?.host;
+  const placesOf = (id: string) => new Set([hostOf(id), ...raw.filter((m) => m.vmu === id).map((m) => m.to)].filter((h): h is string => h !== undefined));
+  const ends = [
+    ...ctx.flows.flatMap((f) => [[f.from, f.to, `flow ${f.id}`]]),
+    ...ctx.chains.flatMap((c) => c.stages.flatMap((s) => (s.kind === 'hop' ? [[s.from, s.to, `chain ${c.id}`]] : []))),
+  ];
+  for (const [a, b, what] of ends) {
+    const peer = a === vmu.id ? b : b === vmu.id ? a : undefined;
+    if (peer === undefined || peer === vmu.id) continue;
+    for (const h of placesOf(peer)) {
+      if (h !== to.id && !ctx.links.some((l) => l.hosts.includes(h) && l.hosts.includes(to.id))) {
+        ctx.check.fail(`${p}/to`, `a host that reaches ${h}, where ${what}'s other end ${peer} runs (the same PH, or links[] with hosts [${h}, ${to.id}])`, describeValue(to.id));
+      }
+    }
+  }
+}
+
+/** What the move cannot carry yet: requests in flight, a lifetime, rt-app programs. */
 function refuseUncarried(vmu: VmuSpec, ctx: Context, p: string): void {
   const why = (what: string) => ctx.check.fail(`${p}/vmu`, `a VMU without ${what} (not carried by a migration yet)`, `VMU ${vmu.id} with ${what}`);
   if (vmu.io.length > 0) why('I/O loads');
-  if (ctx.networked.has(vmu.id)) why('flows or chain stages');
   if (vmu.startNs !== undefined || vmu.stopNs !== undefined || vmu.bootNs !== undefined) why('start, stop or boot');
   if (vmu.tasks.some((t) => t.arrival.kind === 'program')) why('rt-app programs');
 }
