@@ -354,8 +354,9 @@ export class Simulator implements IoEngine, ReleaseTarget {
         ];
         const run = new IoLoadRun(load, vmu, path, tasks, deviceOf, this, new Rng(this.seed, `${load.id}/requests`));
         this.ioLoads.push(run);
-        // Arrivals armed here, as they always were (same-instant order); a booting VMU's start at its boot's end (bootVmu).
-        if (vmu.bootNs === undefined && load.issuedBy === undefined) run.begin(vmu.startNs ?? 0);
+        // Arrivals armed here, as they always were (same-instant order); a booting VMU's start at its
+        // boot's end (bootVmu); a migration's destination instance's at the resume (resumeVmu).
+        if (vmu.bootNs === undefined && load.issuedBy === undefined && vmu.migrationOf === undefined) run.begin(vmu.startNs ?? 0);
       }
     }
   }
@@ -660,6 +661,7 @@ export class Simulator implements IoEngine, ReleaseTarget {
    */
   private pauseVmu(vmuId: string): void {
     this.pausedVmus.add(vmuId);
+    for (const load of this.ioLoads) if (load.vmu.id === vmuId) load.halt();
     for (const task of this.tasks) {
       if (task.vmu?.id !== vmuId || task.guest === null) continue;
       const host = this.runtimes.get(task)!.host;
@@ -670,9 +672,13 @@ export class Simulator implements IoEngine, ReleaseTarget {
     }
   }
 
-  /** The VMU resumes on the destination: its queued jobs (with their progress) move to its instance there, which runs them. */
+  /**
+   * The VMU resumes on the destination: its queued jobs (with their progress) move to its instance
+   * there, which runs them, and its I/O loads issue from there (that host's devices and I/O path).
+   */
   private resumeVmu(vmuId: string, twinId: string): void {
     this.pausedVmus.delete(vmuId);
+    for (const load of this.ioLoads) if (load.vmu.id === twinId && load.spec.issuedBy === undefined) load.begin(this.now);
     const twin = this.scenario.vmus.find((v) => v.id === twinId)!;
     for (const task of this.tasks) {
       if (task.vmu?.id !== vmuId || task.guest === null) continue;

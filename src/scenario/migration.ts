@@ -89,8 +89,16 @@ export function normalizeMigrations(raw: readonly RawMigration[], ctx: Context):
     });
     // The chains' handler tasks in the VMU (added when the hosts are built) have their twins too.
     for (const c of ctx.chains) c.stages.forEach((s, j) => s.kind === 'compute' && s.vmu === vmu.id && ctx.taskIds.add(twinTaskId(ChainRun.handlerId(c.id, j), to.id), `${p}/vmu`));
+    // Its I/O loads continue there as loads of its own (src/engine/simulator.ts resumeVmu).
+    const stream = vmu.io.find((l) => l.storage !== undefined);
+    if (stream !== undefined && to.storage === undefined) check.fail(`${p}/to`, `a host with a storage device (hosts[].storage): ${vmu.id}'s I/O load ${stream.id} is a storage stream and continues on the destination's device`, describeValue(m.to));
+    const io = vmu.io.map((l) => {
+      const id = twinTaskId(l.id, to.id);
+      ctx.taskIds.add(id, `${p}/vmu`);
+      return { ...l, id };
+    });
     const { aggressor: _aggressor, ...source } = vmu;
-    out.twins.push({ ...source, id: twin, host: to.id, tasks, startNs: atNs, migrationOf: vmu.id });
+    out.twins.push({ ...source, id: twin, host: to.id, tasks, io, startNs: atNs, migrationOf: vmu.id });
     const sendThread = `${vmu.id}.migration`;
     const receiveThread = `${twin}.migration`;
     ctx.taskIds.add(sendThread, `${p}/vmu`);
@@ -144,10 +152,9 @@ function checkPeersReach(vmu: VmuSpec, to: HostSpec, raw: readonly RawMigration[
   }
 }
 
-/** What the move cannot carry yet: requests in flight, a lifetime, rt-app programs. */
+/** What the move cannot carry yet: a lifetime, rt-app programs. */
 function refuseUncarried(vmu: VmuSpec, ctx: Context, p: string): void {
   const why = (what: string) => ctx.check.fail(`${p}/vmu`, `a VMU without ${what} (not carried by a migration yet)`, `VMU ${vmu.id} with ${what}`);
-  if (vmu.io.length > 0) why('I/O loads');
   if (vmu.startNs !== undefined || vmu.stopNs !== undefined || vmu.bootNs !== undefined) why('start, stop or boot');
   if (vmu.tasks.some((t) => t.arrival.kind === 'program')) why('rt-app programs');
 }
