@@ -33,6 +33,8 @@ export interface MigrationHost {
   readonly durationNs: Ns;
   timer(fire: (now: Ns) => void): Timer;
   inject(task: Task, demandNs: Ns, onDone: (now: Ns) => void): void;
+  /** Whether the migration may start now (null), or why not: its VMU is elsewhere or another migration moves it. */
+  claim(spec: MigrationSpec): string | null;
   /** Stop the VMU's vCPUs: its tasks keep their jobs (and get new releases) but run nothing. */
   pause(vmu: string): void;
   /** Move the paused VMU's jobs to its destination instance and run them there. */
@@ -55,7 +57,7 @@ export const WINDOW_CHUNKS = 16;
 /** A lost chunk is sent again after TCP's minimum retransmission timeout (Linux TCP_RTO_MIN, 200 ms). */
 export const RETRANSMIT_NS = 200_000_000;
 
-export type MigrationState = 'waiting' | 'precopy' | 'stop-and-copy' | 'done';
+export type MigrationState = 'waiting' | 'refused' | 'precopy' | 'stop-and-copy' | 'done';
 
 export class MigrationRun {
   state: MigrationState = 'waiting';
@@ -65,6 +67,8 @@ export class MigrationRun {
   pausedAtNs: Ns | null = null;
   resumedAtNs: Ns | null = null;
   startedAtNs: Ns | null = null;
+  /** Why it did not start (state 'refused'): an overlap with another migration of the VMU, or the VMU elsewhere. */
+  refusal: string | null = null;
   /** Per VMU of the two PHs (the destination instance folded into the migrated VMU): its judged jobs. */
   readonly jobs = new Map<string, JobsAround>();
   private readonly pageTimer: Timer;
@@ -122,6 +126,12 @@ export class MigrationRun {
   }
 
   private begin(): void {
+    this.refusal = this.host.claim(this.spec);
+    if (this.refusal !== null) {
+      this.state = 'refused';
+      this.host.note?.('migration-refused', `${this.spec.vmu} → ${this.spec.to}: ${this.refusal}`);
+      return;
+    }
     this.state = 'precopy';
     this.startedAtNs = this.host.now;
     this.host.note?.('migration-start', `${this.spec.vmu} → ${this.spec.to}`);
@@ -199,7 +209,7 @@ export class MigrationRun {
     if (this.state === 'stop-and-copy') {
       this.state = 'done';
       this.resumedAtNs = now;
-      this.host.resume(this.spec.vmu, this.spec.twin);
+      this.host.resume(this.spec.source, this.spec.twin);
       this.host.note?.('migration-resume', `${this.spec.vmu} on ${this.spec.to} after ${now - this.pausedAtNs!} ns down`);
       return;
     }
@@ -213,7 +223,7 @@ export class MigrationRun {
     }
     this.state = 'stop-and-copy';
     this.pausedAtNs = now;
-    this.host.pause(this.spec.vmu);
+    this.host.pause(this.spec.source);
     this.host.note?.('migration-pause', `${this.spec.vmu}: ${step.pages} pages and device state left`);
     this.startRound(step.pages, this.spec.deviceStateBytes);
   }

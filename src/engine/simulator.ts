@@ -10,7 +10,7 @@
 import { BOOT_SUFFIX, isPhaseTask, SHUTDOWN_SUFFIX, tasksWithPhases } from './lifecycle.js';
 import { MigrationRun, twinTaskId } from './migration.js';
 import { precopyRule } from './migration-rules.js';
-import type { ChainSpec, HostSpec, IoLoadSpec, Ns, SlaChange, SystemSpec, VmuSpec } from './system.js';
+import type { ChainSpec, HostSpec, IoLoadSpec, MigrationSpec, Ns, SlaChange, SystemSpec, VmuSpec } from './system.js';
 import { EventPhase, EventQueue, Timer } from './event-queue.js';
 import { HostEntity, Task, type Job } from './entities.js';
 import { Guest, type GuestHost } from './guest.js';
@@ -160,8 +160,12 @@ export class Simulator implements IoEngine, ReleaseTarget {
   readonly migrations: MigrationRun[];
   /** VMUs stopped for a migration's stop-and-copy: their tasks take jobs but do not wake. */
   private readonly pausedVmus = new Set<string>();
-  /** A migrated VMU's tasks → their instances on the destination, where new jobs go. */
+  /** A migrated VMU's tasks → their instances where it runs now, where new jobs go (absent: it is on its own PH). */
   private readonly movedTasks = new Map<Task, Task>();
+  /** A migration instance's task → the VMU's own task of that id: a job injected into it goes where the VMU runs now. */
+  private readonly originalTasks = new Map<Task, Task>();
+  /** Where each migrating VMU is (its instance) and the migration moving it now, if any. */
+  private readonly whereabouts = new Map<string, { instance: string; moving: MigrationSpec | null }>();
   /** Each host's devices by "<host>/<kind>", built when a load or chain first uses one. */
   private readonly devices = new Map<string, DeviceServer>();
   private readonly storageStreamsOf = new Map<string, IoLoadSpec[]>();
@@ -412,7 +416,8 @@ export class Simulator implements IoEngine, ReleaseTarget {
   /** A released job joins its task's queue; the task wakes if it had none (ReleaseTarget). */
   accept(released: Task, job: Job, onCpu: boolean): void {
     // Only a run with a finished live migration has moved tasks: skip the lookup on every other release.
-    const task = this.movedTasks.size === 0 ? released : (this.movedTasks.get(released) ?? released);
+    const own = this.originalTasks.size === 0 ? released : (this.originalTasks.get(released) ?? released);
+    const task = this.movedTasks.size === 0 ? own : (this.movedTasks.get(own) ?? own);
     if (job.measured) task.stats.released++;
     this.observer?.release?.(this.now, task, job);
     const wasIdle = !task.hasJob;
@@ -639,6 +644,7 @@ export class Simulator implements IoEngine, ReleaseTarget {
       durationNs: this.scenario.durationNs,
       timer: (fire: (now: Ns) => void) => this.queue.timer(EventPhase.control, fire),
       inject: (task: Task, demandNs: Ns, onDone: (now: Ns) => void) => this.inject(task, demandNs, onDone),
+      claim: (spec: MigrationSpec) => this.claimVmu(spec),
       pause: (vmu: string) => {
         this.pauseVmu(vmu);
         network.pause(vmu);
@@ -650,8 +656,8 @@ export class Simulator implements IoEngine, ReleaseTarget {
       note: (event: string, detail: string) => this.observer?.migration?.(this.now, event, detail),
     };
     return (this.scenario.migrations ?? [])
-      .filter((m) => vmuIds.has(m.twin))
-      .map((m) => new MigrationRun(m, precopyRule(this.model.family, m), network.stream(m.vmu, m.twin), taskById(m.sendThread), taskById(m.receiveThread), host));
+      .filter((m) => vmuIds.has(m.twin) && vmuIds.has(m.source))
+      .map((m) => new MigrationRun(m, precopyRule(this.model.family, m), network.stream(m.source, m.twin), taskById(m.sendThread), taskById(m.receiveThread), host));
   }
 
   /**
@@ -673,6 +679,22 @@ export class Simulator implements IoEngine, ReleaseTarget {
   }
 
   /**
+   * Whether migration `spec` may start now: its VMU is where it leaves from (an earlier migration took
+   * it there) and no other migration of it is running (one at a time). The refusal says why, with pointers.
+   */
+  private claimVmu(spec: MigrationSpec): string | null {
+    const all = this.scenario.migrations ?? [];
+    const pointer = (m: MigrationSpec) => `/migrations/${all.indexOf(m)}`;
+    const at = this.whereabouts.get(spec.vmu) ?? { instance: spec.vmu, moving: null };
+    if (at.moving !== null) {
+      return `${pointer(spec)}/at: it starts at ${this.now / 1e6} ms while ${pointer(at.moving)} (${at.moving.id}, from ${at.moving.atNs / 1e6} ms) is still moving ${spec.vmu}: a VMU migrates once at a time — start it after that one resumes`;
+    }
+    if (at.instance !== spec.source) return `${pointer(spec)}: ${spec.vmu} is not on ${spec.from} at ${this.now / 1e6} ms (an earlier migration of it did not take it there)`;
+    this.whereabouts.set(spec.vmu, { instance: at.instance, moving: spec });
+    return null;
+  }
+
+  /**
    * The VMU resumes on the destination: its queued jobs (with their progress) move to its instance
    * there, which runs them, and its I/O loads issue from there (that host's devices and I/O path).
    */
@@ -680,16 +702,25 @@ export class Simulator implements IoEngine, ReleaseTarget {
     this.pausedVmus.delete(vmuId);
     for (const load of this.ioLoads) if (load.vmu.id === twinId && load.spec.issuedBy === undefined) load.begin(this.now);
     const twin = this.scenario.vmus.find((v) => v.id === twinId)!;
-    for (const task of this.tasks) {
-      if (task.vmu?.id !== vmuId || task.guest === null) continue;
-      const moved = this.tasks.find((t) => t.id === twinTaskId(task.id, twin.host))!;
-      this.movedTasks.set(task, moved);
-      const jobs = task.pendingJobs();
-      task.dropPendingJobs();
+    const vmu = twin.migrationOf ?? twin.id;
+    this.whereabouts.set(vmu, { instance: twinId, moving: null });
+    for (const own of this.tasks) {
+      if (own.vmu?.id !== vmu || own.guest === null) continue;
+      const from = this.movedTasks.get(own) ?? own;
+      // Back on its own PH the VMU's own tasks run again; elsewhere that instance's copies.
+      const to = twinId === vmu ? own : this.tasks.find((t) => t.id === twinTaskId(own.id, twin.host));
+      if (to === undefined) continue; // a phase task (boot, shutdown) has no copy: it ran at the start or runs at the stop
+      if (to === own) this.movedTasks.delete(own);
+      else {
+        this.movedTasks.set(own, to);
+        this.originalTasks.set(to, own);
+      }
+      const jobs = from.pendingJobs();
+      from.dropPendingJobs();
       if (jobs.length === 0) continue;
-      const wasIdle = !moved.hasJob;
-      for (const job of jobs) moved.pushJob(job);
-      if (wasIdle) this.taskBecameRunnable(moved);
+      const wasIdle = !to.hasJob;
+      for (const job of jobs) to.pushJob(job);
+      if (wasIdle) this.taskBecameRunnable(to);
     }
   }
 

@@ -55,20 +55,25 @@ function migrationThread(id: string, host: HostSpec): HostThreadSpec {
 export function normalizeMigrations(raw: readonly RawMigration[], ctx: Context): ScenarioMigrations {
   const { check } = ctx;
   const out: ScenarioMigrations = { migrations: [], twins: [], threads: [] };
-  const moved = new Map<string, string>();
+  // Per VMU, where its earlier migrations (in file order) leave it: a VMU may move several times
+  // (back and forth, or on), one migration after another; each instance is built once per PH.
+  const last = new Map<string, { pointer: string; atNs: Ns; host: string; instance: string }>();
+  const instances = new Map<string, string>();
+  const threads = new Set<string>();
+  const movesTo = new Map<string, number>();
   raw.forEach((m, i) => {
     const p = `/migrations/${i}`;
     const vmu =
       ctx.vmus.find((v) => v.id === m.vmu) ??
       check.fail(`${p}/vmu`, `the id of a VMU (${ctx.vmus.map((v) => v.id).join(', ') || 'none'})`, describeValue(m.vmu), didYouMean(m.vmu, ctx.vmus.map((v) => v.id)));
-    if (moved.has(vmu.id)) check.fail(`${p}/vmu`, `a VMU that migrates once (${moved.get(vmu.id)} already moves it; successive moves are not modelled yet)`, describeValue(m.vmu));
-    moved.set(vmu.id, p);
+    const before = last.get(vmu.id);
+    const fromHost = before?.host ?? vmu.host;
     const to =
       ctx.hosts.find((h) => h.id === m.to) ??
       check.fail(`${p}/to`, `the id of a host (${ctx.hosts.map((h) => h.id).join(', ')})`, describeValue(m.to), didYouMean(m.to, ctx.hosts.map((h) => h.id)));
-    if (to.id === vmu.host) check.fail(`${p}/to`, `a host other than the VMU's own (${vmu.host})`, describeValue(m.to));
-    if (!ctx.links.some((l) => l.hosts.includes(vmu.host) && l.hosts.includes(to.id))) {
-      check.fail(`${p}/to`, `a host joined to ${vmu.host} by a link (links[] with hosts [${vmu.host}, ${to.id}]): the pages cross it`, describeValue(m.to));
+    if (to.id === fromHost) check.fail(`${p}/to`, before === undefined ? `a host other than the VMU's own (${vmu.host})` : `a host other than ${fromHost}, where ${before.pointer} takes the VMU`, describeValue(m.to));
+    if (!ctx.links.some((l) => l.hosts.includes(fromHost) && l.hosts.includes(to.id))) {
+      check.fail(`${p}/to`, `a host joined to ${fromHost} by a link (links[] with hosts [${fromHost}, ${to.id}]): the pages cross it`, describeValue(m.to));
     }
     const beyond = vmu.affinity.find((c) => c >= to.cpus);
     if (beyond !== undefined) check.fail(`${p}/to`, `a host with pCPU ${beyond} (the VMU's affinity), ${to.id} has ${to.cpus}`, describeValue(m.to));
@@ -76,39 +81,40 @@ export function normalizeMigrations(raw: readonly RawMigration[], ctx: Context):
     checkPeersReach(vmu, to, raw, ctx, p);
     const atNs = check.duration(m.at, `${p}/at`);
     if (atNs >= ctx.durationNs) check.fail(`${p}/at`, `a start before the end of the run (${formatDuration(ctx.durationNs)})`, describeValue(m.at));
+    // Whether the earlier one has ended by then is known only when it runs: an overlap is refused then (src/engine/migration.ts).
+    if (before !== undefined && atNs <= before.atNs) check.fail(`${p}/at`, `a start after ${before.pointer}'s (${formatDuration(before.atNs)}): a VMU's migrations are listed in the order they run, one after another`, describeValue(m.at));
     const memoryBytes = parseSize(m.memory, check.file, `${p}/memory`);
     const pageBytes = m.pageSize ?? 4096;
     if (memoryBytes < pageBytes) check.fail(`${p}/memory`, `at least one page (${pageBytes} bytes)`, describeValue(m.memory));
 
-    const twin = twinVmuId(vmu.id, to.id);
-    ctx.vmuIds.add(twin, `${p}/vmu`);
-    const tasks = vmu.tasks.map((t) => {
-      const id = twinTaskId(t.id, to.id);
-      ctx.taskIds.add(id, `${p}/vmu`);
-      return { ...t, id };
-    });
-    // The chains' handler tasks in the VMU (added when the hosts are built) have their twins too.
-    for (const c of ctx.chains) c.stages.forEach((s, j) => s.kind === 'compute' && s.vmu === vmu.id && ctx.taskIds.add(twinTaskId(ChainRun.handlerId(c.id, j), to.id), `${p}/vmu`));
-    // Its I/O loads continue there as loads of its own (src/engine/simulator.ts resumeVmu).
-    const stream = vmu.io.find((l) => l.storage !== undefined);
-    if (stream !== undefined && to.storage === undefined) check.fail(`${p}/to`, `a host with a storage device (hosts[].storage): ${vmu.id}'s I/O load ${stream.id} is a storage stream and continues on the destination's device`, describeValue(m.to));
-    const io = vmu.io.map((l) => {
-      const id = twinTaskId(l.id, to.id);
-      ctx.taskIds.add(id, `${p}/vmu`);
-      return { ...l, id };
-    });
-    const { aggressor: _aggressor, ...source } = vmu;
-    out.twins.push({ ...source, id: twin, host: to.id, tasks, io, startNs: atNs, migrationOf: vmu.id });
-    const sendThread = `${vmu.id}.migration`;
+    // Its instance on the destination: the VMU itself back on its own PH, the one an earlier move built there, or a new one.
+    const source = before?.instance ?? vmu.id;
+    const known = to.id === vmu.host ? vmu.id : instances.get(`${vmu.id}@${to.id}`);
+    const twin = known ?? twinVmuId(vmu.id, to.id);
+    if (known === undefined) {
+      instances.set(`${vmu.id}@${to.id}`, twin);
+      out.twins.push(twinOf(vmu, to, atNs, p, ctx));
+    }
+    last.set(vmu.id, { pointer: p, atNs, host: to.id, instance: twin });
+    // One migration thread per instance (QEMU's of its process; under Xen a dom0 task): it sends from one PH and receives on the other.
+    const sendThread = `${source}.migration`;
     const receiveThread = `${twin}.migration`;
-    ctx.taskIds.add(sendThread, `${p}/vmu`);
-    ctx.taskIds.add(receiveThread, `${p}/vmu`);
-    const from = ctx.hosts.find((h) => h.id === vmu.host)!;
-    out.threads.push(migrationThread(sendThread, from), migrationThread(receiveThread, to));
+    const from = ctx.hosts.find((h) => h.id === fromHost)!;
+    for (const [id, host] of [[sendThread, from], [receiveThread, to]] as const) {
+      if (threads.has(id)) continue;
+      threads.add(id);
+      ctx.taskIds.add(id, `${p}/vmu`);
+      out.threads.push(migrationThread(id, host));
+    }
+    // The first move of the VMU to a PH keeps the plain id; a later one to the same PH is numbered.
+    const id = `${vmu.id}>${to.id}`;
+    const nth = (movesTo.get(id) ?? 0) + 1;
+    movesTo.set(id, nth);
     out.migrations.push({
-      id: `${vmu.id}>${to.id}`,
+      id: nth === 1 ? id : `${id}#${nth}`,
       vmu: vmu.id,
-      from: vmu.host,
+      source,
+      from: fromHost,
       to: to.id,
       twin,
       atNs,
@@ -127,6 +133,27 @@ export function normalizeMigrations(raw: readonly RawMigration[], ctx: Context):
     });
   });
   return out;
+}
+
+/** The VMU's instance on PH `to`, admitted at `atNs` (its first move there): its tasks, chain handlers and I/O loads as `<id>.<host>`. */
+function twinOf(vmu: VmuSpec, to: HostSpec, atNs: Ns, p: string, ctx: Context): VmuSpec {
+  const tasks = vmu.tasks.map((t) => {
+    const id = twinTaskId(t.id, to.id);
+    ctx.taskIds.add(id, `${p}/vmu`);
+    return { ...t, id };
+  });
+  // The chains' handler tasks in the VMU (added when the hosts are built) have their twins too.
+  for (const c of ctx.chains) c.stages.forEach((s, j) => s.kind === 'compute' && s.vmu === vmu.id && ctx.taskIds.add(twinTaskId(ChainRun.handlerId(c.id, j), to.id), `${p}/vmu`));
+  // Its I/O loads continue there as loads of its own (src/engine/simulator.ts resumeVmu).
+  const stream = vmu.io.find((l) => l.storage !== undefined);
+  if (stream !== undefined && to.storage === undefined) ctx.check.fail(`${p}/to`, `a host with a storage device (hosts[].storage): ${vmu.id}'s I/O load ${stream.id} is a storage stream and continues on the destination's device`, describeValue(to.id));
+  const io = vmu.io.map((l) => {
+    const id = twinTaskId(l.id, to.id);
+    ctx.taskIds.add(id, `${p}/vmu`);
+    return { ...l, id };
+  });
+  const { aggressor: _aggressor, ...source } = vmu;
+  return { ...source, id: twinVmuId(vmu.id, to.id), host: to.id, tasks, io, startNs: atNs, migrationOf: vmu.id };
 }
 
 /**
@@ -179,5 +206,5 @@ export function serializeMigration(m: MigrationSpec): RawMigration {
 
 /** What normalizeMigrations added to the scenario's VMUs and host threads: left out when it is written back. */
 export function addedByMigrations(migrations: readonly MigrationSpec[] | undefined): Set<string> {
-  return new Set((migrations ?? []).flatMap((m) => [m.twin, m.sendThread, m.receiveThread]));
+  return new Set((migrations ?? []).flatMap((m) => [...(m.twin === m.vmu ? [] : [m.twin]), m.sendThread, m.receiveThread]));
 }

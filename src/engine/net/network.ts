@@ -145,6 +145,11 @@ export class FlowRun {
   readonly stats: FlowStats;
   /** The hops a packet crosses (at the start of the run), for results. */
   readonly path: string[];
+  /**
+   * A migration's page stream: it ends at the destination host's migration listener (QEMU's
+   * incoming socket, xc_domain_restore), not at a guest's NIC, so no instance's state stops it.
+   */
+  pageStream = false;
 
   constructor(
     readonly spec: FlowSpec,
@@ -225,10 +230,10 @@ export class FlowRun {
   private receive(leg: Leg, created: Ns, bytes: number, measured: boolean, probe: PacketProbe | undefined): void {
     const dst = leg.dst;
     // Reaching a VMU stopped for its stop-and-copy, or a PH it has left: lost (see the header).
-    if (dst.state !== 'up') return this.lose(measured, 'migrating', probe);
+    if (dst.state !== 'up' && !this.pageStream) return this.lose(measured, 'migrating', probe);
     this.cpu(dst, dst.rx, receiveCostNs(dst.ixb, bytes, dst.worker?.crossingNs ?? 0), measured, probe, () => {
       const now = this.engine.now;
-      if (dst.state !== 'up') return this.lose(measured, 'migrating', probe);
+      if (dst.state !== 'up' && !this.pageStream) return this.lose(measured, 'migrating', probe);
       if (probe) {
         probe.passed('ixb', now);
         return probe.delivered(now);
@@ -332,7 +337,12 @@ export function buildNetwork(system: SystemSpec, hosts: Map<string, NetHost>, en
     const p = ports.get(vmu);
     if (p !== undefined) p.state = 'paused';
   };
-  return { flows, route, stream: (from, to) => silent(`${from}>${to}`, from, to), pause, move };
+  const stream = (from: string, to: string): FlowRun => {
+    const s = silent(`${from}>${to}`, from, to);
+    s.pageStream = true;
+    return s;
+  };
+  return { flows, route, stream, pause, move };
 }
 
 /**
