@@ -570,7 +570,10 @@ export class Simulator implements IoEngine, ReleaseTarget {
       task.guest.block(task);
       this.markDirty(host);
     }
-    if (shutdown !== undefined) this.inject(shutdown, shutdown.vmu!.shutdownNs!, () => {});
+    // A migrating VMU's instances all stop then; only the one it runs on shuts down (issue 13).
+    const vmu = this.scenario.vmus.find((v) => v.id === vmuId)!;
+    const current = this.whereabouts.get(vmu.migrationOf ?? vmu.id)?.instance ?? (vmu.migrationOf ?? vmu.id);
+    if (shutdown !== undefined && current === vmuId) this.inject(shutdown, shutdown.vmu!.shutdownNs!, () => {});
   }
 
   /**
@@ -686,6 +689,9 @@ export class Simulator implements IoEngine, ReleaseTarget {
     const all = this.scenario.migrations ?? [];
     const pointer = (m: MigrationSpec) => `/migrations/${all.indexOf(m)}`;
     const at = this.whereabouts.get(spec.vmu) ?? { instance: spec.vmu, moving: null };
+    const own = this.scenario.vmus.find((v) => v.id === spec.vmu)!;
+    // Its boot's end is known only now (a boot's reads and burst take what the stack gives them).
+    if (!this.isUp(own, this.now)) return `${pointer(spec)}/at: ${spec.vmu} is not up at ${this.now / 1e6} ms (still booting): it migrates once its boot has ended`;
     if (at.moving !== null) {
       return `${pointer(spec)}/at: it starts at ${this.now / 1e6} ms while ${pointer(at.moving)} (${at.moving.id}, from ${at.moving.atNs / 1e6} ms) is still moving ${spec.vmu}: a VMU migrates once at a time — start it after that one resumes`;
     }

@@ -81,6 +81,7 @@ export function collectMigrations(sim: Simulator, specs: readonly MigrationSpec[
 function notBuilt(sim: Simulator, spec: MigrationSpec): string {
   const all = sim.scenario.migrations ?? [];
   const made = all.find((m) => m.vmu === spec.vmu && m.twin === spec.source);
+  if (spec.source === spec.vmu && !sim.scenario.vmus.some((v) => v.id === spec.vmu)) return `${spec.vmu} never ran: its own start was refused`;
   return made === undefined ? 'the destination instance was not built' : `${spec.vmu} never reaches ${spec.from}: /migrations/${all.indexOf(made)} (${made.id}) was refused`;
 }
 

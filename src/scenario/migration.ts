@@ -14,6 +14,7 @@ import type { RawScenario } from './schema.js';
 import { didYouMean } from './suggest.js';
 import type { ChainSpec, FlowSpec, LinkSpec, MigrationSpec } from '../engine/system.js';
 import { ChainRun } from '../engine/net/chain.js';
+import { SHUTDOWN_SUFFIX } from '../engine/lifecycle.js';
 import type { HostSpec, HostThreadSpec, Ns, VmuSpec } from './types.js';
 import { durationString, formatDuration } from './units.js';
 
@@ -82,6 +83,10 @@ export function normalizeMigrations(raw: readonly RawMigration[], ctx: Context):
     const atNs = check.duration(m.at, `${p}/at`);
     if (atNs >= ctx.durationNs) check.fail(`${p}/at`, `a start before the end of the run (${formatDuration(ctx.durationNs)})`, describeValue(m.at));
     // Whether the earlier one has ended by then is known only when it runs: an overlap is refused then (src/engine/migration.ts).
+    // A VMU with a lifetime migrates inside it (whether its boot has ended by then is judged at the start: simulator.ts claimVmu).
+    if ((vmu.startNs !== undefined && atNs < vmu.startNs) || (vmu.stopNs !== undefined && atNs >= vmu.stopNs)) {
+      check.fail(`${p}/at`, `a start inside ${vmu.id}'s lifetime [${formatDuration(vmu.startNs ?? 0)}, ${vmu.stopNs === undefined ? 'the end' : formatDuration(vmu.stopNs)})`, describeValue(m.at));
+    }
     if (before !== undefined && atNs <= before.atNs) check.fail(`${p}/at`, `a start after ${before.pointer}'s (${formatDuration(before.atNs)}): a VMU's migrations are listed in the order they run, one after another`, describeValue(m.at));
     const memoryBytes = parseSize(m.memory, check.file, `${p}/memory`);
     const pageBytes = m.pageSize ?? 4096;
@@ -147,12 +152,15 @@ function twinOf(vmu: VmuSpec, to: HostSpec, atNs: Ns, p: string, ctx: Context): 
   // Its I/O loads continue there as loads of its own (src/engine/simulator.ts resumeVmu).
   const stream = vmu.io.find((l) => l.storage !== undefined);
   if (stream !== undefined && to.storage === undefined) ctx.check.fail(`${p}/to`, `a host with a storage device (hosts[].storage): ${vmu.id}'s I/O load ${stream.id} is a storage stream and continues on the destination's device`, describeValue(to.id));
-  const io = vmu.io.map((l) => {
+  const io = vmu.io.filter((l) => l.issuedBy === undefined).map((l) => {
     const id = twinTaskId(l.id, to.id);
     ctx.taskIds.add(id, `${p}/vmu`);
     return { ...l, id };
   });
-  const { aggressor: _aggressor, ...source } = vmu;
+  // It runs from the migration's start (admitted then) to the VMU's stop; it does not boot (the guest
+  // arrives running), and it shuts down at the stop if the VMU is on it then (simulator.ts stopVmu).
+  if (vmu.shutdownNs !== undefined) ctx.taskIds.add(twinVmuId(vmu.id, to.id) + SHUTDOWN_SUFFIX, `${p}/vmu`);
+  const { aggressor: _aggressor, bootNs: _bootNs, ...source } = vmu;
   return { ...source, id: twinVmuId(vmu.id, to.id), host: to.id, tasks, io, startNs: atNs, migrationOf: vmu.id };
 }
 
@@ -179,10 +187,9 @@ function checkPeersReach(vmu: VmuSpec, to: HostSpec, raw: readonly RawMigration[
   }
 }
 
-/** What the move cannot carry yet: a lifetime, rt-app programs. */
+/** What the move cannot carry yet: rt-app programs. */
 function refuseUncarried(vmu: VmuSpec, ctx: Context, p: string): void {
   const why = (what: string) => ctx.check.fail(`${p}/vmu`, `a VMU without ${what} (not carried by a migration yet)`, `VMU ${vmu.id} with ${what}`);
-  if (vmu.startNs !== undefined || vmu.stopNs !== undefined || vmu.bootNs !== undefined) why('start, stop or boot');
   if (vmu.tasks.some((t) => t.arrival.kind === 'program')) why('rt-app programs');
 }
 

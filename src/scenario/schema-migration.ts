@@ -16,7 +16,7 @@ export const migrationSchema = {
   additionalProperties: false,
   required: ['vmu', 'to', 'at', 'memory', 'dirtyRate'],
   properties: {
-    vmu: { $ref: '#/$defs/id', title: 'VMU', description: 'The VMU that moves (no lifetime or rt-app programs of its own yet); its flows, chain stages and I/O loads follow it at the switch-over.' },
+    vmu: { $ref: '#/$defs/id', title: 'VMU', description: 'The VMU that moves (no rt-app programs of its own yet); its flows, chain stages and I/O loads follow it at the switch-over. A VMU with a lifetime moves inside it.' },
     to: { $ref: '#/$defs/id', title: 'Destination', description: 'The PH it moves to: another host, linked to its own.' },
     at: dur('Start', 'When the migration starts (from time 0); the destination admits the VMU then.'),
     memory: size('Memory', 'The guest memory sent in round 1, bytes with a unit, e.g. "512MiB".'),
