@@ -41,21 +41,24 @@ export interface PrecopyRule {
   targetDirtyPages: number | null;
   /** Whether the stop-and-copy keeps the pre-copy rate limit (QEMU lifts it). */
   pacedStopAndCopy: boolean;
+  /** QEMU's auto-converge capability when the scenario turns it on (KVM only); null: off, QEMU's default. */
+  autoConverge: AutoConverge | null;
 }
 
 export const PRECOPY_RULES: Record<'kvm' | 'xen', PrecopyRule> = {
-  kvm: { sender: 'qemu', maxBandwidthBps: 128 * 2 ** 20 * 8, downtimeLimitNs: 300_000_000, maxRounds: null, targetDirtyPages: null, pacedStopAndCopy: false },
-  xen: { sender: 'xc_domain_save', maxBandwidthBps: null, downtimeLimitNs: null, maxRounds: 5, targetDirtyPages: 50, pacedStopAndCopy: false },
+  kvm: { sender: 'qemu', maxBandwidthBps: 128 * 2 ** 20 * 8, downtimeLimitNs: 300_000_000, maxRounds: null, targetDirtyPages: null, pacedStopAndCopy: false, autoConverge: null },
+  xen: { sender: 'xc_domain_save', maxBandwidthBps: null, downtimeLimitNs: null, maxRounds: 5, targetDirtyPages: 50, pacedStopAndCopy: false, autoConverge: null },
 };
 
 /** The stack's rule with the scenario's overrides. */
-export function precopyRule(family: 'kvm' | 'xen', spec: Pick<MigrationSpec, 'maxBandwidthBps' | 'downtimeLimitNs' | 'maxRounds'>): PrecopyRule {
+export function precopyRule(family: 'kvm' | 'xen', spec: Pick<MigrationSpec, 'maxBandwidthBps' | 'downtimeLimitNs' | 'maxRounds' | 'autoConverge'>): PrecopyRule {
   const base = PRECOPY_RULES[family];
   return {
     ...base,
     ...(spec.maxBandwidthBps !== undefined && { maxBandwidthBps: spec.maxBandwidthBps }),
     ...(spec.downtimeLimitNs !== undefined && { downtimeLimitNs: spec.downtimeLimitNs }),
     ...(spec.maxRounds !== undefined && { maxRounds: spec.maxRounds }),
+    ...(spec.autoConverge !== undefined && { autoConverge: spec.autoConverge }),
   };
 }
 
@@ -84,3 +87,41 @@ export function afterRound(rule: PrecopyRule, round: number, dirtyPages: number,
   return { next: 'round', pages: dirtyPages, last: false };
 }
 
+
+/**
+ * QEMU's auto-converge (migration/ram.c; migration/options.c defaults): cpu-throttle-initial 20 %,
+ * cpu-throttle-increment 10 %, max-cpu-throttle 99 %, throttle-trigger-threshold 50 %
+ * (DEFAULT_MIGRATE_CPU_THROTTLE_INITIAL / _INCREMENT, DEFAULT_MIGRATE_MAX_CPU_THROTTLE,
+ * DEFAULT_MIGRATE_THROTTLE_TRIGGER_THRESHOLD); cpu-throttle-tailslow off.
+ */
+export interface AutoConverge {
+  initialPct: number;
+  incrementPct: number;
+  maxPct: number;
+  triggerThresholdPct: number;
+}
+
+export const QEMU_AUTO_CONVERGE: AutoConverge = { initialPct: 20, incrementPct: 10, maxPct: 99, triggerThresholdPct: 50 };
+
+/** migration_bitmap_sync evaluates the throttle only once more than 1 s has passed since the last period began. */
+export const THROTTLE_PERIOD_NS = 1_000_000_000;
+
+/** The throttle state between bitmap-sync periods. */
+export interface ThrottleState {
+  pct: number;
+  /** rs->dirty_rate_high_cnt: periods that dirtied more than the threshold share of what was sent, since the last step. */
+  highPeriods: number;
+}
+
+/**
+ * migration_trigger_throttle at the end of a period that dirtied `dirtyBytes` while `sentBytes` were
+ * transferred: a period is "high" when dirtyBytes > sentBytes × threshold; the second high period
+ * (the count resets only when it throttles) starts the throttle at initialPct, or raises it by
+ * incrementPct up to maxPct (mig_throttle_guest_down). Pure, so the closed-form tests follow it too.
+ */
+export function afterThrottlePeriod(ac: AutoConverge, state: ThrottleState, dirtyBytes: number, sentBytes: number): ThrottleState {
+  if (!(dirtyBytes > (sentBytes * ac.triggerThresholdPct) / 100)) return state;
+  const highPeriods = state.highPeriods + 1;
+  if (highPeriods < 2) return { pct: state.pct, highPeriods };
+  return { pct: state.pct === 0 ? ac.initialPct : Math.min(state.pct + ac.incrementPct, ac.maxPct), highPeriods: 0 };
+}

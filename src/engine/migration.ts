@@ -14,7 +14,7 @@ import type { Timer } from './event-queue.js';
 import type { Task } from './entities.js';
 import type { FlowRun } from './net/network.js';
 import type { MigrationSpec, Ns, VmuSpec } from './system.js';
-import { afterRound, dirtiedPages, type PrecopyRule } from './migration-rules.js';
+import { afterRound, afterThrottlePeriod, dirtiedPages, THROTTLE_PERIOD_NS, type PrecopyRule, type ThrottleState } from './migration-rules.js';
 
 /** One round as it happened. */
 export interface MigrationRound {
@@ -25,6 +25,8 @@ export interface MigrationRound {
   endNs: Ns;
   pages: number;
   bytes: number;
+  /** Auto-converge only: the vCPU throttle (%) in force during the round. */
+  throttlePct?: number;
 }
 
 /** What the simulator lends a migration. */
@@ -35,6 +37,8 @@ export interface MigrationHost {
   inject(task: Task, demandNs: Ns, onDone: (now: Ns) => void): void;
   /** Whether the migration may start now (null), or why not: its VMU is elsewhere or another migration moves it. */
   claim(spec: MigrationSpec): string | null;
+  /** Throttle the VMU instance's vCPUs at `pct` % (QEMU's cpu throttle; 0: lift it). */
+  throttle(vmu: string, pct: number): void;
   /** Stop the VMU's vCPUs: its tasks keep their jobs (and get new releases) but run nothing. */
   pause(vmu: string): void;
   /** Move the paused VMU's jobs to its destination instance and run them there. */
@@ -82,6 +86,11 @@ export class MigrationRun {
   private inFlight = 0;
   private paced = false;
   private lastLive = false;
+  /** Auto-converge: the throttle and the current bitmap-sync period (start, dirty bytes, bytes sent before it). */
+  throttle: ThrottleState = { pct: 0, highPeriods: 0 };
+  private periodStart: Ns = 0;
+  private periodDirtyBytes = 0;
+  private periodSentBefore = 0;
 
   constructor(
     readonly spec: MigrationSpec,
@@ -134,6 +143,7 @@ export class MigrationRun {
     }
     this.state = 'precopy';
     this.startedAtNs = this.host.now;
+    this.periodStart = this.host.now;
     this.host.note?.('migration-start', `${this.spec.vmu} → ${this.spec.to}`);
     this.startRound(this.totalPages, 0);
   }
@@ -147,7 +157,15 @@ export class MigrationRun {
     this.nextChunk = 0;
     this.acked = 0;
     this.paced = this.rule.maxBandwidthBps !== null && (!stopAndCopy || this.rule.pacedStopAndCopy);
-    this.rounds.push({ index: this.rounds.length + 1, kind: stopAndCopy ? 'stop-and-copy' : 'live', startNs: this.roundStart, endNs: -1, pages, bytes: this.roundBytes });
+    this.rounds.push({
+      index: this.rounds.length + 1,
+      kind: stopAndCopy ? 'stop-and-copy' : 'live',
+      startNs: this.roundStart,
+      endNs: -1,
+      pages,
+      bytes: this.roundBytes,
+      ...(this.rule.autoConverge !== null && { throttlePct: stopAndCopy ? 0 : this.throttle.pct }),
+    });
     // Nothing dirty: xc_domain_save skips the send (send_memory_live sends only dirty_count > 0).
     if (this.roundBytes === 0) return this.roundDone();
     this.pump();
@@ -155,6 +173,24 @@ export class MigrationRun {
 
   private chunkBytes(k: number): number {
     return k < this.chunks - 1 ? CHUNK_BYTES : this.roundBytes - CHUNK_BYTES * (this.chunks - 1);
+  }
+
+  /**
+   * Auto-converge's check at a bitmap sync (migration_bitmap_sync): the round's dirty pages count
+   * towards the current period; once more than THROTTLE_PERIOD_NS has passed the period is judged
+   * (afterThrottlePeriod) and a new one begins. A no-op without auto-converge.
+   */
+  private syncThrottle(now: Ns, dirtyPages: number): void {
+    const ac = this.rule.autoConverge;
+    if (ac === null) return;
+    this.periodDirtyBytes += dirtyPages * this.spec.pageBytes;
+    if (now - this.periodStart <= THROTTLE_PERIOD_NS) return;
+    const before = this.throttle.pct;
+    this.throttle = afterThrottlePeriod(ac, this.throttle, this.periodDirtyBytes, this.bytesSent - this.periodSentBefore);
+    this.periodStart = now;
+    this.periodDirtyBytes = 0;
+    this.periodSentBefore = this.bytesSent;
+    if (this.throttle.pct !== before) this.host.throttle(this.spec.source, this.throttle.pct);
   }
 
   /** Issue chunks while the window has room and the rate limit allows. */
@@ -213,7 +249,10 @@ export class MigrationRun {
       this.host.note?.('migration-resume', `${this.spec.vmu} on ${this.spec.to} after ${now - this.pausedAtNs!} ns down`);
       return;
     }
-    const dirty = dirtiedPages(this.spec, now - round.startNs);
+    // A throttled guest runs (1 − p) of the time, so it dirties that share (migration.md §8).
+    const rate = this.spec.dirtyBytesPerSec * (1 - this.throttle.pct / 100);
+    const dirty = dirtiedPages({ ...this.spec, dirtyBytesPerSec: rate }, now - round.startNs);
+    this.syncThrottle(now, dirty);
     const step = afterRound(this.rule, round.index, dirty, this.spec.pageBytes, round.bytes, now - round.startNs, this.lastLive);
     this.host.note?.('migration-round', `${this.spec.vmu} round ${round.index}: ${round.pages} pages in ${now - round.startNs} ns, ${dirty} dirty`);
     if (step.next === 'round') {
@@ -223,6 +262,7 @@ export class MigrationRun {
     }
     this.state = 'stop-and-copy';
     this.pausedAtNs = now;
+    if (this.throttle.pct > 0) this.host.throttle(this.spec.source, 0); // cpu_throttle_stop: the VM stops anyway
     this.host.pause(this.spec.source);
     this.host.note?.('migration-pause', `${this.spec.vmu}: ${step.pages} pages and device state left`);
     this.startRound(step.pages, this.spec.deviceStateBytes);

@@ -10,6 +10,7 @@
 import { BOOT_SUFFIX, isPhaseTask, SHUTDOWN_SUFFIX, tasksWithPhases } from './lifecycle.js';
 import { MigrationRun, twinTaskId } from './migration.js';
 import { precopyRule } from './migration-rules.js';
+import { VcpuThrottle } from './vcpu-throttle.js';
 import type { ChainSpec, HostSpec, IoLoadSpec, MigrationSpec, Ns, SlaChange, SystemSpec, VmuSpec } from './system.js';
 import { EventPhase, EventQueue, Timer } from './event-queue.js';
 import { HostEntity, Task, type Job } from './entities.js';
@@ -166,6 +167,8 @@ export class Simulator implements IoEngine, ReleaseTarget {
   private readonly originalTasks = new Map<Task, Task>();
   /** Where each migrating VMU is (its instance) and the migration moving it now, if any. */
   private readonly whereabouts = new Map<string, { instance: string; moving: MigrationSpec | null }>();
+  /** Auto-converge's vCPU throttles, per VMU instance. */
+  private readonly throttles = new Map<string, VcpuThrottle>();
   /** Each host's devices by "<host>/<kind>", built when a load or chain first uses one. */
   private readonly devices = new Map<string, DeviceServer>();
   private readonly storageStreamsOf = new Map<string, IoLoadSpec[]>();
@@ -633,6 +636,16 @@ export class Simulator implements IoEngine, ReleaseTarget {
 
   /** Each migration whose destination instance exists (admitted at its start, src/experiments/lifecycle.ts). */
   private buildMigrations(network: Network): MigrationRun[] {
+    // Auto-converge is QEMU's: Xen's xc_domain_save has no vCPU throttle (migration.md §8).
+    const throttled = (this.scenario.migrations ?? []).findIndex((m) => m.autoConverge !== undefined);
+    if (throttled >= 0 && this.model.family === 'xen') {
+      throw new InputError({
+        file: this.scenario.file,
+        pointer: `/migrations/${throttled}/autoConverge`,
+        expected: `a KVM model: auto-converge is QEMU's vCPU throttle (migration/ram.c), which ${this.model.name}'s xc_domain_save does not have`,
+        found: 'autoConverge under a Xen model',
+      });
+    }
     const vmuIds = new Set(this.scenario.vmus.map((v) => v.id));
     const taskById = (id: string): Task => {
       const task = this.tasks.find((t) => t.id === id);
@@ -648,6 +661,7 @@ export class Simulator implements IoEngine, ReleaseTarget {
       timer: (fire: (now: Ns) => void) => this.queue.timer(EventPhase.control, fire),
       inject: (task: Task, demandNs: Ns, onDone: (now: Ns) => void) => this.inject(task, demandNs, onDone),
       claim: (spec: MigrationSpec) => this.claimVmu(spec),
+      throttle: (vmu: string, pct: number) => this.throttleVmu(vmu, pct),
       pause: (vmu: string) => {
         this.pauseVmu(vmu);
         network.pause(vmu);
@@ -669,8 +683,13 @@ export class Simulator implements IoEngine, ReleaseTarget {
    * at its resume), so the downtime shows in their responses.
    */
   private pauseVmu(vmuId: string): void {
-    this.pausedVmus.add(vmuId);
     for (const load of this.ioLoads) if (load.vmu.id === vmuId) load.halt();
+    this.holdVmu(vmuId);
+  }
+
+  /** The VMU instance's vCPUs stop (a stop-and-copy, or a throttle's sleep): its tasks keep their jobs and run nothing. */
+  private holdVmu(vmuId: string): void {
+    this.pausedVmus.add(vmuId);
     for (const task of this.tasks) {
       if (task.vmu?.id !== vmuId || task.guest === null) continue;
       const host = this.runtimes.get(task)!.host;
@@ -679,6 +698,22 @@ export class Simulator implements IoEngine, ReleaseTarget {
       task.guest.block(task);
       this.markDirty(host);
     }
+  }
+
+  /** The throttled VMU instance's vCPUs run again: its tasks with jobs wake. */
+  private releaseVmu(vmuId: string): void {
+    this.pausedVmus.delete(vmuId);
+    for (const task of this.tasks) if (task.vmu?.id === vmuId && task.guest !== null && task.hasJob) this.taskBecameRunnable(task);
+  }
+
+  /** QEMU's vCPU throttle of a VMU instance (auto-converge), built on first use. */
+  private throttleVmu(vmuId: string, pct: number): void {
+    let t = this.throttles.get(vmuId);
+    if (t === undefined) {
+      t = new VcpuThrottle((fire) => this.queue.timer(EventPhase.control, fire), () => this.holdVmu(vmuId), () => this.releaseVmu(vmuId));
+      this.throttles.set(vmuId, t);
+    }
+    t.set(pct, this.now);
   }
 
   /**

@@ -479,4 +479,6 @@ export interface MigrationSpec {
   maxBandwidthBps?: number;
   downtimeLimitNs?: Ns;
   maxRounds?: number;
+  /** QEMU's auto-converge (KVM only; src/engine/migration-rules.ts): its parameters, QEMU's defaults filled in. */
+  autoConverge?: { initialPct: number; incrementPct: number; maxPct: number; triggerThresholdPct: number };
 }

@@ -8,6 +8,7 @@
 
 import { describeValue } from '../errors.js';
 import { twinTaskId, twinVmuId } from '../engine/migration.js';
+import { QEMU_AUTO_CONVERGE } from '../engine/migration-rules.js';
 import type { Checker, IdRegistry } from './checks.js';
 import { parseSize } from './memory-units.js';
 import type { RawScenario } from './schema.js';
@@ -135,9 +136,20 @@ export function normalizeMigrations(raw: readonly RawMigration[], ctx: Context):
       ...(m.maxBandwidth !== undefined && { maxBandwidthBps: check.bandwidth(m.maxBandwidth, `${p}/maxBandwidth`) }),
       ...(m.downtimeLimit !== undefined && { downtimeLimitNs: check.positiveDuration(m.downtimeLimit, `${p}/downtimeLimit`) }),
       ...(m.maxRounds !== undefined && { maxRounds: m.maxRounds }),
+      ...autoConverge(m.autoConverge, p, check),
     });
   });
   return out;
+}
+
+/** QEMU's auto-converge parameters (migration-rules.ts QEMU_AUTO_CONVERGE) with the scenario's; nothing when off. */
+function autoConverge(raw: RawMigration['autoConverge'], p: string, check: Checker): Pick<MigrationSpec, 'autoConverge'> {
+  if (raw === undefined || raw === false) return {};
+  const d = QEMU_AUTO_CONVERGE;
+  const given = raw === true ? {} : raw;
+  const ac = { initialPct: given.initial ?? d.initialPct, incrementPct: given.increment ?? d.incrementPct, maxPct: given.max ?? d.maxPct, triggerThresholdPct: given.triggerThreshold ?? d.triggerThresholdPct };
+  if (ac.initialPct > ac.maxPct) check.fail(`${p}/autoConverge/initial`, `at most max (${ac.maxPct} %)`, String(ac.initialPct));
+  return { autoConverge: ac };
 }
 
 /** The VMU's instance on PH `to`, admitted at `atNs` (its first move there): its tasks, chain handlers and I/O loads as `<id>.<host>`. */
@@ -208,6 +220,7 @@ export function serializeMigration(m: MigrationSpec): RawMigration {
     ...(m.maxBandwidthBps !== undefined && { maxBandwidth: `${m.maxBandwidthBps}bit/s` }),
     ...(m.downtimeLimitNs !== undefined && { downtimeLimit: durationString(m.downtimeLimitNs) }),
     ...(m.maxRounds !== undefined && { maxRounds: m.maxRounds }),
+    ...(m.autoConverge !== undefined && { autoConverge: { initial: m.autoConverge.initialPct, increment: m.autoConverge.incrementPct, max: m.autoConverge.maxPct, triggerThreshold: m.autoConverge.triggerThresholdPct } }),
   };
 }
 
