@@ -8,7 +8,7 @@
 import type { IoLoadSpec, Ns, VmuSpec } from './system.js';
 import { LatencyHistogram } from '../metrics/histogram.js';
 import type { Device, RequestShape } from './device.js';
-import { EventPhase, type EventQueue } from './event-queue.js';
+import { EventPhase, type EventQueue, type Timer } from './event-queue.js';
 import type { Task } from './entities.js';
 import { Rng } from './rng.js';
 import { DemandSampler, ReleaseClock } from './workload.js';
@@ -47,7 +47,11 @@ export class IoLoadRun {
   /** Storage streams: where the next request lands (io-qos.md §1.9: sequential or random). */
   private readonly offsets: Rng | null = null;
   private nextOffset = -1;
-  private readonly clock: ReleaseClock;
+  private clock: ReleaseClock;
+  private readonly rng: Rng;
+  /** The arrivals of the current begin(); null before the first and after halt(). */
+  private arrivals: Timer | null = null;
+  private begun = false;
 
   constructor(
     readonly spec: IoLoadSpec,
@@ -68,6 +72,7 @@ export class IoLoadRun {
     // Offsets draw from their own stream, so schedulers that reorder requests share arrivals.
     if (spec.storage) this.offsets = new Rng(rng.nextUint32(), `${spec.id}/offsets`);
     this.clock = new ReleaseClock(spec.arrival, rng);
+    this.rng = rng;
   }
 
   /**
@@ -76,6 +81,9 @@ export class IoLoadRun {
    * one still in flight then is dropped at its next stage (advance).
    */
   begin(from: Ns = 0): void {
+    // Begun again (its VMU migrated back here: src/engine/migration.ts): its arrival law counts from `from` anew.
+    if (this.begun) this.clock = new ReleaseClock(this.spec.arrival, this.rng);
+    this.begun = true;
     const { engine, clock } = this;
     const end = this.vmu.stopNs === undefined ? engine.durationNs + 1 : this.vmu.stopNs;
     const arrivals = engine.queue.timer(EventPhase.release, (now) => {
@@ -85,6 +93,17 @@ export class IoLoadRun {
     });
     const first = from + clock.next();
     if (first < end && first <= engine.durationNs) arrivals.arm(Math.max(first, engine.now));
+    this.arrivals = arrivals;
+  }
+
+  /**
+   * Issue no more requests (its VMU stops for a live migration's stop-and-copy: the guest issues
+   * nothing, and from the resume its instance on the destination issues them). Requests in flight
+   * go on along this path: they finish at this host's device.
+   */
+  halt(): void {
+    this.arrivals?.cancel();
+    this.arrivals = null;
   }
 
   /** Issue one request now; `onDone` runs when it has crossed every stage (boot reads: one after another). */

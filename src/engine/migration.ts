@@ -1,8 +1,6 @@
-// Live migration of a VMU between PHs (issue 13; reference note migration.md): pre-copy as Clark
-// et al. describe it ("Live Migration of Virtual Machines", NSDI 2005; migration.md §1.1): round 1 sends every page while the guest runs, round
-// i sends the pages dirtied during round i−1, until the stack's stop rule says the rest is small
-// enough (or the rounds are up); then the VMU stops, the last dirty pages and the device state
-// cross ("stop-and-copy"), and it resumes on the destination. Its downtime is that gap.
+// Live migration of a VMU between PHs (issue 13; reference note migration.md): the run of one
+// migration — rounds of chunks over the network, the pause, the resume. The stop rules and their
+// sources: migration-rules.ts.
 //
 // The pages travel as chunks over the same path as the VMUs' packets (src/engine/net): the IXB
 // work of both PHs, the source PH's NIC queue (FIFO, shared with every other flow on the link),
@@ -11,89 +9,12 @@
 // receiveThread: a dom0 task under Xen, where libxl-save-helper runs xc_domain_save; the QEMU
 // migration thread under KVM, a SCHED_OTHER thread of the QEMU process that libvirt places in the
 // emulator cgroup, so outside the vCPUs' reservation).
-//
-// Stop rules (PRECOPY_RULES; migration.md §2.1, §3.1):
-// - KVM / QEMU (migration/migration.c migration_update_counters, migration_iteration_run): after each
-//   bitmap sync, complete when the pending dirty bytes fit `threshold_size = bandwidth ×
-//   downtime_limit` (bandwidth measured over the iteration; downtime-limit default 300 ms,
-//   migration/options.c DEFAULT_MIGRATE_SET_DOWNTIME); no round limit — a guest that dirties faster
-//   than the link carries never converges and migrates on until cancelled (auto-converge and
-//   postcopy are off by default). The stream is rate-limited to max-bandwidth (MAX_THROTTLE, 128 MiB/s
-//   since QEMU 5.2) during pre-copy; migration_completion_precopy stops the VM and sets
-//   RATE_LIMIT_DISABLED, so the stop-and-copy goes at the link's speed.
-// - Xen (tools/libs/guest/xg_sr_save.c simple_precopy_policy, send_memory_live; Xen ≥ 4.6, "the
-//   policy previously hard-coded into xc_domain_save()"): stop-and-copy once 5 rounds have been sent
-//   (SPP_MAX_ITERATIONS) or fewer than 50 pages are dirty (SPP_TARGET_DIRTY_COUNT) — in that case
-//   those pages are still sent live once more, then the domain is suspended and what was dirtied
-//   meanwhile is sent (suspend_and_send_dirty). No rate limit (xc_domain_save's ADAPTIVE_SAVE rate
-//   control is compiled out). The legacy xc_domain_save (Xen ≤ 4.5) had DEF_MAX_ITERS 29 and
-//   DEF_MAX_FACTOR 3 (stop after sending 3× the memory); maxRounds overrides the round limit.
-//
-// Dirtying: the guest dirties `dirtyBytesPerSec` of distinct pages while it runs, capped at its
-// memory (Clark et al.'s writable working set is the whole memory here): a round of length t leaves
-// min(pages, ⌊rate·t / page⌋) pages for the next one.
 
 import type { Timer } from './event-queue.js';
 import type { Task } from './entities.js';
 import type { FlowRun } from './net/network.js';
 import type { MigrationSpec, Ns, VmuSpec } from './system.js';
-
-/** A stack's pre-copy rule and defaults (see the header for the sources). */
-export interface PrecopyRule {
-  /** Who sends: 'qemu' (KVM) or 'xc_domain_save' (Xen). */
-  sender: 'qemu' | 'xc_domain_save';
-  /** Pre-copy rate limit in bits/s; null: none. */
-  maxBandwidthBps: number | null;
-  /** QEMU: stop-and-copy when the rest fits bandwidth × this; null: no such test. */
-  downtimeLimitNs: Ns | null;
-  /** Live rounds at most; null: unbounded. */
-  maxRounds: number | null;
-  /** Xen: stop-and-copy when fewer pages than this are dirty (they are sent live once more first). */
-  targetDirtyPages: number | null;
-  /** Whether the stop-and-copy keeps the pre-copy rate limit (QEMU lifts it). */
-  pacedStopAndCopy: boolean;
-}
-
-export const PRECOPY_RULES: Record<'kvm' | 'xen', PrecopyRule> = {
-  kvm: { sender: 'qemu', maxBandwidthBps: 128 * 2 ** 20 * 8, downtimeLimitNs: 300_000_000, maxRounds: null, targetDirtyPages: null, pacedStopAndCopy: false },
-  xen: { sender: 'xc_domain_save', maxBandwidthBps: null, downtimeLimitNs: null, maxRounds: 5, targetDirtyPages: 50, pacedStopAndCopy: false },
-};
-
-/** The stack's rule with the scenario's overrides. */
-export function precopyRule(family: 'kvm' | 'xen', spec: Pick<MigrationSpec, 'maxBandwidthBps' | 'downtimeLimitNs' | 'maxRounds'>): PrecopyRule {
-  const base = PRECOPY_RULES[family];
-  return {
-    ...base,
-    ...(spec.maxBandwidthBps !== undefined && { maxBandwidthBps: spec.maxBandwidthBps }),
-    ...(spec.downtimeLimitNs !== undefined && { downtimeLimitNs: spec.downtimeLimitNs }),
-    ...(spec.maxRounds !== undefined && { maxRounds: spec.maxRounds }),
-  };
-}
-
-/** Pages the guest dirties in `ns` of running: ⌊rate·t / page⌋, at most all of them. */
-export function dirtiedPages(spec: Pick<MigrationSpec, 'dirtyBytesPerSec' | 'pageBytes' | 'memoryBytes'>, ns: Ns): number {
-  const total = Math.ceil(spec.memoryBytes / spec.pageBytes);
-  return Math.min(total, Math.floor((spec.dirtyBytesPerSec * ns) / 1e9 / spec.pageBytes));
-}
-
-/** What to do after a live round that sent `sentBytes` in `durationNs` and left `dirtyPages` dirty. */
-export type PrecopyStep = { next: 'round'; pages: number; last: boolean } | { next: 'stop-and-copy'; pages: number };
-
-/**
- * The stop rule after live round `round` (1-based). `lastLive`: this round was Xen's final live
- * send of a small dirty set. Pure, so the closed-form tests can follow it too.
- */
-export function afterRound(rule: PrecopyRule, round: number, dirtyPages: number, pageBytes: number, sentBytes: number, durationNs: Ns, lastLive: boolean): PrecopyStep {
-  if (lastLive) return { next: 'stop-and-copy', pages: dirtyPages };
-  if (rule.downtimeLimitNs !== null) {
-    // QEMU: threshold_size = bandwidth (bytes/ms over the iteration) × downtime_limit (ms).
-    const threshold = durationNs > 0 ? (sentBytes / durationNs) * rule.downtimeLimitNs : 0;
-    if (dirtyPages * pageBytes <= threshold) return { next: 'stop-and-copy', pages: dirtyPages };
-  }
-  if (rule.maxRounds !== null && round >= rule.maxRounds) return { next: 'stop-and-copy', pages: dirtyPages };
-  if (rule.targetDirtyPages !== null && dirtyPages < rule.targetDirtyPages) return { next: 'round', pages: dirtyPages, last: true };
-  return { next: 'round', pages: dirtyPages, last: false };
-}
+import { afterRound, afterThrottlePeriod, dirtiedPages, THROTTLE_PERIOD_NS, type PrecopyRule, type ThrottleState } from './migration-rules.js';
 
 /** One round as it happened. */
 export interface MigrationRound {
@@ -104,6 +25,8 @@ export interface MigrationRound {
   endNs: Ns;
   pages: number;
   bytes: number;
+  /** Auto-converge only: the vCPU throttle (%) in force during the round. */
+  throttlePct?: number;
 }
 
 /** What the simulator lends a migration. */
@@ -112,6 +35,10 @@ export interface MigrationHost {
   readonly durationNs: Ns;
   timer(fire: (now: Ns) => void): Timer;
   inject(task: Task, demandNs: Ns, onDone: (now: Ns) => void): void;
+  /** Whether the migration may start now (null), or why not: its VMU is elsewhere or another migration moves it. */
+  claim(spec: MigrationSpec): string | null;
+  /** Throttle the VMU instance's vCPUs at `pct` % (QEMU's cpu throttle; 0: lift it). */
+  throttle(vmu: string, pct: number): void;
   /** Stop the VMU's vCPUs: its tasks keep their jobs (and get new releases) but run nothing. */
   pause(vmu: string): void;
   /** Move the paused VMU's jobs to its destination instance and run them there. */
@@ -134,7 +61,7 @@ export const WINDOW_CHUNKS = 16;
 /** A lost chunk is sent again after TCP's minimum retransmission timeout (Linux TCP_RTO_MIN, 200 ms). */
 export const RETRANSMIT_NS = 200_000_000;
 
-export type MigrationState = 'waiting' | 'precopy' | 'stop-and-copy' | 'done';
+export type MigrationState = 'waiting' | 'refused' | 'precopy' | 'stop-and-copy' | 'done';
 
 export class MigrationRun {
   state: MigrationState = 'waiting';
@@ -144,6 +71,8 @@ export class MigrationRun {
   pausedAtNs: Ns | null = null;
   resumedAtNs: Ns | null = null;
   startedAtNs: Ns | null = null;
+  /** Why it did not start (state 'refused'): an overlap with another migration of the VMU, or the VMU elsewhere. */
+  refusal: string | null = null;
   /** Per VMU of the two PHs (the destination instance folded into the migrated VMU): its judged jobs. */
   readonly jobs = new Map<string, JobsAround>();
   private readonly pageTimer: Timer;
@@ -157,6 +86,11 @@ export class MigrationRun {
   private inFlight = 0;
   private paced = false;
   private lastLive = false;
+  /** Auto-converge: the throttle and the current bitmap-sync period (start, dirty bytes, bytes sent before it). */
+  throttle: ThrottleState = { pct: 0, highPeriods: 0 };
+  private periodStart: Ns = 0;
+  private periodDirtyBytes = 0;
+  private periodSentBefore = 0;
 
   constructor(
     readonly spec: MigrationSpec,
@@ -201,8 +135,15 @@ export class MigrationRun {
   }
 
   private begin(): void {
+    this.refusal = this.host.claim(this.spec);
+    if (this.refusal !== null) {
+      this.state = 'refused';
+      this.host.note?.('migration-refused', `${this.spec.vmu} → ${this.spec.to}: ${this.refusal}`);
+      return;
+    }
     this.state = 'precopy';
     this.startedAtNs = this.host.now;
+    this.periodStart = this.host.now;
     this.host.note?.('migration-start', `${this.spec.vmu} → ${this.spec.to}`);
     this.startRound(this.totalPages, 0);
   }
@@ -216,7 +157,15 @@ export class MigrationRun {
     this.nextChunk = 0;
     this.acked = 0;
     this.paced = this.rule.maxBandwidthBps !== null && (!stopAndCopy || this.rule.pacedStopAndCopy);
-    this.rounds.push({ index: this.rounds.length + 1, kind: stopAndCopy ? 'stop-and-copy' : 'live', startNs: this.roundStart, endNs: -1, pages, bytes: this.roundBytes });
+    this.rounds.push({
+      index: this.rounds.length + 1,
+      kind: stopAndCopy ? 'stop-and-copy' : 'live',
+      startNs: this.roundStart,
+      endNs: -1,
+      pages,
+      bytes: this.roundBytes,
+      ...(this.rule.autoConverge !== null && { throttlePct: stopAndCopy ? 0 : this.throttle.pct }),
+    });
     // Nothing dirty: xc_domain_save skips the send (send_memory_live sends only dirty_count > 0).
     if (this.roundBytes === 0) return this.roundDone();
     this.pump();
@@ -224,6 +173,24 @@ export class MigrationRun {
 
   private chunkBytes(k: number): number {
     return k < this.chunks - 1 ? CHUNK_BYTES : this.roundBytes - CHUNK_BYTES * (this.chunks - 1);
+  }
+
+  /**
+   * Auto-converge's check at a bitmap sync (migration_bitmap_sync): the round's dirty pages count
+   * towards the current period; once more than THROTTLE_PERIOD_NS has passed the period is judged
+   * (afterThrottlePeriod) and a new one begins. A no-op without auto-converge.
+   */
+  private syncThrottle(now: Ns, dirtyPages: number): void {
+    const ac = this.rule.autoConverge;
+    if (ac === null) return;
+    this.periodDirtyBytes += dirtyPages * this.spec.pageBytes;
+    if (now - this.periodStart <= THROTTLE_PERIOD_NS) return;
+    const before = this.throttle.pct;
+    this.throttle = afterThrottlePeriod(ac, this.throttle, this.periodDirtyBytes, this.bytesSent - this.periodSentBefore);
+    this.periodStart = now;
+    this.periodDirtyBytes = 0;
+    this.periodSentBefore = this.bytesSent;
+    if (this.throttle.pct !== before) this.host.throttle(this.spec.source, this.throttle.pct);
   }
 
   /** Issue chunks while the window has room and the rate limit allows. */
@@ -278,11 +245,14 @@ export class MigrationRun {
     if (this.state === 'stop-and-copy') {
       this.state = 'done';
       this.resumedAtNs = now;
-      this.host.resume(this.spec.vmu, this.spec.twin);
+      this.host.resume(this.spec.source, this.spec.twin);
       this.host.note?.('migration-resume', `${this.spec.vmu} on ${this.spec.to} after ${now - this.pausedAtNs!} ns down`);
       return;
     }
-    const dirty = dirtiedPages(this.spec, now - round.startNs);
+    // A throttled guest runs (1 − p) of the time, so it dirties that share (migration.md §8).
+    const rate = this.spec.dirtyBytesPerSec * (1 - this.throttle.pct / 100);
+    const dirty = dirtiedPages({ ...this.spec, dirtyBytesPerSec: rate }, now - round.startNs);
+    this.syncThrottle(now, dirty);
     const step = afterRound(this.rule, round.index, dirty, this.spec.pageBytes, round.bytes, now - round.startNs, this.lastLive);
     this.host.note?.('migration-round', `${this.spec.vmu} round ${round.index}: ${round.pages} pages in ${now - round.startNs} ns, ${dirty} dirty`);
     if (step.next === 'round') {
@@ -292,7 +262,8 @@ export class MigrationRun {
     }
     this.state = 'stop-and-copy';
     this.pausedAtNs = now;
-    this.host.pause(this.spec.vmu);
+    if (this.throttle.pct > 0) this.host.throttle(this.spec.source, 0); // cpu_throttle_stop: the VM stops anyway
+    this.host.pause(this.spec.source);
     this.host.note?.('migration-pause', `${this.spec.vmu}: ${step.pages} pages and device state left`);
     this.startRound(step.pages, this.spec.deviceStateBytes);
   }

@@ -8,8 +8,10 @@
 // that pass arms at the same instant is handled before time advances.
 
 import { BOOT_SUFFIX, isPhaseTask, SHUTDOWN_SUFFIX, tasksWithPhases } from './lifecycle.js';
-import { MigrationRun, precopyRule, twinTaskId } from './migration.js';
-import type { ChainSpec, HostSpec, IoLoadSpec, Ns, SlaChange, SystemSpec, VmuSpec } from './system.js';
+import { MigrationRun, twinTaskId } from './migration.js';
+import { precopyRule } from './migration-rules.js';
+import { VcpuThrottle } from './vcpu-throttle.js';
+import type { ChainSpec, HostSpec, IoLoadSpec, MigrationSpec, Ns, SlaChange, SystemSpec, VmuSpec } from './system.js';
 import { EventPhase, EventQueue, Timer } from './event-queue.js';
 import { HostEntity, Task, type Job } from './entities.js';
 import { Guest, type GuestHost } from './guest.js';
@@ -19,7 +21,7 @@ import { DeviceServer, type ServedRequest } from './device.js';
 import { QDISCS } from './qdisc.js';
 import { storageDevice, storageStreams } from './storage/host-storage.js';
 import { IoLoadRun, type IoEngine } from './io.js';
-import { buildNetwork, type FlowRun, type NetHost } from './net/network.js';
+import { buildNetwork, type FlowRun, type NetHost, type Network } from './net/network.js';
 import { ChainRun, type ChainStep } from './net/chain.js';
 import { ClassStack } from './class-stack.js';
 import { ProtocolGuard } from './checked-class.js';
@@ -159,8 +161,14 @@ export class Simulator implements IoEngine, ReleaseTarget {
   readonly migrations: MigrationRun[];
   /** VMUs stopped for a migration's stop-and-copy: their tasks take jobs but do not wake. */
   private readonly pausedVmus = new Set<string>();
-  /** A migrated VMU's tasks → their instances on the destination, where new jobs go. */
+  /** A migrated VMU's tasks → their instances where it runs now, where new jobs go (absent: it is on its own PH). */
   private readonly movedTasks = new Map<Task, Task>();
+  /** A migration instance's task → the VMU's own task of that id: a job injected into it goes where the VMU runs now. */
+  private readonly originalTasks = new Map<Task, Task>();
+  /** Where each migrating VMU is (its instance) and the migration moving it now, if any. */
+  private readonly whereabouts = new Map<string, { instance: string; moving: MigrationSpec | null }>();
+  /** Auto-converge's vCPU throttles, per VMU instance. */
+  private readonly throttles = new Map<string, VcpuThrottle>();
   /** Each host's devices by "<host>/<kind>", built when a load or chain first uses one. */
   private readonly devices = new Map<string, DeviceServer>();
   private readonly storageStreamsOf = new Map<string, IoLoadSpec[]>();
@@ -183,7 +191,7 @@ export class Simulator implements IoEngine, ReleaseTarget {
     const network = buildNetwork(scenario, this.netHosts, this, this.seed, (vmu, now) => this.isUp(vmu, now));
     this.flows = network.flows;
     this.chains = (scenario.chains ?? []).map((c) => new ChainRun(c, this.chainSteps(c, network.route), this, this.seed));
-    this.migrations = this.buildMigrations(network.route);
+    this.migrations = this.buildMigrations(network);
     // A VMU that boots releases its tasks and issues its I/O when the boot job completes (bootVmu), not
     // before; a migration's destination instance releases nothing of its own (the source's jobs move to it).
     for (const task of this.tasks) if (task.vmu?.bootNs === undefined && task.vmu?.migrationOf === undefined) this.runtimes.get(task)!.releases.start();
@@ -353,8 +361,9 @@ export class Simulator implements IoEngine, ReleaseTarget {
         ];
         const run = new IoLoadRun(load, vmu, path, tasks, deviceOf, this, new Rng(this.seed, `${load.id}/requests`));
         this.ioLoads.push(run);
-        // Arrivals armed here, as they always were (same-instant order); a booting VMU's start at its boot's end (bootVmu).
-        if (vmu.bootNs === undefined && load.issuedBy === undefined) run.begin(vmu.startNs ?? 0);
+        // Arrivals armed here, as they always were (same-instant order); a booting VMU's start at its
+        // boot's end (bootVmu); a migration's destination instance's at the resume (resumeVmu).
+        if (vmu.bootNs === undefined && load.issuedBy === undefined && vmu.migrationOf === undefined) run.begin(vmu.startNs ?? 0);
       }
     }
   }
@@ -410,7 +419,8 @@ export class Simulator implements IoEngine, ReleaseTarget {
   /** A released job joins its task's queue; the task wakes if it had none (ReleaseTarget). */
   accept(released: Task, job: Job, onCpu: boolean): void {
     // Only a run with a finished live migration has moved tasks: skip the lookup on every other release.
-    const task = this.movedTasks.size === 0 ? released : (this.movedTasks.get(released) ?? released);
+    const own = this.originalTasks.size === 0 ? released : (this.originalTasks.get(released) ?? released);
+    const task = this.movedTasks.size === 0 ? own : (this.movedTasks.get(own) ?? own);
     if (job.measured) task.stats.released++;
     this.observer?.release?.(this.now, task, job);
     const wasIdle = !task.hasJob;
@@ -563,7 +573,10 @@ export class Simulator implements IoEngine, ReleaseTarget {
       task.guest.block(task);
       this.markDirty(host);
     }
-    if (shutdown !== undefined) this.inject(shutdown, shutdown.vmu!.shutdownNs!, () => {});
+    // A migrating VMU's instances all stop then; only the one it runs on shuts down (issue 13).
+    const vmu = this.scenario.vmus.find((v) => v.id === vmuId)!;
+    const current = this.whereabouts.get(vmu.migrationOf ?? vmu.id)?.instance ?? (vmu.migrationOf ?? vmu.id);
+    if (shutdown !== undefined && current === vmuId) this.inject(shutdown, shutdown.vmu!.shutdownNs!, () => {});
   }
 
   /**
@@ -622,7 +635,17 @@ export class Simulator implements IoEngine, ReleaseTarget {
   }
 
   /** Each migration whose destination instance exists (admitted at its start, src/experiments/lifecycle.ts). */
-  private buildMigrations(route: (from: string, to: string) => FlowRun): MigrationRun[] {
+  private buildMigrations(network: Network): MigrationRun[] {
+    // Auto-converge is QEMU's: Xen's xc_domain_save has no vCPU throttle (migration.md §8).
+    const throttled = (this.scenario.migrations ?? []).findIndex((m) => m.autoConverge !== undefined);
+    if (throttled >= 0 && this.model.family === 'xen') {
+      throw new InputError({
+        file: this.scenario.file,
+        pointer: `/migrations/${throttled}/autoConverge`,
+        expected: `a KVM model: auto-converge is QEMU's vCPU throttle (migration/ram.c), which ${this.model.name}'s xc_domain_save does not have`,
+        found: 'autoConverge under a Xen model',
+      });
+    }
     const vmuIds = new Set(this.scenario.vmus.map((v) => v.id));
     const taskById = (id: string): Task => {
       const task = this.tasks.find((t) => t.id === id);
@@ -637,13 +660,21 @@ export class Simulator implements IoEngine, ReleaseTarget {
       durationNs: this.scenario.durationNs,
       timer: (fire: (now: Ns) => void) => this.queue.timer(EventPhase.control, fire),
       inject: (task: Task, demandNs: Ns, onDone: (now: Ns) => void) => this.inject(task, demandNs, onDone),
-      pause: (vmu: string) => this.pauseVmu(vmu),
-      resume: (vmu: string, twin: string) => this.resumeVmu(vmu, twin),
+      claim: (spec: MigrationSpec) => this.claimVmu(spec),
+      throttle: (vmu: string, pct: number) => this.throttleVmu(vmu, pct),
+      pause: (vmu: string) => {
+        this.pauseVmu(vmu);
+        network.pause(vmu);
+      },
+      resume: (vmu: string, twin: string) => {
+        this.resumeVmu(vmu, twin);
+        network.move(vmu, twin);
+      },
       note: (event: string, detail: string) => this.observer?.migration?.(this.now, event, detail),
     };
     return (this.scenario.migrations ?? [])
-      .filter((m) => vmuIds.has(m.twin))
-      .map((m) => new MigrationRun(m, precopyRule(this.model.family, m), route(m.vmu, m.twin), taskById(m.sendThread), taskById(m.receiveThread), host));
+      .filter((m) => vmuIds.has(m.twin) && vmuIds.has(m.source))
+      .map((m) => new MigrationRun(m, precopyRule(this.model.family, m), network.stream(m.source, m.twin), taskById(m.sendThread), taskById(m.receiveThread), host));
   }
 
   /**
@@ -652,6 +683,12 @@ export class Simulator implements IoEngine, ReleaseTarget {
    * at its resume), so the downtime shows in their responses.
    */
   private pauseVmu(vmuId: string): void {
+    for (const load of this.ioLoads) if (load.vmu.id === vmuId) load.halt();
+    this.holdVmu(vmuId);
+  }
+
+  /** The VMU instance's vCPUs stop (a stop-and-copy, or a throttle's sleep): its tasks keep their jobs and run nothing. */
+  private holdVmu(vmuId: string): void {
     this.pausedVmus.add(vmuId);
     for (const task of this.tasks) {
       if (task.vmu?.id !== vmuId || task.guest === null) continue;
@@ -663,20 +700,68 @@ export class Simulator implements IoEngine, ReleaseTarget {
     }
   }
 
-  /** The VMU resumes on the destination: its queued jobs (with their progress) move to its instance there, which runs them. */
+  /** The throttled VMU instance's vCPUs run again: its tasks with jobs wake. */
+  private releaseVmu(vmuId: string): void {
+    this.pausedVmus.delete(vmuId);
+    for (const task of this.tasks) if (task.vmu?.id === vmuId && task.guest !== null && task.hasJob) this.taskBecameRunnable(task);
+  }
+
+  /** QEMU's vCPU throttle of a VMU instance (auto-converge), built on first use. */
+  private throttleVmu(vmuId: string, pct: number): void {
+    let t = this.throttles.get(vmuId);
+    if (t === undefined) {
+      t = new VcpuThrottle((fire) => this.queue.timer(EventPhase.control, fire), () => this.holdVmu(vmuId), () => this.releaseVmu(vmuId));
+      this.throttles.set(vmuId, t);
+    }
+    t.set(pct, this.now);
+  }
+
+  /**
+   * Whether migration `spec` may start now: its VMU is where it leaves from (an earlier migration took
+   * it there) and no other migration of it is running (one at a time). The refusal says why, with pointers.
+   */
+  private claimVmu(spec: MigrationSpec): string | null {
+    const all = this.scenario.migrations ?? [];
+    const pointer = (m: MigrationSpec) => `/migrations/${all.indexOf(m)}`;
+    const at = this.whereabouts.get(spec.vmu) ?? { instance: spec.vmu, moving: null };
+    const own = this.scenario.vmus.find((v) => v.id === spec.vmu)!;
+    // Its boot's end is known only now (a boot's reads and burst take what the stack gives them).
+    if (!this.isUp(own, this.now)) return `${pointer(spec)}/at: ${spec.vmu} is not up at ${this.now / 1e6} ms (still booting): it migrates once its boot has ended`;
+    if (at.moving !== null) {
+      return `${pointer(spec)}/at: it starts at ${this.now / 1e6} ms while ${pointer(at.moving)} (${at.moving.id}, from ${at.moving.atNs / 1e6} ms) is still moving ${spec.vmu}: a VMU migrates once at a time — start it after that one resumes`;
+    }
+    if (at.instance !== spec.source) return `${pointer(spec)}: ${spec.vmu} is not on ${spec.from} at ${this.now / 1e6} ms (an earlier migration of it did not take it there)`;
+    this.whereabouts.set(spec.vmu, { instance: at.instance, moving: spec });
+    return null;
+  }
+
+  /**
+   * The VMU resumes on the destination: its queued jobs (with their progress) move to its instance
+   * there, which runs them, and its I/O loads issue from there (that host's devices and I/O path).
+   */
   private resumeVmu(vmuId: string, twinId: string): void {
     this.pausedVmus.delete(vmuId);
+    for (const load of this.ioLoads) if (load.vmu.id === twinId && load.spec.issuedBy === undefined) load.begin(this.now);
     const twin = this.scenario.vmus.find((v) => v.id === twinId)!;
-    for (const task of this.tasks) {
-      if (task.vmu?.id !== vmuId || task.guest === null) continue;
-      const moved = this.tasks.find((t) => t.id === twinTaskId(task.id, twin.host))!;
-      this.movedTasks.set(task, moved);
-      const jobs = task.pendingJobs();
-      task.dropPendingJobs();
+    const vmu = twin.migrationOf ?? twin.id;
+    this.whereabouts.set(vmu, { instance: twinId, moving: null });
+    for (const own of this.tasks) {
+      if (own.vmu?.id !== vmu || own.guest === null) continue;
+      const from = this.movedTasks.get(own) ?? own;
+      // Back on its own PH the VMU's own tasks run again; elsewhere that instance's copies.
+      const to = twinId === vmu ? own : this.tasks.find((t) => t.id === twinTaskId(own.id, twin.host));
+      if (to === undefined) continue; // a phase task (boot, shutdown) has no copy: it ran at the start or runs at the stop
+      if (to === own) this.movedTasks.delete(own);
+      else {
+        this.movedTasks.set(own, to);
+        this.originalTasks.set(to, own);
+      }
+      const jobs = from.pendingJobs();
+      from.dropPendingJobs();
       if (jobs.length === 0) continue;
-      const wasIdle = !moved.hasJob;
-      for (const job of jobs) moved.pushJob(job);
-      if (wasIdle) this.taskBecameRunnable(moved);
+      const wasIdle = !to.hasJob;
+      for (const job of jobs) to.pushJob(job);
+      if (wasIdle) this.taskBecameRunnable(to);
     }
   }
 
@@ -952,10 +1037,11 @@ function withChainHandlers(vmu: VmuSpec, chains: readonly ChainSpec[]): VmuSpec 
   const allVcpus = Array.from({ length: vmu.vcpus }, (_, i) => i);
   const handlers = chains.flatMap((c) =>
     c.stages.flatMap((s, i) =>
-      s.kind === 'compute' && s.vmu === vmu.id
+      s.kind === 'compute' && s.vmu === (vmu.migrationOf ?? vmu.id)
         ? [
             {
-              id: ChainRun.handlerId(c.id, i),
+              // A migration's destination instance has its own copy, where the stage's jobs go after the switch-over.
+              id: vmu.migrationOf === undefined ? ChainRun.handlerId(c.id, i) : twinTaskId(ChainRun.handlerId(c.id, i), vmu.host),
               arrival: { kind: 'external' } as const,
               exec: { kind: 'constant', value: s.demandNs } as const,
               deadline: Infinity,

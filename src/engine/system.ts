@@ -459,10 +459,13 @@ export interface SystemSpec {
  */
 export interface MigrationSpec {
   id: string;
+  /** The VMU as the scenario names it. */
   vmu: string;
+  /** Its instance that leaves: the VMU itself, or the one an earlier migration moved it to. */
+  source: string;
   from: string;
   to: string;
-  /** The VMU's instance on the destination PH (VmuSpec.migrationOf = vmu). */
+  /** Its instance on the destination PH (VmuSpec.migrationOf = vmu), or the VMU itself back on its own PH. */
   twin: string;
   atNs: Ns;
   memoryBytes: number;
@@ -479,4 +482,6 @@ export interface MigrationSpec {
   maxBandwidthBps?: number;
   downtimeLimitNs?: Ns;
   maxRounds?: number;
+  /** QEMU's auto-converge (KVM only; src/engine/migration-rules.ts): its parameters, QEMU's defaults filled in. */
+  autoConverge?: { initialPct: number; incrementPct: number; maxPct: number; triggerThresholdPct: number };
 }

@@ -8,6 +8,7 @@
 import { InputError } from '../errors.js';
 import { findModel } from '../../models/index.js';
 import type { ExecDist, FlowSpec } from '../engine/system.js';
+import { flowLost } from '../metrics/flow-results.js';
 import type { ModelRun } from '../metrics/results.js';
 import type { FigureRequest, Scenario } from '../scenario/types.js';
 import type { ModelPick } from './sweeps.js';
@@ -85,7 +86,7 @@ export function guarantees(scenario: Scenario, run: ModelRun, flowId: string): F
   return {
     flow: flowId,
     sent: f?.sent ?? 0,
-    lost: f ? f.lost.policed + f.lost.queueFull + f.lost.starved : 0,
+    lost: f ? flowLost(f) : 0,
     // missRatio is missed / delivered to 6 decimals: rounding recovers the count exactly below 10^5 packets.
     late: f ? Math.round(f.missRatio * f.delivered) : 0,
     vmuJudged: tasks.reduce((a, t) => a + t.judged, 0),

@@ -2,6 +2,7 @@
 // losses by cause, as results.json carries them; and FLOW_METRICS, the one place that says how an
 // expectation reads a flow metric (metricOfFlow), so `expect:` and the report name them alike.
 
+import { LOSS_CAUSES, lostAll, type LossCause } from '../engine/net/flow.js';
 import type { FlowRun } from '../engine/net/network.js';
 import type { LatencySummary } from './histogram.js';
 import type { FlowMetricName } from '../scenario/schema-net.js';
@@ -20,8 +21,8 @@ export interface FlowResult {
   /** Delivered in the measured window, bits/s and packets/s. */
   throughputBps: number;
   packetsPerSec: number;
-  /** Losses by cause: policed (ingress policer), queueFull (an egress class or NIC queue), starved (a full IXB ring). */
-  lost: { policed: number; queueFull: number; starved: number };
+  /** Losses by cause: policed (ingress policer), queueFull (an egress class or NIC queue), starved (a full IXB ring), migrating (at a VMU stopped for, or left by, a live migration). */
+  lost: Record<LossCause, number>;
   /** All losses over the packets sent. */
   lossRatio: number;
   /** Re-marked by the policer into another class. */
@@ -33,15 +34,17 @@ export interface FlowResult {
   /** One-way latency at the CDF levels of results.ts RESPONSE_CDF_PERCENTILES; [] when none was delivered. */
   latencyCdfNs: number[];
   /** The measured window in bins from startNs, binNs wide (the last may end past the window): bytes delivered and packets lost per bin; they sum to the totals above. */
-  overTime: { startNs: number; binNs: number; deliveredBytes: number[]; lost: { policed: number[]; queueFull: number[]; starved: number[] } };
+  overTime: { startNs: number; binNs: number; deliveredBytes: number[]; lost: Record<LossCause, number[]> };
 }
+
+/** A flow result's losses over every cause (the report reads them through metrics, not the engine). */
+export const flowLost = (f: Pick<FlowResult, 'lost'>): number => lostAll(f.lost);
 
 const round6 = (x: number) => Math.round(x * 1e6) / 1e6;
 
 export function collectFlows(flows: readonly FlowRun[], windowNs: number, cdfPercentiles: readonly number[]): FlowResult[] {
   return flows.map((f) => {
     const s = f.stats;
-    const lostAll = s.lost.policed + s.lost.queueFull + s.lost.starved;
     return {
       id: f.spec.id,
       from: f.spec.from,
@@ -53,12 +56,12 @@ export function collectFlows(flows: readonly FlowRun[], windowNs: number, cdfPer
       throughputBps: round6((s.windowBytes * 8 * 1e9) / windowNs),
       packetsPerSec: round6((s.windowPackets * 1e9) / windowNs),
       lost: { ...s.lost },
-      lossRatio: s.sent === 0 ? 0 : round6(lostAll / s.sent),
+      lossRatio: s.sent === 0 ? 0 : round6(lostAll(s.lost) / s.sent),
       remarked: s.remarked,
       missRatio: s.delivered === 0 ? 0 : round6(s.missed / s.delivered),
       path: f.path,
       latencyCdfNs: s.delivered === 0 ? [] : s.latency.quantiles(cdfPercentiles),
-      overTime: { startNs: s.timeline.startNs, binNs: s.timeline.binNs, deliveredBytes: [...s.timeline.deliveredBytes], lost: { policed: [...s.timeline.lost.policed], queueFull: [...s.timeline.lost.queueFull], starved: [...s.timeline.lost.starved] } },
+      overTime: { startNs: s.timeline.startNs, binNs: s.timeline.binNs, deliveredBytes: [...s.timeline.deliveredBytes], lost: Object.fromEntries(LOSS_CAUSES.map((c) => [c, [...s.timeline.lost[c]]])) as Record<LossCause, number[]> },
     };
   });
 }

@@ -4,7 +4,8 @@
 // VMUs on the source and destination PHs.
 
 import type { Ns } from '../engine/system.js';
-import { precopyRule, type JobsAround, type MigrationRound, type MigrationRun, type PrecopyRule } from '../engine/migration.js';
+import type { JobsAround, MigrationRound, MigrationRun } from '../engine/migration.js';
+import { precopyRule, type PrecopyRule } from '../engine/migration-rules.js';
 import type { Simulator } from '../engine/simulator.js';
 import type { MigrationSpec } from '../engine/system.js';
 
@@ -53,14 +54,15 @@ export function collectMigrations(sim: Simulator, specs: readonly MigrationSpec[
   return specs.map((spec) => {
     const run = sim.migrations.find((m) => m.spec.id === spec.id);
     const refusal = refusals.find((r) => r.migration.id === spec.id);
-    if (run === undefined) return refused(spec, refusal?.reason ?? 'the destination instance was not built', precopyRule(sim.model.family, spec));
+    if (run === undefined) return refused(spec, refusal?.reason ?? notBuilt(sim, spec), precopyRule(sim.model.family, spec));
+    if (run.state === 'refused') return refused(spec, run.refusal!, run.rule);
     return {
       id: spec.id,
       vmu: spec.vmu,
       from: spec.from,
       to: spec.to,
       startNs: spec.atNs,
-      outcome: run.state === 'waiting' ? 'precopy' : run.state,
+      outcome: run.state === 'waiting' ? 'precopy' : (run.state as Exclude<typeof run.state, 'refused'>),
       rounds: run.rounds.filter((r) => r.kind === 'live').length,
       bytesSent: run.bytesSent,
       retransmittedBytes: run.retransmittedBytes,
@@ -73,6 +75,14 @@ export function collectMigrations(sim: Simulator, specs: readonly MigrationSpec[
       interference: interferenceOf(sim, run),
     };
   });
+}
+
+/** Why a migration has no run: its source instance (an earlier move's destination) was refused. */
+function notBuilt(sim: Simulator, spec: MigrationSpec): string {
+  const all = sim.scenario.migrations ?? [];
+  const made = all.find((m) => m.vmu === spec.vmu && m.twin === spec.source);
+  if (spec.source === spec.vmu && !sim.scenario.vmus.some((v) => v.id === spec.vmu)) return `${spec.vmu} never ran: its own start was refused`;
+  return made === undefined ? 'the destination instance was not built' : `${spec.vmu} never reaches ${spec.from}: /migrations/${all.indexOf(made)} (${made.id}) was refused`;
 }
 
 function refused(spec: MigrationSpec, reason: string, rule: PrecopyRule): MigrationResult {
@@ -105,7 +115,7 @@ function interferenceOf(sim: Simulator, run: MigrationRun): MigrationInterferenc
   return ids.map((vmu) => ({ vmu, host: hostOf.get(vmu)!, ...(run.jobs.get(vmu) ?? none) }));
 }
 
-/** The migration metrics of the catalogue (src/scenario/metric-names.ts), read for VMU `vmu`; undefined where they do not apply. */
+/** The migration metrics of the catalogue (src/scenario/metric-names.ts), read for VMU `vmu` (its first migration); undefined where they do not apply. */
 export const MIGRATION_METRICS = {
   migrationTotalNs: (ms: readonly MigrationResult[], vmu: string) => ms.find((m) => m.vmu === vmu)?.totalTimeNs ?? undefined,
   migrationDowntimeNs: (ms: readonly MigrationResult[], vmu: string) => ms.find((m) => m.vmu === vmu)?.downtimeNs ?? undefined,

@@ -3,6 +3,7 @@
 // phenomenon the answer names (ModelRun.causes, from the model's HostBuild.explain). No number is
 // written by hand, so the sentence flips when the results do.
 
+import { flowLost } from '../metrics/flow-results.js';
 import type { ModelRun } from '../metrics/results.js';
 import type { Answer, AnswerTarget, Scenario } from '../scenario/types.js';
 import { fmtNs, fmtPct, listText } from './format.js';
@@ -30,7 +31,7 @@ function measure(run: ModelRun, answer: Answer, target: AnswerTarget): Measure {
     const f = run.flows?.find((x) => x.id === target.id);
     if (!f) return { value: null, holds: false, badness: Infinity };
     // A packet lost on the way never meets its deadline: losses count with late deliveries.
-    const lost = f.lost.policed + f.lost.queueFull + f.lost.starved;
+    const lost = flowLost(f);
     if (metric === 'misses') {
       const ratio = f.sent === 0 ? 0 : (lost + f.missRatio * f.delivered) / f.sent;
       return { value: ratio, holds: ratio === 0, badness: ratio };

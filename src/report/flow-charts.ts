@@ -2,6 +2,7 @@
 // when one stack's tail spans decades), and its losses by cause per model — where a starved IXB
 // shows as drops at the ring while the link had room.
 
+import type { LossCause } from '../engine/net/flow.js';
 import { RESPONSE_CDF_PERCENTILES, type Results } from '../metrics/results.js';
 import type { Scenario } from '../scenario/types.js';
 import { modelColour, type XySeries } from './charts.js';
@@ -42,7 +43,7 @@ export function flowLossChart(results: Results): FigureOutput | null {
   const flows = [...new Set(results.runs.flatMap((r) => (r.flows ?? []).map((f) => f.id)))];
   if (!results.runs.some((r) => (r.flows ?? []).some((f) => f.lossRatio > 0))) return null;
   const categories = flows.flatMap((id) => results.runs.map((r) => `${id} ${r.model}`));
-  const pick = (cause: 'policed' | 'queueFull' | 'starved') =>
+  const pick = (cause: LossCause) =>
     flows.flatMap((id) =>
       results.runs.map((r) => {
         const f = r.flows?.find((x) => x.id === id);
@@ -62,6 +63,8 @@ export function flowLossChart(results: Results): FigureOutput | null {
         { label: 'starved (IXB ring full)', color: '#c0392b', values: pick('starved') },
         { label: 'queue full', color: '#e69f00', values: pick('queueFull') },
         { label: 'policed', color: '#56b4e9', values: pick('policed') },
+        // Only where a live migration lost packets (the other scenarios' charts stay as they were).
+        ...(results.runs.some((r) => (r.flows ?? []).some((f) => f.lost.migrating > 0)) ? [{ label: 'migrating (stop-and-copy)', color: '#7f7f7f', values: pick('migrating') }] : []),
       ],
     },
     caption: 'Share of each flow\'s packets lost, per model and cause: starved — the ring in front of the IXB\'s CPU work was full (the work did not get the CPU); queue full — an egress class or the NIC queue; policed — the ingress policer.',

@@ -2,7 +2,7 @@
 // delivered in each bin of the measured window, and the packets it lost per bin by cause — where a
 // starved IXB shows as a ring that fills, drops for a while and drains, or drops for good.
 
-import type { FlowResult } from '../metrics/flow-results.js';
+import { flowLost, type FlowResult } from '../metrics/flow-results.js';
 import type { Results } from '../metrics/results.js';
 import type { Scenario } from '../scenario/types.js';
 import { modelColour, type XySeries } from './charts.js';
@@ -13,6 +13,7 @@ const CAUSES = [
   { key: 'starved', words: 'starved (IXB ring full)' },
   { key: 'queueFull', words: 'queue full' },
   { key: 'policed', words: 'policed' },
+  { key: 'migrating', words: 'migrating (at a VMU in its stop-and-copy, or the PH it left)' },
 ] as const;
 
 /** x of bin k: the middle of the bin, in ms since the start of the run. */
@@ -55,7 +56,7 @@ export function flowTimeCharts(scenario: Scenario, results: Results): FigureOutp
       })),
     );
     if (drops.length === 0) continue;
-    const none = per.filter(({ f }) => f.lost.policed + f.lost.queueFull + f.lost.starved === 0).map((p) => p.model);
+    const none = per.filter(({ f }) => flowLost(f) === 0).map((p) => p.model);
     out.push({
       file: `flow-drops-${spec.id}.png`,
       spec: {

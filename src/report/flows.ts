@@ -15,11 +15,13 @@ const bitrate = (bps: number) => (bps >= 1e9 ? `${(bps / 1e9).toPrecision(3)} Gb
 /** The flows table of one model's results. */
 export function flowTable(run: ModelRun): Block[] {
   if (!run.flows || run.flows.length === 0) return [];
+  // The migrating column only where a live migration ran (other reports keep their tables).
+  const migrating = run.migrations !== undefined;
   return [
     {
       kind: 'table',
       caption: 'Packet flows (one-way, source VMU to destination VMU, through the IXBs)',
-      header: ['flow', 'sent', 'latency p50', 'p99', 'max', 'jitter', 'throughput', 'lost: policed', 'queue full', 'starved (IXB ring)', 'late'],
+      header: ['flow', 'sent', 'latency p50', 'p99', 'max', 'jitter', 'throughput', 'lost: policed', 'queue full', 'starved (IXB ring)', ...(migrating ? ['migrating'] : []), 'late'],
       rows: run.flows.map((f) => {
         const has = f.delivered > 0;
         const ns = (x: number) => (has ? num(fmtNs(x), x) : num('—', -1));
@@ -34,6 +36,7 @@ export function flowTable(run: ModelRun): Block[] {
           num(String(f.lost.policed), f.lost.policed),
           num(String(f.lost.queueFull), f.lost.queueFull),
           num(String(f.lost.starved), f.lost.starved),
+          ...(migrating ? [num(String(f.lost.migrating), f.lost.migrating)] : []),
           num(fmtPct(f.missRatio, 2), f.missRatio),
         ];
       }),
@@ -70,6 +73,7 @@ function badText(f: FlowResult, run: ModelRun, scenario: Scenario): string {
       f.lost.starved > 0 && `${f.lost.starved} at a full IXB ring`,
       f.lost.queueFull > 0 && `${f.lost.queueFull} at a full queue`,
       f.lost.policed > 0 && `${f.lost.policed} at the policer`,
+      f.lost.migrating > 0 && `${f.lost.migrating} at a VMU in its stop-and-copy or the PH it left`,
     ].filter((x): x is string => typeof x === 'string');
     const load = linkLoad(scenario, run);
     const room = load && f.lost.starved > 0 ? ` though link ${load.id} carried only ${fmtPct(load.share, 0)} of its rate` : '';

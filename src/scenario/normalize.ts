@@ -93,8 +93,7 @@ export function normalizeScenario(raw: unknown, file = '<memory>', opts: Normali
   const links = normalizeLinks(raw.links ?? [], hosts, check);
   const flows = normalizeFlows(raw.flows ?? [], vmus, links, taskIds, check);
   const chains = normalizeChains(raw.chains ?? [], vmus, hosts, links, taskIds, check);
-  const networked = new Set([...flows.flatMap((f) => [f.from, f.to]), ...chains.flatMap((c) => c.stages.flatMap((s) => (s.kind === 'hop' ? [s.from, s.to] : s.kind === 'compute' ? [s.vmu] : [])))]);
-  const moves = normalizeMigrations(raw.migrations ?? [], { vmus, hosts, links, taskIds, vmuIds, networked, durationNs, check });
+  const moves = normalizeMigrations(raw.migrations ?? [], { vmus, hosts, links, taskIds, vmuIds, flows, chains, durationNs, check });
   vmus.push(...moves.twins);
   hostThreads.push(...moves.threads);
 

@@ -16,7 +16,7 @@ export const migrationSchema = {
   additionalProperties: false,
   required: ['vmu', 'to', 'at', 'memory', 'dirtyRate'],
   properties: {
-    vmu: { $ref: '#/$defs/id', title: 'VMU', description: 'The VMU that moves (no I/O loads, flows, chains, lifetime or rt-app programs of its own yet).' },
+    vmu: { $ref: '#/$defs/id', title: 'VMU', description: 'The VMU that moves (no rt-app programs of its own yet); its flows, chain stages and I/O loads follow it at the switch-over. A VMU with a lifetime moves inside it.' },
     to: { $ref: '#/$defs/id', title: 'Destination', description: 'The PH it moves to: another host, linked to its own.' },
     at: dur('Start', 'When the migration starts (from time 0); the destination admits the VMU then.'),
     memory: size('Memory', 'The guest memory sent in round 1, bytes with a unit, e.g. "512MiB".'),
@@ -28,5 +28,23 @@ export const migrationSchema = {
     maxBandwidth: bw('Max bandwidth', 'Pre-copy rate limit; default the stack\'s: QEMU max-bandwidth 128MiB/s (KVM), none (Xen).'),
     downtimeLimit: dur('Downtime limit', 'QEMU downtime-limit: stop-and-copy once the rest fits bandwidth × this; default 300ms (KVM), not used by Xen\'s rule unless given.'),
     maxRounds: { type: 'integer', minimum: 1, maximum: 1000, title: 'Max rounds', description: 'Live rounds at most before the stop-and-copy; default 5 under Xen (SPP_MAX_ITERATIONS), none under KVM.' },
+    autoConverge: {
+      title: 'Auto-converge',
+      description:
+        "QEMU's auto-converge capability (KVM only; a Xen model refuses it): true for QEMU's defaults, or its parameters in %. Each bitmap-sync period (> 1 s) that dirtied more than triggerThreshold % of what it sent counts; every second such period throttles the vCPUs: initial, then + increment, up to max.",
+      oneOf: [
+        { type: 'boolean' },
+        {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            initial: { type: 'integer', minimum: 1, maximum: 99, default: 20, description: 'cpu-throttle-initial (%).' },
+            increment: { type: 'integer', minimum: 1, maximum: 99, default: 10, description: 'cpu-throttle-increment (%).' },
+            max: { type: 'integer', minimum: 1, maximum: 99, default: 99, description: 'max-cpu-throttle (%).' },
+            triggerThreshold: { type: 'integer', minimum: 1, maximum: 100, default: 50, description: 'throttle-trigger-threshold (%): dirtied over sent in a period.' },
+          },
+        },
+      ],
+    },
   },
 } as const;

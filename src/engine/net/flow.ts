@@ -31,8 +31,22 @@ export class FlowClock {
   }
 }
 
-/** Why a packet was lost (io-qos.md §4.2 "drops by cause"). */
-export type LossCause = 'policed' | 'queueFull' | 'starved';
+/**
+ * Why a packet was lost (io-qos.md §4.2 "drops by cause"); 'migrating': it reached a VMU stopped for
+ * a live migration's stop-and-copy, or the PH it had left (network.ts). Append-only: results keep the order.
+ */
+export const LOSS_CAUSES = ['policed', 'queueFull', 'starved', 'migrating'] as const;
+export type LossCause = (typeof LOSS_CAUSES)[number];
+
+/** A count per loss cause, every one 0. */
+export function perCause<T>(zero: () => T): Record<LossCause, T> {
+  return Object.fromEntries(LOSS_CAUSES.map((c) => [c, zero()])) as Record<LossCause, T>;
+}
+
+/** All losses of a per-cause count. */
+export function lostAll(lost: Record<LossCause, number>): number {
+  return LOSS_CAUSES.reduce((a, c) => a + lost[c], 0);
+}
 
 /** Bins of a flow's timeline over the measured window: enough to see a ring fill and drain, a few KB per flow in results. */
 export const TIMELINE_BINS = 50;
@@ -55,7 +69,7 @@ export class FlowTimeline {
     this.binNs = Math.max(1, Math.ceil((endNs - startNs) / TIMELINE_BINS));
     const zeros = () => new Array<number>(TIMELINE_BINS).fill(0);
     this.deliveredBytes = zeros();
-    this.lost = { policed: zeros(), queueFull: zeros(), starved: zeros() };
+    this.lost = perCause(zeros);
   }
 
   /** The bin of instant `now` ≥ startNs; the window's last instant falls in the last bin. */
@@ -72,7 +86,7 @@ export class FlowStats {
   delivered = 0;
   missed = 0;
   remarked = 0;
-  readonly lost: Record<LossCause, number> = { policed: 0, queueFull: 0, starved: 0 };
+  readonly lost: Record<LossCause, number> = perCause(() => 0);
   /** Delivered inside the measured window, whenever created (throughput). */
   windowPackets = 0;
   windowBytes = 0;

@@ -8,7 +8,21 @@
 //
 // Each hop is a DeviceServer with a queueing discipline (device.ts, qdisc.ts), each CPU stage a job
 // on the host task the model names (model.ts packetPath). A packet lost anywhere is counted once,
-// by cause: policed, queueFull (a discipline or NIC queue refused it), starved (a full ring).
+// by cause: policed, queueFull (a discipline or NIC queue refused it), starved (a full ring),
+// migrating (it reached a VMU stopped for a live migration's stop-and-copy, or the PH it left).
+//
+// Live migration (issue 13; migration.md §4): a VMU's packets follow it at the switch-over. QEMU
+// announces the moved guest from the destination as soon as it runs there (net/announce.c
+// qemu_announce_self: a RARP per NIC at once, then announce-rounds 5 in all, announce-initial 50 ms
+// apart growing by announce-step 100 ms, to announce-max 550 ms); Xen's netfront, reconnecting to
+// the destination's netback, sends a gratuitous ARP (xen-netfront.c: netdev_notify_peers on
+// XenbusStateConnected). The first announcement is sent at the resume, so from then every flow and
+// chain route to or from the VMU runs through its destination instance's port: the destination
+// PH's IXB, and the link only where the peer is on another PH (move). Packets that reach the VMU
+// from its pause to its resume — the source's vhost / netback no longer hand them to a running
+// guest, and the source instance is destroyed after the switch-over — and packets still reaching
+// the source PH after the resume (sent before the switch learnt the new place) are lost as
+// 'migrating'. A stopped VMU sends nothing: its application does not run (as before its start).
 
 import { DeviceServer, type ServedRequest } from '../device.js';
 import { EventPhase, type Timer } from '../event-queue.js';
@@ -37,8 +51,15 @@ export interface NetHost {
 
 const serialisationNs = (bytes: number, bitsPerSec: number): Ns => Math.max(1, Math.round((bytes * 8 * 1e9) / bitsPerSec));
 
+/**
+ * A port through a live migration: up; paused for the stop-and-copy; gone (the VMU runs on another
+ * PH now — its packets go to that instance's port).
+ */
+type PortState = 'up' | 'paused' | 'gone';
+
 /** A VMU's end of the network: its rings, its CPU stage, its policer and egress. */
-class Port {
+export class Port {
+  state: PortState = 'up';
   readonly tx: IxbRing;
   readonly rx: IxbRing;
   readonly policer: Policer | null;
@@ -70,7 +91,7 @@ class Port {
 }
 
 /** One direction of a physical link: the sending PH's NIC queue and wire, then the propagation delay. */
-class Wire {
+export class Wire {
   readonly nic: DeviceServer;
   /** Packets propagating, in the order they left (the delay is the same for all: FIFO). */
   private readonly flying: { at: Ns; arrive: (now: Ns) => void }[] = [];
@@ -112,22 +133,34 @@ export interface PacketProbe {
   lost(cause: LossCause): void;
 }
 
+/** The ports a flow's packets leave and reach, and the wire between them (null: one PH). */
+export interface Leg {
+  src: Port;
+  dst: Port;
+  wire: Wire | null;
+}
+
 /** One flow: its packet source, its route, its statistics. */
 export class FlowRun {
   readonly stats: FlowStats;
-  /** The hops a packet crosses, for results. */
+  /** The hops a packet crosses (at the start of the run), for results. */
   readonly path: string[];
+  /**
+   * A migration's page stream: it ends at the destination host's migration listener (QEMU's
+   * incoming socket, xc_domain_restore), not at a guest's NIC, so no instance's state stops it.
+   */
+  pageStream = false;
 
   constructor(
     readonly spec: FlowSpec,
-    private readonly src: Port,
-    private readonly dst: Port,
-    private readonly wire: Wire | null,
+    /** The route new packets take; a live migration's switch-over replaces it (Network.move). A packet keeps the one it left on. */
+    public leg: Leg,
     private readonly engine: IoEngine,
     seed: number,
     senderUp: (now: Ns) => boolean = () => true,
   ) {
     this.stats = new FlowStats(engine.warmupNs, engine.durationNs);
+    const { src, dst, wire } = leg;
     const cpu = (p: Port, what: string) => (p.worker ? `IXB ${what} (${p.worker.task.id})` : `IXB ${what} (no CPU)`);
     this.path = [
       cpu(src, 'send'),
@@ -142,8 +175,9 @@ export class FlowRun {
       // A departure while the sender is not up (before its start or its boot's end, from its stop:
       // issue 13) is not sent — its application is not running — and not counted; the clock runs on.
       // Its size is drawn all the same, so a lifetime does not shift the sizes of the packets sent.
+      // A VMU stopped for a migration's stop-and-copy sends nothing either (its application is stopped).
       const bytes = sizes.next();
-      if (senderUp(now)) this.send(now, bytes);
+      if (senderUp(now) && this.leg.src.state === 'up') this.send(now, bytes);
       const next = clock.next();
       if (next <= engine.durationNs) departures.arm(Math.max(next, now));
     });
@@ -164,7 +198,8 @@ export class FlowRun {
   private send(created: Ns, bytes: number, probe?: PacketProbe): void {
     const measured = probe === undefined && created >= this.engine.warmupNs;
     if (measured) this.stats.sent++;
-    const src = this.src;
+    const leg = this.leg;
+    const src = leg.src;
     this.cpu(src, src.tx, sendCostNs(src.ixb, bytes, src.worker?.crossingNs ?? 0), measured, probe, () => {
       probe?.passed('ixb', this.engine.now);
       let cls = this.spec.class;
@@ -176,26 +211,29 @@ export class FlowRun {
       }
       const onWire = () => {
         probe?.passed('ixb', this.engine.now);
-        if (this.wire) this.cross(this.wire, created, bytes, measured, probe);
-        else this.receive(created, bytes, measured, probe);
+        if (leg.wire) this.cross(leg, leg.wire, created, bytes, measured, probe);
+        else this.receive(leg, created, bytes, measured, probe);
       };
       this.hop(src.egress, cls, serialisationNs(bytes, src.bandwidthBps), created, bytes, measured, probe, onWire);
     });
   }
 
-  private cross(wire: Wire, created: Ns, bytes: number, measured: boolean, probe: PacketProbe | undefined): void {
+  private cross(leg: Leg, wire: Wire, created: Ns, bytes: number, measured: boolean, probe: PacketProbe | undefined): void {
     this.hop(wire.nic, this.spec.id, serialisationNs(bytes, wire.spec.bandwidthBps), created, bytes, measured, probe, () =>
       wire.propagate(this.engine.now, (now) => {
         probe?.passed('link', now);
-        this.receive(created, bytes, measured, probe);
+        this.receive(leg, created, bytes, measured, probe);
       }),
     );
   }
 
-  private receive(created: Ns, bytes: number, measured: boolean, probe: PacketProbe | undefined): void {
-    const dst = this.dst;
+  private receive(leg: Leg, created: Ns, bytes: number, measured: boolean, probe: PacketProbe | undefined): void {
+    const dst = leg.dst;
+    // Reaching a VMU stopped for its stop-and-copy, or a PH it has left: lost (see the header).
+    if (dst.state !== 'up' && !this.pageStream) return this.lose(measured, 'migrating', probe);
     this.cpu(dst, dst.rx, receiveCostNs(dst.ixb, bytes, dst.worker?.crossingNs ?? 0), measured, probe, () => {
       const now = this.engine.now;
+      if (dst.state !== 'up' && !this.pageStream) return this.lose(measured, 'migrating', probe);
       if (probe) {
         probe.passed('ixb', now);
         return probe.delivered(now);
@@ -226,6 +264,12 @@ export interface Network {
   flows: FlowRun[];
   /** The path from VMU `from` to VMU `to` (the same ports, rings and wires the flows use). */
   route(from: string, to: string): FlowRun;
+  /** A live migration's page stream from instance `from` to instance `to`: like a route, but no switch-over moves it. */
+  stream(from: string, to: string): FlowRun;
+  /** VMU instance `vmu` stops for a stop-and-copy: packets reaching it are lost, it sends none. */
+  pause(vmu: string): void;
+  /** Instance `vmu` resumes as instance `twin`: every flow and chain route to or from it goes to `twin`'s port from now. */
+  move(vmu: string, twin: string): void;
 }
 
 /**
@@ -259,26 +303,46 @@ export function buildNetwork(system: SystemSpec, hosts: Map<string, NetHost>, en
     }
     return w;
   };
+  const legOf = (src: Port, dst: Port): Leg => ({ src, dst, wire: src.vmu.host === dst.vmu.host ? null : wire(src.vmu.host, dst.vmu.host) });
   const build = (f: FlowSpec) => {
     const src = port(f.from);
-    const dst = port(f.to);
-    const across = src.vmu.host === dst.vmu.host ? null : wire(src.vmu.host, dst.vmu.host);
     const lives = src.vmu.startNs !== undefined || src.vmu.stopNs !== undefined || src.vmu.bootNs !== undefined;
-    return new FlowRun(f, src, dst, across, engine, seed, lives ? (now) => isUp(src.vmu, now) : undefined);
+    return new FlowRun(f, legOf(src, port(f.to)), engine, seed, lives ? (now) => isUp(src.vmu, now) : undefined);
   };
   const flows = (system.flows ?? []).map(build);
   const routes = new Map<string, FlowRun>();
+  // A route sends nothing of its own (no departures); chains and migrations put their packets on it (carry).
+  const silent = (id: string, from: string, to: string) => build({ id, from, to, arrival: { kind: 'trace', times: [] }, size: { kind: 'constant', value: 1 }, class: id, deadline: Infinity });
   const route = (from: string, to: string): FlowRun => {
     const id = `${from}>${to}`;
     let r = routes.get(id);
     if (!r) {
-      // A route sends nothing of its own (no departures); chains put their packets on it (carry).
-      r = build({ id, from, to, arrival: { kind: 'trace', times: [] }, size: { kind: 'constant', value: 1 }, class: id, deadline: Infinity });
+      r = silent(id, from, to);
       routes.set(id, r);
     }
     return r;
   };
-  return { flows, route };
+  const move = (vmu: string, twin: string): void => {
+    const left = ports.get(vmu);
+    if (left === undefined) return; // no flow or route ever touched it
+    left.state = 'gone';
+    const arrived = port(twin);
+    arrived.state = 'up';
+    for (const r of [...flows, ...routes.values()]) {
+      const { src, dst } = r.leg;
+      if (src === left || dst === left) r.leg = legOf(src === left ? arrived : src, dst === left ? arrived : dst);
+    }
+  };
+  const pause = (vmu: string): void => {
+    const p = ports.get(vmu);
+    if (p !== undefined) p.state = 'paused';
+  };
+  const stream = (from: string, to: string): FlowRun => {
+    const s = silent(`${from}>${to}`, from, to);
+    s.pageStream = true;
+    return s;
+  };
+  return { flows, route, stream, pause, move };
 }
 
 /**
