@@ -331,9 +331,13 @@ export class CfsClass implements SchedClass<FairAdmitConfig>, ServedClass, Bandw
     yieldFair(this.yieldRule, { rq: this.rq, skip: this.skip, vslice: (s) => this.vslice(s) }, e, cpu);
   }
 
-  /** The tick: slices, EEVDF deadlines and load balancing run on it. */
+  /**
+   * The tick: slices, EEVDF deadlines and load balancing run on it. A class given no entity (every
+   * VMU of the host reserved, no best-effort thread) has nothing to pre-empt, sample or move, ever:
+   * its tick is idle (the host may then take no ticks, simulator.ts).
+   */
   needs(): ClassNeeds {
-    return { tick: true, idleTime: false };
+    return { tick: true, idleTime: false, tickIdle: this.members.length === 0 };
   }
 
   /** scheduler_tick: the fair tick, then trigger_load_balance (fair-balance.ts). */

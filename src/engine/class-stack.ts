@@ -16,6 +16,10 @@ import { NO_NEEDS, type SchedClass } from './policy.js';
  */
 export class ClassStack {
   readonly wantsTick: boolean;
+  /** Every class asking for the tick has nothing to do at it in this run (ClassNeeds.tickIdle). */
+  readonly ticksIdle: boolean;
+  /** Some class asked for idle time on some CPU. */
+  readonly hasIdlers: boolean;
   /** Classes serving each pCPU, in precedence order. */
   private readonly onCpu: SchedClass[][];
   /** Per pCPU, the classes that asked for the tick / for idle time, so an unused hook costs nothing. */
@@ -40,6 +44,7 @@ export class ClassStack {
     this.callable = wrap === undefined ? null : new Map(classes.map((c, i) => [c, called[i]]));
     const needs = called.map((c) => c.needs?.() ?? NO_NEEDS);
     this.wantsTick = needs.some((n) => n.tick);
+    this.ticksIdle = needs.every((n) => !n.tick || n.tickIdle === true);
     this.onCpu = Array.from({ length: cpuCount }, (_, cpu) => called.filter((c) => c.cpus === undefined || c.cpus.includes(cpu)));
     this.tickersOn = this.onCpu.map((list) => list.filter((c) => needs[called.indexOf(c)].tick));
     this.idlersOn = this.onCpu.map((list) =>
@@ -49,6 +54,7 @@ export class ClassStack {
         return wants;
       }),
     );
+    this.hasIdlers = this.idlersOn.some((list) => list.length > 0);
   }
 
   /** The class object the engine calls for `e` (its class, or that class's checking wrapper). */
