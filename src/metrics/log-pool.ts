@@ -7,7 +7,7 @@
 // view on a slab; the one a log outgrows goes to its size's free list for the next log that grows
 // to that size. What a segment held before is never read: a log reads only its first `logged` entries.
 // A free segment keeps its slab alive, so the free lists are short: after a run at most
-// 16 × 11 sizes × 16 KiB stay held by a process that runs nothing else.
+// 16 × 8 sizes × 16 KiB stay held by a process that runs nothing else.
 
 const SLAB_BYTES = 1 << 14;
 /** Free segments kept per size: enough for logs growing in turn (measured: as little memory as 256), little held after a run. */
