@@ -4,6 +4,7 @@
 //   node dist/bench/run.js --child C S [W]   one run of case C for S simulated seconds (prints JSON),
 //                                        after an unmeasured W-second run of it (JIT warm-up)
 //   node dist/bench/run.js startup       only the start-up table
+//   node dist/bench/run.js memory        only the memory-per-task table
 // Cases: ref/<model>/<cpus> (the reference scenario scaled to <cpus> pCPUs), edf-threads, edf-guest.
 
 import '../src/jit-tuning.js'; // first, as in bin/hvsim.js: the engine is measured as the CLI runs it
@@ -11,6 +12,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { getHeapSpaceStatistics } from 'node:v8';
 import { fileURLToPath } from 'node:url';
 import { EventPhase, EventQueue, type Timer } from '../src/engine/event-queue.js';
 import { Rng } from '../src/engine/rng.js';
@@ -29,13 +31,20 @@ interface ChildResult {
   wallS: number;
   /** CPU time (user + system, all threads) the run took: steadier than wall time on a shared machine. */
   cpuS: number;
+  /** Events of the run, host ticks skipped as provably empty included (Simulator.eventsFired). */
   events: number;
+  /** Those skipped ticks: the event queue handled events − ticksSkipped. */
+  ticksSkipped: number;
   jobs: number;
   tasks: number;
   maxRssMiB: number;
   /** RSS before the scenario was built: the runtime and loaded modules. */
   startRssMiB: number;
   heapAfterGcMiB: number;
+  /** Typed arrays' backing stores after that collection (histogram logs): outside the heap, inside RSS. */
+  arrayBuffersAfterGcMiB: number;
+  /** V8's young generation (both semi-spaces) at the end of the run: it grows with what survives a scavenge, not with the tasks held. */
+  newSpaceMiB: number;
 }
 
 interface BenchCase {
@@ -93,10 +102,14 @@ function child(name: string, simulatedS: number, warmS = 0): ChildResult {
   const cpuS = (cpu.user + cpu.system) / 1e6;
   const jobs = sim.tasks.reduce((sum, t) => sum + t.stats.completed, 0);
   const maxRssMiB = process.resourceUsage().maxRSS / 1024;
+  const newSpaceMiB = (getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')?.space_size ?? 0) / MiB;
   // Live heap after a full collection: what the run holds, whatever the GC's lazy peak RSS is.
   (globalThis as { gc?: () => void }).gc?.();
-  const heapAfterGcMiB = process.memoryUsage().heapUsed / MiB;
-  return { name, simulatedS, wallS, cpuS, events: sim.eventsFired, jobs, tasks: sim.tasks.length, maxRssMiB, startRssMiB, heapAfterGcMiB };
+  const { heapUsed, arrayBuffers } = process.memoryUsage();
+  return {
+    name, simulatedS, wallS, cpuS, events: sim.eventsFired, ticksSkipped: sim.ticksSkipped, jobs, tasks: sim.tasks.length,
+    maxRssMiB, startRssMiB, heapAfterGcMiB: heapUsed / MiB, arrayBuffersAfterGcMiB: arrayBuffers / MiB, newSpaceMiB,
+  };
 }
 
 function runChild(name: string, simulatedS: number, nodeFlags: string[] = [], warmS = 0): ChildResult {
@@ -128,6 +141,28 @@ function scaleTable(): void {
       `| ${cpuCount} | ${4 * cpuCount} | ${r.tasks} | ${seconds} s | ${times(r)} | ${rate(r)} | ${r.maxRssMiB.toFixed(0)} MiB | ${perTaskKiB(r).toFixed(1)} KiB | ${marginal} | ${load()} |`,
     );
   }
+}
+
+/**
+ * Memory per task, measured as a slope: the same 10 s of the reference scenario at 1024 and at 4096
+ * tasks. (Peak RSS − start) / tasks charges V8's young generation — 16 to 32 MiB whatever the
+ * population, sized by what survives each scavenge — to the tasks; the slope between two hosts
+ * cancels what is fixed, and the young generation's own growth between them is shown apart.
+ */
+function memoryTable(): void {
+  console.log('\n## Memory per task: 1024 → 4096 tasks, 10 s simulated, kvm-irmos\n');
+  console.log('| pCPUs | tasks | peak RSS over start | young generation | live heap + array buffers after GC | load |\n|---|---|---|---|---|---|');
+  const runs = [64, 256].map((cpuCount) => {
+    const r = runChild(`ref/kvm-irmos/${cpuCount}`, 10);
+    const live = r.heapAfterGcMiB + r.arrayBuffersAfterGcMiB;
+    console.log(`| ${cpuCount} | ${r.tasks} | ${(r.maxRssMiB - r.startRssMiB).toFixed(1)} MiB | ${r.newSpaceMiB.toFixed(0)} MiB | ${live.toFixed(1)} MiB | ${load()} |`);
+    return { r, live };
+  });
+  const [small, big] = runs;
+  const perTask = (mib: number) => `${((mib * 1024) / (big.r.tasks - small.r.tasks)).toFixed(1)} KiB`;
+  const rss = big.r.maxRssMiB - big.r.startRssMiB - (small.r.maxRssMiB - small.r.startRssMiB);
+  const young = big.r.newSpaceMiB - small.r.newSpaceMiB;
+  console.log(`\nMarginal per task added: peak RSS ${perTask(rss)}; without the young generation's growth ${perTask(rss - young)}; live ${perTask(big.live - small.live)}.`);
 }
 
 function edfTable(): void {
@@ -182,6 +217,7 @@ function main(): void {
     return;
   }
   if (args[0] === 'startup') return startupTable();
+  if (args[0] === 'memory') return memoryTable();
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   console.log(`# hvsim benchmarks\n\nMachine: ${cpus().length} × ${cpu}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}; load average ${loadavg()[0].toFixed(1)} at start`);
   console.log('Rates are per CPU second of each run (user + system, all its threads); wall time is shown beside.\n');
@@ -192,6 +228,7 @@ function main(): void {
     console.log(`| ${pending} | ${(holdModel(pending, 3_000_000) / 1e6).toFixed(2)} M |`);
   }
   scaleTable();
+  memoryTable();
   edfTable();
   referenceTable();
   console.log('\n## CPU profile: top functions by self time\n');

@@ -73,6 +73,8 @@ export class IrmosClass implements SchedClass<IrmosAdmitConfig>, IrmosServerOwne
 
   private readonly groups = new Map<string, IrmosGroup>();
   private readonly perCpu: IrmosServer[][];
+  /** Per CPU, its servers of groups spanning several CPUs: the only ones push/pull can fill (§2.6). */
+  private readonly pullersOn: IrmosServer[][];
   private readonly migrateOnThrottle: boolean;
   private readonly rrQuantumNs: Ns;
   private readonly exact: boolean;
@@ -107,6 +109,7 @@ export class IrmosClass implements SchedClass<IrmosAdmitConfig>, IrmosServerOwne
       }
       this.groups.set(cfg.id, group);
     }
+    this.pullersOn = this.perCpu.map((list) => list.filter((s) => s.group.cpus.length > 1));
   }
 
   /** Attach `e` to a group as a FIFO/RR task (and make this class its schedClass). Call inside the model's build(). */
@@ -172,10 +175,11 @@ export class IrmosClass implements SchedClass<IrmosAdmitConfig>, IrmosServerOwne
 
   /** §2.6 pull: the CPU is being re-picked, so some server here may have room for a waiting task. */
   balance(cpu: number): void {
-    const list = this.perCpu[cpu];
+    // Only servers of multi-CPU groups can pull; a host of single-vCPU VMUs has none to visit.
+    const list = this.pullersOn[cpu];
     for (let i = 0; i < list.length; i++) {
       const s = list[i];
-      if (s.group.cpus.length > 1 && this.winsEdf(s)) this.pullInto(s);
+      if (this.winsEdf(s)) this.pullInto(s);
     }
   }
 

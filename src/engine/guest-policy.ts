@@ -25,6 +25,11 @@ export interface GuestPolicy {
   wake?(task: Task): void;
   /** `task` executed `deltaNs` (called as it runs). */
   charge?(task: Task, deltaNs: Ns): void;
+  /**
+   * Charging a run in pieces leaves the same state as charging it whole (integer arithmetic, no
+   * threshold acted on inside charge): the engine may then leave out host ticks (Simulator.tickElidable).
+   */
+  readonly chargeSplitsExactly?: boolean;
   /** A guest tick (only when `ticks`); the runnable tasks, in no particular order. */
   tick?(runnable: readonly Task[], queue: GuestQueue): void;
   /** The task at the head of the order after a placement (fair: the smallest vruntime). */

@@ -49,7 +49,9 @@
 //   cancel enforcement timers there.
 // - tick(cpu, curr) runs every host tick on every CPU of a class whose needs() ask for the tick,
 //   after the engine has settled that CPU (Linux's scheduler_tick: update_curr, then task_tick).
-//   A class may need the settle without defining tick().
+//   A class may need the settle without defining tick(). A class that does not ask for the tick
+//   must not depend on the settle a tick makes (e.g. exact enforcement: its exhaustion timer, in an
+//   earlier phase, sees the budget run out first).
 // - idleTime(cpu, delta): the engine settled `delta` ns during which `cpu` ran nothing (Linux's
 //   put_prev_task_idle → dl_server_update_idle_time). Called from the same settles as charge(),
 //   only for classes whose needs() ask for it.

@@ -139,6 +139,9 @@ export class Simulator implements IoEngine, ReleaseTarget {
   /** Host tick grids left out as no-ops (ClassStack.tickElidable): first tick and period of each. */
   private readonly elidedTicks: { firstNs: Ns; periodNs: Ns }[] = [];
 
+  /** Host ticks due within the run that were left out as no-ops (known after run(); in eventsFired too). */
+  ticksSkipped = 0;
+
   /** pCPUs whose host ticks the engine leaves out (for tests). */
   get elidedTickCpus(): number {
     return this.elidedTicks.length;
@@ -227,7 +230,8 @@ export class Simulator implements IoEngine, ReleaseTarget {
     }
     this.now = end;
     // The ticks left out would each have been one event: results count them as before.
-    for (const g of this.elidedTicks) if (g.firstNs <= end) this.eventsFired += Math.floor((end - g.firstNs) / g.periodNs) + 1;
+    for (const g of this.elidedTicks) if (g.firstNs <= end) this.ticksSkipped += Math.floor((end - g.firstNs) / g.periodNs) + 1;
+    this.eventsFired += this.ticksSkipped;
     for (const h of this.hosts) for (const p of h.cpus) this.settle(h, p);
     this.countUnfinishedMisses();
   }
@@ -342,10 +346,15 @@ export class Simulator implements IoEngine, ReleaseTarget {
    * Whether `cpu`'s host tick would change nothing (issue 14: a DEADLINE- or IRMOS-only CPU ticks
    * only for classes with nothing to do): the classes say so (ClassStack.tickElidable), and the
    * engine's own accounting at a settle is additive there — no interference model (its progress
-   * rates are not), no guest policy that charges its tasks (the fair guest's vruntime is a float).
+   * rates are not), no guest policy whose charge a split would change (the fair guest's vruntime is
+   * a float; FIFO's RR quantum count and EDF charge exactly in pieces: GuestPolicy.chargeSplitsExactly).
    */
   private tickElidable(host: HostState, cpu: number): boolean {
-    return host.interference === null && host.guests.every((g) => g.policy.charge === undefined) && host.stack.tickElidable(cpu, host.entities);
+    return (
+      host.interference === null &&
+      host.guests.every((g) => g.policy.charge === undefined || g.policy.chargeSplitsExactly === true) &&
+      host.stack.tickElidable(cpu, host.entities)
+    );
   }
 
   /** One request stream per I/O load, along the path the model describes (guest-only by default). */

@@ -3,7 +3,8 @@
 // stored as what was recorded rather than as the bucket array. A recorded value is reduced to its
 // bucket index (below 31,600 for the trackable range, so 2 bytes) and appended to a log that
 // doubles as needed; a percentile sorts it in place. A task's few hundred latencies thus cost a few
-// hundred bytes. Past 1024 values the log is poured into chunked counts (chunked-counts.ts), where
+// hundred bytes (its segments come from a shared pool, log-pool.ts). Past 1024 values the log is
+// poured into chunked counts (chunked-counts.ts), where
 // recording is O(1) and memory grows with the buckets hit, not the values recorded (issue 14:
 // ≤ 10 KB per task at 64 CPUs and 1024 tasks; the dense arrays of hdr-histogram-js cost 128 KB per
 // histogram whatever was recorded, and chunks alone cost ~9 KB for 260 latencies spread over a
@@ -15,6 +16,7 @@
 
 import type { Ns } from '../engine/system.js';
 import { ChunkedCounts } from './chunked-counts.js';
+import { returnLogSegment, takeLogSegment } from './log-pool.js';
 
 /** Largest value the buckets resolve (about 16.7 minutes); larger samples saturate there, max stays exact. */
 const HIGHEST_TRACKABLE_NS = 1e12;
@@ -26,7 +28,7 @@ const SUB_BUCKET_COUNT = SUB_BUCKET_HALF_COUNT * 2;
 const FIRST_LOG = 8;
 const LOG_LIMIT = 1024;
 /** indexOf(1e12) is 31,558: every bucket index fits in 16 bits. */
-const NO_INDICES = new Uint16Array(0);
+const NO_INDICES: Uint16Array = new Uint16Array(0);
 
 /** HdrHistogram's bucket of a value (lowest discernible value 1 ns, so unit magnitude 0). */
 function bucketOf(value: number): number {
@@ -67,7 +69,7 @@ const ulp = (x: number) => 2 ** (Math.floor(Math.log2(x)) - 52);
 
 export class LatencyHistogram {
   /** Bucket indices recorded, in arrival order (the first `logged` entries), until the log is full. */
-  private log = NO_INDICES;
+  private log: Uint16Array = NO_INDICES;
   private logged = 0;
   /** The log is in ascending order up to here (a percentile sorts it in place: order does not matter). */
   private sortedUpTo = 0;
@@ -92,11 +94,13 @@ export class LatencyHistogram {
 
   /** Double the full log, up to LOG_LIMIT entries; false when it is at its limit. */
   private growLog(): boolean {
-    const length = this.log.length;
+    const old = this.log;
+    const length = old.length;
     if (length >= LOG_LIMIT) return false;
-    const log = new Uint16Array(Math.max(FIRST_LOG, length * 2));
-    log.set(this.log);
+    const log = takeLogSegment(Math.max(FIRST_LOG, length * 2));
+    log.set(old);
     this.log = log;
+    returnLogSegment(old);
     return true;
   }
 
@@ -104,6 +108,7 @@ export class LatencyHistogram {
   private moveToChunks(): ChunkedCounts {
     const chunks = new ChunkedCounts();
     for (let k = 0; k < this.logged; k++) chunks.add(this.log[k], 1);
+    returnLogSegment(this.log);
     this.log = NO_INDICES;
     this.logged = this.sortedUpTo = 0;
     this.chunks = chunks;

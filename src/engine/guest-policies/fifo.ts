@@ -47,6 +47,7 @@ export const fifoPolicy: GuestPolicyFactory = {
       },
       requeueOnNextJob: false,
       ticks: tasks.some((t) => t.policy.class === 'rr'),
+      chargeSplitsExactly: true, // an integer quantum count, acted on only at the guest tick and at wake-up
     };
   },
 };
