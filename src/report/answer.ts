@@ -42,7 +42,8 @@ function measure(run: ModelRun, answer: Answer, target: AnswerTarget): Measure {
   if (target.subject === 'chain') {
     const c = run.chains?.find((x) => x.id === target.id);
     if (!c) return { value: null, holds: false, badness: Infinity };
-    // A request whose packet was lost never ends: it misses with the late ones.
+    // A request whose packet was lost never ends: it misses with the late ones. A failed request
+    // (a stage's VMU not running) is already among `missed` (chain-results.ts).
     if (metric === 'misses') {
       const ratio = c.requests === 0 ? 0 : (c.lost + c.missed) / c.requests;
       return { value: ratio, holds: ratio === 0, badness: ratio };
