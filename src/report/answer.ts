@@ -177,7 +177,7 @@ function holdsSentence(answer: Answer, runs: ModelRun[], why: (runs: ModelRun[])
     failedPart = [...groups]
       .map(([who, ps], i) => {
         const worst = ps.flatMap((p) => p.failing).reduce((a, b) => (b.badness > a.badness ? b : a));
-        const of = worst.target.subject === 'task' ? `the jobs of ${worst.target.id}` : worst.target.subject === 'flow' ? `the packets of ${worst.target.id}, lost or late` : worst.target.subject === 'chain' ? `the requests of chain ${worst.target.id}, lost or late` : /requests$/.test(worst.target.id) ? worst.target.id : `the requests of ${worst.target.id}`;
+        const of = worst.target.subject === 'task' ? `the jobs of ${worst.target.id}` : worst.target.subject === 'flow' ? `the packets of ${worst.target.id}, lost or late` : worst.target.subject === 'chain' ? `the requests of chain ${worst.target.id}, lost, failed or late` : /requests$/.test(worst.target.id) ? worst.target.id : `the requests of ${worst.target.id}`;
         const how = worst.value === null ? `${of.replace(/^the /, '')}: none completed` : `up to ${valueText(answer, worst.value)} of ${of}`;
         return `${who} ${i === 0 ? 'missed deadlines ' : ''}under ${listText(ps.map((p) => p.run.model))} (${how})`;
       })
