@@ -13,7 +13,7 @@ import { fmtNs, fmtPct } from './format.js';
 import { arrivalText, execText, policyShort } from './markdown.js';
 import { readingText } from './reading.js';
 import { flowSetupBlocks, flowTable } from './flows.js';
-import { chainTable } from './chains.js';
+import { chainTable, vsnSetupBlocks } from './chains.js';
 import { isolationBlocks } from './isolation-blocks.js';
 import type { IsolationResults } from '../isolation/matrix.js';
 import { DEADLINE_SOURCES, missesOf, type DeadlineSource } from './deadlines.js';
@@ -114,7 +114,7 @@ export function setupBlocks(scenario: Scenario, level: Level): Block[] {
     header: ['task', 'in', 'arrivals', 'demand', 'deadline', 'policy'],
     rows: all.map(({ t, where }) => [t.id, where, arrivalText(t.arrival), execText(t.exec), nsCell(t.deadline), policyShort(t.policy)]),
   });
-  out.push(...flowSetupBlocks(scenario));
+  out.push(...flowSetupBlocks(scenario), ...vsnSetupBlocks(scenario));
   return out;
 }
 
