@@ -13,7 +13,9 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import type { HypervisorModel } from '../src/engine/model.js';
-import { simulate } from '../src/experiments/simulate.js';
+import { compare, simulate } from '../src/experiments/simulate.js';
+import { verdict } from '../src/report/experiment.js';
+import { chainTable } from '../src/report/chains.js';
 import { normalizeScenario } from '../src/scenario/normalize.js';
 import { InputError } from '../src/errors.js';
 import { MODELS } from '../models/index.js';
@@ -183,6 +185,15 @@ describe('a request chain through a VMU that stops', () => {
       expect(c.missRatio).toBeCloseTo(0.6, 6);
     });
   }
+
+  it('the report counts the failed requests as misses: the chain table and the index outcome say so', () => {
+    const results = compare(normalizeScenario(chainScenario({ stop: '46ms' }), 'c.yaml'), [{ model: modelNamed('kvm-irmos') }]);
+    expect(verdict(results)).toContain('every model missed deadlines (chain requests that failed');
+    const table = chainTable(results.runs[0])[0] as { header: string[]; rows: unknown[][] };
+    const cell = (name: string) => table.rows[0][table.header.indexOf(name)] as { text: string };
+    expect(cell('failed: destination absent').text).toBe('6');
+    expect(cell('missed').text).toBe('6');
+  });
 
   it('kvm-irmos: a request reaching a VMU before its start fails; after its start it completes', () => {
     const run = simulate(normalizeScenario(chainScenario({ start: '40ms' }), 'c.yaml'), modelNamed('kvm-irmos'));
