@@ -193,7 +193,12 @@ export class Simulator implements IoEngine, ReleaseTarget {
     for (const spec of scenario.hosts) this.buildHost(spec, options);
     const network = buildNetwork(scenario, this.netHosts, this, this.seed, (vmu, now) => this.isUp(vmu, now));
     this.flows = network.flows;
-    this.chains = (scenario.chains ?? []).map((c) => new ChainRun(c, this.chainSteps(c, network.route), this, this.seed));
+    const vmuById = new Map(scenario.vmus.map((v) => [v.id, v]));
+    const isUpById = (id: string) => {
+      const vmu = vmuById.get(id);
+      return vmu !== undefined && this.isUp(vmu, this.now); // not a VMU of the run: refused at its start (absentVmus)
+    };
+    this.chains = (scenario.chains ?? []).map((c) => new ChainRun(c, this.chainSteps(c, network.route), this, this.seed, isUpById));
     this.migrations = this.buildMigrations(network);
     // A VMU that boots releases its tasks and issues its I/O when the boot job completes (bootVmu), not
     // before; a migration's destination instance releases nothing of its own (the source's jobs move to it).
@@ -396,11 +401,13 @@ export class Simulator implements IoEngine, ReleaseTarget {
     return chain.stages.map((s, i): ChainStep => {
       switch (s.kind) {
         case 'hop':
-          return { kind: 'hop', route: route(s.from, s.to), bytes: s.bytes };
+          return { kind: 'hop', route: route(s.from, s.to), bytes: s.bytes, from: s.from };
         case 'compute': {
+          const vmu = this.scenario.vmus.find((v) => v.id === s.vmu);
           const task = this.tasks.find((t) => t.id === ChainRun.handlerId(chain.id, i));
-          if (!task) throw new Error(`chain ${chain.id}: VMU ${s.vmu} has no handler task for stage ${i} (the model dropped it)`);
-          return { kind: 'compute', task, demandNs: s.demandNs };
+          // A VMU refused at its start is never built: its stage fails every request (chain.ts).
+          if (!task && vmu !== undefined) throw new Error(`chain ${chain.id}: VMU ${s.vmu} has no handler task for stage ${i} (the model dropped it)`);
+          return { kind: 'compute', task: task ?? null, demandNs: s.demandNs, vmu: s.vmu, stops: vmu?.stopNs !== undefined };
         }
         case 'storage': {
           const host = this.scenario.hosts.find((h) => h.id === s.host)!;
@@ -567,7 +574,8 @@ export class Simulator implements IoEngine, ReleaseTarget {
   /**
    * The VMU is destroyed (its `stop`, issue 13): what its tasks ran so far is accounted, their late
    * pending jobs count as misses, every pending job is dropped, and its vCPUs go idle — a reserving
-   * class then has nothing of it to run, so its bandwidth is free for the others.
+   * class then has nothing of it to run, so its bandwidth is free for the others. A chain request
+   * whose compute job was among them fails now (chain.ts).
    */
   private stopVmu(vmuId: string): void {
     let shutdown: Task | undefined;
@@ -585,6 +593,8 @@ export class Simulator implements IoEngine, ReleaseTarget {
     // A migrating VMU's instances all stop then; only the one it runs on shuts down (issue 13).
     const vmu = this.scenario.vmus.find((v) => v.id === vmuId)!;
     const current = this.whereabouts.get(vmu.migrationOf ?? vmu.id)?.instance ?? (vmu.migrationOf ?? vmu.id);
+    // Their compute jobs were just dropped: the chain requests in them fail (a chain names the VMU, not its instance).
+    for (const chain of this.chains) chain.vmuStopped(vmu.migrationOf ?? vmuId);
     if (shutdown !== undefined && current === vmuId) this.inject(shutdown, shutdown.vmu!.shutdownNs!, () => {});
   }
 

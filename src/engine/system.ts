@@ -449,6 +449,12 @@ export interface SystemSpec {
   chains?: ChainSpec[];
   /** Live migrations of VMUs between PHs (issue 13, src/engine/migration.ts); absent: none. */
   migrations?: MigrationSpec[];
+  /**
+   * VMUs refused at their start (src/experiments/lifecycle.ts): never built and never up, but flows
+   * and chain stages still name them — what is sent to them is lost (destinationAbsent) at their PH,
+   * and a chain request that reaches one fails. Absent: none.
+   */
+  absentVmus?: VmuSpec[];
 }
 
 /**

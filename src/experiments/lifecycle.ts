@@ -21,11 +21,23 @@ export function hasLifecycle(scenario: Scenario): boolean {
   return scenario.vmus.some((v) => hasLifetime(v) || v.slaChanges !== undefined);
 }
 
-/** `scenario` with only `vmus` (and the flows between them). */
+/** `scenario` with only `vmus` (and the flows and chains between them): a population admission judges. */
 export function withVmus(scenario: Scenario, vmus: VmuSpec[]): Scenario {
   const ids = new Set(vmus.map((v) => v.id));
   const flows = scenario.flows?.filter((f) => ids.has(f.from) && ids.has(f.to));
-  return { ...scenario, vmus, ...(flows !== undefined && { flows }) };
+  const chains = scenario.chains?.filter((c) => c.stages.every((s) => (s.kind === 'hop' ? ids.has(s.from) && ids.has(s.to) : s.kind !== 'compute' || ids.has(s.vmu))));
+  return { ...scenario, vmus, ...(flows !== undefined && { flows }), ...(chains !== undefined && { chains }) };
+}
+
+/**
+ * The scenario a run simulates: the VMUs admitted (`vmus`), and those refused at their start kept
+ * aside as absentVmus — never up, but the flows and chains that name them still run, and lose or
+ * fail what reaches them (destinationAbsent), as traffic to a VMU that was never created does.
+ */
+function withAbsentVmus(scenario: Scenario, vmus: VmuSpec[]): Scenario {
+  const kept = new Set(vmus.map((v) => v.id));
+  const absentVmus = scenario.vmus.filter((v) => !kept.has(v.id));
+  return { ...scenario, vmus, ...(absentVmus.length > 0 && { absentVmus }) };
 }
 
 /** The VMUs there for the whole run: what the model admits (or refuses) as a whole before it starts. */
@@ -102,7 +114,7 @@ export function admitOverTime(scenario: Scenario, refusal: (population: Scenario
     v.slaChanges === undefined ? v : { ...v, slaChanges: v.slaChanges.map((c) => ({ ...c, admitted: changes.get(c)!.admitted, ...(changes.get(c)!.reason !== undefined && { reason: changes.get(c)!.reason }) })) },
   );
   return {
-    scenario: withVmus(scenario, judged),
+    scenario: withAbsentVmus(scenario, judged),
     starts: scenario.vmus.filter(hasLifetime).map((v) => starts.get(v)!),
     changes: scenario.vmus.flatMap((v) => (v.slaChanges ?? []).map((c) => changes.get(c)!)),
   };

@@ -5,7 +5,7 @@
 // it expected exactly that refusal.
 
 import type { Scenario } from '../scenario/types.js';
-import { readMetric } from './metric-accessors.js';
+import { missingReason, readMetric } from './metric-accessors.js';
 import type { ModelRun, RefusedModel } from './results.js';
 
 export interface ExpectationResult {
@@ -64,7 +64,12 @@ export function checkExpectations(scenario: Scenario, runs: readonly ModelRun[],
       }
       const run = runs.find((x) => x.model === model)!;
       const value = readMetric(run, exp.subject.kind, exp.subject.id, exp.metric);
-      if (value === undefined) continue; // a subject this model does not have (dom0's tasks under KVM)
+      if (value === undefined) {
+        // A subject this model does not have (dom0's tasks under KVM) is skipped; a value that should be there fails.
+        const why = missingReason(run, exp.subject.kind, exp.subject.id, exp.metric);
+        if (why !== undefined) out.push({ ...head, value: null, ...bounds, note: why, ok: false });
+        continue;
+      }
       let ok = (exp.min === undefined || value >= exp.min) && (exp.max === undefined || value <= exp.max);
       let than: ExpectationResult['than'];
       let note: string | undefined;

@@ -21,7 +21,11 @@ export interface FlowResult {
   /** Delivered in the measured window, bits/s and packets/s. */
   throughputBps: number;
   packetsPerSec: number;
-  /** Losses by cause: policed (ingress policer), queueFull (an egress class or NIC queue), starved (a full IXB ring), migrating (at a VMU stopped for, or left by, a live migration). */
+  /**
+   * Losses by cause: policed (ingress policer), queueFull (an egress class or NIC queue), starved (a
+   * full IXB ring), destinationAbsent (the destination VMU was not running: not started, booting,
+   * stopped or refused at its start). sent = delivered + every loss + packets still in flight at the end.
+   */
   lost: Record<LossCause, number>;
   /** All losses over the packets sent. */
   lossRatio: number;
@@ -66,6 +70,7 @@ export function collectFlows(flows: readonly FlowRun[], windowNs: number, cdfPer
   });
 }
 
+
 /** Flow metrics an expectation may bound, and how each is read (units in the name, ratios in [0, 1]). */
 export const FLOW_METRICS = {
   flowLatencyP50Ns: (f: FlowResult) => f.latency.p50Ns,
@@ -77,6 +82,7 @@ export const FLOW_METRICS = {
   flowPolicedRatio: (f: FlowResult) => (f.sent === 0 ? 0 : f.lost.policed / f.sent),
   flowQueueFullRatio: (f: FlowResult) => (f.sent === 0 ? 0 : f.lost.queueFull / f.sent),
   flowStarvedRatio: (f: FlowResult) => (f.sent === 0 ? 0 : f.lost.starved / f.sent),
+  flowDestinationAbsentRatio: (f: FlowResult) => (f.sent === 0 ? 0 : f.lost.destinationAbsent / f.sent),
 } as const satisfies Record<FlowMetricName, (f: FlowResult) => number>;
 
 export function isFlowMetric(metric: string): metric is FlowMetricName {

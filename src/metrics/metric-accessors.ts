@@ -29,7 +29,12 @@ const VMU: Record<string, Reader<VmuResult>> = {
   cpuShare: (v) => v.cpuShare,
   reservedShare: (v) => v.reservedShare ?? undefined,
   shareOfReservation: (v) => (v.reservedShare ? round6(v.cpuShare / v.reservedShare) : undefined),
-} satisfies { [M in MetricName as (typeof METRICS)[M]['subject'] extends 'vmu' ? (M extends keyof typeof MIGRATION_METRICS ? never : M) : never]: Reader<VmuResult> } & { cpuShare: Reader<VmuResult> };
+} satisfies { [M in MetricName as (typeof METRICS)[M]['subject'] extends 'vmu' ? (M extends keyof typeof MIGRATION_METRICS | keyof typeof LIFECYCLE_METRICS ? never : M) : never]: Reader<VmuResult> } & { cpuShare: Reader<VmuResult> };
+
+/** VMU metrics read from the run's lifecycle records (issue 13): undefined for a VMU that did not boot to the end of its boot. */
+const LIFECYCLE_METRICS = {
+  bootTimeNs: (run: ModelRun, vmu: string) => run.lifecycle?.find((v) => v.vmu === vmu)?.bootTimeNs,
+} satisfies Record<string, (run: ModelRun, vmu: string) => number | undefined>;
 
 const IO: Record<string, Reader<IoResult>> = {
   ioLatencyP50Ns: (l) => l.latency.p50Ns,
@@ -55,6 +60,7 @@ export function readMetric(run: ModelRun, subject: MetricSubject, id: string, me
     case 'vmu': {
       const v = run.vmus.find((x) => x.id === id);
       if (v === undefined) return undefined;
+      if (metric in LIFECYCLE_METRICS) return LIFECYCLE_METRICS[metric as keyof typeof LIFECYCLE_METRICS](run, id);
       return metric in MIGRATION_METRICS ? MIGRATION_METRICS[metric as keyof typeof MIGRATION_METRICS](run.migrations ?? [], id) : VMU[metric]?.(v);
     }
     case 'io': {
@@ -70,6 +76,18 @@ export function readMetric(run: ModelRun, subject: MetricSubject, id: string, me
       return c && CHAIN[metric]?.(c);
     }
   }
+}
+
+/**
+ * Why the run has no value of a metric its subject should have — a boot that never ended has no boot
+ * time, and an expectation on it must fail rather than be skipped; undefined when having no value is
+ * only "this model has no such subject" (dom0's tasks under KVM).
+ */
+export function missingReason(run: ModelRun, subject: MetricSubject, id: string, metric: MetricName): string | undefined {
+  if (subject !== 'vmu' || !(metric in LIFECYCLE_METRICS)) return undefined;
+  const start = run.lifecycle?.find((v) => v.vmu === id);
+  if (start === undefined) return undefined;
+  return start.admitted ? `VMU ${id} did not finish booting by the end of the run` : `VMU ${id} was refused at its start: it never booted`;
 }
 
 /** Every metric of every subject of a run, keyed "task:<id>" / "vmu:<id>" / "io:<id>" / "flow:<id>" / "chain:<id>", in run and catalogue order. */

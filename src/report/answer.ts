@@ -42,7 +42,8 @@ function measure(run: ModelRun, answer: Answer, target: AnswerTarget): Measure {
   if (target.subject === 'chain') {
     const c = run.chains?.find((x) => x.id === target.id);
     if (!c) return { value: null, holds: false, badness: Infinity };
-    // A request whose packet was lost never ends: it misses with the late ones.
+    // A request whose packet was lost never ends: it misses with the late ones. A failed request
+    // (a stage's VMU not running) is already among `missed` (chain-results.ts).
     if (metric === 'misses') {
       const ratio = c.requests === 0 ? 0 : (c.lost + c.missed) / c.requests;
       return { value: ratio, holds: ratio === 0, badness: ratio };
@@ -176,7 +177,7 @@ function holdsSentence(answer: Answer, runs: ModelRun[], why: (runs: ModelRun[])
     failedPart = [...groups]
       .map(([who, ps], i) => {
         const worst = ps.flatMap((p) => p.failing).reduce((a, b) => (b.badness > a.badness ? b : a));
-        const of = worst.target.subject === 'task' ? `the jobs of ${worst.target.id}` : worst.target.subject === 'flow' ? `the packets of ${worst.target.id}, lost or late` : worst.target.subject === 'chain' ? `the requests of chain ${worst.target.id}, lost or late` : /requests$/.test(worst.target.id) ? worst.target.id : `the requests of ${worst.target.id}`;
+        const of = worst.target.subject === 'task' ? `the jobs of ${worst.target.id}` : worst.target.subject === 'flow' ? `the packets of ${worst.target.id}, lost or late` : worst.target.subject === 'chain' ? `the requests of chain ${worst.target.id}, lost, failed or late` : /requests$/.test(worst.target.id) ? worst.target.id : `the requests of ${worst.target.id}`;
         const how = worst.value === null ? `${of.replace(/^the /, '')}: none completed` : `up to ${valueText(answer, worst.value)} of ${of}`;
         return `${who} ${i === 0 ? 'missed deadlines ' : ''}under ${listText(ps.map((p) => p.run.model))} (${how})`;
       })

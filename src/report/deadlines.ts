@@ -20,8 +20,9 @@ export const DEADLINE_SOURCES: readonly DeadlineSource[] = [
   { name: 'I/O requests', count: (run) => sum(run.io, (l) => l.completed, (l) => l.missed) },
   // Network flows: each delivered packet is judged against the flow's deadline (missRatio = late / delivered).
   { name: 'flow packets', count: (run) => sum(run.flows ?? [], (f) => f.delivered, (f) => Math.round(f.missRatio * f.delivered)) },
-  // A VSN's request chains: each completed request is judged end to end against the chain's deadline.
-  { name: 'chain requests', count: (run) => sum(run.chains ?? [], (c) => c.completed, (c) => c.missed) },
+  // A VSN's request chains: each completed request is judged end to end against the chain's deadline,
+  // and a failed one (a stage's VMU not running: issue 13) is judged a miss (`missed` includes it).
+  { name: 'chain requests', count: (run) => sum(run.chains ?? [], (c) => c.completed + c.failed.destinationAbsent, (c) => c.missed) },
 ];
 
 /** The sources under which `run` missed some deadline, with the count missed. */

@@ -13,6 +13,7 @@ import { fmtNs, fmtPct } from './format.js';
 import { arrivalText, execText, policyShort } from './markdown.js';
 import { readingText } from './reading.js';
 import { flowSetupBlocks, flowTable } from './flows.js';
+import { chainTable, vsnSetupBlocks } from './chains.js';
 import { isolationBlocks } from './isolation-blocks.js';
 import type { IsolationResults } from '../isolation/matrix.js';
 import { DEADLINE_SOURCES, missesOf, type DeadlineSource } from './deadlines.js';
@@ -113,7 +114,7 @@ export function setupBlocks(scenario: Scenario, level: Level): Block[] {
     header: ['task', 'in', 'arrivals', 'demand', 'deadline', 'policy'],
     rows: all.map(({ t, where }) => [t.id, where, arrivalText(t.arrival), execText(t.exec), nsCell(t.deadline), policyShort(t.policy)]),
   });
-  out.push(...flowSetupBlocks(scenario));
+  out.push(...flowSetupBlocks(scenario), ...vsnSetupBlocks(scenario));
   return out;
 }
 
@@ -185,7 +186,7 @@ export function perModelBlocks(results: Results, level: Level): Block[] {
         ]),
       });
     }
-    out.push(...flowTable(run));
+    out.push(...flowTable(run), ...chainTable(run));
   }
   return out;
 }
@@ -341,7 +342,8 @@ export function verdict(results: Results, sources: readonly DeadlineSource[] = D
   const head = perfect.length === results.runs.length ? 'no misses under any model' : perfect.length === 0 ? 'every model missed deadlines' : `no misses under ${perfect.join(', ')}`;
   const tail = results.expectations.length === 0 ? '' : failed === 0 ? `; expectations held (${results.expectations.length})` : `; ${failed} expectation(s) FAILED`;
   const refused = (results.refused ?? []).map((r) => r.model);
-  return head + tail + (refused.length > 0 ? `; refused by ${refused.join(', ')}` : '');
+  const chainFailures = results.runs.some((r) => (r.chains ?? []).some((c) => c.failed.destinationAbsent > 0)) ? ' (chain requests that failed — a stage\'s VMU not running — count as misses)' : '';
+  return head + chainFailures + tail + (refused.length > 0 ? `; refused by ${refused.join(', ')}` : '');
 }
 
 /** The comparison document: an overview, then one section per experiment. */

@@ -65,8 +65,10 @@ export function flowLossChart(results: Results): FigureOutput | null {
         { label: 'policed', color: '#56b4e9', values: pick('policed') },
         // Only where a live migration lost packets (the other scenarios' charts stay as they were).
         ...(results.runs.some((r) => (r.flows ?? []).some((f) => f.lost.migrating > 0)) ? [{ label: 'migrating (stop-and-copy)', color: '#7f7f7f', values: pick('migrating') }] : []),
+        // Only when some VMU came and went: a scenario without lifetimes keeps its three bars.
+        ...(results.runs.some((r) => (r.flows ?? []).some((f) => f.lost.destinationAbsent > 0)) ? [{ label: 'destination absent', color: '#999999', values: pick('destinationAbsent') }] : []),
       ],
     },
-    caption: 'Share of each flow\'s packets lost, per model and cause: starved — the ring in front of the IXB\'s CPU work was full (the work did not get the CPU); queue full — an egress class or the NIC queue; policed — the ingress policer.',
+    caption: 'Share of each flow\'s packets lost, per model and cause: starved — the ring in front of the IXB\'s CPU work was full (the work did not get the CPU); queue full — an egress class or the NIC queue; policed — the ingress policer; destination absent (when shown) — the destination VMU was not running when the packet reached its PH (before its start, while it booted, after its stop).',
   };
 }

@@ -14,6 +14,7 @@ const CAUSES = [
   { key: 'queueFull', words: 'queue full' },
   { key: 'policed', words: 'policed' },
   { key: 'migrating', words: 'migrating (at a VMU in its stop-and-copy, or the PH it left)' },
+  { key: 'destinationAbsent', words: 'destination absent' },
 ] as const;
 
 /** x of bin k: the middle of the bin, in ms since the start of the run. */
@@ -68,7 +69,7 @@ export function flowTimeCharts(scenario: Scenario, results: Results): FigureOutp
         y: { title: `packets lost per ${bin}`, min: 0 },
         series: drops,
       },
-      caption: `Packets of flow ${spec.id} lost in each ${bin} of the measured window, per model and cause (solid: starved — the ring in front of the IXB's CPU work was full; dashed: an egress class or NIC queue full, or the policer).${none.length > 0 ? ` No loss under ${listText(none)}.` : ''}`,
+      caption: `Packets of flow ${spec.id} lost in each ${bin} of the measured window, per model and cause (solid: starved — the ring in front of the IXB's CPU work was full; dashed: an egress class or NIC queue full, the policer, or the destination VMU not running — before its start, while it boots, after its stop).${none.length > 0 ? ` No loss under ${listText(none)}.` : ''}`,
     });
   }
   return out;

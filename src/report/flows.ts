@@ -1,7 +1,8 @@
 // The IXB packet flows in a report (issue 11): a table per model (one-way latency, jitter,
 // throughput, losses by cause), and the reading's first sentences — per flow, which stacks
 // delivered every packet in time, which dropped packets and where (a starved IXB ring, a full queue,
-// the policer), with the link's load beside it so "dropped though the link had room" is visible.
+// the policer, a destination VMU that was not running), with the link's load beside it so "dropped
+// though the link had room" is visible.
 
 import type { FlowResult } from '../metrics/flow-results.js';
 import type { ModelRun } from '../metrics/results.js';
@@ -21,7 +22,7 @@ export function flowTable(run: ModelRun): Block[] {
     {
       kind: 'table',
       caption: 'Packet flows (one-way, source VMU to destination VMU, through the IXBs)',
-      header: ['flow', 'sent', 'latency p50', 'p99', 'max', 'jitter', 'throughput', 'lost: policed', 'queue full', 'starved (IXB ring)', ...(migrating ? ['migrating'] : []), 'late'],
+      header: ['flow', 'sent', 'latency p50', 'p99', 'max', 'jitter', 'throughput', 'lost: policed', 'queue full', 'starved (IXB ring)', ...(migrating ? ['migrating'] : []), 'destination absent', 'late'],
       rows: run.flows.map((f) => {
         const has = f.delivered > 0;
         const ns = (x: number) => (has ? num(fmtNs(x), x) : num('—', -1));
@@ -37,6 +38,7 @@ export function flowTable(run: ModelRun): Block[] {
           num(String(f.lost.queueFull), f.lost.queueFull),
           num(String(f.lost.starved), f.lost.starved),
           ...(migrating ? [num(String(f.lost.migrating), f.lost.migrating)] : []),
+          num(String(f.lost.destinationAbsent), f.lost.destinationAbsent),
           num(fmtPct(f.missRatio, 2), f.missRatio),
         ];
       }),
@@ -74,6 +76,7 @@ function badText(f: FlowResult, run: ModelRun, scenario: Scenario): string {
       f.lost.queueFull > 0 && `${f.lost.queueFull} at a full queue`,
       f.lost.policed > 0 && `${f.lost.policed} at the policer`,
       f.lost.migrating > 0 && `${f.lost.migrating} at a VMU in its stop-and-copy or the PH it left`,
+      f.lost.destinationAbsent > 0 && `${f.lost.destinationAbsent} at ${f.to}'s PH while ${f.to} was not running`,
     ].filter((x): x is string => typeof x === 'string');
     const load = linkLoad(scenario, run);
     const room = load && f.lost.starved > 0 ? ` though link ${load.id} carried only ${fmtPct(load.share, 0)} of its rate` : '';

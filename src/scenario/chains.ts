@@ -3,7 +3,6 @@
 // different VMUs that exist (did you mean…?) on one host or on hosts joined by a link; compute
 // stages name a VMU; storage stages name a host, with `service` exactly when it has no storage model.
 
-import { refuseLifetimeEndpoint } from './lifecycle.js';
 import { describeValue } from '../errors.js';
 import { ChainRun } from '../engine/net/chain.js';
 import type { ChainSpec, ChainStage, LinkSpec } from '../engine/system.js';
@@ -21,11 +20,8 @@ const STAGE_KINDS = ['hop', 'compute', 'storage'] as const;
 export function normalizeChains(raw: readonly RawChain[], vmus: VmuSpec[], hosts: HostSpec[], links: LinkSpec[], taskIds: IdRegistry, check: Checker): ChainSpec[] {
   const vmuIds = vmus.map((v) => v.id);
   const hostIds = hosts.map((h) => h.id);
-  const findVmu = (id: string, pointer: string) => {
-    const vmu = vmus.find((v) => v.id === id) ?? check.fail(pointer, vmuIds.length ? `the id of a VMU (${vmuIds.join(', ')})` : 'the id of a VMU (the scenario has none)', describeValue(id), didYouMean(id, vmuIds));
-    refuseLifetimeEndpoint(vmu, pointer, 'a chain stage\'s VMU', check);
-    return vmu;
-  };
+  const findVmu = (id: string, pointer: string) =>
+    vmus.find((v) => v.id === id) ?? check.fail(pointer, vmuIds.length ? `the id of a VMU (${vmuIds.join(', ')})` : 'the id of a VMU (the scenario has none)', describeValue(id), didYouMean(id, vmuIds));
   const findHost = (id: string, pointer: string) => hosts.find((h) => h.id === id) ?? check.fail(pointer, `the id of a host (${hostIds.join(', ')})`, describeValue(id), didYouMean(id, hostIds));
 
   const stage = (s: RawStage, p: string): ChainStage => {

@@ -151,6 +151,9 @@ function resolveSubject(raw: RawSubject, metric: MetricName, pointer: string, ct
   if (!metricApplies(metric, subject)) {
     check.fail(`${pointer}/metric`, `a metric of ${what} (${metricsFor(subject).join(', ')})`, `${describeValue(metric)}, a metric of ${SUBJECT_NAMES[METRICS[metric].subject]}s`);
   }
+  if (metric === 'bootTimeNs' && ctx.vmus.find((v) => v.id === id)?.bootNs === undefined) {
+    check.fail(at, 'a VMU with a boot phase (`boot:`; bootTimeNs is how long its boot took)', `VMU ${id}, which has none`);
+  }
   if ((metric === 'shareOfReservation' || metric === 'reservedShare') && !ctx.vmus.find((v) => v.id === id)?.sla) {
     check.fail(at, `a VMU with an SLA (${metric} compares with its reservation)`, `VMU ${id}, which is best effort`);
   }

@@ -40,6 +40,8 @@ export const METRICS = {
   migrationRounds: { subject: 'vmu', unit: 'count', describe: 'live (pre-copy) rounds its migration sent' },
   migrationBytes: { subject: 'vmu', unit: 'count', describe: 'bytes its migration put on the link' },
   missedDuringMigration: { subject: 'vmu', unit: 'count', describe: 'deadline misses of its jobs released while a migration between its PH and another ran (the migrated VMU or a neighbour)' },
+  // Lifecycle (runs[].lifecycle[]; reader: bootTimeNs in src/metrics/metric-accessors.ts), on a VMU with a boot phase.
+  bootTimeNs: { subject: 'vmu', unit: 'ns', describe: 'its boot, start to the end of its boot phase (disk reads, then the CPU burst); a boot that never ended fails a bound' },
   // I/O loads and storage streams (runs[].io[]).
   ioLatencyP50Ns: { subject: 'io', unit: 'ns', describe: 'median end-to-end request latency' },
   ioLatencyP99Ns: { subject: 'io', unit: 'ns', describe: '99th percentile end-to-end request latency' },
@@ -58,12 +60,14 @@ export const METRICS = {
   flowPolicedRatio: { subject: 'flow', unit: 'ratio', describe: 'packets dropped by the policer / sent' },
   flowQueueFullRatio: { subject: 'flow', unit: 'ratio', describe: 'packets dropped at a full queue / sent' },
   flowStarvedRatio: { subject: 'flow', unit: 'ratio', describe: 'packets lost to CPU starvation / sent' },
+  flowDestinationAbsentRatio: { subject: 'flow', unit: 'ratio', describe: 'packets dropped at the destination PH because the destination VMU was not running (not started, booting, stopped) / sent' },
   // A VSN's request chains (runs[].chains[]; their readers: CHAIN_METRICS in src/metrics/chain-results.ts).
   chainLatencyP50Ns: { subject: 'chain', unit: 'ns', describe: 'median end-to-end request latency' },
   chainLatencyP99Ns: { subject: 'chain', unit: 'ns', describe: '99th percentile end-to-end request latency' },
   chainLatencyMaxNs: { subject: 'chain', unit: 'ns', describe: 'worst end-to-end request latency' },
-  chainMissRatio: { subject: 'chain', unit: 'ratio', describe: 'requests over the end-to-end deadline / completed' },
+  chainMissRatio: { subject: 'chain', unit: 'ratio', describe: 'requests over the end-to-end deadline or failed / completed or failed' },
   chainLossRatio: { subject: 'chain', unit: 'ratio', describe: 'requests whose packet was lost / started' },
+  chainFailedRatio: { subject: 'chain', unit: 'ratio', describe: 'requests failed because a stage\'s VMU was not running (destinationAbsent) / started' },
   chainCpuWaitMeanNs: { subject: 'chain', unit: 'ns', describe: 'mean time a request waited for a CPU in its compute stages' },
   chainCpuWaitP99Ns: { subject: 'chain', unit: 'ns', describe: '99th percentile of that CPU wait' },
   chainIxbMeanNs: { subject: 'chain', unit: 'ns', describe: 'mean time in the IXBs (their CPU stages and egress disciplines)' },

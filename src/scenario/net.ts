@@ -4,7 +4,6 @@
 // them are linked, classes exist in the discipline that should hold them, an HTB's classes fit its
 // root, bandwidths are > 0.
 
-import { refuseLifetimeEndpoint } from './lifecycle.js';
 import { describeValue } from '../errors.js';
 import { DEFAULT_IXB } from '../engine/net/ixb.js';
 import type { QdiscSpec } from '../engine/qdisc.js';
@@ -234,7 +233,6 @@ export function normalizeFlows(raw: readonly RawFlow[], vmus: VmuSpec[], links: 
     const from = find(f.from, `${p}/from`);
     const to = find(f.to, `${p}/to`);
     if (from.id === to.id) check.fail(`${p}/to`, 'a VMU other than the sender', describeValue(f.to));
-    refuseLifetimeEndpoint(to, `${p}/to`, 'a destination VMU', check);
     if (from.host !== to.host && !links.some((l) => l.hosts.includes(from.host) && l.hosts.includes(to.host))) {
       check.fail(`${p}/to`, `a VMU on host ${from.host}, or hosts joined by a link (links[] with hosts [${from.host}, ${to.host}])`, `VMU ${to.id} on host ${to.host}`);
     }

@@ -5,6 +5,7 @@ import { checkCategorisedVmus, normalizeHostCategories } from './categories.js';
 import { normalizeAnswer } from './answer.js';
 import { describeValue } from '../errors.js';
 import { hasLifecycleFields, lifetimeOf } from './lifecycle.js';
+import { normalizeVsns, type VsnSpan } from './vsns.js';
 import { BOOT_SUFFIX, SHUTDOWN_SUFFIX } from '../engine/lifecycle.js';
 import { Checker, IdRegistry } from './checks.js';
 import type { RawScenario } from './schema.js';
@@ -71,7 +72,9 @@ export function normalizeScenario(raw: unknown, file = '<memory>', opts: Normali
   // Tasks and host threads share one namespace: expectations and reports name them by id alone.
   const taskIds = new IdRegistry(check, 'task or host thread');
   const vmuIds = new IdRegistry(check, 'VMU');
-  const vmus = (raw.vmus ?? []).map((v, i) => normalizeVmu(v, `/vmus/${i}`, { vmuIds, taskIds, findHost, durationNs, check }));
+  // A VSN's start and stop are its VMUs' unless they set their own inside it: read before the VMUs.
+  const { vsns, spanOf } = normalizeVsns(raw.vsns ?? [], (raw.vmus ?? []).map((v) => v.id), durationNs, check);
+  const vmus = (raw.vmus ?? []).map((v, i) => normalizeVmu(v, `/vmus/${i}`, { vmuIds, taskIds, findHost, durationNs, check, span: spanOf.get(v.id) }));
   checkStorage(hosts, vmus, check);
   checkCategorisedVmus(hosts, vmus, check);
 
@@ -117,6 +120,7 @@ export function normalizeScenario(raw: unknown, file = '<memory>', opts: Normali
     ...(flows.length > 0 && { flows }),
     ...(chains.length > 0 && { chains }),
     ...(moves.migrations.length > 0 && { migrations: moves.migrations }),
+    ...(vsns.length > 0 && { vsns }),
     models,
     expectations,
     ...(tolerances.length > 0 && { tolerances }),
@@ -157,9 +161,11 @@ interface VmuContext {
   findHost(id: string, pointer: string): HostSpec;
   durationNs: Ns;
   check: Checker;
+  /** The VSN it belongs to; undefined: none. */
+  span: VsnSpan | undefined;
 }
 
-function normalizeVmu(raw: RawVmu, pointer: string, { vmuIds, taskIds, findHost, durationNs, check }: VmuContext): VmuSpec {
+function normalizeVmu(raw: RawVmu, pointer: string, { vmuIds, taskIds, findHost, durationNs, check, span }: VmuContext): VmuSpec {
   vmuIds.add(raw.id, `${pointer}/id`);
   const host = findHost(raw.host, `${pointer}/host`);
   const vcpus = raw.vcpus ?? 1;
@@ -188,8 +194,8 @@ function normalizeVmu(raw: RawVmu, pointer: string, { vmuIds, taskIds, findHost,
   if (raw.softAffinity !== undefined) vmu.softAffinity = check.processors(raw.softAffinity, host.cpus, `${pointer}/softAffinity`, 'pCPU', `host ${host.id}`);
   if (raw.hostPriority !== undefined) vmu.hostPriority = raw.hostPriority;
   if (raw.network !== undefined) vmu.vlink = normalizeVmuNetwork(raw.network, `${pointer}/network`, check);
-  if (hasLifecycleFields(raw)) {
-    const { bootDisk, ...lifetime } = lifetimeOf(raw, pointer, durationNs, check, (sla, at) => normalizeSla(sla, at, check));
+  if (hasLifecycleFields(raw, span)) {
+    const { bootDisk, ...lifetime } = lifetimeOf(raw, pointer, durationNs, check, (sla, at) => normalizeSla(sla, at, check), span);
     Object.assign(vmu, lifetime);
     if (bootDisk !== undefined) {
       taskIds.add(bootDisk.id, `${pointer}/boot/disk`);

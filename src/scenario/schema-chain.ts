@@ -1,6 +1,7 @@
-// Scenario schema of a VSN's request chains (issue 11 "VSNs across PHs"): requests that cross
-// packet hops between VMUs, compute stages in VMUs and storage requests on a host's device, in
-// order, with one end-to-end deadline. Arrivals are written as a flow's (schema-net.ts).
+// Scenario schema of VSNs: a VSN's VMUs and lifetime (issue 13, vsns.ts), and its request chains
+// (issue 11 "VSNs across PHs"): requests that cross packet hops between VMUs, compute stages in VMUs
+// and storage requests on a host's device, in order, with one end-to-end deadline. Arrivals are
+// written as a flow's (schema-net.ts).
 
 import { flowSchema } from './schema-net.js';
 
@@ -69,5 +70,19 @@ export const chainSchema = {
     start,
     stages: { type: 'array', minItems: 1, maxItems: 64, items: chainStageSchema, title: 'Stages', description: 'In the order a request crosses them.' },
     deadline: dur('Deadline', 'End-to-end latency bound per request; default none.'),
+  },
+} as const;
+
+export const vsnSchema = {
+  type: 'object',
+  title: 'VSN',
+  description: 'A Virtual Service Network: VMUs deployed and torn down together. Its VMUs start and stop with it unless a VMU sets its own start or stop inside its span.',
+  additionalProperties: false,
+  required: ['id', 'vmus'],
+  properties: {
+    id: { $ref: '#/$defs/id', title: 'VSN id', description: 'Unique among VSNs.' },
+    vmus: { type: 'array', minItems: 1, maxItems: 1000, items: { $ref: '#/$defs/id' }, title: 'VMUs', description: 'Its VMUs, each in no other VSN.' },
+    start: dur('Start', 'When the VSN is deployed (from time 0): its VMUs start then (each asks admission, boots if it has a boot phase). Default 0.'),
+    stop: dur('Stop', 'When the VSN is torn down: its VMUs stop then (each runs its shutdown phase if it has one). Default: the end of the run.'),
   },
 } as const;

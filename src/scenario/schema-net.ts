@@ -13,6 +13,7 @@ export const FLOW_METRIC_NAMES = [
   'flowPolicedRatio',
   'flowQueueFullRatio',
   'flowStarvedRatio',
+  'flowDestinationAbsentRatio',
 ] as const;
 export type FlowMetricName = (typeof FLOW_METRIC_NAMES)[number];
 

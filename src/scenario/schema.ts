@@ -10,7 +10,7 @@
 import { hostCategoriesSchema, hostRoleSchema } from './categories.js';
 import { hostStorageSchema, storageStreamSchema } from './schema-storage.js';
 import { hostMemorySchema, taskMemorySchema } from './schema-memory.js';
-import { chainSchema } from './schema-chain.js';
+import { chainSchema, vsnSchema } from './schema-chain.js';
 import { migrationSchema } from './schema-migration.js';
 import { flowSchema, hostIxbSchema, linkSchema, vmuNetworkSchema } from './schema-net.js';
 import { GUEST_POLICY_NAMES } from '../engine/guest-policy.js';
@@ -126,6 +126,14 @@ export const scenarioSchema = {
       description: 'A VSN\'s end-to-end requests across VMUs, IXBs, links and storage (at most 64).',
       maxItems: 64,
       items: { $ref: '#/$defs/chain' },
+      default: [],
+    },
+    vsns: {
+      type: 'array',
+      title: 'VSNs',
+      description: 'Virtual Service Networks: groups of VMUs deployed and torn down together, with an optional start and stop their VMUs share (at most 64).',
+      maxItems: 64,
+      items: { $ref: '#/$defs/vsn' },
       default: [],
     },
     migrations: {
@@ -304,11 +312,11 @@ export const scenarioSchema = {
         sla: { $ref: '#/$defs/sla', title: 'SLA', description: 'Reservation; absent for a best-effort VMU.' },
         start: dur(
           'Start',
-          'When the VMU is created (from time 0, e.g. "2s"): its reservation asks admission then, against the VMUs admitted at that instant (a refusal is a result: the VMU never starts), and its tasks release from then on (offsets count from it); flows from it send only while it is up (start or boot end to stop), and it may not be a flow\'s destination nor in a chain. Default 0: there from the start, admitted with the scenario.',
+          'When the VMU is created (from time 0, e.g. "2s"): its reservation asks admission then, against the VMUs admitted at that instant (a refusal is a result: the VMU never starts), and its tasks release from then on (offsets count from it); flows from it send only while it is up (start or boot end to stop), and what flows and chain requests reach it while it is not up is lost as destinationAbsent. Inside a VSN: within the VSN\'s span. Default: its VSN\'s start, else 0 (there from the start, admitted with the scenario).',
         ),
         stop: dur(
           'Stop',
-          'When the VMU is destroyed (from time 0, after `start`): its pending jobs are dropped and its reservation released, so a later VMU can be admitted. Default: the end of the run.',
+          'When the VMU is destroyed (from time 0, after `start`): its pending jobs are dropped (a chain request in it fails) and its reservation released, so a later VMU can be admitted. Inside a VSN: within the VSN\'s span. Default: its VSN\'s stop, else the end of the run.',
         ),
         boot: {
           type: 'object',
@@ -432,6 +440,7 @@ export const scenarioSchema = {
     vmuNetwork: vmuNetworkSchema,
     flow: flowSchema,
     chain: chainSchema,
+    vsn: vsnSchema,
     migration: migrationSchema,
     task: taskSchema('Task', {}, []),
     hostThread: taskSchema('Host thread', hostField, ['host']),

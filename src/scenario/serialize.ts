@@ -55,6 +55,8 @@ export function serializeScenario(s: Scenario): RawScenario {
   if (s.links && s.links.length > 0) out.links = s.links.map(serializeLink);
   if (s.flows && s.flows.length > 0) out.flows = s.flows.map(serializeFlow);
   if (s.chains && s.chains.length > 0) out.chains = s.chains.map(serializeChain);
+  // Its VMUs carry the VSN's times already (written on each): reading them back inside the span is the same lifetime.
+  if (s.vsns && s.vsns.length > 0) out.vsns = s.vsns.map((v) => ({ id: v.id, vmus: [...v.vmus], ...(v.startNs !== undefined && { start: d(v.startNs) }), ...(v.stopNs !== undefined && { stop: d(v.stopNs) }) }));
   if (s.migrations && s.migrations.length > 0) out.migrations = s.migrations.map(serializeMigration);
   if (s.models.length > 0) out.models = s.models.map((m) => (Object.keys(m.params).length === 0 ? m.name : { name: m.name, params: { ...m.params } }));
   if (s.expectations.length > 0) out.expect = s.expectations.map(serializeExpectation);

@@ -130,6 +130,14 @@ export interface Answer {
   pointer: string;
 }
 
+/** A VSN (src/scenario/vsns.ts): its VMUs, and the span they share unless one sets its own inside it. */
+export interface VsnSpec {
+  id: string;
+  vmus: string[];
+  startNs?: Ns;
+  stopNs?: Ns;
+}
+
 export interface Scenario extends SystemSpec {
   name: string;
   description: string;
@@ -142,6 +150,8 @@ export interface Scenario extends SystemSpec {
   vmus: ScenarioVmu[];
   models: ModelRequest[];
   expectations: Expectation[];
+  /** VSNs (their times are already their VMUs'); absent: none. */
+  vsns?: VsnSpec[];
   /** `hvsim regress` tolerances; absent or empty: every metric exact. */
   tolerances?: Tolerance[];
   /** What the prediction assumes about the machine and where each fact came from (set by the loaders). */

@@ -5,6 +5,12 @@
 // so its latency splits exactly into CPU wait + CPU run (compute stages), IXB (the IXB CPU stages
 // and the sender's egress discipline), link (NIC queue, wire, propagation) and storage (device queue
 // and service): the components of one request sum to its end-to-end latency.
+//
+// A stage's VMU may come and go (issue 13: start, boot, stop, refused at its start). A request that
+// reaches a stage whose VMU is not running fails there — its packet dropped at the destination PH
+// (network.ts), or its compute stage refused — and one whose compute job is queued or running in a
+// VMU when it stops fails at that instant (the job dies with the guest). A failed request is
+// counted by cause, never completed, and judged a miss; latencies count completed requests only.
 
 import { LatencyHistogram } from '../../metrics/histogram.js';
 import type { Device } from '../device.js';
@@ -35,12 +41,18 @@ export class ChainStats {
   missed = 0;
   /** A packet of the request was lost (policed, queue full, starved ring): the request never ends. */
   lost = 0;
+  /** The request reached a stage whose VMU was not running, or was in one that stopped (issue 13). */
+  readonly failed: Record<ChainFailure, number> = { destinationAbsent: 0 };
 }
+
+/** Why a request failed (as opposed to a packet lost on the way). */
+export type ChainFailure = 'destinationAbsent';
 
 /** The resolved stages: routes, handler tasks and devices of the built system. */
 export type ChainStep =
-  | { kind: 'hop'; route: FlowRun; bytes: number }
-  | { kind: 'compute'; task: Task; demandNs: Ns }
+  | { kind: 'hop'; route: FlowRun; bytes: number; from: string }
+  /** `task` null: its VMU was refused at its start (never built). `stops`: the VMU has a stop, so the requests in it are followed. */
+  | { kind: 'compute'; task: Task | null; demandNs: Ns; vmu: string; stops: boolean }
   | { kind: 'storage'; device: Device; bytes: number; write: boolean; serviceNs: Ns; storageModel: boolean };
 
 /** One request in flight: its arrival and the time gathered per component so far. */
@@ -52,14 +64,20 @@ interface Request {
   spent: Record<ChainComponent, Ns>;
 }
 
+/** Whether VMU `vmu` is running now (started, booted, not stopped: the simulator's isUp). */
+export type VmuPresence = (vmu: string) => boolean;
+
 export class ChainRun {
   readonly stats = new ChainStats();
+  /** Requests whose compute job is in a VMU that will stop, by VMU, in the order they entered. */
+  private readonly inVmu = new Map<string, Set<Request>>();
 
   constructor(
     readonly spec: ChainSpec,
     private readonly steps: ChainStep[],
     private readonly engine: IoEngine,
     seed: number,
+    private readonly isUp: VmuPresence = () => true,
   ) {
     const clock = new FlowClock(spec.arrival, new Rng(seed, `${spec.id}/requests`));
     const arrivals = engine.queue.timer(EventPhase.release, (now) => {
@@ -93,23 +111,30 @@ export class ChainRun {
     const next = () => this.advance(r, index + 1);
     switch (step.kind) {
       case 'hop':
+        if (!this.isUp(step.from)) return this.fail(r); // no sender to put it on the wire
         return step.route.carry(step.bytes, {
           passed: (segment, now) => this.charge(r, segment, now),
           delivered: () => next(),
-          lost: () => {
-            if (r.measured) this.stats.lost++;
+          lost: (cause) => {
+            if (cause === 'destinationAbsent') this.fail(r);
+            else if (r.measured) this.stats.lost++;
           },
         });
-      case 'compute':
+      case 'compute': {
+        if (!this.isUp(step.vmu)) return this.fail(r);
+        const held = step.stops ? this.heldIn(step.vmu) : null;
+        held?.add(r);
         // The job's demand is its run time (CPU time at speed 1); the rest of its release-to-completion
         // time is waiting for a vCPU, or for the vCPU's pCPU (the hypervisor's share of the delay).
-        return this.engine.inject(step.task, step.demandNs, (now) => {
+        return this.engine.inject(step.task!, step.demandNs, (now) => {
+          held?.delete(r);
           const elapsed = now - r.mark;
           r.spent.cpuRun += Math.min(step.demandNs, elapsed);
           r.spent.cpuWait += elapsed - Math.min(step.demandNs, elapsed);
           r.mark = now;
           next();
         });
+      }
       case 'storage':
         return step.device.submit(
           this.engine.now,
@@ -121,6 +146,24 @@ export class ChainRun {
           step.storageModel ? { flow: this.spec.id, bytes: step.bytes, write: step.write, offset: 0, deadlineNs: r.arrival + this.spec.deadline } : undefined,
         );
     }
+  }
+
+  private heldIn(vmu: string): Set<Request> {
+    let held = this.inVmu.get(vmu);
+    if (held === undefined) this.inVmu.set(vmu, (held = new Set()));
+    return held;
+  }
+
+  /** VMU `vmu` stops now (the simulator drops its jobs): every request in it fails at this instant. */
+  vmuStopped(vmu: string): void {
+    const held = this.inVmu.get(vmu);
+    if (held === undefined) return;
+    for (const r of held) this.fail(r);
+    held.clear();
+  }
+
+  private fail(r: Request): void {
+    if (r.measured) this.stats.failed.destinationAbsent++;
   }
 
   private finish(r: Request): void {

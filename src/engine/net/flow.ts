@@ -33,9 +33,12 @@ export class FlowClock {
 
 /**
  * Why a packet was lost (io-qos.md §4.2 "drops by cause"); 'migrating': it reached a VMU stopped for
- * a live migration's stop-and-copy, or the PH it had left (network.ts). Append-only: results keep the order.
+ * a live migration's stop-and-copy, or the PH it had left (network.ts); 'destinationAbsent' (issue 13): its
+ * destination VMU was not running when it reached the destination PH — not started, still booting,
+ * stopped, or refused at its start (network.ts FlowRun.receive says why a booting VMU counts).
+ * Append-only: results keep the order.
  */
-export const LOSS_CAUSES = ['policed', 'queueFull', 'starved', 'migrating'] as const;
+export const LOSS_CAUSES = ['policed', 'queueFull', 'starved', 'migrating', 'destinationAbsent'] as const;
 export type LossCause = (typeof LOSS_CAUSES)[number];
 
 /** A count per loss cause, every one 0. */

@@ -9,6 +9,7 @@
 // Each hop is a DeviceServer with a queueing discipline (device.ts, qdisc.ts), each CPU stage a job
 // on the host task the model names (model.ts packetPath). A packet lost anywhere is counted once,
 // by cause: policed, queueFull (a discipline or NIC queue refused it), starved (a full ring),
+// destinationAbsent (its destination VMU was not running when it reached the destination PH).
 // migrating (it reached a VMU stopped for a live migration's stop-and-copy, or the PH it left).
 //
 // Live migration (issue 13; migration.md §4): a VMU's packets follow it at the switch-over. QEMU
@@ -66,18 +67,20 @@ export class Port {
   readonly egress: DeviceServer;
   readonly worker: { task: Task; crossingNs: Ns; what: string } | null;
 
+  /** `absent`: a VMU refused at its start — never built, so it has no packet worker; nothing reaches it. */
   constructor(
     readonly vmu: VmuSpec,
     readonly ixb: IxbSpec,
     host: NetHost,
     engine: IoEngine,
+    absent = false,
   ) {
     this.tx = new IxbRing(ixb.ringSlots);
     this.rx = new IxbRing(ixb.ringSlots);
     const police = vmu.vlink?.police;
     this.policer = police ? new Policer(police.rateBytesPerSec, police.burstBytes) : null;
     this.egress = new DeviceServer(`${vmu.id}/vlink`, createQdisc<ServedRequest>(vmu.vlink?.egress ?? { name: 'fifo' }), engine.queue);
-    const path = host.path(vmu);
+    const path = absent ? undefined : host.path(vmu);
     if (path) {
       const task = host.tasks.get(path.task);
       if (!task) throw new Error(`packet path of VMU ${vmu.id} names host task ${path.task}, which host ${host.spec.id} does not have`);
@@ -158,6 +161,8 @@ export class FlowRun {
     private readonly engine: IoEngine,
     seed: number,
     senderUp: (now: Ns) => boolean = () => true,
+    /** Whether the destination VMU is running (issue 13); undefined: it always is. */
+    private readonly receiverUp?: (now: Ns) => boolean,
   ) {
     this.stats = new FlowStats(engine.warmupNs, engine.durationNs);
     const { src, dst, wire } = leg;
@@ -227,13 +232,26 @@ export class FlowRun {
     );
   }
 
+  /**
+   * The packet reaches the destination PH. A destination VMU that is not running drops it there, at
+   * no CPU cost (issue 13): before its start and from its stop it has no vif (Xen: the toolstack
+   * creates it with the domain and removes it at destroy) or tap (KVM: QEMU's netdev), so the
+   * bridge has no port to give it; while it boots its guest driver is not up — netback drops what
+   * reaches a vif whose frontend has not connected (xenvif_start_xmit: carrier off), QEMU does not
+   * read the tap before the guest sets DRIVER_OK (virtio_net_can_receive) — and its applications,
+   * which release from the boot's end, have no socket open to take it. A VMU that stops while the
+   * packet is in its receive stage drops it there too.
+   */
   private receive(leg: Leg, created: Ns, bytes: number, measured: boolean, probe: PacketProbe | undefined): void {
     const dst = leg.dst;
     // Reaching a VMU stopped for its stop-and-copy, or a PH it has left: lost (see the header).
     if (dst.state !== 'up' && !this.pageStream) return this.lose(measured, 'migrating', probe);
+    const up = this.receiverUp;
+    if (up !== undefined && !up(this.engine.now)) return this.lose(measured, 'destinationAbsent', probe);
     this.cpu(dst, dst.rx, receiveCostNs(dst.ixb, bytes, dst.worker?.crossingNs ?? 0), measured, probe, () => {
       const now = this.engine.now;
       if (dst.state !== 'up' && !this.pageStream) return this.lose(measured, 'migrating', probe);
+      if (up !== undefined && !up(now)) return this.lose(measured, 'destinationAbsent', probe);
       if (probe) {
         probe.passed('ixb', now);
         return probe.delivered(now);
@@ -275,10 +293,12 @@ export interface Network {
 /**
  * Every flow of the system over the links between its PHs; chains' routes are built when first asked
  * for. `isUp(vmu, now)`: whether a VMU with a lifetime is up (started, booted, not stopped) — a flow
- * sends only while its source is.
+ * sends only while its source is, and delivers only while its destination is. The system's
+ * absentVmus (refused at their start) are never up.
  */
 export function buildNetwork(system: SystemSpec, hosts: Map<string, NetHost>, engine: IoEngine, seed: number, isUp: (vmu: VmuSpec, now: Ns) => boolean = () => true): Network {
-  const vmus = new Map(system.vmus.map((v) => [v.id, v]));
+  const absent = new Set((system.absentVmus ?? []).map((v) => v.id));
+  const vmus = new Map([...system.vmus, ...(system.absentVmus ?? [])].map((v) => [v.id, v]));
   const ports = new Map<string, Port>();
   const port = (id: string): Port => {
     let p = ports.get(id);
@@ -286,7 +306,7 @@ export function buildNetwork(system: SystemSpec, hosts: Map<string, NetHost>, en
       const vmu = vmus.get(id);
       if (!vmu) throw new Error(`flow endpoint ${id} is not a VMU of the system`);
       const host = hosts.get(vmu.host)!;
-      p = new Port(vmu, host.spec.ixb ?? DEFAULT_IXB, host, engine);
+      p = new Port(vmu, host.spec.ixb ?? DEFAULT_IXB, host, engine, absent.has(id));
       ports.set(id, p);
     }
     return p;
@@ -306,8 +326,11 @@ export function buildNetwork(system: SystemSpec, hosts: Map<string, NetHost>, en
   const legOf = (src: Port, dst: Port): Leg => ({ src, dst, wire: src.vmu.host === dst.vmu.host ? null : wire(src.vmu.host, dst.vmu.host) });
   const build = (f: FlowSpec) => {
     const src = port(f.from);
-    const lives = src.vmu.startNs !== undefined || src.vmu.stopNs !== undefined || src.vmu.bootNs !== undefined;
-    return new FlowRun(f, legOf(src, port(f.to)), engine, seed, lives ? (now) => isUp(src.vmu, now) : undefined);
+    const dst = port(f.to);
+    // Only a VMU that comes and goes is asked, so flows between VMUs there for the whole run pay nothing.
+    const lives = (v: VmuSpec) => absent.has(v.id) || v.startNs !== undefined || v.stopNs !== undefined || v.bootNs !== undefined;
+    const upOf = (v: VmuSpec) => (absent.has(v.id) ? () => false : (now: Ns) => isUp(v, now));
+    return new FlowRun(f, legOf(src, dst), engine, seed, lives(src.vmu) ? upOf(src.vmu) : undefined, lives(dst.vmu) ? upOf(dst.vmu) : undefined);
   };
   const flows = (system.flows ?? []).map(build);
   const routes = new Map<string, FlowRun>();
