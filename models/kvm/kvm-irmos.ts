@@ -37,7 +37,7 @@ import { kernelFeatures } from './kernel.js';
 import { IrmosClass, type IrmosGroupConfig } from './irmos.js';
 import { admitCategories } from '../categories.js';
 import { planIrmosCategories } from './irmos-categories.js';
-import { IO_THREAD_PARAMS, kvmIoPath, kvmPacketPath, kvmPopulation } from './io-threads.js';
+import { IO_THREAD_PARAMS, kvmHostPacketPath, kvmIoPath, kvmPacketPath, kvmPopulation } from './io-threads.js';
 
 const ROOT_GROUP = '';
 /** The stock kernel the IRMOS patches applied to. */
@@ -234,4 +234,5 @@ export const kvmIrmos: HypervisorModel = {
   },
   ioPath: (load, vmu, setup) => kvmIoPath(load, vmu, readParams(IRMOS_PARAMS, setup.params, setup.scenario.file, setup.paramsPointer)),
   packetPath: (vmu, setup) => kvmPacketPath(vmu, readParams(IRMOS_PARAMS, setup.params, setup.scenario.file, setup.paramsPointer)),
+  hostPacketPath: kvmHostPacketPath,
 };

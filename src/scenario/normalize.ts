@@ -72,7 +72,6 @@ export function normalizeScenario(raw: unknown, file = '<memory>', opts: Normali
   const taskIds = new IdRegistry(check, 'task or host thread');
   const vmuIds = new IdRegistry(check, 'VMU');
   const vmus = (raw.vmus ?? []).map((v, i) => normalizeVmu(v, `/vmus/${i}`, { vmuIds, taskIds, findHost, durationNs, check }));
-  checkStorage(hosts, vmus, check);
   checkCategorisedVmus(hosts, vmus, check);
 
   const hostThreads = (raw.hostThreads ?? []).map((t, i): HostThreadSpec => {
@@ -91,6 +90,7 @@ export function normalizeScenario(raw: unknown, file = '<memory>', opts: Normali
   );
 
   const links = normalizeLinks(raw.links ?? [], hosts, check);
+  checkStorage(hosts, vmus, links, check);
   const flows = normalizeFlows(raw.flows ?? [], vmus, links, taskIds, check);
   const chains = normalizeChains(raw.chains ?? [], vmus, hosts, links, taskIds, check);
   const networked = new Set([...flows.flatMap((f) => [f.from, f.to]), ...chains.flatMap((c) => c.stages.flatMap((s) => (s.kind === 'hop' ? [s.from, s.to] : s.kind === 'compute' ? [s.vmu] : [])))]);

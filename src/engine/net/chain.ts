@@ -4,13 +4,16 @@
 // against the chain's deadline. Each request carries the instant it entered and left every segment,
 // so its latency splits exactly into CPU wait + CPU run (compute stages), IXB (the IXB CPU stages
 // and the sender's egress discipline), link (NIC queue, wire, propagation) and storage (device queue
-// and service): the components of one request sum to its end-to-end latency.
+// and service): the components of one request sum to its end-to-end latency. A storage stage on an
+// OSD of another host (storage/remote-osd.ts) charges its two messages' IXB and link time as a hop
+// does, and only the OSD's device queue and service as storage.
 
 import { LatencyHistogram } from '../../metrics/histogram.js';
 import type { Device } from '../device.js';
 import { EventPhase } from '../event-queue.js';
 import type { Task } from '../entities.js';
 import type { IoEngine } from '../io.js';
+import type { RemoteOsd } from '../storage/remote-osd.js';
 import { Rng } from '../rng.js';
 import type { ChainSpec, Ns } from '../system.js';
 import { FlowClock } from './flow.js';
@@ -41,7 +44,8 @@ export class ChainStats {
 export type ChainStep =
   | { kind: 'hop'; route: FlowRun; bytes: number }
   | { kind: 'compute'; task: Task; demandNs: Ns }
-  | { kind: 'storage'; device: Device; bytes: number; write: boolean; serviceNs: Ns; storageModel: boolean };
+  /** `remote`: an OSD reached over the network (storage/remote-osd.ts), its IXB and link time charged as a hop's. */
+  | { kind: 'storage'; device: Device; bytes: number; write: boolean; serviceNs: Ns; storageModel: boolean; remote?: RemoteOsd };
 
 /** One request in flight: its arrival and the time gathered per component so far. */
 interface Request {
@@ -110,7 +114,16 @@ export class ChainRun {
           r.mark = now;
           next();
         });
-      case 'storage':
+      case 'storage': {
+        const shape = step.storageModel ? { flow: this.spec.id, bytes: step.bytes, write: step.write, offset: 0, deadlineNs: r.arrival + this.spec.deadline } : undefined;
+        if (step.remote) {
+          return step.remote.submit(this.engine.now, step.serviceNs, () => next(), shape, {
+            passed: (segment, now) => this.charge(r, segment, now),
+            lost: () => {
+              if (r.measured) this.stats.lost++;
+            },
+          });
+        }
         return step.device.submit(
           this.engine.now,
           step.serviceNs,
@@ -118,8 +131,9 @@ export class ChainRun {
             this.charge(r, 'storage', now);
             next();
           },
-          step.storageModel ? { flow: this.spec.id, bytes: step.bytes, write: step.write, offset: 0, deadlineNs: r.arrival + this.spec.deadline } : undefined,
+          shape,
         );
+      }
     }
   }
 
