@@ -74,6 +74,7 @@ describe('an OSD reached over the network, on an idle system', () => {
     expect(stream.completed).toBe(20);
     expect(stream.latency.minNs).toBe(guest + ixb + link + ssdRead);
     expect(stream.latency.maxNs).toBe(guest + ixb + link + ssdRead);
+    expect(stream.osd).toEqual({ host: 'osd', ixb: { meanNs: ixb, p99Ns: ixb }, link: { meanNs: link, p99Ns: link }, storage: { meanNs: ssdRead, p99Ns: ssdRead } });
     // The chain's storage stage, issued from web: its breakdown puts each part where it was spent.
     const chain = run.chains!.find((c) => c.id === 'lookup')!;
     const lookupTrip = trip(model, 'web');
