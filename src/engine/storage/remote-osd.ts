@@ -22,7 +22,7 @@ import type { LossCause } from '../net/flow.js';
 import type { Ns } from '../system.js';
 
 /**
- * Bytes of a message without payload: iSCSI's 48-byte Basic Header Segment (RFC 7143 §11.2) in one
+ * Bytes of a message without payload: iSCSI's 48-byte Basic Header Segment (RFC 7143, section 11.2) in one
  * TCP segment — TCP 20 + IPv4 20 + Ethernet header and FCS 18 — as a T10 OSD command travels.
  */
 export const OSD_HEADER_BYTES = 48 + 20 + 20 + 18;
