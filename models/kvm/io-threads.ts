@@ -5,7 +5,7 @@
 // higher priority than the vCPUs) or `outside` (stock default: SCHED_OTHER, no reservation).
 
 import type { IoStage, PacketPath, PrepareSetup, HostPopulation } from '../../src/engine/model.js';
-import { hasFlows } from '../../src/engine/net/network.js';
+import { hasFlows, servesRemoteStorage } from '../../src/engine/net/network.js';
 import type { HostThreadSpec, IoLoadSpec, VmuSpec } from '../../src/scenario/types.js';
 import type { ParamSpec } from '../params.js';
 
@@ -30,17 +30,30 @@ export interface IoThreadCosts {
 
 export const vhostId = (vmu: VmuSpec) => `${vmu.id}.vhost`;
 export const iothreadId = (vmu: VmuSpec) => `${vmu.id}.iothread`;
+/**
+ * The host's own network receive and transmit for its OSD endpoint (remote-osd.ts): NIC softirq work,
+ * run by ksoftirqd when it overflows — SCHED_OTHER, governed by no reservation (linux-irmos.md §7.1,
+ * "Host hardirq/softirq, ksoftirqd/N").
+ */
+export const hostNetId = (hostId: string) => `${hostId}.softirq-net`;
 
-function ioThread(id: string, vmu: VmuSpec): HostThreadSpec {
+/** Whether a host thread does IXB packet work: a VMU's vhost, or the host's own network stack for its OSD. */
+export function isIxbWorker(population: HostPopulation, hostId: string, t: HostThreadSpec): boolean {
+  if (t.id === hostNetId(hostId) && t.ioThreadOf === undefined) return true;
+  return t.ioThreadOf !== undefined && t.id === vhostId(population.vmus.find((v) => v.id === t.ioThreadOf)!);
+}
+
+/** A SCHED_OTHER host thread woken only by the work handed to it; `owner`: the VMU whose I/O thread it is. */
+function ioThread(id: string, host: string, affinity: number[], owner?: VmuSpec): HostThreadSpec {
   return {
     id,
-    host: vmu.host,
+    host,
     arrival: { kind: 'external' },
     exec: { kind: 'constant', value: 1 },
     deadline: Infinity,
     policy: { class: 'fair', nice: 0 },
-    affinity: vmu.affinity,
-    ioThreadOf: vmu.id,
+    affinity,
+    ...(owner && { ioThreadOf: owner.id }),
   };
 }
 
@@ -49,9 +62,11 @@ export function kvmPopulation(setup: PrepareSetup): HostPopulation {
   const vmus = setup.scenario.vmus.filter((v) => v.host === setup.host.id);
   const threads = setup.scenario.hostThreads.filter((t) => t.host === setup.host.id);
   for (const vmu of vmus) {
-    if (vmu.io.some((l) => l.kind === 'net') || hasFlows(setup.scenario, vmu.id)) threads.push(ioThread(vhostId(vmu), vmu));
-    if (vmu.io.some((l) => l.kind === 'disk')) threads.push(ioThread(iothreadId(vmu), vmu));
+    if (vmu.io.some((l) => l.kind === 'net') || hasFlows(setup.scenario, vmu.id)) threads.push(ioThread(vhostId(vmu), vmu.host, vmu.affinity, vmu));
+    // A stream on a remote OSD goes out through vhost (its initiator is in the guest), not the iothread.
+    if (vmu.io.some((l) => l.kind === 'disk' && l.storage?.osd === undefined)) threads.push(ioThread(iothreadId(vmu), vmu.host, vmu.affinity, vmu));
   }
+  if (servesRemoteStorage(setup.scenario, setup.host.id)) threads.push(ioThread(hostNetId(setup.host.id), setup.host.id, Array.from({ length: setup.host.cpus }, (_, i) => i)));
   return { vmus, hostThreads: threads };
 }
 
@@ -60,8 +75,24 @@ export function kvmPacketPath(vmu: VmuSpec, costs: IoThreadCosts): PacketPath {
   return { task: vhostId(vmu), crossingNs: costs.vhostCost, what: 'vhost' };
 }
 
-/** vhost → guest → vhost → wire for a request; guest → iothread → disk → iothread → guest for a read. */
+/** The OSD endpoint's packets cost IXB work in the host's softirq thread, with no guest crossing. */
+export function kvmHostPacketPath(setup: PrepareSetup): PacketPath | undefined {
+  return servesRemoteStorage(setup.scenario, setup.host.id) ? { task: hostNetId(setup.host.id), crossingNs: 0, what: 'host softirq' } : undefined;
+}
+
+/**
+ * vhost → guest → vhost → wire for a request; guest → iothread → disk → iothread → guest for a read;
+ * guest → [vhost → network → OSD → network → vhost] → guest for a stream on a remote OSD (remote-osd.ts:
+ * the initiator runs in the guest and talks through virtio-net, linux-irmos.md §7.2).
+ */
 export function kvmIoPath(load: IoLoadSpec, vmu: VmuSpec, costs: IoThreadCosts): IoStage[] {
+  if (load.storage?.osd !== undefined) {
+    return [
+      { kind: 'cpu', task: load.id, costNs: 'compute', what: 'guest issue' },
+      { kind: 'device', device: 'disk', what: `OSD on ${load.storage.osd} over the network (vhost)` },
+      { kind: 'cpu', task: load.id, costNs: costs.guestIrqCost, what: 'guest completion' },
+    ];
+  }
   if (load.kind === 'net') {
     return [
       { kind: 'cpu', task: vhostId(vmu), costNs: costs.vhostCost, what: 'vhost RX' },

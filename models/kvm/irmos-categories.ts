@@ -24,7 +24,7 @@ import type { HostThreadSpec } from '../../src/scenario/types.js';
 import { categoryRow } from '../categories.js';
 import type { FairGroupConfig } from './fair.js';
 import type { IrmosGroupConfig } from './irmos.js';
-import { vhostId } from './io-threads.js';
+import { isIxbWorker } from './io-threads.js';
 
 /** cpu.shares of a category at 100 % (1024 is the cgroup default for one group). */
 const SHARES_AT_FULL = 1024 * 10;
@@ -43,7 +43,7 @@ export interface IrmosCategoryPlan {
 }
 
 /** The VMUs' vhost threads do the IXB work under KVM (model.ts packetPath, io-threads.ts). */
-const isIxbThread = (setup: HostSetup, t: HostThreadSpec) => t.ioThreadOf !== undefined && t.id === vhostId(setup.population.vmus.find((v) => v.id === t.ioThreadOf)!);
+const isIxbThread = (setup: HostSetup, t: HostThreadSpec) => isIxbWorker(setup.population, setup.host.id, t);
 
 export function planIrmosCategories(setup: HostSetup, categories: HostCategories, periodNs: number): IrmosCategoryPlan {
   const cpus = Array.from({ length: setup.host.cpus }, (_, i) => i);

@@ -37,7 +37,7 @@ import { kernelFeatures } from './kernel.js';
 import { IrmosClass, type IrmosGroupConfig } from './irmos.js';
 import { admitCategories } from '../categories.js';
 import { planIrmosCategories } from './irmos-categories.js';
-import { IO_THREAD_PARAMS, kvmIoPath, kvmPacketPath, kvmPopulation } from './io-threads.js';
+import { IO_THREAD_PARAMS, kvmHostPacketPath, kvmIoPath, kvmPacketPath, kvmPopulation } from './io-threads.js';
 
 const ROOT_GROUP = '';
 /** The stock kernel the IRMOS patches applied to. */
@@ -173,7 +173,7 @@ function buildIrmos(setup: HostSetup): HostBuild {
     if (category !== undefined) {
       if (category.class === 'irmos') irmos.admit(t.entity, { priority: category.priority, rr: false, group: category.group });
       else cfs.admit(t.entity, { nice: pol.class === 'fair' ? pol.nice : 0, group: category.group });
-      mapping.push({ entity: t.spec.id, requested: t.spec.ioThreadOf === undefined ? policyText(pol) : `I/O thread of ${t.spec.ioThreadOf} (IXB work)`, native: `${category.native} on ${cpuList(t.spec.affinity)}` });
+      mapping.push({ entity: t.spec.id, requested: t.spec.ioThreadOf !== undefined ? `I/O thread of ${t.spec.ioThreadOf} (IXB work)` : category.group === 'ixb' ? 'the host\'s network stack for its OSD (IXB work)' : policyText(pol), native: `${category.native} on ${cpuList(t.spec.affinity)}` });
       continue;
     }
     const owner = t.spec.ioThreadOf === undefined ? undefined : vmus.find((v) => v.vmu.id === t.spec.ioThreadOf)!.vmu;
@@ -234,4 +234,5 @@ export const kvmIrmos: HypervisorModel = {
   },
   ioPath: (load, vmu, setup) => kvmIoPath(load, vmu, readParams(IRMOS_PARAMS, setup.params, setup.scenario.file, setup.paramsPointer)),
   packetPath: (vmu, setup) => kvmPacketPath(vmu, readParams(IRMOS_PARAMS, setup.params, setup.scenario.file, setup.paramsPointer)),
+  hostPacketPath: kvmHostPacketPath,
 };

@@ -13,7 +13,7 @@ import { planLinuxCategories } from './linux-categories.js';
 import { stockExplain, type StockVariant } from './explain.js';
 import type { HostBuild, HostPopulation, HostSetup, HypervisorModel, IoStage, PacketPath, PrepareSetup, SlaMappingRow } from '../../src/engine/model.js';
 import type { IoLoadSpec, VmuSpec } from '../../src/scenario/types.js';
-import { IO_THREAD_PARAMS, kvmIoPath, kvmPacketPath, kvmPopulation } from './io-threads.js';
+import { IO_THREAD_PARAMS, kvmHostPacketPath, kvmIoPath, kvmPacketPath, kvmPopulation } from './io-threads.js';
 import { globalAdmission } from '../../src/analysis/admission.js';
 import { InputError, pointerOf } from '../../src/errors.js';
 import { formatDuration } from '../../src/scenario/units.js';
@@ -234,7 +234,7 @@ function buildStockLinux(variant: Variant, setup: HostSetup): HostBuild {
         dl!.admit(t.entity, { runtimeNs: ixb.runtimeNs, deadlineNs: ixb.periodNs, periodNs: ixb.periodNs, reclaim: reclaimFlag(ixb.reclaim, setup.paramsPointer + pointerOf('ixbReclaim')) });
         dlBandwidths.push({ bw: ixb.runtimeNs / ixb.periodNs, pointer: `/hosts/${scenario.hosts.indexOf(host)}/categories/ixb/share`, id: t.spec.id });
       }
-      mapping.push({ entity: t.spec.id, requested: `I/O thread of ${t.spec.ioThreadOf} (IXB work)`, native: `${ixb.native} on ${cpuList(t.spec.affinity)}` });
+      mapping.push({ entity: t.spec.id, requested: t.spec.ioThreadOf === undefined ? 'the host\'s network stack for its OSD (IXB work)' : `I/O thread of ${t.spec.ioThreadOf} (IXB work)`, native: `${ixb.native} on ${cpuList(t.spec.affinity)}` });
       continue;
     }
     if (owner !== undefined) {
@@ -355,7 +355,7 @@ function stockPacketPath(vmu: VmuSpec, setup: PrepareSetup): PacketPath {
 
 /** The three stock-kernel models differ only in how a reserved VMU's SLA becomes native parameters. */
 function stockLinuxModel(name: string, variant: Variant, summary: string): HypervisorModel {
-  return { name, family: 'kvm', summary, build: (setup) => buildStockLinux(variant, setup), prepare: stockPrepare, ioPath: stockIoPath, packetPath: stockPacketPath };
+  return { name, family: 'kvm', summary, build: (setup) => buildStockLinux(variant, setup), prepare: stockPrepare, ioPath: stockIoPath, packetPath: stockPacketPath, hostPacketPath: kvmHostPacketPath };
 }
 
 export const kvmLinux = stockLinuxModel(

@@ -35,7 +35,7 @@ import type { HostThreadSpec } from '../../src/scenario/types.js';
 import { formatDuration } from '../../src/scenario/units.js';
 import { categoryRow } from '../categories.js';
 import type { FairGroupConfig } from './fair.js';
-import { vhostId } from './io-threads.js';
+import { isIxbWorker } from './io-threads.js';
 import type { RtGroupConfig } from './rt.js';
 
 /** cpu.shares of a category at 100 % (1024 is the cgroup default for one group). */
@@ -60,7 +60,7 @@ export interface LinuxCategoryPlan {
 }
 
 export function planLinuxCategories(setup: HostSetup, categories: HostCategories, variant: StockVariant, periodNs: number, runtimeShare: boolean, reclaim = false): LinuxCategoryPlan {
-  const ixbThreads = setup.population.hostThreads.filter((t) => t.ioThreadOf !== undefined && t.id === vhostId(setup.population.vmus.find((v) => v.id === t.ioThreadOf)!));
+  const ixbThreads = setup.population.hostThreads.filter((t) => isIxbWorker(setup.population, setup.host.id, t));
   const { share, fixed } = categories.ixb;
   const runtimeNs = Math.floor(share * periodNs);
   const rtGroups: RtGroupConfig[] = [];
@@ -104,6 +104,6 @@ export function planLinuxCategories(setup: HostSetup, categories: HostCategories
     fairGroups,
     rows,
     place: (t) => (ids.has(t.id) ? placement : undefined),
-    frameworkGroup: (t) => (t.ioThreadOf === undefined && t.policy.class === 'fair' ? 'framework' : undefined),
+    frameworkGroup: (t) => (t.ioThreadOf === undefined && !ids.has(t.id) && t.policy.class === 'fair' ? 'framework' : undefined),
   };
 }

@@ -3,7 +3,7 @@
 // threads; and the I/O path through it (xen.md §7.1, §7.2).
 
 import type { HostPopulation, IoStage, PacketPath, PrepareSetup } from '../../src/engine/model.js';
-import { hasFlows } from '../../src/engine/net/network.js';
+import { hasFlows, servesRemoteStorage } from '../../src/engine/net/network.js';
 import { InputError, pointerOf } from '../../src/errors.js';
 import type { IoLoadSpec, TaskSpec, VmuSpec } from '../../src/scenario/types.js';
 import { readParams, type ParamSpec } from '../params.js';
@@ -94,8 +94,11 @@ export function xenPopulation(setup: PrepareSetup, p: Dom0Settings, pools: Cpupo
   });
   const tasks: TaskSpec[] = [];
   const networked = (v: VmuSpec) => v.io.some((l) => l.kind === 'net') || hasFlows(scenario, v.id);
-  if (host.categories === undefined && vmus.some(networked)) tasks.push(backend(NETBACK));
-  if (vmus.some((v) => v.io.some((l) => l.kind === 'disk'))) tasks.push(backend(BLKBACK));
+  // An OSD box's own traffic (remote-osd.ts) is dom0's: its NIC softirq runs on the event vCPU, where netback runs.
+  const osd = servesRemoteStorage(scenario, host.id);
+  if (host.categories === undefined && (vmus.some(networked) || osd)) tasks.push(backend(NETBACK));
+  // A stream on a remote OSD leaves through the guest's vif (its initiator is in the guest), not blkback.
+  if (vmus.some((v) => v.io.some((l) => l.kind === 'disk' && l.storage?.osd === undefined))) tasks.push(backend(BLKBACK));
   for (const t of scenario.hostThreads.filter((x) => x.host === host.id)) {
     const { host: _host, ioThreadOf: _io, ...task } = t;
     tasks.push({ ...task, affinity: allDom0Vcpus });
@@ -112,7 +115,9 @@ export function xenPopulation(setup: PrepareSetup, p: Dom0Settings, pools: Cpupo
     io: [],
   };
   if (host.categories === undefined) return { vmus: [dom0, ...vmus], hostThreads: [] };
-  return { vmus: [dom0, ixbDriverDomain(setup, vmus, networked, poolOf(pools, IXB_DOMAIN)), ...vmus], hostThreads: [] };
+  // With categories dom0's own vif, the OSD's, is served by the IXB driver domain's netback like any guest's.
+  const vifs = [...(osd ? [DOM0] : []), ...vmus.filter(networked).map((v) => v.id)];
+  return { vmus: [dom0, ixbDriverDomain(setup, vifs, poolOf(pools, IXB_DOMAIN)), ...vmus], hostThreads: [] };
 }
 
 /** The netback thread that serves `vmu`'s vif: dom0's, or the IXB driver domain's on a host with categories. */
@@ -125,8 +130,29 @@ export function xenPacketPath(p: Dom0Settings, netback: string): PacketPath {
   return { task: netback, crossingNs: p.netbackCost, what: netback === NETBACK ? 'dom0 netback' : `${IXB_DOMAIN} driver-domain netback` };
 }
 
-/** Split-driver path (xen.md §7.2): every guest request crosses a dom0 backend, twice for the network. */
+/**
+ * The OSD endpoint's packets (remote-osd.ts): dom0's own network stack on its event vCPU without
+ * categories (no guest crossing: the NIC driver and stack are dom0's, xen.md §7.1); with them, dom0's
+ * vif behind the IXB driver domain's netback, a crossing like any guest's.
+ */
+export function xenHostPacketPath(setup: PrepareSetup, p: Dom0Settings): PacketPath | undefined {
+  if (!servesRemoteStorage(setup.scenario, setup.host.id)) return undefined;
+  return setup.host.categories === undefined ? { task: NETBACK, crossingNs: 0, what: 'dom0 network stack' } : { task: ixbNetback(DOM0), crossingNs: p.netbackCost, what: `${IXB_DOMAIN} driver-domain netback` };
+}
+
+/**
+ * Split-driver path (xen.md §7.2): every guest request crosses a dom0 backend, twice for the network.
+ * A stream on a remote OSD (remote-osd.ts) crosses netback in its request and reply messages instead
+ * of blkback: the initiator runs in the guest behind netfront (xen.md §7.1 "Network").
+ */
 export function xenIoPath(load: IoLoadSpec, p: Dom0Settings, netback: string): IoStage[] {
+  if (load.storage?.osd !== undefined) {
+    return [
+      { kind: 'cpu', task: load.id, costNs: 'compute', what: 'guest issue (netfront)' },
+      { kind: 'device', device: 'disk', what: `OSD on ${load.storage.osd} over the network (netback)` },
+      { kind: 'cpu', task: load.id, costNs: p.guestIrqCost, what: 'guest completion' },
+    ];
+  }
   if (load.kind === 'net') {
     const where = netback === NETBACK ? 'dom0 netback' : `${IXB_DOMAIN} netback`;
     return [

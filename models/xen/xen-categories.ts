@@ -93,16 +93,17 @@ export function categoryPools(setup: PrepareSetup, scheduler: string, reserves: 
   return [{ name: POOL0, cpus: all.slice(0, next), param: null }, ...pools.reverse()];
 }
 
-/** The VMUs of this host whose packets cross the IXB (flows, chain hops or network loads). */
-export type Networked = (vmu: VmuSpec) => boolean;
-
-/** The driver domain: ⌈portion⌉ vCPUs within its pool, one netback thread per vif. */
-export function ixbDriverDomain(setup: PrepareSetup, vmus: VmuSpec[], networked: Networked, pool: Cpupool): VmuSpec {
+/**
+ * The driver domain: ⌈portion⌉ vCPUs within its pool, one netback thread per vif — `vifs` names the
+ * domains whose packets cross the IXB (flows, chain hops, network loads, remote storage; dom0 when it
+ * serves an OSD to other hosts).
+ */
+export function ixbDriverDomain(setup: PrepareSetup, vifs: string[], pool: Cpupool): VmuSpec {
   const portion = setup.host.categories!.ixb.share * setup.host.cpus;
   // 1e-9: a portion of exactly k pCPUs must give k vCPUs despite float rounding.
   const vcpus = Math.max(1, Math.min(pool.cpus.length, Math.ceil(portion - 1e-9)));
-  const tasks: TaskSpec[] = vmus.filter(networked).map((v, k) => ({
-    id: ixbNetback(v.id),
+  const tasks: TaskSpec[] = vifs.map((vif, k) => ({
+    id: ixbNetback(vif),
     arrival: { kind: 'external' },
     exec: { kind: 'constant', value: 1 },
     deadline: Infinity,

@@ -28,7 +28,7 @@ import { confineToPools, poolOf, registerPoolScheduler, resolveCpupools, type Cp
 import { CreditClass } from './credit.js';
 import { creditFeatures } from './credit-version.js';
 import { Credit2Class } from './credit2.js';
-import { DOM0, isDom0, netbackOf, readXenParams, xenIoPath, xenPacketPath, xenPopulation, type Dom0Settings } from './dom0.js';
+import { DOM0, isDom0, netbackOf, readXenParams, xenIoPath, xenHostPacketPath, xenPacketPath, xenPopulation, type Dom0Settings } from './dom0.js';
 import { categoryBudget, categoryDomain, categoryPools, categoryWeight, ixbDomainRow, IXB_DOMAIN, requireCategoryBudget, xenCategoryRows, type CategoryDomain } from './xen-categories.js';
 import { RTDS_MIN_BUDGET_NS, RTDS_MIN_PERIOD_NS, RtdsClass, type RtdsAdmitConfig } from './rtds.js';
 import { creditExplain, credit2Explain, rtdsExplain, sedfExplain } from './explain.js';
@@ -341,6 +341,7 @@ export function xenSchedulerModel<S extends Record<string, ParamSpec>>(name: str
     },
     ioPath: (load, vmu, setup) => xenIoPath(load, read(setup), netbackOf(setup, vmu)),
     packetPath: (vmu, setup) => xenPacketPath(read(setup), netbackOf(setup, vmu)),
+    hostPacketPath: (setup) => xenHostPacketPath(setup, read(setup)),
     build: (setup) => buildPools(setup, read(setup), own, label),
   };
 }

@@ -11,6 +11,7 @@ import type { Device, RequestShape } from './device.js';
 import { EventPhase, type EventQueue, type Timer } from './event-queue.js';
 import type { Task } from './entities.js';
 import { Rng } from './rng.js';
+import { RemoteOsd } from './storage/remote-osd.js';
 import { DemandSampler, ReleaseClock } from './workload.js';
 
 /** A stage of the path, as a model describes it. */
@@ -38,7 +39,16 @@ export class IoLoadStats {
   /** Requests that completed inside the measured window, whenever they arrived, and their bytes (throughput). */
   served = 0;
   servedBytes = 0;
+  /**
+   * A stream on a remote OSD (storage/remote-osd.ts): where each measured request's device stage went —
+   * IXB CPU and egress, link, the OSD's device queue and service — over the completed requests.
+   */
+  osd: Record<OsdSegment, LatencyHistogram> | null = null;
 }
+
+/** The parts of a remote OSD trip (remote-osd.ts OsdTripProbe). */
+export type OsdSegment = 'ixb' | 'link' | 'storage';
+export const OSD_SEGMENTS: readonly OsdSegment[] = ['ixb', 'link', 'storage'];
 
 export class IoLoadRun {
   readonly stats = new IoLoadStats();
@@ -129,6 +139,26 @@ export class IoLoadRun {
     return { flow: this.spec.id, bytes: st.bytes, write: st.write, offset, deadlineNs: arrival + this.spec.deadline };
   }
 
+  /** A request to a remote OSD, timed per segment for the breakdown (a measured one, once it completes). */
+  private viaOsd(osd: RemoteOsd, measured: boolean, shape: RequestShape | undefined, next: () => void): void {
+    const spent = { ixb: 0, link: 0, storage: 0 };
+    let mark = this.engine.now;
+    const probe = {
+      passed: (segment: OsdSegment, now: Ns) => {
+        spent[segment] += now - mark;
+        mark = now;
+      },
+      lost: () => {},
+    };
+    osd.submit(this.engine.now, this.spec.deviceNs, () => {
+      if (measured) {
+        this.stats.osd ??= { ixb: new LatencyHistogram(), link: new LatencyHistogram(), storage: new LatencyHistogram() };
+        for (const k of OSD_SEGMENTS) this.stats.osd[k].record(spent[k]);
+      }
+      next();
+    }, shape, probe);
+  }
+
   private advance(arrival: Ns, measured: boolean, index: number, onDone?: () => void): void {
     // Its VMU was destroyed while the request was in flight: nothing continues it (issue 13).
     if (this.vmu.stopNs !== undefined && this.engine.now >= this.vmu.stopNs) return;
@@ -148,7 +178,9 @@ export class IoLoadRun {
     const stage = this.stages[index];
     const next = () => this.advance(arrival, measured, index + 1, onDone);
     if (stage.kind === 'device') {
-      stage.device.submit(this.engine.now, this.spec.deviceNs, next, this.shape(stage.device, arrival));
+      const shape = this.shape(stage.device, arrival);
+      if (stage.device instanceof RemoteOsd) this.viaOsd(stage.device, measured, shape, next);
+      else stage.device.submit(this.engine.now, this.spec.deviceNs, next, shape);
     } else {
       const cost = stage.costNs === 'compute' ? this.compute.next() : stage.costNs;
       if (cost > 0) this.engine.inject(stage.task, cost, next);

@@ -103,6 +103,12 @@ export interface HypervisorModel {
    * IXB's own work (src/engine/net). Default: no CPU at all, the packet path is free.
    */
   packetPath?(vmu: VmuSpec, setup: PrepareSetup): PacketPath;
+  /**
+   * Where the IXB's packet work for the host's own endpoint runs — its OSD, which VMUs of other hosts
+   * reach over the network (src/engine/storage/remote-osd.ts): a host task of prepare()'s population
+   * when some VMU does (net/network.ts servesRemoteStorage). Default: none, that work is free.
+   */
+  hostPacketPath?(setup: PrepareSetup): PacketPath | undefined;
 }
 
 /** The host task that does a VMU's packet work, and the model's per-packet crossing cost there. */

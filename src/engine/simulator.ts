@@ -22,6 +22,7 @@ import { QDISCS } from './qdisc.js';
 import { storageDevice, storageStreams } from './storage/host-storage.js';
 import { IoLoadRun, type IoEngine } from './io.js';
 import { buildNetwork, type FlowRun, type NetHost, type Network } from './net/network.js';
+import { RemoteOsd } from './storage/remote-osd.js';
 import { ChainRun, type ChainStep } from './net/chain.js';
 import { ClassStack } from './class-stack.js';
 import { ProtocolGuard } from './checked-class.js';
@@ -175,7 +176,10 @@ export class Simulator implements IoEngine, ReleaseTarget {
   /** Each host's devices by "<host>/<kind>", built when a load or chain first uses one. */
   private readonly devices = new Map<string, DeviceServer>();
   private readonly storageStreamsOf = new Map<string, IoLoadSpec[]>();
+  private readonly remoteOsds = new Map<string, RemoteOsd>();
   private readonly netHosts = new Map<string, NetHost>();
+  /** The packet paths, once every host is built (remote OSDs resolve their routes from it on first use). */
+  private network: Network | null = null;
   readonly seed: number;
   /** Each booting VMU's boot time, start → end of its boot (issue 13), once it has booted. */
   readonly bootTimes = new Map<string, Ns>();
@@ -192,6 +196,7 @@ export class Simulator implements IoEngine, ReleaseTarget {
     this.onProgram = programHook === undefined ? undefined : (task, clock) => programHook.call(options.observer, task, clock);
     for (const spec of scenario.hosts) this.buildHost(spec, options);
     const network = buildNetwork(scenario, this.netHosts, this, this.seed, (vmu, now) => this.isUp(vmu, now));
+    this.network = network;
     this.flows = network.flows;
     const vmuById = new Map(scenario.vmus.map((v) => [v.id, v]));
     const isUpById = (id: string) => {
@@ -344,7 +349,7 @@ export class Simulator implements IoEngine, ReleaseTarget {
     }
     this.buildIo(host, population.vmus, prepare);
     const tasks = new Map(this.tasks.filter((t) => this.runtimes.get(t)!.host === host).map((t) => [t.id, t]));
-    this.netHosts.set(spec.id, { spec, tasks, path: (vmu) => this.model.packetPath?.(vmu, prepare) });
+    this.netHosts.set(spec.id, { spec, tasks, path: (vmu) => this.model.packetPath?.(vmu, prepare), hostPath: () => this.model.hostPacketPath?.(prepare) });
   }
 
   /**
@@ -366,9 +371,10 @@ export class Simulator implements IoEngine, ReleaseTarget {
   private buildIo(host: HostState, vmus: VmuSpec[], prepare: PrepareSetup): void {
     const tasks = new Map(this.tasks.filter((t) => this.runtimes.get(t)!.host === host).map((t) => [t.id, t]));
     this.storageStreamsOf.set(host.spec.id, vmus.flatMap((v) => v.io));
-    const deviceOf = (kind: 'net' | 'disk') => this.deviceOf(host.spec, kind);
     for (const vmu of vmus) {
       for (const load of vmu.io) {
+        const osd = load.storage?.osd;
+        const deviceOf = (kind: 'net' | 'disk') => (kind === 'disk' && osd !== undefined ? this.remoteOsd(vmu.id, osd) : this.deviceOf(host.spec, kind));
         const path = this.model.ioPath?.(load, vmu, prepare) ?? [
           { kind: 'cpu', task: load.id, costNs: 'compute', what: 'guest handler' } as const,
           { kind: 'device', device: load.kind, what: load.kind === 'net' ? 'wire' : 'disk' } as const,
@@ -382,18 +388,36 @@ export class Simulator implements IoEngine, ReleaseTarget {
     }
   }
 
-  /** The device `kind` of `host`, built on first use (a storage model when the host declares one). */
+  /**
+   * The device `kind` of `host`, built on first use (a storage model when the host declares one). Its
+   * scheduler sees the streams of the host's VMUs that it serves and those of every other host's
+   * VMUs that name it as their OSD (remote-osd.ts), in scenario order.
+   */
   private deviceOf(host: HostSpec, kind: 'net' | 'disk'): DeviceServer {
     const id = `${host.id}/${kind}`;
     let d = this.devices.get(id);
     if (!d) {
       const storage = kind === 'disk' ? host.storage : undefined;
+      const local = (this.storageStreamsOf.get(host.id) ?? []).filter((l) => l.storage?.osd === undefined);
+      // A migration's destination instance repeats its source's loads (src/scenario/migration.ts): count the source's once.
+      const remote = this.scenario.vmus.filter((v) => v.migrationOf === undefined).flatMap((v) => v.io.filter((l) => l.storage?.osd === host.id));
       d = storage
-        ? storageDevice(id, storage, storageStreams(this.storageStreamsOf.get(host.id) ?? []), this.queue, new Rng(this.seed, `${id}/device`))
+        ? storageDevice(id, storage, storageStreams([...local, ...remote]), this.queue, new Rng(this.seed, `${id}/device`))
         : new DeviceServer(id, QDISCS.fifo.create<ServedRequest>({}), this.queue);
       this.devices.set(id, d);
     }
     return d;
+  }
+
+  /** Host `osd`'s storage device as VMU `vmu` reaches it over the network (remote-osd.ts): one per VMU and OSD. */
+  private remoteOsd(vmu: string, osd: string): RemoteOsd {
+    const id = `${vmu}>${osd}/osd`;
+    let r = this.remoteOsds.get(id);
+    if (!r) {
+      r = new RemoteOsd(this, () => ({ ...this.network!.osdRoutes(vmu, osd), device: this.deviceOf(this.scenario.hosts.find((h) => h.id === osd)!, 'disk') }));
+      this.remoteOsds.set(id, r);
+    }
+    return r;
   }
 
   /** A chain's stages resolved to routes, handler tasks and devices of the built hosts. */
@@ -411,7 +435,8 @@ export class Simulator implements IoEngine, ReleaseTarget {
         }
         case 'storage': {
           const host = this.scenario.hosts.find((h) => h.id === s.host)!;
-          return { kind: 'storage', device: this.deviceOf(host, 'disk'), bytes: s.bytes, write: s.write, serviceNs: s.serviceNs, storageModel: host.storage !== undefined };
+          const remote = s.from === undefined ? undefined : this.remoteOsd(s.from, s.host);
+          return { kind: 'storage', device: remote ?? this.deviceOf(host, 'disk'), bytes: s.bytes, write: s.write, serviceNs: s.serviceNs, storageModel: host.storage !== undefined, ...(remote && { remote }) };
         }
       }
     });

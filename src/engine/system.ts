@@ -265,8 +265,12 @@ export interface FlowSpec {
 export type ChainStage =
   | { kind: 'hop'; from: string; to: string; bytes: number }
   | { kind: 'compute'; vmu: string; demandNs: Ns; priority: number }
-  /** `serviceNs` on a host without a storage model; the device's own service of `bytes` on one with one. */
-  | { kind: 'storage'; host: string; bytes: number; write: boolean; serviceNs: Ns };
+  /**
+   * `serviceNs` on a host without a storage model; the device's own service of `bytes` on one with one.
+   * `from`: the VMU that sends the request to `host` over the network (an OSD box, the chain being at a
+   * VMU of another host: src/engine/storage/remote-osd.ts); absent: the device of the host the chain is on.
+   */
+  | { kind: 'storage'; host: string; bytes: number; write: boolean; serviceNs: Ns; from?: string };
 
 /** Requests that cross their stages in order; the end-to-end latency is judged against `deadline`. */
 export interface ChainSpec {
@@ -338,6 +342,11 @@ export interface StorageStreamSpec {
   cephClass?: CephClass;
   /** blk-throttle io.max keys for the throttling layer (io-qos.md §1.8); absent: not throttled. */
   ioMax?: IoMax;
+  /**
+   * The host whose storage device serves the stream when it is not the VMU's own: an OSD box reached
+   * over the network (src/engine/storage/remote-osd.ts). Absent: the VMU's host's device.
+   */
+  osd?: string;
 }
 
 /** A host's storage device: its service model and the discipline that schedules it. */

@@ -10,6 +10,7 @@ import type { Simulator } from '../engine/simulator.js';
 import type { LatencySummary } from './histogram.js';
 import { collectFlows, type FlowResult } from './flow-results.js';
 import { deviceSchedulerCause } from '../engine/storage/scheduler-rules.js';
+import { OSD_SEGMENTS, type OsdSegment } from '../engine/io.js';
 import type { Cause, Phenomenon } from '../engine/phenomena.js';
 import type { ExpectationResult } from './expectations.js';
 import type { MigrationResult } from './migration-results.js';
@@ -88,6 +89,12 @@ export interface IoResult {
   bytesPerSec?: number;
   /** Storage streams only: end-to-end latency at RESPONSE_CDF_PERCENTILES (the report's latency CDF). */
   latencyCdfNs?: Ns[];
+  /**
+   * Streams on a remote OSD (storage.osd) with completed requests: the OSD host, and where the device
+   * stage's time went — IXB (both hosts' IXB CPU and the VMU's egress), link (NIC queue, wire,
+   * propagation, both ways), storage (the OSD's device queue and service) — mean and p99 per request.
+   */
+  osd?: { host: string } & Record<OsdSegment, { meanNs: number; p99Ns: number }>;
 }
 
 export interface ModelRun {
@@ -287,6 +294,7 @@ export function collectRun(sim: Simulator, phenomena: readonly Phenomenon[] = []
     missRatio: l.stats.completed === 0 ? 0 : round6(l.stats.missed / l.stats.completed),
     path: l.path.map((s) => (s.kind === 'cpu' ? `${s.what} (${s.task})` : s.what)),
     ...(l.spec.storage ? { iops: round6(l.stats.served / (window / 1e9)), bytesPerSec: round6(l.stats.servedBytes / (window / 1e9)), latencyCdfNs: l.stats.completed > 0 ? l.stats.latency.quantiles(RESPONSE_CDF_PERCENTILES) : [] } : {}),
+    ...(l.stats.osd && l.spec.storage?.osd !== undefined && { osd: { host: l.spec.storage.osd, ...(Object.fromEntries(OSD_SEGMENTS.map((k) => [k, { meanNs: Math.round(l.stats.osd![k].mean()), p99Ns: l.stats.osd![k].percentile(99) }])) as Record<OsdSegment, { meanNs: number; p99Ns: number }>) } }),
   }));
 
   const first = sim.hosts[0]?.build;

@@ -25,6 +25,8 @@ export function chainCharts(scenario: Scenario, results: Results): FigureOutput[
   for (const spec of scenario.chains ?? []) {
     const per = results.runs.map((r, i) => ({ model: r.model, i, c: r.chains?.find((x) => x.id === spec.id) })).filter((p) => p.c !== undefined && p.c.completed > 0);
     if (per.length === 0) continue;
+    // Storage stages on another host than the VMU the chain is at: OSDs reached over the network (remote-osd.ts).
+    const osds = [...new Set(spec.stages.flatMap((st) => (st.kind === 'storage' && st.from !== undefined ? [st.host] : [])))];
     out.push({
       file: `chain-breakdown-${spec.id}.png`,
       spec: {
@@ -35,9 +37,9 @@ export function chainCharts(scenario: Scenario, results: Results): FigureOutput[
         height: 440,
         categories: per.map((p) => p.model),
         y: { title: 'mean end-to-end latency (ms)', min: 0 },
-        series: CHAIN_COMPONENTS.map((k) => ({ ...COMPONENT_STYLE[k], values: per.map((p) => toMs(p.c!.breakdown[k].meanNs)) })),
+        series: CHAIN_COMPONENTS.map((k) => ({ ...COMPONENT_STYLE[k], ...(k === 'storage' && osds.length > 0 && { label: `storage (OSD ${osds.join(', ')})` }), values: per.map((p) => toMs(p.c!.breakdown[k].meanNs)) })),
       },
-      caption: `Mean end-to-end latency of chain ${spec.id} per model, split into where each request spent it: CPU wait (its compute jobs waiting for a vCPU or a pCPU), CPU run, IXB (the IXBs' CPU work and egress), link (NIC queue, wire, propagation) and storage (device queue and service).`,
+      caption: `Mean end-to-end latency of chain ${spec.id} per model, split into where each request spent it: CPU wait (its compute jobs waiting for a vCPU or a pCPU), CPU run, IXB (the IXBs' CPU work and egress), link (NIC queue, wire, propagation) and storage (device queue and service).${osds.length > 0 ? ` Storage is the share of the OSD${osds.length > 1 ? 's' : ''} ${osds.join(', ')} reached over the network: ${osds.length > 1 ? 'their' : 'its'} device queue and service; the request's and the reply's way there and back is in IXB and link.` : ''}`,
     });
     const series: XySeries[] = per.map((p) => ({ label: p.model, color: modelColour(p.model, p.i), points: p.c!.latencyCdfNs.map((ns, k) => [toMs(ns), RESPONSE_CDF_PERCENTILES[k]] as [number, number]) }));
     const bounded = Number.isFinite(spec.deadline);

@@ -75,7 +75,6 @@ export function normalizeScenario(raw: unknown, file = '<memory>', opts: Normali
   // A VSN's start and stop are its VMUs' unless they set their own inside it: read before the VMUs.
   const { vsns, spanOf } = normalizeVsns(raw.vsns ?? [], (raw.vmus ?? []).map((v) => v.id), durationNs, check);
   const vmus = (raw.vmus ?? []).map((v, i) => normalizeVmu(v, `/vmus/${i}`, { vmuIds, taskIds, findHost, durationNs, check, span: spanOf.get(v.id) }));
-  checkStorage(hosts, vmus, check);
   checkCategorisedVmus(hosts, vmus, check);
 
   const hostThreads = (raw.hostThreads ?? []).map((t, i): HostThreadSpec => {
@@ -94,6 +93,7 @@ export function normalizeScenario(raw: unknown, file = '<memory>', opts: Normali
   );
 
   const links = normalizeLinks(raw.links ?? [], hosts, check);
+  checkStorage(hosts, vmus, links, check);
   const flows = normalizeFlows(raw.flows ?? [], vmus, links, taskIds, check);
   const chains = normalizeChains(raw.chains ?? [], vmus, hosts, links, taskIds, check);
   const moves = normalizeMigrations(raw.migrations ?? [], { vmus, hosts, links, taskIds, vmuIds, flows, chains, durationNs, check });

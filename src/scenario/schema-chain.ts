@@ -41,7 +41,7 @@ const chainStageSchema = {
     storage: {
       type: 'object',
       title: 'Storage request',
-      description: 'A request on the host\'s storage device (an OSD): `bytes` on a host with `storage:`, else a fixed `service` time on its plain FIFO disk.',
+      description: 'A request on the host\'s storage device (an OSD): `bytes` on a host with `storage:`, else a fixed `service` time on its plain FIFO disk. On another host than the VMU the chain is at (the previous compute stage\'s, or the previous hop\'s receiver), the request crosses the network to that host\'s OSD and back: the VMU\'s IXB, the link, the OSD host\'s IXB (the host needs `storage:` and a link).',
       additionalProperties: false,
       required: ['host'],
       properties: {

@@ -84,12 +84,17 @@ export const hostStorageSchema = {
 export const storageStreamSchema = {
   type: 'object',
   title: 'Storage stream',
-  description: 'Makes a disk load a stream on the host\'s storage device: request shape and QoS. Its deadline is the stream\'s max latency.',
+  description: 'Makes a disk load a stream on the host\'s storage device, or on an OSD host\'s (osd): request shape and QoS. Its deadline is the stream\'s max latency.',
   additionalProperties: false,
   properties: {
     size: { type: 'integer', minimum: 512, maximum: 1073741824, default: 4096, title: 'Request size', description: 'Bytes per request.' },
     write: { type: 'boolean', default: false, title: 'Write', description: 'Writes instead of reads.' },
     access: { enum: ['random', 'sequential'], default: 'random', title: 'Access', description: 'sequential: each request starts where the previous ended.' },
+    osd: {
+      $ref: '#/$defs/id',
+      title: 'OSD host',
+      description: 'Another host whose storage device serves the stream, reached over the network: the request leaves through the VMU\'s vif (netback under Xen, vhost under KVM), crosses both IXBs and the link, and the reply comes back the same way. Default: the VMU\'s own host\'s device.',
+    },
     class: {
       enum: ['client', 'background_recovery', 'background_best_effort'],
       title: 'Ceph op class',

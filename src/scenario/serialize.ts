@@ -240,6 +240,7 @@ function serializeStorageStream(st: StorageStreamSpec): NonNullable<RawIoLoad['s
     size: st.bytes,
     write: st.write,
     access: st.sequential ? 'sequential' : 'random',
+    ...(st.osd !== undefined && { osd: st.osd }),
     ...(st.cephClass !== undefined && { class: st.cephClass }),
     ...(st.reservation > 0 && { reservation: rateString(st.reservation) }),
     ...(st.limit > 0 && { limit: rateString(st.limit) }),

@@ -1,13 +1,16 @@
 // Storage QoS of a scenario (issue 11): a host's storage device and the storage streams of disk
 // loads, resolved to the engine's HostStorageSpec / StorageStreamSpec, and the admission check
-// that the reservations fit the device (mClock's feasibility Σr ≤ capacity, io-qos.md §1.2).
+// that the reservations fit the device (mClock's feasibility Σr ≤ capacity, io-qos.md §1.2) — over
+// the streams of every host that reaches it, when it is an OSD box others use over the network
+// (src/engine/storage/remote-osd.ts).
 
 import { describeValue } from '../errors.js';
 import { DEFAULT_CEPH_RELEASE } from '../engine/storage/ceph-profiles.js';
 import { reservedShare, storageStreams } from '../engine/storage/host-storage.js';
 import { HDD_DEFAULTS, type HddParams } from '../engine/storage/hdd.js';
 import type { SsdParams } from '../engine/storage/ssd.js';
-import type { HostStorageSpec, StorageStreamSpec } from '../engine/system.js';
+import type { HostStorageSpec, IoLoadSpec, LinkSpec, StorageStreamSpec } from '../engine/system.js';
+import { didYouMean } from './suggest.js';
 import { parseBandwidth, parseSize } from './memory-units.js';
 import { formatDuration } from './units.js';
 import type { Checker } from './checks.js';
@@ -78,6 +81,7 @@ export function normalizeStorageStream(raw: RawStream, kind: 'net' | 'disk', poi
   if (reservation === 0 && weight === 0) check.fail(`${pointer}/weight`, 'a weight > 0 for a stream without reservation (else mClock never serves it)', '0');
   const stream: StorageStreamSpec = { bytes: raw.size ?? 4096, write: raw.write ?? false, sequential: raw.access === 'sequential', reservation, weight, limit };
   if (raw.class !== undefined) stream.cephClass = raw.class;
+  if (raw.osd !== undefined) stream.osd = raw.osd;
   if (raw.ioMax !== undefined) {
     const m = raw.ioMax;
     const p = `${pointer}/ioMax`;
@@ -91,33 +95,53 @@ export function normalizeStorageStream(raw: RawStream, kind: 'net' | 'disk', poi
   return stream;
 }
 
-/** Every storage stream has a device on its host, and each device can carry the reservations made on it. */
-export function checkStorage(hosts: HostSpec[], vmus: VmuSpec[], check: Checker): void {
+/**
+ * Every storage stream has a device on its host or on the OSD host it names (reached over a link),
+ * and each device can carry the reservations made on it by the streams of every host that uses it.
+ */
+export function checkStorage(hosts: HostSpec[], vmus: VmuSpec[], links: LinkSpec[], check: Checker): void {
+  const hostIds = hosts.map((h) => h.id);
+  /** The host whose device serves stream `l` of `v`, after its own checks. */
+  const servingHost = (v: VmuSpec, l: IoLoadSpec, pointer: string): HostSpec => {
+    const osd = l.storage!.osd;
+    if (osd === undefined) {
+      const host = hosts.find((h) => h.id === v.host)!;
+      if (!host.storage) check.fail(pointer, `a storage device on host ${host.id} (hosts[].storage), or an OSD host reached over a link (storage.osd)`, 'a host without one');
+      return host;
+    }
+    const at = `${pointer}/osd`;
+    const host = hosts.find((h) => h.id === osd) ?? check.fail(at, `the id of a host (${hostIds.join(', ')})`, describeValue(osd), didYouMean(osd, hostIds));
+    if (host.id === v.host) check.fail(at, `a host other than VMU ${v.id}'s own (${v.host}): its own device needs no osd`, describeValue(osd), 'Drop osd to use the local device.');
+    if (!host.storage) check.fail(at, `a host with a storage device (hosts[].storage) to serve as OSD`, `host ${host.id} without one`);
+    if (!linked(links, v.host, host.id)) check.fail(at, `an OSD host joined to VMU ${v.id}'s host by a link (links[] with hosts [${v.host}, ${host.id}])`, `host ${host.id}, no link from ${v.host}`);
+    return host;
+  };
+  const served = new Map<string, IoLoadSpec[]>();
   vmus.forEach((v, i) =>
     v.io.forEach((l, j) => {
-      const host = hosts.find((h) => h.id === v.host)!;
-      if (l.storage && !host.storage) check.fail(`/vmus/${i}/io/${j}/storage`, `a storage device on host ${host.id} (hosts[].storage)`, 'a host without one');
-    }),
-  );
-  vmus.forEach((v, i) =>
-    v.io.forEach((l, j) => {
-      const host = hosts.find((h) => h.id === v.host)!;
       const pointer = `/vmus/${i}/io/${j}/storage`;
-      if (!l.storage || !host.storage) return;
-      if (host.storage.profile) {
+      if (!l.storage) return;
+      const host = servingHost(v, l, pointer);
+      served.set(host.id, [...(served.get(host.id) ?? []), l]);
+      if (host.storage!.profile) {
         const own = (['reservation', 'limit'] as const).find((k) => l.storage![k] > 0) ?? (l.storage.weight !== 1 ? 'weight' : undefined);
-        if (own) check.fail(`${pointer}/${own}`, `no ${own} of its own: host ${host.id}'s Ceph profile ${host.storage.profile.name} sets it for the stream's class (${l.storage.cephClass ?? 'client'})`, `${own} ${l.storage[own]}`, 'Drop it, or the host\'s profile to set QoS per stream.');
+        if (own) check.fail(`${pointer}/${own}`, `no ${own} of its own: host ${host.id}'s Ceph profile ${host.storage!.profile.name} sets it for the stream's class (${l.storage.cephClass ?? 'client'})`, `${own} ${l.storage[own]}`, 'Drop it, or the host\'s profile to set QoS per stream.');
       } else if (l.storage.cephClass !== undefined) check.fail(`${pointer}/class`, `a Ceph profile on host ${host.id} (hosts[].storage.profile) for the class to mean anything`, `class ${l.storage.cephClass}`);
     }),
   );
   hosts.forEach((h, i) => {
     // A profile's reservations are fractions of the capacity summing to at most 100 % (ceph-profiles.ts).
     if (!h.storage || h.storage.profile) return;
-    const streams = storageStreams(vmus.filter((v) => v.host === h.id).flatMap((v) => v.io));
+    const streams = storageStreams(served.get(h.id) ?? []);
     const share = reservedShare(h.storage, streams);
     if (share > 1) {
-      const reserved = streams.filter((s) => s.storage.reservation > 0).map((s) => `${s.id} ${s.storage.reservation}/s`);
-      check.fail(`/hosts/${i}/storage`, `reservations the ${h.storage.device} can serve (Σ reservation × mean service time ≤ 100 % of the device)`, `${(share * 100).toFixed(0)} % reserved (${reserved.join(', ')})`, 'Lower a reservation, or give the host an ssd.');
+      const reserved = streams.filter((s) => s.storage.reservation > 0).map((s) => `${s.id} ${s.storage.reservation}/s${s.storage.osd === undefined ? '' : ' (remote)'}`);
+      check.fail(`/hosts/${i}/storage`, `reservations the ${h.storage.device} can serve (Σ reservation × mean service time ≤ 100 % of the device, over the streams of every host that uses it)`, `${(share * 100).toFixed(0)} % reserved (${reserved.join(', ')})`, 'Lower a reservation, or give the host an ssd.');
     }
   });
+}
+
+/** Whether hosts `a` and `b` are joined by a link. */
+export function linked(links: LinkSpec[], a: string, b: string): boolean {
+  return links.some((l) => l.hosts.includes(a) && l.hosts.includes(b));
 }

@@ -4,7 +4,9 @@
 // against the chain's deadline. Each request carries the instant it entered and left every segment,
 // so its latency splits exactly into CPU wait + CPU run (compute stages), IXB (the IXB CPU stages
 // and the sender's egress discipline), link (NIC queue, wire, propagation) and storage (device queue
-// and service): the components of one request sum to its end-to-end latency.
+// and service): the components of one request sum to its end-to-end latency. A storage stage on an
+// OSD of another host (storage/remote-osd.ts) charges its two messages' IXB and link time as a hop
+// does, and only the OSD's device queue and service as storage.
 //
 // A stage's VMU may come and go (issue 13: start, boot, stop, refused at its start). A request that
 // reaches a stage whose VMU is not running fails there — its packet dropped at the destination PH
@@ -17,6 +19,7 @@ import type { Device } from '../device.js';
 import { EventPhase } from '../event-queue.js';
 import type { Task } from '../entities.js';
 import type { IoEngine } from '../io.js';
+import type { RemoteOsd } from '../storage/remote-osd.js';
 import { Rng } from '../rng.js';
 import type { ChainSpec, Ns } from '../system.js';
 import { FlowClock } from './flow.js';
@@ -53,7 +56,8 @@ export type ChainStep =
   | { kind: 'hop'; route: FlowRun; bytes: number; from: string }
   /** `task` null: its VMU was refused at its start (never built). `stops`: the VMU has a stop, so the requests in it are followed. */
   | { kind: 'compute'; task: Task | null; demandNs: Ns; vmu: string; stops: boolean }
-  | { kind: 'storage'; device: Device; bytes: number; write: boolean; serviceNs: Ns; storageModel: boolean };
+  /** `remote`: an OSD reached over the network (storage/remote-osd.ts), its IXB and link time charged as a hop's. */
+  | { kind: 'storage'; device: Device; bytes: number; write: boolean; serviceNs: Ns; storageModel: boolean; remote?: RemoteOsd };
 
 /** One request in flight: its arrival and the time gathered per component so far. */
 interface Request {
@@ -135,7 +139,16 @@ export class ChainRun {
           next();
         });
       }
-      case 'storage':
+      case 'storage': {
+        const shape = step.storageModel ? { flow: this.spec.id, bytes: step.bytes, write: step.write, offset: 0, deadlineNs: r.arrival + this.spec.deadline } : undefined;
+        if (step.remote) {
+          return step.remote.submit(this.engine.now, step.serviceNs, () => next(), shape, {
+            passed: (segment, now) => this.charge(r, segment, now),
+            lost: () => {
+              if (r.measured) this.stats.lost++;
+            },
+          });
+        }
         return step.device.submit(
           this.engine.now,
           step.serviceNs,
@@ -143,8 +156,9 @@ export class ChainRun {
             this.charge(r, 'storage', now);
             next();
           },
-          step.storageModel ? { flow: this.spec.id, bytes: step.bytes, write: step.write, offset: 0, deadlineNs: r.arrival + this.spec.deadline } : undefined,
+          shape,
         );
+      }
     }
   }
 

@@ -32,7 +32,7 @@ import type { IoEngine } from '../io.js';
 import type { PacketPath } from '../model.js';
 import { createQdisc, QDISCS } from '../qdisc.js';
 import { Rng } from '../rng.js';
-import type { FlowSpec, HostSpec, IxbSpec, LinkSpec, Ns, SystemSpec, VmuSpec } from '../system.js';
+import type { FlowSpec, HostSpec, IxbSpec, LinkSpec, Ns, SystemSpec, VirtualLinkSpec, VmuSpec } from '../system.js';
 import { DemandSampler } from '../workload.js';
 import { FlowClock, FlowStats, type LossCause } from './flow.js';
 import { DEFAULT_IXB, IxbRing, receiveCostNs, sendCostNs } from './ixb.js';
@@ -48,6 +48,8 @@ export interface NetHost {
   tasks: Map<string, Task>;
   /** The model's packet path for a VMU of this PH (undefined: the model has none; packets cost no CPU). */
   path(vmu: VmuSpec): PacketPath | undefined;
+  /** The model's packet path for the PH's own endpoint, its OSD (model.ts hostPacketPath; undefined: free). */
+  hostPath(): PacketPath | undefined;
 }
 
 const serialisationNs = (bytes: number, bitsPerSec: number): Ns => Math.max(1, Math.round((bytes * 8 * 1e9) / bitsPerSec));
@@ -58,40 +60,56 @@ const serialisationNs = (bytes: number, bitsPerSec: number): Ns => Math.max(1, M
  */
 type PortState = 'up' | 'paused' | 'gone';
 
-/** A VMU's end of the network: its rings, its CPU stage, its policer and egress. */
+/**
+ * An end of the network: a VMU's (its rings, its CPU stage, its policer and egress) or a PH's own —
+ * the OSD box's storage service, which sends straight to the NIC: no virtual link, so no policer
+ * and no egress discipline, only the host's IXB CPU stage.
+ */
 export class Port {
   state: PortState = 'up';
   readonly tx: IxbRing;
   readonly rx: IxbRing;
-  readonly policer: Policer | null;
-  readonly egress: DeviceServer;
+  readonly policer: Police | null;
+  readonly egress: DeviceServer | null;
   readonly worker: { task: Task; crossingNs: Ns; what: string } | null;
 
-  /** `absent`: a VMU refused at its start — never built, so it has no packet worker; nothing reaches it. */
   constructor(
-    readonly vmu: VmuSpec,
+    /** The VMU, or "<host> OSD". */
+    readonly name: string,
+    readonly hostId: string,
+    readonly vlink: VirtualLinkSpec | undefined,
     readonly ixb: IxbSpec,
+    path: PacketPath | undefined,
     host: NetHost,
-    engine: IoEngine,
-    absent = false,
+    engine: IoEngine | null,
   ) {
     this.tx = new IxbRing(ixb.ringSlots);
     this.rx = new IxbRing(ixb.ringSlots);
-    const police = vmu.vlink?.police;
-    this.policer = police ? new Policer(police.rateBytesPerSec, police.burstBytes) : null;
-    this.egress = new DeviceServer(`${vmu.id}/vlink`, createQdisc<ServedRequest>(vmu.vlink?.egress ?? { name: 'fifo' }), engine.queue);
-    const path = absent ? undefined : host.path(vmu);
+    const police = vlink?.police;
+    this.policer = police ? { spec: police, bucket: new Policer(police.rateBytesPerSec, police.burstBytes) } : null;
+    this.egress = engine ? new DeviceServer(`${name}/vlink`, createQdisc<ServedRequest>(vlink?.egress ?? { name: 'fifo' }), engine.queue) : null;
     if (path) {
       const task = host.tasks.get(path.task);
-      if (!task) throw new Error(`packet path of VMU ${vmu.id} names host task ${path.task}, which host ${host.spec.id} does not have`);
+      if (!task) throw new Error(`packet path of ${name} names host task ${path.task}, which host ${host.spec.id} does not have`);
       this.worker = { task, crossingNs: path.crossingNs, what: path.what };
     } else this.worker = null;
   }
 
+  /** `absent`: a VMU refused at its start — never built, so it has no packet worker; nothing reaches it. */
+  static ofVmu(vmu: VmuSpec, host: NetHost, engine: IoEngine, absent: boolean): Port {
+    return new Port(vmu.id, vmu.host, vmu.vlink, host.spec.ixb ?? DEFAULT_IXB, absent ? undefined : host.path(vmu), host, engine);
+  }
+
+  static ofHost(host: NetHost): Port {
+    return new Port(`${host.spec.id} OSD`, host.spec.id, undefined, host.spec.ixb ?? DEFAULT_IXB, host.hostPath(), host, null);
+  }
+
   get bandwidthBps(): number {
-    return this.vmu.vlink?.bandwidthBps ?? DEFAULT_VLINK_BPS;
+    return this.vlink?.bandwidthBps ?? DEFAULT_VLINK_BPS;
   }
 }
+
+type Police = { spec: NonNullable<VirtualLinkSpec['police']>; bucket: Policer };
 
 /** One direction of a physical link: the sending PH's NIC queue and wire, then the propagation delay. */
 export class Wire {
@@ -169,8 +187,8 @@ export class FlowRun {
     const cpu = (p: Port, what: string) => (p.worker ? `IXB ${what} (${p.worker.task.id})` : `IXB ${what} (no CPU)`);
     this.path = [
       cpu(src, 'send'),
-      ...(src.policer ? [`${src.vmu.id} policer`] : []),
-      `${src.vmu.id} egress ${src.vmu.vlink?.egress.name ?? 'fifo'}`,
+      ...(src.policer ? [`${src.name} policer`] : []),
+      ...(src.egress ? [`${src.name} egress ${src.vlink?.egress.name ?? 'fifo'}`] : []),
       ...(wire ? [`link ${wire.spec.id} ${wire.from}→${wire.to}`] : []),
       cpu(dst, 'receive'),
     ];
@@ -208,10 +226,10 @@ export class FlowRun {
     this.cpu(src, src.tx, sendCostNs(src.ixb, bytes, src.worker?.crossingNs ?? 0), measured, probe, () => {
       probe?.passed('ixb', this.engine.now);
       let cls = this.spec.class;
-      const police = src.vmu.vlink?.police;
-      if (src.policer && (police!.onlyClass === undefined || police!.onlyClass === cls) && !src.policer.conforms(bytes, this.engine.now)) {
-        if (police!.action === 'drop') return this.lose(measured, 'policed', probe);
-        cls = police!.remarkClass!;
+      const police = src.policer?.spec;
+      if (police && (police.onlyClass === undefined || police.onlyClass === cls) && !src.policer!.bucket.conforms(bytes, this.engine.now)) {
+        if (police.action === 'drop') return this.lose(measured, 'policed', probe);
+        cls = police.remarkClass!;
         if (measured) this.stats.remarked++;
       }
       const onWire = () => {
@@ -219,7 +237,9 @@ export class FlowRun {
         if (leg.wire) this.cross(leg, leg.wire, created, bytes, measured, probe);
         else this.receive(leg, created, bytes, measured, probe);
       };
-      this.hop(src.egress, cls, serialisationNs(bytes, src.bandwidthBps), created, bytes, measured, probe, onWire);
+      // A PH's own endpoint (its OSD) has no virtual link: its packets go straight to the NIC.
+      if (src.egress) this.hop(src.egress, cls, serialisationNs(bytes, src.bandwidthBps), created, bytes, measured, probe, onWire);
+      else onWire();
     });
   }
 
@@ -277,7 +297,7 @@ export class FlowRun {
   }
 }
 
-/** The system's packet paths: its flows, and the route a request chain's packet takes between two VMUs. */
+/** The system's packet paths: its flows, and the routes a request chain's or a remote storage request's packets take. */
 export interface Network {
   flows: FlowRun[];
   /** The path from VMU `from` to VMU `to` (the same ports, rings and wires the flows use). */
@@ -288,6 +308,11 @@ export interface Network {
   pause(vmu: string): void;
   /** Instance `vmu` resumes as instance `twin`: every flow and chain route to or from it goes to `twin`'s port from now. */
   move(vmu: string, twin: string): void;
+  /**
+   * The paths between VMU `vmu` and host `host`'s own endpoint, its OSD, each way: the VMU's IXB
+   * stage and egress, the link, the host's IXB stage (src/engine/storage/remote-osd.ts).
+   */
+  osdRoutes(vmu: string, host: string): { out: FlowRun; back: FlowRun };
 }
 
 /**
@@ -305,9 +330,19 @@ export function buildNetwork(system: SystemSpec, hosts: Map<string, NetHost>, en
     if (!p) {
       const vmu = vmus.get(id);
       if (!vmu) throw new Error(`flow endpoint ${id} is not a VMU of the system`);
-      const host = hosts.get(vmu.host)!;
-      p = new Port(vmu, host.spec.ixb ?? DEFAULT_IXB, host, engine, absent.has(id));
+      p = Port.ofVmu(vmu, hosts.get(vmu.host)!, engine, absent.has(id));
       ports.set(id, p);
+    }
+    return p;
+  };
+  const hostPorts = new Map<string, Port>();
+  const hostPort = (id: string): Port => {
+    let p = hostPorts.get(id);
+    if (!p) {
+      const host = hosts.get(id);
+      if (!host) throw new Error(`storage endpoint ${id} is not a host of the system`);
+      p = Port.ofHost(host);
+      hostPorts.set(id, p);
     }
     return p;
   };
@@ -323,28 +358,33 @@ export function buildNetwork(system: SystemSpec, hosts: Map<string, NetHost>, en
     }
     return w;
   };
-  const legOf = (src: Port, dst: Port): Leg => ({ src, dst, wire: src.vmu.host === dst.vmu.host ? null : wire(src.vmu.host, dst.vmu.host) });
-  const build = (f: FlowSpec) => {
-    const src = port(f.from);
-    const dst = port(f.to);
-    // Only a VMU that comes and goes is asked, so flows between VMUs there for the whole run pay nothing.
-    const lives = (v: VmuSpec) => absent.has(v.id) || v.startNs !== undefined || v.stopNs !== undefined || v.bootNs !== undefined;
-    const upOf = (v: VmuSpec) => (absent.has(v.id) ? () => false : (now: Ns) => isUp(v, now));
-    return new FlowRun(f, legOf(src, dst), engine, seed, lives(src.vmu) ? upOf(src.vmu) : undefined, lives(dst.vmu) ? upOf(dst.vmu) : undefined);
+  const legOf = (src: Port, dst: Port): Leg => ({ src, dst, wire: src.hostId === dst.hostId ? null : wire(src.hostId, dst.hostId) });
+  // Only a VMU that comes and goes is asked, so flows between VMUs there for the whole run pay nothing;
+  // a PH's own endpoint (its OSD) is always up.
+  const upOf = (id: string): ((now: Ns) => boolean) | undefined => {
+    const v = vmus.get(id);
+    if (v === undefined) return undefined;
+    if (absent.has(id)) return () => false;
+    return v.startNs !== undefined || v.stopNs !== undefined || v.bootNs !== undefined ? (now: Ns) => isUp(v, now) : undefined;
   };
+  const build = (f: FlowSpec) => new FlowRun(f, legOf(port(f.from), port(f.to)), engine, seed, upOf(f.from), upOf(f.to));
   const flows = (system.flows ?? []).map(build);
   const routes = new Map<string, FlowRun>();
-  // A route sends nothing of its own (no departures); chains and migrations put their packets on it (carry).
-  const silent = (id: string, from: string, to: string) => build({ id, from, to, arrival: { kind: 'trace', times: [] }, size: { kind: 'constant', value: 1 }, class: id, deadline: Infinity });
-  const route = (from: string, to: string): FlowRun => {
-    const id = `${from}>${to}`;
+  // A route sends nothing of its own (no departures); chains, storage requests and migrations put their packets on it (carry).
+  const silent = (id: string, src: Port, dst: Port): FlowRun => {
+    const spec: FlowSpec = { id, from: src.name, to: dst.name, arrival: { kind: 'trace', times: [] }, size: { kind: 'constant', value: 1 }, class: id, deadline: Infinity };
+    return new FlowRun(spec, legOf(src, dst), engine, seed, upOf(src.name), upOf(dst.name));
+  };
+  const quiet = (id: string, src: Port, dst: Port): FlowRun => {
     let r = routes.get(id);
     if (!r) {
-      r = silent(id, from, to);
+      r = silent(id, src, dst);
       routes.set(id, r);
     }
     return r;
   };
+  const route = (from: string, to: string): FlowRun => quiet(`${from}>${to}`, port(from), port(to));
+  const osdRoutes = (vmu: string, host: string) => ({ out: quiet(`${vmu}>${host}/osd`, port(vmu), hostPort(host)), back: quiet(`${host}/osd>${vmu}`, hostPort(host), port(vmu)) });
   const move = (vmu: string, twin: string): void => {
     const left = ports.get(vmu);
     if (left === undefined) return; // no flow or route ever touched it
@@ -361,21 +401,28 @@ export function buildNetwork(system: SystemSpec, hosts: Map<string, NetHost>, en
     if (p !== undefined) p.state = 'paused';
   };
   const stream = (from: string, to: string): FlowRun => {
-    const s = silent(`${from}>${to}`, from, to);
+    const s = silent(`${from}>${to}`, port(from), port(to));
     s.pageStream = true;
     return s;
   };
-  return { flows, route, stream, pause, move };
+  return { flows, route, stream, pause, move, osdRoutes };
 }
 
 /**
- * Whether `vmu` sends or receives packets of some flow or chain hop, or of a live migration's page
- * stream (its source or destination instance: src/engine/migration.ts); models add its packet worker then.
+ * Whether `vmu` sends or receives packets of some flow or chain hop, of a live migration's page
+ * stream (its source or destination instance: src/engine/migration.ts), or of storage requests to an
+ * OSD on another host (its streams' or chains' remote-osd.ts trips); models add its packet worker then.
  */
 export function hasFlows(system: SystemSpec, vmu: string): boolean {
   return (
     (system.migrations ?? []).some((m) => m.vmu === vmu || m.twin === vmu) ||
     (system.flows ?? []).some((f) => f.from === vmu || f.to === vmu) ||
-    (system.chains ?? []).some((c) => c.stages.some((s) => s.kind === 'hop' && (s.from === vmu || s.to === vmu)))
+    (system.chains ?? []).some((c) => c.stages.some((s) => (s.kind === 'hop' && (s.from === vmu || s.to === vmu)) || (s.kind === 'storage' && s.from === vmu))) ||
+    system.vmus.some((v) => v.id === vmu && v.io.some((l) => l.storage?.osd !== undefined))
   );
+}
+
+/** Whether VMUs of other hosts reach `host`'s storage device over the network; models add its endpoint's packet worker then. */
+export function servesRemoteStorage(system: SystemSpec, host: string): boolean {
+  return system.vmus.some((v) => v.io.some((l) => l.storage?.osd === host)) || (system.chains ?? []).some((c) => c.stages.some((s) => s.kind === 'storage' && s.from !== undefined && s.host === host));
 }
