@@ -6,6 +6,7 @@
 
 import { unexplained, type Cause, type Phenomenon } from '../../src/engine/phenomena.js';
 import { formatDuration } from '../../src/scenario/units.js';
+import type { MigrationThreadPlacement } from './io-threads.js';
 
 /** Where a VMU's I/O threads run (io-threads.ts). */
 type IoPlacement = 'inside' | 'outside';
@@ -50,13 +51,24 @@ const cacheCause = (scheduler: string): Cause => ({
   ref: 'cache.md §1.2, §3.2',
 });
 
-/** QEMU's pre-copy rule and where its thread runs (migration.md §2.1, §2.2): the same under every KVM stack. */
-const migrationCause = (scheduler: string): Cause => ({
-  rule: `QEMU ends pre-copy as soon as the dirty rest fits the measured bandwidth × downtime-limit (300 ms), so the guest may be stopped for up to 300 ms of link time; its migration thread is SCHED_OTHER outside the VMU's reservation, served by ${scheduler} from what the reserved VMUs leave`,
-  ref: 'migration.md §2.1, §2.2',
-});
+/** QEMU's pre-copy rule: the same under every KVM stack (migration.md §2.1). */
+const PRECOPY_RULE = "QEMU ends pre-copy as soon as the dirty rest fits the measured bandwidth × downtime-limit (300 ms), so the guest may be stopped for up to 300 ms of link time";
 
-export function irmosExplain(io: IoPlacement, migrateOnThrottle: boolean, ixb?: IxbCategoryFacts): (p: Phenomenon) => Cause {
+/**
+ * QEMU's pre-copy rule and where its migration thread runs (migration.md §2.1, §2.2): `outside`
+ * (QEMU's default), `inside` the migrating VMU's reservation (the scenario's `thread: inside`, placed
+ * as an I/O thread with ioThreads inside: `inside` says how on this stack), or some of each.
+ */
+function migrationCause(thread: MigrationThreadPlacement, inside: Cause): Cause {
+  const outside = "its migration thread is SCHED_OTHER outside the VMU's reservation, served by CFS from what the reserved VMUs leave";
+  const where = thread === 'outside' ? outside : thread === 'inside' ? inside.rule : `where a migration has thread inside, ${inside.rule}; elsewhere ${outside}`;
+  return { rule: `${PRECOPY_RULE}; ${where}`, ref: thread === 'outside' ? 'migration.md §2.1, §2.2' : `migration.md §2.1, §2.2; ${inside.ref}` };
+}
+
+/** Inside the VMU's reservation with a budget Q every P, the thread's pages cost CPU from that Q. */
+const INSIDE_SHARES_BUDGET = "so pages move at most as fast as Q every P of CPU allows (the per-page send and receive cost against the budget) and the VMU's own tasks get only what the thread leaves of Q";
+
+export function irmosExplain(io: IoPlacement, migration: MigrationThreadPlacement, migrateOnThrottle: boolean, ixb?: IxbCategoryFacts): (p: Phenomenon) => Cause {
   const explain = (p: Phenomenon): Cause => {
     switch (p) {
       case 'io-path':
@@ -85,7 +97,10 @@ export function irmosExplain(io: IoPlacement, migrateOnThrottle: boolean, ixb?: 
       case 'cache-interference':
         return cacheCause('the IRMOS scheduler');
       case 'live-migration':
-        return migrationCause('CFS');
+        return migrationCause(migration, {
+          rule: `its migration thread runs in the migrating VMU's IRMOS group at a SCHED_FIFO priority above its vCPUs, served by the VMU's own hard CBS, ${INSIDE_SHARES_BUDGET}`,
+          ref: 'linux-irmos.md §7.3, §2.4',
+        });
       case 'device-scheduling':
         return iothreadDevice;
       case 'ixb-category':
@@ -109,6 +124,8 @@ export type StockVariant = 'rt-groups' | 'cfs-quota' | 'deadline';
 export interface StockFacts {
   variant: StockVariant;
   io: IoPlacement;
+  /** Where the scenario's migration threads run (io-threads.ts migrationThreads). */
+  migration: MigrationThreadPlacement;
   /** kvm-linux-cfs: cpu.max applied (false: plain CFS shares). */
   bandwidthControl: boolean;
   /** RT_RUNTIME_SHARE in force (rt-groups). */
@@ -181,7 +198,14 @@ export function stockExplain(f: StockFacts): (p: Phenomenon) => Cause {
       case 'cache-interference':
         return cacheCause(f.variant === 'rt-groups' ? 'RT throttling' : f.variant === 'deadline' ? 'SCHED_DEADLINE' : 'CFS');
       case 'live-migration':
-        return migrationCause('CFS');
+        return migrationCause(
+          f.migration,
+          f.variant === 'cfs-quota'
+            ? { rule: `its migration thread is SCHED_OTHER in the VMU's cgroup, sharing its CFS weight and cpu.max quota with the vCPUs, ${INSIDE_SHARES_BUDGET}`, ref: 'linux-irmos.md §7.3, §6.3' }
+            : f.variant === 'rt-groups'
+              ? { rule: `its migration thread runs in the migrating VMU's RT group at SCHED_FIFO above its vCPUs, drawing on the group's rt_runtime, ${INSIDE_SHARES_BUDGET}`, ref: 'linux-irmos.md §7.3, §3.3' }
+              : { rule: "its migration thread has its own small SCHED_DEADLINE reservation (ioRuntime every ioPeriod, as an I/O thread inside), served in EDF order beside the vCPUs': pages move at most as fast as that runtime allows, and the vCPUs keep their own", ref: 'linux-irmos.md §7.3, §4.2' },
+        );
       case 'device-scheduling':
         return iothreadDevice;
       case 'ixb-category':

@@ -6,7 +6,7 @@
 
 import type { IoStage, PacketPath, PrepareSetup, HostPopulation } from '../../src/engine/model.js';
 import { hasFlows, servesRemoteStorage } from '../../src/engine/net/network.js';
-import type { HostThreadSpec, IoLoadSpec, VmuSpec } from '../../src/scenario/types.js';
+import type { HostThreadSpec, IoLoadSpec, SystemSpec, VmuSpec } from '../../src/scenario/types.js';
 import type { ParamSpec } from '../params.js';
 
 export const IO_THREAD_PARAMS = {
@@ -42,6 +42,22 @@ export function isIxbWorker(population: HostPopulation, hostId: string, t: HostT
   if (t.id === hostNetId(hostId) && t.ioThreadOf === undefined) return true;
   return t.ioThreadOf !== undefined && t.id === vhostId(population.vmus.find((v) => v.id === t.ioThreadOf)!);
 }
+
+/** Where a VMU's thread runs: its own placement (a migration's `thread: inside`), else the model's `ioThreads`. */
+export function threadPlacement(t: HostThreadSpec, ioThreads: string): 'inside' | 'outside' {
+  return t.placement ?? (ioThreads === 'inside' ? 'inside' : 'outside');
+}
+
+/** What a VMU's thread is, for the mapping. */
+export const threadRole = (t: HostThreadSpec): string => t.role ?? 'I/O thread';
+
+/** Where the scenario's migration threads run (migration.md §2.2): all outside, all inside, or some of each. */
+export function migrationThreads(scenario: SystemSpec): MigrationThreadPlacement {
+  const inside = (scenario.migrations ?? []).map((m) => m.thread === 'inside');
+  return inside.every((x) => !x) ? 'outside' : inside.every((x) => x) ? 'inside' : 'mixed';
+}
+
+export type MigrationThreadPlacement = 'inside' | 'outside' | 'mixed';
 
 /** A SCHED_OTHER host thread woken only by the work handed to it; `owner`: the VMU whose I/O thread it is. */
 function ioThread(id: string, host: string, affinity: number[], owner?: VmuSpec): HostThreadSpec {

@@ -37,7 +37,7 @@ import { kernelFeatures } from './kernel.js';
 import { IrmosClass, type IrmosGroupConfig } from './irmos.js';
 import { admitCategories } from '../categories.js';
 import { planIrmosCategories } from './irmos-categories.js';
-import { IO_THREAD_PARAMS, kvmHostPacketPath, kvmIoPath, kvmPacketPath, kvmPopulation } from './io-threads.js';
+import { IO_THREAD_PARAMS, kvmHostPacketPath, kvmIoPath, kvmPacketPath, kvmPopulation, migrationThreads, threadPlacement, threadRole } from './io-threads.js';
 
 const ROOT_GROUP = '';
 /** The stock kernel the IRMOS patches applied to. */
@@ -178,15 +178,17 @@ function buildIrmos(setup: HostSetup): HostBuild {
     }
     const owner = t.spec.ioThreadOf === undefined ? undefined : vmus.find((v) => v.vmu.id === t.spec.ioThreadOf)!.vmu;
     if (owner !== undefined) {
-      // A VMU's vhost/iothread (io-threads.ts): in its group above the vCPUs, or outside under CFS.
-      if (p.ioThreads === 'inside' && owner.sla) {
+      // A VMU's vhost/iothread (io-threads.ts), or its migration thread with `thread: inside`: in its
+      // group above the vCPUs (§7.3), or outside under CFS.
+      const inside = threadPlacement(t.spec, p.ioThreads) === 'inside';
+      if (inside && owner.sla) {
         irmos.admit(t.entity, { priority: (owner.hostPriority ?? VCPU_PRIORITY) + 1, rr: false, group: owner.id });
         native = `SCHED_FIFO ${(owner.hostPriority ?? VCPU_PRIORITY) + 1} in IRMOS group ${owner.id}`;
       } else {
-        cfs.admit(t.entity, { nice: 0, group: p.ioThreads === 'inside' ? owner.id : undefined });
-        native = p.ioThreads === 'inside' ? `SCHED_OTHER in cgroup ${owner.id}` : 'SCHED_OTHER outside any reservation';
+        cfs.admit(t.entity, { nice: 0, group: inside ? owner.id : undefined });
+        native = inside ? `SCHED_OTHER in cgroup ${owner.id}` : 'SCHED_OTHER outside any reservation';
       }
-      mapping.push({ entity: t.spec.id, requested: `I/O thread of ${owner.id}`, native: `${native} on ${cpuList(t.spec.affinity)}` });
+      mapping.push({ entity: t.spec.id, requested: `${threadRole(t.spec)} of ${owner.id}`, native: `${native} on ${cpuList(t.spec.affinity)}` });
       continue;
     }
     if (pol.class === 'fifo' || pol.class === 'rr') {
@@ -216,7 +218,7 @@ function buildIrmos(setup: HostSetup): HostBuild {
       return `cgroup ${vmu.id}: cpu.rt_period_us=${sla.period / 1000} cpu.rt_runtime_us=${runtime / 1000} on ${cpuList(cpus)}`;
     },
     settings: { kernel: `${IRMOS_KERNEL}-irmos`, admissionBound: p.admissionBound, migrateOnThrottle: p.migrateOnThrottle },
-    explain: irmosExplain(p.ioThreads as 'inside' | 'outside', p.migrateOnThrottle, categories && { fixed: categories.ixb.fixed, periodNs: p.categoryPeriod }),
+    explain: irmosExplain(p.ioThreads as 'inside' | 'outside', migrationThreads(scenario), p.migrateOnThrottle, categories && { fixed: categories.ixb.fixed, periodNs: p.categoryPeriod }),
   };
 }
 

@@ -13,7 +13,7 @@ import { planLinuxCategories } from './linux-categories.js';
 import { stockExplain, type StockVariant } from './explain.js';
 import type { HostBuild, HostPopulation, HostSetup, HypervisorModel, IoStage, PacketPath, PrepareSetup, SlaMappingRow } from '../../src/engine/model.js';
 import type { IoLoadSpec, VmuSpec } from '../../src/scenario/types.js';
-import { IO_THREAD_PARAMS, kvmHostPacketPath, kvmIoPath, kvmPacketPath, kvmPopulation } from './io-threads.js';
+import { IO_THREAD_PARAMS, kvmHostPacketPath, kvmIoPath, kvmPacketPath, kvmPopulation, migrationThreads, threadPlacement, threadRole } from './io-threads.js';
 import { globalAdmission } from '../../src/analysis/admission.js';
 import { InputError, pointerOf } from '../../src/errors.js';
 import { formatDuration } from '../../src/scenario/units.js';
@@ -238,8 +238,9 @@ function buildStockLinux(variant: Variant, setup: HostSetup): HostBuild {
       continue;
     }
     if (owner !== undefined) {
-      // A VMU's vhost/iothread (io-threads.ts): inside its reservation, one priority above its vCPUs, or outside it.
-      const inside = p.ioThreads === 'inside';
+      // A VMU's vhost/iothread (io-threads.ts), or its migration thread with `thread: inside`: inside
+      // its reservation, one priority above its vCPUs (linux-irmos.md §7.3), or outside it.
+      const inside = threadPlacement(t.spec, p.ioThreads) === 'inside';
       let native: string;
       if (!inside || !owner.sla || variant === 'cfs-quota') {
         cfs.admit(t.entity, { nice: 0, group: inside ? owner.id : undefined });
@@ -253,7 +254,7 @@ function buildStockLinux(variant: Variant, setup: HostSetup): HostBuild {
         dlBandwidths.push({ bw: p.ioRuntime / p.ioPeriod, pointer: setup.paramsPointer + pointerOf('ioRuntime'), id: t.spec.id });
         native = `own SCHED_DEADLINE ${formatDuration(p.ioRuntime)} / ${formatDuration(p.ioPeriod)}`;
       }
-      mapping.push({ entity: t.spec.id, requested: `I/O thread of ${owner.id}`, native: `${native} on ${cpuList(t.spec.affinity)}` });
+      mapping.push({ entity: t.spec.id, requested: `${threadRole(t.spec)} of ${owner.id}`, native: `${native} on ${cpuList(t.spec.affinity)}` });
       continue;
     }
     if (pol.class === 'fifo' || pol.class === 'rr') rt.admit(t.entity, { priority: pol.priority, rr: pol.class === 'rr' });
@@ -316,7 +317,7 @@ function buildStockLinux(variant: Variant, setup: HostSetup): HostBuild {
       return `sched_setattr(runtime=${formatDuration(sla.budget)}, deadline=${formatDuration(sla.deadline)}, period=${formatDuration(sla.period)}) on each vCPU thread`;
     },
     settings: settingsOf(kernel, rootThrottled, runtimeShare, fairServerOn, p),
-    explain: stockExplain({ variant, io: p.ioThreads as 'inside' | 'outside', bandwidthControl: p.bandwidthControl, runtimeShare, ...(categories && { ixb: { fixed: categories.ixb.fixed, periodNs: p.categoryPeriod, reclaim: p.ixbReclaim } }) }),
+    explain: stockExplain({ variant, io: p.ioThreads as 'inside' | 'outside', migration: migrationThreads(scenario), bandwidthControl: p.bandwidthControl, runtimeShare, ...(categories && { ixb: { fixed: categories.ixb.fixed, periodNs: p.categoryPeriod, reclaim: p.ixbReclaim } }) }),
   };
 }
 

@@ -194,6 +194,7 @@ export class Simulator implements IoEngine, ReleaseTarget {
     this.onProgress = options.onProgress;
     const programHook = options.observer?.program;
     this.onProgram = programHook === undefined ? undefined : (task, clock) => programHook.call(options.observer, task, clock);
+    if (model.family === 'xen') refuseQemuOnly(scenario, model.name);
     for (const spec of scenario.hosts) this.buildHost(spec, options);
     const network = buildNetwork(scenario, this.netHosts, this, this.seed, (vmu, now) => this.isUp(vmu, now));
     this.network = network;
@@ -680,16 +681,6 @@ export class Simulator implements IoEngine, ReleaseTarget {
 
   /** Each migration whose destination instance exists (admitted at its start, src/experiments/lifecycle.ts). */
   private buildMigrations(network: Network): MigrationRun[] {
-    // Auto-converge is QEMU's: Xen's xc_domain_save has no vCPU throttle (migration.md §8).
-    const throttled = (this.scenario.migrations ?? []).findIndex((m) => m.autoConverge !== undefined);
-    if (throttled >= 0 && this.model.family === 'xen') {
-      throw new InputError({
-        file: this.scenario.file,
-        pointer: `/migrations/${throttled}/autoConverge`,
-        expected: `a KVM model: auto-converge is QEMU's vCPU throttle (migration/ram.c), which ${this.model.name}'s xc_domain_save does not have`,
-        found: 'autoConverge under a Xen model',
-      });
-    }
     const vmuIds = new Set(this.scenario.vmus.map((v) => v.id));
     const taskById = (id: string): Task => {
       const task = this.tasks.find((t) => t.id === id);
@@ -1097,4 +1088,30 @@ function withChainHandlers(vmu: VmuSpec, chains: readonly ChainSpec[]): VmuSpec 
     ),
   );
   return handlers.length === 0 ? vmu : { ...vmu, tasks: [...vmu.tasks, ...handlers] };
+}
+
+/** What only QEMU's migration has, refused under a Xen model before any host is built (migration.md §2.2, §3, §8). */
+function refuseQemuOnly(scenario: SystemSpec, model: string): void {
+  const migrations = scenario.migrations ?? [];
+  // Auto-converge is QEMU's: Xen's xc_domain_save has no vCPU throttle (migration.md §8).
+  const throttled = migrations.findIndex((m) => m.autoConverge !== undefined);
+  if (throttled >= 0) {
+    throw new InputError({
+      file: scenario.file,
+      pointer: `/migrations/${throttled}/autoConverge`,
+      expected: `a KVM model: auto-converge is QEMU's vCPU throttle (migration/ram.c), which ${model}'s xc_domain_save does not have`,
+      found: 'autoConverge under a Xen model',
+    });
+  }
+  // Xen's migration work is dom0's (libxl-save-helper runs xc_domain_save), never a thread of the guest's.
+  const inside = migrations.findIndex((m) => m.thread === 'inside');
+  if (inside >= 0) {
+    throw new InputError({
+      file: scenario.file,
+      pointer: `/migrations/${inside}/thread`,
+      expected: `"outside" under ${model}: the pages are copied by dom0's libxl-save-helper (xc_domain_save), which no guest's reservation holds`,
+      found: '"inside"',
+      hint: "drop thread (or set it to outside) under Xen; dom0's CPU comes from the model parameters dom0Weight, dom0Cap, dom0Vcpus and dom0Cpus",
+    });
+  }
 }

@@ -363,8 +363,16 @@ export interface HostStorageSpec {
 
 export interface HostThreadSpec extends TaskSpec {
   host: string;
-  /** Set by KVM models on the vhost/iothread they add for a VMU's I/O (its id). */
+  /**
+   * The VMU whose host-process thread this is, placed as its I/O threads are: set by KVM models on
+   * the vhost/iothread they add for a VMU's I/O, and by src/scenario/migration.ts on a migration
+   * thread with `thread: inside`.
+   */
   ioThreadOf?: string;
+  /** Overrides the model's `ioThreads` parameter for this thread (a migration's `thread: inside`). */
+  placement?: 'inside';
+  /** What the thread is to its VMU, in the mapping's words; absent: its I/O thread. */
+  role?: string;
 }
 
 export interface HostSpec {
@@ -492,6 +500,8 @@ export interface MigrationSpec {
   /** Host threads doing the per-page work on the source and the destination (dom0 under Xen, QEMU under KVM). */
   sendThread: string;
   receiveThread: string;
+  /** KVM only: both threads run inside the migrating VMU's reservation (absent: outside, QEMU's default; migration.md §2.2). */
+  thread?: 'inside';
   sendCostPerPageNs: Ns;
   receiveCostPerPageNs: Ns;
   maxBandwidthBps?: number;

@@ -41,8 +41,14 @@ interface Context {
   check: Checker;
 }
 
-/** The migration thread: SCHED_OTHER on any CPU of its PH (QEMU creates it with default attributes; under Xen a dom0 process). */
-function migrationThread(id: string, host: HostSpec): HostThreadSpec {
+/**
+ * The migration thread of VMU instance `owner` on its PH: SCHED_OTHER on any CPU of the PH (QEMU
+ * creates it with default attributes and libvirt puts it in the emulator cgroup, migration.md §2.2;
+ * under Xen a dom0 process); with `thread: inside` a thread of the VMU that the KVM model places in
+ * its reservation as it places an I/O thread with ioThreads inside (models/kvm/io-threads.ts), on the
+ * VMU's CPUs (the reservation's cpuset).
+ */
+function migrationThread(id: string, host: HostSpec, owner: VmuSpec, inside: boolean): HostThreadSpec {
   return {
     id,
     host: host.id,
@@ -50,7 +56,8 @@ function migrationThread(id: string, host: HostSpec): HostThreadSpec {
     exec: { kind: 'constant', value: 1 },
     deadline: Infinity,
     policy: { class: 'fair', nice: 0 },
-    affinity: Array.from({ length: host.cpus }, (_, i) => i),
+    affinity: inside ? [...owner.affinity] : Array.from({ length: host.cpus }, (_, i) => i),
+    ...(inside && { ioThreadOf: owner.id, placement: 'inside' as const, role: 'migration thread' }),
   };
 }
 
@@ -61,7 +68,8 @@ export function normalizeMigrations(raw: readonly RawMigration[], ctx: Context):
   // (back and forth, or on), one migration after another; each instance is built once per PH.
   const last = new Map<string, { pointer: string; atNs: Ns; host: string; instance: string }>();
   const instances = new Map<string, string>();
-  const threads = new Set<string>();
+  // Each instance's migration thread, and the migration that made it (every later one must agree where it runs).
+  const threads = new Map<string, { pointer: string; inside: boolean }>();
   const movesTo = new Map<string, number>();
   raw.forEach((m, i) => {
     const p = `/migrations/${i}`;
@@ -106,11 +114,17 @@ export function normalizeMigrations(raw: readonly RawMigration[], ctx: Context):
     const sendThread = `${source}.migration`;
     const receiveThread = `${twin}.migration`;
     const from = ctx.hosts.find((h) => h.id === fromHost)!;
-    for (const [id, host] of [[sendThread, from], [receiveThread, to]] as const) {
-      if (threads.has(id)) continue;
-      threads.add(id);
+    const inside = m.thread === 'inside';
+    const ownerOf = (instance: string) => (instance === vmu.id ? vmu : out.twins.find((t) => t.id === instance)!);
+    for (const [id, host, instance] of [[sendThread, from, source], [receiveThread, to, twin]] as const) {
+      const made = threads.get(id);
+      if (made !== undefined) {
+        if (made.inside !== inside) check.fail(`${p}/thread`, `"${made.inside ? 'inside' : 'outside'}", as ${made.pointer} (the instance ${instance} has one migration thread)`, describeValue(m.thread ?? 'outside'));
+        continue;
+      }
+      threads.set(id, { pointer: p, inside });
       ctx.taskIds.add(id, `${p}/vmu`);
-      out.threads.push(migrationThread(id, host));
+      out.threads.push(migrationThread(id, host, ownerOf(instance), inside));
     }
     // The first move of the VMU to a PH keeps the plain id; a later one to the same PH is numbered.
     const id = `${vmu.id}>${to.id}`;
@@ -131,6 +145,7 @@ export function normalizeMigrations(raw: readonly RawMigration[], ctx: Context):
       deviceStateBytes: parseSize(m.deviceState ?? '256KiB', check.file, `${p}/deviceState`),
       sendThread,
       receiveThread,
+      ...(inside && { thread: 'inside' as const }),
       sendCostPerPageNs: check.duration(m.sendCost ?? '1us', `${p}/sendCost`),
       receiveCostPerPageNs: check.duration(m.receiveCost ?? '1us', `${p}/receiveCost`),
       ...(m.maxBandwidth !== undefined && { maxBandwidthBps: check.bandwidth(m.maxBandwidth, `${p}/maxBandwidth`) }),
@@ -216,6 +231,7 @@ export function serializeMigration(m: MigrationSpec): RawMigration {
     pageSize: m.pageBytes as 4096 | 2097152,
     deviceState: `${m.deviceStateBytes}B`,
     sendCost: durationString(m.sendCostPerPageNs),
+    ...(m.thread !== undefined && { thread: m.thread }),
     receiveCost: durationString(m.receiveCostPerPageNs),
     ...(m.maxBandwidthBps !== undefined && { maxBandwidth: `${m.maxBandwidthBps}bit/s` }),
     ...(m.downtimeLimitNs !== undefined && { downtimeLimit: durationString(m.downtimeLimitNs) }),

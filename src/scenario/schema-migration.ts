@@ -24,6 +24,14 @@ export const migrationSchema = {
     pageSize: { type: 'integer', enum: [4096, 2097152], default: 4096, title: 'Page size', description: 'Bytes per page the dirty log tracks (4 KiB; 2 MiB huge pages).' },
     deviceState: { ...size('Device state', 'CPU and device state sent in the stop-and-copy besides the dirty pages.'), default: '256KiB' },
     sendCost: { ...dur('Send cost', 'Source CPU per page (dirty-log scan, copy, send) in dom0 (Xen) or the QEMU migration thread (KVM).'), default: '1us' },
+    thread: {
+      type: 'string',
+      enum: ['outside', 'inside'],
+      default: 'outside',
+      title: 'Migration thread',
+      description:
+        "KVM only (a Xen model refuses inside: the work is dom0's libxl-save-helper): where the QEMU migration thread of the source instance and the receiving one of the destination instance run. outside: SCHED_OTHER in libvirt's emulator cgroup, outside any reservation (QEMU's default); inside: in the migrating VMU's reservation, placed as the model places an I/O thread with ioThreads inside, so the pages move at the rate its budget allows and its own tasks share that budget.",
+    },
     receiveCost: { ...dur('Receive cost', 'Destination CPU per page (receive, load into guest memory).'), default: '1us' },
     maxBandwidth: bw('Max bandwidth', 'Pre-copy rate limit; default the stack\'s: QEMU max-bandwidth 128MiB/s (KVM), none (Xen).'),
     downtimeLimit: dur('Downtime limit', 'QEMU downtime-limit: stop-and-copy once the rest fits bandwidth × this; default 300ms (KVM), not used by Xen\'s rule unless given.'),
