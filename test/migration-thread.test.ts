@@ -95,6 +95,27 @@ describe.each(STACKS)('the migration thread on a starved host ($name)', ({ name,
   });
 });
 
+describe('thread: inside under the other KVM stacks', () => {
+  // Their destination instance is admitted at the migration's start (src/experiments/lifecycle.ts):
+  // the populations judged before it must leave out its receive thread too.
+  it.each([
+    ['kvm-linux-cfs', /^SCHED_OTHER in cgroup mover(\.ph2)? on pCPU 0$/],
+    ['kvm-deadline', /^own SCHED_DEADLINE 100 µs \/ 2 ms on pCPU 0$/],
+  ])('%s places both threads as its I/O threads inside, and the migration runs', (name, native) => {
+    const run = simulate(normalizeScenario(raw('inside')), model(name), { params: { ioThreads: 'inside' }, pointer: '/models/0' });
+    const rows = run.mapping.filter((r) => r.entity.endsWith('.migration'));
+    expect(rows).toHaveLength(2);
+    for (const r of rows) expect(r.native).toMatch(native);
+    expect(run.migrations![0].outcome).not.toBe('refused');
+  });
+
+  it('kvm-deadline: the thread\'s own 100 µs / 2 ms server needs at least W × 20 (6.55 s) for round 1, so at 6 s it is still in pre-copy', () => {
+    const m = simulate(normalizeScenario(raw('inside')), model('kvm-deadline'), { params: { ioThreads: 'inside' }, pointer: '/models/0' }).migrations![0];
+    expect((W * 2_000_000) / 100_000).toBeGreaterThan(6e9 - 100e6);
+    expect(m.outcome).toBe('precopy');
+  });
+});
+
 describe('thread: inside under Xen and in a file', () => {
   it('a Xen model refuses it, naming /migrations/0/thread, with a hint', () => {
     let error: unknown;

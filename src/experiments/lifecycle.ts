@@ -26,7 +26,12 @@ export function withVmus(scenario: Scenario, vmus: VmuSpec[]): Scenario {
   const ids = new Set(vmus.map((v) => v.id));
   const flows = scenario.flows?.filter((f) => ids.has(f.from) && ids.has(f.to));
   const chains = scenario.chains?.filter((c) => c.stages.every((s) => (s.kind === 'hop' ? ids.has(s.from) && ids.has(s.to) : s.kind !== 'compute' || ids.has(s.vmu))));
-  return { ...scenario, vmus, ...(flows !== undefined && { flows }), ...(chains !== undefined && { chains }) };
+  return { ...scenario, vmus, hostThreads: threadsOf(scenario, ids), ...(flows !== undefined && { flows }), ...(chains !== undefined && { chains }) };
+}
+
+/** The host threads, less those of a VMU not in `ids` (a migration thread inside an absent instance's reservation). */
+function threadsOf(scenario: Scenario, ids: ReadonlySet<string>): Scenario['hostThreads'] {
+  return scenario.hostThreads.filter((t) => t.ioThreadOf === undefined || ids.has(t.ioThreadOf));
 }
 
 /**
@@ -37,7 +42,7 @@ export function withVmus(scenario: Scenario, vmus: VmuSpec[]): Scenario {
 function withAbsentVmus(scenario: Scenario, vmus: VmuSpec[]): Scenario {
   const kept = new Set(vmus.map((v) => v.id));
   const absentVmus = scenario.vmus.filter((v) => !kept.has(v.id));
-  return { ...scenario, vmus, ...(absentVmus.length > 0 && { absentVmus }) };
+  return { ...scenario, vmus, hostThreads: threadsOf(scenario, kept), ...(absentVmus.length > 0 && { absentVmus }) };
 }
 
 /** The VMUs there for the whole run: what the model admits (or refuses) as a whole before it starts. */
