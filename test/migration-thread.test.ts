@@ -17,6 +17,7 @@ import { InputError } from '../src/errors.js';
 import { Simulator } from '../src/engine/simulator.js';
 import { simulate } from '../src/experiments/simulate.js';
 import { normalizeScenario } from '../src/scenario/normalize.js';
+import { serializeScenario } from '../src/scenario/serialize.js';
 
 const model = (name: string) => MODELS.find((m) => m.name === name)!;
 const PAGES = (64 * 2 ** 20) / 4096;
@@ -132,6 +133,17 @@ describe('thread: inside under Xen and in a file', () => {
     expect(e.hint).toMatch(/dom0/);
     // outside is Xen's only way, and runs.
     expect(simulate(normalizeScenario(raw('outside')), model('xen-credit')).migrations![0].outcome).not.toBe('refused');
+  });
+
+  it('a scenario written back reads as the same migrations and threads, thread: inside included', () => {
+    for (const thread of ['inside', undefined] as const) {
+      const once = normalizeScenario(raw(thread));
+      const written = serializeScenario(once);
+      expect(written.migrations![0].thread).toBe(thread);
+      const again = normalizeScenario(written as Record<string, unknown>);
+      expect(again.migrations).toEqual(once.migrations);
+      expect(again.hostThreads).toEqual(once.hostThreads);
+    }
   });
 
   it('an instance has one migration thread: a later move that disagrees where it runs is refused', () => {
