@@ -10,6 +10,7 @@ import { fmtNs, fmtPct, listText } from './format.js';
 
 export { listText };
 import { flowSentences } from './flows.js';
+import { bootSentences } from './boot-reading.js';
 
 import { answerSentence } from './answer.js';
 
@@ -106,8 +107,8 @@ export function readingText(scenario: Scenario, results: Results, findings: stri
     );
   }
   sentences.push(...findings);
-  sentences.unshift(...flows);
-  // The answer to the question comes first, then the flows, then the per-task detail.
+  sentences.unshift(...flows, ...bootSentences(scenario, runs));
+  // The answer to the question comes first, then the flows and the boots, then the per-task detail.
   const answer = answerSentence(scenario, runs, figureAnswer);
   if (answer) sentences.unshift(answer);
   if (sentences.length === 0) return 'No task of this scenario has deadlines to judge.';
