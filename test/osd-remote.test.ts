@@ -230,3 +230,37 @@ vmus:
     expect(e.message).toMatch(message);
   });
 });
+
+describe('a chain whose VMU stops while its OSD request is out', () => {
+  // web stops at 475.3 ms: the request of 475 ms has finished its 100 µs compute stage and is on its
+  // OSD trip (two 100 µs propagations alone), so its reply reaches a VMU that is gone.
+  const stopping = load(`
+name: osd-stop
+duration: 1s
+hosts:
+  - { id: ph1, cpus: 1 }
+  - { id: osd, cpus: 1, storage: { device: ssd } }
+links:
+  - { id: l1, hosts: [ph1, osd], bandwidth: 1Gbit/s, delay: 100us }
+vmus:
+  - { id: web, host: ph1, stop: 475300us }
+chains:
+  - id: lookup
+    arrival: cbr
+    rate: 20/s
+    start: 25ms
+    stages:
+      - compute: { vmu: web, demand: 100us }
+      - storage: { host: osd, bytes: 4096 }
+`);
+
+  for (const model of [kvmIrmos, xenCredit]) {
+    it(`${model.name}: the request in flight fails as destinationAbsent with those after the stop, none is counted lost`, () => {
+      const c = simulate(stopping, model).chains!.find((x) => x.id === 'lookup')!;
+      expect(c.requests).toBe(20); // 25, 75, …, 975 ms
+      expect(c.failed.destinationAbsent).toBe(10 + 1); // 525 … 975 ms arrive after the stop, 475 ms is out
+      expect(c.lost).toBe(0);
+      expect(c.completed).toBe(9);
+    });
+  }
+});

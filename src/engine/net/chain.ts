@@ -144,8 +144,10 @@ export class ChainRun {
         if (step.remote) {
           return step.remote.submit(this.engine.now, step.serviceNs, () => next(), shape, {
             passed: (segment, now) => this.charge(r, segment, now),
-            lost: () => {
-              if (r.measured) this.stats.lost++;
+            // The reply reaching a VMU that stopped meanwhile fails the request, as a hop's packet does.
+            lost: (cause) => {
+              if (cause === 'destinationAbsent') this.fail(r);
+              else if (r.measured) this.stats.lost++;
             },
           });
         }
