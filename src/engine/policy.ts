@@ -49,9 +49,10 @@
 //   cancel enforcement timers there.
 // - tick(cpu, curr) runs every host tick on every CPU of a class whose needs() ask for the tick,
 //   after the engine has settled that CPU (Linux's scheduler_tick: update_curr, then task_tick).
-//   A class may need the settle without defining tick(). A class that does not ask for the tick
-//   must not depend on the settle a tick makes (e.g. exact enforcement: its exhaustion timer, in an
-//   earlier phase, sees the budget run out first).
+//   A class may need the settle without defining tick(). The engine leaves a CPU's ticks out only
+//   where every class there says the split a tick's settle makes changes nothing (ClassNeeds
+//   chargeSplits, e.g. exact enforcement: its exhaustion timer, in an earlier phase, sees the budget
+//   run out first); a class that rounds per charged stretch (GRUB reclaiming) leaves it unset.
 // - idleTime(cpu, delta): the engine settled `delta` ns during which `cpu` ran nothing (Linux's
 //   put_prev_task_idle → dl_server_update_idle_time). Called from the same settles as charge(),
 //   only for classes whose needs() ask for it.
