@@ -32,7 +32,12 @@ function base(name: string, durationNs: number, cpus: number): Scenario {
     durationNs,
     warmupNs: 0,
     seed: 1,
-    hosts: [{ id: 'ph1', cpus, contextSwitchNs: 2_000, tickNs: 4 * MS }],
+    // No context switch cost, as an analytic simulator runs the set: with a 2 µs switch charged to each
+    // dispatched job, a reservation of exactly the demand runs out every job, which is throttled to its
+    // next period and falls further behind each period (every host-thread job missed: the benchmark
+    // measured an overloaded CBS), and no margin fits under the 95 % admission limit beside 6.12's
+    // fair_server (0.9 + 0.05). Without it the schedule is plain EDF's, which test/edf-set.test.ts checks.
+    hosts: [{ id: 'ph1', cpus, contextSwitchNs: 0, tickNs: 4 * MS }],
     vmus: [],
     hostThreads: [],
     models: [],
