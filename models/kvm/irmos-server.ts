@@ -18,6 +18,11 @@ export class IrmosGroup {
   /** Indexed by CPU; undefined outside the cpuset. */
   readonly servers: (IrmosServer | undefined)[] = [];
   throttles = 0;
+  /**
+   * Some task of the group may run on two or more of its CPUs. Without one, push and pull (§2.6) can
+   * move nothing — a VMU whose vCPUs are each pinned to one pCPU — and the class skips them (issue 14).
+   */
+  mobile = false;
 
   constructor(
     readonly id: string,
@@ -65,6 +70,8 @@ export interface IrmosTask {
   readonly group: IrmosGroup;
   /** First CPU of entity.affinity ∩ group.cpus: where it starts. */
   readonly home: number;
+  /** entity.affinity ∩ group.cpus has two CPUs or more: push/pull may move it (§2.6). */
+  readonly mobile: boolean;
   /** FIFO order among equal priorities (smaller = earlier). */
   order: number;
   rrLeftNs: Ns;

@@ -125,8 +125,10 @@ export class IrmosClass implements SchedClass<IrmosAdmitConfig>, IrmosServerOwne
     if (home === undefined) {
       throw new RangeError(`${e.id}: affinity [${e.affinity.join(', ')}] does not meet group '${group.id}' cpuset [${group.cpus.join(', ')}]`);
     }
+    const mobile = group.cpus.filter((c) => e.allows(c)).length > 1;
+    if (mobile) group.mobile = true;
     const task: IrmosTask = {
-      entity: e, priority: cfg.priority, rr: cfg.rr, group, home,
+      entity: e, priority: cfg.priority, rr: cfg.rr, group, home, mobile,
       order: 0, rrLeftNs: this.rrQuantumNs, server: null, runServer: null,
     };
     e.slot = task;
@@ -151,7 +153,7 @@ export class IrmosClass implements SchedClass<IrmosAdmitConfig>, IrmosServerOwne
     // select_task_rq: start from the runqueue it last used (cache affinity), else its home CPU.
     let s = e.cpu >= 0 && g.servers[e.cpu] !== undefined && e.allows(e.cpu) ? g.servers[e.cpu]! : g.servers[t.home]!;
     // §2.6 L2 push on wake-up: the local server is throttled or busy with equal-or-higher priority.
-    if (g.cpus.length > 1 && !this.canRunAt(s, t.priority)) {
+    if (t.mobile && !this.canRunAt(s, t.priority)) {
       const j = this.pushTarget(t, s.cpu);
       if (j >= 0) {
         s = g.servers[j]!;
@@ -175,11 +177,12 @@ export class IrmosClass implements SchedClass<IrmosAdmitConfig>, IrmosServerOwne
 
   /** §2.6 pull: the CPU is being re-picked, so some server here may have room for a waiting task. */
   balance(cpu: number): void {
-    // Only servers of multi-CPU groups can pull; a host of single-vCPU VMUs has none to visit.
+    // Only servers of multi-CPU groups can pull; a host of single-vCPU VMUs has none to visit, nor
+    // has a group whose every task is pinned to one of its CPUs (IrmosGroup.mobile).
     const list = this.pullersOn[cpu];
     for (let i = 0; i < list.length; i++) {
       const s = list[i];
-      if (this.winsEdf(s)) this.pullInto(s);
+      if (s.group.mobile && this.winsEdf(s)) this.pullInto(s);
     }
   }
 
@@ -202,7 +205,7 @@ export class IrmosClass implements SchedClass<IrmosAdmitConfig>, IrmosServerOwne
     t.runServer = null;
     if (s !== null) s.cbs.cancelEnforcement();
     // Push after schedule (§2.6): a pre-empted task goes where it would run at once.
-    if (e.runnable && t.server !== null && t.group.cpus.length > 1) {
+    if (e.runnable && t.server !== null && t.mobile) {
       if (t.server.cbs.throttledNow && !this.migrateOnThrottle) return;
       const j = this.pushTarget(t, t.server.cpu);
       if (j >= 0) {
@@ -400,7 +403,7 @@ export class IrmosClass implements SchedClass<IrmosAdmitConfig>, IrmosServerOwne
 
   /** Push the waiting tasks of `s`, highest priority first, while each finds a target. */
   private pushFrom(s: IrmosServer): void {
-    if (s.group.cpus.length < 2 || (s.cbs.throttledNow && !this.migrateOnThrottle)) return;
+    if (!s.group.mobile || (s.cbs.throttledNow && !this.migrateOnThrottle)) return;
     const keep = this.wouldPick(s);
     for (let guard = s.tasks.length; guard > 0; guard--) {
       let cand: IrmosTask | null = null;
