@@ -123,6 +123,11 @@ export class ClassStack {
     return true;
   }
 
+  /** Whether `e`'s class charges a run in pieces as it would whole (ClassNeeds.chargeSplits). */
+  chargesSplit(e: HostEntity): boolean {
+    return this.needsOf.get(e.schedClass)?.chargeSplits === true;
+  }
+
   /** Throws when an entity may run where its class does not schedule (a model bug). */
   checkAffinity(e: HostEntity): void {
     if (e.schedClass === undefined || !this.classes.includes(e.schedClass)) throw new Error(`${e.id}: the model placed it in no scheduling class of this host`);

@@ -30,6 +30,13 @@ export interface GuestPolicy {
    * threshold acted on inside charge): the engine may then leave out host ticks (Simulator.tickElidable).
    */
   readonly chargeSplitsExactly?: boolean;
+  /**
+   * `compare` of two runnable tasks changes only when one of them wakes, moves on to a new job or is
+   * re-queued (GuestQueue.requeue) — it reads nothing charge() or time changes. The guest then keeps
+   * its runnable tasks in order as they change instead of sorting them at every placement, and
+   * settles no vCPU just to compare (guest.ts GuestOptions.incremental; issue 14).
+   */
+  readonly stableOrder?: boolean;
   /** A guest tick (only when `ticks`); the runnable tasks, in no particular order. */
   tick?(runnable: readonly Task[], queue: GuestQueue): void;
   /** The task at the head of the order after a placement (fair: the smallest vruntime). */

@@ -7,7 +7,7 @@
 // vCPUs (Linux guests approximate it with RT and DL push/pull), the runnable set, queue order among
 // equals, and the placement. The order itself is the policy's (guest-policy.ts, guest-policies/).
 
-import type { Ns } from './system.js';
+import type { Ns, TaskSpec } from './system.js';
 import type { HostEntity, Task } from './entities.js';
 import type { GuestPolicy, GuestQueue } from './guest-policy.js';
 
@@ -22,9 +22,33 @@ export interface GuestHost {
   guestDirty(guest: Guest): void;
 }
 
+/** How a guest may shorten its placement (Simulator builds it; tests turn the shortcuts off to compare). */
+export interface GuestOptions {
+  /**
+   * Keep the runnable tasks in policy order as they change, when the policy's order changes only
+   * at wake-ups, new jobs and re-queues (GuestPolicy.stableOrder), and place tasks that may all run
+   * on every vCPU without the general matching. Off: every placement sorts and matches from scratch.
+   * Same placements either way (test/guest-incremental.test.ts).
+   */
+  readonly incremental: boolean;
+  /** Check at every placement that the kept order is the one a sort gives (with the protocol checks: tests). */
+  readonly checkOrder: boolean;
+}
+
+const GENERAL: GuestOptions = { incremental: false, checkOrder: false };
+
 export class Guest implements GuestQueue {
-  /** Runnable tasks (have a pending job). */
+  /** Runnable tasks (have a pending job), in wake-up order: what the general path sorts and a tick visits. */
   private readonly runnable: Task[] = [];
+  /** The same tasks in policy order (then queue order), kept as they change when `keepsOrder`. */
+  private readonly sorted: Task[] = [];
+  /** The policy's order is stable between wake-ups, new jobs and re-queues, and kept in `sorted` (issue 14). */
+  readonly keepsOrder: boolean;
+  /** Every task may run on every vCPU, listed in vCPU order: the matching is known in advance. */
+  readonly directMatching: boolean;
+  /** Placements settle every vCPU first (the policy's order may read charged state, or a split shows). */
+  private settleFirst = true;
+  private readonly checkOrder: boolean;
   private orderCounter = 0;
   /** Set when a wake, block or tick may change the placement; cleared by reassign(). */
   dirty = false;
@@ -43,9 +67,25 @@ export class Guest implements GuestQueue {
     readonly vcpus: HostEntity[],
     readonly tickNs: Ns,
     private readonly host: GuestHost,
+    /** The VMU's task specs (every task the guest will schedule). */
+    tasks: readonly TaskSpec[] = [],
+    options: GuestOptions = GENERAL,
   ) {
     this.chosen = vcpus.map(() => null);
     this.visitedAt = new Uint32Array(vcpus.length);
+    this.keepsOrder = options.incremental && policy.stableOrder === true;
+    this.directMatching = options.incremental && tasks.every((t) => t.affinity.length === vcpus.length && t.affinity.every((c, i) => c === i));
+    this.checkOrder = options.checkOrder;
+  }
+
+  /**
+   * The engine says that settling a vCPU's pCPU only splits its running segment in two (exact
+   * accounting in pieces: no interference model, the vCPUs' class charges split-additively, an
+   * exact guest charge): a placement of a stable-order policy, which reads no charged state, then
+   * settles only the vCPUs it changes (the engine's assign does), not all of them first.
+   */
+  settlesSplitExactly(exact: boolean): void {
+    this.settleFirst = !(this.keepsOrder && exact);
   }
 
   markDirty(): void {
@@ -56,6 +96,7 @@ export class Guest implements GuestQueue {
 
   requeue(task: Task): void {
     task.guestSlot.order = this.orderCounter++;
+    if (this.keepsOrder) this.reposition(task);
   }
 
   wake(task: Task): void {
@@ -68,6 +109,7 @@ export class Guest implements GuestQueue {
     st.order = this.orderCounter++;
     this.policy.wake?.(task);
     this.runnable.push(task);
+    if (this.keepsOrder) this.insertSorted(task);
     this.markDirty();
   }
 
@@ -79,18 +121,13 @@ export class Guest implements GuestQueue {
   nextJob(task: Task): void {
     task.guestSlot.newJobWhilePlaced = true;
     if (this.policy.requeueOnNextJob) this.requeue(task);
+    else if (this.keepsOrder) this.reposition(task); // its order key is its new job's
     this.markDirty();
   }
 
   block(task: Task): void {
-    // Removed in place, order kept: splice allocated the array of removed elements on every block
-    // (a fifth of the 4-vCPU EDF set's allocation, issue 14).
-    const runnable = this.runnable;
-    const i = runnable.indexOf(task);
-    if (i >= 0) {
-      for (let k = i + 1; k < runnable.length; k++) runnable[k - 1] = runnable[k];
-      runnable.pop();
-    }
+    removeInPlace(this.runnable, task);
+    if (this.keepsOrder) removeInPlace(this.sorted, task);
     this.markDirty();
   }
 
@@ -113,24 +150,11 @@ export class Guest implements GuestQueue {
   reassign(): void {
     this.dirty = false;
     const vcpus = this.vcpus;
-    for (let v = 0; v < vcpus.length; v++) this.host.settleVcpu(vcpus[v]);
+    if (this.settleFirst) for (let v = 0; v < vcpus.length; v++) this.host.settleVcpu(vcpus[v]);
+    if (this.checkOrder && this.keepsOrder) this.checkKeptOrder();
     if (vcpus.length === 1) return this.reassignSingle();
-    // The scratch arrays are overwritten up to a count, never emptied with `length = 0` (which
-    // frees their storage, so every pass allocated anew: issue 14, allocation profile).
-    const ordered = this.ordered;
-    const runnable = this.runnable;
-    const count = runnable.length;
-    // Insertion sort: a VMU's few runnable tasks, and faster than Array.prototype.sort's calls into a
-    // comparator at this size. The order is the same: `compare` is total (queue orders are distinct).
-    for (let n = 0; n < count; n++) {
-      const t = runnable[n];
-      let i = n;
-      while (i > 0 && this.compare(t, ordered[i - 1]) < 0) {
-        ordered[i] = ordered[i - 1];
-        i--;
-      }
-      ordered[i] = t;
-    }
+    const ordered = this.keepsOrder ? this.sorted : this.sortRunnable();
+    const count = this.runnable.length;
     if (count > 0) this.policy.headChosen?.(ordered[0]);
 
     // Which tasks run: in policy order, each task is admitted if the tasks admitted so far and it
@@ -138,10 +162,22 @@ export class Guest implements GuestQueue {
     const chosen = this.chosen;
     chosen.fill(null);
     this.filled = 0;
-    for (let n = 0; n < count; n++) {
-      if (this.filled === chosen.length) break;
-      this.visitStamp++;
-      this.augment(ordered[n]);
+    if (this.directMatching) {
+      // What the augmenting paths give when every task may run on every vCPU, tried in vCPU order:
+      // the n-th task admitted takes vCPU 0 and pushes each task before it one vCPU up, so the
+      // first k tasks lie in reverse order on vCPUs 0..k-1, filled in that order.
+      const k = Math.min(count, chosen.length);
+      for (let i = 0; i < k; i++) {
+        chosen[i] = ordered[k - 1 - i];
+        this.filledOrder[i] = i;
+      }
+      this.filled = k;
+    } else {
+      for (let n = 0; n < count; n++) {
+        if (this.filled === chosen.length) break;
+        this.visitStamp++;
+        this.augment(ordered[n]);
+      }
     }
     // Then avoid needless migrations: swap two chosen tasks when each may run where the other is
     // placed and one of them gets back the vCPU it is on (vCPUs visited in the order they were
@@ -170,11 +206,60 @@ export class Guest implements GuestQueue {
     for (let v = 0; v < chosen.length; v++) if (needsAssign(vcpus[v], chosen[v])) this.host.assign(vcpus[v], chosen[v]);
   }
 
+  /**
+   * The runnable tasks in policy order, into the scratch array (its first runnable.length entries).
+   * Insertion sort: a VMU's few runnable tasks, and faster than Array.prototype.sort's calls into a
+   * comparator at this size. The order is the same: `compare` is total (queue orders are distinct).
+   * The scratch array is overwritten up to a count, never emptied with `length = 0` (which frees its
+   * storage, so every pass allocated anew: issue 14, allocation profile).
+   */
+  private sortRunnable(): Task[] {
+    const ordered = this.ordered;
+    const runnable = this.runnable;
+    for (let n = 0; n < runnable.length; n++) {
+      const t = runnable[n];
+      let i = n;
+      while (i > 0 && this.compare(t, ordered[i - 1]) < 0) {
+        ordered[i] = ordered[i - 1];
+        i--;
+      }
+      ordered[i] = t;
+    }
+    return ordered;
+  }
+
+  /** Throws when the kept order is not what sorting the runnable tasks now gives (a policy whose order moved unannounced). */
+  private checkKeptOrder(): void {
+    const fresh = this.sortRunnable();
+    const n = this.runnable.length;
+    if (this.sorted.length !== n || this.sorted.some((t, i) => t !== fresh[i])) {
+      throw new Error(`guest of ${this.vcpus[0]?.id ?? '?'}: kept order [${this.sorted.map((t) => t.id).join(', ')}] is not the policy's [${fresh.slice(0, n).map((t) => t.id).join(', ')}]`);
+    }
+  }
+
+  /** `task` joins `sorted` at its place in the order (from the back: a new job's deadline is mostly late). */
+  private insertSorted(task: Task): void {
+    const sorted = this.sorted;
+    let i = sorted.length;
+    sorted.push(task);
+    while (i > 0 && this.compare(task, sorted[i - 1]) < 0) {
+      sorted[i] = sorted[i - 1];
+      i--;
+    }
+    sorted[i] = task;
+  }
+
+  /** `task`'s order key changed (a new job, a re-queue): move it to its new place in `sorted`, if there. */
+  private reposition(task: Task): void {
+    if (removeInPlace(this.sorted, task)) this.insertSorted(task);
+  }
+
   /** One vCPU (the common case): the best runnable task, found without sorting or allocating. */
   private reassignSingle(): void {
     let best: Task | null = null;
     const runnable = this.runnable;
-    for (let n = 0; n < runnable.length; n++) if (best === null || this.compare(runnable[n], best) < 0) best = runnable[n];
+    if (this.keepsOrder) best = this.sorted.length > 0 ? this.sorted[0] : null;
+    else for (let n = 0; n < runnable.length; n++) if (best === null || this.compare(runnable[n], best) < 0) best = runnable[n];
     if (best !== null) this.policy.headChosen?.(best);
     const v = this.vcpus[0];
     if (needsAssign(v, best)) this.host.assign(v, best);
@@ -196,6 +281,18 @@ export class Guest implements GuestQueue {
     }
     return false;
   }
+}
+
+/**
+ * Remove `task` from `list` in place, order kept (splice allocated the array of removed elements on
+ * every block: a fifth of the 4-vCPU EDF set's allocation, issue 14). Whether it was there.
+ */
+function removeInPlace(list: Task[], task: Task): boolean {
+  const i = list.indexOf(task);
+  if (i < 0) return false;
+  for (let k = i + 1; k < list.length; k++) list[k - 1] = list[k];
+  list.pop();
+  return true;
 }
 
 function isPlaced(task: Task): boolean {

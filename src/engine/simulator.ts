@@ -60,6 +60,12 @@ export interface SimulateOptions {
    * eventsFired all the same). Default true; false runs every tick (the equivalence test).
    */
   elideTicks?: boolean;
+  /**
+   * Guests keep their runnable tasks in order as they change and place without the general matching
+   * where they can (GuestOptions.incremental). Default true; false sorts and matches at every
+   * placement (the equivalence test).
+   */
+  guestIncremental?: boolean;
 }
 
 /** How often run() reports progress: rare enough to cost nothing, often enough for a second-level wall limit. */
@@ -267,6 +273,7 @@ export class Simulator implements IoEngine, ReleaseTarget {
     };
     const population = { vmus: given.vmus.map((v) => withChainHandlers(withIoHandlers(v), scenario.chains ?? [])), hostThreads: given.hostThreads };
 
+    const check = options.checkProtocol ?? process.env.HVSIM_CHECK_PROTOCOL === '1';
     const guestVmus = new Map<Guest, VmuSpec>();
     for (const vmu of population.vmus) {
       const vcpus = Array.from(
@@ -282,7 +289,8 @@ export class Simulator implements IoEngine, ReleaseTarget {
       host.entities.push(...vcpus);
       const tasks = tasksWithPhases(vmu);
       const policy = GUEST_POLICIES[vmu.guest.scheduler].create(tasks, vmu.guest.tickNs);
-      const guest = new Guest(policy, vcpus, vmu.guest.tickNs, this.guestHost(host));
+      const guestOptions = { incremental: options.guestIncremental !== false, checkOrder: check };
+      const guest = new Guest(policy, vcpus, vmu.guest.tickNs, this.guestHost(host), tasks, guestOptions);
       host.guests.push(guest);
       guestVmus.set(guest, vmu);
       for (const spec of tasks) this.addTask(new Task(spec, vmu), rngFor(spec.id), host, guest);
@@ -296,7 +304,6 @@ export class Simulator implements IoEngine, ReleaseTarget {
       this.addTask(task, rngFor(thread.id), host, null);
     }
 
-    const check = options.checkProtocol ?? process.env.HVSIM_CHECK_PROTOCOL === '1';
     const guard = check ? new ProtocolGuard(spec.id, () => this.now) : null;
     const ctx = guard === null ? this.policyContext(host) : guard.context(this.policyContext(host));
     if (scenario.interference === 'cache' && spec.memory !== undefined) {
@@ -316,6 +323,9 @@ export class Simulator implements IoEngine, ReleaseTarget {
     const sliceTimers = host.cpus.map((p) => this.queue.timer(EventPhase.budget, () => ctx.resched(p.index)));
     host.stack = new ClassStack(host.build.classes, spec.cpus, sliceTimers, guard === null ? undefined : (cls) => guard.wrap(cls));
     for (const e of host.entities) host.stack.checkAffinity(e);
+    // A guest's placement settles only what it changes where a settle is only a split (Guest.settlesSplitExactly).
+    const exactGuestCharge = (g: Guest) => g.policy.charge === undefined || g.policy.chargeSplitsExactly === true;
+    for (const g of host.guests) g.settlesSplitExactly(host.interference === null && exactGuestCharge(g) && g.vcpus.every((v) => host.stack.chargesSplit(v)));
     for (const p of host.cpus) {
       p.completion = this.queue.timer(EventPhase.completion, () => this.onCompletion(host, p));
       if (host.stack.wantsTick && options.elideTicks !== false && this.tickElidable(host, p.index)) {

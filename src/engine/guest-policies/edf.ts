@@ -17,6 +17,7 @@ export const edfPolicy: GuestPolicyFactory = {
         return da < db ? -1 : da > db ? 1 : 0;
       },
       requeueOnNextJob: true,
+      stableOrder: true, // a job's deadline is fixed at its release; a new job comes through nextJob
       ticks: false,
     };
   },

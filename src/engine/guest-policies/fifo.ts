@@ -46,6 +46,7 @@ export const fifoPolicy: GuestPolicyFactory = {
         }
       },
       requeueOnNextJob: false,
+      stableOrder: true, // priorities are fixed; RR rotation re-queues
       ticks: tasks.some((t) => t.policy.class === 'rr'),
       chargeSplitsExactly: true, // an integer quantum count, acted on only at the guest tick and at wake-up
     };
