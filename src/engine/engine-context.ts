@@ -62,32 +62,37 @@ export class EnginePolicyContext implements PolicyContext {
   }
 }
 
-/** The guest-side services a GuestHost forwards to the engine. */
-export interface GuestServices {
-  settleVcpu(vcpu: HostEntity): void;
-  assign(vcpu: HostEntity, task: Task | null): void;
-  guestDirty(guest: Guest): void;
+/**
+ * The engine's guest services, per host `H`: methods of the engine itself rather than closures made
+ * per run, so the guests' call sites see the same targets in every Simulator of a process (a second
+ * run's new closures deoptimised them: "wrong call target", issue 14).
+ */
+export interface GuestEngine<H> {
+  readonly now: Ns;
+  settleVcpuOf(host: H, vcpu: HostEntity): void;
+  assignVcpu(host: H, vcpu: HostEntity, task: Task | null): void;
+  guestDirty(host: H, guest: Guest): void;
 }
 
-export class EngineGuestHost implements GuestHost {
+export class EngineGuestHost<H> implements GuestHost {
   constructor(
-    private readonly clock: Clock,
-    private readonly services: GuestServices,
+    private readonly engine: GuestEngine<H>,
+    private readonly host: H,
   ) {}
 
   get now(): Ns {
-    return this.clock.now;
+    return this.engine.now;
   }
 
   settleVcpu(vcpu: HostEntity): void {
-    this.services.settleVcpu(vcpu);
+    this.engine.settleVcpuOf(this.host, vcpu);
   }
 
   assign(vcpu: HostEntity, task: Task | null): void {
-    this.services.assign(vcpu, task);
+    this.engine.assignVcpu(this.host, vcpu, task);
   }
 
   guestDirty(guest: Guest): void {
-    this.services.guestDirty(guest);
+    this.engine.guestDirty(this.host, guest);
   }
 }

@@ -142,9 +142,10 @@ export class Guest implements GuestQueue {
     this.policy.tick?.(this.runnable, this);
   }
 
-  /** Policy order, then queue order among equals. */
-  private readonly compare = (a: Task, b: Task): number =>
-    this.policy.compare(a, b) || a.guestSlot.order - b.guestSlot.order;
+  /** Policy order, then queue order among equals. A method, not a per-guest closure: the same call target in every run. */
+  private compare(a: Task, b: Task): number {
+    return this.policy.compare(a, b) || a.guestSlot.order - b.guestSlot.order;
+  }
 
   /** Recompute the placement of runnable tasks on vCPUs (global policy, affinity respected). */
   reassign(): void {

@@ -34,7 +34,7 @@ import type { ProgramClock, SharedTimers } from './program.js';
 import { firstGuestTickNs, firstTickNs } from './tick.js';
 import { HostInterference } from './interference.js';
 import { WorkList } from './work-list.js';
-import { EngineGuestHost, EnginePolicyContext } from './engine-context.js';
+import { EngineGuestHost, EnginePolicyContext, type GuestEngine } from './engine-context.js';
 import { InputError } from '../errors.js';
 
 export interface SimulateOptions {
@@ -136,7 +136,7 @@ export class HostState {
   }
 }
 
-export class Simulator implements IoEngine, ReleaseTarget {
+export class Simulator implements IoEngine, ReleaseTarget, GuestEngine<HostState> {
   readonly queue = new EventQueue();
   now: Ns = 0;
   readonly hosts: HostState[] = [];
@@ -515,16 +515,18 @@ export class Simulator implements IoEngine, ReleaseTarget {
   }
 
   private guestHost(host: HostState): GuestHost {
-    return new EngineGuestHost(this, {
-      settleVcpu: (v) => {
-        if (v.runningOn >= 0) this.settle(host, host.cpus[v.runningOn]);
-      },
-      assign: (v, task) => this.assignVcpu(host, v, task),
-      guestDirty: (guest) => {
-        host.dirtyGuests.push(guest);
-        this.markDirty(host);
-      },
-    });
+    return new EngineGuestHost<HostState>(this, host);
+  }
+
+  /** GuestEngine: settle the pCPU `v` runs on, if it runs (for its guest, before a placement). */
+  settleVcpuOf(host: HostState, v: HostEntity): void {
+    if (v.runningOn >= 0) this.settle(host, host.cpus[v.runningOn]);
+  }
+
+  /** GuestEngine: `guest` has a placement to recompute in this instant's reschedule pass. */
+  guestDirty(host: HostState, guest: Guest): void {
+    host.dirtyGuests.push(guest);
+    this.markDirty(host);
   }
 
   // ---- work arriving and finishing ----------------------------------------------------------
@@ -849,8 +851,8 @@ export class Simulator implements IoEngine, ReleaseTarget {
     this.markDirty(host);
   }
 
-  /** The guest places `task` (or nothing) on vCPU `v`. */
-  private assignVcpu(host: HostState, v: HostEntity, task: Task | null): void {
+  /** GuestEngine: the guest places `task` (or nothing) on vCPU `v`. */
+  assignVcpu(host: HostState, v: HostEntity, task: Task | null): void {
     const p = v.runningOn >= 0 ? host.cpus[v.runningOn] : null;
     if (p !== null) this.settle(host, p);
     // A task moving here from another vCPU leaves it first; that vCPU gets its own assignment in the

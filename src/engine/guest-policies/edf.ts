@@ -3,22 +3,27 @@
 // modelled). Equal deadlines in queue order; a task carrying on with a queued job re-queues behind
 // the equal deadlines, as enqueue_dl_entity does after a replenishment.
 
+import type { Task } from '../entities.js';
 import type { GuestPolicy, GuestPolicyFactory } from '../guest-policy.js';
+
+/** A class, not an object of closures: every run's guests share its methods (stable call targets across runs, issue 14). */
+class EdfPolicy implements GuestPolicy {
+  readonly requeueOnNextJob = true;
+  readonly stableOrder = true; // a job's deadline is fixed at its release; a new job comes through nextJob
+  readonly ticks = false;
+
+  // The sign only (Guest reads nothing else; equal deadlines, or none, fall to queue order): a
+  // small integer, where the difference of two deadlines was a fresh heap number per call.
+  compare(a: Task, b: Task): number {
+    const da = a.currentJob?.deadline ?? Infinity;
+    const db = b.currentJob?.deadline ?? Infinity;
+    return da < db ? -1 : da > db ? 1 : 0;
+  }
+}
 
 export const edfPolicy: GuestPolicyFactory = {
   summary: 'earliest deadline first (SCHED_DEADLINE order, no budget enforcement)',
   create(): GuestPolicy {
-    return {
-      // The sign only (Guest reads nothing else; equal deadlines, or none, fall to queue order): a
-      // small integer, where the difference of two deadlines was a fresh heap number per call.
-      compare: (a, b) => {
-        const da = a.currentJob?.deadline ?? Infinity;
-        const db = b.currentJob?.deadline ?? Infinity;
-        return da < db ? -1 : da > db ? 1 : 0;
-      },
-      requeueOnNextJob: true,
-      stableOrder: true, // a job's deadline is fixed at its release; a new job comes through nextJob
-      ticks: false,
-    };
+    return new EdfPolicy();
   },
 };

@@ -3,7 +3,8 @@
 // vruntime minus one tick, GENTLE_FAIR_SLEEPERS-style; linux-irmos.md §6.1).
 
 import type { Task } from '../entities.js';
-import type { GuestPolicy, GuestPolicyFactory } from '../guest-policy.js';
+import type { GuestPolicy, GuestPolicyFactory, GuestQueue } from '../guest-policy.js';
+import type { Ns } from '../system.js';
 
 const NICE0_WEIGHT = 1024;
 
@@ -30,27 +31,40 @@ function weightOf(t: Task): number {
   return p.class === 'fair' ? niceWeight(p.nice) : NICE0_WEIGHT;
 }
 
+/** A class, not an object of closures: every run's guests share its methods (stable call targets across runs, issue 14). */
+class FairPolicy implements GuestPolicy {
+  readonly requeueOnNextJob = false;
+  readonly ticks = true;
+  /** The smallest vruntime at the last placement (the head's): where a waking task is placed from. */
+  private minVruntime = 0;
+
+  constructor(private readonly tickNs: Ns) {}
+
+  compare(a: Task, b: Task): number {
+    return stateOf(a).vruntime - stateOf(b).vruntime;
+  }
+
+  wake(task: Task): void {
+    const st = stateOf(task);
+    st.vruntime = Math.max(st.vruntime, this.minVruntime - this.tickNs);
+  }
+
+  charge(task: Task, deltaNs: Ns): void {
+    stateOf(task).vruntime += (deltaNs * NICE0_WEIGHT) / weightOf(task);
+  }
+
+  tick(_runnable: readonly Task[], queue: GuestQueue): void {
+    queue.markDirty();
+  }
+
+  headChosen(head: Task): void {
+    this.minVruntime = stateOf(head).vruntime;
+  }
+}
+
 export const fairPolicy: GuestPolicyFactory = {
   summary: 'CFS-like fair share by virtual runtime (nice weights)',
   create(_tasks, tickNs): GuestPolicy {
-    let minVruntime = 0;
-    return {
-      compare: (a, b) => stateOf(a).vruntime - stateOf(b).vruntime,
-      wake(task) {
-        const st = stateOf(task);
-        st.vruntime = Math.max(st.vruntime, minVruntime - tickNs);
-      },
-      charge(task, deltaNs) {
-        stateOf(task).vruntime += (deltaNs * NICE0_WEIGHT) / weightOf(task);
-      },
-      tick(_runnable, queue) {
-        queue.markDirty();
-      },
-      headChosen(head) {
-        minVruntime = stateOf(head).vruntime;
-      },
-      requeueOnNextJob: false,
-      ticks: true,
-    };
+    return new FairPolicy(tickNs);
   },
 };
