@@ -4,6 +4,7 @@
 import type { Ns } from '../../src/scenario/types.js';
 import type { HostEntity } from '../../src/engine/entities.js';
 import type { PolicyContext } from '../../src/engine/policy.js';
+import { objectArray } from '../../src/engine/object-array.js';
 import { CbsServer, type CbsHooks } from './cbs.js';
 import type { IrmosGroupConfig } from './irmos.js';
 
@@ -34,7 +35,7 @@ export class IrmosGroup {
 export class IrmosServer implements CbsHooks {
   readonly cbs: CbsServer;
   /** Runnable tasks queued here, unordered: picks scan by (priority, order). */
-  readonly tasks: HostEntity[] = [];
+  readonly tasks: HostEntity[] = objectArray(); // born holding objects (src/engine/object-array.ts)
   /** When it last became ready: EDF tie-break. */
   readySeq = 0;
 

@@ -10,6 +10,7 @@
 import type { Ns, TaskSpec } from './system.js';
 import type { HostEntity, Task } from './entities.js';
 import type { GuestPolicy, GuestQueue } from './guest-policy.js';
+import { objectArray } from './object-array.js';
 
 /** Engine services the guest needs: settle accounting and hand a task to a vCPU. */
 export interface GuestHost {
@@ -39,9 +40,9 @@ const GENERAL: GuestOptions = { incremental: false, checkOrder: false };
 
 export class Guest implements GuestQueue {
   /** Runnable tasks (have a pending job), in wake-up order: what the general path sorts and a tick visits. */
-  private readonly runnable: Task[] = [];
+  private readonly runnable: Task[] = objectArray();
   /** The same tasks in policy order (then queue order), kept as they change when `keepsOrder`. */
-  private readonly sorted: Task[] = [];
+  private readonly sorted: Task[] = objectArray();
   /** The policy's order is stable between wake-ups, new jobs and re-queues, and kept in `sorted` (issue 14). */
   readonly keepsOrder: boolean;
   /** Every task may run on every vCPU, listed in vCPU order: the matching is known in advance. */
@@ -53,12 +54,12 @@ export class Guest implements GuestQueue {
   /** Set when a wake, block or tick may change the placement; cleared by reassign(). */
   dirty = false;
   // Scratch space of the multi-vCPU placement, reused so the hot path allocates nothing.
-  private readonly ordered: Task[] = [];
+  private readonly ordered: Task[] = objectArray();
   private readonly chosen: (Task | null)[];
   /** vCPU indices in the order the matching first filled them (the first `filled`), and their tasks then. */
-  private readonly filledOrder: number[] = [];
+  private readonly filledOrder: number[];
   private filled = 0;
-  private readonly snapshot: Task[] = [];
+  private readonly snapshot: (Task | null)[];
   private readonly visitedAt: Uint32Array;
   private visitStamp = 0;
 
@@ -72,6 +73,9 @@ export class Guest implements GuestQueue {
     options: GuestOptions = GENERAL,
   ) {
     this.chosen = vcpus.map(() => null);
+    // Sized up front: a store past the end of a new run's empty array deoptimised reassign ("out of bounds").
+    this.filledOrder = vcpus.map((_, i) => i);
+    this.snapshot = vcpus.map(() => null);
     this.visitedAt = new Uint32Array(vcpus.length);
     this.keepsOrder = options.incremental && policy.stableOrder === true;
     this.directMatching = options.incremental && tasks.every((t) => t.affinity.length === vcpus.length && t.affinity.every((c, i) => c === i));
@@ -186,10 +190,10 @@ export class Guest implements GuestQueue {
     const filledOrder = this.filledOrder;
     const snapshot = this.snapshot;
     const filled = this.filled;
-    for (let k = 0; k < filled; k++) snapshot[k] = chosen[filledOrder[k]]!;
+    for (let k = 0; k < filled; k++) snapshot[k] = chosen[filledOrder[k]];
     for (let k = 0; k < filled; k++) {
       const v = filledOrder[k];
-      const task = snapshot[k];
+      const task = snapshot[k]!;
       if (chosen[v] !== task) continue; // moved by an earlier swap
       const home = task.runner;
       if (home === null || !home.isVcpu) continue;
