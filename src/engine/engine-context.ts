@@ -15,26 +15,31 @@ export interface Clock {
   readonly now: Ns;
 }
 
-/** The host-side services a context forwards to the engine. */
-export interface HostServices {
-  timer(phase: EventPhase, fire: (now: Ns) => void): Timer;
-  resched(cpu: number): void;
-  settle(cpu: number): void;
-  current(cpu: number): HostEntity | null;
-  note(kind: string, cpu: number, entity: HostEntity | null): void;
+/**
+ * The engine's host services, per host `H`: methods of the engine itself rather than closures made
+ * per run, so the classes' call sites (ctx.resched, ctx.current, …) see the same targets in every
+ * Simulator of a process (a second run's new closures deoptimised them: "wrong call target", issue 14).
+ */
+export interface HostEngine<H> {
+  readonly now: Ns;
+  timerFor(host: H, phase: EventPhase, fire: (now: Ns) => void): Timer;
+  reschedCpu(host: H, cpu: number): void;
+  settleCpu(host: H, cpu: number): void;
+  currentOn(host: H, cpu: number): HostEntity | null;
+  notePolicy(host: H, kind: string, cpu: number, entity: HostEntity | null): void;
 }
 
-export class EnginePolicyContext implements PolicyContext {
+export class EnginePolicyContext<H> implements PolicyContext {
   constructor(
-    private readonly clock: Clock,
+    private readonly engine: HostEngine<H>,
+    private readonly host: H,
     readonly cpuCount: number,
     readonly tickNs: Ns,
     private readonly tickPhases: readonly Ns[],
-    private readonly services: HostServices,
   ) {}
 
   get now(): Ns {
-    return this.clock.now;
+    return this.engine.now;
   }
 
   tickPhaseNs(cpu: number): Ns {
@@ -42,23 +47,23 @@ export class EnginePolicyContext implements PolicyContext {
   }
 
   timer(phase: EventPhase, fire: (now: Ns) => void): Timer {
-    return this.services.timer(phase, fire);
+    return this.engine.timerFor(this.host, phase, fire);
   }
 
   resched(cpu: number): void {
-    this.services.resched(cpu);
+    this.engine.reschedCpu(this.host, cpu);
   }
 
   settle(cpu: number): void {
-    this.services.settle(cpu);
+    this.engine.settleCpu(this.host, cpu);
   }
 
   current(cpu: number): HostEntity | null {
-    return this.services.current(cpu);
+    return this.engine.currentOn(this.host, cpu);
   }
 
   note(kind: string, cpu: number, entity: HostEntity | null): void {
-    this.services.note(kind, cpu, entity);
+    this.engine.notePolicy(this.host, kind, cpu, entity);
   }
 }
 

@@ -10,6 +10,7 @@
 // every event of an instant.
 
 import type { Ns } from './system.js';
+import { objectArray } from './object-array.js';
 
 /** Order of events that fall on the same nanosecond. */
 export const EventPhase = {
@@ -64,7 +65,7 @@ export class EventQueue {
   // the two typed arrays (no pointer chase into the timers), and every move updates the timer's slot.
   private times: Float64Array;
   private keys: Float64Array;
-  private timers: Timer[] = [];
+  private timers: Timer[] = objectArray(); // born holding objects (object-array.ts): no deopt at a new queue's first arm
   private size = 0;
   private sequence = 0;
 

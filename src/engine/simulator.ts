@@ -34,7 +34,7 @@ import type { ProgramClock, SharedTimers } from './program.js';
 import { firstGuestTickNs, firstTickNs } from './tick.js';
 import { HostInterference } from './interference.js';
 import { WorkList } from './work-list.js';
-import { EngineGuestHost, EnginePolicyContext, type GuestEngine } from './engine-context.js';
+import { EngineGuestHost, EnginePolicyContext, type GuestEngine, type HostEngine } from './engine-context.js';
 import { InputError } from '../errors.js';
 
 export interface SimulateOptions {
@@ -136,7 +136,7 @@ export class HostState {
   }
 }
 
-export class Simulator implements IoEngine, ReleaseTarget, GuestEngine<HostState> {
+export class Simulator implements IoEngine, ReleaseTarget, GuestEngine<HostState>, HostEngine<HostState> {
   readonly queue = new EventQueue();
   now: Ns = 0;
   readonly hosts: HostState[] = [];
@@ -502,16 +502,33 @@ export class Simulator implements IoEngine, ReleaseTarget, GuestEngine<HostState
 
   private policyContext(host: HostState): PolicyContext {
     const tickPhases = host.cpus.map((p) => firstTickNs(host.spec, p.index, this.seed) % host.spec.tickNs);
-    return new EnginePolicyContext(this, host.spec.cpus, host.spec.tickNs, tickPhases, {
-      timer: (phase, fire) => this.queue.timer(phase, fire),
-      resched: (cpu) => {
-        host.needsResched.add(cpu);
-        this.markDirty(host);
-      },
-      settle: (cpu) => this.settle(host, host.cpus[cpu]),
-      current: (cpu) => host.cpus[cpu].current,
-      note: (kind, cpu, entity) => this.observer?.policy?.(this.now, host.spec.id, kind, cpu, entity),
-    });
+    return new EnginePolicyContext<HostState>(this, host, host.spec.cpus, host.spec.tickNs, tickPhases);
+  }
+
+  /** HostEngine: a timer of `host`'s classes. */
+  timerFor(_host: HostState, phase: EventPhase, fire: (now: Ns) => void): Timer {
+    return this.queue.timer(phase, fire);
+  }
+
+  /** HostEngine: re-pick `cpu` in this instant's reschedule pass. */
+  reschedCpu(host: HostState, cpu: number): void {
+    host.needsResched.add(cpu);
+    this.markDirty(host);
+  }
+
+  /** HostEngine: bring `cpu`'s accounting up to now. */
+  settleCpu(host: HostState, cpu: number): void {
+    this.settle(host, host.cpus[cpu]);
+  }
+
+  /** HostEngine: what runs on `cpu`. */
+  currentOn(host: HostState, cpu: number): HostEntity | null {
+    return host.cpus[cpu].current;
+  }
+
+  /** HostEngine: a class's decision, for observers (traces). */
+  notePolicy(host: HostState, kind: string, cpu: number, entity: HostEntity | null): void {
+    this.observer?.policy?.(this.now, host.spec.id, kind, cpu, entity);
   }
 
   private guestHost(host: HostState): GuestHost {
