@@ -165,9 +165,10 @@ export class Guest implements GuestQueue {
     // Which tasks run: in policy order, each task is admitted if the tasks admitted so far and it
     // can all have an allowed vCPU (bipartite matching by augmenting paths; a few tasks and vCPUs).
     const chosen = this.chosen;
-    chosen.fill(null);
+    for (let v = 0; v < chosen.length; v++) chosen[v] = null;
     this.filled = 0;
-    if (this.directMatching) {
+    const direct = this.directMatching;
+    if (direct) {
       // What the augmenting paths give when every task may run on every vCPU, tried in vCPU order:
       // the n-th task admitted takes vCPU 0 and pushes each task before it one vCPU up, so the
       // first k tasks lie in reverse order on vCPUs 0..k-1, filled in that order.
@@ -198,12 +199,13 @@ export class Guest implements GuestQueue {
       const home = task.runner;
       if (home === null || !home.isVcpu) continue;
       const h = vcpuIndex(home);
-      if (h === v || !task.spec.affinity.includes(h)) continue;
+      // (With every task allowed everywhere, the affinity tests hold: skipped.)
+      if (h === v || (!direct && !task.spec.affinity.includes(h))) continue;
       const other = chosen[h];
       if (other === null) {
         chosen[v] = null;
         chosen[h] = task;
-      } else if (other.runner !== home && other.spec.affinity.includes(v)) {
+      } else if (other.runner !== home && (direct || other.spec.affinity.includes(v))) {
         chosen[h] = task;
         chosen[v] = other;
       }
