@@ -1,0 +1,52 @@
+// Chunked bucket counts (src/metrics/chunked-counts.ts) stored in base 256 (a byte per bucket, the
+// higher digits one level up) against plain exact counts: every bucket's count and the bucket at
+// every rank must agree, across carries into the second and third digit.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { ChunkedCounts } from '../src/metrics/chunked-counts.js';
+
+/** Bucket indices as histograms see them (0 … 31,558), in clusters so counts pile up past 256 and 65,536. */
+const additions = fc.array(
+  fc.tuple(
+    fc.oneof(fc.integer({ min: 0, max: 31_558 }), fc.integer({ min: 11_000, max: 11_100 }), fc.integer({ min: 200, max: 203 })),
+    fc.oneof(fc.constant(1), fc.integer({ min: 1, max: 300 }), fc.integer({ min: 1, max: 70_000 })),
+  ),
+  { minLength: 1, maxLength: 400 },
+);
+
+describe('ChunkedCounts (counts in base 256)', () => {
+  it('keeps every bucket’s exact count and finds the bucket at every rank', () => {
+    fc.assert(
+      fc.property(additions, (adds) => {
+        const counts = new ChunkedCounts();
+        const exact = new Map<number, number>();
+        for (const [index, n] of adds) {
+          counts.add(index, n);
+          exact.set(index, (exact.get(index) ?? 0) + n);
+        }
+        const indices = [...exact.keys()].sort((a, b) => a - b);
+        for (const index of indices) expect(counts.countAt(index), `count at ${index}`).toBe(exact.get(index));
+        if (indices[0] > 0) expect(counts.countAt(indices[0] - 1)).toBe(0);
+        // The rank boundaries of each bucket: its first and last rank land on it.
+        let below = 0;
+        for (const index of indices) {
+          const n = exact.get(index)!;
+          expect(counts.indexAtRank(below + 1), `first rank of ${index}`).toBe(index);
+          expect(counts.indexAtRank(below + n), `last rank of ${index}`).toBe(index);
+          below += n;
+        }
+        expect(counts.indexAtRank(below + 1)).toBe(-1);
+      }),
+      { numRuns: 200, seed: 41 },
+    );
+  });
+
+  it('costs about a byte per bucket of the range hit, not four', () => {
+    const counts = new ChunkedCounts();
+    // Every bucket of 1–5 ms (indices 11,169 … 13,508) hit 200 times: counts below 256 fit in their byte.
+    for (let round = 0; round < 200; round++) for (let index = 11_169; index <= 13_508; index++) counts.add(index, 1);
+    // 2,340 bytes of counts and a 2-byte directory entry per 16 buckets, with growth slack under half again.
+    expect(counts.storageBytes()).toBeLessThanOrEqual(1.5 * (2_340 + 2_340 / 8));
+    expect(counts.countAt(12_000)).toBe(200);
+  });
+});
