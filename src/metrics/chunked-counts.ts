@@ -1,32 +1,40 @@
 // Bucket counts of a latency histogram that has seen many distinct buckets: HdrHistogram's counts
-// array cut into chunks of 16 counts, a chunk allocated only when a value falls in it, packed in
+// array cut into chunks of 32 counts, a chunk allocated only when a value falls in it, packed in
 // one pool and found through a directory spanning only the chunks between the smallest and the
 // largest index seen. Recording is O(1), and memory grows with the buckets hit, not the values
 // recorded. A histogram logs its first 1024 values (histogram.ts) and moves here after.
 //
-// Counts are stored in base 256: the pool holds each count's low byte, and the higher digits of
-// the few buckets that reached 256 are counts of their own, one level up (`carries`, the same
-// structure). The counts are exact whatever their size (HdrHistogram's packed arrays make the same
-// trade), but a bucket costs one byte instead of four: a task's response times over a few
-// milliseconds touch thousands of buckets at 3 significant digits, each hit a few times per 100 s
-// (issue 14: 16–24 KB per histogram of 32-bit counts after 100 s at 1024 tasks, ≤ 10 KB per task wanted).
+// Counts are stored in base 16: the pool holds each count's low 4 bits, two to a byte, and the
+// higher digits of the buckets that reached 16 are counts of their own, one level up (`carries`,
+// the same structure, spanning only those buckets). The counts stay exact whatever their size
+// (HdrHistogram's packed arrays make the same trade), but a bucket costs half a byte instead of
+// four: a task's response and wake-up times over a few milliseconds touch thousands of buckets at
+// 3 significant digits, each a few times per 100 s (issue 14: 16–24 KB per histogram of 32-bit
+// counts after 100 s of the 1024-task reference host, ≤ 10 KB per task wanted). Measured on that
+// host's histograms (bench/RESULTS.md): 4-bit digits in chunks of 32 take 2.0 + 3.4 KB per task at
+// 100 and 400 s, bytes in chunks of 16 took 3.7 + 5.2 KB, 2-bit digits would save little more.
 
-const CHUNK_BITS = 4;
+const CHUNK_BITS = 5;
 const CHUNK_SIZE = 1 << CHUNK_BITS;
 const IN_CHUNK = CHUNK_SIZE - 1;
-const DIGIT = 256;
+/** Bits of a digit, and its base. */
+const DIGIT_BITS = 4;
+const DIGIT = 1 << DIGIT_BITS;
+const DIGIT_MASK = DIGIT - 1;
+/** A pool byte holds two digits: the even bucket's in its low half. */
+const CHUNK_BYTES = CHUNK_SIZE / 2;
 
 /** Grow an array of `length` to hold at least `needed`: by half again, so growing is amortised O(1) with a third of the slack of doubling. */
 const grown = (length: number, needed: number, least: number) => Math.max(needed, least, length + (length >> 1));
 
 export class ChunkedCounts {
-  /** Low bytes of the counts of the chunks in use, CHUNK_SIZE per chunk, in the order they were first used. */
+  /** Low digits of the counts of the chunks in use, CHUNK_SIZE per chunk (CHUNK_BYTES bytes), in the order they were first used. */
   private pool = new Uint8Array(0);
   private chunksUsed = 0;
-  /** Chunk k (indices k·16 … k·16 + 15) is at pool position directory[k − firstChunk] − 1; 0: all its counts are zero. */
+  /** Chunk k (indices k·32 … k·32 + 31) is chunk directory[k − firstChunk] − 1 of the pool; 0: all its counts are zero. */
   private directory = new Uint16Array(0);
   private firstChunk = 0;
-  /** count ÷ 256 (rounded down) of each bucket, once a bucket reached 256; null before. */
+  /** count ÷ 16 (rounded down) of each bucket, once a bucket reached 16; null before. */
   private carries: ChunkedCounts | null = null;
 
   /** Count `n` more values at bucket index `index`. */
@@ -36,13 +44,15 @@ export class ChunkedCounts {
     if (slot < 0 || slot >= this.directory.length) slot = this.cover(k);
     let at = this.directory[slot];
     if (at === 0) at = this.directory[slot] = this.newChunk();
-    const position = (at - 1) * CHUNK_SIZE + (index & IN_CHUNK);
-    const sum = this.pool[position] + n;
+    const byte = (at - 1) * CHUNK_BYTES + ((index & IN_CHUNK) >>> 1);
+    const shift = (index & 1) * DIGIT_BITS;
+    const pair = this.pool[byte];
+    const sum = ((pair >>> shift) & DIGIT_MASK) + n;
     if (sum < DIGIT) {
-      this.pool[position] = sum;
+      this.pool[byte] = pair + (n << shift);
       return;
     }
-    this.pool[position] = sum % DIGIT;
+    this.pool[byte] = (pair & ~(DIGIT_MASK << shift)) | ((sum % DIGIT) << shift);
     (this.carries ??= new ChunkedCounts()).add(index, Math.floor(sum / DIGIT));
   }
 
@@ -52,7 +62,7 @@ export class ChunkedCounts {
     if (slot < 0 || slot >= this.directory.length) return 0;
     const at = this.directory[slot];
     if (at === 0) return 0;
-    const low = this.pool[(at - 1) * CHUNK_SIZE + (index & IN_CHUNK)];
+    const low = (this.pool[(at - 1) * CHUNK_BYTES + ((index & IN_CHUNK) >>> 1)] >>> ((index & 1) * DIGIT_BITS)) & DIGIT_MASK;
     return this.carries === null ? low : low + DIGIT * this.carries.countAt(index);
   }
 
@@ -64,10 +74,10 @@ export class ChunkedCounts {
       const at = this.directory[slot];
       // A bucket with a carry always has its chunk here (its low byte was counted first).
       if (at === 0) continue;
-      const base = (at - 1) * CHUNK_SIZE;
+      const base = (at - 1) * CHUNK_BYTES;
       const first = (this.firstChunk + slot) << CHUNK_BITS;
       for (let i = 0; i < CHUNK_SIZE; i++) {
-        total += this.pool[base + i];
+        total += (this.pool[base + (i >>> 1)] >>> ((i & 1) * DIGIT_BITS)) & DIGIT_MASK;
         if (carries !== null) total += DIGIT * carries.countAt(first + i);
         if (total >= wanted) return first + i;
       }
@@ -102,8 +112,8 @@ export class ChunkedCounts {
 
   /** A zeroed chunk in the pool; its position + 1. */
   private newChunk(): number {
-    if (this.chunksUsed * CHUNK_SIZE === this.pool.length) {
-      const pool = new Uint8Array(grown(this.chunksUsed, this.chunksUsed + 1, 4) * CHUNK_SIZE);
+    if (this.chunksUsed * CHUNK_BYTES === this.pool.length) {
+      const pool = new Uint8Array(grown(this.chunksUsed, this.chunksUsed + 1, 4) * CHUNK_BYTES);
       pool.set(this.pool);
       this.pool = pool;
     }
