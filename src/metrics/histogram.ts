@@ -7,8 +7,9 @@
 // poured into chunked counts (chunked-counts.ts), where
 // recording is O(1) and memory grows with the buckets hit, not the values recorded (issue 14:
 // ≤ 10 KB per task at 64 CPUs and 1024 tasks; the dense arrays of hdr-histogram-js cost 128 KB per
-// histogram whatever was recorded, and chunks alone cost ~9 KB for 260 latencies spread over a
-// millisecond, each in its own 64-byte chunk). A histogram that
+// histogram whatever was recorded, and chunks of 32-bit counts cost ~9 KB for 260 latencies spread
+// over a millisecond, each in its own 64-byte chunk; the counts are now 4-bit digits, 16 bytes a
+// chunk, but a log is still smaller for a few hundred values). A histogram that
 // records nothing holds no array. Bucket boundaries and the percentile rule are HdrHistogram's
 // exactly; test/histogram.test.ts checks every percentile against hdr-histogram-js and against the
 // exact sorted values. The exact count, min, max and sum are kept beside the buckets (tests compare
