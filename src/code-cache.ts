@@ -9,9 +9,10 @@
 // time: the package may be installed read-only.
 //
 // A cache is only ever a hint. It is used when its header names this V8 version and architecture,
-// the exact source (length and CRC-32 of the file's bytes: V8 itself compares only the length, and
+// the exact source (length and SHA-1 of the file's bytes: V8 itself compares only the length, and
 // bytecode made for another source of the same length would run wrongly) and the exact data
-// (CRC-32: release builds of V8 do not checksum cached data, and corrupt data could crash it).
+// (SHA-1: release builds of V8 do not checksum cached data, and corrupt data could crash it). SHA-1
+// for its speed, not for security: anyone who can write the cache can write the code beside it.
 // V8 then checks its own version and flags — src/jit-tuning.ts changes a flag, so the cache is
 // made after that module ran, as a run does — and rejects the data when they differ. Whenever the
 // cache is absent, stale, corrupt or rejected the file is compiled from its source as if there were
@@ -23,7 +24,7 @@ import { arch } from 'node:process';
 import { dirname } from 'node:path';
 import { debuglog } from 'node:util';
 import { Script } from 'node:vm';
-import { crc32 } from 'node:zlib';
+import { hash } from 'node:crypto';
 
 /** What a dynamic `import()` in a cached script calls instead (build/bundle-cli.mjs rewrites them): vm.Script cannot import on Node 20. */
 export type ImportFromScript = (specifier: string) => Promise<unknown>;
@@ -38,7 +39,7 @@ const WRAPPER_PARAMETERS = ['exports', 'require', 'module', '__filename', '__dir
 const WRAPPER_HEAD = `(function (${WRAPPER_PARAMETERS.join(', ')}) {`;
 const WRAPPER_TAIL = '\n})';
 
-const CACHE_FORMAT = 1;
+const CACHE_FORMAT = 2;
 
 /** The first line of a cache file (JSON); the V8 cached data follows. */
 interface CacheHeader {
@@ -46,9 +47,9 @@ interface CacheHeader {
   v8: string;
   arch: string;
   sourceBytes: number;
-  sourceCrc32: number;
+  sourceSha1: string;
   dataBytes: number;
-  dataCrc32: number;
+  dataSha1: string;
 }
 
 /** What happened to a file's cache: the tests and NODE_DEBUG=hvsim-code-cache read it. */
@@ -60,7 +61,7 @@ interface LoadedScript {
   exports: unknown;
   /** Identity of the source the script was compiled from, for the header of its cache. */
   sourceBytes: number;
-  sourceCrc32: number;
+  sourceSha1: string;
   outcome: CacheOutcome;
 }
 
@@ -72,6 +73,10 @@ const registry: Map<string, LoadedScript> = ((globalThis as Record<symbol, unkno
 (globalThis as Record<symbol, unknown>)[REGISTRY_KEY] = registry;
 
 const debug = debuglog('hvsim-code-cache');
+
+function sha1(bytes: Buffer): string {
+  return hash('sha1', bytes, 'base64');
+}
 
 /** Where the cache of `file` is. */
 export function cacheFileOf(file: string): string {
@@ -94,7 +99,7 @@ export function requireWithCodeCache(file: string, importFromScript?: ImportFrom
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     throw Object.assign(new Error(`Cannot find module '${file}'`), { code: 'MODULE_NOT_FOUND' });
   }
-  const source = { sourceBytes: sourceBytes.length, sourceCrc32: crc32(sourceBytes) };
+  const source = { sourceBytes: sourceBytes.length, sourceSha1: sha1(sourceBytes) };
   const cache = matchingCache(file, source);
   const cachedData = typeof cache === 'string' ? undefined : cache;
   const script = new Script(WRAPPER_HEAD + sourceBytes.toString('utf8') + WRAPPER_TAIL, { filename: file, cachedData });
@@ -110,7 +115,7 @@ export function requireWithCodeCache(file: string, importFromScript?: ImportFrom
 }
 
 /** The cached data of `file` if its cache file was made for this source on this V8, else why not. */
-function matchingCache(file: string, source: { sourceBytes: number; sourceCrc32: number }): Buffer | 'absent' | 'mismatched' {
+function matchingCache(file: string, source: { sourceBytes: number; sourceSha1: string }): Buffer | 'absent' | 'mismatched' {
   let cache: Buffer;
   try {
     cache = readFileSync(cacheFileOf(file));
@@ -130,9 +135,9 @@ function matchingCache(file: string, source: { sourceBytes: number; sourceCrc32:
     header.v8 === process.versions.v8 &&
     header.arch === arch &&
     header.sourceBytes === source.sourceBytes &&
-    header.sourceCrc32 === source.sourceCrc32 &&
+    header.sourceSha1 === source.sourceSha1 &&
     header.dataBytes === data.length &&
-    header.dataCrc32 === crc32(data);
+    header.dataSha1 === sha1(data);
   return matches ? data : 'mismatched';
 }
 
@@ -142,16 +147,16 @@ function matchingCache(file: string, source: { sourceBytes: number; sourceCrc32:
  * training run (build/code-cache.mjs) and a later run finds those functions compiled.
  */
 export function codeCachesOfLoadedFiles(): { file: string; contents: Buffer }[] {
-  return [...registry].map(([file, { script, sourceBytes, sourceCrc32 }]) => {
+  return [...registry].map(([file, { script, sourceBytes, sourceSha1 }]) => {
     const data = script.createCachedData();
     const header: CacheHeader = {
       format: CACHE_FORMAT,
       v8: process.versions.v8,
       arch,
       sourceBytes,
-      sourceCrc32,
+      sourceSha1,
       dataBytes: data.length,
-      dataCrc32: crc32(data),
+      dataSha1: sha1(data),
     };
     return { file, contents: Buffer.concat([Buffer.from(`${JSON.stringify(header)}\n`, 'latin1'), data]) };
   });

@@ -124,7 +124,7 @@ describe('the bundled CLI (bin/hvsim.js)', () => {
     expect(run()).toEqual({ stdout: expected, outcomes: all('absent') });
 
     // Made for another version of the same file, of the same length: V8 alone would take it (it
-    // compares lengths) and run the old bytecode, printing the old text; the source's CRC refuses it.
+    // compares lengths) and run the old bytecode, printing the old text; the source's SHA-1 refuses it.
     for (const f of CACHED) writeFileSync(cacheOf(f), pristine[f]);
     const script = join(pkgDist, 'bundle', 'run-path.cjs');
     const source = readFileSync(script, 'utf8');
