@@ -3,7 +3,7 @@
 //   node dist/bench/run.js               all benchmarks
 //   node dist/bench/run.js --child C S [W]   one run of case C for S simulated seconds (prints JSON),
 //                                        after an unmeasured W-second run of it (JIT warm-up)
-//   node dist/bench/run.js startup       only the start-up table
+//   node dist/bench/run.js startup       only the start-up and whole-process tables
 //   node dist/bench/run.js memory        only the memory-per-task tables (10 s and 100 s)
 // Cases: ref/<model>/<cpus> (the reference scenario scaled to <cpus> pCPUs), edf-threads, edf-guest.
 
@@ -23,7 +23,7 @@ import { findModel } from '../models/index.js';
 import { referenceScenario } from './reference.js';
 import { edfGuest, edfHostThreads } from './edf-set.js';
 import { topSelfTime } from './profile.js';
-import { startupTable } from './startup.js';
+import { startupTable, wholeProcessTable } from './startup.js';
 
 interface ChildResult {
   name: string;
@@ -226,12 +226,16 @@ function main(): void {
     process.stdout.write(JSON.stringify(child(args[1], Number(args[2]), Number(args[3] ?? 0))) + '\n');
     return;
   }
-  if (args[0] === 'startup') return startupTable();
+  if (args[0] === 'startup') {
+    startupTable();
+    return wholeProcessTable();
+  }
   if (args[0] === 'memory') return memoryTable();
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   console.log(`# hvsim benchmarks\n\nMachine: ${cpus().length} × ${cpu}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}; load average ${loadavg()[0].toFixed(1)} at start`);
   console.log('Rates are per CPU second of each run (user + system, all its threads); wall time is shown beside.\n');
   startupTable();
+  wholeProcessTable();
   console.log('\n## Pending-event set (hold model)\n');
   console.log('| pending timers | events/s |\n|---|---|');
   for (const pending of [64, 1024, 16384]) {

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
-// The CLI, bundled into one module by `npm run build` (build/bundle-cli.mjs; `npm ci` builds it
-// through the `prepare` script). Its source entry is src/cli/entry.ts.
-import '../dist/bundle/hvsim.js';
+// The CLI, bundled by `npm run build` (build/bundle-cli.mjs; `npm ci` builds it through the `prepare`
+// script); its source entry is src/cli/boot.ts. CommonJS (bin/package.json): a `hvsim run` then
+// loads no ES module at all (start-up, issue 14).
+require('../dist/bundle/hvsim.cjs').startBundledCli();

@@ -2,9 +2,13 @@
 // issue 14) end to end, against the compiled modules the other tests run (dist/src/cli/entry.js):
 // the same bytes out, the same exit codes, and the files it finds at run time — the scenario
 // validator, the bundled YAML parser, the report workers — found from the bundle's folder as from
-// the compiled modules' (src/code-root.ts). Needs dist/ (npm test's pretest builds it).
+// the compiled modules' (src/code-root.ts); and the V8 code caches the build makes for the run path,
+// the YAML parser and the validator (src/code-cache.ts): used on this Node, and when missing,
+// corrupt, made for another file or under other V8 flags, ignored with the same bytes out.
+// Needs dist/ (npm test's pretest builds it).
 
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -31,36 +35,40 @@ beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'hvsim-bundled-'));
   writeFileSync(join(dir, 'two.yaml'), SCENARIO);
   writeFileSync(join(dir, 'bad.yaml'), SCENARIO.replace('duration: 20ms', 'duration: 20 parsecs'));
+  writeFileSync(join(dir, 'short.yaml'), SCENARIO.replace('duration: 20ms', 'duration: 1ms')); // no job finishes
 });
 
 afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-/** Paths of the CommonJS files a process loaded (Node's own NODE_DEBUG=module log), relative to dist/. */
-function loadedFromDist(stderr: string): string[] {
-  return [...stderr.matchAll(/load "([^"]+)" for module/g)].map((m) => m[1]).filter((p) => p.startsWith(DIST)).map((p) => p.slice(DIST.length + 1));
+/** What became of each cached file's code cache in a process (NODE_DEBUG=hvsim-code-cache), by path relative to `dist`. */
+function cacheOutcomes(stderr: string, dist = DIST): Record<string, string> {
+  const lines = [...stderr.matchAll(/^HVSIM-CODE-CACHE \d+: (.+): (accepted|absent|mismatched|rejected by V8)$/gm)];
+  return Object.fromEntries(lines.map((m) => [m[1].slice(dist.length + 1), m[2]]));
 }
 
+/** Those files, relative to dist/. */
+const CACHED = ['bundle/run-path.cjs', 'bundle/yaml.cjs', 'src/scenario/scenario-validator.cjs'];
+
 describe('the bundled CLI (bin/hvsim.js)', () => {
-  it('is one entry file and the run path in one chunk, not the ~150 compiled modules', () => {
+  it('is one CommonJS start and the run path in one script with its code cache, not the ~150 compiled modules', () => {
     const files = readdirSync(join(DIST, 'bundle'));
-    expect(files).toContain('hvsim.js');
-    expect(files.filter((f) => f.startsWith('run-path-'))).toHaveLength(1);
-    expect(readFileSync(BUNDLED_CLI, 'utf8')).toContain("'../dist/bundle/hvsim.js'");
+    expect(files).toEqual(expect.arrayContaining(['hvsim.cjs', 'run-path.cjs', 'run-path.cjs.cache', 'yaml.cjs', 'yaml.cjs.cache']));
+    expect(files.filter((f) => f.startsWith('run-path-'))).toHaveLength(1); // the ES module other chunks import the run path through
+    expect(readFileSync(BUNDLED_CLI, 'utf8')).toContain("require('../dist/bundle/hvsim.cjs')");
   });
 
   it('runs a scenario with the same bytes out as the compiled modules, using the built validator and YAML parser', () => {
-    const bundled = hvsimSpawn(['run', 'two.yaml', '-m', 'kvm-irmos'], dir, 0, BUNDLED_CLI, { NODE_DEBUG: 'module' });
+    const bundled = hvsimSpawn(['run', 'two.yaml', '-m', 'kvm-irmos'], dir, 0, BUNDLED_CLI, { NODE_DEBUG: 'hvsim-code-cache' });
     const compiled = hvsimSpawn(['run', 'two.yaml', '-m', 'kvm-irmos'], dir, 0, CLI);
     expect(bundled.code).toBe(0);
     expect(bundled.stdout).toContain('kvm-irmos');
     expect(bundled.stdout).toBe(compiled.stdout);
     // Located from dist/bundle/ through the code root: had the path been wrong, the validator would
-    // be compiled from the schema (slow, silent) and the yaml package loaded module by module.
-    const loaded = loadedFromDist(bundled.stderr);
-    expect(loaded).toContain('src/scenario/scenario-validator.cjs');
-    expect(loaded).toContain('bundle/yaml.cjs');
+    // be compiled from the schema (slow, silent) and the yaml package loaded module by module. The
+    // build made the caches with this Node, so V8 takes them.
+    expect(cacheOutcomes(bundled.stderr)).toEqual(Object.fromEntries(CACHED.map((f) => [f, 'accepted'])));
     const json = hvsimSpawn(['run', 'two.yaml', '--json', '--model', 'xen-credit'], dir, 0, BUNDLED_CLI);
     expect(json.stdout).toBe(hvsimSpawn(['run', 'two.yaml', '--json', '--model', 'xen-credit'], dir, 0, CLI).stdout);
   });
@@ -74,6 +82,57 @@ describe('the bundled CLI (bin/hvsim.js)', () => {
     const usage = hvsimSpawn(['run', 'two.yaml', '--no-such-flag'], dir, 0, BUNDLED_CLI);
     expect(usage.code).toBe(2);
     expect(usage.stderr).toBe(hvsimSpawn(['run', 'two.yaml', '--no-such-flag'], dir, 0, CLI).stderr);
+  });
+
+  it('gives the same bytes out whatever became of the code caches: missing, corrupt, made for another file, or under other V8 flags', () => {
+    // A copy of the package to spoil (the tests share dist/).
+    const pkg = join(dir, 'pkg');
+    cpSync(join(ROOT, 'bin'), join(pkg, 'bin'), { recursive: true });
+    cpSync(DIST, join(pkg, 'dist'), { recursive: true });
+    cpSync(join(ROOT, 'package.json'), join(pkg, 'package.json'));
+    symlinkSync(join(ROOT, 'node_modules'), join(pkg, 'node_modules'));
+    const pkgDist = join(pkg, 'dist');
+    const cacheOf = (f: string) => join(pkgDist, `${f}.cache`);
+    const run = (scenario = 'two.yaml', nodeFlags: string[] = []) => {
+      const env = { ...process.env, NO_COLOR: '1', HVSIM_WORKERS: '0', NODE_DEBUG: 'hvsim-code-cache' };
+      const out = spawnSync(process.execPath, [...nodeFlags, join(pkg, 'bin', 'hvsim.js'), 'run', scenario, '-m', 'kvm-irmos'], { cwd: dir, env, encoding: 'utf8' });
+      expect(out.status, out.stderr).toBe(0);
+      return { stdout: out.stdout, outcomes: cacheOutcomes(out.stderr, pkgDist) };
+    };
+    const expected = hvsimSpawn(['run', 'two.yaml', '-m', 'kvm-irmos'], dir, 0, CLI).stdout;
+    const all = (outcome: string) => Object.fromEntries(CACHED.map((f) => [f, outcome]));
+    expect(run()).toEqual({ stdout: expected, outcomes: all('accepted') });
+
+    // Other V8 flags than the build's: V8 refuses the data itself.
+    expect(run('two.yaml', ['--no-opt'])).toEqual({ stdout: expected, outcomes: all('rejected by V8') });
+
+    // Corrupt: one byte of V8's data flipped, or the file cut short.
+    const pristine = Object.fromEntries(CACHED.map((f) => [f, readFileSync(cacheOf(f))]));
+    for (const f of CACHED) {
+      const bytes = Buffer.from(pristine[f]);
+      bytes[bytes.length - 100] ^= 0xff;
+      writeFileSync(cacheOf(f), bytes);
+    }
+    expect(run()).toEqual({ stdout: expected, outcomes: all('mismatched') });
+    for (const f of CACHED) writeFileSync(cacheOf(f), pristine[f].subarray(0, pristine[f].length >> 1));
+    expect(run()).toEqual({ stdout: expected, outcomes: all('mismatched') });
+
+    // Made for another file (each file given the next one's cache), and missing.
+    CACHED.forEach((f, k) => writeFileSync(cacheOf(f), pristine[CACHED[(k + 1) % CACHED.length]]));
+    expect(run()).toEqual({ stdout: expected, outcomes: all('mismatched') });
+    for (const f of CACHED) rmSync(cacheOf(f));
+    expect(run()).toEqual({ stdout: expected, outcomes: all('absent') });
+
+    // Made for another version of the same file, of the same length: V8 alone would take it (it
+    // compares lengths) and run the old bytecode, printing the old text; the source's SHA-1 refuses it.
+    for (const f of CACHED) writeFileSync(cacheOf(f), pristine[f]);
+    const script = join(pkgDist, 'bundle', 'run-path.cjs');
+    const source = readFileSync(script, 'utf8');
+    expect(source).toContain('no job finished');
+    writeFileSync(script, source.replace('no job finished', 'NO JOB FINISHED'));
+    const edited = run('short.yaml');
+    expect(edited.stdout).toContain('NO JOB FINISHED');
+    expect(edited.outcomes['bundle/run-path.cjs']).toBe('mismatched');
   });
 
   it('writes the same report folder, its simulations and charts on worker threads started from the bundle', () => {

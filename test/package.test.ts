@@ -3,8 +3,8 @@
 // quick: the packed package's dependencies are linked from this repository's node_modules (what
 // `npm install <tgz>` would fetch), so no registry is needed. Needs dist/ (npm test's pretest).
 
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -56,6 +56,18 @@ describe('the packed package', () => {
     expect(got.tasks).toBeGreaterThan(0);
     expect(got.runs).toEqual(['kvm-irmos', 'xen-credit']);
     expect(got.refused).toBe('/models/0');
+  });
+
+  it('runs the command with the code caches the build made, writing nothing into the package (a read-only install works)', () => {
+    const installed = join(dir, 'node_modules', 'hvsim');
+    const listing = () => readdirSync(installed, { recursive: true, withFileTypes: true }).filter((d) => d.isFile()).map((d) => { const path = join(d.parentPath, d.name); const st = statSync(path); return `${path} ${st.size} ${st.mtimeMs}`; }).sort();
+    const before = listing();
+    const out = spawnSync(process.execPath, [join(installed, 'bin', 'hvsim.js'), 'run', join(installed, 'scenarios', 'rm-vs-edf.yaml'), '-m', 'kvm-irmos'], { cwd: dir, encoding: 'utf8', env: { ...process.env, NODE_DEBUG: 'hvsim-code-cache', HVSIM_WORKERS: '0' } });
+    expect(out.status, out.stderr).toBe(0);
+    expect(out.stdout).toMatch(/kvm-irmos/);
+    const outcomes = [...out.stderr.matchAll(/^HVSIM-CODE-CACHE \d+: .*\/(dist\/.+): (.+)$/gm)].map((m) => `${m[1]}: ${m[2]}`).sort();
+    expect(outcomes).toEqual(['dist/bundle/run-path.cjs: accepted', 'dist/bundle/yaml.cjs: accepted', 'dist/src/scenario/scenario-validator.cjs: accepted']);
+    expect(listing()).toEqual(before);
   });
 
   it('ships the command and the type declarations its main names', () => {

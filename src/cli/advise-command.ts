@@ -6,7 +6,6 @@
 
 import { join } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
-import { stringify } from 'yaml';
 import { advise, QUESTIONS, type Question } from '../advise/advise.js';
 import { adviseDoc, BUDGET_CHART, budgetChart, describeAdvice } from '../advise/render.js';
 import { InputError, describeValue } from '../errors.js';
@@ -16,6 +15,7 @@ import { writeFilesAtomic } from '../report/atomic.js';
 import { renderMarkdown } from '../report/doc.js';
 import { renderHtml } from '../report/html.js';
 import { serializeScenario } from '../scenario/serialize.js';
+import { yaml } from '../scenario/source.js';
 import { didYouMean } from '../scenario/suggest.js';
 import type { Ns, Scenario } from '../scenario/types.js';
 import { parseDuration } from '../scenario/units.js';
@@ -126,7 +126,7 @@ export const adviseCommand: CommandModule<object, AdviseArgs> = {
 };
 
 function placedYaml(s: Scenario): string {
-  return `# Written by hvsim advise: ${s.name}, each reserved VMU on the PH and pCPUs its placement gave it.\n${stringify(serializeScenario(s))}`;
+  return `# Written by hvsim advise: ${s.name}, each reserved VMU on the PH and pCPUs its placement gave it.\n${yaml().stringify(serializeScenario(s))}`;
 }
 
 function bad(pointer: string, expected: string, found: unknown): never {

@@ -18,6 +18,21 @@ const EXIT_BAD_INPUT = 2;
 const EXIT_INTERNAL = 3;
 const ISSUES_URL = 'https://github.com/hvsim/hvsim/issues';
 
+/**
+ * The whole CLI process: main() with its exit code set on the process, and a last net for what
+ * main() did not turn into an exit code (exit 3 = internal error, never 1). Both entries run it:
+ * the compiled entry.ts and the bundled CLI's start (boot.ts).
+ */
+export async function runCli(argv: string[]): Promise<void> {
+  try {
+    process.exitCode = await main(argv);
+  } catch (err) {
+    const message = String((err as { message?: unknown } | null | undefined)?.message ?? err);
+    process.stderr.write(`hvsim: internal error: ${message.split('\n')[0]}\n`);
+    process.exitCode = EXIT_INTERNAL;
+  }
+}
+
 export async function main(argv: string[]): Promise<number> {
   const debug = argv.includes('--debug');
   const uninstall = installCleanup();

@@ -3,7 +3,17 @@
 // NO_COLOR needs nothing more than plain characters; with NO_COLOR set the bar is drawn in ASCII.
 // Nothing here reaches the reports.
 
-import cliProgress from 'cli-progress';
+import { createRequire } from 'node:module';
+import type cliProgressTypes from 'cli-progress';
+
+type CliProgress = typeof cliProgressTypes;
+let cliProgressLibrary: CliProgress | undefined;
+
+/** cli-progress, loaded when a bar is first drawn: every command but a plain `run` imports this module (start-up, issue 14). */
+function cliProgress(): CliProgress {
+  cliProgressLibrary ??= createRequire(import.meta.url)('cli-progress') as CliProgress;
+  return cliProgressLibrary;
+}
 
 export interface Progress {
   /** A new phase of `total` steps. */
@@ -22,10 +32,11 @@ export function createProgress(stream: NodeJS.WriteStream = process.stderr, forc
 
 function barProgress(stream: NodeJS.WriteStream): Progress {
   const ascii = process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '';
-  let bar: cliProgress.SingleBar | null = null;
+  let bar: cliProgressTypes.SingleBar | null = null;
   return {
     phase(name, total) {
-      bar = new cliProgress.SingleBar(
+      const { SingleBar, Presets } = cliProgress();
+      bar = new SingleBar(
         {
           stream,
           format: `${name.padEnd(10)} [{bar}] {value}/{total} ETA {eta_formatted} {detail}`,
@@ -35,7 +46,7 @@ function barProgress(stream: NodeJS.WriteStream): Progress {
           clearOnComplete: true,
           etaBuffer: 20,
         },
-        cliProgress.Presets.legacy,
+        Presets.legacy,
       );
       bar.start(total, 0, { detail: '' });
     },

@@ -4,6 +4,7 @@
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { codeUrl } from '../code-root.js';
+import { requireWithCodeCache } from '../code-cache.js';
 import type { Document, LineCounter, Node } from 'yaml';
 import { InputError } from '../errors.js';
 import { jsonSyntaxErrorOffset, jsonHasDuplicateKey } from './json-position.js';
@@ -16,7 +17,8 @@ let yamlLibrary: YamlLibrary | undefined;
  * scenario needs it only to report an error). Its Node entry point is CommonJS, the same module
  * an `import` would give, so `require` returns the one instance. `npm run build` also bundles that
  * entry point into one file (build/bundle-cli.mjs: ~60 modules to resolve and read become one, a
- * third of the load time); the package itself serves when that file is absent (TypeScript sources).
+ * third of the load time), compiled with its V8 code cache (src/code-cache.ts); the package itself
+ * serves when that file is absent (TypeScript sources).
  */
 export function yaml(): YamlLibrary {
   yamlLibrary ??= loadYaml();
@@ -24,12 +26,11 @@ export function yaml(): YamlLibrary {
 }
 
 function loadYaml(): YamlLibrary {
-  const require = createRequire(import.meta.url);
   try {
-    return require(fileURLToPath(BUNDLED_YAML_URL)) as YamlLibrary;
+    return requireWithCodeCache(fileURLToPath(BUNDLED_YAML_URL)) as YamlLibrary;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw error;
-    return require('yaml') as YamlLibrary;
+    return createRequire(import.meta.url)('yaml') as YamlLibrary;
   }
 }
 

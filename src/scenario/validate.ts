@@ -5,6 +5,7 @@
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { codeUrl } from '../code-root.js';
+import { requireWithCodeCache } from '../code-cache.js';
 import type Ajv2020 from 'ajv/dist/2020.js';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { InputError, describeValue } from '../errors.js';
@@ -31,12 +32,13 @@ let compiled: ValidateFunction | undefined;
 /**
  * The validator: the standalone code `npm run build` generates next to this module
  * (emit-validator.ts), which loads in milliseconds, or — from the TypeScript sources, as the tests
- * run — the schema compiled now, which takes several hundred. Both come from the same ajv options,
+ * run — the schema compiled now, which takes several hundred. The built one is compiled with the V8
+ * code cache the build made for it when that matches (src/code-cache.ts). Both come from the same ajv options,
  * and a test checks that they agree and that the built one is not stale.
  */
 function loadValidator(): ValidateFunction {
   try {
-    return createRequire(import.meta.url)(fileURLToPath(BUILT_VALIDATOR_URL)) as ValidateFunction;
+    return requireWithCodeCache(fileURLToPath(BUILT_VALIDATOR_URL)) as ValidateFunction;
   } catch {
     return scenarioAjv(false).compile(scenarioSchema);
   }

@@ -1,0 +1,45 @@
+// `npm run build`, last step (called by build/bundle-cli.mjs): the V8 code caches src/code-cache.ts
+// loads with the bundled run path, the bundled YAML parser and the scenario validator. V8 caches
+// the functions a script has compiled so far, so the caches are made after a training run: a child
+// process runs the bundled CLI on build/code-cache-training.yaml, as a user's `hvsim run` would (same
+// Node, same V8 flags, the same order of loading), then asks V8 for the cached data of each file
+// and writes it beside the file (`<file>.cache`, with the header src/code-cache.ts checks).
+//
+// The child runs without NODE_OPTIONS: options that change V8's flags would make the caches match
+// only processes started with the same options (any other process would find them rejected and
+// compile from source, correct but slower).
+
+import { spawnSync } from 'node:child_process';
+import { rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+/** The files src/code-cache.ts compiles in a `hvsim run`, below dist/: a cache is made for each. */
+const CACHED_FILES = [/^bundle\/run-path\.cjs$/, /^bundle\/yaml\.cjs$/, /^src\/scenario\/scenario-validator\.cjs$/];
+
+/** Makes the caches in `${root}dist/` (the build's step; throws when the training run fails). */
+export function makeCodeCaches(root) {
+  const env = { ...process.env };
+  delete env.NODE_OPTIONS;
+  const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--train', root], { stdio: ['ignore', 'ignore', 'inherit'], env });
+  if (child.status !== 0) throw new Error(`code-cache: the training run exited ${child.status ?? child.signal}`);
+}
+
+/** In the child: one `hvsim run` of the training scenario in this process, then the caches. */
+async function train(root) {
+  const dist = `${root}dist/`;
+  const { cacheFileOf, codeCachesOfLoadedFiles } = await import(pathToFileURL(`${dist}src/code-cache.js`).href);
+  // Caches of an earlier build (the validator's folder is not cleared by the bundle step).
+  rmSync(cacheFileOf(`${dist}src/scenario/scenario-validator.cjs`), { force: true });
+  process.argv = [process.argv[0], `${root}bin/hvsim.js`, 'run', fileURLToPath(new URL('./code-cache-training.yaml', import.meta.url))];
+  await createRequire(import.meta.url)(`${dist}bundle/hvsim.cjs`).startBundledCli(); // as bin/hvsim.js does
+  if (process.exitCode) throw new Error(`code-cache: the training run of hvsim exited ${process.exitCode}`);
+  const caches = codeCachesOfLoadedFiles();
+  const relative = caches.map(({ file }) => file.slice(dist.length));
+  for (const pattern of CACHED_FILES) {
+    if (!relative.some((file) => pattern.test(file))) throw new Error(`code-cache: the training run compiled no file like ${pattern} (it compiled ${relative.join(', ') || 'none'})`);
+  }
+  for (const { file, contents } of caches) writeFileSync(cacheFileOf(file), contents);
+}
+
+if (process.argv[2] === '--train' && import.meta.url === pathToFileURL(process.argv[1]).href) await train(process.argv[3]);

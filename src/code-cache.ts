@@ -1,0 +1,168 @@
+// Loading hvsim's large CommonJS files with a V8 code cache (start-up, issue 14). Compiling the
+// bundled run path (~840 KB), the scenario validator (~760 KB of ajv standalone code) and the
+// bundled YAML parser (~230 KB) took about a third of a `hvsim run`'s own CPU time, every run. V8 can
+// serialise the bytecode of the functions a script compiled into "cached data" and, given it back
+// with the same source, skip parsing and compiling them. Node 22's module.enableCompileCache does
+// this for modules; Node 20 (engines: >= 20.19) offers it only through vm.Script, so these files
+// are compiled here with vm.Script (as Node wraps a CommonJS module) and, when `npm run build` made
+// one, with the cache beside them (`<file>.cache`, build/code-cache.mjs). Nothing is written at run
+// time: the package may be installed read-only.
+//
+// A cache is only ever a hint. It is used when its header names this V8 version and architecture,
+// the exact source (length and SHA-1 of the file's bytes: V8 itself compares only the length, and
+// bytecode made for another source of the same length would run wrongly) and the exact data
+// (SHA-1: release builds of V8 do not checksum cached data, and corrupt data could crash it). SHA-1
+// for its speed, not for security: anyone who can write the cache can write the code beside it.
+// V8 then checks its own version and flags — src/jit-tuning.ts changes a flag, so the cache is
+// made after that module ran, as a run does — and rejects the data when they differ. Whenever the
+// cache is absent, stale, corrupt or rejected the file is compiled from its source as if there were
+// no cache: the same code runs, only slower. NODE_DEBUG=hvsim-code-cache says which happened.
+
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { arch } from 'node:process';
+import { dirname } from 'node:path';
+import { debuglog } from 'node:util';
+import { Script } from 'node:vm';
+import { hash } from 'node:crypto';
+
+/** What a dynamic `import()` in a cached script calls instead (build/bundle-cli.mjs rewrites them): vm.Script cannot import on Node 20. */
+export type ImportFromScript = (specifier: string) => Promise<unknown>;
+
+/** The name under which a script's rewritten `import()` expressions find the caller's import function. */
+export const SCRIPT_IMPORT = '__hvsimImport';
+
+// The CommonJS wrapper, as Node's own (plus the import function). Parenthesised, so V8 compiles the
+// wrapper with the script (its inner functions stay lazy): a wrapper left lazy would be parsed once
+// to find its end and again when called — a third more CPU on a cache miss.
+const WRAPPER_PARAMETERS = ['exports', 'require', 'module', '__filename', '__dirname', SCRIPT_IMPORT];
+const WRAPPER_HEAD = `(function (${WRAPPER_PARAMETERS.join(', ')}) {`;
+const WRAPPER_TAIL = '\n})';
+
+const CACHE_FORMAT = 2;
+
+/** The first line of a cache file (JSON); the V8 cached data follows. */
+interface CacheHeader {
+  format: number;
+  v8: string;
+  arch: string;
+  sourceBytes: number;
+  sourceSha1: string;
+  dataBytes: number;
+  dataSha1: string;
+}
+
+/** What happened to a file's cache: the tests and NODE_DEBUG=hvsim-code-cache read it. */
+export type CacheOutcome = 'accepted' | 'absent' | 'mismatched' | 'rejected by V8';
+
+interface LoadedScript {
+  script: Script;
+  /** What the file exported: a second load of the file returns it, as `require` does. */
+  exports: unknown;
+  /** Identity of the source the script was compiled from, for the header of its cache. */
+  sourceBytes: number;
+  sourceSha1: string;
+  outcome: CacheOutcome;
+}
+
+// Scripts compiled in this process, by file, so the build's training run (build/code-cache.mjs) can
+// ask V8 for their cached data after running them. On globalThis because this module has two
+// copies in a bundled CLI process: the run path's (bundled) and the one that loaded the run path.
+const REGISTRY_KEY = Symbol.for('hvsim.code-cache.scripts');
+const registry: Map<string, LoadedScript> = ((globalThis as Record<symbol, unknown>)[REGISTRY_KEY] as Map<string, LoadedScript> | undefined) ?? new Map();
+(globalThis as Record<symbol, unknown>)[REGISTRY_KEY] = registry;
+
+const debug = debuglog('hvsim-code-cache');
+
+function sha1(bytes: Buffer): string {
+  return hash('sha1', bytes, 'base64');
+}
+
+/** Where the cache of `file` is. */
+export function cacheFileOf(file: string): string {
+  return `${file}.cache`;
+}
+
+/**
+ * `require(file)` for a CommonJS file, compiled with its code cache when one matches; loaded once
+ * per process (a later call returns the same exports, whichever copy of this module makes it). A
+ * missing file throws as `require` does (code MODULE_NOT_FOUND), so callers keep their fallbacks.
+ * `importFromScript` serves the `import()` expressions the build rewrote (run path only).
+ */
+export function requireWithCodeCache(file: string, importFromScript?: ImportFromScript): unknown {
+  const loaded = registry.get(file);
+  if (loaded) return loaded.exports;
+  let sourceBytes: Buffer;
+  try {
+    sourceBytes = readFileSync(file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    throw Object.assign(new Error(`Cannot find module '${file}'`), { code: 'MODULE_NOT_FOUND' });
+  }
+  const source = { sourceBytes: sourceBytes.length, sourceSha1: sha1(sourceBytes) };
+  const cache = matchingCache(file, source);
+  const cachedData = typeof cache === 'string' ? undefined : cache;
+  const script = new Script(WRAPPER_HEAD + sourceBytes.toString('utf8') + WRAPPER_TAIL, { filename: file, cachedData });
+  const outcome: CacheOutcome = typeof cache === 'string' ? cache : script.cachedDataRejected ? 'rejected by V8' : 'accepted';
+  debug('%s: %s', file, outcome);
+  const module = { exports: {} as unknown, id: file, filename: file, loaded: false };
+  const wrapper = script.runInThisContext() as (...args: unknown[]) => void;
+  const refuseImport: ImportFromScript = (specifier) => Promise.reject(new Error(`${file} cannot import ${specifier}`));
+  wrapper.call(module.exports, module.exports, createRequire(file), module, file, dirname(file), importFromScript ?? refuseImport);
+  module.loaded = true;
+  registry.set(file, { script, exports: module.exports, ...source, outcome });
+  return module.exports;
+}
+
+/** The cached data of `file` if its cache file was made for this source on this V8, else why not. */
+function matchingCache(file: string, source: { sourceBytes: number; sourceSha1: string }): Buffer | 'absent' | 'mismatched' {
+  let cache: Buffer;
+  try {
+    cache = readFileSync(cacheFileOf(file));
+  } catch {
+    return 'absent';
+  }
+  const newline = cache.indexOf(10);
+  let header: Partial<CacheHeader> = {};
+  try {
+    if (newline > 0) header = JSON.parse(cache.toString('latin1', 0, newline)) as Partial<CacheHeader>;
+  } catch {
+    return 'mismatched';
+  }
+  const data = cache.subarray(newline + 1);
+  const matches =
+    header.format === CACHE_FORMAT &&
+    header.v8 === process.versions.v8 &&
+    header.arch === arch &&
+    header.sourceBytes === source.sourceBytes &&
+    header.sourceSha1 === source.sourceSha1 &&
+    header.dataBytes === data.length &&
+    header.dataSha1 === sha1(data);
+  return matches ? data : 'mismatched';
+}
+
+/**
+ * The cache file contents for every file compiled so far in this process, made now: V8 includes
+ * the bytecode of every function compiled until this moment, so the build calls it after a
+ * training run (build/code-cache.mjs) and a later run finds those functions compiled.
+ */
+export function codeCachesOfLoadedFiles(): { file: string; contents: Buffer }[] {
+  return [...registry].map(([file, { script, sourceBytes, sourceSha1 }]) => {
+    const data = script.createCachedData();
+    const header: CacheHeader = {
+      format: CACHE_FORMAT,
+      v8: process.versions.v8,
+      arch,
+      sourceBytes,
+      sourceSha1,
+      dataBytes: data.length,
+      dataSha1: sha1(data),
+    };
+    return { file, contents: Buffer.concat([Buffer.from(`${JSON.stringify(header)}\n`, 'latin1'), data]) };
+  });
+}
+
+/** How each file compiled so far in this process fared with its cache. */
+export function codeCacheOutcomes(): Map<string, CacheOutcome> {
+  return new Map([...registry].map(([file, { outcome }]) => [file, outcome]));
+}
