@@ -144,7 +144,9 @@ export class IrmosClass implements SchedClass<IrmosAdmitConfig>, IrmosServerOwne
    * enforcement timer fires: split anywhere else, the same (issue 14).
    */
   needs(): ClassNeeds {
-    return { tick: this.hasRr || !this.exact, idleTime: false, chargeSplits: this.exact };
+    // A server lives on one CPU; a group ties only its cpuset (push/pull, §2.6); `seq` orders
+    // servers of one CPU and tasks of one group: the engine may run the groups' islands apart.
+    return { tick: this.hasRr || !this.exact, idleTime: false, chargeSplits: this.exact, cpuCoupling: this.configs.map((c) => c.cpus) };
   }
 
   enqueue(e: HostEntity): void {

@@ -128,6 +128,24 @@ export class ClassStack {
     return this.needsOf.get(e.schedClass)?.chargeSplits === true;
   }
 
+  /**
+   * The CPU sets the host's classes tie together (ClassNeeds.cpuCoupling), or null when one of them
+   * ties all its CPUs. A class with no entity on the host whose tick then does nothing
+   * (tickOnlyWithMembers) has nothing to decide anywhere and ties nothing.
+   */
+  cpuCoupling(entities: readonly HostEntity[]): (readonly number[])[] | null {
+    const hasAny = new Set(entities.map((e) => e.schedClass));
+    const ties: (readonly number[])[] = [];
+    for (const cls of this.classes) {
+      const needs = this.needsOf.get(cls)!;
+      if (!hasAny.has(cls) && (!needs.tick || needs.tickOnlyWithMembers === true)) continue;
+      const coupling = needs.cpuCoupling;
+      if (coupling === undefined) return null;
+      ties.push(...coupling);
+    }
+    return ties;
+  }
+
   /** Throws when an entity may run where its class does not schedule (a model bug). */
   checkAffinity(e: HostEntity): void {
     if (e.schedClass === undefined || !this.classes.includes(e.schedClass)) throw new Error(`${e.id}: the model placed it in no scheduling class of this host`);

@@ -38,6 +38,8 @@ export class Timer {
   key = 0;
   /** Slot in the queue's heap while armed, -1 otherwise. */
   slot = -1;
+  /** The queue's lane the timer belongs to (EventQueue.useLane), fixed at its first arm; -1 before. */
+  lane = -1;
 
   constructor(
     private readonly queue: EventQueue,
@@ -68,6 +70,10 @@ export class EventQueue {
   private timers: Timer[] = objectArray(); // born holding objects (object-array.ts): no deopt at a new queue's first arm
   private size = 0;
   private sequence = 0;
+  /** The lane whose heap the arrays above hold (useLane). */
+  private lane = 0;
+  /** The other lanes' heaps while they are not the current one, by lane. */
+  private readonly parked: { times: Float64Array; keys: Float64Array; timers: Timer[]; size: number }[] = [];
 
   constructor(initialCapacity = 64) {
     this.times = new Float64Array(Math.max(4, initialCapacity));
@@ -78,13 +84,40 @@ export class EventQueue {
     return new Timer(this, phase, fire);
   }
 
-  /** Armed timers. */
+  /** Armed timers, in every lane. */
   get length(): number {
-    return this.size;
+    let n = this.size;
+    for (let lane = 0; lane < this.parked.length; lane++) if (lane !== this.lane) n += this.parked[lane]?.size ?? 0;
+    return n;
+  }
+
+  /**
+   * Make `lane` the current one: peekTime and fireNext see only its timers from now on. A timer
+   * joins the lane that is current when it is first armed and stays in it; arming or cancelling it
+   * while another lane is current is an error. The simulator runs the islands of CPUs that nothing
+   * ties together one after another, each in a lane of its own (cpu-islands.ts): a lane's heap holds
+   * that island's few timers (issue 14, scale).
+   */
+  useLane(lane: number): void {
+    if (lane === this.lane) return;
+    this.parked[this.lane] = { times: this.times, keys: this.keys, timers: this.timers, size: this.size };
+    const next = this.parked[lane] ?? { times: new Float64Array(64), keys: new Float64Array(64), timers: [], size: 0 };
+    this.times = next.times;
+    this.keys = next.keys;
+    this.timers = next.timers;
+    this.size = next.size;
+    this.lane = lane;
+  }
+
+  /** Put a timer armed for the first time in the current lane; one of another lane is an error. */
+  private joinLane(t: Timer): void {
+    if (t.lane >= 0) throw new Error(`a timer of lane ${t.lane} was armed or cancelled while lane ${this.lane} runs: the lanes are not independent`);
+    t.lane = this.lane;
   }
 
   /** Arm `t` for `at` (Timer.arm): a fresh sequence number, then moved to its place. */
   schedule(t: Timer, at: Ns): void {
+    if (t.lane !== this.lane) this.joinLane(t);
     const key = t.phase * PHASE_STRIDE + this.sequence++;
     t.expiry = at;
     let slot = t.slot;
@@ -102,6 +135,7 @@ export class EventQueue {
 
   /** Take the armed `t` out of the heap (Timer.cancel). */
   remove(t: Timer): void {
+    if (t.lane !== this.lane) this.joinLane(t);
     const slot = t.slot;
     t.slot = -1;
     t.expiry = -1;

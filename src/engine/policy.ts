@@ -113,6 +113,15 @@ export interface ClassNeeds {
    * budgets with exact enforcement: the budget cannot reach 0 strictly inside a segment).
    */
   readonly chargeSplits?: boolean;
+  /**
+   * The sets of CPUs the class ties together beyond its entities' affinities (an IRMOS group's
+   * cpuset). Declaring it, the class promises that what it does on a CPU — picks, charges, timers —
+   * depends only on calls about CPUs tied to it (by these sets or by an entity allowed on both) and
+   * on the entities allowed there, and that a counter it shares among CPUs only orders things within
+   * one such island. The engine may then simulate the islands one after another (cpu-islands.ts).
+   * Absent: the class ties all its CPUs together (load balancing, global accounting).
+   */
+  readonly cpuCoupling?: readonly (readonly number[])[];
 }
 
 export const NO_NEEDS: ClassNeeds = { tick: false, idleTime: false };

@@ -34,6 +34,7 @@ import type { ProgramClock, SharedTimers } from './program.js';
 import { firstGuestTickNs, firstTickNs } from './tick.js';
 import { HostInterference } from './interference.js';
 import { WorkList } from './work-list.js';
+import { cpuIslands } from './cpu-islands.js';
 import { EngineGuestHost, EnginePolicyContext, type GuestEngine, type HostEngine } from './engine-context.js';
 import { InputError } from '../errors.js';
 
@@ -66,6 +67,12 @@ export interface SimulateOptions {
    * placement (the equivalence test).
    */
   guestIncremental?: boolean;
+  /**
+   * Simulate each island of CPUs that nothing ties together on its own, one after another
+   * (cpu-islands.ts; only in runs where nothing else links them: see Simulator.islandsPossible).
+   * Default true; false interleaves them in one event queue (the equivalence test).
+   */
+  partition?: boolean;
 }
 
 /** How often run() reports progress: rare enough to cost nothing, often enough for a second-level wall limit. */
@@ -125,6 +132,8 @@ export class HostState {
   readonly needsRefresh: CpuSet;
   stack!: ClassStack;
   build!: HostBuild;
+  /** The event-queue lane of each pCPU: its island's (cpu-islands.ts), or 0 for all when the run is not partitioned. */
+  laneOfCpu!: Int32Array;
   /** Cache and memory interference among its tasks (interference.ts); null: none, demands are exact. */
   interference: HostInterference | null = null;
 
@@ -148,6 +157,16 @@ export class Simulator implements IoEngine, ReleaseTarget, GuestEngine<HostState
 
   /** Host ticks due within the run that were left out as no-ops (known after run(); in eventsFired too). */
   ticksSkipped = 0;
+
+  /** Event-queue lanes: one per independent island of CPUs when the run is partitioned, else 1 (run()). */
+  private laneCount = 0;
+  /** Whether hosts may be split into islands (islandsPossible). */
+  private readonly partitioned: boolean;
+
+  /** Lanes the run simulates one after another (for tests). */
+  get lanes(): number {
+    return this.laneCount;
+  }
 
   /** pCPUs whose host ticks the engine leaves out (for tests). */
   get elidedTickCpus(): number {
@@ -201,6 +220,7 @@ export class Simulator implements IoEngine, ReleaseTarget, GuestEngine<HostState
     const programHook = options.observer?.program;
     this.onProgram = programHook === undefined ? undefined : (task, clock) => programHook.call(options.observer, task, clock);
     if (model.family === 'xen') refuseQemuOnly(scenario, model.name);
+    this.partitioned = options.partition !== false && islandsPossible(scenario, options);
     for (const spec of scenario.hosts) this.buildHost(spec, options);
     const network = buildNetwork(scenario, this.netHosts, this, this.seed, (vmu, now) => this.isUp(vmu, now));
     this.network = network;
@@ -214,22 +234,54 @@ export class Simulator implements IoEngine, ReleaseTarget, GuestEngine<HostState
     this.migrations = this.buildMigrations(network);
     // A VMU that boots releases its tasks and issues its I/O when the boot job completes (bootVmu), not
     // before; a migration's destination instance releases nothing of its own (the source's jobs move to it).
-    for (const task of this.tasks) if (task.vmu?.bootNs === undefined && task.vmu?.migrationOf === undefined) this.runtimes.get(task)!.releases.start();
+    for (const task of this.tasks) {
+      if (task.vmu?.bootNs !== undefined || task.vmu?.migrationOf !== undefined) continue;
+      this.queue.useLane(this.laneOf(task));
+      this.runtimes.get(task)!.releases.start();
+    }
+    this.queue.useLane(0);
     for (const vmu of scenario.vmus) {
       if (vmu.bootNs !== undefined) this.queue.timer(EventPhase.control, () => this.bootVmu(vmu.id)).arm(vmu.startNs ?? 0);
       if (vmu.stopNs !== undefined) this.queue.timer(EventPhase.control, () => this.stopVmu(vmu.id)).arm(vmu.stopNs);
       for (const change of vmu.slaChanges ?? []) this.queue.timer(EventPhase.control, () => this.changeSla(vmu, change)).arm(change.atNs);
     }
     if (scenario.warmupNs > 0) {
-      this.queue.timer(EventPhase.control, () => this.snapshotWarmup()).arm(scenario.warmupNs);
+      // Partitioned, each lane takes its own snapshot of its CPUs (one event all the same: run()).
+      for (let lane = 0; lane < this.laneCount; lane++) {
+        this.queue.useLane(lane);
+        this.queue.timer(EventPhase.control, () => this.snapshotWarmup(this.laneCount > 1 ? lane : -1)).arm(scenario.warmupNs);
+      }
+      this.queue.useLane(0);
     }
+  }
+
+  /** The lane of a task: its guest's (a guest never spans two islands) or its host thread's. */
+  private laneOf(task: Task): number {
+    const host = this.runtimes.get(task)!.host;
+    const entity = task.guest !== null ? task.guest.vcpus[0] : task.runner!;
+    return host.laneOfCpu[entity.affinity[0]];
   }
 
   /** Run to the scenario's end. */
   run(): void {
     const end = this.scenario.durationNs;
+    if (this.laneCount > 1) this.runLanes(end);
+    else this.runLane(end, 0);
+    this.now = end;
+    // The ticks left out would each have been one event: results count them as before.
+    for (const g of this.elidedTicks) if (g.firstNs <= end) this.ticksSkipped += Math.floor((end - g.firstNs) / g.periodNs) + 1;
+    this.eventsFired += this.ticksSkipped;
+    for (const h of this.hosts) for (const p of h.cpus) this.settle(h, p);
+    this.countUnfinishedMisses();
+  }
+
+  /**
+   * The events of the current lane up to `end`, each instant followed by its reschedule pass.
+   * `lane` of `laneCount` places the progress reported in the whole run (the lanes run in turn).
+   */
+  private runLane(end: Ns, lane: number): void {
     const queue = this.queue;
-    let nextProgress = PROGRESS_EVENTS;
+    let nextProgress = this.eventsFired + PROGRESS_EVENTS;
     this.reschedulePass();
     for (;;) {
       const t = queue.peekTime();
@@ -242,15 +294,32 @@ export class Simulator implements IoEngine, ReleaseTarget, GuestEngine<HostState
       this.reschedulePass();
       if (this.onProgress !== undefined && this.eventsFired >= nextProgress) {
         nextProgress = this.eventsFired + PROGRESS_EVENTS;
-        this.onProgress(t);
+        this.onProgress(this.laneCount > 1 ? Math.floor((lane * end + t) / this.laneCount) : t);
       }
     }
-    this.now = end;
-    // The ticks left out would each have been one event: results count them as before.
-    for (const g of this.elidedTicks) if (g.firstNs <= end) this.ticksSkipped += Math.floor((end - g.firstNs) / g.periodNs) + 1;
-    this.eventsFired += this.ticksSkipped;
-    for (const h of this.hosts) for (const p of h.cpus) this.settle(h, p);
-    this.countUnfinishedMisses();
+  }
+
+  /**
+   * Each island of CPUs on its own, from time 0 to the end, one after the other (cpu-islands.ts).
+   * No island's events touch another's state, so each sees exactly what it saw interleaved with the
+   * others; what the interleaved run shared among islands is re-created per island: every pCPU is
+   * re-picked at its island's first pass (a re-pick of an island that had no event yet changes
+   * nothing: islandsPossible), and the warm-up snapshot is one event per lane, counted once.
+   */
+  private runLanes(end: Ns): void {
+    // A host marked during its build is one lane (assignLanes): it is visited at that lane's start.
+    const dirtyAtStart = this.hosts.filter((h) => h.dirty);
+    for (const host of dirtyAtStart) host.dirty = false;
+    this.dirtyHosts.clear();
+    for (const host of this.hosts) for (const p of host.cpus) host.needsResched.delete(p.index);
+    for (let lane = 0; lane < this.laneCount; lane++) {
+      this.queue.useLane(lane);
+      this.now = 0;
+      for (const host of this.hosts) for (const p of host.cpus) if (host.laneOfCpu[p.index] === lane) host.needsResched.add(p.index);
+      for (const host of dirtyAtStart) if (host.laneOfCpu[0] === lane) this.markDirty(host);
+      this.runLane(end, lane);
+    }
+    if (this.scenario.warmupNs > 0 && this.scenario.warmupNs <= end) this.eventsFired -= this.laneCount - 1;
   }
 
   // ---- construction -------------------------------------------------------------------------
@@ -326,7 +395,9 @@ export class Simulator implements IoEngine, ReleaseTarget, GuestEngine<HostState
     // A guest's placement settles only what it changes where a settle is only a split (Guest.settlesSplitExactly).
     const exactGuestCharge = (g: Guest) => g.policy.charge === undefined || g.policy.chargeSplitsExactly === true;
     for (const g of host.guests) g.settlesSplitExactly(host.interference === null && exactGuestCharge(g) && g.vcpus.every((v) => host.stack.chargesSplit(v)));
+    this.assignLanes(host);
     for (const p of host.cpus) {
+      this.queue.useLane(host.laneOfCpu[p.index]);
       p.completion = this.queue.timer(EventPhase.completion, () => this.onCompletion(host, p));
       if (host.stack.wantsTick && options.elideTicks !== false && this.tickElidable(host, p.index)) {
         this.elidedTicks.push({ firstNs: firstTickNs(spec, p.index, this.seed), periodNs: spec.tickNs });
@@ -343,6 +414,7 @@ export class Simulator implements IoEngine, ReleaseTarget, GuestEngine<HostState
     for (const guest of host.guests) {
       // Guest ticks only where a guest decision depends on elapsed time: fair re-balancing, RR quanta.
       if (!guest.policy.ticks) continue;
+      this.queue.useLane(host.laneOfCpu[guest.vcpus[0].affinity[0]]);
       const guestTick = this.queue.timer(EventPhase.tick, (now) => {
         guest.tick();
         if (guest.dirty) this.markDirty(host);
@@ -350,6 +422,7 @@ export class Simulator implements IoEngine, ReleaseTarget, GuestEngine<HostState
       });
       guestTick.arm(firstGuestTickNs(spec, guestVmus.get(guest)!, this.seed)); // the guest's tick grid: tick.ts
     }
+    this.queue.useLane(0);
     if (host.build.changeSla === undefined && population.vmus.some((v) => (v.slaChanges ?? []).length > 0)) {
       throw new InputError({
         file: scenario.file,
@@ -361,6 +434,34 @@ export class Simulator implements IoEngine, ReleaseTarget, GuestEngine<HostState
     this.buildIo(host, population.vmus, prepare);
     const tasks = new Map(this.tasks.filter((t) => this.runtimes.get(t)!.host === host).map((t) => [t.id, t]));
     this.netHosts.set(spec.id, { spec, tasks, path: (vmu) => this.model.packetPath?.(vmu, prepare), hostPath: () => this.model.hostPacketPath?.(prepare) });
+  }
+
+  /**
+   * Give each pCPU of `host` its event-queue lane: one per island of CPUs (cpu-islands.ts) when the
+   * run is partitioned and the host's classes say what they tie together, lane 0 for all otherwise.
+   * Islands are tied by an entity's affinity, a guest's vCPUs and the classes' own couplings.
+   */
+  private assignLanes(host: HostState): void {
+    if (!this.partitioned) {
+      host.laneOfCpu = new Int32Array(host.cpus.length);
+      this.laneCount = 1;
+      return;
+    }
+    // Split only where a re-pick of an island before its first event changes nothing (runLanes): no
+    // idle-time class (its settle would count the idle stretch), no Xen schedule() (it arms the slice
+    // timer), nothing to re-pick already (a host marked during its build), and no interference model.
+    const splittable =
+      !host.dirty &&
+      host.interference === null &&
+      host.stack.classes.every((c) => c.schedule === undefined) &&
+      host.cpus.every((p) => host.stack.idlers(p.index).length === 0);
+    const coupling = splittable ? host.stack.cpuCoupling(host.entities) : null;
+    const ties: (readonly number[])[] = coupling === null ? [host.cpus.map((p) => p.index)] : [...coupling];
+    for (const e of host.entities) ties.push(e.affinity);
+    for (const g of host.guests) ties.push(g.vcpus.flatMap((v) => v.affinity));
+    const { islandOf, count } = cpuIslands(host.cpus.length, ties);
+    host.laneOfCpu = islandOf.map((island) => this.laneCount + island);
+    this.laneCount += count;
   }
 
   /**
@@ -1059,15 +1160,17 @@ export class Simulator implements IoEngine, ReleaseTarget, GuestEngine<HostState
     p.completion.arm(Math.max(this.now, p.overheadUntil) + needs);
   }
 
-  private snapshotWarmup(): void {
+  /** The end of the warm-up: counters to subtract, on every pCPU or only on those of `lane` (≥ 0, a partitioned run). */
+  private snapshotWarmup(lane: number): void {
     for (const host of this.hosts) {
       for (const p of host.cpus) {
+        if (lane >= 0 && host.laneOfCpu[p.index] !== lane) continue;
         this.settle(host, p);
         p.busyAtWarmupNs = p.busyNs;
       }
-      for (const e of host.entities) e.cpuTimeAtWarmupNs = e.cpuTimeNs;
+      for (const e of host.entities) if (lane < 0 || host.laneOfCpu[e.affinity[0]] === lane) e.cpuTimeAtWarmupNs = e.cpuTimeNs;
     }
-    for (const t of this.tasks) t.execAtWarmupNs = t.execNs;
+    for (const t of this.tasks) if (lane < 0 || this.laneOf(t) === lane) t.execAtWarmupNs = t.execNs;
   }
 }
 
@@ -1117,6 +1220,25 @@ function withChainHandlers(vmu: VmuSpec, chains: readonly ChainSpec[]): VmuSpec 
     ),
   );
   return handlers.length === 0 ? vmu : { ...vmu, tasks: [...vmu.tasks, ...handlers] };
+}
+
+/**
+ * Whether nothing but the hosts' own scheduling can tie CPUs together, so hosts (and islands of
+ * their CPUs, assignLanes) may be simulated apart: no observer (it expects one time order), no I/O,
+ * packet flows, chains, migrations, VMU starts, stops or SLA changes (devices, links and control
+ * events span hosts and islands), no cache interference, and no host-thread program (rt-app timers
+ * are shared by a host's threads).
+ */
+function islandsPossible(scenario: SystemSpec, options: SimulateOptions): boolean {
+  return (
+    options.observer === undefined &&
+    scenario.interference === undefined &&
+    (scenario.flows ?? []).length === 0 &&
+    (scenario.chains ?? []).length === 0 &&
+    (scenario.migrations ?? []).length === 0 &&
+    scenario.vmus.every((v) => v.io.length === 0 && v.bootNs === undefined && v.startNs === undefined && v.stopNs === undefined && (v.slaChanges ?? []).length === 0 && v.migrationOf === undefined) &&
+    scenario.hostThreads.every((t) => t.arrival.kind !== 'program')
+  );
 }
 
 /** What only QEMU's migration has, refused under a Xen model before any host is built (migration.md §2.2, §3, §8). */
