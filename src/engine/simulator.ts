@@ -162,6 +162,8 @@ export class Simulator implements IoEngine, ReleaseTarget, GuestEngine<HostState
   private laneCount = 0;
   /** Whether hosts may be split into islands (islandsPossible). */
   private readonly partitioned: boolean;
+  /** The lane runLanes is simulating, -1 otherwise. */
+  private laneRunning = -1;
 
   /** Lanes the run simulates one after another (for tests). */
   get lanes(): number {
@@ -317,9 +319,16 @@ export class Simulator implements IoEngine, ReleaseTarget, GuestEngine<HostState
       this.now = 0;
       for (const host of this.hosts) for (const p of host.cpus) if (host.laneOfCpu[p.index] === lane) host.needsResched.add(p.index);
       for (const host of dirtyAtStart) if (host.laneOfCpu[0] === lane) this.markDirty(host);
+      this.laneRunning = lane;
       this.runLane(end, lane);
     }
+    this.laneRunning = -1;
     if (this.scenario.warmupNs > 0 && this.scenario.warmupNs <= end) this.eventsFired -= this.laneCount - 1;
+  }
+
+  /** A class asked to re-pick a pCPU of another island than the one running: its cpuCoupling is wrong. */
+  private crossesLanes(host: HostState, cpu: number): never {
+    throw new Error(`host ${host.spec.id}: a class re-picks pCPU ${cpu} while the island of lane ${this.laneRunning} runs: its ClassNeeds.cpuCoupling misses a tie`);
   }
 
   // ---- construction -------------------------------------------------------------------------
@@ -613,6 +622,7 @@ export class Simulator implements IoEngine, ReleaseTarget, GuestEngine<HostState
 
   /** HostEngine: re-pick `cpu` in this instant's reschedule pass. */
   reschedCpu(host: HostState, cpu: number): void {
+    if (this.laneRunning >= 0 && host.laneOfCpu[cpu] !== this.laneRunning) this.crossesLanes(host, cpu);
     host.needsResched.add(cpu);
     this.markDirty(host);
   }
