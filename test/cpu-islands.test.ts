@@ -57,6 +57,7 @@ const hostArb = fc
     guest: fc.constantFrom<'fifo' | 'edf' | 'fair'>('fifo', 'fifo', 'edf', 'fair'),
     warmupMs: fc.constantFrom(0, 0, 30),
     migrateOnThrottle: fc.boolean(),
+    model: fc.constantFrom('kvm-irmos', 'kvm-deadline'),
     deadlineThread: fc.boolean(),
     fifoThread: fc.integer({ min: 0, max: 4 }),
     seed: fc.nat(1000),
@@ -73,7 +74,7 @@ const hostArb = fc
           .map((taskSets) => ({ h, vs, taskSets })),
       ),
   )
-  .map(({ h, vs, taskSets }): { sc: Scenario; params: Record<string, unknown> } => {
+  .map(({ h, vs, taskSets }): { sc: Scenario; model: string; params: Record<string, unknown> } => {
     const vmus = vs.map((v, i): VmuSpec => {
       const cpu = i % h.cpus;
       const two = v.wide === 0; // a quarter of the VMUs have 2 vCPUs over this pCPU and the next
@@ -104,7 +105,8 @@ const hostArb = fc
         vmus,
         hostThreads: threads,
       }),
-      params: { migrateOnThrottle: h.migrateOnThrottle },
+      model: h.model,
+      params: h.model === 'kvm-irmos' ? { migrateOnThrottle: h.migrateOnThrottle } : {},
     };
   });
 
@@ -116,17 +118,17 @@ describe('simulating independent islands of CPUs one after another', () => {
     expect(cpuIslands(3, []).count).toBe(3);
   });
 
-  it('changes no result of a kvm-irmos host (events included)', () => {
+  it('changes no result of a kvm-irmos or kvm-deadline host (events included)', () => {
     let split = 0;
     fc.assert(
-      fc.property(hostArb, ({ sc, params }) => {
-        const fast = run(sc, 'kvm-irmos', true, params);
-        const full = run(sc, 'kvm-irmos', false, params);
+      fc.property(hostArb, ({ sc, model, params }) => {
+        const fast = run(sc, model, true, params);
+        const full = run(sc, model, false, params);
         expect(full.lanes).toBe(1);
         expect(fast.results).toBe(full.results);
         if (fast.lanes > 1) split++;
       }),
-      { numRuns: 50, seed: 14 },
+      { numRuns: 60, seed: 14 },
     );
     expect(split).toBeGreaterThan(10);
   });
@@ -144,8 +146,13 @@ describe('simulating independent islands of CPUs one after another', () => {
     };
     const pinned = [0, 1, 2, 3].map((i) => vm(i, [i]));
     expect(lanes(base(pinned))).toBe(4);
+    // SCHED_DEADLINE vCPUs each allowed on one pCPU: push and pull move nothing.
+    expect(lanes(base(pinned), 'kvm-deadline')).toBe(4);
     // A 2-vCPU VMU over pCPUs 1 and 2 ties them (its group's cpuset, its vCPUs' affinity, its guest).
-    expect(lanes(base([...pinned, vm(4, [1, 2], { vcpus: 2, tasks: [t('w0'), { ...t('w1'), affinity: [1] }] })]))).toBe(3);
+    const wide = vm(4, [1, 2], { vcpus: 2, tasks: [t('w0'), { ...t('w1'), affinity: [1] }] });
+    expect(lanes(base([...pinned, wide]))).toBe(3);
+    // Under SCHED_DEADLINE a vCPU allowed on two pCPUs may be pushed or pulled anywhere: one island.
+    expect(lanes(base([...pinned, wide]), 'kvm-deadline')).toBe(1);
     // A host SCHED_FIFO thread runs in the root group, one server on every pCPU.
     const rt: HostThreadSpec = { ...t('rt'), host: 'ph1', affinity: [0], policy: { class: 'fifo', priority: 10 } };
     expect(lanes(base(pinned, [rt]))).toBe(1);

@@ -197,7 +197,11 @@ export class DeadlineClass implements SchedClass<DeadlineAdmitConfig> {
   needs(): ClassNeeds {
     // GRUB (grub.ts) rounds each charged stretch down, as update_curr_dl does: there a split is not
     // the same, so the host ticks keep settling reclaimers as the kernel's tick does.
-    return { tick: !this.exact, idleTime: this.idleCharge, chargeSplits: this.exact && this.grub === null };
+    // With no task allowed on two CPUs, push and pull move nothing (`movable`): each CPU's runqueue
+    // and fair_server are its own and `seq` orders one runqueue, so the class ties no CPUs together
+    // (the engine may run them apart, cpu-islands.ts). GRUB's bandwidth sums span the root domain.
+    const apart = this.movable === 0 && this.grub === null;
+    return { tick: !this.exact, idleTime: this.idleCharge, chargeSplits: this.exact && this.grub === null, ...(apart && { cpuCoupling: [] }) };
   }
 
   /** Idle time on `cpu` counts against its fair_server (dl_server_update_idle_time, 6.17+). */
