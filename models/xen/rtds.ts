@@ -27,6 +27,7 @@ import type { HostEntity } from '../../src/engine/entities.js';
 import { EventPhase, type Timer } from '../../src/engine/event-queue.js';
 import type { PolicyContext, SchedClass, TaskSlice } from '../../src/engine/policy.js';
 import { poolCpus } from './affinity.js';
+import { ReplQueue } from './rtds-replq.js';
 
 /** Xen defaults (§0 RTDS row). */
 export const RTDS_DEFAULT_BUDGET_NS = 4_000_000;
@@ -57,8 +58,8 @@ class RtdsVcpu {
   depleted = false;
   where: Q = Q.none;
   seq = 0;
-  /** On the ReplQ: runnable (queued or running). */
-  inRepl = false;
+  /** Slot on the ReplQ while runnable (queued or running), -1 otherwise (rtds-replq.ts). */
+  replSlot = -1;
   // counters
   replenishments = 0;
   exhaustions = 0;
@@ -66,6 +67,8 @@ class RtdsVcpu {
 
   constructor(
     readonly entity: HostEntity,
+    /** Admission order: the ReplQ's tie-break among equal deadlines. */
+    readonly index: number,
     public budgetNs: Ns,
     public periodNs: Ns,
     readonly extratime: boolean,
@@ -77,6 +80,8 @@ export class RtdsClass implements SchedClass<RtdsAdmitConfig | undefined> {
   private readonly vcpus: RtdsVcpu[] = [];
   /** RunQ: vCPUs with budget or extratime, not running. */
   private readonly runq: RtdsVcpu[] = [];
+  /** ReplQ: the runnable vCPUs by deadline (rtds-replq.ts). */
+  private readonly replq = new ReplQueue<RtdsVcpu>();
   private readonly decision: (HostEntity | null)[];
   private readonly tickled: Uint8Array;
   private readonly replTimer: Timer;
@@ -120,7 +125,7 @@ export class RtdsClass implements SchedClass<RtdsAdmitConfig | undefined> {
     if (!(Number.isInteger(b) && Number.isInteger(p) && p >= RTDS_MIN_PERIOD_NS && b >= RTDS_MIN_BUDGET_NS && b <= p)) {
       throw new RangeError(`${e.id}: RTDS needs integers with period ≥ 10 µs and 10 µs ≤ budget ≤ period, got budget ${b} ns, period ${p} ns`);
     }
-    const v = new RtdsVcpu(e, b, p, cfg.extratime ?? true);
+    const v = new RtdsVcpu(e, this.vcpus.length, b, p, cfg.extratime ?? true);
     this.vcpus.push(v);
     e.slot = v;
     e.schedClass = this;
@@ -135,7 +140,7 @@ export class RtdsClass implements SchedClass<RtdsAdmitConfig | undefined> {
     if (e.runningOn >= 0 || v.where !== Q.none) return;
     const now = this.ctx.now;
     if (now >= v.deadline) this.updateDeadline(v, now);
-    v.inRepl = true;
+    this.replq.add(v);
     this.armRepl();
     this.insert(v);
     this.tickle(v);
@@ -145,8 +150,8 @@ export class RtdsClass implements SchedClass<RtdsAdmitConfig | undefined> {
   dequeue(e: HostEntity): void {
     const v = vcpuOf(e);
     if (v.where !== Q.none) this.remove(v);
-    if (v.inRepl) {
-      v.inRepl = false;
+    if (this.replq.has(v)) {
+      this.replq.delete(v);
       this.armRepl();
     }
   }
@@ -203,8 +208,8 @@ export class RtdsClass implements SchedClass<RtdsAdmitConfig | undefined> {
     if (e.runnable) {
       this.insert(v);
       this.tickle(v);
-    } else if (v.inRepl) {
-      v.inRepl = false;
+    } else if (this.replq.has(v)) {
+      this.replq.delete(v);
       this.armRepl();
     }
   }
@@ -248,6 +253,7 @@ export class RtdsClass implements SchedClass<RtdsAdmitConfig | undefined> {
     v.budget = v.budgetNs;
     v.level = 0;
     v.replenishments++;
+    this.replq.changed(v);
   }
 
   /** repl_timer_handler (§4 "Replenishment timer"). */
@@ -256,11 +262,8 @@ export class RtdsClass implements SchedClass<RtdsAdmitConfig | undefined> {
     batch.length = 0;
     // In ReplQ (deadline) order; a replenished vCPU's deadline moves past now, so it is taken once.
     for (;;) {
-      let v: RtdsVcpu | null = null;
-      for (const x of this.vcpus) {
-        if (x.inRepl && x.deadline <= now && (v === null || x.deadline < v.deadline)) v = x;
-      }
-      if (v === null) break;
+      const v = this.replq.head();
+      if (v === null || v.deadline > now) break;
       const e = v.entity;
       if (e.runningOn >= 0) this.ctx.settle(e.runningOn); // burn the old period's budget first
       this.updateDeadline(v, now);
@@ -287,8 +290,8 @@ export class RtdsClass implements SchedClass<RtdsAdmitConfig | undefined> {
   }
 
   private armRepl(): void {
-    let at = Infinity;
-    for (const v of this.vcpus) if (v.inRepl && v.deadline < at) at = v.deadline;
+    const head = this.replq.head();
+    const at = head === null ? Infinity : head.deadline;
     if (at === Infinity) this.replTimer.cancel();
     else if (this.replTimer.expiry !== at) this.replTimer.arm(at);
   }
