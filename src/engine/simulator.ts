@@ -69,7 +69,7 @@ export interface SimulateOptions {
   guestIncremental?: boolean;
   /**
    * Simulate each island of CPUs that nothing ties together on its own, one after another
-   * (cpu-islands.ts; only in runs where nothing else links them: see Simulator.islandsPossible).
+   * (cpu-islands.ts; only in runs where nothing else links them: islandsPossible below).
    * Default true; false interleaves them in one event queue (the equivalence test).
    */
   partition?: boolean;
@@ -326,9 +326,9 @@ export class Simulator implements IoEngine, ReleaseTarget, GuestEngine<HostState
     if (this.scenario.warmupNs > 0 && this.scenario.warmupNs <= end) this.eventsFired -= this.laneCount - 1;
   }
 
-  /** A class asked to re-pick a pCPU of another island than the one running: its cpuCoupling is wrong. */
+  /** A class re-picks, settles or reads a pCPU of another island than the one running: its cpuCoupling misses a tie. */
   private crossesLanes(host: HostState, cpu: number): never {
-    throw new Error(`host ${host.spec.id}: a class re-picks pCPU ${cpu} while the island of lane ${this.laneRunning} runs: its ClassNeeds.cpuCoupling misses a tie`);
+    throw new Error(`host ${host.spec.id}: a class reaches pCPU ${cpu} while the island of lane ${this.laneRunning} runs: its ClassNeeds.cpuCoupling misses a tie`);
   }
 
   // ---- construction -------------------------------------------------------------------------
@@ -629,11 +629,13 @@ export class Simulator implements IoEngine, ReleaseTarget, GuestEngine<HostState
 
   /** HostEngine: bring `cpu`'s accounting up to now. */
   settleCpu(host: HostState, cpu: number): void {
+    if (this.laneRunning >= 0 && host.laneOfCpu[cpu] !== this.laneRunning) this.crossesLanes(host, cpu);
     this.settle(host, host.cpus[cpu]);
   }
 
   /** HostEngine: what runs on `cpu`. */
   currentOn(host: HostState, cpu: number): HostEntity | null {
+    if (this.laneRunning >= 0 && host.laneOfCpu[cpu] !== this.laneRunning) this.crossesLanes(host, cpu);
     return host.cpus[cpu].current;
   }
 
