@@ -158,6 +158,13 @@ describe('simulating independent islands of CPUs one after another', () => {
     expect(lanes(base(pinned, [rt]))).toBe(1);
     // A best-effort VMU gives the fair class (which balances across CPUs) an entity.
     expect(lanes(base([...pinned, vm(4, [3], { sla: undefined })]))).toBe(1);
+    // An island with nothing on it (pCPU 0 here) is simulated first and has no event at all: the next
+    // island must not inherit its pCPU to re-pick (a fair pick there reads it: protocol guard).
+    for (const model of ['kvm-irmos', 'kvm-deadline']) {
+      const idleFirst = base([1, 2, 3].map((i) => vm(i, [i])));
+      expect(lanes(idleFirst, model)).toBe(4);
+      expect(run(idleFirst, model, true).results).toBe(run(idleFirst, model, false).results);
+    }
     // An observer expects one time order; Credit's accounting spans the pCPUs.
     expect(lanes(base(pinned), 'kvm-irmos', true)).toBe(1);
     expect(lanes(base(pinned), 'xen-credit')).toBe(1);

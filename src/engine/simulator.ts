@@ -321,6 +321,9 @@ export class Simulator implements IoEngine, ReleaseTarget, GuestEngine<HostState
       for (const host of dirtyAtStart) if (host.laneOfCpu[0] === lane) this.markDirty(host);
       this.laneRunning = lane;
       this.runLane(end, lane);
+      // An island that never had a pass keeps its marks; interleaved, another island's pass would
+      // re-pick its idle pCPUs, which changes nothing: drop them, so the next lane stays in its own.
+      for (const host of this.hosts) for (const p of host.cpus) if (host.laneOfCpu[p.index] === lane) host.needsResched.delete(p.index);
     }
     this.laneRunning = -1;
     if (this.scenario.warmupNs > 0 && this.scenario.warmupNs <= end) this.eventsFired -= this.laneCount - 1;
