@@ -3,7 +3,8 @@
 // place and cancelling removes it (O(log n)): the heap holds exactly the armed timers, never a
 // dead entry (issue 14: the lazy-deletion binary heap it replaces spent 13 % of the EDF set's CPU
 // time sifting four parallel arrays and dropping stale tops). Four children per node halve the
-// depth; the node's children share a cache line of the array.
+// depth; the node's children share a cache line of the array. A firing timer leaves the heap only
+// after its callback, so a timer that re-arms itself there (releases, ticks) costs one sift.
 //
 // Same-instant order is decided here, once: lower `phase` first, then the order in which the timers
 // were (last) armed. The phases are listed in EventPhase; the simulator's reschedule pass runs after
@@ -32,12 +33,19 @@ const PHASE_STRIDE = 1099511627776;
 
 /** A re-armable one-shot timer. The callback receives the firing time. */
 export class Timer {
-  /** Absolute expiry while armed, -1 otherwise. */
+  /** Absolute expiry while armed, -1 otherwise (also while its own callback runs, until re-armed). */
   expiry: Ns = -1;
+  /** The time it sits at in the queue's heap (= expiry while armed; the firing time while it fires). */
+  heapTime: Ns = -1;
   /** phase × 2^40 + the queue's arm sequence: the same-instant order, one comparison. */
   key = 0;
-  /** Slot in the queue's heap while armed, -1 otherwise. */
+  /** Slot in the queue's heap while in it, -1 otherwise. */
   slot = -1;
+  /**
+   * The time given to arm(), kept as the very value passed (a field that holds any value, not a
+   * double field): the callback receives it without a fresh heap number per firing (issue 14).
+   */
+  firesWith: unknown = undefined;
 
   constructor(
     private readonly queue: EventQueue,
@@ -46,7 +54,7 @@ export class Timer {
   ) {}
 
   get armed(): boolean {
-    return this.slot >= 0;
+    return this.expiry >= 0;
   }
 
   /** Arm (or re-arm) for absolute time `at`. */
@@ -63,11 +71,23 @@ export class EventQueue {
   // The heap in struct-of-arrays form: slot i holds timer timers[i], due at times[i], with
   // same-instant key keys[i]; the children of slot i are 4i + 1 … 4i + 4. Comparisons read only
   // the two typed arrays (no pointer chase into the timers), and every move updates the timer's slot.
+  // The element being placed is read from its timer's heapTime and key fields, never passed as a
+  // number argument: a double crossing a call boundary is a fresh heap number (issue 14: 32 bytes
+  // of garbage per sift).
   private times: Float64Array;
   private keys: Float64Array;
   private timers: Timer[] = objectArray(); // born holding objects (object-array.ts): no deopt at a new queue's first arm
   private size = 0;
   private sequence = 0;
+  /**
+   * The timer whose callback runs now: it stays in the heap (at its firing time) until the callback
+   * returns, so a callback that re-arms its own timer (a periodic release, a tick) moves it down in
+   * place — one sift instead of a removal and an insertion. Only the run loop's peekTime could see
+   * it there, and that is never called from inside a callback.
+   */
+  private firing: Timer | null = null;
+  /** The instant advance() found (the run loop's current time). */
+  instant: Ns = 0;
 
   constructor(initialCapacity = 64) {
     this.times = new Float64Array(Math.max(4, initialCapacity));
@@ -80,45 +100,50 @@ export class EventQueue {
 
   /** Armed timers. */
   get length(): number {
-    return this.size;
+    return this.firing === null ? this.size : this.size - 1;
   }
 
   /** Arm `t` for `at` (Timer.arm): a fresh sequence number, then moved to its place. */
   schedule(t: Timer, at: Ns): void {
-    const key = t.phase * PHASE_STRIDE + this.sequence++;
+    if (t === this.firing) this.firing = null; // re-armed from its own callback: it stays in the heap
+    t.key = t.phase * PHASE_STRIDE + this.sequence++;
     t.expiry = at;
-    let slot = t.slot;
+    t.firesWith = at;
+    const slot = t.slot;
     if (slot < 0) {
       if (this.size === this.times.length) this.grow();
-      slot = this.size++;
+      t.heapTime = at;
       this.timers.push(t);
-    } else if (at >= this.times[slot]) {
+      this.siftUp(this.size++, t);
+    } else if (at >= t.heapTime) {
       // Not earlier: the fresh key is larger than the old one, so the timer can only move down.
-      this.siftDown(slot, at, key, t);
-      return;
+      t.heapTime = at;
+      this.siftDown(slot, t);
+    } else {
+      t.heapTime = at;
+      this.siftUp(slot, t);
     }
-    this.siftUp(slot, at, key, t);
   }
 
-  /** Take the armed `t` out of the heap (Timer.cancel). */
+  /** Take `t`, which is in the heap, out of it (Timer.cancel; the end of a callback that did not re-arm). */
   remove(t: Timer): void {
+    if (t === this.firing) this.firing = null;
     const slot = t.slot;
     t.slot = -1;
     t.expiry = -1;
     const last = --this.size;
     const lastTimer = this.timers.pop()!;
     if (slot === last) return;
-    const at = this.times[last];
-    const key = this.keys[last];
     if (slot > 0) {
       const parent = (slot - 1) >> 2;
+      const at = lastTimer.heapTime;
       const pt = this.times[parent];
-      if (at < pt || (at === pt && key < this.keys[parent])) {
-        this.siftUp(slot, at, key, lastTimer);
+      if (at < pt || (at === pt && lastTimer.key < this.keys[parent])) {
+        this.siftUp(slot, lastTimer);
         return;
       }
     }
-    this.siftDown(slot, at, key, lastTimer);
+    this.siftDown(slot, lastTimer);
   }
 
   /** Time of the earliest armed timer, or Infinity. */
@@ -126,17 +151,35 @@ export class EventQueue {
     return this.size > 0 ? this.times[0] : Infinity;
   }
 
-  /** Pop and fire the earliest armed timer; the caller has checked peekTime(). */
-  fireNext(): void {
-    const t = this.timers[0];
-    const time = this.times[0];
-    this.remove(t);
-    t.fire(time);
+  /**
+   * Whether the earliest armed timer is due at or before `end`; if so, `instant` is its time. (The
+   * run loop's form of peekTime: a boolean and a double field, so no heap number per call.)
+   */
+  advance(end: Ns): boolean {
+    if (this.size === 0 || this.times[0] > end) return false;
+    this.instant = this.times[0];
+    return true;
   }
 
-  /** Place (at, key, t) at `slot` or above it. */
-  private siftUp(slot: number, at: Ns, key: number, t: Timer): void {
+  /** Whether another timer is due at `instant` (after advance()). */
+  moreAtInstant(): boolean {
+    return this.size > 0 && this.times[0] === this.instant;
+  }
+
+  /** Fire the earliest armed timer; the caller has checked peekTime(). It leaves the heap unless its callback re-armed it. */
+  fireNext(): void {
+    const t = this.timers[0];
+    this.firing = t;
+    t.expiry = -1;
+    t.fire(t.firesWith as Ns);
+    if (this.firing === t) this.remove(t);
+  }
+
+  /** Place `t` (at its heapTime and key) at `slot` or above it. */
+  private siftUp(slot: number, t: Timer): void {
     const { times, keys, timers } = this;
+    const at = t.heapTime;
+    const key = t.key;
     let i = slot;
     while (i > 0) {
       const parent = (i - 1) >> 2;
@@ -155,9 +198,11 @@ export class EventQueue {
     t.slot = i;
   }
 
-  /** Place (at, key, t) at `slot` or below it. */
-  private siftDown(slot: number, at: Ns, key: number, t: Timer): void {
+  /** Place `t` (at its heapTime and key) at `slot` or below it. */
+  private siftDown(slot: number, t: Timer): void {
     const { times, keys, timers } = this;
+    const at = t.heapTime;
+    const key = t.key;
     const n = this.size;
     let i = slot;
     for (;;) {

@@ -231,18 +231,16 @@ export class Simulator implements IoEngine, ReleaseTarget, GuestEngine<HostState
     const queue = this.queue;
     let nextProgress = PROGRESS_EVENTS;
     this.reschedulePass();
-    for (;;) {
-      const t = queue.peekTime();
-      if (t > end) break;
-      this.now = t;
+    while (queue.advance(end)) {
+      this.now = queue.instant;
       do {
         queue.fireNext();
         this.eventsFired++;
-      } while (queue.peekTime() === t);
+      } while (queue.moreAtInstant());
       this.reschedulePass();
       if (this.onProgress !== undefined && this.eventsFired >= nextProgress) {
         nextProgress = this.eventsFired + PROGRESS_EVENTS;
-        this.onProgress(t);
+        this.onProgress(this.now);
       }
     }
     this.now = end;
