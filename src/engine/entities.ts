@@ -77,12 +77,22 @@ export class Task {
   /** The guest policy's own state of the task (each policy file has its typed accessor). */
   guestPolicyState: unknown = undefined;
   readonly stats = new TaskStats();
+  /** Relative deadline (spec.deadline), read at every release without a look into the spec object. */
+  readonly deadlineNs: Ns;
+  /**
+   * A finished job of this task that nothing refers to any more, which its next release reuses
+   * (newJob): set by the engine only when no observer keeps jobs (issue 14: the job object was the
+   * largest allocation per job).
+   */
+  spareJob: Job | null = null;
 
   constructor(
     readonly spec: TaskSpec,
     /** The VMU it runs in, or null for a host thread. */
     readonly vmu: VmuSpec | null,
-  ) {}
+  ) {
+    this.deadlineNs = spec.deadline;
+  }
 
   get id(): string {
     return this.spec.id;

@@ -156,6 +156,8 @@ export class Simulator implements IoEngine, ReleaseTarget, GuestEngine<HostState
   /** Hosts to visit in this instant's reschedule pass, each once (HostState.dirty), in the order first marked. */
   private readonly dirtyHosts = new WorkList<HostState>();
   private readonly observer: SimObserver | undefined;
+  /** Finished jobs are reused (Task.spareJob): no observer is handed jobs, which it could keep. */
+  private readonly recycleJobs: boolean;
   private readonly onProgress: ((now: Ns) => void) | undefined;
   private readonly runtimes = new Map<Task, TaskRuntimeState>();
   /** rt-app's process-wide timers, per process: a host's threads ("host:" id) or one VMU's tasks ("vmu:" id). */
@@ -197,6 +199,7 @@ export class Simulator implements IoEngine, ReleaseTarget, GuestEngine<HostState
   ) {
     this.seed = options.seed ?? scenario.seed;
     this.observer = options.observer;
+    this.recycleJobs = options.observer?.release === undefined && options.observer?.complete === undefined;
     this.onProgress = options.onProgress;
     const programHook = options.observer?.program;
     this.onProgram = programHook === undefined ? undefined : (task, clock) => programHook.call(options.observer, task, clock);
@@ -606,6 +609,8 @@ export class Simulator implements IoEngine, ReleaseTarget, GuestEngine<HostState
       }
     }
     job.onDone?.(this.now);
+    // Nothing refers to the finished job any more unless an observer was handed it: its task's next release reuses it.
+    if (this.recycleJobs) task.spareJob = job;
   }
 
   private countUnfinishedMisses(): void {
