@@ -27,6 +27,7 @@
 import type { Ns } from '../../src/scenario/types.js';
 import type { HostEntity } from '../../src/engine/entities.js';
 import type { ClassNeeds, PolicyContext, SchedClass, ServedClass } from '../../src/engine/policy.js';
+import { objectArray } from '../../src/engine/object-array.js';
 import { CbsServer, CbsState, type CbsHooks } from './cbs.js';
 import { FairServer } from './deadline-fair-server.js';
 import { GrubAccounting, type GrubEntity, type GrubFormula, type GrubRunner } from './grub.js';
@@ -124,7 +125,7 @@ export class DeadlineClass implements SchedClass<DeadlineAdmitConfig> {
     opts: DeadlineOptions = {},
   ) {
     this.exact = (opts.enforcement ?? 'exact') === 'exact';
-    this.rq = Array.from({ length: ctx.cpuCount }, () => []);
+    this.rq = Array.from({ length: ctx.cpuCount }, () => objectArray<HostEntity>());
     this.needPull = new Uint8Array(ctx.cpuCount);
     this.grubRules = opts.grub;
     const fs = opts.fairServer;
