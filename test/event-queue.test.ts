@@ -68,14 +68,14 @@ const action = fc.record({
 });
 
 const plan = fc.record({
-  timers: fc.array(fc.record({ phase: fc.integer({ min: 0, max: 4 }), first: fc.option(fc.nat(100), { nil: undefined }) }), { minLength: 1, maxLength: 16 }),
+  timers: fc.array(fc.record({ phase: fc.integer({ min: 0, max: 4 }), first: fc.option(fc.nat(100), { nil: undefined }), near: fc.boolean() }), { minLength: 1, maxLength: 16 }),
   actions: fc.array(fc.array(action, { maxLength: 3 }), { minLength: 1, maxLength: 40 }),
 });
 
 type Plan = typeof plan extends fc.Arbitrary<infer P> ? P : never;
 
 interface QueueLike {
-  timer(phase: never, fire: (now: number) => void): { arm(at: number): void; cancel(): void; readonly armed: boolean; readonly expiry: number };
+  timer(phase: never, fire: (now: number) => void, near: boolean): { arm(at: number): void; cancel(): void; readonly armed: boolean; readonly expiry: number };
   readonly length: number;
   peekTime(): number;
   fireNext(): void;
@@ -86,7 +86,9 @@ function trace(q: QueueLike, p: Plan): string[] {
   const log: string[] = [];
   let fires = 0;
   const timers = p.timers.map((spec, i) =>
-    q.timer(spec.phase as never, (now) => {
+    q.timer(
+      spec.phase as never,
+      (now) => {
       const me = timers[i];
       log.push(`${i}@${now} armed=${me.armed} expiry=${me.expiry} len=${q.length}`);
       for (const a of p.actions[fires++ % p.actions.length]) {
@@ -103,7 +105,9 @@ function trace(q: QueueLike, p: Plan): string[] {
         }
         log.push(`  ${a.kind} ${a.other % timers.length}: armed=${me.armed} expiry=${me.expiry} other=${other.armed}/${other.expiry} len=${q.length}`);
       }
-    }),
+      },
+      spec.near,
+    ),
   );
   p.timers.forEach((spec, i) => spec.first !== undefined && timers[i].arm(spec.first));
   for (let n = 0; n < 300 && q.peekTime() !== Infinity; n++) q.fireNext();

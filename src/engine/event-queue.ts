@@ -39,7 +39,7 @@ export class Timer {
   heapTime: Ns = -1;
   /** phase × 2^40 + the queue's arm sequence: the same-instant order, one comparison. */
   key = 0;
-  /** Slot in the queue's heap while in it, -1 otherwise. */
+  /** Slot in the queue's heap while in it (≥ 0), or in its near tier (−2 − index), -1 otherwise. */
   slot = -1;
   /**
    * The time given to arm(), kept as the very value passed (a field that holds any value, not a
@@ -51,6 +51,8 @@ export class Timer {
     private readonly queue: EventQueue,
     readonly phase: EventPhase,
     readonly fire: (now: Ns) => void,
+    /** Armed and cancelled at most instants and always due soon (EventQueue.timer's `near`). */
+    readonly near = false,
   ) {}
 
   get armed(): boolean {
@@ -63,9 +65,15 @@ export class Timer {
   }
 
   cancel(): void {
-    if (this.slot >= 0) this.queue.remove(this);
+    if (this.slot !== -1) this.queue.remove(this);
   }
 }
+
+/**
+ * Armed near timers kept outside the heap, at most: each firing or arming there is O(1) plus a scan
+ * of this many, where the heap sifts through its levels. Beyond it, near timers go to the heap.
+ */
+const NEAR_LIMIT = 8;
 
 export class EventQueue {
   // The heap in struct-of-arrays form: slot i holds timer timers[i], due at times[i], with
@@ -79,6 +87,14 @@ export class EventQueue {
   private timers: Timer[] = objectArray(); // born holding objects (object-array.ts): no deopt at a new queue's first arm
   private size = 0;
   private sequence = 0;
+  /**
+   * The near tier: armed timers made `near` (a pCPU's job completion, a running entity's budget
+   * enforcement), which are armed and cancelled or fired at most instants and due soon — in the heap
+   * each cost a sift up to near its root and one down again (issue 14: two of the EDF set's three
+   * heap operations per job). Unordered; `nearBest` is the earliest, by the same (time, key) order.
+   */
+  private readonly nearTimers: Timer[] = objectArray<Timer>();
+  private nearBest = -1;
   /**
    * The timer whose callback runs now: it stays in the heap (at its firing time) until the callback
    * returns, so a callback that re-arms its own timer (a periodic release, a tick) moves it down in
@@ -94,13 +110,14 @@ export class EventQueue {
     this.keys = new Float64Array(Math.max(4, initialCapacity));
   }
 
-  timer(phase: EventPhase, fire: (now: Ns) => void): Timer {
-    return new Timer(this, phase, fire);
+  /** A timer; `near`: armed and cancelled at most instants and always due soon (kept outside the heap while few are). */
+  timer(phase: EventPhase, fire: (now: Ns) => void, near = false): Timer {
+    return new Timer(this, phase, fire, near);
   }
 
   /** Armed timers. */
   get length(): number {
-    return this.firing === null ? this.size : this.size - 1;
+    return this.size + this.nearTimers.length - (this.firing === null ? 0 : 1);
   }
 
   /** Arm `t` for `at` (Timer.arm): a fresh sequence number, then moved to its place. */
@@ -110,9 +127,16 @@ export class EventQueue {
     t.expiry = at;
     t.firesWith = at;
     const slot = t.slot;
-    if (slot < 0) {
-      if (this.size === this.times.length) this.grow();
+    if (slot < -1) {
       t.heapTime = at;
+      this.nearMoved(-2 - slot);
+    } else if (slot === -1) {
+      t.heapTime = at;
+      if (t.near && this.nearTimers.length < NEAR_LIMIT) {
+        this.nearAdd(t);
+        return;
+      }
+      if (this.size === this.times.length) this.grow();
       this.timers.push(t);
       this.siftUp(this.size++, t);
     } else if (at >= t.heapTime) {
@@ -125,12 +149,13 @@ export class EventQueue {
     }
   }
 
-  /** Take `t`, which is in the heap, out of it (Timer.cancel; the end of a callback that did not re-arm). */
+  /** Take `t`, which is in the queue, out of it (Timer.cancel; the end of a callback that did not re-arm). */
   remove(t: Timer): void {
     if (t === this.firing) this.firing = null;
     const slot = t.slot;
     t.slot = -1;
     t.expiry = -1;
+    if (slot < -1) return this.nearRemove(-2 - slot);
     const last = --this.size;
     const lastTimer = this.timers.pop()!;
     if (slot === last) return;
@@ -148,7 +173,10 @@ export class EventQueue {
 
   /** Time of the earliest armed timer, or Infinity. */
   peekTime(): Ns {
-    return this.size > 0 ? this.times[0] : Infinity;
+    const heap = this.size > 0 ? this.times[0] : Infinity;
+    if (this.nearBest < 0) return heap;
+    const near = this.nearTimers[this.nearBest].heapTime;
+    return near < heap ? near : heap;
   }
 
   /**
@@ -156,23 +184,70 @@ export class EventQueue {
    * run loop's form of peekTime: a boolean and a double field, so no heap number per call.)
    */
   advance(end: Ns): boolean {
-    if (this.size === 0 || this.times[0] > end) return false;
-    this.instant = this.times[0];
+    let at = this.size > 0 ? this.times[0] : Infinity;
+    if (this.nearBest >= 0) {
+      const near = this.nearTimers[this.nearBest].heapTime;
+      if (near < at) at = near;
+    }
+    if (at > end) return false;
+    this.instant = at;
     return true;
   }
 
   /** Whether another timer is due at `instant` (after advance()). */
   moreAtInstant(): boolean {
-    return this.size > 0 && this.times[0] === this.instant;
+    if (this.size > 0 && this.times[0] === this.instant) return true;
+    return this.nearBest >= 0 && this.nearTimers[this.nearBest].heapTime === this.instant;
   }
 
-  /** Fire the earliest armed timer; the caller has checked peekTime(). It leaves the heap unless its callback re-armed it. */
+  /** Fire the earliest armed timer; the caller has checked peekTime(). It leaves the queue unless its callback re-armed it. */
   fireNext(): void {
+    if (this.nearBest >= 0) {
+      const n = this.nearTimers[this.nearBest];
+      if (this.size === 0 || n.heapTime < this.times[0] || (n.heapTime === this.times[0] && n.key < this.keys[0])) {
+        // Out of the near tier before its callback, which may arm it again (O(1) either way).
+        this.remove(n);
+        n.fire(n.firesWith as Ns);
+        return;
+      }
+    }
     const t = this.timers[0];
     this.firing = t;
     t.expiry = -1;
     t.fire(t.firesWith as Ns);
     if (this.firing === t) this.remove(t);
+  }
+
+  // ---- near tier --------------------------------------------------------------------------
+
+  private nearAdd(t: Timer): void {
+    const i = this.nearTimers.length;
+    this.nearTimers.push(t);
+    t.slot = -2 - i;
+    if (this.nearBest < 0 || nearBefore(t, this.nearTimers[this.nearBest])) this.nearBest = i;
+  }
+
+  /** The near timer at `i` was re-armed (a fresh key, maybe another time). */
+  private nearMoved(i: number): void {
+    if (i === this.nearBest) this.nearRescan();
+    else if (nearBefore(this.nearTimers[i], this.nearTimers[this.nearBest])) this.nearBest = i;
+  }
+
+  private nearRemove(i: number): void {
+    const list = this.nearTimers;
+    const last = list.pop()!;
+    if (i < list.length) {
+      list[i] = last;
+      last.slot = -2 - i;
+    }
+    this.nearRescan();
+  }
+
+  private nearRescan(): void {
+    const list = this.nearTimers;
+    let best = list.length > 0 ? 0 : -1;
+    for (let i = 1; i < list.length; i++) if (nearBefore(list[i], list[best])) best = i;
+    this.nearBest = best;
   }
 
   /** Place `t` (at its heapTime and key) at `slot` or above it. */
@@ -240,4 +315,9 @@ export class EventQueue {
     this.times = times;
     this.keys = keys;
   }
+}
+
+/** Whether `a` fires before `b` (time, then phase and arm order). */
+function nearBefore(a: Timer, b: Timer): boolean {
+  return a.heapTime < b.heapTime || (a.heapTime === b.heapTime && a.key < b.key);
 }

@@ -328,7 +328,8 @@ export class Simulator implements IoEngine, ReleaseTarget, GuestEngine<HostState
     const exactGuestCharge = (g: Guest) => g.policy.charge === undefined || g.policy.chargeSplitsExactly === true;
     for (const g of host.guests) g.settlesSplitExactly(host.interference === null && exactGuestCharge(g) && g.vcpus.every((v) => host.stack.chargesSplit(v)));
     for (const p of host.cpus) {
-      p.completion = this.queue.timer(EventPhase.completion, () => this.onCompletion(host, p));
+      // Re-armed at nearly every dispatch and fired once per job, always the soonest: the queue's near tier.
+      p.completion = this.queue.timer(EventPhase.completion, () => this.onCompletion(host, p), true);
       if (host.stack.wantsTick && options.elideTicks !== false && this.tickElidable(host, p.index)) {
         this.elidedTicks.push({ firstNs: firstTickNs(spec, p.index, this.seed), periodNs: spec.tickNs });
       } else if (host.stack.wantsTick) {
@@ -507,8 +508,8 @@ export class Simulator implements IoEngine, ReleaseTarget, GuestEngine<HostState
   }
 
   /** HostEngine: a timer of `host`'s classes. */
-  timerFor(_host: HostState, phase: EventPhase, fire: (now: Ns) => void): Timer {
-    return this.queue.timer(phase, fire);
+  timerFor(_host: HostState, phase: EventPhase, fire: (now: Ns) => void, near?: boolean): Timer {
+    return this.queue.timer(phase, fire, near);
   }
 
   /** HostEngine: re-pick `cpu` in this instant's reschedule pass. */
