@@ -159,6 +159,9 @@ export class DeadlineClass implements SchedClass<DeadlineAdmitConfig> {
     const t = new DlTask(this, e, this.ctx, { ...cfg, periodNs });
     this.tasks.push(t);
     if (e.affinity.length > 1) this.movable++;
+    // Its runqueue until it first wakes (where enqueue would put it): the first wake-up then takes
+    // the path every later one takes (issue 14: a path only a run's first wake-ups took was a deopt per run).
+    if (e.cpu < 0) e.cpu = e.affinity[0];
     e.slot = t;
     e.schedClass = this;
   }
