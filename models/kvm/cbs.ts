@@ -124,7 +124,8 @@ export class CbsServer {
     this.periodNs = params.periodNs;
     this.defer = params.defer === true;
     this.timer = ctx.timer(EventPhase.budget, (now) => this.onTimer(now));
-    this.enforcement = ctx.timer(EventPhase.budget, () => this.hooks.enforce(this));
+    // Armed at each start of a running server and cancelled when it stops: the queue's near tier.
+    this.enforcement = ctx.timer(EventPhase.budget, () => this.hooks.enforce(this), true);
   }
 
   /**

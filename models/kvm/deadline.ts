@@ -27,6 +27,7 @@
 import type { Ns } from '../../src/scenario/types.js';
 import type { HostEntity } from '../../src/engine/entities.js';
 import type { ClassNeeds, PolicyContext, SchedClass, ServedClass } from '../../src/engine/policy.js';
+import { objectArray } from '../../src/engine/object-array.js';
 import { CbsServer, CbsState, type CbsHooks } from './cbs.js';
 import { FairServer } from './deadline-fair-server.js';
 import { GrubAccounting, type GrubEntity, type GrubFormula, type GrubRunner } from './grub.js';
@@ -113,6 +114,8 @@ export class DeadlineClass implements SchedClass<DeadlineAdmitConfig> {
   private seq = 0;
   private pushes = 0;
   private pulls = 0;
+  /** Off: every wake-up re-picks its CPU, as before keepsPick (the general path, for the equivalence test). */
+  wakeupPreemptCheck = true;
   private readonly grubRules: DeadlineOptions['grub'];
   /** GRUB bookkeeping (§4.3), built by init() when some entity reclaims. */
   private grub: GrubAccounting | null = null;
@@ -124,7 +127,7 @@ export class DeadlineClass implements SchedClass<DeadlineAdmitConfig> {
     opts: DeadlineOptions = {},
   ) {
     this.exact = (opts.enforcement ?? 'exact') === 'exact';
-    this.rq = Array.from({ length: ctx.cpuCount }, () => []);
+    this.rq = Array.from({ length: ctx.cpuCount }, () => objectArray<HostEntity>());
     this.needPull = new Uint8Array(ctx.cpuCount);
     this.grubRules = opts.grub;
     const fs = opts.fairServer;
@@ -156,6 +159,9 @@ export class DeadlineClass implements SchedClass<DeadlineAdmitConfig> {
     const t = new DlTask(this, e, this.ctx, { ...cfg, periodNs });
     this.tasks.push(t);
     if (e.affinity.length > 1) this.movable++;
+    // Its runqueue until it first wakes (where enqueue would put it): the first wake-up then takes
+    // the path every later one takes (issue 14: a path only a run's first wake-ups took was a deopt per run).
+    if (e.cpu < 0) e.cpu = e.affinity[0];
     e.slot = t;
     e.schedClass = this;
   }
@@ -218,15 +224,34 @@ export class DeadlineClass implements SchedClass<DeadlineAdmitConfig> {
     // §4.2 wake-up rule (overflow test, revised CBS, constrained throttle) in CbsServer.activate.
     if (!t.cbs.activate(this.ctx.now)) return; // throttled: the replenishment timer enqueues it
     // select_task_rq_dl (§4.4): not earlier than the local deadline → a free or later CPU.
-    if (this.earliestDeadline(cpu) <= t.cbs.deadline && e.affinity.length > 1) {
+    if (e.affinity.length > 1 && this.earliestDeadline(cpu) <= t.cbs.deadline) {
       const j = this.laterCpu(t, cpu);
       if (j >= 0) {
         cpu = j;
         this.pushes++;
       }
     }
-    this.queue(t, cpu);
+    this.queue(t, cpu, !this.keepsPick(t, cpu));
     this.pushFrom(cpu);
+  }
+
+  /**
+   * check_preempt_curr_dl on a wake-up (§4.2 "among DL tasks, the earliest d wins and pre-empts on
+   * wake-up"): `t` queued on `cpu` leaves its EDF choice as it is when the DL task running there is
+   * queued there with a deadline not later than t's (ties go to the earlier queued). The CPU is then
+   * not re-picked for this wake-up (issue 14: a wake-up that pre-empts nothing was a settle and a
+   * runqueue scan). Only where that re-pick's settle is invisible: exact enforcement without GRUB (a
+   * charge split in two is the same charge: needs().chargeSplits) and a host thread running (a vCPU's
+   * guest may charge its task in floating point). Anything else that changes the CPU's choice in
+   * this instant re-picks it as before.
+   */
+  private keepsPick(t: DlTask, cpu: number): boolean {
+    if (!this.wakeupPreemptCheck || !this.exact || this.grub !== null) return false;
+    const cur = this.ctx.current(cpu);
+    if (cur === null || cur.schedClass !== this || cur.cpu !== cpu || cur.isVcpu) return false;
+    const c = taskOf(cur);
+    // t is queued after c, so an equal deadline keeps c first (earlier()).
+    return c.queued && c.cbs.deadline <= t.cbs.deadline;
   }
 
   dequeue(e: HostEntity): void {
@@ -393,14 +418,14 @@ export class DeadlineClass implements SchedClass<DeadlineAdmitConfig> {
 
   // ---- runqueues and global EDF (§4.4) ----------------------------------------------------------
 
-  private queue(t: DlTask, cpu: number): void {
+  private queue(t: DlTask, cpu: number, resched = true): void {
     // §4.3: push, pull and wake-up placement carry this_bw and running_bw to the new runqueue.
     if (t.grub !== null) this.grub!.move(t.grub, cpu);
     t.entity.cpu = cpu;
     t.queued = true;
     t.seq = ++this.seq;
     this.rq[cpu].push(t.entity);
-    this.ctx.resched(cpu);
+    if (resched) this.ctx.resched(cpu);
   }
 
   private unqueue(t: DlTask): void {

@@ -48,8 +48,8 @@ export class ProtocolGuard {
       },
       cpuCount: ctx.cpuCount,
       tickNs: ctx.tickNs,
-      timer(phase, fire) {
-        const t: Timer = ctx.timer(phase, fire);
+      timer(phase, fire, near) {
+        const t: Timer = ctx.timer(phase, fire, near);
         const arm = t.arm.bind(t);
         const cancel = t.cancel.bind(t);
         t.arm = (at: Ns) => {

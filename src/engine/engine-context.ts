@@ -22,7 +22,7 @@ export interface Clock {
  */
 export interface HostEngine<H> {
   readonly now: Ns;
-  timerFor(host: H, phase: EventPhase, fire: (now: Ns) => void): Timer;
+  timerFor(host: H, phase: EventPhase, fire: (now: Ns) => void, near?: boolean): Timer;
   reschedCpu(host: H, cpu: number): void;
   settleCpu(host: H, cpu: number): void;
   currentOn(host: H, cpu: number): HostEntity | null;
@@ -46,8 +46,8 @@ export class EnginePolicyContext<H> implements PolicyContext {
     return this.tickPhases[cpu];
   }
 
-  timer(phase: EventPhase, fire: (now: Ns) => void): Timer {
-    return this.engine.timerFor(this.host, phase, fire);
+  timer(phase: EventPhase, fire: (now: Ns) => void, near?: boolean): Timer {
+    return this.engine.timerFor(this.host, phase, fire, near);
   }
 
   resched(cpu: number): void {

@@ -55,7 +55,16 @@ export class TaskStats {
  * filled the old one with garbage at 1024 tasks). Same fields in the same order as newJob's, so
  * every slot shares the jobs' hidden class.
  */
-const NO_JOB: Job = { release: 0, deadline: 0, demand: 0, remaining: 0, started: false, measured: false, firstRunAt: undefined, wallNs: undefined, yields: undefined, onDone: undefined };
+const NO_JOB: Job = newBlankJob();
+
+/**
+ * A job object with every field of newJob's, in its order (one hidden class for all jobs). Each task
+ * starts with one as its spare, so its first release fills a job as every later one does (a path only
+ * a run's first releases took had no type feedback in the optimised code: a deoptimisation per run).
+ */
+function newBlankJob(): Job {
+  return { release: 0, deadline: 0, demand: 0, remaining: 0, started: false, measured: false, firstRunAt: undefined, wallNs: undefined, yields: undefined, onDone: undefined };
+}
 
 export class Task {
   /** Pending jobs, oldest first (a late periodic task queues its next releases, like rt-app): a ring of `queued` jobs from `head`. */
@@ -77,12 +86,22 @@ export class Task {
   /** The guest policy's own state of the task (each policy file has its typed accessor). */
   guestPolicyState: unknown = undefined;
   readonly stats = new TaskStats();
+  /** Relative deadline (spec.deadline), read at every release without a look into the spec object. */
+  readonly deadlineNs: Ns;
+  /**
+   * A finished job of this task that nothing refers to any more, which its next release reuses
+   * (newJob): set by the engine only when no observer keeps jobs (issue 14: the job object was the
+   * largest allocation per job).
+   */
+  spareJob: Job | null = newBlankJob();
 
   constructor(
     readonly spec: TaskSpec,
     /** The VMU it runs in, or null for a host thread. */
     readonly vmu: VmuSpec | null,
-  ) {}
+  ) {
+    this.deadlineNs = spec.deadline;
+  }
 
   get id(): string {
     return this.spec.id;

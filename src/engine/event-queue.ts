@@ -3,7 +3,8 @@
 // place and cancelling removes it (O(log n)): the heap holds exactly the armed timers, never a
 // dead entry (issue 14: the lazy-deletion binary heap it replaces spent 13 % of the EDF set's CPU
 // time sifting four parallel arrays and dropping stale tops). Four children per node halve the
-// depth; the node's children share a cache line of the array.
+// depth; the node's children share a cache line of the array. A firing timer leaves the heap only
+// after its callback, so a timer that re-arms itself there (releases, ticks) costs one sift.
 //
 // Same-instant order is decided here, once: lower `phase` first, then the order in which the timers
 // were (last) armed. The phases are listed in EventPhase; the simulator's reschedule pass runs after
@@ -32,12 +33,19 @@ const PHASE_STRIDE = 1099511627776;
 
 /** A re-armable one-shot timer. The callback receives the firing time. */
 export class Timer {
-  /** Absolute expiry while armed, -1 otherwise. */
+  /** Absolute expiry while armed, -1 otherwise (also while its own callback runs, until re-armed). */
   expiry: Ns = -1;
+  /** The time it sits at in the queue's heap (= expiry while armed; the firing time while it fires). */
+  heapTime: Ns = -1;
   /** phase × 2^40 + the queue's arm sequence: the same-instant order, one comparison. */
   key = 0;
-  /** Slot in the queue's heap while armed, -1 otherwise. */
+  /** Slot in the queue's heap while in it (≥ 0), or in its near tier (−2 − index), -1 otherwise. */
   slot = -1;
+  /**
+   * The time given to arm(), kept as the very value passed (a field that holds any value, not a
+   * double field): the callback receives it without a fresh heap number per firing (issue 14).
+   */
+  firesWith: unknown = undefined;
   /** The queue's lane the timer belongs to (EventQueue.useLane), fixed at its first arm; -1 before. */
   lane = -1;
 
@@ -45,10 +53,12 @@ export class Timer {
     private readonly queue: EventQueue,
     readonly phase: EventPhase,
     readonly fire: (now: Ns) => void,
+    /** Armed and cancelled at most instants and always due soon (EventQueue.timer's `near`). */
+    readonly near = false,
   ) {}
 
   get armed(): boolean {
-    return this.slot >= 0;
+    return this.expiry >= 0;
   }
 
   /** Arm (or re-arm) for absolute time `at`. */
@@ -57,55 +67,87 @@ export class Timer {
   }
 
   cancel(): void {
-    if (this.slot >= 0) this.queue.remove(this);
+    if (this.slot !== -1) this.queue.remove(this);
   }
 }
+
+/**
+ * Armed near timers kept outside the heap, at most: each firing or arming there is O(1) plus a scan
+ * of this many, where the heap sifts through its levels. Beyond it, near timers go to the heap.
+ */
+const NEAR_LIMIT = 8;
 
 export class EventQueue {
   // The heap in struct-of-arrays form: slot i holds timer timers[i], due at times[i], with
   // same-instant key keys[i]; the children of slot i are 4i + 1 … 4i + 4. Comparisons read only
   // the two typed arrays (no pointer chase into the timers), and every move updates the timer's slot.
+  // The element being placed is read from its timer's heapTime and key fields, never passed as a
+  // number argument: a double crossing a call boundary is a fresh heap number (issue 14: 32 bytes
+  // of garbage per sift).
   private times: Float64Array;
   private keys: Float64Array;
   private timers: Timer[] = objectArray(); // born holding objects (object-array.ts): no deopt at a new queue's first arm
   private size = 0;
   private sequence = 0;
-  /** The lane whose heap the arrays above hold (useLane). */
+  /**
+   * The near tier: armed timers made `near` (a pCPU's job completion, a running entity's budget
+   * enforcement), which are armed and cancelled or fired at most instants and due soon — in the heap
+   * each cost a sift up to near its root and one down again (issue 14: two of the EDF set's three
+   * heap operations per job). Unordered; `nearBest` is the earliest, by the same (time, key) order.
+   */
+  private nearTimers: Timer[] = objectArray<Timer>();
+  private nearBest = -1;
+  /**
+   * The timer whose callback runs now: it stays in the heap (at its firing time) until the callback
+   * returns, so a callback that re-arms its own timer (a periodic release, a tick) moves it down in
+   * place — one sift instead of a removal and an insertion. Only the run loop's peekTime could see
+   * it there, and that is never called from inside a callback.
+   */
+  private firing: Timer | null = null;
+  /** The instant advance() found (the run loop's current time). */
+  instant: Ns = 0;
+  /** The lane whose heap and near tier the fields above hold (useLane). */
   private lane = 0;
-  /** The other lanes' heaps while they are not the current one, by lane. */
-  private readonly parked: { times: Float64Array; keys: Float64Array; timers: Timer[]; size: number }[] = [];
+  /** The other lanes' heaps and near tiers while they are not the current one, by lane. */
+  private readonly parked: ParkedLane[] = [];
 
   constructor(initialCapacity = 64) {
     this.times = new Float64Array(Math.max(4, initialCapacity));
     this.keys = new Float64Array(Math.max(4, initialCapacity));
   }
 
-  timer(phase: EventPhase, fire: (now: Ns) => void): Timer {
-    return new Timer(this, phase, fire);
+  /** A timer; `near`: armed and cancelled at most instants and always due soon (kept outside the heap while few are). */
+  timer(phase: EventPhase, fire: (now: Ns) => void, near = false): Timer {
+    return new Timer(this, phase, fire, near);
   }
 
   /** Armed timers, in every lane. */
   get length(): number {
-    let n = this.size;
-    for (let lane = 0; lane < this.parked.length; lane++) if (lane !== this.lane) n += this.parked[lane]?.size ?? 0;
+    let n = this.size + this.nearTimers.length - (this.firing === null ? 0 : 1);
+    for (let lane = 0; lane < this.parked.length; lane++) {
+      const p = this.parked[lane];
+      if (lane !== this.lane && p !== undefined) n += p.size + p.nearTimers.length;
+    }
     return n;
   }
 
   /**
-   * Make `lane` the current one: peekTime and fireNext see only its timers from now on. A timer
+   * Make `lane` the current one: advance and fireNext see only its timers from now on. A timer
    * joins the lane that is current when it is first armed and stays in it; arming or cancelling it
    * while another lane is current is an error. The simulator runs the islands of CPUs that nothing
    * ties together one after another, each in a lane of its own (cpu-islands.ts): a lane's heap holds
-   * that island's few timers (issue 14, scale).
+   * that island's few timers (issue 14, scale). Called between events, never from a callback.
    */
   useLane(lane: number): void {
     if (lane === this.lane) return;
-    this.parked[this.lane] = { times: this.times, keys: this.keys, timers: this.timers, size: this.size };
-    const next = this.parked[lane] ?? { times: new Float64Array(64), keys: new Float64Array(64), timers: [], size: 0 };
+    this.parked[this.lane] = { times: this.times, keys: this.keys, timers: this.timers, size: this.size, nearTimers: this.nearTimers, nearBest: this.nearBest };
+    const next = this.parked[lane] ?? { times: new Float64Array(64), keys: new Float64Array(64), timers: objectArray<Timer>(), size: 0, nearTimers: objectArray<Timer>(), nearBest: -1 };
     this.times = next.times;
     this.keys = next.keys;
     this.timers = next.timers;
     this.size = next.size;
+    this.nearTimers = next.nearTimers;
+    this.nearBest = next.nearBest;
     this.lane = lane;
   }
 
@@ -118,59 +160,140 @@ export class EventQueue {
   /** Arm `t` for `at` (Timer.arm): a fresh sequence number, then moved to its place. */
   schedule(t: Timer, at: Ns): void {
     if (t.lane !== this.lane) this.joinLane(t);
-    const key = t.phase * PHASE_STRIDE + this.sequence++;
+    if (t === this.firing) this.firing = null; // re-armed from its own callback: it stays in the heap
+    t.key = t.phase * PHASE_STRIDE + this.sequence++;
     t.expiry = at;
-    let slot = t.slot;
-    if (slot < 0) {
+    t.firesWith = at;
+    const slot = t.slot;
+    if (slot < -1) {
+      t.heapTime = at;
+      this.nearMoved(-2 - slot);
+    } else if (slot === -1) {
+      t.heapTime = at;
+      if (t.near && this.nearTimers.length < NEAR_LIMIT) {
+        this.nearAdd(t);
+        return;
+      }
       if (this.size === this.times.length) this.grow();
-      slot = this.size++;
       this.timers.push(t);
-    } else if (at >= this.times[slot]) {
+      this.siftUp(this.size++, t);
+    } else if (at >= t.heapTime) {
       // Not earlier: the fresh key is larger than the old one, so the timer can only move down.
-      this.siftDown(slot, at, key, t);
-      return;
+      t.heapTime = at;
+      this.siftDown(slot, t);
+    } else {
+      t.heapTime = at;
+      this.siftUp(slot, t);
     }
-    this.siftUp(slot, at, key, t);
   }
 
-  /** Take the armed `t` out of the heap (Timer.cancel). */
+  /** Take `t`, which is in the queue, out of it (Timer.cancel; the end of a callback that did not re-arm). */
   remove(t: Timer): void {
     if (t.lane !== this.lane) this.joinLane(t);
+    if (t === this.firing) this.firing = null;
     const slot = t.slot;
     t.slot = -1;
     t.expiry = -1;
+    if (slot < -1) return this.nearRemove(-2 - slot);
     const last = --this.size;
     const lastTimer = this.timers.pop()!;
     if (slot === last) return;
-    const at = this.times[last];
-    const key = this.keys[last];
     if (slot > 0) {
       const parent = (slot - 1) >> 2;
+      const at = lastTimer.heapTime;
       const pt = this.times[parent];
-      if (at < pt || (at === pt && key < this.keys[parent])) {
-        this.siftUp(slot, at, key, lastTimer);
+      if (at < pt || (at === pt && lastTimer.key < this.keys[parent])) {
+        this.siftUp(slot, lastTimer);
         return;
       }
     }
-    this.siftDown(slot, at, key, lastTimer);
+    this.siftDown(slot, lastTimer);
   }
 
   /** Time of the earliest armed timer, or Infinity. */
   peekTime(): Ns {
-    return this.size > 0 ? this.times[0] : Infinity;
+    const heap = this.size > 0 ? this.times[0] : Infinity;
+    if (this.nearBest < 0) return heap;
+    const near = this.nearTimers[this.nearBest].heapTime;
+    return near < heap ? near : heap;
   }
 
-  /** Pop and fire the earliest armed timer; the caller has checked peekTime(). */
+  /**
+   * Whether the earliest armed timer is due at or before `end`; if so, `instant` is its time. (The
+   * run loop's form of peekTime: a boolean and a double field, so no heap number per call.)
+   */
+  advance(end: Ns): boolean {
+    let at = this.size > 0 ? this.times[0] : Infinity;
+    if (this.nearBest >= 0) {
+      const near = this.nearTimers[this.nearBest].heapTime;
+      if (near < at) at = near;
+    }
+    if (at > end) return false;
+    this.instant = at;
+    return true;
+  }
+
+  /** Whether another timer is due at `instant` (after advance()). */
+  moreAtInstant(): boolean {
+    if (this.size > 0 && this.times[0] === this.instant) return true;
+    return this.nearBest >= 0 && this.nearTimers[this.nearBest].heapTime === this.instant;
+  }
+
+  /** Fire the earliest armed timer; the caller has checked peekTime(). It leaves the queue unless its callback re-armed it. */
   fireNext(): void {
+    if (this.nearBest >= 0) {
+      const n = this.nearTimers[this.nearBest];
+      if (this.size === 0 || n.heapTime < this.times[0] || (n.heapTime === this.times[0] && n.key < this.keys[0])) {
+        // Out of the near tier before its callback, which may arm it again (O(1) either way).
+        this.remove(n);
+        n.fire(n.firesWith as Ns);
+        return;
+      }
+    }
     const t = this.timers[0];
-    const time = this.times[0];
-    this.remove(t);
-    t.fire(time);
+    this.firing = t;
+    t.expiry = -1;
+    t.fire(t.firesWith as Ns);
+    if (this.firing === t) this.remove(t);
   }
 
-  /** Place (at, key, t) at `slot` or above it. */
-  private siftUp(slot: number, at: Ns, key: number, t: Timer): void {
+  // ---- near tier --------------------------------------------------------------------------
+
+  private nearAdd(t: Timer): void {
+    const i = this.nearTimers.length;
+    this.nearTimers.push(t);
+    t.slot = -2 - i;
+    if (this.nearBest < 0 || nearBefore(t, this.nearTimers[this.nearBest])) this.nearBest = i;
+  }
+
+  /** The near timer at `i` was re-armed (a fresh key, maybe another time). */
+  private nearMoved(i: number): void {
+    if (i === this.nearBest) this.nearRescan();
+    else if (nearBefore(this.nearTimers[i], this.nearTimers[this.nearBest])) this.nearBest = i;
+  }
+
+  private nearRemove(i: number): void {
+    const list = this.nearTimers;
+    const last = list.pop()!;
+    if (i < list.length) {
+      list[i] = last;
+      last.slot = -2 - i;
+    }
+    this.nearRescan();
+  }
+
+  private nearRescan(): void {
+    const list = this.nearTimers;
+    let best = list.length > 0 ? 0 : -1;
+    for (let i = 1; i < list.length; i++) if (nearBefore(list[i], list[best])) best = i;
+    this.nearBest = best;
+  }
+
+  /** Place `t` (at its heapTime and key) at `slot` or above it. */
+  private siftUp(slot: number, t: Timer): void {
     const { times, keys, timers } = this;
+    const at = t.heapTime;
+    const key = t.key;
     let i = slot;
     while (i > 0) {
       const parent = (i - 1) >> 2;
@@ -189,9 +312,11 @@ export class EventQueue {
     t.slot = i;
   }
 
-  /** Place (at, key, t) at `slot` or below it. */
-  private siftDown(slot: number, at: Ns, key: number, t: Timer): void {
+  /** Place `t` (at its heapTime and key) at `slot` or below it. */
+  private siftDown(slot: number, t: Timer): void {
     const { times, keys, timers } = this;
+    const at = t.heapTime;
+    const key = t.key;
     const n = this.size;
     let i = slot;
     for (;;) {
@@ -229,4 +354,19 @@ export class EventQueue {
     this.times = times;
     this.keys = keys;
   }
+}
+
+/** A lane's queue state while another lane is current (EventQueue.useLane). */
+interface ParkedLane {
+  times: Float64Array;
+  keys: Float64Array;
+  timers: Timer[];
+  size: number;
+  nearTimers: Timer[];
+  nearBest: number;
+}
+
+/** Whether `a` fires before `b` (time, then phase and arm order). */
+function nearBefore(a: Timer, b: Timer): boolean {
+  return a.heapTime < b.heapTime || (a.heapTime === b.heapTime && a.key < b.key);
 }

@@ -74,7 +74,8 @@ export interface PolicyContext {
   /** Where `cpu`'s ticks fall: at tickPhaseNs(cpu) + k·tickNs (src/engine/tick.ts); absent: 0. */
   tickPhaseNs?(cpu: number): Ns;
   /** A re-armable timer; `phase` orders it among events of the same instant. */
-  timer(phase: EventPhase, fire: (now: Ns) => void): Timer;
+  /** `near`: armed and cancelled at most instants and always due soon, as a running entity's budget enforcement (EventQueue.timer). */
+  timer(phase: EventPhase, fire: (now: Ns) => void, near?: boolean): Timer;
   /** Ask the engine to re-pick `cpu` at the end of this instant. */
   resched(cpu: number): void;
   /** Bring accounting on `cpu` up to now (calls charge() for the running entity). */

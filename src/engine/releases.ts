@@ -24,21 +24,39 @@ export interface ReleaseTarget {
   readonly onProgram?: (task: Task, clock: ProgramClock) => void;
 }
 
-/** A job as released at `now` with `demand` (and, from a program, its wall-clock and yield flags). */
+/** A job as released at `now` with `demand` (and, from a program, its wall-clock and yield flags): the task's spare job reused, or a new one. */
 export function newJob(task: Task, now: Ns, demand: Ns, warmupNs: Ns, fromProgram?: ProgramJob): Job {
+  const wallNs = fromProgram?.wall ? demand : undefined;
+  const yields = fromProgram !== undefined && fromProgram.yields > 0 ? fromProgram.yields : undefined;
+  const spare = task.spareJob;
+  if (spare !== null) {
+    // Every field written, as a new job would have it.
+    task.spareJob = null;
+    spare.release = now;
+    spare.deadline = now + task.deadlineNs;
+    spare.demand = demand;
+    spare.remaining = demand;
+    spare.started = false;
+    spare.measured = now >= warmupNs;
+    spare.firstRunAt = undefined;
+    spare.wallNs = wallNs;
+    spare.yields = yields;
+    spare.onDone = undefined;
+    return spare;
+  }
   // Every field present from the start, optional ones as undefined: all jobs share one hidden class,
   // so the hot paths' property reads stay monomorphic and a job's first run (firstRunAt) or an
   // injected job's continuation (onDone) adds no property to it later (issue 14: engine speed).
   return {
     release: now,
-    deadline: now + task.spec.deadline,
+    deadline: now + task.deadlineNs,
     demand,
     remaining: demand,
     started: false,
     measured: now >= warmupNs,
     firstRunAt: undefined,
-    wallNs: fromProgram?.wall ? demand : undefined,
-    yields: fromProgram !== undefined && fromProgram.yields > 0 ? fromProgram.yields : undefined,
+    wallNs,
+    yields,
     onDone: undefined,
   };
 }
@@ -73,6 +91,8 @@ export class TaskReleases {
   /** Open-loop jobs released but not yet woken (a wake delay), oldest first, with the instant each wakes. */
   private readonly waking: { job: Job; at: Ns }[] = [];
   private wakeTimer: Timer | null = null;
+  /** The arrival law's kind, read at every release without a look into the spec object. */
+  private readonly kind: string;
 
   constructor(
     private readonly task: Task,
@@ -83,6 +103,7 @@ export class TaskReleases {
   ) {
     this.demand = new DemandSampler(task.spec.exec, rng);
     this.clock = new ReleaseClock(task.spec.arrival, rng);
+    this.kind = task.spec.arrival.kind;
   }
 
   /** Arm the first release; `from`: where offsets count from (a VMU's start, or its boot's end). */
@@ -150,8 +171,7 @@ export class TaskReleases {
   }
 
   private release(now: Ns, fromProgram?: ProgramJob): void {
-    const { task } = this;
-    const kind = task.spec.arrival.kind;
+    const { task, kind } = this;
     const demand = fromProgram ? fromProgram.ns : kind === 'busy' ? Infinity : this.demand.next();
     const job = newJob(task, now, demand, this.target.scenario.warmupNs, fromProgram);
     // A program's wake-up overhead is already in its wake instant (startProgram); a busy loop and a

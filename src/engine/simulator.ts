@@ -177,6 +177,8 @@ export class Simulator implements IoEngine, ReleaseTarget, GuestEngine<HostState
   /** Hosts to visit in this instant's reschedule pass, each once (HostState.dirty), in the order first marked. */
   private readonly dirtyHosts = new WorkList<HostState>();
   private readonly observer: SimObserver | undefined;
+  /** Finished jobs are reused (Task.spareJob): no observer is handed jobs, which it could keep. */
+  private readonly recycleJobs: boolean;
   private readonly onProgress: ((now: Ns) => void) | undefined;
   private readonly runtimes = new Map<Task, TaskRuntimeState>();
   /** rt-app's process-wide timers, per process: a host's threads ("host:" id) or one VMU's tasks ("vmu:" id). */
@@ -218,6 +220,7 @@ export class Simulator implements IoEngine, ReleaseTarget, GuestEngine<HostState
   ) {
     this.seed = options.seed ?? scenario.seed;
     this.observer = options.observer;
+    this.recycleJobs = options.observer?.release === undefined && options.observer?.complete === undefined;
     this.onProgress = options.onProgress;
     const programHook = options.observer?.program;
     this.onProgram = programHook === undefined ? undefined : (task, clock) => programHook.call(options.observer, task, clock);
@@ -285,17 +288,16 @@ export class Simulator implements IoEngine, ReleaseTarget, GuestEngine<HostState
     const queue = this.queue;
     let nextProgress = this.eventsFired + PROGRESS_EVENTS;
     this.reschedulePass();
-    for (;;) {
-      const t = queue.peekTime();
-      if (t > end) break;
-      this.now = t;
+    while (queue.advance(end)) {
+      this.now = queue.instant;
       do {
         queue.fireNext();
         this.eventsFired++;
-      } while (queue.peekTime() === t);
+      } while (queue.moreAtInstant());
       this.reschedulePass();
       if (this.onProgress !== undefined && this.eventsFired >= nextProgress) {
         nextProgress = this.eventsFired + PROGRESS_EVENTS;
+        const t = this.now;
         this.onProgress(this.laneCount > 1 ? Math.floor((lane * end + t) / this.laneCount) : t);
       }
     }
@@ -410,7 +412,8 @@ export class Simulator implements IoEngine, ReleaseTarget, GuestEngine<HostState
     this.assignLanes(host);
     for (const p of host.cpus) {
       this.queue.useLane(host.laneOfCpu[p.index]);
-      p.completion = this.queue.timer(EventPhase.completion, () => this.onCompletion(host, p));
+      // Re-armed at nearly every dispatch and fired once per job, always the soonest: the queue's near tier.
+      p.completion = this.queue.timer(EventPhase.completion, () => this.onCompletion(host, p), true);
       if (host.stack.wantsTick && options.elideTicks !== false && this.tickElidable(host, p.index)) {
         this.elidedTicks.push({ firstNs: firstTickNs(spec, p.index, this.seed), periodNs: spec.tickNs });
       } else if (host.stack.wantsTick) {
@@ -619,8 +622,8 @@ export class Simulator implements IoEngine, ReleaseTarget, GuestEngine<HostState
   }
 
   /** HostEngine: a timer of `host`'s classes. */
-  timerFor(_host: HostState, phase: EventPhase, fire: (now: Ns) => void): Timer {
-    return this.queue.timer(phase, fire);
+  timerFor(_host: HostState, phase: EventPhase, fire: (now: Ns) => void, near?: boolean): Timer {
+    return this.queue.timer(phase, fire, near);
   }
 
   /** HostEngine: re-pick `cpu` in this instant's reschedule pass. */
@@ -724,6 +727,8 @@ export class Simulator implements IoEngine, ReleaseTarget, GuestEngine<HostState
       }
     }
     job.onDone?.(this.now);
+    // Nothing refers to the finished job any more unless an observer was handed it: its task's next release reuses it.
+    if (this.recycleJobs) task.spareJob = job;
   }
 
   private countUnfinishedMisses(): void {
