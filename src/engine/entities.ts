@@ -7,6 +7,7 @@ import type { HostThreadSpec, Ns, TaskSpec, VmuSpec } from './system.js';
 import { LatencyHistogram } from '../metrics/histogram.js';
 import type { SchedClass } from './policy.js';
 import type { Guest } from './guest.js';
+import { widenNumberFields } from './wide-numbers.js';
 
 export interface Job {
   release: Ns;
@@ -47,6 +48,10 @@ export class TaskStats {
   preemptions = 0;
   /** Times the task resumed on a different processor (vCPU inside a guest, pCPU on the host). */
   migrations = 0;
+
+  constructor() {
+    widenNumberFields(this, ['tardinessMaxNs', 'tardinessSumNs']);
+  }
 }
 
 /**
@@ -63,7 +68,10 @@ const NO_JOB: Job = newBlankJob();
  * a run's first releases took had no type feedback in the optimised code: a deoptimisation per run).
  */
 function newBlankJob(): Job {
-  return { release: 0, deadline: 0, demand: 0, remaining: 0, started: false, measured: false, firstRunAt: undefined, wallNs: undefined, yields: undefined, onDone: undefined };
+  const job: Job = { release: 0, deadline: 0, demand: 0, remaining: 0, started: false, measured: false, firstRunAt: undefined, wallNs: undefined, yields: undefined, onDone: undefined };
+  // newJob's literal follows the same hidden-class transitions, so its jobs get the double fields too.
+  widenNumberFields(job, ['release', 'deadline', 'demand', 'remaining']);
+  return job;
 }
 
 export class Task {
@@ -101,6 +109,7 @@ export class Task {
     readonly vmu: VmuSpec | null,
   ) {
     this.deadlineNs = spec.deadline;
+    widenNumberFields(this, ['execNs', 'execAtWarmupNs']);
   }
 
   get id(): string {
@@ -193,7 +202,9 @@ export class HostEntity {
     readonly affinity: number[],
     /** Index in the host's entity list. */
     readonly index: number,
-  ) {}
+  ) {
+    widenNumberFields(this, ['cpuTimeNs', 'cpuTimeAtWarmupNs']);
+  }
 
   get isVcpu(): boolean {
     return this.origin.kind === 'vcpu';

@@ -12,6 +12,7 @@
 
 import type { Ns } from './system.js';
 import { objectArray } from './object-array.js';
+import { widenNumberFields } from './wide-numbers.js';
 
 /** Order of events that fall on the same nanosecond. */
 export const EventPhase = {
@@ -55,7 +56,9 @@ export class Timer {
     readonly fire: (now: Ns) => void,
     /** Armed and cancelled at most instants and always due soon (EventQueue.timer's `near`). */
     readonly near = false,
-  ) {}
+  ) {
+    widenNumberFields(this, ['expiry', 'heapTime', 'key']);
+  }
 
   get armed(): boolean {
     return this.expiry >= 0;

@@ -14,6 +14,7 @@ import { VcpuThrottle } from './vcpu-throttle.js';
 import type { ChainSpec, HostSpec, IoLoadSpec, MigrationSpec, Ns, SlaChange, SystemSpec, VmuSpec } from './system.js';
 import { EventPhase, EventQueue, Timer } from './event-queue.js';
 import { HostEntity, Task, type Job } from './entities.js';
+import { widenNumberFields } from './wide-numbers.js';
 import { Guest, type GuestHost } from './guest.js';
 import { GUEST_POLICIES } from './guest-policy.js';
 import type { HostBuild, HypervisorModel, PrepareSetup } from './model.js';
@@ -115,7 +116,9 @@ class Pcpu {
   completion!: Timer;
   tick?: Timer;
 
-  constructor(readonly index: number) {}
+  constructor(readonly index: number) {
+    widenNumberFields(this, ['segmentStart', 'overheadUntil', 'lastLeftAt', 'busyNs', 'busyAtWarmupNs']);
+  }
 }
 
 export class HostState {
