@@ -10,6 +10,7 @@ import { Simulator } from '../src/engine/simulator.js';
 import { collectRun } from '../src/metrics/results.js';
 import type { HostThreadSpec, Scenario, TaskSpec, VmuSpec } from '../src/scenario/types.js';
 import { host, ms, scenario, us } from './helpers/scenario.js';
+import { randomRtTask } from './helpers/random-rt-task.js';
 
 const run = (sc: Scenario, model: string, partition: boolean, params: Record<string, unknown> = {}) => {
   const sim = new Simulator(sc, findModel(model, '<test>', ''), { partition, params });
@@ -18,28 +19,7 @@ const run = (sc: Scenario, model: string, partition: boolean, params: Record<str
 };
 
 const taskArb = (id: string, vcpus: number) =>
-  fc
-    .record({
-      periodMs: fc.constantFrom(5, 10, 20, 40),
-      load: fc.double({ min: 0.02, max: 0.35, noNaN: true }),
-      spread: fc.double({ min: 0, max: 0.5, noNaN: true }),
-      offsetUs: fc.nat(3000),
-      priority: fc.integer({ min: 1, max: 99 }),
-      rr: fc.boolean(),
-      vcpu: fc.nat(vcpus - 1),
-      anyVcpu: fc.boolean(),
-    })
-    .map((t): TaskSpec => {
-      const mean = Math.max(1, Math.round(ms(t.periodMs) * t.load));
-      return {
-        id,
-        arrival: { kind: 'periodic', period: ms(t.periodMs), offset: us(t.offsetUs), jitter: 0 },
-        exec: { kind: 'uniform', min: Math.max(1, Math.round(mean * (1 - t.spread))), max: Math.round(mean * (1 + t.spread)) },
-        deadline: ms(t.periodMs),
-        policy: { class: t.rr ? 'rr' : 'fifo', priority: t.priority },
-        affinity: t.anyVcpu ? Array.from({ length: vcpus }, (_, i) => i) : [t.vcpu],
-      };
-    });
+  randomRtTask(id, 0.35, fc.oneof(fc.nat(vcpus - 1).map((v) => [v]), fc.constant(Array.from({ length: vcpus }, (_, i) => i))));
 
 /**
  * 2–6 pCPUs; per pCPU one or two reserved VMUs (budgets within IRMOS admission), mostly pinned to

@@ -10,6 +10,7 @@ import { Simulator } from '../src/engine/simulator.js';
 import { collectRun } from '../src/metrics/results.js';
 import type { Scenario, TaskSpec, VmuSpec } from '../src/scenario/types.js';
 import { host, ms, scenario, us } from './helpers/scenario.js';
+import { randomRtTask } from './helpers/random-rt-task.js';
 
 const run = (sc: Scenario, model: string, keepEmptyTicks: boolean) => {
   const sim = new Simulator(sc, findModel(model, '<test>', ''), { elideTicks: !keepEmptyTicks });
@@ -17,25 +18,7 @@ const run = (sc: Scenario, model: string, keepEmptyTicks: boolean) => {
   return { results: collectRun(sim), skipped: sim.ticksSkipped };
 };
 
-const taskArb = (vmuId: string, k: number) =>
-  fc.record({
-    periodMs: fc.constantFrom(5, 10, 20, 40),
-    load: fc.double({ min: 0.02, max: 0.4, noNaN: true }),
-    spread: fc.double({ min: 0, max: 0.5, noNaN: true }),
-    offsetUs: fc.nat(3000),
-    priority: fc.integer({ min: 1, max: 99 }),
-    rr: fc.boolean(),
-  }).map((t): TaskSpec => {
-    const mean = Math.max(1, Math.round(ms(t.periodMs) * t.load));
-    return {
-      id: `${vmuId}-t${k}`,
-      arrival: { kind: 'periodic', period: ms(t.periodMs), offset: us(t.offsetUs), jitter: 0 },
-      exec: { kind: 'uniform', min: Math.max(1, Math.round(mean * (1 - t.spread))), max: Math.round(mean * (1 + t.spread)) },
-      deadline: ms(t.periodMs),
-      policy: { class: t.rr ? 'rr' : 'fifo', priority: t.priority },
-      affinity: [0],
-    };
-  });
+const taskArb = (vmuId: string, k: number) => randomRtTask(`${vmuId}-t${k}`, 0.4, fc.constant([0]));
 
 /** A host of 1–4 pCPUs with 1–3 reserved single-vCPU VMUs per pCPU (within IRMOS admission), 1–3 tasks each. */
 const hostArb = fc
