@@ -7,24 +7,20 @@
 // rescheduling is re-picked once, then completion timers of changed pCPUs are re-armed. Anything
 // that pass arms at the same instant is handled before time advances.
 
-import { BOOT_SUFFIX, isPhaseTask, SHUTDOWN_SUFFIX, tasksWithPhases } from './lifecycle.js';
-import { MigrationRun, twinTaskId } from './migration.js';
-import { precopyRule } from './migration-rules.js';
-import { VcpuThrottle } from './vcpu-throttle.js';
-import type { ChainSpec, HostSpec, IoLoadSpec, MigrationSpec, Ns, SlaChange, SystemSpec, VmuSpec } from './system.js';
+import { tasksWithPhases } from './lifecycle.js';
+import type { MigrationRun } from './migration.js';
+import { VmuControl, type VmuControlEngine } from './vmu-control.js';
+import type { HostSpec, Ns, SystemSpec, VmuSpec } from './system.js';
 import { EventPhase, EventQueue, Timer } from './event-queue.js';
 import { HostEntity, Task, type Job } from './entities.js';
 import { widenNumberFields } from './wide-numbers.js';
 import { Guest, type GuestHost } from './guest.js';
 import { GUEST_POLICIES } from './guest-policy.js';
 import type { HostBuild, HypervisorModel, PrepareSetup } from './model.js';
-import { DeviceServer, type ServedRequest } from './device.js';
-import { QDISCS } from './qdisc.js';
-import { storageDevice, storageStreams } from './storage/host-storage.js';
-import { IoLoadRun, type IoEngine } from './io.js';
+import type { IoEngine, IoLoadRun } from './io.js';
+import { IoWiring, withHandlerTasks } from './io-wiring.js';
 import { buildNetwork, type FlowRun, type NetHost, type Network } from './net/network.js';
-import { RemoteOsd } from './storage/remote-osd.js';
-import { ChainRun, type ChainStep } from './net/chain.js';
+import { ChainRun } from './net/chain.js';
 import { ClassStack } from './class-stack.js';
 import { ProtocolGuard } from './checked-class.js';
 import type { PolicyContext } from './policy.js';
@@ -188,33 +184,24 @@ export class Simulator implements IoEngine, ReleaseTarget, GuestEngine<HostState
   private readonly timersByProcess = new Map<string, SharedTimers>();
   readonly onProgram: ((task: Task, clock: ProgramClock) => void) | undefined;
   /** The I/O loads' request streams, in scenario order (for results). */
-  readonly ioLoads: IoLoadRun[] = [];
+  readonly ioLoads: IoLoadRun[];
+  /** The run's I/O: request streams, devices, remote OSDs (io-wiring.ts). */
+  private readonly io: IoWiring;
   /** The packet flows between VMUs, in scenario order (src/engine/net). */
   readonly flows: FlowRun[];
   /** The request chains of the VSNs, in scenario order (src/engine/net/chain.ts). */
   readonly chains: ChainRun[];
   /** The live migrations whose destination admitted the VMU, in scenario order (src/engine/migration.ts). */
   readonly migrations: MigrationRun[];
-  /** VMUs stopped for a migration's stop-and-copy: their tasks take jobs but do not wake. */
-  private readonly pausedVmus = new Set<string>();
-  /** A migrated VMU's tasks → their instances where it runs now, where new jobs go (absent: it is on its own PH). */
-  private readonly movedTasks = new Map<Task, Task>();
-  /** A migration instance's task → the VMU's own task of that id: a job injected into it goes where the VMU runs now. */
-  private readonly originalTasks = new Map<Task, Task>();
-  /** Where each migrating VMU is (its instance) and the migration moving it now, if any. */
-  private readonly whereabouts = new Map<string, { instance: string; moving: MigrationSpec | null }>();
-  /** Auto-converge's vCPU throttles, per VMU instance. */
-  private readonly throttles = new Map<string, VcpuThrottle>();
-  /** Each host's devices by "<host>/<kind>", built when a load or chain first uses one. */
-  private readonly devices = new Map<string, DeviceServer>();
-  private readonly storageStreamsOf = new Map<string, IoLoadSpec[]>();
-  private readonly remoteOsds = new Map<string, RemoteOsd>();
   private readonly netHosts = new Map<string, NetHost>();
-  /** The packet paths, once every host is built (remote OSDs resolve their routes from it on first use). */
-  private network: Network | null = null;
   readonly seed: number;
+  /** A VMU's boot, stop, SLA changes and migrations at run time (vmu-control.ts). */
+  private readonly control: VmuControl;
+
   /** Each booting VMU's boot time, start → end of its boot (issue 13), once it has booted. */
-  readonly bootTimes = new Map<string, Ns>();
+  get bootTimes(): ReadonlyMap<string, Ns> {
+    return this.control.bootTimes;
+  }
 
   constructor(
     readonly scenario: SystemSpec,
@@ -229,17 +216,20 @@ export class Simulator implements IoEngine, ReleaseTarget, GuestEngine<HostState
     this.onProgram = programHook === undefined ? undefined : (task, clock) => programHook.call(options.observer, task, clock);
     if (model.family === 'xen') refuseQemuOnly(scenario, model.name);
     this.partitioned = options.partition !== false && islandsPossible(scenario, options);
+    this.control = new VmuControl(this.controlEngine());
+    let network: Network | null = null; // built once every host is: remote OSDs resolve their routes from it on first use
+    this.io = new IoWiring(scenario, model, this.queue, this.seed, this, () => network!);
+    this.ioLoads = this.io.ioLoads;
     for (const spec of scenario.hosts) this.buildHost(spec, options);
-    const network = buildNetwork(scenario, this.netHosts, this, this.seed, (vmu, now) => this.isUp(vmu, now));
-    this.network = network;
+    network = buildNetwork(scenario, this.netHosts, this, this.seed, (vmu, now) => this.control.isUp(vmu, now));
     this.flows = network.flows;
     const vmuById = new Map(scenario.vmus.map((v) => [v.id, v]));
     const isUpById = (id: string) => {
       const vmu = vmuById.get(id);
-      return vmu !== undefined && this.isUp(vmu, this.now); // not a VMU of the run: refused at its start (absentVmus)
+      return vmu !== undefined && this.control.isUp(vmu, this.now); // not a VMU of the run: refused at its start (absentVmus)
     };
-    this.chains = (scenario.chains ?? []).map((c) => new ChainRun(c, this.chainSteps(c, network.route), this, this.seed, isUpById));
-    this.migrations = this.buildMigrations(network);
+    this.chains = (scenario.chains ?? []).map((c) => new ChainRun(c, this.io.chainSteps(c, network!.route, this.tasks), this, this.seed, isUpById));
+    this.migrations = this.control.buildMigrations(network);
     // A VMU that boots releases its tasks and issues its I/O when the boot job completes (bootVmu), not
     // before; a migration's destination instance releases nothing of its own (the source's jobs move to it).
     for (const task of this.tasks) {
@@ -248,11 +238,7 @@ export class Simulator implements IoEngine, ReleaseTarget, GuestEngine<HostState
       this.runtimes.get(task)!.releases.start();
     }
     this.queue.useLane(0);
-    for (const vmu of scenario.vmus) {
-      if (vmu.bootNs !== undefined) this.queue.timer(EventPhase.control, () => this.bootVmu(vmu.id)).arm(vmu.startNs ?? 0);
-      if (vmu.stopNs !== undefined) this.queue.timer(EventPhase.control, () => this.stopVmu(vmu.id)).arm(vmu.stopNs);
-      for (const change of vmu.slaChanges ?? []) this.queue.timer(EventPhase.control, () => this.changeSla(vmu, change)).arm(change.atNs);
-    }
+    this.control.armEvents();
     if (scenario.warmupNs > 0) {
       // Partitioned, each lane takes its own snapshot of its CPUs (one event all the same: run()).
       for (let lane = 0; lane < this.laneCount; lane++) {
@@ -357,7 +343,7 @@ export class Simulator implements IoEngine, ReleaseTarget, GuestEngine<HostState
       vmus: scenario.vmus.filter((v) => v.host === spec.id),
       hostThreads: scenario.hostThreads.filter((t) => t.host === spec.id),
     };
-    const population = { vmus: given.vmus.map((v) => withChainHandlers(withIoHandlers(v), scenario.chains ?? [])), hostThreads: given.hostThreads };
+    const population = { vmus: given.vmus.map((v) => withHandlerTasks(v, scenario.chains ?? [])), hostThreads: given.hostThreads };
 
     const check = options.checkProtocol ?? process.env.HVSIM_CHECK_PROTOCOL === '1';
     const guestVmus = new Map<Guest, VmuSpec>();
@@ -449,8 +435,8 @@ export class Simulator implements IoEngine, ReleaseTarget, GuestEngine<HostState
         found: 'SLA changes',
       });
     }
-    this.buildIo(host, population.vmus, prepare);
     const tasks = new Map(this.tasks.filter((t) => this.runtimes.get(t)!.host === host).map((t) => [t.id, t]));
+    this.io.buildIo(spec, tasks, population.vmus, prepare);
     this.netHosts.set(spec.id, { spec, tasks, path: (vmu) => this.model.packetPath?.(vmu, prepare), hostPath: () => this.model.hostPacketPath?.(prepare) });
   }
 
@@ -497,81 +483,6 @@ export class Simulator implements IoEngine, ReleaseTarget, GuestEngine<HostState
     );
   }
 
-  /** One request stream per I/O load, along the path the model describes (guest-only by default). */
-  private buildIo(host: HostState, vmus: VmuSpec[], prepare: PrepareSetup): void {
-    const tasks = new Map(this.tasks.filter((t) => this.runtimes.get(t)!.host === host).map((t) => [t.id, t]));
-    this.storageStreamsOf.set(host.spec.id, vmus.flatMap((v) => v.io));
-    for (const vmu of vmus) {
-      for (const load of vmu.io) {
-        const osd = load.storage?.osd;
-        const deviceOf = (kind: 'net' | 'disk') => (kind === 'disk' && osd !== undefined ? this.remoteOsd(vmu.id, osd) : this.deviceOf(host.spec, kind));
-        const path = this.model.ioPath?.(load, vmu, prepare) ?? [
-          { kind: 'cpu', task: load.id, costNs: 'compute', what: 'guest handler' } as const,
-          { kind: 'device', device: load.kind, what: load.kind === 'net' ? 'wire' : 'disk' } as const,
-        ];
-        const run = new IoLoadRun(load, vmu, path, tasks, deviceOf, this, new Rng(this.seed, `${load.id}/requests`));
-        this.ioLoads.push(run);
-        // Arrivals armed here, as they always were (same-instant order); a booting VMU's start at its
-        // boot's end (bootVmu); a migration's destination instance's at the resume (resumeVmu).
-        if (vmu.bootNs === undefined && load.issuedBy === undefined && vmu.migrationOf === undefined) run.begin(vmu.startNs ?? 0);
-      }
-    }
-  }
-
-  /**
-   * The device `kind` of `host`, built on first use (a storage model when the host declares one). Its
-   * scheduler sees the streams of the host's VMUs that it serves and those of every other host's
-   * VMUs that name it as their OSD (remote-osd.ts), in scenario order.
-   */
-  private deviceOf(host: HostSpec, kind: 'net' | 'disk'): DeviceServer {
-    const id = `${host.id}/${kind}`;
-    let d = this.devices.get(id);
-    if (!d) {
-      const storage = kind === 'disk' ? host.storage : undefined;
-      const local = (this.storageStreamsOf.get(host.id) ?? []).filter((l) => l.storage?.osd === undefined);
-      // A migration's destination instance repeats its source's loads (src/scenario/migration.ts): count the source's once.
-      const remote = this.scenario.vmus.filter((v) => v.migrationOf === undefined).flatMap((v) => v.io.filter((l) => l.storage?.osd === host.id));
-      d = storage
-        ? storageDevice(id, storage, storageStreams([...local, ...remote]), this.queue, new Rng(this.seed, `${id}/device`))
-        : new DeviceServer(id, QDISCS.fifo.create<ServedRequest>({}), this.queue);
-      this.devices.set(id, d);
-    }
-    return d;
-  }
-
-  /** Host `osd`'s storage device as VMU `vmu` reaches it over the network (remote-osd.ts): one per VMU and OSD. */
-  private remoteOsd(vmu: string, osd: string): RemoteOsd {
-    const id = `${vmu}>${osd}/osd`;
-    let r = this.remoteOsds.get(id);
-    if (!r) {
-      r = new RemoteOsd(this, () => ({ ...this.network!.osdRoutes(vmu, osd), device: this.deviceOf(this.scenario.hosts.find((h) => h.id === osd)!, 'disk') }));
-      this.remoteOsds.set(id, r);
-    }
-    return r;
-  }
-
-  /** A chain's stages resolved to routes, handler tasks and devices of the built hosts. */
-  private chainSteps(chain: ChainSpec, route: (from: string, to: string) => FlowRun): ChainStep[] {
-    return chain.stages.map((s, i): ChainStep => {
-      switch (s.kind) {
-        case 'hop':
-          return { kind: 'hop', route: route(s.from, s.to), bytes: s.bytes, from: s.from };
-        case 'compute': {
-          const vmu = this.scenario.vmus.find((v) => v.id === s.vmu);
-          const task = this.tasks.find((t) => t.id === ChainRun.handlerId(chain.id, i));
-          // A VMU refused at its start is never built: its stage fails every request (chain.ts).
-          if (!task && vmu !== undefined) throw new Error(`chain ${chain.id}: VMU ${s.vmu} has no handler task for stage ${i} (the model dropped it)`);
-          return { kind: 'compute', task: task ?? null, demandNs: s.demandNs, vmu: s.vmu, stops: vmu?.stopNs !== undefined };
-        }
-        case 'storage': {
-          const host = this.scenario.hosts.find((h) => h.id === s.host)!;
-          const remote = s.from === undefined ? undefined : this.remoteOsd(s.from, s.host);
-          return { kind: 'storage', device: remote ?? this.deviceOf(host, 'disk'), bytes: s.bytes, write: s.write, serviceNs: s.serviceNs, storageModel: host.storage !== undefined, ...(remote && { remote }) };
-        }
-      }
-    });
-  }
-
   get durationNs(): Ns {
     return this.scenario.durationNs;
   }
@@ -589,9 +500,7 @@ export class Simulator implements IoEngine, ReleaseTarget, GuestEngine<HostState
 
   /** A released job joins its task's queue; the task wakes if it had none (ReleaseTarget). */
   accept(released: Task, job: Job, onCpu: boolean): void {
-    // Only a run with a finished live migration has moved tasks: skip the lookup on every other release.
-    const own = this.originalTasks.size === 0 ? released : (this.originalTasks.get(released) ?? released);
-    const task = this.movedTasks.size === 0 ? own : (this.movedTasks.get(own) ?? own);
+    const task = this.control.destinationOf(released);
     if (job.measured) task.stats.released++;
     this.observer?.release?.(this.now, task, job);
     const wasIdle = !task.hasJob;
@@ -671,7 +580,7 @@ export class Simulator implements IoEngine, ReleaseTarget, GuestEngine<HostState
   // ---- work arriving and finishing ----------------------------------------------------------
 
   private taskBecameRunnable(task: Task): void {
-    if (this.pausedVmus.size > 0 && task.vmu !== null && this.pausedVmus.has(task.vmu.id)) return; // it runs again at its resume
+    if (this.control.isPaused(task)) return; // it runs again at its resume
     const host = this.runtimes.get(task)!.host;
     if (task.guest !== null) {
       task.guest.wake(task);
@@ -750,207 +659,50 @@ export class Simulator implements IoEngine, ReleaseTarget, GuestEngine<HostState
     }
   }
 
-  /**
-   * The VMU is destroyed (its `stop`, issue 13): what its tasks ran so far is accounted, their late
-   * pending jobs count as misses, every pending job is dropped, and its vCPUs go idle — a reserving
-   * class then has nothing of it to run, so its bandwidth is free for the others. A chain request
-   * whose compute job was among them fails now (chain.ts).
-   */
-  private stopVmu(vmuId: string): void {
-    let shutdown: Task | undefined;
-    for (const task of this.tasks) {
-      if (task.vmu?.id !== vmuId || task.guest === null) continue;
-      if (task.id === vmuId + SHUTDOWN_SUFFIX) shutdown = task;
-      const host = this.runtimes.get(task)!.host;
-      const runningOn = task.runner?.runningOn ?? -1;
-      if (runningOn >= 0) this.settle(host, host.cpus[runningOn]);
-      this.countUnfinished(task);
-      task.dropPendingJobs();
-      task.guest.block(task);
-      this.markDirty(host);
-    }
-    // A migrating VMU's instances all stop then; only the one it runs on shuts down (issue 13).
-    const vmu = this.scenario.vmus.find((v) => v.id === vmuId)!;
-    const current = this.whereabouts.get(vmu.migrationOf ?? vmu.id)?.instance ?? (vmu.migrationOf ?? vmu.id);
-    // Their compute jobs were just dropped: the chain requests in them fail (a chain names the VMU, not its instance).
-    for (const chain of this.chains) chain.vmuStopped(vmu.migrationOf ?? vmuId);
-    if (shutdown !== undefined && current === vmuId) this.inject(shutdown, shutdown.vmu!.shutdownNs!, () => {});
-  }
-
-  /**
-   * A run-time SLA change of `vmu` reaches its instant (issue 13). Admitted, the model reconfigures
-   * the reservation (HostBuild.changeSla) once the time run so far is charged under the old
-   * parameters, and every pCPU of the host is re-picked; refused, nothing changes but the trace.
-   */
-  private changeSla(vmu: VmuSpec, change: SlaChange): void {
-    const host = this.hosts.find((h) => h.spec.id === vmu.host)!;
-    const vcpus = host.entities.filter((e) => e.origin.kind === 'vcpu' && e.origin.vmu.id === vmu.id);
-    const asked = { budgetNs: change.sla.budget, periodNs: change.sla.period, deadlineNs: change.sla.deadline };
-    if (change.admitted !== true) {
-      this.observer?.slaChange?.(this.now, host.spec.id, vcpus, false, { ...asked, reason: change.reason ?? '' });
-      return;
-    }
-    for (const p of host.cpus) this.settle(host, p);
-    const native = host.build.changeSla!(vmu, change.sla);
-    host.needsResched.addAll();
-    for (const p of host.cpus) host.needsRefresh.add(p.index);
-    this.markDirty(host);
-    this.observer?.slaChange?.(this.now, host.spec.id, vcpus, true, { ...asked, native });
-  }
-
-  /**
-   * Whether `vmu` is up at `now` (issue 13): from its start — its boot's end when it boots, as its
-   * tasks release from then (bootVmu) — until its stop, exclusive.
-   */
-  private isUp(vmu: VmuSpec, now: Ns): boolean {
-    if (now < (vmu.startNs ?? 0) || (vmu.stopNs !== undefined && now >= vmu.stopNs)) return false;
-    return vmu.bootNs === undefined || this.bootTimes.has(vmu.id);
-  }
-
-  /**
-   * The VMU starts booting (issue 13): its boot disk reads cross the I/O path one after another (a
-   * boot loader reads synchronously), then its boot job runs; its tasks release and its I/O loads
-   * start from the instant that completes, and the boot time is start → then.
-   */
-  private bootVmu(vmuId: string): void {
-    const boot = this.tasks.find((t) => t.id === vmuId + BOOT_SUFFIX)!;
-    const vmu = boot.vmu!;
-    const startedAt = this.now;
-    const reads = this.ioLoads.find((l) => l.vmu.id === vmuId && l.spec.issuedBy?.kind === 'boot');
-    const runBurst = () =>
-      this.inject(boot, vmu.bootNs!, (now) => {
-        this.bootTimes.set(vmuId, now - startedAt);
-        for (const task of this.tasks) if (task.vmu?.id === vmuId && !isPhaseTask(vmu, task.id)) this.runtimes.get(task)!.releases.start(now);
-        for (const load of this.ioLoads) if (load.vmu.id === vmuId && load !== reads) load.begin(now);
-      });
-    if (reads === undefined) return runBurst();
-    let left = reads.spec.issuedBy!.reads;
-    const readNext = (): void => {
-      if (left-- === 0) return runBurst();
-      reads.request(readNext);
-    };
-    readNext();
-  }
-
-  /** Each migration whose destination instance exists (admitted at its start, src/experiments/lifecycle.ts). */
-  private buildMigrations(network: Network): MigrationRun[] {
-    const vmuIds = new Set(this.scenario.vmus.map((v) => v.id));
-    const taskById = (id: string): Task => {
-      const task = this.tasks.find((t) => t.id === id);
-      if (task === undefined) throw new Error(`migration thread ${id} is not a task of the system (the model dropped it)`);
-      return task;
-    };
+  /** What VMU control (boots, stops, SLA changes, migrations) may ask of the engine. */
+  private controlEngine(): VmuControlEngine {
     const sim = this;
-    const host = {
+    return {
       get now() {
         return sim.now;
       },
-      durationNs: this.scenario.durationNs,
-      timer: (fire: (now: Ns) => void) => this.queue.timer(EventPhase.control, fire),
-      inject: (task: Task, demandNs: Ns, onDone: (now: Ns) => void) => this.inject(task, demandNs, onDone),
-      claim: (spec: MigrationSpec) => this.claimVmu(spec),
-      throttle: (vmu: string, pct: number) => this.throttleVmu(vmu, pct),
-      pause: (vmu: string) => {
-        this.pauseVmu(vmu);
-        network.pause(vmu);
+      scenario: this.scenario,
+      tasks: this.tasks,
+      get ioLoads() {
+        return sim.ioLoads;
       },
-      resume: (vmu: string, twin: string) => {
-        this.resumeVmu(vmu, twin);
-        network.move(vmu, twin);
+      get chains() {
+        return sim.chains;
       },
-      note: (event: string, detail: string) => this.observer?.migration?.(this.now, event, detail),
+      family: this.model.family,
+      timer: (fire) => this.queue.timer(EventPhase.control, fire),
+      hostOf: (task) => this.runtimes.get(task)!.host,
+      hostById: (id) => this.hosts.find((h) => h.spec.id === id)!,
+      settleRunning: (task) => {
+        const host = this.runtimes.get(task)!.host;
+        const runningOn = task.runner?.runningOn ?? -1;
+        if (runningOn >= 0) this.settle(host, host.cpus[runningOn]);
+      },
+      reconfigure: (controlled, apply) => {
+        const host = controlled as HostState;
+        for (const p of host.cpus) this.settle(host, p);
+        const native = apply();
+        host.needsResched.addAll();
+        for (const p of host.cpus) host.needsRefresh.add(p.index);
+        this.markDirty(host);
+        return native;
+      },
+      blockGuestTask: (task) => {
+        task.guest!.block(task);
+        this.markDirty(this.runtimes.get(task)!.host);
+      },
+      taskBecameRunnable: (task) => this.taskBecameRunnable(task),
+      countUnfinished: (task) => this.countUnfinished(task),
+      inject: (task, demandNs, onDone) => this.inject(task, demandNs, onDone),
+      startReleases: (task, now) => this.runtimes.get(task)!.releases.start(now),
+      noteMigration: (event, detail) => this.observer?.migration?.(this.now, event, detail),
+      noteSlaChange: (host, vcpus, admitted, args) => this.observer?.slaChange?.(this.now, host.spec.id, vcpus, admitted, args),
     };
-    return (this.scenario.migrations ?? [])
-      .filter((m) => vmuIds.has(m.twin) && vmuIds.has(m.source))
-      .map((m) => new MigrationRun(m, precopyRule(this.model.family, m), network.stream(m.source, m.twin), taskById(m.sendThread), taskById(m.receiveThread), host));
-  }
-
-  /**
-   * The VMU stops for a migration's stop-and-copy: what its tasks ran is accounted, and they leave
-   * its vCPUs; their jobs stay queued and new releases queue behind them (the guest's timers fire
-   * at its resume), so the downtime shows in their responses.
-   */
-  private pauseVmu(vmuId: string): void {
-    for (const load of this.ioLoads) if (load.vmu.id === vmuId) load.halt();
-    this.holdVmu(vmuId);
-  }
-
-  /** The VMU instance's vCPUs stop (a stop-and-copy, or a throttle's sleep): its tasks keep their jobs and run nothing. */
-  private holdVmu(vmuId: string): void {
-    this.pausedVmus.add(vmuId);
-    for (const task of this.tasks) {
-      if (task.vmu?.id !== vmuId || task.guest === null) continue;
-      const host = this.runtimes.get(task)!.host;
-      const runningOn = task.runner?.runningOn ?? -1;
-      if (runningOn >= 0) this.settle(host, host.cpus[runningOn]);
-      task.guest.block(task);
-      this.markDirty(host);
-    }
-  }
-
-  /** The throttled VMU instance's vCPUs run again: its tasks with jobs wake. */
-  private releaseVmu(vmuId: string): void {
-    this.pausedVmus.delete(vmuId);
-    for (const task of this.tasks) if (task.vmu?.id === vmuId && task.guest !== null && task.hasJob) this.taskBecameRunnable(task);
-  }
-
-  /** QEMU's vCPU throttle of a VMU instance (auto-converge), built on first use. */
-  private throttleVmu(vmuId: string, pct: number): void {
-    let t = this.throttles.get(vmuId);
-    if (t === undefined) {
-      t = new VcpuThrottle((fire) => this.queue.timer(EventPhase.control, fire), () => this.holdVmu(vmuId), () => this.releaseVmu(vmuId));
-      this.throttles.set(vmuId, t);
-    }
-    t.set(pct, this.now);
-  }
-
-  /**
-   * Whether migration `spec` may start now: its VMU is where it leaves from (an earlier migration took
-   * it there) and no other migration of it is running (one at a time). The refusal says why, with pointers.
-   */
-  private claimVmu(spec: MigrationSpec): string | null {
-    const all = this.scenario.migrations ?? [];
-    const pointer = (m: MigrationSpec) => `/migrations/${all.indexOf(m)}`;
-    const at = this.whereabouts.get(spec.vmu) ?? { instance: spec.vmu, moving: null };
-    const own = this.scenario.vmus.find((v) => v.id === spec.vmu)!;
-    // Its boot's end is known only now (a boot's reads and burst take what the stack gives them).
-    if (!this.isUp(own, this.now)) return `${pointer(spec)}/at: ${spec.vmu} is not up at ${this.now / 1e6} ms (still booting): it migrates once its boot has ended`;
-    if (at.moving !== null) {
-      return `${pointer(spec)}/at: it starts at ${this.now / 1e6} ms while ${pointer(at.moving)} (${at.moving.id}, from ${at.moving.atNs / 1e6} ms) is still moving ${spec.vmu}: a VMU migrates once at a time — start it after that one resumes`;
-    }
-    if (at.instance !== spec.source) return `${pointer(spec)}: ${spec.vmu} is not on ${spec.from} at ${this.now / 1e6} ms (an earlier migration of it did not take it there)`;
-    this.whereabouts.set(spec.vmu, { instance: at.instance, moving: spec });
-    return null;
-  }
-
-  /**
-   * The VMU resumes on the destination: its queued jobs (with their progress) move to its instance
-   * there, which runs them, and its I/O loads issue from there (that host's devices and I/O path).
-   */
-  private resumeVmu(vmuId: string, twinId: string): void {
-    this.pausedVmus.delete(vmuId);
-    for (const load of this.ioLoads) if (load.vmu.id === twinId && load.spec.issuedBy === undefined) load.begin(this.now);
-    const twin = this.scenario.vmus.find((v) => v.id === twinId)!;
-    const vmu = twin.migrationOf ?? twin.id;
-    this.whereabouts.set(vmu, { instance: twinId, moving: null });
-    for (const own of this.tasks) {
-      if (own.vmu?.id !== vmu || own.guest === null) continue;
-      const from = this.movedTasks.get(own) ?? own;
-      // Back on its own PH the VMU's own tasks run again; elsewhere that instance's copies.
-      const to = twinId === vmu ? own : this.tasks.find((t) => t.id === twinTaskId(own.id, twin.host));
-      if (to === undefined) continue; // a phase task (boot, shutdown) has no copy: it ran at the start or runs at the stop
-      if (to === own) this.movedTasks.delete(own);
-      else {
-        this.movedTasks.set(own, to);
-        this.originalTasks.set(to, own);
-      }
-      const jobs = from.pendingJobs();
-      from.dropPendingJobs();
-      if (jobs.length === 0) continue;
-      const wasIdle = !to.hasJob;
-      for (const job of jobs) to.pushJob(job);
-      if (wasIdle) this.taskBecameRunnable(to);
-    }
   }
 
   // ---- host-level runnability ---------------------------------------------------------------
@@ -1205,44 +957,6 @@ interface TaskRuntimeState {
 
 function vcpuIndexOf(e: HostEntity | null): number {
   return e !== null && e.origin.kind === 'vcpu' ? e.origin.index : -1;
-}
-
-/** Each I/O load's guest side is a handler task of its VMU, fed by the I/O path (linux-irmos.md §7.2 step 5). */
-function withIoHandlers(vmu: VmuSpec): VmuSpec {
-  if (vmu.io.length === 0) return vmu;
-  const allVcpus = Array.from({ length: vmu.vcpus }, (_, i) => i);
-  const handlers = vmu.io.map((load) => ({
-    id: load.id,
-    arrival: { kind: 'external' } as const,
-    exec: load.compute,
-    deadline: Infinity,
-    policy: { class: 'fifo', priority: load.priority } as const,
-    affinity: allVcpus,
-  }));
-  return { ...vmu, tasks: [...vmu.tasks, ...handlers] };
-}
-
-/** A handler task in `vmu` for each compute stage of a chain there: released only by the chain (chain.ts). */
-function withChainHandlers(vmu: VmuSpec, chains: readonly ChainSpec[]): VmuSpec {
-  const allVcpus = Array.from({ length: vmu.vcpus }, (_, i) => i);
-  const handlers = chains.flatMap((c) =>
-    c.stages.flatMap((s, i) =>
-      s.kind === 'compute' && s.vmu === (vmu.migrationOf ?? vmu.id)
-        ? [
-            {
-              // A migration's destination instance has its own copy, where the stage's jobs go after the switch-over.
-              id: vmu.migrationOf === undefined ? ChainRun.handlerId(c.id, i) : twinTaskId(ChainRun.handlerId(c.id, i), vmu.host),
-              arrival: { kind: 'external' } as const,
-              exec: { kind: 'constant', value: s.demandNs } as const,
-              deadline: Infinity,
-              policy: { class: 'fifo', priority: s.priority } as const,
-              affinity: allVcpus,
-            },
-          ]
-        : [],
-    ),
-  );
-  return handlers.length === 0 ? vmu : { ...vmu, tasks: [...vmu.tasks, ...handlers] };
 }
 
 /**
