@@ -1,7 +1,8 @@
 // npm run bench: throughput and memory, reported with the machine they were measured on.
 // Not part of `npm test`: numbers depend on the machine, so nothing here asserts a time.
 //   node dist/bench/run.js               all benchmarks
-//   node dist/bench/run.js --child C S [W]   one run of case C for S simulated seconds (prints JSON),
+//   node dist/bench/run.js --child C S [W]   one run of case C for S simulated seconds (prints JSON;
+//                                        the bench starts it with node's flags from bench/node-args.ts),
 //                                        after an unmeasured W-second run of it (JIT warm-up)
 //   node dist/bench/run.js startup       only the start-up and whole-process tables
 //   node dist/bench/run.js memory        only the memory-per-task tables (10 s and 100 s)
@@ -24,6 +25,7 @@ import { referenceScenario } from './reference.js';
 import { edfGuest, edfHostThreads } from './edf-set.js';
 import { topSelfTime } from './profile.js';
 import { startupTable, wholeProcessTable } from './startup.js';
+import { childNodeArgs } from './node-args.js';
 
 interface ChildResult {
   name: string;
@@ -118,7 +120,7 @@ function child(name: string, simulatedS: number, warmS = 0): ChildResult {
 
 function runChild(name: string, simulatedS: number, nodeFlags: string[] = [], warmS = 0): ChildResult {
   const script = fileURLToPath(import.meta.url);
-  const out = execFileSync(process.execPath, ['--expose-gc', ...nodeFlags, script, '--child', name, String(simulatedS), String(warmS)], { encoding: 'utf8' });
+  const out = execFileSync(process.execPath, childNodeArgs(script, ['--child', name, String(simulatedS), String(warmS)], nodeFlags), { encoding: 'utf8' });
   return JSON.parse(out) as ChildResult;
 }
 

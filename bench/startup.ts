@@ -3,13 +3,15 @@
 // 0.3 s. Each child reports its own CPU time (user + system, all threads) at exit through a
 // preloaded hook, so ratios compare the work each process did, not how long the shared machine
 // kept it waiting; wall time is shown beside. Runs alternate between the commands so a change in
-// load touches them alike; medians are shown.
+// load touches them alike; medians are shown. The CLI runs with its command-line flags, as bin/hvsim.js's
+// shebang starts it (bench/node-args.ts); `node -e 0` without.
 
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cliNodeArgs } from './node-args.js';
 
 /** Two single-CPU VMUs under kvm-irmos for 1 ms: loading, validation and one model's set-up dominate. */
 const ONE_MS_SCENARIO = {
@@ -80,11 +82,11 @@ export function startupTable(rounds = 9): void {
     const unbundled = fileURLToPath(new URL('../src/cli/entry.js', import.meta.url));
     return [
       { label: 'node -e 0', args: ['-e', '0'] },
-      { label: 'hvsim run one-ms.json', args: [CLI, 'run', join(dir, 'one-ms.json')] },
-      { label: 'hvsim run one-ms.yaml', args: [CLI, 'run', join(dir, 'one-ms.yaml')] },
-      { label: 'hvsim run one-ms.json --json', args: [CLI, 'run', join(dir, 'one-ms.json'), '--json'] },
-      { label: 'hvsim run one-ms.json -o x (a usage error: yargs reads it)', args: [CLI, 'run', join(dir, 'one-ms.json'), '-o', 'x'], exitCode: 2 },
-      { label: 'hvsim run one-ms.json, unbundled (dist/src/cli/entry.js)', args: [unbundled, 'run', join(dir, 'one-ms.json')] },
+      { label: 'hvsim run one-ms.json', args: cliNodeArgs(CLI, ['run', join(dir, 'one-ms.json')]) },
+      { label: 'hvsim run one-ms.yaml', args: cliNodeArgs(CLI, ['run', join(dir, 'one-ms.yaml')]) },
+      { label: 'hvsim run one-ms.json --json', args: cliNodeArgs(CLI, ['run', join(dir, 'one-ms.json'), '--json']) },
+      { label: 'hvsim run one-ms.json -o x (a usage error: yargs reads it)', args: cliNodeArgs(CLI, ['run', join(dir, 'one-ms.json'), '-o', 'x']), exitCode: 2 },
+      { label: 'hvsim run one-ms.json, unbundled (dist/src/cli/entry.js)', args: cliNodeArgs(unbundled, ['run', join(dir, 'one-ms.json')]) },
     ];
   });
   console.log(`\n## Start-up: a 1 ms scenario as a whole process (median of ${rounds}, load average ${t.loadBefore.toFixed(1)} → ${t.loadAfter.toFixed(1)})\n`);
@@ -103,7 +105,7 @@ export function wholeProcessTable(rounds = 5): void {
   const edfSet = fileURLToPath(new URL('../../bench/edf-set.yaml', import.meta.url));
   const t = timeCommands(rounds, () => [
     { label: 'node -e 0', args: ['-e', '0'] },
-    { label: 'hvsim run bench/edf-set.yaml --model kvm-deadline', args: [CLI, 'run', edfSet, '--model', 'kvm-deadline'] },
+    { label: 'hvsim run bench/edf-set.yaml --model kvm-deadline', args: cliNodeArgs(CLI, ['run', edfSet, '--model', 'kvm-deadline']) },
   ]);
   console.log(`\n## Whole process: 100 s of the EDF set (10 SCHED_DEADLINE threads, 1 CPU, U = 0.9; median of ${rounds}, load average ${t.loadBefore.toFixed(1)} → ${t.loadAfter.toFixed(1)})\n`);
   console.log(`Target (issue 14): ≤ ${WHOLE_PROCESS_TARGET_S} s on 2 cores, wall time on a quiet machine; CPU time counts V8's background compiler and GC threads too.\n`);

@@ -73,7 +73,7 @@ await build({
   external: (id, importer) => importer !== undefined && !id.startsWith('.') && !id.startsWith('/'),
   output: { file: `${outDir}/hvsim.cjs`, format: 'cjs', keepNames: true, sourcemap: false, comments: false },
 });
-makeCodeCaches(root);
+await makeCodeCaches(root);
 
 /** The name under which `chunkFile` exports what the entry imports as `local` (chunk exports are renamed). */
 function exportedAs(entryCode, chunkFile, local) {

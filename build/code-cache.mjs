@@ -5,7 +5,11 @@
 // Node, same V8 flags, the same order of loading), then asks V8 for the cached data of each file
 // and writes it beside the file (`<file>.cache`, with the header src/code-cache.ts checks).
 //
-// The child runs without NODE_OPTIONS: options that change V8's flags would make the caches match
+// V8 takes a cache only in a process with the flags it was made under, command-line flags included,
+// so there are two training runs: one started with the CLI's flags (NODE_FLAGS, src/jit-tuning.ts:
+// bin/hvsim.js's shebang, the npm scripts) making `<file>.cache`, one started without any making
+// `<file>.plain.cache` for `node bin/hvsim.js` (src/code-cache.ts picks by the process's command
+// line). Both run without NODE_OPTIONS: options that change V8's flags would make the caches match
 // only processes started with the same options (any other process would find them rejected and
 // compile from source, correct but slower).
 
@@ -18,18 +22,21 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const CACHED_FILES = [/^bundle\/run-path\.cjs$/, /^bundle\/yaml\.cjs$/, /^src\/scenario\/scenario-validator\.cjs$/];
 
 /** Makes the caches in `${root}dist/` (the build's step; throws when the training run fails). */
-export function makeCodeCaches(root) {
+export async function makeCodeCaches(root) {
+  const { NODE_FLAGS } = await import(pathToFileURL(`${root}dist/src/jit-tuning.js`).href);
   const env = { ...process.env };
   delete env.NODE_OPTIONS;
-  const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--train', root], { stdio: ['ignore', 'ignore', 'inherit'], env });
-  if (child.status !== 0) throw new Error(`code-cache: the training run exited ${child.status ?? child.signal}`);
+  for (const nodeFlags of [NODE_FLAGS, []]) {
+    const child = spawnSync(process.execPath, [...nodeFlags, fileURLToPath(import.meta.url), '--train', root], { stdio: ['ignore', 'ignore', 'inherit'], env });
+    if (child.status !== 0) throw new Error(`code-cache: the training run (node ${nodeFlags.join(' ')}) exited ${child.status ?? child.signal}`);
+  }
 }
 
-/** In the child: one `hvsim run` of the training scenario in this process, then the caches. */
+/** In the child: one `hvsim run` of the training scenario in this process, then the caches for its command line's variant. */
 async function train(root) {
   const dist = `${root}dist/`;
   const { cacheFileOf, codeCachesOfLoadedFiles } = await import(pathToFileURL(`${dist}src/code-cache.js`).href);
-  // Caches of an earlier build (the validator's folder is not cleared by the bundle step).
+  // A cache of an earlier build (the validator's folder is not cleared by the bundle step).
   rmSync(cacheFileOf(`${dist}src/scenario/scenario-validator.cjs`), { force: true });
   process.argv = [process.argv[0], `${root}bin/hvsim.js`, 'run', fileURLToPath(new URL('./code-cache-training.yaml', import.meta.url))];
   await createRequire(import.meta.url)(`${dist}bundle/hvsim.cjs`).startBundledCli(); // as bin/hvsim.js does

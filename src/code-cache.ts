@@ -14,7 +14,10 @@
 // (SHA-1: release builds of V8 do not checksum cached data, and corrupt data could crash it). SHA-1
 // for its speed, not for security: anyone who can write the cache can write the code beside it.
 // V8 then checks its own version and flags — src/jit-tuning.ts changes a flag, so the cache is
-// made after that module ran, as a run does — and rejects the data when they differ. Whenever the
+// made after that module ran, as a run does — and rejects the data when they differ. Command-line
+// flags count too, so each file has two caches: `<file>.cache` for processes started with the CLI's
+// flags (NODE_FLAGS: bin/hvsim.js's shebang, npm scripts) and `<file>.plain.cache` for those started
+// without any (`node bin/hvsim.js`); a process picks by its own command line. Whenever the
 // cache is absent, stale, corrupt or rejected the file is compiled from its source as if there were
 // no cache: the same code runs, only slower. NODE_DEBUG=hvsim-code-cache says which happened.
 
@@ -25,6 +28,7 @@ import { dirname } from 'node:path';
 import { debuglog } from 'node:util';
 import { Script } from 'node:vm';
 import { hash } from 'node:crypto';
+import { NODE_FLAGS } from './jit-tuning.js';
 
 /** What a dynamic `import()` in a cached script calls instead (build/bundle-cli.mjs rewrites them): vm.Script cannot import on Node 20. */
 export type ImportFromScript = (specifier: string) => Promise<unknown>;
@@ -78,9 +82,17 @@ function sha1(bytes: Buffer): string {
   return hash('sha1', bytes, 'base64');
 }
 
-/** Where the cache of `file` is. */
-export function cacheFileOf(file: string): string {
-  return `${file}.cache`;
+/** Which of a file's caches a process uses: the one made under the CLI's command-line flags, or the one made without. */
+export type CacheVariant = 'cli' | 'plain';
+
+/** This process's variant: 'cli' when its command line has every one of NODE_FLAGS. */
+export function cacheVariantOf(execArgv: readonly string[] = process.execArgv): CacheVariant {
+  return NODE_FLAGS.every((flag) => execArgv.includes(flag)) ? 'cli' : 'plain';
+}
+
+/** Where the cache of `file` for `variant` (by default this process's) is. */
+export function cacheFileOf(file: string, variant: CacheVariant = cacheVariantOf()): string {
+  return variant === 'cli' ? `${file}.cache` : `${file}.plain.cache`;
 }
 
 /**

@@ -3,8 +3,9 @@
 // the same bytes out, the same exit codes, and the files it finds at run time — the scenario
 // validator, the bundled YAML parser, the report workers — found from the bundle's folder as from
 // the compiled modules' (src/code-root.ts); and the V8 code caches the build makes for the run path,
-// the YAML parser and the validator (src/code-cache.ts): used on this Node, and when missing,
-// corrupt, made for another file or under other V8 flags, ignored with the same bytes out.
+// the YAML parser and the validator (src/code-cache.ts): used on this Node, with the CLI's
+// command-line flags (bin/hvsim.js's shebang) and without them (`node bin/hvsim.js`), and when
+// missing, corrupt, made for another file or under other V8 flags, ignored with the same bytes out.
 // Needs dist/ (npm test's pretest builds it).
 
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -14,6 +15,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUNDLED_CLI, CLI, hvsimSpawn } from './helpers/spawn-cli.js';
+import { NODE_FLAGS } from '../src/jit-tuning.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const DIST = join(ROOT, 'dist');
@@ -54,7 +56,7 @@ const CACHED = ['bundle/run-path.cjs', 'bundle/yaml.cjs', 'src/scenario/scenario
 describe('the bundled CLI (bin/hvsim.js)', () => {
   it('is one CommonJS start and the run path in one script with its code cache, not the ~150 compiled modules', () => {
     const files = readdirSync(join(DIST, 'bundle'));
-    expect(files).toEqual(expect.arrayContaining(['hvsim.cjs', 'run-path.cjs', 'run-path.cjs.cache', 'yaml.cjs', 'yaml.cjs.cache']));
+    expect(files).toEqual(expect.arrayContaining(['hvsim.cjs', 'run-path.cjs', 'run-path.cjs.cache', 'run-path.cjs.plain.cache', 'yaml.cjs', 'yaml.cjs.cache', 'yaml.cjs.plain.cache']));
     expect(files.filter((f) => f.startsWith('run-path-'))).toHaveLength(1); // the ES module other chunks import the run path through
     expect(readFileSync(BUNDLED_CLI, 'utf8')).toContain("require('../dist/bundle/hvsim.cjs')");
   });
@@ -92,19 +94,34 @@ describe('the bundled CLI (bin/hvsim.js)', () => {
     cpSync(join(ROOT, 'package.json'), join(pkg, 'package.json'));
     symlinkSync(join(ROOT, 'node_modules'), join(pkg, 'node_modules'));
     const pkgDist = join(pkg, 'dist');
+    // The caches of processes started with the CLI's flags (the spoiling below is done to these).
     const cacheOf = (f: string) => join(pkgDist, `${f}.cache`);
-    const run = (scenario = 'two.yaml', nodeFlags: string[] = []) => {
-      const env = { ...process.env, NO_COLOR: '1', HVSIM_WORKERS: '0', NODE_DEBUG: 'hvsim-code-cache' };
-      const out = spawnSync(process.execPath, [...nodeFlags, join(pkg, 'bin', 'hvsim.js'), 'run', scenario, '-m', 'kvm-irmos'], { cwd: dir, env, encoding: 'utf8' });
+    const plainCacheOf = (f: string) => join(pkgDist, `${f}.plain.cache`);
+    const env = { ...process.env, NO_COLOR: '1', HVSIM_WORKERS: '0', NODE_DEBUG: 'hvsim-code-cache' };
+    const outcome = (out: { status: number | null; stdout: string; stderr: string }) => {
       expect(out.status, out.stderr).toBe(0);
       return { stdout: out.stdout, outcomes: cacheOutcomes(out.stderr, pkgDist) };
     };
+    const run = (scenario = 'two.yaml', nodeFlags: string[] = [...NODE_FLAGS]) =>
+      outcome(spawnSync(process.execPath, [...nodeFlags, join(pkg, 'bin', 'hvsim.js'), 'run', scenario, '-m', 'kvm-irmos'], { cwd: dir, env, encoding: 'utf8' }));
     const expected = hvsimSpawn(['run', 'two.yaml', '-m', 'kvm-irmos'], dir, 0, CLI).stdout;
     const all = (outcome: string) => Object.fromEntries(CACHED.map((f) => [f, outcome]));
     expect(run()).toEqual({ stdout: expected, outcomes: all('accepted') });
+    // Run as a command, node started by the shebang (with the flags), and as `node bin/hvsim.js` (without: the plain caches).
+    const path = `${join(process.execPath, '..')}:${process.env.PATH ?? ''}`;
+    expect(outcome(spawnSync(join(pkg, 'bin', 'hvsim.js'), ['run', 'two.yaml', '-m', 'kvm-irmos'], { cwd: dir, env: { ...env, PATH: path }, encoding: 'utf8' }))).toEqual({ stdout: expected, outcomes: all('accepted') });
+    expect(run('two.yaml', [])).toEqual({ stdout: expected, outcomes: all('accepted') });
 
-    // Other V8 flags than the build's: V8 refuses the data itself.
-    expect(run('two.yaml', ['--no-opt'])).toEqual({ stdout: expected, outcomes: all('rejected by V8') });
+    // Other V8 flags than the build's: V8 refuses the data itself — the CLI's caches in a process
+    // with one more flag, and the caches made without the CLI's flags in a process with them.
+    expect(run('two.yaml', [...NODE_FLAGS, '--no-opt'])).toEqual({ stdout: expected, outcomes: all('rejected by V8') });
+    const cliCaches = Object.fromEntries(CACHED.map((f) => [f, readFileSync(cacheOf(f))]));
+    for (const f of CACHED) writeFileSync(cacheOf(f), readFileSync(plainCacheOf(f)));
+    expect(run()).toEqual({ stdout: expected, outcomes: all('rejected by V8') });
+    for (const f of CACHED) writeFileSync(cacheOf(f), cliCaches[f]);
+    // A missing plain cache: `node bin/hvsim.js` compiles from source, the same bytes out.
+    for (const f of CACHED) rmSync(plainCacheOf(f));
+    expect(run('two.yaml', [])).toEqual({ stdout: expected, outcomes: all('absent') });
 
     // Corrupt: one byte of V8's data flipped, or the file cut short.
     const pristine = Object.fromEntries(CACHED.map((f) => [f, readFileSync(cacheOf(f))]));

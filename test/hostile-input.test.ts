@@ -9,6 +9,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { Simulator } from '../src/engine/simulator.js';
 import { describeValue, escapeControl } from '../src/errors.js';
 import { hvsimInProcess as hvsim, listTree, STACK_FRAME } from './helpers/cli.js';
+import { NODE_FLAGS } from '../src/jit-tuning.js';
 
 const scenarioText = (o: { name?: string; budget?: string; period?: string; models?: string; duration?: string; extra?: string } = {}) => `
 name: ${o.name ?? 'hostile'}
@@ -234,7 +235,7 @@ describe('9. interrupted writes', () => {
   it('SIGTERM during a run exits 143 and leaves no temporary file', async () => {
     const dir = tmp();
     const file = write(dir, 's.yaml', scenarioText({ duration: '2000s' }));
-    const child = spawn(process.execPath, [join(__dirname, '..', 'bin', 'hvsim.js'), 'compare', file, '--models', 'kvm-irmos', '--out', join(dir, 'out')], { env: { ...process.env, HVSIM_WORKERS: '1' } });
+    const child = spawn(process.execPath, [...NODE_FLAGS, join(__dirname, '..', 'bin', 'hvsim.js'), 'compare', file, '--models', 'kvm-irmos', '--out', join(dir, 'out')], { env: { ...process.env, HVSIM_WORKERS: '1' } });
     // Once the simulation phase has started (the handlers are installed by then), interrupt it.
     await new Promise<void>((r) => child.stderr.on('data', (d: Buffer) => String(d).includes('simulate') && r()));
     child.kill('SIGTERM');

@@ -25,6 +25,7 @@ import { MIGRATION_METRICS, type MigrationResult } from '../src/metrics/migratio
 import { runMetrics } from '../src/metrics/metric-accessors.js';
 import type { RunOptions } from '../src/experiments/simulate.js';
 import { CHUNK_BYTES, WINDOW_CHUNKS } from '../src/engine/migration.js';
+import { NODE_FLAGS } from '../src/jit-tuning.js';
 
 const model = (name: string) => MODELS.find((m) => m.name === name)!;
 const PAGE = 4096;
@@ -297,7 +298,7 @@ describe('pointed errors in migrations:', () => {
     const dir = mkdtempSync(join(tmpdir(), 'hvsim-migration-'));
     const file = join(dir, 'bad.json');
     writeFileSync(file, JSON.stringify(withMigration({ to: 'ph1' })));
-    const r = spawnSync(process.execPath, [join(__dirname, '..', 'bin', 'hvsim.js'), 'validate', file], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    const r = spawnSync(process.execPath, [...NODE_FLAGS, join(__dirname, '..', 'bin', 'hvsim.js'), 'validate', file], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('bad.json');
     expect(r.stderr).toContain('/migrations/0/to');

@@ -62,7 +62,9 @@ describe('the packed package', () => {
     const installed = join(dir, 'node_modules', 'hvsim');
     const listing = () => readdirSync(installed, { recursive: true, withFileTypes: true }).filter((d) => d.isFile()).map((d) => { const path = join(d.parentPath, d.name); const st = statSync(path); return `${path} ${st.size} ${st.mtimeMs}`; }).sort();
     const before = listing();
-    const out = spawnSync(process.execPath, [join(installed, 'bin', 'hvsim.js'), 'run', join(installed, 'scenarios', 'rm-vs-edf.yaml'), '-m', 'kvm-irmos'], { cwd: dir, encoding: 'utf8', env: { ...process.env, NODE_DEBUG: 'hvsim-code-cache', HVSIM_WORKERS: '0' } });
+    // Run as a command (its shebang starts node with the CLI's flags), node found on PATH as a shell would.
+    const path = `${join(process.execPath, '..')}:${process.env.PATH ?? ''}`;
+    const out = spawnSync(join(installed, 'bin', 'hvsim.js'), ['run', join(installed, 'scenarios', 'rm-vs-edf.yaml'), '-m', 'kvm-irmos'], { cwd: dir, encoding: 'utf8', env: { ...process.env, PATH: path, NODE_DEBUG: 'hvsim-code-cache', HVSIM_WORKERS: '0' } });
     expect(out.status, out.stderr).toBe(0);
     expect(out.stdout).toMatch(/kvm-irmos/);
     const outcomes = [...out.stderr.matchAll(/^HVSIM-CODE-CACHE \d+: .*\/(dist\/.+): (.+)$/gm)].map((m) => `${m[1]}: ${m[2]}`).sort();

@@ -4,6 +4,7 @@
 
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { NODE_FLAGS } from '../../src/jit-tuning.js';
 
 /**
  * The CLI's entry as tsc compiled it (dist/src/cli/entry.js), so the tests run the modules they
@@ -24,10 +25,11 @@ export interface SpawnedCli {
 /**
  * Run `hvsim …args` in `cwd`, without colours. HVSIM_WORKERS=0 (everything in one thread) unless
  * `workers` says otherwise, or 'inherit' (whatever the environment says): worker threads cost a
- * start-up each and change no byte, which cli.test.ts's byte-identity test checks.
+ * start-up each and change no byte, which cli.test.ts's byte-identity test checks. Node is started with
+ * the CLI's command-line flags (NODE_FLAGS), as bin/hvsim.js's shebang starts it.
  */
 export function hvsimSpawn(args: string[], cwd?: string, workers: number | 'inherit' = 0, cli = CLI, extraEnv: Record<string, string> = {}): SpawnedCli {
   const env = { ...process.env, NO_COLOR: '1', ...(workers === 'inherit' ? {} : { HVSIM_WORKERS: String(workers) }), ...extraEnv };
-  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', cwd, env });
+  const r = spawnSync(process.execPath, [...NODE_FLAGS, cli, ...args], { encoding: 'utf8', cwd, env });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
