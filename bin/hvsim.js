@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=8
+#!/usr/bin/env -S node --max-inlined-bytecode-size-cumulative=230 --max-semi-space-size=8
 // The CLI, bundled by `npm run build` (build/bundle-cli.mjs; `npm ci` builds it through the `prepare`
 // script); its source entry is src/cli/boot.ts. CommonJS (bin/package.json): a `hvsim run` then
 // loads no ES module at all (start-up, issue 14). The shebang's node flags are NODE_FLAGS

@@ -11,7 +11,7 @@
 // `<file>.plain.cache` for `node bin/hvsim.js` (src/code-cache.ts picks by the process's command
 // line). Both run without NODE_OPTIONS: options that change V8's flags would make the caches match
 // only processes started with the same options (any other process would find them rejected and
-// compile from source, correct but slower).
+// compile from source, correct but slower). Last, each cache is stamped (src/code-cache-stamp.ts).
 
 import { spawnSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
@@ -19,16 +19,30 @@ import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 /** The files src/code-cache.ts compiles in a `hvsim run`, below dist/: a cache is made for each. */
-const CACHED_FILES = [/^bundle\/run-path\.cjs$/, /^bundle\/yaml\.cjs$/, /^src\/scenario\/scenario-validator\.cjs$/];
+const CACHED_FILES = ['bundle/run-path.cjs', 'bundle/yaml.cjs', 'src/scenario/scenario-validator.cjs'];
 
 /** Makes the caches in `${root}dist/` (the build's step; throws when the training run fails). */
 export async function makeCodeCaches(root) {
-  const { NODE_FLAGS } = await import(pathToFileURL(`${root}dist/src/jit-tuning.js`).href);
+  const dist = `${root}dist/`;
+  const { NODE_FLAGS } = await import(pathToFileURL(`${dist}src/jit-tuning.js`).href);
+  const { cacheFileOf, stampCodeCache } = await import(pathToFileURL(`${dist}src/code-cache.js`).href);
+  const { msUntilStampable, stampFileOf } = await import(pathToFileURL(`${dist}src/code-cache-stamp.js`).href);
+  const variants = ['cli', 'plain'];
+  const files = CACHED_FILES.map((file) => `${dist}${file}`);
+  // Stamps of an earlier build's caches (the validator's folder is not cleared by the bundle step).
+  for (const file of files) for (const variant of variants) rmSync(stampFileOf(cacheFileOf(file, variant)), { force: true });
   const env = { ...process.env };
   delete env.NODE_OPTIONS;
   for (const nodeFlags of [NODE_FLAGS, []]) {
     const child = spawnSync(process.execPath, [...nodeFlags, fileURLToPath(import.meta.url), '--train', root], { stdio: ['ignore', 'ignore', 'inherit'], env });
     if (child.status !== 0) throw new Error(`code-cache: the training run (node ${nodeFlags.join(' ')}) exited ${child.status ?? child.signal}`);
+  }
+  // Then the stamps (src/code-cache-stamp.ts), once the files are old enough: a start that finds
+  // them unchanged skips hashing them.
+  const wait = Math.max(...files.flatMap((file) => variants.map((variant) => msUntilStampable(file, cacheFileOf(file, variant)))));
+  await new Promise((resolve) => setTimeout(resolve, wait));
+  for (const file of files) {
+    for (const variant of variants) if (!stampCodeCache(file, variant)) throw new Error(`code-cache: the ${variant} cache of ${file} does not match its source`);
   }
 }
 
@@ -43,8 +57,8 @@ async function train(root) {
   if (process.exitCode) throw new Error(`code-cache: the training run of hvsim exited ${process.exitCode}`);
   const caches = codeCachesOfLoadedFiles();
   const relative = caches.map(({ file }) => file.slice(dist.length));
-  for (const pattern of CACHED_FILES) {
-    if (!relative.some((file) => pattern.test(file))) throw new Error(`code-cache: the training run compiled no file like ${pattern} (it compiled ${relative.join(', ') || 'none'})`);
+  for (const file of CACHED_FILES) {
+    if (!relative.includes(file)) throw new Error(`code-cache: the training run did not compile ${file} (it compiled ${relative.join(', ') || 'none'})`);
   }
   for (const { file, contents } of caches) writeFileSync(cacheFileOf(file), contents);
 }

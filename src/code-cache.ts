@@ -13,6 +13,8 @@
 // bytecode made for another source of the same length would run wrongly) and the exact data
 // (SHA-1: release builds of V8 do not checksum cached data, and corrupt data could crash it). SHA-1
 // for its speed, not for security: anyone who can write the cache can write the code beside it.
+// Where the build's stamp shows both files unchanged since it checked them (src/code-cache-stamp.ts),
+// the hashes are taken as checked and node:crypto is not even loaded.
 // V8 then checks its own version and flags — src/jit-tuning.ts changes a flag, so the cache is
 // made after that module ran, as a run does — and rejects the data when they differ. Command-line
 // flags count too, so each file has two caches: `<file>.cache` for processes started with the CLI's
@@ -27,8 +29,8 @@ import { arch } from 'node:process';
 import { dirname } from 'node:path';
 import { debuglog } from 'node:util';
 import { Script } from 'node:vm';
-import { hash } from 'node:crypto';
 import { NODE_FLAGS } from './jit-tuning.js';
+import { stampHolds, stampIfMatching } from './code-cache-stamp.js';
 
 /** What a dynamic `import()` in a cached script calls instead (build/bundle-cli.mjs rewrites them): vm.Script cannot import on Node 20. */
 export type ImportFromScript = (specifier: string) => Promise<unknown>;
@@ -78,8 +80,9 @@ const registry: Map<string, LoadedScript> = ((globalThis as Record<symbol, unkno
 
 const debug = debuglog('hvsim-code-cache');
 
+// node:crypto only when a hash is needed: loading it costs more than a start's other built-ins.
 function sha1(bytes: Buffer): string {
-  return hash('sha1', bytes, 'base64');
+  return (process.getBuiltinModule('node:crypto') as typeof import('node:crypto')).hash('sha1', bytes, 'base64');
 }
 
 /** Which of a file's caches a process uses: the one made under the CLI's command-line flags, or the one made without. */
@@ -111,8 +114,8 @@ export function requireWithCodeCache(file: string, importFromScript?: ImportFrom
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     throw Object.assign(new Error(`Cannot find module '${file}'`), { code: 'MODULE_NOT_FOUND' });
   }
-  const source = { sourceBytes: sourceBytes.length, sourceSha1: sha1(sourceBytes) };
-  const cache = matchingCache(file, source);
+  const { cache, sourceSha1 } = matchingCache(file, sourceBytes);
+  const source = { sourceBytes: sourceBytes.length, sourceSha1 };
   const cachedData = typeof cache === 'string' ? undefined : cache;
   const script = new Script(WRAPPER_HEAD + sourceBytes.toString('utf8') + WRAPPER_TAIL, { filename: file, cachedData });
   const outcome: CacheOutcome = typeof cache === 'string' ? cache : script.cachedDataRejected ? 'rejected by V8' : 'accepted';
@@ -126,31 +129,59 @@ export function requireWithCodeCache(file: string, importFromScript?: ImportFrom
   return module.exports;
 }
 
-/** The cached data of `file` if its cache file was made for this source on this V8, else why not. */
-function matchingCache(file: string, source: { sourceBytes: number; sourceSha1: string }): Buffer | 'absent' | 'mismatched' {
-  let cache: Buffer;
-  try {
-    cache = readFileSync(cacheFileOf(file));
-  } catch {
-    return 'absent';
-  }
+/** A cache file's header and V8's data after it; undefined when the header is unreadable. */
+function splitCache(cache: Buffer): { header: Partial<CacheHeader>; data: Buffer } | undefined {
   const newline = cache.indexOf(10);
-  let header: Partial<CacheHeader> = {};
+  if (newline <= 0) return undefined;
   try {
-    if (newline > 0) header = JSON.parse(cache.toString('latin1', 0, newline)) as Partial<CacheHeader>;
+    return { header: JSON.parse(cache.toString('latin1', 0, newline)) as Partial<CacheHeader>, data: cache.subarray(newline + 1) };
   } catch {
-    return 'mismatched';
+    return undefined;
   }
-  const data = cache.subarray(newline + 1);
-  const matches =
+}
+
+/** Whether `header` names this V8, `data`'s length, and the given hashes (or, for `unchanged` files, none needs checking). */
+function headerMatches(header: Partial<CacheHeader>, sourceBytes: number, sourceSha1: string, data: Buffer, unchanged: boolean): boolean {
+  return (
     header.format === CACHE_FORMAT &&
     header.v8 === process.versions.v8 &&
     header.arch === arch &&
-    header.sourceBytes === source.sourceBytes &&
-    header.sourceSha1 === source.sourceSha1 &&
+    header.sourceBytes === sourceBytes &&
+    header.sourceSha1 === sourceSha1 &&
     header.dataBytes === data.length &&
-    header.dataSha1 === sha1(data);
-  return matches ? data : 'mismatched';
+    (unchanged || header.dataSha1 === sha1(data))
+  );
+}
+
+/**
+ * The cached data of `file` if its cache file was made for this source on this V8, else why not;
+ * and the source's SHA-1 (from the header when the build's stamp vouches for both files).
+ */
+function matchingCache(file: string, sourceBytes: Buffer): { cache: Buffer | 'absent' | 'mismatched'; sourceSha1: string } {
+  const cacheFile = cacheFileOf(file);
+  let cache: Buffer;
+  try {
+    cache = readFileSync(cacheFile);
+  } catch {
+    return { cache: 'absent', sourceSha1: sha1(sourceBytes) };
+  }
+  const parts = splitCache(cache);
+  const unchanged = parts !== undefined && typeof parts.header.sourceSha1 === 'string' && stampHolds(file, cacheFile);
+  if (unchanged) debug('%s: unchanged since the build stamped it, not hashed', file);
+  const sourceSha1 = unchanged ? (parts.header.sourceSha1 as string) : sha1(sourceBytes);
+  const matches = parts !== undefined && headerMatches(parts.header, sourceBytes.length, sourceSha1, parts.data, unchanged);
+  return { cache: matches ? parts.data : 'mismatched', sourceSha1 };
+}
+
+/**
+ * Stamps the cache of `file` for `variant` (src/code-cache-stamp.ts) when it matches its source on
+ * this V8, hashes checked; the build calls it once the files are old enough. Returns whether it did.
+ */
+export function stampCodeCache(file: string, variant: CacheVariant): boolean {
+  return stampIfMatching(file, cacheFileOf(file, variant), (sourceBytes, cache) => {
+    const parts = splitCache(cache);
+    return parts !== undefined && headerMatches(parts.header, sourceBytes.length, sha1(sourceBytes), parts.data, false);
+  });
 }
 
 /**

@@ -16,6 +16,8 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUNDLED_CLI, CLI, hvsimSpawn } from './helpers/spawn-cli.js';
 import { NODE_FLAGS } from '../src/jit-tuning.js';
+import { cacheFileOf, stampCodeCache } from '../src/code-cache.js';
+import { msUntilStampable } from '../src/code-cache-stamp.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const DIST = join(ROOT, 'dist');
@@ -53,6 +55,16 @@ function cacheOutcomes(stderr: string, dist = DIST): Record<string, string> {
 /** Those files, relative to dist/. */
 const CACHED = ['bundle/run-path.cjs', 'bundle/yaml.cjs', 'src/scenario/scenario-validator.cjs'];
 
+/** A copy of the package to spoil (the tests share dist/), in `dir`/`name`. */
+function copyOfPackage(name: string): string {
+  const pkg = join(dir, name);
+  cpSync(join(ROOT, 'bin'), join(pkg, 'bin'), { recursive: true });
+  cpSync(DIST, join(pkg, 'dist'), { recursive: true });
+  cpSync(join(ROOT, 'package.json'), join(pkg, 'package.json'));
+  symlinkSync(join(ROOT, 'node_modules'), join(pkg, 'node_modules'));
+  return pkg;
+}
+
 describe('the bundled CLI (bin/hvsim.js)', () => {
   it('is one CommonJS start and the run path in one script with its code cache, not the ~150 compiled modules', () => {
     const files = readdirSync(join(DIST, 'bundle'));
@@ -87,12 +99,7 @@ describe('the bundled CLI (bin/hvsim.js)', () => {
   });
 
   it('gives the same bytes out whatever became of the code caches: missing, corrupt, made for another file, or under other V8 flags', () => {
-    // A copy of the package to spoil (the tests share dist/).
-    const pkg = join(dir, 'pkg');
-    cpSync(join(ROOT, 'bin'), join(pkg, 'bin'), { recursive: true });
-    cpSync(DIST, join(pkg, 'dist'), { recursive: true });
-    cpSync(join(ROOT, 'package.json'), join(pkg, 'package.json'));
-    symlinkSync(join(ROOT, 'node_modules'), join(pkg, 'node_modules'));
+    const pkg = copyOfPackage('pkg');
     const pkgDist = join(pkg, 'dist');
     // The caches of processes started with the CLI's flags (the spoiling below is done to these).
     const cacheOf = (f: string) => join(pkgDist, `${f}.cache`);
@@ -150,6 +157,48 @@ describe('the bundled CLI (bin/hvsim.js)', () => {
     const edited = run('short.yaml');
     expect(edited.stdout).toContain('NO JOB FINISHED');
     expect(edited.outcomes['bundle/run-path.cjs']).toBe('mismatched');
+  });
+
+  it("skips hashing the files the build's stamp shows unchanged (node:crypto not even loaded), and still refuses corrupt data and a same-length edit made after stamping", async () => {
+    const pkg = copyOfPackage('stamped');
+    const pkgDist = join(pkg, 'dist');
+    writeFileSync(join(dir, 'loaded-crypto.cjs'), "process.on('exit', () => process.stderr.write(`crypto loaded: ${process.moduleLoadList.includes('NativeModule crypto')}\\n`));\n");
+    const run = (scenario = 'two.yaml') => {
+      const env = { ...process.env, NO_COLOR: '1', HVSIM_WORKERS: '0', NODE_DEBUG: 'hvsim-code-cache' };
+      const out = spawnSync(process.execPath, [...NODE_FLAGS, '-r', join(dir, 'loaded-crypto.cjs'), join(pkg, 'bin', 'hvsim.js'), 'run', scenario, '-m', 'kvm-irmos'], { cwd: dir, env, encoding: 'utf8' });
+      expect(out.status, out.stderr).toBe(0);
+      const unhashed = [...out.stderr.matchAll(/^HVSIM-CODE-CACHE \d+: (.+): unchanged since the build stamped it, not hashed$/gm)].map((m) => m[1].slice(pkgDist.length + 1));
+      return { stdout: out.stdout, outcomes: cacheOutcomes(out.stderr, pkgDist), unhashed, crypto: /crypto loaded: true/.test(out.stderr) };
+    };
+    const all = (outcome: string) => Object.fromEntries(CACHED.map((f) => [f, outcome]));
+    const expected = hvsimSpawn(['run', 'two.yaml', '-m', 'kvm-irmos'], dir, 0, CLI).stdout;
+    const stamp = async () => {
+      const files = CACHED.map((f) => join(pkgDist, f));
+      await new Promise((resolve) => setTimeout(resolve, Math.max(...files.map((f) => msUntilStampable(f, cacheFileOf(f, 'cli'))))));
+      for (const f of files) expect(stampCodeCache(f, 'cli'), f).toBe(true);
+    };
+    // Copied files are other files (inodes, ctimes) than the build stamped: hashed, and taken.
+    expect(run()).toEqual({ stdout: expected, outcomes: all('accepted'), unhashed: [], crypto: true });
+    await stamp();
+    expect(run()).toEqual({ stdout: expected, outcomes: all('accepted'), unhashed: CACHED, crypto: false });
+
+    // A byte of V8's data flipped after stamping: the write moved the cache's ctime, so it is hashed and refused.
+    const cache = join(pkgDist, 'bundle', 'run-path.cjs.cache');
+    const pristine = readFileSync(cache);
+    const bytes = Buffer.from(pristine);
+    bytes[bytes.length - 100] ^= 0xff;
+    writeFileSync(cache, bytes);
+    expect(run()).toMatchObject({ stdout: expected, outcomes: { 'bundle/run-path.cjs': 'mismatched' } });
+    writeFileSync(cache, pristine);
+    await stamp();
+
+    // A same-length edit of the source after stamping: hashed (its ctime moved) and refused, the new text runs.
+    const script = join(pkgDist, 'bundle', 'run-path.cjs');
+    writeFileSync(script, readFileSync(script, 'utf8').replace('no job finished', 'NO JOB FINISHED'));
+    const edited = run('short.yaml');
+    expect(edited.stdout).toContain('NO JOB FINISHED');
+    expect(edited.outcomes['bundle/run-path.cjs']).toBe('mismatched');
+    expect(edited.unhashed).not.toContain('bundle/run-path.cjs');
   });
 
   it('writes the same report folder, its simulations and charts on worker threads started from the bundle', () => {
