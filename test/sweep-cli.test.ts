@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CLI, hvsimSpawn as hvsim } from './helpers/spawn-cli.js';
+import { NODE_FLAGS } from '../src/jit-tuning.js';
 
 
 /** The scenario with `budget` for VMU vm written into the text itself (not through --set). */
@@ -72,7 +73,7 @@ describe('hvsim sweep', () => {
     const args = ['sweep', file, '--set', '/vmus/0/sla/budget=1ms..4ms:0.5ms', '--models', 'kvm-irmos', '--cache', 'cache', '--no-png'];
     const total = 7;
     const entries = () => (existsSync(join(dir, 'cache')) ? readdirSync(join(dir, 'cache')).flatMap((d) => readdirSync(join(dir, 'cache', d))).filter((f) => f.endsWith('.json')).length : 0);
-    const child = spawn(process.execPath, [CLI, ...args, '--out', 'first'], { cwd: dir, env: { ...process.env, HVSIM_WORKERS: '1' }, stdio: 'ignore' });
+    const child = spawn(process.execPath, [...NODE_FLAGS, CLI, ...args, '--out', 'first'], { cwd: dir, env: { ...process.env, HVSIM_WORKERS: '1' }, stdio: 'ignore' });
     const exited = new Promise((resolve) => child.on('exit', resolve));
     const deadline = Date.now() + 50_000;
     while (entries() < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CLI } from './helpers/spawn-cli.js';
+import { NODE_FLAGS } from '../src/jit-tuning.js';
 
 const redisFound = spawnSync('redis-server', ['--version'], { encoding: 'utf8' }).status === 0;
 const SKIP_REASON = 'skipped: no redis-server on PATH (Debian package redis-server; .ci/run installs it)';
@@ -73,12 +74,12 @@ describe(`hvsim sweep --queue with hvsim worker${redisFound ? '' : ` (${SKIP_REA
       const redis = start('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], dir);
       started.push(redis.child);
       await redis.waitFor(/Ready to accept connections/, 20_000);
-      const workers = [1, 2].map(() => start(process.execPath, [CLI, 'worker', url, '--stall-timeout', '1s'], dir, { HVSIM_WORKERS: '1' }));
+      const workers = [1, 2].map(() => start(process.execPath, [...NODE_FLAGS, CLI, 'worker', url, '--stall-timeout', '1s'], dir, { HVSIM_WORKERS: '1' }));
       started.push(...workers.map((w) => w.child));
       for (const w of workers) await w.waitFor(/serving hvsim-sweep-/, 30_000);
 
       const args = ['sweep', 's.yaml', '--set', '/vmus/0/sla/budget=1ms..4.5ms:0.5ms', '--models', 'kvm-irmos', '--no-use-cache'];
-      const sweep = start(process.execPath, [CLI, ...args, '--queue', url, '--out', 'queued'], dir);
+      const sweep = start(process.execPath, [...NODE_FLAGS, CLI, ...args, '--queue', url, '--out', 'queued'], dir);
       started.push(sweep.child);
       // Kill the first worker as soon as it has started a point (each takes about a second).
       const [, killedJob] = await workers[0].waitFor(/start ([0-9a-f]{12})/, 60_000);
@@ -93,7 +94,7 @@ describe(`hvsim sweep --queue with hvsim worker${redisFound ? '' : ` (${SKIP_REA
       expect(workers[1].output()).toContain(`start ${killedJob}`);
       expect(workers[1].output()).toContain(`done ${killedJob}`);
 
-      const local = start(process.execPath, [CLI, ...args, '--out', 'local'], dir, { HVSIM_WORKERS: '1' });
+      const local = start(process.execPath, [...NODE_FLAGS, CLI, ...args, '--out', 'local'], dir, { HVSIM_WORKERS: '1' });
       expect(await local.exited, local.output()).toBe(0);
       expect(outputs(join(dir, 'queued'))).toEqual(outputs(join(dir, 'local')));
 
