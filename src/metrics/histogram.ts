@@ -107,8 +107,7 @@ export class LatencyHistogram {
 
   /** Pour the log into chunked counts, from now on the histogram's only store. */
   private moveToChunks(): ChunkedCounts {
-    const chunks = new ChunkedCounts();
-    for (let k = 0; k < this.logged; k++) chunks.add(this.log[k], 1);
+    const chunks = ChunkedCounts.ofSorted(this.log.subarray(0, this.logged).sort());
     returnLogSegment(this.log);
     this.log = NO_INDICES;
     this.logged = this.sortedUpTo = 0;
