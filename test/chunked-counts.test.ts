@@ -69,6 +69,26 @@ describe('ChunkedCounts (counts in base 16)', () => {
     );
   });
 
+  it('keeps them exact when the counts ÷ 16 leave the list at the end (past 128 buckets, or past 65,535)', () => {
+    const buckets = fc.uniqueArray(fc.integer({ min: 0, max: 31_558 }), { minLength: 1, maxLength: 300 });
+    const counts = fc.array(fc.oneof(fc.integer({ min: 16, max: 100 }), fc.integer({ min: 1, max: 2_000_000 })), { minLength: 1, maxLength: 4 });
+    fc.assert(
+      fc.property(buckets, counts, (indices, pieces) => {
+        const chunked = new ChunkedCounts();
+        const exact = new Map<number, number>();
+        // Piece by piece across the buckets, so the list fills before any count ÷ 16 grows large.
+        for (const n of pieces) {
+          for (const index of indices) {
+            chunked.add(index, n);
+            exact.set(index, (exact.get(index) ?? 0) + n);
+          }
+        }
+        expectExact(chunked, exact);
+      }),
+      { numRuns: 60, seed: 47 },
+    );
+  });
+
   it('costs about half a byte per bucket of the range hit, not four', () => {
     const counts = new ChunkedCounts();
     // Every bucket of 1–5 ms (indices 11,169 … 13,508) hit 15 times: counts below 16 fit in their half byte.

@@ -4,8 +4,10 @@
 // the buckets hit, not the values recorded.
 //
 // Counts are stored in base 16: a chunk is one 32-bit word of eight 4-bit digits, each bucket's low
-// digit, and the higher digits of the buckets that reached 16 are counts of their own, one level up
-// (`carries`, the same structure, spanning only those buckets). The counts stay exact whatever their
+// digit, and the higher digits of the buckets that reached 16 (count ÷ 16) are counts of their own:
+// a sorted list of (bucket, count ÷ 16) words at the end of the same array while they are few and
+// small (a few dozen modal buckets per histogram after 100 s), one level up in the same structure
+// (`carries`, spanning only those buckets) beyond that. The counts stay exact whatever their
 // size (HdrHistogram's packed arrays make the same trade), but a bucket costs half a byte instead of
 // four: a task's response and wake-up times over a few milliseconds touch thousands of buckets at
 // 3 significant digits, each a few times per 100 s (issue 14: ≤ 10 KB per task wanted).
@@ -32,7 +34,13 @@ const SPAN_LIMIT = 1 << (15 - CHUNK_BITS - SPAN_BITS);
 /** Directory words per span. */
 const SPAN_WORDS = 2;
 
-/** Grow a pool of `length` chunks to hold at least `needed`: by half again, so growing is amortised O(1) with a third of the slack of doubling. */
+/** Carried counts kept as a list at the end of the array: a bucket (15 bits) and its count ÷ 16 (16 bits) in a word. */
+const CARRIED_BITS = 16;
+const CARRIED_MAX = (1 << CARRIED_BITS) - 1;
+/** Beyond this many carried buckets, their counts go one level up (8 buckets a word there, 4 bytes a bucket here). */
+const CARRIED_LIMIT = 128;
+
+/** Grow room for `length` words to hold at least `needed`: by half again, so growing is amortised O(1) with a third of the slack of doubling. */
 const grown = (length: number, needed: number) => Math.max(needed, 4, length + (length >> 1));
 
 /** Bits set in a 32-bit word. */
@@ -43,28 +51,37 @@ function bitsSet(word: number): number {
 }
 
 export class ChunkedCounts {
-  /** The directory (SPAN_WORDS words per span, from `firstSpan`), then `chunksUsed` chunks, then room for more. */
+  /**
+   * The directory (SPAN_WORDS words per span, from `firstSpan`), then `chunksUsed` chunks, then free
+   * room, then `carriedUsed` carried counts (ascending buckets) ending the array.
+   */
   private words = new Int32Array(0);
   private firstSpan = 0;
   private spans = 0;
   private chunksUsed = 0;
-  /** count ÷ 16 (rounded down) of each bucket, once a bucket reached 16; null before. */
+  private carriedUsed = 0;
+  /** count ÷ 16 (rounded down) of each bucket that reached 16, once the list at the end outgrew itself; null before. */
   private carries: ChunkedCounts | null = null;
 
   /**
    * The counts of bucket indices given in ascending order (a histogram pouring its log in), sized at
-   * once: each chunk is appended, and no outgrown array is left for the garbage collector.
+   * once: each chunk and carried count is appended, and no outgrown array is left for the garbage collector.
    */
   static ofSorted(indices: Uint16Array): ChunkedCounts {
     const counts = new ChunkedCounts();
     if (indices.length === 0) return counts;
-    let chunks = 0;
-    for (let k = 0; k < indices.length; k++) if (k === 0 || indices[k] >>> CHUNK_BITS !== indices[k - 1] >>> CHUNK_BITS) chunks++;
-    counts.firstSpan = indices[0] >>> (CHUNK_BITS + SPAN_BITS);
-    counts.spans = (indices[indices.length - 1] >>> (CHUNK_BITS + SPAN_BITS)) - counts.firstSpan + 1;
-    counts.words = new Int32Array(SPAN_WORDS * counts.spans + grown(0, chunks));
+    const shape = shapeOfSorted(indices);
+    counts.firstSpan = shape.firstSpan;
+    counts.spans = shape.spans;
+    counts.words = new Int32Array(SPAN_WORDS * shape.spans + shape.room);
     for (let k = 0; k < indices.length; k++) counts.add(indices[k], 1);
     return counts;
+  }
+
+  /** Bytes ofSorted(indices) would hold (a histogram deciding whether its log or chunked counts are smaller). */
+  static bytesOfSorted(indices: Uint16Array): number {
+    const shape = shapeOfSorted(indices);
+    return Int32Array.BYTES_PER_ELEMENT * (SPAN_WORDS * shape.spans + shape.room);
   }
 
   /** Count `n` more values at bucket index `index`. */
@@ -85,7 +102,7 @@ export class ChunkedCounts {
       return;
     }
     words[at] = (word & ~(DIGIT_MASK << shift)) | ((sum % DIGIT) << shift);
-    (this.carries ??= new ChunkedCounts()).add(index, Math.floor(sum / DIGIT));
+    this.carry(index, Math.floor(sum / DIGIT));
   }
 
   /** The count at bucket index `index`. */
@@ -98,22 +115,28 @@ export class ChunkedCounts {
     if ((map & (1 << place)) === 0) return 0;
     const at = SPAN_WORDS * this.spans + this.words[SPAN_WORDS * span + 1] + bitsSet(map & ~(-1 << place));
     const low = (this.words[at] >>> ((index & ((1 << CHUNK_BITS) - 1)) * DIGIT_BITS)) & DIGIT_MASK;
-    return this.carries === null ? low : low + DIGIT * this.carries.countAt(index);
+    if (this.carries !== null) return low + DIGIT * this.carries.countAt(index);
+    const k = this.carriedAt(index);
+    return k < this.words.length && this.words[k] >>> CARRIED_BITS === index ? low + DIGIT * (this.words[k] & CARRIED_MAX) : low;
   }
 
   /** The lowest bucket index at which the running count, in ascending index order, reaches `wanted`; -1 if it never does. */
   indexAtRank(wanted: number): number {
     let total = 0;
+    const words = this.words;
     const carries = this.carries;
+    // Carried counts at the end come in ascending buckets, as the walk does; each has its chunk here
+    // (its low digit was counted first).
+    let carried = words.length - this.carriedUsed;
     let at = SPAN_WORDS * this.spans;
     for (let span = 0; span < this.spans; span++) {
-      // A bucket with a carry always has its chunk here (its low digit was counted first).
-      for (let map = this.words[SPAN_WORDS * span]; map !== 0; map &= map - 1) {
-        const first = ((((this.firstSpan + span) << SPAN_BITS) | (31 - Math.clz32(map & -map))) << CHUNK_BITS);
-        const word = this.words[at++];
+      for (let map = words[SPAN_WORDS * span]; map !== 0; map &= map - 1) {
+        const first = (((this.firstSpan + span) << SPAN_BITS) | (31 - Math.clz32(map & -map))) << CHUNK_BITS;
+        const word = words[at++];
         for (let i = 0; i < 1 << CHUNK_BITS; i++) {
           total += (word >>> (i * DIGIT_BITS)) & DIGIT_MASK;
           if (carries !== null) total += DIGIT * carries.countAt(first + i);
+          else if (carried < words.length && words[carried] >>> CARRIED_BITS === first + i) total += DIGIT * (words[carried++] & CARRIED_MAX);
           if (total >= wanted) return first + i;
         }
       }
@@ -125,53 +148,118 @@ export class ChunkedCounts {
     return this.words.byteLength + (this.carries?.storageBytes() ?? 0);
   }
 
+  /** Add `n` to bucket `index`'s count ÷ 16. */
+  private carry(index: number, n: number): void {
+    if (this.carries !== null) return this.carries.add(index, n);
+    let k = this.carriedAt(index);
+    if (k < this.words.length && this.words[k] >>> CARRIED_BITS === index && (this.words[k] & CARRIED_MAX) + n <= CARRIED_MAX) {
+      this.words[k] += n;
+      return;
+    }
+    if (k < this.words.length && this.words[k] >>> CARRIED_BITS === index) return this.moveCarriesUp().add(index, n);
+    if (this.carriedUsed === CARRIED_LIMIT || n > CARRIED_MAX) return this.moveCarriesUp().add(index, n);
+    if (SPAN_WORDS * this.spans + this.chunksUsed + this.carriedUsed === this.words.length) {
+      const fromEnd = this.words.length - k;
+      this.reallocate(this.firstSpan, this.spans, this.grownRoom());
+      k = this.words.length - fromEnd;
+    }
+    // The entries below bucket `index` move down a word; it takes the freed place.
+    const start = this.words.length - this.carriedUsed;
+    this.words.copyWithin(start - 1, start, k);
+    this.words[k - 1] = (index << CARRIED_BITS) | n;
+    this.carriedUsed++;
+  }
+
+  /** Position of the first carried entry at or after bucket `index` (the array's length if none). */
+  private carriedAt(index: number): number {
+    let low = this.words.length - this.carriedUsed;
+    let high = this.words.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (this.words[middle] >>> CARRIED_BITS < index) low = middle + 1;
+      else high = middle;
+    }
+    return low;
+  }
+
+  /** Move the carried list to a level of its own (its room here is free for chunks after). */
+  private moveCarriesUp(): ChunkedCounts {
+    const carries = new ChunkedCounts();
+    for (let k = this.words.length - this.carriedUsed; k < this.words.length; k++) carries.add(this.words[k] >>> CARRIED_BITS, this.words[k] & CARRIED_MAX);
+    this.carriedUsed = 0;
+    this.carries = carries;
+    return carries;
+  }
+
+  /** Room for chunks and carried counts after one more is added. */
+  private grownRoom(): number {
+    const used = this.chunksUsed + this.carriedUsed;
+    return grown(used, used + 1);
+  }
+
   /** Widen the directory to include span `wanted` (and a quarter of the range more that way: each widening copies the whole array); its slot. */
   private cover(wanted: number): number {
-    const old = this.words;
-    const oldFirst = this.firstSpan;
-    const oldSpans = this.spans;
     let first = wanted;
     let spans = 1;
-    if (oldSpans !== 0) {
-      const slack = Math.max(1, (Math.max(wanted, oldFirst + oldSpans - 1) - Math.min(wanted, oldFirst) + 1) >> 2);
-      first = wanted < oldFirst ? Math.max(0, wanted - slack) : oldFirst;
-      const last = wanted < oldFirst ? oldFirst + oldSpans - 1 : Math.max(wanted, Math.min(SPAN_LIMIT - 1, wanted + slack));
+    if (this.spans !== 0) {
+      const oldLast = this.firstSpan + this.spans - 1;
+      const slack = Math.max(1, (Math.max(wanted, oldLast) - Math.min(wanted, this.firstSpan) + 1) >> 2);
+      first = wanted < this.firstSpan ? Math.max(0, wanted - slack) : this.firstSpan;
+      const last = wanted < this.firstSpan ? oldLast : Math.max(wanted, Math.min(SPAN_LIMIT - 1, wanted + slack));
       spans = last - first + 1;
     }
-    const room = old.length - SPAN_WORDS * oldSpans;
-    const words = new Int32Array(SPAN_WORDS * spans + (room > 0 ? room : grown(0, 1)));
-    const shift = oldFirst - first;
-    for (let span = 0; span < spans; span++) {
-      const from = span - shift;
-      if (from >= 0 && from < oldSpans) {
-        words[SPAN_WORDS * span] = old[SPAN_WORDS * from];
-        words[SPAN_WORDS * span + 1] = old[SPAN_WORDS * from + 1];
-      } else if (from >= oldSpans) {
-        words[SPAN_WORDS * span + 1] = this.chunksUsed;
-      }
-    }
-    words.set(old.subarray(SPAN_WORDS * oldSpans, SPAN_WORDS * oldSpans + this.chunksUsed), SPAN_WORDS * spans);
-    this.words = words;
-    this.firstSpan = first;
-    this.spans = spans;
+    const room = this.words.length - SPAN_WORDS * this.spans;
+    this.reallocate(first, spans, room > 0 ? room : grown(0, 1));
     return wanted - first;
   }
 
-  /** Make room for a zeroed chunk at pool position `at` (absolute), marked present by `bit` of span slot `span`. */
-  private insertChunk(span: number, bit: number, at: number): void {
-    let words = this.words;
-    const end = SPAN_WORDS * this.spans + this.chunksUsed;
-    if (end === words.length) {
-      words = new Int32Array(SPAN_WORDS * this.spans + grown(this.chunksUsed, this.chunksUsed + 1));
-      words.set(this.words.subarray(0, at));
-      words.set(this.words.subarray(at, end), at + 1);
-      this.words = words;
-    } else {
-      words.copyWithin(at + 1, at, end);
-      words[at] = 0;
+  /** A new array for spans `first` … `first + spans − 1` and `room` words of chunks and carried counts, holding what this one holds. */
+  private reallocate(first: number, spans: number, room: number): void {
+    const old = this.words;
+    const words = new Int32Array(SPAN_WORDS * spans + room);
+    const shift = this.firstSpan - first;
+    for (let span = 0; span < spans; span++) {
+      const from = span - shift;
+      if (from >= 0 && from < this.spans) {
+        words[SPAN_WORDS * span] = old[SPAN_WORDS * from];
+        words[SPAN_WORDS * span + 1] = old[SPAN_WORDS * from + 1];
+      } else if (from >= this.spans) {
+        words[SPAN_WORDS * span + 1] = this.chunksUsed;
+      }
     }
+    // Element by element: a subarray of a small typed array would move its data off the V8 heap.
+    const chunks = SPAN_WORDS * this.spans;
+    for (let k = 0; k < this.chunksUsed; k++) words[SPAN_WORDS * spans + k] = old[chunks + k];
+    for (let k = 1; k <= this.carriedUsed; k++) words[words.length - k] = old[old.length - k];
+    this.words = words;
+    this.firstSpan = first;
+    this.spans = spans;
+  }
+
+  /** Make room for a zeroed chunk at array position `at`, marked present by `bit` of span slot `span`. */
+  private insertChunk(span: number, bit: number, at: number): void {
+    if (SPAN_WORDS * this.spans + this.chunksUsed + this.carriedUsed === this.words.length) this.reallocate(this.firstSpan, this.spans, this.grownRoom());
+    const words = this.words;
+    words.copyWithin(at + 1, at, SPAN_WORDS * this.spans + this.chunksUsed);
+    words[at] = 0;
     words[SPAN_WORDS * span] |= bit;
     for (let later = span + 1; later < this.spans; later++) words[SPAN_WORDS * later + 1]++;
     this.chunksUsed++;
   }
+}
+
+/** The spans, and room for the chunks and carried counts (a quarter more: the counts go on), of sorted bucket indices. */
+function shapeOfSorted(indices: Uint16Array): { firstSpan: number; spans: number; room: number } {
+  let chunks = 0;
+  let carried = 0;
+  let run = 0;
+  for (let k = 0; k < indices.length; k++) {
+    if (k === 0 || indices[k] >>> CHUNK_BITS !== indices[k - 1] >>> CHUNK_BITS) chunks++;
+    run = k > 0 && indices[k] === indices[k - 1] ? run + 1 : 1;
+    if (run === DIGIT) carried++;
+  }
+  const firstSpan = indices[0] >>> (CHUNK_BITS + SPAN_BITS);
+  const spans = (indices[indices.length - 1] >>> (CHUNK_BITS + SPAN_BITS)) - firstSpan + 1;
+  const used = chunks + Math.min(carried, CARRIED_LIMIT);
+  return { firstSpan, spans, room: grown(0, used + (used >> 2)) };
 }

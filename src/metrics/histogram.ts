@@ -28,6 +28,11 @@ const SUB_BUCKET_COUNT = SUB_BUCKET_HALF_COUNT * 2;
 /** The log's first length, and its largest (2 KB): beyond it a histogram keeps chunked counts. */
 const FIRST_LOG = 8;
 const LOG_LIMIT = 1024;
+/**
+ * What an array of its own costs beyond its data (measured, Node 20: ~160 bytes on the V8 heap up to
+ * 64 bytes of data, ~380 beyond), where a log's segment is a view on a shared slab.
+ */
+const OWN_ARRAY_BYTES = 256;
 /** indexOf(1e12) is 31,558: every bucket index fits in 16 bits. */
 const NO_INDICES: Uint16Array = new Uint16Array(0);
 
@@ -93,11 +98,19 @@ export class LatencyHistogram {
     this.log[this.logged++] = index;
   }
 
-  /** Double the full log, up to LOG_LIMIT entries; false when it is at its limit. */
+  /**
+   * Double the full log, up to LOG_LIMIT entries; false when it is at its limit, or when chunked counts
+   * of what it holds would take less than the doubled log (values piling up in few buckets: a
+   * 10-job/s task's 1,000 response times in 100 s fit ~400 bytes of counts, not a 2 KB log).
+   */
   private growLog(): boolean {
     const old = this.log;
     const length = old.length;
     if (length >= LOG_LIMIT) return false;
+    if (length >= FIRST_LOG) {
+      const sorted = this.sortedLog();
+      if (ChunkedCounts.bytesOfSorted(sorted) + OWN_ARRAY_BYTES < 2 * old.byteLength) return false;
+    }
     const log = takeLogSegment(Math.max(FIRST_LOG, length * 2));
     log.set(old);
     this.log = log;
@@ -107,7 +120,7 @@ export class LatencyHistogram {
 
   /** Pour the log into chunked counts, from now on the histogram's only store. */
   private moveToChunks(): ChunkedCounts {
-    const chunks = ChunkedCounts.ofSorted(this.log.subarray(0, this.logged).sort());
+    const chunks = ChunkedCounts.ofSorted(this.sortedLog());
     returnLogSegment(this.log);
     this.log = NO_INDICES;
     this.logged = this.sortedUpTo = 0;
@@ -139,11 +152,17 @@ export class LatencyHistogram {
 
   /** The `wanted`-th smallest logged index (1-based), or -1 when fewer were logged. */
   private loggedIndexAtRank(wanted: number): number {
+    return wanted <= this.logged ? this.sortedLog()[wanted - 1] : -1;
+  }
+
+  /** The logged indices, sorted in place (their order does not matter). */
+  private sortedLog(): Uint16Array {
+    const logged = this.log.subarray(0, this.logged);
     if (this.sortedUpTo !== this.logged) {
-      this.log.subarray(0, this.logged).sort();
+      logged.sort();
       this.sortedUpTo = this.logged;
     }
-    return wanted <= this.logged ? this.log[wanted - 1] : -1;
+    return logged;
   }
 
   /** Values at the given percentiles (0..100), for a CDF; empty when nothing was recorded. */
