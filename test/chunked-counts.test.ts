@@ -50,14 +50,16 @@ describe('ChunkedCounts (counts in base 16)', () => {
     );
   });
 
-  it('keeps them exact when built from a sorted log and counted on (chunks inserted before, between and after)', () => {
-    const logged = fc.array(fc.oneof(fc.integer({ min: 0, max: 31_558 }), fc.integer({ min: 11_000, max: 11_400 })), { minLength: 1, maxLength: 1024 });
+  it('keeps them exact when built from a log and counted on (chunks inserted before, between and after)', () => {
+    const logged = fc.array(fc.oneof(fc.integer({ min: 0, max: 31_558 }), fc.integer({ min: 11_000, max: 11_400 }), fc.integer({ min: 200, max: 203 })), {
+      minLength: 1,
+      maxLength: 1024,
+    });
     fc.assert(
       fc.property(logged, additions, (log, adds) => {
-        const sorted = Uint16Array.from(log).sort();
-        const counts = ChunkedCounts.ofSorted(sorted);
+        const counts = ChunkedCounts.ofIndices(Uint16Array.from(log));
         const exact = new Map<number, number>();
-        for (const index of sorted) exact.set(index, (exact.get(index) ?? 0) + 1);
+        for (const index of log) exact.set(index, (exact.get(index) ?? 0) + 1);
         expectExact(counts, exact);
         for (const [index, n] of adds) {
           counts.add(index, n);

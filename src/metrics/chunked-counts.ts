@@ -64,24 +64,37 @@ export class ChunkedCounts {
   private carries: ChunkedCounts | null = null;
 
   /**
-   * The counts of bucket indices given in ascending order (a histogram pouring its log in), sized at
-   * once: each chunk and carried count is appended, and no outgrown array is left for the garbage collector.
+   * The counts of bucket indices logged in any order (a histogram pouring its log in), sized at once:
+   * the chunks hit are marked first, so every chunk is in place before the counts go in, and no
+   * outgrown array is left for the garbage collector.
    */
-  static ofSorted(indices: Uint16Array): ChunkedCounts {
+  static ofIndices(indices: Uint16Array): ChunkedCounts {
     const counts = new ChunkedCounts();
     if (indices.length === 0) return counts;
-    const shape = shapeOfSorted(indices);
+    const shape = markChunks(indices);
+    const words = new Int32Array(SPAN_WORDS * shape.spans + roomFor(shape.chunks));
+    let before = 0;
+    for (let span = 0; span < shape.spans; span++) {
+      const map = chunkMarks[shape.firstSpan + span];
+      chunkMarks[shape.firstSpan + span] = 0;
+      words[SPAN_WORDS * span] = map;
+      words[SPAN_WORDS * span + 1] = before;
+      before += bitsSet(map);
+    }
+    counts.words = words;
     counts.firstSpan = shape.firstSpan;
     counts.spans = shape.spans;
-    counts.words = new Int32Array(SPAN_WORDS * shape.spans + shape.room);
+    counts.chunksUsed = shape.chunks;
     for (let k = 0; k < indices.length; k++) counts.add(indices[k], 1);
     return counts;
   }
 
-  /** Bytes ofSorted(indices) would hold (a histogram deciding whether its log or chunked counts are smaller). */
-  static bytesOfSorted(indices: Uint16Array): number {
-    const shape = shapeOfSorted(indices);
-    return Int32Array.BYTES_PER_ELEMENT * (SPAN_WORDS * shape.spans + shape.room);
+  /** Bytes ofIndices(indices) would hold at first (a histogram weighing its log against chunked counts). */
+  static bytesOf(indices: Uint16Array): number {
+    if (indices.length === 0) return 0;
+    const shape = markChunks(indices);
+    chunkMarks.fill(0, shape.firstSpan, shape.firstSpan + shape.spans);
+    return Int32Array.BYTES_PER_ELEMENT * (SPAN_WORDS * shape.spans + roomFor(shape.chunks));
   }
 
   /** Count `n` more values at bucket index `index`. */
@@ -248,18 +261,26 @@ export class ChunkedCounts {
   }
 }
 
-/** The spans, and room for the chunks and carried counts (a quarter more: the counts go on), of sorted bucket indices. */
-function shapeOfSorted(indices: Uint16Array): { firstSpan: number; spans: number; room: number } {
-  let chunks = 0;
-  let carried = 0;
-  let run = 0;
+/** Scratch directory bitmaps over every span, all zero between uses (ofIndices, bytesOf). */
+const chunkMarks = new Int32Array(SPAN_LIMIT);
+
+/** Mark the chunks `indices` hit in chunkMarks; the spans they cover and how many chunks. */
+function markChunks(indices: Uint16Array): { firstSpan: number; spans: number; chunks: number } {
+  let lowest = indices[0];
+  let highest = indices[0];
   for (let k = 0; k < indices.length; k++) {
-    if (k === 0 || indices[k] >>> CHUNK_BITS !== indices[k - 1] >>> CHUNK_BITS) chunks++;
-    run = k > 0 && indices[k] === indices[k - 1] ? run + 1 : 1;
-    if (run === DIGIT) carried++;
+    const index = indices[k];
+    if (index < lowest) lowest = index;
+    if (index > highest) highest = index;
+    const chunk = index >>> CHUNK_BITS;
+    chunkMarks[chunk >>> SPAN_BITS] |= 1 << (chunk & ((1 << SPAN_BITS) - 1));
   }
-  const firstSpan = indices[0] >>> (CHUNK_BITS + SPAN_BITS);
-  const spans = (indices[indices.length - 1] >>> (CHUNK_BITS + SPAN_BITS)) - firstSpan + 1;
-  const used = chunks + Math.min(carried, CARRIED_LIMIT);
-  return { firstSpan, spans, room: grown(0, used + (used >> 2)) };
+  const firstSpan = lowest >>> (CHUNK_BITS + SPAN_BITS);
+  const spans = (highest >>> (CHUNK_BITS + SPAN_BITS)) - firstSpan + 1;
+  let chunks = 0;
+  for (let span = firstSpan; span < firstSpan + spans; span++) chunks += bitsSet(chunkMarks[span]);
+  return { firstSpan, spans, chunks };
 }
+
+/** Room for `chunks` chunks and a quarter more (the counts go on: new chunks, carried counts). */
+const roomFor = (chunks: number) => grown(0, chunks + (chunks >> 2));
