@@ -177,6 +177,24 @@ describe('LatencyHistogram (sparse HdrHistogram)', () => {
     expect(h.storageBytes()).toBeLessThanOrEqual(1.5 * (2_340 / 2 + 2_340 / 32));
   });
 
+  it('moves a log of values piling up in few buckets to counts at 512 values, and keeps a spread one', () => {
+    const piled = new LatencyHistogram();
+    const spread = new LatencyHistogram();
+    const theirs = reference();
+    // 1,000 response times of a 10-job/s task over 100 s, in 40 buckets of 1.000–1.040 ms; and 1,000
+    // values 16 buckets apart (one per chunk of counts), where the 2 KB log is the smaller.
+    for (let i = 0; i < 1_000; i++) {
+      const v = 1_000_000 + ((i * 7) % 40) * 1_024;
+      piled.record(v);
+      theirs.recordValue(v);
+      spread.record(1_000_000 + i * 16 * 1_024);
+    }
+    // 10 chunks, the directory's 2 words and 40 counts ÷ 16 (25 values a bucket), with slack: not 2 KB.
+    expect(piled.storageBytes()).toBeLessThanOrEqual(256);
+    expect(spread.storageBytes()).toBe(2 * 1_024);
+    for (const p of PERCENTILES) expect(piled.percentile(p)).toBe(Math.min(piled.max, Math.round(theirs.getValueAtPercentile(p))));
+  });
+
   it('holds a few KB for a few values spread over six decades (1 µs to 1 s)', () => {
     const h = new LatencyHistogram();
     const theirs = reference();

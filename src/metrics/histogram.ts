@@ -3,13 +3,13 @@
 // stored as what was recorded rather than as the bucket array. A recorded value is reduced to its
 // bucket index (below 31,600 for the trackable range, so 2 bytes) and appended to a log that
 // doubles as needed; a percentile sorts it in place. A task's few hundred latencies thus cost a few
-// hundred bytes (its segments come from a shared pool, log-pool.ts). Past 1024 values the log is
-// poured into chunked counts (chunked-counts.ts), where
-// recording is O(1) and memory grows with the buckets hit, not the values recorded (issue 14:
-// ≤ 10 KB per task at 64 CPUs and 1024 tasks; the dense arrays of hdr-histogram-js cost 128 KB per
-// histogram whatever was recorded, and chunks of 32-bit counts cost ~9 KB for 260 latencies spread
-// over a millisecond, each in its own 64-byte chunk; the counts are now 4-bit digits, 16 bytes a
-// chunk, but a log is still smaller for a few hundred values). A histogram that
+// hundred bytes (its segments come from a shared pool, log-pool.ts). Past 1024 values — or 512, when
+// counts of them would take less than the doubled log — the log is poured into chunked counts
+// (chunked-counts.ts), where recording is O(1) and memory grows with the buckets hit, not the values
+// recorded (issue 14: ≤ 10 KB per task at 64 CPUs and 1024 tasks; the dense arrays of hdr-histogram-js
+// cost 128 KB per histogram whatever was recorded, and chunks of 32-bit counts cost ~9 KB for 260
+// latencies spread over a millisecond, each in its own 64-byte chunk; the counts are now 4-bit digits,
+// 4 bytes a chunk of 8, but a log is still smaller for a few hundred spread values). A histogram that
 // records nothing holds no array. Bucket boundaries and the percentile rule are HdrHistogram's
 // exactly; test/histogram.test.ts checks every percentile against hdr-histogram-js and against the
 // exact sorted values. The exact count, min, max and sum are kept beside the buckets (tests compare
@@ -29,9 +29,9 @@ const SUB_BUCKET_COUNT = SUB_BUCKET_HALF_COUNT * 2;
 const FIRST_LOG = 8;
 const LOG_LIMIT = 1024;
 /**
- * A full log this long is weighed against chunked counts before it doubles to LOG_LIMIT (once: the
- * weighing reads every entry, ~10 ms over the 2,048 histograms of the 1024-task host; a smaller log
- * could save at most 512 bytes).
+ * A full log this long is weighed against chunked counts before it doubles to LOG_LIMIT. Once: the
+ * weighing reads every entry (weighing at 256 too made the 10 s 64-pCPU run measurably slower), and
+ * switching a smaller log could save at most 512 bytes.
  */
 const WEIGHED_LOG = LOG_LIMIT / 2;
 /**
