@@ -60,6 +60,21 @@ export class ProtocolGuard {
           guard.quiet('cancel a timer');
           cancel();
         };
+        const armSoon = t.armSoon.bind(t);
+        const hold = t.hold.bind(t);
+        const place = t.place.bind(t);
+        t.armSoon = (at: Ns) => {
+          guard.quiet('arm a timer');
+          armSoon(at);
+        };
+        t.hold = () => {
+          guard.quiet('hold a timer');
+          hold();
+        };
+        t.place = () => {
+          guard.quiet('place a held timer');
+          place();
+        };
         return t;
       },
       resched(cpu) {
@@ -72,6 +87,7 @@ export class ProtocolGuard {
       },
       current: (cpu) => ctx.current(cpu),
       note: (kind, cpu, entity) => ctx.note(kind, cpu, entity),
+      notesObserved: ctx.notesObserved,
     };
   }
 

@@ -290,6 +290,10 @@ export class Simulator implements IoEngine, ReleaseTarget, GuestEngine<HostState
         this.onProgress(this.laneCount > 1 ? Math.floor((lane * end + t) / this.laneCount) : t);
       }
     }
+    // Held timers (a throttled idle server's replenishment, cbs.ts) due by the end fire now, and
+    // each held timer that fired counts as the event it was.
+    queue.fireHeld(end);
+    this.eventsFired += queue.takeHeldFirings();
   }
 
   /**
@@ -530,7 +534,7 @@ export class Simulator implements IoEngine, ReleaseTarget, GuestEngine<HostState
 
   private policyContext(host: HostState): PolicyContext {
     const tickPhases = host.cpus.map((p) => firstTickNs(host.spec, p.index, this.seed) % host.spec.tickNs);
-    return new EnginePolicyContext<HostState>(this, host, host.spec.cpus, host.spec.tickNs, tickPhases);
+    return new EnginePolicyContext<HostState>(this, host, host.spec.cpus, host.spec.tickNs, tickPhases, this.observer?.policy !== undefined);
   }
 
   /** HostEngine: a timer of `host`'s classes. */
