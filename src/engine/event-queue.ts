@@ -161,6 +161,7 @@ export class EventQueue {
   constructor(initialCapacity = 64) {
     this.times = new Float64Array(Math.max(4, initialCapacity));
     this.keys = new Float64Array(Math.max(4, initialCapacity));
+    widenNumberFields(this as unknown as { instant: Ns; firingKey: Ns }, ['instant', 'firingKey']);
   }
 
   /** A timer; `near`: armed and cancelled at most instants and always due soon (kept outside the heap while few are). */
