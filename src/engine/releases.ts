@@ -124,9 +124,12 @@ export class TaskReleases {
       return begin.arm(from);
     }
     // A VMU with a lifetime (issue 13) releases from its start, offsets counted from it, and
-    // releases nothing at or after its stop (the simulator drops what is pending then).
+    // releases nothing at or after its stop (the simulator drops what is pending then). A release
+    // after the run's end is armed all the same and never fires (the run loop stops at the end):
+    // a timer that fires without re-arming is the queue's rare path, which each run's last
+    // releases took, deoptimising the run loop at every run's end (issue 14).
     const stop = task.vmu?.stopNs;
-    const within = (at: Ns): boolean => (stop === undefined ? at <= target.scenario.durationNs : at < stop);
+    const within = (at: Ns): boolean => (stop === undefined ? at < Infinity : at < stop);
     this.fromNs = from;
     const timer = target.queue.timer(EventPhase.release, (now) => {
       this.release(now);
