@@ -137,7 +137,8 @@ export class CbsServer {
     this.defer = params.defer === true;
     this.timer = ctx.timer(EventPhase.budget, (now) => this.onTimer(now));
     // Armed at each start of a running server and cancelled when it stops: the queue's near tier.
-    this.enforcement = ctx.timer(EventPhase.budget, () => this.hooks.enforce(this), true);
+    this.enforcement = ctx.timer(EventPhase.budget, enforcementDue, true);
+    this.enforcement.owner = this;
   }
 
   /**
@@ -368,6 +369,11 @@ export class CbsServer {
     if (this.state === CbsState.ready) this.hooks.replenished(this);
   }
 
+  /** The exhaustion timer fired (enforcementDue). */
+  enforcementFired(): void {
+    this.hooks.enforce(this);
+  }
+
   cancelEnforcement(): void {
     this.enforcement.cancel();
   }
@@ -475,6 +481,11 @@ export class CbsServer {
       this.deadline = now + this.deadlineNs;
     }
   }
+}
+
+/** The exhaustion timer's callback: the same function in every run (Timer.owner). */
+function enforcementDue(this: Timer): void {
+  (this.owner as CbsServer).enforcementFired();
 }
 
 function checkParams(params: Pick<CbsParams, 'runtimeNs' | 'deadlineNs' | 'periodNs'>): void {

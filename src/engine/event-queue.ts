@@ -60,11 +60,18 @@ export class Timer {
   held = -1;
   /** Held by armSoon and not yet kept held (hold): it enters the heap at the queue's next instant. */
   entering = false;
+  /**
+   * What the callback works on, for a callback that is one module-level function in every run
+   * (`this` is the timer when it fires): a closure made per run is a new call target for the
+   * queue's firing call site each run, which deoptimised it at a second run's first firing
+   * (issue 14, "wrong call target"). Set once after creation.
+   */
+  owner: unknown = undefined;
 
   constructor(
     private readonly queue: EventQueue,
     readonly phase: EventPhase,
-    readonly fire: (now: Ns) => void,
+    readonly fire: (this: Timer, now: Ns) => void,
     /** Armed and cancelled at most instants and always due soon (EventQueue.timer's `near`). */
     readonly near = false,
   ) {
@@ -165,7 +172,7 @@ export class EventQueue {
   }
 
   /** A timer; `near`: armed and cancelled at most instants and always due soon (kept outside the heap while few are). */
-  timer(phase: EventPhase, fire: (now: Ns) => void, near = false): Timer {
+  timer(phase: EventPhase, fire: (this: Timer, now: Ns) => void, near = false): Timer {
     return new Timer(this, phase, fire, near);
   }
 

@@ -416,7 +416,8 @@ export class Simulator implements IoEngine, ReleaseTarget, GuestEngine<HostState
     for (const p of host.cpus) {
       this.queue.useLane(host.laneOfCpu[p.index]);
       // Re-armed at nearly every dispatch and fired once per job, always the soonest: the queue's near tier.
-      p.completion = this.queue.timer(EventPhase.completion, () => this.onCompletion(host, p), true);
+      p.completion = this.queue.timer(EventPhase.completion, completionDue, true);
+      p.completion.owner = { sim: this, host, p } satisfies CompletionOwner;
       if (host.stack.wantsTick && options.elideTicks !== false && this.tickElidable(host, p.index)) {
         this.elidedTicks.push({ firstNs: firstTickNs(spec, p.index, this.seed), periodNs: spec.tickNs });
       } else if (host.stack.wantsTick) {
@@ -604,7 +605,8 @@ export class Simulator implements IoEngine, ReleaseTarget, GuestEngine<HostState
     }
   }
 
-  private onCompletion(host: HostState, p: Pcpu): void {
+  /** The completion timer of `p` fired (completionDue). */
+  onCompletion(host: HostState, p: Pcpu): void {
     this.settle(host, p);
     const e = p.current;
     const task = e?.task;
@@ -1016,4 +1018,17 @@ function refuseQemuOnly(scenario: SystemSpec, model: string): void {
       hint: "drop thread (or set it to outside) under Xen; dom0's CPU comes from the model parameters dom0Weight, dom0Cap, dom0Vcpus and dom0Cpus",
     });
   }
+}
+
+/** What a pCPU's completion timer works on (Timer.owner). */
+interface CompletionOwner {
+  sim: Simulator;
+  host: HostState;
+  p: Pcpu;
+}
+
+/** A pCPU's completion timer's callback: the same function in every run (Timer.owner). */
+function completionDue(this: Timer): void {
+  const o = this.owner as CompletionOwner;
+  o.sim.onCompletion(o.host, o.p);
 }
