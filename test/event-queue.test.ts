@@ -2,7 +2,9 @@
 // least (time, phase, arm order) at each step. Random timers whose callbacks re-arm themselves, cancel
 // themselves or others, and arm others at the same instant must fire in the same order, with the same
 // `armed`, `expiry` and `length` seen from inside every callback (a firing timer stays in the heap
-// until its callback returns: it must look unarmed there, and leave unless it re-armed).
+// until its callback returns: it must look unarmed there, and leave unless it re-armed). A timer
+// armed by armSoon, or held and placed back, must fire where arm() would have put it; a held one
+// fires when its owner finds it due (fireIfDue) or at the end (fireHeld), as it would have.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { EventQueue, type EventPhase } from '../src/engine/event-queue.js';
@@ -30,6 +32,11 @@ class RefQueue {
         t.expiry = -1;
         q.armedTimers.delete(t);
       },
+      armSoon(at: number) {
+        this.arm(at);
+      },
+      hold() {},
+      place() {},
       get armed() {
         return q.armedTimers.has(t);
       },
@@ -62,7 +69,7 @@ class RefQueue {
 
 /** What a callback does: re-arm itself, arm or cancel another timer, cancel itself (after a re-arm or not). */
 const action = fc.record({
-  kind: fc.constantFrom('rearm', 'rearm', 'armOther', 'cancelOther', 'rearmThenCancel', 'cancelThenRearm', 'nothing'),
+  kind: fc.constantFrom('rearm', 'rearm', 'armOther', 'cancelOther', 'rearmThenCancel', 'cancelThenRearm', 'nothing', 'armSoon', 'holdPlaceOther', 'armSoonThenCancel'),
   other: fc.nat(15),
   delay: fc.oneof(fc.constant(0), fc.nat(50), fc.constant(1e11)),
 });
@@ -75,7 +82,7 @@ const plan = fc.record({
 type Plan = typeof plan extends fc.Arbitrary<infer P> ? P : never;
 
 interface QueueLike {
-  timer(phase: never, fire: (now: number) => void, near: boolean): { arm(at: number): void; cancel(): void; readonly armed: boolean; readonly expiry: number };
+  timer(phase: never, fire: (now: number) => void, near: boolean): { arm(at: number): void; cancel(): void; armSoon(at: number): void; hold(): void; place(): void; readonly armed: boolean; readonly expiry: number };
   readonly length: number;
   peekTime(): number;
   fireNext(): void;
@@ -102,6 +109,13 @@ function trace(q: QueueLike, p: Plan): string[] {
         } else if (a.kind === 'cancelThenRearm') {
           me.cancel();
           me.arm(now + a.delay);
+        } else if (a.kind === 'armSoon') me.armSoon(now + a.delay);
+        else if (a.kind === 'holdPlaceOther') {
+          other.hold();
+          other.place();
+        } else if (a.kind === 'armSoonThenCancel') {
+          other.armSoon(now + a.delay);
+          other.cancel();
         }
         log.push(`  ${a.kind} ${a.other % timers.length}: armed=${me.armed} expiry=${me.expiry} other=${other.armed}/${other.expiry} len=${q.length}`);
       }
@@ -136,6 +150,73 @@ describe('event queue', () => {
     while (q.peekTime() !== Infinity) q.fireNext();
     expect(seen).toEqual([false, false, false]);
     expect(periodic.armed).toBe(false);
+    expect(q.length).toBe(0);
+  });
+
+  it('a held timer is due once the events before it in its instant have fired, and fires with its own time', () => {
+    const q = new EventQueue();
+    const log: string[] = [];
+    // `held` is armed before `early` and `late` at the same instant: its key sits between theirs by phase.
+    const held = q.timer(1 as EventPhase, (now) => log.push(`held fired with ${now}`));
+    const early = q.timer(0 as EventPhase, () => log.push(`early sees due=${held.fireIfDue()}`));
+    const late = q.timer(2 as EventPhase, () => log.push(`late sees due=${held.fireIfDue()}`));
+    const before = q.timer(1 as EventPhase, () => log.push(`before sees due=${held.fireIfDue()}`));
+    held.arm(10);
+    held.hold();
+    early.arm(10);
+    late.arm(10);
+    before.arm(5);
+    expect(q.length).toBe(4); // a held timer is armed
+    expect(held.armed).toBe(true);
+    const run = () => {
+      while (q.advance(100)) {
+        do q.fireNext();
+        while (q.moreAtInstant());
+      }
+    };
+    run();
+    expect(log).toEqual(['before sees due=false', 'early sees due=false', 'held fired with 10', 'late sees due=true']);
+    expect(held.armed).toBe(false);
+    expect(q.takeHeldFirings()).toBe(1);
+
+    // After an instant's events (the reschedule pass), every held timer of that instant is due.
+    log.length = 0;
+    held.arm(20);
+    held.hold();
+    early.arm(20);
+    q.advance(100);
+    q.fireNext();
+    expect(q.moreAtInstant()).toBe(false);
+    expect(held.fireIfDue()).toBe(true);
+    expect(log).toEqual(['early sees due=false', 'held fired with 20']);
+    expect(q.takeHeldFirings()).toBe(1);
+
+    // Placed back, it fires from the queue where it was armed: after `early`, before `late`.
+    log.length = 0;
+    held.arm(30);
+    held.hold();
+    early.arm(30);
+    late.arm(30);
+    held.place();
+    run();
+    expect(log).toEqual(['early sees due=false', 'held fired with 30', 'late sees due=false']);
+    expect(q.takeHeldFirings()).toBe(0);
+
+    // armSoon then hold: never in the queue; fireHeld fires those due by the end, in (time, key) order.
+    log.length = 0;
+    const other = q.timer(0 as EventPhase, (now) => log.push(`other fired with ${now}`));
+    held.armSoon(50);
+    other.armSoon(50);
+    held.hold();
+    other.hold();
+    early.arm(40);
+    run();
+    expect(log).toEqual(['early sees due=false']);
+    q.fireHeld(49);
+    expect(log).toEqual(['early sees due=false']);
+    q.fireHeld(50);
+    expect(log).toEqual(['early sees due=false', 'other fired with 50', 'held fired with 50']);
+    expect(q.takeHeldFirings()).toBe(2);
     expect(q.length).toBe(0);
   });
 });

@@ -97,6 +97,18 @@ export class CbsServer {
    * tick (the owner's enforce hook) or when the client blocks (exhaust).
    */
   enforceAtTickNs = 0;
+  /**
+   * Hold the replenishment of a throttled server whose work blocked (throttledIdle) instead of
+   * firing it (issue 14): that replenishment only refills (c, d) and leaves the server idle (§2.4
+   * step 5 "if throttled, the timer still fires and only replenishes"; §4.2 "if the task is not
+   * queued, just replenish; the wake-up rule runs later"), so nothing can tell when it happened
+   * before the server is next used. Every entry point that reads or drives the server first fires
+   * it if it would have fired by then (catchUp, at its own instant and key), or, when work comes
+   * back before it, puts the timer back where it was (Timer.place). Set by an owner whose
+   * replenished hook does nothing observable for a server left idle (no trace taking its notes, no
+   * bandwidth bookkeeping of its own); never for a deferred server.
+   */
+  holdIdleReplenishment = false;
 
   // Counters (summed by the owners' stats()).
   throttles = 0;
@@ -125,7 +137,8 @@ export class CbsServer {
     this.defer = params.defer === true;
     this.timer = ctx.timer(EventPhase.budget, (now) => this.onTimer(now));
     // Armed at each start of a running server and cancelled when it stops: the queue's near tier.
-    this.enforcement = ctx.timer(EventPhase.budget, () => this.hooks.enforce(this), true);
+    this.enforcement = ctx.timer(EventPhase.budget, enforcementDue, true);
+    this.enforcement.owner = this;
   }
 
   /**
@@ -140,6 +153,7 @@ export class CbsServer {
    */
   setParams(params: Pick<CbsParams, 'runtimeNs' | 'deadlineNs' | 'periodNs'>, now: Ns): boolean {
     checkParams(params);
+    this.catchUp(); // a held replenishment due before this call refills with the old (Q, P)
     this.runtimeNs = params.runtimeNs;
     this.deadlineNs = params.deadlineNs;
     this.periodNs = params.periodNs;
@@ -154,12 +168,22 @@ export class CbsServer {
   }
 
   get throttledNow(): boolean {
+    this.catchUp();
     return this.state === CbsState.throttled || this.state === CbsState.throttledIdle;
   }
 
   /** Start of the next period, d − D + P: where an exhausted server is replenished (§4.2; = d when D = P, §2.4.3). */
   get replenishAt(): Ns {
     return this.deadline - this.deadlineNs + this.periodNs;
+  }
+
+  /**
+   * A held replenishment (holdIdleReplenishment) that would have fired by now — before the event
+   * being handled, or in an instant whose events are over — is applied now, as it would have been
+   * then. Call before reading the server's state from outside its own entry points.
+   */
+  catchUp(): void {
+    if (this.timer.held >= 0) this.timer.fireIfDue();
   }
 
   /** Bandwidth Q/P. */
@@ -172,6 +196,7 @@ export class CbsServer {
    * residual time exceed the density Q/D? Cross-multiplied at DL_SCALE resolution as the kernel does.
    */
   overflows(now: Ns): boolean {
+    this.catchUp();
     const left = Math.floor(this.deadlineNs / DL_SCALE_DIV) * Math.floor(this.budgetNs / DL_SCALE_DIV);
     const right = Math.floor((this.deadline - now) / DL_SCALE_DIV) * Math.floor(this.runtimeNs / DL_SCALE_DIV);
     return right < left;
@@ -187,6 +212,7 @@ export class CbsServer {
    * for EDF) afterwards, false when it must wait for a timer.
    */
   activate(now: Ns): boolean {
+    this.catchUp(); // a held replenishment due by now happened first: then the wake-up rule sees it
     switch (this.state) {
       case CbsState.ready:
         return true;
@@ -194,8 +220,10 @@ export class CbsServer {
       case CbsState.deferred:
         return false;
       case CbsState.throttledIdle:
-        // §2.4.1: a throttled server that gets work back just waits for its timer.
+        // §2.4.1: a throttled server that gets work back just waits for its timer (a held one
+        // fires by itself again, at its instant and in its place among that instant's events).
         this.state = CbsState.throttled;
+        this.timer.place();
         return false;
     }
     if (this.runtimeNs === 0) {
@@ -244,7 +272,10 @@ export class CbsServer {
       return;
     }
     if (this.state === CbsState.ready) this.state = CbsState.idle;
-    else if (this.state === CbsState.throttled) this.state = CbsState.throttledIdle;
+    else if (this.state === CbsState.throttled) {
+      this.state = CbsState.throttledIdle;
+      if (this.holdIdleReplenishment) this.timer.hold();
+    }
   }
 
   /**
@@ -338,6 +369,11 @@ export class CbsServer {
     if (this.state === CbsState.ready) this.hooks.replenished(this);
   }
 
+  /** The exhaustion timer fired (enforcementDue). */
+  enforcementFired(): void {
+    this.hooks.enforce(this);
+  }
+
   cancelEnforcement(): void {
     this.enforcement.cancel();
   }
@@ -358,7 +394,7 @@ export class CbsServer {
     this.hooks.throttled(this);
     const at = this.replenishAt;
     if (at <= now) this.replenish(now);
-    else this.timer.arm(at);
+    else this.armReplenishment(at);
   }
 
   private throttleUntilTimer(now: Ns): void {
@@ -366,6 +402,16 @@ export class CbsServer {
     this.state = CbsState.throttled;
     const at = this.replenishAt;
     if (at <= now) this.replenish(now);
+    else this.armReplenishment(at);
+  }
+
+  /**
+   * The replenishment timer of a throttled server, at `at` > now. Held servers arm it to enter the
+   * queue only at the next instant (Timer.armSoon, the same order as arm): an exhaustion at a job's
+   * completion is followed, in the same event, by the work blocking (deactivate), which holds it then.
+   */
+  private armReplenishment(at: Ns): void {
+    if (this.holdIdleReplenishment) this.timer.armSoon(at);
     else this.timer.arm(at);
   }
 
@@ -435,6 +481,11 @@ export class CbsServer {
       this.deadline = now + this.deadlineNs;
     }
   }
+}
+
+/** The exhaustion timer's callback: the same function in every run (Timer.owner). */
+function enforcementDue(this: Timer): void {
+  (this.owner as CbsServer).enforcementFired();
 }
 
 function checkParams(params: Pick<CbsParams, 'runtimeNs' | 'deadlineNs' | 'periodNs'>): void {

@@ -116,6 +116,15 @@ export class DeadlineClass implements SchedClass<DeadlineAdmitConfig> {
   private pulls = 0;
   /** Off: every wake-up re-picks its CPU, as before keepsPick (the general path, for the equivalence test). */
   wakeupPreemptCheck = true;
+  /**
+   * Replenishments of throttled tasks that have no work are held until needed (CbsServer.
+   * holdIdleReplenishment) where nothing sees them happen: no trace takes the 'replenish' notes, no
+   * GRUB bookkeeping. Off: each fires as its own event (the general path, for the equivalence test).
+   * Read at init().
+   */
+  holdIdleReplenishments = true;
+  /** Whether they are held in this run (init()). */
+  private holding = false;
   private readonly grubRules: DeadlineOptions['grub'];
   /** GRUB bookkeeping (§4.3), built by init() when some entity reclaims. */
   private grub: GrubAccounting | null = null;
@@ -158,6 +167,7 @@ export class DeadlineClass implements SchedClass<DeadlineAdmitConfig> {
     if (cfg.reclaim === true && this.grubRules === undefined) throw new RangeError(`${e.id}: SCHED_FLAG_RECLAIM needs a kernel with GRUB reclaiming (4.13+, §4.3)`);
     const t = new DlTask(this, e, this.ctx, { ...cfg, periodNs });
     this.tasks.push(t);
+    t.cbs.holdIdleReplenishment = this.holding; // admitted after init() (a VMU started later)
     if (e.affinity.length > 1) this.movable++;
     // Its runqueue until it first wakes (where enqueue would put it): the first wake-up then takes
     // the path every later one takes (issue 14: a path only a run's first wake-ups took was a deopt per run).
@@ -180,8 +190,18 @@ export class DeadlineClass implements SchedClass<DeadlineAdmitConfig> {
 
   // ---- SchedClass ------------------------------------------------------------------------
 
-  /** GRUB (§4.3) only when some entity reclaims: then every DL entity, fair_servers included, is counted. */
+  /**
+   * GRUB (§4.3) only when some entity reclaims: then every DL entity, fair_servers included, is
+   * counted. Then whether idle tasks' replenishments are held (holdIdleReplenishments).
+   */
   init(): void {
+    this.initGrub();
+    // onReplenished, for a task left without work, only notes the replenishment for traces.
+    this.holding = this.holdIdleReplenishments && this.ctx.notesObserved !== true && this.grub === null;
+    for (const t of this.tasks) t.cbs.holdIdleReplenishment = this.holding;
+  }
+
+  private initGrub(): void {
     const rules = this.grubRules;
     if (rules === undefined || !this.tasks.some((t) => t.reclaim)) return;
     const grub = new GrubAccounting(this.ctx, rules.formula, rules.rtRuntimeNs, rules.rtPeriodNs, this.exact);
@@ -333,6 +353,7 @@ export class DeadlineClass implements SchedClass<DeadlineAdmitConfig> {
     let wakeResets = 0;
     let lagResets = 0;
     for (const t of this.tasks) {
+      t.cbs.catchUp();
       throttles += t.cbs.throttles;
       replenishments += t.cbs.replenishments;
       wakeResets += t.cbs.wakeResets;
@@ -357,7 +378,10 @@ export class DeadlineClass implements SchedClass<DeadlineAdmitConfig> {
 
   /** The CBS state of a DL task (read it, do not drive it): for traces and tests. */
   reservation(e: HostEntity): CbsServer | undefined {
-    return e.schedClass === this ? taskOf(e).cbs : undefined;
+    if (e.schedClass !== this) return undefined;
+    const cbs = taskOf(e).cbs;
+    cbs.catchUp();
+    return cbs;
   }
 
   /** The fair_server of `cpu`, if configured. */

@@ -50,16 +50,16 @@ export class ProtocolGuard {
       tickNs: ctx.tickNs,
       timer(phase, fire, near) {
         const t: Timer = ctx.timer(phase, fire, near);
-        const arm = t.arm.bind(t);
-        const cancel = t.cancel.bind(t);
-        t.arm = (at: Ns) => {
-          guard.quiet('arm a timer');
-          arm(at);
-        };
-        t.cancel = () => {
-          guard.quiet('cancel a timer');
-          cancel();
-        };
+        // Each way to put a timer in or out of the queue is a side effect (a stand-in timer may lack some).
+        const methods = t as unknown as Record<string, ((...args: unknown[]) => void) | undefined>;
+        for (const [method, what] of TIMER_EFFECTS) {
+          const inner = methods[method];
+          if (inner === undefined) continue;
+          methods[method] = (...args: unknown[]) => {
+            guard.quiet(what);
+            inner.apply(t, args);
+          };
+        }
         return t;
       },
       resched(cpu) {
@@ -72,6 +72,7 @@ export class ProtocolGuard {
       },
       current: (cpu) => ctx.current(cpu),
       note: (kind, cpu, entity) => ctx.note(kind, cpu, entity),
+      notesObserved: ctx.notesObserved,
     };
   }
 
@@ -85,6 +86,15 @@ interface RunRecord {
   since: Ns;
   charged: Ns;
 }
+
+/** The Timer methods that arm, cancel, hold or place it, and what the protocol calls that. */
+const TIMER_EFFECTS: readonly (readonly [string, string])[] = [
+  ['arm', 'arm a timer'],
+  ['cancel', 'cancel a timer'],
+  ['armSoon', 'arm a timer'],
+  ['hold', 'hold a timer'],
+  ['place', 'place a held timer'],
+];
 
 /** A SchedClass that checks every call against the protocol and forwards it to `inner`. */
 export class CheckedClass<P> implements SchedClass<P> {

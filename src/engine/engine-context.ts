@@ -36,6 +36,7 @@ export class EnginePolicyContext<H> implements PolicyContext {
     readonly cpuCount: number,
     readonly tickNs: Ns,
     private readonly tickPhases: readonly Ns[],
+    readonly notesObserved: boolean,
   ) {}
 
   get now(): Ns {

@@ -9,6 +9,13 @@
 // Same-instant order is decided here, once: lower `phase` first, then the order in which the timers
 // were (last) armed. The phases are listed in EventPhase; the simulator's reschedule pass runs after
 // every event of an instant.
+//
+// A timer may also be *held*: armed, with its time and same-instant key, but out of the heap, so it
+// does not fire by itself. Its owner makes it fire when its effect is needed — at once if it would
+// have fired by then (fireIfDue), or back in the heap with its old key (place) — and the run's end
+// fires those still due (fireHeld). For a timer whose callback only changes its owner's private
+// state, which the owner brings up to date before anyone reads it, that is the same run with fewer
+// heap operations (issue 14: a throttled SCHED_DEADLINE server without work, models/kvm/cbs.ts).
 
 import type { Ns } from './system.js';
 import { objectArray } from './object-array.js';
@@ -49,11 +56,22 @@ export class Timer {
   firesWith: unknown = undefined;
   /** The queue's lane the timer belongs to (EventQueue.useLane), fixed at its first arm; -1 before. */
   lane = -1;
+  /** Index in the queue's held timers while held (hold, armSoon), -1 otherwise. */
+  held = -1;
+  /** Held by armSoon and not yet kept held (hold): it enters the heap at the queue's next instant. */
+  entering = false;
+  /**
+   * What the callback works on, for a callback that is one module-level function in every run
+   * (`this` is the timer when it fires): a closure made per run is a new call target for the
+   * queue's firing call site each run, which deoptimised it at a second run's first firing
+   * (issue 14, "wrong call target"). Set once after creation.
+   */
+  owner: unknown = undefined;
 
   constructor(
     private readonly queue: EventQueue,
     readonly phase: EventPhase,
-    readonly fire: (now: Ns) => void,
+    readonly fire: (this: Timer, now: Ns) => void,
     /** Armed and cancelled at most instants and always due soon (EventQueue.timer's `near`). */
     readonly near = false,
   ) {
@@ -71,6 +89,31 @@ export class Timer {
 
   cancel(): void {
     if (this.slot !== -1) this.queue.remove(this);
+    else if (this.held >= 0) this.queue.cancelHeld(this);
+  }
+
+  /**
+   * Arm for `at` (≥ the current instant) as arm() does — same key, so the same order among the
+   * instant's events — but enter the heap only before the queue looks for its next event: until
+   * then hold() keeps it out at no cost.
+   */
+  armSoon(at: Ns): void {
+    this.queue.scheduleHeld(this, at);
+  }
+
+  /** An armed timer stops firing by itself and keeps its time and key (fireIfDue, place, EventQueue.fireHeld). */
+  hold(): void {
+    this.queue.hold(this);
+  }
+
+  /** A held timer goes back into the queue with its time and key: it fires by itself, where it would have. */
+  place(): void {
+    if (this.held >= 0) this.queue.place(this);
+  }
+
+  /** A held timer that would have fired by now (the event being handled included) fires at once, with its time; returns whether it did. */
+  fireIfDue(): boolean {
+    return this.held >= 0 && this.queue.fireIfDue(this);
   }
 }
 
@@ -113,20 +156,29 @@ export class EventQueue {
   private lane = 0;
   /** The other lanes' heaps and near tiers while they are not the current one, by lane. */
   private readonly parked: ParkedLane[] = [];
+  /** Held timers (Timer.hold, armSoon), of every lane, unordered. */
+  private heldTimers: Timer[] = objectArray<Timer>();
+  /** Of those, the ones armSoon left to enter the heap at the next instant. */
+  private entering = 0;
+  /** The key of the event being fired, +Infinity between instants (the reschedule pass): which held timers are due (fireIfDue). */
+  private firingKey = Infinity;
+  /** Held timers fired (fireIfDue, fireHeld) since takeHeldFirings: each an event the run handled. */
+  private heldFirings = 0;
 
   constructor(initialCapacity = 64) {
     this.times = new Float64Array(Math.max(4, initialCapacity));
     this.keys = new Float64Array(Math.max(4, initialCapacity));
+    widenNumberFields(this as unknown as { instant: Ns; firingKey: Ns }, ['instant', 'firingKey']);
   }
 
   /** A timer; `near`: armed and cancelled at most instants and always due soon (kept outside the heap while few are). */
-  timer(phase: EventPhase, fire: (now: Ns) => void, near = false): Timer {
+  timer(phase: EventPhase, fire: (this: Timer, now: Ns) => void, near = false): Timer {
     return new Timer(this, phase, fire, near);
   }
 
   /** Armed timers, in every lane. */
   get length(): number {
-    let n = this.size + this.nearTimers.length - (this.firing === null ? 0 : 1);
+    let n = this.size + this.nearTimers.length + this.heldTimers.length - (this.firing === null ? 0 : 1);
     for (let lane = 0; lane < this.parked.length; lane++) {
       const p = this.parked[lane];
       if (lane !== this.lane && p !== undefined) n += p.size + p.nearTimers.length;
@@ -152,6 +204,8 @@ export class EventQueue {
     this.nearTimers = next.nearTimers;
     this.nearBest = next.nearBest;
     this.lane = lane;
+    this.instant = 0; // each lane runs from time 0 (its held timers are due by its own instants)
+    this.firingKey = Infinity;
   }
 
   /** Put a timer armed for the first time in the current lane; one of another lane is an error. */
@@ -164,6 +218,7 @@ export class EventQueue {
   schedule(t: Timer, at: Ns): void {
     if (t.lane !== this.lane) this.joinLane(t);
     if (t === this.firing) this.firing = null; // re-armed from its own callback: it stays in the heap
+    if (t.held >= 0) this.dropHeld(t);
     t.key = t.phase * PHASE_STRIDE + this.sequence++;
     t.expiry = at;
     t.firesWith = at;
@@ -173,13 +228,7 @@ export class EventQueue {
       this.nearMoved(-2 - slot);
     } else if (slot === -1) {
       t.heapTime = at;
-      if (t.near && this.nearTimers.length < NEAR_LIMIT) {
-        this.nearAdd(t);
-        return;
-      }
-      if (this.size === this.times.length) this.grow();
-      this.timers.push(t);
-      this.siftUp(this.size++, t);
+      this.insert(t);
     } else if (at >= t.heapTime) {
       // Not earlier: the fresh key is larger than the old one, so the timer can only move down.
       t.heapTime = at;
@@ -187,6 +236,124 @@ export class EventQueue {
     } else {
       t.heapTime = at;
       this.siftUp(slot, t);
+    }
+  }
+
+  /** Put `t`, in no tier, at its heapTime and key: the near tier if it is near and there is room, else the heap. */
+  private insert(t: Timer): void {
+    if (t.near && this.nearTimers.length < NEAR_LIMIT) {
+      this.nearAdd(t);
+      return;
+    }
+    if (this.size === this.times.length) this.grow();
+    this.timers.push(t);
+    this.siftUp(this.size++, t);
+  }
+
+  // ---- held timers ------------------------------------------------------------------------
+
+  /** Timer.armSoon: a fresh key as schedule() gives, held until the next instant unless hold() keeps it held. */
+  scheduleHeld(t: Timer, at: Ns): void {
+    if (t.lane !== this.lane) this.joinLane(t);
+    if (t.slot !== -1 || t === this.firing) this.remove(t);
+    t.key = t.phase * PHASE_STRIDE + this.sequence++;
+    t.expiry = at;
+    t.firesWith = at;
+    t.heapTime = at;
+    if (t.held < 0) this.addHeld(t);
+    if (!t.entering) {
+      t.entering = true;
+      this.entering++;
+    }
+  }
+
+  /** Timer.hold: out of the heap or near tier (or kept from entering them), time and key kept. */
+  hold(t: Timer): void {
+    if (t.held >= 0) {
+      if (t.entering) {
+        t.entering = false;
+        this.entering--;
+      }
+      return;
+    }
+    if (t.expiry < 0) return; // not armed (or firing): nothing to hold
+    if (t.lane !== this.lane) this.joinLane(t);
+    const at = t.expiry;
+    this.remove(t);
+    t.expiry = at;
+    this.addHeld(t);
+  }
+
+  /** Timer.place: a held timer back into the queue, at its time with its key. */
+  place(t: Timer): void {
+    if (t.lane !== this.lane) this.joinLane(t);
+    this.dropHeld(t);
+    this.insert(t);
+  }
+
+  /** Timer.fireIfDue: fire a held timer if (time, key) comes before the event being fired (or the instant is over). */
+  fireIfDue(t: Timer): boolean {
+    const at = t.heapTime;
+    if (at > this.instant || (at === this.instant && t.key > this.firingKey)) return false;
+    this.fireHeldTimer(t);
+    return true;
+  }
+
+  /**
+   * The end of a lane's run to `end`: its held timers due by then fire, in (time, key) order, as
+   * they would have in the run. The caller counts them with takeHeldFirings().
+   */
+  fireHeld(end: Ns): void {
+    const due = this.heldTimers.filter((t) => t.lane === this.lane && t.heapTime <= end).sort((a, b) => a.heapTime - b.heapTime || a.key - b.key);
+    for (const t of due) if (t.held >= 0) this.fireHeldTimer(t);
+  }
+
+  /** Held timers fired since the last call: events the run handled outside the heap. */
+  takeHeldFirings(): number {
+    const n = this.heldFirings;
+    this.heldFirings = 0;
+    return n;
+  }
+
+  /** Take `t` off the held list (a re-arm, place), its time kept. */
+  dropHeld(t: Timer): void {
+    const list = this.heldTimers;
+    const last = list.pop()!;
+    if (last !== t) {
+      list[t.held] = last;
+      last.held = t.held;
+    }
+    t.held = -1;
+    if (t.entering) {
+      t.entering = false;
+      this.entering--;
+    }
+  }
+
+  /** Timer.cancel of a held timer. */
+  cancelHeld(t: Timer): void {
+    this.dropHeld(t);
+    t.expiry = -1;
+  }
+
+  private addHeld(t: Timer): void {
+    t.held = this.heldTimers.length;
+    this.heldTimers.push(t);
+  }
+
+  private fireHeldTimer(t: Timer): void {
+    this.dropHeld(t);
+    t.expiry = -1;
+    this.heldFirings++;
+    t.fire(t.firesWith as Ns);
+  }
+
+  /** The timers armSoon left entering go into the heap (before the queue looks for its next event). */
+  private enterHeld(): void {
+    const list = this.heldTimers;
+    for (let i = list.length - 1; i >= 0 && this.entering > 0; i--) {
+      const t = list[i];
+      if (t.entering) this.place(t);
     }
   }
 
@@ -215,6 +382,7 @@ export class EventQueue {
 
   /** Time of the earliest armed timer, or Infinity. */
   peekTime(): Ns {
+    if (this.entering > 0) this.enterHeld();
     const heap = this.size > 0 ? this.times[0] : Infinity;
     if (this.nearBest < 0) return heap;
     const near = this.nearTimers[this.nearBest].heapTime;
@@ -226,6 +394,7 @@ export class EventQueue {
    * run loop's form of peekTime: a boolean and a double field, so no heap number per call.)
    */
   advance(end: Ns): boolean {
+    if (this.entering > 0) this.enterHeld();
     let at = this.size > 0 ? this.times[0] : Infinity;
     if (this.nearBest >= 0) {
       const near = this.nearTimers[this.nearBest].heapTime;
@@ -238,8 +407,11 @@ export class EventQueue {
 
   /** Whether another timer is due at `instant` (after advance()). */
   moreAtInstant(): boolean {
+    if (this.entering > 0) this.enterHeld();
     if (this.size > 0 && this.times[0] === this.instant) return true;
-    return this.nearBest >= 0 && this.nearTimers[this.nearBest].heapTime === this.instant;
+    if (this.nearBest >= 0 && this.nearTimers[this.nearBest].heapTime === this.instant) return true;
+    this.firingKey = Infinity; // the instant's events are over: its held timers are all due
+    return false;
   }
 
   /** Fire the earliest armed timer; the caller has checked peekTime(). It leaves the queue unless its callback re-armed it. */
@@ -249,12 +421,16 @@ export class EventQueue {
       if (this.size === 0 || n.heapTime < this.times[0] || (n.heapTime === this.times[0] && n.key < this.keys[0])) {
         // Out of the near tier before its callback, which may arm it again (O(1) either way).
         this.remove(n);
+        this.instant = n.heapTime;
+        this.firingKey = n.key;
         n.fire(n.firesWith as Ns);
         return;
       }
     }
     const t = this.timers[0];
     this.firing = t;
+    this.instant = t.heapTime;
+    this.firingKey = t.key;
     t.expiry = -1;
     t.fire(t.firesWith as Ns);
     if (this.firing === t) this.remove(t);

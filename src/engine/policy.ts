@@ -87,6 +87,11 @@ export interface PolicyContext {
    * when nobody observes: policies may call it on every event.
    */
   note(kind: string, cpu: number, entity: HostEntity | null): void;
+  /**
+   * Whether an observer takes the notes (a trace): a class that leaves out an event nobody sees
+   * (a replenishment applied when it is next needed) keeps it while they are observed. Absent: no.
+   */
+  readonly notesObserved?: boolean;
 }
 
 /** What do_schedule returns (Xen's `struct task_slice`): the next entity and how long it may run. */

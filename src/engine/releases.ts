@@ -10,6 +10,7 @@ import { EventPhase, type EventQueue, type Timer } from './event-queue.js';
 import { ProgramClock, type ProgramJob, type SharedTimers } from './program.js';
 import type { Rng } from './rng.js';
 import { DemandSampler, ReleaseClock } from './workload.js';
+import { widenNumberFields } from './wide-numbers.js';
 
 /** What the release side needs from the simulator. */
 export interface ReleaseTarget {
@@ -93,6 +94,12 @@ export class TaskReleases {
   private wakeTimer: Timer | null = null;
   /** The arrival law's kind, read at every release without a look into the spec object. */
   private readonly kind: string;
+  /**
+   * Where the release clock's offsets count from (start()): a double field, so the release time
+   * computed from it is a double from the first release and passing 2^31 ns (2.15 s) deoptimises
+   * nothing (wide-numbers.ts; issue 14: the release callback's sum did, inlined in the run loop).
+   */
+  private fromNs: Ns = 0;
 
   constructor(
     private readonly task: Task,
@@ -104,6 +111,7 @@ export class TaskReleases {
     this.demand = new DemandSampler(task.spec.exec, rng);
     this.clock = new ReleaseClock(task.spec.arrival, rng);
     this.kind = task.spec.arrival.kind;
+    widenNumberFields(this as unknown as { fromNs: Ns }, ['fromNs']);
   }
 
   /** Arm the first release; `from`: where offsets count from (a VMU's start, or its boot's end). */
@@ -116,15 +124,19 @@ export class TaskReleases {
       return begin.arm(from);
     }
     // A VMU with a lifetime (issue 13) releases from its start, offsets counted from it, and
-    // releases nothing at or after its stop (the simulator drops what is pending then).
+    // releases nothing at or after its stop (the simulator drops what is pending then). A release
+    // after the run's end is armed all the same and never fires (the run loop stops at the end):
+    // a timer that fires without re-arming is the queue's rare path, which each run's last
+    // releases took, deoptimising the run loop at every run's end (issue 14).
     const stop = task.vmu?.stopNs;
-    const within = (at: Ns): boolean => (stop === undefined ? at <= target.scenario.durationNs : at < stop);
+    const within = (at: Ns): boolean => (stop === undefined ? at < Infinity : at < stop);
+    this.fromNs = from;
     const timer = target.queue.timer(EventPhase.release, (now) => {
       this.release(now);
-      const next = from + this.clock.next();
+      const next = this.fromNs + this.clock.next();
       if (within(next)) timer.arm(Math.max(next, now));
     });
-    const first = from + this.clock.next();
+    const first = this.fromNs + this.clock.next();
     if (within(first)) timer.arm(Math.max(first, target.now));
   }
 

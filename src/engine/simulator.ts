@@ -260,7 +260,10 @@ export class Simulator implements IoEngine, ReleaseTarget, GuestEngine<HostState
   run(): void {
     const end = this.scenario.durationNs;
     if (this.laneCount > 1) this.runLanes(end);
-    else this.runLane(end, 0);
+    else {
+      this.runLane(end, 0);
+      this.finishLane(end);
+    }
     this.now = end;
     // The ticks left out would each have been one event: results count them as before.
     for (const g of this.elidedTicks) if (g.firstNs <= end) this.ticksSkipped += Math.floor((end - g.firstNs) / g.periodNs) + 1;
@@ -293,6 +296,16 @@ export class Simulator implements IoEngine, ReleaseTarget, GuestEngine<HostState
   }
 
   /**
+   * After a lane's run: its held timers (a throttled idle server's replenishment, cbs.ts) due by
+   * the end fire now, and each held timer that fired counts as the event it was. (Outside runLane:
+   * code after its loop is first reached at a run's end, a deoptimisation of the loop each time.)
+   */
+  private finishLane(end: Ns): void {
+    this.queue.fireHeld(end);
+    this.eventsFired += this.queue.takeHeldFirings();
+  }
+
+  /**
    * Each island of CPUs on its own, from time 0 to the end, one after the other (cpu-islands.ts).
    * No island's events touch another's state, so each sees exactly what it saw interleaved with the
    * others; what the interleaved run shared among islands is re-created per island: every pCPU is
@@ -312,6 +325,7 @@ export class Simulator implements IoEngine, ReleaseTarget, GuestEngine<HostState
       for (const host of dirtyAtStart) if (host.laneOfCpu[0] === lane) this.markDirty(host);
       this.laneRunning = lane;
       this.runLane(end, lane);
+      this.finishLane(end);
       // An island that never had a pass keeps its marks; interleaved, another island's pass would
       // re-pick its idle pCPUs, which changes nothing: drop them, so the next lane stays in its own.
       for (const host of this.hosts) for (const p of host.cpus) if (host.laneOfCpu[p.index] === lane) host.needsResched.delete(p.index);
@@ -402,7 +416,8 @@ export class Simulator implements IoEngine, ReleaseTarget, GuestEngine<HostState
     for (const p of host.cpus) {
       this.queue.useLane(host.laneOfCpu[p.index]);
       // Re-armed at nearly every dispatch and fired once per job, always the soonest: the queue's near tier.
-      p.completion = this.queue.timer(EventPhase.completion, () => this.onCompletion(host, p), true);
+      p.completion = this.queue.timer(EventPhase.completion, completionDue, true);
+      p.completion.owner = { sim: this, host, p } satisfies CompletionOwner;
       if (host.stack.wantsTick && options.elideTicks !== false && this.tickElidable(host, p.index)) {
         this.elidedTicks.push({ firstNs: firstTickNs(spec, p.index, this.seed), periodNs: spec.tickNs });
       } else if (host.stack.wantsTick) {
@@ -530,7 +545,7 @@ export class Simulator implements IoEngine, ReleaseTarget, GuestEngine<HostState
 
   private policyContext(host: HostState): PolicyContext {
     const tickPhases = host.cpus.map((p) => firstTickNs(host.spec, p.index, this.seed) % host.spec.tickNs);
-    return new EnginePolicyContext<HostState>(this, host, host.spec.cpus, host.spec.tickNs, tickPhases);
+    return new EnginePolicyContext<HostState>(this, host, host.spec.cpus, host.spec.tickNs, tickPhases, this.observer?.policy !== undefined);
   }
 
   /** HostEngine: a timer of `host`'s classes. */
@@ -590,7 +605,8 @@ export class Simulator implements IoEngine, ReleaseTarget, GuestEngine<HostState
     }
   }
 
-  private onCompletion(host: HostState, p: Pcpu): void {
+  /** The completion timer of `p` fired (completionDue). */
+  onCompletion(host: HostState, p: Pcpu): void {
     this.settle(host, p);
     const e = p.current;
     const task = e?.task;
@@ -1002,4 +1018,17 @@ function refuseQemuOnly(scenario: SystemSpec, model: string): void {
       hint: "drop thread (or set it to outside) under Xen; dom0's CPU comes from the model parameters dom0Weight, dom0Cap, dom0Vcpus and dom0Cpus",
     });
   }
+}
+
+/** What a pCPU's completion timer works on (Timer.owner). */
+interface CompletionOwner {
+  sim: Simulator;
+  host: HostState;
+  p: Pcpu;
+}
+
+/** A pCPU's completion timer's callback: the same function in every run (Timer.owner). */
+function completionDue(this: Timer): void {
+  const o = this.owner as CompletionOwner;
+  o.sim.onCompletion(o.host, o.p);
 }
