@@ -299,7 +299,7 @@ export class IrmosClass implements SchedClass<IrmosAdmitConfig>, IrmosServerOwne
       return;
     }
     s.readySeq = ++this.seq;
-    this.ctx.resched(s.cpu);
+    if (!this.keepsPick(s)) this.ctx.resched(s.cpu);
     this.pushFrom(s);
   }
 
@@ -316,7 +316,7 @@ export class IrmosClass implements SchedClass<IrmosAdmitConfig>, IrmosServerOwne
     s.tasks.push(t.entity);
     // §2.4.1 activation of an EMPTY server (wake-up test inside CbsServer.activate).
     if (s.tasks.length === 1 && s.cbs.activate(this.ctx.now)) s.readySeq = ++this.seq;
-    this.ctx.resched(s.cpu);
+    if (!this.keepsPick(s)) this.ctx.resched(s.cpu);
   }
 
   private remove(t: IrmosTask): void {
@@ -333,6 +333,29 @@ export class IrmosClass implements SchedClass<IrmosAdmitConfig>, IrmosServerOwne
   private move(t: IrmosTask, to: IrmosServer): void {
     this.remove(t);
     this.insert(t, to);
+  }
+
+  /**
+   * check_preempt_curr for a server given work or budget: its CPU's choice stays as it is when the
+   * IRMOS task running there runs in another ready server that still wins EDF against `s` (§2.3;
+   * `s` became ready last, so an equal deadline keeps the running one). The CPU is then not
+   * re-picked for this (issue 14: about a third of the re-picks at 64 pCPUs chose the running vCPU
+   * again) — only where that re-pick's settle is an invisible split (ctx.splitSettleInvisible:
+   * exact enforcement, an exact guest charge) and no pull could run at it (balance(): no server of
+   * a mobile group on the CPU). Anything else that changes the CPU's choice in this instant asks
+   * for its re-pick as before.
+   */
+  private keepsPick(s: IrmosServer): boolean {
+    const cpu = s.cpu;
+    const cur = this.ctx.current(cpu);
+    if (cur === null || cur.schedClass !== this) return false;
+    const r = taskOf(cur).runServer;
+    if (r === null || r === s || r.cbs.state !== CbsState.ready) return false;
+    const cbs = s.cbs;
+    if (cbs.state === CbsState.ready && (cbs.deadline < r.cbs.deadline || (cbs.deadline === r.cbs.deadline && s.readySeq < r.readySeq))) return false;
+    const pullers = this.pullersOn[cpu];
+    for (let i = 0; i < pullers.length; i++) if (pullers[i].group.mobile) return false;
+    return this.ctx.splitSettleInvisible?.(cpu) === true;
   }
 
   // ---- EDF and push/pull (§2.3, §2.6) ------------------------------------------------------

@@ -71,6 +71,7 @@ export class ProtocolGuard {
         ctx.settle(cpu);
       },
       current: (cpu) => ctx.current(cpu),
+      splitSettleInvisible: (cpu) => ctx.splitSettleInvisible?.(cpu) === true,
       note: (kind, cpu, entity) => ctx.note(kind, cpu, entity),
       notesObserved: ctx.notesObserved,
     };

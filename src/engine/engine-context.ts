@@ -26,6 +26,7 @@ export interface HostEngine<H> {
   reschedCpu(host: H, cpu: number): void;
   settleCpu(host: H, cpu: number): void;
   currentOn(host: H, cpu: number): HostEntity | null;
+  splitSettleInvisibleOn(host: H, cpu: number): boolean;
   notePolicy(host: H, kind: string, cpu: number, entity: HostEntity | null): void;
 }
 
@@ -61,6 +62,10 @@ export class EnginePolicyContext<H> implements PolicyContext {
 
   current(cpu: number): HostEntity | null {
     return this.engine.currentOn(this.host, cpu);
+  }
+
+  splitSettleInvisible(cpu: number): boolean {
+    return this.engine.splitSettleInvisibleOn(this.host, cpu);
   }
 
   note(kind: string, cpu: number, entity: HostEntity | null): void {

@@ -83,6 +83,15 @@ export interface PolicyContext {
   /** Entity running on `cpu`, or null when idle. */
   current(cpu: number): HostEntity | null;
   /**
+   * Whether a settle of `cpu` now would change nothing but where its running entity's segment is
+   * split: an entity runs there, its class charges split-additively (ClassNeeds.chargeSplits), its
+   * guest (for a vCPU) charges its task exactly in pieces, and no interference model rates the
+   * segment. A class may then leave out asking for a re-pick of `cpu` that would choose the running
+   * entity again (a wake-up that pre-empts nothing: Linux's check_preempt_curr); the re-pick's
+   * settle is all it would have done. Absent or false: ask as usual.
+   */
+  splitSettleInvisible?(cpu: number): boolean;
+  /**
    * Report a policy event (budget exhausted, replenished, throttled, boosted…) for traces. Free
    * when nobody observes: policies may call it on every event.
    */

@@ -70,6 +70,12 @@ export interface SimulateOptions {
    * Default true; false interleaves them in one event queue (the equivalence test).
    */
   partition?: boolean;
+  /**
+   * Let classes leave out a re-pick that would choose the running entity again where its settle is
+   * only an invisible split (PolicyContext.splitSettleInvisible). Default true; false re-picks at
+   * every ask (the equivalence test).
+   */
+  keepPicks?: boolean;
 }
 
 /** How often run() reports progress: rare enough to cost nothing, often enough for a second-level wall limit. */
@@ -135,6 +141,8 @@ export class HostState {
   laneOfCpu!: Int32Array;
   /** Cache and memory interference among its tasks (interference.ts); null: none, demands are exact. */
   interference: HostInterference | null = null;
+  /** Per entity (by index): a settle of the CPU it runs on only splits its segment invisibly (PolicyContext.splitSettleInvisible). */
+  splitInvisible!: Uint8Array;
 
   constructor(readonly spec: HostSpec) {
     this.cpus = Array.from({ length: spec.cpus }, (_, i) => new Pcpu(i));
@@ -412,6 +420,14 @@ export class Simulator implements IoEngine, ReleaseTarget, GuestEngine<HostState
     // A guest's placement settles only what it changes where a settle is only a split (Guest.settlesSplitExactly).
     const exactGuestCharge = (g: Guest) => g.policy.charge === undefined || g.policy.chargeSplitsExactly === true;
     for (const g of host.guests) g.settlesSplitExactly(host.interference === null && exactGuestCharge(g) && g.vcpus.every((v) => host.stack.chargesSplit(v)));
+    host.splitInvisible = new Uint8Array(host.entities.length);
+    if (options.keepPicks !== false && host.interference === null) {
+      const guestOf = new Map(host.guests.flatMap((g) => g.vcpus.map((v) => [v, g] as const)));
+      for (const e of host.entities) {
+        const guest = guestOf.get(e);
+        if (host.stack.chargesSplit(e) && (guest === undefined || exactGuestCharge(guest))) host.splitInvisible[e.index] = 1;
+      }
+    }
     this.assignLanes(host);
     for (const p of host.cpus) {
       this.queue.useLane(host.laneOfCpu[p.index]);
@@ -570,6 +586,13 @@ export class Simulator implements IoEngine, ReleaseTarget, GuestEngine<HostState
   currentOn(host: HostState, cpu: number): HostEntity | null {
     if (this.laneRunning >= 0 && host.laneOfCpu[cpu] !== this.laneRunning) this.crossesLanes(host, cpu);
     return host.cpus[cpu].current;
+  }
+
+  /** HostEngine: whether a settle of `cpu` now would only split its running entity's segment, invisibly. */
+  splitSettleInvisibleOn(host: HostState, cpu: number): boolean {
+    if (this.laneRunning >= 0 && host.laneOfCpu[cpu] !== this.laneRunning) this.crossesLanes(host, cpu);
+    const e = host.cpus[cpu].current;
+    return e !== null && host.splitInvisible[e.index] === 1;
   }
 
   /** HostEngine: a class's decision, for observers (traces). */
