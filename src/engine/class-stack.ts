@@ -4,8 +4,8 @@
 // do_schedule), owns Xen's per-pCPU slice timer, and fans the tick and idle time out to the classes
 // that asked for them.
 
-import type { Ns } from './system.js';
 import type { HostEntity } from './entities.js';
+import type { Clock } from './engine-context.js';
 import type { Timer } from './event-queue.js';
 import { NO_NEEDS, type ClassNeeds, type SchedClass } from './policy.js';
 
@@ -29,12 +29,15 @@ export class ClassStack {
   /**
    * @param classes the model's classes, in precedence order; each gets init() here, then needs() is read.
    * @param sliceTimers one per pCPU, firing a re-pick of it: Xen's s_timer, armed from schedule().
+   * @param clock the engine's time, read only for a schedule() class (a time passed to pick() was a
+   *   fresh heap number per re-pick once past 2^31 ns, for the many classes that never read it).
    * @param wrap optional per-class wrapper the engine calls instead (the protocol checker).
    */
   constructor(
     readonly classes: SchedClass[],
     cpuCount: number,
     private readonly sliceTimers: Timer[],
+    private readonly clock: Clock,
     wrap?: (cls: SchedClass) => SchedClass,
   ) {
     for (const cls of classes) cls.init?.();
@@ -65,18 +68,19 @@ export class ClassStack {
   }
 
   /**
-   * The next entity for `cpu` at `now`. A class balances (pulls) only when every higher class had
+   * The next entity for `cpu` now. A class balances (pulls) only when every higher class had
    * nothing for this CPU, as Linux's pick_next_task reaches a class's balance/pull only after the
    * classes above came up empty. A class with schedule() decides there (Xen's do_schedule), and
    * the pCPU's slice timer is set to the earliest next_time among the schedule() classes asked.
    */
-  pick(cpu: number, now: Ns): HostEntity | null {
+  pick(cpu: number): HostEntity | null {
     const classes = this.onCpu[cpu];
     let sliceEnd = -1; // -1: no schedule() class was asked, leave the slice timer alone
     let next: HostEntity | null = null;
     for (let i = 0; i < classes.length && next === null; i++) {
       const cls = classes[i];
       if (cls.schedule !== undefined) {
+        const now = this.clock.now;
         const slice = cls.schedule(cpu, now);
         const end = now + slice.sliceNs;
         if (sliceEnd < 0 || end < sliceEnd) sliceEnd = end;

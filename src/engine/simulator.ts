@@ -415,7 +415,7 @@ export class Simulator implements IoEngine, ReleaseTarget, GuestEngine<HostState
     });
     // Xen's s_timer per pCPU: re-picks it when the slice a schedule() class returned ends (class-stack.ts).
     const sliceTimers = host.cpus.map((p) => this.queue.timer(EventPhase.budget, () => ctx.resched(p.index)));
-    host.stack = new ClassStack(host.build.classes, spec.cpus, sliceTimers, guard === null ? undefined : (cls) => guard.wrap(cls));
+    host.stack = new ClassStack(host.build.classes, spec.cpus, sliceTimers, this, guard === null ? undefined : (cls) => guard.wrap(cls));
     for (const e of host.entities) host.stack.checkAffinity(e);
     // A guest's placement settles only what it changes where a settle is only a split (Guest.settlesSplitExactly).
     const exactGuestCharge = (g: Guest) => g.policy.charge === undefined || g.policy.chargeSplitsExactly === true;
@@ -820,11 +820,18 @@ export class Simulator implements IoEngine, ReleaseTarget, GuestEngine<HostState
 
   // ---- dispatch and accounting --------------------------------------------------------------
 
-  /** Charge the time since the last settle on `p` to its running entity, its class, and its leaf job. */
+  /**
+   * Charge the time since the last settle on `p` to its running entity, its class, and its leaf job.
+   * Small enough for V8 to inline at every caller: half the settles find the CPU settled in this
+   * instant already (issue 14: 2 of 3.4 per job at 64 pCPUs), and those now cost a comparison.
+   */
   private settle(host: HostState, p: Pcpu): void {
+    if (this.now > p.segmentStart) this.settleSegment(host, p);
+  }
+
+  private settleSegment(host: HostState, p: Pcpu): void {
     const now = this.now;
     const delta = now - p.segmentStart;
-    if (delta <= 0) return;
     p.segmentStart = now;
     const e = p.current;
     if (e === null) {
@@ -891,7 +898,7 @@ export class Simulator implements IoEngine, ReleaseTarget, GuestEngine<HostState
   private reschedule(host: HostState, p: Pcpu): void {
     host.needsResched.delete(p.index);
     this.settle(host, p);
-    const next = host.stack.pick(p.index, this.now);
+    const next = host.stack.pick(p.index);
     const prev = p.current;
     if (next === prev) return;
     if (next !== null && next.cpu !== p.index) {
