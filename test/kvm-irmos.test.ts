@@ -7,9 +7,11 @@ import type { HypervisorModel } from '../src/engine/model.js';
 import type { PolicyContext, SchedClass } from '../src/engine/policy.js';
 import type { TaskSpec } from '../src/scenario/types.js';
 import { simulate } from '../src/experiments/simulate.js';
+import { Simulator } from '../src/engine/simulator.js';
+import { findModel } from '../models/index.js';
 import { CbsState } from '../models/kvm/cbs.js';
 import { IrmosClass, type IrmosGroupConfig } from '../models/kvm/irmos.js';
-import { busyTask, host, hostThread, ms, scenario, task, us } from './helpers/scenario.js';
+import { busyTask, host, hostThread, ms, scenario, task, us, vmu } from './helpers/scenario.js';
 import { ServiceLog } from './helpers/service-log.js';
 
 // ---- harness --------------------------------------------------------------------------------
@@ -294,5 +296,35 @@ describe('IRMOS multi-CPU groups (§2.6)', () => {
     };
     expect(share(false)).toBeCloseTo(Q / P, 2);
     expect(share(true)).toBeGreaterThan((1.9 * Q) / P);
+  });
+});
+
+describe('kvm-irmos: VMUs whose vCPUs are pinned (pinVcpus, as models add them)', () => {
+  it('gives a pinned VMU its servers on the CPUs its vCPUs are pinned to, even where others are less reserved', () => {
+    // pCPUs 0 and 1 carry a 40 % reservation each, 2 and 3 none: the least reserved CPUs of the
+    // pinned VMU's affinity are 2 and 3, but its vCPU i may run only on affinity[i] = i.
+    const busy = (id: string) => task(id, ms(3), ms(10), { affinity: [0] });
+    const reserved = (id: string, cpu: number) => vmu(id, [busy(`${id}-t`)], { affinity: [cpu], sla: { budget: ms(4), period: ms(10), deadline: ms(10) } });
+    const pinned = vmu('pinned', [task('p0', ms(1), ms(10), { affinity: [0] }), task('p1', ms(1), ms(10), { affinity: [1] })], {
+      vcpus: 2,
+      affinity: [0, 1, 2, 3],
+      pinVcpus: true,
+      sla: { budget: ms(4), period: ms(10), deadline: ms(10) },
+    });
+    const sc = scenario({ durationNs: ms(100), hosts: [host('ph1', 4)], vmus: [reserved('a', 0), reserved('b', 1), pinned] });
+    const ranOn = new Map<string, Set<number>>();
+    const sim = new Simulator(sc, findModel('kvm-irmos', '<test>', ''), {
+      observer: {
+        dispatch(_now, _host, cpu, e) {
+          if (e !== null) ranOn.set(e.id, (ranOn.get(e.id) ?? new Set()).add(cpu));
+        },
+      },
+    });
+    sim.run();
+    expect([...(ranOn.get('pinned/vcpu0') ?? [])]).toEqual([0]);
+    expect([...(ranOn.get('pinned/vcpu1') ?? [])]).toEqual([1]);
+    // Each pinned task gets its 1 ms every 10 ms within its vCPU's 4 ms server.
+    for (const t of sim.tasks.filter((x) => x.vmu?.id === 'pinned')) expect(t.stats.missed).toBe(0);
+    expect(sim.tasks.find((x) => x.id === 'p0')!.stats.completed).toBe(10);
   });
 });

@@ -87,16 +87,18 @@ function buildIrmos(setup: HostSetup): HostBuild {
 
   // Σ Q/P placed on each CPU so far: each group's cpuset goes where the least is reserved.
   const reserved = allCpus.map(() => 0);
-  const place = (allowed: number[], count: number, runtime: number, period: number): number[] => {
-    const cpus = leastReservedCpus(allowed, count, reserved);
+  const reserve = (cpus: number[], runtime: number, period: number): number[] => {
     for (const c of cpus) reserved[c] += runtime / period;
     return cpus;
   };
+  const place = (allowed: number[], count: number, runtime: number, period: number): number[] => reserve(leastReservedCpus(allowed, count, reserved), runtime, period);
   for (const v of vmus.filter((x) => x.vmu.sla)) {
     const sla = v.vmu.sla!;
     const width = Math.min(v.vmu.vcpus, v.vmu.affinity.length);
     const runtime = perCpuBudget(v.vmu, width);
-    const cpus = place(v.vmu.affinity, width, runtime, sla.period);
+    // Pinned vCPUs (pinVcpus, set only by models for VMUs they add) run on affinity[i mod n]: the
+    // cpuset is those CPUs, where the least reserved ones could miss them (no server for a vCPU).
+    const cpus = v.vmu.pinVcpus ? reserve([...new Set(v.vmu.affinity.slice(0, width))].sort((a, b) => a - b), runtime, sla.period) : place(v.vmu.affinity, width, runtime, sla.period);
     groups.push({ id: v.vmu.id, runtimeNs: runtime, periodNs: sla.period, cpus });
     pointers.set(v.vmu.id, `${v.pointer}/sla`);
     const chosen = cpus.length < v.vmu.affinity.length ? ` (${cpus.length} of its affinity ${cpuList(v.vmu.affinity)}, least reserved first)` : '';
