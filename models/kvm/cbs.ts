@@ -281,23 +281,25 @@ export class CbsServer {
   /**
    * Charge `deltaNs` of execution (§2.4.2). A deferred server is also charged while its client runs
    * in the background (not in the DL band): that is how it learns the client was not starved (§4.6 step 2).
+   * The time is read here only when a rule needs it: passed in, it was a fresh heap number per
+   * charge once past 2^31 ns (issue 14: a sixth of the 64-pCPU reference host's allocation).
    */
-  consume(deltaNs: Ns, now: Ns): void {
+  consume(deltaNs: Ns): void {
     const st = this.state;
     if (this.defer) {
       if (st === CbsState.idle || st === CbsState.throttledIdle) return;
       this.budgetNs -= deltaNs;
       if (st === CbsState.ready) {
-        if (this.budgetNs <= 0 && this.enforceAtTickNs === 0) this.exhaust(now);
+        if (this.budgetNs <= 0 && this.enforceAtTickNs === 0) this.exhaust(this.ctx.now);
         return;
       }
       // Background service used up the whole budget: this period needs no protection; start a new
       // one and defer again (update_curr_dl_se's dl_defer && dl_throttled path).
-      if (this.budgetNs <= 0) this.restartDeferred(now);
+      if (this.budgetNs <= 0) this.restartDeferred(this.ctx.now);
       return;
     }
     this.budgetNs -= deltaNs;
-    if (st === CbsState.ready && this.budgetNs <= 0) this.exhaust(now);
+    if (st === CbsState.ready && this.budgetNs <= 0) this.exhaust(this.ctx.now);
   }
 
   /**

@@ -117,7 +117,7 @@ export class FairServer implements CbsHooks {
 
   /** Served-class execution on this CPU (dl_server_update from update_curr_fair). */
   consume(deltaNs: Ns): void {
-    this.cbs.consume(deltaNs, this.ctx.now);
+    this.cbs.consume(deltaNs);
   }
 
   /** 6.17+: the CPU ran nothing for `deltaNs` (dl_server_update_idle_time). */

@@ -324,7 +324,7 @@ export class DeadlineClass implements SchedClass<DeadlineAdmitConfig> {
   charge(e: HostEntity, cpu: number, deltaNs: Ns): void {
     const t = taskOf(e);
     // §4.3: a reclaiming task's runtime goes down at GRUB's rate (grub_reclaim), every other 1:1.
-    t.cbs.consume(t.reclaim && t.grub !== null ? this.grub!.charge(t.grub, cpu, deltaNs) : deltaNs, this.ctx.now);
+    t.cbs.consume(t.reclaim && t.grub !== null ? this.grub!.charge(t.grub, cpu, deltaNs) : deltaNs);
   }
 
   started(e: HostEntity, cpu: number): void {

@@ -192,7 +192,7 @@ export class IrmosClass implements SchedClass<IrmosAdmitConfig>, IrmosServerOwne
   charge(e: HostEntity, _cpu: number, deltaNs: Ns): void {
     const t = taskOf(e);
     const s = t.runServer ?? t.server;
-    if (s !== null) s.cbs.consume(deltaNs, this.ctx.now);
+    if (s !== null) s.cbs.consume(deltaNs);
   }
 
   started(e: HostEntity, _cpu: number): void {
