@@ -120,6 +120,9 @@ export class CbsServer {
   /** Deferred server reached 0-laxity and entered the DL band (§4.6 step 3). */
   deferActivations = 0;
 
+  // `now` defaults to the context's clock in activate, consume and armEnforcement: a caller that
+  // leaves it out passes no time across the call, which V8 boxed into a fresh heap number on every
+  // wake-up, charge and start (IRMOS's per-job path, issue 14); the value is the same.
   private readonly timer: Timer;
   private readonly enforcement: Timer;
   /** Never activated: the first activation starts a period (setup_new_dl_entity), whatever the rules say. */
@@ -211,7 +214,7 @@ export class CbsServer {
    * Work arrived for an idle server (§2.4.1, §4.2 wake-up). Returns true when it is ready (eligible
    * for EDF) afterwards, false when it must wait for a timer.
    */
-  activate(now: Ns): boolean {
+  activate(now: Ns = this.ctx.now): boolean {
     this.catchUp(); // a held replenishment due by now happened first: then the wake-up rule sees it
     switch (this.state) {
       case CbsState.ready:
@@ -340,7 +343,7 @@ export class CbsServer {
    * Exact enforcement (§1.3 'exact'): fire the enforce hook when the budget would run out, after
    * `runForNs` of execution when it is not charged 1:1 (GRUB, grub.ts).
    */
-  armEnforcement(now: Ns, runForNs?: Ns): void {
+  armEnforcement(now: Ns = this.ctx.now, runForNs?: Ns): void {
     if (this.state !== CbsState.ready) return;
     const at = now + (runForNs ?? Math.max(0, this.budgetNs));
     const tick = this.enforceAtTickNs;

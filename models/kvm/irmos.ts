@@ -31,6 +31,7 @@
 import type { Ns } from '../../src/scenario/types.js';
 import type { HostEntity } from '../../src/engine/entities.js';
 import type { ClassNeeds, PolicyContext, SchedClass } from '../../src/engine/policy.js';
+import { objectArray } from '../../src/engine/object-array.js';
 import { CbsState, type CbsServer } from './cbs.js';
 import { before, IrmosGroup, IrmosServer, taskOf, topPriority, topTask, type IrmosServerOwner, type IrmosTask } from './irmos-server.js';
 
@@ -73,8 +74,12 @@ export class IrmosClass implements SchedClass<IrmosAdmitConfig>, IrmosServerOwne
 
   private readonly groups = new Map<string, IrmosGroup>();
   private readonly perCpu: IrmosServer[][];
-  /** Per CPU, its servers of groups spanning several CPUs: the only ones push/pull can fill (§2.6). */
-  private readonly pullersOn: IrmosServer[][];
+  /**
+   * Per CPU, its servers of mobile groups spanning several CPUs: the only ones a pull can fill (§2.6).
+   * A group joins when its first mobile task is admitted (IrmosGroup.mobile), so a host whose groups
+   * are all pinned — the 4-vCPU EDF guest, each vCPU on its own pCPU — visits none at each re-pick.
+   */
+  private pullersOn: IrmosServer[][];
   private readonly migrateOnThrottle: boolean;
   private readonly rrQuantumNs: Ns;
   private readonly exact: boolean;
@@ -109,7 +114,7 @@ export class IrmosClass implements SchedClass<IrmosAdmitConfig>, IrmosServerOwne
       }
       this.groups.set(cfg.id, group);
     }
-    this.pullersOn = this.perCpu.map((list) => list.filter((s) => s.group.cpus.length > 1));
+    this.pullersOn = this.perCpu.map(() => objectArray<IrmosServer>());
   }
 
   /** Attach `e` to a group as a FIFO/RR task (and make this class its schedClass). Call inside the model's build(). */
@@ -126,7 +131,11 @@ export class IrmosClass implements SchedClass<IrmosAdmitConfig>, IrmosServerOwne
       throw new RangeError(`${e.id}: affinity [${e.affinity.join(', ')}] does not meet group '${group.id}' cpuset [${group.cpus.join(', ')}]`);
     }
     const mobile = group.cpus.filter((c) => e.allows(c)).length > 1;
-    if (mobile) group.mobile = true;
+    if (mobile && !group.mobile) {
+      group.mobile = true;
+      // In each CPU's server order, as before: balance() visits them in that order.
+      this.pullersOn = this.perCpu.map((list) => objectArrayOf(list.filter((s) => s.group.mobile && s.group.cpus.length > 1)));
+    }
     const task: IrmosTask = {
       entity: e, priority: cfg.priority, rr: cfg.rr, group, home, mobile,
       order: 0, rrLeftNs: this.rrQuantumNs, server: null, runServer: null,
@@ -179,12 +188,12 @@ export class IrmosClass implements SchedClass<IrmosAdmitConfig>, IrmosServerOwne
 
   /** §2.6 pull: the CPU is being re-picked, so some server here may have room for a waiting task. */
   balance(cpu: number): void {
-    // Only servers of multi-CPU groups can pull; a host of single-vCPU VMUs has none to visit, nor
-    // has a group whose every task is pinned to one of its CPUs (IrmosGroup.mobile).
+    // Only servers of mobile multi-CPU groups can pull (pullersOn); a host of single-vCPU VMUs, or
+    // of VMUs whose vCPUs are each pinned to one CPU of their group, has none to visit.
     const list = this.pullersOn[cpu];
     for (let i = 0; i < list.length; i++) {
       const s = list[i];
-      if (s.group.mobile && this.winsEdf(s)) this.pullInto(s);
+      if (this.winsEdf(s)) this.pullInto(s);
     }
   }
 
@@ -198,7 +207,7 @@ export class IrmosClass implements SchedClass<IrmosAdmitConfig>, IrmosServerOwne
   started(e: HostEntity, _cpu: number): void {
     const t = taskOf(e);
     t.runServer = t.server;
-    if (this.exact && t.server !== null) t.server.cbs.armEnforcement(this.ctx.now);
+    if (this.exact && t.server !== null) t.server.cbs.armEnforcement();
   }
 
   stopped(e: HostEntity, _cpu: number): void {
@@ -315,7 +324,7 @@ export class IrmosClass implements SchedClass<IrmosAdmitConfig>, IrmosServerOwne
     t.server = s;
     s.tasks.push(t.entity);
     // §2.4.1 activation of an EMPTY server (wake-up test inside CbsServer.activate).
-    if (s.tasks.length === 1 && s.cbs.activate(this.ctx.now)) s.readySeq = ++this.seq;
+    if (s.tasks.length === 1 && s.cbs.activate()) s.readySeq = ++this.seq;
     if (!this.keepsPick(s)) this.ctx.resched(s.cpu);
   }
 
@@ -490,4 +499,11 @@ export class IrmosClass implements SchedClass<IrmosAdmitConfig>, IrmosServerOwne
       }
     }
   }
+}
+
+/** `items` in an array born holding objects (object-array.ts: an empty `[]` would change kind at its first server). */
+function objectArrayOf<T extends object>(items: readonly T[]): T[] {
+  const out = objectArray<T>();
+  for (const x of items) out.push(x);
+  return out;
 }

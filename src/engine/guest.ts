@@ -161,33 +161,28 @@ export class Guest implements GuestQueue {
     const ordered = this.keepsOrder ? this.sorted : this.sortRunnable();
     const count = this.runnable.length;
     if (count > 0) this.policy.headChosen?.(ordered[0]);
+    if (this.directMatching) this.placeDirect(ordered, count);
+    else this.placeMatched(ordered, count);
+    const chosen = this.chosen;
+    for (let v = 0; v < chosen.length; v++) if (needsAssign(vcpus[v], chosen[v])) this.host.assign(vcpus[v], chosen[v]);
+  }
 
-    // Which tasks run: in policy order, each task is admitted if the tasks admitted so far and it
-    // can all have an allowed vCPU (bipartite matching by augmenting paths; a few tasks and vCPUs).
+  /**
+   * Which tasks run, by the general matching: in policy order, each task is admitted if the tasks
+   * admitted so far and it can all have an allowed vCPU (bipartite matching by augmenting paths; a
+   * few tasks and vCPUs). Then avoid needless migrations: swap two chosen tasks when each may run
+   * where the other is placed and one of them gets back the vCPU it is on (vCPUs visited in the order
+   * they were first filled; the tasks as they were before any swap).
+   */
+  private placeMatched(ordered: Task[], count: number): void {
     const chosen = this.chosen;
     for (let v = 0; v < chosen.length; v++) chosen[v] = null;
     this.filled = 0;
-    const direct = this.directMatching;
-    if (direct) {
-      // What the augmenting paths give when every task may run on every vCPU, tried in vCPU order:
-      // the n-th task admitted takes vCPU 0 and pushes each task before it one vCPU up, so the
-      // first k tasks lie in reverse order on vCPUs 0..k-1, filled in that order.
-      const k = Math.min(count, chosen.length);
-      for (let i = 0; i < k; i++) {
-        chosen[i] = ordered[k - 1 - i];
-        this.filledOrder[i] = i;
-      }
-      this.filled = k;
-    } else {
-      for (let n = 0; n < count; n++) {
-        if (this.filled === chosen.length) break;
-        this.visitStamp++;
-        this.augment(ordered[n]);
-      }
+    for (let n = 0; n < count; n++) {
+      if (this.filled === chosen.length) break;
+      this.visitStamp++;
+      this.augment(ordered[n]);
     }
-    // Then avoid needless migrations: swap two chosen tasks when each may run where the other is
-    // placed and one of them gets back the vCPU it is on (vCPUs visited in the order they were
-    // first filled; the tasks as they were before any swap).
     const filledOrder = this.filledOrder;
     const snapshot = this.snapshot;
     const filled = this.filled;
@@ -199,18 +194,47 @@ export class Guest implements GuestQueue {
       const home = task.runner;
       if (home === null || !home.isVcpu) continue;
       const h = vcpuIndex(home);
-      // (With every task allowed everywhere, the affinity tests hold: skipped.)
-      if (h === v || (!direct && !task.spec.affinity.includes(h))) continue;
+      if (h === v || !task.spec.affinity.includes(h)) continue;
       const other = chosen[h];
       if (other === null) {
         chosen[v] = null;
         chosen[h] = task;
-      } else if (other.runner !== home && (direct || other.spec.affinity.includes(v))) {
+      } else if (other.runner !== home && other.spec.affinity.includes(v)) {
         chosen[h] = task;
         chosen[v] = other;
       }
     }
-    for (let v = 0; v < chosen.length; v++) if (needsAssign(vcpus[v], chosen[v])) this.host.assign(vcpus[v], chosen[v]);
+  }
+
+  /**
+   * placeMatched's result when every task may run on every vCPU, listed in vCPU order
+   * (directMatching), without the matching: tried in vCPU order, the n-th task admitted takes vCPU 0
+   * and pushes each task before it one vCPU up, so the first k tasks lie in reverse order on vCPUs
+   * 0..k-1, filled in that order — vCPU i's first task is ordered[k-1-i], read there instead of from
+   * a snapshot. The swap pass is placeMatched's with its affinity tests, which all hold, left out.
+   */
+  private placeDirect(ordered: Task[], count: number): void {
+    const chosen = this.chosen;
+    const n = chosen.length;
+    const k = count < n ? count : n;
+    for (let i = 0; i < k; i++) chosen[i] = ordered[k - 1 - i];
+    for (let i = k; i < n; i++) chosen[i] = null;
+    for (let i = 0; i < k; i++) {
+      const task = ordered[k - 1 - i];
+      if (chosen[i] !== task) continue; // moved by an earlier swap
+      const home = task.runner;
+      if (home === null || !home.isVcpu) continue;
+      const h = vcpuIndex(home);
+      if (h === i) continue;
+      const other = chosen[h];
+      if (other === null) {
+        chosen[i] = null;
+        chosen[h] = task;
+      } else if (other.runner !== home) {
+        chosen[h] = task;
+        chosen[i] = other;
+      }
+    }
   }
 
   /**

@@ -14,11 +14,19 @@ class EdfPolicy implements GuestPolicy {
 
   // The sign only (Guest reads nothing else; equal deadlines, or none, fall to queue order): a
   // small integer, where the difference of two deadlines was a fresh heap number per call.
+  // Two jobs' deadlines are compared as read: `job?.deadline ?? Infinity` merged a field read with a
+  // constant, which V8 kept as a boxed number — two heap numbers per comparison, the largest
+  // allocation of the 4-vCPU EDF set (31 of 144 B per job, sampling heap profiler; issue 14).
   compare(a: Task, b: Task): number {
-    const da = a.currentJob?.deadline ?? Infinity;
-    const db = b.currentJob?.deadline ?? Infinity;
-    return da < db ? -1 : da > db ? 1 : 0;
+    const ja = a.currentJob;
+    const jb = b.currentJob;
+    if (ja === undefined || jb === undefined) return sign(ja?.deadline ?? Infinity, jb?.deadline ?? Infinity);
+    return sign(ja.deadline, jb.deadline);
   }
+}
+
+function sign(da: number, db: number): number {
+  return da < db ? -1 : da > db ? 1 : 0;
 }
 
 export const edfPolicy: GuestPolicyFactory = {
