@@ -234,24 +234,28 @@ export class CbsServer {
       this.state = CbsState.throttled;
       return false;
     }
-    if (this.fresh) {
-      this.fresh = false;
-      this.newPeriod(now);
-    }
+    // The first activation starts a period whatever the rules say (setup_new_dl_entity). It takes the
+    // reset below, the path every later reset takes, rather than a branch of its own: a branch run
+    // only by a run's first few activations — before V8 gave the function type feedback — had none
+    // in the optimised code, which deoptimised at every new run's first activation (issue 14, the
+    // bench's second run). Same result: after the new period neither the constrained test nor the
+    // wake-up test holds (d = now + D; c·D = D·Q), and a fresh server's deferRunning is already false.
+    const fresh = this.fresh;
     const constrained = this.deadlineNs < this.periodNs;
     // §4.2: a constrained entity activated after d but before its next period start is throttled
     // (runtime clipped to 0) until that period start, so it cannot run Q/D instead of Q/P.
-    if (constrained && this.deadline <= now && now < this.replenishAt) {
+    if (!fresh && constrained && this.deadline <= now && now < this.replenishAt) {
       if (this.budgetNs > 0) this.budgetNs = 0;
       this.throttleUntilTimer(now);
       return false;
     }
-    if (this.wouldReset(now)) {
-      if (constrained && this.deadline > now) {
+    if (fresh || this.wouldReset(now)) {
+      if (!fresh && constrained && this.deadline > now) {
         // §4.2 revised CBS: keep d, clip the budget to the density times the time left.
         this.budgetNs = Math.floor((this.runtimeNs * (this.deadline - now)) / this.deadlineNs);
       } else {
         if (this.resetClearsDeferRunning) this.deferRunning = false; // update_dl_entity (115135422562)
+        this.fresh = false;
         this.newPeriod(now);
       }
     }

@@ -161,8 +161,11 @@ export class IrmosClass implements SchedClass<IrmosAdmitConfig>, IrmosServerOwne
   enqueue(e: HostEntity): void {
     const t = taskOf(e);
     const g = t.group;
-    // select_task_rq: start from the runqueue it last used (cache affinity), else its home CPU.
-    let s = e.cpu >= 0 && g.servers[e.cpu] !== undefined && e.allows(e.cpu) ? g.servers[e.cpu]! : g.servers[t.home]!;
+    // select_task_rq: start from the runqueue it last used (cache affinity), else its home CPU. The
+    // home is read on every call: read only at an entity's first wake-up, which a run's first calls
+    // made before V8 kept type feedback, it deoptimised enqueue in every later run (issue 14).
+    const home = t.home;
+    let s = g.servers[e.cpu >= 0 && g.servers[e.cpu] !== undefined && e.allows(e.cpu) ? e.cpu : home]!;
     // §2.6 L2 push on wake-up: the local server is throttled or busy with equal-or-higher priority.
     if (t.mobile && !this.canRunAt(s, t.priority)) {
       const j = this.pushTarget(t, s.cpu);
