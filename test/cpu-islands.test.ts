@@ -11,6 +11,7 @@ import { collectRun } from '../src/metrics/results.js';
 import type { HostThreadSpec, Scenario, TaskSpec, VmuSpec } from '../src/scenario/types.js';
 import { host, ms, scenario, us } from './helpers/scenario.js';
 import { randomRtTask } from './helpers/random-rt-task.js';
+import { randomHostThreads } from './helpers/random-host-threads.js';
 
 const run = (sc: Scenario, model: string, partition: boolean, params: Record<string, unknown> = {}) => {
   const sim = new Simulator(sc, findModel(model, '<test>', ''), { partition, params });
@@ -70,12 +71,7 @@ const hostArb = fc
         io: [],
       };
     });
-    const threads: HostThreadSpec[] = [];
-    const thread = (id: string, policy: TaskSpec['policy'], affinity: number[]): HostThreadSpec => ({
-      id, host: 'ph1', arrival: { kind: 'periodic', period: ms(20), offset: us(700), jitter: 0 }, exec: { kind: 'constant', value: us(300) }, deadline: ms(20), policy, affinity,
-    });
-    if (h.deadlineThread) threads.push(thread('dl', { class: 'deadline', runtime: us(500), deadline: ms(20), period: ms(20) }, [h.cpus - 1]));
-    if (h.fifoThread === 0) threads.push(thread('rt', { class: 'fifo', priority: 20 }, [0]));
+    const threads = randomHostThreads(h);
     return {
       sc: scenario({
         durationNs: ms(250),

@@ -8,9 +8,10 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { findModel } from '../models/index.js';
 import { Simulator } from '../src/engine/simulator.js';
 import { collectRun } from '../src/metrics/results.js';
-import type { HostThreadSpec, Scenario, TaskSpec, VmuSpec } from '../src/scenario/types.js';
+import type { Scenario, TaskSpec, VmuSpec } from '../src/scenario/types.js';
 import { host, ms, scenario, us } from './helpers/scenario.js';
 import { randomRtTask } from './helpers/random-rt-task.js';
+import { randomHostThreads } from './helpers/random-host-threads.js';
 
 /** Re-picks the engine makes (its private reschedule), counted by a spy. */
 function countRepicks(): { count: () => number } {
@@ -78,12 +79,7 @@ const hostArb = fc
       };
     });
     if (h.bestEffort === 0) vmus.push({ ...vmus[0], id: 'be', sla: undefined, tasks: vmus[0].tasks.map((t) => ({ ...t, id: `be-${t.id}` })) });
-    const threads: HostThreadSpec[] = [];
-    const thread = (id: string, policy: TaskSpec['policy'], affinity: number[]): HostThreadSpec => ({
-      id, host: 'ph1', arrival: { kind: 'periodic', period: ms(20), offset: us(700), jitter: 0 }, exec: { kind: 'constant', value: us(300) }, deadline: ms(20), policy, affinity,
-    });
-    if (h.deadlineThread) threads.push(thread('dl', { class: 'deadline', runtime: us(500), deadline: ms(20), period: ms(20) }, [h.cpus - 1]));
-    if (h.fifoThread === 0) threads.push(thread('rt', { class: 'fifo', priority: 20 }, [0]));
+    const threads = randomHostThreads(h);
     return {
       sc: scenario({
         durationNs: ms(200),
