@@ -417,16 +417,17 @@ export class Simulator implements IoEngine, ReleaseTarget, GuestEngine<HostState
     const sliceTimers = host.cpus.map((p) => this.queue.timer(EventPhase.budget, () => ctx.resched(p.index)));
     host.stack = new ClassStack(host.build.classes, spec.cpus, sliceTimers, this, guard === null ? undefined : (cls) => guard.wrap(cls));
     for (const e of host.entities) host.stack.checkAffinity(e);
-    // A guest's placement settles only what it changes where a settle is only a split (Guest.settlesSplitExactly).
+    // Where a settle of an entity's CPU is only a split of its segment — its classes charge a split
+    // exactly, no interference model, and a vCPU's guest charges its tasks exactly too — a guest's
+    // placement settles only what it changes (Guest.settlesSplitExactly) and a class may leave out a
+    // re-pick that keeps it running (PolicyContext.splitSettleInvisible).
     const exactGuestCharge = (g: Guest) => g.policy.charge === undefined || g.policy.chargeSplitsExactly === true;
-    for (const g of host.guests) g.settlesSplitExactly(host.interference === null && exactGuestCharge(g) && g.vcpus.every((v) => host.stack.chargesSplit(v)));
+    const splitsExactly = (e: HostEntity) => host.interference === null && host.stack.chargesSplit(e);
+    for (const g of host.guests) g.settlesSplitExactly(exactGuestCharge(g) && g.vcpus.every(splitsExactly));
     host.splitInvisible = new Uint8Array(host.entities.length);
-    if (options.keepPicks !== false && host.interference === null) {
-      const guestOf = new Map(host.guests.flatMap((g) => g.vcpus.map((v) => [v, g] as const)));
-      for (const e of host.entities) {
-        const guest = guestOf.get(e);
-        if (host.stack.chargesSplit(e) && (guest === undefined || exactGuestCharge(guest))) host.splitInvisible[e.index] = 1;
-      }
+    if (options.keepPicks !== false) {
+      for (const e of host.entities) if (splitsExactly(e)) host.splitInvisible[e.index] = 1;
+      for (const g of host.guests) if (!exactGuestCharge(g)) for (const v of g.vcpus) host.splitInvisible[v.index] = 0;
     }
     this.assignLanes(host);
     for (const p of host.cpus) {
