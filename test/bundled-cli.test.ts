@@ -73,6 +73,14 @@ describe('the bundled CLI (bin/hvsim.js)', () => {
     expect(readFileSync(BUNDLED_CLI, 'utf8')).toContain("require('../dist/bundle/hvsim.cjs')");
   });
 
+  it('keeps every file it compiles with a code cache in ASCII (V8 then holds and scans it one byte per character)', () => {
+    for (const f of CACHED) {
+      const bytes = readFileSync(join(DIST, f));
+      const first = bytes.findIndex((b) => b > 0x7f);
+      expect(first === -1 ? 'ASCII' : `${f}: byte ${first} is 0x${bytes[first].toString(16)}`).toBe('ASCII');
+    }
+  });
+
   it('runs a scenario with the same bytes out as the compiled modules, using the built validator and YAML parser', () => {
     const bundled = hvsimSpawn(['run', 'two.yaml', '-m', 'kvm-irmos'], dir, 0, BUNDLED_CLI, { NODE_DEBUG: 'hvsim-code-cache' });
     const compiled = hvsimSpawn(['run', 'two.yaml', '-m', 'kvm-irmos'], dir, 0, CLI);

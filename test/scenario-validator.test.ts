@@ -7,7 +7,7 @@ import type { ValidateFunction } from 'ajv';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { renderScenarioValidator } from '../src/scenario/emit-validator.js';
+import { asciiSource, renderScenarioValidator } from '../src/scenario/emit-validator.js';
 import { scenarioSchema } from '../src/scenario/schema.js';
 import { explainSchemaErrors, scenarioAjv } from '../src/scenario/validate.js';
 
@@ -63,6 +63,21 @@ describe('standalone scenario validator', () => {
         expect(verdict(standalone, data)).toEqual(verdict(compiled, data));
       }),
       { numRuns: 300, seed: 20261207 },
+    );
+  });
+
+  it('writes non-ASCII characters of string and pattern literals as escapes that mean the same', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), (text) => {
+        const literal = asciiSource(JSON.stringify(text));
+        expect(/^[\x00-\x7f]*$/.test(literal)).toBe(true);
+        expect(new Function(`return ${literal}`)()).toBe(text);
+        // As ajv's standalone code uses a schema pattern: a string literal given to RegExp with the u flag.
+        const pattern = `^${text.replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&')}$`;
+        expect(new Function(`return new RegExp(${asciiSource(JSON.stringify(pattern))}, 'u')`)().source).toBe(new RegExp(pattern, 'u').source);
+        expect(new Function(`return new RegExp(${asciiSource(JSON.stringify(pattern))}, 'u')`)().test(text)).toBe(true);
+      }),
+      { numRuns: 200, seed: 20261207 },
     );
   });
 
