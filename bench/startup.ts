@@ -39,11 +39,15 @@ interface Command {
   args: string[];
   /** The exit code the command must end with (a usage error's is 2). */
   exitCode?: number;
+  /** Environment variables added to the bench's (e.g. NODE_DEBUG=hvsim-timing). */
+  env?: Record<string, string>;
 }
 
 interface Timings {
   cpuMs: number[][];
   wallMs: number[][];
+  /** Each run's standard error, per command. */
+  stderr: string[][];
   loadBefore: number;
   loadAfter: number;
 }
@@ -58,17 +62,19 @@ function timeCommands(rounds: number, prepare: (dir: string) => Command[]): Timi
     const commands = prepare(dir);
     const cpuMs = commands.map(() => [] as number[]);
     const wallMs = commands.map(() => [] as number[]);
+    const stderr = commands.map(() => [] as string[]);
     const loadBefore = loadavg()[0];
     for (let r = 0; r < rounds; r++) {
-      commands.forEach(({ label, args, exitCode = 0 }, k) => {
+      commands.forEach(({ label, args, exitCode = 0, env = {} }, k) => {
         const started = performance.now();
-        const out = spawnSync(process.execPath, ['-r', hook, ...args], { env: { ...process.env, HVSIM_BENCH_CPU_FILE: cpuFile }, encoding: 'utf8' });
+        const out = spawnSync(process.execPath, ['-r', hook, ...args], { env: { ...process.env, ...env, HVSIM_BENCH_CPU_FILE: cpuFile }, encoding: 'utf8' });
         wallMs[k].push(performance.now() - started);
         if (out.status !== exitCode) throw new Error(`${label} exited ${out.status}, not ${exitCode}: ${out.stderr}`);
         cpuMs[k].push(Number(readFileSync(cpuFile, 'utf8')));
+        stderr[k].push(out.stderr);
       });
     }
-    return { commands, cpuMs, wallMs, loadBefore, loadAfter: loadavg()[0] };
+    return { commands, cpuMs, wallMs, stderr, loadBefore, loadAfter: loadavg()[0] };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -105,7 +111,7 @@ export function wholeProcessTable(rounds = 5): void {
   const edfSet = fileURLToPath(new URL('../../bench/edf-set.yaml', import.meta.url));
   const t = timeCommands(rounds, () => [
     { label: 'node -e 0', args: ['-e', '0'] },
-    { label: 'hvsim run bench/edf-set.yaml --model kvm-deadline', args: cliNodeArgs(CLI, ['run', edfSet, '--model', 'kvm-deadline']) },
+    { label: 'hvsim run bench/edf-set.yaml --model kvm-deadline', args: cliNodeArgs(CLI, ['run', edfSet, '--model', 'kvm-deadline']), env: { NODE_DEBUG: 'hvsim-timing' } },
   ]);
   console.log(`\n## Whole process: 100 s of the EDF set (10 SCHED_DEADLINE threads, 1 CPU, U = 0.9; median of ${rounds}, load average ${t.loadBefore.toFixed(1)} → ${t.loadAfter.toFixed(1)})\n`);
   console.log(`Target (issue 14): ≤ ${WHOLE_PROCESS_TARGET_S} s on 2 cores, wall time on a quiet machine; CPU time counts V8's background compiler and GC threads too.\n`);
@@ -114,4 +120,23 @@ export function wholeProcessTable(rounds = 5): void {
     const wall = median(t.wallMs[k]);
     console.log(`| \`${label}\` | ${(median(t.cpuMs[k]) / 1000).toFixed(2)} s | ${(wall / 1000).toFixed(2)} s | ${(wall / 1000 / WHOLE_PROCESS_TARGET_S).toFixed(2)} |`);
   });
+  // Where the CLI's time went (NODE_DEBUG=hvsim-timing, src/cli/phase-timing.ts), medians per phase;
+  // "exit" is what the bench saw after the summary: the process's end and the spawn's return.
+  const runs = t.stderr[1].map(phasesOf);
+  const names = Object.keys(runs[0]);
+  console.log(`\nThe \`hvsim run\` by phase (NODE_DEBUG=hvsim-timing; "start" is Node's own start and the CLI's loading, from the process's time origin):\n`);
+  console.log(`| ${names.join(' | ')} | exit |\n|${'---|'.repeat(names.length + 1)}`);
+  const exitMs = runs.map((phases, r) => t.wallMs[1][r] - (phases.summary.at + phases.summary.wall));
+  const cell = (values: number[]) => `${median(values).toFixed(0)} ms`;
+  console.log(`| ${names.map((n) => `${cell(runs.map((p) => p[n].wall))} wall, ${cell(runs.map((p) => p[n].cpu))} CPU`).join(' | ')} | ${cell(exitMs)} wall |`);
+}
+
+/** The phases a process printed under NODE_DEBUG=hvsim-timing (src/cli/phase-timing.ts's printPhases), by name. */
+export function phasesOf(stderr: string): Record<string, { at: number; wall: number; cpu: number }> {
+  const phases: Record<string, { at: number; wall: number; cpu: number }> = {};
+  for (const m of stderr.matchAll(/^HVSIM-TIMING \d+: (\w+) at=([\d.]+) wall=([\d.]+) cpu=([\d.]+)$/gm)) {
+    phases[m[1]] = { at: Number(m[2]), wall: Number(m[3]), cpu: Number(m[4]) };
+  }
+  if (!phases.start || !phases.summary) throw new Error(`bench: no hvsim-timing phases in the CLI's standard error: ${stderr}`);
+  return phases;
 }

@@ -18,6 +18,7 @@ import { BUNDLED_CLI, CLI, hvsimSpawn } from './helpers/spawn-cli.js';
 import { NODE_FLAGS } from '../src/jit-tuning.js';
 import { cacheFileOf, stampCodeCache } from '../src/code-cache.js';
 import { msUntilStampable } from '../src/code-cache-stamp.js';
+import { phasesOf } from '../bench/startup.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const DIST = join(ROOT, 'dist');
@@ -93,6 +94,19 @@ describe('the bundled CLI (bin/hvsim.js)', () => {
     expect(cacheOutcomes(bundled.stderr)).toEqual(Object.fromEntries(CACHED.map((f) => [f, 'accepted'])));
     const json = hvsimSpawn(['run', 'two.yaml', '--json', '--model', 'xen-credit'], dir, 0, BUNDLED_CLI);
     expect(json.stdout).toBe(hvsimSpawn(['run', 'two.yaml', '--json', '--model', 'xen-credit'], dir, 0, CLI).stdout);
+  });
+
+  it('under NODE_DEBUG=hvsim-timing prints its phases in order on standard error, and the same standard output', () => {
+    const plain = hvsimSpawn(['run', 'two.yaml', '-m', 'kvm-irmos'], dir, 0, BUNDLED_CLI);
+    const timed = hvsimSpawn(['run', 'two.yaml', '-m', 'kvm-irmos'], dir, 0, BUNDLED_CLI, { NODE_DEBUG: 'hvsim-timing' });
+    expect(timed.stdout).toBe(plain.stdout);
+    expect(plain.stderr).toBe('');
+    const phases = phasesOf(timed.stderr);
+    expect(Object.keys(phases)).toEqual(['start', 'scenario', 'simulation', 'summary']);
+    // Each phase starts after the one before it ended (times from the process's start, in ms).
+    const order = Object.values(phases);
+    for (let k = 1; k < order.length; k++) expect(order[k].at).toBeGreaterThanOrEqual(order[k - 1].at + order[k - 1].wall);
+    for (const { wall, cpu } of order) expect(Math.min(wall, cpu)).toBeGreaterThanOrEqual(0);
   });
 
   it('refuses bad input with exit 2 and the same message as the compiled modules', () => {

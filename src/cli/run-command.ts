@@ -6,6 +6,7 @@
 import { checkOutputFile, checkOutputFolder, maxWallOf, seedOf } from './flags.js';
 import { compareScenario, describeRun, loadForCli, resolveSingleModel } from './commands.js';
 import { machineFlagsOf, type MachineArgs } from './machine-flags.js';
+import { markStart, printPhases, timed } from './phase-timing.js';
 import type { ScenarioReportOutcome, SimulatedRuns } from './report-command.js';
 import type { ModelChoice } from '../experiments/simulate.js';
 import type { Results } from '../metrics/results.js';
@@ -37,7 +38,8 @@ export async function runCommand(args: RunArgs): Promise<number> {
   if (args.out !== undefined) checkOutputFolder(args.out, 'out');
   if (args.trace !== undefined) checkOutputFile(args.trace, 'trace');
   if (args.rtappLogs !== undefined) checkOutputFolder(args.rtappLogs, 'rtapp-logs');
-  const scenario = loadForCli(args.scenario, machineFlagsOf(args)); // a scenario file, or an rt-app JSON file
+  markStart();
+  const scenario = timed('scenario', () => loadForCli(args.scenario, machineFlagsOf(args))); // a scenario file, or an rt-app JSON file
   const choices = resolveSingleModel(scenario, args.model);
   const out = args.out;
   // --trace (src/trace): with --out too, the traced run is also the report's run of that model (one simulation, not two).
@@ -46,8 +48,10 @@ export async function runCommand(args: RunArgs): Promise<number> {
   if (args.rtappLogs !== undefined) (await import('./rtapp-command.js')).writeRunRtappLogs(scenario, choices, seed, args.rtappLogs);
   // --out: the same folder `hvsim report` writes for a scenario (its runs give the summary too).
   const report = out !== undefined ? await (await reportCommand()).reportScenario(scenario, choices, out, { seed, maxWallNs, simulated: traced?.simulated }) : undefined;
-  results = report?.results ?? results ?? compareScenario(scenario, choices, seed, maxWallNs);
-  process.stdout.write(args.json ? JSON.stringify(results, null, 2) + '\n' : describeRun(results) + (report && out !== undefined ? wrote(out, report) : ''));
+  results = report?.results ?? results ?? timed('simulation', () => compareScenario(scenario, choices, seed, maxWallNs));
+  const summary = timed('summary', () => (args.json ? JSON.stringify(results, null, 2) + '\n' : describeRun(results) + (report && out !== undefined ? wrote(out, report) : '')));
+  process.stdout.write(summary);
+  printPhases();
   return results.expectations.some((e) => !e.ok) ? EXIT_EXPECTATION : EXIT_OK;
 }
 
