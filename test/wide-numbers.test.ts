@@ -13,6 +13,7 @@ const SCRIPT = `
 const { Task, HostEntity, TaskStats } = await import(${JSON.stringify(dist('entities.js'))});
 const { newJob } = await import(${JSON.stringify(dist('releases.js'))});
 const { EventQueue, EventPhase } = await import(${JSON.stringify(dist('event-queue.js'))});
+const { LatencyHistogram } = await import(${JSON.stringify(fileURLToPath(new URL('../dist/src/metrics/histogram.js', import.meta.url)))});
 const PAST = 2 ** 31 + 7; // past the 31-bit small integers of Node's 64-bit builds
 const spec = { id: 't', deadline: 5e6 };
 const same = {};
@@ -33,12 +34,15 @@ const [a, b] = [q.timer(EventPhase.release, () => {}), q.timer(EventPhase.releas
 a.arm(1000);
 b.arm(PAST);
 same.timer = %HaveSameMap(a, b);
+const [h1, h2] = [new LatencyHistogram(), new LatencyHistogram()];
+h2.record(PAST); // sum and max past 2^31
+same.histogram = %HaveSameMap(h1, h2);
 console.log(JSON.stringify(same));
 `;
 
 describe('nanosecond fields past 2^31 keep the hidden class', () => {
-  it('Task, TaskStats, HostEntity, jobs and timers', () => {
+  it('Task, TaskStats, HostEntity, jobs, timers and latency histograms', () => {
     const out = execFileSync(process.execPath, ['--allow-natives-syntax', '--input-type=module', '-e', SCRIPT], { encoding: 'utf8' });
-    expect(JSON.parse(out)).toEqual({ task: true, stats: true, entity: true, job: true, timer: true });
+    expect(JSON.parse(out)).toEqual({ task: true, stats: true, entity: true, job: true, timer: true, histogram: true });
   });
 });

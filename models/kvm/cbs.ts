@@ -120,9 +120,10 @@ export class CbsServer {
   /** Deferred server reached 0-laxity and entered the DL band (§4.6 step 3). */
   deferActivations = 0;
 
-  // `now` defaults to the context's clock in activate, consume and armEnforcement: a caller that
-  // leaves it out passes no time across the call, which V8 boxed into a fresh heap number on every
-  // wake-up, charge and start (IRMOS's per-job path, issue 14); the value is the same.
+  // activate, consume and armEnforcement read the context's clock themselves: a time passed across
+  // the call was a fresh heap number on every wake-up, charge and start, and so was a `now` parameter
+  // defaulting to the clock (its tagged argument and the clock's double merge into one boxed value
+  // at the function's entry: IRMOS's per-job path, issue 14, sampling heap profiler).
   private readonly timer: Timer;
   private readonly enforcement: Timer;
   /** Never activated: the first activation starts a period (setup_new_dl_entity), whatever the rules say. */
@@ -200,8 +201,17 @@ export class CbsServer {
    */
   overflows(now: Ns): boolean {
     this.catchUp();
+    return this.overflowsWithin(this.deadline - now);
+  }
+
+  /**
+   * The overflow test given the residual time d − now. A wake-up passes the residual, not the time:
+   * within a period it is a small integer, where a time past 2^31 ns handed to this call (too large
+   * for V8 to inline into activate) would be a fresh heap number per wake-up (issue 14).
+   */
+  private overflowsWithin(residualNs: Ns): boolean {
     const left = Math.floor(this.deadlineNs / DL_SCALE_DIV) * Math.floor(this.budgetNs / DL_SCALE_DIV);
-    const right = Math.floor((this.deadline - now) / DL_SCALE_DIV) * Math.floor(this.runtimeNs / DL_SCALE_DIV);
+    const right = Math.floor(residualNs / DL_SCALE_DIV) * Math.floor(this.runtimeNs / DL_SCALE_DIV);
     return right < left;
   }
 
@@ -214,7 +224,8 @@ export class CbsServer {
    * Work arrived for an idle server (§2.4.1, §4.2 wake-up). Returns true when it is ready (eligible
    * for EDF) afterwards, false when it must wait for a timer.
    */
-  activate(now: Ns = this.ctx.now): boolean {
+  activate(): boolean {
+    const now = this.ctx.now;
     this.catchUp(); // a held replenishment due by now happened first: then the wake-up rule sees it
     switch (this.state) {
       case CbsState.ready:
@@ -249,7 +260,8 @@ export class CbsServer {
       this.throttleUntilTimer(now);
       return false;
     }
-    if (fresh || this.wouldReset(now)) {
+    // wouldReset(now), without overflows' catchUp: this call's first line made it, at this same instant.
+    if (fresh || this.deadline <= now || this.overflowsWithin(this.deadline - now)) {
       if (!fresh && constrained && this.deadline > now) {
         // §4.2 revised CBS: keep d, clip the budget to the density times the time left.
         this.budgetNs = Math.floor((this.runtimeNs * (this.deadline - now)) / this.deadlineNs);
@@ -347,9 +359,9 @@ export class CbsServer {
    * Exact enforcement (§1.3 'exact'): fire the enforce hook when the budget would run out, after
    * `runForNs` of execution when it is not charged 1:1 (GRUB, grub.ts).
    */
-  armEnforcement(now: Ns = this.ctx.now, runForNs?: Ns): void {
+  armEnforcement(runForNs?: Ns): void {
     if (this.state !== CbsState.ready) return;
-    const at = now + (runForNs ?? Math.max(0, this.budgetNs));
+    const at = this.ctx.now + (runForNs ?? Math.max(0, this.budgetNs));
     const tick = this.enforceAtTickNs;
     const phase = tick > 0 && this.cpu >= 0 ? (this.ctx.tickPhaseNs?.(this.cpu) ?? 0) : 0; // the CPU's tick grid (src/engine/tick.ts)
     this.enforcement.arm(tick > 0 ? phase + Math.ceil((at - phase) / tick) * tick : at);

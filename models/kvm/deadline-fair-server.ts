@@ -99,7 +99,7 @@ export class FairServer implements CbsHooks {
   /** The served class gained its first (true) or lost its last (false) runnable entity here: dl_server_start / stop. */
   setActive(active: boolean): void {
     if (active) {
-      if (this.cbs.activate(this.ctx.now)) this.enterBand();
+      if (this.cbs.activate()) this.enterBand();
       return;
     }
     const wasInBand = this.cbs.state === CbsState.ready;
@@ -146,7 +146,7 @@ export class FairServer implements CbsHooks {
     const cbs = this.cbs;
     if (cbs.state !== CbsState.ready) return;
     if (cbs.budgetNs > 0 || cbs.enforceAtTickNs === 0) {
-      cbs.armEnforcement(this.ctx.now);
+      cbs.armEnforcement();
       return;
     }
     // A tick found the budget used up while a fair task still runs here (task_tick_fair →
@@ -162,7 +162,7 @@ export class FairServer implements CbsHooks {
 
   private enterBand(): void {
     this.readySeq = this.owner.nextSeq();
-    this.cbs.armEnforcement(this.ctx.now);
+    this.cbs.armEnforcement();
     this.owner.fairServerReady(this.cpu);
   }
 }

@@ -242,7 +242,7 @@ export class DeadlineClass implements SchedClass<DeadlineAdmitConfig> {
     // §4.3 task_contending comes first, throttled or not: a throttled task is still active.
     if (t.grub !== null) this.grub!.contend(t.grub, cpu);
     // §4.2 wake-up rule (overflow test, revised CBS, constrained throttle) in CbsServer.activate.
-    if (!t.cbs.activate(this.ctx.now)) return; // throttled: the replenishment timer enqueues it
+    if (!t.cbs.activate()) return; // throttled: the replenishment timer enqueues it
     // select_task_rq_dl (§4.4): not earlier than the local deadline → a free or later CPU.
     if (e.affinity.length > 1 && this.earliestDeadline(cpu) <= t.cbs.deadline) {
       const j = this.laterCpu(t, cpu);
@@ -331,7 +331,7 @@ export class DeadlineClass implements SchedClass<DeadlineAdmitConfig> {
     const t = taskOf(e);
     t.cbs.cpu = cpu;
     const runFor = this.grub?.started(t, cpu); // §4.3: a reclaimer's budget lasts longer than its value
-    if (this.exact) t.cbs.armEnforcement(this.ctx.now, runFor);
+    if (this.exact) t.cbs.armEnforcement(runFor);
   }
 
   stopped(e: HostEntity, cpu: number): void {

@@ -254,6 +254,10 @@ export class CfsClass implements SchedClass<FairAdmitConfig>, ServedClass, Bandw
 
   pickNext(cpu: number): HostEntity | null {
     const rq = this.rq;
+    // Nothing queued here (the idle re-pick of a CPU the fair class does not use, under higher
+    // classes): every pick below answers null without side effects — a current fair entity queued
+    // on this CPU would be in its queue (issue 14: an empty pick at each idle re-pick of a vCPU's pCPU).
+    if (rq.queues[cpu].length === 0) return null;
     const cur = this.ctx.current(cpu);
     if (cur !== null && cur.schedClass === this && cur.cpu === cpu) {
       const cs = fairSlot(cur);

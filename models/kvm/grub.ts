@@ -89,7 +89,7 @@ export interface GrubCbsView {
 /** A reclaiming entity as its class runs it: its GRUB part, and its CBS's exhaustion timer. */
 export interface GrubRunner {
   readonly grub: GrubEntity | null;
-  readonly cbs: { readonly budgetNs: Ns; armEnforcement(now: Ns, runForNs?: Ns): void };
+  readonly cbs: { readonly budgetNs: Ns; armEnforcement(runForNs?: Ns): void };
 }
 
 /** One DL entity's part in the bookkeeping (sched_dl_entity's dl_bw, dl_non_contending, inactive_timer). */
@@ -265,7 +265,7 @@ export class GrubAccounting {
   /** Re-time the exhaustion of the reclaimer running on `cpu` at the current rate. */
   private rearm(cpu: number): void {
     const r = this.runningOn[cpu];
-    if (r !== null && this.exact) r.cbs.armEnforcement(this.ctx.now, this.runFor(r.grub!, cpu, r.cbs.budgetNs));
+    if (r !== null && this.exact) r.cbs.armEnforcement(this.runFor(r.grub!, cpu, r.cbs.budgetNs));
   }
 
   /** The runtime that `deltaNs` of execution on `cpu` costs a reclaiming entity (grub_reclaim). */

@@ -90,9 +90,11 @@ export class Task {
   /** The guest scheduler of its VMU (null for a host thread). */
   guest: Guest | null = null;
   /** The guest machinery's state of the task (queue order, re-placement). */
-  guestSlot: GuestTaskState = { order: 0, newJobWhilePlaced: false };
+  guestSlot: GuestTaskState = { order: 0, newJobWhilePlaced: false, runnable: false };
   /** The guest policy's own state of the task (each policy file has its typed accessor). */
   guestPolicyState: unknown = undefined;
+  /** The engine's run state of the task (its releases and host: simulator.ts's runtimeOf), read per job without a Map lookup. */
+  engineState: unknown = undefined;
   readonly stats = new TaskStats();
   /** Relative deadline (spec.deadline), read at every release without a look into the spec object. */
   readonly deadlineNs: Ns;
@@ -168,6 +170,8 @@ export interface GuestTaskState {
    * completion armed.
    */
   newJobWhilePlaced: boolean;
+  /** In its guest's runnable set (Guest.wake until Guest.block): a flag, not a search of the set at each wake-up. */
+  runnable: boolean;
 }
 
 export type EntityOrigin =

@@ -104,9 +104,10 @@ export class Guest implements GuestQueue {
   }
 
   wake(task: Task): void {
-    // An I/O stage can hand a task new work in the instant its last job finished: it never left.
-    if (this.runnable.includes(task)) return;
     const st = task.guestSlot;
+    // An I/O stage can hand a task new work in the instant its last job finished: it never left.
+    if (st.runnable) return;
+    st.runnable = true;
     // Blocked and woken again in one instant (a job completing at its successor's release): the
     // guest will most likely pick it again for the vCPU it never left.
     if (isPlaced(task)) st.newJobWhilePlaced = true;
@@ -130,6 +131,7 @@ export class Guest implements GuestQueue {
   }
 
   block(task: Task): void {
+    task.guestSlot.runnable = false;
     removeInPlace(this.runnable, task);
     if (this.keepsOrder) removeInPlace(this.sorted, task);
     this.markDirty();
@@ -319,9 +321,12 @@ export class Guest implements GuestQueue {
  * every block: a fifth of the 4-vCPU EDF set's allocation, issue 14). Whether it was there.
  */
 function removeInPlace(list: Task[], task: Task): boolean {
-  const i = list.indexOf(task);
-  if (i < 0) return false;
-  for (let k = i + 1; k < list.length; k++) list[k - 1] = list[k];
+  // A loop, not indexOf: a call into the builtin cost more than scanning a VMU's few tasks (issue 14).
+  const n = list.length;
+  let i = 0;
+  while (i < n && list[i] !== task) i++;
+  if (i === n) return false;
+  for (let k = i + 1; k < n; k++) list[k - 1] = list[k];
   list.pop();
   return true;
 }

@@ -187,7 +187,6 @@ export class Simulator implements IoEngine, ReleaseTarget, GuestEngine<HostState
   /** Finished jobs are reused (Task.spareJob): no observer is handed jobs, which it could keep. */
   private readonly recycleJobs: boolean;
   private readonly onProgress: ((now: Ns) => void) | undefined;
-  private readonly runtimes = new Map<Task, TaskRuntimeState>();
   /** rt-app's process-wide timers, per process: a host's threads ("host:" id) or one VMU's tasks ("vmu:" id). */
   private readonly timersByProcess = new Map<string, SharedTimers>();
   readonly onProgram: ((task: Task, clock: ProgramClock) => void) | undefined;
@@ -243,7 +242,7 @@ export class Simulator implements IoEngine, ReleaseTarget, GuestEngine<HostState
     for (const task of this.tasks) {
       if (task.vmu?.bootNs !== undefined || task.vmu?.migrationOf !== undefined) continue;
       this.queue.useLane(this.laneOf(task));
-      this.runtimes.get(task)!.releases.start();
+      runtimeOf(task).releases.start();
     }
     this.queue.useLane(0);
     this.control.armEvents();
@@ -259,7 +258,7 @@ export class Simulator implements IoEngine, ReleaseTarget, GuestEngine<HostState
 
   /** The lane of a task: its guest's (a guest never spans two islands) or its host thread's. */
   private laneOf(task: Task): number {
-    const host = this.runtimes.get(task)!.host;
+    const host = runtimeOf(task).host;
     const entity = task.guest !== null ? task.guest.vcpus[0] : task.runner!;
     return host.laneOfCpu[entity.affinity[0]];
   }
@@ -401,7 +400,7 @@ export class Simulator implements IoEngine, ReleaseTarget, GuestEngine<HostState
     const guard = check ? new ProtocolGuard(spec.id, () => this.now) : null;
     const ctx = guard === null ? this.policyContext(host) : guard.context(this.policyContext(host));
     if (scenario.interference === 'cache' && spec.memory !== undefined) {
-      host.interference = new HostInterference(spec.memory, spec.cpus, this.tasks.filter((t) => this.runtimes.get(t)!.host === host));
+      host.interference = new HostInterference(spec.memory, spec.cpus, this.tasks.filter((t) => runtimeOf(t).host === host));
     }
     host.build = this.model.build({
       scenario,
@@ -467,7 +466,7 @@ export class Simulator implements IoEngine, ReleaseTarget, GuestEngine<HostState
         found: 'SLA changes',
       });
     }
-    const tasks = new Map(this.tasks.filter((t) => this.runtimes.get(t)!.host === host).map((t) => [t.id, t]));
+    const tasks = new Map(this.tasks.filter((t) => runtimeOf(t).host === host).map((t) => [t.id, t]));
     this.io.buildIo(spec, tasks, population.vmus, prepare);
     this.netHosts.set(spec.id, { spec, tasks, path: (vmu) => this.model.packetPath?.(vmu, prepare), hostPath: () => this.model.hostPacketPath?.(prepare) });
   }
@@ -543,7 +542,7 @@ export class Simulator implements IoEngine, ReleaseTarget, GuestEngine<HostState
   }
 
   sharedTimers(task: Task): SharedTimers {
-    const key = task.vmu !== null ? `vmu:${task.vmu.id}` : `host:${this.runtimes.get(task)!.host.spec.id}`;
+    const key = task.vmu !== null ? `vmu:${task.vmu.id}` : `host:${runtimeOf(task).host.spec.id}`;
     let timers = this.timersByProcess.get(key);
     if (timers === undefined) {
       timers = new Map();
@@ -557,7 +556,8 @@ export class Simulator implements IoEngine, ReleaseTarget, GuestEngine<HostState
     task.guest = guest;
     // The wake-up overhead's draws come from the task's own stream (overhead-delay.ts), made only if one is drawn.
     const wakeDelay = timerWakeDelay(host.spec.overheads, guest !== null, () => new Rng(this.seed, `${task.spec.id}/wake-overhead`));
-    this.runtimes.set(task, { releases: new TaskReleases(task, rng, this, wakeDelay), host });
+    const state: TaskRuntimeState = { releases: new TaskReleases(task, rng, this, wakeDelay), host };
+    task.engineState = state;
   }
 
   private policyContext(host: HostState): PolicyContext {
@@ -620,7 +620,7 @@ export class Simulator implements IoEngine, ReleaseTarget, GuestEngine<HostState
 
   private taskBecameRunnable(task: Task): void {
     if (this.control.isPaused(task)) return; // it runs again at its resume
-    const host = this.runtimes.get(task)!.host;
+    const host = runtimeOf(task).host;
     if (task.guest !== null) {
       task.guest.wake(task);
       this.markDirty(host);
@@ -642,7 +642,7 @@ export class Simulator implements IoEngine, ReleaseTarget, GuestEngine<HostState
     }
     this.finishJob(task, job);
     // A program may go on with sched_yield right after this run: that happens on this CPU.
-    const yielded = this.runtimes.get(task)!.releases.completed();
+    const yielded = runtimeOf(task).releases.completed();
     if (yielded) this.hostYield(host, e!);
     if (task.hasJob) {
       if (yielded) return; // its next job starts when the re-pick gives it a CPU again
@@ -716,10 +716,10 @@ export class Simulator implements IoEngine, ReleaseTarget, GuestEngine<HostState
       },
       family: this.model.family,
       timer: (fire) => this.queue.timer(EventPhase.control, fire),
-      hostOf: (task) => this.runtimes.get(task)!.host,
+      hostOf: (task) => runtimeOf(task).host,
       hostById: (id) => this.hosts.find((h) => h.spec.id === id)!,
       settleRunning: (task) => {
-        const host = this.runtimes.get(task)!.host;
+        const host = runtimeOf(task).host;
         const runningOn = task.runner?.runningOn ?? -1;
         if (runningOn >= 0) this.settle(host, host.cpus[runningOn]);
       },
@@ -734,12 +734,12 @@ export class Simulator implements IoEngine, ReleaseTarget, GuestEngine<HostState
       },
       blockGuestTask: (task) => {
         task.guest!.block(task);
-        this.markDirty(this.runtimes.get(task)!.host);
+        this.markDirty(runtimeOf(task).host);
       },
       taskBecameRunnable: (task) => this.taskBecameRunnable(task),
       countUnfinished: (task) => this.countUnfinished(task),
       inject: (task, demandNs, onDone) => this.inject(task, demandNs, onDone),
-      startReleases: (task, now) => this.runtimes.get(task)!.releases.start(now),
+      startReleases: (task, now) => runtimeOf(task).releases.start(now),
       noteMigration: (event, detail) => this.observer?.migration?.(this.now, event, detail),
       noteSlaChange: (host, vcpus, admitted, args) => this.observer?.slaChange?.(this.now, host.spec.id, vcpus, admitted, args),
     };
@@ -1000,6 +1000,11 @@ export class Simulator implements IoEngine, ReleaseTarget, GuestEngine<HostState
 interface TaskRuntimeState {
   releases: TaskReleases;
   host: HostState;
+}
+
+/** The run state addTask gave `task` (a field, not a Map: two lookups per job, issue 14). */
+function runtimeOf(task: Task): TaskRuntimeState {
+  return task.engineState as TaskRuntimeState;
 }
 
 function vcpuIndexOf(e: HostEntity | null): number {

@@ -18,6 +18,7 @@
 import type { Ns } from '../engine/system.js';
 import { ChunkedCounts } from './chunked-counts.js';
 import { returnLogSegment, takeLogSegment } from './log-pool.js';
+import { widenNumberFields } from '../engine/wide-numbers.js';
 
 /** Largest value the buckets resolve (about 16.7 minutes); larger samples saturate there, max stays exact. */
 const HIGHEST_TRACKABLE_NS = 1e12;
@@ -91,6 +92,14 @@ export class LatencyHistogram {
   min: Ns = Infinity;
   max: Ns = 0;
   sum = 0;
+
+  constructor() {
+    // Doubles from the start: the first response recorded (a time, held as a double) made them so in
+    // the first run, which gave the class a new hidden class; a second run's histograms then no longer
+    // matched the field type of TaskStats.response/.wakeup, and every optimised function that inlined
+    // record() (finishJob, noteStart) deoptimised at that run's start (issue 14, --trace-deopt).
+    widenNumberFields(this, ['max', 'sum']);
+  }
 
   record(value: Ns): void {
     this.count++;
