@@ -200,6 +200,11 @@ export class CbsServer {
    */
   overflows(now: Ns): boolean {
     this.catchUp();
+    return this.exceedsDensity(now);
+  }
+
+  /** The overflow test on the server's (c, d) as they are (overflows() without catching up a held replenishment). */
+  private exceedsDensity(now: Ns): boolean {
     const left = Math.floor(this.deadlineNs / DL_SCALE_DIV) * Math.floor(this.budgetNs / DL_SCALE_DIV);
     const right = Math.floor((this.deadline - now) / DL_SCALE_DIV) * Math.floor(this.runtimeNs / DL_SCALE_DIV);
     return right < left;
@@ -249,7 +254,8 @@ export class CbsServer {
       this.throttleUntilTimer(now);
       return false;
     }
-    if (fresh || this.wouldReset(now)) {
+    // wouldReset(now), without its second catchUp: the one above already ran.
+    if (fresh || this.deadline <= now || this.exceedsDensity(now)) {
       if (!fresh && constrained && this.deadline > now) {
         // §4.2 revised CBS: keep d, clip the budget to the density times the time left.
         this.budgetNs = Math.floor((this.runtimeNs * (this.deadline - now)) / this.deadlineNs);

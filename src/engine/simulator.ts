@@ -557,7 +557,9 @@ export class Simulator implements IoEngine, ReleaseTarget, GuestEngine<HostState
     task.guest = guest;
     // The wake-up overhead's draws come from the task's own stream (overhead-delay.ts), made only if one is drawn.
     const wakeDelay = timerWakeDelay(host.spec.overheads, guest !== null, () => new Rng(this.seed, `${task.spec.id}/wake-overhead`));
-    this.runtimes.set(task, { releases: new TaskReleases(task, rng, this, wakeDelay), host });
+    const runtime: TaskRuntimeState = { releases: new TaskReleases(task, rng, this, wakeDelay), host };
+    this.runtimes.set(task, runtime);
+    task.runtime = runtime;
   }
 
   private policyContext(host: HostState): PolicyContext {
@@ -620,7 +622,7 @@ export class Simulator implements IoEngine, ReleaseTarget, GuestEngine<HostState
 
   private taskBecameRunnable(task: Task): void {
     if (this.control.isPaused(task)) return; // it runs again at its resume
-    const host = this.runtimes.get(task)!.host;
+    const host = task.runtime!.host;
     if (task.guest !== null) {
       task.guest.wake(task);
       this.markDirty(host);
@@ -642,7 +644,7 @@ export class Simulator implements IoEngine, ReleaseTarget, GuestEngine<HostState
     }
     this.finishJob(task, job);
     // A program may go on with sched_yield right after this run: that happens on this CPU.
-    const yielded = this.runtimes.get(task)!.releases.completed();
+    const yielded = task.runtime!.releases.completed();
     if (yielded) this.hostYield(host, e!);
     if (task.hasJob) {
       if (yielded) return; // its next job starts when the re-pick gives it a CPU again
@@ -996,8 +998,8 @@ export class Simulator implements IoEngine, ReleaseTarget, GuestEngine<HostState
   }
 }
 
-/** What releases a task's jobs, and the host it lives on. */
-interface TaskRuntimeState {
+/** What releases a task's jobs, and the host it lives on (Task.runtime). */
+export interface TaskRuntimeState {
   releases: TaskReleases;
   host: HostState;
 }
