@@ -1,5 +1,6 @@
 // A task's pending jobs: a FIFO (a late periodic task queues its next releases, oldest first, like
-// rt-app), kept in a ring that holds no finished job (issue 14: memory per task).
+// rt-app), kept in a ring that holds no finished job (issue 14: memory per task). hasJob and
+// currentJob are fields the queue keeps up to date (issue 14: no getters): checked after every step.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Task, type Job } from '../src/engine/entities.js';
@@ -31,6 +32,7 @@ describe('Task pending-job queue', () => {
         }
         t.dropPendingJobs();
         expect(t.hasJob).toBe(false);
+        expect(t.currentJob).toBeUndefined();
         expect(t.pendingJobs()).toEqual([]);
       }),
       { numRuns: 200, seed: 14 },

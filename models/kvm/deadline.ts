@@ -68,6 +68,8 @@ class DlTask implements CbsHooks, GrubRunner {
   queued = false;
   /** When it was queued: FIFO among equal deadlines. */
   seq = 0;
+  /** Its place in its CPU's runqueue while queued: unqueue takes it out without a search. */
+  rqIndex = -1;
   /** Its GRUB bookkeeping (grub.ts), when some entity of the class reclaims. */
   grub: GrubEntity | null = null;
   readonly reclaim: boolean;
@@ -114,6 +116,11 @@ export class DeadlineClass implements SchedClass<DeadlineAdmitConfig> {
   private seq = 0;
   private pushes = 0;
   private pulls = 0;
+  /**
+   * Whether the 'throttle' and 'replenish' notes are taken (a context that does not say counts as
+   * taking them): two calls through the engine per job saved where no trace listens (issue 14).
+   */
+  private readonly notes: boolean;
   /** Off: every wake-up re-picks its CPU, as before keepsPick (the general path, for the equivalence test). */
   wakeupPreemptCheck = true;
   /**
@@ -136,6 +143,7 @@ export class DeadlineClass implements SchedClass<DeadlineAdmitConfig> {
     opts: DeadlineOptions = {},
   ) {
     this.exact = (opts.enforcement ?? 'exact') === 'exact';
+    this.notes = ctx.notesObserved !== false;
     this.rq = Array.from({ length: ctx.cpuCount }, () => objectArray<HostEntity>());
     this.needPull = new Uint8Array(ctx.cpuCount);
     this.grubRules = opts.grub;
@@ -401,7 +409,7 @@ export class DeadlineClass implements SchedClass<DeadlineAdmitConfig> {
 
   /** §4.2 exhaustion: dequeued until the next period start. */
   onThrottled(t: DlTask): void {
-    this.ctx.note('throttle', t.entity.cpu, t.entity); // for traces: runtime exhausted
+    if (this.notes) this.ctx.note('throttle', t.entity.cpu, t.entity); // for traces: runtime exhausted
     if (!t.queued) return;
     const cpu = t.entity.cpu;
     this.unqueue(t);
@@ -410,7 +418,7 @@ export class DeadlineClass implements SchedClass<DeadlineAdmitConfig> {
 
   /** §4.2 replenishment: back on its runqueue if it has work, then push (§4.4). */
   onReplenished(t: DlTask): void {
-    this.ctx.note('replenish', t.entity.cpu, t.entity); // for traces
+    if (this.notes) this.ctx.note('replenish', t.entity.cpu, t.entity); // for traces
     if (t.cbs.state !== CbsState.ready || t.queued) return;
     const cpu = t.entity.cpu;
     this.queue(t, cpu);
@@ -448,16 +456,21 @@ export class DeadlineClass implements SchedClass<DeadlineAdmitConfig> {
     t.entity.cpu = cpu;
     t.queued = true;
     t.seq = ++this.seq;
-    this.rq[cpu].push(t.entity);
+    const list = this.rq[cpu];
+    t.rqIndex = list.length;
+    list.push(t.entity);
     if (resched) this.ctx.resched(cpu);
   }
 
   private unqueue(t: DlTask): void {
     const cpu = t.entity.cpu;
     const list = this.rq[cpu];
-    const i = list.indexOf(t.entity);
-    list[i] = list[list.length - 1];
+    const i = t.rqIndex;
+    const last = list[list.length - 1];
+    list[i] = last;
+    taskOf(last).rqIndex = i;
     list.pop();
+    t.rqIndex = -1;
     t.queued = false;
     this.ctx.resched(cpu);
   }

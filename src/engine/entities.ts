@@ -79,6 +79,14 @@ export class Task {
   private jobs: Job[] = [NO_JOB, NO_JOB];
   private head = 0;
   private queued = 0;
+  /**
+   * Whether a job is pending, and the oldest one (undefined when none): fields the job queue keeps
+   * up to date (pushJob, shiftJob, dropPendingJobs), read-only elsewhere. Getters were the same
+   * reads, but each was a function V8 compiled on its own early in every cold run and a call in the
+   * baseline code until then (issue 14: seven getters compiled per cold EDF run).
+   */
+  hasJob = false;
+  currentJob: Job | undefined = undefined;
   /** Total executed ns (progress of its jobs). */
   execNs = 0;
   /** execNs at the end of warm-up. */
@@ -118,14 +126,6 @@ export class Task {
     return this.spec.id;
   }
 
-  get hasJob(): boolean {
-    return this.queued > 0;
-  }
-
-  get currentJob(): Job | undefined {
-    return this.queued > 0 ? this.jobs[this.head] : undefined;
-  }
-
   pushJob(job: Job): void {
     const capacity = this.jobs.length;
     if (this.queued === capacity) {
@@ -136,6 +136,10 @@ export class Task {
       this.head = 0;
     }
     this.jobs[(this.head + this.queued++) & (this.jobs.length - 1)] = job;
+    if (this.queued === 1) {
+      this.hasJob = true;
+      this.currentJob = job;
+    }
   }
 
   /** Drop the finished head job. */
@@ -143,6 +147,8 @@ export class Task {
     this.jobs[this.head] = NO_JOB;
     this.head = (this.head + 1) & (this.jobs.length - 1);
     this.queued--;
+    this.hasJob = this.queued > 0;
+    this.currentJob = this.queued > 0 ? this.jobs[this.head] : undefined;
   }
 
   /** Drop every queued job (its VMU stopped: issue 13 lifecycle). */
@@ -150,6 +156,8 @@ export class Task {
     this.jobs.fill(NO_JOB);
     this.head = 0;
     this.queued = 0;
+    this.hasJob = false;
+    this.currentJob = undefined;
   }
 
   /** The queued jobs, oldest first (a copy). */
@@ -198,6 +206,8 @@ export class HostEntity {
   preemptions = 0;
   migrations = 0;
   lastCpu = -1;
+  /** A VMU's vCPU thread (not a host thread): a field, read at every DL wake-up (keepsPick) without a getter call. */
+  readonly isVcpu: boolean;
 
   constructor(
     readonly id: string,
@@ -207,11 +217,8 @@ export class HostEntity {
     /** Index in the host's entity list. */
     readonly index: number,
   ) {
+    this.isVcpu = origin.kind === 'vcpu';
     widenNumberFields(this, ['cpuTimeNs', 'cpuTimeAtWarmupNs']);
-  }
-
-  get isVcpu(): boolean {
-    return this.origin.kind === 'vcpu';
   }
 
   /** VMU id for a vCPU, null for a host thread. */
@@ -220,6 +227,8 @@ export class HostEntity {
   }
 
   allows(cpu: number): boolean {
-    return this.affinity.includes(cpu);
+    // A pinned entity (one allowed CPU, as most are) is one comparison, not a call of includes().
+    const affinity = this.affinity;
+    return affinity.length === 1 ? affinity[0] === cpu : affinity.includes(cpu);
   }
 }
