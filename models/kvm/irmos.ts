@@ -164,8 +164,10 @@ export class IrmosClass implements SchedClass<IrmosAdmitConfig>, IrmosServerOwne
     // select_task_rq: start from the runqueue it last used (cache affinity), else its home CPU. The
     // home is read on every call: read only at an entity's first wake-up, which a run's first calls
     // made before V8 kept type feedback, it deoptimised enqueue in every later run (issue 14).
+    // A task that is not mobile has one CPU of its group in its affinity, its home: the runqueue it
+    // last used is that one (no affinity lookup per wake-up, issue 14).
     const home = t.home;
-    let s = g.servers[e.cpu >= 0 && g.servers[e.cpu] !== undefined && e.allows(e.cpu) ? e.cpu : home]!;
+    let s = g.servers[t.mobile && e.cpu >= 0 && g.servers[e.cpu] !== undefined && e.allows(e.cpu) ? e.cpu : home]!;
     // §2.6 L2 push on wake-up: the local server is throttled or busy with equal-or-higher priority.
     if (t.mobile && !this.canRunAt(s, t.priority)) {
       const j = this.pushTarget(t, s.cpu);
@@ -334,7 +336,8 @@ export class IrmosClass implements SchedClass<IrmosAdmitConfig>, IrmosServerOwne
   private remove(t: IrmosTask): void {
     const s = t.server!;
     const list = s.tasks;
-    const i = list.indexOf(t.entity);
+    let i = 0;
+    while (list[i] !== t.entity) i++; // queued here (t.server): a scan of a few, without indexOf's builtin call
     list[i] = list[list.length - 1];
     list.pop();
     t.server = null;

@@ -39,6 +39,13 @@ export type EventPhase = (typeof EventPhase)[keyof typeof EventPhase];
 /** 2^40 arm sequence numbers per run before same-instant ties could mis-order: far beyond any run. */
 const PHASE_STRIDE = 1099511627776;
 
+/**
+ * No timer armed: Infinity read from a module constant. The global `Infinity` merged with a time
+ * read from the heap's Float64Array made V8 keep the merged value tagged, a fresh heap number per
+ * advance() — the largest allocation of the 64-pCPU run, 42 B per job (issue 14).
+ */
+const NEVER = Infinity;
+
 /** A re-armable one-shot timer. The callback receives the firing time. */
 export class Timer {
   /** Absolute expiry while armed, -1 otherwise (also while its own callback runs, until re-armed). */
@@ -383,7 +390,7 @@ export class EventQueue {
   /** Time of the earliest armed timer, or Infinity. */
   peekTime(): Ns {
     if (this.entering > 0) this.enterHeld();
-    const heap = this.size > 0 ? this.times[0] : Infinity;
+    const heap = this.size > 0 ? this.times[0] : NEVER;
     if (this.nearBest < 0) return heap;
     const near = this.nearTimers[this.nearBest].heapTime;
     return near < heap ? near : heap;
@@ -395,7 +402,7 @@ export class EventQueue {
    */
   advance(end: Ns): boolean {
     if (this.entering > 0) this.enterHeld();
-    let at = this.size > 0 ? this.times[0] : Infinity;
+    let at = this.size > 0 ? this.times[0] : NEVER;
     if (this.nearBest >= 0) {
       const near = this.nearTimers[this.nearBest].heapTime;
       if (near < at) at = near;

@@ -962,7 +962,9 @@ export class Simulator implements IoEngine, ReleaseTarget, GuestEngine<HostState
     const at = Math.max(this.now, p.overheadUntil);
     if (!job.started) {
       job.started = true;
-      job.firstRunAt = at;
+      // Read only for a wall-clock job (below) and by an observer that was handed the job (rt-app
+      // logs): a tagged field, so each store was a fresh heap number per job (issue 14).
+      if (job.wallNs !== undefined || !this.recycleJobs) job.firstRunAt = at;
       if (job.measured) task.stats.wakeup.record(at - job.release);
     }
     // A wall-clock job ends wallNs after its first
