@@ -26,6 +26,13 @@ function completions(sc: ReturnType<typeof scenario>, model: string): Seen[] {
   return seen;
 }
 
+/** A job runs first at or after its release, and executes its whole demand after that (switch overheads only add to it). */
+function expectFirstRunWithinBounds(s: Seen): void {
+  expect(typeof s.firstRunAt).toBe('number');
+  expect(s.firstRunAt!).toBeGreaterThanOrEqual(s.release);
+  expect(s.firstRunAt! + s.demand).toBeLessThanOrEqual(s.completion);
+}
+
 describe("a completing job's first run, as an observer sees it", () => {
   it('host threads under FIFO: between release and completion − demand; the top priority starts at its release plus a switch', () => {
     const switchNs = 3_000;
@@ -34,10 +41,7 @@ describe("a completing job's first run, as an observer sees it", () => {
     const seen = completions(sc, 'kvm-linux');
     expect(seen.length).toBeGreaterThan(50);
     for (const s of seen) {
-      expect(typeof s.firstRunAt).toBe('number');
-      expect(s.firstRunAt!).toBeGreaterThanOrEqual(s.release);
-      // It executes its whole demand after its first run (switch overheads only add to that).
-      expect(s.firstRunAt! + s.demand).toBeLessThanOrEqual(s.completion);
+      expectFirstRunWithinBounds(s);
       // The highest priority pre-empts at once: only the switch to it delays its start.
       if (s.task === 't0') expect(s.firstRunAt! - s.release).toBeLessThanOrEqual(switchNs);
     }
@@ -49,10 +53,6 @@ describe("a completing job's first run, as an observer sees it", () => {
     const sc = scenario({ durationNs: ms(200), hosts: [host('ph1', 1)], vmus: [vmu('vm0', tasks)] });
     const seen = completions(sc, 'kvm-irmos');
     expect(seen.length).toBeGreaterThan(20);
-    for (const s of seen) {
-      expect(typeof s.firstRunAt).toBe('number');
-      expect(s.firstRunAt!).toBeGreaterThanOrEqual(s.release);
-      expect(s.firstRunAt! + s.demand).toBeLessThanOrEqual(s.completion);
-    }
+    for (const s of seen) expectFirstRunWithinBounds(s);
   });
 });
