@@ -336,8 +336,11 @@ export class IrmosClass implements SchedClass<IrmosAdmitConfig>, IrmosServerOwne
   private remove(t: IrmosTask): void {
     const s = t.server!;
     const list = s.tasks;
+    // Queued here (t.server): a scan of a few, without indexOf's builtin call; bounded, so that a
+    // broken invariant fails loudly instead of scanning past the end for ever.
     let i = 0;
-    while (list[i] !== t.entity) i++; // queued here (t.server): a scan of a few, without indexOf's builtin call
+    while (i < list.length && list[i] !== t.entity) i++;
+    if (i === list.length) throw new Error(`IRMOS: task ${t.entity.id} is not queued on the server of CPU ${s.cpu} it names`);
     list[i] = list[list.length - 1];
     list.pop();
     t.server = null;
