@@ -12,6 +12,7 @@ import type { HostThreadSpec, Scenario, TaskSpec, VmuSpec } from '../src/scenari
 import { host, ms, scenario, us } from './helpers/scenario.js';
 import { randomRtTask } from './helpers/random-rt-task.js';
 import { randomHostThreads } from './helpers/random-host-threads.js';
+import { randomVmus } from './helpers/random-vmus.js';
 
 const run = (sc: Scenario, model: string, partition: boolean, params: Record<string, unknown> = {}) => {
   const sim = new Simulator(sc, findModel(model, '<test>', ''), { partition, params });
@@ -44,16 +45,11 @@ const hostArb = fc
     seed: fc.nat(1000),
   })
   .chain((h) =>
-    fc
-      .array(fc.record({ budgetMs: fc.integer({ min: 1, max: 2 }), wide: fc.integer({ min: 0, max: 3 }), taskCount: fc.integer({ min: 1, max: 3 }) }), {
-        minLength: h.cpus * h.perCpu,
-        maxLength: h.cpus * h.perCpu,
-      })
-      .chain((vs) =>
-        fc
-          .tuple(...vs.map((v, i) => fc.tuple(...Array.from({ length: v.taskCount }, (_, k) => taskArb(`vm${i}-t${k}`, v.wide === 0 ? 2 : 1)))))
-          .map((taskSets) => ({ h, vs, taskSets })),
-      ),
+    randomVmus(
+      h.cpus * h.perCpu,
+      fc.record({ budgetMs: fc.integer({ min: 1, max: 2 }), wide: fc.integer({ min: 0, max: 3 }), taskCount: fc.integer({ min: 1, max: 3 }) }),
+      (i, k, v) => taskArb(`vm${i}-t${k}`, v.wide === 0 ? 2 : 1),
+    ).map(({ vs, taskSets }) => ({ h, vs, taskSets })),
   )
   .map(({ h, vs, taskSets }): { sc: Scenario; model: string; params: Record<string, unknown> } => {
     const vmus = vs.map((v, i): VmuSpec => {

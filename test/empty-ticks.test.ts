@@ -11,6 +11,7 @@ import { collectRun } from '../src/metrics/results.js';
 import type { Scenario, TaskSpec, VmuSpec } from '../src/scenario/types.js';
 import { host, ms, scenario, us } from './helpers/scenario.js';
 import { randomRtTask } from './helpers/random-rt-task.js';
+import { randomVmus } from './helpers/random-vmus.js';
 
 const run = (sc: Scenario, model: string, keepEmptyTicks: boolean) => {
   const sim = new Simulator(sc, findModel(model, '<test>', ''), { elideTicks: !keepEmptyTicks });
@@ -33,32 +34,27 @@ const hostArb = fc
     seed: fc.nat(1000),
   })
   .chain((h) =>
-    fc
-      .array(
-        fc.record({ budgetMs: fc.integer({ min: 1, max: 3 }), taskCount: fc.integer({ min: 1, max: 3 }) }),
-        { minLength: h.cpus * h.perCpu, maxLength: h.cpus * h.perCpu },
-      )
-      .chain((vs) =>
-        fc.tuple(...vs.map((v, i) => fc.tuple(...Array.from({ length: v.taskCount }, (_, k) => taskArb(`vm${i}`, k))))).map((taskSets): Scenario => {
-          const vmus = vs.map((v, i): VmuSpec => ({
-            id: `vm${i}`,
-            host: 'ph1',
-            vcpus: 1,
-            affinity: [i % h.cpus],
-            sla: { budget: ms(v.budgetMs), period: ms(10), deadline: ms(10) },
-            guest: { scheduler: h.guest, tickNs: ms(4) },
-            weight: 1024,
-            tasks: taskSets[i],
-            io: [],
-          }));
-          return scenario({
-            durationNs: ms(300),
-            seed: h.seed,
-            hosts: [host('ph1', h.cpus, { tickNs: ms(h.tickMs), tickPhase: h.tickPhase, skewTick: h.skewTick, contextSwitchNs: us(h.switchUs) })],
-            vmus,
-          });
-        }),
-      ),
+    randomVmus(h.cpus * h.perCpu, fc.record({ budgetMs: fc.integer({ min: 1, max: 3 }), taskCount: fc.integer({ min: 1, max: 3 }) }), (i, k) => taskArb(`vm${i}`, k)).map(
+      ({ vs, taskSets }): Scenario => {
+        const vmus = vs.map((v, i): VmuSpec => ({
+          id: `vm${i}`,
+          host: 'ph1',
+          vcpus: 1,
+          affinity: [i % h.cpus],
+          sla: { budget: ms(v.budgetMs), period: ms(10), deadline: ms(10) },
+          guest: { scheduler: h.guest, tickNs: ms(4) },
+          weight: 1024,
+          tasks: taskSets[i],
+          io: [],
+        }));
+        return scenario({
+          durationNs: ms(300),
+          seed: h.seed,
+          hosts: [host('ph1', h.cpus, { tickNs: ms(h.tickMs), tickPhase: h.tickPhase, skewTick: h.skewTick, contextSwitchNs: us(h.switchUs) })],
+          vmus,
+        });
+      },
+    ),
   );
 
 describe('skipping provably empty host ticks', () => {

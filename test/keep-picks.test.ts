@@ -12,6 +12,7 @@ import type { Scenario, TaskSpec, VmuSpec } from '../src/scenario/types.js';
 import { host, ms, scenario, us } from './helpers/scenario.js';
 import { randomRtTask } from './helpers/random-rt-task.js';
 import { randomHostThreads } from './helpers/random-host-threads.js';
+import { randomVmus } from './helpers/random-vmus.js';
 
 /** Re-picks the engine makes (its private reschedule), counted by a spy. */
 function countRepicks(): { count: () => number } {
@@ -51,16 +52,11 @@ const hostArb = fc
     seed: fc.nat(1000),
   })
   .chain((h) =>
-    fc
-      .array(fc.record({ budgetUs: fc.integer({ min: 500, max: 2200 }), wide: fc.integer({ min: 0, max: 4 }), taskCount: fc.integer({ min: 1, max: 4 }) }), {
-        minLength: h.cpus * h.perCpu,
-        maxLength: h.cpus * h.perCpu,
-      })
-      .chain((vs) =>
-        fc
-          .tuple(...vs.map((v, i) => fc.tuple(...Array.from({ length: v.taskCount }, (_, k) => randomRtTask(`vm${i}-t${k}`, 0.3, fc.constant([0]))))))
-          .map((taskSets) => ({ h, vs, taskSets })),
-      ),
+    randomVmus(
+      h.cpus * h.perCpu,
+      fc.record({ budgetUs: fc.integer({ min: 500, max: 2200 }), wide: fc.integer({ min: 0, max: 4 }), taskCount: fc.integer({ min: 1, max: 4 }) }),
+      (i, k) => randomRtTask(`vm${i}-t${k}`, 0.3, fc.constant([0])),
+    ).map(({ vs, taskSets }) => ({ h, vs, taskSets })),
   )
   .map(({ h, vs, taskSets }): { sc: Scenario; params: Record<string, unknown> } => {
     const vmus = vs.map((v, i): VmuSpec => {

@@ -205,7 +205,7 @@ export class DeadlineClass implements SchedClass<DeadlineAdmitConfig> {
   init(): void {
     this.initGrub();
     // onReplenished, for a task left without work, only notes the replenishment for traces.
-    this.holding = this.holdIdleReplenishments && this.ctx.notesObserved !== true && this.grub === null;
+    this.holding = this.holdIdleReplenishments && !this.notes && this.grub === null;
     for (const t of this.tasks) t.cbs.holdIdleReplenishment = this.holding;
   }
 

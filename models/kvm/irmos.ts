@@ -31,7 +31,7 @@
 import type { Ns } from '../../src/scenario/types.js';
 import type { HostEntity } from '../../src/engine/entities.js';
 import type { ClassNeeds, PolicyContext, SchedClass } from '../../src/engine/policy.js';
-import { objectArray } from '../../src/engine/object-array.js';
+import { objectArray, objectArrayOf } from '../../src/engine/object-array.js';
 import { CbsState, type CbsServer } from './cbs.js';
 import { before, IrmosGroup, IrmosServer, taskOf, topPriority, topTask, type IrmosServerOwner, type IrmosTask } from './irmos-server.js';
 
@@ -371,8 +371,7 @@ export class IrmosClass implements SchedClass<IrmosAdmitConfig>, IrmosServerOwne
     if (r === null || r === s || r.cbs.state !== CbsState.ready) return false;
     const cbs = s.cbs;
     if (cbs.state === CbsState.ready && (cbs.deadline < r.cbs.deadline || (cbs.deadline === r.cbs.deadline && s.readySeq < r.readySeq))) return false;
-    const pullers = this.pullersOn[cpu];
-    for (let i = 0; i < pullers.length; i++) if (pullers[i].group.mobile) return false;
+    if (this.pullersOn[cpu].length > 0) return false; // servers of mobile groups only
     return this.ctx.splitSettleInvisible?.(cpu) === true;
   }
 
@@ -508,11 +507,4 @@ export class IrmosClass implements SchedClass<IrmosAdmitConfig>, IrmosServerOwne
       }
     }
   }
-}
-
-/** `items` in an array born holding objects (object-array.ts: an empty `[]` would change kind at its first server). */
-function objectArrayOf<T extends object>(items: readonly T[]): T[] {
-  const out = objectArray<T>();
-  for (const x of items) out.push(x);
-  return out;
 }

@@ -17,3 +17,10 @@ export function objectArray<T extends object>(room = 0): T[] {
   for (let i = 1; i < room; i++) array.push(PLACEHOLDER);
   return array as T[];
 }
+
+/** `items` copied into an array born in the elements kind of object arrays (objectArray). */
+export function objectArrayOf<T extends object>(items: readonly T[]): T[] {
+  const array = objectArray<T>();
+  for (const item of items) array.push(item);
+  return array;
+}

@@ -98,7 +98,8 @@ export interface PolicyContext {
   note(kind: string, cpu: number, entity: HostEntity | null): void;
   /**
    * Whether an observer takes the notes (a trace): a class that leaves out an event nobody sees
-   * (a replenishment applied when it is next needed) keeps it while they are observed. Absent: no.
+   * (a replenishment applied when it is next needed) keeps it while they are observed. Absent: a
+   * class takes them as observed (the engine always says).
    */
   readonly notesObserved?: boolean;
 }

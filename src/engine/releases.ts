@@ -128,16 +128,15 @@ export class TaskReleases {
     // after the run's end is armed all the same and never fires (the run loop stops at the end):
     // a timer that fires without re-arming is the queue's rare path, which each run's last
     // releases took, deoptimising the run loop at every run's end (issue 14).
-    const stop = task.vmu?.stopNs;
-    const within = (at: Ns): boolean => (stop === undefined ? at < Infinity : at < stop);
+    const until = task.vmu?.stopNs ?? Infinity;
     this.fromNs = from;
     const timer = target.queue.timer(EventPhase.release, (now) => {
       this.release(now);
       const next = this.fromNs + this.clock.next();
-      if (within(next)) timer.arm(Math.max(next, now));
+      if (next < until) timer.arm(Math.max(next, now));
     });
     const first = this.fromNs + this.clock.next();
-    if (within(first)) timer.arm(Math.max(first, target.now));
+    if (first < until) timer.arm(Math.max(first, target.now));
   }
 
   /**
