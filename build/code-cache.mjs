@@ -1,8 +1,8 @@
 // `npm run build`, last step (called by build/bundle-cli.mjs): the V8 code caches src/code-cache.ts
 // loads with the bundled run path, the bundled YAML parser and the scenario validator. V8 caches
 // the functions a script has compiled so far, so the caches are made after a training run: a child
-// process runs the bundled CLI on build/code-cache-training.yaml under each model it lists, as a
-// user's `hvsim run -m <model>` would (same Node, same V8 flags, the same order of loading), then
+// process runs the bundled CLI on build/code-cache-training.yaml under each model it lists (and once
+// more behind a YAML directive, for the YAML library), as a user's `hvsim run -m <model>` would (same Node, same V8 flags, the same order of loading), then
 // asks V8 for the cached data of each file and writes it beside the file (`<file>.cache`, with the
 // header src/code-cache.ts checks).
 //
@@ -15,7 +15,9 @@
 // compile from source, correct but slower). Last, each cache is stamped (src/code-cache-stamp.ts).
 
 import { spawnSync } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parse } from 'yaml';
@@ -64,6 +66,18 @@ async function train(root) {
     process.argv = [process.argv[0], `${root}bin/hvsim.js`, 'run', training, '-m', model];
     await startBundledCli(); // as bin/hvsim.js does
     if (process.exitCode) throw new Error(`code-cache: the training run of hvsim (-m ${model}) exited ${process.exitCode}`);
+  }
+  // The plain YAML of a scenario file is read without the YAML library (src/scenario/plain-yaml.ts);
+  // one more run, of the same file behind a YAML directive, which only the library reads, trains it.
+  const directiveDir = mkdtempSync(join(tmpdir(), 'hvsim-training-'));
+  try {
+    const withDirective = join(directiveDir, 'code-cache-training.yaml');
+    writeFileSync(withDirective, `%YAML 1.2\n---\n${readFileSync(training, 'utf8')}`);
+    process.argv = [process.argv[0], `${root}bin/hvsim.js`, 'run', withDirective, '-m', models[0]];
+    await startBundledCli();
+    if (process.exitCode) throw new Error(`code-cache: the training run of hvsim on a YAML file with a directive exited ${process.exitCode}`);
+  } finally {
+    rmSync(directiveDir, { recursive: true, force: true });
   }
   const caches = codeCachesOfLoadedFiles();
   const relative = caches.map(({ file }) => file.slice(dist.length));

@@ -38,7 +38,10 @@ let dir: string;
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'hvsim-bundled-'));
-  writeFileSync(join(dir, 'two.yaml'), SCENARIO);
+  // Behind a YAML directive, which the plain-YAML fast path (src/scenario/plain-yaml.ts) leaves to
+  // the YAML library: a run of it uses all three cached files. plain.yaml needs no YAML library.
+  writeFileSync(join(dir, 'two.yaml'), `%YAML 1.2\n---\n${SCENARIO}`);
+  writeFileSync(join(dir, 'plain.yaml'), SCENARIO);
   writeFileSync(join(dir, 'bad.yaml'), SCENARIO.replace('duration: 20ms', 'duration: 20 parsecs'));
   writeFileSync(join(dir, 'short.yaml'), SCENARIO.replace('duration: 20ms', 'duration: 1ms')); // no job finishes
 });
@@ -92,6 +95,10 @@ describe('the bundled CLI (bin/hvsim.js)', () => {
     // be compiled from the schema (slow, silent) and the yaml package loaded module by module. The
     // build made the caches with this Node, so V8 takes them.
     expect(cacheOutcomes(bundled.stderr)).toEqual(Object.fromEntries(CACHED.map((f) => [f, 'accepted'])));
+    // The same scenario in plain YAML: the same bytes out, read without loading the YAML library.
+    const plain = hvsimSpawn(['run', 'plain.yaml', '-m', 'kvm-irmos'], dir, 0, BUNDLED_CLI, { NODE_DEBUG: 'hvsim-code-cache' });
+    expect(plain.stdout).toBe(compiled.stdout.replaceAll('two.yaml', 'plain.yaml'));
+    expect(cacheOutcomes(plain.stderr)).toEqual(Object.fromEntries(CACHED.filter((f) => f !== 'bundle/yaml.cjs').map((f) => [f, 'accepted'])));
     const json = hvsimSpawn(['run', 'two.yaml', '--json', '--model', 'xen-credit'], dir, 0, BUNDLED_CLI);
     expect(json.stdout).toBe(hvsimSpawn(['run', 'two.yaml', '--json', '--model', 'xen-credit'], dir, 0, CLI).stdout);
   });

@@ -8,6 +8,7 @@ import { requireWithCodeCache } from '../code-cache.js';
 import type { Document, LineCounter, Node } from 'yaml';
 import { InputError } from '../errors.js';
 import { jsonSyntaxErrorOffset, jsonHasDuplicateKey } from './json-position.js';
+import { readPlainYaml } from './plain-yaml.js';
 
 type YamlLibrary = typeof import('yaml');
 let yamlLibrary: YamlLibrary | undefined;
@@ -80,27 +81,36 @@ function parseJson(text: string, file: string): ParsedSource {
   // JSON is YAML 1.2 flow syntax, so the YAML parser can map pointers to lines. It also catches
   // duplicate keys, which JSON.parse silently resolves to the last one. A quick scan decides
   // whether there is one; the YAML parser runs only then, or when an error needs a line.
-  let parsed: { doc: Document; lineCounter: LineCounter } | undefined;
-  const parseAsYaml = () => {
-    if (!parsed) {
-      const lineCounter = new (yaml().LineCounter)();
-      parsed = { doc: yaml().parseDocument(text, { lineCounter, uniqueKeys: true }), lineCounter };
-    }
-    return parsed;
-  };
+  const located = lazilyLocated(text, { uniqueKeys: true });
   if (jsonHasDuplicateKey(text)) {
-    const duplicate = parseAsYaml().doc.errors.find((e) => e.code === 'DUPLICATE_KEY');
+    const duplicate = located.doc().errors.find((e) => e.code === 'DUPLICATE_KEY');
     if (duplicate) {
       const line = duplicate.linePos?.[0].line;
       throw new InputError({ file, pointer: '', line, expected: 'an object with unique keys', found: `a duplicate key at line ${line}` });
     }
   }
+  return { data, lineOf: located.lineOf };
+}
+
+/**
+ * The YAML parse of text already read another way, made only when first needed: for a line
+ * (an error after parsing) or a check only `yaml` makes.
+ */
+function lazilyLocated(text: string, options: { uniqueKeys: true; merge?: true }): { doc(): Document; lineOf: ParsedSource['lineOf'] } {
+  let parsed: { doc: Document; lineCounter: LineCounter } | undefined;
+  const parse = () => {
+    if (!parsed) {
+      const lineCounter = new (yaml().LineCounter)();
+      parsed = { doc: yaml().parseDocument(text, { ...options, lineCounter }), lineCounter };
+    }
+    return parsed;
+  };
   let lineOf: ParsedSource['lineOf'] | undefined;
   return {
-    data,
+    doc: () => parse().doc,
     lineOf: (pointer) => {
       if (!lineOf) {
-        const { doc, lineCounter } = parseAsYaml();
+        const { doc, lineCounter } = parse();
         lineOf = doc.errors.length ? () => undefined : locator(doc, lineCounter);
       }
       return lineOf(pointer);
@@ -109,10 +119,13 @@ function parseJson(text: string, file: string): ParsedSource {
 }
 
 function parseYaml(text: string, file: string): ParsedSource {
+  // Most scenario files are plain YAML, which src/scenario/plain-yaml.ts reads without the YAML
+  // library; `yaml` parses only the others, and any file once an error needs a line.
+  const plain = readPlainYaml(text);
+  if (plain !== undefined) return { data: plain, lineOf: lazilyLocated(text, YAML_OPTIONS).lineOf };
   const { LineCounter, parseDocument } = yaml();
   const lineCounter = new LineCounter();
-  // `merge: true` lets scenarios share task definitions with `<<: *anchor`.
-  const doc = parseDocument(text, { lineCounter, merge: true, uniqueKeys: true, prettyErrors: true });
+  const doc = parseDocument(text, { ...YAML_OPTIONS, lineCounter, prettyErrors: true });
   const syntax = doc.errors[0];
   if (syntax) {
     const line = syntax.linePos?.[0].line;
@@ -132,6 +145,9 @@ function parseYaml(text: string, file: string): ParsedSource {
   }
   return { data, lineOf: locator(doc, lineCounter) };
 }
+
+/** How scenario YAML is read; `merge: true` lets scenarios share task definitions with `<<: *anchor`. */
+const YAML_OPTIONS = { merge: true, uniqueKeys: true } as const;
 
 /** Walk the YAML node tree along a JSON pointer; stop at the last node that exists. */
 function locator(doc: Document, lineCounter: LineCounter): (pointer: string) => number | undefined {
