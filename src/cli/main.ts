@@ -13,6 +13,7 @@ import { installCleanup } from '../report/atomic.js';
 import { withLine } from '../scenario/load.js';
 import { lightRunArgs } from './light-run.js';
 import { runCommand } from './run-command.js';
+import { claimStdout } from './write-stdout.js';
 
 const EXIT_BAD_INPUT = 2;
 const EXIT_INTERNAL = 3;
@@ -24,6 +25,7 @@ const ISSUES_URL = 'https://github.com/hvsim/hvsim/issues';
  * the compiled entry.ts and the bundled CLI's start (boot.ts).
  */
 export async function runCli(argv: string[]): Promise<void> {
+  claimStdout();
   try {
     process.exitCode = await main(argv);
   } catch (err) {

@@ -7,6 +7,7 @@ import { checkOutputFile, checkOutputFolder, maxWallOf, seedOf } from './flags.j
 import { compareScenario, describeRun, loadForCli, resolveSingleModel } from './commands.js';
 import { machineFlagsOf, type MachineArgs } from './machine-flags.js';
 import { markStart, printPhases, timed } from './phase-timing.js';
+import { writeStdout } from './write-stdout.js';
 import type { ScenarioReportOutcome, SimulatedRuns } from './report-command.js';
 import type { ModelChoice } from '../experiments/simulate.js';
 import type { Results } from '../metrics/results.js';
@@ -50,7 +51,7 @@ export async function runCommand(args: RunArgs): Promise<number> {
   const report = out !== undefined ? await (await reportCommand()).reportScenario(scenario, choices, out, { seed, maxWallNs, simulated: traced?.simulated }) : undefined;
   results = report?.results ?? results ?? timed('simulation', () => compareScenario(scenario, choices, seed, maxWallNs));
   const summary = timed('summary', () => (args.json ? JSON.stringify(results, null, 2) + '\n' : describeRun(results) + (report && out !== undefined ? wrote(out, report) : '')));
-  process.stdout.write(summary);
+  writeStdout(summary);
   printPhases();
   return results.expectations.some((e) => !e.ok) ? EXIT_EXPECTATION : EXIT_OK;
 }
