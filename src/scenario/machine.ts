@@ -6,8 +6,14 @@
 
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { availableParallelism, release as osRelease, type as osType } from 'node:os';
 import type { Ns } from './types.js';
+
+/**
+ * node:os, loaded when this machine is first probed (an rt-app file, `--cpus` left to detection):
+ * a run of a scenario file never needs it (start-up, issue 14: with the CLI's V8 flags Node compiles
+ * its modules from source, src/cli/write-stdout.ts).
+ */
+const nodeOs = () => createRequire(import.meta.url)('node:os') as typeof import('node:os');
 
 /** Where an assumed value came from. */
 export type AssumptionSource = 'file' | 'flag' | 'detected' | 'default';
@@ -84,8 +90,8 @@ export interface DetectedMachine {
 
 /** The live machine: CPUs online to this process, `uname -r`, CONFIG_HZ from /proc/config.gz or /boot/config-<release>. */
 export const thisMachine: MachineProbe = {
-  cpus: () => availableParallelism(),
-  kernelRelease: () => (osType() === 'Linux' ? osRelease() : undefined),
+  cpus: () => nodeOs().availableParallelism(),
+  kernelRelease: () => (nodeOs().type() === 'Linux' ? nodeOs().release() : undefined),
   kernelConfig(release) {
     const candidates: [string, (b: Buffer) => string][] = [
       // CONFIG_IKCONFIG_PROC. zlib is loaded here, not imported: loading it is 5 ms of every start (issue 14).
