@@ -64,7 +64,10 @@ describe('the packed package', () => {
     const before = listing();
     // Run as a command (its shebang starts node with the CLI's flags), node found on PATH as a shell would.
     const path = `${join(process.execPath, '..')}:${process.env.PATH ?? ''}`;
-    const out = spawnSync(join(installed, 'bin', 'hvsim.js'), ['run', join(installed, 'scenarios', 'rm-vs-edf.yaml'), '-m', 'kvm-irmos'], { cwd: dir, encoding: 'utf8', env: { ...process.env, PATH: path, NODE_DEBUG: 'hvsim-code-cache', HVSIM_WORKERS: '0' } });
+    // Behind a YAML directive, so the YAML library is loaded too (plain YAML needs no library: src/scenario/plain-yaml.ts).
+    const scenario = join(dir, 'rm-vs-edf-directive.yaml');
+    writeFileSync(scenario, `%YAML 1.2\n---\n${readFileSync(join(installed, 'scenarios', 'rm-vs-edf.yaml'), 'utf8')}`);
+    const out = spawnSync(join(installed, 'bin', 'hvsim.js'), ['run', scenario, '-m', 'kvm-irmos'], { cwd: dir, encoding: 'utf8', env: { ...process.env, PATH: path, NODE_DEBUG: 'hvsim-code-cache', HVSIM_WORKERS: '0' } });
     expect(out.status, out.stderr).toBe(0);
     expect(out.stdout).toMatch(/kvm-irmos/);
     const outcomes = [...out.stderr.matchAll(/^HVSIM-CODE-CACHE \d+: .*\/(dist\/.+): (.+)$/gm)].map((m) => `${m[1]}: ${m[2]}`).sort();

@@ -151,7 +151,7 @@ class BlockReader {
   }
 
   /**
-   * A block scalar (`>` folded, `|` literal; YAML 1.2 §8.1) of the simplest shape: one or more
+   * A block scalar (`>` folded, `|` literal; YAML 1.2, section 8.1) of the simplest shape: one or more
    * lines all at the same indentation, deeper than its entry's, no blank line among them and no
    * trailing space (folding rules for those differ), ending at a less indented line. Clipped: the
    * value ends with one line break. Its lines are read raw — one starting with `#` is text here.
@@ -253,7 +253,7 @@ const CORE_NUMBER = [
 // enough to be exact (−0, 1e3, 0x10, 010, .5, 1. and the rest are `yaml`'s).
 const PLAIN_INTEGER = /^-?(?:0|[1-9][0-9]{0,14})$/;
 const PLAIN_DECIMAL = /^-?(?:0|[1-9][0-9]{0,14})\.[0-9]{1,15}$/;
-// A plain scalar may not start with an indicator (YAML 1.2 §7.3.3) — the subset also refuses `-`,
+// A plain scalar may not start with an indicator (YAML 1.2, section 7.3.3) — the subset also refuses `-`,
 // `?` and `:` before a non-space — nor hold a `#` or `: ` (a comment or a nested entry); in a flow
 // collection not a flow indicator or any `:` either.
 const BLOCK_PLAIN = /^[^-?:,[\]{}#&*!|>'"%@`\s][^#]*$/;
