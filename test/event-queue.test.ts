@@ -13,6 +13,8 @@ interface RefTimer {
   phase: number;
   expiry: number;
   seq: number;
+  /** The time it fires at, while its callback runs (the queue's Timer.heapTime). */
+  firing: number;
   fire: (now: number) => void;
 }
 
@@ -20,7 +22,7 @@ class RefQueue {
   private armedTimers = new Set<RefTimer>();
   private seq = 0;
   timer(phase: number, fire: (now: number) => void) {
-    const t: RefTimer = { phase, expiry: -1, seq: 0, fire };
+    const t: RefTimer = { phase, expiry: -1, seq: 0, firing: -1, fire };
     const q = this;
     return {
       arm(at: number) {
@@ -43,6 +45,9 @@ class RefQueue {
       get expiry() {
         return t.expiry;
       },
+      get heapTime() {
+        return t.firing;
+      },
     };
   }
   get length() {
@@ -63,6 +68,7 @@ class RefQueue {
     const at = t.expiry;
     this.armedTimers.delete(t);
     t.expiry = -1;
+    t.firing = at;
     t.fire(at);
   }
 }
@@ -75,14 +81,14 @@ const action = fc.record({
 });
 
 const plan = fc.record({
-  timers: fc.array(fc.record({ phase: fc.integer({ min: 0, max: 4 }), first: fc.option(fc.nat(100), { nil: undefined }), near: fc.boolean() }), { minLength: 1, maxLength: 16 }),
+  timers: fc.array(fc.record({ phase: fc.integer({ min: 0, max: 4 }), first: fc.option(fc.nat(100), { nil: undefined }), near: fc.boolean(), timeless: fc.boolean() }), { minLength: 1, maxLength: 16 }),
   actions: fc.array(fc.array(action, { maxLength: 3 }), { minLength: 1, maxLength: 40 }),
 });
 
 type Plan = typeof plan extends fc.Arbitrary<infer P> ? P : never;
 
 interface QueueLike {
-  timer(phase: never, fire: (now: number) => void, near: boolean): { arm(at: number): void; cancel(): void; armSoon(at: number): void; hold(): void; place(): void; readonly armed: boolean; readonly expiry: number };
+  timer(phase: never, fire: (now: number) => void, near: boolean): { arm(at: number): void; cancel(): void; armSoon(at: number): void; hold(): void; place(): void; readonly armed: boolean; readonly expiry: number; readonly heapTime: number };
   readonly length: number;
   peekTime(): number;
   fireNext(): void;
@@ -92,10 +98,9 @@ interface QueueLike {
 function trace(q: QueueLike, p: Plan): string[] {
   const log: string[] = [];
   let fires = 0;
-  const timers = p.timers.map((spec, i) =>
-    q.timer(
-      spec.phase as never,
-      (now) => {
+  // A callback that takes no parameter (Timer.timeless) reads its time from its timer instead.
+  const timers = p.timers.map((spec, i) => {
+    const fire = (now: number) => {
       const me = timers[i];
       log.push(`${i}@${now} armed=${me.armed} expiry=${me.expiry} len=${q.length}`);
       for (const a of p.actions[fires++ % p.actions.length]) {
@@ -119,10 +124,9 @@ function trace(q: QueueLike, p: Plan): string[] {
         }
         log.push(`  ${a.kind} ${a.other % timers.length}: armed=${me.armed} expiry=${me.expiry} other=${other.armed}/${other.expiry} len=${q.length}`);
       }
-      },
-      spec.near,
-    ),
-  );
+    };
+    return q.timer(spec.phase as never, spec.timeless ? () => fire(timers[i].heapTime) : fire, spec.near);
+  });
   p.timers.forEach((spec, i) => spec.first !== undefined && timers[i].arm(spec.first));
   for (let n = 0; n < 300 && q.peekTime() !== Infinity; n++) q.fireNext();
   log.push(`left ${q.length}`);

@@ -19,6 +19,7 @@
 import type { Ns } from '../../src/scenario/types.js';
 import { EventPhase, type Timer } from '../../src/engine/event-queue.js';
 import type { PolicyContext } from '../../src/engine/policy.js';
+import { widenNumberFields } from '../../src/engine/wide-numbers.js';
 
 export const CbsState = {
   /** No work; (c, d) are kept for the next wake-up test (§2.4.5). */
@@ -128,6 +129,11 @@ export class CbsServer {
   private readonly enforcement: Timer;
   /** Never activated: the first activation starts a period (setup_new_dl_entity), whatever the rules say. */
   private fresh = true;
+  /**
+   * The time a replenishment is applied at, for replenish() and refill(): handed over in this double
+   * field, not as an argument, which was a fresh heap number per replenishment (issue 14).
+   */
+  private ruleNs: Ns = 0;
 
   constructor(
     private readonly ctx: PolicyContext,
@@ -139,10 +145,11 @@ export class CbsServer {
     this.deadlineNs = params.deadlineNs;
     this.periodNs = params.periodNs;
     this.defer = params.defer === true;
-    this.timer = ctx.timer(EventPhase.budget, (now) => this.onTimer(now));
+    this.timer = ctx.timer(EventPhase.budget, () => this.onTimer()); // no time parameter: see onTimer
     // Armed at each start of a running server and cancelled when it stops: the queue's near tier.
     this.enforcement = ctx.timer(EventPhase.budget, enforcementDue, true);
     this.enforcement.owner = this;
+    widenNumberFields(this as unknown as { ruleNs: Ns }, ['ruleNs']);
   }
 
   /**
@@ -309,7 +316,7 @@ export class CbsServer {
       if (st === CbsState.idle || st === CbsState.throttledIdle) return;
       this.budgetNs -= deltaNs;
       if (st === CbsState.ready) {
-        if (this.budgetNs <= 0 && this.enforceAtTickNs === 0) this.exhaust(this.ctx.now);
+        if (this.budgetNs <= 0 && this.enforceAtTickNs === 0) this.exhaust();
         return;
       }
       // Background service used up the whole budget: this period needs no protection; start a new
@@ -318,7 +325,7 @@ export class CbsServer {
       return;
     }
     this.budgetNs -= deltaNs;
-    if (st === CbsState.ready && this.budgetNs <= 0) this.exhaust(this.ctx.now);
+    if (st === CbsState.ready && this.budgetNs <= 0) this.exhaust();
   }
 
   /**
@@ -341,7 +348,7 @@ export class CbsServer {
     this.deferRunning = false;
     // [M] In the DL band the CPU is never idle (a band server with no fair task stops at once), so
     // this only guards the model: no budget left there is an exhaustion.
-    if (this.state === CbsState.ready) this.exhaust(now);
+    if (this.state === CbsState.ready) this.exhaust();
   }
 
   /**
@@ -352,7 +359,7 @@ export class CbsServer {
   yieldRest(now: Ns): void {
     if (this.state !== CbsState.ready) return;
     if (this.budgetNs > 0) this.budgetNs = 0;
-    this.exhaust(now);
+    this.exhaust();
   }
 
   /**
@@ -377,7 +384,7 @@ export class CbsServer {
    */
   exhaustInBand(now: Ns, clientRuns: boolean): void {
     if (this.state !== CbsState.ready) return;
-    this.exhaust(now);
+    this.exhaust();
     if (clientRuns && (this.state as CbsState) === CbsState.throttled) this.restartDeferred(now);
   }
 
@@ -407,14 +414,19 @@ export class CbsServer {
     this.wakeResets++;
   }
 
-  /** §2.4.3 / §4.2 exhaustion: throttle until the next period start, or replenish at once if it passed. */
-  private exhaust(now: Ns): void {
+  /**
+   * §2.4.3 / §4.2 exhaustion: throttle until the next period start, or replenish at once if it
+   * passed. Now is read here (every caller's time is the context's): passed in, it was a fresh heap
+   * number per exhaustion (issue 14).
+   */
+  private exhaust(): void {
+    const now = this.ctx.now;
     this.throttles++;
     this.enforcement.cancel();
     this.state = CbsState.throttled;
     this.hooks.throttled(this);
     const at = this.replenishAt;
-    if (at <= now) this.replenish(now);
+    if (at <= now) this.replenishAtTime(now);
     else this.armReplenishment(at);
   }
 
@@ -422,7 +434,7 @@ export class CbsServer {
     this.throttles++;
     this.state = CbsState.throttled;
     const at = this.replenishAt;
-    if (at <= now) this.replenish(now);
+    if (at <= now) this.replenishAtTime(now);
     else this.armReplenishment(at);
   }
 
@@ -449,7 +461,13 @@ export class CbsServer {
     return false;
   }
 
-  private onTimer(now: Ns): void {
+  /**
+   * The replenishment or 0-laxity timer fired (from the queue, or a held one from catchUp): its
+   * time is read from the timer, not passed to the callback, which made it a fresh heap number per
+   * replenishment (issue 14, event-queue.ts `timeless`).
+   */
+  private onTimer(): void {
+    const now = this.timer.heapTime;
     if (this.state === CbsState.deferred) {
       // Charge what the client ran in the background so far (the kernel has seen it at ticks);
       // that may already have started a new period and re-armed this timer.
@@ -467,17 +485,25 @@ export class CbsServer {
       this.deferRunning = true;
       this.deferActivations++;
       if (this.overflows(now)) this.newPeriod(now);
-      this.refill(now);
+      this.ruleNs = now;
+      this.refill();
       this.state = CbsState.ready;
       this.hooks.replenished(this);
       return;
     }
-    if (this.state === CbsState.throttled || this.state === CbsState.throttledIdle) this.replenish(now);
+    if (this.state === CbsState.throttled || this.state === CbsState.throttledIdle) this.replenishAtTime(now);
+  }
+
+  /** replenish() at `now` (handed over in ruleNs). */
+  private replenishAtTime(now: Ns): void {
+    this.ruleNs = now;
+    this.replenish();
   }
 
   /** §2.4.4 / §4.2 replenishment. */
-  private replenish(now: Ns): void {
-    this.refill(now);
+  private replenish(): void {
+    const now = this.ruleNs;
+    this.refill();
     if (this.state === CbsState.throttledIdle) {
       this.state = CbsState.idle;
     } else if (this.defer && !this.deferRunning && now < this.deadline - this.budgetNs) {
@@ -490,7 +516,8 @@ export class CbsServer {
   }
 
   /** c += Q, d += P while c ≤ 0 (overrun debt is kept); reset if d is still in the past. */
-  private refill(now: Ns): void {
+  private refill(): void {
+    const now = this.ruleNs;
     this.replenishments++;
     while (this.budgetNs <= 0) {
       this.deadline += this.periodNs;

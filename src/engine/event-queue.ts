@@ -57,10 +57,16 @@ export class Timer {
   /** Slot in the queue's heap while in it (≥ 0), or in its near tier (−2 − index), -1 otherwise. */
   slot = -1;
   /**
-   * The time given to arm(), kept as the very value passed (a field that holds any value, not a
-   * double field): the callback receives it without a fresh heap number per firing (issue 14).
+   * The time arm() or armSoon() was given, handed on to the queue in this double field: arm() is
+   * inlined into its callers and the queue's schedule() is not, so a time passed as schedule()'s
+   * argument was a fresh heap number per arm (issue 14: 4.7 arms per job of the EDF set, ~56 B).
    */
-  firesWith: unknown = undefined;
+  armAt: Ns = -1;
+  /**
+   * The callback declares no parameter (it reads its time, if at all, from `heapTime`): it is called
+   * without one, so no heap number is made for the time at its firing.
+   */
+  readonly timeless: boolean;
   /** The queue's lane the timer belongs to (EventQueue.useLane), fixed at its first arm; -1 before. */
   lane = -1;
   /** Index in the queue's held timers while held (hold, armSoon), -1 otherwise. */
@@ -82,7 +88,8 @@ export class Timer {
     /** Armed and cancelled at most instants and always due soon (EventQueue.timer's `near`). */
     readonly near = false,
   ) {
-    widenNumberFields(this, ['expiry', 'heapTime', 'key']);
+    this.timeless = fire.length === 0;
+    widenNumberFields(this, ['expiry', 'heapTime', 'key', 'armAt']);
   }
 
   get armed(): boolean {
@@ -91,7 +98,8 @@ export class Timer {
 
   /** Arm (or re-arm) for absolute time `at`. */
   arm(at: Ns): void {
-    this.queue.schedule(this, at);
+    this.armAt = at;
+    this.queue.schedule(this);
   }
 
   cancel(): void {
@@ -105,7 +113,8 @@ export class Timer {
    * then hold() keeps it out at no cost.
    */
   armSoon(at: Ns): void {
-    this.queue.scheduleHeld(this, at);
+    this.armAt = at;
+    this.queue.scheduleHeld(this);
   }
 
   /** An armed timer stops firing by itself and keeps its time and key (fireIfDue, place, EventQueue.fireHeld). */
@@ -221,14 +230,14 @@ export class EventQueue {
     t.lane = this.lane;
   }
 
-  /** Arm `t` for `at` (Timer.arm): a fresh sequence number, then moved to its place. */
-  schedule(t: Timer, at: Ns): void {
+  /** Arm `t` for its armAt (Timer.arm): a fresh sequence number, then moved to its place. */
+  schedule(t: Timer): void {
     if (t.lane !== this.lane) this.joinLane(t);
     if (t === this.firing) this.firing = null; // re-armed from its own callback: it stays in the heap
     if (t.held >= 0) this.dropHeld(t);
+    const at = t.armAt;
     t.key = t.phase * PHASE_STRIDE + this.sequence++;
     t.expiry = at;
-    t.firesWith = at;
     const slot = t.slot;
     if (slot < -1) {
       t.heapTime = at;
@@ -260,12 +269,12 @@ export class EventQueue {
   // ---- held timers ------------------------------------------------------------------------
 
   /** Timer.armSoon: a fresh key as schedule() gives, held until the next instant unless hold() keeps it held. */
-  scheduleHeld(t: Timer, at: Ns): void {
+  scheduleHeld(t: Timer): void {
     if (t.lane !== this.lane) this.joinLane(t);
     if (t.slot !== -1 || t === this.firing) this.remove(t);
+    const at = t.armAt;
     t.key = t.phase * PHASE_STRIDE + this.sequence++;
     t.expiry = at;
-    t.firesWith = at;
     t.heapTime = at;
     if (t.held < 0) this.addHeld(t);
     if (!t.entering) {
@@ -352,7 +361,7 @@ export class EventQueue {
     this.dropHeld(t);
     t.expiry = -1;
     this.heldFirings++;
-    t.fire(t.firesWith as Ns);
+    fire(t);
   }
 
   /** The timers armSoon left entering go into the heap (before the queue looks for its next event). */
@@ -430,7 +439,7 @@ export class EventQueue {
         this.remove(n);
         this.instant = n.heapTime;
         this.firingKey = n.key;
-        n.fire(n.firesWith as Ns);
+        fire(n);
         return;
       }
     }
@@ -439,7 +448,7 @@ export class EventQueue {
     this.instant = t.heapTime;
     this.firingKey = t.key;
     t.expiry = -1;
-    t.fire(t.firesWith as Ns);
+    fire(t);
     if (this.firing === t) this.remove(t);
   }
 
@@ -555,4 +564,13 @@ interface ParkedLane {
 /** Whether `a` fires before `b` (time, then phase and arm order). */
 function nearBefore(a: Timer, b: Timer): boolean {
   return a.heapTime < b.heapTime || (a.heapTime === b.heapTime && a.key < b.key);
+}
+
+/**
+ * Run `t`'s callback with its time (its heapTime, kept while it fires): a callback that takes no
+ * parameter is called without it, so the time is not boxed for a call that would not read it.
+ */
+function fire(t: Timer): void {
+  if (t.timeless) t.fire(0);
+  else t.fire(t.heapTime);
 }

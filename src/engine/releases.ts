@@ -25,8 +25,13 @@ export interface ReleaseTarget {
   readonly onProgram?: (task: Task, clock: ProgramClock) => void;
 }
 
-/** A job as released at `now` with `demand` (and, from a program, its wall-clock and yield flags): the task's spare job reused, or a new one. */
-export function newJob(task: Task, now: Ns, demand: Ns, warmupNs: Ns, fromProgram?: ProgramJob): Job {
+/**
+ * A job as released now with `demand` (and, from a program, its wall-clock and yield flags): the
+ * task's spare job reused, or a new one. The time is read from `clock` (the simulator): a time
+ * passed to this call, which V8 does not inline, was a fresh heap number per job (issue 14).
+ */
+export function newJob(task: Task, clock: { readonly now: Ns }, demand: Ns, warmupNs: Ns, fromProgram?: ProgramJob): Job {
+  const now = clock.now;
   const wallNs = fromProgram?.wall ? demand : undefined;
   const yields = fromProgram !== undefined && fromProgram.yields > 0 ? fromProgram.yields : undefined;
   const spare = task.spareJob;
@@ -130,9 +135,13 @@ export class TaskReleases {
     // releases took, deoptimising the run loop at every run's end (issue 14).
     const until = task.vmu?.stopNs ?? Infinity;
     this.fromNs = from;
-    const timer = target.queue.timer(EventPhase.release, (now) => {
-      this.release(now);
-      const next = this.fromNs + this.clock.next();
+    // Its time read from the timer, not taken as a parameter: the queue then passes none (no heap
+    // number per release, event-queue.ts `timeless`).
+    const timer = target.queue.timer(EventPhase.release, () => {
+      const now = timer.heapTime;
+      this.release();
+      this.clock.advance();
+      const next = this.fromNs + this.clock.at;
       if (next < until) timer.arm(Math.max(next, now));
     });
     const first = this.fromNs + this.clock.next();
@@ -157,7 +166,7 @@ export class TaskReleases {
     const clock = new ProgramClock(program, target.scenario.durationNs, target.onProgram !== undefined, target.sharedTimers(task), draw);
     this.program = clock;
     target.onProgram?.(task, clock);
-    this.programTimer = target.queue.timer(EventPhase.release, (now) => this.release(now, this.pending!));
+    this.programTimer = target.queue.timer(EventPhase.release, () => this.release(this.pending!));
     this.resumeTimer = target.queue.timer(EventPhase.release, (now) => this.scheduleProgramJob(clock.resume(now)));
     this.scheduleProgramJob(clock.start(target.now));
   }
@@ -175,16 +184,21 @@ export class TaskReleases {
     this.pending = pj;
     const onCpu = task.runner !== null && task.runner.runningOn >= 0;
     if (pj.release <= target.now && onCpu) {
-      target.accept(task, newJob(task, target.now, pj.ns, target.scenario.warmupNs, pj), true);
+      target.accept(task, newJob(task, target, pj.ns, target.scenario.warmupNs, pj), true);
     } else {
       this.programTimer!.arm(Math.max(pj.release, target.now));
     }
   }
 
-  private release(now: Ns, fromProgram?: ProgramJob): void {
+  /**
+   * A job released now (fired by a release timer: the target's now is the timer's time), read here
+   * rather than passed: a time crossing the call was a fresh heap number per release (issue 14).
+   */
+  private release(fromProgram?: ProgramJob): void {
+    const now = this.target.now;
     const { task, kind } = this;
     const demand = fromProgram ? fromProgram.ns : kind === 'busy' ? Infinity : this.demand.next();
-    const job = newJob(task, now, demand, this.target.scenario.warmupNs, fromProgram);
+    const job = newJob(task, this.target, demand, this.target.scenario.warmupNs, fromProgram);
     // A program's wake-up overhead is already in its wake instant (startProgram); a busy loop and a
     // server's requests are not timer wake-ups.
     if (this.wakeDelay === null || fromProgram !== undefined || (kind !== 'periodic' && kind !== 'sporadic')) {

@@ -524,7 +524,7 @@ export class Simulator implements IoEngine, ReleaseTarget, GuestEngine<HostState
 
   /** Queue a job of `demandNs` on a service task (I/O stage); `onDone` continues the request. */
   inject(task: Task, demandNs: Ns, onDone: (now: Ns) => void): void {
-    const job = newJob(task, this.now, demandNs, this.scenario.warmupNs);
+    const job = newJob(task, this, demandNs, this.scenario.warmupNs);
     job.onDone = onDone;
     this.accept(task, job, false); // an injected job is a release like any other (observers see it)
   }
