@@ -107,10 +107,25 @@ export class LatencyHistogram {
     if (value < this.min) this.min = value;
     if (value > this.max) this.max = value;
     const index = indexOf(Math.min(Math.max(value, 0), HIGHEST_TRACKABLE_NS));
-    const chunks = this.chunks;
-    if (chunks !== null) return chunks.add(index, 1);
-    if (this.logged === this.log.length && !this.growLog()) return this.moveToChunks().add(index, 1);
-    this.log[this.logged++] = index;
+    if (this.logged < this.log.length) {
+      this.log[this.logged++] = index;
+      return;
+    }
+    // A full log, or none (chunked counts leave an empty one): off the common path, into a method
+    // every histogram calls from its first value on (each time its log fills), so the optimised
+    // record() holds no call or property access a run has not yet reached. The overflow to chunked
+    // counts, reached first after record() was optimised, was such an access: record() deoptimised
+    // and was compiled again in every cold run (issue 14, --trace-deopt).
+    this.recordPastLog(index);
+  }
+
+  /** Record `index` when the log is full: into a doubled log, or into chunked counts (moved there first if need be). */
+  private recordPastLog(index: number): void {
+    if (this.chunks === null && this.growLog()) {
+      this.log[this.logged++] = index;
+      return;
+    }
+    (this.chunks ?? this.moveToChunks()).add(index, 1);
   }
 
   /**
