@@ -170,14 +170,29 @@ export class Guest implements GuestQueue {
     const vcpus = this.vcpus;
     if (this.settleFirst) for (let v = 0; v < vcpus.length; v++) this.host.settleVcpu(vcpus[v]);
     if (this.checkOrder && this.keepsOrder) this.checkKeptOrder();
-    if (vcpus.length === 1) return this.reassignSingle();
-    const ordered = this.keepsOrder ? this.sorted : this.sortRunnable();
-    const count = this.keepsOrder ? this.sorted.length : this.runnable.length;
-    if (count > 0) this.policy.headChosen?.(ordered[0]);
-    if (this.directMatching) this.placeDirect(ordered, count);
-    else this.placeMatched(ordered, count);
+    if (vcpus.length === 1) this.chooseSingle();
+    else {
+      const ordered = this.keepsOrder ? this.sorted : this.sortRunnable();
+      const count = this.keepsOrder ? this.sorted.length : this.runnable.length;
+      if (count > 0) this.policy.headChosen?.(ordered[0]);
+      if (this.directMatching) this.placeDirect(ordered, count);
+      else this.placeMatched(ordered, count);
+    }
+    // A vCPU is handed its chosen task when its task changes, or when its task moved on to a new job
+    // in place. Written here, not as a function of its own: V8 compiled that one by itself as well as
+    // inside this one in every cold run (issue 14, --trace-opt).
     const chosen = this.chosen;
-    for (let v = 0; v < chosen.length; v++) if (needsAssign(vcpus[v], chosen[v])) this.host.assign(vcpus[v], chosen[v]);
+    for (let v = 0; v < chosen.length; v++) {
+      const vcpu = vcpus[v];
+      const task = chosen[v];
+      if (task === null) {
+        if (vcpu.task !== null) this.host.assign(vcpu, null);
+        continue;
+      }
+      const renewed = task.guestSlot.newJobWhilePlaced;
+      task.guestSlot.newJobWhilePlaced = false;
+      if (renewed || vcpu.task !== task) this.host.assign(vcpu, task);
+    }
   }
 
   /**
@@ -298,15 +313,14 @@ export class Guest implements GuestQueue {
     if (removeInPlace(this.sorted, task)) this.insertSorted(task);
   }
 
-  /** One vCPU (the common case): the best runnable task, found without sorting or allocating. */
-  private reassignSingle(): void {
+  /** One vCPU (the common case): the best runnable task as its choice, found without sorting or allocating. */
+  private chooseSingle(): void {
     let best: Task | null = null;
     const runnable = this.runnable;
     if (this.keepsOrder) best = this.sorted.length > 0 ? this.sorted[0] : null;
     else for (let n = 0; n < runnable.length; n++) if (best === null || this.compare(runnable[n], best) < 0) best = runnable[n];
     if (best !== null) this.policy.headChosen?.(best);
-    const v = this.vcpus[0];
-    if (needsAssign(v, best)) this.host.assign(v, best);
+    this.chosen[0] = best;
   }
 
   /** Find `task` a vCPU, moving already chosen tasks along an augmenting path if needed. */
@@ -344,14 +358,6 @@ function removeInPlace(list: Task[], task: Task): boolean {
 
 function isPlaced(task: Task): boolean {
   return task.runner !== null && task.runner.task === task;
-}
-
-/** A vCPU is handed `task` when its task changes, or when its task moved on to a new job in place. */
-function needsAssign(v: HostEntity, task: Task | null): boolean {
-  if (task === null) return v.task !== null;
-  const renewed = task.guestSlot.newJobWhilePlaced;
-  task.guestSlot.newJobWhilePlaced = false;
-  return renewed || v.task !== task;
 }
 
 function vcpuIndex(v: HostEntity): number {
