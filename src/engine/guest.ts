@@ -185,12 +185,12 @@ export class Guest implements GuestQueue {
     for (let v = 0; v < chosen.length; v++) {
       const vcpu = vcpus[v];
       const task = chosen[v];
-      if (task === null) {
-        if (vcpu.task !== null) this.host.assign(vcpu, null);
-        continue;
+      let renewed = false;
+      if (task !== null) {
+        renewed = task.guestSlot.newJobWhilePlaced;
+        task.guestSlot.newJobWhilePlaced = false;
       }
-      const renewed = task.guestSlot.newJobWhilePlaced;
-      task.guestSlot.newJobWhilePlaced = false;
+      // One call site: V8 inlines the engine's assignment into this function once per site.
       if (renewed || vcpu.task !== task) this.host.assign(vcpu, task);
     }
   }
