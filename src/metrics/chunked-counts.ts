@@ -173,11 +173,18 @@ export class ChunkedCounts {
   /** Add `n` to bucket `index`'s count ÷ 16. */
   private carry(index: number, n: number): void {
     if (this.carries !== null) return this.carries.add(index, n);
-    let k = this.carriedAt(index);
+    const k = this.carriedAt(index);
     if (k < this.words.length && this.words[k] >>> CARRIED_BITS === index && (this.words[k] & CARRIED_MAX) + n <= CARRIED_MAX) {
       this.words[k] += n;
       return;
     }
+    // The rarer rest in a method of its own: the common case above is what V8 compiles hot (issue 14,
+    // a smaller optimised carry in every cold run).
+    this.carryBeyondList(index, n, k);
+  }
+
+  /** carry() of a bucket not in the list at the end (its place there is `k`), or whose entry would overflow. */
+  private carryBeyondList(index: number, n: number, k: number): void {
     if (k < this.words.length && this.words[k] >>> CARRIED_BITS === index) return this.moveCarriesUp().add(index, n);
     if (this.carriedUsed === CARRIED_LIMIT || n > CARRIED_MAX) return this.moveCarriesUp().add(index, n);
     if (SPAN_WORDS * this.spans + this.chunksUsed + this.carriedUsed === this.words.length) {
