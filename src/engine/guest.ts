@@ -39,7 +39,11 @@ export interface GuestOptions {
 const GENERAL: GuestOptions = { incremental: false, checkOrder: false };
 
 export class Guest implements GuestQueue {
-  /** Runnable tasks (have a pending job), in wake-up order: what the general path sorts and a tick visits. */
+  /**
+   * Runnable tasks (have a pending job), in wake-up order: what the general path sorts and a tick
+   * visits. Kept only when something reads it (`tracksWakeOrder`): a kept order without ticks has
+   * its runnable tasks in `sorted`.
+   */
   private readonly runnable: Task[] = objectArray();
   /** The same tasks in policy order (then queue order), kept as they change when `keepsOrder`. */
   private readonly sorted: Task[] = objectArray();
@@ -47,6 +51,12 @@ export class Guest implements GuestQueue {
   readonly keepsOrder: boolean;
   /** Every task may run on every vCPU, listed in vCPU order: the matching is known in advance. */
   readonly directMatching: boolean;
+  /**
+   * `runnable` is kept: the general path sorts it, a ticking policy visits it in wake-up order (a
+   * round-robin rotation re-queues in that order), the order check sorts it. Otherwise its upkeep —
+   * a push at each wake-up, a scan at each block — served nothing (issue 14: the 4-vCPU EDF set).
+   */
+  private readonly tracksWakeOrder: boolean;
   /** Placements settle every vCPU first (the policy's order may read charged state, or a split shows). */
   private settleFirst = true;
   private readonly checkOrder: boolean;
@@ -80,6 +90,7 @@ export class Guest implements GuestQueue {
     this.keepsOrder = options.incremental && policy.stableOrder === true;
     this.directMatching = options.incremental && tasks.every((t) => t.affinity.length === vcpus.length && t.affinity.every((c, i) => c === i));
     this.checkOrder = options.checkOrder;
+    this.tracksWakeOrder = !this.keepsOrder || policy.ticks || this.checkOrder;
   }
 
   /**
@@ -113,7 +124,7 @@ export class Guest implements GuestQueue {
     if (isPlaced(task)) st.newJobWhilePlaced = true;
     st.order = this.orderCounter++;
     this.policy.wake?.(task);
-    this.runnable.push(task);
+    if (this.tracksWakeOrder) this.runnable.push(task);
     if (this.keepsOrder) this.insertSorted(task);
     this.markDirty();
   }
@@ -132,7 +143,7 @@ export class Guest implements GuestQueue {
 
   block(task: Task): void {
     task.guestSlot.runnable = false;
-    removeInPlace(this.runnable, task);
+    if (this.tracksWakeOrder) removeInPlace(this.runnable, task);
     if (this.keepsOrder) removeInPlace(this.sorted, task);
     this.markDirty();
   }
@@ -159,14 +170,29 @@ export class Guest implements GuestQueue {
     const vcpus = this.vcpus;
     if (this.settleFirst) for (let v = 0; v < vcpus.length; v++) this.host.settleVcpu(vcpus[v]);
     if (this.checkOrder && this.keepsOrder) this.checkKeptOrder();
-    if (vcpus.length === 1) return this.reassignSingle();
-    const ordered = this.keepsOrder ? this.sorted : this.sortRunnable();
-    const count = this.runnable.length;
-    if (count > 0) this.policy.headChosen?.(ordered[0]);
-    if (this.directMatching) this.placeDirect(ordered, count);
-    else this.placeMatched(ordered, count);
+    if (vcpus.length === 1) this.chooseSingle();
+    else {
+      const ordered = this.keepsOrder ? this.sorted : this.sortRunnable();
+      const count = this.keepsOrder ? this.sorted.length : this.runnable.length;
+      if (count > 0) this.policy.headChosen?.(ordered[0]);
+      if (this.directMatching) this.placeDirect(ordered, count);
+      else this.placeMatched(ordered, count);
+    }
+    // A vCPU is handed its chosen task when its task changes, or when its task moved on to a new job
+    // in place. Written here, not as a function of its own: V8 compiled that one by itself as well as
+    // inside this one in every cold run (issue 14, --trace-opt).
     const chosen = this.chosen;
-    for (let v = 0; v < chosen.length; v++) if (needsAssign(vcpus[v], chosen[v])) this.host.assign(vcpus[v], chosen[v]);
+    for (let v = 0; v < chosen.length; v++) {
+      const vcpu = vcpus[v];
+      const task = chosen[v];
+      let renewed = false;
+      if (task !== null) {
+        renewed = task.guestSlot.newJobWhilePlaced;
+        task.guestSlot.newJobWhilePlaced = false;
+      }
+      // One call site: V8 inlines the engine's assignment into this function once per site.
+      if (renewed || vcpu.task !== task) this.host.assign(vcpu, task);
+    }
   }
 
   /**
@@ -287,15 +313,14 @@ export class Guest implements GuestQueue {
     if (removeInPlace(this.sorted, task)) this.insertSorted(task);
   }
 
-  /** One vCPU (the common case): the best runnable task, found without sorting or allocating. */
-  private reassignSingle(): void {
+  /** One vCPU (the common case): the best runnable task as its choice, found without sorting or allocating. */
+  private chooseSingle(): void {
     let best: Task | null = null;
     const runnable = this.runnable;
     if (this.keepsOrder) best = this.sorted.length > 0 ? this.sorted[0] : null;
     else for (let n = 0; n < runnable.length; n++) if (best === null || this.compare(runnable[n], best) < 0) best = runnable[n];
     if (best !== null) this.policy.headChosen?.(best);
-    const v = this.vcpus[0];
-    if (needsAssign(v, best)) this.host.assign(v, best);
+    this.chosen[0] = best;
   }
 
   /** Find `task` a vCPU, moving already chosen tasks along an augmenting path if needed. */
@@ -333,14 +358,6 @@ function removeInPlace(list: Task[], task: Task): boolean {
 
 function isPlaced(task: Task): boolean {
   return task.runner !== null && task.runner.task === task;
-}
-
-/** A vCPU is handed `task` when its task changes, or when its task moved on to a new job in place. */
-function needsAssign(v: HostEntity, task: Task | null): boolean {
-  if (task === null) return v.task !== null;
-  const renewed = task.guestSlot.newJobWhilePlaced;
-  task.guestSlot.newJobWhilePlaced = false;
-  return renewed || v.task !== task;
 }
 
 function vcpuIndex(v: HostEntity): number {

@@ -104,13 +104,31 @@ export class LatencyHistogram {
   record(value: Ns): void {
     this.count++;
     this.sum += value;
-    if (value < this.min) this.min = value;
-    if (value > this.max) this.max = value;
+    // Stored every time, not under a test: a run whose first values are all 0 (wake-up latencies of
+    // tasks released on an idle CPU) had record() optimised before `this.max = value` ever ran, and
+    // it deoptimised at the first positive value (issue 14, --trace-deopt of fig11-12-granularity).
+    this.min = Math.min(this.min, value);
+    this.max = Math.max(this.max, value);
     const index = indexOf(Math.min(Math.max(value, 0), HIGHEST_TRACKABLE_NS));
-    const chunks = this.chunks;
-    if (chunks !== null) return chunks.add(index, 1);
-    if (this.logged === this.log.length && !this.growLog()) return this.moveToChunks().add(index, 1);
-    this.log[this.logged++] = index;
+    if (this.logged < this.log.length) {
+      this.log[this.logged++] = index;
+      return;
+    }
+    // A full log, or none (chunked counts leave an empty one): off the common path, into a method
+    // every histogram calls from its first value on (each time its log fills), so the optimised
+    // record() holds no call or property access a run has not yet reached. The overflow to chunked
+    // counts, reached first after record() was optimised, was such an access: record() deoptimised
+    // and was compiled again in every cold run (issue 14, --trace-deopt).
+    this.recordPastLog(index);
+  }
+
+  /** Record `index` when the log is full: into a doubled log, or into chunked counts (moved there first if need be). */
+  private recordPastLog(index: number): void {
+    if (this.chunks === null && this.growLog()) {
+      this.log[this.logged++] = index;
+      return;
+    }
+    (this.chunks ?? this.moveToChunks()).add(index, 1);
   }
 
   /**
