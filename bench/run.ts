@@ -25,7 +25,7 @@ import { referenceScenario } from './reference.js';
 import { edfGuest, edfHostThreads } from './edf-set.js';
 import { topSelfTime } from './profile.js';
 import { startupTable, wholeProcessTable } from './startup.js';
-import { childNodeArgs } from './node-args.js';
+import { CHILD_GLIBC_TUNABLES, childEnv, childNodeArgs } from './node-args.js';
 
 interface ChildResult {
   name: string;
@@ -120,7 +120,7 @@ function child(name: string, simulatedS: number, warmS = 0): ChildResult {
 
 function runChild(name: string, simulatedS: number, nodeFlags: string[] = [], warmS = 0): ChildResult {
   const script = fileURLToPath(import.meta.url);
-  const out = execFileSync(process.execPath, childNodeArgs(script, ['--child', name, String(simulatedS), String(warmS)], nodeFlags), { encoding: 'utf8' });
+  const out = execFileSync(process.execPath, childNodeArgs(script, ['--child', name, String(simulatedS), String(warmS)], nodeFlags), { encoding: 'utf8', env: childEnv() });
   return JSON.parse(out) as ChildResult;
 }
 
@@ -238,7 +238,7 @@ function main(): void {
   }
   if (args[0] === 'memory') return memoryTable();
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
-  console.log(`# hvsim benchmarks\n\nMachine: ${cpus().length} × ${cpu}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}; load average ${loadavg()[0].toFixed(1)} at start`);
+  console.log(`# hvsim benchmarks\n\nMachine: ${cpus().length} × ${cpu}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}; load average ${loadavg()[0].toFixed(1)} at start; children run with GLIBC_TUNABLES=${CHILD_GLIBC_TUNABLES} (bench/node-args.ts)`);
   console.log('Rates are per CPU second of each run (user + system, all its threads); wall time is shown beside.\n');
   startupTable();
   wholeProcessTable();
