@@ -185,6 +185,28 @@ describe('plain YAML fast path', () => {
     expect(answered).toBeGreaterThan(100);
   });
 
+  it('agrees with yaml on `>` and `|` blocks: their lines, indentation, blank and comment-like lines, what follows', () => {
+    const line = fc.oneof(fc.stringMatching(/^[a-z#:\- ]{0,12}$/), fc.constantFrom('', '  deeper', '# not a comment', 'a: b', '- x', '   '));
+    const block = fc.record({
+      style: fc.constantFrom('>', '|', '>-', '|+', '>2'),
+      key: fc.constantFrom('description', 'note'),
+      indent: fc.integer({ min: 0, max: 4 }),
+      lines: fc.array(line, { minLength: 1, maxLength: 4 }),
+      after: fc.constantFrom('', 'next: 1\n', '\nnext: 1\n', '  # a comment\nnext: 1\n', 'next: 1'),
+      endsWithBreak: fc.boolean(),
+    });
+    let answered = 0;
+    fc.assert(
+      fc.property(block, ({ style, key, indent, lines, after, endsWithBreak }) => {
+        const body = lines.map((l) => ' '.repeat(indent) + l).join('\n');
+        const text = `name: x\n${key}: ${style}\n${body}${endsWithBreak || after !== '' ? '\n' : ''}${after}`;
+        if (expectNoDivergence(text)) answered++;
+      }),
+      { numRuns: 1500 },
+    );
+    expect(answered).toBeGreaterThan(50);
+  });
+
   it('still names the line of a value the fast path read, for errors found after parsing', () => {
     const text = 'name: x\nhosts:\n  - { id: ph1, cpus: 1 }\n  - id: ph2\n    cpus: two\n';
     expect(readPlainYaml(text)).toBeDefined();

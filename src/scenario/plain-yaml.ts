@@ -1,18 +1,18 @@
 // A reader for the plain subset of YAML that scenario files are written in — block mappings and
-// sequences of identifier keys, one-line flow collections, plain and one-line quoted scalars — so a
-// valid scenario needs neither the `yaml` package's load nor its parse (start-up, issue 14: for the
-// 2.3 KB EDF set that parse costs ~50 M instructions interpreted, and ~125 M more of V8's optimising
-// compiler working on the parser's functions for their single use, on the core the simulation's
-// own compiles need next).
+// sequences of identifier keys, one-line flow collections, plain and one-line quoted scalars, `>`
+// and `|` blocks of one indentation — so a valid scenario needs neither the `yaml` package's load
+// nor its parse (start-up, issue 14: for the 2.3 KB EDF set that parse costs ~50 M instructions
+// interpreted, and ~125 M more of V8's optimising compiler working on the parser's functions for
+// their single use, on the core the simulation's own compiles need next).
 //
 // It is a fast path, never a second opinion: it returns the data only where it is sure `yaml`
 // (parseDocument with the options src/scenario/source.ts gives, then toJS) reads the same data
-// without an error, and `undefined` for anything else — anchors, tags, merge keys, block scalars,
-// multi-line or escaped scalars, unusual keys, any doubtful indentation, duplicate keys, numbers in
-// any form but plain decimals — which then goes to `yaml`, with its messages. Plain scalars are
-// typed by YAML 1.2's core schema as `yaml` 2 applies it (its schema/core tags: null, bool, int,
-// float); test/plain-yaml.test.ts compares the two readers on the bundled files, on generated
-// documents and on mutated ones.
+// without an error, and `undefined` for anything else — anchors, tags, merge keys, block scalars
+// with indicators, blank or deeper lines, multi-line or escaped scalars, unusual keys, any doubtful
+// indentation, duplicate keys, numbers in any form but plain decimals — which then goes to `yaml`,
+// with its messages. Plain scalars are typed by YAML 1.2's core schema as `yaml` 2 applies it (its
+// schema/core tags: null, bool, int, float); test/plain-yaml.test.ts compares the two readers on the
+// bundled files, on generated documents and on mutated ones.
 
 /** What the fast path gives up on: the caller parses the text with `yaml` instead. */
 class NotPlain extends Error {}
@@ -166,7 +166,12 @@ class BlockReader {
     for (; end < this.rawLines.length; end++) {
       const line = this.rawLines[end];
       const lineIndent = indentOf(line);
-      if (lineIndent === line.length) break; // blank: the end, if nothing deeper follows (below)
+      // Spaces only, no more than the indentation: an empty line, the end if nothing deeper follows
+      // (below). More spaces than that are text in YAML (a line of spaces): left to `yaml`.
+      if (lineIndent === line.length) {
+        if (line.length > indent) giveUp();
+        break;
+      }
       if (lineIndent < indent) break;
       if (lineIndent > indent || line.endsWith(' ')) giveUp();
       texts.push(line.slice(indent));
@@ -177,7 +182,10 @@ class BlockReader {
     for (let after = end; after < this.rawLines.length; after++) {
       const line = this.rawLines[after];
       const lineIndent = indentOf(line);
-      if (lineIndent === line.length) continue;
+      if (lineIndent === line.length) {
+        if (line.length > indent) giveUp();
+        continue;
+      }
       if (lineIndent >= indent) giveUp();
       break;
     }
