@@ -146,7 +146,7 @@ describe('plain YAML fast path', () => {
       { numRuns: 1500 },
     );
     // The property means little if the fast path never answered: it must, on a share of them.
-    expect(answered).toBeGreaterThan(100);
+    expect(answered).toBeGreaterThan(30); // ~90-130 of 1,500
   });
 
   it('agrees with yaml on the repository’s YAML files mutated at random', () => {
@@ -182,7 +182,7 @@ describe('plain YAML fast path', () => {
       }),
       { numRuns: 1500 },
     );
-    expect(answered).toBeGreaterThan(100);
+    expect(answered).toBeGreaterThan(200); // ~600 of 1,500
   });
 
   it('agrees with yaml on `>` and `|` blocks: their lines, indentation, blank and comment-like lines, what follows', () => {
@@ -204,7 +204,7 @@ describe('plain YAML fast path', () => {
       }),
       { numRuns: 1500 },
     );
-    expect(answered).toBeGreaterThan(50);
+    expect(answered).toBeGreaterThan(50); // ~140-180 of 1,500
   });
 
   it('still names the line of a value the fast path read, for errors found after parsing', () => {
