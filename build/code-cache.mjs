@@ -2,9 +2,9 @@
 // loads with the bundled run path, the bundled YAML parser and the scenario validator. V8 caches
 // the functions a script has compiled so far, so the caches are made after a training run: a child
 // process runs the bundled CLI on build/code-cache-training.yaml under each model it lists (and once
-// more behind a YAML directive, for the YAML library), as a user's `hvsim run -m <model>` would (same Node, same V8 flags, the same order of loading), then
-// asks V8 for the cached data of each file and writes it beside the file (`<file>.cache`, with the
-// header src/code-cache.ts checks).
+// more behind a YAML directive, for the YAML library), as a user's `hvsim run -m <model>` would
+// (same Node, same V8 flags, the same order of loading), then asks V8 for the cached data of each
+// file and writes it beside the file (`<file>.cache`, with the header src/code-cache.ts checks).
 //
 // V8 takes a cache only in a process with the flags it was made under, command-line flags included,
 // so there are two training runs: one started with the CLI's flags (NODE_FLAGS, src/jit-tuning.ts:

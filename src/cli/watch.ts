@@ -7,7 +7,7 @@ import { InputError } from '../errors.js';
 import { formatDuration } from '../scenario/units.js';
 
 /**
- * Wall-clock milliseconds from an arbitrary origin. Not `wallMs()`: the `performance`
+ * Wall-clock milliseconds from an arbitrary origin. Not `performance.now()`: the `performance`
  * global loads Node's perf_hooks modules on first use (start-up, issue 14; src/cli/write-stdout.ts).
  */
 const wallMs = () => Number(process.hrtime.bigint()) / 1e6;
