@@ -74,10 +74,20 @@ function indentOf(line: string): number {
 
 // A key the subset admits: an identifier-like plain scalar that the core schema reads as a string
 // (not null or a boolean), and not one JavaScript objects treat specially.
-const KEY = /^[A-Za-z_$][A-Za-z0-9_.$-]{0,127}$/;
+const KEY_START = '[A-Za-z_$]';
+const KEY_REST = '[A-Za-z0-9_.$-]';
+const KEY = new RegExp(`^${KEY_START}${KEY_REST}{0,127}$`);
+/** A flow mapping's `key: ` at the reader's position (the key checked by checkedKey after). */
+const FLOW_ENTRY_HEAD = new RegExp(`^(${KEY_START}${KEY_REST}*): `);
 const NOT_STRING_KEYS = new Set(['null', 'Null', 'NULL', 'true', 'True', 'TRUE', 'false', 'False', 'FALSE', '__proto__']);
 function checkedKey(key: string): string {
   if (!KEY.test(key) || NOT_STRING_KEYS.has(key)) giveUp();
+  return key;
+}
+
+/** `key`, not yet in `map`: a duplicate is `yaml`'s to report (uniqueKeys). */
+function newKeyOf(map: Record<string, unknown>, key: string): string {
+  if (Object.prototype.hasOwnProperty.call(map, key)) giveUp();
   return key;
 }
 
@@ -113,9 +123,9 @@ class BlockReader {
       const line = this.lines[this.at];
       if (line.indent !== indent) giveUp();
       const head = entryHead(line.text) ?? giveUp();
-      if (Object.prototype.hasOwnProperty.call(map, head.key)) giveUp(); // `yaml` reports duplicates
+      const key = newKeyOf(map, head.key);
       this.at++;
-      map[head.key] = head.rest === '' || head.rest[0] === '#' ? this.nested(indent, true) : this.valueOnLine(head.rest, line);
+      map[key] = head.rest === '' || head.rest[0] === '#' ? this.nested(indent, true) : this.valueOnLine(head.rest, line);
     }
     return map;
   }
@@ -313,9 +323,8 @@ class FlowReader {
     for (;;) {
       if (isMap) {
         this.skipSpaces();
-        const head = /^([A-Za-z_$][A-Za-z0-9_.$-]*): /.exec(this.text.slice(this.at)) ?? giveUp();
-        const key = checkedKey(head[1]);
-        if (Object.prototype.hasOwnProperty.call(map, key)) giveUp();
+        const head = FLOW_ENTRY_HEAD.exec(this.text.slice(this.at)) ?? giveUp();
+        const key = newKeyOf(map, checkedKey(head[1]));
         this.at += head[0].length;
         map[key] = this.value();
       } else {
