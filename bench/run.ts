@@ -8,7 +8,7 @@
 //   node dist/bench/run.js memory        only the memory-per-task tables (10 s and 100 s)
 // Cases: ref/<model>/<cpus> (the reference scenario scaled to <cpus> pCPUs), edf-threads, edf-guest.
 
-import '../src/jit-tuning.js'; // first, as in bin/hvsim.js: the engine is measured as the CLI runs it
+import { NODE_FLAGS } from '../src/jit-tuning.js'; // first, as in bin/hvsim.js: the engine is measured as the CLI runs it
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
@@ -47,6 +47,8 @@ interface ChildResult {
   arrayBuffersAfterGcMiB: number;
   /** V8's young generation (both semi-spaces) at the end of the run: it grows with what survives a scavenge, not with the tasks held. */
   newSpaceMiB: number;
+  /** Of that, the pages ever touched (V8's physical size of the new space): part of peak RSS. */
+  newSpaceTouchedMiB: number;
 }
 
 interface BenchCase {
@@ -85,8 +87,16 @@ function holdModel(pending: number, operations: number): number {
   return operations / seconds;
 }
 
-function child(name: string, simulatedS: number, warmS = 0): ChildResult {
+/** Short-lived garbage enough to pass through both semi-spaces several times, so every page of a young generation already at its final size is touched. */
+function touchYoungGeneration(): void {
+  let keep = 0;
+  for (let i = 0; i < 4_000_000; i++) keep += [i, i + 1].length;
+  if (keep === 0) throw new Error('unreachable');
+}
+
+function child(name: string, simulatedS: number, warmS = 0, fillYoung = false): ChildResult {
   const MiB = 2 ** 20;
+  if (fillYoung) touchYoungGeneration();
   // An unmeasured run of the same case first: the measured one then runs JIT-compiled code from its
   // first event (the steady-state rate; a short run is otherwise mostly V8's warm-up).
   if (warmS > 0) {
@@ -104,7 +114,9 @@ function child(name: string, simulatedS: number, warmS = 0): ChildResult {
   const cpuS = (cpu.user + cpu.system) / 1e6;
   const jobs = sim.tasks.reduce((sum, t) => sum + t.stats.completed, 0);
   const maxRssMiB = process.resourceUsage().maxRSS / 1024;
-  const newSpaceMiB = (getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')?.space_size ?? 0) / MiB;
+  const newSpace = getHeapSpaceStatistics().find((s) => s.space_name === 'new_space');
+  const newSpaceMiB = (newSpace?.space_size ?? 0) / MiB;
+  const newSpaceTouchedMiB = (newSpace?.physical_space_size ?? 0) / MiB;
   // Live heap after a full collection: what the run holds, whatever the GC's lazy peak RSS is. Twice:
   // the backing stores of typed arrays that died in the old generation (outgrown histogram pools) are
   // released only by the collection after the one that finds them dead (measured: at 1024 tasks after
@@ -114,13 +126,13 @@ function child(name: string, simulatedS: number, warmS = 0): ChildResult {
   const { heapUsed, arrayBuffers } = process.memoryUsage();
   return {
     name, simulatedS, wallS, cpuS, events: sim.eventsFired, ticksSkipped: sim.ticksSkipped, jobs, tasks: sim.tasks.length,
-    maxRssMiB, startRssMiB, heapAfterGcMiB: heapUsed / MiB, arrayBuffersAfterGcMiB: arrayBuffers / MiB, newSpaceMiB,
+    maxRssMiB, startRssMiB, heapAfterGcMiB: heapUsed / MiB, arrayBuffersAfterGcMiB: arrayBuffers / MiB, newSpaceMiB, newSpaceTouchedMiB,
   };
 }
 
-function runChild(name: string, simulatedS: number, nodeFlags: string[] = [], warmS = 0): ChildResult {
+function runChild(name: string, simulatedS: number, nodeFlags: string[] = [], warmS = 0, childFlags: string[] = []): ChildResult {
   const script = fileURLToPath(import.meta.url);
-  const out = execFileSync(process.execPath, childNodeArgs(script, ['--child', name, String(simulatedS), String(warmS)], nodeFlags), { encoding: 'utf8', env: childEnv() });
+  const out = execFileSync(process.execPath, childNodeArgs(script, ['--child', name, String(simulatedS), String(warmS), ...childFlags], nodeFlags), { encoding: 'utf8', env: childEnv() });
   return JSON.parse(out) as ChildResult;
 }
 
@@ -150,31 +162,45 @@ function scaleTable(): void {
 }
 
 /**
- * Memory per task, measured as a slope: the same run of the reference scenario at two host sizes.
- * (Peak RSS − start) / tasks charges V8's young generation — 16 to 32 MiB whatever the population,
- * sized by what survives each scavenge — to the tasks; the slope between two hosts cancels what is
- * fixed, and the young generation's own growth between them is shown apart. Two durations: 10 s at
- * 1024 and 4096 tasks, and 100 s at 256 and 1024 tasks, since a task's histograms grow with the
- * buckets its latencies reach (a log of 1024 values, then chunked counts): after 10 s no histogram
- * of this scenario has left its log, after 100 s three tasks in four have.
+ * Memory per task, measured as a slope: the same run of the reference scenario at two host sizes,
+ * (peak RSS − RSS before the build) of the large one minus the small one's, per task added. Two
+ * things in a peak do not come from the tasks and are taken out:
+ * - V8's young generation: its pages are touched as garbage fills it, so a run that allocates less
+ *   (a small host, or less garbage per job) touches fewer of them, and the slope charged the tasks
+ *   with the difference (10.3–21.8 KiB where 6–7 was held: bench/RESULTS.md, fifth session). These
+ *   children start it at its cap (`--min-semi-space-size` equal to NODE_FLAGS's maximum) and touch
+ *   every page before the RSS start is read, so it is inside the start of both runs.
+ * - the timing of the old generation's collections, which moves a peak by a few MiB from run to
+ *   run: the median of three runs per size.
+ * Two durations: 10 s at 1024 and 4096 tasks, and 100 s at 256 and 1024 tasks, since a task's
+ * histograms grow with the buckets its latencies reach (a log of 1024 values, then chunked counts):
+ * after 10 s no histogram of this scenario has left its log, after 100 s three tasks in four have.
+ * The live heap (after two full collections) is shown beside: what the tasks hold, without the
+ * garbage a collector lets accumulate before it runs, which the peak rightly includes.
  */
 function memoryTable(): void {
+  const semiSpaceFlag = NODE_FLAGS.find((flag) => flag.startsWith('--max-semi-space-size='));
+  if (!semiSpaceFlag) throw new Error('NODE_FLAGS no longer caps the young generation: the memory table needs that cap to fix its size');
+  const youngAtItsCap = [semiSpaceFlag.replace('--max-', '--min-')];
+  const RUNS = 3;
   console.log('\n## Memory per task: the reference scenario, kvm-irmos, slope between two host sizes\n');
-  console.log('| simulated | pCPUs | tasks | peak RSS over start | young generation | live heap + array buffers after GC | load |\n|---|---|---|---|---|---|---|');
+  console.log(`Young generation at its cap from the start (\`${youngAtItsCap[0]}\`) and touched before the start is read; median of ${RUNS} runs per size.\n`);
+  console.log('| simulated | pCPUs | tasks | peak RSS over start (runs) | young generation (touched) | live heap + array buffers after GC | load |\n|---|---|---|---|---|---|---|');
   const slopes: string[] = [];
   for (const [seconds, sizes] of [[10, [64, 256]], [100, [16, 64]]] as const) {
     const [small, big] = sizes.map((cpuCount) => {
-      const r = runChild(`ref/kvm-irmos/${cpuCount}`, seconds);
+      const runs = Array.from({ length: RUNS }, () => runChild(`ref/kvm-irmos/${cpuCount}`, seconds, youngAtItsCap, 0, ['fill-young']));
+      const peaks = runs.map((r) => r.maxRssMiB - r.startRssMiB);
+      const peak = [...peaks].sort((x, y) => x - y)[RUNS >> 1];
+      const r = runs[0];
       const live = r.heapAfterGcMiB + r.arrayBuffersAfterGcMiB;
-      console.log(`| ${seconds} s | ${cpuCount} | ${r.tasks} | ${(r.maxRssMiB - r.startRssMiB).toFixed(1)} MiB | ${r.newSpaceMiB.toFixed(0)} MiB | ${live.toFixed(1)} MiB | ${load()} |`);
-      return { r, live };
+      console.log(`| ${seconds} s | ${cpuCount} | ${r.tasks} | ${peak.toFixed(1)} MiB (${peaks.map((p) => p.toFixed(1)).join(', ')}) | ${r.newSpaceMiB.toFixed(0)} MiB (${r.newSpaceTouchedMiB.toFixed(0)}) | ${live.toFixed(1)} MiB | ${load()} |`);
+      return { tasks: r.tasks, peak, live };
     });
-    const perTask = (mib: number) => `${((mib * 1024) / (big.r.tasks - small.r.tasks)).toFixed(1)} KiB`;
-    const rss = big.r.maxRssMiB - big.r.startRssMiB - (small.r.maxRssMiB - small.r.startRssMiB);
-    const young = big.r.newSpaceMiB - small.r.newSpaceMiB;
-    slopes.push(`${seconds} s, ${small.r.tasks} → ${big.r.tasks} tasks: peak RSS ${perTask(rss)}; without the young generation's growth ${perTask(rss - young)}; live ${perTask(big.live - small.live)}.`);
+    const perTask = (mib: number) => `${((mib * 1024) / (big.tasks - small.tasks)).toFixed(1)} KiB`;
+    slopes.push(`${seconds} s, ${small.tasks} → ${big.tasks} tasks: peak RSS ${perTask(big.peak - small.peak)}; live ${perTask(big.live - small.live)}.`);
   }
-  console.log(`\nMarginal per task added (peak RSS varies by several MiB from run to run with the GC's timing):\n\n- ${slopes.join('\n- ')}`);
+  console.log(`\nMarginal per task added:\n\n- ${slopes.join('\n- ')}`);
 }
 
 function edfTable(): void {
@@ -229,7 +255,7 @@ function profileCase(name: string, simulatedS: number, label: string): void {
 function main(): void {
   const args = process.argv.slice(2);
   if (args[0] === '--child') {
-    process.stdout.write(JSON.stringify(child(args[1], Number(args[2]), Number(args[3] ?? 0))) + '\n');
+    process.stdout.write(JSON.stringify(child(args[1], Number(args[2]), Number(args[3] ?? 0), args[4] === 'fill-young')) + '\n');
     return;
   }
   if (args[0] === 'startup') {
