@@ -1,6 +1,6 @@
 // A host whose every VMU is reserved gives its fair class no entity; under kvm-irmos with exact
 // enforcement no class then has anything to do at the host tick, and the engine skips the ticks
-// (Simulator.tickElidable, issue 14). The claim is that this changes nothing: these tests run
+// (Simulator.elidableTicks, issue 14). The claim is that this changes nothing: these tests run
 // random hosts with and without the shortcut and compare every result, and check that the shortcut
 // really engages (and stays off where a tick or its settle matters).
 import fc from 'fast-check';

@@ -1,4 +1,4 @@
-// The engine leaves out host ticks that change nothing (ClassStack.tickElidable, issue 14): on a CPU
+// The engine leaves out host ticks that change nothing (ClassStack.elidableTicks, issue 14): on a CPU
 // where only SCHED_DEADLINE or IRMOS reservations with exact enforcement run, and the fair and RT
 // classes that ask for the tick have no entity at all, a tick is only a settle that splits a
 // segment in two. The claim is that results are then identical, to the byte, to a run that fires

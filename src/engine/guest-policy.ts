@@ -27,7 +27,7 @@ export interface GuestPolicy {
   charge?(task: Task, deltaNs: Ns): void;
   /**
    * Charging a run in pieces leaves the same state as charging it whole (integer arithmetic, no
-   * threshold acted on inside charge): the engine may then leave out host ticks (Simulator.tickElidable).
+   * threshold acted on inside charge): the engine may then leave out host ticks (Simulator.elidableTicks).
    */
   readonly chargeSplitsExactly?: boolean;
   /**

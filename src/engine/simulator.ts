@@ -54,7 +54,7 @@ export interface SimulateOptions {
   /** Admission ran at each VMU's start (HostSetup.admittedAtStarts, src/experiments/lifecycle.ts). */
   admittedAtStarts?: boolean;
   /**
-   * Leave out host ticks that provably change nothing (ClassStack.tickElidable; counted in
+   * Leave out host ticks that provably change nothing (ClassStack.elidableTicks; counted in
    * eventsFired all the same). Default true; false runs every tick (the equivalence test).
    */
   elideTicks?: boolean;
@@ -159,7 +159,7 @@ export class Simulator implements IoEngine, ReleaseTarget, GuestEngine<HostState
   readonly tasks: Task[] = [];
   /** Events fired (scheduler events per second in bench), host ticks left out as no-ops included. */
   eventsFired = 0;
-  /** Host tick grids left out as no-ops (ClassStack.tickElidable): first tick and period of each. */
+  /** Host tick grids left out as no-ops (ClassStack.elidableTicks): first tick and period of each. */
   private readonly elidedTicks: { firstNs: Ns; periodNs: Ns }[] = [];
 
   /** Host ticks due within the run that were left out as no-ops (known after run(); in eventsFired too). */
@@ -171,6 +171,8 @@ export class Simulator implements IoEngine, ReleaseTarget, GuestEngine<HostState
   private readonly partitioned: boolean;
   /** The lane runLanes is simulating, -1 otherwise. */
   private laneRunning = -1;
+  /** The pCPUs of each lane, by host (listLaneCpus; only when there are several lanes). */
+  private readonly cpusOfLane: { host: HostState; cpu: number }[][] = [];
 
   /** Lanes the run simulates one after another (for tests). */
   get lanes(): number {
@@ -231,6 +233,7 @@ export class Simulator implements IoEngine, ReleaseTarget, GuestEngine<HostState
     this.io = new IoWiring(scenario, model, this.queue, this.seed, this, () => network!);
     this.ioLoads = this.io.ioLoads;
     for (const spec of scenario.hosts) this.buildHost(spec, options);
+    if (this.laneCount > 1) this.listLaneCpus();
     network = buildNetwork(scenario, this.netHosts, this, this.seed, (vmu, now) => this.control.isUp(vmu, now));
     this.flows = network.flows;
     const vmuById = new Map(scenario.vmus.map((v) => [v.id, v]));
@@ -350,15 +353,22 @@ export class Simulator implements IoEngine, ReleaseTarget, GuestEngine<HostState
    * (issue 14: 64 × 64 × 2 at 64 pCPUs, the run's only allocation outside the engine's path).
    */
   private markLane(lane: number, on: boolean): void {
-    for (let h = 0; h < this.hosts.length; h++) {
-      const host = this.hosts[h];
-      const laneOfCpu = host.laneOfCpu;
-      for (let cpu = 0; cpu < laneOfCpu.length; cpu++) {
-        if (laneOfCpu[cpu] !== lane) continue;
-        if (on) host.needsResched.add(cpu);
-        else host.needsResched.delete(cpu);
-      }
+    const cpus = this.cpusOfLane[lane];
+    for (let i = 0; i < cpus.length; i++) {
+      const { host, cpu } = cpus[i];
+      if (on) host.needsResched.add(cpu);
+      else host.needsResched.delete(cpu);
     }
+  }
+
+  /**
+   * The pCPUs of each lane, listed once (markLane): a scan of every host's pCPUs per lane was lanes ×
+   * pCPUs steps, 64 × 64 × 2 at 64 pCPUs — enough for V8 to compile markLane with TurboFan in every
+   * cold run (~4 ms, --trace-opt), for a list of one pCPU per lane (issue 14).
+   */
+  private listLaneCpus(): void {
+    for (let lane = 0; lane < this.laneCount; lane++) this.cpusOfLane.push([]);
+    for (const host of this.hosts) for (let cpu = 0; cpu < host.laneOfCpu.length; cpu++) this.cpusOfLane[host.laneOfCpu[cpu]].push({ host, cpu });
   }
 
   /** A class re-picks, settles or reads a pCPU of another island than the one running: its cpuCoupling misses a tie. */
@@ -449,12 +459,13 @@ export class Simulator implements IoEngine, ReleaseTarget, GuestEngine<HostState
       for (const g of host.guests) if (!exactGuestCharge(g)) for (const v of g.vcpus) host.splitInvisible[v.index] = 0;
     }
     this.assignLanes(host);
+    const elidable = host.stack.wantsTick && options.elideTicks !== false ? this.elidableTicks(host) : null;
     for (const p of host.cpus) {
       this.queue.useLane(host.laneOfCpu[p.index]);
       // Re-armed at nearly every dispatch and fired once per job, always the soonest: the queue's near tier.
       p.completion = this.queue.timer(EventPhase.completion, completionDue, true);
       p.completion.owner = { sim: this, host, p } satisfies CompletionOwner;
-      if (host.stack.wantsTick && options.elideTicks !== false && this.tickElidable(host, p.index)) {
+      if (elidable !== null && elidable[p.index]) {
         this.elidedTicks.push({ firstNs: firstTickNs(spec, p.index, this.seed), periodNs: spec.tickNs });
       } else if (host.stack.wantsTick) {
         const tick = this.queue.timer(EventPhase.tick, (now) => {
@@ -520,18 +531,16 @@ export class Simulator implements IoEngine, ReleaseTarget, GuestEngine<HostState
   }
 
   /**
-   * Whether `cpu`'s host tick would change nothing (issue 14: a DEADLINE- or IRMOS-only CPU ticks
-   * only for classes with nothing to do): the classes say so (ClassStack.tickElidable), and the
+   * Per pCPU, whether its host tick would change nothing (issue 14: a DEADLINE- or IRMOS-only CPU ticks
+   * only for classes with nothing to do): the classes say so (ClassStack.elidableTicks), and the
    * engine's own accounting at a settle is additive there — no interference model (its progress
    * rates are not), no guest policy whose charge a split would change (the fair guest's vruntime is
    * a float; FIFO's RR quantum count and EDF charge exactly in pieces: GuestPolicy.chargeSplitsExactly).
    */
-  private tickElidable(host: HostState, cpu: number): boolean {
-    return (
-      host.interference === null &&
-      host.guests.every((g) => g.policy.charge === undefined || g.policy.chargeSplitsExactly === true) &&
-      host.stack.tickElidable(cpu, host.entities)
-    );
+  private elidableTicks(host: HostState): boolean[] {
+    const engineSplits =
+      host.interference === null && host.guests.every((g) => g.policy.charge === undefined || g.policy.chargeSplitsExactly === true);
+    return engineSplits ? host.stack.elidableTicks(host.entities) : host.cpus.map(() => false);
   }
 
   get durationNs(): Ns {
