@@ -651,8 +651,7 @@ export class Simulator implements IoEngine, ReleaseTarget, GuestEngine<HostState
     if (this.control.isPaused(task)) return; // it runs again at its resume
     const host = runtimeOf(task).host;
     if (task.guest !== null) {
-      task.guest.wake(task);
-      this.markDirty(host);
+      task.guest.wake(task); // it marks the host dirty where its placement may change (guestDirty)
     } else {
       this.hostWake(host, task.runner!);
     }
