@@ -83,6 +83,8 @@ export class IrmosClass implements SchedClass<IrmosAdmitConfig>, IrmosServerOwne
   private readonly migrateOnThrottle: boolean;
   private readonly rrQuantumNs: Ns;
   private readonly exact: boolean;
+  /** Whether a trace takes the class's notes (PolicyContext.notesObserved): otherwise none is made (issue 14). */
+  private readonly notes: boolean;
   private readonly configs: IrmosGroupConfig[];
   private seq = 0;
   private pushes = 0;
@@ -95,6 +97,7 @@ export class IrmosClass implements SchedClass<IrmosAdmitConfig>, IrmosServerOwne
     this.migrateOnThrottle = opts.migrateOnThrottle ?? false;
     this.rrQuantumNs = opts.rrQuantumNs ?? DEFAULT_RR_QUANTUM_NS;
     this.exact = (opts.enforcement ?? 'exact') === 'exact';
+    this.notes = ctx.notesObserved !== false;
     this.perCpu = Array.from({ length: ctx.cpuCount }, () => []);
     this.configs = opts.groups.map((g) => ({ ...g, cpus: [...g.cpus] }));
     for (const cfg of this.configs) {
@@ -298,14 +301,14 @@ export class IrmosClass implements SchedClass<IrmosAdmitConfig>, IrmosServerOwne
 
   /** §2.4.3: out of the EDF queue until d; its tasks stay queued unless migrateOnThrottle. */
   onThrottled(s: IrmosServer): void {
-    this.ctx.note('throttle', s.cpu, topTask(s)); // for traces: budget exhausted
+    if (this.notes) this.ctx.note('throttle', s.cpu, topTask(s)); // for traces: budget exhausted
     this.ctx.resched(s.cpu);
     if (this.migrateOnThrottle) this.pushFrom(s);
   }
 
   /** §2.4.4: ready again → EDF pre-emption check (resched), and spread its waiting tasks. */
   onReplenished(s: IrmosServer): void {
-    this.ctx.note('replenish', s.cpu, topTask(s)); // for traces (null entity: an empty server)
+    if (this.notes) this.ctx.note('replenish', s.cpu, topTask(s)); // for traces (null entity: an empty server)
     if (s.cbs.state !== CbsState.ready) {
       // An empty server of a multi-CPU group has budget again: re-pick its CPU so balance() can
       // pull a waiting task of the group there (§2.6 pull "it was replenished").
