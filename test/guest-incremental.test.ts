@@ -5,7 +5,8 @@
 // general path, which sorts and matches from scratch and settles every vCPU first: checked here over
 // random multi-vCPU guests under several host models, comparing every placement the engine makes
 // (the observer's assign calls) and the whole results, with the shortcuts on and off; a one-vCPU
-// guest's wake-up behind the head it runs asks for no placement at all.
+// guest's wake-up behind the head it runs asks for no placement at all, and a FIFO guest without RR
+// tasks is charged nothing.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Simulator, type SimObserver } from '../src/engine/simulator.js';

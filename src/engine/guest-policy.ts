@@ -26,6 +26,11 @@ export interface GuestPolicy {
   /** `task` executed `deltaNs` (called as it runs). */
   charge?(task: Task, deltaNs: Ns): void;
   /**
+   * charge() changes nothing for this VMU's tasks (SCHED_FIFO without an RR task: only an RR
+   * quantum is charged): the guest then leaves the call out (guest.ts, GuestOptions.incremental).
+   */
+  readonly chargesNothing?: boolean;
+  /**
    * Charging a run in pieces leaves the same state as charging it whole (integer arithmetic, no
    * threshold acted on inside charge): the engine may then leave out host ticks (Simulator.elidableTicks).
    */

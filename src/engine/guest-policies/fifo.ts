@@ -30,9 +30,12 @@ class FifoPolicy implements GuestPolicy {
   readonly stableOrder = true; // priorities are fixed; RR rotation re-queues
   readonly chargeSplitsExactly = true; // an integer quantum count, acted on only at the guest tick and at wake-up
   readonly ticks: boolean;
+  /** Only an RR task's quantum is charged. */
+  readonly chargesNothing: boolean;
 
   constructor(tasks: readonly TaskSpec[]) {
     this.ticks = tasks.some((t) => t.policy.class === 'rr');
+    this.chargesNothing = !this.ticks;
   }
 
   compare(a: Task, b: Task): number {
