@@ -143,6 +143,8 @@ export class HostState {
   interference: HostInterference | null = null;
   /** Per entity (by index): a settle of the CPU it runs on only splits its segment invisibly (PolicyContext.splitSettleInvisible). */
   splitInvisible!: Uint8Array;
+  /** Some class counts idle time on some pCPU (ClassStack.idlers): a settle of an idle pCPU then charges it. */
+  countsIdle = false;
 
   constructor(readonly spec: HostSpec) {
     this.cpus = Array.from({ length: spec.cpus }, (_, i) => new Pcpu(i));
@@ -446,6 +448,7 @@ export class Simulator implements IoEngine, ReleaseTarget, GuestEngine<HostState
     const sliceTimers = host.cpus.map((p) => this.queue.timer(EventPhase.budget, () => ctx.resched(p.index)));
     host.stack = new ClassStack(host.build.classes, spec.cpus, sliceTimers, this, guard === null ? undefined : (cls) => guard.wrap(cls));
     for (const e of host.entities) host.stack.checkAffinity(e);
+    host.countsIdle = host.cpus.some((p) => host.stack.idlers(p.index).length > 0);
     // Where a settle of an entity's CPU is only a split of its segment — its classes charge a split
     // exactly, no interference model, and a vCPU's guest charges its tasks exactly too — a guest's
     // placement settles only what it changes (Guest.settlesSplitExactly) and a class may leave out a
@@ -864,8 +867,7 @@ export class Simulator implements IoEngine, ReleaseTarget, GuestEngine<HostState
     p.segmentStart = now;
     const e = p.current;
     if (e === null) {
-      const idlers = host.stack.idlers(p.index);
-      for (let i = 0; i < idlers.length; i++) idlers[i].idleTime!(p.index, delta);
+      if (host.countsIdle) this.chargeIdle(host, p, delta);
       return;
     }
     e.cpuTimeNs += delta;
@@ -880,6 +882,12 @@ export class Simulator implements IoEngine, ReleaseTarget, GuestEngine<HostState
     job.remaining -= progress;
     task.execNs += progress;
     if (task.guest !== null) task.guest.charge(task, progress);
+  }
+
+  /** An idle stretch of `p` to the classes that count idle time there. */
+  private chargeIdle(host: HostState, p: Pcpu, delta: Ns): void {
+    const idlers = host.stack.idlers(p.index);
+    for (let i = 0; i < idlers.length; i++) idlers[i].idleTime!(p.index, delta);
   }
 
   /** `host` has something to re-decide in this instant's reschedule pass. */

@@ -11,7 +11,10 @@
 /** Make each of `fields` of `o` a double field of its hidden class, keeping its current value. */
 export function widenNumberFields<T extends object>(o: T, fields: readonly (keyof T & string)[]): void {
   const record = o as unknown as Record<string, number>;
-  for (const f of fields) {
+  // Indexed: called for most objects a build makes, before V8 optimises it, where for-of made an
+  // iterator result per field (0.3 MB of a 64-pCPU build's garbage, issue 14).
+  for (let i = 0; i < fields.length; i++) {
+    const f = fields[i];
     const value = record[f];
     record[f] = 0.5;
     record[f] = value;
