@@ -66,6 +66,17 @@ describe('standalone scenario validator', () => {
     );
   });
 
+  it('counts a string’s length in code points, as the compiled schema does (ajv’s ucs2length, inlined in the generated code)', () => {
+    const edf = bundled.find((s) => typeof s === 'object' && s !== null && !Array.isArray(s)) as { [k: string]: Json };
+    // description: maxLength 10000. An astral character is two UTF-16 units and one code point.
+    for (const length of [9_999, 10_000, 10_001]) {
+      const data = { ...edf, description: '\u{1F600}'.repeat(length) };
+      expect(verdict(standalone, data)).toEqual(verdict(compiled, data));
+      expect(standalone(data)).toBe(length <= 10_000);
+    }
+    expect(renderScenarioValidator()).not.toMatch(/\brequire\(/);
+  });
+
   it('writes non-ASCII characters of string and pattern literals as escapes that mean the same', () => {
     fc.assert(
       fc.property(fc.string({ unit: 'binary' }), (text) => {

@@ -4,15 +4,30 @@
 // schema when the file is absent (the tests run the TypeScript sources).
 
 import { writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import standaloneCode from 'ajv/dist/standalone/index.js';
 import { scenarioSchema } from './schema.js';
 import { BUILT_VALIDATOR_URL, scenarioAjv } from './validate.js';
 
-/** The validator's CommonJS source (it requires ajv's small runtime helpers), in ASCII. */
+/** The validator's CommonJS source, self-contained (ajv's runtime helpers inlined), in ASCII. */
 export function renderScenarioValidator(): string {
   const ajv = scenarioAjv(true);
-  return asciiSource(standaloneCode.default(ajv, ajv.compile(scenarioSchema)));
+  return asciiSource(withInlinedRuntime(standaloneCode.default(ajv, ajv.compile(scenarioSchema))));
+}
+
+/** ajv's runtime helper the standalone code requires: its function's own source, put in place of the require. */
+const UCS2LENGTH_REQUIRE = 'require("ajv/dist/runtime/ucs2length").default';
+
+/**
+ * `code` with ajv's ucs2length helper (string length in code points, for maxLength/minLength) as
+ * its own function's source instead of a `require` of ajv's module: the package resolution and a
+ * module compiled from source at every start, for one function of 17 lines. Any other require is
+ * left as ajv wrote it.
+ */
+export function withInlinedRuntime(code: string): string {
+  const ucs2length = (createRequire(import.meta.url)('ajv/dist/runtime/ucs2length') as { default: (s: string) => number }).default;
+  return code.split(UCS2LENGTH_REQUIRE).join(`(${ucs2length.toString()})`);
 }
 
 /**
