@@ -4,4 +4,5 @@
 // loads no ES module at all (start-up, issue 14). The shebang's node flags are NODE_FLAGS
 // (src/jit-tuning.ts: V8 reads them only at start; test/node-flags.test.ts keeps the two equal); it
 // needs an env with -S (GNU coreutils ≥ 8.30, BSD/macOS). `node bin/hvsim.js` works without them.
-require('../dist/bundle/hvsim.cjs').startBundledCli();
+const cli = require('../dist/bundle/hvsim.cjs');
+cli.startBundledCli().then(cli.exitWhenIdle);

@@ -117,6 +117,30 @@ describe('the bundled CLI (bin/hvsim.js)', () => {
     for (const { wall, cpu } of order) expect(Math.min(wall, cpu)).toBeGreaterThanOrEqual(0);
   });
 
+  it('ends the process as soon as its command has finished, unless something else is pending (a timer, a beforeExit listener), exit codes kept', () => {
+    const preload = (name: string, code: string) => {
+      writeFileSync(join(dir, name), code);
+      return { NODE_OPTIONS: `--require ${join(dir, name)}` };
+    };
+    // Nothing pending: process.exit, with the command's exit code (src/cli/boot.ts exitWhenIdle).
+    const watched = preload('watch-exit.cjs', "const exit = process.exit; process.exit = (code) => { process._rawDebug(`process.exit ${process.exitCode}`); return exit.call(process, code); };\n");
+    const ran = hvsimSpawn(['run', 'plain.yaml', '-m', 'kvm-irmos'], dir, 0, BUNDLED_CLI, watched);
+    expect([ran.code, ran.stderr]).toEqual([0, 'process.exit 0\n']);
+    expect(ran.stdout).toBe(hvsimSpawn(['run', 'plain.yaml', '-m', 'kvm-irmos'], dir, 0, BUNDLED_CLI).stdout);
+    const failed = hvsimSpawn(['run', 'short.yaml', '-m', 'kvm-irmos'], dir, 0, BUNDLED_CLI, watched);
+    expect([failed.code, failed.stderr]).toEqual([hvsimSpawn(['run', 'short.yaml', '-m', 'kvm-irmos'], dir, 0, BUNDLED_CLI).code, `process.exit ${failed.code}\n`]);
+    // Standard error's stream (a message of refused input) holds a handle: the process ends as before.
+    expect(hvsimSpawn(['run', 'bad.yaml'], dir, 0, BUNDLED_CLI, watched)).toMatchObject({ code: 2, stderr: hvsimSpawn(['run', 'bad.yaml'], dir, 0, BUNDLED_CLI).stderr });
+    // A timer still pending, a beforeExit listener: they run, the process ends when Node would end it.
+    const timer = preload('timer.cjs', "setTimeout(() => process.stdout.write('timer ran\\n'), 30);\n");
+    const waited = hvsimSpawn(['run', 'plain.yaml', '-m', 'kvm-irmos'], dir, 0, BUNDLED_CLI, timer);
+    expect([waited.code, waited.stdout.endsWith('\ntimer ran\n')]).toEqual([0, true]);
+    expect(hvsimSpawn(['run', 'bad.yaml'], dir, 0, BUNDLED_CLI, timer)).toMatchObject({ code: 2, stdout: 'timer ran\n' });
+    const beforeExit = preload('before-exit.cjs', "let once = false;\nprocess.on('beforeExit', () => { if (!once) process.stdout.write('beforeExit ran\\n'); once = true; });\n");
+    const listened = hvsimSpawn(['run', 'plain.yaml', '-m', 'kvm-irmos'], dir, 0, BUNDLED_CLI, beforeExit);
+    expect([listened.code, listened.stdout.endsWith('\nbeforeExit ran\n')]).toEqual([0, true]);
+  });
+
   it('refuses bad input with exit 2 and the same message as the compiled modules', () => {
     const bundled = hvsimSpawn(['run', 'bad.yaml'], dir, 0, BUNDLED_CLI);
     expect(bundled.code).toBe(2);
