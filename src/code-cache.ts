@@ -23,7 +23,7 @@
 // cache is absent, stale, corrupt or rejected the file is compiled from its source as if there were
 // no cache: the same code runs, only slower. NODE_DEBUG=hvsim-code-cache says which happened.
 
-import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { arch } from 'node:process';
 import { dirname } from 'node:path';
@@ -132,29 +132,43 @@ export function requireWithCodeCache(file: string, importFromScript?: ImportFrom
  * The bytes of `file` between the wrapper's, read into one buffer: decoded, it is the script's whole
  * source as one flat string. Joining the decoded file with the wrapper (`head + text + tail`) made a
  * rope that V8 then copied flat to compile — per start another 1.3 MB of fresh memory (the run path
- * and the validator), whose first touches cost ~15 µs a page on the machine measured (bench/RESULTS.md).
- * A missing file throws as `require` does (code MODULE_NOT_FOUND).
+ * and the validator), whose first touches cost ~10 µs a page on the machine measured (bench/RESULTS.md).
+ * The buffer is the sources' scratch buffer (valid until the next file is read). A missing file
+ * throws as `require` does (code MODULE_NOT_FOUND).
  */
 function readWrapped(file: string): Buffer {
-  let fd: number;
   try {
-    fd = openSync(file, 'r');
+    return readIntoScratch(file, 'source', WRAPPER_HEAD, WRAPPER_TAIL);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     throw Object.assign(new Error(`Cannot find module '${file}'`), { code: 'MODULE_NOT_FOUND' });
   }
+}
+
+// Two buffers a process reads every cached file and every cache into, kept for the next file: the
+// bytes are needed only until V8 has the source string and has deserialised the cache, and a new
+// buffer per file is fresh memory each time (~210 page faults for the validator after the run path,
+// ~2 ms here). On globalThis, shared by this module's two copies (see REGISTRY_KEY).
+const SCRATCH_KEY = Symbol.for('hvsim.code-cache.scratch');
+const scratch: Record<'source' | 'cache', Buffer | undefined> = ((globalThis as Record<symbol, unknown>)[SCRATCH_KEY] as typeof scratch | undefined) ?? { source: undefined, cache: undefined };
+(globalThis as Record<symbol, unknown>)[SCRATCH_KEY] = scratch;
+
+/** `head`, the whole of `file` (to its end, as readFileSync reads), `tail` (ASCII): in scratch buffer `slot`, reused by the next call for that slot. */
+function readIntoScratch(file: string, slot: 'source' | 'cache', head: string, tail: string): Buffer {
+  const fd = openSync(file, 'r');
   try {
     const size = fstatSync(fd).size;
-    const buffer = Buffer.allocUnsafe(HEAD_BYTES + size + TAIL_BYTES);
-    buffer.write(WRAPPER_HEAD, 0, 'latin1');
-    let end = HEAD_BYTES;
-    for (let read = -1; read !== 0 && end < HEAD_BYTES + size; end += read) read = readSync(fd, buffer, end, HEAD_BYTES + size - end, null);
-    // To the end of the file, as readFileSync reads: a file that grew since fstat is read whole.
-    const more = end === HEAD_BYTES + size ? restOf(fd) : [];
-    const tail = Buffer.from(WRAPPER_TAIL, 'latin1');
-    if (more.length > 0) return Buffer.concat([buffer.subarray(0, end), ...more, tail]);
-    tail.copy(buffer, end);
-    return buffer.subarray(0, end + TAIL_BYTES);
+    const room = head.length + size + tail.length;
+    let buffer = scratch[slot];
+    if (buffer === undefined || buffer.length < room) buffer = scratch[slot] = Buffer.allocUnsafeSlow(room);
+    buffer.write(head, 0, 'latin1');
+    let end = head.length;
+    for (let read = -1; read !== 0 && end < head.length + size; end += read) read = readSync(fd, buffer, end, head.length + size - end, null);
+    // A file that grew since fstat is read whole.
+    const more = end === head.length + size ? restOf(fd) : [];
+    if (more.length > 0) return Buffer.concat([buffer.subarray(0, end), ...more, Buffer.from(tail, 'latin1')]);
+    buffer.write(tail, end, 'latin1');
+    return buffer.subarray(0, end + tail.length);
   } finally {
     closeSync(fd);
   }
@@ -203,7 +217,7 @@ function matchingCache(file: string, sourceBytes: Buffer): { cache: Buffer | 'ab
   const cacheFile = cacheFileOf(file);
   let cache: Buffer;
   try {
-    cache = readFileSync(cacheFile);
+    cache = readIntoScratch(cacheFile, 'cache', '', '');
   } catch {
     return { cache: 'absent', sourceSha1: sha1(sourceBytes) };
   }

@@ -60,4 +60,22 @@ describe('requireWithCodeCache', () => {
     expect((requireWithCodeCache(edited) as { fib(n: number): number }).fib(20)).toBe(277);
     expect(codeCacheOutcomes().get(edited)).toBe('mismatched');
   });
+
+  it('reads every file and cache into reused buffers without one file’s load disturbing another’s: lazy functions compile from their own source afterwards', () => {
+    // A long file with a function left lazy (never called at load, so not in its cache), then a
+    // shorter one with a cache, read into the same buffers: the first's lazy function, compiled
+    // only now, must still see its own source, and each cache must be taken for its own file.
+    const padding = `// ${'x'.repeat(200_000)}\n`;
+    const long = (k: number) => `${padding}module.exports = { late: (n) => n * ${k} + ${'1'.repeat(k)} };\n`;
+    const short = (k: number) => `module.exports = { late: (n) => n - ${k} };\n`;
+    for (const [name, source] of [['long-made.cjs', long(3)], ['short-made.cjs', short(4)]] as const) requireWithCodeCache(file(name, source));
+    const caches = new Map(codeCachesOfLoadedFiles().map((c) => [c.file.split('/').pop(), c.contents]));
+    const longFile = file('long.cjs', long(3), caches.get('long-made.cjs'));
+    const shortFile = file('short.cjs', short(4), caches.get('short-made.cjs'));
+    const first = requireWithCodeCache(longFile) as { late(n: number): number };
+    const second = requireWithCodeCache(shortFile) as { late(n: number): number };
+    expect([codeCacheOutcomes().get(longFile), codeCacheOutcomes().get(shortFile)]).toEqual(['accepted', 'accepted']);
+    expect([first.late(2), second.late(2)]).toEqual([6 + 111, -2]);
+    expect(String(first.late)).toBe('(n) => n * 3 + 111');
+  });
 });
