@@ -77,13 +77,7 @@ export class CbsServer {
   /** dl_defer_running (§4.6): the client was starved and the server now runs it in the DL band. */
   deferRunning = false;
   /** CPU whose accounting the enforcement hook settles; the owner sets it when the server starts running. */
-  get cpu(): number {
-    return this.cpuNow;
-  }
-
-  set cpu(cpu: number) {
-    if (cpu !== this.cpuNow) this.moveTo(cpu);
-  }
+  cpu = -1;
   /**
    * Deferred servers, "sched/deadline: Fix 'stuck' dl_server" (115135422562; 6.19, stable 6.18.9 and
    * 6.12.69): a wake-up that starts a new period (update_dl_entity → replenish_dl_new_period) also
@@ -133,9 +127,9 @@ export class CbsServer {
   // at the function's entry: IRMOS's per-job path, issue 14, sampling heap profiler).
   private readonly timer: Timer;
   private readonly enforcement: Timer;
-  private cpuNow = -1;
-  /** The enforcement timer's guard on cpuNow (moveTo). */
+  /** guardOf's answer for guardCpu. */
   private guard: Timer | null = null;
+  private guardCpu = -1;
   /** Never activated: the first activation starts a period (setup_new_dl_entity), whatever the rules say. */
   private fresh = true;
   /**
@@ -383,13 +377,14 @@ export class CbsServer {
     const when = tick > 0 ? phase + Math.ceil((at - phase) / tick) * tick : at;
     // Dormant behind the CPU's completion timer (Timer.armBehind): where the job's completion comes
     // first, its settle exhausts the budget and cancels this timer before it ever enters the queue.
-    this.enforcement.armBehind(when, this.guard);
+    this.enforcement.armBehind(when, this.cpu === this.guardCpu ? this.guard : this.guardOf(this.cpu));
   }
 
-  /** The server now runs on `cpu`: its enforcement timer's guard is that CPU's completion timer (PolicyContext.completionTimer). */
-  private moveTo(cpu: number): void {
-    this.cpuNow = cpu;
+  /** The completion timer of `cpu` (PolicyContext.completionTimer), looked up once per CPU the server runs on. */
+  private guardOf(cpu: number): Timer | null {
+    this.guardCpu = cpu;
     this.guard = cpu >= 0 ? (this.ctx.completionTimer?.(cpu) ?? null) : null;
+    return this.guard;
   }
 
   /**
