@@ -4,9 +4,7 @@
 // `armed`, `expiry` and `length` seen from inside every callback (a firing timer stays in the heap
 // until its callback returns: it must look unarmed there, and leave unless it re-armed). A timer
 // armed by armSoon, or held and placed back, must fire where arm() would have put it; a held one
-// fires when its owner finds it due (fireIfDue) or at the end (fireHeld), as it would have. A timer
-// armed dormant behind another (armBehind) fires where arm() would have put it, whatever its guard
-// then does (re-armed earlier or later, cancelled, held, fired with or without cancelling it).
+// fires when its owner finds it due (fireIfDue) or at the end (fireHeld), as it would have.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { EventQueue, type EventPhase } from '../src/engine/event-queue.js';
@@ -37,9 +35,6 @@ class RefQueue {
         q.armedTimers.delete(t);
       },
       armSoon(at: number) {
-        this.arm(at);
-      },
-      armBehind(at: number) {
         this.arm(at);
       },
       hold() {},
@@ -80,7 +75,7 @@ class RefQueue {
 
 /** What a callback does: re-arm itself, arm or cancel another timer, cancel itself (after a re-arm or not). */
 const action = fc.record({
-  kind: fc.constantFrom('rearm', 'rearm', 'armOther', 'cancelOther', 'rearmThenCancel', 'cancelThenRearm', 'nothing', 'armSoon', 'holdPlaceOther', 'armSoonThenCancel', 'armBehindOther', 'armBehindOther', 'armOtherBehind'),
+  kind: fc.constantFrom('rearm', 'rearm', 'armOther', 'cancelOther', 'rearmThenCancel', 'cancelThenRearm', 'nothing', 'armSoon', 'holdPlaceOther', 'armSoonThenCancel'),
   other: fc.nat(15),
   delay: fc.oneof(fc.constant(0), fc.nat(50), fc.constant(1e11)),
 });
@@ -92,20 +87,8 @@ const plan = fc.record({
 
 type Plan = typeof plan extends fc.Arbitrary<infer P> ? P : never;
 
-interface QueueTimer {
-  arm(at: number): void;
-  cancel(): void;
-  armSoon(at: number): void;
-  armBehind(at: number, guard: QueueTimer): void;
-  hold(): void;
-  place(): void;
-  readonly armed: boolean;
-  readonly expiry: number;
-  readonly heapTime: number;
-}
-
 interface QueueLike {
-  timer(phase: never, fire: (now: number) => void, near: boolean): QueueTimer;
+  timer(phase: never, fire: (now: number) => void, near: boolean): { arm(at: number): void; cancel(): void; armSoon(at: number): void; hold(): void; place(): void; readonly armed: boolean; readonly expiry: number; readonly heapTime: number };
   readonly length: number;
   peekTime(): number;
   fireNext(): void;
@@ -138,9 +121,7 @@ function trace(q: QueueLike, p: Plan): string[] {
         } else if (a.kind === 'armSoonThenCancel') {
           other.armSoon(now + a.delay);
           other.cancel();
-        } else if (a.kind === 'armBehindOther') me.armBehind(now + a.delay, other);
-        else if (a.kind === 'armOtherBehind') other.armBehind(now + a.delay, me);
-
+        }
         log.push(`  ${a.kind} ${a.other % timers.length}: armed=${me.armed} expiry=${me.expiry} other=${other.armed}/${other.expiry} len=${q.length}`);
       }
     };

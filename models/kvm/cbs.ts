@@ -127,9 +127,6 @@ export class CbsServer {
   // at the function's entry: IRMOS's per-job path, issue 14, sampling heap profiler).
   private readonly timer: Timer;
   private readonly enforcement: Timer;
-  /** guardOf's answer for guardCpu. */
-  private guard: Timer | null = null;
-  private guardCpu = -1;
   /** Never activated: the first activation starts a period (setup_new_dl_entity), whatever the rules say. */
   private fresh = true;
   /**
@@ -374,17 +371,7 @@ export class CbsServer {
     const at = this.ctx.now + (runForNs ?? Math.max(0, this.budgetNs));
     const tick = this.enforceAtTickNs;
     const phase = tick > 0 && this.cpu >= 0 ? (this.ctx.tickPhaseNs?.(this.cpu) ?? 0) : 0; // the CPU's tick grid (src/engine/tick.ts)
-    const when = tick > 0 ? phase + Math.ceil((at - phase) / tick) * tick : at;
-    // Dormant behind the CPU's completion timer (Timer.armBehind): where the job's completion comes
-    // first, its settle exhausts the budget and cancels this timer before it ever enters the queue.
-    this.enforcement.armBehind(when, this.cpu === this.guardCpu ? this.guard : this.guardOf(this.cpu));
-  }
-
-  /** The completion timer of `cpu` (PolicyContext.completionTimer), looked up once per CPU the server runs on. */
-  private guardOf(cpu: number): Timer | null {
-    this.guardCpu = cpu;
-    this.guard = cpu >= 0 ? (this.ctx.completionTimer?.(cpu) ?? null) : null;
-    return this.guard;
+    this.enforcement.arm(tick > 0 ? phase + Math.ceil((at - phase) / tick) * tick : at);
   }
 
   /**

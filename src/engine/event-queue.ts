@@ -16,18 +16,6 @@
 // fires those still due (fireHeld). For a timer whose callback only changes its owner's private
 // state, which the owner brings up to date before anyone reads it, that is the same run with fewer
 // heap operations (issue 14: a throttled SCHED_DEADLINE server without work, models/kvm/cbs.ts).
-//
-// A timer may also be armed *dormant* behind a guard timer (armBehind): it takes its time and key
-// as arm() gives them, but enters neither the heap nor the near tier while the guard is in the
-// queue ahead of it, (time, key) order. Whenever the queue looks for its next event, every dormant
-// timer is behind its guard, so the earliest timer, and hence every event fired, is the same as with
-// the dormant timer in the queue. A guard that is re-armed has its dormant timer checked at once; a
-// timer armed behind a guard not (yet) ahead of it, or whose guard left the queue (cancelled, held,
-// fired), is checked again at the queue's next look, and goes in then, at its time with its key, if
-// its guard has not come back ahead of it. The use: a running SCHED_DEADLINE task's exact-enforcement timer behind its CPU's
-// completion timer, which its start re-arms next; the completion's settle exhausts the budget and
-// cancels the timer before it ever enters the queue (issue 14: 1.36 arms and cancels per job of the
-// EDF set, ~7 % of its instructions).
 
 import type { Ns } from './system.js';
 import { objectArray } from './object-array.js';
@@ -92,12 +80,6 @@ export class Timer {
    * (issue 14, "wrong call target"). Set once after creation.
    */
   owner: unknown = undefined;
-  /** While armed dormant (armBehind): the timer it waits behind; null otherwise. */
-  guard: Timer | null = null;
-  /** The timer armed dormant behind this one, if any (at most one). */
-  shadow: Timer | null = null;
-  /** Dormant and to be checked at the queue's next look (its guard was not ahead of it when armed). */
-  unresolved = false;
 
   constructor(
     private readonly queue: EventQueue,
@@ -120,19 +102,9 @@ export class Timer {
     this.queue.schedule(this);
   }
 
-  /**
-   * Arm for `at` as arm() does — the same time and key — but dormant behind `guard` while the guard
-   * is in the queue ahead of it (header): for a timer usually cancelled before its guard fires.
-   * No guard: arm().
-   */
-  armBehind(at: Ns, guard: Timer | null): void {
-    this.armAt = at;
-    this.queue.scheduleBehind(this, guard);
-  }
-
   cancel(): void {
     if (this.slot !== -1) this.queue.remove(this);
-    else if (this.expiry >= 0) this.queue.cancelOut(this); // armed and out of the queue: held or dormant (as small as V8 inlines anywhere)
+    else if (this.held >= 0) this.queue.cancelHeld(this);
   }
 
   /**
@@ -208,16 +180,6 @@ export class EventQueue {
   private firingKey = Infinity;
   /** Held timers fired (fireIfDue, fireHeld) since takeHeldFirings: each an event the run handled. */
   private heldFirings = 0;
-  /** Dormant timers (armBehind) whose guard moved, or that were just armed: checked before the next look. */
-  /** The unresolved dormant timer (Timer.unresolved), and any more of them. */
-  private unresolvedOne: Timer | null = null;
-  private unresolvedMore: Timer[] = objectArray<Timer>();
-  /** Timers entering (armSoon) plus unresolved dormant timers: work before the queue's next look (beforeLook). */
-  private pending = 0;
-  /** Timers armed dormant now. */
-  private dormant = 0;
-  /** Off: armBehind is arm() (the general path, for the equivalence tests). */
-  dormantArms = true;
 
   constructor(initialCapacity = 64) {
     this.times = new Float64Array(Math.max(4, initialCapacity));
@@ -232,7 +194,7 @@ export class EventQueue {
 
   /** Armed timers, in every lane. */
   get length(): number {
-    let n = this.size + this.nearTimers.length + this.heldTimers.length + this.dormant - (this.firing === null ? 0 : 1);
+    let n = this.size + this.nearTimers.length + this.heldTimers.length - (this.firing === null ? 0 : 1);
     for (let lane = 0; lane < this.parked.length; lane++) {
       const p = this.parked[lane];
       if (lane !== this.lane && p !== undefined) n += p.size + p.nearTimers.length;
@@ -249,7 +211,6 @@ export class EventQueue {
    */
   useLane(lane: number): void {
     if (lane === this.lane) return;
-    if (this.pending > this.entering) this.resolveDormant(); // in the lane they were armed in
     this.parked[this.lane] = { times: this.times, keys: this.keys, timers: this.timers, size: this.size, nearTimers: this.nearTimers, nearBest: this.nearBest };
     const next = this.parked[lane] ?? { times: new Float64Array(64), keys: new Float64Array(64), timers: objectArray<Timer>(), size: 0, nearTimers: objectArray<Timer>(), nearBest: -1 };
     this.times = next.times;
@@ -274,7 +235,6 @@ export class EventQueue {
     if (t.lane !== this.lane) this.joinLane(t);
     if (t === this.firing) this.firing = null; // re-armed from its own callback: it stays in the heap
     if (t.held >= 0) this.dropHeld(t);
-    if (t.guard !== null) this.unlinkDormant(t);
     const at = t.armAt;
     t.key = t.phase * PHASE_STRIDE + this.sequence++;
     t.expiry = at;
@@ -293,7 +253,6 @@ export class EventQueue {
       t.heapTime = at;
       this.siftUp(slot, t);
     }
-    if (t.shadow !== null) this.resolve(t.shadow);
   }
 
   /** Put `t`, in no tier, at its heapTime and key: the near tier if it is near and there is room, else the heap. */
@@ -313,7 +272,6 @@ export class EventQueue {
   scheduleHeld(t: Timer): void {
     if (t.lane !== this.lane) this.joinLane(t);
     if (t.slot !== -1 || t === this.firing) this.remove(t);
-    else if (t.guard !== null) this.unlinkDormant(t);
     const at = t.armAt;
     t.key = t.phase * PHASE_STRIDE + this.sequence++;
     t.expiry = at;
@@ -322,7 +280,6 @@ export class EventQueue {
     if (!t.entering) {
       t.entering = true;
       this.entering++;
-      this.pending++;
     }
   }
 
@@ -332,15 +289,13 @@ export class EventQueue {
       if (t.entering) {
         t.entering = false;
         this.entering--;
-        this.pending--;
       }
       return;
     }
     if (t.expiry < 0) return; // not armed (or firing): nothing to hold
     if (t.lane !== this.lane) this.joinLane(t);
     const at = t.expiry;
-    if (t.guard !== null) this.unlinkDormant(t);
-    else this.remove(t);
+    this.remove(t);
     t.expiry = at;
     this.addHeld(t);
   }
@@ -388,7 +343,6 @@ export class EventQueue {
     if (t.entering) {
       t.entering = false;
       this.entering--;
-      this.pending--;
     }
   }
 
@@ -419,103 +373,9 @@ export class EventQueue {
     }
   }
 
-  // ---- dormant timers ---------------------------------------------------------------------
-
-  /** Timer.armBehind: a fresh key as schedule() gives; dormant while `guard` is in the queue ahead of it. */
-  scheduleBehind(t: Timer, guard: Timer | null): void {
-    if (guard === null || !this.dormantArms || guard === t || (guard.shadow !== null && guard.shadow !== t)) {
-      this.schedule(t);
-      return;
-    }
-    if (t.lane !== this.lane) this.joinLane(t);
-    if (t.slot !== -1 || t === this.firing) this.remove(t);
-    else if (t.held >= 0) this.dropHeld(t);
-    else if (t.guard !== null) this.unlinkDormant(t);
-    const at = t.armAt;
-    t.key = t.phase * PHASE_STRIDE + this.sequence++;
-    t.expiry = at;
-    t.heapTime = at;
-    t.guard = guard;
-    guard.shadow = t;
-    this.dormant++;
-    if (!this.covers(guard, t)) this.markUnresolved(t);
-    if (t.shadow !== null) this.markUnresolved(t.shadow); // t left the queue: it covers nothing until re-armed
-  }
-
-  /** Timer.cancel of a timer armed and out of the queue: held or dormant. */
-  cancelOut(t: Timer): void {
-    if (t.held >= 0) this.cancelHeld(t);
-    else if (t.guard !== null) {
-      this.unlinkDormant(t);
-      t.expiry = -1;
-    }
-  }
-
-  /** Whether `guard` is in this lane's queue ahead of `t` ((time, key) order), so `t` may stay out. */
-  private covers(guard: Timer, t: Timer): boolean {
-    return guard.slot !== -1 && guard !== this.firing && guard.lane === this.lane && (guard.heapTime < t.heapTime || (guard.heapTime === t.heapTime && guard.key < t.key));
-  }
-
-  /** The dormant `t` after its guard moved: it stays out if the guard covers it, else it goes in. */
-  private resolve(t: Timer): void {
-    if (this.unresolvedOne === t) this.resolvedOne(t);
-    if (!this.covers(t.guard!, t)) this.wake(t);
-  }
-
-  /** The dormant `t` goes into the queue, at its time and key. */
-  private wake(t: Timer): void {
-    this.unlinkDormant(t);
-    this.insert(t);
-  }
-
-  private unlinkDormant(t: Timer): void {
-    const g = t.guard!;
-    if (g.shadow === t) g.shadow = null; // (a firing guard's slot may have been taken meanwhile: fireNext)
-    t.guard = null;
-    this.dormant--;
-    if (this.unresolvedOne === t) this.resolvedOne(t);
-  }
-
-  private markUnresolved(t: Timer): void {
-    if (t.unresolved) return;
-    t.unresolved = true;
-    this.pending++;
-    if (this.unresolvedOne === null) this.unresolvedOne = t;
-    else this.unresolvedMore.push(t);
-  }
-
-  private resolvedOne(t: Timer): void {
-    this.unresolvedOne = null;
-    t.unresolved = false;
-    this.pending--;
-  }
-
-  /** Before a look: each unresolved dormant timer stays out if its guard now covers it, else goes in. */
-  private resolveDormant(): void {
-    const one = this.unresolvedOne;
-    if (one !== null) {
-      this.resolvedOne(one);
-      if (one.guard !== null && !this.covers(one.guard, one)) this.wake(one);
-    }
-    const more = this.unresolvedMore;
-    while (more.length > 0) {
-      const t = more.pop()!;
-      t.unresolved = false;
-      this.pending--;
-      if (t.guard !== null && !this.covers(t.guard, t)) this.wake(t);
-    }
-  }
-
-  /** Before the queue looks for its next event: timers armSoon left entering go in, dormant timers are resolved. */
-  private beforeLook(): void {
-    if (this.entering > 0) this.enterHeld();
-    if (this.pending > 0) this.resolveDormant();
-  }
-
   /** Take `t`, which is in the queue, out of it (Timer.cancel; the end of a callback that did not re-arm). */
   remove(t: Timer): void {
     if (t.lane !== this.lane) this.joinLane(t);
-    if (t.shadow !== null) this.markUnresolved(t.shadow); // leaving the queue, it covers nothing until re-armed
     if (t === this.firing) this.firing = null;
     const slot = t.slot;
     t.slot = -1;
@@ -538,7 +398,7 @@ export class EventQueue {
 
   /** Time of the earliest armed timer, or Infinity. */
   peekTime(): Ns {
-    if (this.pending > 0) this.beforeLook();
+    if (this.entering > 0) this.enterHeld();
     const heap = this.size > 0 ? this.times[0] : NEVER;
     if (this.nearBest < 0) return heap;
     const near = this.nearTimers[this.nearBest].heapTime;
@@ -550,7 +410,7 @@ export class EventQueue {
    * run loop's form of peekTime: a boolean and a double field, so no heap number per call.)
    */
   advance(end: Ns): boolean {
-    if (this.pending > 0) this.beforeLook();
+    if (this.entering > 0) this.enterHeld();
     let at = this.size > 0 ? this.times[0] : NEVER;
     if (this.nearBest >= 0) {
       const near = this.nearTimers[this.nearBest].heapTime;
@@ -563,7 +423,7 @@ export class EventQueue {
 
   /** Whether another timer is due at `instant` (after advance()). */
   moreAtInstant(): boolean {
-    if (this.pending > 0) this.beforeLook();
+    if (this.entering > 0) this.enterHeld();
     if (this.size > 0 && this.times[0] === this.instant) return true;
     if (this.nearBest >= 0 && this.nearTimers[this.nearBest].heapTime === this.instant) return true;
     this.firingKey = Infinity; // the instant's events are over: its held timers are all due

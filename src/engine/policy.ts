@@ -76,12 +76,6 @@ export interface PolicyContext {
   /** A re-armable timer; `phase` orders it among events of the same instant. */
   /** `near`: armed and cancelled at most instants and always due soon, as a running entity's budget enforcement (EventQueue.timer). */
   timer(phase: EventPhase, fire: (now: Ns) => void, near?: boolean): Timer;
-  /**
-   * `cpu`'s job-completion timer, as a guard to arm a timer dormant behind (Timer.armBehind): a
-   * running entity's enforcement timer usually falls at or after its job's completion, which cancels
-   * it (issue 14). Absent: arm normally.
-   */
-  completionTimer?(cpu: number): Timer;
   /** Ask the engine to re-pick `cpu` at the end of this instant. */
   resched(cpu: number): void;
   /** Bring accounting on `cpu` up to now (calls charge() for the running entity). */

@@ -602,11 +602,6 @@ export class Simulator implements IoEngine, ReleaseTarget, GuestEngine<HostState
     return this.queue.timer(phase, fire, near);
   }
 
-  /** HostEngine: `cpu`'s completion timer (a guard for timers armed dormant behind it, Timer.armBehind). */
-  completionTimerOn(host: HostState, cpu: number): Timer {
-    return host.cpus[cpu].completion;
-  }
-
   /** HostEngine: re-pick `cpu` in this instant's reschedule pass. */
   reschedCpu(host: HostState, cpu: number): void {
     if (this.laneRunning >= 0 && host.laneOfCpu[cpu] !== this.laneRunning) this.crossesLanes(host, cpu);
