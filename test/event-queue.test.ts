@@ -4,10 +4,7 @@
 // `armed`, `expiry` and `length` seen from inside every callback (a firing timer stays in the heap
 // until its callback returns: it must look unarmed there, and leave unless it re-armed). A timer
 // armed by armSoon, or held and placed back, must fire where arm() would have put it; a held one
-// fires when its owner finds it due (fireIfDue) or at the end (fireHeld), as it would have. A timer
-// armed pending behind another (armBehind), with coverShadow called for its guard after each
-// callback (as the engine does after re-arming or firing a completion timer), fires where arm()
-// would have put it, whatever its guard does (re-armed earlier or later, cancelled, held, fired).
+// fires when its owner finds it due (fireIfDue) or at the end (fireHeld), as it would have.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { EventQueue, type EventPhase } from '../src/engine/event-queue.js';
@@ -40,10 +37,6 @@ class RefQueue {
       armSoon(at: number) {
         this.arm(at);
       },
-      armBehind(at: number) {
-        this.arm(at);
-      },
-      shadow: null,
       hold() {},
       place() {},
       get armed() {
@@ -60,7 +53,6 @@ class RefQueue {
   get length() {
     return this.armedTimers.size;
   }
-  coverShadow() {}
   private least(): RefTimer | undefined {
     let best: RefTimer | undefined;
     for (const t of this.armedTimers) {
@@ -83,7 +75,7 @@ class RefQueue {
 
 /** What a callback does: re-arm itself, arm or cancel another timer, cancel itself (after a re-arm or not). */
 const action = fc.record({
-  kind: fc.constantFrom('rearm', 'rearm', 'armOther', 'cancelOther', 'rearmThenCancel', 'cancelThenRearm', 'nothing', 'armSoon', 'holdPlaceOther', 'armSoonThenCancel', 'armBehindOther', 'armBehindOther', 'armOtherBehind'),
+  kind: fc.constantFrom('rearm', 'rearm', 'armOther', 'cancelOther', 'rearmThenCancel', 'cancelThenRearm', 'nothing', 'armSoon', 'holdPlaceOther', 'armSoonThenCancel'),
   other: fc.nat(15),
   delay: fc.oneof(fc.constant(0), fc.nat(50), fc.constant(1e11)),
 });
@@ -95,23 +87,9 @@ const plan = fc.record({
 
 type Plan = typeof plan extends fc.Arbitrary<infer P> ? P : never;
 
-interface QueueTimer {
-  arm(at: number): void;
-  cancel(): void;
-  armSoon(at: number): void;
-  armBehind(at: number, guard: QueueTimer): void;
-  hold(): void;
-  place(): void;
-  readonly armed: boolean;
-  readonly expiry: number;
-  readonly heapTime: number;
-  readonly shadow: unknown;
-}
-
 interface QueueLike {
-  timer(phase: never, fire: (now: number) => void, near: boolean): QueueTimer;
+  timer(phase: never, fire: (now: number) => void, near: boolean): { arm(at: number): void; cancel(): void; armSoon(at: number): void; hold(): void; place(): void; readonly armed: boolean; readonly expiry: number; readonly heapTime: number };
   readonly length: number;
-  coverShadow(guard: QueueTimer): void;
   peekTime(): number;
   fireNext(): void;
 }
@@ -120,13 +98,11 @@ interface QueueLike {
 function trace(q: QueueLike, p: Plan): string[] {
   const log: string[] = [];
   let fires = 0;
-  // Armed timers: the queue's length leaves out pending ones (armed, in no tier, not held).
-  const length = () => q.length + timers.filter((t) => (t as unknown as { slot?: number }).slot === -1 && (t as unknown as { held: number }).held < 0 && t.expiry >= 0).length;
   // A callback that takes no parameter (Timer.timeless) reads its time from its timer instead.
   const timers = p.timers.map((spec, i) => {
     const fire = (now: number) => {
       const me = timers[i];
-      log.push(`${i}@${now} armed=${me.armed} expiry=${me.expiry} len=${length()}`);
+      log.push(`${i}@${now} armed=${me.armed} expiry=${me.expiry} len=${q.length}`);
       for (const a of p.actions[fires++ % p.actions.length]) {
         const other = timers[a.other % timers.length];
         if (a.kind === 'rearm') me.arm(now + a.delay);
@@ -145,18 +121,15 @@ function trace(q: QueueLike, p: Plan): string[] {
         } else if (a.kind === 'armSoonThenCancel') {
           other.armSoon(now + a.delay);
           other.cancel();
-        } else if (a.kind === 'armBehindOther') me.armBehind(now + a.delay, other);
-        else if (a.kind === 'armOtherBehind') other.armBehind(now + a.delay, me);
-        log.push(`  ${a.kind} ${a.other % timers.length}: armed=${me.armed} expiry=${me.expiry} other=${other.armed}/${other.expiry} len=${length()}`);
+        }
+        log.push(`  ${a.kind} ${a.other % timers.length}: armed=${me.armed} expiry=${me.expiry} other=${other.armed}/${other.expiry} len=${q.length}`);
       }
-      // The guard's owner's duty after each callback (the engine's after a completion's re-arm or firing).
-      for (const t of timers) if (t.shadow) q.coverShadow(t);
     };
     return q.timer(spec.phase as never, spec.timeless ? () => fire(timers[i].heapTime) : fire, spec.near);
   });
   p.timers.forEach((spec, i) => spec.first !== undefined && timers[i].arm(spec.first));
   for (let n = 0; n < 300 && q.peekTime() !== Infinity; n++) q.fireNext();
-  log.push(`left ${length()}`);
+  log.push(`left ${q.length}`);
   return log;
 }
 

@@ -375,17 +375,6 @@ export class CbsServer {
   }
 
   /**
-   * Exact enforcement at the budget's end, armed pending behind `guard` (Timer.armBehind): from an
-   * owner's started(), behind the CPU's completion timer (PolicyContext.completionTimer), which the
-   * engine re-arms next. Where the job's completion comes first, its settle exhausts the budget and
-   * cancels this timer before it ever enters the queue (issue 14). Charged 1:1, no tick grid.
-   */
-  armEnforcementBehind(guard: Timer): void {
-    if (this.state !== CbsState.ready) return;
-    this.enforcement.armBehind(this.ctx.now + Math.max(0, this.budgetNs), guard);
-  }
-
-  /**
    * A deferred server in the band whose budget ran out (tick enforcement) is throttled until its next
    * period start (update_curr_dl_se's throttle: dl_throttled, dequeued, timer at d; dl_defer_running
    * stays set). `clientRuns`: detected at a tick while its client keeps running: the switch away from

@@ -132,15 +132,6 @@ export class DeadlineClass implements SchedClass<DeadlineAdmitConfig> {
   holdIdleReplenishments = true;
   /** Whether they are held in this run (init()). */
   private holding = false;
-  /**
-   * Exact enforcement armed at a start pending behind the CPU's completion timer (CbsServer.
-   * armEnforcementBehind), which the engine re-arms right after: it enters the queue only if the
-   * job's completion does not come first. Off: armed in the queue at each start (the general path,
-   * for the equivalence test). Read at init().
-   */
-  pendingEnforcements = true;
-  /** Whether they are in this run (init(): exact enforcement, no GRUB, an engine that offers the completion timer). */
-  private pending = false;
   private readonly grubRules: DeadlineOptions['grub'];
   /** GRUB bookkeeping (§4.3), built by init() when some entity reclaims. */
   private grub: GrubAccounting | null = null;
@@ -215,7 +206,6 @@ export class DeadlineClass implements SchedClass<DeadlineAdmitConfig> {
     this.initGrub();
     // onReplenished, for a task left without work, only notes the replenishment for traces.
     this.holding = this.holdIdleReplenishments && !this.notes && this.grub === null;
-    this.pending = this.pendingEnforcements && this.exact && this.grub === null && this.ctx.completionTimer !== undefined;
     for (const t of this.tasks) t.cbs.holdIdleReplenishment = this.holding;
   }
 
@@ -348,14 +338,8 @@ export class DeadlineClass implements SchedClass<DeadlineAdmitConfig> {
   started(e: HostEntity, cpu: number): void {
     const t = taskOf(e);
     t.cbs.cpu = cpu;
-    if (this.grub !== null) {
-      const runFor = this.grub.started(t, cpu); // §4.3: a reclaimer's budget lasts longer than its value
-      if (this.exact) t.cbs.armEnforcement(runFor);
-    } else if (this.pending) {
-      t.cbs.armEnforcementBehind(this.ctx.completionTimer!(cpu));
-    } else if (this.exact) {
-      t.cbs.armEnforcement();
-    }
+    const runFor = this.grub?.started(t, cpu); // §4.3: a reclaimer's budget lasts longer than its value
+    if (this.exact) t.cbs.armEnforcement(runFor);
   }
 
   stopped(e: HostEntity, cpu: number): void {

@@ -74,7 +74,6 @@ export class ProtocolGuard {
       splitSettleInvisible: (cpu) => ctx.splitSettleInvisible?.(cpu) === true,
       note: (kind, cpu, entity) => ctx.note(kind, cpu, entity),
       notesObserved: ctx.notesObserved,
-      ...(ctx.completionTimer !== undefined && { completionTimer: (cpu: number) => ctx.completionTimer!(cpu) }),
     };
   }
 
@@ -92,7 +91,6 @@ interface RunRecord {
 /** The Timer methods that arm, cancel, hold or place it, and what the protocol calls that. */
 const TIMER_EFFECTS: readonly (readonly [string, string])[] = [
   ['arm', 'arm a timer'],
-  ['armBehind', 'arm a timer'],
   ['cancel', 'cancel a timer'],
   ['armSoon', 'arm a timer'],
   ['hold', 'hold a timer'],

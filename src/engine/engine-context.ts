@@ -23,7 +23,6 @@ export interface Clock {
 export interface HostEngine<H> {
   readonly now: Ns;
   timerFor(host: H, phase: EventPhase, fire: (now: Ns) => void, near?: boolean): Timer;
-  completionTimerOn(host: H, cpu: number): Timer;
   reschedCpu(host: H, cpu: number): void;
   settleCpu(host: H, cpu: number): void;
   currentOn(host: H, cpu: number): HostEntity | null;
@@ -51,10 +50,6 @@ export class EnginePolicyContext<H> implements PolicyContext {
 
   timer(phase: EventPhase, fire: (now: Ns) => void, near?: boolean): Timer {
     return this.engine.timerFor(this.host, phase, fire, near);
-  }
-
-  completionTimer(cpu: number): Timer {
-    return this.engine.completionTimerOn(this.host, cpu);
   }
 
   resched(cpu: number): void {

@@ -16,14 +16,6 @@
 // fires those still due (fireHeld). For a timer whose callback only changes its owner's private
 // state, which the owner brings up to date before anyone reads it, that is the same run with fewer
 // heap operations (issue 14: a throttled SCHED_DEADLINE server without work, models/kvm/cbs.ts).
-//
-// A timer may also be *pending* behind a guard timer (armBehind): armed, with the time and key arm()
-// gives it, but out of the queue, because its owner knows the guard will be re-armed ahead of it in
-// this instant (or cancelled). After each re-arm or cancel of the guard, and after its firing, the
-// guard's owner calls coverShadow: the pending timer stays out while the guard is in the queue ahead
-// of it, and goes in, at its time and key, otherwise. Most pending timers are cancelled while out:
-// a running SCHED_DEADLINE task's exact-enforcement timer behind its CPU's completion timer, which
-// its job reaches first (issue 14: the completion's settle exhausts the budget and cancels it).
 
 import type { Ns } from './system.js';
 import { objectArray } from './object-array.js';
@@ -88,10 +80,6 @@ export class Timer {
    * (issue 14, "wrong call target"). Set once after creation.
    */
   owner: unknown = undefined;
-  /** The timer pending behind this one (armBehind), or a stale link coverShadow clears; null otherwise. */
-  shadow: Timer | null = null;
-  /** While pending (armBehind): its guard; may be stale once it is armed otherwise. */
-  guard: Timer | null = null;
 
   constructor(
     private readonly queue: EventQueue,
@@ -116,16 +104,7 @@ export class Timer {
 
   cancel(): void {
     if (this.slot !== -1) this.queue.remove(this);
-    else if (this.expiry >= 0) this.queue.cancelOut(this); // armed out of the queue: held or pending
-  }
-
-  /**
-   * Arm for `at` with the key arm() gives now, but pending behind `guard` (header): the caller
-   * re-arms or cancels `guard` later in this instant and then calls EventQueue.coverShadow(guard).
-   */
-  armBehind(at: Ns, guard: Timer): void {
-    this.armAt = at;
-    this.queue.schedulePending(this, guard);
+    else if (this.held >= 0) this.queue.cancelHeld(this);
   }
 
   /**
@@ -201,8 +180,6 @@ export class EventQueue {
   private firingKey = Infinity;
   /** Held timers fired (fireIfDue, fireHeld) since takeHeldFirings: each an event the run handled. */
   private heldFirings = 0;
-  /** Off: armBehind is arm() (the general path, for the equivalence tests). */
-  pendingArms = true;
 
   constructor(initialCapacity = 64) {
     this.times = new Float64Array(Math.max(4, initialCapacity));
@@ -318,7 +295,7 @@ export class EventQueue {
     if (t.expiry < 0) return; // not armed (or firing): nothing to hold
     if (t.lane !== this.lane) this.joinLane(t);
     const at = t.expiry;
-    if (t.slot !== -1) this.remove(t); // (else pending: its guard's link is dropped by coverShadow)
+    this.remove(t);
     t.expiry = at;
     this.addHeld(t);
   }
@@ -373,49 +350,6 @@ export class EventQueue {
   cancelHeld(t: Timer): void {
     this.dropHeld(t);
     t.expiry = -1;
-  }
-
-  /** Timer.cancel of an armed timer out of the queue: held, or pending behind a guard. */
-  cancelOut(t: Timer): void {
-    if (t.held >= 0) return this.cancelHeld(t);
-    t.expiry = -1;
-    const g = t.guard;
-    if (g !== null) {
-      if (g.shadow === t) g.shadow = null;
-      t.guard = null;
-    }
-  }
-
-  // ---- pending timers ---------------------------------------------------------------------
-
-  /** Timer.armBehind: a fresh key as schedule() gives, out of the queue behind `guard` (at most one per guard). */
-  schedulePending(t: Timer, guard: Timer): void {
-    if (!this.pendingArms || (guard.shadow !== null && guard.shadow !== t)) return this.schedule(t);
-    if (t.lane !== this.lane) this.joinLane(t);
-    if (t.slot !== -1 || t === this.firing) this.remove(t);
-    else if (t.held >= 0) this.dropHeld(t);
-    const at = t.armAt;
-    t.key = t.phase * PHASE_STRIDE + this.sequence++;
-    t.expiry = at;
-    t.heapTime = at;
-    t.guard = guard;
-    guard.shadow = t;
-  }
-
-  /**
-   * After `guard` was re-armed, cancelled or fired: the timer pending behind it stays out while
-   * `guard` is in this lane's queue ahead of it ((time, key) order), else it goes in, at its time and key.
-   */
-  coverShadow(guard: Timer): void {
-    const t = guard.shadow!;
-    if (t.expiry < 0 || t.slot !== -1 || t.held >= 0 || t.guard !== guard) {
-      guard.shadow = null; // no longer pending behind it (cancelled, or armed otherwise)
-      return;
-    }
-    if (guard.slot !== -1 && guard !== this.firing && guard.lane === this.lane && (guard.heapTime < t.heapTime || (guard.heapTime === t.heapTime && guard.key < t.key))) return;
-    guard.shadow = null;
-    t.guard = null;
-    this.insert(t);
   }
 
   private addHeld(t: Timer): void {

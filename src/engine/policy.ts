@@ -76,11 +76,6 @@ export interface PolicyContext {
   /** A re-armable timer; `phase` orders it among events of the same instant. */
   /** `near`: armed and cancelled at most instants and always due soon, as a running entity's budget enforcement (EventQueue.timer). */
   timer(phase: EventPhase, fire: (now: Ns) => void, near?: boolean): Timer;
-  /**
-   * `cpu`'s job-completion timer. The engine re-arms or cancels it after every started() there and
-   * then calls EventQueue.coverShadow, so started() may arm a timer pending behind it (Timer.armBehind).
-   */
-  completionTimer?(cpu: number): Timer;
   /** Ask the engine to re-pick `cpu` at the end of this instant. */
   resched(cpu: number): void;
   /** Bring accounting on `cpu` up to now (calls charge() for the running entity). */

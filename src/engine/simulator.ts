@@ -602,11 +602,6 @@ export class Simulator implements IoEngine, ReleaseTarget, GuestEngine<HostState
     return this.queue.timer(phase, fire, near);
   }
 
-  /** HostEngine: `cpu`'s completion timer, re-armed after every start there (PolicyContext.completionTimer). */
-  completionTimerOn(host: HostState, cpu: number): Timer {
-    return host.cpus[cpu].completion;
-  }
-
   /** HostEngine: re-pick `cpu` in this instant's reschedule pass. */
   reschedCpu(host: HostState, cpu: number): void {
     if (this.laneRunning >= 0 && host.laneOfCpu[cpu] !== this.laneRunning) this.crossesLanes(host, cpu);
@@ -1017,15 +1012,12 @@ export class Simulator implements IoEngine, ReleaseTarget, GuestEngine<HostState
     host.needsRefresh.delete(p.index);
     const task = p.current?.task;
     const job = task?.currentJob;
-    const completion = p.completion;
     if (job === undefined || job.remaining === Infinity) {
-      completion.cancel();
-    } else {
-      const needs = host.interference === null ? job.remaining : host.interference.timeToFinish(p.index, task!, job);
-      completion.arm(Math.max(this.now, p.overheadUntil) + needs);
+      p.completion.cancel();
+      return;
     }
-    // A timer armed pending behind this one (a class's enforcement at a start, PolicyContext.completionTimer).
-    if (completion.shadow !== null) this.queue.coverShadow(completion);
+    const needs = host.interference === null ? job.remaining : host.interference.timeToFinish(p.index, task!, job);
+    p.completion.arm(Math.max(this.now, p.overheadUntil) + needs);
   }
 
   /** The end of the warm-up: counters to subtract, on every pCPU or only on those of `lane` (≥ 0, a partitioned run). */
@@ -1113,6 +1105,4 @@ interface CompletionOwner {
 function completionDue(this: Timer): void {
   const o = this.owner as CompletionOwner;
   o.sim.onCompletion(o.host, o.p);
-  // Still pending behind it (the job ended before the budget and the task goes on): it goes in now.
-  if (this.shadow !== null) o.sim.queue.coverShadow(this);
 }
