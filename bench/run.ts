@@ -171,7 +171,7 @@ function scaleTable(): void {
  *   children start it at its cap (`--min-semi-space-size` equal to NODE_FLAGS's maximum) and touch
  *   every page before the RSS start is read, so it is inside the start of both runs.
  * - the timing of the old generation's collections, which moves a peak by a few MiB from run to
- *   run: the median of three runs per size.
+ *   run: the median of five runs per size.
  * Two durations: 10 s at 1024 and 4096 tasks, and 100 s at 256 and 1024 tasks, since a task's
  * histograms grow with the buckets its latencies reach (a log of 1024 values, then chunked counts):
  * after 10 s no histogram of this scenario has left its log, after 100 s three tasks in four have.
@@ -182,7 +182,7 @@ function memoryTable(): void {
   const semiSpaceFlag = NODE_FLAGS.find((flag) => flag.startsWith('--max-semi-space-size='));
   if (!semiSpaceFlag) throw new Error('NODE_FLAGS no longer caps the young generation: the memory table needs that cap to fix its size');
   const youngAtItsCap = [semiSpaceFlag.replace('--max-', '--min-')];
-  const RUNS = 3;
+  const RUNS = 5;
   console.log('\n## Memory per task: the reference scenario, kvm-irmos, slope between two host sizes\n');
   console.log(`Young generation at its cap from the start (\`${youngAtItsCap[0]}\`) and touched before the start is read; median of ${RUNS} runs per size.\n`);
   console.log('| simulated | pCPUs | tasks | peak RSS over start (runs) | young generation (touched) | live heap + array buffers after GC | load |\n|---|---|---|---|---|---|---|');
