@@ -5,7 +5,6 @@
 // as good as the machine it was made for.
 
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import type { Ns } from './types.js';
 
 /**
@@ -13,7 +12,7 @@ import type { Ns } from './types.js';
  * a run of a scenario file never needs it (start-up, issue 14: with the CLI's V8 flags Node compiles
  * its modules from source, src/cli/write-stdout.ts).
  */
-const nodeOs = () => createRequire(import.meta.url)('node:os') as typeof import('node:os');
+const nodeOs = () => process.getBuiltinModule('node:os') as typeof import('node:os');
 
 /** Where an assumed value came from. */
 export type AssumptionSource = 'file' | 'flag' | 'detected' | 'default';
@@ -95,7 +94,7 @@ export const thisMachine: MachineProbe = {
   kernelConfig(release) {
     const candidates: [string, (b: Buffer) => string][] = [
       // CONFIG_IKCONFIG_PROC. zlib is loaded here, not imported: loading it is 5 ms of every start (issue 14).
-      ['/proc/config.gz', (b) => (createRequire(import.meta.url)('node:zlib') as typeof import('node:zlib')).gunzipSync(b).toString('utf8')],
+      ['/proc/config.gz', (b) => (process.getBuiltinModule('node:zlib') as typeof import('node:zlib')).gunzipSync(b).toString('utf8')],
       [`/boot/config-${release}`, (b) => b.toString('utf8')], // what distributions install
     ];
     for (const [path, decode] of candidates) {
